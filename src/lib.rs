@@ -1,0 +1,12 @@
+//! juki: an embedded storage engine for Japan's Basic Resident Register (住民基本台帳).
+//!
+//! The crate is layered so that data flows one way:
+//!
+//! * [`model`] holds the validated domain types. Once a value of one of these types exists it
+//!   is valid, so nothing further in checks it again.
+//! * `store` keeps residents, their versions and every index in one redb file and applies
+//!   each 異動 (change) as one transaction.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod model;
