@@ -1,1 +1,32 @@
 //! Validated domain types.
+//!
+//! A value of one of these types is valid by construction: parsing normalises what people
+//! type (full-width digits, separators, era dates, hiragana) and refuses what cannot be right
+//! with an [`InvalidValue`] that names the field and the reason.
+
+pub mod address;
+pub mod date;
+mod digits;
+pub mod error;
+pub mod household;
+pub mod identifiers;
+pub mod kana;
+pub mod name;
+pub mod postal;
+pub mod reason;
+pub mod sex;
+pub mod status;
+
+pub use address::{address_key, Address};
+pub use date::Date;
+pub use error::InvalidValue;
+pub use household::{HouseholdId, Relationship};
+pub use identifiers::{
+    my_number_check_digit, resident_code_check_digit, MyNumber, ResidentCode, RevealedMyNumber,
+};
+pub use kana::{is_kana_text, Kana, KanaKey};
+pub use name::{Name, NameKey};
+pub use postal::PostalCode;
+pub use reason::Reason;
+pub use sex::Sex;
+pub use status::Status;

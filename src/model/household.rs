@@ -1,0 +1,246 @@
+//! 世帯: the household number and 続柄, the relationship to the head of household.
+
+use std::fmt;
+use std::str::FromStr;
+
+use unicode_normalization::UnicodeNormalization;
+
+use super::digits::ascii_digits;
+use super::error::InvalidValue;
+
+/// 世帯番号: a municipal household number (digits, no check digit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HouseholdId(u64);
+
+impl HouseholdId {
+    const FIELD: &'static str = "household id";
+
+    /// Parses 1 to 18 digits (separators and full-width digits accepted).
+    pub fn parse(input: &str) -> Result<HouseholdId, InvalidValue> {
+        let digits =
+            ascii_digits(input).map_err(|reason| InvalidValue::new(Self::FIELD, reason))?;
+        if digits.is_empty() || digits.len() > 18 {
+            return Err(InvalidValue::new(
+                Self::FIELD,
+                format!("expected 1 to 18 digits, got {}", digits.len()),
+            ));
+        }
+        digits
+            .parse()
+            .map(HouseholdId)
+            .map_err(|e| InvalidValue::new(Self::FIELD, format!("{e}")))
+    }
+
+    /// The household number with the given value.
+    pub fn new(value: u64) -> HouseholdId {
+        HouseholdId(value)
+    }
+
+    /// The numeric value.
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for HouseholdId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl FromStr for HouseholdId {
+    type Err = InvalidValue;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        HouseholdId::parse(s)
+    }
+}
+
+const HEAD: &str = "世帯主";
+const UNREGISTERED: &str = "(未届)";
+
+/// The known 続柄 terms, written from the head's point of view. A relationship is a path of
+/// these joined by の (子の妻, 妻の父); this is the one place the vocabulary is defined.
+fn is_known_term(term: &str) -> bool {
+    matches!(
+        term,
+        "世帯主"
+            | "妻"
+            | "夫"
+            | "子"
+            | "父"
+            | "母"
+            | "兄"
+            | "姉"
+            | "弟"
+            | "妹"
+            | "孫"
+            | "祖父"
+            | "祖母"
+            | "曾孫"
+            | "曽孫"
+            | "伯父"
+            | "叔父"
+            | "伯母"
+            | "叔母"
+            | "甥"
+            | "姪"
+            | "養父"
+            | "養母"
+            | "縁故者"
+            | "同居人"
+            | "使用人"
+            | "兄弟姉妹"
+            | "義父"
+            | "義母"
+            | "配偶者"
+    )
+}
+
+/// 続柄: the relationship to the head of household, as a path of terms joined by の
+/// (e.g. 子の妻, 妻の父). A term may carry the suffix (未届), as in 妻(未届). 世帯主 stands
+/// alone.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Relationship(String);
+
+impl Relationship {
+    const FIELD: &'static str = "relationship";
+
+    /// Parses a 続柄: NFKC (so full-width parentheses become ASCII), spaces removed; every
+    /// term of the path must be known, and 世帯主 may only stand alone.
+    pub fn parse(input: &str) -> Result<Relationship, InvalidValue> {
+        let text: String = input.nfkc().filter(|c| !c.is_whitespace()).collect();
+        if text.is_empty() {
+            return Err(InvalidValue::new(Self::FIELD, "empty"));
+        }
+        let terms: Vec<&str> = text.split('の').collect();
+        for term in &terms {
+            let base = term.strip_suffix(UNREGISTERED).unwrap_or(term);
+            if base.is_empty() {
+                return Err(InvalidValue::new(
+                    Self::FIELD,
+                    format!("{text:?} has an empty term"),
+                ));
+            }
+            if !is_known_term(base) {
+                return Err(InvalidValue::new(
+                    Self::FIELD,
+                    format!("unknown term {base:?} in {text:?}"),
+                ));
+            }
+            if base == HEAD && (terms.len() > 1 || base != *term) {
+                return Err(InvalidValue::new(
+                    Self::FIELD,
+                    format!("{HEAD} must stand alone, got {text:?}"),
+                ));
+            }
+        }
+        Ok(Relationship(text))
+    }
+
+    /// The relationship of the head of household: 世帯主.
+    pub fn head() -> Relationship {
+        Relationship(HEAD.to_owned())
+    }
+
+    /// Whether this is 世帯主.
+    pub fn is_head(&self) -> bool {
+        self.0 == HEAD
+    }
+
+    /// The terms of the path, in order (a term keeps its (未届) suffix).
+    pub fn terms(&self) -> impl Iterator<Item = &str> {
+        self.0.split('の')
+    }
+
+    /// The relationship as stored, e.g. 子の妻.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Relationship {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for Relationship {
+    type Err = InvalidValue;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Relationship::parse(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn household_ids() {
+        assert_eq!(HouseholdId::parse("0012345").unwrap().get(), 12345);
+        assert_eq!(HouseholdId::parse("１２３").unwrap(), HouseholdId::new(123));
+        assert_eq!(HouseholdId::new(42).to_string(), "42");
+        assert!(HouseholdId::parse("999999999999999999").is_ok());
+        let e = HouseholdId::parse("1234567890123456789").unwrap_err();
+        assert_eq!(e.field, "household id");
+        assert_eq!(e.reason, "expected 1 to 18 digits, got 19");
+        assert!(HouseholdId::parse("").is_err());
+        assert!(HouseholdId::parse("12a").is_err());
+    }
+
+    #[test]
+    fn relationships() {
+        for s in [
+            "世帯主",
+            "妻",
+            "子",
+            "子の妻",
+            "妻の父",
+            "夫の母",
+            "妻の子",
+            "縁故者",
+            "同居人",
+            "子の子",
+        ] {
+            assert_eq!(Relationship::parse(s).unwrap().as_str(), s);
+        }
+        let r = Relationship::parse("妻（未届）").unwrap();
+        assert_eq!(r.as_str(), "妻(未届)");
+        assert_eq!(
+            Relationship::parse(" 子 の 妻 ").unwrap().as_str(),
+            "子の妻"
+        );
+        let terms: Vec<_> = Relationship::parse("子の妻")
+            .unwrap()
+            .terms()
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(terms, ["子", "妻"]);
+        assert!(Relationship::parse("世帯主").unwrap().is_head());
+        assert!(Relationship::head().is_head());
+        assert_eq!(Relationship::head().to_string(), "世帯主");
+        assert!(!Relationship::parse("妻").unwrap().is_head());
+    }
+
+    #[test]
+    fn bad_relationships() {
+        let e = Relationship::parse("友人").unwrap_err();
+        assert_eq!(e.field, "relationship");
+        assert!(e.reason.contains("友人"), "{}", e.reason);
+        for s in [
+            "",
+            "子の",
+            "の妻",
+            "子のの妻",
+            "世帯主の妻",
+            "妻の世帯主",
+            "世帯主(未届)",
+            "妻(未届",
+            "(未届)",
+        ] {
+            assert!(Relationship::parse(s).is_err(), "{s}");
+        }
+    }
+}
