@@ -10,3 +10,6 @@
 #![warn(missing_docs)]
 
 pub mod model;
+pub mod store;
+
+pub use store::{Change, Database, Fields, Resident, SearchQuery, StoreError};

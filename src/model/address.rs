@@ -65,7 +65,6 @@ const PREFECTURES: [&str; 47] = [
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Address {
     written: String,
-    key: String,
 }
 
 impl Address {
@@ -103,8 +102,12 @@ impl Address {
                 format!("{count} characters, at most {MAX_CHARS} allowed"),
             ));
         }
-        let key = address_key(&written);
-        Ok(Address { written, key })
+        Ok(Address { written })
+    }
+
+    /// Wraps an address that was validated when it was stored.
+    pub(crate) fn from_trusted(written: String) -> Address {
+        Address { written }
     }
 
     /// The address as written (normalised).
@@ -112,9 +115,9 @@ impl Address {
         &self.written
     }
 
-    /// The matching key of the address.
-    pub fn key(&self) -> &str {
-        &self.key
+    /// The matching key of the address (computed on each call; see [`address_key`]).
+    pub fn key(&self) -> String {
+        address_key(&self.written)
     }
 }
 

@@ -106,6 +106,11 @@ pub struct Relationship(String);
 impl Relationship {
     const FIELD: &'static str = "relationship";
 
+    /// Wraps a 続柄 that was validated when it was stored.
+    pub(crate) fn from_trusted(text: String) -> Relationship {
+        Relationship(text)
+    }
+
     /// Parses a 続柄: NFKC (so full-width parentheses become ASCII), spaces removed; every
     /// term of the path must be known, and 世帯主 may only stand alone.
     pub fn parse(input: &str) -> Result<Relationship, InvalidValue> {

@@ -78,6 +78,11 @@ impl Kana {
         Ok(Kana(text))
     }
 
+    /// Wraps a reading that was validated when it was stored.
+    pub(crate) fn from_trusted(reading: String) -> Kana {
+        Kana(reading)
+    }
+
     /// The reading as stored.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -164,6 +169,11 @@ impl KanaKey {
     /// Folds text that is already NFKC-normalised full-width katakana.
     fn of_katakana(text: &str) -> KanaKey {
         KanaKey(text.chars().filter_map(seion_char).collect())
+    }
+
+    /// The key of a reading that is already stored katakana.
+    pub(crate) fn of_reading(reading: &str) -> KanaKey {
+        KanaKey::of_katakana(reading)
     }
 
     /// Builds the key of kana typed by a user (hiragana, katakana or half-width katakana).

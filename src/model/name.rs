@@ -60,6 +60,11 @@ impl Name {
         normalise(input).map(Name)
     }
 
+    /// Wraps a name that was validated when it was stored.
+    pub(crate) fn from_trusted(name: String) -> Name {
+        Name(name)
+    }
+
     /// The name as stored.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -164,6 +169,11 @@ impl NameKey {
     /// Folds an already normalised name.
     fn of_normalised(name: &str) -> NameKey {
         NameKey(name.chars().map(fold_variant).collect())
+    }
+
+    /// The key of a name that is already normalised (a stored name).
+    pub(crate) fn of_written(name: &str) -> NameKey {
+        NameKey::of_normalised(name)
     }
 
     /// Builds the key of a name typed as a query, normalised as [`Name::parse`] does.

@@ -1,0 +1,383 @@
+//! [`Database`]: a juki file opened for use. Opening checks the format version; every
+//! 異動 is one write transaction; every read is one snapshot.
+
+use super::change::Change;
+use super::error::{Result, StoreError};
+use super::household::{members_now, sort_members};
+use super::record::StoredRecord;
+use super::resident::Resident;
+use super::schema::*;
+use super::search::{find, SearchHit, SearchQuery};
+use super::stats::{stats, StatDim, StatsRow};
+use super::tables::{ReadTables, View, WriteTables};
+use super::write::{apply, Receipt};
+use crate::model::{Date, HouseholdId, MyNumber, ResidentCode};
+use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
+use std::path::{Path, PathBuf};
+
+/// Where the engine takes "today" from: the date checks (no future 異動日, no future
+/// birth) and ages in statistics depend on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    /// Today in Japan (UTC+9).
+    System,
+    /// A fixed date, for tests and for replaying old notifications.
+    Fixed(Date),
+}
+
+/// A resident found by My Number, and whether the number is the resident's current one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MyNumberMatch {
+    /// The resident's current version.
+    pub resident: Resident,
+    /// False when the number is a former My Number of this resident.
+    pub current: bool,
+}
+
+/// A household's members on a date (or now), head first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Household {
+    /// 世帯番号.
+    pub id: HouseholdId,
+    /// The members, 世帯主 first, then by birth date.
+    pub members: Vec<Resident>,
+}
+
+/// One entry of the change feed: a version in 更新順番号 order, carrying the items the
+/// prefecture is notified of (code, name, birth date, sex, address, My Number, 異動事由,
+/// 異動日).
+pub type ChangeEntry = Resident;
+
+/// Record counts of a database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    /// Residents, active and removed.
+    pub residents: u64,
+    /// Active residents.
+    pub active: u64,
+    /// Versions of all residents.
+    pub versions: u64,
+    /// The last 更新順番号 written (0 for an empty database).
+    pub last_seq: u64,
+}
+
+/// A juki database file.
+pub struct Database {
+    db: redb::Database,
+    path: PathBuf,
+    clock: Clock,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl Database {
+    /// Creates a new database file (mode 0600 on Unix). Refuses to touch an existing file.
+    pub fn create(path: impl AsRef<Path>) -> Result<Database> {
+        let path = path.as_ref();
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        match options.open(path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(StoreError::AlreadyExists(path.display().to_string()))
+            }
+            Err(e) => return Err(StoreError::Storage(format!("{}: {e}", path.display()))),
+        }
+        let db = redb::Database::create(path)?;
+        let txn = db.begin_write()?;
+        {
+            let mut meta = txn.open_table(META)?;
+            meta.insert(META_FORMAT, FORMAT_VERSION)?;
+            meta.insert(META_NEXT_ID, 1)?;
+            meta.insert(META_NEXT_SEQ, 1)?;
+            drop(meta);
+            txn.open_table(RESIDENTS)?;
+            txn.open_table(VERSIONS)?;
+            txn.open_table(CODES)?;
+            txn.open_table(MY_NUMBERS)?;
+            txn.open_table(SEARCH)?;
+            txn.open_table(HOUSEHOLDS)?;
+            txn.open_table(CHANGES)?;
+        }
+        txn.commit()?;
+        Ok(Database {
+            db,
+            path: path.to_path_buf(),
+            clock: Clock::System,
+        })
+    }
+
+    /// Opens an existing database file and checks its format version.
+    pub fn open(path: impl AsRef<Path>) -> Result<Database> {
+        let path = path.as_ref();
+        if !path.exists() {
+            return Err(StoreError::NotFound(format!(
+                "database file {}",
+                path.display()
+            )));
+        }
+        let db = redb::Database::open(path)?;
+        let database = Database {
+            db,
+            path: path.to_path_buf(),
+            clock: Clock::System,
+        };
+        let txn = database.db.begin_read()?;
+        let meta = match txn.open_table(META) {
+            Ok(m) => m,
+            Err(redb::TableError::TableDoesNotExist(_)) => {
+                return Err(StoreError::NotJuki(path.display().to_string()))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        match meta.get(META_FORMAT)?.map(|g| g.value()) {
+            Some(FORMAT_VERSION) => {}
+            Some(found) => {
+                return Err(StoreError::FormatVersion {
+                    found,
+                    expected: FORMAT_VERSION,
+                })
+            }
+            None => return Err(StoreError::NotJuki(path.display().to_string())),
+        }
+        drop(meta);
+        drop(txn);
+        Ok(database)
+    }
+
+    /// The file this database lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Sets where "today" comes from.
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
+    }
+
+    /// Today, by the database's clock.
+    pub fn today(&self) -> Date {
+        match self.clock {
+            Clock::System => Date::today_jst(),
+            Clock::Fixed(d) => d,
+        }
+    }
+
+    /// Records a 異動: checks it, writes the new version, every index entry and the change
+    /// feed entry in one transaction, and commits it durably. A refused change writes
+    /// nothing.
+    pub fn record(&self, change: &Change) -> Result<Receipt> {
+        self.record_with(change, |_, _| Ok(()))
+    }
+
+    /// Records a 異動 and runs `before_commit` inside the same write transaction after the
+    /// change is written: the seam where the operation-log entry joins the change, so that
+    /// both commit or neither does.
+    pub(crate) fn record_with<F>(&self, change: &Change, before_commit: F) -> Result<Receipt>
+    where
+        F: FnOnce(&WriteTransaction, &Receipt) -> Result<()>,
+    {
+        let txn = self.db.begin_write()?;
+        let receipt = {
+            let mut tables = WriteTables::open(&txn)?;
+            apply(&mut tables, change, self.today(), now_micros())?
+        };
+        before_commit(&txn, &receipt)?;
+        txn.commit()?;
+        Ok(receipt)
+    }
+
+    fn read(&self) -> Result<ReadTables> {
+        let txn = self.db.begin_read()?;
+        ReadTables::open(&txn)
+    }
+
+    /// The resident with this resident code, as recorded now. A former code finds the
+    /// resident under their current code.
+    pub fn get(&self, code: ResidentCode) -> Result<Option<Resident>> {
+        let t = self.read()?;
+        if let Some(rec) = t.current_by_code(code.get())? {
+            return Ok(Some(Resident::from_stored(rec)?));
+        }
+        match t.id_of_code(code.get())? {
+            Some((id, _)) => t.latest(id)?.map(Resident::from_stored).transpose(),
+            None => Ok(None),
+        }
+    }
+
+    /// The resident as they stood on `date`: `None` if the code is unknown or the person
+    /// was not yet recorded on that date.
+    pub fn get_as_of(&self, code: ResidentCode, date: Date) -> Result<Option<Resident>> {
+        let t = self.read()?;
+        match t.id_of_code(code.get())? {
+            Some((id, _)) => t
+                .as_of(id, date.to_yyyymmdd())?
+                .map(Resident::from_stored)
+                .transpose(),
+            None => Ok(None),
+        }
+    }
+
+    /// The resident who holds, or held, this My Number.
+    pub fn get_by_my_number(&self, number: MyNumber) -> Result<Option<MyNumberMatch>> {
+        let t = self.read()?;
+        let Some((id, current)) = t.id_of_my_number(number.get())? else {
+            return Ok(None);
+        };
+        let rec = t.latest(id)?.ok_or_else(|| StoreError::Corrupt {
+            table: "my_numbers",
+            detail: format!("entry for resident {id} with no versions"),
+        })?;
+        Ok(Some(MyNumberMatch {
+            resident: Resident::from_stored(rec)?,
+            current,
+        }))
+    }
+
+    /// Every version of a resident, oldest first. Errors with NOT_FOUND for an unknown code.
+    pub fn history(&self, code: ResidentCode) -> Result<Vec<Resident>> {
+        let t = self.read()?;
+        let (id, _) = t
+            .id_of_code(code.get())?
+            .ok_or_else(|| StoreError::NotFound(format!("resident {code}")))?;
+        t.all_versions(id)?
+            .into_iter()
+            .map(Resident::from_stored)
+            .collect()
+    }
+
+    /// The members of a household now, or as of a date; head first.
+    pub fn household(&self, id: HouseholdId, as_of: Option<Date>) -> Result<Household> {
+        let t = self.read()?;
+        household_in(&t, id.get(), as_of)
+    }
+
+    /// The household a resident belongs to (now or as of a date) and its members.
+    pub fn household_of(&self, code: ResidentCode, as_of: Option<Date>) -> Result<Household> {
+        let t = self.read()?;
+        let (id, _) = t
+            .id_of_code(code.get())?
+            .ok_or_else(|| StoreError::NotFound(format!("resident {code}")))?;
+        let rec = match as_of {
+            Some(d) => t
+                .as_of(id, d.to_yyyymmdd())?
+                .ok_or_else(|| StoreError::NotFound(format!("resident {code} as of {d}")))?,
+            None => t
+                .latest(id)?
+                .ok_or_else(|| StoreError::NotFound(format!("resident {code}")))?,
+        };
+        household_in(&t, rec.household, as_of)
+    }
+
+    /// 4情報検索. Refused with SEARCH_MINIMUM, before any read, unless the query names at
+    /// least two of name, address and birth date.
+    pub fn find(&self, query: &SearchQuery) -> Result<Vec<SearchHit>> {
+        query.check_minimum()?;
+        let t = self.read()?;
+        find(&t, query)
+    }
+
+    /// Population counts by `dims`, of active residents (of all, when `status` is a
+    /// dimension), now or as of a date.
+    pub fn stats(&self, dims: &[StatDim], as_of: Option<Date>) -> Result<Vec<StatsRow>> {
+        let t = self.read()?;
+        stats(&t, dims, as_of, self.today())
+    }
+
+    /// The change feed: versions with 更新順番号 greater than `since`, in order.
+    pub fn changes_since(&self, since: u64, limit: usize) -> Result<Vec<ChangeEntry>> {
+        let t = self.read()?;
+        let mut out = Vec::new();
+        for entry in t.changes().range(since.saturating_add(1)..)? {
+            if out.len() >= limit {
+                break;
+            }
+            let (_, v) = entry?;
+            let (id, version) = v.value();
+            let rec = t.version(id, version)?.ok_or_else(|| StoreError::Corrupt {
+                table: "changes",
+                detail: format!("entry points at missing version {version} of resident {id}"),
+            })?;
+            out.push(Resident::from_stored(rec)?);
+        }
+        Ok(out)
+    }
+
+    /// Record counts and the last 更新順番号.
+    pub fn counts(&self) -> Result<Counts> {
+        let t = self.read()?;
+        let mut counts = Counts {
+            last_seq: t.meta_value(META_NEXT_SEQ)?.unwrap_or(1) - 1,
+            versions: t.versions().len()?,
+            ..Counts::default()
+        };
+        for entry in t.residents().iter()? {
+            let (_, v) = entry?;
+            counts.residents += 1;
+            let rec = StoredRecord::access("residents", v.value())?;
+            if rec.status == crate::model::Status::Active.code() {
+                counts.active += 1;
+            }
+        }
+        Ok(counts)
+    }
+
+    /// A SHA-256 over the content of every table (keys and values, in key order). Two
+    /// databases with the same digest hold the same data; a refused change leaves it as it
+    /// was.
+    pub fn content_digest(&self) -> Result<[u8; 32]> {
+        let t = self.read()?;
+        super::digest::digest(&t)
+    }
+}
+
+fn household_in(t: &impl View, h: u64, as_of: Option<Date>) -> Result<Household> {
+    let members = match as_of {
+        None => members_now(t, h)?,
+        Some(d) => {
+            let date = d.to_yyyymmdd();
+            let mut out = Vec::new();
+            let mut last = None;
+            for entry in t.households().range((h, 0, 0)..=(h, u64::MAX, u32::MAX))? {
+                let (k, _) = entry?;
+                let (_, id, _) = k.value();
+                if last == Some(id) {
+                    continue;
+                }
+                last = Some(id);
+                if let Some(rec) = t.as_of(id, date)? {
+                    if rec.household == h && rec.status == crate::model::Status::Active.code() {
+                        out.push(rec);
+                    }
+                }
+            }
+            sort_members(&mut out);
+            out
+        }
+    };
+    Ok(Household {
+        id: HouseholdId::new(h),
+        members: members
+            .into_iter()
+            .map(Resident::from_stored)
+            .collect::<Result<_>>()?,
+    })
+}
+
+fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
+}

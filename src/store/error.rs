@@ -1,0 +1,209 @@
+//! The store's error type: every way a lookup or a 異動 can fail, each one a thing a user can
+//! act on, and the rules (with names) that a refused 異動 broke.
+
+use crate::model::InvalidValue;
+use std::fmt;
+
+/// A logical check of domain/changes.md that a 異動 failed. Each rule has a stable name that
+/// appears in the error message, so an operator can look it up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Rule {
+    /// 転入 or 職権記載 for a code that already has an active record.
+    AlreadyActive,
+    /// 出生 for a code that already exists.
+    CodeExists,
+    /// The change needs an active record and the record is removed.
+    NotActive,
+    /// The change needs an existing record and there is none.
+    UnknownResident,
+    /// The change names a former resident code; changes go to the current code.
+    FormerCode,
+    /// A field the change needs is missing.
+    MissingField,
+    /// The change carries a field that this kind of 異動 may not change (e.g. a 転居 that
+    /// renames).
+    FieldNotAllowed,
+    /// 異動日 before the birth date.
+    BeforeBirth,
+    /// 異動日 or a birth date in the future.
+    InFuture,
+    /// 異動日 after the 届出日 (only 転出 may be notified in advance).
+    AfterReported,
+    /// 届出日 before the 異動日 window or in the future.
+    ReportedInFuture,
+    /// A change dated before the resident's latest version (only CORRECT may do that).
+    OutOfOrder,
+    /// A 世帯変更 that changes the address (that is a 転居).
+    HouseholdChangeMovesAddress,
+    /// The change leaves a household with members and no 世帯主.
+    HouseholdWithoutHead,
+    /// The change gives a household a second 世帯主.
+    HouseholdTwoHeads,
+    /// `new_head` names someone who cannot become the head, or is given when not needed.
+    NewHead,
+    /// The change would change nothing.
+    NoChange,
+}
+
+impl Rule {
+    /// The stable name of the rule, as printed in error messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::AlreadyActive => "already-active",
+            Rule::CodeExists => "code-exists",
+            Rule::NotActive => "not-active",
+            Rule::UnknownResident => "unknown-resident",
+            Rule::FormerCode => "former-code",
+            Rule::MissingField => "missing-field",
+            Rule::FieldNotAllowed => "field-not-allowed",
+            Rule::BeforeBirth => "before-birth",
+            Rule::InFuture => "in-future",
+            Rule::AfterReported => "after-reported",
+            Rule::ReportedInFuture => "reported-in-future",
+            Rule::OutOfOrder => "out-of-order",
+            Rule::HouseholdChangeMovesAddress => "household-change-moves-address",
+            Rule::HouseholdWithoutHead => "household-without-head",
+            Rule::HouseholdTwoHeads => "household-two-heads",
+            Rule::NewHead => "new-head",
+            Rule::NoChange => "no-change",
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Everything that can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A value failed validation (check digit, date, sex …).
+    #[error(transparent)]
+    Invalid(#[from] InvalidValue),
+    /// No resident (or household, or version) matches.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// A resident code or My Number is already taken by another record.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// A 異動 refused by a logical check.
+    #[error("refused by rule {rule}: {detail}")]
+    Illegal {
+        /// The rule that refused the change.
+        rule: Rule,
+        /// What exactly was wrong.
+        detail: String,
+    },
+    /// A 4情報 search that names fewer than two of name, address and birth date.
+    #[error("a 4情報 search needs at least two of name, address and birth date (sex does not count); given: {given}")]
+    SearchMinimum {
+        /// The attributes that were given, e.g. "name, sex".
+        given: String,
+    },
+    /// A stored value failed its checksum or could not be decoded.
+    #[error("corrupt data in table {table}: {detail}")]
+    Corrupt {
+        /// The table holding the damaged value.
+        table: &'static str,
+        /// What was found.
+        detail: String,
+    },
+    /// The file was written by another format version of juki.
+    #[error("the database file has format version {found}; this juki reads version {expected}")]
+    FormatVersion {
+        /// The version found in the file.
+        found: u64,
+        /// The version this build reads and writes.
+        expected: u64,
+    },
+    /// The file is a redb database but not a juki one.
+    #[error("{0} is not a juki database")]
+    NotJuki(String),
+    /// `create` was asked to make a file that already exists.
+    #[error("{0} already exists; juki will not overwrite it")]
+    AlreadyExists(String),
+    /// The storage layer failed (I/O, locks, a commit).
+    #[error("storage error: {0}")]
+    Storage(String),
+}
+
+impl StoreError {
+    /// The error code of the `juki` command contract (cli.md) for this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::Invalid(_) => "INVALID_VALUE",
+            StoreError::NotFound(_) => "NOT_FOUND",
+            StoreError::Conflict(_) => "CONFLICT",
+            StoreError::Illegal { .. } => "ILLEGAL_CHANGE",
+            StoreError::SearchMinimum { .. } => "SEARCH_MINIMUM",
+            StoreError::Corrupt { .. }
+            | StoreError::FormatVersion { .. }
+            | StoreError::NotJuki(_) => "CORRUPT",
+            StoreError::AlreadyExists(_) | StoreError::Storage(_) => "IO",
+        }
+    }
+
+    pub(crate) fn illegal(rule: Rule, detail: impl Into<String>) -> Self {
+        StoreError::Illegal {
+            rule,
+            detail: detail.into(),
+        }
+    }
+
+    /// The rule that refused a change, if this is a refused change.
+    pub fn rule(&self) -> Option<Rule> {
+        match self {
+            StoreError::Illegal { rule, .. } => Some(*rule),
+            _ => None,
+        }
+    }
+}
+
+fn storage(e: redb::StorageError) -> StoreError {
+    match e {
+        redb::StorageError::Corrupted(detail) => StoreError::Corrupt {
+            table: "(file)",
+            detail,
+        },
+        other => StoreError::Storage(other.to_string()),
+    }
+}
+
+impl From<redb::StorageError> for StoreError {
+    fn from(e: redb::StorageError) -> Self {
+        storage(e)
+    }
+}
+
+impl From<redb::Error> for StoreError {
+    fn from(e: redb::Error) -> Self {
+        match e {
+            redb::Error::Corrupted(detail) => StoreError::Corrupt {
+                table: "(file)",
+                detail,
+            },
+            other => StoreError::Storage(other.to_string()),
+        }
+    }
+}
+
+macro_rules! via_redb_error {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self {
+                StoreError::from(redb::Error::from(e))
+            }
+        }
+    )*};
+}
+via_redb_error!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::CommitError
+);
+
+/// The store's result type.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

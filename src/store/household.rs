@@ -1,0 +1,142 @@
+//! The one-世帯主 rule: every household with members has exactly one head. A change that
+//! takes the head out (転出, 死亡, 転居 to another household, a new 続柄 …) must name the new
+//! head in the same statement; a change that brings a second head in is refused.
+//!
+//! The rule is checked on the household as it stands after the change: the latest version
+//! of every member (DESIGN.md, "The one-head rule").
+
+use super::error::{Result, Rule, StoreError};
+use super::record::StoredRecord;
+use super::tables::View;
+use crate::model::{ResidentCode, Status};
+use redb::ReadableTable;
+
+const HEAD: &str = "世帯主";
+
+pub(crate) fn is_head(rec: &StoredRecord) -> bool {
+    rec.status == Status::Active.code() && rec.relationship == HEAD
+}
+
+fn is_active(rec: &StoredRecord) -> bool {
+    rec.status == Status::Active.code()
+}
+
+/// The active members of household `h` as they stand now (latest versions), head first,
+/// then by birth date and code.
+pub(crate) fn members_now(t: &impl View, h: u64) -> Result<Vec<StoredRecord>> {
+    let mut out: Vec<StoredRecord> = Vec::new();
+    let mut last_id = None;
+    for entry in t.households().range((h, 0, 0)..=(h, u64::MAX, u32::MAX))? {
+        let (k, _) = entry?;
+        let (_, id, _) = k.value();
+        if last_id == Some(id) {
+            continue;
+        }
+        last_id = Some(id);
+        if let Some(rec) = t.latest(id)? {
+            if is_active(&rec) && rec.household == h {
+                out.push(rec);
+            }
+        }
+    }
+    sort_members(&mut out);
+    Ok(out)
+}
+
+/// Orders members head first, then by birth date, then by code.
+pub(crate) fn sort_members(members: &mut [StoredRecord]) {
+    members.sort_by_key(|r| (r.relationship != HEAD, r.birth, r.code));
+}
+
+/// Checks the one-head rule for `before → after` and returns the internal id of the member
+/// who becomes head, when the change takes the head out and names a successor.
+pub(crate) fn plan_heads(
+    t: &impl View,
+    before: Option<&StoredRecord>,
+    after: &StoredRecord,
+    new_head: Option<ResidentCode>,
+) -> Result<Option<StoredRecord>> {
+    let was_head = before.is_some_and(is_head);
+    let stays_head_here = is_head(after) && before.is_some_and(|b| b.household == after.household);
+    let mut successor: Option<StoredRecord> = None;
+
+    if was_head && !stays_head_here {
+        let old = before.expect("was_head implies before");
+        let remaining: Vec<StoredRecord> = members_now(t, old.household)?
+            .into_iter()
+            .filter(|m| m.id != after.id)
+            .collect();
+        match (remaining.is_empty(), new_head) {
+            (true, None) => {}
+            (true, Some(code)) => {
+                return Err(StoreError::illegal(
+                    Rule::NewHead,
+                    format!(
+                        "new_head={code}: no one else remains in household {}",
+                        old.household
+                    ),
+                ))
+            }
+            (false, None) => {
+                return Err(StoreError::illegal(
+                    Rule::HouseholdWithoutHead,
+                    format!(
+                        "household {} would keep {} member(s) and no 世帯主; name the new head with new_head=<resident code>",
+                        old.household,
+                        remaining.len()
+                    ),
+                ))
+            }
+            (false, Some(code)) => {
+                let Some(next) = remaining.into_iter().find(|m| m.code == code.get()) else {
+                    return Err(StoreError::illegal(
+                        Rule::NewHead,
+                        format!(
+                            "new_head={code} is not an active member of household {}",
+                            old.household
+                        ),
+                    ));
+                };
+                successor = Some(next);
+            }
+        }
+    } else if let Some(code) = new_head {
+        return Err(StoreError::illegal(
+            Rule::NewHead,
+            format!("new_head={code}: only a change that takes the 世帯主 out of a household names a new head"),
+        ));
+    }
+
+    // The household the resident is in after the change.
+    let joins =
+        is_active(after) && before.is_none_or(|b| !is_active(b) || b.household != after.household);
+    let head_changed = is_active(after) && before.is_some_and(|b| is_head(b) != is_head(after));
+    if joins || head_changed {
+        let h = after.household;
+        let others: Vec<StoredRecord> = members_now(t, h)?
+            .into_iter()
+            .filter(|m| m.id != after.id)
+            .collect();
+        let heads = others
+            .iter()
+            .filter(|m| is_head(m) || successor.as_ref().is_some_and(|s| s.id == m.id))
+            .count();
+        if is_head(after) && heads > 0 {
+            return Err(StoreError::illegal(
+                Rule::HouseholdTwoHeads,
+                format!("household {h} already has a 世帯主"),
+            ));
+        }
+        if !is_head(after) && heads == 0 {
+            return Err(StoreError::illegal(
+                Rule::HouseholdWithoutHead,
+                if others.is_empty() {
+                    format!("household {h} has no members; its first member must be 世帯主")
+                } else {
+                    format!("household {h} has no 世帯主; record the head first")
+                },
+            ));
+        }
+    }
+    Ok(successor)
+}

@@ -1,0 +1,31 @@
+//! The resident store: residents, their versions and every index in one redb file.
+//!
+//! * [`Database`] opens a file, records 異動 and answers lookups.
+//! * `schema` names the tables and lays out their keys (DESIGN.md, "Storage layout").
+//! * `record` frames each version with a CRC32 around its rkyv archive.
+//! * `write` applies a [`Change`] with the checks of domain/changes.md; `household` keeps
+//!   the one-世帯主 rule.
+//! * `search` answers 4情報 searches, `stats` population counts.
+
+mod change;
+mod db;
+mod digest;
+mod error;
+mod household;
+mod record;
+mod resident;
+mod schema;
+mod search;
+mod stats;
+mod tables;
+mod write;
+
+pub use change::{Change, Fields};
+pub use db::{ChangeEntry, Clock, Counts, Database, Household, MyNumberMatch};
+pub use error::{Result, Rule, StoreError};
+pub use record::{Field, FieldSet};
+pub use resident::Resident;
+pub use schema::FORMAT_VERSION;
+pub use search::{NameQuery, SearchHit, SearchQuery};
+pub use stats::{town_of, StatDim, StatsRow};
+pub use write::{Receipt, Written, MOVE_OUT_ADVANCE_DAYS};

@@ -1,0 +1,406 @@
+//! One version of one resident as stored: the rkyv layout, the CRC32 frame around it, and the
+//! field mask that says what a version changed.
+//!
+//! A stored value is `[crc32 of the rest, u32 little-endian][rkyv archive of StoredRecord]`.
+//! rkyv is built with `unaligned`, so the archive can be read in place at any offset redb
+//! hands out. The CRC is checked before the archive is touched, and the archive is then
+//! validated by bytecheck, so a damaged value is an error, never undefined behaviour.
+
+use super::error::{Result, StoreError};
+use rkyv::rancor;
+
+/// Which fields of a resident a version changed (a bit set over [`Field`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct FieldSet(pub(crate) u32);
+
+/// A field of a resident record, as named in HISTORY and in CORRECT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Field {
+    /// 住民票コード
+    Code = 0,
+    /// 個人番号
+    MyNumber = 1,
+    /// 氏名
+    Name = 2,
+    /// 振り仮名
+    Kana = 3,
+    /// 性別
+    Sex = 4,
+    /// 生年月日
+    Birth = 5,
+    /// 住所
+    Address = 6,
+    /// 郵便番号
+    Postal = 7,
+    /// 世帯番号
+    Household = 8,
+    /// 続柄
+    Relationship = 9,
+    /// active or removed
+    Status = 10,
+    /// 前住所 / 転入前住所
+    PreviousAddress = 11,
+    /// 転出先
+    Destination = 12,
+    /// 住民となった日
+    ResidentSince = 13,
+    /// 住所を定めた日
+    AddressSince = 14,
+}
+
+impl Field {
+    /// Every field, in display order.
+    pub const ALL: [Field; 15] = [
+        Field::Code,
+        Field::MyNumber,
+        Field::Name,
+        Field::Kana,
+        Field::Sex,
+        Field::Birth,
+        Field::Address,
+        Field::Postal,
+        Field::Household,
+        Field::Relationship,
+        Field::Status,
+        Field::PreviousAddress,
+        Field::Destination,
+        Field::ResidentSince,
+        Field::AddressSince,
+    ];
+
+    /// The field's name as used in statements and JSON output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Code => "resident_code",
+            Field::MyNumber => "my_number",
+            Field::Name => "name",
+            Field::Kana => "name_kana",
+            Field::Sex => "sex",
+            Field::Birth => "birth_date",
+            Field::Address => "address",
+            Field::Postal => "postal_code",
+            Field::Household => "household_id",
+            Field::Relationship => "relationship",
+            Field::Status => "status",
+            Field::PreviousAddress => "previous_address",
+            Field::Destination => "destination",
+            Field::ResidentSince => "resident_since",
+            Field::AddressSince => "address_since",
+        }
+    }
+}
+
+impl FieldSet {
+    /// The empty set.
+    pub const EMPTY: FieldSet = FieldSet(0);
+    /// Every field.
+    pub const ALL: FieldSet = FieldSet((1 << 15) - 1);
+
+    /// Whether `f` is in the set.
+    pub fn contains(self, f: Field) -> bool {
+        self.0 & (1 << f as u8) != 0
+    }
+
+    /// Adds `f`.
+    pub fn insert(&mut self, f: Field) {
+        self.0 |= 1 << f as u8;
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The fields in the set, in display order.
+    pub fn iter(self) -> impl Iterator<Item = Field> {
+        Field::ALL.into_iter().filter(move |f| self.contains(*f))
+    }
+}
+
+/// One version of a resident, as stored. Dates are `yyyymmdd` integers (0 = none), codes and
+/// numbers plain integers; strings hold already-validated, normalised text.
+#[derive(rkyv::Archive, rkyv::Serialize, rkyv::Deserialize, Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StoredRecord {
+    /// Internal id (宛名番号-like): never changes, even when the resident code does.
+    pub id: u64,
+    /// Version number, from 1, gapless per resident.
+    pub version: u32,
+    /// 更新順番号 of the change that wrote this version.
+    pub seq: u64,
+    pub code: u64,
+    pub my_number: u64,
+    pub name: String,
+    pub kana: String,
+    pub sex: u8,
+    pub birth: u32,
+    pub address: String,
+    pub postal: u32,
+    pub household: u64,
+    pub relationship: String,
+    pub status: u8,
+    pub reason: u8,
+    /// 異動日: the valid-time start of this version.
+    pub valid_from: u32,
+    /// 届出日.
+    pub reported: u32,
+    /// When the version was recorded (Unix time, microseconds).
+    pub recorded_at: i64,
+    /// 住民となった日.
+    pub resident_since: u32,
+    /// 住所を定めた日.
+    pub address_since: u32,
+    /// 前住所 (転入前住所 for a 転入, the former address after a 転居).
+    pub previous_address: Option<String>,
+    /// 転出先 (転出予定先).
+    pub destination: Option<String>,
+    /// 消除日 when removed.
+    pub removed_on: u32,
+    /// The fields this version changed against the previous one (all for a first version).
+    pub changed: u32,
+    /// The largest 異動日 among versions 1..=this one; equal to `valid_from` unless a
+    /// backdated correction came before. Lets an as-of read stop at one version.
+    pub prefix_max: u32,
+    /// The operator and terminal that recorded the change, when known.
+    pub operator: Option<String>,
+    pub terminal: Option<String>,
+}
+
+const CRC_LEN: usize = 4;
+
+impl StoredRecord {
+    /// Serialises and frames the record with its CRC32.
+    pub fn encode(&self) -> Vec<u8> {
+        let body = rkyv::to_bytes::<rancor::Error>(self)
+            .expect("serialising a record into memory cannot fail");
+        let mut out = Vec::with_capacity(CRC_LEN + body.len());
+        out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
+        out.extend_from_slice(&body);
+        out
+    }
+
+    /// Checks the frame and gives the validated archive, without copying.
+    pub fn access<'a>(table: &'static str, bytes: &'a [u8]) -> Result<&'a ArchivedStoredRecord> {
+        let body = checked_body(table, bytes)?;
+        rkyv::access::<ArchivedStoredRecord, rancor::Error>(body).map_err(|e| StoreError::Corrupt {
+            table,
+            detail: format!("record does not decode: {e}"),
+        })
+    }
+
+    /// Checks the frame and decodes an owned record.
+    pub fn decode(table: &'static str, bytes: &[u8]) -> Result<StoredRecord> {
+        let archived = Self::access(table, bytes)?;
+        rkyv::deserialize::<StoredRecord, rancor::Error>(archived).map_err(|e| {
+            StoreError::Corrupt {
+                table,
+                detail: format!("record does not decode: {e}"),
+            }
+        })
+    }
+
+    /// The fields that differ between `self` and `other`.
+    pub fn diff(&self, other: &StoredRecord) -> FieldSet {
+        let mut set = FieldSet::EMPTY;
+        let pairs = [
+            (Field::Code, self.code != other.code),
+            (Field::MyNumber, self.my_number != other.my_number),
+            (Field::Name, self.name != other.name),
+            (Field::Kana, self.kana != other.kana),
+            (Field::Sex, self.sex != other.sex),
+            (Field::Birth, self.birth != other.birth),
+            (Field::Address, self.address != other.address),
+            (Field::Postal, self.postal != other.postal),
+            (Field::Household, self.household != other.household),
+            (Field::Relationship, self.relationship != other.relationship),
+            (
+                Field::Status,
+                self.status != other.status || self.removed_on != other.removed_on,
+            ),
+            (
+                Field::PreviousAddress,
+                self.previous_address != other.previous_address,
+            ),
+            (Field::Destination, self.destination != other.destination),
+            (
+                Field::ResidentSince,
+                self.resident_since != other.resident_since,
+            ),
+            (
+                Field::AddressSince,
+                self.address_since != other.address_since,
+            ),
+        ];
+        for (field, differs) in pairs {
+            if differs {
+                set.insert(field);
+            }
+        }
+        set
+    }
+
+    /// Copies the fields in `fields` from `later` onto `self` (used to fold a backdated
+    /// correction into an as-of answer), and takes the later version's bookkeeping.
+    pub fn overlay(&mut self, later: &StoredRecord, fields: FieldSet) {
+        for f in fields.iter() {
+            match f {
+                Field::Code => self.code = later.code,
+                Field::MyNumber => self.my_number = later.my_number,
+                Field::Name => self.name.clone_from(&later.name),
+                Field::Kana => self.kana.clone_from(&later.kana),
+                Field::Sex => self.sex = later.sex,
+                Field::Birth => self.birth = later.birth,
+                Field::Address => self.address.clone_from(&later.address),
+                Field::Postal => self.postal = later.postal,
+                Field::Household => self.household = later.household,
+                Field::Relationship => self.relationship.clone_from(&later.relationship),
+                Field::Status => {
+                    self.status = later.status;
+                    self.removed_on = later.removed_on;
+                }
+                Field::PreviousAddress => self.previous_address.clone_from(&later.previous_address),
+                Field::Destination => self.destination.clone_from(&later.destination),
+                Field::ResidentSince => self.resident_since = later.resident_since,
+                Field::AddressSince => self.address_since = later.address_since,
+            }
+        }
+        self.version = later.version;
+        self.seq = later.seq;
+        self.reason = later.reason;
+        self.valid_from = later.valid_from;
+        self.reported = later.reported;
+        self.recorded_at = later.recorded_at;
+        self.changed = later.changed;
+        self.prefix_max = later.prefix_max;
+        self.operator.clone_from(&later.operator);
+        self.terminal.clone_from(&later.terminal);
+    }
+}
+
+/// Checks the CRC frame of a stored value and returns the archive bytes.
+pub(crate) fn checked_body<'a>(table: &'static str, bytes: &'a [u8]) -> Result<&'a [u8]> {
+    if bytes.len() < CRC_LEN {
+        return Err(StoreError::Corrupt {
+            table,
+            detail: format!(
+                "value of {} bytes is shorter than its checksum",
+                bytes.len()
+            ),
+        });
+    }
+    let (crc, body) = bytes.split_at(CRC_LEN);
+    let stored = u32::from_le_bytes([crc[0], crc[1], crc[2], crc[3]]);
+    let actual = crc32fast::hash(body);
+    if stored != actual {
+        return Err(StoreError::Corrupt {
+            table,
+            detail: format!("checksum mismatch (stored {stored:08x}, computed {actual:08x})"),
+        });
+    }
+    Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn sample() -> StoredRecord {
+        StoredRecord {
+            id: 7,
+            version: 1,
+            seq: 1,
+            code: 24727059608,
+            my_number: 123456789018,
+            name: "山田 太郎".into(),
+            kana: "ヤマダ タロウ".into(),
+            sex: 1,
+            birth: 19800401,
+            address: "芦屋市精道町7番6号".into(),
+            postal: 6598501,
+            household: 100,
+            relationship: "世帯主".into(),
+            status: 1,
+            reason: 1,
+            valid_from: 20200401,
+            reported: 20200401,
+            recorded_at: 0,
+            resident_since: 20200401,
+            address_since: 20200401,
+            previous_address: Some("大阪市北区梅田1-1".into()),
+            destination: None,
+            removed_on: 0,
+            changed: FieldSet::ALL.0,
+            prefix_max: 20200401,
+            operator: None,
+            terminal: None,
+        }
+    }
+
+    #[test]
+    fn round_trips() {
+        let r = sample();
+        let bytes = r.encode();
+        assert_eq!(StoredRecord::decode("t", &bytes).unwrap(), r);
+        assert_eq!(
+            StoredRecord::access("t", &bytes).unwrap().name.as_str(),
+            "山田 太郎"
+        );
+    }
+
+    #[test]
+    fn reads_at_an_odd_offset() {
+        let bytes = sample().encode();
+        let mut shifted = vec![0u8];
+        shifted.extend_from_slice(&bytes);
+        assert_eq!(StoredRecord::decode("t", &shifted[1..]).unwrap(), sample());
+    }
+
+    #[test]
+    fn every_flipped_bit_is_an_error() {
+        let bytes = sample().encode();
+        for i in 0..bytes.len() {
+            for bit in 0..8 {
+                let mut damaged = bytes.clone();
+                damaged[i] ^= 1 << bit;
+                let err = StoredRecord::decode("residents", &damaged).unwrap_err();
+                assert_eq!(err.code(), "CORRUPT");
+            }
+        }
+    }
+
+    #[test]
+    fn truncation_is_an_error() {
+        let bytes = sample().encode();
+        for len in 0..bytes.len() {
+            assert!(StoredRecord::decode("t", &bytes[..len]).is_err());
+        }
+    }
+
+    #[test]
+    fn arbitrary_bytes_with_a_valid_crc_are_an_error_not_a_panic() {
+        for len in 0..64usize {
+            let body: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
+            let mut framed = crc32fast::hash(&body).to_le_bytes().to_vec();
+            framed.extend_from_slice(&body);
+            let _ = StoredRecord::decode("t", &framed);
+        }
+    }
+
+    #[test]
+    fn diff_and_overlay_agree() {
+        let a = sample();
+        let mut b = sample();
+        b.version = 2;
+        b.address = "芦屋市打出町1-1".into();
+        b.status = 2;
+        b.removed_on = 20240101;
+        let d = a.diff(&b);
+        assert!(d.contains(Field::Address) && d.contains(Field::Status));
+        assert!(!d.contains(Field::Name));
+        let mut folded = a.clone();
+        folded.overlay(&b, d);
+        assert_eq!(folded.address, b.address);
+        assert_eq!(folded.status, 2);
+        assert_eq!(folded.version, 2);
+    }
+}

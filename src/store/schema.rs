@@ -1,0 +1,135 @@
+//! The redb tables of a juki file and the byte layout of their composite keys.
+//!
+//! Every table and key is described in DESIGN.md ("Storage layout"); keep the two in step.
+
+use redb::TableDefinition;
+
+/// The on-disk format this build reads and writes. Stored under `format_version` in META.
+pub const FORMAT_VERSION: u64 = 1;
+
+/// `&str → u64`: `format_version`, `next_id` (the next internal id), `next_seq` (the next
+/// 更新順番号).
+pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+/// `current resident code → framed record`: the latest version of every resident, active or
+/// removed. A lookup by code is one probe here.
+pub const RESIDENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("residents");
+/// `(internal id, version) → framed record`: every version of every resident.
+pub const VERSIONS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("versions");
+/// `resident code → (internal id, is current)`: current and former codes.
+pub const CODES: TableDefinition<u64, (u64, bool)> = TableDefinition::new("codes");
+/// `My Number → (internal id, is current)`: current and former numbers.
+pub const MY_NUMBERS: TableDefinition<u64, (u64, bool)> = TableDefinition::new("my_numbers");
+/// 4情報 index entries: `[kind][components…][id u64 BE][version u32 BE] → ()`.
+pub const SEARCH: TableDefinition<&[u8], ()> = TableDefinition::new("search");
+/// `(household id, internal id, version) → ()`: the version at which a resident entered a
+/// household (or re-entered it). Candidates for household answers now and as of a date.
+pub const HOUSEHOLDS: TableDefinition<(u64, u64, u32), ()> = TableDefinition::new("households");
+/// `更新順番号 → (internal id, version)`: the change feed, gapless from 1.
+pub const CHANGES: TableDefinition<u64, (u64, u32)> = TableDefinition::new("changes");
+
+pub const META_FORMAT: &str = "format_version";
+pub const META_NEXT_ID: &str = "next_id";
+pub const META_NEXT_SEQ: &str = "next_seq";
+
+/// The kinds of 4情報 index entries: the first byte of a SEARCH key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum IndexKind {
+    /// `[1][birth u32 BE][kanji name key][0]…`
+    BirthKanji = 1,
+    /// `[2][birth u32 BE][清音化 key][0]…`
+    BirthKana = 2,
+    /// `[3][kanji name key][0][address key][0]…`
+    KanjiAddress = 3,
+    /// `[4][清音化 key][0][address key][0]…`
+    KanaAddress = 4,
+    /// `[5][birth u32 BE][address key][0]…`
+    BirthAddress = 5,
+}
+
+/// The components one version contributes to the 4情報 index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchComponents {
+    pub birth: u32,
+    pub name_key: String,
+    pub kana_key: String,
+    pub address_key: String,
+}
+
+impl SearchComponents {
+    /// The index keys of these components, without the `[id][version]` suffix.
+    pub fn prefixes(&self) -> [Vec<u8>; 5] {
+        let birth = self.birth.to_be_bytes();
+        let cat = |kind: IndexKind, parts: &[&[u8]]| {
+            let mut k = vec![kind as u8];
+            for p in parts {
+                k.extend_from_slice(p);
+            }
+            k
+        };
+        let name = self.name_key.as_bytes();
+        let kana = self.kana_key.as_bytes();
+        let addr = self.address_key.as_bytes();
+        [
+            cat(IndexKind::BirthKanji, &[&birth, name, &[0]]),
+            cat(IndexKind::BirthKana, &[&birth, kana, &[0]]),
+            cat(IndexKind::KanjiAddress, &[name, &[0], addr, &[0]]),
+            cat(IndexKind::KanaAddress, &[kana, &[0], addr, &[0]]),
+            cat(IndexKind::BirthAddress, &[&birth, addr, &[0]]),
+        ]
+    }
+}
+
+/// Appends the `[id u64 BE][version u32 BE]` suffix that makes an index key unique.
+pub fn with_suffix(mut prefix: Vec<u8>, id: u64, version: u32) -> Vec<u8> {
+    prefix.extend_from_slice(&id.to_be_bytes());
+    prefix.extend_from_slice(&version.to_be_bytes());
+    prefix
+}
+
+/// Splits the `[id][version]` suffix off a SEARCH key.
+pub fn split_suffix(key: &[u8]) -> Option<(&[u8], u64, u32)> {
+    if key.len() < 13 {
+        return None;
+    }
+    let (head, tail) = key.split_at(key.len() - 12);
+    let id = u64::from_be_bytes(tail[..8].try_into().ok()?);
+    let version = u32::from_be_bytes(tail[8..].try_into().ok()?);
+    Some((head, id, version))
+}
+
+/// The smallest key strictly greater than every key that starts with `prefix`. Keys hold
+/// UTF-8 text and big-endian integers after the kind byte; text never holds 0xFF, and the
+/// integers come in fixed places, so `prefix + [0xFF; 13]` bounds the range.
+pub fn prefix_end(prefix: &[u8]) -> Vec<u8> {
+    let mut end = prefix.to_vec();
+    end.extend_from_slice(&[0xFF; 13]);
+    end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suffix_round_trips() {
+        let k = with_suffix(vec![1, 2, 3], 42, 7);
+        assert_eq!(split_suffix(&k), Some((&[1u8, 2, 3][..], 42, 7)));
+    }
+
+    #[test]
+    fn prefix_range_covers_longer_names() {
+        let c = SearchComponents {
+            birth: 19800401,
+            name_key: "山田 太郎".into(),
+            kana_key: "ヤマタタロウ".into(),
+            address_key: "芦屋市精道町7-6".into(),
+        };
+        let full = with_suffix(c.prefixes()[0].clone(), u64::MAX, u32::MAX);
+        let mut q = vec![IndexKind::BirthKanji as u8];
+        q.extend_from_slice(&19800401u32.to_be_bytes());
+        q.extend_from_slice("山田".as_bytes());
+        assert!(full.as_slice() >= q.as_slice());
+        assert!(full.as_slice() < prefix_end(&q).as_slice());
+    }
+}

@@ -1,0 +1,284 @@
+//! 4情報検索: finding residents by at least two of name, address and birth date, with sex
+//! as an optional filter, now (including former names and addresses) or as of a date.
+//!
+//! The planner picks one SEARCH index range from the attributes given; each candidate is
+//! then checked against the record itself (the current version, a former version, or the
+//! version in force on the date), so the index only has to be a superset.
+
+use super::error::{Result, StoreError};
+use super::record::StoredRecord;
+use super::resident::Resident;
+use super::schema::{prefix_end, split_suffix, IndexKind};
+use super::tables::View;
+use crate::model::{address_key, is_kana_text, Date, KanaKey, NameKey, Sex};
+use redb::ReadableTable;
+use std::collections::BTreeSet;
+
+/// How a name condition matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameQuery {
+    /// The written name with variant kanji folded. With a space (surname and given name) it
+    /// matches the whole name; without one, the surname (or a name without a given name).
+    Kanji(NameKey),
+    /// A prefix of the 清音化 key of the reading.
+    Kana(KanaKey),
+}
+
+impl NameQuery {
+    /// Reads a name condition: kana text matches the reading, anything else the written
+    /// name.
+    pub fn parse(text: &str) -> Result<NameQuery> {
+        if is_kana_text(text) {
+            Ok(NameQuery::Kana(KanaKey::from_query(text)?))
+        } else {
+            Ok(NameQuery::Kanji(NameKey::from_query(text)?))
+        }
+    }
+
+    fn matches(&self, rec: &StoredRecord) -> bool {
+        match self {
+            NameQuery::Kanji(q) => {
+                let key = NameKey::of_written(&rec.name);
+                kanji_matches(q.as_str(), key.as_str())
+            }
+            NameQuery::Kana(q) => KanaKey::of_reading(&rec.kana)
+                .as_str()
+                .starts_with(q.as_str()),
+        }
+    }
+}
+
+fn kanji_matches(query: &str, key: &str) -> bool {
+    if query.contains(' ') {
+        key == query
+    } else {
+        key == query
+            || key
+                .strip_prefix(query)
+                .is_some_and(|rest| rest.starts_with(' '))
+    }
+}
+
+/// A 4情報 search. Build it with [`SearchQuery::new`] and the setters; the engine refuses
+/// it unless at least two of name, address and birth date are set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchQuery {
+    /// 氏名 condition.
+    pub name: Option<NameQuery>,
+    /// 住所 prefix, as an address key (see [`crate::model::address_key`]).
+    pub address: Option<String>,
+    /// 生年月日.
+    pub birth: Option<Date>,
+    /// 性別 filter (never counts toward the two attributes).
+    pub sex: Option<Sex>,
+    /// Search the residents as they stood on this date instead of every version.
+    pub as_of: Option<Date>,
+    /// At most this many hits.
+    pub limit: Option<usize>,
+}
+
+impl SearchQuery {
+    /// An empty query.
+    pub fn new() -> SearchQuery {
+        SearchQuery::default()
+    }
+
+    /// Adds a name condition (kana or kanji, see [`NameQuery::parse`]).
+    pub fn name(mut self, text: &str) -> Result<SearchQuery> {
+        self.name = Some(NameQuery::parse(text)?);
+        Ok(self)
+    }
+
+    /// Adds an address-prefix condition.
+    pub fn address(mut self, text: &str) -> SearchQuery {
+        self.address = Some(address_key(text));
+        self
+    }
+
+    /// Adds a birth-date condition.
+    pub fn birth(mut self, date: Date) -> SearchQuery {
+        self.birth = Some(date);
+        self
+    }
+
+    /// Adds a sex filter.
+    pub fn sex(mut self, sex: Sex) -> SearchQuery {
+        self.sex = Some(sex);
+        self
+    }
+
+    /// Searches as of a date.
+    pub fn as_of(mut self, date: Date) -> SearchQuery {
+        self.as_of = Some(date);
+        self
+    }
+
+    /// Limits the number of hits.
+    pub fn limit(mut self, n: usize) -> SearchQuery {
+        self.limit = Some(n);
+        self
+    }
+
+    /// Refuses a search that names fewer than two of name, address and birth date.
+    pub fn check_minimum(&self) -> Result<()> {
+        let given = [
+            self.name.is_some(),
+            self.address.as_ref().is_some_and(|a| !a.is_empty()),
+            self.birth.is_some(),
+        ];
+        if given.iter().filter(|g| **g).count() >= 2 {
+            return Ok(());
+        }
+        let mut names = Vec::new();
+        for (set, n) in given.iter().zip(["name", "address", "birth"]) {
+            if *set {
+                names.push(n);
+            }
+        }
+        if self.sex.is_some() {
+            names.push("sex");
+        }
+        Err(StoreError::SearchMinimum {
+            given: if names.is_empty() {
+                "nothing".into()
+            } else {
+                names.join(", ")
+            },
+        })
+    }
+
+    fn matches(&self, rec: &StoredRecord) -> bool {
+        self.name.as_ref().is_none_or(|n| n.matches(rec))
+            && self
+                .address
+                .as_ref()
+                .is_none_or(|a| address_key(&rec.address).starts_with(a.as_str()))
+            && self.birth.is_none_or(|b| rec.birth == b.to_yyyymmdd())
+            && self.sex.is_none_or(|s| rec.sex == s.code())
+    }
+
+    /// The index range to scan: a key prefix. Birth first where it is given (an exact,
+    /// selective component), then the name.
+    fn plan(&self) -> Vec<u8> {
+        let birth = self.birth.map(|b| b.to_yyyymmdd().to_be_bytes());
+        let mut key = Vec::with_capacity(64);
+        match (&self.name, birth) {
+            (Some(name), Some(birth)) => {
+                let (kind, text) = match name {
+                    NameQuery::Kanji(k) => (IndexKind::BirthKanji, k.as_str()),
+                    NameQuery::Kana(k) => (IndexKind::BirthKana, k.as_str()),
+                };
+                key.push(kind as u8);
+                key.extend_from_slice(&birth);
+                key.extend_from_slice(text.as_bytes());
+            }
+            (Some(name), None) => {
+                let (kind, text, exact) = match name {
+                    NameQuery::Kanji(k) => (
+                        IndexKind::KanjiAddress,
+                        k.as_str(),
+                        k.as_str().contains(' '),
+                    ),
+                    NameQuery::Kana(k) => (IndexKind::KanaAddress, k.as_str(), false),
+                };
+                key.push(kind as u8);
+                key.extend_from_slice(text.as_bytes());
+                if exact {
+                    key.push(0);
+                    key.extend_from_slice(self.address.as_deref().unwrap_or("").as_bytes());
+                }
+            }
+            (None, Some(birth)) => {
+                key.push(IndexKind::BirthAddress as u8);
+                key.extend_from_slice(&birth);
+                key.extend_from_slice(self.address.as_deref().unwrap_or("").as_bytes());
+            }
+            (None, None) => unreachable!("check_minimum refuses a search without name and birth"),
+        }
+        key
+    }
+}
+
+/// One resident found by a search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchHit {
+    /// The version that matched: the current one, a former one (a former name or
+    /// address), or the one in force on the as-of date.
+    pub resident: Resident,
+    /// Whether the matched version is the resident's current version.
+    pub current: bool,
+}
+
+/// Runs a search on a snapshot.
+pub(crate) fn find(t: &impl View, q: &SearchQuery) -> Result<Vec<SearchHit>> {
+    q.check_minimum()?;
+    let prefix = q.plan();
+    let end = prefix_end(&prefix);
+    let mut ids = BTreeSet::new();
+    for entry in t.search().range(prefix.as_slice()..end.as_slice())? {
+        let (k, _) = entry?;
+        let (_, id, _) = split_suffix(k.value()).ok_or_else(|| StoreError::Corrupt {
+            table: "search",
+            detail: "index key shorter than its suffix".into(),
+        })?;
+        ids.insert(id);
+    }
+    let mut hits: Vec<(String, SearchHit)> = Vec::new();
+    for id in ids {
+        let Some(latest) = t.latest(id)? else {
+            return Err(StoreError::Corrupt {
+                table: "search",
+                detail: format!("index entry for resident {id} with no versions"),
+            });
+        };
+        let matched = match q.as_of {
+            Some(d) => t.as_of(id, d.to_yyyymmdd())?.filter(|r| q.matches(r)),
+            None if q.matches(&latest) => Some(latest.clone()),
+            None => t.all_versions(id)?.into_iter().rev().find(|r| q.matches(r)),
+        };
+        if let Some(rec) = matched {
+            let current = rec.version == latest.version;
+            let order = KanaKey::of_reading(&rec.kana).as_str().to_string();
+            hits.push((
+                order,
+                SearchHit {
+                    resident: Resident::from_stored(rec)?,
+                    current,
+                },
+            ));
+        }
+    }
+    hits.sort_by(|a, b| {
+        (&a.0, a.1.resident.birth, a.1.resident.code).cmp(&(
+            &b.0,
+            b.1.resident.birth,
+            b.1.resident.code,
+        ))
+    });
+    let limit = q.limit.unwrap_or(usize::MAX);
+    Ok(hits.into_iter().take(limit).map(|(_, h)| h).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn surname_alone_matches_the_surname_only() {
+        assert!(kanji_matches("山田", "山田 太郎"));
+        assert!(kanji_matches("山田", "山田"));
+        assert!(!kanji_matches("山田", "山田川 花子"));
+        assert!(kanji_matches("山田 太郎", "山田 太郎"));
+        assert!(!kanji_matches("山田 太", "山田 太郎"));
+    }
+
+    #[test]
+    fn fewer_than_two_attributes_are_refused() {
+        let q = SearchQuery::new().name("山田").unwrap().sex(Sex::Male);
+        let err = q.check_minimum().unwrap_err();
+        assert_eq!(err.code(), "SEARCH_MINIMUM");
+        assert!(err.to_string().contains("name, sex"));
+        let q = SearchQuery::new().name("山田").unwrap().address("芦屋市");
+        assert!(q.check_minimum().is_ok());
+    }
+}

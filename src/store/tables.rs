@@ -1,0 +1,192 @@
+//! Opened tables of one transaction, read-only or writable, behind one [`View`] trait so
+//! that the read paths serve both lookups and the checks inside a 異動.
+
+use super::error::{Result, StoreError};
+use super::record::StoredRecord;
+use super::schema::*;
+use redb::{ReadOnlyTable, ReadTransaction, ReadableTable, Table, WriteTransaction};
+
+/// Read access to the tables, shared by read and write transactions.
+pub(crate) trait View {
+    type Residents: ReadableTable<u64, &'static [u8]>;
+    type Versions: ReadableTable<(u64, u32), &'static [u8]>;
+    type Codes: ReadableTable<u64, (u64, bool)>;
+    type MyNumbers: ReadableTable<u64, (u64, bool)>;
+    type Search: ReadableTable<&'static [u8], ()>;
+    type Households: ReadableTable<(u64, u64, u32), ()>;
+    type Changes: ReadableTable<u64, (u64, u32)>;
+    type Meta: ReadableTable<&'static str, u64>;
+
+    fn residents(&self) -> &Self::Residents;
+    fn versions(&self) -> &Self::Versions;
+    fn codes(&self) -> &Self::Codes;
+    fn my_numbers(&self) -> &Self::MyNumbers;
+    fn search(&self) -> &Self::Search;
+    fn households(&self) -> &Self::Households;
+    fn changes(&self) -> &Self::Changes;
+    fn meta(&self) -> &Self::Meta;
+
+    /// The internal id of a resident code, and whether the code is current.
+    fn id_of_code(&self, code: u64) -> Result<Option<(u64, bool)>> {
+        Ok(self.codes().get(code)?.map(|g| g.value()))
+    }
+
+    /// The internal id of a My Number, and whether the number is current.
+    fn id_of_my_number(&self, n: u64) -> Result<Option<(u64, bool)>> {
+        Ok(self.my_numbers().get(n)?.map(|g| g.value()))
+    }
+
+    /// The current record under a current resident code.
+    fn current_by_code(&self, code: u64) -> Result<Option<StoredRecord>> {
+        match self.residents().get(code)? {
+            Some(g) => Ok(Some(StoredRecord::decode("residents", g.value())?)),
+            None => Ok(None),
+        }
+    }
+
+    /// One version of a resident.
+    fn version(&self, id: u64, version: u32) -> Result<Option<StoredRecord>> {
+        match self.versions().get((id, version))? {
+            Some(g) => Ok(Some(StoredRecord::decode("versions", g.value())?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The latest version of a resident.
+    fn latest(&self, id: u64) -> Result<Option<StoredRecord>> {
+        let mut range = self.versions().range((id, 0)..=(id, u32::MAX))?;
+        match range.next_back() {
+            Some(entry) => {
+                let (_, v) = entry?;
+                Ok(Some(StoredRecord::decode("versions", v.value())?))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Every version of a resident, oldest first.
+    fn all_versions(&self, id: u64) -> Result<Vec<StoredRecord>> {
+        let mut out = Vec::new();
+        for entry in self.versions().range((id, 0)..=(id, u32::MAX))? {
+            let (_, v) = entry?;
+            out.push(StoredRecord::decode("versions", v.value())?);
+        }
+        Ok(out)
+    }
+
+    /// The resident as they stood on `date` (`yyyymmdd`), or `None` before their first
+    /// version. Reads versions newest first and stops at the first one in force that no
+    /// backdated correction overlaps; otherwise folds the corrections in (see DESIGN.md).
+    fn as_of(&self, id: u64, date: u32) -> Result<Option<StoredRecord>> {
+        let mut newer_in_force: Vec<StoredRecord> = Vec::new();
+        for entry in self.versions().range((id, 0)..=(id, u32::MAX))?.rev() {
+            let (_, v) = entry?;
+            let rec = StoredRecord::decode("versions", v.value())?;
+            if rec.prefix_max <= date {
+                // Every version up to this one was in force on `date`: start from it and
+                // apply the later versions that were too (backdated corrections).
+                let mut base = rec;
+                for later in newer_in_force.iter().rev() {
+                    base.overlay(later, super::record::FieldSet(later.changed));
+                }
+                return Ok(Some(base));
+            }
+            if rec.valid_from <= date {
+                newer_in_force.push(rec);
+            }
+        }
+        Ok(None)
+    }
+
+    /// A meta counter.
+    fn meta_value(&self, key: &str) -> Result<Option<u64>> {
+        Ok(self.meta().get(key)?.map(|g| g.value()))
+    }
+}
+
+macro_rules! view_impl {
+    ($ty:ty, $table:ident $(, $lt:lifetime)?) => {
+        impl$(<$lt>)? View for $ty {
+            type Residents = $table<$($lt,)? u64, &'static [u8]>;
+            type Versions = $table<$($lt,)? (u64, u32), &'static [u8]>;
+            type Codes = $table<$($lt,)? u64, (u64, bool)>;
+            type MyNumbers = $table<$($lt,)? u64, (u64, bool)>;
+            type Search = $table<$($lt,)? &'static [u8], ()>;
+            type Households = $table<$($lt,)? (u64, u64, u32), ()>;
+            type Changes = $table<$($lt,)? u64, (u64, u32)>;
+            type Meta = $table<$($lt,)? &'static str, u64>;
+            fn residents(&self) -> &Self::Residents { &self.residents }
+            fn versions(&self) -> &Self::Versions { &self.versions }
+            fn codes(&self) -> &Self::Codes { &self.codes }
+            fn my_numbers(&self) -> &Self::MyNumbers { &self.my_numbers }
+            fn search(&self) -> &Self::Search { &self.search }
+            fn households(&self) -> &Self::Households { &self.households }
+            fn changes(&self) -> &Self::Changes { &self.changes }
+            fn meta(&self) -> &Self::Meta { &self.meta }
+        }
+    };
+}
+
+/// The tables of a read transaction.
+pub(crate) struct ReadTables {
+    pub residents: ReadOnlyTable<u64, &'static [u8]>,
+    pub versions: ReadOnlyTable<(u64, u32), &'static [u8]>,
+    pub codes: ReadOnlyTable<u64, (u64, bool)>,
+    pub my_numbers: ReadOnlyTable<u64, (u64, bool)>,
+    pub search: ReadOnlyTable<&'static [u8], ()>,
+    pub households: ReadOnlyTable<(u64, u64, u32), ()>,
+    pub changes: ReadOnlyTable<u64, (u64, u32)>,
+    pub meta: ReadOnlyTable<&'static str, u64>,
+}
+
+impl ReadTables {
+    pub fn open(txn: &ReadTransaction) -> Result<ReadTables> {
+        let t = |e: redb::TableError| match e {
+            redb::TableError::TableDoesNotExist(name) => {
+                StoreError::NotJuki(format!("the file (table {name} is missing)"))
+            }
+            other => StoreError::from(other),
+        };
+        Ok(ReadTables {
+            residents: txn.open_table(RESIDENTS).map_err(t)?,
+            versions: txn.open_table(VERSIONS).map_err(t)?,
+            codes: txn.open_table(CODES).map_err(t)?,
+            my_numbers: txn.open_table(MY_NUMBERS).map_err(t)?,
+            search: txn.open_table(SEARCH).map_err(t)?,
+            households: txn.open_table(HOUSEHOLDS).map_err(t)?,
+            changes: txn.open_table(CHANGES).map_err(t)?,
+            meta: txn.open_table(META).map_err(t)?,
+        })
+    }
+}
+
+view_impl!(ReadTables, ReadOnlyTable);
+
+/// The tables of a write transaction.
+pub(crate) struct WriteTables<'txn> {
+    pub residents: Table<'txn, u64, &'static [u8]>,
+    pub versions: Table<'txn, (u64, u32), &'static [u8]>,
+    pub codes: Table<'txn, u64, (u64, bool)>,
+    pub my_numbers: Table<'txn, u64, (u64, bool)>,
+    pub search: Table<'txn, &'static [u8], ()>,
+    pub households: Table<'txn, (u64, u64, u32), ()>,
+    pub changes: Table<'txn, u64, (u64, u32)>,
+    pub meta: Table<'txn, &'static str, u64>,
+}
+
+impl<'txn> WriteTables<'txn> {
+    pub fn open(txn: &'txn WriteTransaction) -> Result<WriteTables<'txn>> {
+        Ok(WriteTables {
+            residents: txn.open_table(RESIDENTS)?,
+            versions: txn.open_table(VERSIONS)?,
+            codes: txn.open_table(CODES)?,
+            my_numbers: txn.open_table(MY_NUMBERS)?,
+            search: txn.open_table(SEARCH)?,
+            households: txn.open_table(HOUSEHOLDS)?,
+            changes: txn.open_table(CHANGES)?,
+            meta: txn.open_table(META)?,
+        })
+    }
+}
+
+view_impl!(WriteTables<'txn>, Table, 'txn);
