@@ -1,0 +1,174 @@
+//! Shared fixtures for the integration tests: a fresh database in a temporary directory
+//! with a fixed "today", and short builders for the 異動 the tests record.
+#![allow(dead_code)]
+
+use juki::model::{
+    Address, Date, HouseholdId, Kana, MyNumber, Name, PostalCode, Reason, Relationship,
+    ResidentCode, Sex,
+};
+use juki::store::{Clock, Fields};
+use juki::{Change, Database};
+
+pub const TODAY: &str = "2026-11-27";
+
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub db: Database,
+}
+
+impl Fixture {
+    pub fn new() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = Database::create(dir.path().join("juki.redb")).unwrap();
+        db.set_clock(Clock::Fixed(date(TODAY)));
+        Fixture { dir, db }
+    }
+
+    pub fn reopen(self) -> Fixture {
+        let path = self.db.path().to_path_buf();
+        drop(self.db);
+        let mut db = Database::open(&path).unwrap();
+        db.set_clock(Clock::Fixed(date(TODAY)));
+        Fixture { dir: self.dir, db }
+    }
+}
+
+pub fn date(s: &str) -> Date {
+    Date::parse(s).unwrap()
+}
+
+pub fn code(n: u64) -> ResidentCode {
+    ResidentCode::from_serial(n)
+}
+
+pub fn my_number(n: u64) -> MyNumber {
+    MyNumber::from_serial(n)
+}
+
+pub fn address(s: &str) -> Address {
+    Address::parse(s).unwrap()
+}
+
+/// A person to move in or register, with everything a 転入 needs.
+pub struct Person<'a> {
+    pub my_number: u64,
+    pub name: &'a str,
+    pub kana: &'a str,
+    pub sex: Sex,
+    pub birth: &'a str,
+    pub address: &'a str,
+    pub household: u64,
+    pub relationship: &'a str,
+}
+
+impl Person<'_> {
+    pub fn fields(&self) -> Fields {
+        Fields {
+            my_number: Some(my_number(self.my_number)),
+            name: Some(Name::parse(self.name).unwrap()),
+            kana: Some(Kana::parse(self.kana).unwrap()),
+            sex: Some(self.sex),
+            birth: Some(date(self.birth)),
+            address: Some(address(self.address)),
+            postal: Some(PostalCode::parse("659-0068").unwrap()),
+            household: Some(HouseholdId::new(self.household)),
+            relationship: Some(Relationship::parse(self.relationship).unwrap()),
+            ..Fields::default()
+        }
+    }
+}
+
+pub fn taro() -> Person<'static> {
+    Person {
+        my_number: 1,
+        name: "山田 太郎",
+        kana: "ヤマダ タロウ",
+        sex: Sex::Male,
+        birth: "1980-04-01",
+        address: "兵庫県芦屋市精道町7番6号",
+        household: 100,
+        relationship: "世帯主",
+    }
+}
+
+pub fn hanako() -> Person<'static> {
+    Person {
+        my_number: 2,
+        name: "山田 花子",
+        kana: "ヤマダ ハナコ",
+        sex: Sex::Female,
+        birth: "1982-09-15",
+        address: "兵庫県芦屋市精道町7番6号",
+        household: 100,
+        relationship: "妻",
+    }
+}
+
+pub fn move_in(c: u64, p: &Person, on: &str) -> Change {
+    Change::new(Reason::MoveIn, code(c), date(on)).with(p.fields())
+}
+
+pub fn change(reason: Reason, c: u64, on: &str, fields: Fields) -> Change {
+    Change::new(reason, code(c), date(on)).with(fields)
+}
+
+pub fn moving_to(addr: &str) -> Fields {
+    Fields {
+        address: Some(address(addr)),
+        ..Fields::default()
+    }
+}
+
+pub fn household(h: u64, rel: &str) -> Fields {
+    Fields {
+        household: Some(HouseholdId::new(h)),
+        relationship: Some(Relationship::parse(rel).unwrap()),
+        ..Fields::default()
+    }
+}
+
+pub fn new_head(c: u64) -> Fields {
+    Fields {
+        new_head: Some(code(c)),
+        ..Fields::default()
+    }
+}
+
+/// The resident codes of a household's members, in the order given.
+pub fn member_codes(db: &Database, h: u64, as_of: Option<&str>) -> Vec<ResidentCode> {
+    db.household(HouseholdId::new(h), as_of.map(date))
+        .unwrap()
+        .members
+        .iter()
+        .map(|m| m.code)
+        .collect()
+}
+
+/// Asserts that `result` is a refusal by `rule` and that the database content did not move.
+pub fn assert_refused(db: &Database, c: &Change, rule: juki::store::Rule) {
+    let before = db.content_digest().unwrap();
+    let err = db.record(c).unwrap_err();
+    assert_eq!(err.rule(), Some(rule), "expected rule {rule}, got: {err}");
+    assert!(
+        err.to_string().contains(rule.name()),
+        "message names the rule: {err}"
+    );
+    assert_eq!(
+        db.content_digest().unwrap(),
+        before,
+        "a refused change wrote something"
+    );
+}
+
+/// Asserts a refusal with the given error code and an unchanged database.
+pub fn assert_refused_with(db: &Database, c: &Change, code: &str) -> String {
+    let before = db.content_digest().unwrap();
+    let err = db.record(c).unwrap_err();
+    assert_eq!(err.code(), code, "expected {code}, got: {err}");
+    assert_eq!(
+        db.content_digest().unwrap(),
+        before,
+        "a refused change wrote something"
+    );
+    err.to_string()
+}
