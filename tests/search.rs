@@ -1,0 +1,308 @@
+//! 4情報検索 as the counter uses it: two attributes at least, names by kanji or by reading,
+//! addresses by prefix, former names and addresses, and searches as of a date.
+
+mod common;
+use common::*;
+use juki::model::{Kana, Name, Reason, Sex};
+use juki::store::{Fields, SearchHit};
+use juki::SearchQuery;
+
+fn town() -> Fixture {
+    let f = Fixture::new();
+    f.db.record(&move_in(1, &taro(), "2020-04-01")).unwrap();
+    f.db.record(&move_in(2, &hanako(), "2020-04-01")).unwrap();
+    // Same name and birth date as 太郎, another address and household.
+    let mut twin = taro();
+    twin.my_number = 3;
+    twin.address = "芦屋市打出町2-3 コーポ芦屋101";
+    twin.household = 300;
+    f.db.record(&move_in(3, &twin, "2021-01-01")).unwrap();
+    // A variant kanji surname.
+    let mut taka = taro();
+    taka.my_number = 4;
+    taka.name = "髙橋 一郎";
+    taka.kana = "タカハシ イチロウ";
+    taka.birth = "1975-12-24";
+    taka.household = 400;
+    taka.address = "芦屋市精道町1-1";
+    f.db.record(&move_in(4, &taka, "2021-01-01")).unwrap();
+    // A surname that starts like another.
+    let mut yamadagawa = taro();
+    yamadagawa.my_number = 5;
+    yamadagawa.name = "山田川 花";
+    yamadagawa.kana = "ヤマダガワ ハナ";
+    yamadagawa.household = 500;
+    yamadagawa.sex = Sex::Female;
+    f.db.record(&move_in(5, &yamadagawa, "2021-01-01")).unwrap();
+    f
+}
+
+fn codes(hits: &[SearchHit]) -> Vec<u64> {
+    let mut v: Vec<u64> = hits
+        .iter()
+        .map(|h| {
+            let c = h.resident.code.get();
+            (1..=9).find(|n| code(*n).get() == c).unwrap()
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn one_attribute_or_sex_alone_is_refused_before_reading() {
+    let f = town();
+    for q in [
+        SearchQuery::new().name("山田 太郎").unwrap(),
+        SearchQuery::new().address("芦屋市"),
+        SearchQuery::new().birth(date("1980-04-01")).sex(Sex::Male),
+        SearchQuery::new(),
+    ] {
+        assert_eq!(f.db.find(&q).unwrap_err().code(), "SEARCH_MINIMUM");
+    }
+}
+
+#[test]
+fn name_and_birth_find_namesakes_at_every_address() {
+    let f = town();
+    let hits =
+        f.db.find(
+            &SearchQuery::new()
+                .name("山田 太郎")
+                .unwrap()
+                .birth(date("S55.4.1")),
+        )
+        .unwrap();
+    assert_eq!(codes(&hits), vec![1, 3]);
+    assert!(hits.iter().all(|h| h.current));
+}
+
+#[test]
+fn name_and_address_tell_namesakes_apart() {
+    let f = town();
+    let hits =
+        f.db.find(
+            &SearchQuery::new()
+                .name("山田 太郎")
+                .unwrap()
+                .address("兵庫県芦屋市打出町"),
+        )
+        .unwrap();
+    assert_eq!(codes(&hits), vec![3]);
+    let hits =
+        f.db.find(
+            &SearchQuery::new()
+                .name("山田 太郎")
+                .unwrap()
+                .address("芦屋市精道町７－６"),
+        )
+        .unwrap();
+    assert_eq!(codes(&hits), vec![1]);
+}
+
+#[test]
+fn birth_and_address() {
+    let f = town();
+    let hits =
+        f.db.find(
+            &SearchQuery::new()
+                .birth(date("1980-04-01"))
+                .address("芦屋市"),
+        )
+        .unwrap();
+    assert_eq!(codes(&hits), vec![1, 3, 5]);
+    let hits =
+        f.db.find(
+            &SearchQuery::new()
+                .birth(date("1980-04-01"))
+                .address("芦屋市")
+                .sex(Sex::Female),
+        )
+        .unwrap();
+    assert_eq!(codes(&hits), vec![5]);
+}
+
+#[test]
+fn a_surname_alone_matches_the_surname_not_a_longer_one() {
+    let f = town();
+    let hits =
+        f.db.find(&SearchQuery::new().name("山田").unwrap().address("芦屋市"))
+            .unwrap();
+    assert_eq!(codes(&hits), vec![1, 2, 3]);
+    let hits =
+        f.db.find(
+            &SearchQuery::new()
+                .name("山田")
+                .unwrap()
+                .birth(date("1980-04-01")),
+        )
+        .unwrap();
+    assert_eq!(codes(&hits), vec![1, 3]);
+}
+
+#[test]
+fn kana_matches_the_seion_key_as_a_prefix() {
+    let f = town();
+    // Without dakuten, in hiragana, surname only: ヤマダ and ヤマダガワ both start with ヤマタ.
+    let hits =
+        f.db.find(
+            &SearchQuery::new()
+                .name("やまた")
+                .unwrap()
+                .birth(date("1980-04-01")),
+        )
+        .unwrap();
+    assert_eq!(codes(&hits), vec![1, 3, 5]);
+    let hits =
+        f.db.find(
+            &SearchQuery::new()
+                .name("ﾔﾏﾀﾞ ﾀﾛｳ")
+                .unwrap()
+                .address("芦屋市精道町"),
+        )
+        .unwrap();
+    assert_eq!(codes(&hits), vec![1]);
+}
+
+#[test]
+fn variant_kanji_are_found_by_their_common_form() {
+    let f = town();
+    let hits =
+        f.db.find(
+            &SearchQuery::new()
+                .name("高橋 一郎")
+                .unwrap()
+                .birth(date("1975-12-24")),
+        )
+        .unwrap();
+    assert_eq!(codes(&hits), vec![4]);
+    assert_eq!(hits[0].resident.name.as_str(), "髙橋 一郎");
+}
+
+#[test]
+fn former_addresses_and_names_are_found_and_flagged() {
+    let f = town();
+    f.db.record(&change(
+        Reason::Move,
+        3,
+        "2023-01-01",
+        moving_to("芦屋市朝日ケ丘町5-5"),
+    ))
+    .unwrap();
+    let hits =
+        f.db.find(
+            &SearchQuery::new()
+                .name("山田 太郎")
+                .unwrap()
+                .address("芦屋市打出町"),
+        )
+        .unwrap();
+    assert_eq!(codes(&hits), vec![3]);
+    assert!(!hits[0].current);
+    assert_eq!(hits[0].resident.version, 1);
+    assert_eq!(
+        hits[0].resident.address.written(),
+        "芦屋市打出町2-3 コーポ芦屋101"
+    );
+    // As of a date after the move, the old address no longer matches.
+    let q = SearchQuery::new()
+        .name("山田 太郎")
+        .unwrap()
+        .address("芦屋市打出町");
+    assert_eq!(
+        codes(&f.db.find(&q.clone().as_of(date("2022-12-31"))).unwrap()),
+        vec![3]
+    );
+    assert!(f.db.find(&q.as_of(date("2023-01-01"))).unwrap().is_empty());
+    // A rename: the old name is found and flagged, the new one is current.
+    let rename = Fields {
+        name: Some(Name::parse("佐藤 太郎").unwrap()),
+        kana: Some(Kana::parse("サトウ タロウ").unwrap()),
+        ..Fields::default()
+    };
+    f.db.record(&change(Reason::Rename, 1, "2024-01-01", rename))
+        .unwrap();
+    let old =
+        f.db.find(
+            &SearchQuery::new()
+                .name("ヤマダ タロウ")
+                .unwrap()
+                .birth(date("1980-04-01")),
+        )
+        .unwrap();
+    let one = old.iter().find(|h| h.resident.code == code(1)).unwrap();
+    assert!(!one.current);
+    let new =
+        f.db.find(
+            &SearchQuery::new()
+                .name("佐藤")
+                .unwrap()
+                .birth(date("1980-04-01")),
+        )
+        .unwrap();
+    assert_eq!(codes(&new), vec![1]);
+    assert!(new[0].current);
+}
+
+#[test]
+fn as_of_before_someone_arrived_does_not_find_them() {
+    let f = town();
+    let q = SearchQuery::new()
+        .name("山田 太郎")
+        .unwrap()
+        .birth(date("1980-04-01"));
+    assert_eq!(
+        codes(&f.db.find(&q.clone().as_of(date("2020-12-31"))).unwrap()),
+        vec![1]
+    );
+    assert_eq!(
+        codes(&f.db.find(&q.as_of(date("2021-01-01"))).unwrap()),
+        vec![1, 3]
+    );
+}
+
+#[test]
+fn results_come_in_a_stable_order_and_respect_limit() {
+    let f = town();
+    let q = SearchQuery::new()
+        .birth(date("1980-04-01"))
+        .address("芦屋市");
+    let a = f.db.find(&q).unwrap();
+    let b = f.db.find(&q).unwrap();
+    assert_eq!(a, b);
+    // Ordered by the 清音化 key of the reading, then birth date and code.
+    let order: Vec<_> = a
+        .iter()
+        .map(|h| h.resident.kana.as_str().to_string())
+        .collect();
+    let mut sorted = order.clone();
+    sorted.sort_by_key(|k| juki::model::KanaKey::from_query(k).unwrap());
+    assert_eq!(order, sorted);
+    assert_eq!(f.db.find(&q.limit(2)).unwrap().len(), 2);
+}
+
+#[test]
+fn removed_residents_are_found_and_flagged() {
+    let f = town();
+    f.db.record(&change(
+        Reason::MoveOut,
+        3,
+        "2024-01-01",
+        Fields {
+            destination: Some(address("東京都港区芝公園4-2-8")),
+            ..Fields::default()
+        },
+    ))
+    .unwrap();
+    let hits =
+        f.db.find(
+            &SearchQuery::new()
+                .name("山田 太郎")
+                .unwrap()
+                .address("芦屋市打出町"),
+        )
+        .unwrap();
+    assert_eq!(codes(&hits), vec![3]);
+    assert!(!hits[0].resident.is_active());
+    assert!(hits[0].current);
+}
