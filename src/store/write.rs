@@ -273,13 +273,12 @@ pub(crate) fn apply(
             }
         }
     }
-    if before.as_ref().is_some_and(|b| b.code != after.code) {
-        if t.id_of_code(after.code)?.is_some() {
-            return Err(StoreError::Conflict(format!(
-                "resident code {:011} is already taken, now or formerly",
-                after.code
-            )));
-        }
+    let code_changes = before.as_ref().is_some_and(|b| b.code != after.code);
+    if code_changes && t.id_of_code(after.code)?.is_some() {
+        return Err(StoreError::Conflict(format!(
+            "resident code {:011} is already taken, now or formerly",
+            after.code
+        )));
     }
 
     // Bookkeeping of the version.
