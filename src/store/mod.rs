@@ -24,7 +24,7 @@ pub use change::{Change, Fields};
 pub use db::{ChangeEntry, Clock, Counts, Database, Household, MyNumberMatch};
 pub use error::{Result, Rule, StoreError};
 pub use record::{Field, FieldSet};
-pub use resident::Resident;
+pub use resident::{decode_stored_value, Resident};
 pub use schema::FORMAT_VERSION;
 pub use search::{NameQuery, SearchHit, SearchQuery};
 pub use stats::{town_of, StatDim, StatsRow};
