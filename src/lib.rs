@@ -6,7 +6,9 @@
 //!   is valid, so nothing further in checks it again.
 //! * `store` keeps residents, their versions and every index in one redb file and applies
 //!   each 異動 (change) as one transaction.
+//! * [`query`] reads the query language: statement text into a statement AST.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod model;
+pub mod query;
