@@ -1,15 +1,17 @@
 //! juki: an embedded storage engine for Japan's Basic Resident Register (住民基本台帳).
 //!
-//! The crate is layered so that data flows one way:
+//! The crate is layered so that data flows one way, text → statement → plan → engine → rows:
 //!
 //! * [`model`] holds the validated domain types. Once a value of one of these types exists it
 //!   is valid, so nothing further in checks it again.
-//! * `store` keeps residents, their versions and every index in one redb file and applies
+//! * [`store`] keeps residents, their versions and every index in one redb file and applies
 //!   each 異動 (change) as one transaction.
+//! * [`query`] reads the query language: statement text into a statement AST.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod model;
+pub mod query;
 pub mod store;
 
 pub use store::{Change, Database, Fields, Resident, SearchQuery, StoreError};

@@ -1,0 +1,496 @@
+//! The statement AST: what a parsed statement says, before any of its values are validated.
+//!
+//! Values stay text with the span they came from ([`Value`]); turning them into domain types
+//! (resident codes, dates, sexes …) happens later, so that an invalid value is reported as
+//! `INVALID_VALUE` with a caret under it, not as a syntax error.
+
+use std::fmt;
+
+use super::lexer::Span;
+
+/// A value as written: a bare word, or a quoted string without its quotes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Value {
+    /// The text (unescaped for a quoted string).
+    pub text: String,
+    /// Where it was written, quotes included.
+    pub span: Span,
+}
+
+/// A value that must not appear in logs, such as an initial password: like [`Value`], but its
+/// `Debug` output hides the text.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret {
+    /// The text (unescaped).
+    pub text: String,
+    /// Where it was written.
+    pub span: Span,
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Secret")
+            .field("text", &"***")
+            .field("span", &self.span)
+            .finish()
+    }
+}
+
+/// A field a FIND can search by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// `name=`: the kanji name, or the kana reading when the text is kana.
+    Name,
+    /// `address=`: an address prefix.
+    Address,
+    /// `birth=`: the date of birth.
+    Birth,
+    /// `sex=`: `1`/`2` or `男`/`女`. Does not count toward the two-condition minimum.
+    Sex,
+}
+
+impl Field {
+    /// Every field, in the order error messages list them.
+    pub const ALL: [Field; 4] = [Field::Name, Field::Address, Field::Birth, Field::Sex];
+
+    /// The field's name as written in a statement.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Name => "name",
+            Field::Address => "address",
+            Field::Birth => "birth",
+            Field::Sex => "sex",
+        }
+    }
+}
+
+/// One FIND condition, `field=value`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cond {
+    /// The field searched.
+    pub field: Field,
+    /// The value searched for.
+    pub value: Value,
+    /// The whole condition, field to value.
+    pub span: Span,
+}
+
+/// Which household a HOUSEHOLD statement asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HouseholdTarget {
+    /// `HOUSEHOLD <household_id>`.
+    Id(Value),
+    /// `HOUSEHOLD OF <resident_code>`: the household the resident belongs to.
+    Of(Value),
+}
+
+/// A dimension STATS can break counts down by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StatDim {
+    /// By sex.
+    Sex,
+    /// By age, in 5-year bands.
+    Age,
+    /// By town (町丁).
+    Town,
+    /// By status: active or removed.
+    Status,
+}
+
+impl StatDim {
+    /// Every dimension, in the order error messages list them.
+    pub const ALL: [StatDim; 4] = [StatDim::Sex, StatDim::Age, StatDim::Town, StatDim::Status];
+
+    /// The dimension's name as written in a statement.
+    pub fn name(self) -> &'static str {
+        match self {
+            StatDim::Sex => "sex",
+            StatDim::Age => "age",
+            StatDim::Town => "town",
+            StatDim::Status => "status",
+        }
+    }
+}
+
+/// The kind of a 異動: which statement recorded it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChangeKind {
+    /// `MOVE IN` (転入): a resident arrives from another municipality.
+    MoveIn,
+    /// `BIRTH` (出生): a new record from a birth; ON is the birth date.
+    Birth,
+    /// `ENTER` (職権記載): a record written ex officio.
+    EntryExOfficio,
+    /// `MOVE` (転居): a move within the municipality.
+    Move,
+    /// `MOVE OUT` (転出): the resident leaves the municipality.
+    MoveOut,
+    /// `DEATH` (死亡).
+    Death,
+    /// `REMOVE` (職権消除): the record is removed ex officio.
+    Remove,
+    /// `RENAME` (氏名変更): a new name and kana, e.g. after marriage.
+    Rename,
+    /// `CHANGE HOUSEHOLD` (世帯変更): a new household or 続柄 without a move.
+    ChangeHousehold,
+    /// `CORRECT` (職権修正): a correction of any field but the resident code.
+    Correct,
+    /// `CHANGE CODE <code> new=<code>` (住民票コード変更).
+    ChangeCode,
+    /// `CHANGE MYNUMBER <code> my_number=<n>` (個人番号変更).
+    ChangeMyNumber,
+}
+
+impl ChangeKind {
+    /// Every kind.
+    pub const ALL: [ChangeKind; 12] = [
+        ChangeKind::MoveIn,
+        ChangeKind::Birth,
+        ChangeKind::EntryExOfficio,
+        ChangeKind::Move,
+        ChangeKind::MoveOut,
+        ChangeKind::Death,
+        ChangeKind::Remove,
+        ChangeKind::Rename,
+        ChangeKind::ChangeHousehold,
+        ChangeKind::Correct,
+        ChangeKind::ChangeCode,
+        ChangeKind::ChangeMyNumber,
+    ];
+
+    /// The statement's keywords, e.g. `MOVE IN`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ChangeKind::MoveIn => "MOVE IN",
+            ChangeKind::Birth => "BIRTH",
+            ChangeKind::EntryExOfficio => "ENTER",
+            ChangeKind::Move => "MOVE",
+            ChangeKind::MoveOut => "MOVE OUT",
+            ChangeKind::Death => "DEATH",
+            ChangeKind::Remove => "REMOVE",
+            ChangeKind::Rename => "RENAME",
+            ChangeKind::ChangeHousehold => "CHANGE HOUSEHOLD",
+            ChangeKind::Correct => "CORRECT",
+            ChangeKind::ChangeCode => "CHANGE CODE",
+            ChangeKind::ChangeMyNumber => "CHANGE MYNUMBER",
+        }
+    }
+
+    /// The 異動事由 recorded for it, e.g. `転入`.
+    pub fn reason(self) -> &'static str {
+        match self {
+            ChangeKind::MoveIn => "転入",
+            ChangeKind::Birth => "出生",
+            ChangeKind::EntryExOfficio => "職権記載",
+            ChangeKind::Move => "転居",
+            ChangeKind::MoveOut => "転出",
+            ChangeKind::Death => "死亡",
+            ChangeKind::Remove => "職権消除",
+            ChangeKind::Rename => "氏名変更",
+            ChangeKind::ChangeHousehold => "世帯変更",
+            ChangeKind::Correct => "職権修正",
+            ChangeKind::ChangeCode => "住民票コード変更",
+            ChangeKind::ChangeMyNumber => "個人番号変更",
+        }
+    }
+
+    /// The assignment keys the statement accepts (which of them are required is the
+    /// engine's business).
+    pub fn keys(self) -> &'static [&'static str] {
+        const ENTRY: &[&str] = &[
+            "my_number",
+            "name",
+            "kana",
+            "sex",
+            "birth",
+            "address",
+            "postal",
+            "household",
+            "relationship",
+            "from",
+        ];
+        match self {
+            ChangeKind::MoveIn | ChangeKind::EntryExOfficio => ENTRY,
+            ChangeKind::Birth => &[
+                "my_number",
+                "name",
+                "kana",
+                "sex",
+                "address",
+                "postal",
+                "household",
+                "relationship",
+            ],
+            ChangeKind::Move => &["address", "postal", "household", "relationship", "new_head"],
+            ChangeKind::MoveOut => &["to", "new_head"],
+            ChangeKind::Death | ChangeKind::Remove => &["new_head"],
+            ChangeKind::Rename => &["name", "kana"],
+            ChangeKind::ChangeHousehold => &["household", "relationship", "new_head"],
+            ChangeKind::Correct => &[
+                "my_number",
+                "name",
+                "kana",
+                "sex",
+                "birth",
+                "address",
+                "postal",
+                "household",
+                "relationship",
+                "from",
+                "to",
+            ],
+            ChangeKind::ChangeCode => &["new"],
+            ChangeKind::ChangeMyNumber => &["my_number"],
+        }
+    }
+}
+
+/// One `key=value` of a change statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    /// The key, lowercased and in its English form (`氏名=` gives `name`); always one of
+    /// the statement's [`ChangeKind::keys`].
+    pub key: String,
+    /// Where the key was written.
+    pub key_span: Span,
+    /// The value assigned.
+    pub value: Value,
+}
+
+/// A 異動 statement: every change to a resident record has this one shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Which change.
+    pub kind: ChangeKind,
+    /// The resident code the change is about.
+    pub code: Value,
+    /// The `key=value` pairs, in the order written; no key appears twice.
+    pub assignments: Vec<Assignment>,
+    /// `ON <date>`: the 異動日 (required by the parser).
+    pub on: Value,
+    /// `REPORTED <date>`: the 届出日; the engine takes today when absent.
+    pub reported: Option<Value>,
+    /// The whole statement.
+    pub span: Span,
+}
+
+impl Change {
+    /// The value assigned to `key` (English form), if any.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.assignments
+            .iter()
+            .find(|a| a.key == key)
+            .map(|a| &a.value)
+    }
+}
+
+/// One statement of the query language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Statement {
+    /// `GET <resident_code> [AS OF <date>]`: one resident, now or as of a date.
+    Get {
+        /// The resident code.
+        code: Value,
+        /// The date to look back to.
+        as_of: Option<Value>,
+    },
+    /// `GET MYNUMBER <my_number>`: the resident who holds or held a My Number.
+    GetMyNumber {
+        /// The My Number.
+        number: Value,
+    },
+    /// `FIND <cond> <cond> [...] [AS OF <date>] [LIMIT <n>]`: the 4情報 search.
+    Find {
+        /// The conditions, in the order written; no field appears twice.
+        conds: Vec<Cond>,
+        /// The date to search as of; without it former names and addresses match too.
+        as_of: Option<Value>,
+        /// The most results to return.
+        limit: Option<Value>,
+    },
+    /// `HISTORY <resident_code>`: every version of a resident, oldest first.
+    History {
+        /// The resident code.
+        code: Value,
+    },
+    /// `HOUSEHOLD <id> [AS OF <date>]` / `HOUSEHOLD OF <code> [AS OF <date>]`: the members.
+    Household {
+        /// The household asked for.
+        target: HouseholdTarget,
+        /// The date to look back to.
+        as_of: Option<Value>,
+    },
+    /// `SHOW MYNUMBER <resident_code>`: the unmasked My Number (audited).
+    ShowMyNumber {
+        /// The resident code.
+        code: Value,
+    },
+    /// `STATS [BY <dim>[, <dim> ...]] [AS OF <date>]`: population counts.
+    Stats {
+        /// The dimensions, in the order written, each with where it was written.
+        by: Vec<(StatDim, Span)>,
+        /// The date to count as of.
+        as_of: Option<Value>,
+    },
+    /// `CHANGES SINCE <seq> [LIMIT <n>]`: the change feed.
+    Changes {
+        /// The update sequence number to start after.
+        since: Value,
+        /// The most entries to return.
+        limit: Option<Value>,
+    },
+    /// Any 異動: MOVE IN, BIRTH, ENTER, MOVE, MOVE OUT, DEATH, REMOVE, RENAME,
+    /// CHANGE HOUSEHOLD, CORRECT, CHANGE CODE, CHANGE MYNUMBER.
+    Change(Change),
+    /// `CREATE OPERATOR <id> ROLE <role> PASSWORD '<initial>'`.
+    CreateOperator {
+        /// The new operator's id.
+        id: Value,
+        /// The role: admin, clerk, viewer, auditor or a department role.
+        role: Value,
+        /// The initial password.
+        password: Secret,
+    },
+    /// `DISABLE OPERATOR <id>`.
+    DisableOperator {
+        /// The operator.
+        id: Value,
+    },
+    /// `UNLOCK OPERATOR <id>`: lifts a lock after failed sign-ins.
+    UnlockOperator {
+        /// The operator.
+        id: Value,
+    },
+    /// `PASSWORD`: changes the signed-in operator's password (asked for at the terminal).
+    Password,
+    /// `LIST OPERATORS`.
+    ListOperators,
+    /// `AUDIT [operator=<id>] [since=<date>] [LIMIT <n>]`: the operation log.
+    Audit {
+        /// Only this operator's entries.
+        operator: Option<Value>,
+        /// Only entries from this date.
+        since: Option<Value>,
+        /// The most entries to return.
+        limit: Option<Value>,
+    },
+    /// `AUDIT VERIFY`: checks the audit hash chain.
+    AuditVerify,
+    /// `EXPORT '<path>'`: the current residents, copied out (recorded).
+    Export {
+        /// The file to write.
+        path: Value,
+    },
+    /// `EXPORT HISTORY '<path>'`: every version of every resident, copied out (recorded).
+    ExportHistory {
+        /// The file to write.
+        path: Value,
+    },
+    /// `EXPORT CONSISTENCY '<path>'`: the 整合性確認 file.
+    ExportConsistency {
+        /// The file to write.
+        path: Value,
+    },
+    /// `VERIFY CONSISTENCY '<path>'`: compares a 整合性確認 file against the database.
+    VerifyConsistency {
+        /// The file to read.
+        path: Value,
+    },
+    /// `CHECK`: checks every index, version chain, the change feed and the audit chain.
+    Check,
+    /// `BACKUP TO '<path>'`: an online consistent backup with a manifest.
+    BackupTo {
+        /// The file to write.
+        path: Value,
+    },
+    /// `COMPACT`: reclaims free space.
+    Compact,
+    /// `HELP [topic]`: the statements, or one of them.
+    Help {
+        /// The words after HELP as written, joined by single spaces (e.g. `MOVE IN`).
+        topic: Option<String>,
+    },
+}
+
+impl Statement {
+    /// The statement's keywords, e.g. `GET`, `FIND`, `MOVE IN`; for logs and messages.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Statement::Get { .. } => "GET",
+            Statement::GetMyNumber { .. } => "GET MYNUMBER",
+            Statement::Find { .. } => "FIND",
+            Statement::History { .. } => "HISTORY",
+            Statement::Household { .. } => "HOUSEHOLD",
+            Statement::ShowMyNumber { .. } => "SHOW MYNUMBER",
+            Statement::Stats { .. } => "STATS",
+            Statement::Changes { .. } => "CHANGES",
+            Statement::Change(change) => change.kind.name(),
+            Statement::CreateOperator { .. } => "CREATE OPERATOR",
+            Statement::DisableOperator { .. } => "DISABLE OPERATOR",
+            Statement::UnlockOperator { .. } => "UNLOCK OPERATOR",
+            Statement::Password => "PASSWORD",
+            Statement::ListOperators => "LIST OPERATORS",
+            Statement::Audit { .. } => "AUDIT",
+            Statement::AuditVerify => "AUDIT VERIFY",
+            Statement::Export { .. } => "EXPORT",
+            Statement::ExportHistory { .. } => "EXPORT HISTORY",
+            Statement::ExportConsistency { .. } => "EXPORT CONSISTENCY",
+            Statement::VerifyConsistency { .. } => "VERIFY CONSISTENCY",
+            Statement::Check => "CHECK",
+            Statement::BackupTo { .. } => "BACKUP TO",
+            Statement::Compact => "COMPACT",
+            Statement::Help { .. } => "HELP",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_do_not_leak_through_debug() {
+        let secret = Secret {
+            text: "hunter2".into(),
+            span: Span::new(0, 9),
+        };
+        assert!(!format!("{secret:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn change_kinds_have_distinct_names_and_keys() {
+        let mut names: Vec<_> = ChangeKind::ALL.iter().map(|k| k.name()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), ChangeKind::ALL.len());
+        assert!(ChangeKind::MoveOut.keys().contains(&"to"));
+        assert!(!ChangeKind::Move.keys().contains(&"name"));
+        assert_eq!(ChangeKind::ChangeCode.keys(), &["new"]);
+    }
+
+    #[test]
+    fn change_get_finds_by_key() {
+        let value = |text: &str| Value {
+            text: text.into(),
+            span: Span::default(),
+        };
+        let change = Change {
+            kind: ChangeKind::Rename,
+            code: value("1"),
+            assignments: vec![Assignment {
+                key: "name".into(),
+                key_span: Span::default(),
+                value: value("山田花子"),
+            }],
+            on: value("R7.6.1"),
+            reported: None,
+            span: Span::default(),
+        };
+        assert_eq!(
+            change.get("name").map(|v| v.text.as_str()),
+            Some("山田花子")
+        );
+        assert!(change.get("kana").is_none());
+        assert_eq!(Statement::Change(change).kind_name(), "RENAME");
+    }
+}

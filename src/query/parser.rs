@@ -1,0 +1,799 @@
+//! The parser: tokens → statements, by hand-written recursive descent.
+//!
+//! Each statement starts with its keyword (English, case-insensitive, or a Japanese alias),
+//! and one method reads each form. The parser checks shape only: which keys a change statement
+//! accepts, that none repeats, that a change has its ON date. Whether values are valid, and
+//! whether a FIND holds enough conditions, is for the engine, so that those errors carry their
+//! own codes (`INVALID_VALUE`, `SEARCH_MINIMUM`).
+
+use super::ast::{
+    Assignment, Change, ChangeKind, Cond, Field, HouseholdTarget, Secret, StatDim, Statement, Value,
+};
+use super::error::ParseError;
+use super::keywords::{self as kw, fold, is};
+use super::lexer::{tokenize, Span, Token, TokenKind};
+
+/// Parses every statement in `input`; statements are separated by `;` (a trailing `;` is
+/// allowed). Blank input, or input holding only comments, gives no statements; an empty
+/// statement between two `;` is an error.
+pub fn parse(input: &str) -> Result<Vec<Statement>, ParseError> {
+    let mut parser = Parser::new(input)?;
+    let mut statements = Vec::new();
+    while parser.peek().is_some() {
+        statements.push(parser.statement()?);
+        parser.eat_semicolon();
+    }
+    Ok(statements)
+}
+
+/// Parses exactly one statement, optionally followed by `;`.
+pub fn parse_statement(input: &str) -> Result<Statement, ParseError> {
+    let mut parser = Parser::new(input)?;
+    if parser.peek().is_none() {
+        return Err(ParseError::new("empty statement", Span::at(0)).with_hint(START_HINT));
+    }
+    let statement = parser.statement()?;
+    parser.eat_semicolon();
+    if let Some(token) = parser.peek() {
+        return Err(
+            ParseError::new("only one statement can be given here", token.span)
+                .with_hint("run the statements one at a time"),
+        );
+    }
+    Ok(statement)
+}
+
+/// Why a FIND with `conds` falls short of the two-of-name-address-birth minimum, with what to
+/// add; `None` when it has enough. The engine reports the shortfall as `SEARCH_MINIMUM`.
+pub fn search_minimum_hint(conds: &[Cond]) -> Option<String> {
+    const COUNTED: [Field; 3] = [Field::Birth, Field::Address, Field::Name];
+    let missing: Vec<String> = COUNTED
+        .iter()
+        .filter(|field| !conds.iter().any(|cond| cond.field == **field))
+        .map(|field| format!("{}=…", field.name()))
+        .collect();
+    let add = match missing.len() {
+        0 | 1 => return None,
+        2 => missing.join(" or "),
+        _ => format!("two of {}", missing.join(", ")),
+    };
+    Some(format!("FIND needs two of name, address, birth: add {add}"))
+}
+
+/// The hint for input that does not start with a statement.
+const START_HINT: &str =
+    "statements start with a keyword such as GET, FIND, HISTORY or MOVE IN; HELP lists them";
+
+/// The longest part of a word or string quoted in a message.
+const QUOTE_CHARS: usize = 32;
+
+/// `s`, shortened to fit in a message.
+fn short(s: &str) -> String {
+    match s.char_indices().nth(QUOTE_CHARS) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// How a token (or its absence) is named in a message.
+fn describe(token: Option<&Token>) -> String {
+    let Some(token) = token else {
+        return "the end of the statement".to_string();
+    };
+    match &token.kind {
+        TokenKind::Word(word) => format!("'{}'", short(word)),
+        TokenKind::String(text) => format!("the string '{}'", short(text)),
+        TokenKind::Equals => "'='".to_string(),
+        TokenKind::Comma => "','".to_string(),
+        TokenKind::Semicolon => "';'".to_string(),
+        TokenKind::LParen => "'('".to_string(),
+        TokenKind::RParen => "')'".to_string(),
+    }
+}
+
+/// A usage line as a hint.
+fn usage_hint(usage: &str) -> String {
+    format!("usage: {usage}")
+}
+
+/// The error for a clause given twice.
+fn given_twice(what: &str, span: Span) -> ParseError {
+    ParseError::new(format!("{what} given twice"), span).with_hint(format!("keep one {what}"))
+}
+
+/// A recursive-descent parser over the tokens of one input.
+struct Parser<'a> {
+    input: &'a str,
+    tokens: Vec<Token>,
+    pos: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn new(input: &'a str) -> Result<Self, ParseError> {
+        Ok(Self {
+            input,
+            tokens: tokenize(input)?,
+            pos: 0,
+        })
+    }
+
+    fn peek(&self) -> Option<&Token> {
+        self.tokens.get(self.pos)
+    }
+
+    fn peek_nth(&self, n: usize) -> Option<&Token> {
+        self.tokens.get(self.pos + n)
+    }
+
+    fn advance(&mut self) -> Option<Token> {
+        let token = self.tokens.get(self.pos).cloned();
+        if token.is_some() {
+            self.pos += 1;
+        }
+        token
+    }
+
+    /// Whether the statement ends here: at the end of input or a `;`.
+    fn at_end(&self) -> bool {
+        matches!(
+            self.peek(),
+            None | Some(Token {
+                kind: TokenKind::Semicolon,
+                ..
+            })
+        )
+    }
+
+    /// The empty span just past the last token read.
+    fn end_span(&self) -> Span {
+        match self.pos.checked_sub(1).and_then(|i| self.tokens.get(i)) {
+            Some(token) => Span::at(token.span.end),
+            None => Span::at(0),
+        }
+    }
+
+    /// The span of the next token, or of the end of the statement.
+    fn here(&self) -> Span {
+        match self.peek() {
+            Some(token) if !self.at_end() => token.span,
+            _ => self.end_span(),
+        }
+    }
+
+    /// The next token, folded, if it is a word.
+    fn peek_folded(&self, n: usize) -> Option<String> {
+        match &self.peek_nth(n)?.kind {
+            TokenKind::Word(word) => Some(fold(word)),
+            _ => None,
+        }
+    }
+
+    fn peek_is(&self, words: &[&str]) -> bool {
+        self.peek_folded(0).is_some_and(|w| is(&w, words))
+    }
+
+    /// Whether the token after the next one is `=` (the next is a key).
+    fn key_follows(&self) -> bool {
+        matches!(
+            self.peek_nth(1),
+            Some(Token {
+                kind: TokenKind::Equals,
+                ..
+            })
+        )
+    }
+
+    /// Reads the next token if it is one of `words`, and returns its span.
+    fn eat(&mut self, words: &[&str]) -> Option<Span> {
+        if self.peek_is(words) {
+            self.advance().map(|t| t.span)
+        } else {
+            None
+        }
+    }
+
+    fn eat_kind(&mut self, kind: &TokenKind) -> bool {
+        if self.peek().is_some_and(|t| t.kind == *kind) {
+            self.advance();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn eat_semicolon(&mut self) {
+        self.eat_kind(&TokenKind::Semicolon);
+    }
+
+    /// The error "expected `what`" at the next token.
+    fn expected(&self, what: &str) -> ParseError {
+        let found = if self.at_end() { None } else { self.peek() };
+        ParseError::new(
+            format!("expected {what}, found {}", describe(found)),
+            self.here(),
+        )
+    }
+
+    /// Reads one of `words`, which the statement requires here.
+    fn expect(&mut self, words: &[&str], what: &str, usage: &str) -> Result<Span, ParseError> {
+        self.eat(words)
+            .ok_or_else(|| self.expected(what).with_hint(usage_hint(usage)))
+    }
+
+    /// Checks that the statement ends here.
+    fn end(&self, usage: &str) -> Result<(), ParseError> {
+        let Some(token) = self.peek().filter(|_| !self.at_end()) else {
+            return Ok(());
+        };
+        let err = ParseError::new(format!("unexpected {}", describe(Some(token))), token.span);
+        let gap = &self.input[self.end_span().start..token.span.start];
+        Err(if gap.contains('\n') {
+            err.with_hint("separate statements with ';'")
+        } else {
+            err.with_hint(usage_hint(usage))
+        })
+    }
+
+    /// A value: a quoted string, or a bare word with any parenthesised part written against
+    /// it (`夫(未届)`) glued on.
+    fn value(&mut self, what: &str, usage: &str) -> Result<Value, ParseError> {
+        let token = match self.peek() {
+            Some(token) if !self.at_end() => token.clone(),
+            _ => return Err(self.expected(what).with_hint(usage_hint(usage))),
+        };
+        match token.kind {
+            TokenKind::String(text) => {
+                self.advance();
+                Ok(Value {
+                    text,
+                    span: token.span,
+                })
+            }
+            TokenKind::Word(_) => {
+                self.advance();
+                let span = self.glue(token.span)?;
+                Ok(Value {
+                    text: self.input[span.start..span.end].to_string(),
+                    span,
+                })
+            }
+            _ => Err(self.expected(what).with_hint(usage_hint(usage))),
+        }
+    }
+
+    /// Extends the word at `span` over parentheses and words written against it.
+    fn glue(&mut self, mut span: Span) -> Result<Span, ParseError> {
+        let mut open: Vec<Span> = Vec::new();
+        while let Some(token) = self.peek().filter(|t| t.span.start == span.end) {
+            match token.kind {
+                TokenKind::LParen => open.push(token.span),
+                TokenKind::RParen if !open.is_empty() => {
+                    open.pop();
+                }
+                TokenKind::Word(_) => {}
+                _ => break,
+            }
+            span.end = token.span.end;
+            self.advance();
+        }
+        match open.first() {
+            Some(paren) => Err(ParseError::new("unclosed '(' in a value", *paren)
+                .with_hint("close it, or quote the whole value")),
+            None => Ok(span),
+        }
+    }
+
+    /// A value that stands in its own place (a code, an id, a path): like [`Self::value`],
+    /// but a clause keyword or a known `key=` there means the value was left out.
+    fn positional(&mut self, what: &str, usage: &str) -> Result<Value, ParseError> {
+        if let Some(folded) = self.peek_folded(0) {
+            let key = kw::assignment_key(&folded).is_some() || kw::field(&folded).is_some();
+            if kw::RESERVED.iter().any(|words| is(&folded, words)) || (key && self.key_follows()) {
+                return Err(self.expected(what).with_hint(usage_hint(usage)));
+            }
+        }
+        self.value(what, usage)
+    }
+
+    /// An optional `AS OF <date>` (or `基準日 <date>`).
+    fn as_of(&mut self, usage: &str) -> Result<Option<Value>, ParseError> {
+        if self.eat(kw::AS).is_some() {
+            self.expect(kw::OF, "OF after AS", usage)?;
+        } else if self.eat(kw::AS_OF).is_none() {
+            return Ok(None);
+        }
+        self.eat_kind(&TokenKind::Equals);
+        self.value("a date after AS OF", usage).map(Some)
+    }
+
+    /// The value of a clause whose keyword was just read, with an optional `=` before it.
+    fn clause(&mut self, what: &str, usage: &str) -> Result<Value, ParseError> {
+        self.eat_kind(&TokenKind::Equals);
+        self.value(what, usage)
+    }
+
+    /// The hint for a stray word right after `key=value`: most likely a value with a space.
+    fn stray_word_hint(&self, key: &str, value: &Value, word: &str) -> Option<String> {
+        let quoted = self.input[value.span.start..].starts_with(['\'', '"', '＇', '＂']);
+        (!quoted).then(|| {
+            let text = format!("{} {}", short(&value.text), short(word));
+            format!("a value with a space needs quotes: {key}='{text}'")
+        })
+    }
+
+    fn statement(&mut self) -> Result<Statement, ParseError> {
+        let Some(token) = self.peek().cloned() else {
+            return Err(ParseError::new("empty statement", self.end_span()).with_hint(START_HINT));
+        };
+        let word = match &token.kind {
+            TokenKind::Word(word) => word.clone(),
+            TokenKind::Semicolon => {
+                return Err(ParseError::new("empty statement", token.span)
+                    .with_hint("remove the extra ';'"));
+            }
+            _ => return Err(self.expected("a statement").with_hint(START_HINT)),
+        };
+        self.advance();
+        let start = token.span;
+        let kind = match fold(&word).as_str() {
+            "get" | "照会" => return self.get(),
+            "find" | "検索" => return self.find(),
+            "history" | "履歴" => return self.history(),
+            "household" | "世帯" => return self.household(),
+            "show" => {
+                self.expect(
+                    kw::MYNUMBER,
+                    "MYNUMBER after SHOW",
+                    "SHOW MYNUMBER <resident code>",
+                )?;
+                return self.show_mynumber();
+            }
+            "個人番号表示" => return self.show_mynumber(),
+            "stats" | "統計" => return self.stats(),
+            "changes" => return self.changes(),
+            "move" if self.eat(kw::IN).is_some() => ChangeKind::MoveIn,
+            "move" if self.eat(kw::OUT).is_some() => ChangeKind::MoveOut,
+            "move" | "転居" => ChangeKind::Move,
+            "転入" => ChangeKind::MoveIn,
+            "転出" => ChangeKind::MoveOut,
+            "birth" | "出生" => ChangeKind::Birth,
+            "enter" | "職権記載" => ChangeKind::EntryExOfficio,
+            "death" | "死亡" => ChangeKind::Death,
+            "remove" | "職権消除" => ChangeKind::Remove,
+            "rename" | "氏名変更" => ChangeKind::Rename,
+            "correct" | "職権修正" => ChangeKind::Correct,
+            "change" if self.eat(kw::HOUSEHOLD).is_some() => ChangeKind::ChangeHousehold,
+            "change" if self.eat(kw::CODE).is_some() => ChangeKind::ChangeCode,
+            "change" if self.eat(kw::MYNUMBER).is_some() => ChangeKind::ChangeMyNumber,
+            "change" => {
+                return Err(self
+                    .expected("HOUSEHOLD, CODE or MYNUMBER after CHANGE")
+                    .with_hint(
+                        "CHANGE HOUSEHOLD, CHANGE CODE and CHANGE MYNUMBER are statements",
+                    ));
+            }
+            "世帯変更" => ChangeKind::ChangeHousehold,
+            "住民票コード変更" => ChangeKind::ChangeCode,
+            "個人番号変更" => ChangeKind::ChangeMyNumber,
+            _ => return self.administering(&word, start),
+        };
+        self.change(kind, start)
+    }
+
+    /// The administering statements, and the error for a word that starts no statement.
+    fn administering(&mut self, word: &str, start: Span) -> Result<Statement, ParseError> {
+        let statement = match fold(word).as_str() {
+            "create" => {
+                let usage = kw::usage("CREATE OPERATOR");
+                self.expect(kw::OPERATOR, "OPERATOR after CREATE", usage)?;
+                return self.create_operator();
+            }
+            "disable" => {
+                let usage = kw::usage("DISABLE OPERATOR");
+                self.expect(kw::OPERATOR, "OPERATOR after DISABLE", usage)?;
+                Statement::DisableOperator {
+                    id: self.positional("an operator id", usage)?,
+                }
+            }
+            "unlock" => {
+                let usage = kw::usage("UNLOCK OPERATOR");
+                self.expect(kw::OPERATOR, "OPERATOR after UNLOCK", usage)?;
+                Statement::UnlockOperator {
+                    id: self.positional("an operator id", usage)?,
+                }
+            }
+            "password" => Statement::Password,
+            "list" => {
+                self.expect(kw::OPERATORS, "OPERATORS after LIST", "LIST OPERATORS")?;
+                Statement::ListOperators
+            }
+            "audit" if self.eat(kw::VERIFY).is_some() => Statement::AuditVerify,
+            "audit" => return self.audit(),
+            "export" => {
+                let usage = kw::usage("EXPORT");
+                if self.eat(kw::CONSISTENCY).is_some() {
+                    Statement::ExportConsistency {
+                        path: self.positional("a path", usage)?,
+                    }
+                } else if self.eat(kw::HISTORY).is_some() {
+                    Statement::ExportHistory {
+                        path: self.positional("a path", usage)?,
+                    }
+                } else {
+                    Statement::Export {
+                        path: self.positional("a path", usage)?,
+                    }
+                }
+            }
+            "verify" => {
+                let usage = kw::usage("VERIFY CONSISTENCY");
+                self.expect(kw::CONSISTENCY, "CONSISTENCY after VERIFY", usage)?;
+                Statement::VerifyConsistency {
+                    path: self.positional("a path", usage)?,
+                }
+            }
+            "check" => Statement::Check,
+            "backup" => {
+                let usage = kw::usage("BACKUP TO");
+                self.expect(kw::TO, "TO after BACKUP", usage)?;
+                Statement::BackupTo {
+                    path: self.positional("a path", usage)?,
+                }
+            }
+            "compact" => Statement::Compact,
+            "help" | "?" | "ヘルプ" => return self.help(),
+            folded => return Err(self.unknown_statement(word, folded, start)),
+        };
+        self.end(kw::usage(statement.kind_name()))?;
+        Ok(statement)
+    }
+
+    fn unknown_statement(&self, word: &str, folded: &str, span: Span) -> ParseError {
+        let err = ParseError::new(format!("unknown statement '{}'", short(word)), span);
+        if self.peek().is_some_and(|t| t.kind == TokenKind::Equals) {
+            err.with_hint("a search starts with FIND: FIND name=… birth=…")
+        } else if let Some(keyword) = kw::suggest(folded) {
+            err.with_hint(format!("did you mean {}?", keyword.to_uppercase()))
+        } else if !word.is_empty() && word.chars().all(|c| c.is_ascii_digit()) {
+            err.with_hint(format!("to look a resident up, write GET {}", short(word)))
+        } else {
+            err.with_hint(START_HINT)
+        }
+    }
+
+    fn get(&mut self) -> Result<Statement, ParseError> {
+        if self.eat(kw::MYNUMBER).is_some() {
+            let usage = kw::usage("GET MYNUMBER");
+            let number = self.positional("a My Number", usage)?;
+            self.end(usage)?;
+            return Ok(Statement::GetMyNumber { number });
+        }
+        let usage = kw::usage("GET");
+        let code = self.positional("a resident code", usage)?;
+        let as_of = self.as_of(usage)?;
+        self.end(usage)?;
+        Ok(Statement::Get { code, as_of })
+    }
+
+    fn history(&mut self) -> Result<Statement, ParseError> {
+        let usage = kw::usage("HISTORY");
+        let code = self.positional("a resident code", usage)?;
+        self.end(usage)?;
+        Ok(Statement::History { code })
+    }
+
+    fn show_mynumber(&mut self) -> Result<Statement, ParseError> {
+        let usage = kw::usage("SHOW MYNUMBER");
+        let code = self.positional("a resident code", usage)?;
+        self.end(usage)?;
+        Ok(Statement::ShowMyNumber { code })
+    }
+
+    fn household(&mut self) -> Result<Statement, ParseError> {
+        let usage = kw::usage("HOUSEHOLD");
+        let target = if self.eat(kw::OF).is_some() {
+            HouseholdTarget::Of(self.positional("a resident code", usage)?)
+        } else {
+            HouseholdTarget::Id(self.positional("a household id", usage)?)
+        };
+        let as_of = self.as_of(usage)?;
+        self.end(usage)?;
+        Ok(Statement::Household { target, as_of })
+    }
+
+    fn find(&mut self) -> Result<Statement, ParseError> {
+        let usage = kw::usage("FIND");
+        let (mut conds, mut as_of, mut limit) = (Vec::<Cond>::new(), None, None);
+        while !self.at_end() {
+            if self.peek_is(kw::AS) || self.peek_is(kw::AS_OF) {
+                let span = self.here();
+                if as_of.is_some() {
+                    return Err(given_twice("AS OF", span));
+                }
+                as_of = self.as_of(usage)?;
+            } else if let Some(span) = self.eat(kw::LIMIT) {
+                if limit.is_some() {
+                    return Err(given_twice("LIMIT", span));
+                }
+                limit = Some(self.clause("a number after LIMIT", usage)?);
+            } else {
+                let cond = self.cond(&conds, usage)?;
+                conds.push(cond);
+            }
+        }
+        if conds.is_empty() {
+            let hint = search_minimum_hint(&conds).unwrap_or_default();
+            return Err(ParseError::new("FIND needs conditions", self.here()).with_hint(hint));
+        }
+        Ok(Statement::Find {
+            conds,
+            as_of,
+            limit,
+        })
+    }
+
+    /// One FIND condition, `field=value`.
+    fn cond(&mut self, done: &[Cond], usage: &str) -> Result<Cond, ParseError> {
+        let what = "a condition such as name=…";
+        let token = self.peek().cloned().filter(|_| !self.at_end());
+        let Some((token, word)) = token.and_then(|t| match &t.kind {
+            TokenKind::Word(word) => Some((t.clone(), word.clone())),
+            _ => None,
+        }) else {
+            return Err(self.expected(what).with_hint(usage_hint(usage)));
+        };
+        let field = kw::field(&fold(&word));
+        if !self.key_follows() {
+            return Err(match (field, done.last()) {
+                (Some(field), _) => self.missing_equals(&word, field.name()),
+                (None, Some(last)) => {
+                    let err = ParseError::new(format!("unexpected '{}'", short(&word)), token.span);
+                    match self.stray_word_hint(last.field.name(), &last.value, &word) {
+                        Some(hint) => err.with_hint(hint),
+                        None => err.with_hint(usage_hint(usage)),
+                    }
+                }
+                (None, None) => self.expected(what).with_hint(usage_hint(usage)),
+            });
+        }
+        let Some(field) = field else {
+            return Err(ParseError::new(
+                format!("unknown search field '{}'", short(&word)),
+                token.span,
+            )
+            .with_hint("FIND searches by name, address, birth and sex"));
+        };
+        if done.iter().any(|cond| cond.field == field) {
+            return Err(given_twice(&format!("{}=", field.name()), token.span));
+        }
+        self.advance();
+        self.advance();
+        let value = self.value(&format!("a value after '{}='", short(&word)), usage)?;
+        let span = token.span.to(value.span);
+        Ok(Cond { field, value, span })
+    }
+
+    /// The error for `key` written without its `=`.
+    fn missing_equals(&self, word: &str, key: &str) -> ParseError {
+        let span = self
+            .peek_nth(1)
+            .map_or(Span::at(self.here().end), |t| t.span);
+        ParseError::new(format!("expected '=' after '{}'", short(word)), span)
+            .with_hint(format!("write {key}=<value>"))
+    }
+
+    fn stats(&mut self) -> Result<Statement, ParseError> {
+        let usage = kw::usage("STATS");
+        let mut by: Vec<(StatDim, Span)> = Vec::new();
+        if self.eat(kw::BY).is_some() {
+            loop {
+                let dim = self.peek_folded(0).and_then(|w| kw::stat_dim(&w));
+                let Some(dim) = dim.filter(|_| !self.at_end()) else {
+                    let err = match self.peek().filter(|_| !self.at_end()) {
+                        Some(
+                            token @ Token {
+                                kind: TokenKind::Word(word),
+                                ..
+                            },
+                        ) => ParseError::new(
+                            format!("unknown STATS dimension '{}'", short(word)),
+                            token.span,
+                        ),
+                        _ => self.expected("a dimension"),
+                    };
+                    return Err(err.with_hint("STATS counts by sex, age, town, status"));
+                };
+                let span = self.here();
+                if by.iter().any(|(d, _)| *d == dim) {
+                    return Err(given_twice(dim.name(), span));
+                }
+                self.advance();
+                by.push((dim, span));
+                let comma = self.eat_kind(&TokenKind::Comma);
+                let next_is_dim = self.peek_folded(0).and_then(|w| kw::stat_dim(&w)).is_some();
+                if !comma && !next_is_dim {
+                    break;
+                }
+            }
+        }
+        let as_of = self.as_of(usage)?;
+        self.end(usage)?;
+        Ok(Statement::Stats { by, as_of })
+    }
+
+    fn changes(&mut self) -> Result<Statement, ParseError> {
+        let usage = kw::usage("CHANGES");
+        if self.eat(kw::SINCE).is_none() {
+            return Err(self
+                .expected("SINCE <sequence number>")
+                .with_hint("CHANGES SINCE 0 lists the whole change feed"));
+        }
+        let since = self.clause("a sequence number after SINCE", usage)?;
+        let limit = match self.eat(kw::LIMIT) {
+            Some(_) => Some(self.clause("a number after LIMIT", usage)?),
+            None => None,
+        };
+        self.end(usage)?;
+        Ok(Statement::Changes { since, limit })
+    }
+
+    fn change(&mut self, kind: ChangeKind, start: Span) -> Result<Statement, ParseError> {
+        let usage = kw::change_usage(kind);
+        let code = self.positional("a resident code", usage)?;
+        let mut assignments: Vec<Assignment> = Vec::new();
+        let (mut on, mut reported) = (None, None);
+        while !self.at_end() {
+            if let Some(span) = self.eat(kw::ON) {
+                if on.is_some() {
+                    return Err(given_twice("ON", span));
+                }
+                on = Some(self.clause("the 異動日 after ON", usage)?);
+            } else if let Some(span) = self.eat(kw::REPORTED) {
+                if reported.is_some() {
+                    return Err(given_twice("REPORTED", span));
+                }
+                reported = Some(self.clause("the 届出日 after REPORTED", usage)?);
+            } else {
+                let assignment = self.assignment(kind, &assignments, usage)?;
+                assignments.push(assignment);
+            }
+        }
+        let Some(on) = on else {
+            let message = format!("{} needs ON <date>, the 異動日", kind.name());
+            return Err(ParseError::new(message, self.end_span()).with_hint("add ON <date>"));
+        };
+        let span = start.to(self.end_span());
+        Ok(Statement::Change(Change {
+            kind,
+            code,
+            assignments,
+            on,
+            reported,
+            span,
+        }))
+    }
+
+    /// One `key=value` of a change statement of `kind`.
+    fn assignment(
+        &mut self,
+        kind: ChangeKind,
+        done: &[Assignment],
+        usage: &str,
+    ) -> Result<Assignment, ParseError> {
+        let what = "key=value";
+        let Some(token) = self.peek().cloned() else {
+            return Err(self.expected(what).with_hint(usage_hint(usage)));
+        };
+        let TokenKind::Word(word) = &token.kind else {
+            return Err(self.expected(what).with_hint(usage_hint(usage)));
+        };
+        let key = kw::assignment_key(&fold(word));
+        if !self.key_follows() {
+            return Err(match (key, done.last()) {
+                (Some(key), _) => self.missing_equals(word, key),
+                (None, Some(last)) => {
+                    let err = ParseError::new(format!("unexpected '{}'", short(word)), token.span);
+                    match self.stray_word_hint(&last.key, &last.value, word) {
+                        Some(hint) => err.with_hint(hint),
+                        None => err.with_hint(usage_hint(usage)),
+                    }
+                }
+                (None, None) => self.expected(what).with_hint(usage_hint(usage)),
+            });
+        }
+        let takes = format!("{} takes {}", kind.name(), kind.keys().join(", "));
+        let Some(key) = key.filter(|key| kind.keys().contains(key)) else {
+            let message = match key {
+                Some(_) => format!("{} does not take '{}'", kind.name(), short(word)),
+                None => format!("unknown key '{}'", short(word)),
+            };
+            return Err(ParseError::new(message, token.span).with_hint(takes));
+        };
+        if done.iter().any(|a| a.key == key) {
+            return Err(given_twice(&format!("{key}="), token.span));
+        }
+        self.advance();
+        self.advance();
+        let value = self.value(&format!("a value after '{}='", short(word)), usage)?;
+        Ok(Assignment {
+            key: key.to_string(),
+            key_span: token.span,
+            value,
+        })
+    }
+
+    fn create_operator(&mut self) -> Result<Statement, ParseError> {
+        let usage = kw::usage("CREATE OPERATOR");
+        let id = self.positional("an operator id", usage)?;
+        let (mut role, mut password) = (None, None);
+        while !self.at_end() {
+            if let Some(span) = self.eat(kw::ROLE) {
+                if role.is_some() {
+                    return Err(given_twice("ROLE", span));
+                }
+                role = Some(self.clause("a role after ROLE", usage)?);
+            } else if let Some(span) = self.eat(kw::PASSWORD) {
+                if password.is_some() {
+                    return Err(given_twice("PASSWORD", span));
+                }
+                let Value { text, span } = self.clause("a password after PASSWORD", usage)?;
+                password = Some(Secret { text, span });
+            } else {
+                return Err(self
+                    .expected("ROLE or PASSWORD")
+                    .with_hint(usage_hint(usage)));
+            }
+        }
+        let missing = |what: &str| {
+            ParseError::new(format!("CREATE OPERATOR needs {what}"), self.end_span())
+                .with_hint(usage_hint(usage))
+        };
+        let role = role.ok_or_else(|| missing("ROLE <role>"))?;
+        let password = password.ok_or_else(|| missing("PASSWORD '<initial password>'"))?;
+        Ok(Statement::CreateOperator { id, role, password })
+    }
+
+    fn audit(&mut self) -> Result<Statement, ParseError> {
+        let usage = kw::usage("AUDIT");
+        let (mut operator, mut since, mut limit) = (None, None, None);
+        while !self.at_end() {
+            let span = self.here();
+            let slot = if self.eat(kw::LIMIT).is_some() {
+                &mut limit
+            } else if self.key_follows() && self.peek_is(&["operator"]) {
+                self.advance();
+                &mut operator
+            } else if self.key_follows() && self.peek_is(kw::SINCE) {
+                self.advance();
+                &mut since
+            } else {
+                return Err(self
+                    .expected("operator=…, since=… or LIMIT")
+                    .with_hint(usage_hint(usage)));
+            };
+            if slot.is_some() {
+                return Err(given_twice(&self.input[span.start..span.end], span));
+            }
+            *slot = Some(self.clause("a value", usage)?);
+        }
+        Ok(Statement::Audit {
+            operator,
+            since,
+            limit,
+        })
+    }
+
+    fn help(&mut self) -> Result<Statement, ParseError> {
+        let mut words = Vec::new();
+        while !self.at_end() {
+            if let Some(token) = self.advance() {
+                words.push(match token.kind {
+                    TokenKind::Word(text) | TokenKind::String(text) => text,
+                    _ => self.input[token.span.start..token.span.end].to_string(),
+                });
+            }
+        }
+        let topic = (!words.is_empty()).then(|| words.join(" "));
+        Ok(Statement::Help { topic })
+    }
+}
