@@ -238,6 +238,7 @@ impl ChangeKind {
                 "relationship",
                 "from",
                 "to",
+                "new_head",
             ],
             ChangeKind::ChangeCode => &["new"],
             ChangeKind::ChangeMyNumber => &["my_number"],

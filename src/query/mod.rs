@@ -3,21 +3,30 @@
 //! This module owns the front end of the language in `../../shared/spec/query-language.md`:
 //! the [`lexer`] turns text into tokens with byte spans, the [`parser`] turns tokens into the
 //! [`ast`], and [`error`] reports what could not be read with a caret under it. Values stay
-//! text at this stage; the planner and executor that join this module later validate them and
-//! run the statements.
+//! text at this stage; the [`plan`]ner validates them into domain values and picks the index
+//! of a FIND, and the [`exec`]utor runs the plan against the engine and returns [`Rows`].
 
 pub mod ast;
 pub mod error;
+pub mod exec;
+pub mod exec_error;
+pub mod help;
 mod keywords;
 pub mod lexer;
 pub mod parser;
+pub mod plan;
+pub mod rows;
 
 pub use ast::{
     Assignment, Change, ChangeKind, Cond, Field, HouseholdTarget, Secret, StatDim, Statement, Value,
 };
 pub use error::ParseError;
+pub use exec::Executor;
+pub use exec_error::QueryError;
 pub use lexer::{is_complete, tokenize, Span, Token, TokenKind};
 pub use parser::{parse, parse_statement, search_minimum_hint};
+pub use plan::{plan, Plan};
+pub use rows::{Cell, Output, Rows};
 
 #[cfg(test)]
 mod tests;

@@ -157,6 +157,20 @@ impl SearchQuery {
             && self.sex.is_none_or(|s| rec.sex == s.code())
     }
 
+    /// The 4情報 index the engine scans for this query: `birth+kanji`, `birth+kana`,
+    /// `kanji+address`, `kana+address` or `birth+address`; `None` when the query does not
+    /// meet the two-attribute minimum.
+    pub fn index_name(&self) -> Option<&'static str> {
+        self.check_minimum().ok()?;
+        Some(match (&self.name, self.birth) {
+            (Some(NameQuery::Kanji(_)), Some(_)) => "birth+kanji",
+            (Some(NameQuery::Kana(_)), Some(_)) => "birth+kana",
+            (Some(NameQuery::Kanji(_)), None) => "kanji+address",
+            (Some(NameQuery::Kana(_)), None) => "kana+address",
+            (None, _) => "birth+address",
+        })
+    }
+
     /// The index range to scan: a key prefix. Birth first where it is given (an exact,
     /// selective component), then the name.
     fn plan(&self) -> Vec<u8> {

@@ -1,0 +1,261 @@
+//! The planner: a parsed [`Statement`] with text values becomes a [`Plan`] with validated
+//! domain values, ready for the engine. An invalid value is reported with the span it came
+//! from; a FIND gets its index chosen here (and refused here too when it names fewer than
+//! two of name, address and birth).
+
+use super::ast::{
+    Change as ChangeStmt, ChangeKind, Cond, Field, HouseholdTarget, StatDim, Statement, Value,
+};
+use super::exec_error::QueryError;
+use super::parser::search_minimum_hint;
+use crate::model::{
+    Address, Date, HouseholdId, InvalidValue, Kana, MyNumber, Name, PostalCode, Reason,
+    Relationship, ResidentCode, Sex,
+};
+use crate::store::{self, Fields, SearchQuery};
+
+/// What a statement asks the engine to do, with every value validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    /// `GET <code> [AS OF <date>]`.
+    Get {
+        /// The resident code (current or former).
+        code: ResidentCode,
+        /// The date to answer as of.
+        as_of: Option<Date>,
+    },
+    /// `GET MYNUMBER <n>`.
+    GetMyNumber {
+        /// The number looked up.
+        number: MyNumber,
+    },
+    /// `FIND …`.
+    Find {
+        /// The search.
+        query: SearchQuery,
+        /// The index the engine will scan (see [`SearchQuery::index_name`]).
+        index: &'static str,
+    },
+    /// `HISTORY <code>`.
+    History {
+        /// The resident.
+        code: ResidentCode,
+    },
+    /// `HOUSEHOLD <id>` or `HOUSEHOLD OF <code>`.
+    Household {
+        /// Which household.
+        target: HouseholdOf,
+        /// The date to answer as of.
+        as_of: Option<Date>,
+    },
+    /// `SHOW MYNUMBER <code>`.
+    ShowMyNumber {
+        /// The resident.
+        code: ResidentCode,
+    },
+    /// `STATS [BY …] [AS OF …]`.
+    Stats {
+        /// The dimensions.
+        by: Vec<store::StatDim>,
+        /// The date to count as of.
+        as_of: Option<Date>,
+    },
+    /// `CHANGES SINCE <seq> [LIMIT n]`.
+    Changes {
+        /// Entries after this 更新順番号.
+        since: u64,
+        /// At most this many.
+        limit: usize,
+    },
+    /// A 異動.
+    Record(store::Change),
+    /// `HELP [topic]`.
+    Help(Option<String>),
+    /// A statement this build parses but does not run.
+    NotAvailable(&'static str),
+}
+
+/// Which household a HOUSEHOLD statement asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HouseholdOf {
+    /// By 世帯番号.
+    Id(HouseholdId),
+    /// The household of a resident.
+    Resident(ResidentCode),
+}
+
+/// The default LIMIT of CHANGES.
+pub const DEFAULT_CHANGES_LIMIT: usize = 1000;
+
+fn value<T>(
+    v: &Value,
+    parse: impl FnOnce(&str) -> Result<T, InvalidValue>,
+) -> Result<T, QueryError> {
+    parse(&v.text).map_err(|error| QueryError::Invalid {
+        error,
+        span: v.span,
+    })
+}
+
+fn opt<T>(
+    v: &Option<Value>,
+    parse: impl FnOnce(&str) -> Result<T, InvalidValue>,
+) -> Result<Option<T>, QueryError> {
+    v.as_ref().map(|v| value(v, parse)).transpose()
+}
+
+fn count(field: &'static str) -> impl Fn(&str) -> Result<u64, InvalidValue> {
+    move |s: &str| {
+        s.parse::<u64>()
+            .map_err(|_| InvalidValue::new(field, format!("{s:?} is not a whole number")))
+    }
+}
+
+/// Plans one statement.
+pub fn plan(stmt: &Statement) -> Result<Plan, QueryError> {
+    Ok(match stmt {
+        Statement::Get { code, as_of } => Plan::Get {
+            code: value(code, ResidentCode::parse)?,
+            as_of: opt(as_of, Date::parse)?,
+        },
+        Statement::GetMyNumber { number } => Plan::GetMyNumber {
+            number: value(number, MyNumber::parse)?,
+        },
+        Statement::Find {
+            conds,
+            as_of,
+            limit,
+        } => plan_find(stmt, conds, as_of, limit)?,
+        Statement::History { code } => Plan::History {
+            code: value(code, ResidentCode::parse)?,
+        },
+        Statement::Household { target, as_of } => Plan::Household {
+            target: match target {
+                HouseholdTarget::Id(v) => HouseholdOf::Id(value(v, HouseholdId::parse)?),
+                HouseholdTarget::Of(v) => HouseholdOf::Resident(value(v, ResidentCode::parse)?),
+            },
+            as_of: opt(as_of, Date::parse)?,
+        },
+        Statement::ShowMyNumber { code } => Plan::ShowMyNumber {
+            code: value(code, ResidentCode::parse)?,
+        },
+        Statement::Stats { by, as_of } => Plan::Stats {
+            by: by
+                .iter()
+                .map(|(d, _)| match d {
+                    StatDim::Sex => store::StatDim::Sex,
+                    StatDim::Age => store::StatDim::Age,
+                    StatDim::Town => store::StatDim::Town,
+                    StatDim::Status => store::StatDim::Status,
+                })
+                .collect(),
+            as_of: opt(as_of, Date::parse)?,
+        },
+        Statement::Changes { since, limit } => Plan::Changes {
+            since: value(since, count("update sequence number"))?,
+            limit: opt(limit, count("limit"))?.map_or(DEFAULT_CHANGES_LIMIT, |n| n as usize),
+        },
+        Statement::Change(c) => Plan::Record(plan_change(c)?),
+        Statement::Help { topic } => Plan::Help(topic.clone()),
+        other => Plan::NotAvailable(other.kind_name()),
+    })
+}
+
+fn plan_find(
+    stmt: &Statement,
+    conds: &[Cond],
+    as_of: &Option<Value>,
+    limit: &Option<Value>,
+) -> Result<Plan, QueryError> {
+    let mut q = SearchQuery::new();
+    for c in conds {
+        match c.field {
+            Field::Name => {
+                q.name = Some(value(&c.value, |s| {
+                    store::NameQuery::parse(s).map_err(|e| match e {
+                        store::StoreError::Invalid(iv) => iv,
+                        other => InvalidValue::new("name", other.to_string()),
+                    })
+                })?)
+            }
+            Field::Address => q = q.address(&c.value.text),
+            Field::Birth => q.birth = Some(value(&c.value, Date::parse)?),
+            Field::Sex => q.sex = Some(value(&c.value, Sex::parse)?),
+        }
+    }
+    q.as_of = opt(as_of, Date::parse)?;
+    q.limit = opt(limit, count("limit"))?.map(|n| n as usize);
+    let Some(index) = q.index_name() else {
+        let err = q
+            .check_minimum()
+            .expect_err("no index means the minimum is not met");
+        let span = match stmt {
+            Statement::Find { conds, .. } if !conds.is_empty() => {
+                super::lexer::Span::new(conds[0].span.start, conds[conds.len() - 1].span.end)
+            }
+            _ => Default::default(),
+        };
+        return Err(QueryError::Store {
+            error: err,
+            span: Some(span),
+            hint: search_minimum_hint(conds),
+        });
+    };
+    Ok(Plan::Find { query: q, index })
+}
+
+fn reason_of(kind: ChangeKind) -> Reason {
+    match kind {
+        ChangeKind::MoveIn => Reason::MoveIn,
+        ChangeKind::Birth => Reason::Birth,
+        ChangeKind::EntryExOfficio => Reason::EntryExOfficio,
+        ChangeKind::Move => Reason::Move,
+        ChangeKind::MoveOut => Reason::MoveOut,
+        ChangeKind::Death => Reason::Death,
+        ChangeKind::Remove => Reason::RemovalExOfficio,
+        ChangeKind::Rename => Reason::Rename,
+        ChangeKind::ChangeHousehold => Reason::HouseholdChange,
+        ChangeKind::Correct => Reason::Correction,
+        ChangeKind::ChangeCode => Reason::CodeChange,
+        ChangeKind::ChangeMyNumber => Reason::MyNumberChange,
+    }
+}
+
+fn plan_change(c: &ChangeStmt) -> Result<store::Change, QueryError> {
+    let mut f = Fields::default();
+    for a in &c.assignments {
+        let v = &a.value;
+        match a.key.as_str() {
+            "my_number" => f.my_number = Some(value(v, MyNumber::parse)?),
+            "name" => f.name = Some(value(v, Name::parse)?),
+            "kana" => f.kana = Some(value(v, Kana::parse)?),
+            "sex" => f.sex = Some(value(v, Sex::parse)?),
+            "birth" => f.birth = Some(value(v, Date::parse)?),
+            "address" => f.address = Some(value(v, Address::parse)?),
+            "postal" => f.postal = Some(value(v, PostalCode::parse)?),
+            "household" => f.household = Some(value(v, HouseholdId::parse)?),
+            "relationship" => f.relationship = Some(value(v, Relationship::parse)?),
+            "from" => f.previous_address = Some(value(v, Address::parse)?),
+            "to" => f.destination = Some(value(v, Address::parse)?),
+            "new" => f.new_code = Some(value(v, ResidentCode::parse)?),
+            "new_head" => f.new_head = Some(value(v, ResidentCode::parse)?),
+            other => {
+                return Err(QueryError::Invalid {
+                    error: InvalidValue::new(
+                        "field",
+                        format!("{other} is not a field of {}", c.kind.name()),
+                    ),
+                    span: a.key_span,
+                })
+            }
+        }
+    }
+    let mut change = store::Change::new(
+        reason_of(c.kind),
+        value(&c.code, ResidentCode::parse)?,
+        value(&c.on, Date::parse)?,
+    )
+    .with(f);
+    change.reported = opt(&c.reported, Date::parse)?;
+    Ok(change)
+}

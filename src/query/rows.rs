@@ -1,0 +1,138 @@
+//! What a statement returns: a table of typed cells (or a message), independent of how it
+//! is printed. The command line renders it as an aligned table, JSON Lines or CSV.
+
+use crate::store::{Resident, SearchHit};
+
+/// One cell of a result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    /// Text.
+    Text(String),
+    /// A whole number.
+    Int(i64),
+    /// A yes/no value.
+    Bool(bool),
+    /// No value.
+    Null,
+}
+
+impl Cell {
+    /// The cell as text for tables and CSV (`Null` is empty).
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Int(n) => n.to_string(),
+            Cell::Bool(b) => b.to_string(),
+            Cell::Null => String::new(),
+        }
+    }
+}
+
+impl From<String> for Cell {
+    fn from(s: String) -> Self {
+        Cell::Text(s)
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(s: &str) -> Self {
+        Cell::Text(s.to_string())
+    }
+}
+
+impl From<Option<String>> for Cell {
+    fn from(s: Option<String>) -> Self {
+        s.map_or(Cell::Null, Cell::Text)
+    }
+}
+
+/// The result of one statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// Rows under named columns.
+    Rows(Rows),
+    /// A line of text (help, a confirmation).
+    Message(String),
+}
+
+/// Rows under named columns.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Rows {
+    /// Column names (the keys of a JSON object).
+    pub columns: Vec<&'static str>,
+    /// The rows, each as long as `columns`.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// The columns of a resident, as cli.md names them.
+pub const RESIDENT_COLUMNS: [&str; 14] = [
+    "resident_code",
+    "my_number",
+    "name",
+    "name_kana",
+    "sex",
+    "birth_date",
+    "address",
+    "postal_code",
+    "household_id",
+    "relationship",
+    "status",
+    "version",
+    "valid_from",
+    "reason",
+];
+
+/// The cells of a resident under [`RESIDENT_COLUMNS`]. The My Number is masked unless
+/// `reveal` is set (SHOW MYNUMBER only).
+pub fn resident_cells(r: &Resident, reveal: bool) -> Vec<Cell> {
+    vec![
+        r.code.to_string().into(),
+        if reveal {
+            r.my_number.reveal().to_string().into()
+        } else {
+            r.my_number.to_string().into()
+        },
+        r.name.as_str().into(),
+        r.kana.as_str().into(),
+        r.sex.to_string().into(),
+        r.birth.to_string().into(),
+        r.address.written().into(),
+        r.postal.to_string().into(),
+        r.household.to_string().into(),
+        r.relationship.as_str().into(),
+        r.status.as_str().into(),
+        Cell::Int(r.version.into()),
+        r.valid_from.to_string().into(),
+        r.reason.japanese().into(),
+    ]
+}
+
+impl Rows {
+    /// Residents, one a row.
+    pub fn residents<'a>(residents: impl IntoIterator<Item = &'a Resident>) -> Rows {
+        Rows {
+            columns: RESIDENT_COLUMNS.to_vec(),
+            rows: residents
+                .into_iter()
+                .map(|r| resident_cells(r, false))
+                .collect(),
+        }
+    }
+
+    /// Search hits: residents plus whether the matched version is current.
+    pub fn hits(hits: &[SearchHit]) -> Rows {
+        let mut columns = RESIDENT_COLUMNS.to_vec();
+        columns.push("current");
+        Rows {
+            columns,
+            rows: hits
+                .iter()
+                .map(|h| {
+                    let mut row = resident_cells(&h.resident, false);
+                    row.push(Cell::Bool(h.current));
+                    row
+                })
+                .collect(),
+        }
+    }
+}
