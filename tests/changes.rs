@@ -581,3 +581,21 @@ fn nothing_is_deleted_by_any_change() {
         .iter()
         .all(|h| h.resident.status == Status::Removed && h.current));
 }
+
+#[test]
+fn a_batch_is_all_or_nothing() {
+    let f = family();
+    let before = f.db.content_digest().unwrap();
+    let batch = [
+        change(Reason::Move, 1, "2024-02-01", moving_to("芦屋市打出町2-3")),
+        change(Reason::Move, 2, "2024-02-01", moving_to("芦屋市打出町2-3")),
+        move_in(1, &taro(), "2024-03-01"),
+    ];
+    let err = f.db.record_batch(&batch).unwrap_err();
+    assert_eq!(err.index, 2);
+    assert_eq!(err.error.rule(), Some(Rule::AlreadyActive));
+    assert_eq!(f.db.content_digest().unwrap(), before);
+    let receipts = f.db.record_batch(&batch[..2]).unwrap();
+    assert_eq!(receipts.len(), 2);
+    assert_eq!(f.db.get(code(2)).unwrap().unwrap().address.written(), "芦屋市打出町2-3");
+}

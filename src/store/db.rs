@@ -61,6 +61,22 @@ pub struct Counts {
     pub last_seq: u64,
 }
 
+/// A refused batch: the position (from 0) of the change that failed, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("change {index} of the batch: {error}")]
+pub struct BatchError {
+    /// The position of the failing change in the batch.
+    pub index: usize,
+    /// Why it failed.
+    pub error: StoreError,
+}
+
+impl BatchError {
+    fn at(index: usize, error: StoreError) -> BatchError {
+        BatchError { index, error }
+    }
+}
+
 /// A juki database file.
 pub struct Database {
     db: redb::Database,
@@ -196,6 +212,28 @@ impl Database {
         before_commit(&txn, &receipt)?;
         txn.commit()?;
         Ok(receipt)
+    }
+
+    /// Records many 異動 in one transaction, in order: all of them or, if any is refused,
+    /// none (the error names the position of the refused change). One commit and one disk
+    /// sync for the lot: the path for loading a register.
+    pub fn record_batch<'c>(
+        &self,
+        changes: impl IntoIterator<Item = &'c Change>,
+    ) -> Result<Vec<Receipt>, BatchError> {
+        let txn = self.db.begin_write().map_err(|e| BatchError::at(0, e.into()))?;
+        let mut receipts = Vec::new();
+        {
+            let mut tables = WriteTables::open(&txn).map_err(|e| BatchError::at(0, e))?;
+            let today = self.today();
+            let now = now_micros();
+            for (i, change) in changes.into_iter().enumerate() {
+                receipts.push(apply(&mut tables, change, today, now).map_err(|e| BatchError::at(i, e))?);
+            }
+        }
+        let n = receipts.len();
+        txn.commit().map_err(|e| BatchError::at(n, e.into()))?;
+        Ok(receipts)
     }
 
     fn read(&self) -> Result<ReadTables> {

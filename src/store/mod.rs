@@ -21,7 +21,7 @@ mod tables;
 mod write;
 
 pub use change::{Change, Fields};
-pub use db::{ChangeEntry, Clock, Counts, Database, Household, MyNumberMatch};
+pub use db::{BatchError, ChangeEntry, Clock, Counts, Database, Household, MyNumberMatch};
 pub use error::{Result, Rule, StoreError};
 pub use record::{Field, FieldSet};
 pub use resident::{decode_stored_value, Resident};
