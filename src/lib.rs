@@ -6,12 +6,17 @@
 //!   is valid, so nothing further in checks it again.
 //! * [`store`] keeps residents, their versions and every index in one redb file and applies
 //!   each 異動 (change) as one transaction.
-//! * [`query`] reads the query language: statement text into a statement AST.
+//! * [`query`] reads the query language: statement text → statement → plan → engine → rows.
+//! * [`cli`] and [`repl`] are the `juki` command and the operator console.
+//! * [`io`] generates synthetic registers (and, later, imports and exports them).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cli;
+pub mod io;
 pub mod model;
 pub mod query;
+pub mod repl;
 pub mod store;
 
 pub use store::{Change, Database, Fields, Resident, SearchQuery, StoreError};

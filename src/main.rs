@@ -1,5 +1,5 @@
-//! The `juki` command.
-fn main() {
-    eprintln!("juki: no command yet");
-    std::process::exit(2);
+//! The `juki` command: see `juki --help` and cli.md.
+
+fn main() -> std::process::ExitCode {
+    juki::cli::main()
 }

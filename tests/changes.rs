@@ -597,5 +597,8 @@ fn a_batch_is_all_or_nothing() {
     assert_eq!(f.db.content_digest().unwrap(), before);
     let receipts = f.db.record_batch(&batch[..2]).unwrap();
     assert_eq!(receipts.len(), 2);
-    assert_eq!(f.db.get(code(2)).unwrap().unwrap().address.written(), "芦屋市打出町2-3");
+    assert_eq!(
+        f.db.get(code(2)).unwrap().unwrap().address.written(),
+        "芦屋市打出町2-3"
+    );
 }

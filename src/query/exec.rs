@@ -1,5 +1,6 @@
 //! The executor: runs a [`Plan`] against the engine and shapes the answer into [`Rows`].
 
+use super::ast::Statement;
 use super::exec_error::QueryError;
 use super::help::help;
 use super::plan::{HouseholdOf, Plan};
@@ -32,9 +33,12 @@ impl<'a> Executor<'a> {
 
     /// Parses, plans and runs one statement.
     pub fn run(&self, text: &str) -> Result<Output, QueryError> {
-        let stmt = super::parser::parse_statement(text)?;
-        let plan = super::plan::plan(&stmt)?;
-        self.execute(plan)
+        self.run_statement(&super::parser::parse_statement(text)?)
+    }
+
+    /// Plans and runs one parsed statement.
+    pub fn run_statement(&self, stmt: &Statement) -> Result<Output, QueryError> {
+        self.execute(super::plan::plan(stmt)?)
     }
 
     /// Runs a plan.
@@ -84,7 +88,11 @@ impl<'a> Executor<'a> {
                     rows: Vec::new(),
                 };
                 for v in &versions {
-                    let changed: Vec<&str> = v.changed.iter().map(|f| f.name()).collect();
+                    let changed: Vec<&str> = if v.changed == crate::store::FieldSet::ALL {
+                        vec!["(all)"]
+                    } else {
+                        v.changed.iter().map(|f| f.name()).collect()
+                    };
                     rows.rows.push(vec![
                         Cell::Int(v.version.into()),
                         v.reason.japanese().into(),

@@ -15,6 +15,7 @@ mod keywords;
 pub mod lexer;
 pub mod parser;
 pub mod plan;
+pub mod redact;
 pub mod rows;
 
 pub use ast::{
@@ -26,6 +27,7 @@ pub use exec_error::QueryError;
 pub use lexer::{is_complete, tokenize, Span, Token, TokenKind};
 pub use parser::{parse, parse_statement, search_minimum_hint};
 pub use plan::{plan, Plan};
+pub use redact::redact;
 pub use rows::{Cell, Output, Rows};
 
 #[cfg(test)]

@@ -221,14 +221,19 @@ impl Database {
         &self,
         changes: impl IntoIterator<Item = &'c Change>,
     ) -> Result<Vec<Receipt>, BatchError> {
-        let txn = self.db.begin_write().map_err(|e| BatchError::at(0, e.into()))?;
+        let txn = self
+            .db
+            .begin_write()
+            .map_err(|e| BatchError::at(0, e.into()))?;
         let mut receipts = Vec::new();
         {
             let mut tables = WriteTables::open(&txn).map_err(|e| BatchError::at(0, e))?;
             let today = self.today();
             let now = now_micros();
             for (i, change) in changes.into_iter().enumerate() {
-                receipts.push(apply(&mut tables, change, today, now).map_err(|e| BatchError::at(i, e))?);
+                receipts.push(
+                    apply(&mut tables, change, today, now).map_err(|e| BatchError::at(i, e))?,
+                );
             }
         }
         let n = receipts.len();

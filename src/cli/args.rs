@@ -1,0 +1,82 @@
+//! The command line of `juki`, as fixed by cli.md: the REPL, `-c`, standard input, and the
+//! subcommands.
+
+use super::format::Format;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// juki: the Basic Resident Register (住民基本台帳) engine and operator console.
+#[derive(Debug, Parser)]
+#[command(name = "juki", version, about, long_about = None)]
+pub struct Cli {
+    /// The database file (default: $JUKI_DB, else ./juki.redb).
+    #[arg(long, global = true, env = "JUKI_DB")]
+    pub db: Option<PathBuf>,
+    /// The operator signing in.
+    #[arg(long, global = true)]
+    pub operator: Option<String>,
+    /// The terminal name recorded with every operation (default: the host name).
+    #[arg(long, global = true)]
+    pub terminal: Option<String>,
+    /// A statement to run; repeat to run several in order (stops at the first failure).
+    #[arg(short = 'c', value_name = "STATEMENT")]
+    pub commands: Vec<String>,
+    /// Output format (default: table on a terminal, json otherwise).
+    #[arg(long, value_enum, global = true)]
+    pub format: Option<Format>,
+    /// The subcommand; without one, the REPL (or standard input, when it is not a terminal).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a 10,000-resident demo database in a fresh directory and open the REPL on it.
+    Demo {
+        /// Residents in the demo database.
+        #[arg(long, default_value_t = 10_000)]
+        count: usize,
+        /// Create the database and exit instead of opening the REPL.
+        #[arg(long)]
+        no_repl: bool,
+    },
+    /// Create a new, empty database file with its first administrator.
+    Init {
+        /// The first administrator's operator id.
+        #[arg(long)]
+        admin: String,
+    },
+    /// Write synthetic residents in the import format.
+    Gen {
+        /// How many residents.
+        #[arg(long)]
+        count: usize,
+        /// The seed: the same seed gives the same file.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Also write a companion file of 異動 (FILE.history.csv).
+        #[arg(long)]
+        history: bool,
+        /// The residents CSV to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Bulk import a residents CSV.
+    Import {
+        /// The residents CSV.
+        file: PathBuf,
+        /// Write bad rows here and import the good ones.
+        #[arg(long, value_name = "REJECTS.csv")]
+        skip_bad: Option<PathBuf>,
+        /// The file's encoding.
+        #[arg(long, default_value = "utf-8")]
+        encoding: String,
+    },
+    /// Restore a backup made by BACKUP TO.
+    Restore {
+        /// The backup to restore.
+        #[arg(long)]
+        from: PathBuf,
+    },
+}

@@ -1,0 +1,148 @@
+//! The `juki` command (cli.md): argument parsing, the subcommands, statements from `-c` and
+//! standard input, and the exit statuses scripts rely on.
+
+pub mod args;
+mod demo;
+pub mod format;
+pub mod session;
+
+use args::{Cli, Command};
+use clap::Parser;
+use format::{Format, TableStyle};
+use session::Session;
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::store::Database;
+
+/// Every statement succeeded.
+pub const EXIT_OK: u8 = 0;
+/// A statement failed (its error was printed).
+pub const EXIT_FAILED: u8 = 1;
+/// Usage error (bad flags).
+pub const EXIT_USAGE: u8 = 2;
+/// Sign-in failed.
+pub const EXIT_AUTH: u8 = 3;
+
+/// Runs the `juki` command with the process's arguments.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { EXIT_OK });
+        }
+    };
+    ExitCode::from(run(cli))
+}
+
+fn fail(code: &str, message: impl std::fmt::Display) -> u8 {
+    eprintln!("error[{code}]: {message}");
+    EXIT_FAILED
+}
+
+fn default_format() -> Format {
+    if std::io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Json
+    }
+}
+
+fn terminal_name(given: Option<String>) -> String {
+    given
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|s| s.trim().to_string())
+        })
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
+fn style() -> TableStyle {
+    TableStyle {
+        width: terminal_size::terminal_size().map_or(120, |(w, _)| w.0 as usize),
+        expanded: false,
+    }
+}
+
+fn run(cli: Cli) -> u8 {
+    let db_path = cli.db.clone().unwrap_or_else(|| PathBuf::from("juki.redb"));
+    match cli.command {
+        Some(Command::Demo { count, no_repl }) => demo::run(count, no_repl, cli.format),
+        Some(Command::Init { admin }) => match Database::create(&db_path) {
+            Ok(_) => {
+                println!(
+                    "created {} (first administrator: {admin})",
+                    db_path.display()
+                );
+                EXIT_OK
+            }
+            Err(e) => fail(e.code(), e),
+        },
+        Some(Command::Gen {
+            count,
+            seed,
+            history,
+            out,
+        }) => demo::gen(count, seed, history, &out),
+        Some(Command::Import { .. }) => {
+            fail("IO", "import is not available in this version of juki")
+        }
+        Some(Command::Restore { .. }) => {
+            fail("IO", "restore is not available in this version of juki")
+        }
+        None => {
+            let db = match Database::open(&db_path) {
+                Ok(db) => db,
+                Err(e) => return fail(e.code(), e),
+            };
+            let mut session = Session {
+                db,
+                operator: cli.operator,
+                terminal: terminal_name(cli.terminal),
+                format: cli.format.unwrap_or_else(default_format),
+                style: style(),
+                timing: false,
+            };
+            statements(&mut session, &cli.commands)
+        }
+    }
+}
+
+/// Runs `-c` statements, else standard input when it is not a terminal, else the REPL.
+fn statements(session: &mut Session, commands: &[String]) -> u8 {
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr();
+    if !commands.is_empty() {
+        for c in commands {
+            if !session.run_text(c, &mut out, &mut err) {
+                return EXIT_FAILED;
+            }
+        }
+        return EXIT_OK;
+    }
+    if !std::io::stdin().is_terminal() {
+        let mut input = String::new();
+        if let Err(e) = std::io::stdin().read_to_string(&mut input) {
+            return fail("IO", format!("reading standard input: {e}"));
+        }
+        for line in input.lines() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            if !session.run_text(line, &mut out, &mut err) {
+                return EXIT_FAILED;
+            }
+        }
+        return EXIT_OK;
+    }
+    drop(out);
+    if crate::repl::run(session) {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    }
+}

@@ -1,0 +1,34 @@
+//! The REPL's history file: created 0600, and every line redacted (My Numbers and passwords)
+//! before it is remembered, so neither ever reaches the disk.
+
+use crate::query::redact;
+use std::path::PathBuf;
+
+/// Where the history is kept: `$JUKI_HISTORY`, else `~/.juki_history`.
+pub fn path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("JUKI_HISTORY") {
+        return Some(PathBuf::from(p));
+    }
+    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".juki_history"))
+}
+
+/// Creates the history file if it is missing and makes it readable by its owner only.
+pub fn secure(path: &std::path::Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        options.open(path)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    options.open(path)?;
+    Ok(())
+}
+
+/// The line as it may be remembered.
+pub fn entry(line: &str) -> String {
+    redact(line)
+}

@@ -1,0 +1,94 @@
+//! Script tests: files under tests/scripts/ hold statements (lines starting with `> `) each
+//! followed by the exact output the `juki` console prints for it, errors included. Each file
+//! runs against a fresh database whose "today" is 2026-11-27. Lines starting with `#` are
+//! comments. `UPDATE_SCRIPTS=1 cargo test --test scripts` rewrites the expected output (read
+//! the diff before committing it).
+
+use juki::cli::format::{Format, TableStyle};
+use juki::cli::session::Session;
+use juki::model::Date;
+use juki::store::{Clock, Database};
+use std::path::Path;
+
+fn run_script(path: &Path) -> (String, String) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = Database::create(dir.path().join("script.redb")).unwrap();
+    db.set_clock(Clock::Fixed(Date::parse("2026-11-27").unwrap()));
+    let mut session = Session {
+        db,
+        operator: Some("script".into()),
+        terminal: "test".into(),
+        format: Format::Table,
+        style: TableStyle {
+            width: 400,
+            expanded: false,
+        },
+        timing: false,
+    };
+    let mut actual = String::new();
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        if let Some(stmt) = line.strip_prefix("> ") {
+            actual.push_str(line);
+            actual.push('\n');
+            // Skip the recorded output.
+            while lines
+                .peek()
+                .is_some_and(|l| !l.starts_with("> ") && !l.starts_with('#') && !l.is_empty())
+            {
+                lines.next();
+            }
+            if let Some(directive) = stmt.strip_prefix("\\format ") {
+                session.format = match directive.trim() {
+                    "json" => Format::Json,
+                    "csv" => Format::Csv,
+                    _ => Format::Table,
+                };
+                continue;
+            }
+            if stmt.trim() == "\\x" {
+                session.style.expanded = !session.style.expanded;
+                continue;
+            }
+            let mut out = Vec::new();
+            let mut err = Vec::new();
+            session.run_text(stmt, &mut out, &mut err);
+            actual.push_str(&String::from_utf8(out).unwrap());
+            actual.push_str(&String::from_utf8(err).unwrap());
+        } else {
+            actual.push_str(line);
+            actual.push('\n');
+        }
+    }
+    (text, actual)
+}
+
+#[test]
+fn scripts() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scripts");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "test"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no scripts in {}", dir.display());
+    let update = std::env::var_os("UPDATE_SCRIPTS").is_some();
+    let mut failed = Vec::new();
+    for f in &files {
+        let (expected, actual) = run_script(f);
+        if expected != actual {
+            if update {
+                std::fs::write(f, &actual).unwrap();
+            } else {
+                eprintln!(
+                    "--- {} expected\n{expected}\n--- actual\n{actual}",
+                    f.display()
+                );
+                failed.push(f.display().to_string());
+            }
+        }
+    }
+    assert!(failed.is_empty(), "scripts differ: {failed:?}");
+}
