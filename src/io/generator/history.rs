@@ -1,0 +1,663 @@
+//! The history: a day-by-day simulation of the population after each resident's 転入, whose
+//! every step is a 異動 the engine accepts in order.
+//!
+//! The simulation runs over the last [`YEARS`] years up to `today`. Each day a number of
+//! trials of each kind of event is drawn in proportion to the population; a trial picks a
+//! resident or a household at random and becomes an event only when it fits (age, 続柄,
+//! household) and when every resident it touches has no version dated after the day. The
+//! kinds:
+//!
+//! * 転居 of a whole household within the city: the 世帯主 first, then the others, keeping
+//!   the 世帯番号;
+//! * 転居 of a grown child (20–40) into a household of their own, as its 世帯主;
+//! * marriage: 氏名変更 of the partner who takes the other's surname, then 転居 into the
+//!   other's household as 妻 or 夫. Only people living alone or grown children marry, and
+//!   they marry people living alone, so no household loses its head. An unmarried couple's
+//!   marriage is 氏名変更 plus 世帯変更 (妻(未届) → 妻);
+//! * 出生 into a household, to a 妻 or 子の妻 aged 20–44, as 子 or 孫;
+//! * 死亡, more likely with age; a 世帯主 who leaves others names the oldest of them as
+//!   `new_head`;
+//! * 転出 to another city: a grown child alone, or a whole household with the 世帯主 last;
+//! * 世帯主 handed from a head aged 68 or more to the oldest child (30 or more): 世帯変更
+//!   of the head to 父/母 with `new_head`, then 世帯変更 of the others' 続柄 as seen from
+//!   the new head.
+
+use super::address;
+use super::data::lists;
+use super::population::{household_id, sibling, year_of, Home, Person, Rel};
+use super::rng::Rng;
+use crate::model::{Reason, Sex};
+
+/// How many years of history are simulated.
+pub(crate) const YEARS: i32 = 20;
+
+/// The fields a generated change sets, as the generator keeps them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RawFields {
+    /// Serial number whose My Number is set (births).
+    pub(crate) my_number: Option<u64>,
+    /// Surname index, given-name index and sex of the name set.
+    pub(crate) name: Option<(u32, u32, Sex)>,
+    pub(crate) sex: Option<Sex>,
+    pub(crate) birth: Option<i32>,
+    pub(crate) address: Option<String>,
+    pub(crate) postal: Option<u32>,
+    pub(crate) household: Option<u64>,
+    pub(crate) relationship: Option<Rel>,
+    pub(crate) destination: Option<String>,
+    /// Serial number of the new 世帯主.
+    pub(crate) new_head: Option<u64>,
+}
+
+/// One generated 異動.
+#[derive(Debug, Clone)]
+pub(crate) struct RawChange {
+    pub(crate) reason: Reason,
+    /// Serial number of the resident.
+    pub(crate) serial: u64,
+    /// 異動日, days from the common era.
+    pub(crate) date: i32,
+    pub(crate) fields: RawFields,
+}
+
+/// The result of a simulation.
+pub(crate) struct History {
+    pub(crate) changes: Vec<RawChange>,
+    /// Versions the engine writes beyond one per change (for each `new_head`).
+    pub(crate) extra_versions: u64,
+}
+
+struct P {
+    person: Person,
+    active: bool,
+    latest: i32,
+}
+
+struct H {
+    home: Home,
+    /// Active members, the 世帯主 first.
+    members: Vec<u32>,
+}
+
+/// Event kinds, with trials per year per million residents (or households).
+#[derive(Clone, Copy)]
+enum Kind {
+    HouseholdMove,
+    LeaveHome,
+    Marriage,
+    Birth,
+    Death,
+    MoveOut,
+    Handover,
+}
+
+const KINDS: [(Kind, u64, bool); 7] = [
+    // (kind, trials per year per million, per household rather than per resident)
+    (Kind::HouseholdMove, 170_000, true),
+    (Kind::LeaveHome, 60_000, false),
+    (Kind::Marriage, 80_000, false),
+    (Kind::Birth, 120_000, false),
+    (Kind::Death, 250_000, false),
+    (Kind::MoveOut, 8_000, false),
+    (Kind::Handover, 300_000, true),
+];
+
+/// Yearly probability of death per million, by age, interpolated between decades.
+fn mortality(age: i32) -> u32 {
+    const TABLE: [u32; 12] = [
+        300, 100, 300, 500, 1_000, 2_500, 6_000, 15_000, 45_000, 140_000, 350_000, 600_000,
+    ];
+    let a = age.clamp(0, 110) as usize;
+    let (i, f) = (a / 10, (a % 10) as u32);
+    let lo = TABLE[i];
+    let hi = TABLE[(i + 1).min(11)];
+    lo + (hi.saturating_sub(lo)) * f / 10 - (lo.saturating_sub(hi)) * f / 10
+}
+
+/// Chance per trial that an eligible woman gives birth, per million, by age.
+fn fertility(age: i32) -> u32 {
+    match age {
+        20..=24 => 250_000,
+        25..=29 => 450_000,
+        30..=34 => 500_000,
+        35..=39 => 300_000,
+        40..=44 => 80_000,
+        _ => 0,
+    }
+}
+
+struct Sim {
+    rng: Rng,
+    today: i32,
+    ps: Vec<P>,
+    hs: Vec<H>,
+    out: Vec<RawChange>,
+    active: u64,
+    live_households: u64,
+    extra_versions: u64,
+}
+
+/// Runs the simulation over `people` (in serial order) living in `homes`.
+pub(crate) fn simulate(seed: u64, today: i32, people: Vec<Person>, homes: Vec<Home>) -> History {
+    let mut hs: Vec<H> = homes
+        .into_iter()
+        .map(|home| H {
+            home,
+            members: Vec::new(),
+        })
+        .collect();
+    let mut ps = Vec::with_capacity(people.len() + people.len() / 10);
+    for person in people {
+        let h = &mut hs[person.household as usize];
+        if person.rel == Rel::Head {
+            h.members.insert(0, ps.len() as u32);
+        } else {
+            h.members.push(ps.len() as u32);
+        }
+        let latest = person.moved_in;
+        ps.push(P {
+            person,
+            active: true,
+            latest,
+        });
+    }
+    let mut sim = Sim {
+        rng: Rng::new(seed, 1),
+        today,
+        active: ps.len() as u64,
+        live_households: hs.iter().filter(|h| !h.members.is_empty()).count() as u64,
+        ps,
+        hs,
+        out: Vec::new(),
+        extra_versions: 0,
+    };
+    sim.run();
+    History {
+        changes: sim.out,
+        extra_versions: sim.extra_versions,
+    }
+}
+
+impl Sim {
+    fn run(&mut self) {
+        const PER_DAY: u64 = 365 * 1_000_000;
+        let mut acc = [0u64; KINDS.len()];
+        let start = self.today - YEARS * 365;
+        for day in start..=self.today {
+            for (k, &(kind, rate, per_household)) in KINDS.iter().enumerate() {
+                let base = if per_household {
+                    self.live_households
+                } else {
+                    self.active
+                };
+                acc[k] += base * rate;
+                let trials = acc[k] / PER_DAY;
+                acc[k] %= PER_DAY;
+                for _ in 0..trials {
+                    self.trial(kind, day);
+                }
+            }
+        }
+    }
+
+    fn trial(&mut self, kind: Kind, day: i32) {
+        match kind {
+            Kind::HouseholdMove => {
+                if let Some(h) = self.random_household() {
+                    self.household_move(h, day);
+                }
+            }
+            Kind::Handover => {
+                if let Some(h) = self.random_household() {
+                    self.handover(h, day);
+                }
+            }
+            _ => {
+                let Some(p) = self.random_person(day) else {
+                    return;
+                };
+                match kind {
+                    Kind::LeaveHome => self.leave_home(p, day),
+                    Kind::Marriage => self.marriage(p, day),
+                    Kind::Birth => self.birth(p, day),
+                    Kind::Death => self.death(p, day),
+                    _ => self.move_out(p, day),
+                }
+            }
+        }
+    }
+
+    /// An active resident with no version after `day`, or `None` after a few misses.
+    fn random_person(&mut self, day: i32) -> Option<u32> {
+        for _ in 0..4 {
+            let i = self.rng.index(self.ps.len());
+            let p = &self.ps[i];
+            if p.active && p.latest <= day {
+                return Some(i as u32);
+            }
+        }
+        None
+    }
+
+    fn random_household(&mut self) -> Option<u32> {
+        for _ in 0..4 {
+            let i = self.rng.index(self.hs.len());
+            if !self.hs[i].members.is_empty() {
+                return Some(i as u32);
+            }
+        }
+        None
+    }
+
+    /// Whether every member of household `h` has no version after `day`.
+    fn settled(&self, h: u32, day: i32) -> bool {
+        let members = &self.hs[h as usize].members;
+        !members.is_empty() && members.iter().all(|&m| self.ps[m as usize].latest <= day)
+    }
+
+    /// Age in years on `day`, counted as 365.25-day years (close enough for choosing who
+    /// an event may happen to, and much cheaper than calendar arithmetic).
+    fn age(&self, p: u32, day: i32) -> i32 {
+        (day - self.ps[p as usize].person.birth) * 4 / 1461
+    }
+
+    fn emit(&mut self, reason: Reason, p: u32, day: i32, fields: RawFields) {
+        let person = &mut self.ps[p as usize];
+        debug_assert!(person.latest <= day);
+        person.latest = day;
+        self.out.push(RawChange {
+            reason,
+            serial: person.person.serial,
+            date: day,
+            fields,
+        });
+    }
+
+    fn remove_member(&mut self, p: u32) {
+        let h = self.ps[p as usize].person.household as usize;
+        self.hs[h].members.retain(|&m| m != p);
+        if self.hs[h].members.is_empty() {
+            self.live_households -= 1;
+        }
+    }
+
+    /// A new address different from household `h`'s.
+    fn new_address(&mut self, old: &str) -> (String, u32) {
+        loop {
+            let (a, p) = address::home(&mut self.rng);
+            if a != old {
+                return (a, p);
+            }
+        }
+    }
+
+    fn household_move(&mut self, h: u32, day: i32) {
+        if !self.settled(h, day) {
+            return;
+        }
+        let (addr, postal) = self.new_address(&self.hs[h as usize].home.address.clone());
+        let members = self.hs[h as usize].members.clone();
+        for m in members {
+            self.emit(
+                Reason::Move,
+                m,
+                day,
+                RawFields {
+                    address: Some(addr.clone()),
+                    postal: Some(postal),
+                    ..RawFields::default()
+                },
+            );
+        }
+        let home = &mut self.hs[h as usize].home;
+        home.address = addr;
+        home.postal = postal;
+    }
+
+    /// Opens a new household for `p` at a new address and moves `p` there as 世帯主.
+    fn leave_home(&mut self, p: u32, day: i32) {
+        let person = &self.ps[p as usize].person;
+        if person.rel != Rel::Child || !(20..=40).contains(&self.age(p, day)) {
+            return;
+        }
+        let old = self.hs[person.household as usize].home.address.clone();
+        let (address, postal) = self.new_address(&old);
+        let k = self.hs.len() as u32;
+        let id = household_id(k);
+        self.emit(
+            Reason::Move,
+            p,
+            day,
+            RawFields {
+                address: Some(address.clone()),
+                postal: Some(postal),
+                household: Some(id),
+                relationship: Some(Rel::Head),
+                ..RawFields::default()
+            },
+        );
+        self.remove_member(p);
+        self.hs.push(H {
+            home: Home {
+                id,
+                address,
+                postal,
+            },
+            members: vec![p],
+        });
+        self.live_households += 1;
+        let person = &mut self.ps[p as usize].person;
+        person.household = k;
+        person.rel = Rel::Head;
+    }
+
+    fn lives_alone(&self, p: u32) -> bool {
+        let person = &self.ps[p as usize].person;
+        person.rel == Rel::Head && self.hs[person.household as usize].members.len() == 1
+    }
+
+    /// 氏名変更 of `p` to `surname`, when that changes the name.
+    fn take_surname(&mut self, p: u32, surname: u32, day: i32) {
+        let person = &self.ps[p as usize].person;
+        if person.surname == surname {
+            return;
+        }
+        let (given, sex) = (person.given, person.sex);
+        self.emit(
+            Reason::Rename,
+            p,
+            day,
+            RawFields {
+                name: Some((surname, given, sex)),
+                ..RawFields::default()
+            },
+        );
+        self.ps[p as usize].person.surname = surname;
+    }
+
+    fn marriage(&mut self, a: u32, day: i32) {
+        let rel = self.ps[a as usize].person.rel;
+        let age_a = self.age(a, day);
+        if matches!(rel, Rel::WifeUnregistered | Rel::HusbandUnregistered) {
+            // An unmarried couple registers their marriage.
+            let h = self.ps[a as usize].person.household as usize;
+            let head = self.hs[h].members[0];
+            let surname = self.ps[head as usize].person.surname;
+            self.take_surname(a, surname, day);
+            let rel = Rel::spouse(self.ps[a as usize].person.sex);
+            self.emit(
+                Reason::HouseholdChange,
+                a,
+                day,
+                RawFields {
+                    relationship: Some(rel),
+                    ..RawFields::default()
+                },
+            );
+            self.ps[a as usize].person.rel = rel;
+            return;
+        }
+        if !(22..=45).contains(&age_a) || !(rel == Rel::Child || self.lives_alone(a)) {
+            return;
+        }
+        // A partner of the other sex, of a similar age, living alone.
+        let sex_a = self.ps[a as usize].person.sex;
+        let mut partner = None;
+        for _ in 0..40 {
+            let Some(b) = self.random_person(day) else {
+                continue;
+            };
+            let pb = &self.ps[b as usize].person;
+            if pb.sex != sex_a
+                && self.lives_alone(b)
+                && pb.household != self.ps[a as usize].person.household
+                && (self.age(b, day) - age_a).abs() <= 8
+            {
+                partner = Some(b);
+                break;
+            }
+        }
+        let Some(b) = partner else {
+            return;
+        };
+        // Usually the wife joins the husband's household and takes his surname; a grown
+        // child always joins the partner.
+        let (joiner, host) =
+            if !self.lives_alone(a) || (sex_a == Sex::Female) == self.rng.chance(900_000) {
+                (a, b)
+            } else {
+                (b, a)
+            };
+        let host_h = self.ps[host as usize].person.household as usize;
+        let surname = self.ps[host as usize].person.surname;
+        self.take_surname(joiner, surname, day);
+        let rel = Rel::spouse(self.ps[joiner as usize].person.sex);
+        let home = self.hs[host_h].home.clone();
+        self.emit(
+            Reason::Move,
+            joiner,
+            day,
+            RawFields {
+                address: Some(home.address),
+                postal: Some(home.postal),
+                household: Some(home.id),
+                relationship: Some(rel),
+                ..RawFields::default()
+            },
+        );
+        self.remove_member(joiner);
+        self.hs[host_h].members.push(joiner);
+        let person = &mut self.ps[joiner as usize].person;
+        person.household = host_h as u32;
+        person.rel = rel;
+    }
+
+    fn birth(&mut self, m: u32, day: i32) {
+        let mother = &self.ps[m as usize].person;
+        let rel = match mother.rel {
+            Rel::Wife | Rel::WifeUnregistered => Rel::Child,
+            Rel::ChildWife => Rel::Grandchild,
+            _ => return,
+        };
+        let h = mother.household as usize;
+        let surname = mother.surname;
+        if mother.sex != Sex::Female || self.hs[h].members.len() >= 6 {
+            return;
+        }
+        let chance = fertility(self.age(m, day));
+        if chance == 0 || !self.rng.chance(chance) {
+            return;
+        }
+        let sex = if self.rng.below(1000) < 512 {
+            Sex::Male
+        } else {
+            Sex::Female
+        };
+        let given = lists().pick_given(&mut self.rng, sex, year_of(day));
+        let serial = self.ps.len() as u64;
+        let home = self.hs[h].home.clone();
+        let child = Person {
+            serial,
+            sex,
+            birth: day,
+            surname,
+            given,
+            household: h as u32,
+            rel,
+            moved_in: day,
+        };
+        self.out.push(RawChange {
+            reason: Reason::Birth,
+            serial,
+            date: day,
+            fields: RawFields {
+                my_number: Some(serial),
+                name: Some((surname, given, sex)),
+                sex: Some(sex),
+                birth: Some(day),
+                address: Some(home.address),
+                postal: Some(home.postal),
+                household: Some(home.id),
+                relationship: Some(rel),
+                ..RawFields::default()
+            },
+        });
+        self.hs[h].members.push(serial as u32);
+        self.ps.push(P {
+            person: child,
+            active: true,
+            latest: day,
+        });
+        self.active += 1;
+    }
+
+    /// Removes `p` (死亡 or 転出), naming the oldest remaining member as the new 世帯主 when
+    /// `p` is the head of others. Returns false (and changes nothing) when that member has a
+    /// later version.
+    fn remove(&mut self, p: u32, day: i32, reason: Reason, destination: Option<String>) -> bool {
+        let person = &self.ps[p as usize].person;
+        let h = person.household as usize;
+        let mut new_head = None;
+        if person.rel == Rel::Head && self.hs[h].members.len() > 1 {
+            if !self.settled(h as u32, day) {
+                return false;
+            }
+            new_head = self.hs[h]
+                .members
+                .iter()
+                .copied()
+                .filter(|&m| m != p)
+                .min_by_key(|&m| (self.ps[m as usize].person.birth, m));
+        }
+        self.emit(
+            reason,
+            p,
+            day,
+            RawFields {
+                destination,
+                new_head: new_head.map(|n| self.ps[n as usize].person.serial),
+                ..RawFields::default()
+            },
+        );
+        self.ps[p as usize].active = false;
+        self.active -= 1;
+        self.remove_member(p);
+        if let Some(n) = new_head {
+            self.extra_versions += 1;
+            let members = &mut self.hs[h].members;
+            members.retain(|&m| m != n);
+            members.insert(0, n);
+            let next = &mut self.ps[n as usize];
+            next.person.rel = Rel::Head;
+            next.latest = day;
+        }
+        true
+    }
+
+    fn death(&mut self, p: u32, day: i32) {
+        // Trials come at a quarter of the population a year, so each accepts with four
+        // times the yearly probability.
+        if self
+            .rng
+            .chance(mortality(self.age(p, day)).saturating_mul(4))
+        {
+            self.remove(p, day, Reason::Death, None);
+        }
+    }
+
+    fn move_out(&mut self, p: u32, day: i32) {
+        let person = &self.ps[p as usize].person;
+        let h = person.household as usize;
+        let to = address::destination(&mut self.rng);
+        if person.rel == Rel::Child && (18..=35).contains(&self.age(p, day)) {
+            self.remove(p, day, Reason::MoveOut, Some(to));
+            return;
+        }
+        if !self.settled(h as u32, day) || (self.hs[h].members.len() > 1 && self.rng.below(2) == 0)
+        {
+            return;
+        }
+        // The whole household leaves, the 世帯主 last.
+        let members = self.hs[h].members.clone();
+        for &m in members.iter().skip(1).chain(members.first()) {
+            self.remove(m, day, Reason::MoveOut, Some(to.clone()));
+        }
+    }
+
+    /// Hands the 世帯主 from an elderly head to the oldest child.
+    fn handover(&mut self, h: u32, day: i32) {
+        if !self.settled(h, day) {
+            return;
+        }
+        let members = self.hs[h as usize].members.clone();
+        let head = members[0];
+        if self.age(head, day) < 68 {
+            return;
+        }
+        // The oldest child, if aged 30 or more, takes over; brothers and sisters become 兄, 姉, 弟
+        // or 妹 of the new head.
+        let Some(heir) = members
+            .iter()
+            .copied()
+            .filter(|&m| self.ps[m as usize].person.rel == Rel::Child)
+            .min_by_key(|&m| (self.ps[m as usize].person.birth, m))
+        else {
+            return;
+        };
+        if self.age(heir, day) < 30 {
+            return;
+        }
+        let heir_birth = self.ps[heir as usize].person.birth;
+        let mut renamed = Vec::new();
+        for &m in &members[1..] {
+            let person = &self.ps[m as usize].person;
+            let rel = match person.rel {
+                Rel::Child if m == heir => continue,
+                Rel::Child => sibling(heir_birth, person.birth, person.sex),
+                Rel::Wife => Rel::Mother,
+                Rel::Husband => Rel::Father,
+                Rel::ChildWife => Rel::Wife,
+                Rel::ChildHusband => Rel::Husband,
+                Rel::Grandchild => Rel::Child,
+                Rel::Father => Rel::Grandfather,
+                Rel::Mother => Rel::Grandmother,
+                _ => return,
+            };
+            renamed.push((m, rel));
+        }
+        let head_rel = match self.ps[head as usize].person.sex {
+            Sex::Male => Rel::Father,
+            Sex::Female => Rel::Mother,
+        };
+        let heir_serial = self.ps[heir as usize].person.serial;
+        self.emit(
+            Reason::HouseholdChange,
+            head,
+            day,
+            RawFields {
+                relationship: Some(head_rel),
+                new_head: Some(heir_serial),
+                ..RawFields::default()
+            },
+        );
+        self.extra_versions += 1;
+        self.ps[head as usize].person.rel = head_rel;
+        self.ps[heir as usize].person.rel = Rel::Head;
+        self.ps[heir as usize].latest = day;
+        for (m, rel) in renamed {
+            self.emit(
+                Reason::HouseholdChange,
+                m,
+                day,
+                RawFields {
+                    relationship: Some(rel),
+                    ..RawFields::default()
+                },
+            );
+            self.ps[m as usize].person.rel = rel;
+        }
+        let members = &mut self.hs[h as usize].members;
+        members.retain(|&m| m != heir);
+        members.insert(0, heir);
+    }
+}
