@@ -61,6 +61,10 @@ pub enum Command {
         /// The residents CSV to write.
         #[arg(long)]
         out: PathBuf,
+        /// The date the register is generated as of: nothing is dated after it. Fixed by
+        /// default so that the same seed gives the same file on any day.
+        #[arg(long, default_value = "2026-04-01")]
+        today: String,
     },
     /// Bulk import a residents CSV.
     Import {

@@ -68,8 +68,8 @@ pub fn run(count: usize, no_repl: bool, format: Option<Format>) -> u8 {
 
 /// Writes `count` generated residents to `out` and, with `history`, their 異動 to
 /// `<out stem>.history.csv` beside it.
-pub fn gen(count: usize, seed: u64, history: bool, out: &Path) -> u8 {
-    let mut opts = GenOptions::new(count, seed, Date::today_jst());
+pub fn gen(count: usize, seed: u64, history: bool, today: Date, out: &Path) -> u8 {
+    let mut opts = GenOptions::new(count, seed, today);
     opts.history = history;
     let started = Instant::now();
     let file = match std::fs::File::create(out) {

@@ -87,7 +87,14 @@ fn run(cli: Cli) -> u8 {
             seed,
             history,
             out,
-        }) => demo::gen(count, seed, history, &out),
+            today,
+        }) => match crate::model::Date::parse(&today) {
+            Ok(today) => demo::gen(count, seed, history, today, &out),
+            Err(e) => {
+                eprintln!("error: --today: {e}");
+                EXIT_USAGE
+            }
+        },
         Some(Command::Import { .. }) => {
             fail("IO", "import is not available in this version of juki")
         }
