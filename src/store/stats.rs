@@ -145,6 +145,9 @@ pub(crate) fn stats(
             }
         }
     }
+    if dims.is_empty() && counts.is_empty() {
+        counts.insert(Vec::new(), 0);
+    }
     Ok(counts
         .into_iter()
         .map(|(keys, count)| StatsRow { keys, count })
