@@ -1,0 +1,23 @@
+//! Arbitrary text as statements: the lexer and parser give statements or a syntax error,
+//! never a panic; an error renders its caret without panicking, and redaction never fails.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    match juki::query::parse(text) {
+        Ok(statements) => {
+            for s in &statements {
+                let _ = juki::query::plan(s);
+            }
+        }
+        Err(e) => {
+            let _ = e.render(text);
+        }
+    }
+    let _ = juki::query::is_complete(text);
+    let _ = juki::query::redact(text);
+});
