@@ -1,0 +1,211 @@
+//! The real `juki` binary as scripts drive it: `-c`, standard input, JSON Lines output and
+//! the exit statuses of cli.md (0 success, 1 a failed statement, 2 usage).
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn juki(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_juki"));
+    cmd.args(args)
+        .env_remove("JUKI_DB")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8(b.to_vec()).unwrap()
+}
+
+const MOVE_IN: &str = "MOVE IN 24727059608 my_number=123456789018 name='山田 太郎' kana='ヤマダ タロウ' sex=1 birth=1980-04-01 address=芦屋市精道町7-6 postal=659-8501 household=1001 relationship=世帯主 ON 2020-04-01";
+
+fn new_db() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("city.redb").display().to_string();
+    let out = juki(&["init", "--db", &path, "--admin", "admin1"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    (dir, path)
+}
+
+#[test]
+fn statements_by_dash_c_print_json_lines_when_piped() {
+    let (_dir, db) = new_db();
+    let out = juki(
+        &[
+            "--db",
+            &db,
+            "--operator",
+            "clerk1",
+            "-c",
+            MOVE_IN,
+            "-c",
+            "GET 24727059608",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["reason"], "転入");
+    let r = &lines[1];
+    for key in [
+        "resident_code",
+        "my_number",
+        "name",
+        "name_kana",
+        "sex",
+        "birth_date",
+        "address",
+        "postal_code",
+        "household_id",
+        "relationship",
+        "status",
+        "version",
+        "valid_from",
+        "reason",
+    ] {
+        assert!(r.get(key).is_some(), "missing {key} in {r}");
+    }
+    assert_eq!(r["resident_code"], "24727059608");
+    assert_eq!(r["my_number"], "****-****-****");
+    assert_eq!(r["status"], "active");
+    assert_eq!(r["version"], 1);
+    assert!(!stdout.contains("123456789018"));
+}
+
+#[test]
+fn the_first_failing_statement_stops_the_run_with_status_1() {
+    let (_dir, db) = new_db();
+    let out = juki(&["--db", &db, "-c", "GET 24727059608", "-c", MOVE_IN], None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.starts_with("error[NOT_FOUND]: "), "{err}");
+    // The second statement never ran.
+    let again = juki(&["--db", &db, "-c", "GET 24727059608"], None);
+    assert_eq!(again.status.code(), Some(1));
+}
+
+#[test]
+fn syntax_errors_carry_a_caret() {
+    let (_dir, db) = new_db();
+    let out = juki(&["--db", &db, "-c", "FND name=山田 birth=S55.4.1"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.starts_with("error[SYNTAX]: "), "{err}");
+    assert!(err.contains("\n^^^\n"), "{err}");
+}
+
+#[test]
+fn standard_input_runs_one_statement_a_line_with_comments() {
+    let (_dir, db) = new_db();
+    let script = format!(
+        "-- a comment line\n{MOVE_IN}\n\nMOVE 24727059608 address=芦屋市打出町2-3 ON 2024-07-01; GET 24727059608 AS OF 2024-06-30\nGET 24727059608 -- now\n"
+    );
+    let out = juki(&["--db", &db, "--format", "csv"], Some(&script));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains(",芦屋市精道町7-6,"), "{stdout}");
+    assert!(stdout.trim_end().ends_with(",転居"), "{stdout}");
+}
+
+#[test]
+fn standard_input_stops_at_the_first_failure() {
+    let (_dir, db) = new_db();
+    let out = juki(
+        &["--db", &db],
+        Some(&format!("{MOVE_IN}\n{MOVE_IN}\nGET 24727059608\n")),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("error[ILLEGAL_CHANGE]"));
+    assert_eq!(text(&out.stdout).lines().count(), 1);
+}
+
+#[test]
+fn bad_flags_are_a_usage_error() {
+    let out = juki(&["--no-such-flag"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let out = juki(&["gen", "--count", "many", "--out", "x.csv"], None);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn init_refuses_an_existing_file_and_a_missing_database_is_an_error() {
+    let (dir, db) = new_db();
+    let out = juki(&["init", "--db", &db, "--admin", "admin1"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("error[IO]"));
+    let missing = dir.path().join("missing.redb").display().to_string();
+    let out = juki(&["--db", &missing, "-c", "GET 24727059608"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("error[NOT_FOUND]"));
+}
+
+#[test]
+fn the_database_defaults_to_juki_db_in_the_environment() {
+    let (_dir, db) = new_db();
+    let out = Command::new(env!("CARGO_BIN_EXE_juki"))
+        .args(["-c", "STATS"])
+        .env("JUKI_DB", &db)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), r#"{"count":0}"#);
+}
+
+#[test]
+fn gen_is_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.csv");
+    let b = dir.path().join("b.csv");
+    for p in [&a, &b] {
+        let out = juki(
+            &[
+                "gen",
+                "--count",
+                "300",
+                "--seed",
+                "9",
+                "--history",
+                "--out",
+                p.to_str().unwrap(),
+            ],
+            None,
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    assert_eq!(
+        std::fs::read(a.with_extension("history.csv")).unwrap(),
+        std::fs::read(b.with_extension("history.csv")).unwrap()
+    );
+}
+
+#[test]
+fn demo_builds_a_register_without_the_repl() {
+    let out = juki(&["demo", "--count", "500", "--no-repl"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let path = stdout
+        .lines()
+        .next()
+        .unwrap()
+        .strip_prefix("demo database: ")
+        .unwrap()
+        .to_string();
+    let stats = juki(&["--db", &path, "-c", "STATS BY status"], None);
+    assert!(stats.status.success());
+    assert!(text(&stats.stdout).contains(r#""status":"active""#));
+    std::fs::remove_dir_all(std::path::Path::new(&path).parent().unwrap()).unwrap();
+}
