@@ -91,6 +91,13 @@ impl Field {
     }
 }
 
+impl std::ops::BitOr for FieldSet {
+    type Output = FieldSet;
+    fn bitor(self, rhs: FieldSet) -> FieldSet {
+        FieldSet(self.0 | rhs.0)
+    }
+}
+
 impl FieldSet {
     /// The empty set.
     pub const EMPTY: FieldSet = FieldSet(0);

@@ -251,7 +251,9 @@ pub(crate) fn find(t: &impl View, q: &SearchQuery) -> Result<Vec<SearchHit>> {
             None => t.all_versions(id)?.into_iter().rev().find(|r| q.matches(r)),
         };
         if let Some(rec) = matched {
-            let current = rec.version == latest.version;
+            // A folded as-of answer carries the bookkeeping of the latest correction it
+            // folds in, so compare content, not version numbers.
+            let current = rec == latest;
             let order = KanaKey::of_reading(&rec.kana).as_str().to_string();
             hits.push((
                 order,

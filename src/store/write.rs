@@ -5,7 +5,7 @@
 use super::change::Change;
 use super::error::{Result, Rule, StoreError};
 use super::household::plan_heads;
-use super::record::{FieldSet, StoredRecord};
+use super::record::{Field, FieldSet, StoredRecord};
 use super::schema::{with_suffix, SearchComponents, META_NEXT_ID, META_NEXT_SEQ};
 use super::tables::{View, WriteTables};
 use crate::model::{
@@ -290,7 +290,13 @@ pub(crate) fn apply(
     after.prefix_max = before.as_ref().map_or(d, |b| b.prefix_max.max(d));
     after.operator.clone_from(&change.operator);
     after.terminal.clone_from(&change.terminal);
+    // A backdated correction changes the past: what it sets counts as changed even where
+    // it equals the latest version, because the as-of fold lays these fields over earlier
+    // versions.
+    let backdated =
+        reason == Reason::Correction && before.as_ref().is_some_and(|b| d < b.prefix_max);
     after.changed = match &before {
+        Some(b) if backdated => b.diff(&after).0 | named_fields(change).0,
         Some(b) => b.diff(&after).0,
         None => FieldSet::ALL.0,
     };
@@ -306,7 +312,11 @@ pub(crate) fn apply(
         t.meta.insert(META_NEXT_ID, after.id + 1)?;
     }
 
+    let id = after.id;
     let mut written = vec![write_version(t, before.as_ref(), after)?];
+    if backdated {
+        index_folds(t, id, d)?;
+    }
     if let Some(prev) = successor {
         if d < prev.prefix_max {
             return Err(StoreError::illegal(
@@ -331,6 +341,60 @@ pub(crate) fn apply(
         written.push(write_version(t, Some(&prev), head)?);
     }
     Ok(Receipt { written })
+}
+
+/// The fields a change names (for a correction: the fields it corrects).
+fn named_fields(change: &Change) -> FieldSet {
+    let f = &change.fields;
+    let mut set = FieldSet::EMPTY;
+    let named = [
+        (Field::MyNumber, f.my_number.is_some()),
+        (Field::Name, f.name.is_some()),
+        (Field::Kana, f.kana.is_some()),
+        (Field::Sex, f.sex.is_some()),
+        (Field::Birth, f.birth.is_some()),
+        (Field::Address, f.address.is_some()),
+        (Field::Postal, f.postal.is_some()),
+        (Field::Household, f.household.is_some()),
+        (Field::Relationship, f.relationship.is_some()),
+        (Field::PreviousAddress, f.previous_address.is_some()),
+        (Field::Destination, f.destination.is_some()),
+        (Field::Code, f.new_code.is_some()),
+    ];
+    for (field, set_here) in named {
+        if set_here {
+            set.insert(field);
+        }
+    }
+    set
+}
+
+/// After a backdated correction, the resident as of a past date is a fold of versions that
+/// no single stored version equals. Index each such answer (one per 異動日 from the
+/// correction on: the answer only changes on those dates) so that 4情報 searches and
+/// households as of those dates find it.
+fn index_folds(t: &mut WriteTables<'_>, id: u64, from: u32) -> Result<()> {
+    let mut dates: Vec<u32> = t
+        .all_versions(id)?
+        .iter()
+        .map(|v| v.valid_from)
+        .filter(|v| *v >= from)
+        .collect();
+    dates.sort_unstable();
+    dates.dedup();
+    for date in dates {
+        let Some(rec) = t.as_of(id, date)? else {
+            continue;
+        };
+        for key in components(&rec).prefixes() {
+            t.search
+                .insert(with_suffix(key, id, rec.version).as_slice(), ())?;
+        }
+        if rec.status == Status::Active.code() {
+            t.households.insert((rec.household, id, rec.version), ())?;
+        }
+    }
+    Ok(())
 }
 
 /// The 4情報 index components of a version.
