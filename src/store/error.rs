@@ -10,12 +10,8 @@ use std::fmt;
 pub enum Rule {
     /// 転入 or 職権記載 for a code that already has an active record.
     AlreadyActive,
-    /// 出生 for a code that already exists.
-    CodeExists,
     /// The change needs an active record and the record is removed.
     NotActive,
-    /// The change needs an existing record and there is none.
-    UnknownResident,
     /// The change names a former resident code; changes go to the current code.
     FormerCode,
     /// A field the change needs is missing.
@@ -50,9 +46,7 @@ impl Rule {
     pub fn name(self) -> &'static str {
         match self {
             Rule::AlreadyActive => "already-active",
-            Rule::CodeExists => "code-exists",
             Rule::NotActive => "not-active",
-            Rule::UnknownResident => "unknown-resident",
             Rule::FormerCode => "former-code",
             Rule::MissingField => "missing-field",
             Rule::FieldNotAllowed => "field-not-allowed",
