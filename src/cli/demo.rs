@@ -50,7 +50,17 @@ pub fn run(count: usize, no_repl: bool, format: Option<Format>) -> u8 {
     if no_repl {
         return EXIT_OK;
     }
-    println!("signed in as demo-admin; try: help, STATS BY town, FIND name=さとう birth=…");
+    println!("signed in as demo-admin. Type help for the statements; for example:");
+    let sample = moves_in
+        .iter()
+        .filter_map(|c| db.get(c.code).ok().flatten())
+        .find(|r| r.is_active() && r.version > 1);
+    if let Some(r) = sample {
+        println!("  FIND name='{}' birth={}", r.kana, r.birth);
+        println!("  HISTORY {}", r.code);
+        println!("  HOUSEHOLD OF {}", r.code);
+        println!("  STATS BY town, sex");
+    }
     let mut session = Session {
         db,
         operator: Some("demo-admin".into()),

@@ -51,7 +51,8 @@ pub fn help(topic: Option<&str>) -> String {
                 };
                 out.push_str(&format!("  {}{alias}\n      {}\n", e.usage, e.what));
             }
-            out.push_str("help <statement> shows one statement with an example.");
+            out.push_str("help <statement> shows one statement with an example.\n");
+            out.push_str("in the console: \\timing shows each statement's time, \\x shows one field a line, \\q or Ctrl-D leaves, Ctrl-C cancels the line.");
             out
         }
         Some(t) => {
