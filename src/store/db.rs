@@ -79,9 +79,9 @@ impl BatchError {
 
 /// A juki database file.
 pub struct Database {
-    db: redb::Database,
-    path: PathBuf,
-    clock: Clock,
+    pub(super) db: redb::Database,
+    pub(super) path: PathBuf,
+    pub(super) clock: Clock,
 }
 
 impl std::fmt::Debug for Database {
@@ -241,7 +241,7 @@ impl Database {
         Ok(receipts)
     }
 
-    fn read(&self) -> Result<ReadTables> {
+    pub(super) fn read(&self) -> Result<ReadTables> {
         let txn = self.db.begin_read()?;
         ReadTables::open(&txn)
     }
@@ -418,7 +418,7 @@ fn household_in(t: &impl View, h: u64, as_of: Option<Date>) -> Result<Household>
     })
 }
 
-fn now_micros() -> i64 {
+pub(super) fn now_micros() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_micros() as i64)
