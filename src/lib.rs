@@ -7,11 +7,14 @@
 //! * [`store`] keeps residents, their versions and every index in one redb file and applies
 //!   each 異動 (change) as one transaction.
 //! * [`query`] reads the query language: statement text → statement → plan → engine → rows.
+//! * [`auth`] signs operators in and is the only public way to personal data: [`Juki`]
+//!   opens a file, [`Session`] checks permissions and logs every operation.
 //! * [`cli`] and [`repl`] are the `juki` command and the operator console.
 //! * [`io`] generates synthetic registers (and, later, imports and exports them).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod auth;
 pub mod cli;
 pub mod io;
 pub mod model;
@@ -19,4 +22,5 @@ pub mod query;
 pub mod repl;
 pub mod store;
 
+pub use auth::{Juki, Session};
 pub use store::{Change, Database, Fields, Resident, SearchQuery, StoreError};

@@ -4,21 +4,20 @@
 //! comments. `UPDATE_SCRIPTS=1 cargo test --test scripts` rewrites the expected output (read
 //! the diff before committing it).
 
+use juki::auth::Juki;
+use juki::cli::console::Console;
 use juki::cli::format::{Format, TableStyle};
-use juki::cli::session::Session;
 use juki::model::Date;
-use juki::store::{Clock, Database};
+use juki::store::Clock;
 use std::path::Path;
 
 fn run_script(path: &Path) -> (String, String) {
     let text = std::fs::read_to_string(path).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut db = Database::create(dir.path().join("script.redb")).unwrap();
-    db.set_clock(Clock::Fixed(Date::parse("2026-11-27").unwrap()));
-    let mut session = Session {
-        db,
-        operator: Some("script".into()),
-        terminal: "test".into(),
+    let juki = Juki::create(dir.path().join("script.redb"), "admin1", "script-password").unwrap();
+    juki.set_clock(Clock::Fixed(Date::parse("2026-11-27").unwrap()));
+    let mut session = Console {
+        session: juki.sign_in("admin1", "script-password", "test").unwrap(),
         format: Format::Table,
         style: TableStyle {
             width: 400,

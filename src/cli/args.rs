@@ -21,6 +21,10 @@ pub struct Cli {
     /// A statement to run; repeat to run several in order (stops at the first failure).
     #[arg(short = 'c', value_name = "STATEMENT")]
     pub commands: Vec<String>,
+    /// Minutes without input after which the console clears the screen and asks for the
+    /// password again.
+    #[arg(long, global = true, env = "JUKI_IDLE_MINUTES", default_value_t = 5)]
+    pub idle_minutes: u64,
     /// Output format (default: table on a terminal, json otherwise).
     #[arg(long, value_enum, global = true)]
     pub format: Option<Format>,

@@ -1,12 +1,12 @@
 //! `juki demo` (a generated register in a fresh directory, then the REPL) and `juki gen`
 //! (the generator's CSV files).
 
+use super::console::Console;
 use super::format::Format;
-use super::session::Session;
+use crate::auth::Juki;
 use super::{fail, style, EXIT_FAILED, EXIT_OK};
 use crate::io::generator::{self, GenOptions};
 use crate::model::Date;
-use crate::store::Database;
 use std::io::BufWriter;
 use std::path::Path;
 use std::time::Instant;
@@ -14,28 +14,48 @@ use std::time::Instant;
 /// The demo's generator seed: every demo database is the same register.
 const DEMO_SEED: u64 = 2026;
 
-/// Builds the demo database and opens the REPL on it (unless `no_repl`).
-pub fn run(count: usize, no_repl: bool, format: Option<Format>) -> u8 {
+/// The demo administrator.
+const DEMO_ADMIN: &str = "demo-admin";
+
+/// A fresh random password for the demo administrator.
+fn demo_password() -> String {
+    use sha2::{Digest, Sha256};
+    let seed = format!(
+        "{:?}{}{:p}",
+        std::time::SystemTime::now(),
+        std::process::id(),
+        &DEMO_SEED
+    );
+    let digest = Sha256::digest(seed.as_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Builds the demo database and opens the REPL on it (unless `no_repl`), signed in as the
+/// demo administrator.
+pub fn run(count: usize, no_repl: bool, format: Option<Format>, idle_minutes: u64) -> u8 {
     let dir = match tempfile::Builder::new().prefix("juki-demo-").tempdir() {
         Ok(d) => d.keep(),
         Err(e) => return fail("IO", format!("creating a demo directory: {e}")),
     };
     let path = dir.join("demo.redb");
-    let db = match Database::create(&path) {
-        Ok(db) => db,
+    let password = demo_password();
+    let juki = match Juki::create(&path, DEMO_ADMIN, &password) {
+        Ok(j) => j,
+        Err(e) => return fail(e.code(), e),
+    };
+    let session = match juki.sign_in(DEMO_ADMIN, &password, "demo") {
+        Ok(s) => s,
         Err(e) => return fail(e.code(), e),
     };
     let started = Instant::now();
     let mut opts = GenOptions::new(count, DEMO_SEED, Date::today_jst());
     opts.history = true;
-    let moves_in: Vec<_> = generator::residents(&opts)
-        .map(|r| r.to_move_in())
-        .collect();
+    let moves_in: Vec<_> = generator::residents(&opts).map(|r| r.to_move_in()).collect();
     let history: Vec<_> = generator::history(&opts).map(|c| c.to_change()).collect();
-    if let Err(e) = db.record_batch(moves_in.iter().chain(&history)) {
+    if let Err(e) = session.record_batch(moves_in.iter().chain(&history)) {
         return fail(e.error.code(), e);
     }
-    let counts = match db.counts() {
+    let counts = match session.counts() {
         Ok(c) => c,
         Err(e) => return fail(e.code(), e),
     };
@@ -50,10 +70,13 @@ pub fn run(count: usize, no_repl: bool, format: Option<Format>) -> u8 {
     if no_repl {
         return EXIT_OK;
     }
-    println!("signed in as demo-admin. Type help for the statements; for example:");
+    println!(
+        "signed in as {DEMO_ADMIN} (password {password}, asked again after {idle_minutes} idle minutes)."
+    );
+    println!("Type help for the statements; for example:");
     let sample = moves_in
         .iter()
-        .filter_map(|c| db.get(c.code).ok().flatten())
+        .filter_map(|c| session.get(c.code).ok().flatten())
         .find(|r| r.is_active() && r.version > 1);
     if let Some(r) = sample {
         println!("  FIND name='{}' birth={}", r.kana, r.birth);
@@ -61,15 +84,13 @@ pub fn run(count: usize, no_repl: bool, format: Option<Format>) -> u8 {
         println!("  HOUSEHOLD OF {}", r.code);
         println!("  STATS BY town, sex");
     }
-    let mut session = Session {
-        db,
-        operator: Some("demo-admin".into()),
-        terminal: "demo".into(),
+    let mut console = Console {
+        session,
         format: format.unwrap_or(Format::Table),
         style: style(),
         timing: false,
     };
-    if crate::repl::run(&mut session) {
+    if crate::repl::run(&mut console, idle_minutes) {
         EXIT_OK
     } else {
         EXIT_FAILED

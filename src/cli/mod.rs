@@ -2,19 +2,20 @@
 //! standard input, and the exit statuses scripts rely on.
 
 pub mod args;
+pub mod console;
 mod demo;
 pub mod format;
-pub mod session;
+pub mod signin;
 
 use args::{Cli, Command};
 use clap::Parser;
+use console::Console;
 use format::{Format, TableStyle};
-use session::Session;
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::store::Database;
+use crate::auth::Juki;
 
 /// Every statement succeeded.
 pub const EXIT_OK: u8 = 0;
@@ -50,17 +51,6 @@ fn default_format() -> Format {
     }
 }
 
-fn terminal_name(given: Option<String>) -> String {
-    given
-        .or_else(|| {
-            std::fs::read_to_string("/etc/hostname")
-                .ok()
-                .map(|s| s.trim().to_string())
-        })
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "localhost".to_string())
-}
-
 fn style() -> TableStyle {
     TableStyle {
         width: terminal_size::terminal_size().map_or(120, |(w, _)| w.0 as usize),
@@ -71,17 +61,10 @@ fn style() -> TableStyle {
 fn run(cli: Cli) -> u8 {
     let db_path = cli.db.clone().unwrap_or_else(|| PathBuf::from("juki.redb"));
     match cli.command {
-        Some(Command::Demo { count, no_repl }) => demo::run(count, no_repl, cli.format),
-        Some(Command::Init { admin }) => match Database::create(&db_path) {
-            Ok(_) => {
-                println!(
-                    "created {} (first administrator: {admin})",
-                    db_path.display()
-                );
-                EXIT_OK
-            }
-            Err(e) => fail(e.code(), e),
-        },
+        Some(Command::Demo { count, no_repl }) => {
+            demo::run(count, no_repl, cli.format, cli.idle_minutes)
+        }
+        Some(Command::Init { admin }) => init(&db_path, &admin),
         Some(Command::Gen {
             count,
             seed,
@@ -102,30 +85,59 @@ fn run(cli: Cli) -> u8 {
             fail("IO", "restore is not available in this version of juki")
         }
         None => {
-            let db = match Database::open(&db_path) {
-                Ok(db) => db,
+            let juki = match Juki::open(&db_path) {
+                Ok(j) => j,
                 Err(e) => return fail(e.code(), e),
             };
-            let mut session = Session {
-                db,
-                operator: cli.operator,
-                terminal: terminal_name(cli.terminal),
+            let terminal = signin::terminal(cli.terminal);
+            let session = match signin::sign_in(&juki, cli.operator, &terminal) {
+                Ok(s) => s,
+                Err(message) => {
+                    eprintln!("error[AUTH_FAILED]: {message}");
+                    return EXIT_AUTH;
+                }
+            };
+            let mut console = Console {
+                session,
                 format: cli.format.unwrap_or_else(default_format),
                 style: style(),
                 timing: false,
             };
-            statements(&mut session, &cli.commands)
+            statements(&mut console, &cli.commands, cli.idle_minutes)
         }
     }
 }
 
+/// `juki init`: a new file with its first administrator, whose password is asked for (twice
+/// on a terminal) or taken from `$JUKI_PASSWORD`.
+fn init(path: &std::path::Path, admin: &str) -> u8 {
+    let first = match signin::password(&format!("password for {admin} (at least {} characters): ", crate::auth::MIN_PASSWORD_CHARS)) {
+        Ok(p) => p,
+        Err(e) => return fail("AUTH_FAILED", e.0),
+    };
+    if std::io::stdin().is_terminal() {
+        match signin::password("again: ") {
+            Ok(again) if again == first => {}
+            Ok(_) => return fail("INVALID_VALUE", "the two passwords differ"),
+            Err(e) => return fail("AUTH_FAILED", e.0),
+        }
+    }
+    match Juki::create(path, admin, &first) {
+        Ok(_) => {
+            println!("created {} with administrator {admin}", path.display());
+            EXIT_OK
+        }
+        Err(e) => fail(e.code(), e),
+    }
+}
+
 /// Runs `-c` statements, else standard input when it is not a terminal, else the REPL.
-fn statements(session: &mut Session, commands: &[String]) -> u8 {
+fn statements(console: &mut Console, commands: &[String], idle_minutes: u64) -> u8 {
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr();
     if !commands.is_empty() {
         for c in commands {
-            if !session.run_text(c, &mut out, &mut err) {
+            if !console.run_text(c, &mut out, &mut err) {
                 return EXIT_FAILED;
             }
         }
@@ -140,14 +152,14 @@ fn statements(session: &mut Session, commands: &[String]) -> u8 {
             if line.trim().is_empty() {
                 continue;
             }
-            if !session.run_text(line, &mut out, &mut err) {
+            if !console.run_text(line, &mut out, &mut err) {
                 return EXIT_FAILED;
             }
         }
         return EXIT_OK;
     }
     drop(out);
-    if crate::repl::run(session) {
+    if crate::repl::run(console, idle_minutes) {
         EXIT_OK
     } else {
         EXIT_FAILED

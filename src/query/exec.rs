@@ -1,57 +1,90 @@
-//! The executor: runs a [`Plan`] against the engine and shapes the answer into [`Rows`].
+//! The executor: runs a [`Plan`] through a signed-in [`Session`] (which checks permissions
+//! and logs) and shapes the answer into [`Rows`].
 
 use super::ast::Statement;
 use super::exec_error::QueryError;
 use super::help::help;
 use super::plan::{HouseholdOf, Plan};
-use super::rows::{resident_cells, Cell, Output, Rows};
-use crate::store::{Database, StoreError};
+use super::rows::{resident_cells, Cell, Output, Rows, MASKED};
+use crate::auth::{BasicResident, Permission, Session};
+use crate::store::{FieldSet, StoreError};
 
-/// Runs plans against one database.
+/// Runs plans for one session.
 pub struct Executor<'a> {
-    db: &'a Database,
-    operator: Option<String>,
-    terminal: Option<String>,
+    session: &'a Session,
+}
+
+fn basic_rows(rows: &[BasicResident]) -> Rows {
+    Rows {
+        columns: vec!["name", "address", "birth_date", "sex"],
+        rows: rows
+            .iter()
+            .map(|b| {
+                vec![
+                    b.name.as_str().into(),
+                    b.address.as_str().into(),
+                    b.birth.to_string().into(),
+                    b.sex.to_string().into(),
+                ]
+            })
+            .collect(),
+    }
+}
+
+fn not_found(what: String) -> QueryError {
+    StoreError::NotFound(what).into()
 }
 
 impl<'a> Executor<'a> {
-    /// An executor on `db`.
-    pub fn new(db: &'a Database) -> Executor<'a> {
-        Executor {
-            db,
-            operator: None,
-            terminal: None,
+    /// An executor for `session`.
+    pub fn new(session: &'a Session) -> Executor<'a> {
+        Executor { session }
+    }
+
+    /// Parses, plans and runs one statement, logging it whatever the outcome.
+    pub fn run(&self, text: &str) -> Result<Output, QueryError> {
+        match super::parser::parse_statement(text) {
+            Ok(stmt) => self.run_statement(&stmt, text),
+            Err(e) => {
+                self.session.log_failure("SYNTAX", text, "SYNTAX");
+                Err(e.into())
+            }
         }
     }
 
-    /// Records `operator` and `terminal` with every 異動 this executor writes.
-    pub fn signed(mut self, operator: impl Into<String>, terminal: impl Into<String>) -> Self {
-        self.operator = Some(operator.into());
-        self.terminal = Some(terminal.into());
-        self
-    }
-
-    /// Parses, plans and runs one statement.
-    pub fn run(&self, text: &str) -> Result<Output, QueryError> {
-        self.run_statement(&super::parser::parse_statement(text)?)
-    }
-
-    /// Plans and runs one parsed statement.
-    pub fn run_statement(&self, stmt: &Statement) -> Result<Output, QueryError> {
-        self.execute(super::plan::plan(stmt)?)
+    /// Plans and runs one parsed statement; `text` is what the operation log records
+    /// (redacted).
+    pub fn run_statement(&self, stmt: &Statement, text: &str) -> Result<Output, QueryError> {
+        let kind = stmt.kind_name();
+        match super::plan::plan(stmt) {
+            Ok(plan) => self
+                .session
+                .with_statement(kind, text, || self.execute(plan)),
+            Err(e) => {
+                self.session.log_failure(kind, text, e.code());
+                Err(e)
+            }
+        }
     }
 
     /// Runs a plan.
     pub fn execute(&self, plan: Plan) -> Result<Output, QueryError> {
-        let db = self.db;
+        let s = self.session;
+        let full = s.may(Permission::Details);
         Ok(match plan {
+            Plan::Get { code, as_of } if !full => {
+                let b = s
+                    .get_basic(code, as_of)?
+                    .ok_or_else(|| not_found(format!("resident {code}")))?;
+                Output::Rows(basic_rows(&[b]))
+            }
             Plan::Get { code, as_of } => {
                 let found = match as_of {
-                    Some(d) => db.get_as_of(code, d)?,
-                    None => db.get(code)?,
+                    Some(d) => s.get_as_of(code, d)?,
+                    None => s.get(code)?,
                 };
                 let r = found.ok_or_else(|| {
-                    StoreError::NotFound(match as_of {
+                    not_found(match as_of {
                         Some(d) => format!("resident {code} as of {d}"),
                         None => format!("resident {code}"),
                     })
@@ -59,17 +92,18 @@ impl<'a> Executor<'a> {
                 Output::Rows(Rows::residents([&r]))
             }
             Plan::GetMyNumber { number } => {
-                let m = db.get_by_my_number(number)?.ok_or_else(|| {
-                    StoreError::NotFound("no resident holds or held this My Number".into())
-                })?;
+                let m = s
+                    .get_by_my_number(number)?
+                    .ok_or_else(|| not_found("no resident holds or held this My Number".into()))?;
                 let mut rows = Rows::residents([&m.resident]);
                 rows.columns.push("my_number_current");
                 rows.rows[0].push(Cell::Bool(m.current));
                 Output::Rows(rows)
             }
-            Plan::Find { query, .. } => Output::Rows(Rows::hits(&db.find(&query)?)),
+            Plan::Find { query, .. } if !full => Output::Rows(basic_rows(&s.find_basic(&query)?)),
+            Plan::Find { query, .. } => Output::Rows(Rows::hits(&s.find(&query)?)),
             Plan::History { code } => {
-                let versions = db.history(code)?;
+                let versions = s.history(code)?;
                 let mut rows = Rows {
                     columns: vec![
                         "version",
@@ -88,7 +122,7 @@ impl<'a> Executor<'a> {
                     rows: Vec::new(),
                 };
                 for v in &versions {
-                    let changed: Vec<&str> = if v.changed == crate::store::FieldSet::ALL {
+                    let changed: Vec<&str> = if v.changed == FieldSet::ALL {
                         vec!["(all)"]
                     } else {
                         v.changed.iter().map(|f| f.name()).collect()
@@ -112,28 +146,26 @@ impl<'a> Executor<'a> {
             }
             Plan::Household { target, as_of } => {
                 let h = match target {
-                    HouseholdOf::Id(id) => db.household(id, as_of)?,
-                    HouseholdOf::Resident(code) => db.household_of(code, as_of)?,
+                    HouseholdOf::Id(id) => s.household(id, as_of)?,
+                    HouseholdOf::Resident(code) => s.household_of(code, as_of)?,
                 };
                 if h.members.is_empty() {
-                    return Err(StoreError::NotFound(match as_of {
+                    return Err(not_found(match as_of {
                         Some(d) => format!("household {} has no members as of {d}", h.id),
                         None => format!("household {} has no members", h.id),
-                    })
-                    .into());
+                    }));
                 }
                 Output::Rows(Rows::residents(&h.members))
             }
             Plan::ShowMyNumber { code } => {
-                let r = db
-                    .get(code)?
-                    .ok_or_else(|| StoreError::NotFound(format!("resident {code}")))?;
+                let (r, n) = s.show_my_number(code)?;
                 let mut rows = Rows::residents([&r]);
-                rows.rows[0] = resident_cells(&r, true);
+                rows.rows[0] = resident_cells(&r, false);
+                rows.rows[0][1] = n.to_string().into();
                 Output::Rows(rows)
             }
             Plan::Stats { by, as_of } => {
-                let counts = db.stats(&by, as_of)?;
+                let counts = s.stats(&by, as_of)?;
                 let mut columns: Vec<&'static str> = by.iter().map(|d| d.name()).collect();
                 columns.push("count");
                 Output::Rows(Rows {
@@ -149,7 +181,7 @@ impl<'a> Executor<'a> {
                 })
             }
             Plan::Changes { since, limit } => {
-                let feed = db.changes_since(since, limit)?;
+                let feed = s.changes_since(since, limit)?;
                 let mut rows = Rows {
                     columns: vec![
                         "seq",
@@ -175,7 +207,7 @@ impl<'a> Executor<'a> {
                         c.birth.to_string().into(),
                         c.sex.to_string().into(),
                         c.address.written().into(),
-                        c.my_number.to_string().into(),
+                        MASKED.into(),
                         c.reason.japanese().into(),
                         c.valid_from.to_string().into(),
                         Cell::Int(c.version.into()),
@@ -183,10 +215,8 @@ impl<'a> Executor<'a> {
                 }
                 Output::Rows(rows)
             }
-            Plan::Record(mut change) => {
-                change.operator.clone_from(&self.operator);
-                change.terminal.clone_from(&self.terminal);
-                let receipt = db.record(&change)?;
+            Plan::Record(change) => {
+                let receipt = s.record(&change)?;
                 Output::Rows(Rows {
                     columns: vec!["resident_code", "version", "seq", "reason"],
                     rows: receipt
@@ -203,8 +233,79 @@ impl<'a> Executor<'a> {
                         .collect(),
                 })
             }
+            Plan::CreateOperator { id, role, password } => {
+                s.create_operator(&id, role, &password)?;
+                Output::Message(format!("operator {id} created with role {role}"))
+            }
+            Plan::DisableOperator(id) => {
+                s.disable_operator(&id)?;
+                Output::Message(format!("operator {id} disabled"))
+            }
+            Plan::UnlockOperator(id) => {
+                s.unlock_operator(&id)?;
+                Output::Message(format!("operator {id} unlocked"))
+            }
+            Plan::Password => return Err(QueryError::NotAvailable("PASSWORD outside the interactive console")),
+            Plan::ListOperators => Output::Rows(Rows {
+                columns: vec!["operator", "role", "disabled", "locked", "failed_sign_ins"],
+                rows: s
+                    .list_operators()?
+                    .into_iter()
+                    .map(|o| {
+                        vec![
+                            o.id.into(),
+                            o.role.name().into(),
+                            Cell::Bool(o.disabled),
+                            Cell::Bool(o.locked),
+                            Cell::Int(o.failed_sign_ins.into()),
+                        ]
+                    })
+                    .collect(),
+            }),
+            Plan::Audit(q) => Output::Rows(Rows {
+                columns: vec!["seq", "time", "operator", "terminal", "kind", "text", "outcome", "codes"],
+                rows: s
+                    .audit(&q)?
+                    .into_iter()
+                    .map(|e| {
+                        vec![
+                            Cell::Int(e.seq as i64),
+                            format_time(e.time).into(),
+                            e.operator.into(),
+                            e.terminal.into(),
+                            e.kind.into(),
+                            e.text.into(),
+                            e.outcome.into(),
+                            e.codes
+                                .iter()
+                                .map(|c| format!("{c:011}"))
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                                .into(),
+                        ]
+                    })
+                    .collect(),
+            }),
+            Plan::AuditVerify => {
+                let report = s.audit_verify()?;
+                if let Some((seq, why)) = &report.first_broken {
+                    return Err(StoreError::Corrupt {
+                        table: "audit",
+                        detail: format!("the operation log is broken at entry {seq}: {why}"),
+                    }
+                    .into());
+                }
+                Output::Message(report.to_string())
+            }
             Plan::Help(topic) => Output::Message(help(topic.as_deref())),
             Plan::NotAvailable(kind) => return Err(QueryError::NotAvailable(kind)),
         })
     }
+}
+
+/// A log time (Unix µs) in Japan time, `YYYY-MM-DD HH:MM:SS.ffffff`.
+fn format_time(micros: i64) -> String {
+    chrono::DateTime::from_timestamp_micros(micros + 9 * 3_600 * 1_000_000)
+        .map(|t| t.naive_utc().format("%Y-%m-%d %H:%M:%S%.6f").to_string())
+        .unwrap_or_else(|| micros.to_string())
 }

@@ -30,9 +30,25 @@ pub enum QueryError {
         /// How to fix it, when that can be said.
         hint: Option<String>,
     },
+    /// Sign-in, permission or operator administration refused it.
+    #[error(transparent)]
+    Auth(crate::auth::Error),
     /// The statement is understood but this build does not run it.
     #[error("{0} is not available in this version of juki")]
     NotAvailable(&'static str),
+}
+
+impl From<crate::auth::Error> for QueryError {
+    fn from(e: crate::auth::Error) -> Self {
+        match e {
+            crate::auth::Error::Store(error) => QueryError::Store {
+                error,
+                span: None,
+                hint: None,
+            },
+            other => QueryError::Auth(other),
+        }
+    }
 }
 
 impl From<StoreError> for QueryError {
@@ -52,6 +68,7 @@ impl QueryError {
             QueryError::Syntax(_) | QueryError::NotAvailable(_) => ParseError::CODE,
             QueryError::Invalid { .. } => "INVALID_VALUE",
             QueryError::Store { error, .. } => error.code(),
+            QueryError::Auth(e) => e.code(),
         }
     }
 
@@ -61,7 +78,7 @@ impl QueryError {
             QueryError::Syntax(e) => Some(e.span),
             QueryError::Invalid { span, .. } => Some(*span),
             QueryError::Store { span, .. } => *span,
-            QueryError::NotAvailable(_) => None,
+            QueryError::NotAvailable(_) | QueryError::Auth(_) => None,
         }
     }
 

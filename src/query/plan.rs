@@ -69,6 +69,27 @@ pub enum Plan {
     },
     /// A 異動.
     Record(store::Change),
+    /// `CREATE OPERATOR <id> ROLE <role> PASSWORD '<initial>'`.
+    CreateOperator {
+        /// The new operator's id.
+        id: String,
+        /// Their role.
+        role: crate::auth::Role,
+        /// The initial password.
+        password: String,
+    },
+    /// `DISABLE OPERATOR <id>`.
+    DisableOperator(String),
+    /// `UNLOCK OPERATOR <id>`.
+    UnlockOperator(String),
+    /// `PASSWORD`: the console asks for the old and the new password.
+    Password,
+    /// `LIST OPERATORS`.
+    ListOperators,
+    /// `AUDIT [operator=…] [since=…] [LIMIT n]`.
+    Audit(crate::auth::AuditQuery),
+    /// `AUDIT VERIFY`.
+    AuditVerify,
     /// `HELP [topic]`.
     Help(Option<String>),
     /// A statement this build parses but does not run.
@@ -82,6 +103,12 @@ pub enum HouseholdOf {
     Id(HouseholdId),
     /// The household of a resident.
     Resident(ResidentCode),
+}
+
+/// The first microsecond of a date in Japan (UTC+9), as Unix time.
+fn start_of_day_micros(d: Date) -> i64 {
+    let days = d.naive().signed_duration_since(chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days();
+    (days * 86_400 - 9 * 3_600) * 1_000_000
 }
 
 /// The default LIMIT of CHANGES.
@@ -157,6 +184,35 @@ pub fn plan(stmt: &Statement) -> Result<Plan, QueryError> {
         },
         Statement::Change(c) => Plan::Record(plan_change(c)?),
         Statement::Help { topic } => Plan::Help(topic.clone()),
+        Statement::CreateOperator { id, role, password } => Plan::CreateOperator {
+            id: id.text.clone(),
+            role: value(role, |s| {
+                crate::auth::Role::parse(s).ok_or_else(|| {
+                    InvalidValue::new(
+                        "role",
+                        format!(
+                            "unknown role {s:?}; roles: {}",
+                            crate::auth::Role::ALL.map(|r| r.name()).join(", ")
+                        ),
+                    )
+                })
+            })?,
+            password: password.text.clone(),
+        },
+        Statement::DisableOperator { id } => Plan::DisableOperator(id.text.clone()),
+        Statement::UnlockOperator { id } => Plan::UnlockOperator(id.text.clone()),
+        Statement::Password => Plan::Password,
+        Statement::ListOperators => Plan::ListOperators,
+        Statement::Audit {
+            operator,
+            since,
+            limit,
+        } => Plan::Audit(crate::auth::AuditQuery {
+            operator: operator.as_ref().map(|o| o.text.clone()),
+            since_micros: opt(since, Date::parse)?.map(start_of_day_micros),
+            limit: opt(limit, count("limit"))?.map(|n| n as usize),
+        }),
+        Statement::AuditVerify => Plan::AuditVerify,
         other => Plan::NotAvailable(other.kind_name()),
     })
 }

@@ -64,6 +64,9 @@ pub struct Rows {
     pub rows: Vec<Vec<Cell>>,
 }
 
+/// How a My Number is shown everywhere but SHOW MYNUMBER.
+pub const MASKED: &str = "****-****-****";
+
 /// The columns of a resident, as cli.md names them.
 pub const RESIDENT_COLUMNS: [&str; 14] = [
     "resident_code",
@@ -87,10 +90,9 @@ pub const RESIDENT_COLUMNS: [&str; 14] = [
 pub fn resident_cells(r: &Resident, reveal: bool) -> Vec<Cell> {
     vec![
         r.code.to_string().into(),
-        if reveal {
-            r.my_number.reveal().to_string().into()
-        } else {
-            r.my_number.to_string().into()
+        match (reveal, r.my_number) {
+            (true, Some(n)) => n.reveal().to_string().into(),
+            _ => MASKED.into(),
         },
         r.name.as_str().into(),
         r.kana.as_str().into(),

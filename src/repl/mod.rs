@@ -1,20 +1,58 @@
 //! The operator REPL: line editing with history (redacted, 0600), completion, multi-line
-//! statements, `help`, a timing toggle (`\timing`), expanded output (`\x`); Ctrl-C cancels
-//! the line, Ctrl-D (or `\q`) exits.
+//! statements, `help`, a timing toggle (`\timing`), expanded output (`\x`), `PASSWORD`, and
+//! the idle lock; Ctrl-C cancels the line, Ctrl-D (or `\q`) exits.
 
 mod helper;
 mod history;
+mod idle;
 
 pub use helper::{input_complete, JukiHelper};
 
-use crate::cli::session::Session;
+use crate::cli::console::Console;
+use idle::{IdleLock, CLEAR_SCREEN};
 use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
 use rustyline::{Config, Editor};
 use std::io::Write;
+use std::time::Duration;
 
-/// Runs the REPL until the operator leaves. Returns false if the terminal failed.
-pub fn run(session: &mut Session) -> bool {
+/// Wrong passwords accepted at the idle lock before the console closes.
+const UNLOCK_ATTEMPTS: u32 = 3;
+
+/// Asks for the password until it is right; false when the console must close.
+fn unlock(console: &Console) -> bool {
+    print!("{CLEAR_SCREEN}");
+    for _ in 0..UNLOCK_ATTEMPTS {
+        let prompt = format!("password for {}: ", console.session.operator());
+        let Ok(pw) = rpassword::prompt_password(prompt) else {
+            return false;
+        };
+        match console.session.reauthenticate(&pw) {
+            Ok(()) => return true,
+            Err(e) => eprintln!("error[{}]: {e}", e.code()),
+        }
+    }
+    false
+}
+
+/// `PASSWORD`: asks for the old and the new password (twice) and changes it.
+fn change_password(console: &Console) {
+    let ask = |p: &str| rpassword::prompt_password(p).unwrap_or_default();
+    let old = ask("current password: ");
+    let new = ask("new password: ");
+    if ask("again: ") != new {
+        eprintln!("error[INVALID_VALUE]: the two passwords differ");
+        return;
+    }
+    match console.session.change_password(&old, &new) {
+        Ok(()) => println!("password changed"),
+        Err(e) => eprintln!("error[{}]: {e}", e.code()),
+    }
+}
+
+/// Runs the REPL until the operator leaves. Returns false if the terminal failed or the
+/// idle lock was not answered.
+pub fn run(console: &mut Console, idle_minutes: u64) -> bool {
     let config = Config::builder().auto_add_history(false).build();
     let mut editor: Editor<JukiHelper, DefaultHistory> = match Editor::with_config(config) {
         Ok(e) => e,
@@ -30,13 +68,33 @@ pub fn run(session: &mut Session) -> bool {
             let _ = editor.load_history(p);
         }
     }
+    let idle = match editor.create_external_printer() {
+        Ok(printer) if idle_minutes > 0 => Some(IdleLock::start(
+            Duration::from_secs(idle_minutes * 60),
+            printer,
+        )),
+        _ => None,
+    };
     println!(
-        "juki {}: {} — type help, or \\q to leave",
+        "juki {}: {} as {} ({}) — type help, or \\q to leave",
         env!("CARGO_PKG_VERSION"),
-        session.db.path().display()
+        console.session.juki().path().display(),
+        console.session.operator(),
+        console.session.role()
     );
     loop {
-        match editor.readline("juki> ") {
+        let line = editor.readline("juki> ");
+        if let Some(lock) = &idle {
+            if lock.is_locked() {
+                if !unlock(console) {
+                    return false;
+                }
+                lock.unlock();
+                continue;
+            }
+            lock.touch();
+        }
+        match line {
             Ok(line) => {
                 let text = line.trim();
                 if text.is_empty() {
@@ -50,26 +108,30 @@ pub fn run(session: &mut Session) -> bool {
                 match text {
                     "\\q" | "quit" | "exit" => break,
                     "\\timing" => {
-                        session.timing = !session.timing;
-                        println!("timing is {}", if session.timing { "on" } else { "off" });
+                        console.timing = !console.timing;
+                        println!("timing is {}", if console.timing { "on" } else { "off" });
                         continue;
                     }
                     "\\x" => {
-                        session.style.expanded = !session.style.expanded;
+                        console.style.expanded = !console.style.expanded;
                         println!(
                             "expanded display is {}",
-                            if session.style.expanded { "on" } else { "off" }
+                            if console.style.expanded { "on" } else { "off" }
                         );
+                        continue;
+                    }
+                    t if t.trim_end_matches(';').eq_ignore_ascii_case("password") => {
+                        change_password(console);
                         continue;
                     }
                     _ => {}
                 }
                 if let Some(width) = terminal_size::terminal_size().map(|(w, _)| w.0 as usize) {
-                    session.style.width = width;
+                    console.style.width = width;
                 }
                 let mut out = std::io::stdout();
                 let mut err = std::io::stderr();
-                session.run_text(text, &mut out, &mut err);
+                console.run_text(text, &mut out, &mut err);
                 let _ = out.flush();
             }
             Err(ReadlineError::Interrupted) => continue,

@@ -25,6 +25,36 @@ pub enum Clock {
     Fixed(Date),
 }
 
+/// A [`Clock`] that can be changed through a shared reference: 0 is the system clock,
+/// anything else a fixed `yyyymmdd`.
+#[derive(Debug, Default)]
+pub(crate) struct ClockCell(std::sync::atomic::AtomicU32);
+
+impl ClockCell {
+    pub(crate) fn set(&self, clock: Clock) {
+        let v = match clock {
+            Clock::System => 0,
+            Clock::Fixed(d) => d.to_yyyymmdd(),
+        };
+        self.0.store(v, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub(crate) fn get(&self) -> Clock {
+        match self.0.load(std::sync::atomic::Ordering::Relaxed) {
+            0 => Clock::System,
+            v => Date::from_yyyymmdd(v).map_or(Clock::System, Clock::Fixed),
+        }
+    }
+}
+
+impl From<Clock> for ClockCell {
+    fn from(c: Clock) -> Self {
+        let cell = ClockCell::default();
+        cell.set(c);
+        cell
+    }
+}
+
 /// A resident found by My Number, and whether the number is the resident's current one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MyNumberMatch {
@@ -81,7 +111,7 @@ impl BatchError {
 pub struct Database {
     pub(super) db: redb::Database,
     pub(super) path: PathBuf,
-    pub(super) clock: Clock,
+    pub(super) clock: ClockCell,
 }
 
 impl std::fmt::Debug for Database {
@@ -95,7 +125,37 @@ impl std::fmt::Debug for Database {
 impl Database {
     /// Creates a new database file (mode 0600 on Unix). Refuses to touch an existing file.
     pub fn create(path: impl AsRef<Path>) -> Result<Database> {
+        Self::create_with(path, |_| Ok(()))
+    }
+
+    /// Creates a new database file and runs `init` in the transaction that lays out its
+    /// tables, so that the file never exists without what `init` writes (its first
+    /// administrator).
+    pub(crate) fn create_with<E>(
+        path: impl AsRef<Path>,
+        init: impl FnOnce(&WriteTransaction) -> std::result::Result<(), E>,
+    ) -> std::result::Result<Database, E>
+    where
+        E: From<StoreError>,
+    {
         let path = path.as_ref();
+        let (db, txn) = Self::lay_out(path)?;
+        let done = init(&txn).and_then(|()| txn.commit().map_err(|e| E::from(e.into())));
+        if let Err(e) = done {
+            drop(db);
+            let _ = std::fs::remove_file(path);
+            return Err(e);
+        }
+        Ok(Database {
+            db,
+            path: path.to_path_buf(),
+            clock: Clock::System.into(),
+        })
+    }
+
+    /// Makes the file (0600, never over an existing one) and, in an open transaction, the
+    /// tables and the format version.
+    fn lay_out(path: &Path) -> Result<(redb::Database, WriteTransaction)> {
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
@@ -110,28 +170,29 @@ impl Database {
             }
             Err(e) => return Err(StoreError::Storage(format!("{}: {e}", path.display()))),
         }
-        let db = redb::Database::create(path)?;
-        let txn = db.begin_write()?;
-        {
-            let mut meta = txn.open_table(META)?;
-            meta.insert(META_FORMAT, FORMAT_VERSION)?;
-            meta.insert(META_NEXT_ID, 1)?;
-            meta.insert(META_NEXT_SEQ, 1)?;
-            drop(meta);
-            txn.open_table(RESIDENTS)?;
-            txn.open_table(VERSIONS)?;
-            txn.open_table(CODES)?;
-            txn.open_table(MY_NUMBERS)?;
-            txn.open_table(SEARCH)?;
-            txn.open_table(HOUSEHOLDS)?;
-            txn.open_table(CHANGES)?;
+        let made = (|| {
+            let db = redb::Database::create(path)?;
+            let txn = db.begin_write()?;
+            {
+                let mut meta = txn.open_table(META)?;
+                meta.insert(META_FORMAT, FORMAT_VERSION)?;
+                meta.insert(META_NEXT_ID, 1)?;
+                meta.insert(META_NEXT_SEQ, 1)?;
+                drop(meta);
+                txn.open_table(RESIDENTS)?;
+                txn.open_table(VERSIONS)?;
+                txn.open_table(CODES)?;
+                txn.open_table(MY_NUMBERS)?;
+                txn.open_table(SEARCH)?;
+                txn.open_table(HOUSEHOLDS)?;
+                txn.open_table(CHANGES)?;
+            }
+            Ok((db, txn))
+        })();
+        if made.is_err() {
+            let _ = std::fs::remove_file(path);
         }
-        txn.commit()?;
-        Ok(Database {
-            db,
-            path: path.to_path_buf(),
-            clock: Clock::System,
-        })
+        made
     }
 
     /// Opens an existing database file and checks its format version.
@@ -147,7 +208,7 @@ impl Database {
         let database = Database {
             db,
             path: path.to_path_buf(),
-            clock: Clock::System,
+            clock: Clock::System.into(),
         };
         let txn = database.db.begin_read()?;
         let meta = match txn.open_table(META) {
@@ -178,13 +239,13 @@ impl Database {
     }
 
     /// Sets where "today" comes from.
-    pub fn set_clock(&mut self, clock: Clock) {
-        self.clock = clock;
+    pub fn set_clock(&self, clock: Clock) {
+        self.clock.set(clock);
     }
 
     /// Today, by the database's clock.
     pub fn today(&self) -> Date {
-        match self.clock {
+        match self.clock.get() {
             Clock::System => Date::today_jst(),
             Clock::Fixed(d) => d,
         }
@@ -221,6 +282,19 @@ impl Database {
         &self,
         changes: impl IntoIterator<Item = &'c Change>,
     ) -> Result<Vec<Receipt>, BatchError> {
+        self.record_batch_with(changes, |_, _| Ok(()))
+    }
+
+    /// [`Database::record_batch`] with `before_commit` run inside the transaction after the
+    /// last change: the seam for the operation-log entry of the batch.
+    pub(crate) fn record_batch_with<'c, F>(
+        &self,
+        changes: impl IntoIterator<Item = &'c Change>,
+        before_commit: F,
+    ) -> Result<Vec<Receipt>, BatchError>
+    where
+        F: FnOnce(&WriteTransaction, &[Receipt]) -> Result<()>,
+    {
         let txn = self
             .db
             .begin_write()
@@ -237,8 +311,19 @@ impl Database {
             }
         }
         let n = receipts.len();
+        before_commit(&txn, &receipts).map_err(|e| BatchError::at(n, e))?;
         txn.commit().map_err(|e| BatchError::at(n, e.into()))?;
         Ok(receipts)
+    }
+
+    /// A write transaction for tables outside the store (operators, the operation log).
+    pub(crate) fn write_transaction(&self) -> Result<WriteTransaction> {
+        Ok(self.db.begin_write()?)
+    }
+
+    /// A read transaction for tables outside the store.
+    pub(crate) fn read_transaction(&self) -> Result<redb::ReadTransaction> {
+        Ok(self.db.begin_read()?)
     }
 
     pub(super) fn read(&self) -> Result<ReadTables> {

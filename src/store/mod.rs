@@ -7,7 +7,9 @@
 //!   the one-世帯主 rule.
 //! * `search` answers 4情報 searches, `stats` population counts.
 
+mod backend;
 mod change;
+mod check;
 mod db;
 mod digest;
 mod error;
@@ -20,7 +22,10 @@ mod stats;
 mod tables;
 mod write;
 
+#[doc(hidden)]
+pub use backend::{FaultOn, FaultyBackend};
 pub use change::{Change, Fields};
+pub use check::{CheckReport, Problem};
 pub use db::{BatchError, ChangeEntry, Clock, Counts, Database, Household, MyNumberMatch};
 pub use error::{Result, Rule, StoreError};
 pub use record::{Field, FieldSet};

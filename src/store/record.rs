@@ -180,10 +180,7 @@ impl StoredRecord {
     pub fn encode(&self) -> Vec<u8> {
         let body = rkyv::to_bytes::<rancor::Error>(self)
             .expect("serialising a record into memory cannot fail");
-        let mut out = Vec::with_capacity(CRC_LEN + body.len());
-        out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
-        out.extend_from_slice(&body);
-        out
+        frame(&body)
     }
 
     /// Checks the frame and gives the validated archive, without copying.
@@ -282,6 +279,14 @@ impl StoredRecord {
         self.operator.clone_from(&later.operator);
         self.terminal.clone_from(&later.terminal);
     }
+}
+
+/// Frames an archive with its CRC32, as every stored value is.
+pub(crate) fn frame(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(CRC_LEN + body.len());
+    out.extend_from_slice(&crc32fast::hash(body).to_le_bytes());
+    out.extend_from_slice(body);
+    out
 }
 
 /// Checks the CRC frame of a stored value and returns the archive bytes.

@@ -13,8 +13,9 @@ use crate::model::{
 pub struct Resident {
     /// 住民票コード (current as of this version).
     pub code: ResidentCode,
-    /// 個人番号.
-    pub my_number: MyNumber,
+    /// 個人番号: `None` when withheld, which a signed-in session does everywhere but SHOW
+    /// MYNUMBER. Displayed masked either way.
+    pub my_number: Option<MyNumber>,
     /// 氏名.
     pub name: Name,
     /// 振り仮名.
@@ -83,7 +84,7 @@ impl Resident {
         let date = Date::from_yyyymmdd;
         Ok(Resident {
             code: ResidentCode::from_u64(r.code)?,
-            my_number: MyNumber::from_u64(r.my_number)?,
+            my_number: Some(MyNumber::from_u64(r.my_number)?),
             sex: Sex::from_code(r.sex)?,
             birth: date(r.birth)?,
             postal: PostalCode::from_u32(r.postal)?,

@@ -1,20 +1,16 @@
-//! A signed-in console session: runs statement text (from `-c`, standard input or the REPL)
-//! through the executor and prints results and errors as cli.md fixes them.
+//! A console on a signed-in session: runs statement text (from `-c`, standard input or the
+//! REPL) through the executor and prints results and errors as cli.md fixes them.
 
 use super::format::{print, Format, TableStyle};
+use crate::auth::Session;
 use crate::query::{parse, Executor, QueryError};
-use crate::store::Database;
 use std::io::Write;
 use std::time::Instant;
 
-/// A database opened for an operator at a terminal, and how results are printed.
-pub struct Session {
-    /// The database.
-    pub db: Database,
-    /// The operator, recorded with every 異動.
-    pub operator: Option<String>,
-    /// The terminal, recorded with every 異動.
-    pub terminal: String,
+/// A signed-in session and how its results are printed.
+pub struct Console {
+    /// The operator's session.
+    pub session: Session,
     /// The output format.
     pub format: Format,
     /// Table layout.
@@ -23,29 +19,23 @@ pub struct Session {
     pub timing: bool,
 }
 
-impl Session {
-    fn executor(&self) -> Executor<'_> {
-        let exec = Executor::new(&self.db);
-        match &self.operator {
-            Some(op) => exec.signed(op.clone(), self.terminal.clone()),
-            None => exec,
-        }
-    }
-
+impl Console {
     /// Runs every statement in `text`, printing results to `out` and errors to `err`.
-    /// Stops at the first failing statement and returns false.
+    /// Stops at the first failing statement and returns false. Every statement is logged,
+    /// including one that does not parse.
     pub fn run_text(&self, text: &str, out: &mut dyn Write, err: &mut dyn Write) -> bool {
+        let exec = Executor::new(&self.session);
         let statements = match parse(text) {
             Ok(s) => s,
             Err(e) => {
+                self.session.log_failure("SYNTAX", text, "SYNTAX");
                 report(err, text, &QueryError::from(e));
                 return false;
             }
         };
-        let exec = self.executor();
         for stmt in &statements {
             let started = Instant::now();
-            match exec.run_statement(stmt) {
+            match exec.run_statement(stmt, text) {
                 Ok(output) => {
                     if let Err(e) = print(out, &output, self.format, self.style) {
                         let _ = writeln!(err, "error[IO]: writing the result: {e}");

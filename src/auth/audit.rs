@@ -1,0 +1,222 @@
+//! The operation log (操作ログ): one entry per operation — sign-ins, reads and writes,
+//! succeeded, failed or refused — chained with SHA-256 so that an entry altered or removed
+//! behind juki's back is found by AUDIT VERIFY. No operation edits or deletes an entry.
+//!
+//! Entry `n` stores `hash_n = SHA-256(hash_{n-1} ‖ canonical bytes of entry n)`, with
+//! `hash_0` all zeros. The canonical bytes are the fields in a fixed order, each
+//! length-prefixed, so no two entries share them.
+
+use super::error::{Error, Result};
+use crate::store::record::{checked_body, frame};
+use crate::store::StoreError;
+use redb::{ReadableTable, Table, TableDefinition};
+use rkyv::rancor;
+use sha2::{Digest, Sha256};
+
+/// `sequence number → framed AuditEntry`: the log, gapless from 1.
+pub(crate) const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
+
+/// One operation as logged.
+#[derive(rkyv::Archive, rkyv::Serialize, rkyv::Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Position in the log, from 1.
+    pub seq: u64,
+    /// When, Unix time in microseconds.
+    pub time: i64,
+    /// The operator (as given, for a failed sign-in).
+    pub operator: String,
+    /// The terminal.
+    pub terminal: String,
+    /// The statement kind (`GET`, `FIND`, `MOVE IN`, `SIGN IN` …).
+    pub kind: String,
+    /// The statement text with My Numbers and passwords redacted.
+    pub text: String,
+    /// `OK` or the error code.
+    pub outcome: String,
+    /// The resident codes returned or changed.
+    pub codes: Vec<u64>,
+    /// The chain hash of this entry.
+    pub hash: [u8; 32],
+}
+
+/// An entry before it has its place in the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PendingEntry {
+    pub time: i64,
+    pub operator: String,
+    pub terminal: String,
+    pub kind: String,
+    pub text: String,
+    pub outcome: String,
+    pub codes: Vec<u64>,
+}
+
+fn put(h: &mut Sha256, bytes: &[u8]) {
+    h.update((bytes.len() as u64).to_le_bytes());
+    h.update(bytes);
+}
+
+/// The chain hash of an entry given the previous hash.
+pub(crate) fn chain_hash(prev: &[u8; 32], e: &AuditEntry) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(prev);
+    h.update(e.seq.to_le_bytes());
+    h.update(e.time.to_le_bytes());
+    put(&mut h, e.operator.as_bytes());
+    put(&mut h, e.terminal.as_bytes());
+    put(&mut h, e.kind.as_bytes());
+    put(&mut h, e.text.as_bytes());
+    put(&mut h, e.outcome.as_bytes());
+    h.update((e.codes.len() as u64).to_le_bytes());
+    for c in &e.codes {
+        h.update(c.to_le_bytes());
+    }
+    h.finalize().into()
+}
+
+impl AuditEntry {
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let body = rkyv::to_bytes::<rancor::Error>(self).expect("in-memory serialisation");
+        frame(&body)
+    }
+
+    pub(crate) fn decode(bytes: &[u8]) -> Result<AuditEntry> {
+        let body = checked_body("audit", bytes)?;
+        rkyv::from_bytes::<AuditEntry, rancor::Error>(body).map_err(|e| {
+            Error::Store(StoreError::Corrupt {
+                table: "audit",
+                detail: format!("entry does not decode: {e}"),
+            })
+        })
+    }
+}
+
+/// Appends entries at the end of the chain inside the caller's write transaction.
+pub(crate) fn append(
+    table: &mut Table<'_, u64, &'static [u8]>,
+    entries: impl IntoIterator<Item = PendingEntry>,
+) -> Result<()> {
+    let (mut seq, mut prev) = match table.last()? {
+        Some((k, v)) => (k.value(), AuditEntry::decode(v.value())?.hash),
+        None => (0, [0u8; 32]),
+    };
+    for p in entries {
+        seq += 1;
+        let mut e = AuditEntry {
+            seq,
+            time: p.time,
+            operator: p.operator,
+            terminal: p.terminal,
+            kind: p.kind,
+            text: p.text,
+            outcome: p.outcome,
+            codes: p.codes,
+            hash: [0; 32],
+        };
+        e.hash = chain_hash(&prev, &e);
+        prev = e.hash;
+        table.insert(seq, e.encode().as_slice())?;
+    }
+    Ok(())
+}
+
+/// What AUDIT VERIFY found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainReport {
+    /// Entries checked.
+    pub entries: u64,
+    /// The first entry that does not verify, and why; `None` when the chain is intact.
+    pub first_broken: Option<(u64, String)>,
+}
+
+impl std::fmt::Display for ChainReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.first_broken {
+            None => write!(f, "the operation log is intact: {} entries verified", self.entries),
+            Some((seq, why)) => write!(
+                f,
+                "the operation log is broken at entry {seq}: {why} ({} entries before it verified)",
+                seq.saturating_sub(1)
+            ),
+        }
+    }
+}
+
+/// Recomputes the chain over the whole log.
+pub(crate) fn verify(table: &impl ReadableTable<u64, &'static [u8]>) -> Result<ChainReport> {
+    let mut prev = [0u8; 32];
+    let mut expected = 1u64;
+    let mut entries = 0;
+    for item in table.iter()? {
+        let (k, v) = item?;
+        let seq = k.value();
+        if seq != expected {
+            return Ok(ChainReport {
+                entries,
+                first_broken: Some((expected, format!("entry {expected} is missing (next is {seq})"))),
+            });
+        }
+        let e = match AuditEntry::decode(v.value()) {
+            Ok(e) => e,
+            Err(err) => {
+                return Ok(ChainReport {
+                    entries,
+                    first_broken: Some((seq, err.to_string())),
+                })
+            }
+        };
+        if e.seq != seq {
+            return Ok(ChainReport {
+                entries,
+                first_broken: Some((seq, format!("stored under {seq} but numbered {}", e.seq))),
+            });
+        }
+        if chain_hash(&prev, &e) != e.hash {
+            return Ok(ChainReport {
+                entries,
+                first_broken: Some((seq, "its hash does not match its content and the entry before".into())),
+            });
+        }
+        prev = e.hash;
+        expected += 1;
+        entries += 1;
+    }
+    Ok(ChainReport {
+        entries,
+        first_broken: None,
+    })
+}
+
+/// Which entries AUDIT reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Only this operator's entries.
+    pub operator: Option<String>,
+    /// Only entries at or after this time (Unix µs).
+    pub since_micros: Option<i64>,
+    /// At most this many (the latest ones).
+    pub limit: Option<usize>,
+}
+
+/// Reads entries matching `q`, oldest first (the last `limit` of them).
+pub(crate) fn read(
+    table: &impl ReadableTable<u64, &'static [u8]>,
+    q: &AuditQuery,
+) -> Result<Vec<AuditEntry>> {
+    let mut out = std::collections::VecDeque::new();
+    for item in table.iter()? {
+        let (_, v) = item?;
+        let e = AuditEntry::decode(v.value())?;
+        if q.operator.as_ref().is_some_and(|o| *o != e.operator) {
+            continue;
+        }
+        if q.since_micros.is_some_and(|s| e.time < s) {
+            continue;
+        }
+        out.push_back(e);
+        if q.limit.is_some_and(|l| out.len() > l) {
+            out.pop_front();
+        }
+    }
+    Ok(out.into())
+}

@@ -1,0 +1,137 @@
+//! Group commit of the operation log: entries of reads wait in memory and are committed
+//! together, at most [`FLUSH_WINDOW`] after they were made (or when [`FLUSH_BATCH`] are
+//! waiting, or before the next 異動, or when the database is closed), so that a lookup does
+//! not cost a disk sync. A 異動's entry always commits in the 異動's own transaction, after
+//! every entry that was waiting, so the log stays in the order things happened.
+
+use super::audit::{append, PendingEntry, AUDIT};
+use super::error::Result;
+use crate::store::Database;
+use redb::WriteTransaction;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+/// The longest a read's log entry waits before it is committed durably.
+pub const FLUSH_WINDOW: Duration = Duration::from_millis(100);
+
+/// Waiting entries that trigger a commit at once.
+pub const FLUSH_BATCH: usize = 1024;
+
+/// Entries waiting to be committed.
+#[derive(Default)]
+pub(crate) struct Journal {
+    pending: Mutex<Vec<PendingEntry>>,
+    wake: Condvar,
+}
+
+impl Journal {
+    /// Adds an entry; commits the waiting ones at once when there are many.
+    pub fn push(&self, db: &Database, e: PendingEntry) -> Result<()> {
+        let full = {
+            let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            p.push(e);
+            if p.len() == 1 {
+                self.wake.notify_one();
+            }
+            p.len() >= FLUSH_BATCH
+        };
+        if full {
+            self.flush(db)?;
+        }
+        Ok(())
+    }
+
+    /// Takes the waiting entries (to commit them in the caller's transaction).
+    pub fn take(&self) -> Vec<PendingEntry> {
+        std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Commits the waiting entries durably.
+    pub fn flush(&self, db: &Database) -> Result<()> {
+        let entries = self.take();
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let txn = db.write_transaction()?;
+        if let Err(e) = append_in(&txn, entries.clone()) {
+            self.requeue(entries);
+            return Err(e);
+        }
+        if let Err(e) = txn.commit() {
+            self.requeue(entries);
+            return Err(crate::store::StoreError::from(e).into());
+        }
+        Ok(())
+    }
+
+    fn requeue(&self, mut entries: Vec<PendingEntry>) {
+        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        entries.append(&mut p);
+        *p = entries;
+    }
+
+    /// Waits until an entry is waiting, or `timeout` passes.
+    fn wait(&self, timeout: Duration) {
+        let p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        if p.is_empty() {
+            let _ = self.wake.wait_timeout(p, timeout);
+        }
+    }
+}
+
+/// Appends entries to the log inside `txn`.
+pub(crate) fn append_in(txn: &WriteTransaction, entries: Vec<PendingEntry>) -> Result<()> {
+    let mut table = txn.open_table(AUDIT)?;
+    append(&mut table, entries)
+}
+
+/// The thread that commits waiting entries within [`FLUSH_WINDOW`]. It holds its own
+/// reference to the database; [`Flusher::stop`] ends it and waits for it, so the database
+/// is never closed from that thread.
+pub(crate) struct Flusher {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    journal: Arc<Journal>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Flusher {
+    pub fn start(db: Arc<Database>, journal: Arc<Journal>) -> Flusher {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (flag, j) = (stop.clone(), journal.clone());
+        let handle = std::thread::Builder::new()
+            .name("juki-log".into())
+            .spawn(move || {
+                let stopped = || flag.load(std::sync::atomic::Ordering::Acquire);
+                while !stopped() {
+                    j.wait(FLUSH_WINDOW);
+                    if stopped() {
+                        break;
+                    }
+                    std::thread::sleep(FLUSH_WINDOW);
+                    // A failed flush keeps its entries waiting; the next one retries.
+                    let _ = j.flush(&db);
+                }
+            })
+            .expect("starting the log thread");
+        Flusher {
+            stop,
+            journal,
+            handle: Some(handle),
+        }
+    }
+
+    /// Ends the thread and waits for it.
+    pub fn stop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Release);
+        self.journal.wake.notify_all();
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for Flusher {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

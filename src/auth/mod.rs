@@ -1,0 +1,23 @@
+//! Operators, permissions and the operation log: the risk measures of the source document,
+//! enforced by the library itself.
+//!
+//! * [`Juki`] opens a file; [`Juki::sign_in`] gives a [`Session`], the only public way to
+//!   personal data. Every session operation checks the [`Role`]'s [`Permission`]s, checks the
+//!   operator is still enabled, withholds My Numbers (but for [`Session::show_my_number`]),
+//!   and writes an entry to the operation log.
+//! * `operator` stores operators with argon2id password hashes and the lock-out;
+//!   `audit` keeps the SHA-256-chained log; `journal` group-commits the entries of reads.
+
+mod audit;
+mod error;
+mod journal;
+mod operator;
+mod role;
+mod session;
+
+pub use audit::{AuditEntry, AuditQuery, ChainReport};
+pub use error::{Error, Result};
+pub use journal::{FLUSH_BATCH, FLUSH_WINDOW};
+pub use operator::{OperatorInfo, LOCK_AFTER_FAILURES, MIN_PASSWORD_CHARS};
+pub use role::{Permission, Role, Visibility};
+pub use session::{BasicResident, Juki, Session};

@@ -1,0 +1,164 @@
+//! Operators as stored: id, role, argon2id password hash, state (disabled, failed sign-ins,
+//! locked). No default or shared account exists: the first administrator is made when the
+//! file is created, every other operator by an administrator.
+
+use super::error::{Error, Result};
+use super::role::Role;
+use crate::store::record::{checked_body, frame};
+use crate::store::StoreError;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Algorithm, Argon2, Params, Version};
+use redb::TableDefinition;
+use rkyv::rancor;
+
+/// `operator id → framed StoredOperator`.
+pub(crate) const OPERATORS: TableDefinition<&str, &[u8]> = TableDefinition::new("operators");
+
+/// Failed sign-ins in a row that lock an operator until an administrator unlocks them.
+pub const LOCK_AFTER_FAILURES: u32 = 5;
+
+/// The shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+/// An operator record.
+#[derive(rkyv::Archive, rkyv::Serialize, rkyv::Deserialize, Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StoredOperator {
+    pub id: String,
+    pub role: u8,
+    /// PHC string of the argon2id hash.
+    pub hash: String,
+    pub disabled: bool,
+    pub failed: u32,
+    pub locked: bool,
+    pub created_at: i64,
+    pub created_by: String,
+}
+
+impl StoredOperator {
+    pub fn encode(&self) -> Vec<u8> {
+        let body = rkyv::to_bytes::<rancor::Error>(self).expect("in-memory serialisation");
+        frame(&body)
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<StoredOperator> {
+        let body = checked_body("operators", bytes)?;
+        rkyv::from_bytes::<StoredOperator, rancor::Error>(body).map_err(|e| {
+            Error::Store(StoreError::Corrupt {
+                table: "operators",
+                detail: format!("operator does not decode: {e}"),
+            })
+        })
+    }
+
+    pub fn role(&self) -> Result<Role> {
+        Role::from_code(self.role).ok_or_else(|| {
+            Error::Store(StoreError::Corrupt {
+                table: "operators",
+                detail: format!("operator {} has unknown role code {}", self.id, self.role),
+            })
+        })
+    }
+
+    /// Whether the operator may sign in (and keep a session).
+    pub fn usable(&self) -> bool {
+        !self.disabled && !self.locked
+    }
+}
+
+/// An operator as listed by LIST OPERATORS (no password hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperatorInfo {
+    /// The operator id.
+    pub id: String,
+    /// The role.
+    pub role: Role,
+    /// Disabled by an administrator.
+    pub disabled: bool,
+    /// Locked after failed sign-ins.
+    pub locked: bool,
+    /// Failed sign-ins since the last good one.
+    pub failed_sign_ins: u32,
+}
+
+/// Checks an operator id: 1–32 ASCII letters, digits, `-`, `_` or `.`.
+pub fn check_id(id: &str) -> Result<()> {
+    let ok = !id.is_empty()
+        && id.len() <= 32
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Invalid {
+            field: "operator id",
+            reason: format!("{id:?}: use 1–32 ASCII letters, digits, '-', '_' or '.'"),
+        })
+    }
+}
+
+/// Checks a new password: at least [`MIN_PASSWORD_CHARS`] characters.
+pub fn check_password(password: &str) -> Result<()> {
+    let n = password.chars().count();
+    if n < MIN_PASSWORD_CHARS {
+        return Err(Error::Invalid {
+            field: "password",
+            reason: format!("{n} characters; at least {MIN_PASSWORD_CHARS} are needed"),
+        });
+    }
+    Ok(())
+}
+
+/// argon2id with the OWASP parameters: 19 MiB of memory, 2 passes, 1 lane.
+fn hasher() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None).expect("valid argon2 parameters");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes a password into a PHC string with a random salt.
+pub(crate) fn hash_password(password: &str) -> Result<String> {
+    hasher()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| Error::Invalid {
+            field: "password",
+            reason: e.to_string(),
+        })
+}
+
+/// Whether `password` matches the stored hash.
+pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
+    match PasswordHash::new(hash) {
+        Ok(parsed) => hasher().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// A hash to verify against when the operator does not exist, so that an unknown operator
+/// costs the same time as a wrong password.
+pub(crate) fn decoy_hash() -> &'static str {
+    use std::sync::OnceLock;
+    static DECOY: OnceLock<String> = OnceLock::new();
+    DECOY.get_or_init(|| hash_password("decoy-password-never-matches").expect("hashable"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let h = hash_password("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
+        assert!(verify_password("correct horse battery", &h));
+        assert!(!verify_password("correct horse batterx", &h));
+    }
+
+    #[test]
+    fn short_passwords_and_odd_ids_are_refused() {
+        assert!(check_password("short").is_err());
+        assert!(check_password("ten chars!").is_ok());
+        assert!(check_id("clerk-01").is_ok());
+        assert!(check_id("has space").is_err());
+        assert!(check_id("").is_err());
+    }
+}

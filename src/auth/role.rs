@@ -1,0 +1,233 @@
+//! Roles and the permissions each grants: who may do what (per-function permissions).
+//!
+//! Department roles follow the source document's 移転先 (the departments the register hands
+//! subsets to): they look up and search, and see 氏名, 住所, 生年月日 and 性別 only.
+
+use std::fmt;
+
+/// A function of the system that needs a permission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// Look a resident up by resident code (now or as of a date).
+    Lookup,
+    /// See the whole record of a resident, beyond 氏名, 住所, 生年月日 and 性別 (every role
+    /// but the department roles).
+    Details,
+    /// 4情報検索.
+    Search,
+    /// Every version of a resident.
+    History,
+    /// Household composition.
+    Household,
+    /// Record a 異動.
+    Record,
+    /// See a My Number (SHOW MYNUMBER) or look up by one (GET MYNUMBER).
+    MyNumber,
+    /// Population statistics.
+    Stats,
+    /// The change feed to the prefecture.
+    Changes,
+    /// Copy data out: EXPORT, EXPORT HISTORY, EXPORT CONSISTENCY, BACKUP.
+    Export,
+    /// Read and verify the operation log.
+    Audit,
+    /// Integrity check of the file (no personal data).
+    Check,
+    /// Create, disable and unlock operators.
+    Operators,
+}
+
+impl Permission {
+    /// The permission's name as it appears in refusals.
+    pub fn name(self) -> &'static str {
+        match self {
+            Permission::Lookup => "lookup",
+            Permission::Details => "details",
+            Permission::Search => "search",
+            Permission::History => "history",
+            Permission::Household => "household",
+            Permission::Record => "record",
+            Permission::MyNumber => "mynumber",
+            Permission::Stats => "stats",
+            Permission::Changes => "changes",
+            Permission::Export => "export",
+            Permission::Audit => "audit",
+            Permission::Check => "check",
+            Permission::Operators => "operators",
+        }
+    }
+}
+
+impl fmt::Display for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a role sees of a resident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// The whole record (the My Number still masked unless asked for with the permission).
+    Full,
+    /// 氏名, 住所, 生年月日 and 性別 only.
+    Basic,
+}
+
+/// An operator's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Everything.
+    Admin,
+    /// The resident counter: look up, search, history, household, statistics, record 異動.
+    Clerk,
+    /// A clerk who also handles My Numbers and copies data out.
+    Registrar,
+    /// Look up and search.
+    Viewer,
+    /// The operation log and the integrity check; no personal data.
+    Auditor,
+    /// 税務 (tax).
+    Tax,
+    /// 国民健康保険・医療 (health insurance).
+    Health,
+    /// 福祉 (welfare).
+    Welfare,
+    /// 年金 (national pension).
+    Pension,
+    /// 教育 (school enrolment).
+    Education,
+    /// 子育て支援 (child allowance and care).
+    Childcare,
+}
+
+use Permission as P;
+
+impl Role {
+    /// Every role.
+    pub const ALL: [Role; 11] = [
+        Role::Admin,
+        Role::Clerk,
+        Role::Registrar,
+        Role::Viewer,
+        Role::Auditor,
+        Role::Tax,
+        Role::Health,
+        Role::Welfare,
+        Role::Pension,
+        Role::Education,
+        Role::Childcare,
+    ];
+
+    /// The role's name as written in CREATE OPERATOR.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Clerk => "clerk",
+            Role::Registrar => "registrar",
+            Role::Viewer => "viewer",
+            Role::Auditor => "auditor",
+            Role::Tax => "tax",
+            Role::Health => "health",
+            Role::Welfare => "welfare",
+            Role::Pension => "pension",
+            Role::Education => "education",
+            Role::Childcare => "childcare",
+        }
+    }
+
+    /// Reads a role name.
+    pub fn parse(s: &str) -> Option<Role> {
+        let s = s.trim().to_ascii_lowercase();
+        Role::ALL.into_iter().find(|r| r.name() == s)
+    }
+
+    /// The permissions the role grants: the one table of who may do what.
+    pub fn permissions(self) -> &'static [Permission] {
+        const ADMIN: &[Permission] = &[
+            P::Lookup,
+            P::Details,
+            P::Search,
+            P::History,
+            P::Household,
+            P::Record,
+            P::MyNumber,
+            P::Stats,
+            P::Changes,
+            P::Export,
+            P::Audit,
+            P::Check,
+            P::Operators,
+        ];
+        const CLERK: &[Permission] = &[
+            P::Lookup,
+            P::Details,
+            P::Search,
+            P::History,
+            P::Household,
+            P::Record,
+            P::Stats,
+        ];
+        const REGISTRAR: &[Permission] = &[
+            P::Lookup,
+            P::Details,
+            P::Search,
+            P::History,
+            P::Household,
+            P::Record,
+            P::Stats,
+            P::MyNumber,
+            P::Changes,
+            P::Export,
+        ];
+        const VIEWER: &[Permission] = &[P::Lookup, P::Details, P::Search];
+        const AUDITOR: &[Permission] = &[P::Audit, P::Check];
+        const DEPARTMENT: &[Permission] = &[P::Lookup, P::Search];
+        match self {
+            Role::Admin => ADMIN,
+            Role::Clerk => CLERK,
+            Role::Registrar => REGISTRAR,
+            Role::Viewer => VIEWER,
+            Role::Auditor => AUDITOR,
+            Role::Tax
+            | Role::Health
+            | Role::Welfare
+            | Role::Pension
+            | Role::Education
+            | Role::Childcare => DEPARTMENT,
+        }
+    }
+
+    /// Whether the role grants `p`.
+    pub fn allows(self, p: Permission) -> bool {
+        self.permissions().contains(&p)
+    }
+
+    /// What the role sees of a resident.
+    pub fn visibility(self) -> Visibility {
+        match self {
+            Role::Tax
+            | Role::Health
+            | Role::Welfare
+            | Role::Pension
+            | Role::Education
+            | Role::Childcare => Visibility::Basic,
+            _ => Visibility::Full,
+        }
+    }
+
+    /// A stable code for storage.
+    pub(crate) fn code(self) -> u8 {
+        Role::ALL.iter().position(|r| *r == self).expect("in ALL") as u8
+    }
+
+    /// The role of a stored code.
+    pub(crate) fn from_code(c: u8) -> Option<Role> {
+        Role::ALL.get(c as usize).copied()
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

@@ -1,0 +1,834 @@
+//! [`Juki`], a database file opened for use, and [`Session`], an operator signed in at a
+//! terminal: the only public way to personal data. Every operation of a session checks the
+//! operator's permission, checks that the operator is still enabled, and writes an entry to
+//! the operation log (a 異動's entry in the 異動's own transaction).
+
+use super::audit::{self, AuditEntry, AuditQuery, ChainReport, PendingEntry, AUDIT};
+use super::error::{Error, Result};
+use super::journal::{append_in, Flusher, Journal};
+use super::operator::{
+    check_id, check_password, decoy_hash, hash_password, verify_password, OperatorInfo,
+    StoredOperator, LOCK_AFTER_FAILURES, OPERATORS,
+};
+use super::role::{Permission, Role, Visibility};
+use crate::model::{Date, HouseholdId, MyNumber, ResidentCode, RevealedMyNumber, Sex};
+use crate::store::{
+    BatchError, Change, Clock, Counts, Database, Household, MyNumberMatch, Receipt, Resident,
+    SearchHit, SearchQuery, StatDim, StatsRow, StoreError,
+};
+use redb::{ReadableTable, WriteTransaction};
+use std::cell::RefCell;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+struct Inner {
+    db: Arc<Database>,
+    journal: Arc<Journal>,
+    flusher: Mutex<Flusher>,
+    /// Bumped whenever an operator changes, so sessions re-read their operator.
+    operators_changed: AtomicU64,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.flusher.lock().unwrap_or_else(|e| e.into_inner()).stop();
+        let _ = self.journal.flush(&self.db);
+    }
+}
+
+/// A juki database file, opened. Sign an operator in to use it.
+#[derive(Clone)]
+pub struct Juki {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Juki {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Juki").field("path", &self.inner.db.path()).finish()
+    }
+}
+
+fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
+}
+
+fn read_operator(db: &Database, id: &str) -> Result<Option<StoredOperator>> {
+    let txn = db.read_transaction()?;
+    let table = match txn.open_table(OPERATORS) {
+        Ok(t) => t,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    match table.get(id)? {
+        Some(v) => Ok(Some(StoredOperator::decode(v.value())?)),
+        None => Ok(None),
+    }
+}
+
+fn write_operator(txn: &WriteTransaction, op: &StoredOperator) -> Result<()> {
+    let mut t = txn.open_table(OPERATORS)?;
+    t.insert(op.id.as_str(), op.encode().as_slice())?;
+    Ok(())
+}
+
+impl Juki {
+    /// Creates a new database file (0600) with its first administrator. The file never
+    /// exists without them: no default or shared account is ever made.
+    pub fn create(path: impl AsRef<Path>, admin: &str, password: &str) -> Result<Juki> {
+        check_id(admin)?;
+        check_password(password)?;
+        let hash = hash_password(password)?;
+        let db = Database::create_with(path, |txn| -> Result<()> {
+            let op = StoredOperator {
+                id: admin.to_string(),
+                role: Role::Admin.code(),
+                hash,
+                disabled: false,
+                failed: 0,
+                locked: false,
+                created_at: now_micros(),
+                created_by: admin.to_string(),
+            };
+            write_operator(txn, &op)?;
+            append_in(
+                txn,
+                vec![PendingEntry {
+                    time: now_micros(),
+                    operator: admin.to_string(),
+                    terminal: String::new(),
+                    kind: "INIT".into(),
+                    text: format!("INIT admin={admin}"),
+                    outcome: "OK".into(),
+                    codes: Vec::new(),
+                }],
+            )
+        })?;
+        Ok(Juki::wrap(db))
+    }
+
+    /// Opens an existing database file.
+    pub fn open(path: impl AsRef<Path>) -> Result<Juki> {
+        Ok(Juki::wrap(Database::open(path)?))
+    }
+
+    fn wrap(db: Database) -> Juki {
+        let db = Arc::new(db);
+        let journal = Arc::new(Journal::default());
+        let flusher = Flusher::start(db.clone(), journal.clone());
+        Juki {
+            inner: Arc::new(Inner {
+                db,
+                journal,
+                flusher: Mutex::new(flusher),
+                operators_changed: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        self.inner.db.path()
+    }
+
+    /// Sets where "today" comes from (see [`Clock`]).
+    pub fn set_clock(&self, clock: Clock) {
+        self.inner.db.set_clock(clock);
+    }
+
+    /// Today, by the database's clock.
+    pub fn today(&self) -> Date {
+        self.inner.db.today()
+    }
+
+    /// Commits every waiting operation-log entry now.
+    pub fn flush_log(&self) -> Result<()> {
+        self.inner.journal.flush(&self.inner.db)
+    }
+
+    /// Signs an operator in. A wrong password, an unknown, disabled or locked operator all
+    /// fail the same way ([`Error::AuthFailed`]); [`LOCK_AFTER_FAILURES`] failures in a row
+    /// lock the operator until an administrator unlocks them. Every attempt is logged.
+    pub fn sign_in(&self, operator: &str, password: &str, terminal: &str) -> Result<Session> {
+        let db = &self.inner.db;
+        let stored = read_operator(db, operator)?;
+        let ok = match &stored {
+            Some(op) => verify_password(password, &op.hash) && op.usable(),
+            None => {
+                // Same work as a real check, so timing does not tell who exists.
+                let _ = verify_password(password, decoy_hash());
+                false
+            }
+        };
+        let entry = PendingEntry {
+            time: now_micros(),
+            operator: operator.to_string(),
+            terminal: terminal.to_string(),
+            kind: "SIGN IN".into(),
+            text: "SIGN IN".into(),
+            outcome: if ok { "OK".into() } else { "AUTH_FAILED".into() },
+            codes: Vec::new(),
+        };
+        let txn = db.write_transaction()?;
+        let mut pending = self.inner.journal.take();
+        pending.push(entry);
+        if let Some(mut op) = stored.clone() {
+            let was = (op.failed, op.locked);
+            if ok {
+                op.failed = 0;
+            } else if op.usable() || op.locked {
+                op.failed = op.failed.saturating_add(1);
+                if op.failed >= LOCK_AFTER_FAILURES {
+                    op.locked = true;
+                }
+            }
+            if (op.failed, op.locked) != was {
+                write_operator(&txn, &op)?;
+                self.inner.operators_changed.fetch_add(1, Ordering::AcqRel);
+            }
+        }
+        append_in(&txn, pending)?;
+        txn.commit().map_err(StoreError::from)?;
+        match (ok, stored) {
+            (true, Some(op)) => Ok(Session {
+                juki: self.clone(),
+                operator: op.id.clone(),
+                role: op.role()?,
+                terminal: terminal.to_string(),
+                seen: AtomicU64::new(self.inner.operators_changed.load(Ordering::Acquire)),
+                statement: RefCell::new(None),
+            }),
+            _ => Err(Error::AuthFailed),
+        }
+    }
+}
+
+/// An operator signed in at a terminal. Every method checks the operator's permission and
+/// logs the operation; personal data reaches the caller through nothing else.
+pub struct Session {
+    juki: Juki,
+    operator: String,
+    role: Role,
+    terminal: String,
+    /// The value of `operators_changed` when the operator was last known to be enabled.
+    seen: AtomicU64,
+    /// The statement text being run, for the log (set by the console).
+    statement: RefCell<Option<(String, String)>>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("operator", &self.operator)
+            .field("role", &self.role)
+            .field("terminal", &self.terminal)
+            .finish()
+    }
+}
+
+/// What a department role sees of a resident.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BasicResident {
+    /// 氏名.
+    pub name: String,
+    /// 住所.
+    pub address: String,
+    /// 生年月日.
+    pub birth: Date,
+    /// 性別.
+    pub sex: Sex,
+}
+
+impl From<&Resident> for BasicResident {
+    fn from(r: &Resident) -> Self {
+        BasicResident {
+            name: r.name.as_str().to_string(),
+            address: r.address.written().to_string(),
+            birth: r.birth,
+            sex: r.sex,
+        }
+    }
+}
+
+fn withheld(mut r: Resident) -> Resident {
+    r.my_number = None;
+    r
+}
+
+impl Session {
+    /// The operator.
+    pub fn operator(&self) -> &str {
+        &self.operator
+    }
+
+    /// The operator's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The terminal.
+    pub fn terminal(&self) -> &str {
+        &self.terminal
+    }
+
+    /// The database this session is on.
+    pub fn juki(&self) -> &Juki {
+        &self.juki
+    }
+
+    fn db(&self) -> &Database {
+        &self.juki.inner.db
+    }
+
+    /// Runs `f` with the statement text the log should record for the operations it does.
+    pub(crate) fn with_statement<T>(&self, kind: &str, text: &str, f: impl FnOnce() -> T) -> T {
+        *self.statement.borrow_mut() = Some((kind.to_string(), crate::query::redact(text)));
+        let out = f();
+        *self.statement.borrow_mut() = None;
+        out
+    }
+
+    fn entry(&self, kind: &str, text: String, outcome: &str, codes: Vec<u64>) -> PendingEntry {
+        let (kind, text) = match &*self.statement.borrow() {
+            Some((k, t)) => (k.clone(), t.clone()),
+            None => (kind.to_string(), text),
+        };
+        PendingEntry {
+            time: now_micros(),
+            operator: self.operator.clone(),
+            terminal: self.terminal.clone(),
+            kind,
+            text,
+            outcome: outcome.to_string(),
+            codes,
+        }
+    }
+
+    /// Logs an operation that never reached the engine (a statement that did not parse, say).
+    pub(crate) fn log_failure(&self, kind: &str, text: &str, code: &str) {
+        let e = PendingEntry {
+            time: now_micros(),
+            operator: self.operator.clone(),
+            terminal: self.terminal.clone(),
+            kind: kind.to_string(),
+            text: crate::query::redact(text),
+            outcome: code.to_string(),
+            codes: Vec::new(),
+        };
+        let _ = self.juki.inner.journal.push(self.db(), e);
+    }
+
+    /// Checks that the operator is still enabled (re-reading them when any operator has
+    /// changed since the last check) and holds `needs`.
+    fn admit(&self, needs: &[Permission]) -> Result<()> {
+        let now = self.juki.inner.operators_changed.load(Ordering::Acquire);
+        if now != self.seen.load(Ordering::Acquire) {
+            match read_operator(self.db(), &self.operator)? {
+                Some(op) if op.usable() => self.seen.store(now, Ordering::Release),
+                _ => return Err(Error::AuthFailed),
+            }
+        }
+        match needs.iter().find(|p| !self.role.allows(**p)) {
+            Some(missing) => Err(Error::PermissionDenied {
+                role: self.role,
+                missing: *missing,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Checks, runs and logs a read.
+    fn read<T>(
+        &self,
+        kind: &str,
+        text: impl FnOnce() -> String,
+        needs: &[Permission],
+        f: impl FnOnce(&Database) -> Result<T>,
+        codes: impl FnOnce(&T) -> Vec<u64>,
+    ) -> Result<T> {
+        let result = self.admit(needs).and_then(|()| f(self.db()));
+        let (outcome, codes) = match &result {
+            Ok(v) => ("OK", codes(v)),
+            Err(e) => (e.code(), Vec::new()),
+        };
+        let entry = self.entry(kind, text(), outcome, codes);
+        self.juki.inner.journal.push(self.db(), entry)?;
+        result
+    }
+
+    /// The resident with this code (current or former), as recorded now.
+    pub fn get(&self, code: ResidentCode) -> Result<Option<Resident>> {
+        self.read(
+            "GET",
+            || format!("GET {code}"),
+            &[Permission::Lookup, Permission::Details],
+            |db| Ok(db.get(code)?.map(withheld)),
+            |r| r.iter().map(|r| r.code.get()).collect(),
+        )
+    }
+
+    /// The resident as they stood on `date`.
+    pub fn get_as_of(&self, code: ResidentCode, date: Date) -> Result<Option<Resident>> {
+        self.read(
+            "GET",
+            || format!("GET {code} AS OF {date}"),
+            &[Permission::Lookup, Permission::Details],
+            |db| Ok(db.get_as_of(code, date)?.map(withheld)),
+            |r| r.iter().map(|r| r.code.get()).collect(),
+        )
+    }
+
+    /// 氏名, 住所, 生年月日 and 性別 of a resident, now or as of a date: what every role with
+    /// the lookup permission may see, department roles included.
+    pub fn get_basic(&self, code: ResidentCode, as_of: Option<Date>) -> Result<Option<BasicResident>> {
+        self.read(
+            "GET",
+            || format!("GET {code}"),
+            &[Permission::Lookup],
+            |db| {
+                let r = match as_of {
+                    Some(d) => db.get_as_of(code, d)?,
+                    None => db.get(code)?,
+                };
+                Ok(r.map(|r| (r.code.get(), BasicResident::from(&r))))
+            },
+            |r| r.iter().map(|(c, _)| *c).collect(),
+        )
+        .map(|r| r.map(|(_, b)| b))
+    }
+
+    /// The resident who holds, or held, this My Number. Needs the mynumber permission.
+    pub fn get_by_my_number(&self, number: MyNumber) -> Result<Option<MyNumberMatch>> {
+        self.read(
+            "GET MYNUMBER",
+            || "GET MYNUMBER ****".to_string(),
+            &[Permission::Lookup, Permission::Details, Permission::MyNumber],
+            |db| {
+                Ok(db.get_by_my_number(number)?.map(|m| MyNumberMatch {
+                    resident: withheld(m.resident),
+                    current: m.current,
+                }))
+            },
+            |m| m.iter().map(|m| m.resident.code.get()).collect(),
+        )
+    }
+
+    /// The unmasked My Number of a resident: the one explicit, permitted, logged way to see it.
+    pub fn show_my_number(&self, code: ResidentCode) -> Result<(Resident, RevealedMyNumber)> {
+        self.read(
+            "SHOW MYNUMBER",
+            || format!("SHOW MYNUMBER {code}"),
+            &[Permission::Lookup, Permission::Details, Permission::MyNumber],
+            |db| {
+                let r = db
+                    .get(code)?
+                    .ok_or_else(|| StoreError::NotFound(format!("resident {code}")))?;
+                let n = r.my_number.ok_or_else(|| StoreError::NotFound(format!("My Number of {code}")))?;
+                Ok((r, n.reveal()))
+            },
+            |(r, _)| vec![r.code.get()],
+        )
+    }
+
+    /// Every version of a resident, oldest first.
+    pub fn history(&self, code: ResidentCode) -> Result<Vec<Resident>> {
+        self.read(
+            "HISTORY",
+            || format!("HISTORY {code}"),
+            &[Permission::History, Permission::Details],
+            |db| Ok(db.history(code)?.into_iter().map(withheld).collect()),
+            |v: &Vec<Resident>| v.first().map(|r| vec![r.code.get()]).unwrap_or_default(),
+        )
+    }
+
+    /// A household's members now or as of a date, head first.
+    pub fn household(&self, id: HouseholdId, as_of: Option<Date>) -> Result<Household> {
+        self.read(
+            "HOUSEHOLD",
+            || format!("HOUSEHOLD {id}"),
+            &[Permission::Household, Permission::Details],
+            |db| Ok(strip_household(db.household(id, as_of)?)),
+            |h| h.members.iter().map(|m| m.code.get()).collect(),
+        )
+    }
+
+    /// The household of a resident, now or as of a date.
+    pub fn household_of(&self, code: ResidentCode, as_of: Option<Date>) -> Result<Household> {
+        self.read(
+            "HOUSEHOLD",
+            || format!("HOUSEHOLD OF {code}"),
+            &[Permission::Household, Permission::Details],
+            |db| Ok(strip_household(db.household_of(code, as_of)?)),
+            |h| h.members.iter().map(|m| m.code.get()).collect(),
+        )
+    }
+
+    /// 4情報検索 (refused with SEARCH_MINIMUM unless two of name, address, birth are given).
+    pub fn find(&self, query: &SearchQuery) -> Result<Vec<SearchHit>> {
+        self.read(
+            "FIND",
+            || "FIND".to_string(),
+            &[Permission::Search, Permission::Details],
+            |db| {
+                Ok(db
+                    .find(query)?
+                    .into_iter()
+                    .map(|h| SearchHit {
+                        resident: withheld(h.resident),
+                        current: h.current,
+                    })
+                    .collect())
+            },
+            |hits: &Vec<SearchHit>| hits.iter().map(|h| h.resident.code.get()).collect(),
+        )
+    }
+
+    /// 4情報検索 answering 氏名, 住所, 生年月日 and 性別 only (department roles).
+    pub fn find_basic(&self, query: &SearchQuery) -> Result<Vec<BasicResident>> {
+        self.read(
+            "FIND",
+            || "FIND".to_string(),
+            &[Permission::Search],
+            |db| {
+                Ok(db
+                    .find(query)?
+                    .iter()
+                    .map(|h| (h.resident.code.get(), BasicResident::from(&h.resident)))
+                    .collect::<Vec<_>>())
+            },
+            |hits: &Vec<(u64, BasicResident)>| hits.iter().map(|(c, _)| *c).collect(),
+        )
+        .map(|v| v.into_iter().map(|(_, b)| b).collect())
+    }
+
+    /// Population counts.
+    pub fn stats(&self, dims: &[StatDim], as_of: Option<Date>) -> Result<Vec<StatsRow>> {
+        self.read(
+            "STATS",
+            || "STATS".to_string(),
+            &[Permission::Stats],
+            |db| Ok(db.stats(dims, as_of)?),
+            |_| Vec::new(),
+        )
+    }
+
+    /// The change feed after `since`, My Numbers withheld.
+    pub fn changes_since(&self, since: u64, limit: usize) -> Result<Vec<Resident>> {
+        self.read(
+            "CHANGES",
+            || format!("CHANGES SINCE {since}"),
+            &[Permission::Changes, Permission::Details],
+            |db| Ok(db.changes_since(since, limit)?.into_iter().map(withheld).collect()),
+            |v: &Vec<Resident>| v.iter().map(|r| r.code.get()).collect(),
+        )
+    }
+
+    /// Record counts (no personal data).
+    pub fn counts(&self) -> Result<Counts> {
+        self.read("COUNTS", || "COUNTS".into(), &[], |db| Ok(db.counts()?), |_| Vec::new())
+    }
+
+    /// A digest of the whole content (no personal data; for comparing copies).
+    pub fn content_digest(&self) -> Result<[u8; 32]> {
+        self.read(
+            "DIGEST",
+            || "DIGEST".into(),
+            &[Permission::Check],
+            |db| Ok(db.content_digest()?),
+            |_| Vec::new(),
+        )
+    }
+
+    /// Today, by the database's clock.
+    pub fn today(&self) -> Date {
+        self.db().today()
+    }
+
+    /// Records a 異動, its log entry in the same transaction.
+    pub fn record(&self, change: &Change) -> Result<Receipt> {
+        let kind = change_kind(change);
+        let text = format!("{kind} {} ON {}", change.code, change.date);
+        if let Err(e) = self.admit(&[Permission::Record]) {
+            let entry = self.entry(kind, text, e.code(), vec![change.code.get()]);
+            self.juki.inner.journal.push(self.db(), entry)?;
+            return Err(e);
+        }
+        let mut change = change.clone();
+        change.operator = Some(self.operator.clone());
+        change.terminal = Some(self.terminal.clone());
+        let journal = &self.juki.inner.journal;
+        let result = self.db().record_with(&change, |txn, receipt| {
+            let mut entries = journal.take();
+            let codes = receipt.written.iter().map(|w| w.code.get()).collect();
+            entries.push(self.entry(kind, text.clone(), "OK", codes));
+            append_in(txn, entries).map_err(|e| match e {
+                Error::Store(s) => s,
+                other => StoreError::Storage(other.to_string()),
+            })
+        });
+        match result {
+            Ok(r) => Ok(r),
+            Err(e) => {
+                let entry = self.entry(kind, text, e.code(), vec![change.code.get()]);
+                journal.push(self.db(), entry)?;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Records 異動 in one transaction, all or none, with one log entry for the batch.
+    pub fn record_batch<'c>(
+        &self,
+        changes: impl IntoIterator<Item = &'c Change>,
+    ) -> Result<Vec<Receipt>, BatchError> {
+        let changes: Vec<Change> = changes
+            .into_iter()
+            .map(|c| {
+                let mut c = c.clone();
+                c.operator = Some(self.operator.clone());
+                c.terminal = Some(self.terminal.clone());
+                c
+            })
+            .collect();
+        let text = format!("BATCH of {} changes", changes.len());
+        if let Err(e) = self.admit(&[Permission::Record]) {
+            let entry = self.entry("BATCH", text, e.code(), Vec::new());
+            let _ = self.juki.inner.journal.push(self.db(), entry);
+            return Err(BatchError {
+                index: 0,
+                error: auth_as_store(e),
+            });
+        }
+        let journal = &self.juki.inner.journal;
+        let result = self.db().record_batch_with(&changes, |txn, receipts| {
+            let mut entries = journal.take();
+            let codes = receipts
+                .iter()
+                .flat_map(|r| r.written.iter().map(|w| w.code.get()))
+                .collect();
+            entries.push(self.entry("BATCH", text.clone(), "OK", codes));
+            append_in(txn, entries).map_err(auth_as_store)
+        });
+        if let Err(e) = &result {
+            let entry = self.entry("BATCH", text, e.error.code(), Vec::new());
+            let _ = journal.push(self.db(), entry);
+        }
+        result
+    }
+
+    // Operators -------------------------------------------------------------------------
+
+    fn admin_write(
+        &self,
+        kind: &str,
+        text: String,
+        needs: &[Permission],
+        f: impl FnOnce(&WriteTransaction) -> Result<()>,
+    ) -> Result<()> {
+        let result = self.admit(needs).and_then(|()| {
+            let txn = self.db().write_transaction()?;
+            f(&txn)?;
+            let mut entries = self.juki.inner.journal.take();
+            entries.push(self.entry(kind, text.clone(), "OK", Vec::new()));
+            append_in(&txn, entries)?;
+            txn.commit().map_err(StoreError::from)?;
+            self.juki.inner.operators_changed.fetch_add(1, Ordering::AcqRel);
+            Ok(())
+        });
+        if let Err(e) = &result {
+            let entry = self.entry(kind, text, e.code(), Vec::new());
+            self.juki.inner.journal.push(self.db(), entry)?;
+        }
+        result
+    }
+
+    fn existing(&self, txn: &WriteTransaction, id: &str) -> Result<StoredOperator> {
+        let t = txn.open_table(OPERATORS)?;
+        let v = t.get(id)?.ok_or_else(|| Error::UnknownOperator(id.to_string()))?;
+        StoredOperator::decode(v.value())
+    }
+
+    /// Creates an operator (administrators only).
+    pub fn create_operator(&self, id: &str, role: Role, password: &str) -> Result<()> {
+        self.admin_write(
+            "CREATE OPERATOR",
+            format!("CREATE OPERATOR {id} ROLE {role} PASSWORD ****"),
+            &[Permission::Operators],
+            |txn| {
+                check_id(id)?;
+                check_password(password)?;
+                if txn.open_table(OPERATORS)?.get(id)?.is_some() {
+                    return Err(Error::OperatorExists(id.to_string()));
+                }
+                write_operator(
+                    txn,
+                    &StoredOperator {
+                        id: id.to_string(),
+                        role: role.code(),
+                        hash: hash_password(password)?,
+                        disabled: false,
+                        failed: 0,
+                        locked: false,
+                        created_at: now_micros(),
+                        created_by: self.operator.clone(),
+                    },
+                )
+            },
+        )
+    }
+
+    /// Disables an operator; their open sessions stop at their next operation.
+    pub fn disable_operator(&self, id: &str) -> Result<()> {
+        self.admin_write(
+            "DISABLE OPERATOR",
+            format!("DISABLE OPERATOR {id}"),
+            &[Permission::Operators],
+            |txn| {
+                let mut op = self.existing(txn, id)?;
+                op.disabled = true;
+                write_operator(txn, &op)
+            },
+        )
+    }
+
+    /// Unlocks an operator locked by failed sign-ins.
+    pub fn unlock_operator(&self, id: &str) -> Result<()> {
+        self.admin_write(
+            "UNLOCK OPERATOR",
+            format!("UNLOCK OPERATOR {id}"),
+            &[Permission::Operators],
+            |txn| {
+                let mut op = self.existing(txn, id)?;
+                op.locked = false;
+                op.failed = 0;
+                write_operator(txn, &op)
+            },
+        )
+    }
+
+    /// Changes the signed-in operator's own password.
+    pub fn change_password(&self, old: &str, new: &str) -> Result<()> {
+        self.admin_write("PASSWORD", "PASSWORD".into(), &[], |txn| {
+            let mut op = self.existing(txn, &self.operator)?;
+            if !verify_password(old, &op.hash) {
+                return Err(Error::AuthFailed);
+            }
+            check_password(new)?;
+            op.hash = hash_password(new)?;
+            write_operator(txn, &op)
+        })
+    }
+
+    /// Checks the signed-in operator's password again (the idle lock). A wrong one counts
+    /// toward the lock-out, as at sign-in.
+    pub fn reauthenticate(&self, password: &str) -> Result<()> {
+        let again = self.juki.sign_in(&self.operator, password, &self.terminal)?;
+        drop(again);
+        Ok(())
+    }
+
+    /// Every operator (administrators only); no password hashes.
+    pub fn list_operators(&self) -> Result<Vec<OperatorInfo>> {
+        self.read(
+            "LIST OPERATORS",
+            || "LIST OPERATORS".into(),
+            &[Permission::Operators],
+            |db| {
+                let txn = db.read_transaction()?;
+                let t = txn.open_table(OPERATORS)?;
+                let mut out = Vec::new();
+                for item in t.iter()? {
+                    let (_, v) = item?;
+                    let op = StoredOperator::decode(v.value())?;
+                    out.push(OperatorInfo {
+                        id: op.id.clone(),
+                        role: op.role()?,
+                        disabled: op.disabled,
+                        locked: op.locked,
+                        failed_sign_ins: op.failed,
+                    });
+                }
+                Ok(out)
+            },
+            |_| Vec::new(),
+        )
+    }
+
+    // The operation log -------------------------------------------------------------------
+
+    /// Reads the operation log (auditors and administrators).
+    pub fn audit(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        self.admit(&[Permission::Audit])?;
+        self.juki.flush_log()?;
+        self.read(
+            "AUDIT",
+            || "AUDIT".into(),
+            &[Permission::Audit],
+            |db| {
+                let txn = db.read_transaction()?;
+                audit::read(&txn.open_table(AUDIT)?, q)
+            },
+            |_| Vec::new(),
+        )
+    }
+
+    /// Recomputes the hash chain of the operation log and names the first broken entry.
+    pub fn audit_verify(&self) -> Result<ChainReport> {
+        self.admit(&[Permission::Audit])?;
+        self.juki.flush_log()?;
+        self.read(
+            "AUDIT VERIFY",
+            || "AUDIT VERIFY".into(),
+            &[Permission::Audit],
+            |db| {
+                let txn = db.read_transaction()?;
+                audit::verify(&txn.open_table(AUDIT)?)
+            },
+            |_| Vec::new(),
+        )
+    }
+
+    /// What this session's role sees of residents.
+    pub fn visibility(&self) -> Visibility {
+        self.role.visibility()
+    }
+
+    /// Whether this session's role grants `p`.
+    pub fn may(&self, p: Permission) -> bool {
+        self.role.allows(p)
+    }
+}
+
+fn strip_household(mut h: Household) -> Household {
+    h.members = h.members.into_iter().map(withheld).collect();
+    h
+}
+
+fn auth_as_store(e: Error) -> StoreError {
+    match e {
+        Error::Store(s) => s,
+        other => StoreError::Storage(other.to_string()),
+    }
+}
+
+/// The statement kind of a 異動, for the log.
+fn change_kind(c: &Change) -> &'static str {
+    use crate::model::Reason as R;
+    match c.reason {
+        R::MoveIn => "MOVE IN",
+        R::Birth => "BIRTH",
+        R::EntryExOfficio => "ENTER",
+        R::Move => "MOVE",
+        R::MoveOut => "MOVE OUT",
+        R::Death => "DEATH",
+        R::RemovalExOfficio => "REMOVE",
+        R::Rename => "RENAME",
+        R::HouseholdChange => "CHANGE HOUSEHOLD",
+        R::Correction => "CORRECT",
+        R::CodeChange => "CHANGE CODE",
+        R::MyNumberChange => "CHANGE MYNUMBER",
+    }
+}

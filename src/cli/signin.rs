@@ -1,0 +1,60 @@
+//! Signing in from the command line: the operator id and password come from the flags, the
+//! terminal, or (when there is no terminal) `$JUKI_OPERATOR` and `$JUKI_PASSWORD`.
+
+use crate::auth::{Juki, Session};
+use std::io::{BufRead, IsTerminal, Write};
+
+/// Why no credentials could be had.
+#[derive(Debug)]
+pub struct NoCredentials(pub String);
+
+fn interactive() -> bool {
+    std::io::stdin().is_terminal()
+}
+
+/// Reads a password: from the terminal without echo, else from `$JUKI_PASSWORD`.
+pub fn password(prompt: &str) -> Result<String, NoCredentials> {
+    if interactive() {
+        rpassword::prompt_password(prompt).map_err(|e| NoCredentials(format!("reading the password: {e}")))
+    } else {
+        std::env::var("JUKI_PASSWORD").map_err(|_| {
+            NoCredentials("no terminal to ask for the password: set $JUKI_PASSWORD".into())
+        })
+    }
+}
+
+/// The operator id: the flag, else `$JUKI_OPERATOR`, else asked on the terminal.
+pub fn operator(flag: Option<String>) -> Result<String, NoCredentials> {
+    if let Some(op) = flag.or_else(|| std::env::var("JUKI_OPERATOR").ok()) {
+        return Ok(op);
+    }
+    if !interactive() {
+        return Err(NoCredentials("no operator: give --operator ID or set $JUKI_OPERATOR".into()));
+    }
+    print!("operator: ");
+    let _ = std::io::stdout().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| NoCredentials(format!("reading the operator id: {e}")))?;
+    Ok(line.trim().to_string())
+}
+
+/// The terminal name: the flag, else the host name.
+pub fn terminal(flag: Option<String>) -> String {
+    flag.or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|s| s.trim().to_string()))
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
+/// Signs in on `juki`, asking for what is missing.
+pub fn sign_in(juki: &Juki, operator: Option<String>, terminal: &str) -> Result<Session, String> {
+    let op = operator_or(operator)?;
+    let pw = password(&format!("password for {op}: ")).map_err(|e| e.0)?;
+    juki.sign_in(&op, &pw, terminal).map_err(|e| e.to_string())
+}
+
+fn operator_or(flag: Option<String>) -> Result<String, String> {
+    self::operator(flag).map_err(|e| e.0)
+}

@@ -1,0 +1,1137 @@
+//! CHECK: an integrity check of a whole database in one read snapshot.
+//!
+//! [`Database::check`] reads every table and cross-checks them against each other and
+//! against the rules the write path keeps (DESIGN.md, "Storage layout" and "Versioning
+//! model"):
+//!
+//! * every value of `residents` and `versions` passes its CRC32 and decodes, and every field
+//!   fits its type;
+//! * the versions of each resident are numbered 1..=n without gaps, carry their own id and
+//!   number, keep `prefix_max` as the running maximum of 異動日, and every version that is not
+//!   a 職権修正 is dated on or after the versions before it;
+//! * `residents[code]` is byte for byte the latest version of the resident `codes[code]`
+//!   points at, and there is one current record per resident;
+//! * `codes` and `my_numbers` hold every code and number any version holds, point at the
+//!   right resident, and say `current` exactly for the latest version's;
+//! * every 4情報 entry decodes and points at a version whose components (or a folded as-of
+//!   answer written by a backdated correction) give its key, and every version has the
+//!   entries the write path gives it: all five kinds for a first version, and each kind whose
+//!   components changed for a later one;
+//! * every `households` entry points at a version active in that household (or a folded
+//!   answer), and every version that joins a household has its entry;
+//! * the change feed is gapless from 1 to `next_seq - 1`, and each entry and the version it
+//!   points at agree on the 更新順番号;
+//! * `meta.next_id` is above every internal id;
+//! * every household with active members has exactly one 世帯主 as of each 異動日 of its
+//!   members (the write path checks the rule against the latest versions only, so a
+//!   backdated change can break it in the past: this is where that is found).
+//!
+//! Every problem found is reported; the check does not stop at the first. Reading a table
+//! that redb itself cannot read is a problem too, so a damaged file gives a report rather
+//! than an error wherever the snapshot can be opened at all.
+
+use super::db::Database;
+use super::error::{Result, StoreError};
+use super::household::is_head;
+use super::record::{FieldSet, StoredRecord};
+use super::resident::Resident;
+use super::schema::{
+    split_suffix, with_suffix, FORMAT_VERSION, META_FORMAT, META_NEXT_ID, META_NEXT_SEQ,
+};
+use super::tables::View;
+use super::write::components;
+use crate::model::{Date, Reason, Status};
+use redb::ReadableTable;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+
+/// The most problems a report lists; beyond that it only counts them.
+pub const MAX_PROBLEMS: usize = 10_000;
+
+/// One inconsistency found by [`Database::check`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The table where the problem shows (`versions`, `search`, `changes` …).
+    pub table: &'static str,
+    /// The key concerned, as text (e.g. `(12, 3)` for version 3 of internal id 12).
+    pub key: String,
+    /// What is wrong.
+    pub what: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.table, self.key, self.what)
+    }
+}
+
+/// What [`Database::check`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckReport {
+    /// The problems found, in the order the check met them (at most [`MAX_PROBLEMS`]).
+    pub problems: Vec<Problem>,
+    /// Problems found beyond [`MAX_PROBLEMS`], counted but not listed.
+    pub omitted: u64,
+    /// Residents (internal ids) checked.
+    pub residents: u64,
+    /// Versions checked.
+    pub versions: u64,
+}
+
+impl CheckReport {
+    /// Whether no problem was found.
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty() && self.omitted == 0
+    }
+
+    /// Whether some problem in `table` says something containing `what`.
+    pub fn mentions(&self, table: &str, what: &str) -> bool {
+        self.problems
+            .iter()
+            .any(|p| p.table == table && p.what.contains(what))
+    }
+}
+
+/// One problem a line (`table key: what`); a clean report prints nothing.
+impl fmt::Display for CheckReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for p in &self.problems {
+            writeln!(f, "{p}")?;
+        }
+        if self.omitted > 0 {
+            writeln!(f, "… and {} more problems", self.omitted)?;
+        }
+        Ok(())
+    }
+}
+
+impl Database {
+    /// Checks the integrity of the whole database in one read snapshot and reports every
+    /// problem found (see the module documentation for what is checked). Errors only when
+    /// the snapshot cannot be opened at all; damage found while reading is a problem in
+    /// the report.
+    pub fn check(&self) -> Result<CheckReport> {
+        let t = self.read()?;
+        let mut c = Checker::new(&t);
+        c.run();
+        Ok(c.report)
+    }
+}
+
+/// What the pass over `versions` keeps about each resident for the later passes.
+#[derive(Debug, Default)]
+struct IdSummary {
+    /// The latest version number.
+    latest: u32,
+    /// The latest version's resident code.
+    code: u64,
+    /// Every resident code and My Number any version holds.
+    codes: BTreeSet<u64>,
+    my_numbers: BTreeSet<u64>,
+    latest_my_number: u64,
+    /// Every 異動日.
+    dates: BTreeSet<u32>,
+    /// Whether every version decoded (the derived checks skip a resident that did not).
+    intact: bool,
+    /// Whether a version is a backdated correction (folded answers are indexed).
+    folds: bool,
+}
+
+struct Checker<'t, T: View> {
+    t: &'t T,
+    report: CheckReport,
+    ids: BTreeMap<u64, IdSummary>,
+    /// `(id, version) → seq` of every version that decoded.
+    seqs: HashMap<(u64, u32), u64>,
+    /// Folded as-of answers of residents with backdated corrections, computed on demand.
+    folded: HashMap<u64, Vec<StoredRecord>>,
+}
+
+fn date_text(d: u32) -> String {
+    Date::from_yyyymmdd(d).map_or_else(|_| d.to_string(), |d| d.to_string())
+}
+
+fn vkey(id: u64, version: u32) -> String {
+    format!("({id}, {version})")
+}
+
+impl<'t, T: View> Checker<'t, T> {
+    fn new(t: &'t T) -> Self {
+        Checker {
+            t,
+            report: CheckReport::default(),
+            ids: BTreeMap::new(),
+            seqs: HashMap::new(),
+            folded: HashMap::new(),
+        }
+    }
+
+    fn problem(&mut self, table: &'static str, key: impl Into<String>, what: impl Into<String>) {
+        if self.report.problems.len() < MAX_PROBLEMS {
+            self.report.problems.push(Problem {
+                table,
+                key: key.into(),
+                what: what.into(),
+            });
+        } else {
+            self.report.omitted += 1;
+        }
+    }
+
+    fn unreadable(&mut self, table: &'static str, e: impl Into<StoreError>) {
+        let e: StoreError = e.into();
+        self.problem(table, "(table)", format!("cannot be read: {e}"));
+    }
+
+    fn run(&mut self) {
+        let (next_id, next_seq) = self.meta();
+        self.versions();
+        self.residents();
+        self.identities("codes");
+        self.identities("my_numbers");
+        self.search();
+        let households = self.households();
+        self.changes(next_seq);
+        if let (Some(next_id), Some((&max, _))) = (next_id, self.ids.last_key_value()) {
+            if max >= next_id {
+                self.problem(
+                    "meta",
+                    META_NEXT_ID,
+                    format!("next_id {next_id} is not above the largest internal id {max}"),
+                );
+            }
+        }
+        self.heads(households);
+    }
+
+    fn meta(&mut self) -> (Option<u64>, Option<u64>) {
+        let mut get = |key: &'static str| match self.t.meta_value(key) {
+            Ok(Some(v)) => Some(v),
+            Ok(None) => {
+                self.problem("meta", key, "missing");
+                None
+            }
+            Err(e) => {
+                self.problem("meta", key, format!("cannot be read: {e}"));
+                None
+            }
+        };
+        let format = get(META_FORMAT);
+        let next_id = get(META_NEXT_ID);
+        let next_seq = get(META_NEXT_SEQ);
+        if let Some(f) = format {
+            if f != FORMAT_VERSION {
+                self.problem(
+                    "meta",
+                    META_FORMAT,
+                    format!("format version {f}, expected {FORMAT_VERSION}"),
+                );
+            }
+        }
+        (next_id, next_seq)
+    }
+
+    // ---------------------------------------------------------------------------------
+    // versions, one resident at a time (versions of one resident are adjacent).
+
+    fn versions(&mut self) {
+        let t = self.t;
+        let iter = match t.versions().iter() {
+            Ok(i) => i,
+            Err(e) => return self.unreadable("versions", e),
+        };
+        let mut group: Vec<(u32, Option<StoredRecord>, Vec<u8>)> = Vec::new();
+        let mut group_id = None;
+        for entry in iter {
+            let (k, v) = match entry {
+                Ok(kv) => kv,
+                Err(e) => {
+                    self.unreadable("versions", e);
+                    break;
+                }
+            };
+            let (id, version) = k.value();
+            if group_id != Some(id) {
+                if let Some(prev) = group_id {
+                    self.resident(prev, std::mem::take(&mut group));
+                }
+                group_id = Some(id);
+            }
+            let bytes = v.value().to_vec();
+            let rec = match StoredRecord::decode("versions", &bytes) {
+                Ok(rec) => match Resident::from_stored(rec.clone()) {
+                    Ok(_) => Some(rec),
+                    Err(e) => {
+                        self.problem("versions", vkey(id, version), e.to_string());
+                        None
+                    }
+                },
+                Err(e) => {
+                    self.problem("versions", vkey(id, version), e.to_string());
+                    None
+                }
+            };
+            group.push((version, rec, bytes));
+        }
+        if let Some(id) = group_id {
+            self.resident(id, group);
+        }
+    }
+
+    /// Checks the versions of one resident and what they imply for the other tables.
+    fn resident(&mut self, id: u64, group: Vec<(u32, Option<StoredRecord>, Vec<u8>)>) {
+        self.report.residents += 1;
+        self.report.versions += group.len() as u64;
+        let mut summary = IdSummary {
+            intact: group.iter().all(|(_, r, _)| r.is_some()),
+            latest: group.last().map_or(0, |g| g.0),
+            ..IdSummary::default()
+        };
+        for (i, (version, _, _)) in group.iter().enumerate() {
+            let expected = i as u32 + 1;
+            if *version != expected {
+                self.problem(
+                    "versions",
+                    vkey(id, *version),
+                    format!(
+                        "version numbers of resident {id} have a gap: expected version {expected}"
+                    ),
+                );
+                break;
+            }
+        }
+        let mut prev: Option<&StoredRecord> = None;
+        for (version, rec, _) in &group {
+            let Some(rec) = rec else {
+                prev = None;
+                continue;
+            };
+            let key = vkey(id, *version);
+            if rec.id != id || rec.version != *version {
+                self.problem(
+                    "versions",
+                    &key,
+                    format!(
+                        "the record says it is version {} of resident {}",
+                        rec.version, rec.id
+                    ),
+                );
+            }
+            summary.codes.insert(rec.code);
+            summary.my_numbers.insert(rec.my_number);
+            summary.dates.insert(rec.valid_from);
+            self.seqs.insert((id, *version), rec.seq);
+            match self.t.changes().get(rec.seq) {
+                Ok(Some(g)) if g.value() == (id, *version) => {}
+                Ok(Some(g)) => {
+                    let (i2, v2) = g.value();
+                    self.problem(
+                        "changes",
+                        rec.seq.to_string(),
+                        format!(
+                            "version {key} has this 更新順番号 but the entry points at {}",
+                            vkey(i2, v2)
+                        ),
+                    );
+                }
+                Ok(None) => self.problem(
+                    "changes",
+                    rec.seq.to_string(),
+                    format!("missing: version {key} has this 更新順番号"),
+                ),
+                Err(e) => self.problem(
+                    "changes",
+                    rec.seq.to_string(),
+                    format!("cannot be read: {e}"),
+                ),
+            }
+            let expected_max = prev.map_or(rec.valid_from, |p| p.prefix_max.max(rec.valid_from));
+            if rec.prefix_max != expected_max {
+                self.problem(
+                    "versions",
+                    &key,
+                    format!(
+                        "prefix_max {} should be {}",
+                        date_text(rec.prefix_max),
+                        date_text(expected_max)
+                    ),
+                );
+            }
+            if let Some(p) = prev {
+                let correction = rec.reason == Reason::Correction.code();
+                if !correction && rec.valid_from < p.prefix_max {
+                    self.problem(
+                        "versions",
+                        &key,
+                        format!(
+                            "異動日 {} is before the earlier versions' latest 異動日 {} and the version is not a correction",
+                            date_text(rec.valid_from),
+                            date_text(p.prefix_max)
+                        ),
+                    );
+                }
+                if correction && rec.valid_from < p.prefix_max {
+                    summary.folds = true;
+                }
+            }
+            self.expected_entries(id, prev, rec);
+            prev = Some(rec);
+        }
+        if let Some((_, Some(latest), bytes)) = group.last() {
+            summary.code = latest.code;
+            summary.latest_my_number = latest.my_number;
+            match self.t.residents().get(latest.code) {
+                Ok(Some(g)) if g.value() == bytes.as_slice() => {}
+                Ok(Some(_)) => self.problem(
+                    "residents",
+                    format!("{:011}", latest.code),
+                    format!(
+                        "differs from the latest version {}",
+                        vkey(id, latest.version)
+                    ),
+                ),
+                Ok(None) => self.problem(
+                    "residents",
+                    format!("{:011}", latest.code),
+                    format!("missing: the current record of resident {id}"),
+                ),
+                Err(e) => self.problem(
+                    "residents",
+                    format!("{:011}", latest.code),
+                    format!("cannot be read: {e}"),
+                ),
+            }
+        }
+        if summary.intact {
+            for &code in &summary.codes {
+                self.expect_identity("codes", id, code, code == summary.code);
+            }
+            for &n in &summary.my_numbers {
+                self.expect_identity("my_numbers", id, n, n == summary.latest_my_number);
+            }
+        }
+        self.ids.insert(id, summary);
+    }
+
+    fn expect_identity(&mut self, table: &'static str, id: u64, value: u64, current: bool) {
+        let key = if table == "codes" {
+            format!("{value:011}")
+        } else {
+            // A My Number is never printed in full.
+            "(a My Number)".to_string()
+        };
+        let found = match table {
+            "codes" => self.t.id_of_code(value),
+            _ => self.t.id_of_my_number(value),
+        };
+        match found {
+            Ok(Some(got)) if got == (id, current) => {}
+            Ok(Some((other, flag))) => self.problem(
+                table,
+                key,
+                format!(
+                    "points at resident {other} (current {flag}); expected resident {id} (current {current})"
+                ),
+            ),
+            Ok(None) => self.problem(
+                table,
+                key,
+                format!("missing: held by resident {id} (current {current})"),
+            ),
+            Err(e) => self.problem(table, key, format!("cannot be read: {e}")),
+        }
+    }
+
+    /// The index entries the write path gives version `rec`: 4情報 entries for each kind whose
+    /// components differ from the previous version's (all five for a first version), and a
+    /// household entry when it joins a household.
+    fn expected_entries(&mut self, id: u64, prev: Option<&StoredRecord>, rec: &StoredRecord) {
+        let key = vkey(id, rec.version);
+        let new = components(rec).prefixes();
+        let old = prev.map(|p| components(p).prefixes());
+        for (kind, prefix) in new.into_iter().enumerate() {
+            if old.as_ref().is_some_and(|o| o[kind] == prefix) {
+                continue;
+            }
+            let full = with_suffix(prefix, id, rec.version);
+            match self.t.search().get(full.as_slice()) {
+                Ok(Some(_)) => {}
+                Ok(None) => self.problem(
+                    "search",
+                    &key,
+                    format!("missing: the kind {} entry of version {key}", kind + 1),
+                ),
+                Err(e) => self.problem("search", &key, format!("cannot be read: {e}")),
+            }
+        }
+        let active = rec.status == Status::Active.code();
+        let joined = active
+            && prev
+                .is_none_or(|p| p.status != Status::Active.code() || p.household != rec.household);
+        if joined {
+            match self.t.households().get((rec.household, id, rec.version)) {
+                Ok(Some(_)) => {}
+                Ok(None) => self.problem(
+                    "households",
+                    format!("({}, {id}, {})", rec.household, rec.version),
+                    format!("missing: version {key} joins household {}", rec.household),
+                ),
+                Err(e) => self.problem(
+                    "households",
+                    format!("({}, {id}, {})", rec.household, rec.version),
+                    format!("cannot be read: {e}"),
+                ),
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------
+    // The other tables, each entry against the versions.
+
+    fn residents(&mut self) {
+        let t = self.t;
+        let iter = match t.residents().iter() {
+            Ok(i) => i,
+            Err(e) => return self.unreadable("residents", e),
+        };
+        let mut bad = Vec::new();
+        for entry in iter {
+            let (k, v) = match entry {
+                Ok(kv) => kv,
+                Err(e) => {
+                    self.unreadable("residents", e);
+                    break;
+                }
+            };
+            let code = k.value();
+            let key = format!("{code:011}");
+            if let Err(e) = StoredRecord::decode("residents", v.value()) {
+                bad.push((key, e.to_string()));
+                continue;
+            }
+            match self.t.id_of_code(code) {
+                Ok(Some((id, true))) => match self.ids.get(&id) {
+                    Some(s) if s.intact && s.code != code => bad.push((
+                        key,
+                        format!("resident {id}'s latest version has code {:011}", s.code),
+                    )),
+                    Some(_) => {}
+                    None => bad.push((key, format!("resident {id} has no versions"))),
+                },
+                Ok(Some((id, false))) => bad.push((
+                    key,
+                    format!("a current record under a former code of resident {id}"),
+                )),
+                Ok(None) => bad.push((key, "the code is not in codes".into())),
+                Err(e) => bad.push((key, format!("codes cannot be read: {e}"))),
+            }
+        }
+        for (key, what) in bad {
+            self.problem("residents", key, what);
+        }
+    }
+
+    /// Every entry of `codes` or `my_numbers` points at a resident whose versions hold it.
+    fn identities(&mut self, table: &'static str) {
+        let t = self.t;
+        let read = match table {
+            "codes" => identity_entries(t.codes()),
+            _ => identity_entries(t.my_numbers()),
+        };
+        let entries = match read {
+            Ok(entries) => entries,
+            Err(e) => return self.unreadable(table, e),
+        };
+        let mut bad = Vec::new();
+        let (entries, error) = entries;
+        if let Some(e) = error {
+            bad.push(("(table)".to_string(), format!("cannot be read: {e}")));
+        }
+        for (value, (id, current)) in entries {
+            let key = if table == "codes" {
+                format!("{value:011}")
+            } else {
+                "(a My Number)".to_string()
+            };
+            let Some(s) = self.ids.get(&id) else {
+                bad.push((key, format!("points at resident {id}, who has no versions")));
+                continue;
+            };
+            if !s.intact {
+                continue;
+            }
+            let (held, latest) = if table == "codes" {
+                (s.codes.contains(&value), s.code == value)
+            } else {
+                (s.my_numbers.contains(&value), s.latest_my_number == value)
+            };
+            if !held {
+                bad.push((key, format!("no version of resident {id} holds it")));
+            } else if current != latest {
+                bad.push((
+                    key,
+                    format!(
+                        "current flag is {current} but the latest version of resident {id} {} it",
+                        if latest { "holds" } else { "does not hold" }
+                    ),
+                ));
+            }
+        }
+        for (key, what) in bad {
+            self.problem(table, key, what);
+        }
+    }
+
+    /// The folded as-of answers a backdated correction indexed, as the write path computed
+    /// them when the correction was written (from versions 1..=correction).
+    fn folds_of(&mut self, id: u64) -> &[StoredRecord] {
+        if !self.folded.contains_key(&id) {
+            let versions = self.t.all_versions(id).unwrap_or_default();
+            let mut out = Vec::new();
+            for w in 1..versions.len() {
+                let rec = &versions[w];
+                if rec.reason != Reason::Correction.code()
+                    || rec.valid_from >= versions[w - 1].prefix_max
+                {
+                    continue;
+                }
+                let upto = &versions[..=w];
+                let dates: BTreeSet<u32> = upto
+                    .iter()
+                    .map(|v| v.valid_from)
+                    .filter(|d| *d >= rec.valid_from)
+                    .collect();
+                for d in dates {
+                    if let Some(f) = as_of_in(upto, d) {
+                        out.push(f);
+                    }
+                }
+            }
+            self.folded.insert(id, out);
+        }
+        &self.folded[&id]
+    }
+
+    fn search(&mut self) {
+        let t = self.t;
+        let iter = match t.search().iter() {
+            Ok(i) => i,
+            Err(e) => return self.unreadable("search", e),
+        };
+        let mut bad = Vec::new();
+        let mut unexplained = Vec::new();
+        for entry in iter {
+            let (k, _) = match entry {
+                Ok(kv) => kv,
+                Err(e) => {
+                    bad.push(("(table)".to_string(), format!("cannot be read: {e}")));
+                    break;
+                }
+            };
+            let key = k.value();
+            let Some((prefix, id, version)) = split_suffix(key) else {
+                bad.push((hex(key), "the key is too short for its suffix".into()));
+                continue;
+            };
+            let kind = prefix[0];
+            if !(1..=5).contains(&kind) {
+                bad.push((vkey(id, version), format!("unknown index kind {kind}")));
+                continue;
+            }
+            match self.t.version(id, version) {
+                Ok(Some(rec)) => {
+                    if components(&rec).prefixes()[kind as usize - 1] != prefix {
+                        unexplained.push((prefix.to_vec(), id, version));
+                    }
+                }
+                Ok(None) => bad.push((
+                    vkey(id, version),
+                    format!("a kind {kind} entry points at a missing version"),
+                )),
+                // The damaged version is reported by the versions pass.
+                Err(_) => {}
+            }
+        }
+        for (key, what) in bad {
+            self.problem("search", key, what);
+        }
+        for (prefix, id, version) in unexplained {
+            let kind = prefix[0] as usize;
+            let folded = self
+                .folds_of(id)
+                .iter()
+                .any(|f| f.version == version && components(f).prefixes()[kind - 1] == prefix);
+            if !folded {
+                self.problem(
+                    "search",
+                    vkey(id, version),
+                    format!(
+                        "a kind {kind} entry whose key matches neither the version nor a folded as-of answer"
+                    ),
+                );
+            }
+        }
+    }
+
+    /// Checks each household entry; returns the members (internal ids) of each household.
+    fn households(&mut self) -> BTreeMap<u64, BTreeSet<u64>> {
+        let t = self.t;
+        let mut members: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
+        let iter = match t.households().iter() {
+            Ok(i) => i,
+            Err(e) => {
+                self.unreadable("households", e);
+                return members;
+            }
+        };
+        let mut bad = Vec::new();
+        let mut unexplained = Vec::new();
+        for entry in iter {
+            let (k, _) = match entry {
+                Ok(kv) => kv,
+                Err(e) => {
+                    bad.push(("(table)".to_string(), format!("cannot be read: {e}")));
+                    break;
+                }
+            };
+            let (h, id, version) = k.value();
+            members.entry(h).or_default().insert(id);
+            let key = format!("({h}, {id}, {version})");
+            match self.t.version(id, version) {
+                Ok(Some(rec)) => {
+                    if rec.status != Status::Active.code() || rec.household != h {
+                        unexplained.push((key, h, id, version));
+                    }
+                }
+                Ok(None) => bad.push((key, "points at a missing version".into())),
+                Err(_) => {}
+            }
+        }
+        for (key, what) in bad {
+            self.problem("households", key, what);
+        }
+        for (key, h, id, version) in unexplained {
+            let folded = self.folds_of(id).iter().any(|f| {
+                f.version == version && f.household == h && f.status == Status::Active.code()
+            });
+            if !folded {
+                self.problem(
+                    "households",
+                    key,
+                    format!(
+                        "version {} is not active in household {h}",
+                        vkey(id, version)
+                    ),
+                );
+            }
+        }
+        members
+    }
+
+    fn changes(&mut self, next_seq: Option<u64>) {
+        let t = self.t;
+        let iter = match t.changes().iter() {
+            Ok(i) => i,
+            Err(e) => return self.unreadable("changes", e),
+        };
+        let mut bad = Vec::new();
+        let mut expected = 1u64;
+        for entry in iter {
+            let (k, v) = match entry {
+                Ok(kv) => kv,
+                Err(e) => {
+                    bad.push(("(table)".to_string(), format!("cannot be read: {e}")));
+                    break;
+                }
+            };
+            let seq = k.value();
+            let (id, version) = v.value();
+            if seq > expected {
+                bad.push((
+                    seq.to_string(),
+                    format!(
+                        "gap in the change feed: 更新順番号 {expected}..={} missing",
+                        seq - 1
+                    ),
+                ));
+            }
+            expected = seq + 1;
+            match self.seqs.get(&(id, version)) {
+                Some(&s) if s == seq => {}
+                Some(&s) => bad.push((
+                    seq.to_string(),
+                    format!(
+                        "points at version {} whose 更新順番号 is {s}",
+                        vkey(id, version)
+                    ),
+                )),
+                None => {
+                    let exists = self.ids.get(&id).is_some_and(|s| version <= s.latest);
+                    if !exists {
+                        bad.push((
+                            seq.to_string(),
+                            format!("points at a missing version {}", vkey(id, version)),
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some(next) = next_seq {
+            if expected < next {
+                bad.push((
+                    META_NEXT_SEQ.to_string(),
+                    format!(
+                        "next_seq is {next} but the change feed ends at {}",
+                        expected - 1
+                    ),
+                ));
+            } else if expected > next {
+                bad.push((
+                    (expected - 1).to_string(),
+                    format!("the change feed goes beyond next_seq {next}"),
+                ));
+            }
+        }
+        for (key, what) in bad {
+            self.problem("changes", key, what);
+        }
+    }
+
+    /// One 世帯主 per household with active members, as of each 異動日 of its members.
+    fn heads(&mut self, households: BTreeMap<u64, BTreeSet<u64>>) {
+        for (h, ids) in households {
+            let dates: BTreeSet<u32> = ids
+                .iter()
+                .filter_map(|id| self.ids.get(id))
+                .flat_map(|s| s.dates.iter().copied())
+                .collect();
+            let mut first_bad: Option<(u32, usize, usize)> = None;
+            let mut bad_dates = 0usize;
+            'dates: for d in dates {
+                let (mut members, mut heads) = (0usize, 0usize);
+                for &id in &ids {
+                    if !self.ids.get(&id).is_some_and(|s| s.intact) {
+                        continue 'dates;
+                    }
+                    match self.t.as_of(id, d) {
+                        Ok(Some(rec))
+                            if rec.household == h && rec.status == Status::Active.code() =>
+                        {
+                            members += 1;
+                            heads += usize::from(is_head(&rec));
+                        }
+                        Ok(_) => {}
+                        Err(_) => continue 'dates,
+                    }
+                }
+                if members > 0 && heads != 1 {
+                    bad_dates += 1;
+                    first_bad.get_or_insert((d, heads, members));
+                }
+            }
+            if let Some((d, heads, members)) = first_bad {
+                let later = match bad_dates - 1 {
+                    0 => String::new(),
+                    n => format!(" (and on {n} later 異動日)"),
+                };
+                self.problem(
+                    "households",
+                    h.to_string(),
+                    format!(
+                        "as of {}{later}: {heads} 世帯主 among {members} active members",
+                        date_text(d)
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// The resident as of `date` over a list of versions, oldest first: the rule of
+/// `View::as_of` (DESIGN.md, "Versioning model") applied to versions in memory.
+fn as_of_in(versions: &[StoredRecord], date: u32) -> Option<StoredRecord> {
+    let mut newer_in_force: Vec<&StoredRecord> = Vec::new();
+    for rec in versions.iter().rev() {
+        if rec.prefix_max <= date {
+            let mut base = rec.clone();
+            for later in newer_in_force.iter().rev() {
+                base.overlay(later, FieldSet(later.changed));
+            }
+            return Some(base);
+        }
+        if rec.valid_from <= date {
+            newer_in_force.push(rec);
+        }
+    }
+    None
+}
+
+/// The entries of `codes` or `my_numbers`, and the error that stopped reading them, if any.
+type IdentityEntries = (Vec<(u64, (u64, bool))>, Option<StoreError>);
+
+fn identity_entries<Tb: ReadableTable<u64, (u64, bool)>>(table: &Tb) -> Result<IdentityEntries> {
+    let mut out = Vec::new();
+    for entry in table.iter()? {
+        match entry {
+            Ok((k, v)) => out.push((k.value(), v.value())),
+            Err(e) => return Ok((out, Some(e.into()))),
+        }
+    }
+    Ok((out, None))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::generator::{self, GenOptions};
+    use crate::store::schema::*;
+    use crate::store::Clock;
+    use redb::{ReadableDatabase, ReadableTable};
+
+    const TODAY: &str = "2026-04-01";
+
+    fn generated(dir: &tempfile::TempDir) -> std::path::PathBuf {
+        let path = dir.path().join("check.redb");
+        let today = Date::parse(TODAY).unwrap();
+        let db = Database::create(&path).unwrap();
+        db.set_clock(Clock::Fixed(today));
+        let opts = GenOptions::new(300, 7, today);
+        let moves_in: Vec<_> = generator::residents(&opts)
+            .map(|r| r.to_move_in())
+            .collect();
+        let history: Vec<_> = generator::history(&opts).map(|c| c.to_change()).collect();
+        db.record_batch(moves_in.iter().chain(&history)).unwrap();
+        path
+    }
+
+    fn check(path: &std::path::Path) -> CheckReport {
+        Database::open(path).unwrap().check().unwrap()
+    }
+
+    /// Runs `f` in a raw redb write transaction on the file, behind the engine's back.
+    fn tamper(path: &std::path::Path, f: impl FnOnce(&redb::WriteTransaction)) {
+        let db = redb::Database::open(path).unwrap();
+        let txn = db.begin_write().unwrap();
+        f(&txn);
+        txn.commit().unwrap();
+    }
+
+    fn first_search_key(path: &std::path::Path, kind: u8, version: u32) -> Vec<u8> {
+        let db = redb::Database::open(path).unwrap();
+        let txn = db.begin_read().unwrap();
+        let search = txn.open_table(SEARCH).unwrap();
+        for entry in search.iter().unwrap() {
+            let (k, _) = entry.unwrap();
+            let key = k.value().to_vec();
+            let (prefix, _, v) = split_suffix(&key).unwrap();
+            if prefix[0] == kind && v == version {
+                return key;
+            }
+        }
+        panic!("no kind {kind} entry for a version {version}");
+    }
+
+    #[test]
+    fn a_generated_register_is_clean() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = generated(&dir);
+        let report = check(&path);
+        assert!(report.is_clean(), "{report}");
+        assert!(report.residents >= 300);
+        assert!(report.versions > report.residents);
+        assert_eq!(report.to_string(), "");
+    }
+
+    #[test]
+    fn backdated_corrections_and_their_folded_entries_are_clean() {
+        use crate::model::{Address, Kana, Name};
+        use crate::store::{Change, Fields};
+        let dir = tempfile::tempdir().unwrap();
+        let path = generated(&dir);
+        let db = Database::open(&path).unwrap();
+        db.set_clock(Clock::Fixed(Date::parse(TODAY).unwrap()));
+        let mut corrected = 0;
+        for r in db.changes_since(0, usize::MAX).unwrap() {
+            if corrected == 12 {
+                break;
+            }
+            let history = db.history(r.code).unwrap();
+            if history.len() < 3 || !history.last().unwrap().is_active() {
+                continue;
+            }
+            let first = history[0].valid_from;
+            let fields = if corrected % 2 == 0 {
+                Fields {
+                    name: Some(Name::parse("訂正 花子").unwrap()),
+                    kana: Some(Kana::parse("テイセイ ハナコ").unwrap()),
+                    ..Fields::default()
+                }
+            } else {
+                Fields {
+                    address: Some(Address::parse("芦屋市精道町99-1").unwrap()),
+                    ..Fields::default()
+                }
+            };
+            let code = history.last().unwrap().code;
+            db.record(&Change::new(Reason::Correction, code, first).with(fields))
+                .unwrap();
+            corrected += 1;
+        }
+        assert_eq!(corrected, 12);
+        let report = db.check().unwrap();
+        assert!(report.is_clean(), "{report}");
+    }
+
+    #[test]
+    fn a_removed_search_entry_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = generated(&dir);
+        let key = first_search_key(&path, 3, 1);
+        tamper(&path, |txn| {
+            txn.open_table(SEARCH)
+                .unwrap()
+                .remove(key.as_slice())
+                .unwrap();
+        });
+        let report = check(&path);
+        let (_, id, _) = split_suffix(&key).unwrap();
+        assert_eq!(report.problems.len(), 1, "{report}");
+        let p = &report.problems[0];
+        assert_eq!((p.table, p.key.as_str()), ("search", &*vkey(id, 1)));
+        assert!(p.what.contains("missing: the kind 3 entry"), "{report}");
+    }
+
+    #[test]
+    fn a_search_entry_for_a_missing_version_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = generated(&dir);
+        let key = first_search_key(&path, 1, 1);
+        let (prefix, id, _) = split_suffix(&key).unwrap();
+        let extra = with_suffix(prefix.to_vec(), id, 999);
+        tamper(&path, |txn| {
+            txn.open_table(SEARCH)
+                .unwrap()
+                .insert(extra.as_slice(), ())
+                .unwrap();
+        });
+        let report = check(&path);
+        assert_eq!(report.problems.len(), 1, "{report}");
+        assert!(
+            report.mentions("search", "points at a missing version"),
+            "{report}"
+        );
+        assert_eq!(report.problems[0].key, vkey(id, 999));
+    }
+
+    #[test]
+    fn a_gap_in_the_change_feed_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = generated(&dir);
+        tamper(&path, |txn| {
+            txn.open_table(CHANGES).unwrap().remove(100).unwrap();
+        });
+        let report = check(&path);
+        assert!(
+            report.mentions(
+                "changes",
+                "gap in the change feed: 更新順番号 100..=100 missing"
+            ),
+            "{report}"
+        );
+        assert!(report.mentions("changes", "missing: version"), "{report}");
+        assert_eq!(report.problems.len(), 2, "{report}");
+    }
+
+    #[test]
+    fn a_flipped_byte_in_a_record_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = generated(&dir);
+        tamper(&path, |txn| {
+            let mut versions = txn.open_table(VERSIONS).unwrap();
+            let mut bytes = versions.get((5, 1)).unwrap().unwrap().value().to_vec();
+            let at = bytes.len() / 2;
+            bytes[at] ^= 0x20;
+            versions.insert((5, 1), bytes.as_slice()).unwrap();
+        });
+        let report = check(&path);
+        assert!(report.mentions("versions", "checksum mismatch"), "{report}");
+        assert_eq!(report.problems[0].key, vkey(5, 1));
+    }
+
+    #[test]
+    fn a_wrong_current_flag_in_codes_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = generated(&dir);
+        let code = {
+            let db = redb::Database::open(&path).unwrap();
+            let txn = db.begin_read().unwrap();
+            let residents = txn.open_table(RESIDENTS).unwrap();
+            let code = residents.first().unwrap().unwrap().0.value();
+            code
+        };
+        tamper(&path, |txn| {
+            let mut codes = txn.open_table(CODES).unwrap();
+            let (id, _) = codes.get(code).unwrap().unwrap().value();
+            codes.insert(code, (id, false)).unwrap();
+        });
+        let report = check(&path);
+        assert!(
+            report.mentions("codes", "points at resident")
+                && report.mentions("codes", "current false"),
+            "{report}"
+        );
+        assert!(
+            report.mentions("residents", "a current record under a former code"),
+            "{report}"
+        );
+        assert!(
+            report.mentions("codes", "current flag is false"),
+            "{report}"
+        );
+    }
+
+    #[test]
+    fn two_heads_in_one_household_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = generated(&dir);
+        // A member who is not the head, in a household with a head: make them head too,
+        // in the latest version and the current record alike.
+        let (rec, bytes) = {
+            let db = Database::open(&path).unwrap();
+            let t = db.read().unwrap();
+            let mut found = None;
+            for entry in t.residents().iter().unwrap() {
+                let (_, v) = entry.unwrap();
+                let rec = StoredRecord::decode("residents", v.value()).unwrap();
+                if rec.status == Status::Active.code() && rec.relationship != "世帯主" {
+                    found = Some(rec);
+                    break;
+                }
+            }
+            let mut rec = found.expect("a member who is not the head");
+            rec.relationship = "世帯主".into();
+            let bytes = rec.encode();
+            (rec, bytes)
+        };
+        tamper(&path, |txn| {
+            txn.open_table(VERSIONS)
+                .unwrap()
+                .insert((rec.id, rec.version), bytes.as_slice())
+                .unwrap();
+            txn.open_table(RESIDENTS)
+                .unwrap()
+                .insert(rec.code, bytes.as_slice())
+                .unwrap();
+        });
+        let report = check(&path);
+        assert_eq!(report.problems.len(), 1, "{report}");
+        let p = &report.problems[0];
+        assert_eq!(p.table, "households");
+        assert_eq!(p.key, rec.household.to_string());
+        assert!(p.what.contains("2 世帯主 among"), "{report}");
+    }
+}
