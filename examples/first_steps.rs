@@ -1,4 +1,5 @@
-//! Opens a database, records a 転入 and a 転居, and reads the resident as of both dates.
+//! Creates a database with its first administrator, signs in, records a 転入 and a 転居,
+//! and reads the resident as of both dates.
 //!
 //! Run with `cargo run --example first_steps`.
 
@@ -6,12 +7,16 @@ use juki::model::{
     Address, Date, HouseholdId, Kana, MyNumber, Name, PostalCode, Reason, Relationship,
     ResidentCode, Sex,
 };
-use juki::{Change, Database, Fields, SearchQuery};
+use juki::{Change, Fields, Juki, SearchQuery};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("city.redb");
-    let db = Database::create(&path)?;
+    Juki::create(&path, "admin1", "first-admin-password")?;
+    let juki = Juki::open(&path)?;
+    // Every read and write goes through a signed-in session: permissions are checked and the
+    // operation is logged.
+    let db = juki.sign_in("admin1", "first-admin-password", "example")?;
     println!("database: {}", path.display());
 
     // 転入: every identity item, the household and the previous address.
@@ -48,7 +53,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             r.address,
             r.version,
             r.reason,
-            r.my_number
+            if r.my_number.is_some() { "shown" } else { "withheld" }
         );
     }
 

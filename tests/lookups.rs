@@ -243,8 +243,10 @@ fn a_redb_file_that_is_not_juki_is_refused() {
 #[test]
 fn a_damaged_record_is_corrupt_not_a_panic() {
     let f = story();
-    let path = f.db.path().to_path_buf();
-    drop(f.db);
+    let path = f.path();
+    let Fixture { dir: _dir, juki, db } = f;
+    drop(db);
+    drop(juki);
     {
         let raw = redb::Database::open(&path).unwrap();
         let txn = raw.begin_write().unwrap();
@@ -259,7 +261,8 @@ fn a_damaged_record_is_corrupt_not_a_panic() {
         }
         txn.commit().unwrap();
     }
-    let db = Database::open(&path).unwrap();
+    let juki = juki::Juki::open(&path).unwrap();
+    let db = juki.sign_in(ADMIN, PASSWORD, "test").unwrap();
     let err = db.get(code(1)).unwrap_err();
     assert_eq!(err.code(), "CORRUPT");
     assert!(err.to_string().contains("residents"), "{err}");

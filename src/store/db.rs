@@ -254,7 +254,8 @@ impl Database {
     /// Records a 異動: checks it, writes the new version, every index entry and the change
     /// feed entry in one transaction, and commits it durably. A refused change writes
     /// nothing.
-    pub fn record(&self, change: &Change) -> Result<Receipt> {
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn record(&self, change: &Change) -> Result<Receipt> {
         self.record_with(change, |_, _| Ok(()))
     }
 
@@ -278,7 +279,8 @@ impl Database {
     /// Records many 異動 in one transaction, in order: all of them or, if any is refused,
     /// none (the error names the position of the refused change). One commit and one disk
     /// sync for the lot: the path for loading a register.
-    pub fn record_batch<'c>(
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn record_batch<'c>(
         &self,
         changes: impl IntoIterator<Item = &'c Change>,
     ) -> Result<Vec<Receipt>, BatchError> {
@@ -333,7 +335,7 @@ impl Database {
 
     /// The resident with this resident code, as recorded now. A former code finds the
     /// resident under their current code.
-    pub fn get(&self, code: ResidentCode) -> Result<Option<Resident>> {
+    pub(crate) fn get(&self, code: ResidentCode) -> Result<Option<Resident>> {
         let t = self.read()?;
         if let Some(rec) = t.current_by_code(code.get())? {
             return Ok(Some(Resident::from_stored(rec)?));
@@ -346,7 +348,7 @@ impl Database {
 
     /// The resident as they stood on `date`: `None` if the code is unknown or the person
     /// was not yet recorded on that date.
-    pub fn get_as_of(&self, code: ResidentCode, date: Date) -> Result<Option<Resident>> {
+    pub(crate) fn get_as_of(&self, code: ResidentCode, date: Date) -> Result<Option<Resident>> {
         let t = self.read()?;
         match t.id_of_code(code.get())? {
             Some((id, _)) => t
@@ -358,7 +360,7 @@ impl Database {
     }
 
     /// The resident who holds, or held, this My Number.
-    pub fn get_by_my_number(&self, number: MyNumber) -> Result<Option<MyNumberMatch>> {
+    pub(crate) fn get_by_my_number(&self, number: MyNumber) -> Result<Option<MyNumberMatch>> {
         let t = self.read()?;
         let Some((id, current)) = t.id_of_my_number(number.get())? else {
             return Ok(None);
@@ -374,7 +376,7 @@ impl Database {
     }
 
     /// Every version of a resident, oldest first. Errors with NOT_FOUND for an unknown code.
-    pub fn history(&self, code: ResidentCode) -> Result<Vec<Resident>> {
+    pub(crate) fn history(&self, code: ResidentCode) -> Result<Vec<Resident>> {
         let t = self.read()?;
         let (id, _) = t
             .id_of_code(code.get())?
@@ -386,13 +388,13 @@ impl Database {
     }
 
     /// The members of a household now, or as of a date; head first.
-    pub fn household(&self, id: HouseholdId, as_of: Option<Date>) -> Result<Household> {
+    pub(crate) fn household(&self, id: HouseholdId, as_of: Option<Date>) -> Result<Household> {
         let t = self.read()?;
         household_in(&t, id.get(), as_of)
     }
 
     /// The household a resident belongs to (now or as of a date) and its members.
-    pub fn household_of(&self, code: ResidentCode, as_of: Option<Date>) -> Result<Household> {
+    pub(crate) fn household_of(&self, code: ResidentCode, as_of: Option<Date>) -> Result<Household> {
         let t = self.read()?;
         let (id, _) = t
             .id_of_code(code.get())?
@@ -410,7 +412,7 @@ impl Database {
 
     /// 4情報検索. Refused with SEARCH_MINIMUM, before any read, unless the query names at
     /// least two of name, address and birth date.
-    pub fn find(&self, query: &SearchQuery) -> Result<Vec<SearchHit>> {
+    pub(crate) fn find(&self, query: &SearchQuery) -> Result<Vec<SearchHit>> {
         query.check_minimum()?;
         let t = self.read()?;
         find(&t, query)
@@ -418,13 +420,13 @@ impl Database {
 
     /// Population counts by `dims`, of active residents (of all, when `status` is a
     /// dimension), now or as of a date.
-    pub fn stats(&self, dims: &[StatDim], as_of: Option<Date>) -> Result<Vec<StatsRow>> {
+    pub(crate) fn stats(&self, dims: &[StatDim], as_of: Option<Date>) -> Result<Vec<StatsRow>> {
         let t = self.read()?;
         stats(&t, dims, as_of, self.today())
     }
 
     /// The change feed: versions with 更新順番号 greater than `since`, in order.
-    pub fn changes_since(&self, since: u64, limit: usize) -> Result<Vec<ChangeEntry>> {
+    pub(crate) fn changes_since(&self, since: u64, limit: usize) -> Result<Vec<ChangeEntry>> {
         let t = self.read()?;
         let mut out = Vec::new();
         for entry in t.changes().range(since.saturating_add(1)..)? {

@@ -14,13 +14,16 @@ mod db;
 mod digest;
 mod error;
 mod household;
-mod record;
+pub(crate) mod record;
 mod resident;
-mod schema;
+pub(crate) mod schema;
 mod search;
 mod stats;
-mod tables;
+pub(crate) mod tables;
 mod write;
+
+#[cfg(test)]
+mod model_test;
 
 #[doc(hidden)]
 pub use backend::{FaultOn, FaultyBackend};

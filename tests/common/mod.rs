@@ -7,29 +7,44 @@ use juki::model::{
     ResidentCode, Sex,
 };
 use juki::store::{Clock, Fields};
-use juki::{Change, Database};
+use juki::{Change, Juki, Session};
 
 pub const TODAY: &str = "2026-11-27";
 
+/// The first administrator of every test database.
+pub const ADMIN: &str = "admin1";
+pub const PASSWORD: &str = "admin-password-1";
+
 pub struct Fixture {
     pub dir: tempfile::TempDir,
-    pub db: Database,
+    pub juki: Juki,
+    /// The administrator's session: every call goes through the same checks and log as an
+    /// operator's.
+    pub db: Session,
 }
 
 impl Fixture {
     pub fn new() -> Fixture {
         let dir = tempfile::tempdir().unwrap();
-        let mut db = Database::create(dir.path().join("juki.redb")).unwrap();
-        db.set_clock(Clock::Fixed(date(TODAY)));
-        Fixture { dir, db }
+        let juki = Juki::create(dir.path().join("juki.redb"), ADMIN, PASSWORD).unwrap();
+        juki.set_clock(Clock::Fixed(date(TODAY)));
+        let db = juki.sign_in(ADMIN, PASSWORD, "test").unwrap();
+        Fixture { dir, juki, db }
+    }
+
+    pub fn path(&self) -> std::path::PathBuf {
+        self.juki.path().to_path_buf()
     }
 
     pub fn reopen(self) -> Fixture {
-        let path = self.db.path().to_path_buf();
-        drop(self.db);
-        let mut db = Database::open(&path).unwrap();
-        db.set_clock(Clock::Fixed(date(TODAY)));
-        Fixture { dir: self.dir, db }
+        let path = self.path();
+        let Fixture { dir, juki, db } = self;
+        drop(db);
+        drop(juki);
+        let juki = Juki::open(&path).unwrap();
+        juki.set_clock(Clock::Fixed(date(TODAY)));
+        let db = juki.sign_in(ADMIN, PASSWORD, "test").unwrap();
+        Fixture { dir, juki, db }
     }
 }
 
@@ -135,7 +150,7 @@ pub fn new_head(c: u64) -> Fields {
 }
 
 /// The resident codes of a household's members, in the order given.
-pub fn member_codes(db: &Database, h: u64, as_of: Option<&str>) -> Vec<ResidentCode> {
+pub fn member_codes(db: &Session, h: u64, as_of: Option<&str>) -> Vec<ResidentCode> {
     db.household(HouseholdId::new(h), as_of.map(date))
         .unwrap()
         .members
@@ -145,7 +160,7 @@ pub fn member_codes(db: &Database, h: u64, as_of: Option<&str>) -> Vec<ResidentC
 }
 
 /// Asserts that `result` is a refusal by `rule` and that the database content did not move.
-pub fn assert_refused(db: &Database, c: &Change, rule: juki::store::Rule) {
+pub fn assert_refused(db: &Session, c: &Change, rule: juki::store::Rule) {
     let before = db.content_digest().unwrap();
     let err = db.record(c).unwrap_err();
     assert_eq!(err.rule(), Some(rule), "expected rule {rule}, got: {err}");
@@ -161,7 +176,7 @@ pub fn assert_refused(db: &Database, c: &Change, rule: juki::store::Rule) {
 }
 
 /// Asserts a refusal with the given error code and an unchanged database.
-pub fn assert_refused_with(db: &Database, c: &Change, code: &str) -> String {
+pub fn assert_refused_with(db: &Session, c: &Change, code: &str) -> String {
     let before = db.content_digest().unwrap();
     let err = db.record(c).unwrap_err();
     assert_eq!(err.code(), code, "expected {code}, got: {err}");
