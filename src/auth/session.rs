@@ -340,18 +340,22 @@ impl Session {
         }
     }
 
-    /// Checks, runs and logs a read.
+    /// Checks, runs and logs a read. `codes` names the residents the answer holds, or `None`
+    /// when it found nothing (logged as NOT_FOUND, as the console reports it).
     fn read<T>(
         &self,
         kind: &str,
         text: impl FnOnce() -> String,
         needs: &[Permission],
         f: impl FnOnce(&Database) -> Result<T>,
-        codes: impl FnOnce(&T) -> Vec<u64>,
+        codes: impl FnOnce(&T) -> Option<Vec<u64>>,
     ) -> Result<T> {
         let result = self.admit(needs).and_then(|()| f(self.db()));
         let (outcome, codes) = match &result {
-            Ok(v) => ("OK", codes(v)),
+            Ok(v) => match codes(v) {
+                Some(c) => ("OK", c),
+                None => ("NOT_FOUND", Vec::new()),
+            },
             Err(e) => (e.code(), Vec::new()),
         };
         let entry = self.entry(kind, text(), outcome, codes);
@@ -366,7 +370,7 @@ impl Session {
             || format!("GET {code}"),
             &[Permission::Lookup, Permission::Details],
             |db| Ok(db.get(code)?.map(withheld)),
-            |r| r.iter().map(|r| r.code.get()).collect(),
+            |r| r.as_ref().map(|r| vec![r.code.get()]),
         )
     }
 
@@ -377,7 +381,7 @@ impl Session {
             || format!("GET {code} AS OF {date}"),
             &[Permission::Lookup, Permission::Details],
             |db| Ok(db.get_as_of(code, date)?.map(withheld)),
-            |r| r.iter().map(|r| r.code.get()).collect(),
+            |r| r.as_ref().map(|r| vec![r.code.get()]),
         )
     }
 
@@ -395,7 +399,7 @@ impl Session {
                 };
                 Ok(r.map(|r| (r.code.get(), BasicResident::from(&r))))
             },
-            |r| r.iter().map(|(c, _)| *c).collect(),
+            |r| r.as_ref().map(|(c, _)| vec![*c]),
         )
         .map(|r| r.map(|(_, b)| b))
     }
@@ -412,7 +416,7 @@ impl Session {
                     current: m.current,
                 }))
             },
-            |m| m.iter().map(|m| m.resident.code.get()).collect(),
+            |m| m.as_ref().map(|m| vec![m.resident.code.get()]),
         )
     }
 
@@ -429,7 +433,7 @@ impl Session {
                 let n = r.my_number.ok_or_else(|| StoreError::NotFound(format!("My Number of {code}")))?;
                 Ok((r, n.reveal()))
             },
-            |(r, _)| vec![r.code.get()],
+            |(r, _)| Some(vec![r.code.get()]),
         )
     }
 
@@ -440,7 +444,7 @@ impl Session {
             || format!("HISTORY {code}"),
             &[Permission::History, Permission::Details],
             |db| Ok(db.history(code)?.into_iter().map(withheld).collect()),
-            |v: &Vec<Resident>| v.first().map(|r| vec![r.code.get()]).unwrap_or_default(),
+            |v: &Vec<Resident>| v.first().map(|r| vec![r.code.get()]),
         )
     }
 
@@ -451,7 +455,7 @@ impl Session {
             || format!("HOUSEHOLD {id}"),
             &[Permission::Household, Permission::Details],
             |db| Ok(strip_household(db.household(id, as_of)?)),
-            |h| h.members.iter().map(|m| m.code.get()).collect(),
+            |h| (!h.members.is_empty()).then(|| h.members.iter().map(|m| m.code.get()).collect()),
         )
     }
 
@@ -462,7 +466,7 @@ impl Session {
             || format!("HOUSEHOLD OF {code}"),
             &[Permission::Household, Permission::Details],
             |db| Ok(strip_household(db.household_of(code, as_of)?)),
-            |h| h.members.iter().map(|m| m.code.get()).collect(),
+            |h| (!h.members.is_empty()).then(|| h.members.iter().map(|m| m.code.get()).collect()),
         )
     }
 
@@ -482,7 +486,7 @@ impl Session {
                     })
                     .collect())
             },
-            |hits: &Vec<SearchHit>| hits.iter().map(|h| h.resident.code.get()).collect(),
+            |hits: &Vec<SearchHit>| Some(hits.iter().map(|h| h.resident.code.get()).collect()),
         )
     }
 
@@ -499,7 +503,7 @@ impl Session {
                     .map(|h| (h.resident.code.get(), BasicResident::from(&h.resident)))
                     .collect::<Vec<_>>())
             },
-            |hits: &Vec<(u64, BasicResident)>| hits.iter().map(|(c, _)| *c).collect(),
+            |hits: &Vec<(u64, BasicResident)>| Some(hits.iter().map(|(c, _)| *c).collect()),
         )
         .map(|v| v.into_iter().map(|(_, b)| b).collect())
     }
@@ -511,7 +515,7 @@ impl Session {
             || "STATS".to_string(),
             &[Permission::Stats],
             |db| Ok(db.stats(dims, as_of)?),
-            |_| Vec::new(),
+            |_| Some(Vec::new()),
         )
     }
 
@@ -522,13 +526,13 @@ impl Session {
             || format!("CHANGES SINCE {since}"),
             &[Permission::Changes, Permission::Details],
             |db| Ok(db.changes_since(since, limit)?.into_iter().map(withheld).collect()),
-            |v: &Vec<Resident>| v.iter().map(|r| r.code.get()).collect(),
+            |v: &Vec<Resident>| Some(v.iter().map(|r| r.code.get()).collect()),
         )
     }
 
     /// Record counts (no personal data).
     pub fn counts(&self) -> Result<Counts> {
-        self.read("COUNTS", || "COUNTS".into(), &[], |db| Ok(db.counts()?), |_| Vec::new())
+        self.read("COUNTS", || "COUNTS".into(), &[], |db| Ok(db.counts()?), |_| Some(Vec::new()))
     }
 
     /// A digest of the whole content (no personal data; for comparing copies).
@@ -538,7 +542,7 @@ impl Session {
             || "DIGEST".into(),
             &[Permission::Check],
             |db| Ok(db.content_digest()?),
-            |_| Vec::new(),
+            |_| Some(Vec::new()),
         )
     }
 
@@ -753,7 +757,7 @@ impl Session {
                 }
                 Ok(out)
             },
-            |_| Vec::new(),
+            |_| Some(Vec::new()),
         )
     }
 
@@ -771,7 +775,7 @@ impl Session {
                 let txn = db.read_transaction()?;
                 audit::read(&txn.open_table(AUDIT)?, q)
             },
-            |_| Vec::new(),
+            |_| Some(Vec::new()),
         )
     }
 
@@ -787,7 +791,7 @@ impl Session {
                 let txn = db.read_transaction()?;
                 audit::verify(&txn.open_table(AUDIT)?)
             },
-            |_| Vec::new(),
+            |_| Some(Vec::new()),
         )
     }
 

@@ -1,0 +1,303 @@
+//! The risk measures as requirements on the system: who may do what (every role against
+//! every kind of statement), no change from a refusal, an entry in the operation log for
+//! every statement, a hash chain that catches an entry edited behind juki's back, lock-out,
+//! unlock and disable, and My Numbers and passwords kept out of every output and the log.
+
+mod common;
+use common::*;
+use juki::auth::{AuditQuery, Error, Juki, Role, LOCK_AFTER_FAILURES};
+use juki::cli::console::Console;
+use juki::cli::format::{Format, TableStyle};
+use juki::store::Clock;
+
+const SECRET: &str = "operator-pass-1";
+
+/// A database with two residents and one operator of every role (ids are the role names).
+fn city() -> Fixture {
+    let f = Fixture::new();
+    f.db.record(&move_in(1, &taro(), "2020-04-01")).unwrap();
+    f.db.record(&move_in(2, &hanako(), "2020-04-01")).unwrap();
+    for role in Role::ALL {
+        if role != Role::Admin {
+            f.db.create_operator(role.name(), role, SECRET).unwrap();
+        }
+    }
+    f
+}
+
+fn console(f: &Fixture, operator: &str, format: Format) -> Console {
+    let operator = if operator == "admin" { ADMIN } else { operator };
+    let password = if operator == ADMIN { PASSWORD } else { SECRET };
+    Console {
+        session: f.juki.sign_in(operator, password, "counter-3").unwrap(),
+        format,
+        style: TableStyle {
+            width: 400,
+            expanded: false,
+        },
+        timing: false,
+    }
+}
+
+fn run(c: &Console, statement: &str) -> (bool, String, String) {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let ok = c.run_text(statement, &mut out, &mut err);
+    (ok, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+}
+
+/// Replaces `{1}`, `{2}` with the fixture's resident codes and `{n1}` with 太郎's My Number.
+fn fill(s: &str) -> String {
+    s.replace("{1}", &code(1).to_string())
+        .replace("{2}", &code(2).to_string())
+        .replace("{n1}", &my_number(1).reveal().to_string())
+}
+
+/// (statement, which roles may run it).
+fn matrix() -> Vec<(&'static str, &'static [&'static str])> {
+    const ALL_FULL: &[&str] = &["admin", "clerk", "registrar", "viewer"];
+    const DEPARTMENTS: &[&str] = &["tax", "health", "welfare", "pension", "education", "childcare"];
+    let lookup: &'static [&'static str] = Box::leak(
+        ALL_FULL.iter().chain(DEPARTMENTS).copied().collect::<Vec<_>>().into_boxed_slice(),
+    );
+    vec![
+        ("GET {1}", lookup),
+        ("FIND name=ヤマダ birth=1980-04-01", lookup),
+        ("HISTORY {1}", &["admin", "clerk", "registrar"]),
+        ("HOUSEHOLD 100", &["admin", "clerk", "registrar"]),
+        ("SHOW MYNUMBER {1}", &["admin", "registrar"]),
+        ("GET MYNUMBER {n1}", &["admin", "registrar"]),
+        ("STATS BY sex", &["admin", "clerk", "registrar"]),
+        ("CHANGES SINCE 0", &["admin", "registrar"]),
+        (
+            "CHANGE HOUSEHOLD {2} household=2002 relationship=世帯主 ON 2024-01-01",
+            &["admin", "clerk", "registrar"],
+        ),
+        ("LIST OPERATORS", &["admin"]),
+        ("AUDIT LIMIT 3", &["admin", "auditor"]),
+        ("AUDIT VERIFY", &["admin", "auditor"]),
+    ]
+}
+
+#[test]
+fn every_role_against_every_statement() {
+    let f = city();
+    let consoles: Vec<(Role, Console)> = Role::ALL
+        .into_iter()
+        .map(|r| (r, console(&f, r.name(), Format::Json)))
+        .collect();
+    for (statement, allowed) in matrix() {
+        let statement = fill(statement);
+        for (role, c) in &consoles {
+            let before = f.db.content_digest().unwrap();
+            let (ok, out, err) = run(c, &statement);
+            if allowed.contains(&role.name()) {
+                // Allowed: it runs (a repeated 異動 may then be refused by its own rules, never
+                // for want of a permission).
+                assert!(ok || !err.contains("PERMISSION_DENIED"), "{role} running {statement}: {err}");
+                if !statement.starts_with("CHANGE") {
+                    assert!(ok, "{role} running {statement}: {err}");
+                }
+            } else {
+                assert!(!ok, "{role} ran {statement}");
+                assert!(err.starts_with("error[PERMISSION_DENIED]: "), "{role} {statement}: {err}");
+                assert!(err.contains("lacks the"), "the refusal names what is missing: {err}");
+                assert_eq!(f.db.content_digest().unwrap(), before, "a refusal changed data");
+                assert!(out.is_empty());
+            }
+        }
+    }
+}
+
+#[test]
+fn departments_see_name_address_birth_and_sex_only() {
+    let f = city();
+    let c = console(&f, "tax", Format::Json);
+    let (ok, out, _) = run(&c, &fill("GET {1}"));
+    assert!(ok);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+    assert_eq!(keys, ["name", "address", "birth_date", "sex"]);
+    let (ok, out, _) = run(&c, "FIND name=ヤマダ address=芦屋市");
+    assert!(ok);
+    assert_eq!(out.lines().count(), 2);
+    assert!(!out.contains("my_number") && !out.contains("household"));
+}
+
+#[test]
+fn my_numbers_are_masked_in_every_format_but_show_mynumber() {
+    let f = city();
+    let digits = my_number(1).reveal().to_string();
+    for format in [Format::Table, Format::Json, Format::Csv] {
+        let c = console(&f, "registrar", format);
+        for s in [
+            "GET {1}",
+            "GET MYNUMBER {n1}",
+            "FIND name=ヤマダ birth=1980-04-01",
+            "HISTORY {1}",
+            "HOUSEHOLD OF {1}",
+            "CHANGES SINCE 0",
+        ] {
+            let (ok, out, err) = run(&c, &fill(s));
+            assert!(ok, "{s}: {err}");
+            assert!(!out.contains(&digits), "{format:?} {s} shows the My Number: {out}");
+            if !s.starts_with("HISTORY") {
+                assert!(out.contains("****-****-****"), "{format:?} {s}: {out}");
+            }
+        }
+        let (ok, out, _) = run(&c, &fill("SHOW MYNUMBER {1}"));
+        assert!(ok);
+        assert!(out.contains(&digits), "{out}");
+    }
+    // Errors never carry it either.
+    let c = console(&f, "registrar", Format::Json);
+    let taken = fill("CHANGE MYNUMBER {2} my_number={n1} ON 2025-01-01");
+    let (ok, _, err) = run(&c, &taken);
+    assert!(!ok);
+    assert!(err.starts_with("error[CONFLICT]") && !err.contains(&digits), "{err}");
+}
+
+#[test]
+fn every_statement_gets_one_log_entry_with_its_outcome() {
+    let f = city();
+    f.juki.flush_log().unwrap();
+    let before = f.db.audit(&AuditQuery::default()).unwrap().len();
+    let c = console(&f, "clerk", Format::Json);
+    let statements = [
+        ("GET {1}", "OK"),
+        ("GET 99999999999", "INVALID_VALUE"),
+        ("GET 11111111113", "NOT_FOUND"),
+        ("FND x", "SYNTAX"),
+        ("FIND name=山田 sex=1", "SEARCH_MINIMUM"),
+        ("SHOW MYNUMBER {1}", "PERMISSION_DENIED"),
+        ("MOVE {1} address=芦屋市打出町2-3 ON 2025-01-01", "OK"),
+        ("MOVE IN {1} my_number={n1} name='山田 太郎' kana='ヤマダ タロウ' sex=1 birth=1980-04-01 address=芦屋市精道町7-6 postal=659-8501 household=100 relationship=世帯主 ON 2025-02-01", "ILLEGAL_CHANGE"),
+    ];
+    for (s, _) in &statements {
+        run(&c, &fill(s));
+    }
+    let log = f.db.audit(&AuditQuery::default()).unwrap();
+    // The clerk's sign-in, the statements, and the admin's AUDIT of before.
+    let clerk: Vec<_> = log[before..].iter().filter(|e| e.operator == "clerk").collect();
+    assert_eq!(clerk.len(), 1 + statements.len(), "{clerk:#?}");
+    assert_eq!(clerk[0].kind, "SIGN IN");
+    for (e, (s, outcome)) in clerk[1..].iter().zip(&statements) {
+        assert_eq!(e.outcome, *outcome, "{s}: {e:?}");
+        assert_eq!(e.terminal, "counter-3");
+    }
+    assert_eq!(clerk[1].codes, vec![code(1).get()]);
+    assert_eq!(clerk[7].kind, "MOVE");
+    assert_eq!(clerk[7].codes, vec![code(1).get()]);
+    // The MOVE IN statement's text is logged with its My Number redacted.
+    assert!(clerk[8].text.contains("my_number=****"), "{}", clerk[8].text);
+    assert!(!clerk[8].text.contains(&my_number(1).reveal().to_string()));
+}
+
+#[test]
+fn passwords_never_reach_the_log() {
+    let f = city();
+    let c = console(&f, ADMIN, Format::Json);
+    let (ok, _, err) = run(&c, "CREATE OPERATOR sato ROLE clerk PASSWORD 'very secret words'");
+    assert!(ok, "{err}");
+    let log = f.db.audit(&AuditQuery::default()).unwrap();
+    let all = format!("{log:?}");
+    assert!(!all.contains("very secret words"));
+    assert!(log.iter().any(|e| e.kind == "CREATE OPERATOR" && e.text.contains("PASSWORD ****")));
+    let (ok, _, err) = run(&c, "CREATE OPERATOR sato2 ROLE clerk PASSWORD 'short'");
+    assert!(!ok);
+    assert!(err.starts_with("error[INVALID_VALUE]") && err.contains("at least 10"), "{err}");
+}
+
+#[test]
+fn the_chain_catches_an_entry_edited_through_redb() {
+    let f = city();
+    let c = console(&f, "clerk", Format::Json);
+    run(&c, &fill("GET {1}"));
+    drop(c);
+    assert!(f.db.audit_verify().unwrap().first_broken.is_none());
+    let path = f.path();
+    let Fixture { dir: _dir, juki, db } = f;
+    drop(db);
+    drop(juki);
+    {
+        // Rewrite entry 3 with other content but the same framing (a valid checksum).
+        let raw = redb::Database::open(&path).unwrap();
+        let entries: Vec<(u64, Vec<u8>)> = {
+            let txn = redb::ReadableDatabase::begin_read(&raw).unwrap();
+            let t = txn.open_table(redb::TableDefinition::<u64, &[u8]>::new("audit")).unwrap();
+            redb::ReadableTable::iter(&t)
+                .unwrap()
+                .map(|e| {
+                    let (k, v) = e.unwrap();
+                    (k.value(), v.value().to_vec())
+                })
+                .collect()
+        };
+        let (seq, mut bytes) = entries[2].clone();
+        // Change one ASCII letter of the operator id inside the archive, then re-frame.
+        let body = &mut bytes[4..];
+        let at = body.windows(5).position(|w| w == b"admin").expect("operator id in entry 3");
+        body[at] = b'b';
+        let crc = crc32fast::hash(body).to_le_bytes();
+        bytes[..4].copy_from_slice(&crc);
+        let txn = raw.begin_write().unwrap();
+        {
+            let mut t = txn.open_table(redb::TableDefinition::<u64, &[u8]>::new("audit")).unwrap();
+            t.insert(seq, bytes.as_slice()).unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    let juki = Juki::open(&path).unwrap();
+    juki.set_clock(Clock::Fixed(date(TODAY)));
+    let admin = juki.sign_in(ADMIN, PASSWORD, "test").unwrap();
+    let report = admin.audit_verify().unwrap();
+    assert_eq!(report.first_broken.as_ref().map(|b| b.0), Some(3), "{report}");
+    let c = Console {
+        session: admin,
+        format: Format::Json,
+        style: TableStyle { width: 100, expanded: false },
+        timing: false,
+    };
+    let (ok, _, err) = run(&c, "AUDIT VERIFY");
+    assert!(!ok);
+    assert!(err.starts_with("error[CORRUPT]") && err.contains("entry 3"), "{err}");
+}
+
+#[test]
+fn five_failures_lock_until_an_administrator_unlocks() {
+    let f = city();
+    for _ in 0..LOCK_AFTER_FAILURES {
+        assert!(matches!(f.juki.sign_in("clerk", "wrong password", "t"), Err(Error::AuthFailed)));
+    }
+    // Locked: even the right password fails, and looks like any other failure.
+    let locked = f.juki.sign_in("clerk", SECRET, "t").unwrap_err();
+    let unknown = f.juki.sign_in("nobody", SECRET, "t").unwrap_err();
+    assert_eq!(locked.to_string(), unknown.to_string());
+    assert_eq!(locked.code(), "AUTH_FAILED");
+    let info = f.db.list_operators().unwrap();
+    assert!(info.iter().any(|o| o.id == "clerk" && o.locked));
+    f.db.unlock_operator("clerk").unwrap();
+    assert!(f.juki.sign_in("clerk", SECRET, "t").is_ok());
+}
+
+#[test]
+fn a_disabled_operator_is_stopped_at_their_next_statement() {
+    let f = city();
+    let clerk = f.juki.sign_in("clerk", SECRET, "t").unwrap();
+    assert!(clerk.get(code(1)).unwrap().is_some());
+    f.db.disable_operator("clerk").unwrap();
+    assert!(matches!(clerk.get(code(1)), Err(Error::AuthFailed)));
+    assert!(f.juki.sign_in("clerk", SECRET, "t").is_err());
+    // Only administrators manage operators.
+    let viewer = f.juki.sign_in("viewer", SECRET, "t").unwrap();
+    assert_eq!(viewer.unlock_operator("clerk").unwrap_err().code(), "PERMISSION_DENIED");
+}
+
+#[test]
+fn passwords_change_only_with_the_old_one() {
+    let f = city();
+    let clerk = f.juki.sign_in("clerk", SECRET, "t").unwrap();
+    assert_eq!(clerk.change_password("not it at all", "new-password-22").unwrap_err().code(), "AUTH_FAILED");
+    clerk.change_password(SECRET, "new-password-22").unwrap();
+    assert!(f.juki.sign_in("clerk", SECRET, "t").is_err());
+    assert!(f.juki.sign_in("clerk", "new-password-22", "t").is_ok());
+}
