@@ -1,4 +1,8 @@
 //! Input and output around the store: the synthetic resident generator (`juki gen`, the
-//! demo, benchmarks).
+//! demo, benchmarks), the residents CSV import, the exports and the consistency files.
 
+pub mod consistency;
+pub mod csv_row;
+pub mod export;
 pub mod generator;
+pub mod import;

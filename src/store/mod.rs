@@ -8,6 +8,7 @@
 //! * `search` answers 4情報 searches, `stats` population counts.
 
 mod backend;
+mod bulk;
 mod change;
 mod check;
 mod db;
@@ -27,6 +28,7 @@ mod model_test;
 
 #[doc(hidden)]
 pub use backend::{FaultOn, FaultyBackend};
+pub use bulk::{BulkLoad, Taken, BULK_CACHE_BYTES};
 pub use change::{Change, Fields};
 pub use check::{CheckReport, Problem};
 pub use db::{BatchError, ChangeEntry, Clock, Counts, Database, Household, MyNumberMatch};

@@ -1,0 +1,47 @@
+//! Times `juki import` of generated residents with their history.
+//!
+//! `cargo run --release --example bulk_load -- 1000000` generates that many residents
+//! (with history) into a temporary directory, imports them into a fresh database and
+//! prints the closing report with rows per second.
+
+use juki::io::generator::{write_csv, GenOptions};
+use juki::io::import::{import, ImportOptions, Progress};
+use juki::model::Date;
+use juki::store::{Clock, BULK_CACHE_BYTES};
+use juki::Database;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100_000);
+    let today = Date::parse("2026-04-01")?;
+    let dir = tempfile::tempdir()?;
+    let csv = dir.path().join("residents.csv");
+    let mut opts = GenOptions::new(n, 42, today);
+    opts.history = true;
+    let t = std::time::Instant::now();
+    let mut history = std::fs::File::create(ImportOptions::companion_of(&csv))?;
+    let stats = write_csv(
+        &opts,
+        std::io::BufWriter::new(std::fs::File::create(&csv)?),
+        Some(&mut history),
+    )?;
+    println!(
+        "generated {} residents and {} changes in {:.1?}",
+        stats.residents,
+        stats.changes,
+        t.elapsed()
+    );
+    let path = dir.path().join("juki.redb");
+    drop(Database::create(&path)?);
+    let db = Database::open_with_cache(&path, BULK_CACHE_BYTES)?;
+    db.set_clock(Clock::Fixed(today));
+    let report = import(&db, &ImportOptions::new(&csv), Progress::Bar)?;
+    println!("{report}");
+    println!(
+        "residents per second, history included: {:.0}",
+        report.written as f64 / report.seconds
+    );
+    Ok(())
+}

@@ -1,0 +1,636 @@
+//! Reading the residents CSV (`residents-csv.md`): records as they stand in the file, the
+//! header, and the validation of one row.
+//!
+//! * [`Records`] splits a byte stream into records by RFC 4180, keeping each record's bytes
+//!   verbatim (for a rejects file) and the physical line it starts on (the header is line 1).
+//!   A record spans lines only inside a quoted field. Broken quoting (a quote inside an
+//!   unquoted field, text after a closing quote, a quote never closed) is reported on the
+//!   record, not as a failure of the stream. Blank lines are skipped.
+//! * [`Header`] maps the columns named by the header row, in any order.
+//! * [`validate_row`] is the one pure function from a record and a header to a validated
+//!   [`ValidRow`] or the list of every problem in the row, each naming its column.
+//!
+//! Cells are decoded one by one (UTF-8 or CP932): the CSV delimiters are ASCII bytes that
+//! never occur inside a CP932 double-byte character, so splitting before decoding is exact,
+//! and an undecodable cell names its column.
+
+use std::io::{self, BufRead};
+
+use crate::model::{
+    Address, Date, HouseholdId, Kana, MyNumber, Name, PostalCode, Relationship, ResidentCode, Sex,
+};
+
+/// The text encoding of an input file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Encoding {
+    /// UTF-8, with or without a byte-order mark.
+    #[default]
+    Utf8,
+    /// Shift_JIS as Windows writes it (CP932, Windows-31J).
+    Cp932,
+}
+
+impl Encoding {
+    /// Parses `utf-8`, `utf8`, `cp932`, `shift_jis`, `sjis` or `windows-31j` (any case).
+    pub fn parse(s: &str) -> Option<Encoding> {
+        match s.to_ascii_lowercase().as_str() {
+            "utf-8" | "utf8" => Some(Encoding::Utf8),
+            "cp932" | "shift_jis" | "shift-jis" | "sjis" | "windows-31j" => Some(Encoding::Cp932),
+            _ => None,
+        }
+    }
+
+    /// Decodes one cell; `None` when its bytes are not valid in this encoding.
+    pub fn decode<'a>(self, bytes: &'a [u8]) -> Result<std::borrow::Cow<'a, str>, String> {
+        match self {
+            Encoding::Utf8 => std::str::from_utf8(bytes)
+                .map(std::borrow::Cow::Borrowed)
+                .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1)),
+            Encoding::Cp932 => encoding_rs::SHIFT_JIS
+                .decode_without_bom_handling_and_without_replacement(bytes)
+                .ok_or_else(|| "invalid CP932 (Shift_JIS) bytes".to_string()),
+        }
+    }
+
+    /// Encodes text for a file in this encoding (characters CP932 lacks become numeric
+    /// character references).
+    pub fn encode<'a>(self, text: &'a str) -> std::borrow::Cow<'a, [u8]> {
+        match self {
+            Encoding::Utf8 => std::borrow::Cow::Borrowed(text.as_bytes()),
+            Encoding::Cp932 => encoding_rs::SHIFT_JIS.encode(text).0,
+        }
+    }
+}
+
+/// One problem of a row: the column it is in (`(row)` for the row as a whole) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The column name, or `(row)`.
+    pub column: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl Problem {
+    /// A problem in `column`.
+    pub fn new(column: impl Into<String>, reason: impl Into<String>) -> Problem {
+        Problem {
+            column: column.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// A problem of the row as a whole.
+    pub fn row(reason: impl Into<String>) -> Problem {
+        Problem::new(ROW, reason)
+    }
+}
+
+/// The column name used for problems of a whole row.
+pub const ROW: &str = "(row)";
+
+/// One record as it stands in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawRecord {
+    /// The physical line the record starts on, from 1 (the header is line 1).
+    pub line: u64,
+    /// The byte offset of the record in the input.
+    pub offset: u64,
+    /// The record's bytes exactly as in the file, without its line end.
+    pub bytes: Vec<u8>,
+    /// The line end that followed it (`\r\n`, `\n`, or empty at the end of the file).
+    pub ending: &'static [u8],
+    /// The cells, unquoted, or the quoting problem that prevents splitting the record.
+    cells: Result<Vec<Vec<u8>>, Problem>,
+}
+
+impl RawRecord {
+    /// Splits `bytes` (one complete record without its line end) into cells.
+    pub fn from_bytes(line: u64, bytes: Vec<u8>) -> RawRecord {
+        let cells = match split(&bytes) {
+            Split::Cells(c) => Ok(c),
+            Split::Broken(p) => Err(p),
+            Split::Open => Err(Problem::row(
+                "broken quoting: a quoted field is never closed",
+            )),
+        };
+        RawRecord {
+            line,
+            offset: 0,
+            bytes,
+            ending: b"",
+            cells,
+        }
+    }
+
+    /// The unquoted cells, or the quoting problem.
+    pub fn cells(&self) -> Result<&[Vec<u8>], &Problem> {
+        self.cells.as_deref()
+    }
+}
+
+enum Split {
+    Cells(Vec<Vec<u8>>),
+    Broken(Problem),
+    /// A quoted field is still open at the end of the bytes.
+    Open,
+}
+
+/// RFC 4180: cells separated by commas; a quoted cell may hold commas, line ends and
+/// doubled quotes.
+fn split(b: &[u8]) -> Split {
+    let mut cells = Vec::new();
+    let mut i = 0;
+    loop {
+        let n = cells.len() + 1;
+        if i < b.len() && b[i] == b'"' {
+            let mut cell = Vec::new();
+            i += 1;
+            loop {
+                let Some(j) = memchr::memchr(b'"', &b[i..]).map(|j| i + j) else {
+                    return Split::Open;
+                };
+                cell.extend_from_slice(&b[i..j]);
+                if b.get(j + 1) == Some(&b'"') {
+                    cell.push(b'"');
+                    i = j + 2;
+                } else {
+                    i = j + 1;
+                    break;
+                }
+            }
+            cells.push(cell);
+            match b.get(i) {
+                None => return Split::Cells(cells),
+                Some(b',') => i += 1,
+                Some(_) => {
+                    return Split::Broken(Problem::row(format!(
+                        "broken quoting: text after the closing quote of field {n}"
+                    )))
+                }
+            }
+        } else {
+            let j = memchr::memchr(b',', &b[i..]).map_or(b.len(), |j| i + j);
+            let cell = &b[i..j];
+            if memchr::memchr(b'"', cell).is_some() {
+                return Split::Broken(Problem::row(format!(
+                    "broken quoting: a quote inside unquoted field {n}"
+                )));
+            }
+            cells.push(cell.to_vec());
+            if j == b.len() {
+                return Split::Cells(cells);
+            }
+            i = j + 1;
+        }
+    }
+}
+
+/// The records of a stream, in order. A UTF-8 byte-order mark at the start is skipped.
+pub struct Records<R: BufRead> {
+    input: R,
+    line: u64,
+    started: bool,
+    /// Bytes consumed so far (for progress).
+    pub consumed: u64,
+}
+
+impl<R: BufRead> Records<R> {
+    /// Reads records from `input`.
+    pub fn new(input: R) -> Records<R> {
+        Records {
+            input,
+            line: 0,
+            started: false,
+            consumed: 0,
+        }
+    }
+
+    /// The physical lines read so far.
+    pub fn line_count(&self) -> u64 {
+        self.line
+    }
+
+    fn read_line(&mut self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        let n = self.input.read_until(b'\n', buf)?;
+        if n > 0 {
+            self.line += 1;
+            self.consumed += n as u64;
+        }
+        Ok(n)
+    }
+
+    /// The next record, `None` at the end of the input.
+    pub fn next_record(&mut self) -> io::Result<Option<RawRecord>> {
+        if !self.started {
+            self.started = true;
+            let head = self.input.fill_buf()?;
+            if head.starts_with(b"\xEF\xBB\xBF") {
+                self.input.consume(3);
+                self.consumed += 3;
+            }
+        }
+        let mut buf = Vec::new();
+        let mut offset;
+        loop {
+            buf.clear();
+            offset = self.consumed;
+            if self.read_line(&mut buf)? == 0 {
+                return Ok(None);
+            }
+            if !matches!(buf.as_slice(), b"\n" | b"\r\n") {
+                break;
+            }
+        }
+        let line = self.line;
+        loop {
+            let (body, ending) = strip_ending(&buf);
+            match split(body) {
+                Split::Open if !ending.is_empty() => {
+                    if self.read_line(&mut buf)? == 0 {
+                        // The file ends inside the quote.
+                        let (body, ending) = strip_ending(&buf);
+                        let mut rec = RawRecord::from_bytes(line, body.to_vec());
+                        rec.ending = ending;
+                        rec.offset = offset;
+                        return Ok(Some(rec));
+                    }
+                }
+                split => {
+                    let cells = match split {
+                        Split::Cells(c) => Ok(c),
+                        Split::Broken(p) => Err(p),
+                        Split::Open => Err(Problem::row(
+                            "broken quoting: a quoted field is never closed",
+                        )),
+                    };
+                    let bytes = body.to_vec();
+                    return Ok(Some(RawRecord {
+                        line,
+                        offset,
+                        bytes,
+                        ending,
+                        cells,
+                    }));
+                }
+            }
+        }
+    }
+}
+
+fn strip_ending(buf: &[u8]) -> (&[u8], &'static [u8]) {
+    if let Some(b) = buf.strip_suffix(b"\r\n") {
+        (b, b"\r\n")
+    } else if let Some(b) = buf.strip_suffix(b"\n") {
+        (b, b"\n")
+    } else {
+        (buf, b"")
+    }
+}
+
+/// The columns of the residents file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    /// `resident_code`.
+    ResidentCode,
+    /// `my_number`.
+    MyNumber,
+    /// `name_kanji`.
+    NameKanji,
+    /// `name_kana`.
+    NameKana,
+    /// `sex`.
+    Sex,
+    /// `birth_date`.
+    BirthDate,
+    /// `address`.
+    Address,
+    /// `postal_code`.
+    PostalCode,
+    /// `household_id`.
+    HouseholdId,
+    /// `relationship`.
+    Relationship,
+    /// `moved_in_date`.
+    MovedInDate,
+}
+
+impl Column {
+    /// Every column, in the order `juki gen` and EXPORT write them.
+    pub const ALL: [Column; 11] = [
+        Column::ResidentCode,
+        Column::MyNumber,
+        Column::NameKanji,
+        Column::NameKana,
+        Column::Sex,
+        Column::BirthDate,
+        Column::Address,
+        Column::PostalCode,
+        Column::HouseholdId,
+        Column::Relationship,
+        Column::MovedInDate,
+    ];
+
+    /// The column's name in the header.
+    pub fn name(self) -> &'static str {
+        match self {
+            Column::ResidentCode => "resident_code",
+            Column::MyNumber => "my_number",
+            Column::NameKanji => "name_kanji",
+            Column::NameKana => "name_kana",
+            Column::Sex => "sex",
+            Column::BirthDate => "birth_date",
+            Column::Address => "address",
+            Column::PostalCode => "postal_code",
+            Column::HouseholdId => "household_id",
+            Column::Relationship => "relationship",
+            Column::MovedInDate => "moved_in_date",
+        }
+    }
+}
+
+/// Where each column stands in the file's records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    index: [usize; 11],
+    width: usize,
+}
+
+impl Header {
+    /// Reads the header record: every required column must be named once, and no other.
+    pub fn parse(record: &RawRecord, encoding: Encoding) -> Result<Header, Vec<Problem>> {
+        let cells = record.cells().map_err(|p| vec![p.clone()])?;
+        let mut problems = Vec::new();
+        let mut index = [usize::MAX; 11];
+        for (i, cell) in cells.iter().enumerate() {
+            let name = match encoding.decode(cell) {
+                Ok(n) => n.trim().to_string(),
+                Err(reason) => {
+                    problems.push(Problem::new(format!("header field {}", i + 1), reason));
+                    continue;
+                }
+            };
+            match Column::ALL.iter().position(|c| c.name() == name) {
+                Some(c) if index[c] != usize::MAX => {
+                    problems.push(Problem::new(name, "column named twice in the header"))
+                }
+                Some(c) => index[c] = i,
+                None => problems.push(Problem::new(
+                    name.clone(),
+                    format!("unknown column {name:?}"),
+                )),
+            }
+        }
+        for (c, i) in Column::ALL.iter().zip(index) {
+            if i == usize::MAX {
+                problems.push(Problem::new(
+                    c.name(),
+                    format!("required column {} is missing", c.name()),
+                ));
+            }
+        }
+        if problems.is_empty() {
+            Ok(Header {
+                index,
+                width: cells.len(),
+            })
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The number of columns a record must have.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// The position of `column` in a record.
+    pub fn position(&self, column: Column) -> usize {
+        self.index[column as usize]
+    }
+}
+
+/// A row that passed every check of its own (the checks across rows and against the
+/// database come after).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidRow {
+    /// 住民票コード.
+    pub code: ResidentCode,
+    /// 個人番号.
+    pub my_number: MyNumber,
+    /// 氏名.
+    pub name: Name,
+    /// 振り仮名.
+    pub kana: Kana,
+    /// 性別.
+    pub sex: Sex,
+    /// 生年月日.
+    pub birth: Date,
+    /// 住所.
+    pub address: Address,
+    /// 郵便番号.
+    pub postal: PostalCode,
+    /// 世帯番号.
+    pub household: HouseholdId,
+    /// 続柄.
+    pub relationship: Relationship,
+    /// 住民となった日.
+    pub moved_in: Date,
+}
+
+/// Validates one record against the header: the column count, the quoting, the encoding
+/// of each cell and each value (check digits, digit counts, dates that exist and are not in
+/// the future as of `today`, sex codes, non-empty names …). Returns every problem found.
+pub fn validate_row(
+    record: &RawRecord,
+    header: &Header,
+    encoding: Encoding,
+    today: Date,
+) -> Result<ValidRow, Vec<Problem>> {
+    let cells = record.cells().map_err(|p| vec![p.clone()])?;
+    if cells.len() != header.width {
+        return Err(vec![Problem::row(format!(
+            "wrong column count: expected {} fields, got {}",
+            header.width,
+            cells.len()
+        ))]);
+    }
+    let mut problems = Vec::new();
+    let mut text = |c: Column| -> Option<std::borrow::Cow<'_, str>> {
+        match encoding.decode(&cells[header.position(c)]) {
+            Ok(t) => Some(t),
+            Err(reason) => {
+                problems.push(Problem::new(c.name(), reason));
+                None
+            }
+        }
+    };
+    let texts: Vec<Option<std::borrow::Cow<'_, str>>> =
+        Column::ALL.iter().map(|&c| text(c)).collect();
+    fn field<T>(
+        problems: &mut Vec<Problem>,
+        column: Column,
+        text: &Option<std::borrow::Cow<'_, str>>,
+        parse: impl FnOnce(&str) -> Result<T, crate::model::InvalidValue>,
+    ) -> Option<T> {
+        let t = text.as_deref()?;
+        match parse(t) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                problems.push(Problem::new(column.name(), e.reason));
+                None
+            }
+        }
+    }
+    let t = |c: Column| &texts[c as usize];
+    let p = &mut problems;
+    let code = field(
+        p,
+        Column::ResidentCode,
+        t(Column::ResidentCode),
+        ResidentCode::parse,
+    );
+    let my_number = field(p, Column::MyNumber, t(Column::MyNumber), MyNumber::parse);
+    let name = field(p, Column::NameKanji, t(Column::NameKanji), Name::parse);
+    let kana = field(p, Column::NameKana, t(Column::NameKana), Kana::parse);
+    let sex = field(p, Column::Sex, t(Column::Sex), Sex::parse);
+    let birth = field(p, Column::BirthDate, t(Column::BirthDate), Date::parse);
+    let address = field(p, Column::Address, t(Column::Address), Address::parse);
+    let postal = field(
+        p,
+        Column::PostalCode,
+        t(Column::PostalCode),
+        PostalCode::parse,
+    );
+    let household = field(
+        p,
+        Column::HouseholdId,
+        t(Column::HouseholdId),
+        HouseholdId::parse,
+    );
+    let relationship = field(
+        p,
+        Column::Relationship,
+        t(Column::Relationship),
+        Relationship::parse,
+    );
+    let moved_in = field(p, Column::MovedInDate, t(Column::MovedInDate), Date::parse);
+    if let Some(b) = birth {
+        if b > today {
+            p.push(Problem::new(
+                Column::BirthDate.name(),
+                format!("birth date {b} is in the future (today is {today})"),
+            ));
+        }
+    }
+    if let Some(m) = moved_in {
+        if m > today {
+            p.push(Problem::new(
+                Column::MovedInDate.name(),
+                format!("moved-in date {m} is in the future (today is {today})"),
+            ));
+        } else if birth.is_some_and(|b| m < b && b <= today) {
+            p.push(Problem::new(
+                Column::MovedInDate.name(),
+                format!("moved-in date {m} is before the birth date"),
+            ));
+        }
+    }
+    match (
+        code,
+        my_number,
+        name,
+        kana,
+        sex,
+        birth,
+        address,
+        postal,
+        household,
+        relationship,
+        moved_in,
+    ) {
+        (
+            Some(code),
+            Some(my_number),
+            Some(name),
+            Some(kana),
+            Some(sex),
+            Some(birth),
+            Some(address),
+            Some(postal),
+            Some(household),
+            Some(relationship),
+            Some(moved_in),
+        ) if problems.is_empty() => Ok(ValidRow {
+            code,
+            my_number,
+            name,
+            kana,
+            sex,
+            birth,
+            address,
+            postal,
+            household,
+            relationship,
+            moved_in,
+        }),
+        _ => Err(problems),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn records(input: &[u8]) -> Vec<RawRecord> {
+        let mut r = Records::new(input);
+        let mut out = Vec::new();
+        while let Some(rec) = r.next_record().unwrap() {
+            out.push(rec);
+        }
+        out
+    }
+
+    #[test]
+    fn splits_quoted_fields_and_keeps_lines() {
+        let recs = records(b"\xEF\xBB\xBFa,b\r\n\"x,1\",\"y\"\"z\"\r\n\n\"multi\nline\",2\n3,4");
+        assert_eq!(recs.len(), 4);
+        assert_eq!(recs[0].line, 1);
+        assert_eq!(recs[0].bytes, b"a,b");
+        assert_eq!(
+            recs[1].cells().unwrap(),
+            &[b"x,1".to_vec(), b"y\"z".to_vec()]
+        );
+        assert_eq!(recs[1].ending, b"\r\n");
+        assert_eq!(recs[2].line, 4);
+        assert_eq!(recs[2].cells().unwrap()[0], b"multi\nline");
+        assert_eq!(recs[3].line, 6);
+        assert_eq!(recs[3].ending, b"");
+    }
+
+    #[test]
+    fn broken_quoting_is_a_problem_of_the_record() {
+        let recs = records(b"a\"b,c\n\"a\"b,c\nok,1\n\"open,2\n");
+        assert!(recs[0]
+            .cells()
+            .unwrap_err()
+            .reason
+            .contains("inside unquoted"));
+        assert!(recs[1]
+            .cells()
+            .unwrap_err()
+            .reason
+            .contains("after the closing"));
+        assert_eq!(recs[2].cells().unwrap().len(), 2);
+        assert!(recs[3].cells().unwrap_err().reason.contains("never closed"));
+        assert_eq!(recs.len(), 4);
+    }
+
+    #[test]
+    fn header_names_missing_and_unknown_columns() {
+        let rec = RawRecord::from_bytes(1, b"resident_code,colour".to_vec());
+        let problems = Header::parse(&rec, Encoding::Utf8).unwrap_err();
+        assert!(problems.iter().any(|p| p.column == "colour"));
+        assert!(problems.iter().any(|p| p.column == "my_number"));
+    }
+}

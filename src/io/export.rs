@@ -1,0 +1,207 @@
+//! EXPORT and EXPORT HISTORY: the register as CSV files.
+//!
+//! Both files are UTF-8 without a byte-order mark, LF line ends, RFC 4180 quoting, created
+//! with mode 0600 (they hold personal data, My Numbers unmasked), and streamed from one
+//! snapshot of the database.
+//!
+//! # EXPORT
+//! The residents file format of `residents-csv.md`, header
+//! `resident_code,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,moved_in_date`,
+//! one row per **active** resident in resident code order: the current version, with
+//! `moved_in_date` = 住民となった日. Removed residents (消除者) are left out: the format has
+//! no status column, and an import makes every row an active resident. Importing an export
+//! into an empty database gives the same current register (every resident's current
+//! identity items, household, 続柄 and 住民となった日), as first versions.
+//!
+//! # EXPORT HISTORY
+//! Every version of every resident, active and removed, resident after resident (in the
+//! order they were first recorded), oldest version first. The columns of the residents file,
+//! then the version's bookkeeping:
+//!
+//! ```text
+//! resident_code,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,moved_in_date,version,seq,reason,valid_from,reported,status,address_since,removed_on,previous_address,destination
+//! ```
+//!
+//! `reason` is the English name of the 異動事由 (`move_in`, `move` …), `status` is `active`
+//! or `removed`, `valid_from` the 異動日, `reported` the 届出日, `seq` the 更新順番号;
+//! `removed_on`, `previous_address` and `destination` are empty when not set.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use crate::io::generator::RESIDENTS_HEADER;
+use crate::store::{Resident, StoreError};
+use crate::Database;
+
+/// The header of an EXPORT HISTORY file.
+pub const HISTORY_EXPORT_HEADER: &str = "resident_code,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,moved_in_date,version,seq,reason,valid_from,reported,status,address_since,removed_on,previous_address,destination";
+
+/// What an export wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportReport {
+    /// Data rows written (without the header or a trailer).
+    pub rows: u64,
+    /// SHA-256 of the whole file, hexadecimal.
+    pub sha256: String,
+}
+
+impl std::fmt::Display for ExportReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} rows, sha256 {}", self.rows, self.sha256)
+    }
+}
+
+/// Why an export or a verification failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// Writing or reading the file failed.
+    #[error("{0}")]
+    Io(String),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ExportError {
+    /// The error code of the `juki` command contract.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ExportError::Io(_) => "IO",
+            ExportError::Store(e) => e.code(),
+        }
+    }
+}
+
+/// A file being written: buffered, hashed as it goes, created 0600.
+pub(crate) struct HashedWriter {
+    out: BufWriter<File>,
+    hash: Sha256,
+    path: std::path::PathBuf,
+}
+
+impl HashedWriter {
+    pub(crate) fn create(path: &Path) -> Result<HashedWriter, ExportError> {
+        let file = super::import::create_private(path)
+            .map_err(|e| ExportError::Io(format!("{}: {e}", path.display())))?;
+        Ok(HashedWriter {
+            out: BufWriter::with_capacity(1 << 20, file),
+            hash: Sha256::new(),
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub(crate) fn write(&mut self, bytes: &[u8]) -> Result<(), ExportError> {
+        self.hash.update(bytes);
+        self.out
+            .write_all(bytes)
+            .map_err(|e| ExportError::Io(format!("{}: {e}", self.path.display())))
+    }
+
+    /// The SHA-256 of everything written so far.
+    pub(crate) fn digest_so_far(&self) -> String {
+        hex(&self.hash.clone().finalize())
+    }
+
+    pub(crate) fn finish(mut self) -> Result<String, ExportError> {
+        let err = |e: std::io::Error| ExportError::Io(format!("{}: {e}", self.path.display()));
+        self.out.flush().map_err(err)?;
+        self.out.get_ref().sync_all().map_err(err)?;
+        Ok(hex(&self.hash.finalize()))
+    }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Appends a CSV cell, quoted when RFC 4180 requires it.
+pub(crate) fn cell(line: &mut String, s: &str) {
+    if s.contains([',', '"', '\n', '\r']) {
+        line.push('"');
+        line.push_str(&s.replace('"', "\"\""));
+        line.push('"');
+    } else {
+        line.push_str(s);
+    }
+}
+
+/// The residents-file cells of a version (without a line end).
+fn resident_cells(line: &mut String, r: &Resident) {
+    use std::fmt::Write as _;
+    let number = r.my_number.map(|n| n.reveal().to_string());
+    let _ = write!(line, "{},{},", r.code, number.unwrap_or_default());
+    cell(line, r.name.as_str());
+    line.push(',');
+    cell(line, r.kana.as_str());
+    let _ = write!(line, ",{},{},", r.sex.code(), r.birth);
+    cell(line, r.address.written());
+    let _ = write!(line, ",{},{},", r.postal, r.household);
+    cell(line, r.relationship.as_str());
+    let _ = write!(line, ",{}", r.resident_since);
+}
+
+/// EXPORT: the active residents in the residents file format (see the module
+/// documentation).
+pub fn export(db: &Database, path: &Path) -> Result<ExportReport, ExportError> {
+    let mut out = HashedWriter::create(path)?;
+    out.write(RESIDENTS_HEADER.as_bytes())?;
+    out.write(b"\n")?;
+    let mut rows = 0u64;
+    let mut line = String::with_capacity(256);
+    db.for_each_resident(|r| -> Result<(), ExportError> {
+        if !r.is_active() {
+            return Ok(());
+        }
+        line.clear();
+        resident_cells(&mut line, &r);
+        line.push('\n');
+        rows += 1;
+        out.write(line.as_bytes())
+    })?;
+    Ok(ExportReport {
+        rows,
+        sha256: out.finish()?,
+    })
+}
+
+/// EXPORT HISTORY: every version of every resident (see the module documentation).
+pub fn export_history(db: &Database, path: &Path) -> Result<ExportReport, ExportError> {
+    use std::fmt::Write as _;
+    let mut out = HashedWriter::create(path)?;
+    out.write(HISTORY_EXPORT_HEADER.as_bytes())?;
+    out.write(b"\n")?;
+    let mut rows = 0u64;
+    let mut line = String::with_capacity(320);
+    db.for_each_version(|r| -> Result<(), ExportError> {
+        line.clear();
+        resident_cells(&mut line, &r);
+        let _ = write!(
+            line,
+            ",{},{},{},{},{},{},{},",
+            r.version,
+            r.seq,
+            r.reason.english(),
+            r.valid_from,
+            r.reported,
+            r.status.as_str(),
+            r.address_since
+        );
+        if let Some(d) = r.removed_on {
+            let _ = write!(line, "{d}");
+        }
+        line.push(',');
+        cell(&mut line, r.previous_address.as_deref().unwrap_or(""));
+        line.push(',');
+        cell(&mut line, r.destination.as_deref().unwrap_or(""));
+        line.push('\n');
+        rows += 1;
+        out.write(line.as_bytes())
+    })?;
+    Ok(ExportReport {
+        rows,
+        sha256: out.finish()?,
+    })
+}

@@ -1,0 +1,229 @@
+//! EXPORT, EXPORT HISTORY and the consistency files through the library.
+
+use std::path::Path;
+
+use juki::io::consistency::{export_consistency, verify_consistency};
+use juki::io::export::{export, export_history, HISTORY_EXPORT_HEADER};
+use juki::io::generator::{history, residents, GenOptions};
+use juki::io::import::{import, ImportOptions, Progress};
+use juki::model::ResidentCode;
+use juki::model::{Date, Name, Reason};
+use juki::store::{Clock, Fields};
+use juki::{Change, Database, Resident};
+
+const TODAY: &str = "2026-04-01";
+
+fn today() -> Date {
+    Date::parse(TODAY).unwrap()
+}
+
+fn db_at(path: &Path) -> Database {
+    let db = Database::create(path).unwrap();
+    db.set_clock(Clock::Fixed(today()));
+    db
+}
+
+/// A register of `n` generated residents with their history.
+fn register(dir: &Path, name: &str, n: usize) -> Database {
+    let db = db_at(&dir.join(name));
+    let mut opts = GenOptions::new(n, 21, today());
+    opts.history = true;
+    let mut changes: Vec<Change> = residents(&opts).map(|r| r.to_move_in()).collect();
+    changes.extend(history(&opts).map(|c| c.to_change()));
+    record(&db, &changes);
+    db
+}
+
+/// Records changes through the engine's write path, in one transaction.
+fn record(db: &Database, changes: &[Change]) {
+    let mut load = db.begin_bulk().unwrap();
+    load.record_all(changes).unwrap();
+    load.commit().unwrap();
+}
+
+fn all(db: &Database) -> std::collections::BTreeMap<ResidentCode, Resident> {
+    let mut out = std::collections::BTreeMap::new();
+    db.for_each_resident(|r| -> Result<(), juki::StoreError> {
+        out.insert(r.code, r);
+        Ok(())
+    })
+    .unwrap();
+    out
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn export_then_import_gives_the_same_current_register() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = register(dir.path(), "a.redb", 400);
+    let out = dir.path().join("export.csv");
+    let report = export(&a, &out).unwrap();
+    assert_eq!(report.rows, a.counts().unwrap().active);
+    assert_eq!(report.sha256.len(), 64);
+    assert_eq!(mode(&out), 0o600);
+
+    let b = db_at(&dir.path().join("b.redb"));
+    let mut opts = ImportOptions::new(&out);
+    opts.history = None;
+    let imported = import(&b, &opts, Progress::Quiet).unwrap();
+    assert_eq!(imported.written, report.rows);
+
+    let active: Vec<Resident> = all(&a).into_values().filter(|r| r.is_active()).collect();
+    let imported = all(&b);
+    assert_eq!(active.len(), imported.len());
+    for x in &active {
+        let y = &imported[&x.code];
+        assert_eq!(
+            (
+                &x.my_number,
+                &x.name,
+                &x.kana,
+                x.sex,
+                x.birth,
+                &x.address,
+                x.postal,
+                x.household,
+                &x.relationship,
+                x.resident_since
+            ),
+            (
+                &y.my_number,
+                &y.name,
+                &y.kana,
+                y.sex,
+                y.birth,
+                &y.address,
+                y.postal,
+                y.household,
+                &y.relationship,
+                y.resident_since
+            )
+        );
+    }
+    // A second export of the imported register is the same file.
+    let again = dir.path().join("again.csv");
+    assert_eq!(export(&b, &again).unwrap().sha256, report.sha256);
+}
+
+#[test]
+fn export_history_has_every_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = register(dir.path(), "a.redb", 200);
+    let out = dir.path().join("history.csv");
+    let report = export_history(&a, &out).unwrap();
+    assert_eq!(report.rows, a.counts().unwrap().versions);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text.lines().next().unwrap(), HISTORY_EXPORT_HEADER);
+    assert!(text.contains(",move_in,") && text.contains(",removed,"));
+    assert_eq!(mode(&out), 0o600);
+}
+
+#[test]
+fn consistency_of_a_copy_is_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = register(dir.path(), "a.redb", 300);
+    let b = register(dir.path(), "b.redb", 300);
+    let file = dir.path().join("a.consistency.csv");
+    let report = export_consistency(&a, &file).unwrap();
+    assert_eq!(report.rows, a.counts().unwrap().residents);
+    assert_eq!(mode(&file), 0o600);
+    let v = verify_consistency(&b, &file).unwrap();
+    assert!(v.is_clean(), "{v}");
+    assert_eq!(v.db_records, report.rows);
+    assert_eq!(v.file_records, report.rows);
+    assert!(v.to_string().starts_with("consistent"));
+}
+
+#[test]
+fn verify_finds_missing_extra_and_different_residents() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = register(dir.path(), "a.redb", 100);
+    let opts = GenOptions::new(100, 21, today());
+    let first = residents(&opts).next().unwrap();
+    let file = dir.path().join("a.csv");
+    export_consistency(&a, &file).unwrap();
+
+    // A change in the database: one resident's name.
+    let renamed = all(&a)
+        .into_values()
+        .find(|r| r.is_active() && r.code != first.code)
+        .map(|r| r.code);
+    if let Some(code) = renamed {
+        record(
+            &a,
+            &[Change::new(Reason::Rename, code, today()).with(Fields {
+                name: Some(Name::parse("改名 太郎").unwrap()),
+                ..Fields::default()
+            })],
+        );
+    }
+    // A resident only in the database.
+    let extra_in_db = juki::model::ResidentCode::from_serial(9_999_999_990);
+    let mut p = residents(&GenOptions::new(1, 99, today()))
+        .next()
+        .unwrap()
+        .to_move_in();
+    p.code = extra_in_db;
+    p.fields.household = Some(juki::model::HouseholdId::new(987_654_321));
+    p.fields.relationship = Some(juki::model::Relationship::head());
+    p.fields.my_number = Some(juki::model::MyNumber::from_serial(99_999_999_990));
+    record(&a, &[p]);
+
+    let v = verify_consistency(&a, &file).unwrap();
+    assert!(!v.is_clean());
+    assert_eq!(v.missing, vec![extra_in_db]);
+    if let Some(code) = renamed {
+        let d = v.different.iter().find(|d| d.code == code).unwrap();
+        assert!(d
+            .items
+            .iter()
+            .any(|i| i.item == "name_kanji" && i.db == "改名 太郎"));
+        assert!(d.items.iter().any(|i| i.item == "reason"));
+    }
+
+    // Extra: the file has a resident the (smaller) database lacks.
+    let small = register(dir.path(), "small.redb", 100);
+    export_consistency(&a, &file).unwrap();
+    let v = verify_consistency(&small, &file).unwrap();
+    assert!(v.extra.contains(&extra_in_db.to_string()), "{v}");
+    assert!(v.to_string().contains("NOT consistent"));
+}
+
+#[test]
+fn verify_reports_a_damaged_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = register(dir.path(), "a.redb", 50);
+    let file = dir.path().join("a.csv");
+    export_consistency(&a, &file).unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    // Alter one record without fixing its CRC.
+    assert!(lines[3].contains("芦屋市"), "{}", lines[3]);
+    lines[3] = lines[3].replacen("芦屋市", "芦尾市", 1);
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let v = verify_consistency(&a, &file).unwrap();
+    assert!(
+        v.damaged
+            .iter()
+            .any(|d| d.line == 4 && d.reason.contains("CRC32")),
+        "{v}"
+    );
+    assert!(
+        v.damaged.iter().any(|d| d.reason.contains("trailer")),
+        "{v}"
+    );
+    assert_eq!(v.missing.len(), 1);
+
+    // A truncated file has no trailer.
+    let cut: Vec<&str> = text.lines().take(10).collect();
+    std::fs::write(&file, cut.join("\n") + "\n").unwrap();
+    let v = verify_consistency(&a, &file).unwrap();
+    assert!(
+        v.damaged.iter().any(|d| d.reason.contains("truncated")),
+        "{v}"
+    );
+}

@@ -1,0 +1,453 @@
+//! `juki import` through the library: every kind of bad row of residents-csv.md, the
+//! rejects file, CP932, a byte-order mark with CRLF, atomicity and the history companion.
+
+use std::path::{Path, PathBuf};
+
+use juki::io::csv_row::Encoding;
+use juki::io::generator::{write_csv, GenOptions, RESIDENTS_HEADER};
+use juki::io::import::{import, ImportError, ImportOptions, Progress};
+use juki::model::{Date, MyNumber, ResidentCode};
+use juki::store::Clock;
+use juki::{Database, Resident};
+
+const TODAY: &str = "2026-04-01";
+
+fn today() -> Date {
+    Date::parse(TODAY).unwrap()
+}
+
+struct Fx {
+    dir: tempfile::TempDir,
+    db: Database,
+}
+
+fn fx() -> Fx {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::create(dir.path().join("juki.redb")).unwrap();
+    db.set_clock(Clock::Fixed(today()));
+    Fx { dir, db }
+}
+
+impl Fx {
+    fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    fn import(&self, path: &Path) -> Result<juki::io::import::ImportReport, ImportError> {
+        let mut opts = ImportOptions::new(path);
+        opts.history = None;
+        import(&self.db, &opts, Progress::Quiet)
+    }
+}
+
+/// The current record of every resident.
+fn all(db: &Database) -> std::collections::BTreeMap<ResidentCode, Resident> {
+    let mut out = std::collections::BTreeMap::new();
+    db.for_each_resident(|r| -> Result<(), juki::StoreError> {
+        out.insert(r.code, r);
+        Ok(())
+    })
+    .unwrap();
+    out
+}
+
+fn get(db: &Database, n: u64) -> Option<Resident> {
+    all(db).remove(&ResidentCode::from_serial(n))
+}
+
+/// Every version, in storage order.
+fn versions(db: &Database) -> Vec<Resident> {
+    let mut out = Vec::new();
+    db.for_each_version(|r| -> Result<(), juki::StoreError> {
+        out.push(r);
+        Ok(())
+    })
+    .unwrap();
+    out
+}
+
+fn code(n: u64) -> String {
+    ResidentCode::from_serial(n).to_string()
+}
+
+fn number(n: u64) -> String {
+    MyNumber::from_serial(n).reveal().to_string()
+}
+
+/// A good row: resident `n` of household `h`.
+fn row(n: u64, h: u64, rel: &str) -> String {
+    format!(
+        "{},{},山田 太郎{n},ヤマダ タロウ,1,1980-04-01,兵庫県芦屋市精道町7番6号,659-0068,{h},{rel},2020-04-01",
+        code(n),
+        number(n)
+    )
+}
+
+fn csv(rows: &[String]) -> Vec<u8> {
+    let mut s = String::from(RESIDENTS_HEADER);
+    s.push('\n');
+    for r in rows {
+        s.push_str(r);
+        s.push('\n');
+    }
+    s.into_bytes()
+}
+
+fn bad_rows(e: ImportError) -> Vec<(u64, String, String)> {
+    match e {
+        ImportError::BadRows(rows) => rows
+            .into_iter()
+            .map(|r| (r.line, r.column, r.reason))
+            .collect(),
+        other => panic!("expected bad rows, got {other}"),
+    }
+}
+
+fn replace(r: &str, cell: usize, value: &str) -> String {
+    let mut cells: Vec<&str> = r.split(',').collect();
+    cells[cell] = value;
+    cells.join(",")
+}
+
+#[test]
+fn good_file_loads_every_row() {
+    let f = fx();
+    let p = f.file(
+        "a.csv",
+        &csv(&[row(1, 10, "世帯主"), row(2, 10, "妻"), row(3, 11, "世帯主")]),
+    );
+    let report = f.import(&p).unwrap();
+    assert_eq!((report.read, report.written, report.rejected), (3, 3, 0));
+    assert!(report.to_string().contains("rows/s"));
+    let r = get(&f.db, 2).unwrap();
+    assert_eq!(r.name.as_str(), "山田 太郎2");
+    assert_eq!(r.resident_since, Date::parse("2020-04-01").unwrap());
+}
+
+#[test]
+fn members_before_their_head_are_loaded_after_it() {
+    let f = fx();
+    let p = f.file(
+        "a.csv",
+        &csv(&[row(2, 10, "妻"), row(3, 10, "子"), row(1, 10, "世帯主")]),
+    );
+    f.import(&p).unwrap();
+    let v = versions(&f.db);
+    assert_eq!(v.len(), 3);
+    assert_eq!(v[0].code, ResidentCode::from_serial(1));
+    assert_eq!(v[0].seq, 1);
+}
+
+#[test]
+fn every_kind_of_bad_row_is_reported_with_line_column_and_reason() {
+    let f = fx();
+    let good = |n| row(n, 100 + n, "世帯主");
+    let rows = vec![
+        good(1),                                // line 2
+        replace(&good(2), 0, "12345678901"),    // 3: check digit
+        replace(&good(3), 0, "1234567890"),     // 4: digit count
+        replace(&good(4), 1, &number(4)[..11]), // 5: my_number digit count
+        replace(&good(5), 5, "2023-02-30"),     // 6: impossible date
+        replace(&good(6), 5, "2030-01-01"),     // 7: future birth
+        replace(&good(7), 4, "3"),              // 8: unknown sex
+        replace(&good(8), 2, ""),               // 9: empty name
+        format!("{},extra", good(9)),           // 10: column count
+        format!("\"{}\"x", good(10)),           // 11: broken quoting
+        good(11).replace("山田", "\u{0}"),      // 12: placeholder, fixed below
+        replace(&good(12), 0, &code(1)),        // 13: repeated code
+        replace(&good(13), 1, &number(1)),      // 14: repeated number
+        row(14, 500, "子"),                     // 15: no head
+        row(15, 600, "世帯主"),                 // 16: two heads
+        row(16, 600, "世帯主"),                 // 17
+    ];
+    let mut bytes = csv(&rows);
+    // Line 12: invalid UTF-8 in the name.
+    let pos = bytes.windows(1).position(|w| w == b"\0").unwrap();
+    bytes[pos] = 0xFF;
+    let p = f.file("bad.csv", &bytes);
+    let digest = f.db.content_digest().unwrap();
+    let err = f.import(&p).unwrap_err();
+    let text = err.to_string();
+    let rows = bad_rows(err);
+    let has = |line: u64, column: &str, needle: &str| {
+        assert!(
+            rows.iter()
+                .any(|(l, c, r)| *l == line && c == column && r.contains(needle)),
+            "line {line} {column} {needle}: {rows:?}"
+        )
+    };
+    has(2, "resident_code", "repeats within the file (lines 2, 13)");
+    has(3, "resident_code", "check digit");
+    has(4, "resident_code", "expected 11 digits");
+    has(5, "my_number", "expected 12 digits");
+    has(6, "birth_date", "not a date");
+    has(7, "birth_date", "in the future");
+    has(8, "sex", "is not 1, 2");
+    has(9, "name_kanji", "empty");
+    has(10, "(row)", "wrong column count");
+    has(11, "(row)", "broken quoting");
+    has(12, "name_kanji", "invalid UTF-8");
+    has(13, "resident_code", "repeats within the file");
+    has(14, "my_number", "repeats within the file");
+    has(15, "household_id", "no valid 世帯主");
+    has(16, "household_id", "2 世帯主 (lines 16, 17)");
+    has(17, "household_id", "2 世帯主");
+    assert!(text.contains("bad.csv:9: name_kanji"), "{text}");
+    // All or nothing.
+    assert_eq!(f.db.content_digest().unwrap(), digest);
+    assert_eq!(f.db.counts().unwrap().residents, 0);
+}
+
+#[test]
+fn header_errors_name_the_column() {
+    let f = fx();
+    let header = RESIDENTS_HEADER.replace("sex", "gender");
+    let p = f.file(
+        "h.csv",
+        format!("{header}\n{}\n", row(1, 1, "世帯主")).as_bytes(),
+    );
+    let rows = bad_rows(f.import(&p).unwrap_err());
+    assert!(rows.iter().any(|(l, c, _)| *l == 1 && c == "gender"));
+    assert!(rows
+        .iter()
+        .any(|(_, c, r)| c == "sex" && r.contains("missing")));
+}
+
+#[test]
+fn columns_in_any_order() {
+    let f = fx();
+    let cols: Vec<&str> = RESIDENTS_HEADER.split(',').rev().collect();
+    let r = row(1, 7, "世帯主");
+    let cells: Vec<&str> = r.split(',').rev().collect();
+    let p = f.file(
+        "r.csv",
+        format!("{}\n{}\n", cols.join(","), cells.join(",")).as_bytes(),
+    );
+    assert_eq!(f.import(&p).unwrap().written, 1);
+}
+
+#[test]
+fn conflicts_with_the_database_are_bad_rows() {
+    let f = fx();
+    let p = f.file("a.csv", &csv(&[row(1, 10, "世帯主")]));
+    f.import(&p).unwrap();
+    let again = f.file(
+        "b.csv",
+        &csv(&[
+            replace(&row(2, 20, "世帯主"), 1, &number(1)),
+            row(1, 30, "世帯主"),
+            row(3, 10, "世帯主"),
+        ]),
+    );
+    let rows = bad_rows(f.import(&again).unwrap_err());
+    assert!(rows
+        .iter()
+        .any(|(l, c, r)| *l == 2 && c == "my_number" && r.contains("already exists")));
+    assert!(rows
+        .iter()
+        .any(|(l, c, r)| *l == 3 && c == "resident_code" && r.contains("already exists")));
+    assert!(rows
+        .iter()
+        .any(|(l, c, r)| *l == 4 && c == "household_id" && r.contains("already has residents")));
+}
+
+#[test]
+fn skip_bad_loads_the_good_rows_and_writes_rejects_verbatim() {
+    let f = fx();
+    let bad_sex = replace(&row(2, 20, "世帯主"), 4, "9");
+    let rows = vec![
+        row(1, 10, "世帯主"),
+        bad_sex.clone(),
+        row(3, 20, "子"), // its head is rejected
+        row(4, 30, "世帯主"),
+    ];
+    let p = f.file("a.csv", &csv(&rows));
+    let rejects = f.dir.path().join("rejects.csv");
+    let mut opts = ImportOptions::new(&p);
+    opts.skip_bad = Some(rejects.clone());
+    let report = import(&f.db, &opts, Progress::Quiet).unwrap();
+    assert_eq!((report.read, report.written, report.rejected), (4, 2, 2));
+    let text = std::fs::read_to_string(&rejects).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], format!("{RESIDENTS_HEADER},reason"));
+    assert!(
+        lines[1].starts_with(&format!("{bad_sex},\"sex: ")),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[2].starts_with(&format!("{},", rows[2])));
+    assert!(
+        lines[2].contains("世帯主 (line 3) is rejected"),
+        "{}",
+        lines[2]
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&rejects).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    assert!(get(&f.db, 4).is_some());
+    assert!(get(&f.db, 3).is_none());
+}
+
+#[test]
+fn cp932_input() {
+    let f = fx();
+    let text = String::from_utf8(csv(&[row(1, 10, "世帯主"), row(2, 10, "妻")])).unwrap();
+    let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&text);
+    assert!(!unmappable);
+    let p = f.file("sjis.csv", &bytes);
+    let mut opts = ImportOptions::new(&p);
+    opts.encoding = Encoding::Cp932;
+    import(&f.db, &opts, Progress::Quiet).unwrap();
+    let r = get(&f.db, 2).unwrap();
+    assert_eq!(r.name.as_str(), "山田 太郎2");
+    assert_eq!(r.relationship.as_str(), "妻");
+    // The same bytes read as UTF-8 are bad rows, not a crash.
+    assert!(f.import(&p).is_err());
+}
+
+#[test]
+fn bom_and_crlf() {
+    let f = fx();
+    let text = String::from_utf8(csv(&[row(1, 10, "世帯主"), row(2, 10, "妻")]))
+        .unwrap()
+        .replace('\n', "\r\n");
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend_from_slice(text.as_bytes());
+    let p = f.file("bom.csv", &bytes);
+    assert_eq!(f.import(&p).unwrap().written, 2);
+    let r = get(&f.db, 2).unwrap();
+    assert_eq!(r.resident_since, Date::parse("2020-04-01").unwrap());
+}
+
+/// A failing row late in a large file leaves the database as it was.
+#[test]
+fn a_bad_row_at_the_end_writes_nothing() {
+    let f = fx();
+    let csv_path = f.dir.path().join("gen.csv");
+    let opts = GenOptions::new(3000, 5, today());
+    write_csv(&opts, std::fs::File::create(&csv_path).unwrap(), None).unwrap();
+    let mut bytes = std::fs::read(&csv_path).unwrap();
+    bytes.extend_from_slice(replace(&row(9_999_999, 9_999_999, "世帯主"), 4, "x").as_bytes());
+    bytes.push(b'\n');
+    std::fs::write(&csv_path, &bytes).unwrap();
+    let digest = f.db.content_digest().unwrap();
+    let rows = bad_rows(f.import(&csv_path).unwrap_err());
+    assert_eq!(rows.len(), 1);
+    assert_eq!(f.db.content_digest().unwrap(), digest);
+}
+
+/// The history companion is applied after the residents, through the engine, and gives
+/// the same register as recording the generator's changes one by one.
+#[test]
+fn history_companion_gives_the_same_register_as_the_engine() {
+    let f = fx();
+    let csv_path = f.dir.path().join("gen.csv");
+    let mut opts = GenOptions::new(500, 11, today());
+    opts.history = true;
+    let mut history = std::fs::File::create(ImportOptions::companion_of(&csv_path)).unwrap();
+    let stats = write_csv(
+        &opts,
+        std::fs::File::create(&csv_path).unwrap(),
+        Some(&mut history),
+    )
+    .unwrap();
+    drop(history);
+    let report = import(&f.db, &ImportOptions::new(&csv_path), Progress::Quiet).unwrap();
+    assert_eq!(report.history_applied, stats.changes as u64);
+    assert_eq!(f.db.counts().unwrap().versions, stats.versions);
+
+    let other = Database::create(f.dir.path().join("engine.redb")).unwrap();
+    other.set_clock(Clock::Fixed(today()));
+    let mut changes: Vec<juki::Change> = juki::io::generator::residents(&opts)
+        .map(|r| r.to_move_in())
+        .collect();
+    changes.extend(juki::io::generator::history(&opts).map(|c| c.to_change()));
+    let mut load = other.begin_bulk().unwrap();
+    load.record_all(&changes).unwrap();
+    load.commit().unwrap();
+    let (a, b) = (versions(&f.db), versions(&other));
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        let mut y = y.clone();
+        y.recorded_at = x.recorded_at;
+        assert_eq!(x, &y);
+    }
+}
+
+#[test]
+fn a_history_row_the_engine_refuses_writes_nothing() {
+    let f = fx();
+    let p = f.file("a.csv", &csv(&[row(1, 10, "世帯主")]));
+    let h = format!(
+        "{}\n1,{},death,2019-01-01,,,,,,,,,,,\n",
+        juki::io::generator::HISTORY_HEADER,
+        code(1)
+    );
+    let hp = f.file("a.history.csv", h.as_bytes());
+    let opts = ImportOptions::new(&p);
+    assert_eq!(opts.history.as_deref(), Some(hp.as_path()));
+    let err = import(&f.db, &opts, Progress::Quiet).unwrap_err();
+    match &err {
+        ImportError::Refused { row, .. } => assert_eq!(row.line, 2),
+        other => panic!("{other}"),
+    }
+    assert!(err.to_string().contains("out-of-order"), "{err}");
+    assert_eq!(f.db.counts().unwrap().residents, 0);
+}
+
+/// Killed halfway, the database is as it was: the child process imports a large file and
+/// is killed before it can commit.
+#[test]
+fn a_killed_import_leaves_the_database_as_it_was() {
+    if let Ok(spec) = std::env::var("JUKI_IMPORT_CHILD") {
+        let (db, csv) = spec.split_once('|').unwrap();
+        let db = Database::open(db).unwrap();
+        db.set_clock(Clock::Fixed(today()));
+        let _ = import(&db, &ImportOptions::new(csv), Progress::Quiet);
+        return;
+    }
+    let f = fx();
+    let p = f.file("a.csv", &csv(&[row(1, 10, "世帯主")]));
+    f.import(&p).unwrap();
+    let digest = f.db.content_digest().unwrap();
+    let path = f.db.path().to_path_buf();
+    let csv_path = f.dir.path().join("big.csv");
+    let mut opts = GenOptions::new(150_000, 9, today());
+    opts.history = true;
+    let mut history = std::fs::File::create(ImportOptions::companion_of(&csv_path)).unwrap();
+    write_csv(
+        &opts,
+        std::fs::File::create(&csv_path).unwrap(),
+        Some(&mut history),
+    )
+    .unwrap();
+    drop(f.db);
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "a_killed_import_leaves_the_database_as_it_was",
+            "--exact",
+            "--nocapture",
+        ])
+        .env(
+            "JUKI_IMPORT_CHILD",
+            format!("{}|{}", path.display(), csv_path.display()),
+        )
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let finished = child.try_wait().unwrap().is_some();
+    child.kill().ok();
+    child.wait().unwrap();
+    if finished {
+        eprintln!("the child finished before it could be killed; nothing to check");
+        return;
+    }
+    let db = Database::open(&path).unwrap();
+    assert_eq!(db.content_digest().unwrap(), digest);
+    assert_eq!(db.counts().unwrap().residents, 1);
+}
