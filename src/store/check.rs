@@ -987,6 +987,54 @@ mod tests {
     }
 
     #[test]
+    fn check_during_writes_sees_one_consistent_snapshot() {
+        use crate::model::{Address, ResidentCode};
+        use crate::store::{Change, Fields};
+        let dir = tempfile::tempdir().unwrap();
+        let path = generated(&dir);
+        let db = Database::open(&path).unwrap();
+        db.set_clock(Clock::Fixed(Date::parse(TODAY).unwrap()));
+        let codes: Vec<ResidentCode> = {
+            let t = db.read().unwrap();
+            let mut codes = Vec::new();
+            for entry in t.residents().iter().unwrap() {
+                let (_, v) = entry.unwrap();
+                let rec = StoredRecord::decode("residents", v.value()).unwrap();
+                if rec.status == Status::Active.code() && rec.prefix_max <= 20260301 {
+                    codes.push(ResidentCode::from_u64(rec.code).unwrap());
+                }
+            }
+            codes
+        };
+        let done = std::sync::atomic::AtomicBool::new(false);
+        let checks = std::thread::scope(|s| {
+            s.spawn(|| {
+                for (i, code) in codes.iter().take(150).enumerate() {
+                    let address = format!("芦屋市精道町{}-{}", i / 50 + 1, i % 50 + 1);
+                    let change =
+                        Change::new(Reason::Move, *code, Date::parse("2026-03-02").unwrap()).with(
+                            Fields {
+                                address: Some(Address::parse(&address).unwrap()),
+                                ..Fields::default()
+                            },
+                        );
+                    db.record(&change).unwrap();
+                }
+                done.store(true, std::sync::atomic::Ordering::SeqCst);
+            });
+            let mut checks = 0;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) || checks == 0 {
+                let report = db.check().unwrap();
+                assert!(report.is_clean(), "{report}");
+                checks += 1;
+            }
+            checks
+        });
+        assert!(checks > 0);
+        assert!(db.check().unwrap().is_clean());
+    }
+
+    #[test]
     fn a_removed_search_entry_is_reported() {
         let dir = tempfile::tempdir().unwrap();
         let path = generated(&dir);
