@@ -204,7 +204,11 @@ impl Database {
                 path.display()
             )));
         }
-        let db = redb::Database::open(path)?;
+        // Verify every page's checksum on open: redb trusts a cleanly closed file and may
+        // panic on one damaged outside it; with the check, damage is CORRUPT instead.
+        let db = redb::Database::builder()
+            .set_check_integrity_on_open(true)
+            .open(path)?;
         let database = Database {
             db,
             path: path.to_path_buf(),

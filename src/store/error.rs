@@ -155,11 +155,24 @@ impl StoreError {
     }
 }
 
+/// An I/O error that means the file is not (or no longer) a whole redb file: redb reports a
+/// wrong magic number or an empty file as `InvalidData`, and a truncated file as a short read.
+fn damaged_file(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof
+    )
+}
+
 fn storage(e: redb::StorageError) -> StoreError {
     match e {
         redb::StorageError::Corrupted(detail) => StoreError::Corrupt {
             table: "(file)",
             detail,
+        },
+        redb::StorageError::Io(e) if damaged_file(&e) => StoreError::Corrupt {
+            table: "(file)",
+            detail: e.to_string(),
         },
         other => StoreError::Storage(other.to_string()),
     }
@@ -177,6 +190,10 @@ impl From<redb::Error> for StoreError {
             redb::Error::Corrupted(detail) => StoreError::Corrupt {
                 table: "(file)",
                 detail,
+            },
+            redb::Error::Io(e) if damaged_file(&e) => StoreError::Corrupt {
+                table: "(file)",
+                detail: e.to_string(),
             },
             other => StoreError::Storage(other.to_string()),
         }
