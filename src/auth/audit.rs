@@ -132,7 +132,11 @@ pub struct ChainReport {
 impl std::fmt::Display for ChainReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.first_broken {
-            None => write!(f, "the operation log is intact: {} entries verified", self.entries),
+            None => write!(
+                f,
+                "the operation log is intact: {} entries verified",
+                self.entries
+            ),
             Some((seq, why)) => write!(
                 f,
                 "the operation log is broken at entry {seq}: {why} ({} entries before it verified)",
@@ -145,15 +149,17 @@ impl std::fmt::Display for ChainReport {
 /// Recomputes the chain over the whole log.
 pub(crate) fn verify(table: &impl ReadableTable<u64, &'static [u8]>) -> Result<ChainReport> {
     let mut prev = [0u8; 32];
-    let mut expected = 1u64;
     let mut entries = 0;
-    for item in table.iter()? {
+    for (expected, item) in (1u64..).zip(table.iter()?) {
         let (k, v) = item?;
         let seq = k.value();
         if seq != expected {
             return Ok(ChainReport {
                 entries,
-                first_broken: Some((expected, format!("entry {expected} is missing (next is {seq})"))),
+                first_broken: Some((
+                    expected,
+                    format!("entry {expected} is missing (next is {seq})"),
+                )),
             });
         }
         let e = match AuditEntry::decode(v.value()) {
@@ -174,11 +180,13 @@ pub(crate) fn verify(table: &impl ReadableTable<u64, &'static [u8]>) -> Result<C
         if chain_hash(&prev, &e) != e.hash {
             return Ok(ChainReport {
                 entries,
-                first_broken: Some((seq, "its hash does not match its content and the entry before".into())),
+                first_broken: Some((
+                    seq,
+                    "its hash does not match its content and the entry before".into(),
+                )),
             });
         }
         prev = e.hash;
-        expected += 1;
         entries += 1;
     }
     Ok(ChainReport {

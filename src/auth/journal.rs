@@ -15,7 +15,7 @@ use std::time::Duration;
 pub const FLUSH_WINDOW: Duration = Duration::from_millis(100);
 
 /// Waiting entries that trigger a commit at once.
-pub const FLUSH_BATCH: usize = 1024;
+pub const FLUSH_BATCH: usize = 65_536;
 
 /// Entries waiting to be committed.
 #[derive(Default)]

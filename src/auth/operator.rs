@@ -85,7 +85,9 @@ pub struct OperatorInfo {
 pub fn check_id(id: &str) -> Result<()> {
     let ok = !id.is_empty()
         && id.len() <= 32
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
     if ok {
         Ok(())
     } else {
@@ -128,7 +130,9 @@ pub(crate) fn hash_password(password: &str) -> Result<String> {
 /// Whether `password` matches the stored hash.
 pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
     match PasswordHash::new(hash) {
-        Ok(parsed) => hasher().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => hasher()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }

@@ -32,7 +32,10 @@ struct Inner {
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        self.flusher.lock().unwrap_or_else(|e| e.into_inner()).stop();
+        self.flusher
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .stop();
         let _ = self.journal.flush(&self.db);
     }
 }
@@ -45,7 +48,9 @@ pub struct Juki {
 
 impl std::fmt::Debug for Juki {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Juki").field("path", &self.inner.db.path()).finish()
+        f.debug_struct("Juki")
+            .field("path", &self.inner.db.path())
+            .finish()
     }
 }
 
@@ -169,7 +174,11 @@ impl Juki {
             terminal: terminal.to_string(),
             kind: "SIGN IN".into(),
             text: "SIGN IN".into(),
-            outcome: if ok { "OK".into() } else { "AUTH_FAILED".into() },
+            outcome: if ok {
+                "OK".into()
+            } else {
+                "AUTH_FAILED".into()
+            },
             codes: Vec::new(),
         };
         let txn = db.write_transaction()?;
@@ -283,6 +292,13 @@ impl Session {
         &self.juki.inner.db
     }
 
+    /// The engine under this session, for the in-crate benchmark that measures what the
+    /// session's checks and log cost. Not public: nothing outside the crate gets past a
+    /// session.
+    pub(crate) fn database_for_measurement(&self) -> &Database {
+        self.db()
+    }
+
     /// Runs `f` with the statement text the log should record for the operations it does.
     pub(crate) fn with_statement<T>(&self, kind: &str, text: &str, f: impl FnOnce() -> T) -> T {
         *self.statement.borrow_mut() = Some((kind.to_string(), crate::query::redact(text)));
@@ -387,7 +403,11 @@ impl Session {
 
     /// 氏名, 住所, 生年月日 and 性別 of a resident, now or as of a date: what every role with
     /// the lookup permission may see, department roles included.
-    pub fn get_basic(&self, code: ResidentCode, as_of: Option<Date>) -> Result<Option<BasicResident>> {
+    pub fn get_basic(
+        &self,
+        code: ResidentCode,
+        as_of: Option<Date>,
+    ) -> Result<Option<BasicResident>> {
         self.read(
             "GET",
             || format!("GET {code}"),
@@ -409,7 +429,11 @@ impl Session {
         self.read(
             "GET MYNUMBER",
             || "GET MYNUMBER ****".to_string(),
-            &[Permission::Lookup, Permission::Details, Permission::MyNumber],
+            &[
+                Permission::Lookup,
+                Permission::Details,
+                Permission::MyNumber,
+            ],
             |db| {
                 Ok(db.get_by_my_number(number)?.map(|m| MyNumberMatch {
                     resident: withheld(m.resident),
@@ -425,12 +449,18 @@ impl Session {
         self.read(
             "SHOW MYNUMBER",
             || format!("SHOW MYNUMBER {code}"),
-            &[Permission::Lookup, Permission::Details, Permission::MyNumber],
+            &[
+                Permission::Lookup,
+                Permission::Details,
+                Permission::MyNumber,
+            ],
             |db| {
                 let r = db
                     .get(code)?
                     .ok_or_else(|| StoreError::NotFound(format!("resident {code}")))?;
-                let n = r.my_number.ok_or_else(|| StoreError::NotFound(format!("My Number of {code}")))?;
+                let n = r
+                    .my_number
+                    .ok_or_else(|| StoreError::NotFound(format!("My Number of {code}")))?;
                 Ok((r, n.reveal()))
             },
             |(r, _)| Some(vec![r.code.get()]),
@@ -525,14 +555,26 @@ impl Session {
             "CHANGES",
             || format!("CHANGES SINCE {since}"),
             &[Permission::Changes, Permission::Details],
-            |db| Ok(db.changes_since(since, limit)?.into_iter().map(withheld).collect()),
+            |db| {
+                Ok(db
+                    .changes_since(since, limit)?
+                    .into_iter()
+                    .map(withheld)
+                    .collect())
+            },
             |v: &Vec<Resident>| Some(v.iter().map(|r| r.code.get()).collect()),
         )
     }
 
     /// Record counts (no personal data).
     pub fn counts(&self) -> Result<Counts> {
-        self.read("COUNTS", || "COUNTS".into(), &[], |db| Ok(db.counts()?), |_| Some(Vec::new()))
+        self.read(
+            "COUNTS",
+            || "COUNTS".into(),
+            &[],
+            |db| Ok(db.counts()?),
+            |_| Some(Vec::new()),
+        )
     }
 
     /// A digest of the whole content (no personal data; for comparing copies).
@@ -639,7 +681,10 @@ impl Session {
             entries.push(self.entry(kind, text.clone(), "OK", Vec::new()));
             append_in(&txn, entries)?;
             txn.commit().map_err(StoreError::from)?;
-            self.juki.inner.operators_changed.fetch_add(1, Ordering::AcqRel);
+            self.juki
+                .inner
+                .operators_changed
+                .fetch_add(1, Ordering::AcqRel);
             Ok(())
         });
         if let Err(e) = &result {
@@ -651,7 +696,9 @@ impl Session {
 
     fn existing(&self, txn: &WriteTransaction, id: &str) -> Result<StoredOperator> {
         let t = txn.open_table(OPERATORS)?;
-        let v = t.get(id)?.ok_or_else(|| Error::UnknownOperator(id.to_string()))?;
+        let v = t
+            .get(id)?
+            .ok_or_else(|| Error::UnknownOperator(id.to_string()))?;
         StoredOperator::decode(v.value())
     }
 
@@ -729,7 +776,9 @@ impl Session {
     /// Checks the signed-in operator's password again (the idle lock). A wrong one counts
     /// toward the lock-out, as at sign-in.
     pub fn reauthenticate(&self, password: &str) -> Result<()> {
-        let again = self.juki.sign_in(&self.operator, password, &self.terminal)?;
+        let again = self
+            .juki
+            .sign_in(&self.operator, password, &self.terminal)?;
         drop(again);
         Ok(())
     }

@@ -81,6 +81,16 @@ pub enum Command {
         #[arg(long, default_value = "utf-8")]
         encoding: String,
     },
+    /// Measure the cost of the operation log: lookups through the engine directly and
+    /// through a signed-in session, on a generated register.
+    Bench {
+        /// Residents in the generated register.
+        #[arg(long, default_value_t = 100_000)]
+        residents: usize,
+        /// Lookups a round.
+        #[arg(long, default_value_t = 200_000)]
+        lookups: usize,
+    },
     /// Restore a backup made by BACKUP TO.
     Restore {
         /// The backup to restore.

@@ -3,8 +3,8 @@
 
 use super::console::Console;
 use super::format::Format;
-use crate::auth::Juki;
 use super::{fail, style, EXIT_FAILED, EXIT_OK};
+use crate::auth::Juki;
 use crate::io::generator::{self, GenOptions};
 use crate::model::Date;
 use std::io::BufWriter;
@@ -50,7 +50,9 @@ pub fn run(count: usize, no_repl: bool, format: Option<Format>, idle_minutes: u6
     let started = Instant::now();
     let mut opts = GenOptions::new(count, DEMO_SEED, Date::today_jst());
     opts.history = true;
-    let moves_in: Vec<_> = generator::residents(&opts).map(|r| r.to_move_in()).collect();
+    let moves_in: Vec<_> = generator::residents(&opts)
+        .map(|r| r.to_move_in())
+        .collect();
     let history: Vec<_> = generator::history(&opts).map(|c| c.to_change()).collect();
     if let Err(e) = session.record_batch(moves_in.iter().chain(&history)) {
         return fail(e.error.code(), e);

@@ -2,6 +2,7 @@
 //! standard input, and the exit statuses scripts rely on.
 
 pub mod args;
+mod bench;
 pub mod console;
 mod demo;
 pub mod format;
@@ -78,6 +79,7 @@ fn run(cli: Cli) -> u8 {
                 EXIT_USAGE
             }
         },
+        Some(Command::Bench { residents, lookups }) => bench::run(residents, lookups),
         Some(Command::Import { .. }) => {
             fail("IO", "import is not available in this version of juki")
         }
@@ -111,7 +113,10 @@ fn run(cli: Cli) -> u8 {
 /// `juki init`: a new file with its first administrator, whose password is asked for (twice
 /// on a terminal) or taken from `$JUKI_PASSWORD`.
 fn init(path: &std::path::Path, admin: &str) -> u8 {
-    let first = match signin::password(&format!("password for {admin} (at least {} characters): ", crate::auth::MIN_PASSWORD_CHARS)) {
+    let first = match signin::password(&format!(
+        "password for {admin} (at least {} characters): ",
+        crate::auth::MIN_PASSWORD_CHARS
+    )) {
         Ok(p) => p,
         Err(e) => return fail("AUTH_FAILED", e.0),
     };

@@ -15,7 +15,8 @@ fn interactive() -> bool {
 /// Reads a password: from the terminal without echo, else from `$JUKI_PASSWORD`.
 pub fn password(prompt: &str) -> Result<String, NoCredentials> {
     if interactive() {
-        rpassword::prompt_password(prompt).map_err(|e| NoCredentials(format!("reading the password: {e}")))
+        rpassword::prompt_password(prompt)
+            .map_err(|e| NoCredentials(format!("reading the password: {e}")))
     } else {
         std::env::var("JUKI_PASSWORD").map_err(|_| {
             NoCredentials("no terminal to ask for the password: set $JUKI_PASSWORD".into())
@@ -29,7 +30,9 @@ pub fn operator(flag: Option<String>) -> Result<String, NoCredentials> {
         return Ok(op);
     }
     if !interactive() {
-        return Err(NoCredentials("no operator: give --operator ID or set $JUKI_OPERATOR".into()));
+        return Err(NoCredentials(
+            "no operator: give --operator ID or set $JUKI_OPERATOR".into(),
+        ));
     }
     print!("operator: ");
     let _ = std::io::stdout().flush();
@@ -43,9 +46,13 @@ pub fn operator(flag: Option<String>) -> Result<String, NoCredentials> {
 
 /// The terminal name: the flag, else the host name.
 pub fn terminal(flag: Option<String>) -> String {
-    flag.or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|s| s.trim().to_string()))
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "localhost".to_string())
+    flag.or_else(|| {
+        std::fs::read_to_string("/etc/hostname")
+            .ok()
+            .map(|s| s.trim().to_string())
+    })
+    .filter(|s| !s.is_empty())
+    .unwrap_or_else(|| "localhost".to_string())
 }
 
 /// Signs in on `juki`, asking for what is missing.

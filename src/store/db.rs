@@ -340,10 +340,18 @@ impl Database {
     /// The resident with this resident code, as recorded now. A former code finds the
     /// resident under their current code.
     pub(crate) fn get(&self, code: ResidentCode) -> Result<Option<Resident>> {
-        let t = self.read()?;
-        if let Some(rec) = t.current_by_code(code.get())? {
-            return Ok(Some(Resident::from_stored(rec)?));
+        // The hot path opens one table: one probe, one checked read.
+        let txn = self.db.begin_read()?;
+        let residents = txn.open_table(RESIDENTS)?;
+        if let Some(v) = residents.get(code.get())? {
+            return Ok(Some(Resident::from_stored(StoredRecord::decode(
+                "residents",
+                v.value(),
+            )?)?));
         }
+        drop(residents);
+        drop(txn);
+        let t = self.read()?;
         match t.id_of_code(code.get())? {
             Some((id, _)) => t.latest(id)?.map(Resident::from_stored).transpose(),
             None => Ok(None),
@@ -398,7 +406,11 @@ impl Database {
     }
 
     /// The household a resident belongs to (now or as of a date) and its members.
-    pub(crate) fn household_of(&self, code: ResidentCode, as_of: Option<Date>) -> Result<Household> {
+    pub(crate) fn household_of(
+        &self,
+        code: ResidentCode,
+        as_of: Option<Date>,
+    ) -> Result<Household> {
         let t = self.read()?;
         let (id, _) = t
             .id_of_code(code.get())?

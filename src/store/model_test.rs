@@ -28,8 +28,8 @@ use crate::model::{
     Address, Date, HouseholdId, Kana, MyNumber, Name, PostalCode, Reason, Relationship,
     ResidentCode, Sex, Status,
 };
-use crate::store::{Clock, Fields, Rule, SearchQuery};
 use crate::store::{Change, Database, Resident, StoreError};
+use crate::store::{Clock, Fields, Rule, SearchQuery};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRunner};
@@ -1494,7 +1494,10 @@ fn observed(r: &Resident) -> Ver {
     Ver {
         rec: Rec {
             code: r.code.get(),
-            my_number: r.my_number.expect("the engine answers with the number").get(),
+            my_number: r
+                .my_number
+                .expect("the engine answers with the number")
+                .get(),
             name: r.name.as_str().to_string(),
             kana: r.kana.as_str().to_string(),
             sex: r.sex.code(),
@@ -1641,7 +1644,7 @@ fn check_state(db: &Database, m: &Model, today: Date, full: bool, ctx: &str) {
 /// Records `ops` in a fresh database and in the model, checking each step; returns both.
 fn run(ops: &[Op], full_every: usize) -> (tempfile::TempDir, Database, Model, Date) {
     let dir = tempfile::tempdir().unwrap();
-    let mut db = Database::create(dir.path().join("juki.redb")).unwrap();
+    let db = Database::create(dir.path().join("juki.redb")).unwrap();
     let mut m = Model::default();
     let mut today = start();
     for (i, op) in ops.iter().enumerate() {
@@ -1778,7 +1781,7 @@ fn reopening_changes_nothing() {
     let counts = db.counts().unwrap();
     let path = db.path().to_path_buf();
     drop(db);
-    let mut db = Database::open(&path).unwrap();
+    let db = Database::open(&path).unwrap();
     db.set_clock(Clock::Fixed(today));
     assert_eq!(db.content_digest().unwrap(), digest);
     assert_eq!(db.counts().unwrap(), counts);

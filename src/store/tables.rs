@@ -36,14 +36,6 @@ pub(crate) trait View {
         Ok(self.my_numbers().get(n)?.map(|g| g.value()))
     }
 
-    /// The current record under a current resident code.
-    fn current_by_code(&self, code: u64) -> Result<Option<StoredRecord>> {
-        match self.residents().get(code)? {
-            Some(g) => Ok(Some(StoredRecord::decode("residents", g.value())?)),
-            None => Ok(None),
-        }
-    }
-
     /// One version of a resident.
     fn version(&self, id: u64, version: u32) -> Result<Option<StoredRecord>> {
         match self.versions().get((id, version))? {

@@ -252,7 +252,7 @@ fn repeated_names_with_the_same_birth_date_at_other_addresses() {
 fn history_is_accepted_by_the_engine() {
     let o = opts(2_000, 2024);
     let dir = tempfile::tempdir().unwrap();
-    let mut db = Database::create(dir.path().join("gen.redb")).unwrap();
+    let db = Database::create(dir.path().join("gen.redb")).unwrap();
     db.set_clock(Clock::Fixed(o.today));
     for r in residents(&o) {
         let change = r.to_move_in();
@@ -298,7 +298,7 @@ fn engine_accepts_many_seeds() {
     for seed in 1..=6u64 {
         let o = opts(4_000, seed * 7919);
         let dir = tempfile::tempdir().unwrap();
-        let mut db = Database::create(dir.path().join("gen.redb")).unwrap();
+        let db = Database::create(dir.path().join("gen.redb")).unwrap();
         db.set_clock(Clock::Fixed(o.today));
         for r in residents(&o) {
             db.record(&r.to_move_in()).unwrap();
