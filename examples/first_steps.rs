@@ -53,7 +53,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             r.address,
             r.version,
             r.reason,
-            if r.my_number.is_some() { "shown" } else { "withheld" }
+            if r.my_number.is_some() {
+                "shown"
+            } else {
+                "withheld"
+            }
         );
     }
 

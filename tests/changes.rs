@@ -29,7 +29,10 @@ fn move_in_creates_the_first_version() {
     assert_eq!(r.resident_since, date("2020-04-01"));
     assert_eq!(r.address_since, date("2020-04-01"));
     assert_eq!(r.reported, date("2020-04-03"));
-    assert!(r.my_number.is_none(), "a session never hands out the My Number");
+    assert!(
+        r.my_number.is_none(),
+        "a session never hands out the My Number"
+    );
 }
 
 #[test]

@@ -7,7 +7,9 @@ use std::process::{Command, Output, Stdio};
 /// Runs `juki` as admin1 unless `--operator` is given.
 fn juki(args: &[&str], stdin: Option<&str>) -> Output {
     let mut all: Vec<&str> = args.to_vec();
-    if !args.contains(&"--operator") && !matches!(args.first(), Some(&"init") | Some(&"gen") | Some(&"demo")) {
+    if !args.contains(&"--operator")
+        && !matches!(args.first(), Some(&"init") | Some(&"gen") | Some(&"demo"))
+    {
         all.extend(["--operator", "admin1"]);
     }
     run(&all, stdin)

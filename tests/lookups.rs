@@ -244,7 +244,11 @@ fn a_redb_file_that_is_not_juki_is_refused() {
 fn a_damaged_record_is_corrupt_not_a_panic() {
     let f = story();
     let path = f.path();
-    let Fixture { dir: _dir, juki, db } = f;
+    let Fixture {
+        dir: _dir,
+        juki,
+        db,
+    } = f;
     drop(db);
     drop(juki);
     {

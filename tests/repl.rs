@@ -23,17 +23,31 @@ fn an_operator_session() {
         .unwrap();
     assert!(setup.status.success());
     let setup = Command::new(env!("CARGO_BIN_EXE_juki"))
-        .args(["--db", db.to_str().unwrap(), "--operator", "admin1", "-c", MOVE_IN])
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "--operator",
+            "admin1",
+            "-c",
+            MOVE_IN,
+        ])
         .env("JUKI_PASSWORD", PASSWORD)
         .output()
         .unwrap();
     assert!(setup.status.success());
 
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_juki"));
-    cmd.args(["--db", db.to_str().unwrap(), "--format", "json", "--operator", "admin1"])
-        .env("JUKI_HISTORY", &history)
-        .env_remove("JUKI_PASSWORD")
-        .env("TERM", "xterm");
+    cmd.args([
+        "--db",
+        db.to_str().unwrap(),
+        "--format",
+        "json",
+        "--operator",
+        "admin1",
+    ])
+    .env("JUKI_HISTORY", &history)
+    .env_remove("JUKI_PASSWORD")
+    .env("TERM", "xterm");
     let mut p = spawn_command(cmd, Some(10_000)).unwrap();
     // The password is asked on the terminal, without echo.
     p.exp_string("password for admin1: ").unwrap();
@@ -81,7 +95,14 @@ fn an_operator_session() {
 
     // The 転居 was recorded; the cancelled 死亡 was not.
     let out = Command::new(env!("CARGO_BIN_EXE_juki"))
-        .args(["--db", db.to_str().unwrap(), "--operator", "admin1", "-c", "GET 24727059608"])
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "--operator",
+            "admin1",
+            "-c",
+            "GET 24727059608",
+        ])
         .env("JUKI_PASSWORD", PASSWORD)
         .output()
         .unwrap();

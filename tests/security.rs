@@ -42,7 +42,11 @@ fn console(f: &Fixture, operator: &str, format: Format) -> Console {
 fn run(c: &Console, statement: &str) -> (bool, String, String) {
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let ok = c.run_text(statement, &mut out, &mut err);
-    (ok, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+    (
+        ok,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
 }
 
 /// Replaces `{1}`, `{2}` with the fixture's resident codes and `{n1}` with 太郎's My Number.
@@ -55,9 +59,21 @@ fn fill(s: &str) -> String {
 /// (statement, which roles may run it).
 fn matrix() -> Vec<(&'static str, &'static [&'static str])> {
     const ALL_FULL: &[&str] = &["admin", "clerk", "registrar", "viewer"];
-    const DEPARTMENTS: &[&str] = &["tax", "health", "welfare", "pension", "education", "childcare"];
+    const DEPARTMENTS: &[&str] = &[
+        "tax",
+        "health",
+        "welfare",
+        "pension",
+        "education",
+        "childcare",
+    ];
     let lookup: &'static [&'static str] = Box::leak(
-        ALL_FULL.iter().chain(DEPARTMENTS).copied().collect::<Vec<_>>().into_boxed_slice(),
+        ALL_FULL
+            .iter()
+            .chain(DEPARTMENTS)
+            .copied()
+            .collect::<Vec<_>>()
+            .into_boxed_slice(),
     );
     vec![
         ("GET {1}", lookup),
@@ -93,15 +109,28 @@ fn every_role_against_every_statement() {
             if allowed.contains(&role.name()) {
                 // Allowed: it runs (a repeated 異動 may then be refused by its own rules, never
                 // for want of a permission).
-                assert!(ok || !err.contains("PERMISSION_DENIED"), "{role} running {statement}: {err}");
+                assert!(
+                    ok || !err.contains("PERMISSION_DENIED"),
+                    "{role} running {statement}: {err}"
+                );
                 if !statement.starts_with("CHANGE") {
                     assert!(ok, "{role} running {statement}: {err}");
                 }
             } else {
                 assert!(!ok, "{role} ran {statement}");
-                assert!(err.starts_with("error[PERMISSION_DENIED]: "), "{role} {statement}: {err}");
-                assert!(err.contains("lacks the"), "the refusal names what is missing: {err}");
-                assert_eq!(f.db.content_digest().unwrap(), before, "a refusal changed data");
+                assert!(
+                    err.starts_with("error[PERMISSION_DENIED]: "),
+                    "{role} {statement}: {err}"
+                );
+                assert!(
+                    err.contains("lacks the"),
+                    "the refusal names what is missing: {err}"
+                );
+                assert_eq!(
+                    f.db.content_digest().unwrap(),
+                    before,
+                    "a refusal changed data"
+                );
                 assert!(out.is_empty());
             }
         }
@@ -139,7 +168,10 @@ fn my_numbers_are_masked_in_every_format_but_show_mynumber() {
         ] {
             let (ok, out, err) = run(&c, &fill(s));
             assert!(ok, "{s}: {err}");
-            assert!(!out.contains(&digits), "{format:?} {s} shows the My Number: {out}");
+            assert!(
+                !out.contains(&digits),
+                "{format:?} {s} shows the My Number: {out}"
+            );
             if !s.starts_with("HISTORY") {
                 assert!(out.contains("****-****-****"), "{format:?} {s}: {out}");
             }
@@ -153,7 +185,10 @@ fn my_numbers_are_masked_in_every_format_but_show_mynumber() {
     let taken = fill("CHANGE MYNUMBER {2} my_number={n1} ON 2025-01-01");
     let (ok, _, err) = run(&c, &taken);
     assert!(!ok);
-    assert!(err.starts_with("error[CONFLICT]") && !err.contains(&digits), "{err}");
+    assert!(
+        err.starts_with("error[CONFLICT]") && !err.contains(&digits),
+        "{err}"
+    );
 }
 
 #[test]
@@ -177,7 +212,10 @@ fn every_statement_gets_one_log_entry_with_its_outcome() {
     }
     let log = f.db.audit(&AuditQuery::default()).unwrap();
     // The clerk's sign-in, the statements, and the admin's AUDIT of before.
-    let clerk: Vec<_> = log[before..].iter().filter(|e| e.operator == "clerk").collect();
+    let clerk: Vec<_> = log[before..]
+        .iter()
+        .filter(|e| e.operator == "clerk")
+        .collect();
     assert_eq!(clerk.len(), 1 + statements.len(), "{clerk:#?}");
     assert_eq!(clerk[0].kind, "SIGN IN");
     for (e, (s, outcome)) in clerk[1..].iter().zip(&statements) {
@@ -188,7 +226,11 @@ fn every_statement_gets_one_log_entry_with_its_outcome() {
     assert_eq!(clerk[7].kind, "MOVE");
     assert_eq!(clerk[7].codes, vec![code(1).get()]);
     // The MOVE IN statement's text is logged with its My Number redacted.
-    assert!(clerk[8].text.contains("my_number=****"), "{}", clerk[8].text);
+    assert!(
+        clerk[8].text.contains("my_number=****"),
+        "{}",
+        clerk[8].text
+    );
     assert!(!clerk[8].text.contains(&my_number(1).reveal().to_string()));
 }
 
@@ -196,15 +238,23 @@ fn every_statement_gets_one_log_entry_with_its_outcome() {
 fn passwords_never_reach_the_log() {
     let f = city();
     let c = console(&f, ADMIN, Format::Json);
-    let (ok, _, err) = run(&c, "CREATE OPERATOR sato ROLE clerk PASSWORD 'very secret words'");
+    let (ok, _, err) = run(
+        &c,
+        "CREATE OPERATOR sato ROLE clerk PASSWORD 'very secret words'",
+    );
     assert!(ok, "{err}");
     let log = f.db.audit(&AuditQuery::default()).unwrap();
     let all = format!("{log:?}");
     assert!(!all.contains("very secret words"));
-    assert!(log.iter().any(|e| e.kind == "CREATE OPERATOR" && e.text.contains("PASSWORD ****")));
+    assert!(log
+        .iter()
+        .any(|e| e.kind == "CREATE OPERATOR" && e.text.contains("PASSWORD ****")));
     let (ok, _, err) = run(&c, "CREATE OPERATOR sato2 ROLE clerk PASSWORD 'short'");
     assert!(!ok);
-    assert!(err.starts_with("error[INVALID_VALUE]") && err.contains("at least 10"), "{err}");
+    assert!(
+        err.starts_with("error[INVALID_VALUE]") && err.contains("at least 10"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -215,7 +265,11 @@ fn the_chain_catches_an_entry_edited_through_redb() {
     drop(c);
     assert!(f.db.audit_verify().unwrap().first_broken.is_none());
     let path = f.path();
-    let Fixture { dir: _dir, juki, db } = f;
+    let Fixture {
+        dir: _dir,
+        juki,
+        db,
+    } = f;
     drop(db);
     drop(juki);
     {
@@ -223,7 +277,9 @@ fn the_chain_catches_an_entry_edited_through_redb() {
         let raw = redb::Database::open(&path).unwrap();
         let entries: Vec<(u64, Vec<u8>)> = {
             let txn = redb::ReadableDatabase::begin_read(&raw).unwrap();
-            let t = txn.open_table(redb::TableDefinition::<u64, &[u8]>::new("audit")).unwrap();
+            let t = txn
+                .open_table(redb::TableDefinition::<u64, &[u8]>::new("audit"))
+                .unwrap();
             redb::ReadableTable::iter(&t)
                 .unwrap()
                 .map(|e| {
@@ -235,13 +291,18 @@ fn the_chain_catches_an_entry_edited_through_redb() {
         let (seq, mut bytes) = entries[2].clone();
         // Change one ASCII letter of the operator id inside the archive, then re-frame.
         let body = &mut bytes[4..];
-        let at = body.windows(5).position(|w| w == b"admin").expect("operator id in entry 3");
+        let at = body
+            .windows(5)
+            .position(|w| w == b"admin")
+            .expect("operator id in entry 3");
         body[at] = b'b';
         let crc = crc32fast::hash(body).to_le_bytes();
         bytes[..4].copy_from_slice(&crc);
         let txn = raw.begin_write().unwrap();
         {
-            let mut t = txn.open_table(redb::TableDefinition::<u64, &[u8]>::new("audit")).unwrap();
+            let mut t = txn
+                .open_table(redb::TableDefinition::<u64, &[u8]>::new("audit"))
+                .unwrap();
             t.insert(seq, bytes.as_slice()).unwrap();
         }
         txn.commit().unwrap();
@@ -250,23 +311,36 @@ fn the_chain_catches_an_entry_edited_through_redb() {
     juki.set_clock(Clock::Fixed(date(TODAY)));
     let admin = juki.sign_in(ADMIN, PASSWORD, "test").unwrap();
     let report = admin.audit_verify().unwrap();
-    assert_eq!(report.first_broken.as_ref().map(|b| b.0), Some(3), "{report}");
+    assert_eq!(
+        report.first_broken.as_ref().map(|b| b.0),
+        Some(3),
+        "{report}"
+    );
     let c = Console {
         session: admin,
         format: Format::Json,
-        style: TableStyle { width: 100, expanded: false },
+        style: TableStyle {
+            width: 100,
+            expanded: false,
+        },
         timing: false,
     };
     let (ok, _, err) = run(&c, "AUDIT VERIFY");
     assert!(!ok);
-    assert!(err.starts_with("error[CORRUPT]") && err.contains("entry 3"), "{err}");
+    assert!(
+        err.starts_with("error[CORRUPT]") && err.contains("entry 3"),
+        "{err}"
+    );
 }
 
 #[test]
 fn five_failures_lock_until_an_administrator_unlocks() {
     let f = city();
     for _ in 0..LOCK_AFTER_FAILURES {
-        assert!(matches!(f.juki.sign_in("clerk", "wrong password", "t"), Err(Error::AuthFailed)));
+        assert!(matches!(
+            f.juki.sign_in("clerk", "wrong password", "t"),
+            Err(Error::AuthFailed)
+        ));
     }
     // Locked: even the right password fails, and looks like any other failure.
     let locked = f.juki.sign_in("clerk", SECRET, "t").unwrap_err();
@@ -289,14 +363,23 @@ fn a_disabled_operator_is_stopped_at_their_next_statement() {
     assert!(f.juki.sign_in("clerk", SECRET, "t").is_err());
     // Only administrators manage operators.
     let viewer = f.juki.sign_in("viewer", SECRET, "t").unwrap();
-    assert_eq!(viewer.unlock_operator("clerk").unwrap_err().code(), "PERMISSION_DENIED");
+    assert_eq!(
+        viewer.unlock_operator("clerk").unwrap_err().code(),
+        "PERMISSION_DENIED"
+    );
 }
 
 #[test]
 fn passwords_change_only_with_the_old_one() {
     let f = city();
     let clerk = f.juki.sign_in("clerk", SECRET, "t").unwrap();
-    assert_eq!(clerk.change_password("not it at all", "new-password-22").unwrap_err().code(), "AUTH_FAILED");
+    assert_eq!(
+        clerk
+            .change_password("not it at all", "new-password-22")
+            .unwrap_err()
+            .code(),
+        "AUTH_FAILED"
+    );
     clerk.change_password(SECRET, "new-password-22").unwrap();
     assert!(f.juki.sign_in("clerk", SECRET, "t").is_err());
     assert!(f.juki.sign_in("clerk", "new-password-22", "t").is_ok());

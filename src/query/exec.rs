@@ -245,7 +245,11 @@ impl<'a> Executor<'a> {
                 s.unlock_operator(&id)?;
                 Output::Message(format!("operator {id} unlocked"))
             }
-            Plan::Password => return Err(QueryError::NotAvailable("PASSWORD outside the interactive console")),
+            Plan::Password => {
+                return Err(QueryError::NotAvailable(
+                    "PASSWORD outside the interactive console",
+                ))
+            }
             Plan::ListOperators => Output::Rows(Rows {
                 columns: vec!["operator", "role", "disabled", "locked", "failed_sign_ins"],
                 rows: s
@@ -263,7 +267,9 @@ impl<'a> Executor<'a> {
                     .collect(),
             }),
             Plan::Audit(q) => Output::Rows(Rows {
-                columns: vec!["seq", "time", "operator", "terminal", "kind", "text", "outcome", "codes"],
+                columns: vec![
+                    "seq", "time", "operator", "terminal", "kind", "text", "outcome", "codes",
+                ],
                 rows: s
                     .audit(&q)?
                     .into_iter()

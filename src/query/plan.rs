@@ -107,7 +107,10 @@ pub enum HouseholdOf {
 
 /// The first microsecond of a date in Japan (UTC+9), as Unix time.
 fn start_of_day_micros(d: Date) -> i64 {
-    let days = d.naive().signed_duration_since(chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days();
+    let days = d
+        .naive()
+        .signed_duration_since(chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch"))
+        .num_days();
     (days * 86_400 - 9 * 3_600) * 1_000_000
 }
 
