@@ -1,0 +1,639 @@
+//! The benchmark dataset: one generated register, loaded into juki and into SQLite.
+//!
+//! `JUKI_BENCH_RESIDENTS` residents (default 100,000) come from the seeded generator with
+//! their history, as of a fixed day (2026-04-01, which is also the database's clock). The
+//! files are cached under `target/bench-data/<N>/`:
+//!
+//! * `juki.redb`: created with one administrator, who signs in and records every 転入 in
+//!   generator order, then the history in order, with [`Session::record_batch`] in batches
+//!   of [`BATCH`] changes;
+//! * `sqlite.db`: the same versions, read back from juki's change feed, in a schema that
+//!   mirrors juki's tables (see [`SCHEMA`] and [`INDEXES`]);
+//! * `complete`: written last, with juki's format version and the build timings. Without it
+//!   (or for another format version) the directory is deleted and built again, so an
+//!   interrupted build never leaves a half-loaded dataset behind.
+//!
+//! Every session operation appends to juki's operation log, so the benchmarks read a copy,
+//! `run.redb`, made afresh for each run: the cached file stays as it was built.
+
+#![allow(dead_code)]
+
+use juki::io::generator::{self, GenOptions};
+use juki::model::{address_key, Date, Reason};
+use juki::store::{Clock, Field, Resident, FORMAT_VERSION};
+use juki::{Change, Juki, Session};
+use rusqlite::config::DbConfig;
+use rusqlite::{params, Connection, Row};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// The generator seed: every dataset of one size is the same register.
+pub const SEED: u64 = 20260401;
+
+/// Changes per `record_batch` call (one write transaction each).
+pub const BATCH: usize = 50_000;
+
+/// Versions read from juki's change feed per call while filling SQLite.
+const FEED_PAGE: usize = 50_000;
+
+/// The operator who loads and reads the register.
+pub const OPERATOR: &str = "bench";
+
+/// Their password.
+pub const PASSWORD: &str = "bench-password-2026";
+
+/// The terminal they work at.
+pub const TERMINAL: &str = "bench";
+
+/// SQLite page cache: 1 GiB (negative = KiB).
+pub const SQLITE_CACHE: &str = "-1048576";
+
+/// The generation date and the databases' "today".
+pub fn today() -> Date {
+    Date::from_ymd(2026, 4, 1).expect("a valid date")
+}
+
+/// Residents in the dataset: `JUKI_BENCH_RESIDENTS`, default 100,000.
+pub fn resident_count() -> usize {
+    match std::env::var("JUKI_BENCH_RESIDENTS") {
+        Ok(v) => v
+            .replace('_', "")
+            .parse()
+            .expect("JUKI_BENCH_RESIDENTS must be a number"),
+        Err(_) => 100_000,
+    }
+}
+
+/// The files of one dataset.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    /// Residents asked of the generator (births in the history come on top).
+    pub residents: usize,
+    /// `target/bench-data/<N>`.
+    pub dir: PathBuf,
+    /// The juki file.
+    pub juki: PathBuf,
+    /// The SQLite file.
+    pub sqlite: PathBuf,
+    /// What the build recorded (timings, counts, sizes), one `key=value` a line.
+    pub report: String,
+}
+
+impl Dataset {
+    /// Copies the juki file to `run.redb`, opens the copy with the dataset's fixed clock and
+    /// signs the operator in.
+    pub fn open_juki_copy(&self) -> (Juki, Session) {
+        let copy = self.dir.join("run.redb");
+        std::fs::copy(&self.juki, &copy).expect("copying the juki file");
+        sign_in(&copy)
+    }
+
+    /// Opens the SQLite file as it is used after the load: WAL (kept in the file),
+    /// `synchronous=FULL`, a 1 GiB cache, and the query planner stability guarantee.
+    ///
+    /// The bundled SQLite is built with `SQLITE_ENABLE_STAT4`, and after `ANALYZE` a
+    /// prepared statement whose plan might depend on a bound value is compiled again
+    /// whenever that value changes: every lookup here would pay for a parse and a plan.
+    /// QPSG keeps the plan chosen at prepare time (the plans are printed before the run).
+    pub fn open_sqlite(&self) -> Connection {
+        let conn = Connection::open(&self.sqlite).expect("opening the SQLite file");
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+            .expect("QPSG");
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .expect("journal_mode");
+        assert_eq!(mode, "wal");
+        conn.execute_batch(&format!(
+            "PRAGMA synchronous=FULL; PRAGMA cache_size={SQLITE_CACHE};"
+        ))
+        .expect("pragmas");
+        conn
+    }
+}
+
+/// Opens a juki file with the dataset's fixed clock and signs the operator in.
+fn sign_in(path: &Path) -> (Juki, Session) {
+    let juki = Juki::open(path).expect("opening the juki file");
+    juki.set_clock(Clock::Fixed(today()));
+    let session = juki
+        .sign_in(OPERATOR, PASSWORD, TERMINAL)
+        .expect("signing in");
+    (juki, session)
+}
+
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("target"),
+    }
+}
+
+/// The dataset of [`resident_count`] residents, built first if it is not complete.
+pub fn dataset() -> Dataset {
+    let residents = resident_count();
+    let dir = target_dir().join("bench-data").join(residents.to_string());
+    let marker = dir.join("complete");
+    let mut set = Dataset {
+        residents,
+        juki: dir.join("juki.redb"),
+        sqlite: dir.join("sqlite.db"),
+        dir,
+        report: String::new(),
+    };
+    let format = format!("format_version={FORMAT_VERSION}\n");
+    let complete = std::fs::read_to_string(&marker).is_ok_and(|m| m.starts_with(&format));
+    if !complete {
+        if set.dir.exists() {
+            std::fs::remove_dir_all(&set.dir).expect("removing an incomplete dataset");
+        }
+        std::fs::create_dir_all(&set.dir).expect("creating the dataset directory");
+        eprintln!(
+            "building the {residents}-resident dataset in {}",
+            set.dir.display()
+        );
+        let mut report = format.clone();
+        report.push_str(&build_juki(&set));
+        report.push_str(&build_sqlite(&set));
+        for (name, path) in [("juki", &set.juki), ("sqlite", &set.sqlite)] {
+            let size = std::fs::metadata(path).expect("dataset file").len();
+            report.push_str(&format!("{name}_file_bytes={size}\n"));
+        }
+        std::fs::write(&marker, &report).expect("writing the marker");
+    }
+    set.report = std::fs::read_to_string(&marker).expect("reading the marker");
+    set
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64())
+}
+
+/// Generates the register and records it in juki. Returns the report lines.
+fn build_juki(set: &Dataset) -> String {
+    let mut opts = GenOptions::new(set.residents, SEED, today());
+    opts.history = true;
+    let juki = Juki::create(&set.juki, OPERATOR, PASSWORD).expect("creating the juki file");
+    juki.set_clock(Clock::Fixed(today()));
+    let db = juki
+        .sign_in(OPERATOR, PASSWORD, TERMINAL)
+        .expect("signing in");
+
+    let mut generate = Duration::ZERO;
+    let mut record = Duration::ZERO;
+    let mut moves_in = 0usize;
+    let mut changes = 0usize;
+    let started = Instant::now();
+    let mut load = |it: &mut dyn Iterator<Item = Change>, count: &mut usize| loop {
+        let t = Instant::now();
+        let batch: Vec<Change> = it.take(BATCH).collect();
+        generate += t.elapsed();
+        if batch.is_empty() {
+            break;
+        }
+        let t = Instant::now();
+        if let Err(e) = db.record_batch(&batch) {
+            panic!("juki refused {:?}: {e}", batch[e.index]);
+        }
+        record += t.elapsed();
+        *count += batch.len();
+    };
+    load(
+        &mut generator::residents(&opts).map(|r| r.to_move_in()),
+        &mut moves_in,
+    );
+    load(
+        &mut generator::history(&opts).map(|c| c.to_change()),
+        &mut changes,
+    );
+    let total = started.elapsed();
+    let counts = db.counts().expect("counts");
+    eprintln!(
+        "juki: {moves_in} 転入 + {changes} changes, {} versions; record_batch {} s \
+         (generator {} s)",
+        counts.versions,
+        secs(record),
+        secs(generate)
+    );
+    drop(db);
+    drop(juki);
+    format!(
+        "seed={SEED}\ntoday={}\nmoves_in={moves_in}\nchanges={changes}\n\
+         juki_residents={}\njuki_active={}\njuki_versions={}\n\
+         juki_record_batch_s={}\njuki_generate_s={}\njuki_total_s={}\n",
+        today(),
+        counts.residents,
+        counts.active,
+        counts.versions,
+        secs(record),
+        secs(generate),
+        secs(total)
+    )
+}
+
+/// The SQLite schema. `residents` holds the current record of every resident (active or
+/// removed) under its current code, `versions` every version in the order juki keeps them
+/// for an as-of read, `my_numbers` and `codes` the identity indexes (current and former),
+/// as in juki. The key columns of `versions` are juki's own normalised search keys.
+pub const SCHEMA: &str = "
+CREATE TABLE residents (
+    code INTEGER PRIMARY KEY,
+    id INTEGER NOT NULL,
+    my_number INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    kana TEXT NOT NULL,
+    sex INTEGER NOT NULL,
+    birth INTEGER NOT NULL,
+    address TEXT NOT NULL,
+    postal INTEGER NOT NULL,
+    household INTEGER NOT NULL,
+    relationship TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    reason INTEGER NOT NULL,
+    valid_from INTEGER NOT NULL,
+    reported INTEGER NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    resident_since INTEGER NOT NULL,
+    address_since INTEGER NOT NULL,
+    previous_address TEXT,
+    destination TEXT,
+    removed_on INTEGER,
+    changed INTEGER NOT NULL,
+    operator TEXT,
+    terminal TEXT
+);
+CREATE TABLE versions (
+    id INTEGER NOT NULL,
+    valid_from INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    code INTEGER NOT NULL,
+    my_number INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    kana TEXT NOT NULL,
+    sex INTEGER NOT NULL,
+    birth INTEGER NOT NULL,
+    address TEXT NOT NULL,
+    postal INTEGER NOT NULL,
+    household INTEGER NOT NULL,
+    relationship TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    reason INTEGER NOT NULL,
+    reported INTEGER NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    resident_since INTEGER NOT NULL,
+    address_since INTEGER NOT NULL,
+    previous_address TEXT,
+    destination TEXT,
+    removed_on INTEGER,
+    changed INTEGER NOT NULL,
+    operator TEXT,
+    terminal TEXT,
+    name_key TEXT NOT NULL,
+    kana_key TEXT NOT NULL,
+    address_key TEXT NOT NULL,
+    PRIMARY KEY (id, valid_from, version)
+) WITHOUT ROWID;
+CREATE TABLE my_numbers (
+    number INTEGER PRIMARY KEY,
+    id INTEGER NOT NULL,
+    current INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE codes (
+    code INTEGER PRIMARY KEY,
+    id INTEGER NOT NULL,
+    current INTEGER NOT NULL
+) WITHOUT ROWID;
+";
+
+/// Created after the load: the current record by internal id (the way from a version or an
+/// identity entry to the current row), and juki's five 4情報 indexes over every version.
+pub const INDEXES: &str = "
+CREATE UNIQUE INDEX residents_by_id ON residents(id);
+CREATE INDEX versions_birth_name ON versions(birth, name_key);
+CREATE INDEX versions_birth_kana ON versions(birth, kana_key);
+CREATE INDEX versions_name_address ON versions(name_key, address_key);
+CREATE INDEX versions_kana_address ON versions(kana_key, address_key);
+CREATE INDEX versions_birth_address ON versions(birth, address_key);
+ANALYZE;
+";
+
+/// The record columns, in [`SqlResident`] order (`id` and `code` included).
+pub const COLUMNS: &str = "code, id, my_number, name, kana, sex, birth, address, postal, \
+     household, relationship, status, version, seq, reason, valid_from, reported, \
+     recorded_at, resident_since, address_since, previous_address, destination, \
+     removed_on, changed, operator, terminal";
+
+/// [`COLUMNS`] qualified with the alias `r`, for joins.
+pub fn columns_of(alias: &str) -> String {
+    COLUMNS
+        .split(',')
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A row of `residents` or `versions`, every column mapped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlResident {
+    pub code: u64,
+    pub id: u64,
+    pub my_number: u64,
+    pub name: String,
+    pub kana: String,
+    pub sex: u8,
+    pub birth: u32,
+    pub address: String,
+    pub postal: u32,
+    pub household: u64,
+    pub relationship: String,
+    pub status: u8,
+    pub version: u32,
+    pub seq: u64,
+    pub reason: u8,
+    pub valid_from: u32,
+    pub reported: u32,
+    pub recorded_at: i64,
+    pub resident_since: u32,
+    pub address_since: u32,
+    pub previous_address: Option<String>,
+    pub destination: Option<String>,
+    pub removed_on: Option<u32>,
+    pub changed: u32,
+    pub operator: Option<String>,
+    pub terminal: Option<String>,
+}
+
+impl SqlResident {
+    /// Maps a row whose first columns are [`COLUMNS`].
+    pub fn from_row(row: &Row<'_>) -> rusqlite::Result<SqlResident> {
+        Ok(SqlResident {
+            code: row.get::<_, i64>(0)? as u64,
+            id: row.get::<_, i64>(1)? as u64,
+            my_number: row.get::<_, i64>(2)? as u64,
+            name: row.get(3)?,
+            kana: row.get(4)?,
+            sex: row.get(5)?,
+            birth: row.get(6)?,
+            address: row.get(7)?,
+            postal: row.get(8)?,
+            household: row.get::<_, i64>(9)? as u64,
+            relationship: row.get(10)?,
+            status: row.get(11)?,
+            version: row.get(12)?,
+            seq: row.get::<_, i64>(13)? as u64,
+            reason: row.get(14)?,
+            valid_from: row.get(15)?,
+            reported: row.get(16)?,
+            recorded_at: row.get(17)?,
+            resident_since: row.get(18)?,
+            address_since: row.get(19)?,
+            previous_address: row.get(20)?,
+            destination: row.get(21)?,
+            removed_on: row.get(22)?,
+            changed: row.get(23)?,
+            operator: row.get(24)?,
+            terminal: row.get(25)?,
+        })
+    }
+}
+
+/// The My Number of every resident code, from the generator: a session withholds My
+/// Numbers from the change feed, and the generator never changes one.
+fn my_numbers(opts: &GenOptions) -> HashMap<u64, u64> {
+    let mut numbers: HashMap<u64, u64> = generator::residents(opts)
+        .map(|r| (r.code.get(), r.my_number.get()))
+        .collect();
+    for c in generator::history(opts) {
+        if let Some(n) = c.fields.my_number {
+            assert_eq!(
+                c.reason,
+                Reason::Birth,
+                "the generator changes no My Number"
+            );
+            numbers.insert(c.code.get(), n.get());
+        }
+    }
+    numbers
+}
+
+/// The `changed` bit set of a version, as juki numbers its fields.
+fn changed_bits(r: &Resident) -> u32 {
+    Field::ALL
+        .iter()
+        .filter(|f| r.changed.contains(**f))
+        .fold(0, |bits, f| bits | 1 << (*f as u8))
+}
+
+/// What the SQLite load keeps per resident: the latest version and every My Number.
+struct Person {
+    latest: Resident,
+    numbers: Vec<u64>,
+}
+
+/// Reads every version back from juki's change feed and loads SQLite with it. Returns the
+/// report lines.
+fn build_sqlite(set: &Dataset) -> String {
+    let (juki, session) = sign_in(&set.juki);
+    let mut opts = GenOptions::new(set.residents, SEED, today());
+    opts.history = true;
+    let numbers = my_numbers(&opts);
+    let my_number = |r: &Resident| numbers[&r.code.get()];
+    let mut conn = Connection::open(&set.sqlite).expect("creating the SQLite file");
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+        .expect("journal_mode");
+    assert_eq!(mode, "wal");
+    conn.execute_batch(&format!(
+        "PRAGMA synchronous=OFF; PRAGMA cache_size={SQLITE_CACHE}; PRAGMA temp_store=MEMORY;"
+    ))
+    .expect("load pragmas");
+    conn.execute_batch(SCHEMA).expect("schema");
+
+    let started = Instant::now();
+    let mut read_feed = Duration::ZERO;
+    let mut ids: HashMap<u64, u64> = HashMap::new();
+    let mut people: Vec<Person> = Vec::new();
+    let mut versions = 0u64;
+    let tx = conn.transaction().expect("begin");
+    {
+        let mut insert = tx
+            .prepare(&format!(
+                "INSERT INTO versions ({COLUMNS}, name_key, kana_key, address_key) VALUES \
+                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, \
+                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)"
+            ))
+            .expect("prepare versions");
+        let mut since = 0u64;
+        loop {
+            let t = Instant::now();
+            let page = session
+                .changes_since(since, FEED_PAGE)
+                .expect("change feed");
+            read_feed += t.elapsed();
+            let Some(last) = page.last() else { break };
+            since = last.seq;
+            for r in page {
+                assert_ne!(
+                    r.reason,
+                    Reason::CodeChange,
+                    "the dataset maps resident codes to ids and has no code changes"
+                );
+                let code = r.code.get();
+                let next = ids.len() as u64 + 1;
+                let id = *ids.entry(code).or_insert(next);
+                let row = &r;
+                insert
+                    .execute(params![
+                        row.code.get() as i64,
+                        id as i64,
+                        my_number(row) as i64,
+                        row.name.as_str(),
+                        row.kana.as_str(),
+                        row.sex.code(),
+                        row.birth.to_yyyymmdd(),
+                        row.address.written(),
+                        row.postal.get(),
+                        row.household.get() as i64,
+                        row.relationship.as_str(),
+                        row.status.code(),
+                        row.version,
+                        row.seq as i64,
+                        row.reason.code(),
+                        row.valid_from.to_yyyymmdd(),
+                        row.reported.to_yyyymmdd(),
+                        row.recorded_at,
+                        row.resident_since.to_yyyymmdd(),
+                        row.address_since.to_yyyymmdd(),
+                        row.previous_address.as_deref(),
+                        row.destination.as_deref(),
+                        row.removed_on.map(|d| d.to_yyyymmdd()),
+                        changed_bits(row),
+                        row.operator.as_deref(),
+                        row.terminal.as_deref(),
+                        row.name.key().as_str(),
+                        row.kana.key().as_str(),
+                        address_key(row.address.written()),
+                    ])
+                    .expect("insert version");
+                versions += 1;
+                let number = my_number(&r);
+                if id as usize > people.len() {
+                    people.push(Person {
+                        latest: r,
+                        numbers: vec![number],
+                    });
+                } else {
+                    let p = &mut people[id as usize - 1];
+                    if !p.numbers.contains(&number) {
+                        p.numbers.push(number);
+                    }
+                    p.latest = r;
+                }
+            }
+        }
+
+        // The current records, identity indexes: in key order.
+        let mut current: Vec<(u64, &Resident)> = people
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (i as u64 + 1, &p.latest))
+            .collect();
+        current.sort_by_key(|(_, r)| r.code.get());
+        let mut insert = tx
+            .prepare(&format!(
+                "INSERT INTO residents ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, \
+                 ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, \
+                 ?24, ?25, ?26)"
+            ))
+            .expect("prepare residents");
+        let mut code = tx
+            .prepare("INSERT INTO codes (code, id, current) VALUES (?1, ?2, 1)")
+            .expect("prepare codes");
+        for (id, row) in &current {
+            insert
+                .execute(params![
+                    row.code.get() as i64,
+                    *id as i64,
+                    my_number(row) as i64,
+                    row.name.as_str(),
+                    row.kana.as_str(),
+                    row.sex.code(),
+                    row.birth.to_yyyymmdd(),
+                    row.address.written(),
+                    row.postal.get(),
+                    row.household.get() as i64,
+                    row.relationship.as_str(),
+                    row.status.code(),
+                    row.version,
+                    row.seq as i64,
+                    row.reason.code(),
+                    row.valid_from.to_yyyymmdd(),
+                    row.reported.to_yyyymmdd(),
+                    row.recorded_at,
+                    row.resident_since.to_yyyymmdd(),
+                    row.address_since.to_yyyymmdd(),
+                    row.previous_address.as_deref(),
+                    row.destination.as_deref(),
+                    row.removed_on.map(|d| d.to_yyyymmdd()),
+                    changed_bits(row),
+                    row.operator.as_deref(),
+                    row.terminal.as_deref(),
+                ])
+                .expect("insert resident");
+            code.execute(params![row.code.get() as i64, *id as i64])
+                .expect("insert code");
+        }
+        let mut numbers: Vec<(u64, u64, bool)> = people
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| {
+                let now = my_number(&p.latest);
+                p.numbers.iter().map(move |n| (*n, i as u64 + 1, *n == now))
+            })
+            .collect();
+        numbers.sort_unstable();
+        let mut number = tx
+            .prepare("INSERT INTO my_numbers (number, id, current) VALUES (?1, ?2, ?3)")
+            .expect("prepare my_numbers");
+        for (n, id, current) in numbers {
+            number
+                .execute(params![n as i64, id as i64, current])
+                .expect("insert my number");
+        }
+    }
+    tx.commit().expect("commit");
+    drop(session);
+    drop(juki);
+    let loaded = started.elapsed();
+    let t = Instant::now();
+    conn.execute_batch(INDEXES).expect("indexes");
+    let indexed = t.elapsed();
+    let t = Instant::now();
+    conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA wal_checkpoint(TRUNCATE);")
+        .expect("checkpoint");
+    let checkpoint = t.elapsed();
+    let total = started.elapsed();
+    eprintln!(
+        "sqlite: {versions} versions, {} residents; load {} s (of which reading juki's feed \
+         {} s), indexes {} s, checkpoint {} s",
+        people.len(),
+        secs(loaded),
+        secs(read_feed),
+        secs(indexed),
+        secs(checkpoint)
+    );
+    format!(
+        "sqlite_versions={versions}\nsqlite_residents={}\nsqlite_load_s={}\n\
+         sqlite_read_juki_feed_s={}\nsqlite_indexes_s={}\nsqlite_checkpoint_s={}\n\
+         sqlite_total_s={}\n",
+        people.len(),
+        secs(loaded),
+        secs(read_feed),
+        secs(indexed),
+        secs(checkpoint),
+        secs(total)
+    )
+}
