@@ -588,6 +588,25 @@ impl Session {
         )
     }
 
+    /// CHECK: the integrity of every table and of the operation log's hash chain (no
+    /// personal data: problems name tables and keys).
+    pub fn check(&self) -> Result<(crate::store::CheckReport, ChainReport)> {
+        self.admit(&[Permission::Check])?;
+        self.juki.flush_log()?;
+        self.read(
+            "CHECK",
+            || "CHECK".into(),
+            &[Permission::Check],
+            |db| {
+                let report = db.check()?;
+                let txn = db.read_transaction()?;
+                let chain = audit::verify(&txn.open_table(AUDIT)?)?;
+                Ok((report, chain))
+            },
+            |_| Some(Vec::new()),
+        )
+    }
+
     /// Today, by the database's clock.
     pub fn today(&self) -> Date {
         self.db().today()

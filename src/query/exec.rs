@@ -303,6 +303,28 @@ impl<'a> Executor<'a> {
                 }
                 Output::Message(report.to_string())
             }
+            Plan::Check => {
+                let (report, chain) = s.check()?;
+                let mut problems: Vec<String> =
+                    report.problems.iter().map(|p| p.to_string()).collect();
+                if report.omitted > 0 {
+                    problems.push(format!("… and {} more problems", report.omitted));
+                }
+                if let Some((seq, why)) = &chain.first_broken {
+                    problems.push(format!("audit {seq}: {why}"));
+                }
+                if !problems.is_empty() {
+                    return Err(StoreError::Corrupt {
+                        table: "(check)",
+                        detail: format!("{} problem(s):\n{}", problems.len(), problems.join("\n")),
+                    }
+                    .into());
+                }
+                Output::Message(format!(
+                    "CHECK: no problems in {} residents, {} versions and {} operation-log entries",
+                    report.residents, report.versions, chain.entries
+                ))
+            }
             Plan::Help(topic) => Output::Message(help(topic.as_deref())),
             Plan::NotAvailable(kind) => return Err(QueryError::NotAvailable(kind)),
         })

@@ -90,6 +90,8 @@ pub enum Plan {
     Audit(crate::auth::AuditQuery),
     /// `AUDIT VERIFY`.
     AuditVerify,
+    /// `CHECK`.
+    Check,
     /// `HELP [topic]`.
     Help(Option<String>),
     /// A statement this build parses but does not run.
@@ -216,6 +218,7 @@ pub fn plan(stmt: &Statement) -> Result<Plan, QueryError> {
             limit: opt(limit, count("limit"))?.map(|n| n as usize),
         }),
         Statement::AuditVerify => Plan::AuditVerify,
+        Statement::Check => Plan::Check,
         other => Plan::NotAvailable(other.kind_name()),
     })
 }
