@@ -6,10 +6,10 @@
 //! residents only.
 
 use juki::io::generator::{write_csv, GenOptions};
-use juki::io::import::{import, ImportOptions, Progress};
+use juki::io::import::{ImportOptions, Progress};
 use juki::model::Date;
-use juki::store::{Clock, BULK_CACHE_BYTES};
-use juki::Database;
+use juki::store::Clock;
+use juki::Juki;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n: usize = std::env::args()
@@ -35,14 +35,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         t.elapsed()
     );
     let path = dir.path().join("juki.redb");
-    drop(Database::create(&path)?);
-    let db = Database::open_with_cache(&path, BULK_CACHE_BYTES)?;
-    db.set_clock(Clock::Fixed(today));
+    let juki = Juki::create(&path, "loader", "loader-password")?;
+    juki.set_clock(Clock::Fixed(today));
+    let db = juki.sign_in("loader", "loader-password", "bulk_load")?;
     let mut import_opts = ImportOptions::new(&csv);
     if std::env::args().any(|a| a == "--no-history") {
         import_opts.history = None;
     }
-    let report = import(&db, &import_opts, Progress::Bar)?;
+    let report = db.import(&import_opts, Progress::Bar)?;
     println!("{report}");
     println!(
         "residents written per second (whole import): {:.0}",

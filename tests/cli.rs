@@ -226,3 +226,131 @@ fn demo_builds_a_register_without_the_repl() {
     assert_eq!(stats.status.code(), Some(3));
     std::fs::remove_dir_all(std::path::Path::new(&path).parent().unwrap()).unwrap();
 }
+
+#[test]
+fn import_export_and_the_consistency_check_through_the_command() {
+    let (dir, db) = new_db();
+    let csv = dir.path().join("city.csv");
+    let gen = juki(
+        &[
+            "gen",
+            "--count",
+            "400",
+            "--seed",
+            "4",
+            "--history",
+            "--out",
+            csv.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(gen.status.success(), "{}", text(&gen.stderr));
+    let imported = juki(&["import", "--db", &db, csv.to_str().unwrap()], None);
+    assert_eq!(
+        imported.status.code(),
+        Some(0),
+        "{}",
+        text(&imported.stderr)
+    );
+    assert!(
+        text(&imported.stdout).contains("400"),
+        "{}",
+        text(&imported.stdout)
+    );
+
+    let export = dir.path().join("out.csv");
+    let check = dir.path().join("check.csv");
+    let out = juki(
+        &[
+            "--db",
+            &db,
+            "-c",
+            &format!("EXPORT '{}'", export.display()),
+            "-c",
+            &format!("EXPORT CONSISTENCY '{}'", check.display()),
+            "-c",
+            &format!("VERIFY CONSISTENCY '{}'", check.display()),
+            "-c",
+            "AUDIT LIMIT 4",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("consistent"), "{stdout}");
+    // The copies out are logged with their path, row count and SHA-256.
+    assert!(
+        stdout.contains("EXPORT '") && stdout.contains("sha256="),
+        "{stdout}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for f in [&export, &check] {
+            assert_eq!(
+                std::fs::metadata(f).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+    }
+    // A changed register no longer matches the file: exit status 1.
+    let changed = juki(&["--db", &db, "-c", "STATS"], None);
+    assert!(changed.status.success());
+    let first = std::fs::read_to_string(&export).unwrap();
+    let code = first
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .to_string();
+    let moved = juki(
+        &[
+            "--db",
+            &db,
+            "-c",
+            &format!("MOVE {code} address=芦屋市打出町9-9 ON 2026-04-01"),
+        ],
+        None,
+    );
+    assert!(moved.status.success(), "{}", text(&moved.stderr));
+    let verify = juki(
+        &[
+            "--db",
+            &db,
+            "-c",
+            &format!("VERIFY CONSISTENCY '{}'", check.display()),
+        ],
+        None,
+    );
+    assert_eq!(verify.status.code(), Some(1));
+    assert!(
+        text(&verify.stderr).contains(&code),
+        "{}",
+        text(&verify.stderr)
+    );
+}
+
+#[test]
+fn a_bad_import_names_every_bad_row_and_writes_nothing() {
+    let (dir, db) = new_db();
+    let csv = dir.path().join("bad.csv");
+    std::fs::write(
+        &csv,
+        "resident_code,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,moved_in_date\n\
+         24727059608,123456789018,山田 太郎,ヤマダ タロウ,1,1980-04-01,芦屋市精道町7-6,659-8501,1,世帯主,2020-04-01\n\
+         24727059601,123456789018,山田 花子,ヤマダ ハナコ,3,2023-02-30,芦屋市精道町7-6,659-8501,1,妻,2020-04-01\n",
+    )
+    .unwrap();
+    let out = juki(&["import", "--db", &db, csv.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("bad.csv:3: "), "{err}");
+    assert!(
+        err.contains("resident_code") && err.contains("sex") && err.contains("birth_date"),
+        "{err}"
+    );
+    let stats = juki(&["--db", &db, "-c", "STATS"], None);
+    assert_eq!(text(&stats.stdout).trim(), r#"{"count":0}"#);
+}

@@ -37,6 +37,12 @@ pub enum Error {
     /// An operator id that does not exist.
     #[error("not found: operator {0}")]
     UnknownOperator(String),
+    /// An import failed (its rows or the engine refused it); nothing was written.
+    #[error(transparent)]
+    Import(crate::io::import::ImportError),
+    /// An export or a consistency check could not be done.
+    #[error(transparent)]
+    Export(#[from] crate::io::export::ExportError),
 }
 
 impl Error {
@@ -49,6 +55,8 @@ impl Error {
             Error::Invalid { .. } => "INVALID_VALUE",
             Error::OperatorExists(_) => "CONFLICT",
             Error::UnknownOperator(_) => "NOT_FOUND",
+            Error::Import(e) => e.code(),
+            Error::Export(e) => e.code(),
         }
     }
 

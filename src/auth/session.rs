@@ -308,10 +308,23 @@ impl Session {
     }
 
     fn entry(&self, kind: &str, text: String, outcome: &str, codes: Vec<u64>) -> PendingEntry {
-        let (kind, text) = match &*self.statement.borrow() {
+        self.entry_plus(kind, text, "", outcome, codes)
+    }
+
+    /// An entry whose text (the statement's, when one is running) gets `extra` appended.
+    fn entry_plus(
+        &self,
+        kind: &str,
+        text: String,
+        extra: &str,
+        outcome: &str,
+        codes: Vec<u64>,
+    ) -> PendingEntry {
+        let (kind, mut text) = match &*self.statement.borrow() {
             Some((k, t)) => (k.clone(), t.clone()),
             None => (kind.to_string(), text),
         };
+        text.push_str(extra);
         PendingEntry {
             time: now_micros(),
             operator: self.operator.clone(),
@@ -681,6 +694,122 @@ impl Session {
             let entry = self.entry("BATCH", text, e.error.code(), Vec::new());
             let _ = journal.push(self.db(), entry);
         }
+        result
+    }
+
+    // Copies in and out ---------------------------------------------------------------------
+
+    /// Imports a residents CSV (and its history companion) as one transaction of 転入 and
+    /// 異動; the log entry joins that transaction. Needs the record permission.
+    pub fn import(
+        &self,
+        opts: &crate::io::import::ImportOptions,
+        progress: crate::io::import::Progress,
+    ) -> Result<crate::io::import::ImportReport> {
+        let text = format!("IMPORT '{}'", opts.path.display());
+        if let Err(e) = self.admit(&[Permission::Record]) {
+            self.juki
+                .inner
+                .journal
+                .push(self.db(), self.entry("IMPORT", text, e.code(), Vec::new()))?;
+            return Err(e);
+        }
+        let mut opts = opts.clone();
+        opts.operator = Some(self.operator.clone());
+        opts.terminal = Some(self.terminal.clone());
+        let journal = &self.juki.inner.journal;
+        let result =
+            crate::io::import::import_with(self.db(), &opts, progress, |txn, (read, written)| {
+                let mut entries = journal.take();
+                entries.push(self.entry_plus(
+                    "IMPORT",
+                    text.clone(),
+                    &format!(" read={read} written={written}"),
+                    "OK",
+                    Vec::new(),
+                ));
+                append_in(txn, entries).map_err(auth_as_store)
+            });
+        match result {
+            Ok(r) => Ok(r),
+            Err(e) => {
+                journal.push(self.db(), self.entry("IMPORT", text, e.code(), Vec::new()))?;
+                Err(Error::Import(e))
+            }
+        }
+    }
+
+    /// Runs a copy out: needs the export permission; logs the path, the rows and the
+    /// file's SHA-256, durably before it returns.
+    fn copy_out(
+        &self,
+        kind: &str,
+        path: &Path,
+        f: impl FnOnce(
+            &Database,
+            &Path,
+        ) -> std::result::Result<
+            crate::io::export::ExportReport,
+            crate::io::export::ExportError,
+        >,
+    ) -> Result<crate::io::export::ExportReport> {
+        let text = format!("{kind} '{}'", path.display());
+        let result = self
+            .admit(&[Permission::Export])
+            .and_then(|()| f(self.db(), path).map_err(Error::Export));
+        let entry = match &result {
+            Ok(r) => self.entry_plus(
+                kind,
+                text,
+                &format!(" rows={} sha256={}", r.rows, r.sha256),
+                "OK",
+                Vec::new(),
+            ),
+            Err(e) => self.entry(kind, text, e.code(), Vec::new()),
+        };
+        self.juki.inner.journal.push(self.db(), entry)?;
+        self.juki.flush_log()?;
+        result
+    }
+
+    /// EXPORT: the active register in the residents CSV format (0600).
+    pub fn export(&self, path: &Path) -> Result<crate::io::export::ExportReport> {
+        self.copy_out("EXPORT", path, crate::io::export::export)
+    }
+
+    /// EXPORT HISTORY: every version of every resident (0600).
+    pub fn export_history(&self, path: &Path) -> Result<crate::io::export::ExportReport> {
+        self.copy_out("EXPORT HISTORY", path, crate::io::export::export_history)
+    }
+
+    /// EXPORT CONSISTENCY: the identity items of every resident for 整合性確認 (0600).
+    pub fn export_consistency(&self, path: &Path) -> Result<crate::io::export::ExportReport> {
+        self.copy_out(
+            "EXPORT CONSISTENCY",
+            path,
+            crate::io::consistency::export_consistency,
+        )
+    }
+
+    /// VERIFY CONSISTENCY: compares the register with a consistency file, possibly made by
+    /// another copy. Needs the export permission (it reads every identity item).
+    pub fn verify_consistency(
+        &self,
+        path: &Path,
+    ) -> Result<crate::io::consistency::ConsistencyReport> {
+        let text = format!("VERIFY CONSISTENCY '{}'", path.display());
+        let result = self.admit(&[Permission::Export]).and_then(|()| {
+            crate::io::consistency::verify_consistency(self.db(), path).map_err(Error::Export)
+        });
+        let outcome = match &result {
+            Ok(r) if r.is_clean() => "OK",
+            Ok(_) => "DIFFERENT",
+            Err(e) => e.code(),
+        };
+        self.juki.inner.journal.push(
+            self.db(),
+            self.entry("VERIFY CONSISTENCY", text, outcome, Vec::new()),
+        )?;
         result
     }
 

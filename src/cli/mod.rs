@@ -80,8 +80,37 @@ fn run(cli: Cli) -> u8 {
             }
         },
         Some(Command::Bench { residents, lookups }) => bench::run(residents, lookups),
-        Some(Command::Import { .. }) => {
-            fail("IO", "import is not available in this version of juki")
+        Some(Command::Import {
+            file,
+            skip_bad,
+            encoding,
+        }) => {
+            let Some(encoding) = crate::io::csv_row::Encoding::parse(&encoding) else {
+                eprintln!("error: --encoding {encoding}: use utf-8 or cp932");
+                return EXIT_USAGE;
+            };
+            let juki = match Juki::open(&db_path) {
+                Ok(j) => j,
+                Err(e) => return fail(e.code(), e),
+            };
+            let terminal = signin::terminal(cli.terminal);
+            let session = match signin::sign_in(&juki, cli.operator, &terminal) {
+                Ok(s) => s,
+                Err(message) => {
+                    eprintln!("error[AUTH_FAILED]: {message}");
+                    return EXIT_AUTH;
+                }
+            };
+            let mut opts = crate::io::import::ImportOptions::new(&file);
+            opts.skip_bad = skip_bad;
+            opts.encoding = encoding;
+            match session.import(&opts, crate::io::import::Progress::Bar) {
+                Ok(report) => {
+                    println!("{report}");
+                    EXIT_OK
+                }
+                Err(e) => fail(e.code(), e),
+            }
         }
         Some(Command::Restore { .. }) => {
             fail("IO", "restore is not available in this version of juki")

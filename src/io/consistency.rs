@@ -75,7 +75,7 @@ fn items(r: &Resident) -> [String; 8] {
 }
 
 /// EXPORT CONSISTENCY: writes the file described in the module documentation.
-pub fn export_consistency(db: &Database, path: &Path) -> Result<ExportReport, ExportError> {
+pub(crate) fn export_consistency(db: &Database, path: &Path) -> Result<ExportReport, ExportError> {
     let mut out = HashedWriter::create(path)?;
     out.write(CONSISTENCY_HEADER.as_bytes())?;
     out.write(b"\n")?;
@@ -312,7 +312,10 @@ fn check_line(bytes: &[u8], cells: Option<&[Vec<u8>]>) -> Result<FileRecord, Str
 /// VERIFY CONSISTENCY: compares the database with a consistency file (see the module
 /// documentation). `Ok` with a report either way; [`ConsistencyReport::is_clean`] says
 /// whether they agree.
-pub fn verify_consistency(db: &Database, path: &Path) -> Result<ConsistencyReport, ExportError> {
+pub(crate) fn verify_consistency(
+    db: &Database,
+    path: &Path,
+) -> Result<ConsistencyReport, ExportError> {
     let file = File::open(path).map_err(|e| ExportError::Io(format!("{}: {e}", path.display())))?;
     let mut records = Records::new(BufReader::with_capacity(1 << 20, file));
     let mut report = ConsistencyReport::default();

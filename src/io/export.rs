@@ -145,7 +145,7 @@ fn resident_cells(line: &mut String, r: &Resident) {
 
 /// EXPORT: the active residents in the residents file format (see the module
 /// documentation).
-pub fn export(db: &Database, path: &Path) -> Result<ExportReport, ExportError> {
+pub(crate) fn export(db: &Database, path: &Path) -> Result<ExportReport, ExportError> {
     let mut out = HashedWriter::create(path)?;
     out.write(RESIDENTS_HEADER.as_bytes())?;
     out.write(b"\n")?;
@@ -168,7 +168,7 @@ pub fn export(db: &Database, path: &Path) -> Result<ExportReport, ExportError> {
 }
 
 /// EXPORT HISTORY: every version of every resident (see the module documentation).
-pub fn export_history(db: &Database, path: &Path) -> Result<ExportReport, ExportError> {
+pub(crate) fn export_history(db: &Database, path: &Path) -> Result<ExportReport, ExportError> {
     use std::fmt::Write as _;
     let mut out = HashedWriter::create(path)?;
     out.write(HISTORY_EXPORT_HEADER.as_bytes())?;

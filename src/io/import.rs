@@ -257,10 +257,22 @@ const CHUNK: usize = 4096;
 
 /// Imports a residents file (and its history companion) into `db`; see the module
 /// documentation.
-pub fn import(
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) fn import(
     db: &Database,
     opts: &ImportOptions,
     progress: Progress,
+) -> Result<ImportReport, ImportError> {
+    import_with(db, opts, progress, |_, _| Ok(()))
+}
+
+/// [`import`], running `before_commit` in the import's transaction with the rows read and
+/// written (the seam for the operation-log entry of the import).
+pub(crate) fn import_with(
+    db: &Database,
+    opts: &ImportOptions,
+    progress: Progress,
+    before_commit: impl FnOnce(&redb::WriteTransaction, (u64, u64)) -> crate::store::Result<()>,
 ) -> Result<ImportReport, ImportError> {
     let start = Instant::now();
     let bar = Bar::new(progress);
@@ -424,7 +436,7 @@ pub fn import(
         }
     }
     bar.spin("committing");
-    load.commit()?;
+    load.commit_with(|txn| before_commit(txn, (read, written)))?;
     bar.finish();
     let seconds = start.elapsed().as_secs_f64();
     Ok(ImportReport {

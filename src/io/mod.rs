@@ -6,3 +6,8 @@ pub mod csv_row;
 pub mod export;
 pub mod generator;
 pub mod import;
+
+#[cfg(test)]
+mod export_tests;
+#[cfg(test)]
+mod import_tests;

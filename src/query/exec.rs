@@ -325,6 +325,32 @@ impl<'a> Executor<'a> {
                     report.residents, report.versions, chain.entries
                 ))
             }
+            Plan::Export(path) => Output::Message(format!(
+                "exported to {}: {}",
+                path.display(),
+                s.export(&path)?
+            )),
+            Plan::ExportHistory(path) => Output::Message(format!(
+                "exported every version to {}: {}",
+                path.display(),
+                s.export_history(&path)?
+            )),
+            Plan::ExportConsistency(path) => Output::Message(format!(
+                "wrote the consistency file {}: {}",
+                path.display(),
+                s.export_consistency(&path)?
+            )),
+            Plan::VerifyConsistency(path) => {
+                let report = s.verify_consistency(&path)?;
+                if !report.is_clean() {
+                    return Err(StoreError::Conflict(format!(
+                        "the register and {} differ:\n{report}",
+                        path.display()
+                    ))
+                    .into());
+                }
+                Output::Message(report.to_string())
+            }
             Plan::Help(topic) => Output::Message(help(topic.as_deref())),
             Plan::NotAvailable(kind) => return Err(QueryError::NotAvailable(kind)),
         })

@@ -92,6 +92,14 @@ pub enum Plan {
     AuditVerify,
     /// `CHECK`.
     Check,
+    /// `EXPORT '<path>'`.
+    Export(std::path::PathBuf),
+    /// `EXPORT HISTORY '<path>'`.
+    ExportHistory(std::path::PathBuf),
+    /// `EXPORT CONSISTENCY '<path>'`.
+    ExportConsistency(std::path::PathBuf),
+    /// `VERIFY CONSISTENCY '<path>'`.
+    VerifyConsistency(std::path::PathBuf),
     /// `HELP [topic]`.
     Help(Option<String>),
     /// A statement this build parses but does not run.
@@ -219,6 +227,10 @@ pub fn plan(stmt: &Statement) -> Result<Plan, QueryError> {
         }),
         Statement::AuditVerify => Plan::AuditVerify,
         Statement::Check => Plan::Check,
+        Statement::Export { path } => Plan::Export(path.text.clone().into()),
+        Statement::ExportHistory { path } => Plan::ExportHistory(path.text.clone().into()),
+        Statement::ExportConsistency { path } => Plan::ExportConsistency(path.text.clone().into()),
+        Statement::VerifyConsistency { path } => Plan::VerifyConsistency(path.text.clone().into()),
         other => Plan::NotAvailable(other.kind_name()),
     })
 }

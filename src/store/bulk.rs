@@ -48,7 +48,7 @@ impl Database {
     /// Calls `f` with the current version of every resident, active and removed, in
     /// resident code order, from one snapshot, without holding them all in memory. Stops at
     /// the first error `f` returns.
-    pub fn for_each_resident<E: From<StoreError>>(
+    pub(crate) fn for_each_resident<E: From<StoreError>>(
         &self,
         mut f: impl FnMut(Resident) -> Result<(), E>,
     ) -> Result<(), E> {
@@ -63,7 +63,7 @@ impl Database {
 
     /// Calls `f` with every version of every resident, resident after resident (in the
     /// order they were first recorded), oldest version first, from one snapshot.
-    pub fn for_each_version<E: From<StoreError>>(
+    pub(crate) fn for_each_version<E: From<StoreError>>(
         &self,
         mut f: impl FnMut(Resident) -> Result<(), E>,
     ) -> Result<(), E> {
@@ -77,7 +77,7 @@ impl Database {
     }
 
     /// Starts a bulk load: one write transaction, committed by [`BulkLoad::commit`].
-    pub fn begin_bulk(&self) -> Result<BulkLoad<'_>> {
+    pub(crate) fn begin_bulk(&self) -> Result<BulkLoad<'_>> {
         let txn = self.db.begin_write()?;
         Ok(BulkLoad {
             db: self,
@@ -120,7 +120,7 @@ pub struct Taken {
 impl<'db> BulkLoad<'db> {
     /// Checks what the database already holds of these identifiers, in the load's own
     /// transaction (so nothing can change between the check and the load).
-    pub fn taken(
+    pub(crate) fn taken(
         &self,
         items: impl IntoIterator<Item = (ResidentCode, MyNumber, HouseholdId)>,
     ) -> Result<Vec<Taken>> {
@@ -156,7 +156,7 @@ impl<'db> BulkLoad<'db> {
     /// household must have no active members yet; the dates must pass the engine's checks.
     /// A refused batch names the first change that fails; the load is then unusable (its
     /// commit is refused).
-    pub fn move_ins(&mut self, changes: &[Change]) -> Result<usize, BatchError> {
+    pub(crate) fn move_ins(&mut self, changes: &[Change]) -> Result<usize, BatchError> {
         let result = self.move_ins_inner(changes);
         if result.is_err() {
             self.poisoned = true;
@@ -364,7 +364,7 @@ impl<'db> BulkLoad<'db> {
     /// Records changes one after another through the engine's write path, with its every
     /// check, as [`Database::record`] would. Stops at the first refused change (its index
     /// in the iteration); the load is then unusable (its commit is refused).
-    pub fn record_all<'c>(
+    pub(crate) fn record_all<'c>(
         &mut self,
         changes: impl IntoIterator<Item = &'c Change>,
     ) -> Result<usize, BatchError> {
@@ -386,12 +386,23 @@ impl<'db> BulkLoad<'db> {
     }
 
     /// Commits everything the load wrote, durably. Refused when a step of the load failed.
-    pub fn commit(self) -> Result<()> {
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn commit(self) -> Result<()> {
+        self.commit_with(|_| Ok(()))
+    }
+
+    /// Commits after running `before_commit` in the load's transaction (the seam for the
+    /// operation-log entry of the load).
+    pub(crate) fn commit_with(
+        self,
+        before_commit: impl FnOnce(&redb::WriteTransaction) -> Result<()>,
+    ) -> Result<()> {
         if self.poisoned {
             return Err(StoreError::Storage(
                 "a step of the load failed; nothing was committed".into(),
             ));
         }
+        before_commit(&self.txn)?;
         self.txn.commit()?;
         Ok(())
     }

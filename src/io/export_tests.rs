@@ -2,14 +2,14 @@
 
 use std::path::Path;
 
-use juki::io::consistency::{export_consistency, verify_consistency};
-use juki::io::export::{export, export_history, HISTORY_EXPORT_HEADER};
-use juki::io::generator::{history, residents, GenOptions};
-use juki::io::import::{import, ImportOptions, Progress};
-use juki::model::ResidentCode;
-use juki::model::{Date, Name, Reason};
-use juki::store::{Clock, Fields};
-use juki::{Change, Database, Resident};
+use crate::io::consistency::{export_consistency, verify_consistency};
+use crate::io::export::{export, export_history, HISTORY_EXPORT_HEADER};
+use crate::io::generator::{history, residents, GenOptions};
+use crate::io::import::{import, ImportOptions, Progress};
+use crate::model::ResidentCode;
+use crate::model::{Date, Name, Reason};
+use crate::store::{Clock, Fields};
+use crate::{Change, Database, Resident};
 
 const TODAY: &str = "2026-04-01";
 
@@ -43,7 +43,7 @@ fn record(db: &Database, changes: &[Change]) {
 
 fn all(db: &Database) -> std::collections::BTreeMap<ResidentCode, Resident> {
     let mut out = std::collections::BTreeMap::new();
-    db.for_each_resident(|r| -> Result<(), juki::StoreError> {
+    db.for_each_resident(|r| -> Result<(), crate::StoreError> {
         out.insert(r.code, r);
         Ok(())
     })
@@ -162,15 +162,15 @@ fn verify_finds_missing_extra_and_different_residents() {
         );
     }
     // A resident only in the database.
-    let extra_in_db = juki::model::ResidentCode::from_serial(9_999_999_990);
+    let extra_in_db = crate::model::ResidentCode::from_serial(9_999_999_990);
     let mut p = residents(&GenOptions::new(1, 99, today()))
         .next()
         .unwrap()
         .to_move_in();
     p.code = extra_in_db;
-    p.fields.household = Some(juki::model::HouseholdId::new(987_654_321));
-    p.fields.relationship = Some(juki::model::Relationship::head());
-    p.fields.my_number = Some(juki::model::MyNumber::from_serial(99_999_999_990));
+    p.fields.household = Some(crate::model::HouseholdId::new(987_654_321));
+    p.fields.relationship = Some(crate::model::Relationship::head());
+    p.fields.my_number = Some(crate::model::MyNumber::from_serial(99_999_999_990));
     record(&a, &[p]);
 
     let v = verify_consistency(&a, &file).unwrap();

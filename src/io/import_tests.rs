@@ -3,12 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
-use juki::io::csv_row::Encoding;
-use juki::io::generator::{write_csv, GenOptions, RESIDENTS_HEADER};
-use juki::io::import::{import, ImportError, ImportOptions, Progress};
-use juki::model::{Date, MyNumber, ResidentCode};
-use juki::store::Clock;
-use juki::{Database, Resident};
+use crate::io::csv_row::Encoding;
+use crate::io::generator::{write_csv, GenOptions, RESIDENTS_HEADER};
+use crate::io::import::{import, ImportError, ImportOptions, Progress};
+use crate::model::{Date, MyNumber, ResidentCode};
+use crate::store::Clock;
+use crate::{Database, Resident};
 
 const TODAY: &str = "2026-04-01";
 
@@ -35,7 +35,7 @@ impl Fx {
         p
     }
 
-    fn import(&self, path: &Path) -> Result<juki::io::import::ImportReport, ImportError> {
+    fn import(&self, path: &Path) -> Result<crate::io::import::ImportReport, ImportError> {
         let mut opts = ImportOptions::new(path);
         opts.history = None;
         import(&self.db, &opts, Progress::Quiet)
@@ -45,7 +45,7 @@ impl Fx {
 /// The current record of every resident.
 fn all(db: &Database) -> std::collections::BTreeMap<ResidentCode, Resident> {
     let mut out = std::collections::BTreeMap::new();
-    db.for_each_resident(|r| -> Result<(), juki::StoreError> {
+    db.for_each_resident(|r| -> Result<(), crate::StoreError> {
         out.insert(r.code, r);
         Ok(())
     })
@@ -60,7 +60,7 @@ fn get(db: &Database, n: u64) -> Option<Resident> {
 /// Every version, in storage order.
 fn versions(db: &Database) -> Vec<Resident> {
     let mut out = Vec::new();
-    db.for_each_version(|r| -> Result<(), juki::StoreError> {
+    db.for_each_version(|r| -> Result<(), crate::StoreError> {
         out.push(r);
         Ok(())
     })
@@ -363,10 +363,10 @@ fn history_companion_gives_the_same_register_as_the_engine() {
 
     let other = Database::create(f.dir.path().join("engine.redb")).unwrap();
     other.set_clock(Clock::Fixed(today()));
-    let mut changes: Vec<juki::Change> = juki::io::generator::residents(&opts)
+    let mut changes: Vec<crate::Change> = crate::io::generator::residents(&opts)
         .map(|r| r.to_move_in())
         .collect();
-    changes.extend(juki::io::generator::history(&opts).map(|c| c.to_change()));
+    changes.extend(crate::io::generator::history(&opts).map(|c| c.to_change()));
     let mut load = other.begin_bulk().unwrap();
     load.record_all(&changes).unwrap();
     load.commit().unwrap();
@@ -385,7 +385,7 @@ fn a_history_row_the_engine_refuses_writes_nothing() {
     let p = f.file("a.csv", &csv(&[row(1, 10, "世帯主")]));
     let h = format!(
         "{}\n1,{},death,2019-01-01,,,,,,,,,,,\n",
-        juki::io::generator::HISTORY_HEADER,
+        crate::io::generator::HISTORY_HEADER,
         code(1)
     );
     let hp = f.file("a.history.csv", h.as_bytes());
@@ -429,7 +429,7 @@ fn a_killed_import_leaves_the_database_as_it_was() {
     drop(f.db);
     let mut child = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
-            "a_killed_import_leaves_the_database_as_it_was",
+            "io::import_tests::a_killed_import_leaves_the_database_as_it_was",
             "--exact",
             "--nocapture",
         ])
