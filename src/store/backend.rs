@@ -12,7 +12,7 @@
 use super::db::{Clock, Database};
 use super::error::{Result, StoreError};
 use super::schema::*;
-use redb::{ReadableDatabase, ReadableTable, StorageBackend};
+use redb::{ReadableTable, StorageBackend};
 use std::io;
 use std::ops::Bound;
 use std::path::Path;
@@ -191,31 +191,7 @@ impl Database {
     ) -> Result<Database> {
         let path = path.as_ref();
         let db = redb::Database::builder().create_with_backend(backend)?;
-        let txn = db.begin_read()?;
-        let meta = match txn.open_table(META) {
-            Ok(m) => m,
-            Err(redb::TableError::TableDoesNotExist(_)) => {
-                return Err(StoreError::NotJuki(path.display().to_string()))
-            }
-            Err(e) => return Err(e.into()),
-        };
-        match meta.get(META_FORMAT)?.map(|g| g.value()) {
-            Some(FORMAT_VERSION) => {}
-            Some(found) => {
-                return Err(StoreError::FormatVersion {
-                    found,
-                    expected: FORMAT_VERSION,
-                })
-            }
-            None => return Err(StoreError::NotJuki(path.display().to_string())),
-        }
-        drop(meta);
-        drop(txn);
-        Ok(Database {
-            db,
-            path: path.to_path_buf(),
-            clock: Clock::System.into(),
-        })
+        Database::from_opened(db, path)
     }
 }
 

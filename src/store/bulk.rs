@@ -38,11 +38,7 @@ impl Database {
         let db = redb::Builder::new()
             .set_cache_size(cache_bytes)
             .open(path)?;
-        Ok(Database {
-            db,
-            path: path.to_path_buf(),
-            clock: super::db::Clock::System.into(),
-        })
+        Database::from_opened(db, path)
     }
 
     /// Calls `f` with the current version of every resident, active and removed, in

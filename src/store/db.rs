@@ -209,6 +209,12 @@ impl Database {
         let db = redb::Database::builder()
             .set_check_integrity_on_open(true)
             .open(path)?;
+        Database::from_opened(db, path)
+    }
+
+    /// Wraps an opened redb database after checking that it is a juki file of this format
+    /// version.
+    pub(super) fn from_opened(db: redb::Database, path: &Path) -> Result<Database> {
         let database = Database {
             db,
             path: path.to_path_buf(),
