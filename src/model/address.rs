@@ -71,37 +71,7 @@ impl Address {
     /// Parses an address: NFKC, runs of spaces folded into one ASCII space, trimmed; it must
     /// be non-empty, without control characters, and at most 200 characters.
     pub fn parse(input: &str) -> Result<Address, InvalidValue> {
-        let mut written = String::with_capacity(input.len());
-        let mut pending_space = false;
-        let mut count = 0usize;
-        for c in input.nfkc() {
-            if c == ' ' || c == '\u{3000}' {
-                pending_space = true;
-                continue;
-            }
-            if c.is_control() {
-                return Err(InvalidValue::new(
-                    FIELD,
-                    format!("control character U+{:04X}", c as u32),
-                ));
-            }
-            if pending_space && !written.is_empty() {
-                written.push(' ');
-                count += 1;
-            }
-            pending_space = false;
-            written.push(c);
-            count += 1;
-        }
-        if written.is_empty() {
-            return Err(InvalidValue::new(FIELD, "empty"));
-        }
-        if count > MAX_CHARS {
-            return Err(InvalidValue::new(
-                FIELD,
-                format!("{count} characters, at most {MAX_CHARS} allowed"),
-            ));
-        }
+        let written = super::text::written(input, FIELD, MAX_CHARS)?;
         Ok(Address { written })
     }
 

@@ -16,6 +16,7 @@ pub mod postal;
 pub mod reason;
 pub mod sex;
 pub mod status;
+mod text;
 
 pub use address::{address_key, Address};
 pub use date::Date;

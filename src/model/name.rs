@@ -2,8 +2,6 @@
 
 use std::fmt;
 
-use unicode_normalization::UnicodeNormalization;
-
 use super::error::InvalidValue;
 
 const FIELD: &str = "name";
@@ -12,38 +10,7 @@ const MAX_CHARS: usize = 100;
 /// NFKC, space runs (ASCII or ideographic) folded into one ASCII space and trimmed; rejects
 /// empty text, control characters and text longer than [`MAX_CHARS`].
 fn normalise(input: &str) -> Result<String, InvalidValue> {
-    let mut out = String::with_capacity(input.len());
-    let mut pending_space = false;
-    let mut count = 0usize;
-    for c in input.nfkc() {
-        if c == ' ' || c == '\u{3000}' {
-            pending_space = true;
-            continue;
-        }
-        if c.is_control() {
-            return Err(InvalidValue::new(
-                FIELD,
-                format!("control character U+{:04X}", c as u32),
-            ));
-        }
-        if pending_space && !out.is_empty() {
-            out.push(' ');
-            count += 1;
-        }
-        pending_space = false;
-        out.push(c);
-        count += 1;
-    }
-    if out.is_empty() {
-        return Err(InvalidValue::new(FIELD, "empty"));
-    }
-    if count > MAX_CHARS {
-        return Err(InvalidValue::new(
-            FIELD,
-            format!("{count} characters, at most {MAX_CHARS} allowed"),
-        ));
-    }
-    Ok(out)
+    super::text::written(input, FIELD, MAX_CHARS)
 }
 
 /// 氏名 as written: surname and given name separated by one ASCII space.
