@@ -9,7 +9,7 @@ use super::resident::Resident;
 use super::schema::*;
 use super::search::{find, SearchHit, SearchQuery};
 use super::stats::{stats, StatDim, StatsRow};
-use super::tables::{ReadTables, View, WriteTables};
+use super::tables::{as_of_in, latest_in, ReadTables, View, WriteTables};
 use super::write::{apply, Receipt};
 use crate::model::{Date, HouseholdId, MyNumber, ResidentCode};
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
@@ -367,23 +367,27 @@ impl Database {
     /// The resident as they stood on `date`: `None` if the code is unknown or the person
     /// was not yet recorded on that date.
     pub(crate) fn get_as_of(&self, code: ResidentCode, date: Date) -> Result<Option<Resident>> {
-        let t = self.read()?;
-        match t.id_of_code(code.get())? {
-            Some((id, _)) => t
-                .as_of(id, date.to_yyyymmdd())?
-                .map(Resident::from_stored)
-                .transpose(),
-            None => Ok(None),
-        }
+        // Two tables: the code's id, then that resident's versions newest first.
+        let txn = self.db.begin_read()?;
+        let codes = txn.open_table(CODES)?;
+        let Some(id) = codes.get(code.get())?.map(|g| g.value().0) else {
+            return Ok(None);
+        };
+        let versions = txn.open_table(VERSIONS)?;
+        as_of_in(&versions, id, date.to_yyyymmdd())?
+            .map(Resident::from_stored)
+            .transpose()
     }
 
     /// The resident who holds, or held, this My Number.
     pub(crate) fn get_by_my_number(&self, number: MyNumber) -> Result<Option<MyNumberMatch>> {
-        let t = self.read()?;
-        let Some((id, current)) = t.id_of_my_number(number.get())? else {
+        let txn = self.db.begin_read()?;
+        let numbers = txn.open_table(MY_NUMBERS)?;
+        let Some((id, current)) = numbers.get(number.get())?.map(|g| g.value()) else {
             return Ok(None);
         };
-        let rec = t.latest(id)?.ok_or_else(|| StoreError::Corrupt {
+        let versions = txn.open_table(VERSIONS)?;
+        let rec = latest_in(&versions, id)?.ok_or_else(|| StoreError::Corrupt {
             table: "my_numbers",
             detail: format!("entry for resident {id} with no versions"),
         })?;

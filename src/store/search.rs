@@ -171,6 +171,50 @@ impl SearchQuery {
         })
     }
 
+    /// Whether an index entry (its key without the `[id][version]` suffix) can belong to a
+    /// matching version: the name and address it holds are checked here, so that a
+    /// candidate whose entry cannot match is never read. Sex and a birth date the key does
+    /// not hold are checked on the record.
+    fn key_may_match(&self, head: &[u8]) -> bool {
+        let Some((&kind, rest)) = head.split_first() else {
+            return false;
+        };
+        let text = |b: &[u8]| std::str::from_utf8(b).ok().map(str::to_owned);
+        let name_ok = |name: &str| match &self.name {
+            Some(NameQuery::Kanji(q)) => kanji_matches(q.as_str(), name),
+            Some(NameQuery::Kana(q)) => name.starts_with(q.as_str()),
+            None => true,
+        };
+        let addr_ok = |addr: &str| {
+            self.address
+                .as_ref()
+                .is_none_or(|a| addr.starts_with(a.as_str()))
+        };
+        let parts: Vec<&[u8]> = rest.split(|b| *b == 0).collect();
+        match kind {
+            k if k == IndexKind::BirthKanji as u8 || k == IndexKind::BirthKana as u8 => rest
+                .get(4..)
+                .and_then(|r| r.split(|b| *b == 0).next())
+                .and_then(text)
+                .is_some_and(|n| name_ok(&n)),
+            k if k == IndexKind::KanjiAddress as u8 || k == IndexKind::KanaAddress as u8 => {
+                match (
+                    parts.first().and_then(|b| text(b)),
+                    parts.get(1).and_then(|b| text(b)),
+                ) {
+                    (Some(n), Some(a)) => name_ok(&n) && addr_ok(&a),
+                    _ => false,
+                }
+            }
+            k if k == IndexKind::BirthAddress as u8 => rest
+                .get(4..)
+                .and_then(|r| r.split(|b| *b == 0).next())
+                .and_then(text)
+                .is_some_and(|a| addr_ok(&a)),
+            _ => false,
+        }
+    }
+
     /// The index range to scan: a key prefix. Birth first where it is given (an exact,
     /// selective component), then the name.
     fn plan(&self) -> Vec<u8> {
@@ -231,11 +275,13 @@ pub(crate) fn find(t: &impl View, q: &SearchQuery) -> Result<Vec<SearchHit>> {
     let mut ids = BTreeSet::new();
     for entry in t.search().range(prefix.as_slice()..end.as_slice())? {
         let (k, _) = entry?;
-        let (_, id, _) = split_suffix(k.value()).ok_or_else(|| StoreError::Corrupt {
+        let (head, id, _) = split_suffix(k.value()).ok_or_else(|| StoreError::Corrupt {
             table: "search",
             detail: "index key shorter than its suffix".into(),
         })?;
-        ids.insert(id);
+        if q.key_may_match(head) {
+            ids.insert(id);
+        }
     }
     let mut hits: Vec<(String, SearchHit)> = Vec::new();
     for id in ids {

@@ -46,14 +46,7 @@ pub(crate) trait View {
 
     /// The latest version of a resident.
     fn latest(&self, id: u64) -> Result<Option<StoredRecord>> {
-        let mut range = self.versions().range((id, 0)..=(id, u32::MAX))?;
-        match range.next_back() {
-            Some(entry) => {
-                let (_, v) = entry?;
-                Ok(Some(StoredRecord::decode("versions", v.value())?))
-            }
-            None => Ok(None),
-        }
+        latest_in(self.versions(), id)
     }
 
     /// Every version of a resident, oldest first.
@@ -70,30 +63,55 @@ pub(crate) trait View {
     /// version. Reads versions newest first and stops at the first one in force that no
     /// backdated correction overlaps; otherwise folds the corrections in (see DESIGN.md).
     fn as_of(&self, id: u64, date: u32) -> Result<Option<StoredRecord>> {
-        let mut newer_in_force: Vec<StoredRecord> = Vec::new();
-        for entry in self.versions().range((id, 0)..=(id, u32::MAX))?.rev() {
-            let (_, v) = entry?;
-            let rec = StoredRecord::decode("versions", v.value())?;
-            if rec.prefix_max <= date {
-                // Every version up to this one was in force on `date`: start from it and
-                // apply the later versions that were too (backdated corrections).
-                let mut base = rec;
-                for later in newer_in_force.iter().rev() {
-                    base.overlay(later, super::record::FieldSet(later.changed));
-                }
-                return Ok(Some(base));
-            }
-            if rec.valid_from <= date {
-                newer_in_force.push(rec);
-            }
-        }
-        Ok(None)
+        as_of_in(self.versions(), id, date)
     }
 
     /// A meta counter.
     fn meta_value(&self, key: &str) -> Result<Option<u64>> {
         Ok(self.meta().get(key)?.map(|g| g.value()))
     }
+}
+
+/// The latest version of a resident in a versions table.
+pub(crate) fn latest_in(
+    versions: &impl ReadableTable<(u64, u32), &'static [u8]>,
+    id: u64,
+) -> Result<Option<StoredRecord>> {
+    match versions.range((id, 0)..=(id, u32::MAX))?.next_back() {
+        Some(entry) => {
+            let (_, v) = entry?;
+            Ok(Some(StoredRecord::decode("versions", v.value())?))
+        }
+        None => Ok(None),
+    }
+}
+
+/// The resident as they stood on `date` (`yyyymmdd`), or `None` before their first
+/// version. Reads versions newest first and stops at the first one in force that no
+/// backdated correction overlaps; otherwise folds the corrections in (see DESIGN.md).
+pub(crate) fn as_of_in(
+    versions: &impl ReadableTable<(u64, u32), &'static [u8]>,
+    id: u64,
+    date: u32,
+) -> Result<Option<StoredRecord>> {
+    let mut newer_in_force: Vec<StoredRecord> = Vec::new();
+    for entry in versions.range((id, 0)..=(id, u32::MAX))?.rev() {
+        let (_, v) = entry?;
+        let rec = StoredRecord::decode("versions", v.value())?;
+        if rec.prefix_max <= date {
+            // Every version up to this one was in force on `date`: start from it and
+            // apply the later versions that were too (backdated corrections).
+            let mut base = rec;
+            for later in newer_in_force.iter().rev() {
+                base.overlay(later, super::record::FieldSet(later.changed));
+            }
+            return Ok(Some(base));
+        }
+        if rec.valid_from <= date {
+            newer_in_force.push(rec);
+        }
+    }
+    Ok(None)
 }
 
 macro_rules! view_impl {
