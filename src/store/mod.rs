@@ -23,8 +23,9 @@ mod stats;
 pub(crate) mod tables;
 mod write;
 
-#[cfg(test)]
-mod model_test;
+#[cfg(any(test, fuzzing))]
+#[doc(hidden)]
+pub mod model_test;
 
 #[doc(hidden)]
 pub use backend::{FaultOn, FaultyBackend};

@@ -30,8 +30,11 @@ use crate::model::{
 };
 use crate::store::{Change, Database, Resident, StoreError};
 use crate::store::{Clock, Fields, Rule, SearchQuery};
+#[cfg(test)]
 use proptest::prelude::*;
+#[cfg(test)]
 use proptest::strategy::ValueTree;
+#[cfg(test)]
 use proptest::test_runner::{Config, TestRunner};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -925,6 +928,7 @@ struct Op {
     seed: u64,
 }
 
+#[cfg(test)]
 fn reason_strategy() -> impl Strategy<Value = Reason> {
     prop_oneof![
         5 => Just(Reason::MoveIn),
@@ -942,6 +946,7 @@ fn reason_strategy() -> impl Strategy<Value = Reason> {
     ]
 }
 
+#[cfg(test)]
 fn op_strategy() -> impl Strategy<Value = Op> {
     (
         reason_strategy(),
@@ -957,6 +962,7 @@ fn op_strategy() -> impl Strategy<Value = Op> {
         })
 }
 
+#[cfg(test)]
 fn ops_strategy() -> impl Strategy<Value = Vec<Op>> {
     prop::collection::vec(op_strategy(), 1..40)
 }
@@ -1684,6 +1690,7 @@ fn run(ops: &[Op], full_every: usize) -> (tempfile::TempDir, Database, Model, Da
     (dir, db, m, today)
 }
 
+#[cfg(test)]
 fn config() -> ProptestConfig {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
@@ -1696,6 +1703,7 @@ fn config() -> ProptestConfig {
     }
 }
 
+#[cfg(test)]
 proptest! {
     #![proptest_config(config())]
 
@@ -1753,6 +1761,7 @@ fn universe_constants_match_the_domain_types() {
 }
 
 /// A sequence long enough to touch every reason, generated deterministically.
+#[cfg(test)]
 fn deterministic_ops(seed_round: u32) -> Vec<Op> {
     let mut runner = TestRunner::new_with_rng(
         Config::default(),
@@ -1787,4 +1796,29 @@ fn reopening_changes_nothing() {
     assert_eq!(db.counts().unwrap(), counts);
     check_state(&db, &m, today, true, "after reopening");
     drop(dir);
+}
+
+/// The differential fuzz target's entry: arbitrary bytes become a sequence of 異動 (twelve
+/// bytes a step: the reason, valid or broken, the days the clock moves, the seed of the
+/// step's choices), recorded in the engine and applied to the model; any disagreement
+/// panics.
+#[cfg(fuzzing)]
+pub fn differential(bytes: &[u8]) {
+    let ops: Vec<Op> = bytes
+        .chunks_exact(12)
+        .take(40)
+        .map(|c| Op {
+            reason: Reason::ALL[usize::from(c[0]) % Reason::ALL.len()],
+            valid: c[1] % 10 < 7,
+            advance: match c[2] % 10 {
+                0..=2 => 0,
+                3..=8 => u16::from(c[3] % 29) + 1,
+                _ => u16::from_le_bytes([c[3], c[2]]) % 370 + 30,
+            },
+            seed: u64::from_le_bytes(c[4..12].try_into().expect("eight bytes")),
+        })
+        .collect();
+    if !ops.is_empty() {
+        run(&ops, 4);
+    }
 }
