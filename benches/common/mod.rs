@@ -23,7 +23,8 @@ use juki::model::{address_key, Date, Reason};
 use juki::store::{Clock, Field, Resident, FORMAT_VERSION};
 use juki::{Change, Juki, Session};
 use rusqlite::config::DbConfig;
-use rusqlite::{params, Connection, Row};
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, Row};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -420,6 +421,42 @@ fn my_numbers(opts: &GenOptions) -> HashMap<u64, u64> {
 }
 
 /// The `changed` bit set of a version, as juki numbers its fields.
+/// The values of the 26 record columns ([`COLUMNS`]) of one version, in order.
+fn record_values(row: &Resident, id: u64, my_number: u64) -> Vec<Value> {
+    let int = |n: i64| Value::Integer(n);
+    let text = |s: &str| Value::Text(s.to_string());
+    let opt = |s: Option<&str>| s.map_or(Value::Null, text);
+    vec![
+        int(row.code.get() as i64),
+        int(id as i64),
+        int(my_number as i64),
+        text(row.name.as_str()),
+        text(row.kana.as_str()),
+        int(row.sex.code().into()),
+        int(row.birth.to_yyyymmdd().into()),
+        text(row.address.written()),
+        int(row.postal.get().into()),
+        int(row.household.get() as i64),
+        text(row.relationship.as_str()),
+        int(row.status.code().into()),
+        int(row.version.into()),
+        int(row.seq as i64),
+        int(row.reason.code().into()),
+        int(row.valid_from.to_yyyymmdd().into()),
+        int(row.reported.to_yyyymmdd().into()),
+        int(row.recorded_at),
+        int(row.resident_since.to_yyyymmdd().into()),
+        int(row.address_since.to_yyyymmdd().into()),
+        opt(row.previous_address.as_deref()),
+        opt(row.destination.as_deref()),
+        row.removed_on
+            .map_or(Value::Null, |d| int(d.to_yyyymmdd().into())),
+        int(changed_bits(row).into()),
+        opt(row.operator.as_deref()),
+        opt(row.terminal.as_deref()),
+    ]
+}
+
 fn changed_bits(r: &Resident) -> u32 {
     Field::ALL
         .iter()
@@ -486,37 +523,13 @@ fn build_sqlite(set: &Dataset) -> String {
                 let id = *ids.entry(code).or_insert(next);
                 let row = &r;
                 insert
-                    .execute(params![
-                        row.code.get() as i64,
-                        id as i64,
-                        my_number(row) as i64,
-                        row.name.as_str(),
-                        row.kana.as_str(),
-                        row.sex.code(),
-                        row.birth.to_yyyymmdd(),
-                        row.address.written(),
-                        row.postal.get(),
-                        row.household.get() as i64,
-                        row.relationship.as_str(),
-                        row.status.code(),
-                        row.version,
-                        row.seq as i64,
-                        row.reason.code(),
-                        row.valid_from.to_yyyymmdd(),
-                        row.reported.to_yyyymmdd(),
-                        row.recorded_at,
-                        row.resident_since.to_yyyymmdd(),
-                        row.address_since.to_yyyymmdd(),
-                        row.previous_address.as_deref(),
-                        row.destination.as_deref(),
-                        row.removed_on.map(|d| d.to_yyyymmdd()),
-                        changed_bits(row),
-                        row.operator.as_deref(),
-                        row.terminal.as_deref(),
-                        row.name.key().as_str(),
-                        row.kana.key().as_str(),
-                        address_key(row.address.written()),
-                    ])
+                    .execute(params_from_iter(
+                        record_values(row, id, my_number(row)).into_iter().chain([
+                            Value::from(row.name.key().as_str().to_string()),
+                            Value::from(row.kana.key().as_str().to_string()),
+                            Value::from(address_key(row.address.written())),
+                        ]),
+                    ))
                     .expect("insert version");
                 versions += 1;
                 let number = my_number(&r);
@@ -554,34 +567,7 @@ fn build_sqlite(set: &Dataset) -> String {
             .expect("prepare codes");
         for (id, row) in &current {
             insert
-                .execute(params![
-                    row.code.get() as i64,
-                    *id as i64,
-                    my_number(row) as i64,
-                    row.name.as_str(),
-                    row.kana.as_str(),
-                    row.sex.code(),
-                    row.birth.to_yyyymmdd(),
-                    row.address.written(),
-                    row.postal.get(),
-                    row.household.get() as i64,
-                    row.relationship.as_str(),
-                    row.status.code(),
-                    row.version,
-                    row.seq as i64,
-                    row.reason.code(),
-                    row.valid_from.to_yyyymmdd(),
-                    row.reported.to_yyyymmdd(),
-                    row.recorded_at,
-                    row.resident_since.to_yyyymmdd(),
-                    row.address_since.to_yyyymmdd(),
-                    row.previous_address.as_deref(),
-                    row.destination.as_deref(),
-                    row.removed_on.map(|d| d.to_yyyymmdd()),
-                    changed_bits(row),
-                    row.operator.as_deref(),
-                    row.terminal.as_deref(),
-                ])
+                .execute(params_from_iter(record_values(row, *id, my_number(row))))
                 .expect("insert resident");
             code.execute(params![row.code.get() as i64, *id as i64])
                 .expect("insert code");
