@@ -37,7 +37,7 @@ fn register(dir: &Path, name: &str, n: usize) -> Database {
 /// Records changes through the engine's write path, in one transaction.
 fn record(db: &Database, changes: &[Change]) {
     let mut load = db.begin_bulk().unwrap();
-    load.record_all(changes).unwrap();
+    load.record_staged(changes, |_| {}).unwrap();
     load.commit().unwrap();
 }
 

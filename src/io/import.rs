@@ -15,15 +15,15 @@
 //! 3. Without `skip_bad`, any bad row ends the import before anything is written, with every
 //!    bad row listed (line, column, reason). With it, the bad rows go to the rejects file
 //!    verbatim (same encoding, same line ends) with a `reason` column added.
-//! 4. Each good row becomes a 転入 dated `moved_in_date`, 世帯主 first in each household,
-//!    through the store's bulk path ([`crate::store::BulkLoad::move_ins`], which writes what
-//!    the engine's 転入 writes).
-//! 5. The history companion, if any, is applied after, in `seq` order, through the engine's
-//!    write path, one 異動 at a time, in the same transaction. A history row the engine
-//!    refuses ends the import (nothing is written). With `skip_bad`, history rows about a
-//!    rejected resident or household (and the later rows of residents born in skipped
-//!    rows) are skipped and written to `REJECTS.history.csv` (the rejects path with its
-//!    extension replaced by `history.csv`).
+//! 4. Each good row becomes a 転入 dated `moved_in_date`, 世帯主 first in each household.
+//! 5. The history companion, if any, follows the 転入 in `seq` order. Both go through the
+//!    engine's write path (`write::apply`, every check of a statement), staged in memory
+//!    and inserted into the tables in key order ([`crate::store::BulkLoad::record_staged`]),
+//!    in one transaction. A change the engine refuses ends the import (nothing is
+//!    written). With `skip_bad`, history rows about a rejected resident or household (and
+//!    the later rows of residents born in skipped rows) are skipped and written to
+//!    `REJECTS.history.csv` (the rejects path with its extension replaced by
+//!    `history.csv`).
 //! 6. One durable commit. Killed before it, the database is as it was.
 //!
 //! # The history companion
@@ -403,30 +403,40 @@ pub(crate) fn import_with(
         None => None,
     };
 
-    // 5. Write: the 転入, then the history, then the rejects, then commit.
-    bar.start_rows(changes.len() as u64, "writing");
-    let written = load.move_ins(&changes).map_err(|e| {
-        refused(
-            &opts.path,
-            lines.get(e.index).copied().unwrap_or(0),
-            e.error,
-        )
-    })? as u64;
-    drop(changes);
-    let mut history_applied = 0u64;
-    let mut history_skipped = 0u64;
-    if let (Some(h), Some(path)) = (&history, &opts.history) {
-        bar.start_rows(h.changes.len() as u64, "history");
-        for (k, chunk) in h.changes.chunks(CHUNK).enumerate() {
-            load.record_all(chunk.iter().map(|(_, c)| c)).map_err(|e| {
-                let line = chunk.get(e.index).map_or(0, |(l, _)| *l);
-                refused(path, line, e.error)
-            })?;
-            bar.set_rows(((k + 1) * CHUNK).min(h.changes.len()) as u64);
+    // 5. Write: the 転入, then the history, through the engine's write path (staged in
+    //    memory, inserted in key order), then the rejects, then commit.
+    let n_moves = changes.len();
+    let n_history = history.as_ref().map_or(0, |h| h.changes.len());
+    bar.start_rows((n_moves + n_history) as u64, "writing");
+    let all = changes
+        .iter()
+        .chain(history.iter().flat_map(|h| h.changes.iter().map(|(_, c)| c)));
+    let total = n_moves + n_history;
+    load.record_staged(all, |done| {
+        if done == total {
+            bar.spin("writing the tables in key order");
+        } else {
+            bar.set_rows(done as u64);
         }
-        history_applied = h.changes.len() as u64;
-        history_skipped = h.skipped.len() as u64;
-    }
+    })
+        .map_err(|e| {
+            if e.index < n_moves {
+                refused(&opts.path, lines.get(e.index).copied().unwrap_or(0), e.error)
+            } else {
+                let (file, line) = match (&history, &opts.history) {
+                    (Some(h), Some(path)) => (
+                        path.as_path(),
+                        h.changes.get(e.index - n_moves).map_or(0, |(l, _)| *l),
+                    ),
+                    _ => (opts.path.as_path(), 0),
+                };
+                refused(file, line, e.error)
+            }
+        })?;
+    let written = n_moves as u64;
+    drop(changes);
+    let history_applied = n_history as u64;
+    let history_skipped = history.as_ref().map_or(0, |h| h.skipped.len() as u64);
     if let Some(rejects) = &opts.skip_bad {
         write_rejects(&opts.path, rejects, &header_rec, opts.encoding, &rows, &bad)?;
         if let (Some(h), Some(path)) = (&history, &opts.history) {

@@ -368,7 +368,7 @@ fn history_companion_gives_the_same_register_as_the_engine() {
         .collect();
     changes.extend(crate::io::generator::history(&opts).map(|c| c.to_change()));
     let mut load = other.begin_bulk().unwrap();
-    load.record_all(&changes).unwrap();
+    load.record_staged(&changes, |_| {}).unwrap();
     load.commit().unwrap();
     let (a, b) = (versions(&f.db), versions(&other));
     assert_eq!(a.len(), b.len());

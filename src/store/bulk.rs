@@ -1,28 +1,31 @@
 //! Loading a register in bulk: one write transaction for a whole file of 転入 and the
 //! 異動 that follow them.
 //!
-//! A [`BulkLoad`] holds the transaction. Its 転入 path ([`BulkLoad::move_ins`]) writes
-//! exactly what [`crate::Database::record`] would write for the same 転入 recorded one after
-//! another (the same versions, index entries, 更新順番号 and change feed), but checks them as
-//! a batch and inserts each table's entries in key order, which is several times faster than
-//! one B-tree descent per entry. Its other path ([`BulkLoad::record_all`]) runs the engine's
-//! own write path for each change. Nothing is visible to readers until
+//! A [`BulkLoad`] holds the transaction. [`BulkLoad::record_staged`] runs every change
+//! through the engine's own write path (`write::apply`, every check included) against an
+//! in-memory staging of the tables, then inserts each table's entries in key order: it
+//! writes exactly what [`crate::Database::record`] would write for the same changes
+//! recorded one after another (the same versions, index entries, 更新順番号 and change
+//! feed), at a fraction of the B-tree work. Nothing is visible to readers until
 //! [`BulkLoad::commit`]; dropping the load, or a crash before the commit, leaves the
 //! database as it was.
 
 use super::change::Change;
 use super::db::{BatchError, Database};
-use super::error::{Result, Rule, StoreError};
+use super::error::{Result, StoreError};
 use super::household::members_now;
-use super::record::{FieldSet, StoredRecord};
+use super::record::StoredRecord;
 use super::resident::Resident;
-use super::schema::*;
+use super::staging::Staging;
 use super::tables::{View, WriteTables};
-use super::write::{apply, components};
-use crate::model::{Date, HouseholdId, MyNumber, Reason, ResidentCode, Status};
+use super::write::apply;
+use crate::model::{Date, HouseholdId, MyNumber, ResidentCode};
 use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
+
+/// How often (in changes) a staged load reports its progress.
+const PROGRESS_EVERY: usize = 4096;
 
 /// The redb cache a database opened for loading gets by default: large enough to keep a
 /// million residents' pages in memory during the load.
@@ -146,233 +149,34 @@ impl<'db> BulkLoad<'db> {
         Ok(out)
     }
 
-    /// Records a batch of 転入 of new residents, in order. Each must carry every field a
-    /// 転入 requires and no 転入前住所; the resident codes and My Numbers must be new; the
-    /// first member of each household in the batch must be its 世帯主, the only one, and the
-    /// household must have no active members yet; the dates must pass the engine's checks.
-    /// A refused batch names the first change that fails; the load is then unusable (its
-    /// commit is refused).
-    pub(crate) fn move_ins(&mut self, changes: &[Change]) -> Result<usize, BatchError> {
-        let result = self.move_ins_inner(changes);
-        if result.is_err() {
-            self.poisoned = true;
-        }
-        result
-    }
-
-    fn move_ins_inner(&mut self, changes: &[Change]) -> Result<usize, BatchError> {
-        let at = |i: usize| move |e: StoreError| BatchError { index: i, error: e };
-        let mut t = WriteTables::open(&self.txn).map_err(at(0))?;
-        let mut next_id = t.meta_value(META_NEXT_ID).map_err(at(0))?.unwrap_or(1);
-        let mut next_seq = t.meta_value(META_NEXT_SEQ).map_err(at(0))?.unwrap_or(1);
-        let taken = {
-            let items = changes
-                .iter()
-                .filter_map(|c| Some((c.code, c.fields.my_number?, c.fields.household?)));
-            drop(t);
-            let v = self.taken(items).map_err(at(0))?;
-            t = WriteTables::open(&self.txn).map_err(at(0))?;
-            v
-        };
-
-        // Checks, in the engine's order, and the records.
-        let mut codes = HashSet::with_capacity(changes.len());
-        let mut numbers = HashSet::with_capacity(changes.len());
-        let mut heads: HashMap<u64, bool> = HashMap::new();
-        let mut records: Vec<StoredRecord> = Vec::with_capacity(changes.len());
-        for (i, c) in changes.iter().enumerate() {
-            let rec = self
-                .check_move_in(
-                    c,
-                    taken.get(i).copied(),
-                    &mut codes,
-                    &mut numbers,
-                    &mut heads,
-                )
-                .and_then(|()| fresh_record(c, next_id, next_seq, self.today, self.now))
-                .map_err(at(i))?;
-            next_id += 1;
-            next_seq += 1;
-            records.push(rec);
-        }
-
-        let n = records.len();
-        let encoded: Vec<Vec<u8>> = records.iter().map(StoredRecord::encode).collect();
-        let mut search: Vec<Vec<u8>> = Vec::with_capacity(n * 5);
-        for r in &records {
-            for key in components(r).prefixes() {
-                search.push(with_suffix(key, r.id, 1));
-            }
-        }
-        search.sort_unstable();
-        let mut by_code: Vec<usize> = (0..n).collect();
-        by_code.sort_unstable_by_key(|&i| records[i].code);
-        let mut by_number: Vec<(u64, u64)> = records.iter().map(|r| (r.my_number, r.id)).collect();
-        by_number.sort_unstable();
-        let mut households: Vec<(u64, u64)> = records.iter().map(|r| (r.household, r.id)).collect();
-        households.sort_unstable();
-
-        let e = at(n);
-        for (r, bytes) in records.iter().zip(&encoded) {
-            t.versions
-                .insert((r.id, 1), bytes.as_slice())
-                .map_err(|x| e(x.into()))?;
-        }
-        for r in &records {
-            t.changes
-                .insert(r.seq, (r.id, 1))
-                .map_err(|x| e(x.into()))?;
-        }
-        for &i in &by_code {
-            t.residents
-                .insert(records[i].code, encoded[i].as_slice())
-                .map_err(|x| e(x.into()))?;
-        }
-        for &i in &by_code {
-            t.codes
-                .insert(records[i].code, (records[i].id, true))
-                .map_err(|x| e(x.into()))?;
-        }
-        for (number, id) in by_number {
-            t.my_numbers
-                .insert(number, (id, true))
-                .map_err(|x| e(x.into()))?;
-        }
-        for (h, id) in households {
-            t.households
-                .insert((h, id, 1), ())
-                .map_err(|x| e(x.into()))?;
-        }
-        for key in &search {
-            t.search
-                .insert(key.as_slice(), ())
-                .map_err(|x| e(x.into()))?;
-        }
-        t.meta
-            .insert(META_NEXT_ID, next_id)
-            .map_err(|x| e(x.into()))?;
-        t.meta
-            .insert(META_NEXT_SEQ, next_seq)
-            .map_err(|x| e(x.into()))?;
-        Ok(n)
-    }
-
-    fn check_move_in(
-        &self,
-        c: &Change,
-        taken: Option<Taken>,
-        codes: &mut HashSet<u64>,
-        numbers: &mut HashSet<u64>,
-        heads: &mut HashMap<u64, bool>,
-    ) -> Result<()> {
-        if c.reason != Reason::MoveIn {
-            return Err(StoreError::illegal(
-                Rule::FieldNotAllowed,
-                format!("a bulk load takes 転入 only, not {}", c.reason),
-            ));
-        }
-        c.check_fields()?;
-        if c.fields.previous_address.is_some() {
-            return Err(StoreError::illegal(
-                Rule::FieldNotAllowed,
-                "a bulk 転入 carries no 転入前住所",
-            ));
-        }
-        let f = &c.fields;
-        let (Some(number), Some(birth), Some(household), Some(rel)) =
-            (f.my_number, f.birth, f.household, f.relationship.as_ref())
-        else {
-            return Err(StoreError::illegal(
-                Rule::MissingField,
-                "転入 needs every field",
-            ));
-        };
-        let taken = taken.unwrap_or_default();
-        let code = c.code.get();
-        if taken.code || !codes.insert(code) {
-            return Err(StoreError::Conflict(format!(
-                "resident code {code:011} is already taken, now or formerly"
-            )));
-        }
-        let today = self.today;
-        let reported = c.reported.unwrap_or(today);
-        if reported > today {
-            return Err(StoreError::illegal(
-                Rule::ReportedInFuture,
-                format!("届出日 {reported} is after today ({today})"),
-            ));
-        }
-        if birth > today {
-            return Err(StoreError::illegal(
-                Rule::InFuture,
-                format!("birth date {birth} is in the future"),
-            ));
-        }
-        if c.date < birth {
-            return Err(StoreError::illegal(
-                Rule::BeforeBirth,
-                format!("転入: 異動日 {} is before the birth date {birth}", c.date),
-            ));
-        }
-        if c.date > today {
-            return Err(StoreError::illegal(
-                Rule::InFuture,
-                format!("転入: 異動日 {} is in the future", c.date),
-            ));
-        }
-        if c.date > reported {
-            return Err(StoreError::illegal(
-                Rule::AfterReported,
-                format!("転入: 異動日 {} is after the 届出日 {reported}", c.date),
-            ));
-        }
-        if taken.my_number || !numbers.insert(number.get()) {
-            return Err(StoreError::Conflict(
-                "the My Number is held, now or formerly, by another resident".into(),
-            ));
-        }
-        let h = household.get();
-        match heads.get(&h) {
-            None if taken.household => {
-                return Err(StoreError::illegal(
-                    Rule::HouseholdTwoHeads,
-                    format!("household {h} already has members in the database"),
-                ))
-            }
-            None if !rel.is_head() => {
-                return Err(StoreError::illegal(
-                    Rule::HouseholdWithoutHead,
-                    format!("household {h} has no members; its first member must be 世帯主"),
-                ))
-            }
-            Some(_) if rel.is_head() => {
-                return Err(StoreError::illegal(
-                    Rule::HouseholdTwoHeads,
-                    format!("household {h} already has a 世帯主"),
-                ))
-            }
-            _ => {}
-        }
-        heads.insert(h, true);
-        Ok(())
-    }
-
-    /// Records changes one after another through the engine's write path, with its every
-    /// check, as [`Database::record`] would. Stops at the first refused change (its index
-    /// in the iteration); the load is then unusable (its commit is refused).
-    pub(crate) fn record_all<'c>(
+    /// Records changes in order through the engine's write path (`write::apply`, with its
+    /// every check), staged in memory and written to the tables in key order at the end
+    /// (see `staging`): the same versions, index entries, 更新順番号 and change feed as
+    /// [`Database::record`] would write for the same changes one after another. `progress`
+    /// is called with the number of changes applied, every few thousand. Stops at the first
+    /// refused change (its index in the iteration); the load is then unusable (its commit
+    /// is refused).
+    pub(crate) fn record_staged<'c>(
         &mut self,
         changes: impl IntoIterator<Item = &'c Change>,
+        mut progress: impl FnMut(usize),
     ) -> Result<usize, BatchError> {
+        let (today, now) = (self.today, self.now);
         let result = (|| {
-            let mut t =
-                WriteTables::open(&self.txn).map_err(|e| BatchError { index: 0, error: e })?;
+            let at = |index: usize| move |error: StoreError| BatchError { index, error };
+            let mut t = WriteTables::open(&self.txn).map_err(at(0))?;
+            let mut staging = Staging::new(&t).map_err(at(0))?;
             let mut n = 0;
             for (i, c) in changes.into_iter().enumerate() {
-                apply(&mut t, c, self.today, self.now)
-                    .map_err(|e| BatchError { index: i, error: e })?;
+                apply(&mut staging, c, today, now).map_err(at(i))?;
                 n += 1;
+                if n % PROGRESS_EVERY == 0 {
+                    progress(n);
+                }
             }
+            progress(n);
+            let writes = staging.finish();
+            writes.flush(&mut t).map_err(at(n))?;
             Ok(n)
         })();
         if result.is_err() {
@@ -404,57 +208,12 @@ impl<'db> BulkLoad<'db> {
     }
 }
 
-/// The first version of a new resident, exactly as the engine's 転入 writes it.
-fn fresh_record(c: &Change, id: u64, seq: u64, today: Date, now: i64) -> Result<StoredRecord> {
-    let f = &c.fields;
-    let missing = || StoreError::illegal(Rule::MissingField, "転入 needs every field");
-    let d = c.date.to_yyyymmdd();
-    Ok(StoredRecord {
-        id,
-        version: 1,
-        seq,
-        code: c.code.get(),
-        my_number: f.my_number.ok_or_else(missing)?.get(),
-        name: f.name.as_ref().ok_or_else(missing)?.as_str().to_string(),
-        kana: f.kana.as_ref().ok_or_else(missing)?.as_str().to_string(),
-        sex: f.sex.ok_or_else(missing)?.code(),
-        birth: f.birth.ok_or_else(missing)?.to_yyyymmdd(),
-        address: f
-            .address
-            .as_ref()
-            .ok_or_else(missing)?
-            .written()
-            .to_string(),
-        postal: f.postal.ok_or_else(missing)?.get(),
-        household: f.household.ok_or_else(missing)?.get(),
-        relationship: f
-            .relationship
-            .as_ref()
-            .ok_or_else(missing)?
-            .as_str()
-            .to_string(),
-        status: Status::Active.code(),
-        reason: Reason::MoveIn.code(),
-        valid_from: d,
-        reported: c.reported.unwrap_or(today).to_yyyymmdd(),
-        recorded_at: now,
-        resident_since: d,
-        address_since: d,
-        previous_address: None,
-        destination: None,
-        removed_on: 0,
-        changed: FieldSet::ALL.0,
-        prefix_max: d,
-        operator: c.operator.clone(),
-        terminal: c.terminal.clone(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::io::generator::{history, residents, GenOptions};
     use crate::store::db::Clock;
+    use crate::store::error::Rule;
 
     fn fixture(dir: &tempfile::TempDir, name: &str, today: Date) -> Database {
         let db = Database::create(dir.path().join(name)).unwrap();
@@ -462,38 +221,84 @@ mod tests {
         db
     }
 
-    /// The bulk path writes the same bytes as the engine's path, given the same recording
-    /// time.
-    #[test]
-    fn bulk_move_ins_equal_the_engine_path() {
-        let today = Date::parse("2026-04-01").unwrap();
-        let mut opts = GenOptions::new(400, 7, today);
+    fn generated(n: usize, seed: u64, today: Date) -> (Vec<Change>, Vec<Change>) {
+        let mut opts = GenOptions::new(n, seed, today);
         opts.history = true;
-        let moves: Vec<Change> = residents(&opts).map(|r| r.to_move_in()).collect();
-        let later: Vec<Change> = history(&opts).map(|c| c.to_change()).collect();
+        let moves = residents(&opts).map(|r| r.to_move_in()).collect();
+        let later = history(&opts).map(|c| c.to_change()).collect();
+        (moves, later)
+    }
+
+    /// Records `changes` one transaction each through the engine's path.
+    fn one_by_one(db: &Database, changes: &[Change], today: Date) {
+        for c in changes {
+            let txn = db.db.begin_write().unwrap();
+            {
+                let mut t = WriteTables::open(&txn).unwrap();
+                apply(&mut t, c, today, 1_000).unwrap();
+            }
+            txn.commit().unwrap();
+        }
+    }
+
+    /// The staged path writes the same bytes as the engine's path, given the same
+    /// recording time.
+    #[test]
+    fn staged_load_equals_the_engine_path() {
+        let today = Date::parse("2026-04-01").unwrap();
+        let (moves, later) = generated(400, 7, today);
         let dir = tempfile::tempdir().unwrap();
 
         let a = fixture(&dir, "a.redb", today);
         let mut load = a.begin_bulk().unwrap();
         load.now = 1_000;
-        load.move_ins(&moves).unwrap();
-        load.record_all(&later).unwrap();
+        let all: Vec<&Change> = moves.iter().chain(&later).collect();
+        let mut seen = 0;
+        let n = load.record_staged(all, |d| seen = d).unwrap();
+        assert_eq!(n, moves.len() + later.len());
+        assert_eq!(seen, n);
         load.commit().unwrap();
 
         let b = fixture(&dir, "b.redb", today);
-        let txn = b.db.begin_write().unwrap();
-        {
-            let mut t = WriteTables::open(&txn).unwrap();
-            for c in moves.iter().chain(&later) {
-                apply(&mut t, c, today, 1_000).unwrap();
-            }
-        }
-        txn.commit().unwrap();
+        let all: Vec<Change> = moves.iter().chain(&later).cloned().collect();
+        one_by_one(&b, &all, today);
+        assert_eq!(a.content_digest().unwrap(), b.content_digest().unwrap());
+        assert!(a.check().unwrap().problems.is_empty());
+    }
+
+    /// Staged over a register that already holds residents: reads reach through to the
+    /// tables (history of residents loaded before, households they head).
+    #[test]
+    fn staged_load_over_existing_residents_equals_the_engine_path() {
+        let today = Date::parse("2026-04-01").unwrap();
+        let (moves, later) = generated(300, 11, today);
+        let (first, rest) = moves.split_at(moves.len() / 2);
+        // Keep households whole in the first part.
+        let cut = rest
+            .iter()
+            .position(|c| c.fields.relationship.as_ref().unwrap().is_head())
+            .unwrap();
+        let (first, rest): (Vec<Change>, Vec<Change>) = (
+            first.iter().chain(&rest[..cut]).cloned().collect(),
+            rest[cut..].to_vec(),
+        );
+        let dir = tempfile::tempdir().unwrap();
+
+        let a = fixture(&dir, "a.redb", today);
+        one_by_one(&a, &first, today);
+        let mut load = a.begin_bulk().unwrap();
+        load.now = 1_000;
+        load.record_staged(rest.iter().chain(&later), |_| {}).unwrap();
+        load.commit().unwrap();
+
+        let b = fixture(&dir, "b.redb", today);
+        let all: Vec<Change> = first.iter().chain(&rest).chain(&later).cloned().collect();
+        one_by_one(&b, &all, today);
         assert_eq!(a.content_digest().unwrap(), b.content_digest().unwrap());
     }
 
     #[test]
-    fn refused_batches_write_nothing() {
+    fn refused_loads_write_nothing() {
         let today = Date::parse("2026-04-01").unwrap();
         let opts = GenOptions::new(50, 3, today);
         let mut moves: Vec<Change> = residents(&opts).map(|r| r.to_move_in()).collect();
@@ -503,9 +308,9 @@ mod tests {
         let dup = moves[0].clone();
         moves.push(dup);
         let mut load = db.begin_bulk().unwrap();
-        let err = load.move_ins(&moves).unwrap_err();
+        let err = load.record_staged(&moves, |_| {}).unwrap_err();
         assert_eq!(err.index, moves.len() - 1);
-        assert_eq!(err.error.code(), "CONFLICT");
+        assert_eq!(err.error.code(), "ILLEGAL_CHANGE");
         assert!(load.commit().is_err());
         assert_eq!(db.content_digest().unwrap(), before);
     }
@@ -522,7 +327,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = fixture(&dir, "a.redb", today);
         let mut load = db.begin_bulk().unwrap();
-        let err = load.move_ins(&moves[i..]).unwrap_err();
+        let err = load.record_staged(&moves[i..], |_| {}).unwrap_err();
         assert_eq!(err.error.rule(), Some(Rule::HouseholdWithoutHead));
     }
 }

@@ -33,12 +33,12 @@
 use super::db::Database;
 use super::error::{Result, StoreError};
 use super::household::is_head;
-use super::record::{FieldSet, StoredRecord};
+use super::record::StoredRecord;
 use super::resident::Resident;
 use super::schema::{
     split_suffix, with_suffix, FORMAT_VERSION, META_FORMAT, META_NEXT_ID, META_NEXT_SEQ,
 };
-use super::tables::View;
+use super::tables::{fold_as_of, View};
 use super::write::components;
 use crate::model::{Date, Reason, Status};
 use redb::ReadableTable;
@@ -850,20 +850,9 @@ impl<'t, T: View> Checker<'t, T> {
 /// The resident as of `date` over a list of versions, oldest first: the rule of
 /// `View::as_of` (DESIGN.md, "Versioning model") applied to versions in memory.
 fn as_of_in(versions: &[StoredRecord], date: u32) -> Option<StoredRecord> {
-    let mut newer_in_force: Vec<&StoredRecord> = Vec::new();
-    for rec in versions.iter().rev() {
-        if rec.prefix_max <= date {
-            let mut base = rec.clone();
-            for later in newer_in_force.iter().rev() {
-                base.overlay(later, FieldSet(later.changed));
-            }
-            return Some(base);
-        }
-        if rec.valid_from <= date {
-            newer_in_force.push(rec);
-        }
-    }
-    None
+    fold_as_of(versions.iter().rev().cloned().map(Ok), date)
+        .ok()
+        .flatten()
 }
 
 /// The entries of `codes` or `my_numbers`, and the error that stopped reading them, if any.

@@ -7,9 +7,9 @@
 
 use super::error::{Result, Rule, StoreError};
 use super::record::StoredRecord;
+use super::ledger::{household_ids_in, Ledger};
 use super::tables::View;
 use crate::model::{ResidentCode, Status};
-use redb::ReadableTable;
 
 const HEAD: &str = "世帯主";
 
@@ -24,16 +24,23 @@ fn is_active(rec: &StoredRecord) -> bool {
 /// The active members of household `h` as they stand now (latest versions), head first,
 /// then by birth date and code.
 pub(crate) fn members_now(t: &impl View, h: u64) -> Result<Vec<StoredRecord>> {
+    members_of(h, household_ids_in(t.households(), h)?, |id| t.latest(id))
+}
+
+/// [`members_now`] over a [`Ledger`]: the household as a 異動 being checked sees it.
+fn members_in(t: &impl Ledger, h: u64) -> Result<Vec<StoredRecord>> {
+    members_of(h, t.household_ids(h)?, |id| t.latest(id))
+}
+
+/// The active members among residents with an entry in household `h`, sorted.
+fn members_of(
+    h: u64,
+    ids: Vec<u64>,
+    latest: impl Fn(u64) -> Result<Option<StoredRecord>>,
+) -> Result<Vec<StoredRecord>> {
     let mut out: Vec<StoredRecord> = Vec::new();
-    let mut last_id = None;
-    for entry in t.households().range((h, 0, 0)..=(h, u64::MAX, u32::MAX))? {
-        let (k, _) = entry?;
-        let (_, id, _) = k.value();
-        if last_id == Some(id) {
-            continue;
-        }
-        last_id = Some(id);
-        if let Some(rec) = t.latest(id)? {
+    for id in ids {
+        if let Some(rec) = latest(id)? {
             if is_active(&rec) && rec.household == h {
                 out.push(rec);
             }
@@ -51,7 +58,7 @@ pub(crate) fn sort_members(members: &mut [StoredRecord]) {
 /// Checks the one-head rule for `before → after` and returns the internal id of the member
 /// who becomes head, when the change takes the head out and names a successor.
 pub(crate) fn plan_heads(
-    t: &impl View,
+    t: &impl Ledger,
     before: Option<&StoredRecord>,
     after: &StoredRecord,
     new_head: Option<ResidentCode>,
@@ -62,7 +69,7 @@ pub(crate) fn plan_heads(
 
     if was_head && !stays_head_here {
         let old = before.expect("was_head implies before");
-        let remaining: Vec<StoredRecord> = members_now(t, old.household)?
+        let remaining: Vec<StoredRecord> = members_in(t, old.household)?
             .into_iter()
             .filter(|m| m.id != after.id)
             .collect();
@@ -113,7 +120,7 @@ pub(crate) fn plan_heads(
     let head_changed = is_active(after) && before.is_some_and(|b| is_head(b) != is_head(after));
     if joins || head_changed {
         let h = after.household;
-        let others: Vec<StoredRecord> = members_now(t, h)?
+        let others: Vec<StoredRecord> = members_in(t, h)?
             .into_iter()
             .filter(|m| m.id != after.id)
             .collect();

@@ -94,10 +94,23 @@ pub(crate) fn as_of_in(
     id: u64,
     date: u32,
 ) -> Result<Option<StoredRecord>> {
-    let mut newer_in_force: Vec<StoredRecord> = Vec::new();
-    for entry in versions.range((id, 0)..=(id, u32::MAX))?.rev() {
+    let newest_first = versions.range((id, 0)..=(id, u32::MAX))?.rev().map(|entry| {
         let (_, v) = entry?;
-        let rec = StoredRecord::decode("versions", v.value())?;
+        StoredRecord::decode("versions", v.value())
+    });
+    fold_as_of(newest_first, date)
+}
+
+/// The as-of rule over versions given newest first: the first version in force on `date`
+/// that no later correction overlaps, with the corrections in force on `date` laid over
+/// it. Reads no further back than that version.
+pub(crate) fn fold_as_of(
+    newest_first: impl Iterator<Item = Result<StoredRecord>>,
+    date: u32,
+) -> Result<Option<StoredRecord>> {
+    let mut newer_in_force: Vec<StoredRecord> = Vec::new();
+    for rec in newest_first {
+        let rec = rec?;
         if rec.prefix_max <= date {
             // Every version up to this one was in force on `date`: start from it and
             // apply the later versions that were too (backdated corrections).

@@ -6,8 +6,9 @@ use super::change::Change;
 use super::error::{Result, Rule, StoreError};
 use super::household::plan_heads;
 use super::record::{Field, FieldSet, StoredRecord};
-use super::schema::{with_suffix, SearchComponents, META_NEXT_ID, META_NEXT_SEQ};
-use super::tables::{View, WriteTables};
+use super::ledger::Ledger;
+use super::schema::{with_suffix, SearchComponents};
+use super::tables::fold_as_of;
 use crate::model::{
     address_key, Date, KanaKey, NameKey, Reason, Relationship, ResidentCode, Status,
 };
@@ -47,7 +48,7 @@ fn corrupt(detail: String) -> StoreError {
 /// Checks `change` against the tables and writes it. The caller owns the transaction: on
 /// an error nothing it wrote is committed.
 pub(crate) fn apply(
-    t: &mut WriteTables<'_>,
+    t: &mut impl Ledger,
     change: &Change,
     today: Date,
     now_micros: i64,
@@ -113,7 +114,7 @@ pub(crate) fn apply(
     let mut after = match &before {
         Some(b) => b.clone(),
         None => StoredRecord {
-            id: t.meta_value(META_NEXT_ID)?.unwrap_or(1),
+            id: t.next_id()?,
             version: 0,
             seq: 0,
             code,
@@ -309,7 +310,7 @@ pub(crate) fn apply(
 
     let successor = plan_heads(t, before.as_ref(), &after, f.new_head)?;
     if before.is_none() {
-        t.meta.insert(META_NEXT_ID, after.id + 1)?;
+        t.set_next_id(after.id + 1)?;
     }
 
     let id = after.id;
@@ -373,9 +374,9 @@ fn named_fields(change: &Change) -> FieldSet {
 /// no single stored version equals. Index each such answer (one per 異動日 from the
 /// correction on: the answer only changes on those dates) so that 4情報 searches and
 /// households as of those dates find it.
-fn index_folds(t: &mut WriteTables<'_>, id: u64, from: u32) -> Result<()> {
-    let mut dates: Vec<u32> = t
-        .all_versions(id)?
+fn index_folds(t: &mut impl Ledger, id: u64, from: u32) -> Result<()> {
+    let versions = t.all_versions(id)?;
+    let mut dates: Vec<u32> = versions
         .iter()
         .map(|v| v.valid_from)
         .filter(|v| *v >= from)
@@ -383,15 +384,14 @@ fn index_folds(t: &mut WriteTables<'_>, id: u64, from: u32) -> Result<()> {
     dates.sort_unstable();
     dates.dedup();
     for date in dates {
-        let Some(rec) = t.as_of(id, date)? else {
+        let Some(rec) = fold_as_of(versions.iter().rev().cloned().map(Ok), date)? else {
             continue;
         };
         for key in components(&rec).prefixes() {
-            t.search
-                .insert(with_suffix(key, id, rec.version).as_slice(), ())?;
+            t.put_search(&with_suffix(key, id, rec.version))?;
         }
         if rec.status == Status::Active.code() {
-            t.households.insert((rec.household, id, rec.version), ())?;
+            t.put_household(rec.household, id, rec.version)?;
         }
     }
     Ok(())
@@ -409,31 +409,30 @@ pub(crate) fn components(rec: &StoredRecord) -> SearchComponents {
 
 /// Writes one version and every entry that goes with it; assigns its 更新順番号.
 fn write_version(
-    t: &mut WriteTables<'_>,
+    t: &mut impl Ledger,
     before: Option<&StoredRecord>,
     mut after: StoredRecord,
 ) -> Result<Written> {
-    let seq = t.meta_value(META_NEXT_SEQ)?.unwrap_or(1);
+    let seq = t.next_seq()?;
     after.seq = seq;
-    t.meta.insert(META_NEXT_SEQ, seq + 1)?;
+    t.set_next_seq(seq + 1)?;
     let (id, version) = (after.id, after.version);
     let bytes = after.encode();
 
-    t.versions.insert((id, version), bytes.as_slice())?;
+    t.put_version(&after, &bytes)?;
     if let Some(b) = before {
         if b.code != after.code {
-            t.residents.remove(b.code)?;
-            t.codes.insert(b.code, (id, false))?;
+            t.remove_resident(b.code)?;
+            t.put_code(b.code, id, false)?;
         }
     }
-    t.residents.insert(after.code, bytes.as_slice())?;
-    t.codes.insert(after.code, (id, true))?;
+    t.put_code(after.code, id, true)?;
     if let Some(b) = before {
         if b.my_number != after.my_number {
-            t.my_numbers.insert(b.my_number, (id, false))?;
+            t.put_my_number(b.my_number, id, false)?;
         }
     }
-    t.my_numbers.insert(after.my_number, (id, true))?;
+    t.put_my_number(after.my_number, id, true)?;
 
     let new_keys = components(&after).prefixes();
     let old_keys = before.map(|b| components(b).prefixes());
@@ -441,8 +440,7 @@ fn write_version(
         if old_keys.as_ref().is_some_and(|old| old[i] == key) {
             continue;
         }
-        t.search
-            .insert(with_suffix(key, id, version).as_slice(), ())?;
+        t.put_search(&with_suffix(key, id, version))?;
     }
 
     let active = after.status == Status::Active.code();
@@ -450,9 +448,9 @@ fn write_version(
         && before
             .is_none_or(|b| b.status != Status::Active.code() || b.household != after.household);
     if joined {
-        t.households.insert((after.household, id, version), ())?;
+        t.put_household(after.household, id, version)?;
     }
-    t.changes.insert(seq, (id, version))?;
+    t.put_change(seq, id, version)?;
 
     Ok(Written {
         code: ResidentCode::from_u64(after.code)?,
