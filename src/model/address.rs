@@ -2,7 +2,6 @@
 
 use std::fmt;
 
-use unicode_normalization::UnicodeNormalization;
 
 use super::error::InvalidValue;
 
@@ -202,7 +201,7 @@ fn kanji_numerals_to_digits(chars: &[char]) -> Vec<char> {
 pub fn address_key(s: &str) -> String {
     // NFKC, spaces out, dashes unified.
     let mut chars: Vec<char> = Vec::with_capacity(s.len());
-    for c in s.nfkc() {
+    for c in super::text::nfkc(s) {
         if c.is_whitespace() {
             continue;
         }

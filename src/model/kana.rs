@@ -2,7 +2,6 @@
 
 use std::fmt;
 
-use unicode_normalization::UnicodeNormalization;
 
 use super::error::InvalidValue;
 
@@ -33,7 +32,7 @@ fn is_stored_kana(c: char) -> bool {
 fn normalise(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
     let mut pending_space = false;
-    for c in input.nfkc().map(hiragana_to_katakana) {
+    for c in super::text::nfkc(input).map(hiragana_to_katakana) {
         if is_name_space(c) {
             pending_space = true;
             continue;
@@ -197,7 +196,7 @@ impl fmt::Display for KanaKey {
 /// least one kana. Used to decide whether a name query is a reading or a written name.
 pub fn is_kana_text(s: &str) -> bool {
     let mut has_kana = false;
-    for c in s.nfkc().map(hiragana_to_katakana) {
+    for c in super::text::nfkc(s).map(hiragana_to_katakana) {
         match c {
             ' ' | '\u{3000}' | 'ー' | '・' => {}
             c if is_stored_kana(c) => has_kana = true,

@@ -2,7 +2,35 @@
 //! spaces folded into one ASCII space, trimmed; no control characters; a length limit.
 
 use super::error::InvalidValue;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
+
+/// The characters of `s` in NFKC. Text already in NFKC (nearly all register text: kanji,
+/// kana, ASCII) is recognised by the quick check and passed through without the
+/// decompose-recompose round trip.
+pub(crate) fn nfkc(s: &str) -> Nfkc<'_> {
+    if s.is_ascii() || is_nfkc_quick(s.chars()) == IsNormalized::Yes {
+        Nfkc::Already(s.chars())
+    } else {
+        Nfkc::Normalised(s.nfkc())
+    }
+}
+
+/// The iterator of [`nfkc`].
+pub(crate) enum Nfkc<'a> {
+    Already(std::str::Chars<'a>),
+    Normalised(unicode_normalization::Recompositions<std::str::Chars<'a>>),
+}
+
+impl Iterator for Nfkc<'_> {
+    type Item = char;
+
+    fn next(&mut self) -> Option<char> {
+        match self {
+            Nfkc::Already(c) => c.next(),
+            Nfkc::Normalised(c) => c.next(),
+        }
+    }
+}
 
 /// Normalises written text for `field`; refuses empty text, control characters and text of
 /// more than `max_chars` characters.
@@ -14,7 +42,7 @@ pub(crate) fn written(
     let mut out = String::with_capacity(input.len());
     let mut pending_space = false;
     let mut count = 0usize;
-    for c in input.nfkc() {
+    for c in nfkc(input) {
         if c == ' ' || c == '\u{3000}' {
             pending_space = true;
             continue;

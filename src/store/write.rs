@@ -407,6 +407,33 @@ pub(crate) fn components(rec: &StoredRecord) -> SearchComponents {
     }
 }
 
+/// The 4情報 index components of `rec`, taking each key `other` already has (in `theirs`)
+/// where the two records hold the same text, instead of normalising it again.
+fn components_beside(
+    rec: &StoredRecord,
+    other: &StoredRecord,
+    theirs: &SearchComponents,
+) -> SearchComponents {
+    SearchComponents {
+        birth: rec.birth,
+        name_key: if rec.name == other.name {
+            theirs.name_key.clone()
+        } else {
+            NameKey::of_written(&rec.name).as_str().to_string()
+        },
+        kana_key: if rec.kana == other.kana {
+            theirs.kana_key.clone()
+        } else {
+            KanaKey::of_reading(&rec.kana).as_str().to_string()
+        },
+        address_key: if rec.address == other.address {
+            theirs.address_key.clone()
+        } else {
+            address_key(&rec.address)
+        },
+    }
+}
+
 /// Writes one version and every entry that goes with it; assigns its 更新順番号.
 fn write_version(
     t: &mut impl Ledger,
@@ -434,8 +461,9 @@ fn write_version(
     }
     t.put_my_number(after.my_number, id, true)?;
 
-    let new_keys = components(&after).prefixes();
-    let old_keys = before.map(|b| components(b).prefixes());
+    let new_parts = components(&after);
+    let old_keys = before.map(|b| components_beside(b, &after, &new_parts).prefixes());
+    let new_keys = new_parts.prefixes();
     for (i, key) in new_keys.into_iter().enumerate() {
         if old_keys.as_ref().is_some_and(|old| old[i] == key) {
             continue;
