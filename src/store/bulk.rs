@@ -74,7 +74,7 @@ impl Database {
 
     /// Starts a bulk load: one write transaction, committed by [`BulkLoad::commit`].
     pub(crate) fn begin_bulk(&self) -> Result<BulkLoad<'_>> {
-        let txn = self.db.begin_write()?;
+        let txn = self.redb().begin_write()?;
         Ok(BulkLoad {
             db: self,
             txn,
@@ -481,7 +481,7 @@ mod tests {
         load.commit().unwrap();
 
         let b = fixture(&dir, "b.redb", today);
-        let txn = b.db.begin_write().unwrap();
+        let txn = b.redb().begin_write().unwrap();
         {
             let mut t = WriteTables::open(&txn).unwrap();
             for c in moves.iter().chain(&later) {
