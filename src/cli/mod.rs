@@ -112,7 +112,9 @@ fn run(cli: Cli) -> u8 {
                 Err(e) => fail(e.code(), e),
             }
         }
-        Some(Command::Restore { from, force }) => restore(&from, &db_path, force, cli.operator, cli.terminal),
+        Some(Command::Restore { from, force }) => {
+            restore(&from, &db_path, force, cli.operator, cli.terminal)
+        }
         None => {
             let juki = match Juki::open(&db_path) {
                 Ok(j) => j,
