@@ -367,6 +367,15 @@ impl Database {
                 return Err(StoreError::AlreadyExists(p.display().to_string()));
             }
         }
+        if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if !dir.is_dir() {
+                return Err(StoreError::Storage(format!(
+                    "{}: there is no directory {}",
+                    dest.display(),
+                    dir.display()
+                )));
+            }
+        }
         let tmp = TempFile::new(temp_beside(dest, "backup"));
         let copied = {
             let target = self.create_copy_target(tmp.path())?;
