@@ -7,17 +7,22 @@
 //!   and writes an entry to the operation log.
 //! * `operator` stores operators with argon2id password hashes and the lock-out;
 //!   `audit` keeps the SHA-256-chained log; `journal` group-commits the entries of reads.
+//! * `restore` puts a verified backup in place (`juki restore`).
 
 mod audit;
 mod error;
 mod journal;
 mod operator;
+mod restore;
 mod role;
 mod session;
 
+pub(crate) use audit::AUDIT;
 pub use audit::{AuditEntry, AuditQuery, ChainReport};
 pub use error::{Error, Result};
 pub use journal::{FLUSH_BATCH, FLUSH_WINDOW};
+pub(crate) use operator::OPERATORS;
 pub use operator::{OperatorInfo, LOCK_AFTER_FAILURES, MIN_PASSWORD_CHARS};
+pub use restore::{Restore, RestoreReport};
 pub use role::{Permission, Role, Visibility};
 pub use session::{BasicResident, Juki, Session};

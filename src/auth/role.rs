@@ -33,7 +33,8 @@ pub enum Permission {
     Audit,
     /// Integrity check of the file (no personal data).
     Check,
-    /// Create, disable and unlock operators.
+    /// Create, disable and unlock operators; COMPACT (which shuts everyone else out while it
+    /// runs, so it is an administrator's task).
     Operators,
 }
 

@@ -13,13 +13,14 @@ use super::operator::{
 use super::role::{Permission, Role, Visibility};
 use crate::model::{Date, HouseholdId, MyNumber, ResidentCode, RevealedMyNumber, Sex};
 use crate::store::{
-    BatchError, Change, Clock, Counts, Database, Household, MyNumberMatch, Receipt, Resident,
-    SearchHit, SearchQuery, StatDim, StatsRow, StoreError,
+    BackupReport, BatchError, Change, CheckReport, Clock, CompactReport, Counts, Database,
+    Household, Manifest, MyNumberMatch, Receipt, Resident, SearchHit, SearchQuery, StatDim,
+    StatsRow, StoreError,
 };
 use redb::{ReadableTable, WriteTransaction};
 use std::cell::RefCell;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 struct Inner {
@@ -28,6 +29,8 @@ struct Inner {
     flusher: Mutex<Flusher>,
     /// Bumped whenever an operator changes, so sessions re-read their operator.
     operators_changed: AtomicU64,
+    /// Sessions signed in and not yet dropped (COMPACT refuses while others exist).
+    sessions: AtomicUsize,
 }
 
 impl Drop for Inner {
@@ -120,7 +123,7 @@ impl Juki {
         Ok(Juki::wrap(Database::open(path)?))
     }
 
-    fn wrap(db: Database) -> Juki {
+    pub(super) fn wrap(db: Database) -> Juki {
         let db = Arc::new(db);
         let journal = Arc::new(Journal::default());
         let flusher = Flusher::start(db.clone(), journal.clone());
@@ -130,6 +133,7 @@ impl Juki {
                 journal,
                 flusher: Mutex::new(flusher),
                 operators_changed: AtomicU64::new(0),
+                sessions: AtomicUsize::new(0),
             }),
         }
     }
@@ -147,6 +151,11 @@ impl Juki {
     /// Today, by the database's clock.
     pub fn today(&self) -> Date {
         self.inner.db.today()
+    }
+
+    /// Sessions signed in on this database and not yet dropped.
+    pub fn sessions(&self) -> usize {
+        self.inner.sessions.load(Ordering::Acquire)
     }
 
     /// Commits every waiting operation-log entry now.
@@ -202,14 +211,18 @@ impl Juki {
         append_in(&txn, pending)?;
         txn.commit().map_err(StoreError::from)?;
         match (ok, stored) {
-            (true, Some(op)) => Ok(Session {
-                juki: self.clone(),
-                operator: op.id.clone(),
-                role: op.role()?,
-                terminal: terminal.to_string(),
-                seen: AtomicU64::new(self.inner.operators_changed.load(Ordering::Acquire)),
-                statement: RefCell::new(None),
-            }),
+            (true, Some(op)) => {
+                // Counted here, given back in `Drop for Session`.
+                self.inner.sessions.fetch_add(1, Ordering::AcqRel);
+                Ok(Session {
+                    juki: self.clone(),
+                    operator: op.id.clone(),
+                    role: op.role()?,
+                    terminal: terminal.to_string(),
+                    seen: AtomicU64::new(self.inner.operators_changed.load(Ordering::Acquire)),
+                    statement: RefCell::new(None),
+                })
+            }
             _ => Err(Error::AuthFailed),
         }
     }
@@ -226,6 +239,12 @@ pub struct Session {
     seen: AtomicU64,
     /// The statement text being run, for the log (set by the console).
     statement: RefCell<Option<(String, String)>>,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.juki.inner.sessions.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl std::fmt::Debug for Session {
@@ -811,6 +830,138 @@ impl Session {
             self.entry("VERIFY CONSISTENCY", text, outcome, Vec::new()),
         )?;
         result
+    }
+
+    /// BACKUP TO: an online, consistent copy of one snapshot of the whole database, with its
+    /// manifest (`store::Database::backup_to`). Needs the export permission; logged like a
+    /// copy out, with the path, the counts and the file's SHA-256, durably before it
+    /// returns. Waiting log entries are committed first so the copy holds them; the entry
+    /// recording the backup itself is written after the snapshot and is not in it.
+    pub fn backup(&self, path: &Path) -> Result<BackupReport> {
+        let text = format!("BACKUP TO '{}'", path.display());
+        let result = self.admit(&[Permission::Export]).and_then(|()| {
+            self.juki.flush_log()?;
+            Ok(self.db().backup_to(path)?)
+        });
+        let entry = match &result {
+            Ok(r) => {
+                let m = &r.manifest;
+                self.entry_plus(
+                    "BACKUP TO",
+                    text,
+                    &format!(
+                        " seq={} residents={} active={} versions={} log_entries={} bytes={} sha256={}",
+                        m.last_seq, m.residents, m.active, m.versions, m.audit_entries, m.bytes, m.sha256
+                    ),
+                    "OK",
+                    Vec::new(),
+                )
+            }
+            Err(e) => self.entry("BACKUP TO", text, e.code(), Vec::new()),
+        };
+        self.juki.inner.journal.push(self.db(), entry)?;
+        self.juki.flush_log()?;
+        result
+    }
+
+    /// COMPACT: gives the free space inside the file back. It needs the database to itself,
+    /// so it is refused (`CONFLICT`) while any other session is signed in on it; waiting log
+    /// entries are committed first. Needs the operators permission (administrators only:
+    /// while it runs nobody else can work). Logged with the sizes before and after.
+    pub fn compact(&self) -> Result<CompactReport> {
+        let result = self.admit(&[Permission::Operators]).and_then(|()| {
+            let others = self.juki.sessions().saturating_sub(1);
+            if others > 0 {
+                return Err(StoreError::Conflict(format!(
+                    "COMPACT needs the database to itself, and {others} other session{} {} signed in on it; try again when {} signed out",
+                    if others == 1 { "" } else { "s" },
+                    if others == 1 { "is" } else { "are" },
+                    if others == 1 { "it has" } else { "they have" },
+                ))
+                .into());
+            }
+            self.juki.flush_log()?;
+            Ok(self.db().compact()?)
+        });
+        let entry = match &result {
+            Ok(r) => self.entry_plus(
+                "COMPACT",
+                "COMPACT".into(),
+                &format!(" before={} after={}", r.before, r.after),
+                "OK",
+                Vec::new(),
+            ),
+            Err(e) => self.entry("COMPACT", "COMPACT".into(), e.code(), Vec::new()),
+        };
+        self.juki.inner.journal.push(self.db(), entry)?;
+        self.juki.flush_log()?;
+        result
+    }
+
+    /// The last step of a restore, on the restored copy before it is put in place: needs the
+    /// export permission (in the backup's own operator table), runs CHECK (every table and
+    /// the operation log's hash chain) and logs the restore with what was checked, durably.
+    /// A problem found is `CORRUPT`.
+    pub(super) fn restored(
+        &self,
+        from: &Path,
+        manifest: &Manifest,
+    ) -> Result<(CheckReport, ChainReport)> {
+        let text = format!("RESTORE FROM '{}'", from.display());
+        if let Err(e) = self.admit(&[Permission::Export]) {
+            self.juki
+                .inner
+                .journal
+                .push(self.db(), self.entry("RESTORE", text, e.code(), Vec::new()))?;
+            self.juki.flush_log()?;
+            return Err(e);
+        }
+        self.juki.flush_log()?;
+        let checked = (|| -> Result<_> {
+            let report = self.db().check()?;
+            let txn = self.db().read_transaction()?;
+            let chain = audit::verify(&txn.open_table(AUDIT)?)?;
+            let mut problems: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();
+            if report.omitted > 0 {
+                problems.push(format!("… and {} more problems", report.omitted));
+            }
+            if let Some((seq, why)) = &chain.first_broken {
+                problems.push(format!("audit {seq}: {why}"));
+            }
+            if !problems.is_empty() {
+                return Err(StoreError::Corrupt {
+                    table: "(check)",
+                    detail: format!(
+                        "CHECK of the restored copy found {} problem(s):\n{}",
+                        problems.len(),
+                        problems.join("\n")
+                    ),
+                }
+                .into());
+            }
+            Ok((report, chain))
+        })();
+        let entry = match &checked {
+            Ok((report, chain)) => self.entry_plus(
+                "RESTORE",
+                text,
+                &format!(
+                    " seq={} sha256={} created={} check=clean residents={} versions={} log_entries={}",
+                    manifest.last_seq,
+                    manifest.sha256,
+                    manifest.created,
+                    report.residents,
+                    report.versions,
+                    chain.entries
+                ),
+                "OK",
+                Vec::new(),
+            ),
+            Err(e) => self.entry("RESTORE", text, e.code(), Vec::new()),
+        };
+        self.juki.inner.journal.push(self.db(), entry)?;
+        self.juki.flush_log()?;
+        checked
     }
 
     // Operators -------------------------------------------------------------------------

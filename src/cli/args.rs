@@ -91,10 +91,15 @@ pub enum Command {
         #[arg(long, default_value_t = 200_000)]
         lookups: usize,
     },
-    /// Restore a backup made by BACKUP TO.
+    /// Restore a backup made by BACKUP TO into the file given by --db, after verifying it
+    /// (manifest, size, SHA-256, counts, CHECK). The operator signs in against the backup
+    /// and needs the export permission there.
     Restore {
-        /// The backup to restore.
-        #[arg(long)]
+        /// The backup to restore (its manifest is BACKUP.manifest.json).
+        #[arg(long, value_name = "BACKUP")]
         from: PathBuf,
+        /// Replace an existing database file (never one another process has open).
+        #[arg(long)]
+        force: bool,
     },
 }

@@ -112,8 +112,8 @@ fn run(cli: Cli) -> u8 {
                 Err(e) => fail(e.code(), e),
             }
         }
-        Some(Command::Restore { .. }) => {
-            fail("IO", "restore is not available in this version of juki")
+        Some(Command::Restore { from, force }) => {
+            restore(&from, &db_path, force, cli.operator, cli.terminal)
         }
         None => {
             let juki = match Juki::open(&db_path) {
@@ -160,6 +160,47 @@ fn init(path: &std::path::Path, admin: &str) -> u8 {
         Ok(_) => {
             println!("created {} with administrator {admin}", path.display());
             EXIT_OK
+        }
+        Err(e) => fail(e.code(), e),
+    }
+}
+
+/// `juki restore`: the operator and password come as for any sign-in; the operator signs in
+/// against the backup itself.
+fn restore(
+    from: &std::path::Path,
+    to: &std::path::Path,
+    force: bool,
+    operator: Option<String>,
+    terminal: Option<String>,
+) -> u8 {
+    let terminal = signin::terminal(terminal);
+    let credentials = signin::operator(operator).and_then(|op| {
+        signin::password(&format!("password for {op} (as in the backup): ")).map(|pw| (op, pw))
+    });
+    let (operator, password) = match credentials {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error[AUTH_FAILED]: {}", e.0);
+            return EXIT_AUTH;
+        }
+    };
+    let request = crate::auth::Restore {
+        from,
+        to,
+        force,
+        operator: &operator,
+        password: &password,
+        terminal: &terminal,
+    };
+    match Juki::restore(&request) {
+        Ok(report) => {
+            println!("{report}");
+            EXIT_OK
+        }
+        Err(crate::auth::Error::AuthFailed) => {
+            eprintln!("error[AUTH_FAILED]: sign-in against the backup failed");
+            EXIT_AUTH
         }
         Err(e) => fail(e.code(), e),
     }

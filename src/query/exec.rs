@@ -351,8 +351,13 @@ impl<'a> Executor<'a> {
                 }
                 Output::Message(report.to_string())
             }
+            Plan::Backup(path) => Output::Message(s.backup(&path)?.to_string()),
+            Plan::Compact => Output::Message(format!(
+                "compacted {}: {}",
+                s.juki().path().display(),
+                s.compact()?
+            )),
             Plan::Help(topic) => Output::Message(help(topic.as_deref())),
-            Plan::NotAvailable(kind) => return Err(QueryError::NotAvailable(kind)),
         })
     }
 }

@@ -36,6 +36,8 @@ const ENTRIES: &[Entry] = &[
     Entry { name: "CORRECT", alias: "職権修正", usage: "CORRECT <code> <field>=<value> … ON <date>", what: "職権修正 of any field but the code; may be dated before the latest version", example: "CORRECT 24727059608 kana='ヤマダ タロウ' ON R2.4.1" },
     Entry { name: "CHANGE CODE", alias: "住民票コード変更", usage: "CHANGE CODE <code> new=<code> ON <date>", what: "住民票コード変更; the old code keeps finding the resident", example: "CHANGE CODE 24727059608 new=12345678903 ON 2025-06-01" },
     Entry { name: "CHANGE MYNUMBER", alias: "個人番号変更", usage: "CHANGE MYNUMBER <code> my_number=… ON <date>", what: "個人番号変更; the former number keeps finding the resident", example: "CHANGE MYNUMBER 24727059608 my_number=614106526000 ON 2025-06-01" },
+    Entry { name: "BACKUP TO", alias: "バックアップ", usage: "BACKUP TO '<path>'", what: "an online, consistent copy of the whole database (one snapshot; others keep working) with <path>.manifest.json (counts, last 更新順番号, size, SHA-256); refuses an existing path; needs the export permission; put it back with `juki restore --from <path> --db <file>`", example: "BACKUP TO '/backups/juki-2026-11-27.redb'" },
+    Entry { name: "COMPACT", alias: "圧縮", usage: "COMPACT", what: "gives the free space inside the file back and prints the sizes before and after; needs the database to itself (refused while other sessions are signed in) and the operators permission", example: "COMPACT" },
 ];
 
 /// The help text: the list of statements, or one statement in detail.
@@ -103,5 +105,7 @@ mod tests {
         assert!(help(Some("転入")).starts_with("MOVE IN"));
         assert!(help(Some("find")).contains("example:"));
         assert!(help(Some("nonsense")).starts_with("no statement"));
+        assert!(help(Some("backup")).contains("manifest"));
+        assert!(help(Some("COMPACT")).contains("to itself"));
     }
 }

@@ -188,6 +188,7 @@ pub(crate) fn usage(kind_name: &str) -> &'static str {
         "EXPORT" => "EXPORT '<path>', EXPORT HISTORY '<path>' or EXPORT CONSISTENCY '<path>'",
         "VERIFY CONSISTENCY" => "VERIFY CONSISTENCY '<path>'",
         "BACKUP TO" => "BACKUP TO '<path>'",
+        "COMPACT" => "COMPACT",
         _ => "HELP lists the statements",
     }
 }

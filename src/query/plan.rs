@@ -100,10 +100,12 @@ pub enum Plan {
     ExportConsistency(std::path::PathBuf),
     /// `VERIFY CONSISTENCY '<path>'`.
     VerifyConsistency(std::path::PathBuf),
+    /// `BACKUP TO '<path>'`.
+    Backup(std::path::PathBuf),
+    /// `COMPACT`.
+    Compact,
     /// `HELP [topic]`.
     Help(Option<String>),
-    /// A statement this build parses but does not run.
-    NotAvailable(&'static str),
 }
 
 /// Which household a HOUSEHOLD statement asks for.
@@ -231,7 +233,8 @@ pub fn plan(stmt: &Statement) -> Result<Plan, QueryError> {
         Statement::ExportHistory { path } => Plan::ExportHistory(path.text.clone().into()),
         Statement::ExportConsistency { path } => Plan::ExportConsistency(path.text.clone().into()),
         Statement::VerifyConsistency { path } => Plan::VerifyConsistency(path.text.clone().into()),
-        other => Plan::NotAvailable(other.kind_name()),
+        Statement::BackupTo { path } => Plan::Backup(path.text.clone().into()),
+        Statement::Compact => Plan::Compact,
     })
 }
 

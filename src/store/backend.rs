@@ -176,7 +176,7 @@ impl Database {
         }
         txn.commit()?;
         Ok(Database {
-            db,
+            db: db.into(),
             path: path.as_ref().to_path_buf(),
             clock: Clock::System.into(),
         })
@@ -210,12 +210,12 @@ mod tests {
         let db = Database::create_with_backend(backend, "memory").unwrap();
         assert_eq!(db.counts().unwrap().last_seq, 0);
         countdown.store(0, Ordering::SeqCst);
-        let txn = db.db.begin_write().unwrap();
+        let txn = db.redb().begin_write().unwrap();
         txn.open_table(META).unwrap().insert("x", 1).unwrap();
         let err = StoreError::from(txn.commit().unwrap_err());
         assert_eq!(err.code(), "IO", "{err}");
         countdown.store(u64::MAX, Ordering::SeqCst);
-        let Err(again) = db.db.begin_write() else {
+        let Err(again) = db.redb().begin_write() else {
             panic!("a write began after a failed commit");
         };
         let again = StoreError::from(again);

@@ -77,7 +77,7 @@ impl Database {
 
     /// Starts a bulk load: one write transaction, committed by [`BulkLoad::commit`].
     pub(crate) fn begin_bulk(&self) -> Result<BulkLoad<'_>> {
-        let txn = self.db.begin_write()?;
+        let txn = self.redb().begin_write()?;
         Ok(BulkLoad {
             db: self,
             txn,
@@ -232,7 +232,7 @@ mod tests {
     /// Records `changes` one transaction each through the engine's path.
     fn one_by_one(db: &Database, changes: &[Change], today: Date) {
         for c in changes {
-            let txn = db.db.begin_write().unwrap();
+            let txn = db.redb().begin_write().unwrap();
             {
                 let mut t = WriteTables::open(&txn).unwrap();
                 apply(&mut t, c, today, 1_000).unwrap();

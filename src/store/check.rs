@@ -31,6 +31,7 @@
 //! than an error wherever the snapshot can be opened at all.
 
 use super::db::Database;
+use super::digest::hex;
 use super::error::{Result, StoreError};
 use super::household::is_head;
 use super::record::StoredRecord;
@@ -867,10 +868,6 @@ fn identity_entries<Tb: ReadableTable<u64, (u64, bool)>>(table: &Tb) -> Result<I
         }
     }
     Ok((out, None))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

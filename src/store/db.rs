@@ -14,6 +14,7 @@ use super::write::{apply, Receipt};
 use crate::model::{Date, HouseholdId, MyNumber, ResidentCode};
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
 use std::path::{Path, PathBuf};
+use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 
 /// Where the engine takes "today" from: the date checks (no future 異動日, no future
 /// birth) and ages in statistics depend on it.
@@ -109,7 +110,10 @@ impl BatchError {
 
 /// A juki database file.
 pub struct Database {
-    pub(super) db: redb::Database,
+    /// The redb database. Every transaction begins under the read lock, held only while it
+    /// begins (an uncontended read lock is one atomic operation); COMPACT, which needs the
+    /// database to itself, takes the write lock.
+    pub(super) db: RwLock<redb::Database>,
     pub(super) path: PathBuf,
     pub(super) clock: ClockCell,
 }
@@ -147,7 +151,7 @@ impl Database {
             return Err(e);
         }
         Ok(Database {
-            db,
+            db: db.into(),
             path: path.to_path_buf(),
             clock: Clock::System.into(),
         })
@@ -156,20 +160,7 @@ impl Database {
     /// Makes the file (0600, never over an existing one) and, in an open transaction, the
     /// tables and the format version.
     fn lay_out(path: &Path) -> Result<(redb::Database, WriteTransaction)> {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        match options.open(path) {
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                return Err(StoreError::AlreadyExists(path.display().to_string()))
-            }
-            Err(e) => return Err(StoreError::Storage(format!("{}: {e}", path.display()))),
-        }
+        create_private_file(path)?;
         let made = (|| {
             let db = redb::Database::create(path)?;
             let txn = db.begin_write()?;
@@ -216,11 +207,11 @@ impl Database {
     /// version.
     pub(super) fn from_opened(db: redb::Database, path: &Path) -> Result<Database> {
         let database = Database {
-            db,
+            db: db.into(),
             path: path.to_path_buf(),
             clock: Clock::System.into(),
         };
-        let txn = database.db.begin_read()?;
+        let txn = database.redb().begin_read()?;
         let meta = match txn.open_table(META) {
             Ok(m) => m,
             Err(redb::TableError::TableDoesNotExist(_)) => {
@@ -241,6 +232,13 @@ impl Database {
         drop(meta);
         drop(txn);
         Ok(database)
+    }
+
+    /// The redb database, to begin a transaction with. The guard is meant to live only as
+    /// long as that call: a transaction does not borrow the database.
+    #[inline]
+    pub(super) fn redb(&self) -> RwLockReadGuard<'_, redb::Database> {
+        self.db.read().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The file this database lives in.
@@ -276,7 +274,7 @@ impl Database {
     where
         F: FnOnce(&WriteTransaction, &Receipt) -> Result<()>,
     {
-        let txn = self.db.begin_write()?;
+        let txn = self.redb().begin_write()?;
         let receipt = {
             let mut tables = WriteTables::open(&txn)?;
             apply(&mut tables, change, self.today(), now_micros())?
@@ -308,7 +306,7 @@ impl Database {
         F: FnOnce(&WriteTransaction, &[Receipt]) -> Result<()>,
     {
         let txn = self
-            .db
+            .redb()
             .begin_write()
             .map_err(|e| BatchError::at(0, e.into()))?;
         let mut receipts = Vec::new();
@@ -330,16 +328,16 @@ impl Database {
 
     /// A write transaction for tables outside the store (operators, the operation log).
     pub(crate) fn write_transaction(&self) -> Result<WriteTransaction> {
-        Ok(self.db.begin_write()?)
+        Ok(self.redb().begin_write()?)
     }
 
     /// A read transaction for tables outside the store.
     pub(crate) fn read_transaction(&self) -> Result<redb::ReadTransaction> {
-        Ok(self.db.begin_read()?)
+        Ok(self.redb().begin_read()?)
     }
 
     pub(super) fn read(&self) -> Result<ReadTables> {
-        let txn = self.db.begin_read()?;
+        let txn = self.redb().begin_read()?;
         ReadTables::open(&txn)
     }
 
@@ -347,7 +345,7 @@ impl Database {
     /// resident under their current code.
     pub(crate) fn get(&self, code: ResidentCode) -> Result<Option<Resident>> {
         // The hot path opens one table: one probe, one checked read.
-        let txn = self.db.begin_read()?;
+        let txn = self.redb().begin_read()?;
         let residents = txn.open_table(RESIDENTS)?;
         if let Some(v) = residents.get(code.get())? {
             return Ok(Some(Resident::from_stored(StoredRecord::decode(
@@ -368,7 +366,7 @@ impl Database {
     /// was not yet recorded on that date.
     pub(crate) fn get_as_of(&self, code: ResidentCode, date: Date) -> Result<Option<Resident>> {
         // Two tables: the code's id, then that resident's versions newest first.
-        let txn = self.db.begin_read()?;
+        let txn = self.redb().begin_read()?;
         let codes = txn.open_table(CODES)?;
         let Some(id) = codes.get(code.get())?.map(|g| g.value().0) else {
             return Ok(None);
@@ -381,7 +379,7 @@ impl Database {
 
     /// The resident who holds, or held, this My Number.
     pub(crate) fn get_by_my_number(&self, number: MyNumber) -> Result<Option<MyNumberMatch>> {
-        let txn = self.db.begin_read()?;
+        let txn = self.redb().begin_read()?;
         let numbers = txn.open_table(MY_NUMBERS)?;
         let Some((id, current)) = numbers.get(number.get())?.map(|g| g.value()) else {
             return Ok(None);
@@ -472,21 +470,7 @@ impl Database {
 
     /// Record counts and the last 更新順番号.
     pub fn counts(&self) -> Result<Counts> {
-        let t = self.read()?;
-        let mut counts = Counts {
-            last_seq: t.meta_value(META_NEXT_SEQ)?.unwrap_or(1) - 1,
-            versions: t.versions().len()?,
-            ..Counts::default()
-        };
-        for entry in t.residents().iter()? {
-            let (_, v) = entry?;
-            counts.residents += 1;
-            let rec = StoredRecord::access("residents", v.value())?;
-            if rec.status == crate::model::Status::Active.code() {
-                counts.active += 1;
-            }
-        }
-        Ok(counts)
+        counts_in(&self.read()?)
     }
 
     /// A SHA-256 over the content of every table (keys and values, in key order). Two
@@ -496,6 +480,24 @@ impl Database {
         let t = self.read()?;
         super::digest::digest(&t)
     }
+}
+
+/// Record counts and the last 更新順番号 of one snapshot.
+pub(super) fn counts_in(t: &impl View) -> Result<Counts> {
+    let mut counts = Counts {
+        last_seq: t.meta_value(META_NEXT_SEQ)?.unwrap_or(1) - 1,
+        versions: t.versions().len()?,
+        ..Counts::default()
+    };
+    for entry in t.residents().iter()? {
+        let (_, v) = entry?;
+        counts.residents += 1;
+        let rec = StoredRecord::access("residents", v.value())?;
+        if rec.status == crate::model::Status::Active.code() {
+            counts.active += 1;
+        }
+    }
+    Ok(counts)
 }
 
 fn household_in(t: &impl View, h: u64, as_of: Option<Date>) -> Result<Household> {
@@ -529,6 +531,25 @@ fn household_in(t: &impl View, h: u64, as_of: Option<Date>) -> Result<Household>
             .map(Resident::from_stored)
             .collect::<Result<_>>()?,
     })
+}
+
+/// Creates a new, empty file readable and writable by its owner only (0600 on Unix); refuses
+/// an existing path.
+pub(super) fn create_private_file(path: &Path) -> Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(f) => Ok(f),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(StoreError::AlreadyExists(path.display().to_string()))
+        }
+        Err(e) => Err(StoreError::Storage(format!("{}: {e}", path.display()))),
+    }
 }
 
 pub(super) fn now_micros() -> i64 {

@@ -6,11 +6,15 @@
 //! * `write` applies a [`Change`] with the checks of domain/changes.md; `household` keeps
 //!   the one-世帯主 rule.
 //! * `search` answers 4情報 searches, `stats` population counts.
+//! * `backup` makes an online copy of one snapshot with its manifest; `compact` gives free
+//!   space back.
 
 mod backend;
+mod backup;
 mod bulk;
 mod change;
 mod check;
+mod compact;
 mod db;
 mod digest;
 mod error;
@@ -31,9 +35,12 @@ pub mod model_test;
 
 #[doc(hidden)]
 pub use backend::{FaultOn, FaultyBackend};
+pub(crate) use backup::{copy_verified, sync_dir, temp_beside, TempFile};
+pub use backup::{manifest_path, BackupReport, Manifest, MANIFEST_VERSION};
 pub use bulk::{BulkLoad, Taken, BULK_CACHE_BYTES};
 pub use change::{Change, Fields};
 pub use check::{CheckReport, Problem};
+pub use compact::CompactReport;
 pub use db::{BatchError, ChangeEntry, Clock, Counts, Database, Household, MyNumberMatch};
 pub use error::{Result, Rule, StoreError};
 pub use record::{Field, FieldSet};

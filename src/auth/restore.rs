@@ -1,0 +1,146 @@
+//! `juki restore`: puts a backup made by BACKUP TO in place of a database file, after
+//! verifying it.
+//!
+//! Nothing is written at the target path until every check has passed:
+//!
+//! 1. the manifest beside the backup exists and parses;
+//! 2. the target does not exist, or `force` is given and no process holds it open (redb's
+//!    own lock tells: opening it answers `DatabaseAlreadyOpen`);
+//! 3. the backup is copied to a temporary file next to the target, and the bytes copied
+//!    have the size and SHA-256 the manifest names (a shorter file is "truncated");
+//! 4. the copy opens as a juki database of this format version (every page checksum is
+//!    verified on open), and its counts, last 更新順番号, operation-log length and content
+//!    digest are the manifest's;
+//! 5. the operator signs in against the copy — so it is the backup's operator table that
+//!    decides — and must hold the export permission;
+//! 6. CHECK runs on the copy (every table and the operation log's hash chain), and the
+//!    restore is logged in the copy's own operation log;
+//! 7. the copy is closed, made durable and renamed over the target.
+//!
+//! A failure at any step removes the temporary file and leaves the target as it was.
+
+use super::error::{Error, Result};
+use super::session::Juki;
+use crate::store::{
+    copy_verified, manifest_path, sync_dir, temp_beside, Database, Manifest, StoreError, TempFile,
+};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// What `juki restore` is asked to do.
+#[derive(Debug, Clone)]
+pub struct Restore<'a> {
+    /// The backup file (its manifest is `<from>.manifest.json`).
+    pub from: &'a Path,
+    /// The database file to write.
+    pub to: &'a Path,
+    /// Replace an existing file at `to` (never one that another process has open).
+    pub force: bool,
+    /// The operator signing in against the backup.
+    pub operator: &'a str,
+    /// Their password.
+    pub password: &'a str,
+    /// The terminal recorded in the log.
+    pub terminal: &'a str,
+}
+
+/// What a restore did.
+#[derive(Debug, Clone)]
+pub struct RestoreReport {
+    /// The database file written.
+    pub path: PathBuf,
+    /// The backup's manifest.
+    pub manifest: Manifest,
+    /// Residents CHECK went through.
+    pub residents: u64,
+    /// Versions CHECK went through.
+    pub versions: u64,
+    /// Operation-log entries whose chain CHECK verified.
+    pub log_entries: u64,
+    /// How long it took.
+    pub seconds: f64,
+}
+
+impl std::fmt::Display for RestoreReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "restored {} from the backup of {} (seq {}, sha256 {}): CHECK found no problems in {} residents, {} versions and {} operation-log entries; {:.2} s",
+            self.path.display(),
+            self.manifest.created,
+            self.manifest.last_seq,
+            self.manifest.sha256,
+            self.residents,
+            self.versions,
+            self.log_entries,
+            self.seconds
+        )
+    }
+}
+
+/// Refuses when another process has the database at `path` open. A file that does not open
+/// as a redb database at all is not held by anyone, and may be replaced.
+fn refuse_if_open(path: &Path) -> Result<()> {
+    let opened = std::panic::catch_unwind(|| redb::Database::builder().open(path).map(drop));
+    match opened {
+        Ok(Err(redb::DatabaseError::DatabaseAlreadyOpen)) => Err(StoreError::Conflict(format!(
+            "{} is open in another process; close it there before restoring over it",
+            path.display()
+        ))
+        .into()),
+        _ => Ok(()),
+    }
+}
+
+impl Juki {
+    /// Restores a backup (see the module documentation). Sign-in failures are
+    /// [`Error::AuthFailed`]; a damaged backup is `CORRUPT`; nothing is written at the
+    /// target unless every check passed.
+    pub fn restore(r: &Restore<'_>) -> Result<RestoreReport> {
+        let started = Instant::now();
+        if r.from.symlink_metadata().is_err() {
+            return Err(StoreError::NotFound(format!("backup {}", r.from.display())).into());
+        }
+        let manifest = Manifest::read(&manifest_path(r.from))?;
+        if r.to.symlink_metadata().is_ok() {
+            if !r.force {
+                return Err(StoreError::Storage(format!(
+                    "{} already exists; give --force to replace it",
+                    r.to.display()
+                ))
+                .into());
+            }
+            refuse_if_open(r.to)?;
+        }
+        let tmp = TempFile::new(temp_beside(r.to, "restore"));
+        copy_verified(r.from, tmp.path(), &manifest)?;
+        let db = Database::open(tmp.path()).map_err(|e| match e {
+            StoreError::Storage(detail) => StoreError::Corrupt {
+                table: "(backup)",
+                detail: format!("the backup does not open: {detail}"),
+            },
+            other => other,
+        })?;
+        db.verify_against(&manifest)?;
+        let juki = Juki::wrap(db);
+        let session = juki.sign_in(r.operator, r.password, r.terminal)?;
+        let (report, chain) = session.restored(r.from, &manifest)?;
+        drop(session);
+        // The last reference: closing flushes the log and ends its thread.
+        drop(juki);
+        std::fs::File::open(tmp.path())
+            .and_then(|f| f.sync_all())
+            .and_then(|()| std::fs::rename(tmp.path(), r.to))
+            .map_err(|e| Error::from(StoreError::Storage(format!("{}: {e}", r.to.display()))))?;
+        tmp.keep();
+        sync_dir(r.to);
+        Ok(RestoreReport {
+            path: r.to.to_path_buf(),
+            manifest,
+            residents: report.residents,
+            versions: report.versions,
+            log_entries: chain.entries,
+            seconds: started.elapsed().as_secs_f64(),
+        })
+    }
+}
