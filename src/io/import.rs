@@ -405,12 +405,21 @@ pub(crate) fn import_with(
 
     // 5. Write: the 転入, then the history, through the engine's write path (staged in
     //    memory, inserted in key order), then the rejects, then commit.
+    // The validated rows of good records are in `changes` now; free them.
+    for row in rows.iter_mut().filter(|r| r.is_good()) {
+        row.valid = None;
+    }
     let n_moves = changes.len();
-    let n_history = history.as_ref().map_or(0, |h| h.changes.len());
+    let (history_lines, history_changes, history_skipped) = match history {
+        Some(h) => {
+            let (lines, changes): (Vec<u64>, Vec<Change>) = h.changes.into_iter().unzip();
+            (lines, changes, Some((h.skipped, h.header)))
+        }
+        None => (Vec::new(), Vec::new(), None),
+    };
+    let n_history = history_changes.len();
     bar.start_rows((n_moves + n_history) as u64, "writing");
-    let all = changes
-        .iter()
-        .chain(history.iter().flat_map(|h| h.changes.iter().map(|(_, c)| c)));
+    let all = changes.into_iter().chain(history_changes);
     let total = n_moves + n_history;
     load.record_staged(all, |done| {
         if done == total {
@@ -419,29 +428,26 @@ pub(crate) fn import_with(
             bar.set_rows(done as u64);
         }
     })
-        .map_err(|e| {
-            if e.index < n_moves {
-                refused(&opts.path, lines.get(e.index).copied().unwrap_or(0), e.error)
-            } else {
-                let (file, line) = match (&history, &opts.history) {
-                    (Some(h), Some(path)) => (
-                        path.as_path(),
-                        h.changes.get(e.index - n_moves).map_or(0, |(l, _)| *l),
-                    ),
-                    _ => (opts.path.as_path(), 0),
-                };
-                refused(file, line, e.error)
-            }
-        })?;
+    .map_err(|e| {
+        if e.index < n_moves {
+            refused(
+                &opts.path,
+                lines.get(e.index).copied().unwrap_or(0),
+                e.error,
+            )
+        } else {
+            let file = opts.history.as_deref().unwrap_or(&opts.path);
+            let line = history_lines.get(e.index - n_moves).copied().unwrap_or(0);
+            refused(file, line, e.error)
+        }
+    })?;
     let written = n_moves as u64;
-    drop(changes);
     let history_applied = n_history as u64;
-    let history_skipped = history.as_ref().map_or(0, |h| h.skipped.len() as u64);
     if let Some(rejects) = &opts.skip_bad {
         write_rejects(&opts.path, rejects, &header_rec, opts.encoding, &rows, &bad)?;
-        if let (Some(h), Some(path)) = (&history, &opts.history) {
-            if !h.skipped.is_empty() {
-                write_history_rejects(path, rejects, h, opts.encoding)?;
+        if let (Some((skipped, header)), Some(path)) = (&history_skipped, &opts.history) {
+            if !skipped.is_empty() {
+                write_history_rejects(path, rejects, header, skipped, opts.encoding)?;
             }
         }
     }
@@ -454,7 +460,7 @@ pub(crate) fn import_with(
         written,
         rejected: bad.len() as u64,
         history_applied,
-        history_skipped,
+        history_skipped: history_skipped.as_ref().map_or(0, |(s, _)| s.len() as u64),
         seconds,
         rows_per_sec: if seconds > 0.0 {
             read as f64 / seconds
@@ -900,15 +906,16 @@ fn write_rejects(
 fn write_history_rejects(
     _input: &Path,
     rejects: &Path,
-    h: &History,
+    header: &RawRecord,
+    skipped: &[(RawRecord, String)],
     encoding: Encoding,
 ) -> Result<(), ImportError> {
     let path = ImportOptions::companion_of(rejects);
     let err = io_err(&path);
     let mut out = BufWriter::new(create_private(&path).map_err(&err)?);
-    out.write_all(&h.header.bytes).map_err(&err)?;
+    out.write_all(&header.bytes).map_err(&err)?;
     out.write_all(b",reason\n").map_err(&err)?;
-    for (rec, reason) in &h.skipped {
+    for (rec, reason) in skipped {
         out.write_all(&rec.bytes).map_err(&err)?;
         out.write_all(b",").map_err(&err)?;
         out.write_all(&encoding.encode(&quoted(reason)))

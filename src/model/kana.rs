@@ -2,7 +2,6 @@
 
 use std::fmt;
 
-
 use super::error::InvalidValue;
 
 const FIELD: &str = "kana";

@@ -152,13 +152,14 @@ impl<'db> BulkLoad<'db> {
     /// Records changes in order through the engine's write path (`write::apply`, with its
     /// every check), staged in memory and written to the tables in key order at the end
     /// (see `staging`): the same versions, index entries, 更新順番号 and change feed as
-    /// [`Database::record`] would write for the same changes one after another. `progress`
+    /// [`Database::record`] would write for the same changes one after another. Each change
+    /// is dropped once applied (pass them by value to free them as the load goes). `progress`
     /// is called with the number of changes applied, every few thousand. Stops at the first
     /// refused change (its index in the iteration); the load is then unusable (its commit
     /// is refused).
-    pub(crate) fn record_staged<'c>(
+    pub(crate) fn record_staged<C: std::borrow::Borrow<Change>>(
         &mut self,
-        changes: impl IntoIterator<Item = &'c Change>,
+        changes: impl IntoIterator<Item = C>,
         mut progress: impl FnMut(usize),
     ) -> Result<usize, BatchError> {
         let (today, now) = (self.today, self.now);
@@ -168,7 +169,7 @@ impl<'db> BulkLoad<'db> {
             let mut staging = Staging::new(&t).map_err(at(0))?;
             let mut n = 0;
             for (i, c) in changes.into_iter().enumerate() {
-                apply(&mut staging, c, today, now).map_err(at(i))?;
+                apply(&mut staging, c.borrow(), today, now).map_err(at(i))?;
                 n += 1;
                 if n % PROGRESS_EVERY == 0 {
                     progress(n);
@@ -288,7 +289,8 @@ mod tests {
         one_by_one(&a, &first, today);
         let mut load = a.begin_bulk().unwrap();
         load.now = 1_000;
-        load.record_staged(rest.iter().chain(&later), |_| {}).unwrap();
+        load.record_staged(rest.iter().chain(&later), |_| {})
+            .unwrap();
         load.commit().unwrap();
 
         let b = fixture(&dir, "b.redb", today);

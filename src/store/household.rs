@@ -6,8 +6,8 @@
 //! of every member (DESIGN.md, "The one-head rule").
 
 use super::error::{Result, Rule, StoreError};
-use super::record::StoredRecord;
 use super::ledger::{household_ids_in, Ledger};
+use super::record::StoredRecord;
 use super::tables::View;
 use crate::model::{ResidentCode, Status};
 

@@ -61,7 +61,10 @@ impl SearchComponents {
     pub fn prefixes(&self) -> [Vec<u8>; 5] {
         let birth = self.birth.to_be_bytes();
         let cat = |kind: IndexKind, parts: &[&[u8]]| {
-            let mut k = vec![kind as u8];
+            // Room for the `[id][version]` suffix too, so adding it never reallocates.
+            let len = 1 + parts.iter().map(|p| p.len()).sum::<usize>() + 12;
+            let mut k = Vec::with_capacity(len);
+            k.push(kind as u8);
             for p in parts {
                 k.extend_from_slice(p);
             }

@@ -94,10 +94,13 @@ pub(crate) fn as_of_in(
     id: u64,
     date: u32,
 ) -> Result<Option<StoredRecord>> {
-    let newest_first = versions.range((id, 0)..=(id, u32::MAX))?.rev().map(|entry| {
-        let (_, v) = entry?;
-        StoredRecord::decode("versions", v.value())
-    });
+    let newest_first = versions
+        .range((id, 0)..=(id, u32::MAX))?
+        .rev()
+        .map(|entry| {
+            let (_, v) = entry?;
+            StoredRecord::decode("versions", v.value())
+        });
     fold_as_of(newest_first, date)
 }
 

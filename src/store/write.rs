@@ -5,8 +5,8 @@
 use super::change::Change;
 use super::error::{Result, Rule, StoreError};
 use super::household::plan_heads;
-use super::record::{Field, FieldSet, StoredRecord};
 use super::ledger::Ledger;
+use super::record::{Field, FieldSet, StoredRecord};
 use super::schema::{with_suffix, SearchComponents};
 use super::tables::fold_as_of;
 use crate::model::{
