@@ -112,6 +112,8 @@ pub struct Database {
     pub(super) db: redb::Database,
     pub(super) path: PathBuf,
     pub(super) clock: ClockCell,
+    /// The key material when the file is encrypted at rest (`store::crypt`).
+    pub(super) crypt: Option<std::sync::Arc<super::crypt::Sealed>>,
 }
 
 impl std::fmt::Debug for Database {
@@ -138,8 +140,20 @@ impl Database {
     where
         E: From<StoreError>,
     {
+        Self::create_keyed(path, None, init)
+    }
+
+    /// [`Database::create_with`], encrypted at rest under `key` when one is given.
+    pub(crate) fn create_keyed<E>(
+        path: impl AsRef<Path>,
+        key: Option<&super::crypt::Key>,
+        init: impl FnOnce(&WriteTransaction) -> std::result::Result<(), E>,
+    ) -> std::result::Result<Database, E>
+    where
+        E: From<StoreError>,
+    {
         let path = path.as_ref();
-        let (db, txn) = Self::lay_out(path)?;
+        let (db, txn, crypt) = Self::lay_out(path, key)?;
         let done = init(&txn).and_then(|()| txn.commit().map_err(|e| E::from(e.into())));
         if let Err(e) = done {
             drop(db);
@@ -150,28 +164,47 @@ impl Database {
             db,
             path: path.to_path_buf(),
             clock: Clock::System.into(),
+            crypt,
         })
     }
 
     /// Makes the file (0600, never over an existing one) and, in an open transaction, the
     /// tables and the format version.
-    fn lay_out(path: &Path) -> Result<(redb::Database, WriteTransaction)> {
+    #[allow(clippy::type_complexity)]
+    fn lay_out(
+        path: &Path,
+        key: Option<&super::crypt::Key>,
+    ) -> Result<(
+        redb::Database,
+        WriteTransaction,
+        Option<std::sync::Arc<super::crypt::Sealed>>,
+    )> {
+        // The key is checked (and the passphrase stretched) before the file exists.
+        let sealed = key.map(super::crypt::seal_new).transpose()?;
         let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
+        options.read(true).write(true).create_new(true);
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
             options.mode(0o600);
         }
-        match options.open(path) {
-            Ok(_) => {}
+        let file = match options.open(path) {
+            Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 return Err(StoreError::AlreadyExists(path.display().to_string()))
             }
             Err(e) => return Err(StoreError::Storage(format!("{}: {e}", path.display()))),
-        }
+        };
         let made = (|| {
-            let db = redb::Database::create(path)?;
+            let db = match &sealed {
+                None => {
+                    drop(file);
+                    redb::Database::create(path)?
+                }
+                Some(s) => redb::Database::builder().create_with_backend(
+                    super::crypt::create_backend(file, path, &s.header, &s.data_key)?,
+                )?,
+            };
             let txn = db.begin_write()?;
             {
                 let mut meta = txn.open_table(META)?;
@@ -187,7 +220,7 @@ impl Database {
                 txn.open_table(HOUSEHOLDS)?;
                 txn.open_table(CHANGES)?;
             }
-            Ok((db, txn))
+            Ok((db, txn, sealed.clone()))
         })();
         if made.is_err() {
             let _ = std::fs::remove_file(path);
@@ -204,6 +237,9 @@ impl Database {
                 path.display()
             )));
         }
+        if super::crypt::is_encrypted(path)? {
+            return Err(StoreError::Encrypted(path.display().to_string()));
+        }
         // Verify every page's checksum on open: redb trusts a cleanly closed file and may
         // panic on one damaged outside it; with the check, damage is CORRUPT instead.
         let db = redb::Database::builder()
@@ -219,6 +255,7 @@ impl Database {
             db,
             path: path.to_path_buf(),
             clock: Clock::System.into(),
+            crypt: None,
         };
         let txn = database.db.begin_read()?;
         let meta = match txn.open_table(META) {

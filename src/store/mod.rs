@@ -6,11 +6,13 @@
 //! * `write` applies a [`Change`] with the checks of domain/changes.md; `household` keeps
 //!   the one-世帯主 rule.
 //! * `search` answers 4情報 searches, `stats` population counts.
+//! * `crypt` encrypts the whole file at rest (SQLCipher-like).
 
 mod backend;
 mod bulk;
 mod change;
 mod check;
+pub mod crypt;
 mod db;
 mod digest;
 mod error;
