@@ -42,6 +42,8 @@ pub struct Restore<'a> {
     pub password: &'a str,
     /// The terminal recorded in the log.
     pub terminal: &'a str,
+    /// The key, when the backup is encrypted at rest (a backup has its database's key).
+    pub key: Option<&'a crate::store::crypt::Key>,
 }
 
 /// What a restore did.
@@ -81,13 +83,39 @@ impl std::fmt::Display for RestoreReport {
 /// Refuses when another process has the database at `path` open. A file that does not open
 /// as a redb database at all is not held by anyone, and may be replaced.
 fn refuse_if_open(path: &Path) -> Result<()> {
-    let opened = std::panic::catch_unwind(|| redb::Database::builder().open(path).map(drop));
-    match opened {
-        Ok(Err(redb::DatabaseError::DatabaseAlreadyOpen)) => Err(StoreError::Conflict(format!(
+    let held = || {
+        StoreError::Conflict(format!(
             "{} is open in another process; close it there before restoring over it",
             path.display()
         ))
-        .into()),
+        .into()
+    };
+    if crate::store::crypt::is_encrypted(path).unwrap_or(false) {
+        // An encrypted file opens only with its key; ask for redb's lock instead. The open
+        // process holds its writer lock, so a lock over the whole range conflicts.
+        use redb::StorageBackend;
+        use std::ops::Bound::Unbounded;
+        let Ok(file) = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+        else {
+            return Ok(());
+        };
+        let Ok(probe) = redb::backends::FileBackend::new(file) else {
+            return Err(held());
+        };
+        return match probe.try_lock_range(Unbounded, Unbounded) {
+            Ok(true) => {
+                let _ = probe.unlock_range(Unbounded, Unbounded);
+                Ok(())
+            }
+            _ => Err(held()),
+        };
+    }
+    let opened = std::panic::catch_unwind(|| redb::Database::builder().open(path).map(drop));
+    match opened {
+        Ok(Err(redb::DatabaseError::DatabaseAlreadyOpen)) => Err(held()),
         _ => Ok(()),
     }
 }
@@ -114,7 +142,13 @@ impl Juki {
         }
         let tmp = TempFile::new(temp_beside(r.to, "restore"));
         copy_verified(r.from, tmp.path(), &manifest)?;
-        let db = Database::open(tmp.path()).map_err(|e| match e {
+        let opened = match r.key {
+            Some(key) if crate::store::crypt::is_encrypted(tmp.path()).unwrap_or(false) => {
+                Database::open_encrypted(tmp.path(), key)
+            }
+            _ => Database::open(tmp.path()),
+        };
+        let db = opened.map_err(|e| match e {
             StoreError::Storage(detail) => StoreError::Corrupt {
                 table: "(backup)",
                 detail: format!("the backup does not open: {detail}"),

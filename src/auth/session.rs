@@ -87,10 +87,29 @@ impl Juki {
     /// Creates a new database file (0600) with its first administrator. The file never
     /// exists without them: no default or shared account is ever made.
     pub fn create(path: impl AsRef<Path>, admin: &str, password: &str) -> Result<Juki> {
+        Juki::create_keyed(path, admin, password, None)
+    }
+
+    /// [`Juki::create`], the file encrypted at rest under `key` (see `store::crypt`).
+    pub fn create_encrypted(
+        path: impl AsRef<Path>,
+        admin: &str,
+        password: &str,
+        key: &crate::store::crypt::Key,
+    ) -> Result<Juki> {
+        Juki::create_keyed(path, admin, password, Some(key))
+    }
+
+    fn create_keyed(
+        path: impl AsRef<Path>,
+        admin: &str,
+        password: &str,
+        key: Option<&crate::store::crypt::Key>,
+    ) -> Result<Juki> {
         check_id(admin)?;
         check_password(password)?;
         let hash = hash_password(password)?;
-        let db = Database::create_with(path, |txn| -> Result<()> {
+        let db = Database::create_keyed(path, key, |txn| -> Result<()> {
             let op = StoredOperator {
                 id: admin.to_string(),
                 role: Role::Admin.code(),
@@ -121,6 +140,41 @@ impl Juki {
     /// Opens an existing database file.
     pub fn open(path: impl AsRef<Path>) -> Result<Juki> {
         Ok(Juki::wrap(Database::open(path)?))
+    }
+
+    /// Opens an encrypted database file with its key.
+    pub fn open_encrypted(path: impl AsRef<Path>, key: &crate::store::crypt::Key) -> Result<Juki> {
+        Ok(Juki::wrap(Database::open_encrypted(path, key)?))
+    }
+
+    /// Whether the file is encrypted at rest.
+    pub fn is_encrypted(&self) -> bool {
+        self.inner.db.is_encrypted()
+    }
+
+    /// Writes one operation-log entry durably for an operation done on the file while it
+    /// was closed (the end of a rekey), in the name of the operator who was admitted to it.
+    pub(crate) fn log_offline(
+        &self,
+        operator: &str,
+        terminal: &str,
+        kind: &str,
+        text: &str,
+    ) -> Result<()> {
+        let txn = self.inner.db.write_transaction()?;
+        let mut entries = self.inner.journal.take();
+        entries.push(PendingEntry {
+            time: now_micros(),
+            operator: operator.to_string(),
+            terminal: terminal.to_string(),
+            kind: kind.to_string(),
+            text: text.to_string(),
+            outcome: "OK".into(),
+            codes: Vec::new(),
+        });
+        append_in(&txn, entries)?;
+        txn.commit().map_err(StoreError::from)?;
+        Ok(())
     }
 
     pub(super) fn wrap(db: Database) -> Juki {
@@ -1080,6 +1134,14 @@ impl Session {
             .sign_in(&self.operator, password, &self.terminal)?;
         drop(again);
         Ok(())
+    }
+
+    /// Admits an administrator to a whole-file key operation (rekey) and logs it durably.
+    /// The operation itself runs on the closed file afterwards.
+    pub fn admit_key_change(&self, text: &str) -> Result<()> {
+        self.admin_write("REKEY", text.to_string(), &[Permission::Operators], |_| {
+            Ok(())
+        })
     }
 
     /// Every operator (administrators only); no password hashes.

@@ -15,6 +15,10 @@ pub struct Cli {
     /// The operator signing in.
     #[arg(long, global = true)]
     pub operator: Option<String>,
+    /// The key file of an encrypted database (without it the passphrase comes from
+    /// $JUKI_KEY or the terminal).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
     /// The terminal name recorded with every operation (default: the host name).
     #[arg(long, global = true)]
     pub terminal: Option<String>,
@@ -50,6 +54,33 @@ pub enum Command {
         /// The first administrator's operator id.
         #[arg(long)]
         admin: String,
+        /// Encrypt the file at rest: under a passphrase ($JUKI_KEY or asked twice) or, with
+        /// --key-file FILE, under a key file (written with 32 random bytes if FILE does not
+        /// exist).
+        #[arg(long)]
+        encrypt: bool,
+    },
+    /// Re-encrypt an encrypted database under a new data key and a new passphrase
+    /// ($JUKI_NEW_KEY or asked twice) or key file; with --encrypt, encrypt a plain one. An
+    /// administrator signs in first.
+    Rekey {
+        /// The new key file (written with 32 random bytes if it does not exist).
+        #[arg(long, value_name = "FILE")]
+        new_key_file: Option<PathBuf>,
+        /// Encrypt a database that is not encrypted yet.
+        #[arg(long)]
+        encrypt: bool,
+    },
+    /// Crypto-erase: destroy the data key of an encrypted database in its header and in the
+    /// headers of the given backups (which must carry the same key), and delete the key
+    /// file given with --key-file. The contents become unrecoverable.
+    Erase {
+        /// Backups of the database to erase with it.
+        #[arg(value_name = "BACKUP")]
+        copies: Vec<PathBuf>,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
     },
     /// Write synthetic residents in the import format.
     Gen {

@@ -6,6 +6,7 @@ mod bench;
 pub mod console;
 mod demo;
 pub mod format;
+pub mod key;
 pub mod signin;
 
 use args::{Cli, Command};
@@ -65,7 +66,27 @@ fn run(cli: Cli) -> u8 {
         Some(Command::Demo { count, no_repl }) => {
             demo::run(count, no_repl, cli.format, cli.idle_minutes)
         }
-        Some(Command::Init { admin }) => init(&db_path, &admin),
+        Some(Command::Init { admin, encrypt }) => {
+            if cli.key_file.is_some() && !encrypt {
+                eprintln!("error: --key-file with init needs --encrypt");
+                return EXIT_USAGE;
+            }
+            init(&db_path, &admin, encrypt, cli.key_file.as_deref())
+        }
+        Some(Command::Rekey {
+            new_key_file,
+            encrypt,
+        }) => key::rekey(
+            &db_path,
+            cli.key_file.as_deref(),
+            new_key_file.as_deref(),
+            encrypt,
+            cli.operator,
+            &signin::terminal(cli.terminal),
+        ),
+        Some(Command::Erase { copies, yes }) => {
+            key::erase(&db_path, &copies, cli.key_file.as_deref(), yes)
+        }
         Some(Command::Gen {
             count,
             seed,
@@ -89,7 +110,7 @@ fn run(cli: Cli) -> u8 {
                 eprintln!("error: --encoding {encoding}: use utf-8 or cp932");
                 return EXIT_USAGE;
             };
-            let juki = match Juki::open(&db_path) {
+            let juki = match key::open(&db_path, cli.key_file.as_deref()) {
                 Ok(j) => j,
                 Err(e) => return fail(e.code(), e),
             };
@@ -112,11 +133,16 @@ fn run(cli: Cli) -> u8 {
                 Err(e) => fail(e.code(), e),
             }
         }
-        Some(Command::Restore { from, force }) => {
-            restore(&from, &db_path, force, cli.operator, cli.terminal)
-        }
+        Some(Command::Restore { from, force }) => restore(
+            &from,
+            &db_path,
+            force,
+            cli.operator,
+            cli.terminal,
+            cli.key_file.as_deref(),
+        ),
         None => {
-            let juki = match Juki::open(&db_path) {
+            let juki = match key::open(&db_path, cli.key_file.as_deref()) {
                 Ok(j) => j,
                 Err(e) => return fail(e.code(), e),
             };
@@ -141,7 +167,12 @@ fn run(cli: Cli) -> u8 {
 
 /// `juki init`: a new file with its first administrator, whose password is asked for (twice
 /// on a terminal) or taken from `$JUKI_PASSWORD`.
-fn init(path: &std::path::Path, admin: &str) -> u8 {
+fn init(
+    path: &std::path::Path,
+    admin: &str,
+    encrypt: bool,
+    key_file: Option<&std::path::Path>,
+) -> u8 {
     let first = match signin::password(&format!(
         "password for {admin} (at least {} characters): ",
         crate::auth::MIN_PASSWORD_CHARS
@@ -156,7 +187,24 @@ fn init(path: &std::path::Path, admin: &str) -> u8 {
             Err(e) => return fail("AUTH_FAILED", e.0),
         }
     }
-    match Juki::create(path, admin, &first) {
+    if encrypt && path.exists() {
+        return fail(
+            "IO",
+            format!(
+                "{} already exists; juki will not overwrite it",
+                path.display()
+            ),
+        );
+    }
+    let created = if encrypt {
+        match key::for_init(key_file) {
+            Ok(k) => Juki::create_encrypted(path, admin, &first, &k),
+            Err(e) => return fail("INVALID_VALUE", e),
+        }
+    } else {
+        Juki::create(path, admin, &first)
+    };
+    match created {
         Ok(_) => {
             println!("created {} with administrator {admin}", path.display());
             EXIT_OK
@@ -173,7 +221,17 @@ fn restore(
     force: bool,
     operator: Option<String>,
     terminal: Option<String>,
+    key_file: Option<&std::path::Path>,
 ) -> u8 {
+    // An encrypted backup opens with its database's key, from the usual sources.
+    let key = if crate::store::crypt::is_encrypted(from).unwrap_or(false) {
+        match key::for_open(from, key_file) {
+            Ok(k) => Some(k),
+            Err(e) => return fail(e.code(), e),
+        }
+    } else {
+        None
+    };
     let terminal = signin::terminal(terminal);
     let credentials = signin::operator(operator).and_then(|op| {
         signin::password(&format!("password for {op} (as in the backup): ")).map(|pw| (op, pw))
@@ -192,6 +250,7 @@ fn restore(
         operator: &operator,
         password: &password,
         terminal: &terminal,
+        key: key.as_ref(),
     };
     match Juki::restore(&request) {
         Ok(report) => {

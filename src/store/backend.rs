@@ -179,6 +179,7 @@ impl Database {
             db: db.into(),
             path: path.as_ref().to_path_buf(),
             clock: Clock::System.into(),
+            crypt: None,
         })
     }
 

@@ -352,8 +352,7 @@ impl Database {
     /// opened for writing: a database encrypted at rest makes its backups with its own key by
     /// changing this function alone.
     pub(crate) fn create_copy_target(&self, path: &Path) -> Result<redb::Database> {
-        drop(create_private_file(path)?);
-        Ok(redb::Database::create(path)?)
+        self.create_file_like(path)
     }
 
     /// BACKUP TO: copies one read snapshot of every table to a new file at `dest` and

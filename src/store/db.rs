@@ -116,6 +116,8 @@ pub struct Database {
     pub(super) db: RwLock<redb::Database>,
     pub(super) path: PathBuf,
     pub(super) clock: ClockCell,
+    /// The key material when the file is encrypted at rest (`store::crypt`).
+    pub(super) crypt: Option<std::sync::Arc<super::crypt::Sealed>>,
 }
 
 impl std::fmt::Debug for Database {
@@ -142,8 +144,20 @@ impl Database {
     where
         E: From<StoreError>,
     {
+        Self::create_keyed(path, None, init)
+    }
+
+    /// [`Database::create_with`], encrypted at rest under `key` when one is given.
+    pub(crate) fn create_keyed<E>(
+        path: impl AsRef<Path>,
+        key: Option<&super::crypt::Key>,
+        init: impl FnOnce(&WriteTransaction) -> std::result::Result<(), E>,
+    ) -> std::result::Result<Database, E>
+    where
+        E: From<StoreError>,
+    {
         let path = path.as_ref();
-        let (db, txn) = Self::lay_out(path)?;
+        let (db, txn, crypt) = Self::lay_out(path, key)?;
         let done = init(&txn).and_then(|()| txn.commit().map_err(|e| E::from(e.into())));
         if let Err(e) = done {
             drop(db);
@@ -154,15 +168,34 @@ impl Database {
             db: db.into(),
             path: path.to_path_buf(),
             clock: Clock::System.into(),
+            crypt,
         })
     }
 
     /// Makes the file (0600, never over an existing one) and, in an open transaction, the
     /// tables and the format version.
-    fn lay_out(path: &Path) -> Result<(redb::Database, WriteTransaction)> {
-        create_private_file(path)?;
+    #[allow(clippy::type_complexity)]
+    fn lay_out(
+        path: &Path,
+        key: Option<&super::crypt::Key>,
+    ) -> Result<(
+        redb::Database,
+        WriteTransaction,
+        Option<std::sync::Arc<super::crypt::Sealed>>,
+    )> {
+        // The key is checked (and the passphrase stretched) before the file exists.
+        let sealed = key.map(super::crypt::seal_new).transpose()?;
+        let file = create_private_file(path)?;
         let made = (|| {
-            let db = redb::Database::create(path)?;
+            let db = match &sealed {
+                None => {
+                    drop(file);
+                    redb::Database::create(path)?
+                }
+                Some(s) => redb::Database::builder().create_with_backend(
+                    super::crypt::create_backend(file, path, &s.header, &s.data_key)?,
+                )?,
+            };
             let txn = db.begin_write()?;
             {
                 let mut meta = txn.open_table(META)?;
@@ -178,7 +211,7 @@ impl Database {
                 txn.open_table(HOUSEHOLDS)?;
                 txn.open_table(CHANGES)?;
             }
-            Ok((db, txn))
+            Ok((db, txn, sealed.clone()))
         })();
         if made.is_err() {
             let _ = std::fs::remove_file(path);
@@ -195,6 +228,9 @@ impl Database {
                 path.display()
             )));
         }
+        if super::crypt::is_encrypted(path)? {
+            return Err(StoreError::Encrypted(path.display().to_string()));
+        }
         // Verify every page's checksum on open: redb trusts a cleanly closed file and may
         // panic on one damaged outside it; with the check, damage is CORRUPT instead.
         let db = redb::Database::builder()
@@ -210,6 +246,7 @@ impl Database {
             db: db.into(),
             path: path.to_path_buf(),
             clock: Clock::System.into(),
+            crypt: None,
         };
         let txn = database.redb().begin_read()?;
         let meta = match txn.open_table(META) {

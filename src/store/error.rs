@@ -121,6 +121,27 @@ pub enum StoreError {
     /// The storage layer failed (I/O, locks, a commit).
     #[error("storage error: {0}")]
     Storage(String),
+    /// An encrypted file was opened without a key.
+    #[error("{0} is encrypted: give its key (--key-file FILE, $JUKI_KEY, or at the prompt)")]
+    Encrypted(String),
+    /// The key does not open this encrypted file.
+    #[error("wrong key for encrypted database {path} (it takes {takes})")]
+    WrongKey {
+        /// The file.
+        path: String,
+        /// The kind of key it takes ("a passphrase", "a key file").
+        takes: &'static str,
+    },
+    /// The file's data key was destroyed by a crypto-erase.
+    #[error("the key of encrypted database {0} was destroyed (crypto-erase); its contents cannot be recovered with any key")]
+    KeyDestroyed(String),
+    /// A plain file was opened with a key.
+    #[error("{0} is not encrypted; open it without a key")]
+    NotEncrypted(String),
+    /// A key that cannot be used (a short passphrase, a short key file, a file with another
+    /// data key).
+    #[error("unusable key: {0}")]
+    BadKey(String),
 }
 
 impl StoreError {
@@ -136,6 +157,10 @@ impl StoreError {
             | StoreError::FormatVersion { .. }
             | StoreError::NotJuki(_) => "CORRUPT",
             StoreError::AlreadyExists(_) | StoreError::Storage(_) => "IO",
+            StoreError::Encrypted(_)
+            | StoreError::WrongKey { .. }
+            | StoreError::KeyDestroyed(_) => "AUTH_FAILED",
+            StoreError::NotEncrypted(_) | StoreError::BadKey(_) => "INVALID_VALUE",
         }
     }
 

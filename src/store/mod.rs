@@ -8,6 +8,7 @@
 //! * `search` answers 4情報 searches, `stats` population counts.
 //! * `backup` makes an online copy of one snapshot with its manifest; `compact` gives free
 //!   space back.
+//! * `crypt` encrypts the whole file at rest (SQLCipher-like).
 
 mod backend;
 mod backup;
@@ -15,6 +16,7 @@ mod bulk;
 mod change;
 mod check;
 mod compact;
+pub mod crypt;
 mod db;
 mod digest;
 mod error;

@@ -1,0 +1,235 @@
+//! Keys of encrypted databases on the command line: an encrypted file is told by its header
+//! magic, and its key comes from `--key-file FILE`, else `$JUKI_KEY`, else the terminal (no
+//! echo). Also `juki rekey` and `juki erase`.
+
+use super::{fail, signin, EXIT_AUTH, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use crate::auth::{Error, Juki};
+use crate::store::crypt::{self, Key};
+use crate::store::StoreError;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+fn interactive() -> bool {
+    std::io::stdin().is_terminal()
+}
+
+/// A passphrase from `var`, else asked on the terminal (twice when `twice`).
+fn passphrase(var: &str, prompt: &str, twice: bool) -> Result<Key, String> {
+    if let Ok(p) = std::env::var(var) {
+        return Ok(Key::passphrase(&p));
+    }
+    if !interactive() {
+        return Err(format!(
+            "no terminal to ask for the passphrase: set ${var} or give a key file"
+        ));
+    }
+    let first = zeroize::Zeroizing::new(
+        rpassword::prompt_password(prompt).map_err(|e| format!("reading the passphrase: {e}"))?,
+    );
+    if twice {
+        let again = zeroize::Zeroizing::new(
+            rpassword::prompt_password("again: ")
+                .map_err(|e| format!("reading the passphrase: {e}"))?,
+        );
+        if *again != *first {
+            return Err("the two passphrases differ".into());
+        }
+    }
+    Ok(Key::passphrase(&first))
+}
+
+/// The key of an existing encrypted database.
+pub fn for_open(path: &Path, key_file: Option<&Path>) -> Result<Key, Error> {
+    if let Some(f) = key_file {
+        return Ok(Key::read_key_file(f)?);
+    }
+    passphrase("JUKI_KEY", &format!("key for {}: ", path.display()), false)
+        .map_err(|_| Error::Store(StoreError::Encrypted(path.display().to_string())))
+}
+
+/// A new key: the key file (made if it does not exist; the second value says so), else a
+/// passphrase from `var` or asked twice.
+fn for_new(key_file: Option<&Path>, var: &str, prompt: &str) -> Result<(Key, bool), String> {
+    match key_file {
+        Some(f) if f.exists() => Key::read_key_file(f)
+            .map(|k| (k, false))
+            .map_err(|e| e.to_string()),
+        Some(f) => Key::generate_key_file(f)
+            .map(|k| (k, true))
+            .map_err(|e| e.to_string()),
+        None => passphrase(var, prompt, true).map(|k| (k, false)),
+    }
+}
+
+/// Opens the database, with its key when its header says it is encrypted.
+pub fn open(path: &Path, key_file: Option<&Path>) -> Result<Juki, Error> {
+    match crypt::is_encrypted(path) {
+        Ok(true) => Juki::open_encrypted(path, &for_open(path, key_file)?),
+        Ok(false) if key_file.is_some() => Err(Error::Store(StoreError::NotEncrypted(
+            path.display().to_string(),
+        ))),
+        Ok(false) | Err(StoreError::NotFound(_)) => Juki::open(path),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `juki init --encrypt`: the key for a new database. Prints where a new key file went.
+pub fn for_init(key_file: Option<&Path>) -> Result<Key, String> {
+    let (key, made) = for_new(
+        key_file,
+        "JUKI_KEY",
+        &format!(
+            "passphrase for the database (at least {} characters): ",
+            crypt::MIN_PASSPHRASE_CHARS
+        ),
+    )?;
+    if made {
+        if let Some(f) = key_file {
+            println!(
+                "wrote a new key file {} (keep it apart from the database)",
+                f.display()
+            );
+        }
+    }
+    Ok(key)
+}
+
+/// `juki rekey`.
+pub fn rekey(
+    path: &Path,
+    key_file: Option<&Path>,
+    new_key_file: Option<&Path>,
+    encrypt: bool,
+    operator: Option<String>,
+    terminal: &str,
+) -> u8 {
+    let encrypted = match crypt::is_encrypted(path) {
+        Ok(e) => e,
+        Err(e) => return fail(e.code(), e),
+    };
+    if !encrypted && !encrypt {
+        return fail(
+            "INVALID_VALUE",
+            format!(
+                "{} is not encrypted; give --encrypt to encrypt it",
+                path.display()
+            ),
+        );
+    }
+    let old = if encrypted {
+        match for_open(path, key_file) {
+            Ok(k) => Some(k),
+            Err(e) => return fail(e.code(), e),
+        }
+    } else {
+        None
+    };
+    let juki = match &old {
+        Some(k) => Juki::open_encrypted(path, k),
+        None => Juki::open(path),
+    };
+    let juki = match juki {
+        Ok(j) => j,
+        Err(e) => return fail(e.code(), e),
+    };
+    let session = match signin::sign_in(&juki, operator, terminal) {
+        Ok(s) => s,
+        Err(message) => {
+            eprintln!("error[AUTH_FAILED]: {message}");
+            return EXIT_AUTH;
+        }
+    };
+    let what = if encrypted { "REKEY" } else { "REKEY ENCRYPT" };
+    if let Err(e) = session.admit_key_change(what) {
+        return fail(e.code(), e);
+    }
+    let operator = session.operator().to_string();
+    let (new, made) = match for_new(
+        new_key_file,
+        "JUKI_NEW_KEY",
+        &format!(
+            "new passphrase for {} (at least {} characters): ",
+            path.display(),
+            crypt::MIN_PASSPHRASE_CHARS
+        ),
+    ) {
+        Ok(k) => k,
+        Err(e) => return fail("INVALID_VALUE", e),
+    };
+    drop(session);
+    drop(juki);
+    let report = match crypt::rekey(path, old.as_ref(), &new) {
+        Ok(r) => r,
+        Err(e) => {
+            if made {
+                if let Some(f) = new_key_file {
+                    let _ = std::fs::remove_file(f);
+                }
+            }
+            return fail(e.code(), e);
+        }
+    };
+    // The new key opens the file (every page is checked) and the log records the end.
+    let logged = Juki::open_encrypted(path, &new)
+        .and_then(|j| j.log_offline(&operator, terminal, "REKEY", &format!("{what} done")));
+    if let Err(e) = logged {
+        return fail(e.code(), e);
+    }
+    if made {
+        if let Some(f) = new_key_file {
+            println!("wrote a new key file {}", f.display());
+        }
+    }
+    println!(
+        "re-encrypted {} under a new data key ({} bytes, {} blocks)",
+        path.display(),
+        report.bytes,
+        report.blocks
+    );
+    EXIT_OK
+}
+
+/// `juki erase`.
+pub fn erase(path: &Path, copies: &[PathBuf], key_file: Option<&Path>, yes: bool) -> u8 {
+    if !yes {
+        if !interactive() {
+            eprintln!("error: erase asks for confirmation on a terminal; give --yes to skip it");
+            return EXIT_USAGE;
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        println!(
+            "This destroys the data key of {} and of {} backup(s): their contents become \
+             unrecoverable, with any passphrase or key file.",
+            path.display(),
+            copies.len()
+        );
+        print!("Type the database file name ({name}) to go on: ");
+        let _ = std::io::stdout().flush();
+        let mut line = String::new();
+        if std::io::stdin().lock().read_line(&mut line).is_err() || line.trim() != name {
+            eprintln!("not erased");
+            return EXIT_FAILED;
+        }
+    }
+    match crypt::erase(path, copies, key_file) {
+        Ok(report) => {
+            for p in &report.destroyed {
+                println!("destroyed the data key in {}", p.display());
+            }
+            for p in &report.already {
+                println!("{}: its data key was already destroyed", p.display());
+            }
+            if let Some(k) = &report.key_file {
+                println!("overwrote and deleted the key file {}", k.display());
+            }
+            println!(
+                "the encrypted blocks remain on disk and cannot be decrypted without the data key"
+            );
+            EXIT_OK
+        }
+        Err(e) => fail(e.code(), e),
+    }
+}

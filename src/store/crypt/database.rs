@@ -1,0 +1,87 @@
+//! The [`Database`] constructors for encrypted files, and the files made with an open
+//! database's data key (backups).
+
+use super::super::db::Database;
+use super::super::error::{Result, StoreError};
+use super::file::{create_backend, open_backend, open_backend_like};
+use super::key::{create_new_private, Key};
+use std::path::Path;
+
+impl Database {
+    /// Creates a new, empty database file encrypted under `key` (mode 0600, never over an
+    /// existing file).
+    pub fn create_encrypted(path: impl AsRef<Path>, key: &Key) -> Result<Database> {
+        Self::create_keyed(path, Some(key), |_| Ok(()))
+    }
+
+    /// Opens an encrypted database file with its key. A wrong key is
+    /// [`StoreError::WrongKey`]; a plain file is [`StoreError::NotEncrypted`].
+    pub fn open_encrypted(path: impl AsRef<Path>, key: &Key) -> Result<Database> {
+        let path = path.as_ref();
+        if !super::is_encrypted(path)? {
+            return Err(StoreError::NotEncrypted(path.display().to_string()));
+        }
+        let (backend, sealed) = open_backend(path, key)?;
+        let db = redb::Database::builder()
+            .set_check_integrity_on_open(true)
+            .create_with_backend(backend)?;
+        let mut database = Database::from_opened(db, path)?;
+        database.crypt = Some(sealed);
+        Ok(database)
+    }
+
+    /// Whether the file is encrypted at rest.
+    pub fn is_encrypted(&self) -> bool {
+        self.crypt.is_some()
+    }
+
+    /// Creates a new, empty redb file at `path` (0600, never over an existing file) like this
+    /// database's: encrypted with the same data key (its own header holds its own copy of
+    /// the wrapped key, and its own file id) when this one is encrypted, plain otherwise. For
+    /// backups: a backup of an encrypted database is as well protected, opens with the same
+    /// key, and is destroyed by the same crypto-erase.
+    pub(crate) fn create_file_like(&self, path: &Path) -> Result<redb::Database> {
+        let file = create_new_private(path)?;
+        let made = match &self.crypt {
+            None => {
+                drop(file);
+                redb::Database::create(path).map_err(StoreError::from)
+            }
+            Some(sealed) => {
+                let header = sealed.header.for_new_file()?;
+                create_backend(file, path, &header, &sealed.data_key).and_then(|backend| {
+                    redb::Database::builder()
+                        .create_with_backend(backend)
+                        .map_err(StoreError::from)
+                })
+            }
+        };
+        if made.is_err() {
+            let _ = std::fs::remove_file(path);
+        }
+        made
+    }
+
+    /// Opens a file made by [`Database::create_file_like`] (of this database or of another
+    /// with the same data key), checking every page. A file with another data key is refused.
+    #[allow(dead_code)] // called by the backup code
+    pub(crate) fn open_file_like(&self, path: &Path) -> Result<redb::Database> {
+        let builder = {
+            let mut b = redb::Database::builder();
+            b.set_check_integrity_on_open(true);
+            b
+        };
+        match &self.crypt {
+            None => {
+                if super::is_encrypted(path)? {
+                    return Err(StoreError::Encrypted(path.display().to_string()));
+                }
+                Ok(builder.open(path)?)
+            }
+            Some(sealed) => {
+                let backend = open_backend_like(path, sealed)?;
+                Ok(builder.create_with_backend(backend)?)
+            }
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! Whole-file operations on encrypted databases while no one has them open: rekey (every
+//! block re-encrypted under a new data key into a new file that replaces the old one) and
+//! crypto-erase (the wrapped data key destroyed in every header that holds it).
+
+use super::super::error::{Result, StoreError};
+use super::backend::CryptBackend;
+use super::file::{create_backend, open_inner, read_header, seal_new};
+use super::header::Header;
+use super::key::{create_new_private, Key};
+use redb::backends::FileBackend;
+use redb::StorageBackend;
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+
+/// Bytes copied at a time by rekey.
+const COPY_CHUNK: usize = 1 << 20;
+
+fn io_err(path: &Path, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Storage(format!("{}: {e}", path.display()))
+}
+
+/// Takes an exclusive lock over the whole file, as an open database holds it: refuses a
+/// file that a database has open.
+fn lock(inner: &FileBackend, path: &Path) -> Result<()> {
+    match inner.try_lock_range(Bound::Unbounded, Bound::Unbounded) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(StoreError::Storage(format!(
+            "{}: the database is open; close it first",
+            path.display()
+        ))),
+        // No locks on this platform: go on, as redb does.
+        Err(_) => Ok(()),
+    }
+}
+
+/// What a rekey did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RekeyReport {
+    /// The database's logical size in bytes.
+    pub bytes: u64,
+    /// Blocks re-encrypted.
+    pub blocks: u64,
+}
+
+/// Re-encrypts the database at `path` under a new random data key wrapped by `new`. `old`
+/// is its current key, or `None` for a plain file (which becomes encrypted). The new file
+/// is written next to the old one, synced and renamed over it: a crash leaves the old file.
+pub fn rekey(path: &Path, old: Option<&Key>, new: &Key) -> Result<RekeyReport> {
+    let name = path.display().to_string();
+    let source_inner = open_inner(path)?;
+    lock(&source_inner, path)?;
+    // Read through the locked handle: on some systems closing another handle of the file
+    // would release the lock.
+    let mut magic = [0u8; 8];
+    let encrypted = source_inner.len().map_err(|e| io_err(path, e))? >= 8
+        && source_inner
+            .read(0, &mut magic)
+            .map(|()| magic == super::header::MAGIC)
+            .map_err(|e| io_err(path, e))?;
+    let source: Box<dyn StorageBackend> = match (old, encrypted) {
+        (Some(key), true) => {
+            let (header, logical) = read_header(&source_inner, path)?;
+            let data_key = header.unwrap(key, &name)?;
+            Box::new(
+                CryptBackend::new(source_inner, &data_key, header.file_id, logical)
+                    .map_err(|e| io_err(path, e))?,
+            )
+        }
+        (None, false) => Box::new(source_inner),
+        (Some(_), false) => return Err(StoreError::NotEncrypted(name)),
+        (None, true) => return Err(StoreError::Encrypted(name)),
+    };
+    let sealed = seal_new(new)?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "juki.redb".into());
+    let temp: PathBuf = path.with_file_name(format!(".{file_name}.rekey-{}", std::process::id()));
+    let file = create_new_private(&temp)?;
+    let copied = (|| -> Result<RekeyReport> {
+        let dest = create_backend(file, &temp, &sealed.header, &sealed.data_key)?;
+        let len = source.len().map_err(|e| io_err(path, e))?;
+        dest.set_len(len).map_err(|e| io_err(&temp, e))?;
+        let mut buf = vec![0u8; COPY_CHUNK];
+        let mut at = 0u64;
+        while at < len {
+            let n = COPY_CHUNK.min((len - at) as usize);
+            source.read(at, &mut buf[..n]).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::InvalidData {
+                    StoreError::Corrupt {
+                        table: "(file)",
+                        detail: format!("{name}: {e}"),
+                    }
+                } else {
+                    io_err(path, e)
+                }
+            })?;
+            dest.write(at, &buf[..n]).map_err(|e| io_err(&temp, e))?;
+            at += n as u64;
+        }
+        dest.sync_data().map_err(|e| io_err(&temp, e))?;
+        dest.close().map_err(|e| io_err(&temp, e))?;
+        Ok(RekeyReport {
+            bytes: len,
+            blocks: len.div_ceil(super::BLOCK_BYTES as u64),
+        })
+    })();
+    let report = match copied {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = std::fs::remove_file(&temp);
+            return Err(e);
+        }
+    };
+    if let Err(e) = std::fs::rename(&temp, path) {
+        let _ = std::fs::remove_file(&temp);
+        return Err(io_err(path, e));
+    }
+    drop(source);
+    sync_dir(path);
+    Ok(report)
+}
+
+/// Makes a rename durable: syncs the directory that holds `path` (where that is possible).
+fn sync_dir(path: &Path) {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// What a crypto-erase destroyed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EraseReport {
+    /// Files whose wrapped data key was overwritten (the database first).
+    pub destroyed: Vec<PathBuf>,
+    /// Files whose key slot had already been destroyed.
+    pub already: Vec<PathBuf>,
+    /// The key file deleted, if one was given.
+    pub key_file: Option<PathBuf>,
+}
+
+/// Crypto-erase: overwrites the wrapped data key in the header of the database at `path` and
+/// of each of `copies` (which must carry the same data key: checked by key id, and every file
+/// is checked before any is changed), syncs each, and, when `key_file` is given and is this
+/// database's key, overwrites and deletes it. The blocks stay on disk, unreadable without
+/// the data key.
+pub fn erase(path: &Path, copies: &[PathBuf], key_file: Option<&Path>) -> Result<EraseReport> {
+    let mut files = Vec::new();
+    let mut first: Option<Header> = None;
+    for p in std::iter::once(path).chain(copies.iter().map(PathBuf::as_path)) {
+        if !super::is_encrypted(p)? {
+            return Err(StoreError::NotEncrypted(p.display().to_string()));
+        }
+        let inner = open_inner(p)?;
+        lock(&inner, p)?;
+        let (header, _) = read_header(&inner, p)?;
+        if let Some(f) = &first {
+            if f.key_id != header.key_id {
+                return Err(StoreError::BadKey(format!(
+                    "{} is encrypted with another data key than {}; nothing was erased",
+                    p.display(),
+                    path.display()
+                )));
+            }
+        } else {
+            first = Some(header.clone());
+        }
+        files.push((p.to_path_buf(), inner, header));
+    }
+    let key = match key_file {
+        Some(kf) => {
+            let key = Key::read_key_file(kf)?;
+            let header = first.as_ref().expect("the database's header");
+            if !header.accepts(&key)? {
+                return Err(StoreError::BadKey(format!(
+                    "{} is not the key file of {}; nothing was erased",
+                    kf.display(),
+                    path.display()
+                )));
+            }
+            Some(kf)
+        }
+        None => None,
+    };
+    let mut report = EraseReport {
+        destroyed: Vec::new(),
+        already: Vec::new(),
+        key_file: None,
+    };
+    for (p, inner, mut header) in files {
+        if header.destroyed {
+            report.already.push(p);
+            continue;
+        }
+        header.destroy();
+        inner
+            .write(0, &header.encode_fixed())
+            .and_then(|()| inner.sync_data())
+            .map_err(|e| io_err(&p, e))?;
+        report.destroyed.push(p);
+    }
+    if let Some(kf) = key {
+        let len = std::fs::metadata(kf).map_err(|e| io_err(kf, e))?.len();
+        let overwrite = std::fs::OpenOptions::new()
+            .write(true)
+            .open(kf)
+            .and_then(|mut f| {
+                use std::io::Write;
+                f.write_all(&vec![0u8; len as usize])?;
+                f.sync_all()
+            });
+        overwrite.map_err(|e| io_err(kf, e))?;
+        std::fs::remove_file(kf).map_err(|e| io_err(kf, e))?;
+        report.key_file = Some(kf.to_path_buf());
+    }
+    Ok(report)
+}
