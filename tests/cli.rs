@@ -354,3 +354,61 @@ fn a_bad_import_names_every_bad_row_and_writes_nothing() {
     let stats = juki(&["--db", &db, "-c", "STATS"], None);
     assert_eq!(text(&stats.stdout).trim(), r#"{"count":0}"#);
 }
+
+/// Runs statements, retrying while another process (the feed follower) has the file.
+fn juki_when_free(db: &str, statement: &str) -> Output {
+    for _ in 0..100 {
+        let out = juki(&["--db", db, "-c", statement], None);
+        let err = text(&out.stderr);
+        if out.status.success() || !(err.contains("already open") || err.contains("lock")) {
+            return out;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("the database stayed busy");
+}
+
+#[test]
+fn the_change_feed_prints_json_lines_and_follows_new_commits() {
+    use std::io::{BufRead, BufReader};
+    let (_dir, db) = new_db();
+    let out = juki(&["--db", &db, "-c", MOVE_IN], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let out = juki(&["changes", "--db", &db, "--since", "0"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["seq"], 1);
+    assert_eq!(lines[0]["resident_code"], "24727059608");
+    assert_eq!(lines[0]["my_number"], "****-****-****");
+
+    // Follow from seq 1: a 転居 committed by another process appears as it commits.
+    let mut follower = Command::new(env!("CARGO_BIN_EXE_juki"))
+        .args(["changes", "--db", &db, "--operator", "admin1"])
+        .args(["--since", "1", "--follow", "--interval-ms", "50"])
+        .env_remove("JUKI_DB")
+        .env("JUKI_PASSWORD", PASSWORD)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = juki_when_free(
+        &db,
+        "MOVE 24727059608 address=芦屋市業平町2-22 postal=659-0067 ON 2021-05-01",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mut reader = BufReader::new(follower.stdout.take().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    follower.kill().unwrap();
+    let _ = follower.wait();
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["seq"], 2);
+    assert_eq!(v["reason"], "転居");
+    assert_eq!(v["address"], "芦屋市業平町2-22");
+}

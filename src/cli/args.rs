@@ -133,4 +133,17 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Print the change feed after an update sequence number as JSON Lines; with
+    /// `--follow`, keep printing changes as they are committed.
+    Changes {
+        /// Print the changes after this update sequence number (0: from the start).
+        #[arg(long, default_value_t = 0)]
+        since: u64,
+        /// Keep running: print each change once it is committed.
+        #[arg(long)]
+        follow: bool,
+        /// With --follow, how often to look for new changes, in milliseconds.
+        #[arg(long, default_value_t = 1000)]
+        interval_ms: u64,
+    },
 }

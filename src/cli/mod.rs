@@ -5,6 +5,7 @@ pub mod args;
 mod bench;
 pub mod console;
 mod demo;
+mod feed;
 pub mod format;
 pub mod key;
 pub mod signin;
@@ -133,6 +134,19 @@ fn run(cli: Cli) -> u8 {
                 Err(e) => fail(e.code(), e),
             }
         }
+        Some(Command::Changes {
+            since,
+            follow,
+            interval_ms,
+        }) => feed::run(feed::Feed {
+            db: db_path,
+            key_file: cli.key_file.clone(),
+            operator: cli.operator,
+            terminal: cli.terminal,
+            since,
+            follow,
+            interval: std::time::Duration::from_millis(interval_ms.max(10)),
+        }),
         Some(Command::Restore { from, force }) => restore(
             &from,
             &db_path,

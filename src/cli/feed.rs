@@ -1,0 +1,149 @@
+//! `juki changes --since N [--follow]`: the change feed as JSON Lines, for another system
+//! (the prefecture's server) to consume.
+//!
+//! Without `--follow` it prints every change after N and exits. With it, it keeps going:
+//! after printing what there is it closes the database (a redb file is open in one process
+//! at a time, and the operators' consoles need it), waits until the file changes, opens it
+//! again, signs in again with the same credentials, and prints what was committed since.
+//! While another process holds the file it waits for it. Each round is an ordinary audited
+//! `CHANGES SINCE` read.
+
+use super::format::{print, Format, TableStyle};
+use super::{fail, key, signin, EXIT_AUTH, EXIT_OK};
+use crate::query::{Cell, Executor, Output};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+/// Changes fetched per statement.
+const PAGE: usize = 1000;
+
+/// What `juki changes` was asked.
+pub struct Feed {
+    pub db: PathBuf,
+    pub key_file: Option<PathBuf>,
+    pub operator: Option<String>,
+    pub terminal: Option<String>,
+    pub since: u64,
+    pub follow: bool,
+    pub interval: Duration,
+}
+
+/// Why a round ended without printing everything.
+enum Round {
+    /// The file is held by another process (or briefly unreadable): try again later.
+    Busy,
+    /// A failure to report; the exit status.
+    Failed(u8),
+}
+
+/// Runs the feed; the exit status.
+pub fn run(f: Feed) -> u8 {
+    let terminal = signin::terminal(f.terminal.clone());
+    let credentials = signin::operator(f.operator.clone())
+        .and_then(|op| signin::password(&format!("password for {op}: ")).map(|pw| (op, pw)));
+    let (operator, password) = match credentials {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error[AUTH_FAILED]: {}", e.0);
+            return EXIT_AUTH;
+        }
+    };
+    let key = match crate::store::crypt::is_encrypted(&f.db) {
+        Ok(true) => match key::for_open(&f.db, f.key_file.as_deref()) {
+            Ok(k) => Some(k),
+            Err(e) => return fail(e.code(), e),
+        },
+        _ => None,
+    };
+    let mut next = f.since;
+    let mut seen: Option<SystemTime> = None;
+    loop {
+        let stamp = modified(&f.db);
+        if seen.is_none() || stamp != seen {
+            match round(
+                &f.db,
+                key.as_ref(),
+                &operator,
+                &password,
+                &terminal,
+                &mut next,
+            ) {
+                // Stamped after the round: its own log entries changed the file too.
+                Ok(()) => seen = modified(&f.db),
+                Err(Round::Busy) => {}
+                Err(Round::Failed(code)) => return code,
+            }
+        }
+        if !f.follow {
+            return EXIT_OK;
+        }
+        std::thread::sleep(f.interval);
+    }
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// Opens the database, prints every change after `*next`, advances `*next`, closes it.
+fn round(
+    db: &Path,
+    key: Option<&crate::store::crypt::Key>,
+    operator: &str,
+    password: &str,
+    terminal: &str,
+    next: &mut u64,
+) -> Result<(), Round> {
+    let opened = match key {
+        Some(k) => crate::auth::Juki::open_encrypted(db, k),
+        None => crate::auth::Juki::open(db),
+    };
+    let juki = match opened {
+        Ok(j) => j,
+        Err(e) if e.to_string().contains("open in another process") || in_use(&e) => {
+            return Err(Round::Busy)
+        }
+        Err(e) => return Err(Round::Failed(fail(e.code(), e))),
+    };
+    let session = juki.sign_in(operator, password, terminal).map_err(|e| {
+        eprintln!("error[AUTH_FAILED]: {e}");
+        Round::Failed(EXIT_AUTH)
+    })?;
+    let exec = Executor::new(&session);
+    let mut out = std::io::stdout().lock();
+    loop {
+        let text = format!("CHANGES SINCE {next} LIMIT {PAGE}");
+        let output = exec
+            .run(&text)
+            .map_err(|e| Round::Failed(fail(e.code(), e)))?;
+        let Output::Rows(rows) = &output else {
+            return Ok(());
+        };
+        let last = rows.rows.last().and_then(|r| match r.first() {
+            Some(Cell::Int(seq)) => Some(*seq as u64),
+            _ => None,
+        });
+        let style = TableStyle {
+            width: 120,
+            expanded: false,
+        };
+        print(&mut out, &output, Format::Json, style)
+            .and_then(|()| out.flush())
+            .map_err(|e| Round::Failed(fail("IO", format!("writing the feed: {e}"))))?;
+        match last {
+            Some(seq) if rows.rows.len() == PAGE => *next = seq,
+            Some(seq) => {
+                *next = seq;
+                return Ok(());
+            }
+            None => return Ok(()),
+        }
+    }
+}
+
+/// Whether opening failed because another process has the file.
+fn in_use(e: &crate::auth::Error) -> bool {
+    let text = e.to_string();
+    text.contains("already open") || text.contains("in use")
+}
