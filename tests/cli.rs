@@ -386,6 +386,30 @@ fn the_change_feed_prints_json_lines_and_follows_new_commits() {
     assert_eq!(lines[0]["resident_code"], "24727059608");
     assert_eq!(lines[0]["my_number"], "****-****-****");
 
+    // My Numbers only when asked for, and only for an operator permitted to see them.
+    let out = juki(
+        &["changes", "--db", &db, "--since", "0", "--with-my-number"],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("\"my_number\":\"123456789018\""));
+    let create = "CREATE OPERATOR viewer1 ROLE viewer PASSWORD 'admin-password-1'";
+    assert!(juki(&["--db", &db, "-c", create], None).status.success());
+    let out = juki(
+        &[
+            "changes",
+            "--db",
+            &db,
+            "--operator",
+            "viewer1",
+            "--with-my-number",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("PERMISSION_DENIED"));
+    assert!(!text(&out.stdout).contains("123456789018"));
+
     // Follow from seq 1: a 転居 committed by another process appears as it commits.
     let mut follower = Command::new(env!("CARGO_BIN_EXE_juki"))
         .args(["changes", "--db", &db, "--operator", "admin1"])

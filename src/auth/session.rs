@@ -652,6 +652,39 @@ impl Session {
         )
     }
 
+    /// The change feed after `since` with the My Number of each entry revealed: for a
+    /// system that is notified of them (the prefecture's server), by an operator permitted to
+    /// see My Numbers; logged as such.
+    pub fn changes_since_with_my_numbers(
+        &self,
+        since: u64,
+        limit: usize,
+    ) -> Result<Vec<(Resident, RevealedMyNumber)>> {
+        self.read(
+            "CHANGES MYNUMBER",
+            || format!("CHANGES SINCE {since} LIMIT {limit} WITH MY NUMBERS"),
+            &[
+                Permission::Changes,
+                Permission::Details,
+                Permission::MyNumber,
+            ],
+            |db| {
+                db.changes_since(since, limit)?
+                    .into_iter()
+                    .map(|r| {
+                        let n = r.my_number.ok_or_else(|| {
+                            StoreError::NotFound(format!("My Number of {}", r.code))
+                        })?;
+                        Ok((withheld(r), n.reveal()))
+                    })
+                    .collect()
+            },
+            |v: &Vec<(Resident, RevealedMyNumber)>| {
+                Some(v.iter().map(|(r, _)| r.code.get()).collect())
+            },
+        )
+    }
+
     /// Record counts (no personal data).
     pub fn counts(&self) -> Result<Counts> {
         self.read(

@@ -145,5 +145,9 @@ pub enum Command {
         /// With --follow, how often to look for new changes, in milliseconds.
         #[arg(long, default_value_t = 1000)]
         interval_ms: u64,
+        /// Show each entry's My Number (the operator needs the my_number permission; the
+        /// read is logged as such). Masked otherwise.
+        #[arg(long)]
+        with_my_number: bool,
     },
 }

@@ -6,11 +6,12 @@
 //! at a time, and the operators' consoles need it), waits until the file changes, opens it
 //! again, signs in again with the same credentials, and prints what was committed since.
 //! While another process holds the file it waits for it. Each round is an ordinary audited
-//! `CHANGES SINCE` read.
+//! `CHANGES SINCE` read. My Numbers are masked unless `--with-my-number` is given and the
+//! operator is permitted to see them (the read is then logged as such).
 
 use super::format::{print, Format, TableStyle};
 use super::{fail, key, signin, EXIT_AUTH, EXIT_OK};
-use crate::query::{Cell, Executor, Output};
+use crate::query::{Output, Rows};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -27,6 +28,7 @@ pub struct Feed {
     pub since: u64,
     pub follow: bool,
     pub interval: Duration,
+    pub with_my_number: bool,
 }
 
 /// Why a round ended without printing everything.
@@ -61,14 +63,8 @@ pub fn run(f: Feed) -> u8 {
     loop {
         let stamp = modified(&f.db);
         if seen.is_none() || stamp != seen {
-            match round(
-                &f.db,
-                key.as_ref(),
-                &operator,
-                &password,
-                &terminal,
-                &mut next,
-            ) {
+            let who = (operator.as_str(), password.as_str(), terminal.as_str());
+            match round(&f.db, key.as_ref(), who, f.with_my_number, &mut next) {
                 // Stamped after the round: its own log entries changed the file too.
                 Ok(()) => seen = modified(&f.db),
                 Err(Round::Busy) => {}
@@ -90,9 +86,8 @@ fn modified(path: &Path) -> Option<SystemTime> {
 fn round(
     db: &Path,
     key: Option<&crate::store::crypt::Key>,
-    operator: &str,
-    password: &str,
-    terminal: &str,
+    (operator, password, terminal): (&str, &str, &str),
+    with_my_number: bool,
     next: &mut u64,
 ) -> Result<(), Round> {
     let opened = match key {
@@ -101,43 +96,44 @@ fn round(
     };
     let juki = match opened {
         Ok(j) => j,
-        Err(e) if e.to_string().contains("open in another process") || in_use(&e) => {
-            return Err(Round::Busy)
-        }
+        Err(e) if in_use(&e) => return Err(Round::Busy),
         Err(e) => return Err(Round::Failed(fail(e.code(), e))),
     };
     let session = juki.sign_in(operator, password, terminal).map_err(|e| {
         eprintln!("error[AUTH_FAILED]: {e}");
         Round::Failed(EXIT_AUTH)
     })?;
-    let exec = Executor::new(&session);
     let mut out = std::io::stdout().lock();
+    let style = TableStyle {
+        width: 120,
+        expanded: false,
+    };
     loop {
-        let text = format!("CHANGES SINCE {next} LIMIT {PAGE}");
-        let output = exec
-            .run(&text)
-            .map_err(|e| Round::Failed(fail(e.code(), e)))?;
-        let Output::Rows(rows) = &output else {
-            return Ok(());
+        let page = if with_my_number {
+            session
+                .changes_since_with_my_numbers(*next, PAGE)
+                .map(|v| v.into_iter().unzip())
+                .map(|(rs, ns): (Vec<_>, Vec<_>)| Rows::changes(&rs, Some(&ns)))
+        } else {
+            session
+                .changes_since(*next, PAGE)
+                .map(|rs| Rows::changes(&rs, None))
         };
+        let rows = page.map_err(|e| Round::Failed(fail(e.code(), e)))?;
+        let n = rows.rows.len();
         let last = rows.rows.last().and_then(|r| match r.first() {
-            Some(Cell::Int(seq)) => Some(*seq as u64),
+            Some(crate::query::Cell::Int(seq)) => Some(*seq as u64),
             _ => None,
         });
-        let style = TableStyle {
-            width: 120,
-            expanded: false,
-        };
-        print(&mut out, &output, Format::Json, style)
+        print(&mut out, &Output::Rows(rows), Format::Json, style)
             .and_then(|()| out.flush())
             .map_err(|e| Round::Failed(fail("IO", format!("writing the feed: {e}"))))?;
         match last {
-            Some(seq) if rows.rows.len() == PAGE => *next = seq,
-            Some(seq) => {
-                *next = seq;
-                return Ok(());
-            }
+            Some(seq) => *next = seq,
             None => return Ok(()),
+        }
+        if n < PAGE {
+            return Ok(());
         }
     }
 }
@@ -145,5 +141,5 @@ fn round(
 /// Whether opening failed because another process has the file.
 fn in_use(e: &crate::auth::Error) -> bool {
     let text = e.to_string();
-    text.contains("already open") || text.contains("in use")
+    text.contains("already open") || text.contains("in use") || text.contains("lock")
 }

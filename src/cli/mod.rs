@@ -138,6 +138,7 @@ fn run(cli: Cli) -> u8 {
             since,
             follow,
             interval_ms,
+            with_my_number,
         }) => feed::run(feed::Feed {
             db: db_path,
             key_file: cli.key_file.clone(),
@@ -146,6 +147,7 @@ fn run(cli: Cli) -> u8 {
             since,
             follow,
             interval: std::time::Duration::from_millis(interval_ms.max(10)),
+            with_my_number,
         }),
         Some(Command::Restore { from, force }) => restore(
             &from,

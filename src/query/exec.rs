@@ -5,7 +5,7 @@ use super::ast::Statement;
 use super::exec_error::QueryError;
 use super::help::help;
 use super::plan::{HouseholdOf, Plan};
-use super::rows::{resident_cells, Cell, Output, Rows, MASKED};
+use super::rows::{resident_cells, Cell, Output, Rows};
 use crate::auth::{BasicResident, Permission, Session};
 use crate::store::{FieldSet, StoreError};
 
@@ -181,39 +181,7 @@ impl<'a> Executor<'a> {
                 })
             }
             Plan::Changes { since, limit } => {
-                let feed = s.changes_since(since, limit)?;
-                let mut rows = Rows {
-                    columns: vec![
-                        "seq",
-                        "resident_code",
-                        "name",
-                        "name_kana",
-                        "birth_date",
-                        "sex",
-                        "address",
-                        "my_number",
-                        "reason",
-                        "valid_from",
-                        "version",
-                    ],
-                    rows: Vec::new(),
-                };
-                for c in &feed {
-                    rows.rows.push(vec![
-                        Cell::Int(c.seq as i64),
-                        c.code.to_string().into(),
-                        c.name.as_str().into(),
-                        c.kana.as_str().into(),
-                        c.birth.to_string().into(),
-                        c.sex.to_string().into(),
-                        c.address.written().into(),
-                        MASKED.into(),
-                        c.reason.japanese().into(),
-                        c.valid_from.to_string().into(),
-                        Cell::Int(c.version.into()),
-                    ]);
-                }
-                Output::Rows(rows)
+                Output::Rows(Rows::changes(&s.changes_since(since, limit)?, None))
             }
             Plan::Record(change) => {
                 let receipt = s.record(&change)?;

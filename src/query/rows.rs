@@ -1,6 +1,7 @@
 //! What a statement returns: a table of typed cells (or a message), independent of how it
 //! is printed. The command line renders it as an aligned table, JSON Lines or CSV.
 
+use crate::model::RevealedMyNumber;
 use crate::store::{Resident, SearchHit};
 
 /// One cell of a result.
@@ -119,6 +120,47 @@ impl Rows {
                 .map(|r| resident_cells(r, false))
                 .collect(),
         }
+    }
+
+    /// Change feed entries with the items the prefecture is notified of; My Numbers masked
+    /// unless `numbers` gives them (one per entry, revealed by a permitted, logged read).
+    pub fn changes(feed: &[Resident], numbers: Option<&[RevealedMyNumber]>) -> Rows {
+        let mut rows = Rows {
+            columns: vec![
+                "seq",
+                "resident_code",
+                "name",
+                "name_kana",
+                "birth_date",
+                "sex",
+                "address",
+                "my_number",
+                "reason",
+                "valid_from",
+                "version",
+            ],
+            rows: Vec::with_capacity(feed.len()),
+        };
+        for (i, c) in feed.iter().enumerate() {
+            let number = match numbers.and_then(|n| n.get(i)) {
+                Some(n) => n.to_string(),
+                None => MASKED.to_string(),
+            };
+            rows.rows.push(vec![
+                Cell::Int(c.seq as i64),
+                c.code.to_string().into(),
+                c.name.as_str().into(),
+                c.kana.as_str().into(),
+                c.birth.to_string().into(),
+                c.sex.to_string().into(),
+                c.address.written().into(),
+                number.into(),
+                c.reason.japanese().into(),
+                c.valid_from.to_string().into(),
+                Cell::Int(c.version.into()),
+            ]);
+        }
+        rows
     }
 
     /// Search hits: residents plus whether the matched version is current.
