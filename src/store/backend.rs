@@ -176,6 +176,7 @@ impl Database {
         }
         txn.commit()?;
         Ok(Database {
+            snapshots: Default::default(),
             db: db.into(),
             path: path.as_ref().to_path_buf(),
             clock: Clock::System.into(),

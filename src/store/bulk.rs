@@ -205,6 +205,7 @@ impl<'db> BulkLoad<'db> {
         }
         before_commit(&self.txn)?;
         self.txn.commit()?;
+        self.db.snapshots.committed();
         Ok(())
     }
 }

@@ -113,7 +113,7 @@ impl Database {
     /// the report.
     pub fn check(&self) -> Result<CheckReport> {
         let t = self.read()?;
-        let mut c = Checker::new(&t);
+        let mut c = Checker::new(&*t);
         c.run();
         Ok(c.report)
     }

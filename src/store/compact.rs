@@ -61,6 +61,8 @@ impl Database {
         };
         // `try_write` rather than `write`: a waiting writer would stop new readers, and a
         // reader that is waiting for a write transaction to end must not be stopped.
+        // The shared read snapshot is a read transaction; compaction needs none open.
+        self.snapshots.clear();
         let mut db = loop {
             match self.db.try_write() {
                 Ok(g) => break g,

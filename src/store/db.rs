@@ -8,6 +8,7 @@ use super::record::StoredRecord;
 use super::resident::Resident;
 use super::schema::*;
 use super::search::{find, SearchHit, SearchQuery};
+use super::snapshot::SnapshotCache;
 use super::stats::{stats, StatDim, StatsRow};
 use super::tables::{as_of_in, latest_in, ReadTables, View, WriteTables};
 use super::write::{apply, Receipt};
@@ -110,6 +111,8 @@ impl BatchError {
 
 /// A juki database file.
 pub struct Database {
+    /// The read snapshot lookups share (dropped before the redb database).
+    pub(super) snapshots: SnapshotCache,
     /// The redb database. Every transaction begins under the read lock, held only while it
     /// begins (an uncontended read lock is one atomic operation); COMPACT, which needs the
     /// database to itself, takes the write lock.
@@ -165,6 +168,7 @@ impl Database {
             return Err(e);
         }
         Ok(Database {
+            snapshots: SnapshotCache::default(),
             db: db.into(),
             path: path.to_path_buf(),
             clock: Clock::System.into(),
@@ -243,6 +247,7 @@ impl Database {
     /// version.
     pub(super) fn from_opened(db: redb::Database, path: &Path) -> Result<Database> {
         let database = Database {
+            snapshots: SnapshotCache::default(),
             db: db.into(),
             path: path.to_path_buf(),
             clock: Clock::System.into(),
@@ -318,6 +323,7 @@ impl Database {
         };
         before_commit(&txn, &receipt)?;
         txn.commit()?;
+        self.snapshots.committed();
         Ok(receipt)
     }
 
@@ -360,6 +366,7 @@ impl Database {
         let n = receipts.len();
         before_commit(&txn, &receipts).map_err(|e| BatchError::at(n, e))?;
         txn.commit().map_err(|e| BatchError::at(n, e.into()))?;
+        self.snapshots.committed();
         Ok(receipts)
     }
 
@@ -373,26 +380,24 @@ impl Database {
         Ok(self.redb().begin_read()?)
     }
 
-    pub(super) fn read(&self) -> Result<ReadTables> {
-        let txn = self.redb().begin_read()?;
-        ReadTables::open(&txn)
+    pub(super) fn read(&self) -> Result<std::sync::Arc<ReadTables>> {
+        self.snapshots.get(|| {
+            let txn = self.redb().begin_read()?;
+            ReadTables::open(&txn)
+        })
     }
 
     /// The resident with this resident code, as recorded now. A former code finds the
     /// resident under their current code.
     pub(crate) fn get(&self, code: ResidentCode) -> Result<Option<Resident>> {
-        // The hot path opens one table: one probe, one checked read.
-        let txn = self.redb().begin_read()?;
-        let residents = txn.open_table(RESIDENTS)?;
-        if let Some(v) = residents.get(code.get())? {
+        // The hot path: one probe, one checked read.
+        let t = self.read()?;
+        if let Some(v) = t.residents.get(code.get())? {
             return Ok(Some(Resident::from_stored(StoredRecord::decode(
                 "residents",
                 v.value(),
             )?)?));
         }
-        drop(residents);
-        drop(txn);
-        let t = self.read()?;
         match t.id_of_code(code.get())? {
             Some((id, _)) => t.latest(id)?.map(Resident::from_stored).transpose(),
             None => Ok(None),
@@ -402,27 +407,23 @@ impl Database {
     /// The resident as they stood on `date`: `None` if the code is unknown or the person
     /// was not yet recorded on that date.
     pub(crate) fn get_as_of(&self, code: ResidentCode, date: Date) -> Result<Option<Resident>> {
-        // Two tables: the code's id, then that resident's versions newest first.
-        let txn = self.redb().begin_read()?;
-        let codes = txn.open_table(CODES)?;
-        let Some(id) = codes.get(code.get())?.map(|g| g.value().0) else {
+        // The code's id, then that resident's versions newest first.
+        let t = self.read()?;
+        let Some((id, _)) = t.id_of_code(code.get())? else {
             return Ok(None);
         };
-        let versions = txn.open_table(VERSIONS)?;
-        as_of_in(&versions, id, date.to_yyyymmdd())?
+        as_of_in(&t.versions, id, date.to_yyyymmdd())?
             .map(Resident::from_stored)
             .transpose()
     }
 
     /// The resident who holds, or held, this My Number.
     pub(crate) fn get_by_my_number(&self, number: MyNumber) -> Result<Option<MyNumberMatch>> {
-        let txn = self.redb().begin_read()?;
-        let numbers = txn.open_table(MY_NUMBERS)?;
-        let Some((id, current)) = numbers.get(number.get())?.map(|g| g.value()) else {
+        let t = self.read()?;
+        let Some((id, current)) = t.id_of_my_number(number.get())? else {
             return Ok(None);
         };
-        let versions = txn.open_table(VERSIONS)?;
-        let rec = latest_in(&versions, id)?.ok_or_else(|| StoreError::Corrupt {
+        let rec = latest_in(&t.versions, id)?.ok_or_else(|| StoreError::Corrupt {
             table: "my_numbers",
             detail: format!("entry for resident {id} with no versions"),
         })?;
@@ -447,7 +448,7 @@ impl Database {
     /// The members of a household now, or as of a date; head first.
     pub(crate) fn household(&self, id: HouseholdId, as_of: Option<Date>) -> Result<Household> {
         let t = self.read()?;
-        household_in(&t, id.get(), as_of)
+        household_in(&*t, id.get(), as_of)
     }
 
     /// The household a resident belongs to (now or as of a date) and its members.
@@ -468,7 +469,7 @@ impl Database {
                 .latest(id)?
                 .ok_or_else(|| StoreError::NotFound(format!("resident {code}")))?,
         };
-        household_in(&t, rec.household, as_of)
+        household_in(&*t, rec.household, as_of)
     }
 
     /// 4情報検索. Refused with SEARCH_MINIMUM, before any read, unless the query names at
@@ -476,14 +477,14 @@ impl Database {
     pub(crate) fn find(&self, query: &SearchQuery) -> Result<Vec<SearchHit>> {
         query.check_minimum()?;
         let t = self.read()?;
-        find(&t, query)
+        find(&*t, query)
     }
 
     /// Population counts by `dims`, of active residents (of all, when `status` is a
     /// dimension), now or as of a date.
     pub(crate) fn stats(&self, dims: &[StatDim], as_of: Option<Date>) -> Result<Vec<StatsRow>> {
         let t = self.read()?;
-        stats(&t, dims, as_of, self.today())
+        stats(&*t, dims, as_of, self.today())
     }
 
     /// The change feed: versions with 更新順番号 greater than `since`, in order.
@@ -507,7 +508,7 @@ impl Database {
 
     /// Record counts and the last 更新順番号.
     pub fn counts(&self) -> Result<Counts> {
-        counts_in(&self.read()?)
+        counts_in(&*self.read()?)
     }
 
     /// A SHA-256 over the content of every table (keys and values, in key order). Two
@@ -515,7 +516,7 @@ impl Database {
     /// was.
     pub fn content_digest(&self) -> Result<[u8; 32]> {
         let t = self.read()?;
-        super::digest::digest(&t)
+        super::digest::digest(&*t)
     }
 }
 

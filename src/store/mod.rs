@@ -26,6 +26,7 @@ pub(crate) mod record;
 mod resident;
 pub(crate) mod schema;
 mod search;
+mod snapshot;
 mod staging;
 mod stats;
 pub(crate) mod tables;
