@@ -96,26 +96,44 @@ pub(crate) fn append(
     table: &mut Table<'_, u64, &'static [u8]>,
     entries: impl IntoIterator<Item = PendingEntry>,
 ) -> Result<()> {
+    let mut entries: Vec<PendingEntry> = entries.into_iter().collect();
+    append_keeping(table, &mut entries)
+}
+
+/// [`append`] without giving the entries up: each one's text moves into the log entry
+/// while it is hashed and encoded and moves back after, so that a commit that fails can put
+/// the same entries back in the queue without copying them first.
+pub(crate) fn append_keeping(
+    table: &mut Table<'_, u64, &'static [u8]>,
+    entries: &mut [PendingEntry],
+) -> Result<()> {
     let (mut seq, mut prev) = match table.last()? {
         Some((k, v)) => (k.value(), AuditEntry::decode(v.value())?.hash),
         None => (0, [0u8; 32]),
     };
-    for p in entries {
+    for p in entries.iter_mut() {
         seq += 1;
         let mut e = AuditEntry {
             seq,
             time: p.time,
-            operator: p.operator,
-            terminal: p.terminal,
-            kind: p.kind,
-            text: p.text,
-            outcome: p.outcome,
-            codes: p.codes,
+            operator: std::mem::take(&mut p.operator),
+            terminal: std::mem::take(&mut p.terminal),
+            kind: std::mem::take(&mut p.kind),
+            text: std::mem::take(&mut p.text),
+            outcome: std::mem::take(&mut p.outcome),
+            codes: std::mem::take(&mut p.codes),
             hash: [0; 32],
         };
         e.hash = chain_hash(&prev, &e);
         prev = e.hash;
-        table.insert(seq, e.encode().as_slice())?;
+        let bytes = e.encode();
+        p.operator = e.operator;
+        p.terminal = e.terminal;
+        p.kind = e.kind;
+        p.text = e.text;
+        p.outcome = e.outcome;
+        p.codes = e.codes;
+        table.insert(seq, bytes.as_slice())?;
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 //! not cost a disk sync. A 異動's entry always commits in the 異動's own transaction, after
 //! every entry that was waiting, so the log stays in the order things happened.
 
-use super::audit::{append, PendingEntry, AUDIT};
+use super::audit::{append, append_keeping, PendingEntry, AUDIT};
 use super::error::Result;
 use crate::store::Database;
 use redb::WriteTransaction;
@@ -48,12 +48,17 @@ impl Journal {
 
     /// Commits the waiting entries durably.
     pub fn flush(&self, db: &Database) -> Result<()> {
-        let entries = self.take();
+        let mut entries = self.take();
         if entries.is_empty() {
             return Ok(());
         }
         let txn = db.write_transaction()?;
-        if let Err(e) = append_in(&txn, entries.clone()) {
+        let appended = txn
+            .open_table(AUDIT)
+            .map_err(crate::store::StoreError::from)
+            .map_err(super::error::Error::from)
+            .and_then(|mut table| append_keeping(&mut table, &mut entries));
+        if let Err(e) = appended {
             self.requeue(entries);
             return Err(e);
         }
