@@ -98,23 +98,30 @@ impl Dataset {
     /// whenever that value changes: every lookup here would pay for a parse and a plan.
     /// QPSG keeps the plan chosen at prepare time (the plans are printed before the run).
     pub fn open_sqlite(&self) -> Connection {
-        let conn = Connection::open(&self.sqlite).expect("opening the SQLite file");
-        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
-            .expect("QPSG");
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-            .expect("journal_mode");
-        assert_eq!(mode, "wal");
-        conn.execute_batch(&format!(
-            "PRAGMA synchronous=FULL; PRAGMA cache_size={SQLITE_CACHE};"
-        ))
-        .expect("pragmas");
-        conn
+        open_sqlite_at(&self.sqlite)
     }
 }
 
+/// Opens a SQLite file as it is used after a load: WAL (kept in the file),
+/// `synchronous=FULL`, a 1 GiB cache, and the query planner stability guarantee (see
+/// [`Dataset::open_sqlite`]).
+pub fn open_sqlite_at(path: &Path) -> Connection {
+    let conn = Connection::open(path).expect("opening the SQLite file");
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+        .expect("QPSG");
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+        .expect("journal_mode");
+    assert_eq!(mode, "wal");
+    conn.execute_batch(&format!(
+        "PRAGMA synchronous=FULL; PRAGMA cache_size={SQLITE_CACHE};"
+    ))
+    .expect("pragmas");
+    conn
+}
+
 /// Opens a juki file with the dataset's fixed clock and signs the operator in.
-fn sign_in(path: &Path) -> (Juki, Session) {
+pub fn sign_in(path: &Path) -> (Juki, Session) {
     let juki = Juki::open(path).expect("opening the juki file");
     juki.set_clock(Clock::Fixed(today()));
     let session = juki
@@ -130,10 +137,15 @@ fn target_dir() -> PathBuf {
     }
 }
 
+/// `target/bench-data/<residents>`: where the files of one dataset size are kept.
+pub fn data_dir(residents: usize) -> PathBuf {
+    target_dir().join("bench-data").join(residents.to_string())
+}
+
 /// The dataset of [`resident_count`] residents, built first if it is not complete.
 pub fn dataset() -> Dataset {
     let residents = resident_count();
-    let dir = target_dir().join("bench-data").join(residents.to_string());
+    let dir = data_dir(residents);
     let marker = dir.join("complete");
     let mut set = Dataset {
         residents,
