@@ -673,7 +673,8 @@ fn chain_hash(prev: &[u8], seq: i64, time: i64, fields: &[&str]) -> Vec<u8> {
 /// and a 1 GiB cache during the load, prepared statements, one transaction, rows in key
 /// order, secondary indexes and `ANALYZE` after the load; then `synchronous=FULL` and a
 /// checkpoint that truncates the WAL, so the data is durable and the file final.
-fn sqlite_load(dir: &Path) -> (Connection, usize, usize) {
+fn sqlite_load(dir: &Path) -> (Connection, usize, usize, [f64; 4]) {
+    let started = Instant::now();
     let path = dir.join(SQLITE_FILE);
     for suffix in ["", "-wal", "-shm"] {
         remove_if_there(&PathBuf::from(format!("{}{suffix}", path.display())));
@@ -695,7 +696,9 @@ fn sqlite_load(dir: &Path) -> (Connection, usize, usize) {
     r.read_residents(&residents);
     r.read_history(&ImportOptions::companion_of(&residents));
     let versions: usize = r.people.iter().map(Vec::len).sum();
+    let read = started.elapsed().as_secs_f64();
 
+    let t = Instant::now();
     let tx = conn.transaction().expect("begin");
     {
         let mut insert = tx
@@ -779,15 +782,25 @@ fn sqlite_load(dir: &Path) -> (Connection, usize, usize) {
         .expect("insert audit");
     }
     tx.commit().expect("commit");
+    let insert = t.elapsed().as_secs_f64();
+    let t = Instant::now();
     conn.execute_batch(common::INDEXES).expect("indexes");
+    let index = t.elapsed().as_secs_f64();
+    let t = Instant::now();
     conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA wal_checkpoint(TRUNCATE);")
         .expect("checkpoint");
-    (conn, r.people.len(), versions)
+    let checkpoint = t.elapsed().as_secs_f64();
+    (
+        conn,
+        r.people.len(),
+        versions,
+        [read, insert, index, checkpoint],
+    )
 }
 
 fn child_sqlite_load(dir: &Path) {
     let started = Instant::now();
-    let (conn, residents, versions) = sqlite_load(dir);
+    let (conn, residents, versions, parts) = sqlite_load(dir);
     let load = started.elapsed().as_secs_f64();
     let peak = peak_rss().unwrap_or(0);
     let path = dir.join(SQLITE_FILE);
@@ -799,6 +812,12 @@ fn child_sqlite_load(dir: &Path) {
     drop(conn);
     let vacuumed = file_len(&path);
     eprintln!("sqlite: {residents} residents, {versions} versions; load {load:.1} s");
+    for (key, secs) in ["read_s", "insert_s", "index_s", "checkpoint_s"]
+        .iter()
+        .zip(parts)
+    {
+        println!("{key}={secs}");
+    }
     println!("load_s={load}");
     println!("peak_rss={peak}");
     println!("loaded_bytes={loaded}");
@@ -1331,6 +1350,16 @@ impl Run {
                 ratio(*j50, *s50),
             );
         }
+        let part = |key: &str| number::<f64>(&s, key);
+        let _ = writeln!(
+            t,
+            "\nSQLite's load: schema, reading the CSV files and replaying the history {:.2} s, inserting \
+             in one transaction {:.2} s, indexes and `ANALYZE` {:.2} s, checkpoint {:.2} s.",
+            part("read_s"),
+            part("insert_s"),
+            part("index_s"),
+            part("checkpoint_s")
+        );
         t.push_str(
             "\nThe ratio is juki ÷ SQLite of time, bytes or memory (above 1: juki takes more); \
              for the 転居, of the total time; for a lookup, of the p50s.\n",

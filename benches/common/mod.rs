@@ -10,8 +10,9 @@
 //! * `sqlite.db`: the same versions, read back from juki's change feed, in a schema that
 //!   mirrors juki's tables (see [`SCHEMA`] and [`INDEXES`]);
 //! * `complete`: written last, with juki's format version and the build timings. Without it
-//!   (or for another format version) the directory is deleted and built again, so an
-//!   interrupted build never leaves a half-loaded dataset behind.
+//!   (or for another format version) these files are deleted and built again, so an
+//!   interrupted build never leaves a half-loaded dataset behind. Other files in the
+//!   directory (the `load` bench keeps its own under `load/`) are left alone.
 //!
 //! Every session operation appends to juki's operation log, so the benchmarks read a copy,
 //! `run.redb`, made afresh for each run: the cached file stays as it was built.
@@ -157,8 +158,19 @@ pub fn dataset() -> Dataset {
     let format = format!("format_version={FORMAT_VERSION}\n");
     let complete = std::fs::read_to_string(&marker).is_ok_and(|m| m.starts_with(&format));
     if !complete {
-        if set.dir.exists() {
-            std::fs::remove_dir_all(&set.dir).expect("removing an incomplete dataset");
+        for name in [
+            "complete",
+            "juki.redb",
+            "run.redb",
+            "sqlite.db",
+            "sqlite.db-wal",
+            "sqlite.db-shm",
+        ] {
+            match std::fs::remove_file(set.dir.join(name)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => panic!("removing an incomplete dataset: {name}: {e}"),
+            }
         }
         std::fs::create_dir_all(&set.dir).expect("creating the dataset directory");
         eprintln!(
