@@ -45,6 +45,9 @@ const SMOKE_RESIDENTS: usize = 500;
 const MOVES: usize = 2_000;
 const SMOKE_MOVES: usize = 50;
 
+/// The 転居 alternate between juki and SQLite in this many rounds.
+const MOVE_ROUNDS: usize = 4;
+
 /// Random probes per lookup (smoke run: [`SMOKE_PROBES`]).
 const PROBES: usize = 20_000;
 const SMOKE_PROBES: usize = 500;
@@ -864,15 +867,14 @@ fn movers(conn: &Connection, count: usize) -> Vec<u64> {
 
 /// Records one 転居 a call through the session; every call is its own durable commit with
 /// its operation-log entry.
-fn juki_moves(session: &Session, codes: &[u64]) -> f64 {
+fn juki_moves(session: &Session, moves: &[(usize, u64)]) -> f64 {
     let today = session.today();
-    let changes: Vec<Change> = codes
+    let changes: Vec<Change> = moves
         .iter()
-        .enumerate()
-        .map(|(i, code)| {
+        .map(|&(i, code)| {
             Change::new(
                 Reason::Move,
-                ResidentCode::from_u64(*code).expect("a stored code"),
+                ResidentCode::from_u64(code).expect("a stored code"),
                 today,
             )
             .with(Fields {
@@ -891,7 +893,7 @@ fn juki_moves(session: &Session, codes: &[u64]) -> f64 {
 /// The same 転居 in SQLite, `synchronous=FULL`, one transaction each: read the current
 /// row, write the new version (its indexes follow), update the current row, append to the
 /// change feed and to the operation log (chained like juki's).
-fn sqlite_moves(conn: &mut Connection, codes: &[u64]) -> f64 {
+fn sqlite_moves(conn: &mut Connection, moves: &[(usize, u64)]) -> f64 {
     let today = common::today().to_yyyymmdd();
     let mut seq: i64 = conn
         .query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| {
@@ -905,8 +907,9 @@ fn sqlite_moves(conn: &mut Connection, codes: &[u64]) -> f64 {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .expect("last log entry");
-    let addresses: Vec<Address> = (0..codes.len())
-        .map(|i| Address::parse(&new_address(i)).expect("an address"))
+    let addresses: Vec<(u64, Address)> = moves
+        .iter()
+        .map(|&(i, code)| (code, Address::parse(&new_address(i)).expect("an address")))
         .collect();
     let by_code = format!("SELECT {COLUMNS} FROM residents WHERE code = ?1");
     let insert_version = format!(
@@ -917,7 +920,7 @@ fn sqlite_moves(conn: &mut Connection, codes: &[u64]) -> f64 {
         .iter()
         .fold(0u32, |bits, f| bits | 1 << (*f as u8));
     let started = Instant::now();
-    for (code, address) in codes.iter().zip(&addresses) {
+    for (code, address) in &addresses {
         let tx = conn.transaction().expect("begin");
         {
             let mut get = tx.prepare_cached(&by_code).expect("prepare");
@@ -1280,8 +1283,14 @@ impl Run {
         let mut conn = common::open_sqlite_at(&load.join(SQLITE_FILE));
         let codes = movers(&conn, self.moves);
         eprintln!("{} 転居, one durable commit each …", codes.len());
-        let juki_moves = juki_moves(&session, &codes);
-        let sqlite_moves = sqlite_moves(&mut conn, &codes);
+        let moves: Vec<(usize, u64)> = codes.iter().copied().enumerate().collect();
+        // Alternating rounds, so that a spell of slow disk does not fall on one side.
+        let (mut juki_moves_s, mut sqlite_moves_s) = (0.0, 0.0);
+        for round in moves.chunks(moves.len().div_ceil(MOVE_ROUNDS).max(1)) {
+            juki_moves_s += juki_moves(&session, round);
+            sqlite_moves_s += sqlite_moves(&mut conn, round);
+        }
+        let (juki_moves, sqlite_moves) = (juki_moves_s, sqlite_moves_s);
 
         eprintln!("{} probes a lookup …", self.probes);
         let probes = probes(&conn, self.probes);
