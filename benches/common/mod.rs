@@ -10,8 +10,9 @@
 //! * `sqlite.db`: the same versions, read back from juki's change feed, in a schema that
 //!   mirrors juki's tables (see [`SCHEMA`] and [`INDEXES`]);
 //! * `complete`: written last, with juki's format version and the build timings. Without it
-//!   (or for another format version) the directory is deleted and built again, so an
-//!   interrupted build never leaves a half-loaded dataset behind.
+//!   (or for another format version) these files are deleted and built again, so an
+//!   interrupted build never leaves a half-loaded dataset behind. Other files in the
+//!   directory (the `load` bench keeps its own under `load/`) are left alone.
 //!
 //! Every session operation appends to juki's operation log, so the benchmarks read a copy,
 //! `run.redb`, made afresh for each run: the cached file stays as it was built.
@@ -98,23 +99,30 @@ impl Dataset {
     /// whenever that value changes: every lookup here would pay for a parse and a plan.
     /// QPSG keeps the plan chosen at prepare time (the plans are printed before the run).
     pub fn open_sqlite(&self) -> Connection {
-        let conn = Connection::open(&self.sqlite).expect("opening the SQLite file");
-        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
-            .expect("QPSG");
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-            .expect("journal_mode");
-        assert_eq!(mode, "wal");
-        conn.execute_batch(&format!(
-            "PRAGMA synchronous=FULL; PRAGMA cache_size={SQLITE_CACHE};"
-        ))
-        .expect("pragmas");
-        conn
+        open_sqlite_at(&self.sqlite)
     }
 }
 
+/// Opens a SQLite file as it is used after a load: WAL (kept in the file),
+/// `synchronous=FULL`, a 1 GiB cache, and the query planner stability guarantee (see
+/// [`Dataset::open_sqlite`]).
+pub fn open_sqlite_at(path: &Path) -> Connection {
+    let conn = Connection::open(path).expect("opening the SQLite file");
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+        .expect("QPSG");
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+        .expect("journal_mode");
+    assert_eq!(mode, "wal");
+    conn.execute_batch(&format!(
+        "PRAGMA synchronous=FULL; PRAGMA cache_size={SQLITE_CACHE};"
+    ))
+    .expect("pragmas");
+    conn
+}
+
 /// Opens a juki file with the dataset's fixed clock and signs the operator in.
-fn sign_in(path: &Path) -> (Juki, Session) {
+pub fn sign_in(path: &Path) -> (Juki, Session) {
     let juki = Juki::open(path).expect("opening the juki file");
     juki.set_clock(Clock::Fixed(today()));
     let session = juki
@@ -130,10 +138,15 @@ fn target_dir() -> PathBuf {
     }
 }
 
+/// `target/bench-data/<residents>`: where the files of one dataset size are kept.
+pub fn data_dir(residents: usize) -> PathBuf {
+    target_dir().join("bench-data").join(residents.to_string())
+}
+
 /// The dataset of [`resident_count`] residents, built first if it is not complete.
 pub fn dataset() -> Dataset {
     let residents = resident_count();
-    let dir = target_dir().join("bench-data").join(residents.to_string());
+    let dir = data_dir(residents);
     let marker = dir.join("complete");
     let mut set = Dataset {
         residents,
@@ -145,8 +158,19 @@ pub fn dataset() -> Dataset {
     let format = format!("format_version={FORMAT_VERSION}\n");
     let complete = std::fs::read_to_string(&marker).is_ok_and(|m| m.starts_with(&format));
     if !complete {
-        if set.dir.exists() {
-            std::fs::remove_dir_all(&set.dir).expect("removing an incomplete dataset");
+        for name in [
+            "complete",
+            "juki.redb",
+            "run.redb",
+            "sqlite.db",
+            "sqlite.db-wal",
+            "sqlite.db-shm",
+        ] {
+            match std::fs::remove_file(set.dir.join(name)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => panic!("removing an incomplete dataset: {name}: {e}"),
+            }
         }
         std::fs::create_dir_all(&set.dir).expect("creating the dataset directory");
         eprintln!(

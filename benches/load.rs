@@ -1,0 +1,1381 @@
+//! What criterion measures badly, juki beside SQLite on the same files in the same run: bulk
+//! load, file size, peak memory, durable 異動 one commit at a time, and lookup latency
+//! percentiles. Prints one Markdown table (operation | juki | SQLite | juki ÷ SQLite) and
+//! writes it to `target/bench-data/<N>/load-table.md`. See BENCHMARKS.md for the method.
+//!
+//! ```sh
+//! cargo bench --bench load                               # 100,000 residents
+//! JUKI_BENCH_RESIDENTS=1000000 cargo bench --bench load  # the full size
+//! ```
+//!
+//! Without `--bench` (as `cargo test --all-targets` runs it) it does the same at a smoke
+//! size of [`SMOKE_RESIDENTS`], to check that it still works.
+//!
+//! The input is the generator's residents CSV and its history companion (seed
+//! [`common::SEED`], as of 2026-04-01), written once under `target/bench-data/<N>/load/`.
+//! Each load runs in a child process (this binary again, `--child juki-load DIR` or
+//! `--child sqlite-load DIR`) so that its peak resident set (`VmHWM`) is its own.
+
+mod common;
+
+use common::{SqlResident, COLUMNS, OPERATOR, PASSWORD, SEED, SQLITE_CACHE, TERMINAL};
+use juki::io::generator::{self, parse_history_record, GenChange, GenOptions, HISTORY_HEADER};
+use juki::io::import::{ImportOptions, Progress};
+use juki::model::{
+    Address, Date, HouseholdId, Kana, MyNumber, Name, PostalCode, Reason, Relationship,
+    ResidentCode, Sex, Status,
+};
+use juki::store::{Clock, Field};
+use juki::{Change, Fields, Juki, SearchQuery, Session};
+use rusqlite::{params, Connection, OptionalExtension, Statement};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::rc::Rc;
+use std::time::Instant;
+
+/// Residents when run without `--bench` (a smoke run under `cargo test`).
+const SMOKE_RESIDENTS: usize = 500;
+
+/// 転居 recorded one durable commit at a time (smoke run: [`SMOKE_MOVES`]).
+const MOVES: usize = 2_000;
+const SMOKE_MOVES: usize = 50;
+
+/// The 転居 alternate between juki and SQLite in this many rounds.
+const MOVE_ROUNDS: usize = 4;
+
+/// Random probes per lookup (smoke run: [`SMOKE_PROBES`]).
+const PROBES: usize = 20_000;
+const SMOKE_PROBES: usize = 500;
+
+/// The seed of the probes and of the residents who move.
+const DRAW_SEED: u64 = 0x6c6f_6164;
+
+const RESIDENTS_CSV: &str = "residents.csv";
+const CSV_MARKER: &str = "csv-complete";
+const JUKI_FILE: &str = "juki.redb";
+const SQLITE_FILE: &str = "sqlite.db";
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--child") {
+        let what = args.get(i + 1).expect("--child WHAT DIR");
+        let dir = Path::new(args.get(i + 2).expect("--child WHAT DIR"));
+        match what.as_str() {
+            "juki-load" => child_juki_load(dir),
+            "sqlite-load" => child_sqlite_load(dir),
+            other => panic!("unknown child {other:?}"),
+        }
+        return;
+    }
+    let full = args.iter().any(|a| a == "--bench");
+    let run = if full {
+        Run {
+            residents: common::resident_count(),
+            moves: MOVES,
+            probes: PROBES,
+        }
+    } else {
+        Run {
+            residents: SMOKE_RESIDENTS,
+            moves: SMOKE_MOVES,
+            probes: SMOKE_PROBES,
+        }
+    };
+    run.go();
+}
+
+/// One run's sizes.
+struct Run {
+    residents: usize,
+    moves: usize,
+    probes: usize,
+}
+
+/// splitmix64: a small, fixed pseudo-random sequence.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// The peak resident set of this process so far (`VmHWM`), in bytes; `None` off Linux.
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+fn file_len(path: &Path) -> u64 {
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .len()
+}
+
+fn remove_if_there(path: &Path) {
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => panic!("removing {}: {e}", path.display()),
+    }
+}
+
+fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// `key=value` lines, as the children print them and the CSV marker holds them.
+fn key_values(text: &str) -> HashMap<String, String> {
+    text.lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn number<T: std::str::FromStr>(kv: &HashMap<String, String>, key: &str) -> T {
+    kv.get(key)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no number {key} in {kv:?}"))
+}
+
+// ---------------------------------------------------------------------------------------
+// The input files.
+
+/// Writes the residents CSV and its history companion under `dir` unless a complete pair
+/// for the same size and seed is there. Returns what the marker records.
+fn input_files(dir: &Path, residents: usize) -> HashMap<String, String> {
+    let marker = dir.join(CSV_MARKER);
+    let head = format!(
+        "residents={residents}\nseed={SEED}\ntoday={}\n",
+        common::today()
+    );
+    if let Ok(m) = std::fs::read_to_string(&marker) {
+        if m.starts_with(&head) {
+            return key_values(&m);
+        }
+    }
+    std::fs::create_dir_all(dir).expect("creating the input directory");
+    remove_if_there(&marker);
+    let started = Instant::now();
+    let mut opts = GenOptions::new(residents, SEED, common::today());
+    opts.history = true;
+    let path = dir.join(RESIDENTS_CSV);
+    let history = ImportOptions::companion_of(&path);
+    let out = BufWriter::new(File::create(&path).expect("creating the residents CSV"));
+    let mut hist = BufWriter::new(File::create(&history).expect("creating the history CSV"));
+    let stats = generator::write_csv(&opts, out, Some(&mut hist)).expect("writing the CSV");
+    hist.flush().expect("writing the history CSV");
+    drop(hist);
+    let text = format!(
+        "{head}households={}\nchanges={}\nbirths={}\nversions={}\nresidents_csv_bytes={}\n\
+         history_csv_bytes={}\n",
+        stats.households,
+        stats.changes,
+        stats.births,
+        stats.versions,
+        file_len(&path),
+        file_len(&history)
+    );
+    std::fs::write(&marker, &text).expect("writing the marker");
+    eprintln!(
+        "wrote {} residents and {} history rows to {} in {:.1} s",
+        stats.residents,
+        stats.changes,
+        dir.display(),
+        started.elapsed().as_secs_f64()
+    );
+    key_values(&text)
+}
+
+/// Runs this binary as a child doing `what` on `dir`; returns what it printed.
+fn child(what: &str, dir: &Path) -> HashMap<String, String> {
+    let exe = std::env::current_exe().expect("the bench binary");
+    let out = Command::new(exe)
+        .arg("--child")
+        .arg(what)
+        .arg(dir)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("running the child");
+    assert!(out.status.success(), "child {what} failed: {}", out.status);
+    key_values(&String::from_utf8(out.stdout).expect("UTF-8 output"))
+}
+
+// ---------------------------------------------------------------------------------------
+// juki: the load.
+
+/// `juki import` through the library: a new file with one administrator, who signs in and
+/// imports the residents CSV with its history companion (one durable commit); then COMPACT.
+fn child_juki_load(dir: &Path) {
+    let path = dir.join(JUKI_FILE);
+    remove_if_there(&path);
+    let juki = Juki::create(&path, OPERATOR, PASSWORD).expect("creating the juki file");
+    juki.set_clock(Clock::Fixed(common::today()));
+    let session = juki
+        .sign_in(OPERATOR, PASSWORD, TERMINAL)
+        .expect("signing in");
+    let opts = ImportOptions::new(dir.join(RESIDENTS_CSV));
+    assert!(opts.history.is_some(), "the history companion is there");
+    let started = Instant::now();
+    let report = session.import(&opts, Progress::Quiet).expect("import");
+    let load = started.elapsed().as_secs_f64();
+    let peak = peak_rss().unwrap_or(0);
+    let loaded = file_len(&path);
+    let counts = session.counts().expect("counts");
+    let compact = session.compact().expect("compact");
+    eprintln!("juki: {report}; {compact}");
+    println!("load_s={load}");
+    println!("peak_rss={peak}");
+    println!("loaded_bytes={loaded}");
+    println!("compacted_bytes={}", compact.after);
+    println!("compact_s={}", compact.seconds);
+    println!("residents={}", counts.residents);
+    println!("versions={}", counts.versions);
+}
+
+// ---------------------------------------------------------------------------------------
+// SQLite: the load.
+
+/// What juki keeps besides [`common::SCHEMA`]: the household entries, the change feed and
+/// the operation log.
+const MORE_SCHEMA: &str = "
+CREATE TABLE households (
+    household INTEGER NOT NULL,
+    id INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (household, id, version)
+) WITHOUT ROWID;
+CREATE TABLE changes (
+    seq INTEGER PRIMARY KEY,
+    id INTEGER NOT NULL,
+    version INTEGER NOT NULL
+);
+CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY,
+    time INTEGER NOT NULL,
+    operator TEXT NOT NULL,
+    terminal TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    codes TEXT NOT NULL,
+    hash BLOB NOT NULL
+);
+";
+
+/// One version as the SQLite load builds it. Texts are shared between a version and the
+/// next when a change leaves them alone.
+#[derive(Clone)]
+struct Ver {
+    code: u64,
+    id: u64,
+    my_number: u64,
+    name: Rc<str>,
+    kana: Rc<str>,
+    sex: u8,
+    birth: u32,
+    address: Rc<str>,
+    postal: u32,
+    household: u64,
+    relationship: Rc<str>,
+    status: u8,
+    version: u32,
+    seq: u64,
+    reason: u8,
+    valid_from: u32,
+    reported: u32,
+    recorded_at: i64,
+    resident_since: u32,
+    address_since: u32,
+    previous_address: Option<Rc<str>>,
+    destination: Option<Rc<str>>,
+    removed_on: Option<u32>,
+    changed: u32,
+    name_key: Rc<str>,
+    kana_key: Rc<str>,
+    address_key: Rc<str>,
+}
+
+impl Ver {
+    /// The fields that differ from `prev`, as juki numbers them.
+    fn diff(&self, prev: &Ver) -> u32 {
+        let pairs = [
+            (Field::Code, self.code != prev.code),
+            (Field::MyNumber, self.my_number != prev.my_number),
+            (Field::Name, self.name != prev.name),
+            (Field::Kana, self.kana != prev.kana),
+            (Field::Sex, self.sex != prev.sex),
+            (Field::Birth, self.birth != prev.birth),
+            (Field::Address, self.address != prev.address),
+            (Field::Postal, self.postal != prev.postal),
+            (Field::Household, self.household != prev.household),
+            (Field::Relationship, self.relationship != prev.relationship),
+            (Field::Status, self.status != prev.status),
+            (
+                Field::PreviousAddress,
+                self.previous_address != prev.previous_address,
+            ),
+            (Field::Destination, self.destination != prev.destination),
+            (
+                Field::ResidentSince,
+                self.resident_since != prev.resident_since,
+            ),
+            (
+                Field::AddressSince,
+                self.address_since != prev.address_since,
+            ),
+        ];
+        pairs
+            .iter()
+            .filter(|(_, differs)| *differs)
+            .fold(0, |bits, (f, _)| bits | 1 << (*f as u8))
+    }
+}
+
+fn all_fields() -> u32 {
+    Field::ALL.iter().fold(0, |bits, f| bits | 1 << (*f as u8))
+}
+
+fn text(s: &str) -> Rc<str> {
+    Rc::from(s)
+}
+
+/// The register replayed in memory: every version of every resident, by internal id.
+struct Replay {
+    /// Versions of internal id `i + 1`, in version order.
+    people: Vec<Vec<Ver>>,
+    /// Current resident code → internal id.
+    ids: HashMap<u64, u64>,
+    /// `(household, id, version)`: the version at which a resident entered a household.
+    households: Vec<(u64, u64, u32)>,
+    /// The change feed, `(seq, id, version)`, in order.
+    changes: Vec<(u64, u64, u32)>,
+    /// The load's "today", `YYYYMMDD`.
+    today: u32,
+    /// The load's recording time.
+    now: i64,
+}
+
+impl Replay {
+    fn new(today: u32) -> Replay {
+        Replay {
+            people: Vec::new(),
+            ids: HashMap::new(),
+            households: Vec::new(),
+            changes: Vec::new(),
+            today,
+            now: now_micros(),
+        }
+    }
+
+    fn next_seq(&self) -> u64 {
+        self.changes.len() as u64 + 1
+    }
+
+    /// A new resident's first version (転入 or 出生); `id` and `seq` are filled in here.
+    fn add(&mut self, mut v: Ver) {
+        let id = self.people.len() as u64 + 1;
+        v.id = id;
+        v.seq = self.next_seq();
+        assert!(
+            self.ids.insert(v.code, id).is_none(),
+            "resident code {} twice",
+            v.code
+        );
+        self.households.push((v.household, id, 1));
+        self.changes.push((v.seq, id, 1));
+        self.people.push(vec![v]);
+    }
+
+    /// The next version of the resident `id`, made from the latest by `edit`.
+    fn next_version(&mut self, id: u64, reason: Reason, date: u32, edit: impl FnOnce(&mut Ver)) {
+        let seq = self.next_seq();
+        let versions = &mut self.people[id as usize - 1];
+        let prev = versions.last().expect("a resident has a version");
+        let mut v = prev.clone();
+        edit(&mut v);
+        v.version = prev.version + 1;
+        v.seq = seq;
+        v.reason = reason.code();
+        v.valid_from = date;
+        v.reported = self.today;
+        v.recorded_at = self.now;
+        v.changed = v.diff(prev);
+        if v.household != prev.household {
+            self.households.push((v.household, id, v.version));
+        }
+        self.changes.push((seq, id, v.version));
+        versions.push(v);
+    }
+
+    /// Applies one history row: the new version it gives, and the new 世帯主's when it
+    /// names one.
+    fn apply(&mut self, c: &GenChange) {
+        let f = &c.fields;
+        let d = c.date.to_yyyymmdd();
+        if c.reason == Reason::Birth {
+            let name = f.name.as_ref().expect("出生 has a name");
+            let kana = f.kana.as_ref().expect("出生 has a reading");
+            let address = f.address.as_ref().expect("出生 has an address");
+            self.add(Ver {
+                code: c.code.get(),
+                id: 0,
+                my_number: f.my_number.expect("出生 has a My Number").get(),
+                name: text(name.as_str()),
+                kana: text(kana.as_str()),
+                sex: f.sex.expect("出生 has a sex").code(),
+                birth: d,
+                address: text(address.written()),
+                postal: f.postal.expect("出生 has a postal code").get(),
+                household: f.household.expect("出生 has a household").get(),
+                relationship: text(f.relationship.as_ref().expect("続柄").as_str()),
+                status: Status::Active.code(),
+                version: 1,
+                seq: 0,
+                reason: Reason::Birth.code(),
+                valid_from: d,
+                reported: self.today,
+                recorded_at: self.now,
+                resident_since: d,
+                address_since: d,
+                previous_address: None,
+                destination: None,
+                removed_on: None,
+                changed: all_fields(),
+                name_key: text(name.key().as_str()),
+                kana_key: text(kana.key().as_str()),
+                address_key: text(&address.key()),
+            });
+            return;
+        }
+        let id = self.ids[&c.code.get()];
+        let reason = c.reason;
+        self.next_version(id, reason, d, |v| {
+            if let Some(n) = &f.name {
+                v.name = text(n.as_str());
+                v.name_key = text(n.key().as_str());
+            }
+            if let Some(k) = &f.kana {
+                v.kana = text(k.as_str());
+                v.kana_key = text(k.key().as_str());
+            }
+            if let Some(a) = &f.address {
+                if reason == Reason::Move {
+                    v.previous_address = Some(v.address.clone());
+                    v.address_since = d;
+                }
+                v.address = text(a.written());
+                v.address_key = text(&a.key());
+            }
+            if let Some(p) = f.postal {
+                v.postal = p.get();
+            }
+            if let Some(h) = f.household {
+                v.household = h.get();
+            }
+            if let Some(r) = &f.relationship {
+                v.relationship = text(r.as_str());
+            }
+            if let Some(a) = &f.destination {
+                v.destination = Some(text(a.written()));
+            }
+            if matches!(
+                reason,
+                Reason::MoveOut | Reason::Death | Reason::RemovalExOfficio
+            ) {
+                v.status = Status::Removed.code();
+                v.removed_on = Some(d);
+            }
+        });
+        if let Some(head) = f.new_head {
+            let head = self.ids[&head.get()];
+            let rel = text(Relationship::head().as_str());
+            self.next_version(head, Reason::HouseholdChange, d, |v| v.relationship = rel);
+        }
+    }
+
+    /// Reads the residents file: one 転入 a row, dated `moved_in_date`, in file order
+    /// (the generator writes each 世帯主 before the rest of the household).
+    fn read_residents(&mut self, path: &Path) {
+        let mut rdr = csv::Reader::from_path(path).expect("opening the residents CSV");
+        let headers = rdr.headers().expect("the header").clone();
+        let col = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h == name)
+                .unwrap_or_else(|| panic!("no column {name}"))
+        };
+        let [code, number, name, kana, sex, birth, address, postal, household, rel, moved_in] = [
+            "resident_code",
+            "my_number",
+            "name_kanji",
+            "name_kana",
+            "sex",
+            "birth_date",
+            "address",
+            "postal_code",
+            "household_id",
+            "relationship",
+            "moved_in_date",
+        ]
+        .map(col);
+        let mut rec = csv::StringRecord::new();
+        while rdr
+            .read_record(&mut rec)
+            .expect("reading the residents CSV")
+        {
+            let n = ok(Name::parse(&rec[name]), "name");
+            let k = ok(Kana::parse(&rec[kana]), "reading");
+            let a = ok(Address::parse(&rec[address]), "address");
+            let d = ok(Date::parse(&rec[moved_in]), "moved_in_date").to_yyyymmdd();
+            self.add(Ver {
+                code: ok(ResidentCode::parse(&rec[code]), "resident code").get(),
+                id: 0,
+                my_number: ok(MyNumber::parse(&rec[number]), "My Number").get(),
+                name: text(n.as_str()),
+                kana: text(k.as_str()),
+                sex: ok(Sex::parse(&rec[sex]), "sex").code(),
+                birth: ok(Date::parse(&rec[birth]), "birth date").to_yyyymmdd(),
+                address: text(a.written()),
+                postal: ok(PostalCode::parse(&rec[postal]), "postal code").get(),
+                household: ok(HouseholdId::parse(&rec[household]), "household").get(),
+                relationship: text(ok(Relationship::parse(&rec[rel]), "relationship").as_str()),
+                status: Status::Active.code(),
+                version: 1,
+                seq: 0,
+                reason: Reason::MoveIn.code(),
+                valid_from: d,
+                reported: self.today,
+                recorded_at: self.now,
+                resident_since: d,
+                address_since: d,
+                previous_address: None,
+                destination: None,
+                removed_on: None,
+                changed: all_fields(),
+                name_key: text(n.key().as_str()),
+                kana_key: text(k.key().as_str()),
+                address_key: text(&a.key()),
+            });
+        }
+    }
+
+    /// Reads the history companion and applies its rows in order.
+    fn read_history(&mut self, path: &Path) {
+        let mut rdr = csv::Reader::from_path(path).expect("opening the history CSV");
+        let header: Vec<&str> = HISTORY_HEADER.split(',').collect();
+        assert_eq!(
+            rdr.headers()
+                .expect("the header")
+                .iter()
+                .collect::<Vec<_>>(),
+            header,
+            "the history header"
+        );
+        let mut rec = csv::StringRecord::new();
+        let mut seq = 0u64;
+        while rdr.read_record(&mut rec).expect("reading the history CSV") {
+            let cells: Vec<&str> = rec.iter().collect();
+            let c = parse_history_record(&cells)
+                .unwrap_or_else(|e| panic!("history line {:?}: {e}", rec.position()));
+            seq += 1;
+            assert_eq!(c.seq, seq, "history rows come in seq order");
+            self.apply(&c);
+        }
+    }
+}
+
+/// The value of a cell, or a panic that names what is wrong with it.
+fn ok<T, E: std::fmt::Display>(r: Result<T, E>, what: &str) -> T {
+    r.unwrap_or_else(|e| panic!("residents CSV: bad {what}: {e}"))
+}
+
+fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Binds the 26 record columns ([`COLUMNS`]) of `v`, then `extra`.
+fn insert_record(stmt: &mut Statement<'_>, v: &Ver, extra: &[&dyn rusqlite::ToSql]) {
+    let record: [&dyn rusqlite::ToSql; 26] = [
+        &(v.code as i64),
+        &(v.id as i64),
+        &(v.my_number as i64),
+        &v.name,
+        &v.kana,
+        &v.sex,
+        &v.birth,
+        &v.address,
+        &v.postal,
+        &(v.household as i64),
+        &v.relationship,
+        &v.status,
+        &v.version,
+        &(v.seq as i64),
+        &v.reason,
+        &v.valid_from,
+        &v.reported,
+        &v.recorded_at,
+        &v.resident_since,
+        &v.address_since,
+        &v.previous_address,
+        &v.destination,
+        &v.removed_on,
+        &v.changed,
+        &OPERATOR,
+        &TERMINAL,
+    ];
+    let all: Vec<&dyn rusqlite::ToSql> = record.iter().chain(extra).copied().collect();
+    stmt.execute(&all[..]).expect("insert");
+}
+
+/// The chain hash of an operation-log row, as juki chains its log (SHA-256 of the previous
+/// hash and the row's fields).
+fn chain_hash(prev: &[u8], seq: i64, time: i64, fields: &[&str]) -> Vec<u8> {
+    let mut h = Sha256::new();
+    h.update(prev);
+    h.update(seq.to_le_bytes());
+    h.update(time.to_le_bytes());
+    for f in fields {
+        h.update((f.len() as u64).to_le_bytes());
+        h.update(f.as_bytes());
+    }
+    h.finalize().to_vec()
+}
+
+/// Loads SQLite from the same two CSV files, as an expert would: WAL, `synchronous=OFF`
+/// and a 1 GiB cache during the load, prepared statements, one transaction, rows in key
+/// order, secondary indexes and `ANALYZE` after the load; then `synchronous=FULL` and a
+/// checkpoint that truncates the WAL, so the data is durable and the file final.
+fn sqlite_load(dir: &Path) -> (Connection, usize, usize, [f64; 4]) {
+    let started = Instant::now();
+    let path = dir.join(SQLITE_FILE);
+    for suffix in ["", "-wal", "-shm"] {
+        remove_if_there(&PathBuf::from(format!("{}{suffix}", path.display())));
+    }
+    let mut conn = Connection::open(&path).expect("creating the SQLite file");
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+        .expect("journal_mode");
+    assert_eq!(mode, "wal");
+    conn.execute_batch(&format!(
+        "PRAGMA synchronous=OFF; PRAGMA cache_size={SQLITE_CACHE}; PRAGMA temp_store=MEMORY;"
+    ))
+    .expect("load pragmas");
+    conn.execute_batch(common::SCHEMA).expect("schema");
+    conn.execute_batch(MORE_SCHEMA).expect("schema");
+
+    let mut r = Replay::new(common::today().to_yyyymmdd());
+    let residents = dir.join(RESIDENTS_CSV);
+    r.read_residents(&residents);
+    r.read_history(&ImportOptions::companion_of(&residents));
+    let versions: usize = r.people.iter().map(Vec::len).sum();
+    let read = started.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let tx = conn.transaction().expect("begin");
+    {
+        let mut insert = tx
+            .prepare(&format!(
+                "INSERT INTO versions ({COLUMNS}, name_key, kana_key, address_key) VALUES ({})",
+                placeholders(29)
+            ))
+            .expect("prepare versions");
+        // In key order: (id, valid_from, version).
+        for versions in &r.people {
+            let mut order: Vec<&Ver> = versions.iter().collect();
+            order.sort_by_key(|v| (v.valid_from, v.version));
+            for v in order {
+                insert_record(&mut insert, v, &[&v.name_key, &v.kana_key, &v.address_key]);
+            }
+        }
+        let mut current: Vec<&Ver> = r
+            .people
+            .iter()
+            .map(|v| v.last().expect("a version"))
+            .collect();
+        current.sort_by_key(|v| v.code);
+        let mut insert = tx
+            .prepare(&format!(
+                "INSERT INTO residents ({COLUMNS}) VALUES ({})",
+                placeholders(26)
+            ))
+            .expect("prepare residents");
+        let mut code = tx
+            .prepare("INSERT INTO codes (code, id, current) VALUES (?1, ?2, 1)")
+            .expect("prepare codes");
+        for v in &current {
+            insert_record(&mut insert, v, &[]);
+            code.execute(params![v.code as i64, v.id as i64])
+                .expect("insert code");
+        }
+        let mut numbers: Vec<(u64, u64)> = current.iter().map(|v| (v.my_number, v.id)).collect();
+        numbers.sort_unstable();
+        let mut number = tx
+            .prepare("INSERT INTO my_numbers (number, id, current) VALUES (?1, ?2, 1)")
+            .expect("prepare my_numbers");
+        for (n, id) in numbers {
+            number
+                .execute(params![n as i64, id as i64])
+                .expect("insert my number");
+        }
+        r.households.sort_unstable();
+        let mut household = tx
+            .prepare("INSERT INTO households (household, id, version) VALUES (?1, ?2, ?3)")
+            .expect("prepare households");
+        for (h, id, version) in &r.households {
+            household
+                .execute(params![*h as i64, *id as i64, version])
+                .expect("insert household");
+        }
+        let mut change = tx
+            .prepare("INSERT INTO changes (seq, id, version) VALUES (?1, ?2, ?3)")
+            .expect("prepare changes");
+        for (seq, id, version) in &r.changes {
+            change
+                .execute(params![*seq as i64, *id as i64, version])
+                .expect("insert change");
+        }
+        let time = now_micros();
+        let text = format!("IMPORT '{}'", residents.display());
+        let fields = [OPERATOR, TERMINAL, "IMPORT", text.as_str(), "OK", ""];
+        tx.execute(
+            "INSERT INTO audit (seq, time, operator, terminal, kind, text, outcome, codes, hash) \
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                time,
+                OPERATOR,
+                TERMINAL,
+                "IMPORT",
+                text,
+                "OK",
+                "",
+                chain_hash(&[0; 32], 1, time, &fields)
+            ],
+        )
+        .expect("insert audit");
+    }
+    tx.commit().expect("commit");
+    let insert = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    conn.execute_batch(common::INDEXES).expect("indexes");
+    let index = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA wal_checkpoint(TRUNCATE);")
+        .expect("checkpoint");
+    let checkpoint = t.elapsed().as_secs_f64();
+    (
+        conn,
+        r.people.len(),
+        versions,
+        [read, insert, index, checkpoint],
+    )
+}
+
+fn child_sqlite_load(dir: &Path) {
+    let started = Instant::now();
+    let (conn, residents, versions, parts) = sqlite_load(dir);
+    let load = started.elapsed().as_secs_f64();
+    let peak = peak_rss().unwrap_or(0);
+    let path = dir.join(SQLITE_FILE);
+    let loaded = file_len(&path);
+    let t = Instant::now();
+    conn.execute_batch("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")
+        .expect("vacuum");
+    let vacuum = t.elapsed().as_secs_f64();
+    drop(conn);
+    let vacuumed = file_len(&path);
+    eprintln!("sqlite: {residents} residents, {versions} versions; load {load:.1} s");
+    for (key, secs) in ["read_s", "insert_s", "index_s", "checkpoint_s"]
+        .iter()
+        .zip(parts)
+    {
+        println!("{key}={secs}");
+    }
+    println!("load_s={load}");
+    println!("peak_rss={peak}");
+    println!("loaded_bytes={loaded}");
+    println!("compacted_bytes={vacuumed}");
+    println!("compact_s={vacuum}");
+    println!("residents={residents}");
+    println!("versions={versions}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Durable 転居.
+
+/// The address of the `i`-th 転居: a building the generator never uses, so it is new to
+/// every resident.
+fn new_address(i: usize) -> String {
+    format!(
+        "兵庫県芦屋市打出町{}番{}号 あしやの森{}号",
+        1 + i / 40 % 20,
+        1 + i % 40,
+        100 + i
+    )
+}
+
+/// `count` distinct active residents, drawn with the fixed sequence.
+fn movers(conn: &Connection, count: usize) -> Vec<u64> {
+    let mut codes: Vec<u64> = conn
+        .prepare("SELECT code FROM residents WHERE status = ?1 ORDER BY code")
+        .and_then(|mut s| {
+            s.query_map([Status::Active.code()], |r| r.get::<_, i64>(0))?
+                .map(|c| c.map(|c| c as u64))
+                .collect()
+        })
+        .expect("active codes");
+    let mut rng = SplitMix(DRAW_SEED);
+    let count = count.min(codes.len());
+    // A partial Fisher–Yates shuffle.
+    for i in 0..count {
+        let j = i + rng.below((codes.len() - i) as u64) as usize;
+        codes.swap(i, j);
+    }
+    codes.truncate(count);
+    codes
+}
+
+/// Records one 転居 a call through the session; every call is its own durable commit with
+/// its operation-log entry.
+fn juki_moves(session: &Session, moves: &[(usize, u64)]) -> f64 {
+    let today = session.today();
+    let changes: Vec<Change> = moves
+        .iter()
+        .map(|&(i, code)| {
+            Change::new(
+                Reason::Move,
+                ResidentCode::from_u64(code).expect("a stored code"),
+                today,
+            )
+            .with(Fields {
+                address: Some(Address::parse(&new_address(i)).expect("an address")),
+                ..Fields::default()
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    for c in &changes {
+        session.record(c).expect("juki records the 転居");
+    }
+    started.elapsed().as_secs_f64()
+}
+
+/// The same 転居 in SQLite, `synchronous=FULL`, one transaction each: read the current
+/// row, write the new version (its indexes follow), update the current row, append to the
+/// change feed and to the operation log (chained like juki's).
+fn sqlite_moves(conn: &mut Connection, moves: &[(usize, u64)]) -> f64 {
+    let today = common::today().to_yyyymmdd();
+    let mut seq: i64 = conn
+        .query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| {
+            r.get(0)
+        })
+        .expect("last seq");
+    let (mut log_seq, mut prev): (i64, Vec<u8>) = conn
+        .query_row(
+            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("last log entry");
+    let addresses: Vec<(u64, Address)> = moves
+        .iter()
+        .map(|&(i, code)| (code, Address::parse(&new_address(i)).expect("an address")))
+        .collect();
+    let by_code = format!("SELECT {COLUMNS} FROM residents WHERE code = ?1");
+    let insert_version = format!(
+        "INSERT INTO versions ({COLUMNS}, name_key, kana_key, address_key) VALUES ({})",
+        placeholders(29)
+    );
+    let changed = [Field::Address, Field::PreviousAddress, Field::AddressSince]
+        .iter()
+        .fold(0u32, |bits, f| bits | 1 << (*f as u8));
+    let started = Instant::now();
+    for (code, address) in &addresses {
+        let tx = conn.transaction().expect("begin");
+        {
+            let mut get = tx.prepare_cached(&by_code).expect("prepare");
+            let before: SqlResident = get
+                .query_row([*code as i64], SqlResident::from_row)
+                .expect("the current row");
+            assert_eq!(before.status, Status::Active.code());
+            seq += 1;
+            let now = now_micros();
+            let name = Name::parse(&before.name).expect("a stored name");
+            let kana = Kana::parse(&before.kana).expect("a stored reading");
+            let v = Ver {
+                code: before.code,
+                id: before.id,
+                my_number: before.my_number,
+                name: text(&before.name),
+                kana: text(&before.kana),
+                sex: before.sex,
+                birth: before.birth,
+                address: text(address.written()),
+                postal: before.postal,
+                household: before.household,
+                relationship: text(&before.relationship),
+                status: before.status,
+                version: before.version + 1,
+                seq: seq as u64,
+                reason: Reason::Move.code(),
+                valid_from: today,
+                reported: today,
+                recorded_at: now,
+                resident_since: before.resident_since,
+                address_since: today,
+                previous_address: Some(text(&before.address)),
+                destination: before.destination.as_deref().map(text),
+                removed_on: before.removed_on,
+                changed,
+                name_key: text(name.key().as_str()),
+                kana_key: text(kana.key().as_str()),
+                address_key: text(&address.key()),
+            };
+            let mut insert = tx.prepare_cached(&insert_version).expect("prepare");
+            insert_record(&mut insert, &v, &[&v.name_key, &v.kana_key, &v.address_key]);
+            tx.prepare_cached(
+                "UPDATE residents SET address = ?2, previous_address = ?3, address_since = ?4, \
+                 version = ?5, seq = ?6, reason = ?7, valid_from = ?8, reported = ?9, \
+                 recorded_at = ?10, changed = ?11, operator = ?12, terminal = ?13 \
+                 WHERE code = ?1",
+            )
+            .expect("prepare")
+            .execute(params![
+                *code as i64,
+                &v.address,
+                v.previous_address.as_deref(),
+                v.address_since,
+                v.version,
+                seq,
+                v.reason,
+                v.valid_from,
+                v.reported,
+                v.recorded_at,
+                v.changed,
+                OPERATOR,
+                TERMINAL
+            ])
+            .expect("update");
+            tx.prepare_cached("INSERT INTO changes (seq, id, version) VALUES (?1, ?2, ?3)")
+                .expect("prepare")
+                .execute(params![seq, v.id as i64, v.version])
+                .expect("change feed");
+            log_seq += 1;
+            let text = format!("MOVE {code:011} ON {}", common::today());
+            let codes = code.to_string();
+            let fields = [
+                OPERATOR,
+                TERMINAL,
+                "MOVE",
+                text.as_str(),
+                "OK",
+                codes.as_str(),
+            ];
+            let hash = chain_hash(&prev, log_seq, now, &fields);
+            tx.prepare_cached(
+                "INSERT INTO audit (seq, time, operator, terminal, kind, text, outcome, codes, \
+                 hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )
+            .expect("prepare")
+            .execute(params![
+                log_seq, now, OPERATOR, TERMINAL, "MOVE", text, "OK", codes, hash
+            ])
+            .expect("log");
+            prev = hash;
+        }
+        tx.commit().expect("commit");
+    }
+    started.elapsed().as_secs_f64()
+}
+
+// ---------------------------------------------------------------------------------------
+// Lookups.
+
+const BY_CODE: &str = "SELECT {cols} FROM residents WHERE code = ?1";
+
+const BY_MY_NUMBER: &str = "SELECT {rcols}, m.current FROM my_numbers m \
+     JOIN residents r ON r.id = m.id WHERE m.number = ?1";
+
+const NAME_BIRTH: &str = "SELECT {cols} FROM residents WHERE id IN \
+     (SELECT id FROM versions WHERE birth = ?1 AND name_key = ?2) ORDER BY kana, birth, code";
+
+const AS_OF: &str = "SELECT {cols} FROM versions \
+     WHERE id = (SELECT id FROM codes WHERE code = ?1) AND valid_from <= ?2 \
+     ORDER BY valid_from DESC, version DESC LIMIT 1";
+
+fn sql(template: &str) -> String {
+    template
+        .replace("{cols}", COLUMNS)
+        .replace("{rcols}", &common::columns_of("r"))
+}
+
+/// One probe: a resident drawn from the whole register (active and removed) and the keys
+/// taken from their current record.
+struct Probe {
+    code: ResidentCode,
+    my_number: MyNumber,
+    birth: Date,
+    name: String,
+    name_key: String,
+    /// Between the resident's first 異動日 and today.
+    as_of: Date,
+}
+
+fn probes(conn: &Connection, count: usize) -> Vec<Probe> {
+    let codes: Vec<i64> = conn
+        .prepare("SELECT code FROM residents ORDER BY code")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("codes");
+    let mut get = conn.prepare(&sql(BY_CODE)).expect("prepare");
+    let mut first = conn
+        .prepare("SELECT min(valid_from) FROM versions WHERE id = ?1")
+        .expect("prepare");
+    let today = common::today();
+    let mut rng = SplitMix(DRAW_SEED ^ 0x7072_6f62);
+    (0..count)
+        .map(|_| {
+            let code = codes[rng.below(codes.len() as u64) as usize];
+            let r = get
+                .query_row([code], SqlResident::from_row)
+                .expect("a drawn resident");
+            let first: u32 = first
+                .query_row([r.id as i64], |row| row.get(0))
+                .expect("first version");
+            let first = Date::from_yyyymmdd(first).expect("a stored date");
+            let span = first.days_until(today).max(0) as u64;
+            let name = Name::parse(&r.name).expect("a stored name");
+            Probe {
+                code: ResidentCode::from_u64(r.code).expect("a stored code"),
+                my_number: MyNumber::from_u64(r.my_number).expect("a stored My Number"),
+                birth: Date::from_yyyymmdd(r.birth).expect("a stored date"),
+                name_key: name.key().as_str().to_string(),
+                name: r.name,
+                as_of: first.add_days(rng.below(span + 1) as i64),
+            }
+        })
+        .collect()
+}
+
+/// p50 and p99 of the latencies, in microseconds.
+fn percentiles(mut ns: Vec<u64>) -> (f64, f64) {
+    ns.sort_unstable();
+    let at = |p: usize| ns[(ns.len() * p / 100).min(ns.len() - 1)] as f64 / 1000.0;
+    (at(50), at(99))
+}
+
+/// Runs `f` on every probe once untimed (warming both caches and letting `check` compare
+/// the answers), then once more, timing each call.
+fn time_probes<A>(
+    probes: &[Probe],
+    mut f: impl FnMut(&Probe) -> A,
+    mut check: impl FnMut(&Probe, A),
+) -> (f64, f64) {
+    for p in probes {
+        let a = f(p);
+        check(p, a);
+    }
+    let mut ns = Vec::with_capacity(probes.len());
+    for p in probes {
+        let t = Instant::now();
+        let a = f(p);
+        ns.push(t.elapsed().as_nanos() as u64);
+        std::hint::black_box(a);
+    }
+    percentiles(ns)
+}
+
+/// `(name, juki p50/p99, SQLite p50/p99)` per lookup.
+type Latencies = Vec<(&'static str, (f64, f64), (f64, f64))>;
+
+fn lookups(session: &Session, conn: &Connection, probes: &[Probe]) -> Latencies {
+    let mut out = Latencies::new();
+    // What juki answered, to compare SQLite's answer with: (code, version) pairs.
+    let mut answers: Vec<Vec<(u64, u32)>> = Vec::with_capacity(probes.len());
+    let one = |r: Option<&juki::Resident>| r.map(|r| vec![(r.code.get(), r.version)]);
+
+    // By resident code.
+    let j = time_probes(
+        probes,
+        |p| session.get(p.code).expect("get"),
+        |_, a| answers.push(one(a.as_ref()).expect("found")),
+    );
+    let mut stmt = conn.prepare(&sql(BY_CODE)).expect("prepare");
+    let mut i = 0;
+    let s = time_probes(
+        probes,
+        |p| {
+            stmt.query_row([p.code.get() as i64], SqlResident::from_row)
+                .optional()
+                .expect("by code")
+        },
+        |_, a| {
+            let a = a.expect("found");
+            assert_eq!(answers[i], [(a.code, a.version)], "by code");
+            i += 1;
+        },
+    );
+    out.push(("by resident code", j, s));
+
+    // By My Number.
+    answers.clear();
+    let j = time_probes(
+        probes,
+        |p| session.get_by_my_number(p.my_number).expect("get"),
+        |_, a| answers.push(one(a.as_ref().map(|m| &m.resident)).expect("found")),
+    );
+    let mut stmt = conn.prepare(&sql(BY_MY_NUMBER)).expect("prepare");
+    let mut i = 0;
+    let s = time_probes(
+        probes,
+        |p| {
+            stmt.query_row([p.my_number.get() as i64], |r| {
+                Ok((SqlResident::from_row(r)?, r.get::<_, bool>(26)?))
+            })
+            .optional()
+            .expect("by My Number")
+        },
+        |_, a| {
+            let (a, current) = a.expect("found");
+            assert!(current);
+            assert_eq!(answers[i], [(a.code, a.version)], "by My Number");
+            i += 1;
+        },
+    );
+    out.push(("by My Number", j, s));
+
+    // 4情報: full kanji name + birth date.
+    answers.clear();
+    let j = time_probes(
+        probes,
+        |p| {
+            let q = SearchQuery::new()
+                .name(&p.name)
+                .expect("a stored name")
+                .birth(p.birth);
+            session.find(&q).expect("find")
+        },
+        |_, a| {
+            let mut hits: Vec<(u64, u32)> = a.iter().map(|h| (h.resident.code.get(), 0)).collect();
+            hits.sort_unstable();
+            answers.push(hits);
+        },
+    );
+    let mut stmt = conn.prepare(&sql(NAME_BIRTH)).expect("prepare");
+    let mut i = 0;
+    let s = time_probes(
+        probes,
+        |p| {
+            stmt.query_map(
+                params![p.birth.to_yyyymmdd(), p.name_key],
+                SqlResident::from_row,
+            )
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .expect("search")
+        },
+        |_, rows| {
+            let mut codes: Vec<(u64, u32)> = rows.iter().map(|r| (r.code, 0)).collect();
+            codes.sort_unstable();
+            assert_eq!(answers[i], codes, "name + birth");
+            i += 1;
+        },
+    );
+    out.push(("4情報: name + birth date", j, s));
+
+    // As of a past date.
+    answers.clear();
+    let j = time_probes(
+        probes,
+        |p| session.get_as_of(p.code, p.as_of).expect("as of"),
+        |_, a| answers.push(one(a.as_ref()).expect("found")),
+    );
+    let mut stmt = conn.prepare(&sql(AS_OF)).expect("prepare");
+    let mut i = 0;
+    let s = time_probes(
+        probes,
+        |p| {
+            stmt.query_row(
+                params![p.code.get() as i64, p.as_of.to_yyyymmdd()],
+                SqlResident::from_row,
+            )
+            .optional()
+            .expect("as of")
+        },
+        |_, a| {
+            let a = a.expect("found");
+            assert_eq!(answers[i], [(a.code, a.version)], "as of");
+            i += 1;
+        },
+    );
+    out.push(("as of a past date", j, s));
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// The run and the table.
+
+fn mib(bytes: f64) -> String {
+    format!("{:.1} MiB", bytes / MIB)
+}
+
+fn ratio(juki: f64, sqlite: f64) -> String {
+    if sqlite > 0.0 {
+        format!("{:.2}", juki / sqlite)
+    } else {
+        "–".into()
+    }
+}
+
+impl Run {
+    fn go(&self) {
+        let dir = common::data_dir(self.residents);
+        let load = dir.join("load");
+        let input = input_files(&load, self.residents);
+        let changes: u64 = number(&input, "changes");
+        let csv_bytes = number::<u64>(&input, "residents_csv_bytes")
+            + number::<u64>(&input, "history_csv_bytes");
+        let load_before = load_average();
+
+        eprintln!("loading juki (child process) …");
+        let j = child("juki-load", &load);
+        eprintln!("loading SQLite (child process) …");
+        let s = child("sqlite-load", &load);
+        for key in ["residents", "versions"] {
+            assert_eq!(
+                number::<u64>(&j, key),
+                number::<u64>(&s, key),
+                "{key}: juki and SQLite hold the same register"
+            );
+        }
+        let versions: u64 = number(&j, "versions");
+
+        // Durable 転居 on the compacted files.
+        let (juki, session) = common::sign_in(&load.join(JUKI_FILE));
+        let mut conn = common::open_sqlite_at(&load.join(SQLITE_FILE));
+        let codes = movers(&conn, self.moves);
+        eprintln!("{} 転居, one durable commit each …", codes.len());
+        let moves: Vec<(usize, u64)> = codes.iter().copied().enumerate().collect();
+        // Alternating rounds, so that a spell of slow disk does not fall on one side.
+        let (mut juki_moves_s, mut sqlite_moves_s) = (0.0, 0.0);
+        for round in moves.chunks(moves.len().div_ceil(MOVE_ROUNDS).max(1)) {
+            juki_moves_s += juki_moves(&session, round);
+            sqlite_moves_s += sqlite_moves(&mut conn, round);
+        }
+        let (juki_moves, sqlite_moves) = (juki_moves_s, sqlite_moves_s);
+
+        eprintln!("{} probes a lookup …", self.probes);
+        let probes = probes(&conn, self.probes);
+        let latencies = lookups(&session, &conn, &probes);
+        juki.flush_log().expect("flushing the operation log");
+        drop(session);
+        drop(juki);
+        let load_after = load_average();
+
+        let mut t = String::new();
+        let _ = writeln!(
+            t,
+            "{} residents in the CSV ({} households), {changes} history rows, {versions} \
+             versions; input {}. Load average {load_before} before, {load_after} after.\n",
+            self.residents,
+            input["households"],
+            mib(csv_bytes as f64)
+        );
+        t.push_str("| operation | juki | SQLite | juki ÷ SQLite |\n");
+        t.push_str("| --- | ---: | ---: | ---: |\n");
+        let mut row = |op: &str, juki: String, sqlite: String, r: String| {
+            let _ = writeln!(t, "| {op} | {juki} | {sqlite} | {r} |");
+        };
+        let (jl, sl): (f64, f64) = (number(&j, "load_s"), number(&s, "load_s"));
+        row(
+            "bulk load from CSV + history, indexed, durable",
+            format!("{jl:.2} s"),
+            format!("{sl:.2} s"),
+            ratio(jl, sl),
+        );
+        for (op, key) in [
+            ("file size after the load", "loaded_bytes"),
+            ("file size after COMPACT / VACUUM", "compacted_bytes"),
+            ("peak memory of the load (VmHWM)", "peak_rss"),
+        ] {
+            let (a, b): (f64, f64) = (number(&j, key), number(&s, key));
+            row(op, mib(a), mib(b), ratio(a, b));
+        }
+        let (jc, sc): (f64, f64) = (number(&j, "compact_s"), number(&s, "compact_s"));
+        row(
+            "COMPACT / VACUUM time",
+            format!("{jc:.2} s"),
+            format!("{sc:.2} s"),
+            ratio(jc, sc),
+        );
+        let n = codes.len() as f64;
+        row(
+            &format!("{} durable 転居, one commit each", codes.len()),
+            format!(
+                "{:.0} /s ({:.2} ms each)",
+                n / juki_moves,
+                juki_moves * 1000.0 / n
+            ),
+            format!(
+                "{:.0} /s ({:.2} ms each)",
+                n / sqlite_moves,
+                sqlite_moves * 1000.0 / n
+            ),
+            ratio(juki_moves, sqlite_moves),
+        );
+        for (op, (j50, j99), (s50, s99)) in &latencies {
+            row(
+                &format!("lookup {op}, p50 / p99 of {}", probes.len()),
+                format!("{j50:.1} / {j99:.1} µs"),
+                format!("{s50:.1} / {s99:.1} µs"),
+                ratio(*j50, *s50),
+            );
+        }
+        let part = |key: &str| number::<f64>(&s, key);
+        let _ = writeln!(
+            t,
+            "\nSQLite's load: schema, reading the CSV files and replaying the history {:.2} s, inserting \
+             in one transaction {:.2} s, indexes and `ANALYZE` {:.2} s, checkpoint {:.2} s.",
+            part("read_s"),
+            part("insert_s"),
+            part("index_s"),
+            part("checkpoint_s")
+        );
+        t.push_str(
+            "\nThe ratio is juki ÷ SQLite of time, bytes or memory (above 1: juki takes more); \
+             for the 転居, of the total time; for a lookup, of the p50s.\n",
+        );
+        println!("\n{t}");
+        let out = dir.join("load-table.md");
+        std::fs::write(&out, &t).expect("writing the table");
+        eprintln!("table written to {}", out.display());
+    }
+}
