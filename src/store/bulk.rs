@@ -186,6 +186,13 @@ impl<'db> BulkLoad<'db> {
         result
     }
 
+    /// Sets the recording time every version of the load carries (tests compare the bytes
+    /// of two paths, which needs the same time on both).
+    #[cfg(test)]
+    pub(crate) fn set_now(&mut self, now: i64) {
+        self.now = now;
+    }
+
     /// Commits everything the load wrote, durably. Refused when a step of the load failed.
     #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn commit(self) -> Result<()> {
