@@ -43,7 +43,11 @@ impl Journal {
 
     /// Takes the waiting entries (to commit them in the caller's transaction).
     pub fn take(&self) -> Vec<PendingEntry> {
-        std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()))
+        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        // The next batch is likely as large: give it the room now rather than growing the
+        // queue (and copying it) step by step under the lock readers take.
+        let room = p.len();
+        std::mem::replace(&mut *p, Vec::with_capacity(room))
     }
 
     /// Commits the waiting entries durably.
