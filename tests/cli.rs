@@ -360,7 +360,7 @@ fn juki_when_free(db: &str, statement: &str) -> Output {
     for _ in 0..100 {
         let out = juki(&["--db", db, "-c", statement], None);
         let err = text(&out.stderr);
-        if out.status.success() || !(err.contains("already open") || err.contains("lock")) {
+        if out.status.success() || !err.contains("open in another process") {
             return out;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
@@ -435,4 +435,19 @@ fn the_change_feed_prints_json_lines_and_follows_new_commits() {
     assert_eq!(v["seq"], 2);
     assert_eq!(v["reason"], "転居");
     assert_eq!(v["address"], "芦屋市業平町2-22");
+}
+
+#[test]
+fn the_change_feed_says_when_another_process_holds_the_file() {
+    let (_dir, db) = new_db();
+    let held = juki::Juki::open(&db).unwrap();
+    let out = juki(&["changes", "--db", &db, "--since", "0"], None);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.starts_with("error[IO]: "), "{err}");
+    assert!(err.contains("open in another process"), "{err}");
+    assert!(out.stdout.is_empty());
+    drop(held);
+    let out = juki(&["changes", "--db", &db, "--since", "0"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
 }

@@ -67,6 +67,15 @@ pub fn run(f: Feed) -> u8 {
             match round(&f.db, key.as_ref(), who, f.with_my_number, &mut next) {
                 // Stamped after the round: its own log entries changed the file too.
                 Ok(()) => seen = modified(&f.db),
+                Err(Round::Busy) if !f.follow => {
+                    return fail(
+                        "IO",
+                        format!(
+                            "{} is open in another process; try again when it is free, or follow with --follow",
+                            f.db.display()
+                        ),
+                    )
+                }
                 Err(Round::Busy) => {}
                 Err(Round::Failed(code)) => return code,
             }
@@ -140,6 +149,8 @@ fn round(
 
 /// Whether opening failed because another process has the file.
 fn in_use(e: &crate::auth::Error) -> bool {
-    let text = e.to_string();
-    text.contains("already open") || text.contains("in use") || text.contains("lock")
+    matches!(
+        e,
+        crate::auth::Error::Store(crate::store::StoreError::InUse)
+    )
 }

@@ -118,6 +118,11 @@ pub enum StoreError {
     /// `create` was asked to make a file that already exists.
     #[error("{0} already exists; juki will not overwrite it")]
     AlreadyExists(String),
+    /// Another process has the database file open (redb admits one process at a time).
+    #[error(
+        "the database file is open in another process; juki opens a file in one process at a time"
+    )]
+    InUse,
     /// The storage layer failed (I/O, locks, a commit).
     #[error("storage error: {0}")]
     Storage(String),
@@ -156,7 +161,7 @@ impl StoreError {
             StoreError::Corrupt { .. }
             | StoreError::FormatVersion { .. }
             | StoreError::NotJuki(_) => "CORRUPT",
-            StoreError::AlreadyExists(_) | StoreError::Storage(_) => "IO",
+            StoreError::AlreadyExists(_) | StoreError::Storage(_) | StoreError::InUse => "IO",
             StoreError::Encrypted(_)
             | StoreError::WrongKey { .. }
             | StoreError::KeyDestroyed(_) => "AUTH_FAILED",
@@ -212,6 +217,7 @@ impl From<redb::StorageError> for StoreError {
 impl From<redb::Error> for StoreError {
     fn from(e: redb::Error) -> Self {
         match e {
+            redb::Error::DatabaseAlreadyOpen => StoreError::InUse,
             redb::Error::Corrupted(detail) => StoreError::Corrupt {
                 table: "(file)",
                 detail,
