@@ -761,34 +761,55 @@ fn read_history(
         }
         order
     };
-    let mut errors = Vec::new();
-    let mut parsed: Vec<(u64, u64, RawRecord, Change)> = Vec::new();
-    let mut skipped = Vec::new();
+    // Split the file into records here, parse and validate them on worker threads (each a
+    // contiguous share, so the results come back in file order).
+    let mut raw: Vec<RawRecord> = Vec::new();
     while let Some(rec) = records.next_record().map_err(io_err(path))? {
-        let result = (|| -> Result<(u64, Change), Problem> {
-            let cells = rec.cells().map_err(Clone::clone)?;
-            if cells.len() != order.len() {
-                return Err(Problem::row(format!(
-                    "wrong column count: expected {} fields, got {}",
-                    order.len(),
-                    cells.len()
-                )));
-            }
-            let mut texts = Vec::with_capacity(order.len());
-            for (k, &i) in order.iter().enumerate() {
-                texts.push(
-                    opts.encoding
-                        .decode(&cells[i])
-                        .map_err(|r| Problem::new(expected[k], r))?,
-                );
-            }
-            let refs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
-            let g = parse_history_record(&refs).map_err(|e| Problem::row(e.to_string()))?;
-            let mut c = g.to_change();
-            c.operator.clone_from(&opts.operator);
-            c.terminal.clone_from(&opts.terminal);
-            Ok((g.seq, c))
-        })();
+        raw.push(rec);
+    }
+    let parse = |rec: &RawRecord| -> Result<(u64, Change), Problem> {
+        let cells = rec.cells().map_err(Clone::clone)?;
+        if cells.len() != order.len() {
+            return Err(Problem::row(format!(
+                "wrong column count: expected {} fields, got {}",
+                order.len(),
+                cells.len()
+            )));
+        }
+        let mut texts = Vec::with_capacity(order.len());
+        for (k, &i) in order.iter().enumerate() {
+            texts.push(
+                opts.encoding
+                    .decode(&cells[i])
+                    .map_err(|r| Problem::new(expected[k], r))?,
+            );
+        }
+        let refs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
+        let g = parse_history_record(&refs).map_err(|e| Problem::row(e.to_string()))?;
+        let mut c = g.to_change();
+        c.operator.clone_from(&opts.operator);
+        c.terminal.clone_from(&opts.terminal);
+        Ok((g.seq, c))
+    };
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(1, 8);
+    let share = raw.len().div_ceil(workers).max(1);
+    let outcomes: Vec<Result<(u64, Change), Problem>> = std::thread::scope(|s| {
+        let handles: Vec<_> = raw
+            .chunks(share)
+            .map(|part| s.spawn(|| part.iter().map(parse).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a history worker panicked"))
+            .collect()
+    });
+    let mut errors = Vec::new();
+    let mut parsed: Vec<(u64, u64, RawRecord, Change)> = Vec::with_capacity(raw.len());
+    let mut skipped = Vec::new();
+    for (rec, result) in raw.into_iter().zip(outcomes) {
         match result {
             Ok((seq, c)) => parsed.push((seq, rec.line, rec, c)),
             Err(p) if opts.skip_bad.is_some() => {
