@@ -223,6 +223,7 @@ mod tests {
     use crate::io::generator::{history, residents, GenOptions};
     use crate::store::db::Clock;
     use crate::store::error::Rule;
+    use crate::store::model_test::one_by_one;
 
     fn fixture(dir: &tempfile::TempDir, name: &str, today: Date) -> Database {
         let db = Database::create(dir.path().join(name)).unwrap();
@@ -236,18 +237,6 @@ mod tests {
         let moves = residents(&opts).map(|r| r.to_move_in()).collect();
         let later = history(&opts).map(|c| c.to_change()).collect();
         (moves, later)
-    }
-
-    /// Records `changes` one transaction each through the engine's path.
-    fn one_by_one(db: &Database, changes: &[Change], today: Date) {
-        for c in changes {
-            let txn = db.redb().begin_write().unwrap();
-            {
-                let mut t = WriteTables::open(&txn).unwrap();
-                apply(&mut t, c, today, 1_000).unwrap();
-            }
-            txn.commit().unwrap();
-        }
     }
 
     /// The staged path writes the same bytes as the engine's path, given the same

@@ -1720,9 +1720,10 @@ fn accepted_changes(ops: &[Op]) -> (Vec<Change>, Date) {
     (out, today)
 }
 
-/// Records `changes` one transaction each, on `today`, at recording time 1,000.
+/// Records `changes` one transaction each through the engine's write path, on `today`, at
+/// recording time 1,000.
 #[cfg(test)]
-fn one_by_one(db: &Database, changes: &[Change], today: Date) {
+pub(crate) fn one_by_one(db: &Database, changes: &[Change], today: Date) {
     use super::tables::WriteTables;
     for (i, c) in changes.iter().enumerate() {
         let txn = db.redb().begin_write().unwrap();
