@@ -573,7 +573,7 @@ fn household_in(t: &impl View, h: u64, as_of: Option<Date>) -> Result<Household>
 
 /// Creates a new, empty file readable and writable by its owner only (0600 on Unix); refuses
 /// an existing path.
-pub(super) fn create_private_file(path: &Path) -> Result<std::fs::File> {
+pub(crate) fn create_private_file(path: &Path) -> Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true).write(true).create_new(true);
     #[cfg(unix)]

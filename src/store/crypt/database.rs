@@ -4,7 +4,8 @@
 use super::super::db::Database;
 use super::super::error::{Result, StoreError};
 use super::file::{create_backend, open_backend, open_backend_like};
-use super::key::{create_new_private, Key};
+use super::key::Key;
+use crate::store::db::create_private_file;
 use std::path::Path;
 
 impl Database {
@@ -41,7 +42,7 @@ impl Database {
     /// backups: a backup of an encrypted database is as well protected, opens with the same
     /// key, and is destroyed by the same crypto-erase.
     pub(crate) fn create_file_like(&self, path: &Path) -> Result<redb::Database> {
-        let file = create_new_private(path)?;
+        let file = create_private_file(path)?;
         let made = match &self.crypt {
             None => {
                 drop(file);

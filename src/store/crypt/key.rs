@@ -4,6 +4,7 @@
 //! material is zeroized when dropped.
 
 use super::super::error::{Result, StoreError};
+use crate::store::db::create_private_file;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use zeroize::Zeroizing;
@@ -101,7 +102,7 @@ impl Key {
         use std::io::Write;
         let mut bytes = Zeroizing::new(vec![0u8; KEY_BYTES]);
         random(&mut bytes)?;
-        let mut file = create_new_private(path)?;
+        let mut file = create_private_file(path)?;
         let written = file.write_all(&bytes).and_then(|()| file.sync_all());
         if let Err(e) = written {
             let _ = std::fs::remove_file(path);
@@ -204,24 +205,6 @@ pub(crate) fn new_data_key() -> Result<Zeroizing<[u8; KEY_BYTES]>> {
     let mut k = Zeroizing::new([0u8; KEY_BYTES]);
     random(k.as_mut())?;
     Ok(k)
-}
-
-/// Creates a new file, mode 0600 on Unix, refusing an existing path.
-pub(crate) fn create_new_private(path: &Path) -> Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true).write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            StoreError::AlreadyExists(path.display().to_string())
-        } else {
-            StoreError::Storage(format!("{}: {e}", path.display()))
-        }
-    })
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@ use super::super::error::{Result, StoreError};
 use super::backend::CryptBackend;
 use super::file::{create_backend, open_inner, read_header, seal_new};
 use super::header::Header;
-use super::key::{create_new_private, Key};
+use super::key::Key;
+use crate::store::db::create_private_file;
 use redb::backends::FileBackend;
 use redb::StorageBackend;
 use std::ops::Bound;
@@ -76,7 +77,7 @@ pub fn rekey(path: &Path, old: Option<&Key>, new: &Key) -> Result<RekeyReport> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "juki.redb".into());
     let temp: PathBuf = path.with_file_name(format!(".{file_name}.rekey-{}", std::process::id()));
-    let file = create_new_private(&temp)?;
+    let file = create_private_file(&temp)?;
     let copied = (|| -> Result<RekeyReport> {
         let dest = create_backend(file, &temp, &sealed.header, &sealed.data_key)?;
         let len = source.len().map_err(|e| io_err(path, e))?;
