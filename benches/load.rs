@@ -290,6 +290,20 @@ CREATE TABLE audit (
 );
 ";
 
+/// The identity items a first version starts from.
+struct Entry<'a> {
+    code: u64,
+    my_number: u64,
+    name: &'a Name,
+    kana: &'a Kana,
+    sex: u8,
+    birth: u32,
+    address: &'a Address,
+    postal: u32,
+    household: u64,
+    relationship: &'a str,
+}
+
 /// One version as the SQLite load builds it. Texts are shared between a version and the
 /// next when a change leaves them alone.
 #[derive(Clone)]
@@ -414,6 +428,39 @@ impl Replay {
         self.people.push(vec![v]);
     }
 
+    /// The first version of a resident (転入 or 出生) on `date`, as juki writes it.
+    fn first_version(&self, e: Entry<'_>, reason: Reason, date: u32) -> Ver {
+        Ver {
+            code: e.code,
+            id: 0,
+            my_number: e.my_number,
+            name: text(e.name.as_str()),
+            kana: text(e.kana.as_str()),
+            sex: e.sex,
+            birth: e.birth,
+            address: text(e.address.written()),
+            postal: e.postal,
+            household: e.household,
+            relationship: text(e.relationship),
+            status: Status::Active.code(),
+            version: 1,
+            seq: 0,
+            reason: reason.code(),
+            valid_from: date,
+            reported: self.today,
+            recorded_at: self.now,
+            resident_since: date,
+            address_since: date,
+            previous_address: None,
+            destination: None,
+            removed_on: None,
+            changed: all_fields(),
+            name_key: text(e.name.key().as_str()),
+            kana_key: text(e.kana.key().as_str()),
+            address_key: text(&e.address.key()),
+        }
+    }
+
     /// The next version of the resident `id`, made from the latest by `edit`.
     fn next_version(&mut self, id: u64, reason: Reason, date: u32, edit: impl FnOnce(&mut Ver)) {
         let seq = self.next_seq();
@@ -444,35 +491,22 @@ impl Replay {
             let name = f.name.as_ref().expect("出生 has a name");
             let kana = f.kana.as_ref().expect("出生 has a reading");
             let address = f.address.as_ref().expect("出生 has an address");
-            self.add(Ver {
-                code: c.code.get(),
-                id: 0,
-                my_number: f.my_number.expect("出生 has a My Number").get(),
-                name: text(name.as_str()),
-                kana: text(kana.as_str()),
-                sex: f.sex.expect("出生 has a sex").code(),
-                birth: d,
-                address: text(address.written()),
-                postal: f.postal.expect("出生 has a postal code").get(),
-                household: f.household.expect("出生 has a household").get(),
-                relationship: text(f.relationship.as_ref().expect("続柄").as_str()),
-                status: Status::Active.code(),
-                version: 1,
-                seq: 0,
-                reason: Reason::Birth.code(),
-                valid_from: d,
-                reported: self.today,
-                recorded_at: self.now,
-                resident_since: d,
-                address_since: d,
-                previous_address: None,
-                destination: None,
-                removed_on: None,
-                changed: all_fields(),
-                name_key: text(name.key().as_str()),
-                kana_key: text(kana.key().as_str()),
-                address_key: text(&address.key()),
-            });
+            self.add(self.first_version(
+                Entry {
+                    code: c.code.get(),
+                    my_number: f.my_number.expect("出生 has a My Number").get(),
+                    name,
+                    kana,
+                    sex: f.sex.expect("出生 has a sex").code(),
+                    birth: d,
+                    address,
+                    postal: f.postal.expect("出生 has a postal code").get(),
+                    household: f.household.expect("出生 has a household").get(),
+                    relationship: f.relationship.as_ref().expect("続柄").as_str(),
+                },
+                Reason::Birth,
+                d,
+            ));
             return;
         }
         let id = self.ids[&c.code.get()];
@@ -555,35 +589,23 @@ impl Replay {
             let k = ok(Kana::parse(&rec[kana]), "reading");
             let a = ok(Address::parse(&rec[address]), "address");
             let d = ok(Date::parse(&rec[moved_in]), "moved_in_date").to_yyyymmdd();
-            self.add(Ver {
-                code: ok(ResidentCode::parse(&rec[code]), "resident code").get(),
-                id: 0,
-                my_number: ok(MyNumber::parse(&rec[number]), "My Number").get(),
-                name: text(n.as_str()),
-                kana: text(k.as_str()),
-                sex: ok(Sex::parse(&rec[sex]), "sex").code(),
-                birth: ok(Date::parse(&rec[birth]), "birth date").to_yyyymmdd(),
-                address: text(a.written()),
-                postal: ok(PostalCode::parse(&rec[postal]), "postal code").get(),
-                household: ok(HouseholdId::parse(&rec[household]), "household").get(),
-                relationship: text(ok(Relationship::parse(&rec[rel]), "relationship").as_str()),
-                status: Status::Active.code(),
-                version: 1,
-                seq: 0,
-                reason: Reason::MoveIn.code(),
-                valid_from: d,
-                reported: self.today,
-                recorded_at: self.now,
-                resident_since: d,
-                address_since: d,
-                previous_address: None,
-                destination: None,
-                removed_on: None,
-                changed: all_fields(),
-                name_key: text(n.key().as_str()),
-                kana_key: text(k.key().as_str()),
-                address_key: text(&a.key()),
-            });
+            let relationship = ok(Relationship::parse(&rec[rel]), "relationship");
+            self.add(self.first_version(
+                Entry {
+                    code: ok(ResidentCode::parse(&rec[code]), "resident code").get(),
+                    my_number: ok(MyNumber::parse(&rec[number]), "My Number").get(),
+                    name: &n,
+                    kana: &k,
+                    sex: ok(Sex::parse(&rec[sex]), "sex").code(),
+                    birth: ok(Date::parse(&rec[birth]), "birth date").to_yyyymmdd(),
+                    address: &a,
+                    postal: ok(PostalCode::parse(&rec[postal]), "postal code").get(),
+                    household: ok(HouseholdId::parse(&rec[household]), "household").get(),
+                    relationship: relationship.as_str(),
+                },
+                Reason::MoveIn,
+                d,
+            ));
         }
     }
 
