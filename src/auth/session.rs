@@ -147,6 +147,21 @@ impl Juki {
         Ok(Juki::wrap(Database::open_encrypted(path, key)?))
     }
 
+    /// Opens a database file, encrypted (with `key`) or plain, with a page cache of
+    /// `cache_bytes` (see [`Database::open_with_cache`]; [`crate::store::LOAD_CACHE_BYTES`]
+    /// suits a process that opens a file to load it).
+    pub fn open_with_cache(
+        path: impl AsRef<Path>,
+        key: Option<&crate::store::crypt::Key>,
+        cache_bytes: usize,
+    ) -> Result<Juki> {
+        let db = match key {
+            Some(k) => Database::open_encrypted_with_cache(path, k, cache_bytes)?,
+            None => Database::open_with_cache(path, cache_bytes)?,
+        };
+        Ok(Juki::wrap(db))
+    }
+
     /// Whether the file is encrypted at rest.
     pub fn is_encrypted(&self) -> bool {
         self.inner.db.is_encrypted()

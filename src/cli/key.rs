@@ -63,12 +63,24 @@ fn for_new(key_file: Option<&Path>, var: &str, prompt: &str) -> Result<(Key, boo
 
 /// Opens the database, with its key when its header says it is encrypted.
 pub fn open(path: &Path, key_file: Option<&Path>) -> Result<Juki, Error> {
+    open_with_cache(path, key_file, crate::store::DEFAULT_CACHE_BYTES)
+}
+
+/// [`open`] with a page cache of `cache_bytes`.
+pub fn open_with_cache(
+    path: &Path,
+    key_file: Option<&Path>,
+    cache_bytes: usize,
+) -> Result<Juki, Error> {
     match crypt::is_encrypted(path) {
-        Ok(true) => Juki::open_encrypted(path, &for_open(path, key_file)?),
+        Ok(true) => {
+            let key = for_open(path, key_file)?;
+            Juki::open_with_cache(path, Some(&key), cache_bytes)
+        }
         Ok(false) if key_file.is_some() => Err(Error::Store(StoreError::NotEncrypted(
             path.display().to_string(),
         ))),
-        Ok(false) | Err(StoreError::NotFound(_)) => Juki::open(path),
+        Ok(false) | Err(StoreError::NotFound(_)) => Juki::open_with_cache(path, None, cache_bytes),
         Err(e) => Err(e.into()),
     }
 }

@@ -111,7 +111,11 @@ fn run(cli: Cli) -> u8 {
                 eprintln!("error: --encoding {encoding}: use utf-8 or cp932");
                 return EXIT_USAGE;
             };
-            let juki = match key::open(&db_path, cli.key_file.as_deref()) {
+            let juki = match key::open_with_cache(
+                &db_path,
+                cli.key_file.as_deref(),
+                crate::store::LOAD_CACHE_BYTES,
+            ) {
                 Ok(j) => j,
                 Err(e) => return fail(e.code(), e),
             };

@@ -37,14 +37,13 @@ use std::fmt;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, IsTerminal, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::csv_row::{validate_row, Encoding, Header, Problem, RawRecord, Records, ValidRow};
 use super::generator::{parse_history_record, HISTORY_HEADER};
-use crate::model::Reason;
+use crate::model::{HouseholdId, MyNumber, Reason, ResidentCode};
 use crate::store::{Change, Fields, StoreError};
 use crate::Database;
 
@@ -234,26 +233,49 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> ImportError + '_ {
     move |e| ImportError::Io(format!("{}: {e}", path.display()))
 }
 
-/// A data row of the residents file after reading.
+/// A data row of the residents file after the first reading: where it is, what it claims,
+/// and what is wrong with it. The values themselves are read again when they are written,
+/// so the import never holds the whole file's values.
 struct Row {
     line: u64,
     offset: u64,
-    len: usize,
-    /// The validated values, or `None` when the row is bad on its own.
-    valid: Option<ValidRow>,
+    len: u32,
+    /// The identifiers of a row valid on its own; `None` when it is bad on its own.
+    ids: Option<Ids>,
     /// For a row bad on its own: its household and whether it names the 世帯主, when those
     /// two cells are readable.
     claims: Option<(u64, bool)>,
     problems: Vec<Problem>,
 }
 
+/// What the checks across rows need of a valid row.
+#[derive(Debug, Clone, Copy)]
+struct Ids {
+    code: ResidentCode,
+    my_number: MyNumber,
+    household: HouseholdId,
+    head: bool,
+}
+
 impl Row {
     fn is_good(&self) -> bool {
-        self.valid.is_some() && self.problems.is_empty()
+        self.ids.is_some() && self.problems.is_empty()
+    }
+
+    /// The household and head flag the row claims, valid or not.
+    fn claim(&self) -> Option<(u64, bool)> {
+        match &self.ids {
+            Some(v) => Some((v.household.get(), v.head)),
+            None => self.claims,
+        }
     }
 }
 
+/// Records handed to a worker at a time.
 const CHUNK: usize = 4096;
+
+/// A chunk of records and how far into the file it ends.
+type Chunk = (Vec<RawRecord>, u64);
 
 /// Imports a residents file (and its history companion) into `db`; see the module
 /// documentation.
@@ -277,31 +299,12 @@ pub(crate) fn import_with(
     let start = Instant::now();
     let bar = Bar::new(progress);
     let today = db.today();
-    let file = File::open(&opts.path).map_err(io_err(&opts.path))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut records = Records::new(BufReader::with_capacity(1 << 20, file));
-    let header_rec = records
-        .next_record()
-        .map_err(io_err(&opts.path))?
-        .ok_or_else(|| {
-            ImportError::BadRows(vec![row_error(
-                &opts.path,
-                1,
-                Problem::row("the file is empty: no header"),
-            )])
-        })?;
-    let header = Header::parse(&header_rec, opts.encoding).map_err(|ps| {
-        ImportError::BadRows(
-            ps.into_iter()
-                .map(|p| row_error(&opts.path, header_rec.line, p))
-                .collect(),
-        )
-    })?;
+    let (header_rec, header, records, size) = open_residents(opts)?;
 
-    // 1. Read and validate, in parallel with reading.
-    bar.start_bytes(size, "reading");
-    let mut rows =
-        read_rows(&mut records, &header, opts.encoding, today, &bar).map_err(io_err(&opts.path))?;
+    // 1. Read and validate every row on worker threads, keeping what the checks across
+    //    rows need.
+    bar.start_bytes(size, "checking");
+    let mut rows = check_rows(records, &header, opts.encoding, today, &bar, &opts.path)?;
     let read = rows.len() as u64;
 
     // 2. Checks across rows and against the database.
@@ -309,12 +312,11 @@ pub(crate) fn import_with(
     bar.spin("checking");
     let good: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].is_good()).collect();
     let taken = load.taken(good.iter().map(|&i| {
-        let v = rows[i].valid.as_ref().expect("good rows are valid");
+        let v = rows[i].ids.expect("good rows are valid");
         (v.code, v.my_number, v.household)
     }))?;
     for (&i, t) in good.iter().zip(taken) {
-        let v = rows[i].valid.as_ref().expect("good rows are valid");
-        let h = v.household;
+        let h = rows[i].ids.expect("good rows are valid").household;
         let p = &mut rows[i].problems;
         if t.code {
             p.push(Problem::new(
@@ -341,6 +343,7 @@ pub(crate) fn import_with(
     repeats(&mut rows, &good, "my_number", "My Number", |v| {
         v.my_number.get()
     });
+    drop(good);
     households(&mut rows, opts.skip_bad.is_some());
 
     let bad: Vec<usize> = (0..rows.len()).filter(|&i| !rows[i].is_good()).collect();
@@ -354,100 +357,100 @@ pub(crate) fn import_with(
         }
         return Err(ImportError::BadRows(errors));
     }
-
-    // 3. The 転入, 世帯主 first in each household.
-    let mut changes: Vec<Change> = Vec::with_capacity(rows.len() - bad.len());
-    let mut lines: Vec<u64> = Vec::with_capacity(rows.len() - bad.len());
-    {
-        let mut heads_seen: HashSet<u64> = HashSet::new();
-        let mut waiting: HashMap<u64, Vec<usize>> = HashMap::new();
-        for (i, row) in rows.iter().enumerate() {
-            if !row.is_good() {
-                continue;
-            }
-            let v = row.valid.as_ref().expect("good rows are valid");
-            let h = v.household.get();
-            if v.relationship.is_head() {
-                heads_seen.insert(h);
-                changes.push(move_in(v, opts));
-                lines.push(row.line);
-                for j in waiting.remove(&h).unwrap_or_default() {
-                    changes.push(move_in(rows[j].valid.as_ref().expect("valid"), opts));
-                    lines.push(rows[j].line);
-                }
-            } else if heads_seen.contains(&h) {
-                changes.push(move_in(v, opts));
-                lines.push(row.line);
-            } else {
-                waiting.entry(h).or_default().push(i);
-            }
-        }
-    }
     let rejected_codes: HashSet<u64> = bad
         .iter()
-        .filter_map(|&i| rows[i].valid.as_ref().map(|v| v.code.get()))
+        .filter_map(|&i| rows[i].ids.map(|v| v.code.get()))
         .collect();
     let rejected_households: HashSet<u64> = bad
         .iter()
-        .filter_map(|&i| rows[i].valid.as_ref().map(|v| v.household.get()))
+        .filter_map(|&i| rows[i].ids.map(|v| v.household.get()))
         .collect();
 
-    // 4. The history companion: read and check every row before writing anything.
+    // 3. The history companion's header, before anything is written.
     let history = match &opts.history {
-        Some(path) => Some(read_history(
-            path,
-            opts,
-            rejected_codes,
-            rejected_households,
-        )?),
+        Some(path) => Some(open_history(path)?),
         None => None,
     };
 
-    // 5. Write: the 転入, then the history, through the engine's write path (staged in
-    //    memory, inserted in key order), then the rejects, then commit.
-    // The validated rows of good records are in `changes` now; free them.
-    for row in rows.iter_mut().filter(|r| r.is_good()) {
-        row.valid = None;
-    }
-    let n_moves = changes.len();
-    let (history_lines, history_changes, history_skipped) = match history {
-        Some(h) => {
-            let (lines, changes): (Vec<u64>, Vec<Change>) = h.changes.into_iter().unzip();
-            (lines, changes, Some((h.skipped, h.header)))
-        }
-        None => (Vec::new(), Vec::new(), None),
+    // 4. Write: the residents file read a second time, each good row a 転入 (世帯主 first
+    //    in each household), then the history rows in seq order, streamed through the
+    //    engine's write path into the load.
+    let history_size = history.as_ref().map_or(0, |h| h.size);
+    bar.start_bytes(size + history_size, "writing");
+    let mut feed = Feed {
+        opts,
+        bar: &bar,
+        rows: &rows,
+        history_base: size,
+        rejected_codes,
+        rejected_households,
+        last: None,
+        moves: 0,
+        history_applied: 0,
+        skipped: Vec::new(),
+        errors: Vec::new(),
+        fatal: None,
+        moves_done: false,
+        current_history: None,
+        last_seq: None,
     };
-    let n_history = history_changes.len();
-    bar.start_rows((n_moves + n_history) as u64, "writing");
-    let all = changes.into_iter().chain(history_changes);
-    let total = n_moves + n_history;
-    load.record_staged(all, |done| {
-        if done == total {
-            bar.spin("writing the tables in key order");
-        } else {
-            bar.set_rows(done as u64);
+    let history_header = history.as_ref().map(|h| h.header.clone());
+    std::thread::scope(|s| -> Result<(), ImportError> {
+        let residents = reopen_residents(opts, &header_rec)?;
+        let validating = crate::io::pipeline::ordered(s, read_chunks(residents), |chunk| {
+            validate_chunk(chunk, &header, opts.encoding, today)
+        });
+        let mut moves = MoveIns::new(validating);
+        let mut later = None;
+        let mut history = history;
+        let mut changes = std::iter::from_fn(|| {
+            if let Some(c) = feed.next_move(&mut moves) {
+                return Some(c);
+            }
+            if feed.fatal.is_some() {
+                return None;
+            }
+            let parsing = later.get_or_insert_with(|| {
+                history.take().map(|h| {
+                    let order = h.order;
+                    crate::io::pipeline::ordered(s, read_chunks(h.records), move |chunk| {
+                        parse_history_chunk(chunk, &order, opts)
+                    })
+                })
+            });
+            feed.next_history(parsing.as_mut()?)
+        });
+        let applied = load.record_staged(changes.by_ref(), |_| {});
+        if let Err(e) = applied {
+            // Keep reading: bad history rows are reported before a refused change.
+            changes.by_ref().for_each(drop);
+            return Err(feed.refusal(e));
         }
-    })
-    .map_err(|e| {
-        if e.index < n_moves {
-            refused(
-                &opts.path,
-                lines.get(e.index).copied().unwrap_or(0),
-                e.error,
-            )
-        } else {
-            let file = opts.history.as_deref().unwrap_or(&opts.path);
-            let line = history_lines.get(e.index - n_moves).copied().unwrap_or(0);
-            refused(file, line, e.error)
+        if let Some(f) = feed.fatal.take() {
+            return Err(f);
         }
+        moves.finish(&opts.path)?;
+        if let Some(Some(p)) = later {
+            p.finish()
+                .map_err(io_err(opts.history.as_deref().unwrap_or(&opts.path)))?;
+        }
+        Ok(())
     })?;
-    let written = n_moves as u64;
-    let history_applied = n_history as u64;
+    if let Some(f) = feed.fatal.take() {
+        return Err(f);
+    }
+    if !feed.errors.is_empty() {
+        bar.finish();
+        return Err(ImportError::BadRows(std::mem::take(&mut feed.errors)));
+    }
+    let written = feed.moves;
+    let history_applied = feed.history_applied;
+    let history_skipped = feed.skipped.len() as u64;
     if let Some(rejects) = &opts.skip_bad {
         write_rejects(&opts.path, rejects, &header_rec, opts.encoding, &rows, &bad)?;
-        if let (Some((skipped, header)), Some(path)) = (&history_skipped, &opts.history) {
-            if !skipped.is_empty() {
-                write_history_rejects(path, rejects, header, skipped, opts.encoding)?;
+        if let (Some(header), Some(path)) = (&history_header, &opts.history) {
+            if !feed.skipped.is_empty() {
+                write_history_rejects(path, rejects, header, &feed.skipped, opts.encoding)?;
             }
         }
     }
@@ -460,7 +463,7 @@ pub(crate) fn import_with(
         written,
         rejected: bad.len() as u64,
         history_applied,
-        history_skipped: history_skipped.as_ref().map_or(0, |(s, _)| s.len() as u64),
+        history_skipped,
         seconds,
         rows_per_sec: if seconds > 0.0 {
             read as f64 / seconds
@@ -468,6 +471,484 @@ pub(crate) fn import_with(
             0.0
         },
     })
+}
+
+/// Opens the residents file and reads its header: the header record, the parsed header,
+/// the records after it, and the file's size.
+#[allow(clippy::type_complexity)]
+fn open_residents(
+    opts: &ImportOptions,
+) -> Result<(RawRecord, Header, Records<BufReader<File>>, u64), ImportError> {
+    let file = File::open(&opts.path).map_err(io_err(&opts.path))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut records = Records::new(BufReader::with_capacity(1 << 20, file));
+    let header_rec = records
+        .next_record()
+        .map_err(io_err(&opts.path))?
+        .ok_or_else(|| {
+            ImportError::BadRows(vec![row_error(
+                &opts.path,
+                1,
+                Problem::row("the file is empty: no header"),
+            )])
+        })?;
+    let header = Header::parse(&header_rec, opts.encoding).map_err(|ps| {
+        ImportError::BadRows(
+            ps.into_iter()
+                .map(|p| row_error(&opts.path, header_rec.line, p))
+                .collect(),
+        )
+    })?;
+    Ok((header_rec, header, records, size))
+}
+
+/// Opens the residents file again for the second reading, past a header equal to the
+/// first reading's.
+fn reopen_residents(
+    opts: &ImportOptions,
+    header: &RawRecord,
+) -> Result<Records<BufReader<File>>, ImportError> {
+    let file = File::open(&opts.path).map_err(io_err(&opts.path))?;
+    let mut records = Records::new(BufReader::with_capacity(1 << 20, file));
+    let again = records.next_record().map_err(io_err(&opts.path))?;
+    if again.as_ref().map(|r| &r.bytes) != Some(&header.bytes) {
+        return Err(changed(&opts.path, 1));
+    }
+    Ok(records)
+}
+
+fn changed(path: &Path, line: u64) -> ImportError {
+    ImportError::Io(format!(
+        "{}:{line}: the file changed while it was being imported; nothing was imported",
+        path.display()
+    ))
+}
+
+/// A reader for [`crate::io::pipeline::ordered`]: chunks of [`CHUNK`] records.
+fn read_chunks<R: std::io::BufRead + Send>(
+    mut records: Records<R>,
+) -> impl FnMut() -> std::io::Result<Option<Chunk>> + Send {
+    move || {
+        let mut chunk = Vec::with_capacity(CHUNK);
+        while chunk.len() < CHUNK {
+            match records.next_record()? {
+                Some(r) => chunk.push(r),
+                None => break,
+            }
+        }
+        Ok((!chunk.is_empty()).then_some((chunk, records.consumed)))
+    }
+}
+
+/// A row validated on its own: its line and its values or problems.
+type Validated = (u64, Result<ValidRow, Vec<Problem>>);
+
+fn validate_chunk(
+    (chunk, consumed): Chunk,
+    header: &Header,
+    encoding: Encoding,
+    today: crate::model::Date,
+) -> (Vec<Validated>, u64) {
+    let rows = chunk
+        .iter()
+        .map(|rec| (rec.line, validate_row(rec, header, encoding, today)))
+        .collect();
+    (rows, consumed)
+}
+
+/// The first reading: every data record validated on worker threads, in order, keeping
+/// only what the checks across rows need.
+fn check_rows(
+    records: Records<BufReader<File>>,
+    header: &Header,
+    encoding: Encoding,
+    today: crate::model::Date,
+    bar: &Bar,
+    path: &Path,
+) -> Result<Vec<Row>, ImportError> {
+    std::thread::scope(|s| {
+        let mut checked =
+            crate::io::pipeline::ordered(s, read_chunks(records), |(chunk, consumed): Chunk| {
+                let rows: Vec<Row> = chunk
+                    .iter()
+                    .map(|rec| {
+                        let (ids, problems) = match validate_row(rec, header, encoding, today) {
+                            Ok(v) => (
+                                Some(Ids {
+                                    code: v.code,
+                                    my_number: v.my_number,
+                                    household: v.household,
+                                    head: v.relationship.is_head(),
+                                }),
+                                Vec::new(),
+                            ),
+                            Err(p) => (None, p),
+                        };
+                        let claims = if ids.is_none() {
+                            claims(rec, header, encoding)
+                        } else {
+                            None
+                        };
+                        Row {
+                            line: rec.line,
+                            offset: rec.offset,
+                            len: (rec.bytes.len() + rec.ending.len()) as u32,
+                            ids,
+                            claims,
+                            problems,
+                        }
+                    })
+                    .collect();
+                (rows, consumed)
+            });
+        let mut out: Vec<Row> = Vec::new();
+        for (rows, consumed) in checked.by_ref() {
+            out.extend(rows);
+            bar.set_bytes(consumed, out.len() as u64);
+        }
+        checked.finish().map_err(io_err(path))?;
+        Ok(out)
+    })
+}
+
+/// The good rows of the second reading as 転入, 世帯主 first in each household.
+struct MoveIns<'scope> {
+    validated: crate::io::pipeline::Ordered<'scope, (Vec<Validated>, u64), std::io::Error>,
+    current: std::vec::IntoIter<Validated>,
+    /// How far into the file the current chunk ends.
+    consumed: u64,
+    /// The index of the next row of the first reading.
+    index: usize,
+    heads_seen: HashSet<u64>,
+    waiting: HashMap<u64, Vec<(u64, ValidRow)>>,
+    ready: std::collections::VecDeque<(u64, ValidRow)>,
+}
+
+impl<'scope> MoveIns<'scope> {
+    fn new(
+        validated: crate::io::pipeline::Ordered<'scope, (Vec<Validated>, u64), std::io::Error>,
+    ) -> MoveIns<'scope> {
+        MoveIns {
+            validated,
+            current: Vec::new().into_iter(),
+            consumed: 0,
+            index: 0,
+            heads_seen: HashSet::new(),
+            waiting: HashMap::new(),
+            ready: Default::default(),
+        }
+    }
+
+    /// The next good row to write as a 転入 (line, values), or `None` at the end.
+    fn next(&mut self, rows: &[Row], path: &Path) -> Result<Option<(u64, ValidRow)>, ImportError> {
+        loop {
+            if let Some(r) = self.ready.pop_front() {
+                return Ok(Some(r));
+            }
+            let (line, result) = match self.current.next() {
+                Some(v) => v,
+                None => match self.validated.next() {
+                    Some((rows, consumed)) => {
+                        self.current = rows.into_iter();
+                        self.consumed = consumed;
+                        continue;
+                    }
+                    None => {
+                        if self.index != rows.len() || !self.waiting.is_empty() {
+                            let line = rows.get(self.index).map_or(0, |r| r.line);
+                            return Err(changed(path, line));
+                        }
+                        return Ok(None);
+                    }
+                },
+            };
+            let Some(row) = rows.get(self.index) else {
+                return Err(changed(path, line));
+            };
+            self.index += 1;
+            if row.line != line {
+                return Err(changed(path, line));
+            }
+            if !row.is_good() {
+                continue;
+            }
+            let Ok(v) = result else {
+                return Err(changed(path, line));
+            };
+            let h = v.household.get();
+            if v.relationship.is_head() {
+                self.heads_seen.insert(h);
+                self.ready.push_back((line, v));
+                self.ready
+                    .extend(self.waiting.remove(&h).unwrap_or_default());
+            } else if self.heads_seen.contains(&h) {
+                self.ready.push_back((line, v));
+            } else {
+                self.waiting.entry(h).or_default().push((line, v));
+            }
+        }
+    }
+
+    /// Ends the second reading, with the reader's error if it stopped on one.
+    fn finish(self, path: &Path) -> Result<(), ImportError> {
+        self.validated.finish().map_err(io_err(path))
+    }
+}
+
+/// The history companion, opened and its header checked.
+struct HistoryFile {
+    header: RawRecord,
+    /// For each column of [`HISTORY_HEADER`], its position in the file.
+    order: Vec<usize>,
+    records: Records<BufReader<File>>,
+    size: u64,
+}
+
+fn open_history(path: &Path) -> Result<HistoryFile, ImportError> {
+    let file = File::open(path).map_err(io_err(path))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut records = Records::new(BufReader::with_capacity(1 << 20, file));
+    let header = records
+        .next_record()
+        .map_err(io_err(path))?
+        .ok_or_else(|| {
+            ImportError::BadRows(vec![row_error(
+                path,
+                1,
+                Problem::row("the file is empty: no header"),
+            )])
+        })?;
+    let expected: Vec<&str> = HISTORY_HEADER.split(',').collect();
+    let names: Vec<String> = match header.cells() {
+        Ok(cells) => cells
+            .iter()
+            .map(|c| String::from_utf8_lossy(c).trim().to_string())
+            .collect(),
+        Err(p) => return Err(ImportError::BadRows(vec![row_error(path, 1, p.clone())])),
+    };
+    let mut problems = Vec::new();
+    for n in &names {
+        if !expected.contains(&n.as_str()) {
+            problems.push(row_error(
+                path,
+                1,
+                Problem::new(n.clone(), format!("unknown column {n:?}")),
+            ));
+        }
+    }
+    let mut order = Vec::new();
+    for e in &expected {
+        match names.iter().position(|n| n == e) {
+            Some(i) => order.push(i),
+            None => problems.push(row_error(
+                path,
+                1,
+                Problem::new(*e, format!("required column {e} is missing")),
+            )),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ImportError::BadRows(problems));
+    }
+    Ok(HistoryFile {
+        header,
+        order,
+        records,
+        size,
+    })
+}
+
+/// A history row parsed on its own: the record, and its seq and change or its problem.
+type Parsed = (RawRecord, Result<(u64, Change), Problem>);
+
+fn parse_history_chunk(
+    (chunk, consumed): Chunk,
+    order: &[usize],
+    opts: &ImportOptions,
+) -> (Vec<Parsed>, u64) {
+    let expected: Vec<&str> = HISTORY_HEADER.split(',').collect();
+    let parse = |rec: &RawRecord| -> Result<(u64, Change), Problem> {
+        let cells = rec.cells().map_err(Clone::clone)?;
+        if cells.len() != order.len() {
+            return Err(Problem::row(format!(
+                "wrong column count: expected {} fields, got {}",
+                order.len(),
+                cells.len()
+            )));
+        }
+        let mut texts = Vec::with_capacity(order.len());
+        for (k, &i) in order.iter().enumerate() {
+            texts.push(
+                opts.encoding
+                    .decode(&cells[i])
+                    .map_err(|r| Problem::new(expected[k], r))?,
+            );
+        }
+        let refs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
+        let g = parse_history_record(&refs).map_err(|e| Problem::row(e.to_string()))?;
+        let mut c = g.to_change();
+        c.operator.clone_from(&opts.operator);
+        c.terminal.clone_from(&opts.terminal);
+        Ok((g.seq, c))
+    };
+    let rows = chunk
+        .into_iter()
+        .map(|rec| {
+            let parsed = parse(&rec);
+            (rec, parsed)
+        })
+        .collect();
+    (rows, consumed)
+}
+
+/// The history rows being parsed on worker threads.
+type Parsing<'scope> = crate::io::pipeline::Ordered<'scope, (Vec<Parsed>, u64), std::io::Error>;
+
+/// Where a file's rows stand while they are written: the changes handed to the load and
+/// what the import learns on the way.
+struct Feed<'a> {
+    opts: &'a ImportOptions,
+    bar: &'a Bar,
+    rows: &'a [Row],
+    /// The residents file's size: history positions on the bar come after it.
+    history_base: u64,
+    rejected_codes: HashSet<u64>,
+    rejected_households: HashSet<u64>,
+    /// The file and line of the change handed out last.
+    last: Option<(bool, u64)>,
+    moves: u64,
+    history_applied: u64,
+    /// History rows skipped (with `skip_bad`) and why.
+    skipped: Vec<(RawRecord, String)>,
+    /// Bad history rows (without `skip_bad`): once there is one, nothing more is handed
+    /// out, but the rest of the file is still read to report them all.
+    errors: Vec<RowError>,
+    /// An error that ends the import (a read failure, a file changed under it).
+    fatal: Option<ImportError>,
+    /// The residents file's rows are all handed out.
+    moves_done: bool,
+    /// The history rows of the chunk being handed out.
+    current_history: Option<(std::vec::IntoIter<Parsed>, u64)>,
+    /// The seq and line of the last history row in order.
+    last_seq: Option<(u64, u64)>,
+}
+
+impl Feed<'_> {
+    fn next_move(&mut self, moves: &mut MoveIns<'_>) -> Option<Change> {
+        if self.fatal.is_some() || self.moves_done {
+            return None;
+        }
+        match moves.next(self.rows, &self.opts.path) {
+            Ok(Some((line, v))) => {
+                self.last = Some((false, line));
+                self.moves += 1;
+                if self.moves % CHUNK as u64 == 0 {
+                    self.bar.set_bytes(moves.consumed, self.moves);
+                }
+                Some(move_in(&v, self.opts))
+            }
+            Ok(None) => {
+                self.moves_done = true;
+                None
+            }
+            Err(e) => {
+                self.fatal = Some(e);
+                None
+            }
+        }
+    }
+
+    fn next_history(&mut self, parsing: &mut Parsing<'_>) -> Option<Change> {
+        let path = self.opts.history.as_deref().unwrap_or(&self.opts.path);
+        loop {
+            if self.fatal.is_some() {
+                return None;
+            }
+            let (rec, parsed) = match self.current_history.as_mut().and_then(|(c, _)| c.next()) {
+                Some(p) => p,
+                None => {
+                    let (rows, consumed) = parsing.next()?;
+                    self.bar.set_bytes(
+                        self.history_base + consumed,
+                        self.moves + self.history_applied,
+                    );
+                    self.current_history = Some((rows.into_iter(), consumed));
+                    continue;
+                }
+            };
+            let outcome = parsed.and_then(|(seq, c)| match self.last_seq {
+                Some((prev, line)) if seq <= prev => Err(Problem::new(
+                    "seq",
+                    format!(
+                        "seq {seq} does not follow seq {prev} (line {line}): rows must be in ascending seq order"
+                    ),
+                )),
+                _ => {
+                    self.last_seq = Some((seq, rec.line));
+                    Ok(c)
+                }
+            });
+            let c = match outcome {
+                Ok(c) => c,
+                Err(p) if self.opts.skip_bad.is_some() => {
+                    let reason = format!("{}: {}", p.column, p.reason);
+                    self.skipped.push((rec, reason));
+                    continue;
+                }
+                Err(p) => {
+                    self.errors.push(row_error(path, rec.line, p));
+                    continue;
+                }
+            };
+            if !self.errors.is_empty() {
+                continue;
+            }
+            let about_rejected = self.rejected_codes.contains(&c.code.get())
+                || c.fields
+                    .new_head
+                    .is_some_and(|h| self.rejected_codes.contains(&h.get()))
+                || c.fields
+                    .household
+                    .is_some_and(|h| self.rejected_households.contains(&h.get()));
+            if about_rejected {
+                self.rejected_codes.insert(c.code.get());
+                self.skipped.push((
+                    rec,
+                    format!(
+                        "the change names a resident or household that was rejected (resident {})",
+                        c.code
+                    ),
+                ));
+                continue;
+            }
+            self.last = Some((true, rec.line));
+            self.history_applied += 1;
+            return Some(c);
+        }
+    }
+
+    /// The error of a load that stopped at a change: bad history rows first, then the
+    /// refused row, or the storage error when no row was at fault.
+    fn refusal(&mut self, e: crate::store::BatchError) -> ImportError {
+        if let Some(f) = self.fatal.take() {
+            return f;
+        }
+        if !self.errors.is_empty() {
+            return ImportError::BadRows(std::mem::take(&mut self.errors));
+        }
+        let handed_out = (self.moves + self.history_applied) as usize;
+        match self.last {
+            Some((history, line)) if e.index + 1 == handed_out => {
+                let file = if history {
+                    self.opts.history.as_deref().unwrap_or(&self.opts.path)
+                } else {
+                    &self.opts.path
+                };
+                refused(file, line, e.error)
+            }
+            _ => ImportError::Store(e.error),
+        }
+    }
 }
 
 fn refused(file: &Path, line: u64, error: StoreError) -> ImportError {
@@ -509,107 +990,10 @@ fn move_in(v: &ValidRow, opts: &ImportOptions) -> Change {
     c
 }
 
-/// Reads every data record and validates it on worker threads, in order.
-fn read_rows<R: std::io::BufRead>(
-    records: &mut Records<R>,
-    header: &Header,
-    encoding: Encoding,
-    today: crate::model::Date,
-    bar: &Bar,
-) -> std::io::Result<Vec<Row>> {
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
-        .clamp(1, 8);
-    let mut out: Vec<Row> = Vec::new();
-    std::thread::scope(|s| -> std::io::Result<()> {
-        let (done_tx, done_rx) = mpsc::channel::<(usize, Vec<Row>)>();
-        let mut senders = Vec::new();
-        for _ in 0..workers {
-            let (tx, rx) = mpsc::sync_channel::<(usize, Vec<RawRecord>)>(4);
-            senders.push(tx);
-            let done = done_tx.clone();
-            s.spawn(move || {
-                for (k, chunk) in rx {
-                    let rows = chunk
-                        .into_iter()
-                        .map(|rec| {
-                            let (valid, problems) =
-                                match validate_row(&rec, header, encoding, today) {
-                                    Ok(v) => (Some(v), Vec::new()),
-                                    Err(p) => (None, p),
-                                };
-                            let claims = if valid.is_none() {
-                                claims(&rec, header, encoding)
-                            } else {
-                                None
-                            };
-                            Row {
-                                line: rec.line,
-                                offset: rec.offset,
-                                len: rec.bytes.len() + rec.ending.len(),
-                                valid,
-                                claims,
-                                problems,
-                            }
-                        })
-                        .collect();
-                    if done.send((k, rows)).is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-        drop(done_tx);
-        let mut pending: std::collections::BTreeMap<usize, Vec<Row>> = Default::default();
-        let mut next = 0usize;
-        let mut sent = 0usize;
-        let take = |pending: &mut std::collections::BTreeMap<usize, Vec<Row>>,
-                    next: &mut usize,
-                    out: &mut Vec<Row>| {
-            while let Some(rows) = pending.remove(next) {
-                out.extend(rows);
-                *next += 1;
-            }
-        };
-        loop {
-            let mut chunk = Vec::with_capacity(CHUNK);
-            while chunk.len() < CHUNK {
-                match records.next_record()? {
-                    Some(r) => chunk.push(r),
-                    None => break,
-                }
-            }
-            let last = chunk.len() < CHUNK;
-            if !chunk.is_empty() {
-                senders[sent % workers]
-                    .send((sent, chunk))
-                    .expect("workers live until their channel closes");
-                sent += 1;
-            }
-            while let Ok((k, rows)) = done_rx.try_recv() {
-                pending.insert(k, rows);
-            }
-            take(&mut pending, &mut next, &mut out);
-            bar.set_bytes(records.consumed, out.len() as u64);
-            if last {
-                break;
-            }
-        }
-        drop(senders);
-        for (k, rows) in done_rx {
-            pending.insert(k, rows);
-        }
-        take(&mut pending, &mut next, &mut out);
-        Ok(())
-    })?;
-    Ok(out)
-}
-
 /// The household and head flag of a row that failed validation, when readable.
 fn claims(rec: &RawRecord, header: &Header, encoding: Encoding) -> Option<(u64, bool)> {
     use super::csv_row::Column;
-    use crate::model::{HouseholdId, Relationship};
+    use crate::model::Relationship;
     let cells = rec.cells().ok()?;
     if cells.len() != header.width() {
         return None;
@@ -621,21 +1005,18 @@ fn claims(rec: &RawRecord, header: &Header, encoding: Encoding) -> Option<(u64, 
 }
 
 /// Marks every good row whose key repeats within the file.
-fn repeats(
-    rows: &mut [Row],
-    good: &[usize],
-    column: &str,
-    what: &str,
-    key: impl Fn(&ValidRow) -> u64,
-) {
-    let mut seen: HashMap<u64, Vec<usize>> = HashMap::with_capacity(good.len());
-    for &i in good {
-        let k = key(rows[i].valid.as_ref().expect("good rows are valid"));
-        seen.entry(k).or_default().push(i);
-    }
-    for group in seen.into_values().filter(|g| g.len() > 1) {
-        let lines: Vec<String> = group.iter().map(|&i| rows[i].line.to_string()).collect();
-        for &i in &group {
+fn repeats(rows: &mut [Row], good: &[usize], column: &str, what: &str, key: impl Fn(&Ids) -> u64) {
+    let mut keyed: Vec<(u64, usize)> = good
+        .iter()
+        .map(|&i| (key(rows[i].ids.as_ref().expect("good rows are valid")), i))
+        .collect();
+    keyed.sort_unstable();
+    for group in keyed.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+        let lines: Vec<String> = group
+            .iter()
+            .map(|&(_, i)| rows[i].line.to_string())
+            .collect();
+        for &(_, i) in group {
             rows[i].problems.push(Problem::new(
                 column,
                 format!(
@@ -650,30 +1031,22 @@ fn repeats(
 /// The one-head rule across the file: every household of good rows needs exactly one good
 /// 世帯主 row.
 fn households(rows: &mut [Row], skip_bad: bool) {
-    let mut groups: HashMap<u64, Vec<usize>> = HashMap::new();
-    let claim = |r: &Row| match &r.valid {
-        Some(v) => Some((v.household.get(), v.relationship.is_head())),
-        None => r.claims,
-    };
-    for (i, r) in rows.iter().enumerate() {
-        if let Some((h, _)) = claim(r) {
-            if r.is_good() || skip_bad {
-                groups.entry(h).or_default().push(i);
-            }
-        }
-    }
-    for (h, members) in groups {
-        let heads: Vec<usize> = members
+    let mut members: Vec<(u64, usize)> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.is_good() || skip_bad)
+        .filter_map(|(i, r)| r.claim().map(|(h, _)| (h, i)))
+        .collect();
+    members.sort_unstable();
+    for group in members.chunk_by(|a, b| a.0 == b.0) {
+        let h = group[0].0;
+        let heads: Vec<usize> = group
             .iter()
-            .copied()
-            .filter(|&i| claim(&rows[i]).is_some_and(|(_, head)| head))
+            .map(|&(_, i)| i)
+            .filter(|&i| rows[i].claim().is_some_and(|(_, head)| head))
             .collect();
-        let good_heads: Vec<usize> = heads
-            .iter()
-            .copied()
-            .filter(|&i| rows[i].is_good())
-            .collect();
-        let reason = match (heads.len(), good_heads.len()) {
+        let good_heads = heads.iter().filter(|&&i| rows[i].is_good()).count();
+        let reason = match (heads.len(), good_heads) {
             (0, _) => Some(format!("household {h} has no valid 世帯主 row in the file")),
             (1, 0) => Some(format!(
                 "household {h}: its 世帯主 (line {}) is rejected, so the household cannot be loaded",
@@ -690,7 +1063,7 @@ fn households(rows: &mut [Row], skip_bad: bool) {
             )),
         };
         if let Some(reason) = reason {
-            for &i in &members {
+            for &(_, i) in group {
                 if rows[i].is_good() || heads.len() != 1 {
                     rows[i]
                         .problems
@@ -699,166 +1072,6 @@ fn households(rows: &mut [Row], skip_bad: bool) {
             }
         }
     }
-}
-
-/// The history rows to apply (line, change) in `seq` order, and those skipped.
-struct History {
-    changes: Vec<(u64, Change)>,
-    skipped: Vec<(RawRecord, String)>,
-    header: RawRecord,
-}
-
-fn read_history(
-    path: &Path,
-    opts: &ImportOptions,
-    mut rejected_codes: HashSet<u64>,
-    rejected_households: HashSet<u64>,
-) -> Result<History, ImportError> {
-    let file = File::open(path).map_err(io_err(path))?;
-    let mut records = Records::new(BufReader::with_capacity(1 << 20, file));
-    let header = records
-        .next_record()
-        .map_err(io_err(path))?
-        .ok_or_else(|| {
-            ImportError::BadRows(vec![row_error(
-                path,
-                1,
-                Problem::row("the file is empty: no header"),
-            )])
-        })?;
-    let expected: Vec<&str> = HISTORY_HEADER.split(',').collect();
-    let order: Vec<usize> = {
-        let names: Vec<String> = match header.cells() {
-            Ok(cells) => cells
-                .iter()
-                .map(|c| String::from_utf8_lossy(c).trim().to_string())
-                .collect(),
-            Err(p) => return Err(ImportError::BadRows(vec![row_error(path, 1, p.clone())])),
-        };
-        let mut problems = Vec::new();
-        for n in &names {
-            if !expected.contains(&n.as_str()) {
-                problems.push(row_error(
-                    path,
-                    1,
-                    Problem::new(n.clone(), format!("unknown column {n:?}")),
-                ));
-            }
-        }
-        let mut order = Vec::new();
-        for e in &expected {
-            match names.iter().position(|n| n == e) {
-                Some(i) => order.push(i),
-                None => problems.push(row_error(
-                    path,
-                    1,
-                    Problem::new(*e, format!("required column {e} is missing")),
-                )),
-            }
-        }
-        if !problems.is_empty() {
-            return Err(ImportError::BadRows(problems));
-        }
-        order
-    };
-    // Split the file into records here, parse and validate them on worker threads (each a
-    // contiguous share, so the results come back in file order).
-    let mut raw: Vec<RawRecord> = Vec::new();
-    while let Some(rec) = records.next_record().map_err(io_err(path))? {
-        raw.push(rec);
-    }
-    let parse = |rec: &RawRecord| -> Result<(u64, Change), Problem> {
-        let cells = rec.cells().map_err(Clone::clone)?;
-        if cells.len() != order.len() {
-            return Err(Problem::row(format!(
-                "wrong column count: expected {} fields, got {}",
-                order.len(),
-                cells.len()
-            )));
-        }
-        let mut texts = Vec::with_capacity(order.len());
-        for (k, &i) in order.iter().enumerate() {
-            texts.push(
-                opts.encoding
-                    .decode(&cells[i])
-                    .map_err(|r| Problem::new(expected[k], r))?,
-            );
-        }
-        let refs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
-        let g = parse_history_record(&refs).map_err(|e| Problem::row(e.to_string()))?;
-        let mut c = g.to_change();
-        c.operator.clone_from(&opts.operator);
-        c.terminal.clone_from(&opts.terminal);
-        Ok((g.seq, c))
-    };
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
-        .clamp(1, 8);
-    let share = raw.len().div_ceil(workers).max(1);
-    let outcomes: Vec<Result<(u64, Change), Problem>> = std::thread::scope(|s| {
-        let handles: Vec<_> = raw
-            .chunks(share)
-            .map(|part| s.spawn(|| part.iter().map(parse).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("a history worker panicked"))
-            .collect()
-    });
-    let mut errors = Vec::new();
-    let mut parsed: Vec<(u64, u64, RawRecord, Change)> = Vec::with_capacity(raw.len());
-    let mut skipped = Vec::new();
-    for (rec, result) in raw.into_iter().zip(outcomes) {
-        match result {
-            Ok((seq, c)) => parsed.push((seq, rec.line, rec, c)),
-            Err(p) if opts.skip_bad.is_some() => {
-                let reason = format!("{}: {}", p.column, p.reason);
-                skipped.push((rec, reason));
-            }
-            Err(p) => errors.push(row_error(path, rec.line, p)),
-        }
-    }
-    parsed.sort_by_key(|(seq, line, _, _)| (*seq, *line));
-    for w in parsed.windows(2) {
-        if w[0].0 == w[1].0 {
-            errors.push(row_error(
-                path,
-                w[1].1,
-                Problem::new("seq", format!("seq {} repeats (line {})", w[1].0, w[0].1)),
-            ));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ImportError::BadRows(errors));
-    }
-    let mut changes = Vec::with_capacity(parsed.len());
-    for (_, line, rec, c) in parsed {
-        let about_rejected = rejected_codes.contains(&c.code.get())
-            || c.fields
-                .new_head
-                .is_some_and(|h| rejected_codes.contains(&h.get()))
-            || c.fields
-                .household
-                .is_some_and(|h| rejected_households.contains(&h.get()));
-        if about_rejected {
-            rejected_codes.insert(c.code.get());
-            skipped.push((
-                rec,
-                format!(
-                    "the change names a resident or household that was rejected (resident {})",
-                    c.code
-                ),
-            ));
-        } else {
-            changes.push((line, c));
-        }
-    }
-    Ok(History {
-        changes,
-        skipped,
-        header,
-    })
 }
 
 /// Creates a file for personal data: mode 0600, truncating an existing file.
@@ -899,7 +1112,7 @@ fn write_rejects(
     let mut buf = Vec::new();
     for &i in bad {
         let r = &rows[i];
-        buf.resize(r.len, 0);
+        buf.resize(r.len as usize, 0);
         src.seek(SeekFrom::Start(r.offset)).map_err(io_err(input))?;
         src.read_exact(&mut buf).map_err(io_err(input))?;
         let (body, ending) = if let Some(b) = buf.strip_suffix(b"\r\n") {
@@ -982,27 +1195,6 @@ impl Bar {
             b.set_position(pos);
             let secs = self.start.elapsed().as_secs_f64().max(1e-3);
             b.set_message(format!("{rows} rows, {:.0} rows/s", rows as f64 / secs));
-        }
-    }
-
-    fn start_rows(&self, len: u64, what: &str) {
-        if let Some(b) = &self.bar {
-            b.set_style(
-                ProgressStyle::with_template(
-                    "{prefix:>9} [{wide_bar}] {pos}/{len} rows, {per_sec} ETA {eta}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
-            b.set_prefix(what.to_string());
-            b.set_length(len);
-            b.set_position(0);
-            b.enable_steady_tick(Duration::from_millis(200));
-        }
-    }
-
-    fn set_rows(&self, pos: u64) {
-        if let Some(b) = &self.bar {
-            b.set_position(pos);
         }
     }
 

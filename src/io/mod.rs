@@ -6,6 +6,7 @@ pub mod csv_row;
 pub mod export;
 pub mod generator;
 pub mod import;
+mod pipeline;
 
 #[cfg(test)]
 mod export_tests;

@@ -22,28 +22,15 @@ use super::write::apply;
 use crate::model::{Date, HouseholdId, MyNumber, ResidentCode};
 use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
 use std::collections::HashMap;
-use std::path::Path;
 
 /// How often (in changes) a staged load reports its progress.
 const PROGRESS_EVERY: usize = 4096;
 
-/// The redb cache a database opened for loading gets by default: large enough to keep a
-/// million residents' pages in memory during the load.
-pub const BULK_CACHE_BYTES: usize = 4 << 30;
+/// How much memory a load's staging may hold before it is written to the tables (and the
+/// load goes on with an empty one): the larger, the fewer passes over the trees.
+pub const STAGING_BUDGET_BYTES: usize = 320 << 20;
 
 impl Database {
-    /// Opens an existing database file with a page cache of `cache_bytes` (redb's default
-    /// is 1 GiB). A large cache keeps a large load's pages in memory until the commit.
-    pub fn open_with_cache(path: impl AsRef<Path>, cache_bytes: usize) -> Result<Database> {
-        let path = path.as_ref();
-        // Check existence and format through the ordinary open first.
-        drop(Database::open(path)?);
-        let db = redb::Builder::new()
-            .set_cache_size(cache_bytes)
-            .open(path)?;
-        Database::from_opened(db, path)
-    }
-
     /// Calls `f` with the current version of every resident, active and removed, in
     /// resident code order, from one snapshot, without holding them all in memory. Stops at
     /// the first error `f` returns.
@@ -84,6 +71,8 @@ impl Database {
             today: self.today(),
             now: super::db::now_micros(),
             poisoned: false,
+            budget: STAGING_BUDGET_BYTES,
+            flushes: 0,
         })
     }
 }
@@ -95,6 +84,8 @@ pub struct BulkLoad<'db> {
     today: Date,
     now: i64,
     poisoned: bool,
+    budget: usize,
+    flushes: usize,
 }
 
 impl std::fmt::Debug for BulkLoad<'_> {
@@ -150,19 +141,22 @@ impl<'db> BulkLoad<'db> {
     }
 
     /// Records changes in order through the engine's write path (`write::apply`, with its
-    /// every check), staged in memory and written to the tables in key order at the end
-    /// (see `staging`): the same versions, index entries, 更新順番号 and change feed as
-    /// [`Database::record`] would write for the same changes one after another. Each change
-    /// is dropped once applied (pass them by value to free them as the load goes). `progress`
-    /// is called with the number of changes applied, every few thousand. Stops at the first
-    /// refused change (its index in the iteration); the load is then unusable (its commit
-    /// is refused).
+    /// every check), staged in memory and written to the tables in key order whenever the
+    /// staging passes the load's memory budget and at the end (see `staging`): the same
+    /// versions, index entries, 更新順番号 and change feed as [`Database::record`] would
+    /// write for the same changes one after another. Each change is dropped once applied
+    /// (pass them by value to free them as the load goes). `progress` is called with the
+    /// number of changes applied, every few thousand. Stops at the first refused change
+    /// (its index in the iteration); the load is then unusable (its commit is refused).
+    /// May be called more than once on a load; the changes of each call follow those of
+    /// the calls before.
     pub(crate) fn record_staged<C: std::borrow::Borrow<Change>>(
         &mut self,
         changes: impl IntoIterator<Item = C>,
         mut progress: impl FnMut(usize),
     ) -> Result<usize, BatchError> {
-        let (today, now) = (self.today, self.now);
+        let (today, now, budget) = (self.today, self.now, self.budget);
+        let flushes = &mut self.flushes;
         let result = (|| {
             let at = |index: usize| move |error: StoreError| BatchError { index, error };
             let mut t = WriteTables::open(&self.txn).map_err(at(0))?;
@@ -174,16 +168,35 @@ impl<'db> BulkLoad<'db> {
                 if n % PROGRESS_EVERY == 0 {
                     progress(n);
                 }
+                if staging.approx_bytes() > budget {
+                    // Write what is staged and go on over the tables that now hold it.
+                    staging.finish().flush(&mut t).map_err(at(i))?;
+                    *flushes += 1;
+                    staging = Staging::new(&t).map_err(at(i))?;
+                }
             }
             progress(n);
-            let writes = staging.finish();
-            writes.flush(&mut t).map_err(at(n))?;
+            staging.finish().flush(&mut t).map_err(at(n))?;
+            *flushes += 1;
             Ok(n)
         })();
         if result.is_err() {
             self.poisoned = true;
         }
         result
+    }
+
+    /// Sets how much memory the staging may hold before it is written to the tables
+    /// (default [`STAGING_BUDGET_BYTES`]).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn set_budget(&mut self, bytes: usize) {
+        self.budget = bytes;
+    }
+
+    /// How many times the staging has been written to the tables so far.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn flushes(&self) -> usize {
+        self.flushes
     }
 
     /// Sets the recording time every version of the load carries (tests compare the bytes
@@ -294,6 +307,29 @@ mod tests {
         let all: Vec<Change> = first.iter().chain(&rest).chain(&later).cloned().collect();
         one_by_one(&b, &all, today);
         assert_eq!(a.content_digest().unwrap(), b.content_digest().unwrap());
+    }
+
+    /// A load larger than its budget is written in several passes, each over the tables
+    /// the passes before wrote, and still writes what the engine's path writes.
+    #[test]
+    fn a_load_over_its_budget_flushes_in_passes_and_equals_the_engine_path() {
+        let today = Date::parse("2026-04-01").unwrap();
+        let (moves, later) = generated(400, 5, today);
+        let dir = tempfile::tempdir().unwrap();
+        let a = fixture(&dir, "a.redb", today);
+        let mut load = a.begin_bulk().unwrap();
+        load.now = 1_000;
+        load.set_budget(16 << 10);
+        load.record_staged(moves.iter().chain(&later), |_| {})
+            .unwrap();
+        assert!(load.flushes() > 5, "{} flushes", load.flushes());
+        load.commit().unwrap();
+
+        let b = fixture(&dir, "b.redb", today);
+        let all: Vec<Change> = moves.iter().chain(&later).cloned().collect();
+        one_by_one(&b, &all, today);
+        assert_eq!(a.content_digest().unwrap(), b.content_digest().unwrap());
+        assert!(a.check().unwrap().problems.is_empty());
     }
 
     #[test]

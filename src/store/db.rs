@@ -17,6 +17,15 @@ use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransact
 use std::path::{Path, PathBuf};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 
+/// redb's page cache for an ordinary open (redb's own default): enough to keep the pages
+/// a lookup touches in memory for a register of a few million residents.
+pub const DEFAULT_CACHE_BYTES: usize = 1 << 30;
+
+/// The page cache for a process that opens a file to load it (`juki import`): a load
+/// writes its pages in key order and seldom reads one back, so a small cache costs it
+/// little and keeps its memory flat.
+pub const LOAD_CACHE_BYTES: usize = 256 << 20;
+
 /// Where the engine takes "today" from: the date checks (no future 異動日, no future
 /// birth) and ages in statistics depend on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,8 +232,16 @@ impl Database {
         made
     }
 
-    /// Opens an existing database file and checks its format version.
+    /// Opens an existing database file and checks its format version, with redb's page
+    /// cache at [`DEFAULT_CACHE_BYTES`].
     pub fn open(path: impl AsRef<Path>) -> Result<Database> {
+        Self::open_with_cache(path, DEFAULT_CACHE_BYTES)
+    }
+
+    /// [`Database::open`] with a page cache of `cache_bytes` (the memory redb may hold for
+    /// pages read and pages written but not yet committed; a write transaction larger than
+    /// half of it writes its excess pages to the file before the commit).
+    pub fn open_with_cache(path: impl AsRef<Path>, cache_bytes: usize) -> Result<Database> {
         let path = path.as_ref();
         if !path.exists() {
             return Err(StoreError::NotFound(format!(
@@ -239,6 +256,7 @@ impl Database {
         // panic on one damaged outside it; with the check, damage is CORRUPT instead.
         let db = redb::Database::builder()
             .set_check_integrity_on_open(true)
+            .set_cache_size(cache_bytes)
             .open(path)?;
         Database::from_opened(db, path)
     }

@@ -40,11 +40,14 @@ pub mod model_test;
 pub use backend::{FaultOn, FaultyBackend};
 pub(crate) use backup::{copy_verified, sync_dir, temp_beside, TempFile};
 pub use backup::{manifest_path, BackupReport, Manifest, MANIFEST_VERSION};
-pub use bulk::{BulkLoad, Taken, BULK_CACHE_BYTES};
+pub use bulk::{BulkLoad, Taken, STAGING_BUDGET_BYTES};
 pub use change::{Change, Fields};
 pub use check::{CheckReport, Problem};
 pub use compact::CompactReport;
-pub use db::{BatchError, ChangeEntry, Clock, Counts, Database, Household, MyNumberMatch};
+pub use db::{
+    BatchError, ChangeEntry, Clock, Counts, Database, Household, MyNumberMatch,
+    DEFAULT_CACHE_BYTES, LOAD_CACHE_BYTES,
+};
 pub use error::{Result, Rule, StoreError};
 pub use record::{Field, FieldSet};
 pub use resident::{decode_stored_value, Resident};

@@ -1747,18 +1747,26 @@ fn staged_equals_one_by_one(ops: &[Op]) {
     let dir = tempfile::tempdir().unwrap();
     let one = Database::create(dir.path().join("one.redb")).unwrap();
     one_by_one(&one, &changes, today);
-    for (name, split) in [("all", 0), ("half", changes.len() / 2)] {
+    // (name, changes recorded one by one first, staging budget: 1 writes the staging to the
+    // tables after every change)
+    let half = changes.len() / 2;
+    for (name, split, budget) in [
+        ("all", 0, usize::MAX),
+        ("half", half, usize::MAX),
+        ("passes", half, 1),
+    ] {
         let staged = Database::create(dir.path().join(format!("{name}.redb"))).unwrap();
         staged.set_clock(Clock::Fixed(today));
         one_by_one(&staged, &changes[..split], today);
         let mut load = staged.begin_bulk().unwrap();
         load.set_now(1_000);
+        load.set_budget(budget);
         load.record_staged(&changes[split..], |_| {}).unwrap();
         load.commit().unwrap();
         assert_eq!(
             one.content_digest().unwrap(),
             staged.content_digest().unwrap(),
-            "{} changes, the first {split} recorded one by one",
+            "{} changes, the first {split} recorded one by one, staging budget {budget}",
             changes.len()
         );
     }

@@ -72,6 +72,9 @@ pub(crate) struct Writes {
     keys: Arena,
     search: Vec<Span>,
     changes: Vec<(u64, u64, u32)>,
+    /// Versions and household entries staged (for [`Staging::approx_bytes`]).
+    versions_staged: usize,
+    household_entries: usize,
 }
 
 impl<'a, 't> Staging<'a, 't> {
@@ -95,6 +98,8 @@ impl<'a, 't> Staging<'a, 't> {
                 keys: Arena::default(),
                 search: Vec::new(),
                 changes: Vec::new(),
+                versions_staged: 0,
+                household_entries: 0,
             },
         })
     }
@@ -102,6 +107,23 @@ impl<'a, 't> Staging<'a, 't> {
     /// What the load wrote, to be flushed once the tables are no longer borrowed.
     pub(crate) fn finish(self) -> Writes {
         self.w
+    }
+
+    /// About how many bytes of memory the overlay holds (what a load compares with its
+    /// budget to decide when to flush).
+    pub(crate) fn approx_bytes(&self) -> usize {
+        let w = &self.w;
+        // Hash map entries with their control bytes and spare capacity, roughly.
+        const MAP_ENTRY: usize = 40;
+        w.records.bytes.capacity()
+            + w.keys.bytes.capacity()
+            + w.search.capacity() * std::mem::size_of::<Span>()
+            + w.new_versions.capacity() * std::mem::size_of::<Vec<Span>>()
+            + w.versions_staged * std::mem::size_of::<Span>()
+            + (w.old_versions.capacity() + w.codes.capacity() + w.my_numbers.capacity()) * MAP_ENTRY
+            + w.households.capacity() * MAP_ENTRY
+            + w.household_entries * 16
+            + w.changes.capacity() * 24
     }
 
     fn staged_versions(&self, id: u64) -> Option<&Vec<Span>> {
@@ -136,6 +158,7 @@ impl Writes {
             keys,
             mut search,
             changes,
+            ..
         } = self;
 
         // Versions, in (id, version) order; ids this load made come after older ones.
@@ -295,6 +318,7 @@ impl Ledger for Staging<'_, '_> {
             )));
         }
         list.push(span);
+        self.w.versions_staged += 1;
         Ok(())
     }
 
@@ -321,6 +345,7 @@ impl Ledger for Staging<'_, '_> {
 
     fn put_household(&mut self, h: u64, id: u64, version: u32) -> Result<()> {
         self.w.households.entry(h).or_default().push((id, version));
+        self.w.household_entries += 1;
         Ok(())
     }
 

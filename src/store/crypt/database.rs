@@ -18,6 +18,16 @@ impl Database {
     /// Opens an encrypted database file with its key. A wrong key is
     /// [`StoreError::WrongKey`]; a plain file is [`StoreError::NotEncrypted`].
     pub fn open_encrypted(path: impl AsRef<Path>, key: &Key) -> Result<Database> {
+        Self::open_encrypted_with_cache(path, key, crate::store::DEFAULT_CACHE_BYTES)
+    }
+
+    /// [`Database::open_encrypted`] with a page cache of `cache_bytes` (see
+    /// [`Database::open_with_cache`]).
+    pub fn open_encrypted_with_cache(
+        path: impl AsRef<Path>,
+        key: &Key,
+        cache_bytes: usize,
+    ) -> Result<Database> {
         let path = path.as_ref();
         if !super::is_encrypted(path)? {
             return Err(StoreError::NotEncrypted(path.display().to_string()));
@@ -25,6 +35,7 @@ impl Database {
         let (backend, sealed) = open_backend(path, key)?;
         let db = redb::Database::builder()
             .set_check_integrity_on_open(true)
+            .set_cache_size(cache_bytes)
             .create_with_backend(backend)?;
         let mut database = Database::from_opened(db, path)?;
         database.crypt = Some(sealed);
