@@ -231,12 +231,15 @@ fn child(what: &str, dir: &Path) -> HashMap<String, String> {
 // ---------------------------------------------------------------------------------------
 // juki: the load.
 
-/// `juki import` through the library: a new file with one administrator, who signs in and
+/// `juki init` and `juki import` through the library: a new file with one administrator;
+/// opened again with the page cache `juki import` uses, the administrator signs in and
 /// imports the residents CSV with its history companion (one durable commit); then COMPACT.
 fn child_juki_load(dir: &Path) {
     let path = dir.join(JUKI_FILE);
     remove_if_there(&path);
-    let juki = Juki::create(&path, OPERATOR, PASSWORD).expect("creating the juki file");
+    drop(Juki::create(&path, OPERATOR, PASSWORD).expect("creating the juki file"));
+    let juki = Juki::open_with_cache(&path, None, juki::store::LOAD_CACHE_BYTES)
+        .expect("opening the juki file");
     juki.set_clock(Clock::Fixed(common::today()));
     let session = juki
         .sign_in(OPERATOR, PASSWORD, TERMINAL)

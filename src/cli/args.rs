@@ -111,6 +111,13 @@ pub enum Command {
         /// The file's encoding.
         #[arg(long, default_value = "utf-8")]
         encoding: String,
+        /// Memory (MiB) the load may hold before it writes what it has to the tables; more
+        /// makes a large load faster and its memory larger.
+        #[arg(long, value_name = "MiB", default_value_t = 256)]
+        staging_mib: usize,
+        /// The database's page cache (MiB) during the load.
+        #[arg(long, value_name = "MiB", default_value_t = 256)]
+        cache_mib: usize,
     },
     /// Measure the cost of the operation log: lookups through the engine directly and
     /// through a signed-in session, on a generated register.

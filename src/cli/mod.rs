@@ -106,6 +106,8 @@ fn run(cli: Cli) -> u8 {
             file,
             skip_bad,
             encoding,
+            staging_mib,
+            cache_mib,
         }) => {
             let Some(encoding) = crate::io::csv_row::Encoding::parse(&encoding) else {
                 eprintln!("error: --encoding {encoding}: use utf-8 or cp932");
@@ -114,7 +116,7 @@ fn run(cli: Cli) -> u8 {
             let juki = match key::open_with_cache(
                 &db_path,
                 cli.key_file.as_deref(),
-                crate::store::LOAD_CACHE_BYTES,
+                cache_mib.max(1) << 20,
             ) {
                 Ok(j) => j,
                 Err(e) => return fail(e.code(), e),
@@ -130,6 +132,7 @@ fn run(cli: Cli) -> u8 {
             let mut opts = crate::io::import::ImportOptions::new(&file);
             opts.skip_bad = skip_bad;
             opts.encoding = encoding;
+            opts.staging_budget = staging_mib.max(1) << 20;
             match session.import(&opts, crate::io::import::Progress::Bar) {
                 Ok(report) => {
                     println!("{report}");

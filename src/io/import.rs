@@ -2,10 +2,11 @@
 //! history companion, in one write transaction.
 //!
 //! # What happens
-//! 1. The residents file is read as a stream of records and every row is validated
+//! 1. The residents file is read a first time as a stream of records, every row validated
 //!    ([`crate::io::csv_row::validate_row`]) on worker threads while the next records are
-//!    read. The validated rows are kept in memory (about the size of the file) because the
-//!    checks across rows need the whole file.
+//!    read ([`crate::io::pipeline`]). Only what the checks across rows need is kept of each
+//!    row (line, place in the file, code, My Number, household, 世帯主 or not, problems):
+//!    about 100 bytes a row, not its values.
 //! 2. The checks across rows and against the database, inside the import's own write
 //!    transaction: resident codes and My Numbers already in the database, codes and numbers
 //!    that repeat within the file (every occurrence is bad), households that already have
@@ -15,16 +16,22 @@
 //! 3. Without `skip_bad`, any bad row ends the import before anything is written, with every
 //!    bad row listed (line, column, reason). With it, the bad rows go to the rejects file
 //!    verbatim (same encoding, same line ends) with a `reason` column added.
-//! 4. Each good row becomes a 転入 dated `moved_in_date`, 世帯主 first in each household.
-//! 5. The history companion, if any, follows the 転入 in `seq` order. Both go through the
-//!    engine's write path (`write::apply`, every check of a statement), staged in memory
-//!    and inserted into the tables in key order ([`crate::store::BulkLoad::record_staged`]),
-//!    in one transaction. A change the engine refuses ends the import (nothing is
-//!    written). With `skip_bad`, history rows about a rejected resident or household (and
-//!    the later rows of residents born in skipped rows) are skipped and written to
-//!    `REJECTS.history.csv` (the rejects path with its extension replaced by
-//!    `history.csv`).
-//! 6. One durable commit. Killed before it, the database is as it was.
+//! 4. The residents file is read a second time (validated again on worker threads) and each
+//!    good row becomes a 転入 dated `moved_in_date`, 世帯主 first in each household; then the
+//!    history companion, if any, is read and parsed on worker threads, its rows in ascending
+//!    `seq` order. Both go, as they are read, through the engine's write path
+//!    (`write::apply`, every check of a statement) into a staging that is written to the
+//!    tables in key order whenever it passes its memory budget
+//!    ([`crate::store::BulkLoad::record_staged`]), all in one transaction. A change the
+//!    engine refuses ends the import (nothing is written); so does a bad history row, once
+//!    the rest of the file has been read to report every bad row. With `skip_bad`, bad
+//!    history rows and rows about a rejected resident or household (and the later rows of
+//!    residents born in skipped rows) are skipped and written to `REJECTS.history.csv` (the
+//!    rejects path with its extension replaced by `history.csv`).
+//! 5. One durable commit. Killed before it, the database is as it was.
+//!
+//! Memory stays flat in the size of the files: the per-row notes of step 1, a few chunks of
+//! records in flight, the staging's budget and the database's page cache.
 //!
 //! # The history companion
 //! [`ImportOptions::new`] takes `FILE.history.csv` beside `FILE.csv` when it exists (the
@@ -63,6 +70,9 @@ pub struct ImportOptions {
     pub operator: Option<String>,
     /// The terminal recorded with every version written.
     pub terminal: Option<String>,
+    /// How much memory the load may stage before writing it to the tables (see
+    /// [`crate::store::STAGING_BUDGET_BYTES`], the default).
+    pub staging_budget: usize,
 }
 
 impl ImportOptions {
@@ -78,6 +88,7 @@ impl ImportOptions {
             encoding: Encoding::Utf8,
             operator: None,
             terminal: None,
+            staging_budget: crate::store::STAGING_BUDGET_BYTES,
         }
     }
 
@@ -309,6 +320,7 @@ pub(crate) fn import_with(
 
     // 2. Checks across rows and against the database.
     let mut load = db.begin_bulk()?;
+    load.set_budget(opts.staging_budget);
     bar.spin("checking");
     let good: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].is_good()).collect();
     let taken = load.taken(good.iter().map(|&i| {

@@ -451,3 +451,62 @@ fn a_killed_import_leaves_the_database_as_it_was() {
     assert_eq!(db.content_digest().unwrap(), digest);
     assert_eq!(db.counts().unwrap().residents, 1);
 }
+
+/// History rows are applied as they are read, so they must come in ascending seq order: a
+/// row out of order is a bad row, reported with the row it does not follow; every bad
+/// history row is reported, even after a change the engine would refuse, and nothing is
+/// written.
+#[test]
+fn history_rows_out_of_seq_order_are_bad_rows_and_all_are_reported() {
+    let f = fx();
+    let p = f.file("a.csv", &csv(&[row(1, 10, "世帯主"), row(2, 11, "世帯主")]));
+    let h = format!(
+        "{}\n\
+         2,{c1},move,2024-01-01,,,,,,兵庫県芦屋市打出町2番3号,659-0012,,,,\n\
+         1,{c2},move,2024-02-01,,,,,,兵庫県芦屋市打出町2番4号,659-0012,,,,\n\
+         3,{c2},death,2019-01-01,,,,,,,,,,,\n\
+         4,{c1},nonsense,2024-03-01,,,,,,,,,,,\n",
+        crate::io::generator::HISTORY_HEADER,
+        c1 = code(1),
+        c2 = code(2),
+    );
+    f.file("a.history.csv", h.as_bytes());
+    let err = import(&f.db, &ImportOptions::new(&p), Progress::Quiet).unwrap_err();
+    let rows = bad_rows(err);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0].0, 3);
+    assert_eq!(rows[0].1, "seq");
+    assert!(
+        rows[0].2.contains("seq 1 does not follow seq 2 (line 2)"),
+        "{rows:?}"
+    );
+    assert_eq!(rows[1].0, 5);
+    assert_eq!(f.db.counts().unwrap().residents, 0);
+}
+
+/// With `skip_bad`, a history row out of order goes to the history rejects file and the
+/// rest is applied.
+#[test]
+fn skip_bad_sets_aside_history_rows_out_of_order() {
+    let f = fx();
+    let p = f.file("a.csv", &csv(&[row(1, 10, "世帯主")]));
+    let h = format!(
+        "{}\n\
+         2,{c1},move,2024-01-01,,,,,,兵庫県芦屋市打出町2番3号,659-0012,,,,\n\
+         1,{c1},move,2024-02-01,,,,,,兵庫県芦屋市打出町2番4号,659-0012,,,,\n",
+        crate::io::generator::HISTORY_HEADER,
+        c1 = code(1),
+    );
+    f.file("a.history.csv", h.as_bytes());
+    let rejects = f.dir.path().join("rejects.csv");
+    let mut opts = ImportOptions::new(&p);
+    opts.skip_bad = Some(rejects.clone());
+    let report = import(&f.db, &opts, Progress::Quiet).unwrap();
+    assert_eq!((report.history_applied, report.history_skipped), (1, 1));
+    let set_aside = std::fs::read_to_string(ImportOptions::companion_of(&rejects)).unwrap();
+    assert!(set_aside.contains("ascending seq order"), "{set_aside}");
+    assert_eq!(
+        get(&f.db, 1).unwrap().address.written(),
+        "兵庫県芦屋市打出町2番3号"
+    );
+}

@@ -16,7 +16,7 @@ use super::error::{Result, StoreError};
 use super::household::members_now;
 use super::record::StoredRecord;
 use super::resident::Resident;
-use super::staging::Staging;
+use super::staging::{Known, Staging};
 use super::tables::{View, WriteTables};
 use super::write::apply;
 use crate::model::{Date, HouseholdId, MyNumber, ResidentCode};
@@ -28,7 +28,7 @@ const PROGRESS_EVERY: usize = 4096;
 
 /// How much memory a load's staging may hold before it is written to the tables (and the
 /// load goes on with an empty one): the larger, the fewer passes over the trees.
-pub const STAGING_BUDGET_BYTES: usize = 320 << 20;
+pub const STAGING_BUDGET_BYTES: usize = 256 << 20;
 
 impl Database {
     /// Calls `f` with the current version of every resident, active and removed, in
@@ -73,6 +73,7 @@ impl Database {
             poisoned: false,
             budget: STAGING_BUDGET_BYTES,
             flushes: 0,
+            known: None,
         })
     }
 }
@@ -86,6 +87,8 @@ pub struct BulkLoad<'db> {
     poisoned: bool,
     budget: usize,
     flushes: usize,
+    /// What the load has written, from its first `record_staged` on.
+    known: Option<Known>,
 }
 
 impl std::fmt::Debug for BulkLoad<'_> {
@@ -157,10 +160,15 @@ impl<'db> BulkLoad<'db> {
     ) -> Result<usize, BatchError> {
         let (today, now, budget) = (self.today, self.now, self.budget);
         let flushes = &mut self.flushes;
+        let known_slot = &mut self.known;
         let result = (|| {
             let at = |index: usize| move |error: StoreError| BatchError { index, error };
             let mut t = WriteTables::open(&self.txn).map_err(at(0))?;
-            let mut staging = Staging::new(&t).map_err(at(0))?;
+            let known = match known_slot {
+                Some(k) => k,
+                None => known_slot.insert(Known::before(&t).map_err(at(0))?),
+            };
+            let mut staging = Staging::new(&t, known).map_err(at(0))?;
             let mut n = 0;
             for (i, c) in changes.into_iter().enumerate() {
                 apply(&mut staging, c.borrow(), today, now).map_err(at(i))?;
@@ -170,9 +178,9 @@ impl<'db> BulkLoad<'db> {
                 }
                 if staging.approx_bytes() > budget {
                     // Write what is staged and go on over the tables that now hold it.
-                    staging.finish().flush(&mut t).map_err(at(i))?;
+                    staging.finish().flush(&mut t).map_err(at(n))?;
                     *flushes += 1;
-                    staging = Staging::new(&t).map_err(at(i))?;
+                    staging = Staging::new(&t, known).map_err(at(n))?;
                 }
             }
             progress(n);
@@ -188,7 +196,6 @@ impl<'db> BulkLoad<'db> {
 
     /// Sets how much memory the staging may hold before it is written to the tables
     /// (default [`STAGING_BUDGET_BYTES`]).
-    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn set_budget(&mut self, bytes: usize) {
         self.budget = bytes;
     }

@@ -16,7 +16,7 @@ use super::record::StoredRecord;
 use super::schema::{META_NEXT_ID, META_NEXT_SEQ};
 use super::tables::{View, WriteTables};
 use redb::ReadableTableMetadata;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Byte ranges into an arena.
 #[derive(Debug, Clone, Copy)]
@@ -49,9 +49,39 @@ impl Arena {
 /// A load's writes, kept in memory over a write transaction's tables.
 pub(crate) struct Staging<'a, 't> {
     base: &'a WriteTables<'t>,
-    /// The tables held no resident when the load began: no read needs to reach them.
+    /// The tables held no resident when this overlay began: no read needs to reach them.
     base_empty: bool,
+    /// What the whole load has written, across overlays.
+    known: &'a mut Known,
     w: Writes,
+}
+
+/// What a load has written so far, kept across the overlays of a load that is written to
+/// the tables in passes: when the tables held no resident before the load, a code, My
+/// Number or household the load never wrote is in no table, and the overlay answers so
+/// without a B-tree probe. About 20 bytes a resident.
+#[derive(Debug, Default)]
+pub(crate) struct Known {
+    /// The tables held residents before the load began.
+    base_had_residents: bool,
+    codes: HashSet<u64>,
+    my_numbers: HashSet<u64>,
+    households: HashSet<u64>,
+}
+
+impl Known {
+    /// For a load over `base`, before anything of the load is written to it.
+    pub(crate) fn before(base: &WriteTables<'_>) -> Result<Known> {
+        Ok(Known {
+            base_had_residents: !base.versions.is_empty()?,
+            ..Known::default()
+        })
+    }
+
+    /// Whether the tables may hold `key` of `set` (a probe is needed).
+    fn may_hold(&self, set: &HashSet<u64>, key: u64) -> bool {
+        self.base_had_residents || set.contains(&key)
+    }
 }
 
 /// What a [`Staging`] holds, apart from the tables it reads through to.
@@ -78,12 +108,13 @@ pub(crate) struct Writes {
 }
 
 impl<'a, 't> Staging<'a, 't> {
-    /// An empty overlay over `base`.
-    pub(crate) fn new(base: &'a WriteTables<'t>) -> Result<Staging<'a, 't>> {
+    /// An empty overlay over `base`, for a load that has written what `known` says.
+    pub(crate) fn new(base: &'a WriteTables<'t>, known: &'a mut Known) -> Result<Staging<'a, 't>> {
         let next_id = base.meta_value(META_NEXT_ID)?.unwrap_or(1);
         Ok(Staging {
             base,
             base_empty: base.versions.is_empty()?,
+            known,
             w: Writes {
                 first_new_id: next_id,
                 next_id,
@@ -113,17 +144,22 @@ impl<'a, 't> Staging<'a, 't> {
     /// budget to decide when to flush).
     pub(crate) fn approx_bytes(&self) -> usize {
         let w = &self.w;
-        // Hash map entries with their control bytes and spare capacity, roughly.
-        const MAP_ENTRY: usize = 40;
-        w.records.bytes.capacity()
-            + w.keys.bytes.capacity()
-            + w.search.capacity() * std::mem::size_of::<Span>()
-            + w.new_versions.capacity() * std::mem::size_of::<Vec<Span>>()
+        // A hash map entry with its control byte and the map's spare capacity, roughly.
+        const MAP_ENTRY: usize = 48;
+        // A resident's list of versions: the vector, its first allocation and the
+        // allocator's overhead.
+        const VERSION_LIST: usize = 64;
+        // Lengths, not capacities: the untouched tail of a grown vector is address space,
+        // not memory.
+        w.records.bytes.len()
+            + w.keys.bytes.len()
+            + w.search.len() * std::mem::size_of::<Span>()
+            + (w.new_versions.len() + w.old_versions.len()) * VERSION_LIST
             + w.versions_staged * std::mem::size_of::<Span>()
-            + (w.old_versions.capacity() + w.codes.capacity() + w.my_numbers.capacity()) * MAP_ENTRY
-            + w.households.capacity() * MAP_ENTRY
-            + w.household_entries * 16
-            + w.changes.capacity() * 24
+            + (w.old_versions.len() + w.codes.len() + w.my_numbers.len()) * MAP_ENTRY
+            + w.households.len() * (MAP_ENTRY + VERSION_LIST)
+            + w.household_entries * 24
+            + w.changes.len() * 24
     }
 
     fn staged_versions(&self, id: u64) -> Option<&Vec<Span>> {
@@ -231,7 +267,7 @@ impl Ledger for Staging<'_, '_> {
     fn id_of_code(&self, code: u64) -> Result<Option<(u64, bool)>> {
         match self.w.codes.get(&code) {
             Some(&v) => Ok(Some(v)),
-            None if self.base_empty => Ok(None),
+            None if self.base_empty || !self.known.may_hold(&self.known.codes, code) => Ok(None),
             None => View::id_of_code(self.base, code),
         }
     }
@@ -239,7 +275,7 @@ impl Ledger for Staging<'_, '_> {
     fn id_of_my_number(&self, n: u64) -> Result<Option<(u64, bool)>> {
         match self.w.my_numbers.get(&n) {
             Some(&v) => Ok(Some(v)),
-            None if self.base_empty => Ok(None),
+            None if self.base_empty || !self.known.may_hold(&self.known.my_numbers, n) => Ok(None),
             None => View::id_of_my_number(self.base, n),
         }
     }
@@ -267,7 +303,7 @@ impl Ledger for Staging<'_, '_> {
     }
 
     fn household_ids(&self, h: u64) -> Result<Vec<u64>> {
-        let mut ids = if self.base_empty {
+        let mut ids = if self.base_empty || !self.known.may_hold(&self.known.households, h) {
             Vec::new()
         } else {
             household_ids_in(&self.base.households, h)?
@@ -329,11 +365,13 @@ impl Ledger for Staging<'_, '_> {
 
     fn put_code(&mut self, code: u64, id: u64, current: bool) -> Result<()> {
         self.w.codes.insert(code, (id, current));
+        self.known.codes.insert(code);
         Ok(())
     }
 
     fn put_my_number(&mut self, n: u64, id: u64, current: bool) -> Result<()> {
         self.w.my_numbers.insert(n, (id, current));
+        self.known.my_numbers.insert(n);
         Ok(())
     }
 
@@ -346,6 +384,7 @@ impl Ledger for Staging<'_, '_> {
     fn put_household(&mut self, h: u64, id: u64, version: u32) -> Result<()> {
         self.w.households.entry(h).or_default().push((id, version));
         self.w.household_entries += 1;
+        self.known.households.insert(h);
         Ok(())
     }
 

@@ -29,8 +29,8 @@
 //! seq,resident_code,reason,date,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,destination,new_head
 //! ```
 //!
-//! One 異動 a row, to be recorded in `seq` order (1, 2, 3 …) after the residents file has been
-//! loaded (each resident's 転入 dated `moved_in_date`). An empty cell means the change does not
+//! One 異動 a row, to be recorded in `seq` order (1, 2, 3 …; the rows of a file come in
+//! ascending `seq` order) after the residents file has been loaded (each resident's 転入 dated `moved_in_date`). An empty cell means the change does not
 //! set that field.
 //!
 //! | column | content |
