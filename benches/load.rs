@@ -18,6 +18,11 @@
 
 mod common;
 
+/// The allocator of the `juki` binary, for both loads (the Rust side of each: reading the
+/// CSV, the replay, the engine), so that juki's load measures what `juki import` does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use common::{SqlResident, COLUMNS, OPERATOR, PASSWORD, SEED, SQLITE_CACHE, TERMINAL};
 use juki::io::generator::{self, parse_history_record, GenChange, GenOptions, HISTORY_HEADER};
 use juki::io::import::{ImportOptions, Progress};

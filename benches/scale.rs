@@ -1,0 +1,238 @@
+//! Lookup latency as the register grows: the same four lookups as the load bench (by
+//! resident code, by My Number, 4情報 name + birth date, as of a past date), through a
+//! signed-in session, on a generated register with history of `JUKI_BENCH_RESIDENTS`
+//! residents; p50 and p99 of 20,000 probes each. Run it at two sizes and compare.
+//!
+//! ```sh
+//! JUKI_BENCH_RESIDENTS=1000000 cargo bench --bench scale
+//! JUKI_BENCH_RESIDENTS=10000000 JUKI_BENCH_STAGING_MIB=6144 cargo bench --bench scale
+//! ```
+//!
+//! The register is generated and imported (`juki import` through the library, with a
+//! staging budget of `JUKI_BENCH_STAGING_MIB`, default 256) once into
+//! `target/bench-data/scale-N/` and reused; the CSV files are deleted after the import.
+//! Every run appends its table to `target/bench-data/scale.md`.
+//!
+//! The probes are residents drawn at random from the generated file; the name + birth
+//! search uses the resident's current name, the as-of lookup a date drawn between the
+//! day the resident became a resident and today. Each probe runs once untimed (warming the
+//! caches), then once timed.
+
+mod common;
+
+use common::{OPERATOR, PASSWORD, SEED, TERMINAL};
+use juki::io::generator::{self, GenOptions};
+use juki::io::import::{ImportOptions, Progress};
+use juki::model::{Date, ResidentCode};
+use juki::store::Clock;
+use juki::{Juki, SearchQuery, Session};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// The allocator of the `juki` binary, so that the load measures what `juki import` does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const PROBES: usize = 20_000;
+const JUKI_FILE: &str = "juki.redb";
+const LOADED: &str = "loaded";
+
+/// splitmix64, for drawing the probes.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("target"),
+    }
+}
+
+/// Generates and imports the register unless a complete one is there.
+fn register(dir: &Path, residents: usize) {
+    let marker = dir.join(LOADED);
+    let path = dir.join(JUKI_FILE);
+    if marker.exists() && path.exists() {
+        return;
+    }
+    std::fs::create_dir_all(dir).expect("creating the bench directory");
+    let _ = std::fs::remove_file(&path);
+    let started = Instant::now();
+    let mut opts = GenOptions::new(residents, SEED, common::today());
+    opts.history = true;
+    let csv = dir.join("residents.csv");
+    let history = ImportOptions::companion_of(&csv);
+    {
+        let out = std::io::BufWriter::new(std::fs::File::create(&csv).expect("the CSV"));
+        let mut hist =
+            std::io::BufWriter::new(std::fs::File::create(&history).expect("the history CSV"));
+        generator::write_csv(&opts, out, Some(&mut hist)).expect("writing the CSV");
+        hist.flush().expect("writing the history CSV");
+    }
+    let generated = started.elapsed().as_secs_f64();
+    drop(Juki::create(&path, OPERATOR, PASSWORD).expect("creating the juki file"));
+    let juki = Juki::open_with_cache(&path, None, juki::store::LOAD_CACHE_BYTES)
+        .expect("opening the juki file");
+    juki.set_clock(Clock::Fixed(common::today()));
+    let session = juki
+        .sign_in(OPERATOR, PASSWORD, TERMINAL)
+        .expect("signing in");
+    let mut import = ImportOptions::new(&csv);
+    if let Some(mib) = std::env::var("JUKI_BENCH_STAGING_MIB")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        import.staging_budget = mib << 20;
+    }
+    let report = session.import(&import, Progress::Bar).expect("import");
+    eprintln!("generated in {generated:.1} s; {report}");
+    drop(session);
+    drop(juki);
+    let _ = std::fs::remove_file(&csv);
+    let _ = std::fs::remove_file(&history);
+    std::fs::write(&marker, format!("{report}\n")).expect("the marker");
+}
+
+struct Probe {
+    code: ResidentCode,
+    name: String,
+    birth: Date,
+    my_number: juki::model::MyNumber,
+    as_of: Date,
+}
+
+fn probes(session: &Session, residents: usize) -> Vec<Probe> {
+    let opts = GenOptions::new(residents, SEED, common::today());
+    let mut rng = SplitMix(0x7363_616c_65);
+    let mut wanted: Vec<usize> = (0..PROBES)
+        .map(|_| rng.below(residents as u64) as usize)
+        .collect();
+    wanted.sort_unstable();
+    let mut codes = Vec::with_capacity(PROBES);
+    let mut w = wanted.iter().peekable();
+    for (i, r) in generator::residents(&opts).enumerate() {
+        while w.peek() == Some(&&i) {
+            codes.push(r.code);
+            w.next();
+        }
+        if w.peek().is_none() {
+            break;
+        }
+    }
+    let today = common::today();
+    codes
+        .into_iter()
+        .map(|code| {
+            let r = session
+                .get(code)
+                .expect("get")
+                .expect("a generated resident");
+            let (_, shown) = session.show_my_number(code).expect("My Number permission");
+            let shown: juki::model::MyNumber = shown.to_string().parse().expect("a My Number");
+            let span = r.resident_since.days_until(today).max(0) as u64;
+            Probe {
+                code,
+                name: r.name.as_str().to_string(),
+                birth: r.birth,
+                my_number: shown,
+                as_of: r.resident_since.add_days(rng.below(span + 1) as i64),
+            }
+        })
+        .collect()
+}
+
+fn percentiles(mut ns: Vec<u64>) -> (f64, f64) {
+    ns.sort_unstable();
+    let at = |p: usize| ns[(ns.len() * p / 100).min(ns.len() - 1)] as f64 / 1000.0;
+    (at(50), at(99))
+}
+
+fn time<A>(probes: &[Probe], mut f: impl FnMut(&Probe) -> A) -> (f64, f64) {
+    for p in probes {
+        std::hint::black_box(f(p));
+    }
+    let mut ns = Vec::with_capacity(probes.len());
+    for p in probes {
+        let t = Instant::now();
+        let a = f(p);
+        ns.push(t.elapsed().as_nanos() as u64);
+        std::hint::black_box(a);
+    }
+    percentiles(ns)
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let residents = common::resident_count();
+    let dir = target_dir()
+        .join("bench-data")
+        .join(format!("scale-{residents}"));
+    register(&dir, residents);
+    let juki = Juki::open(dir.join(JUKI_FILE)).expect("opening the juki file");
+    juki.set_clock(Clock::Fixed(common::today()));
+    let session = juki
+        .sign_in(OPERATOR, PASSWORD, TERMINAL)
+        .expect("signing in");
+    let probes = probes(&session, residents);
+    let rows = [
+        (
+            "by resident code",
+            time(&probes, |p| session.get(p.code).expect("get")),
+        ),
+        (
+            "by My Number",
+            time(&probes, |p| {
+                session.get_by_my_number(p.my_number).expect("get")
+            }),
+        ),
+        (
+            "4情報: name + birth date",
+            time(&probes, |p| {
+                let q = SearchQuery::new()
+                    .name(&p.name)
+                    .expect("a stored name")
+                    .birth(p.birth);
+                session.find(&q).expect("find")
+            }),
+        ),
+        (
+            "as of a past date",
+            time(&probes, |p| {
+                session.get_as_of(p.code, p.as_of).expect("as of")
+            }),
+        ),
+    ];
+    let size = std::fs::metadata(dir.join(JUKI_FILE))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let mut table = format!(
+        "\n### {residents} residents ({:.1} GiB file)\n\n| lookup | p50 µs | p99 µs |\n| --- | ---: | ---: |\n",
+        size as f64 / (1u64 << 30) as f64
+    );
+    for (what, (p50, p99)) in rows {
+        table.push_str(&format!("| {what} | {p50:.1} | {p99:.1} |\n"));
+    }
+    print!("{table}");
+    let mut out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(target_dir().join("bench-data").join("scale.md"))
+        .expect("scale.md");
+    out.write_all(table.as_bytes()).expect("scale.md");
+}
