@@ -12,6 +12,7 @@ use crate::store::StoreError;
 use redb::{ReadableTable, Table, TableDefinition};
 use rkyv::rancor;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 
 /// `sequence number → framed AuditEntry`: the log, gapless from 1.
 pub(crate) const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
@@ -39,15 +40,17 @@ pub struct AuditEntry {
     pub hash: [u8; 32],
 }
 
-/// An entry before it has its place in the chain.
+/// An entry before it has its place in the chain. The kind and outcome are almost always
+/// fixed texts, so they are borrowed when they can be: a read builds its entry on the
+/// caller's thread.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PendingEntry {
     pub time: i64,
     pub operator: String,
     pub terminal: String,
-    pub kind: String,
+    pub kind: Cow<'static, str>,
     pub text: String,
-    pub outcome: String,
+    pub outcome: Cow<'static, str>,
     pub codes: Vec<u64>,
 }
 
@@ -118,9 +121,9 @@ pub(crate) fn append_keeping(
             time: p.time,
             operator: std::mem::take(&mut p.operator),
             terminal: std::mem::take(&mut p.terminal),
-            kind: std::mem::take(&mut p.kind),
+            kind: std::mem::take(&mut p.kind).into_owned(),
             text: std::mem::take(&mut p.text),
-            outcome: std::mem::take(&mut p.outcome),
+            outcome: std::mem::take(&mut p.outcome).into_owned(),
             codes: std::mem::take(&mut p.codes),
             hash: [0; 32],
         };
@@ -129,9 +132,9 @@ pub(crate) fn append_keeping(
         let bytes = e.encode();
         p.operator = e.operator;
         p.terminal = e.terminal;
-        p.kind = e.kind;
+        p.kind = Cow::Owned(e.kind);
         p.text = e.text;
-        p.outcome = e.outcome;
+        p.outcome = Cow::Owned(e.outcome);
         p.codes = e.codes;
         table.insert(seq, bytes.as_slice())?;
     }

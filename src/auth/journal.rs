@@ -21,6 +21,10 @@ pub const FLUSH_BATCH: usize = 65_536;
 #[derive(Default)]
 pub(crate) struct Journal {
     pending: Mutex<Vec<PendingEntry>>,
+    /// The queue of the last commit, emptied, kept for the next [`Journal::take`]: readers
+    /// then push into memory already in use instead of a fresh allocation whose pages are
+    /// faulted in one by one under their lookups.
+    spare: Mutex<Vec<PendingEntry>>,
     wake: Condvar,
 }
 
@@ -43,11 +47,25 @@ impl Journal {
 
     /// Takes the waiting entries (to commit them in the caller's transaction).
     pub fn take(&self) -> Vec<PendingEntry> {
+        let mut next = std::mem::take(&mut *self.spare.lock().unwrap_or_else(|e| e.into_inner()));
         let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         // The next batch is likely as large: give it the room now rather than growing the
         // queue (and copying it) step by step under the lock readers take.
-        let room = p.len();
-        std::mem::replace(&mut *p, Vec::with_capacity(room))
+        next.reserve(p.len());
+        std::mem::replace(&mut *p, next)
+    }
+
+    /// Keeps a committed queue's memory for the next [`Journal::take`]. The entries are
+    /// dropped here, on the committing thread.
+    fn recycle(&self, mut entries: Vec<PendingEntry>) {
+        entries.clear();
+        if entries.capacity() > 2 * FLUSH_BATCH {
+            return;
+        }
+        let mut spare = self.spare.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.capacity() > spare.capacity() {
+            *spare = entries;
+        }
     }
 
     /// Commits the waiting entries durably.
@@ -70,6 +88,7 @@ impl Journal {
             self.requeue(entries);
             return Err(crate::store::StoreError::from(e).into());
         }
+        self.recycle(entries);
         Ok(())
     }
 

@@ -18,6 +18,7 @@ use crate::store::{
     StatsRow, StoreError,
 };
 use redb::{ReadableTable, WriteTransaction};
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -182,7 +183,7 @@ impl Juki {
             time: now_micros(),
             operator: operator.to_string(),
             terminal: terminal.to_string(),
-            kind: kind.to_string(),
+            kind: Cow::Owned(kind.to_string()),
             text: text.to_string(),
             outcome: "OK".into(),
             codes: Vec::new(),
@@ -350,6 +351,40 @@ impl From<&Resident> for BasicResident {
     }
 }
 
+/// `{prefix}{code}`, with ` AS OF {date}` when a date is given: the log text of a lookup,
+/// the same as `format!("{prefix}{code} AS OF {date}")` writes, built without the
+/// formatting machinery (a lookup builds one on every call).
+fn code_text(prefix: &str, code: ResidentCode, date: Option<Date>) -> String {
+    fn digits(out: &mut String, mut v: u64, width: usize) {
+        let mut buf = [b'0'; 20];
+        let mut i = buf.len();
+        while v > 0 || buf.len() - i < width {
+            i -= 1;
+            buf[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        out.extend(buf[i..].iter().map(|&b| b as char));
+    }
+    let mut out = String::with_capacity(prefix.len() + 11 + 17);
+    out.push_str(prefix);
+    digits(&mut out, code.get(), 11);
+    if let Some(d) = date {
+        let v = d.to_yyyymmdd();
+        let year = v / 10_000;
+        if (1..=9999).contains(&year) {
+            out.push_str(" AS OF ");
+            digits(&mut out, u64::from(year), 4);
+            out.push('-');
+            digits(&mut out, u64::from(v / 100 % 100), 2);
+            out.push('-');
+            digits(&mut out, u64::from(v % 100), 2);
+        } else {
+            out.push_str(&format!(" AS OF {d}"));
+        }
+    }
+    out
+}
+
 fn withheld(mut r: Resident) -> Resident {
     r.my_number = None;
     r
@@ -395,7 +430,13 @@ impl Session {
         out
     }
 
-    fn entry(&self, kind: &str, text: String, outcome: &str, codes: Vec<u64>) -> PendingEntry {
+    fn entry(
+        &self,
+        kind: &str,
+        text: String,
+        outcome: &'static str,
+        codes: Vec<u64>,
+    ) -> PendingEntry {
         self.entry_plus(kind, text, "", outcome, codes)
     }
 
@@ -405,7 +446,7 @@ impl Session {
         kind: &str,
         text: String,
         extra: &str,
-        outcome: &str,
+        outcome: &'static str,
         codes: Vec<u64>,
     ) -> PendingEntry {
         let (kind, mut text) = match &*self.statement.borrow() {
@@ -417,9 +458,33 @@ impl Session {
             time: now_micros(),
             operator: self.operator.clone(),
             terminal: self.terminal.clone(),
+            kind: Cow::Owned(kind),
+            text,
+            outcome: Cow::Borrowed(outcome),
+            codes,
+        }
+    }
+
+    /// [`Session::entry`] for a read, whose kind is a fixed text: borrowed, not copied,
+    /// unless a statement is running.
+    fn read_entry(
+        &self,
+        kind: &'static str,
+        text: impl FnOnce() -> String,
+        outcome: &'static str,
+        codes: Vec<u64>,
+    ) -> PendingEntry {
+        let (kind, text) = match &*self.statement.borrow() {
+            Some((k, t)) => (Cow::Owned(k.clone()), t.clone()),
+            None => (Cow::Borrowed(kind), text()),
+        };
+        PendingEntry {
+            time: now_micros(),
+            operator: self.operator.clone(),
+            terminal: self.terminal.clone(),
             kind,
             text,
-            outcome: outcome.to_string(),
+            outcome: Cow::Borrowed(outcome),
             codes,
         }
     }
@@ -430,9 +495,9 @@ impl Session {
             time: now_micros(),
             operator: self.operator.clone(),
             terminal: self.terminal.clone(),
-            kind: kind.to_string(),
+            kind: Cow::Owned(kind.to_string()),
             text: crate::query::redact(text),
-            outcome: code.to_string(),
+            outcome: Cow::Owned(code.to_string()),
             codes: Vec::new(),
         };
         let _ = self.juki.inner.journal.push(self.db(), e);
@@ -461,7 +526,7 @@ impl Session {
     /// when it found nothing (logged as NOT_FOUND, as the console reports it).
     fn read<T>(
         &self,
-        kind: &str,
+        kind: &'static str,
         text: impl FnOnce() -> String,
         needs: &[Permission],
         f: impl FnOnce(&Database) -> Result<T>,
@@ -475,7 +540,7 @@ impl Session {
             },
             Err(e) => (e.code(), Vec::new()),
         };
-        let entry = self.entry(kind, text(), outcome, codes);
+        let entry = self.read_entry(kind, text, outcome, codes);
         self.juki.inner.journal.push(self.db(), entry)?;
         result
     }
@@ -484,7 +549,7 @@ impl Session {
     pub fn get(&self, code: ResidentCode) -> Result<Option<Resident>> {
         self.read(
             "GET",
-            || format!("GET {code}"),
+            || code_text("GET ", code, None),
             &[Permission::Lookup, Permission::Details],
             |db| Ok(db.get(code)?.map(withheld)),
             |r| r.as_ref().map(|r| vec![r.code.get()]),
@@ -495,7 +560,7 @@ impl Session {
     pub fn get_as_of(&self, code: ResidentCode, date: Date) -> Result<Option<Resident>> {
         self.read(
             "GET",
-            || format!("GET {code} AS OF {date}"),
+            || code_text("GET ", code, Some(date)),
             &[Permission::Lookup, Permission::Details],
             |db| Ok(db.get_as_of(code, date)?.map(withheld)),
             |r| r.as_ref().map(|r| vec![r.code.get()]),
@@ -1292,5 +1357,27 @@ fn change_kind(c: &Change) -> &'static str {
         R::Correction => "CORRECT",
         R::CodeChange => "CHANGE CODE",
         R::MyNumberChange => "CHANGE MYNUMBER",
+    }
+}
+
+#[cfg(test)]
+mod log_text_tests {
+    use super::*;
+
+    #[test]
+    fn a_lookups_log_text_is_what_format_writes() {
+        let code = ResidentCode::from_u64(24727059608).unwrap();
+        assert_eq!(code_text("GET ", code, None), format!("GET {code}"));
+        for d in ["1900-01-01", "1989-01-08", "2026-04-01", "2024-12-31"] {
+            let date: Date = d.parse().unwrap();
+            assert_eq!(
+                code_text("GET ", code, Some(date)),
+                format!("GET {code} AS OF {date}")
+            );
+        }
+        let small = (1..10_000_000_000u64)
+            .find_map(|v| ResidentCode::from_u64(v).ok())
+            .unwrap();
+        assert_eq!(code_text("GET ", small, None), format!("GET {small}"));
     }
 }

@@ -10,7 +10,7 @@ use super::schema::*;
 use super::search::{find, SearchHit, SearchQuery};
 use super::snapshot::SnapshotCache;
 use super::stats::{stats, StatDim, StatsRow};
-use super::tables::{as_of_in, latest_in, ReadTables, View, WriteTables};
+use super::tables::{latest_resident_in, resident_as_of_in, ReadTables, View, WriteTables};
 use super::write::{apply, Receipt};
 use crate::model::{Date, HouseholdId, MyNumber, ResidentCode};
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
@@ -408,16 +408,16 @@ impl Database {
     /// The resident with this resident code, as recorded now. A former code finds the
     /// resident under their current code.
     pub(crate) fn get(&self, code: ResidentCode) -> Result<Option<Resident>> {
-        // The hot path: one probe, one checked read.
+        // The hot path: one probe, one checked read typed in place.
         let t = self.read()?;
         if let Some(v) = t.residents.get(code.get())? {
-            return Ok(Some(Resident::from_stored(StoredRecord::decode(
+            return Ok(Some(Resident::from_archived(StoredRecord::access(
                 "residents",
                 v.value(),
             )?)?));
         }
         match t.id_of_code(code.get())? {
-            Some((id, _)) => t.latest(id)?.map(Resident::from_stored).transpose(),
+            Some((id, _)) => latest_resident_in(&t.versions, id),
             None => Ok(None),
         }
     }
@@ -425,14 +425,24 @@ impl Database {
     /// The resident as they stood on `date`: `None` if the code is unknown or the person
     /// was not yet recorded on that date.
     pub(crate) fn get_as_of(&self, code: ResidentCode, date: Date) -> Result<Option<Resident>> {
-        // The code's id, then that resident's versions newest first.
         let t = self.read()?;
+        let date = date.to_yyyymmdd();
+        // A current code finds the latest version in `residents` with one probe. When no
+        // version was in force later than `date` (`prefix_max`), it is the answer, as the
+        // as-of rule over the versions would find first; otherwise its id leads to the
+        // versions.
+        if let Some(v) = t.residents.get(code.get())? {
+            let rec = StoredRecord::access("residents", v.value())?;
+            if rec.prefix_max.to_native() <= date {
+                return Ok(Some(Resident::from_archived(rec)?));
+            }
+            return resident_as_of_in(&t.versions, rec.id.to_native(), date);
+        }
+        // A former code: its id, then that resident's versions newest first.
         let Some((id, _)) = t.id_of_code(code.get())? else {
             return Ok(None);
         };
-        as_of_in(&t.versions, id, date.to_yyyymmdd())?
-            .map(Resident::from_stored)
-            .transpose()
+        resident_as_of_in(&t.versions, id, date)
     }
 
     /// The resident who holds, or held, this My Number.
@@ -441,14 +451,11 @@ impl Database {
         let Some((id, current)) = t.id_of_my_number(number.get())? else {
             return Ok(None);
         };
-        let rec = latest_in(&t.versions, id)?.ok_or_else(|| StoreError::Corrupt {
+        let resident = latest_resident_in(&t.versions, id)?.ok_or_else(|| StoreError::Corrupt {
             table: "my_numbers",
             detail: format!("entry for resident {id} with no versions"),
         })?;
-        Ok(Some(MyNumberMatch {
-            resident: Resident::from_stored(rec)?,
-            current,
-        }))
+        Ok(Some(MyNumberMatch { resident, current }))
     }
 
     /// Every version of a resident, oldest first. Errors with NOT_FOUND for an unknown code.

@@ -194,7 +194,14 @@ impl StoredRecord {
 
     /// Checks the frame and decodes an owned record.
     pub fn decode(table: &'static str, bytes: &[u8]) -> Result<StoredRecord> {
-        let archived = Self::access(table, bytes)?;
+        Self::from_archived(table, Self::access(table, bytes)?)
+    }
+
+    /// An owned copy of an archive already checked by [`StoredRecord::access`].
+    pub fn from_archived(
+        table: &'static str,
+        archived: &ArchivedStoredRecord,
+    ) -> Result<StoredRecord> {
         rkyv::deserialize::<StoredRecord, rancor::Error>(archived).map_err(|e| {
             StoreError::Corrupt {
                 table,

@@ -6,10 +6,10 @@
 //! version in force on the date), so the index only has to be a superset.
 
 use super::error::{Result, StoreError};
-use super::record::StoredRecord;
+use super::record::{ArchivedStoredRecord, StoredRecord};
 use super::resident::Resident;
 use super::schema::{prefix_end, split_suffix, IndexKind};
-use super::tables::View;
+use super::tables::{fold_archived, with_as_of, View};
 use crate::model::{address_key, is_kana_text, Date, KanaKey, NameKey, Sex};
 use redb::ReadableTable;
 use std::collections::BTreeSet;
@@ -35,15 +35,13 @@ impl NameQuery {
         }
     }
 
-    fn matches(&self, rec: &StoredRecord) -> bool {
+    fn matches(&self, name: &str, kana: &str) -> bool {
         match self {
             NameQuery::Kanji(q) => {
-                let key = NameKey::of_written(&rec.name);
+                let key = NameKey::of_written(name);
                 kanji_matches(q.as_str(), key.as_str())
             }
-            NameQuery::Kana(q) => KanaKey::of_reading(&rec.kana)
-                .as_str()
-                .starts_with(q.as_str()),
+            NameQuery::Kana(q) => KanaKey::of_reading(kana).as_str().starts_with(q.as_str()),
         }
     }
 }
@@ -147,14 +145,31 @@ impl SearchQuery {
         })
     }
 
-    fn matches(&self, rec: &StoredRecord) -> bool {
-        self.name.as_ref().is_none_or(|n| n.matches(rec))
+    /// Whether a version matches every condition. The exact ones (birth, sex) are checked
+    /// first; the name and address keys are computed only when they pass.
+    fn matches_fields(&self, name: &str, kana: &str, address: &str, birth: u32, sex: u8) -> bool {
+        self.birth.is_none_or(|b| birth == b.to_yyyymmdd())
+            && self.sex.is_none_or(|s| sex == s.code())
+            && self.name.as_ref().is_none_or(|n| n.matches(name, kana))
             && self
                 .address
                 .as_ref()
-                .is_none_or(|a| address_key(&rec.address).starts_with(a.as_str()))
-            && self.birth.is_none_or(|b| rec.birth == b.to_yyyymmdd())
-            && self.sex.is_none_or(|s| rec.sex == s.code())
+                .is_none_or(|a| address_key(address).starts_with(a.as_str()))
+    }
+
+    fn matches(&self, rec: &StoredRecord) -> bool {
+        self.matches_fields(&rec.name, &rec.kana, &rec.address, rec.birth, rec.sex)
+    }
+
+    /// [`SearchQuery::matches`] on a checked archive, read in place.
+    fn matches_archived(&self, rec: &ArchivedStoredRecord) -> bool {
+        self.matches_fields(
+            rec.name.as_str(),
+            rec.kana.as_str(),
+            rec.address.as_str(),
+            rec.birth.to_native(),
+            rec.sex,
+        )
     }
 
     /// The 4情報 index the engine scans for this query: `birth+kanji`, `birth+kana`,
@@ -179,7 +194,9 @@ impl SearchQuery {
         let Some((&kind, rest)) = head.split_first() else {
             return false;
         };
-        let text = |b: &[u8]| std::str::from_utf8(b).ok().map(str::to_owned);
+        fn text(b: &[u8]) -> Option<&str> {
+            std::str::from_utf8(b).ok()
+        }
         let name_ok = |name: &str| match &self.name {
             Some(NameQuery::Kanji(q)) => kanji_matches(q.as_str(), name),
             Some(NameQuery::Kana(q)) => name.starts_with(q.as_str()),
@@ -190,19 +207,16 @@ impl SearchQuery {
                 .as_ref()
                 .is_none_or(|a| addr.starts_with(a.as_str()))
         };
-        let parts: Vec<&[u8]> = rest.split(|b| *b == 0).collect();
         match kind {
             k if k == IndexKind::BirthKanji as u8 || k == IndexKind::BirthKana as u8 => rest
                 .get(4..)
                 .and_then(|r| r.split(|b| *b == 0).next())
                 .and_then(text)
-                .is_some_and(|n| name_ok(&n)),
+                .is_some_and(name_ok),
             k if k == IndexKind::KanjiAddress as u8 || k == IndexKind::KanaAddress as u8 => {
-                match (
-                    parts.first().and_then(|b| text(b)),
-                    parts.get(1).and_then(|b| text(b)),
-                ) {
-                    (Some(n), Some(a)) => name_ok(&n) && addr_ok(&a),
+                let mut parts = rest.split(|b| *b == 0);
+                match (parts.next().and_then(text), parts.next().and_then(text)) {
+                    (Some(n), Some(a)) => name_ok(n) && addr_ok(a),
                     _ => false,
                 }
             }
@@ -210,7 +224,7 @@ impl SearchQuery {
                 .get(4..)
                 .and_then(|r| r.split(|b| *b == 0).next())
                 .and_then(text)
-                .is_some_and(|a| addr_ok(&a)),
+                .is_some_and(addr_ok),
             _ => false,
         }
     }
@@ -284,30 +298,61 @@ pub(crate) fn find(t: &impl View, q: &SearchQuery) -> Result<Vec<SearchHit>> {
         }
     }
     let mut hits: Vec<(String, SearchHit)> = Vec::new();
+    let hit = |rec: &ArchivedStoredRecord, current: bool| -> Result<(String, SearchHit)> {
+        let order = KanaKey::of_reading(rec.kana.as_str()).as_str().to_string();
+        let resident = Resident::from_archived(rec)?;
+        Ok((order, SearchHit { resident, current }))
+    };
+    let versions = t.versions();
     for id in ids {
-        let Some(latest) = t.latest(id)? else {
+        // Every version is checked (CRC32 and bytecheck) and matched in place; only a hit is
+        // copied out.
+        let Some(entry) = versions.range((id, 0)..=(id, u32::MAX))?.next_back() else {
             return Err(StoreError::Corrupt {
                 table: "search",
                 detail: format!("index entry for resident {id} with no versions"),
             });
         };
-        let matched = match q.as_of {
-            Some(d) => t.as_of(id, d.to_yyyymmdd())?.filter(|r| q.matches(r)),
-            None if q.matches(&latest) => Some(latest.clone()),
-            None => t.all_versions(id)?.into_iter().rev().find(|r| q.matches(r)),
-        };
-        if let Some(rec) = matched {
-            // A folded as-of answer carries the bookkeeping of the latest correction it
-            // folds in, so compare content, not version numbers.
-            let current = rec == latest;
-            let order = KanaKey::of_reading(&rec.kana).as_str().to_string();
-            hits.push((
-                order,
-                SearchHit {
-                    resident: Resident::from_stored(rec)?,
-                    current,
-                },
-            ));
+        let (_, latest_value) = entry?;
+        let latest = StoredRecord::access("versions", latest_value.value())?;
+        let latest_version = latest.version.to_native();
+        match q.as_of {
+            Some(d) => {
+                let found = with_as_of(versions, id, d.to_yyyymmdd(), |base, later| {
+                    if later.is_empty() {
+                        if !q.matches_archived(base) {
+                            return Ok(None);
+                        }
+                        // Versions of one resident differ in their version number, so this
+                        // is the latest one exactly when the numbers agree.
+                        hit(base, base.version.to_native() == latest_version).map(Some)
+                    } else {
+                        // A folded answer carries the bookkeeping of the latest correction it
+                        // folds in, so compare content, not version numbers.
+                        let rec = fold_archived(base, later)?;
+                        if !q.matches(&rec) {
+                            return Ok(None);
+                        }
+                        let current = rec == StoredRecord::from_archived("versions", latest)?;
+                        let order = KanaKey::of_reading(&rec.kana).as_str().to_string();
+                        let resident = Resident::from_stored(rec)?;
+                        Ok(Some((order, SearchHit { resident, current })))
+                    }
+                })?;
+                hits.extend(found.flatten());
+            }
+            None if q.matches_archived(latest) => hits.push(hit(latest, true)?),
+            None => {
+                // The latest former version that matches.
+                for entry in versions.range((id, 0)..(id, latest_version))?.rev() {
+                    let (_, v) = entry?;
+                    let rec = StoredRecord::access("versions", v.value())?;
+                    if q.matches_archived(rec) {
+                        hits.push(hit(rec, false)?);
+                        break;
+                    }
+                }
+            }
         }
     }
     hits.sort_by(|a, b| {

@@ -2,9 +2,10 @@
 //! that the read paths serve both lookups and the checks inside a 異動.
 
 use super::error::{Result, StoreError};
-use super::record::StoredRecord;
+use super::record::{ArchivedStoredRecord, FieldSet, StoredRecord};
+use super::resident::Resident;
 use super::schema::*;
-use redb::{ReadOnlyTable, ReadTransaction, ReadableTable, Table, WriteTransaction};
+use redb::{AccessGuard, ReadOnlyTable, ReadTransaction, ReadableTable, Table, WriteTransaction};
 
 /// Read access to the tables, shared by read and write transactions.
 pub(crate) trait View {
@@ -86,6 +87,67 @@ pub(crate) fn latest_in(
     }
 }
 
+/// The latest version of a resident in a versions table, typed straight from its checked
+/// archive.
+pub(crate) fn latest_resident_in(
+    versions: &impl ReadableTable<(u64, u32), &'static [u8]>,
+    id: u64,
+) -> Result<Option<Resident>> {
+    match versions.range((id, 0)..=(id, u32::MAX))?.next_back() {
+        Some(entry) => {
+            let (_, v) = entry?;
+            Ok(Some(Resident::from_archived(StoredRecord::access(
+                "versions",
+                v.value(),
+            )?)?))
+        }
+        None => Ok(None),
+    }
+}
+
+/// The as-of rule of [`fold_as_of`] over the stored versions, read in place: versions are
+/// read newest first and each is checked (CRC32 and bytecheck) before its 異動日 and
+/// `prefix_max` are looked at, but none is deserialised. `f` gets the version to start from
+/// and the later versions in force on `date` that fold over it, oldest first (almost
+/// always none); `None` before the first version.
+pub(crate) fn with_as_of<R>(
+    versions: &impl ReadableTable<(u64, u32), &'static [u8]>,
+    id: u64,
+    date: u32,
+    f: impl FnOnce(&ArchivedStoredRecord, &[&ArchivedStoredRecord]) -> Result<R>,
+) -> Result<Option<R>> {
+    let mut later: Vec<AccessGuard<'_, &'static [u8]>> = Vec::new();
+    for entry in versions.range((id, 0)..=(id, u32::MAX))?.rev() {
+        let (_, v) = entry?;
+        let rec = StoredRecord::access("versions", v.value())?;
+        if rec.prefix_max.to_native() <= date {
+            let later = later
+                .iter()
+                .rev()
+                .map(|g| StoredRecord::access("versions", g.value()))
+                .collect::<Result<Vec<_>>>()?;
+            return f(rec, &later).map(Some);
+        }
+        if rec.valid_from.to_native() <= date {
+            later.push(v);
+        }
+    }
+    Ok(None)
+}
+
+/// A base version with the later versions in force folded over it, as [`fold_as_of`] does.
+pub(crate) fn fold_archived(
+    base: &ArchivedStoredRecord,
+    later: &[&ArchivedStoredRecord],
+) -> Result<StoredRecord> {
+    let mut rec = StoredRecord::from_archived("versions", base)?;
+    for l in later {
+        let l = StoredRecord::from_archived("versions", l)?;
+        rec.overlay(&l, FieldSet(l.changed));
+    }
+    Ok(rec)
+}
+
 /// The resident as they stood on `date` (`yyyymmdd`), or `None` before their first
 /// version. Reads versions newest first and stops at the first one in force that no
 /// backdated correction overlaps; otherwise folds the corrections in (see DESIGN.md).
@@ -94,14 +156,23 @@ pub(crate) fn as_of_in(
     id: u64,
     date: u32,
 ) -> Result<Option<StoredRecord>> {
-    let newest_first = versions
-        .range((id, 0)..=(id, u32::MAX))?
-        .rev()
-        .map(|entry| {
-            let (_, v) = entry?;
-            StoredRecord::decode("versions", v.value())
-        });
-    fold_as_of(newest_first, date)
+    with_as_of(versions, id, date, fold_archived)
+}
+
+/// [`as_of_in`], typed: a version with no correction to fold in is typed straight from its
+/// checked archive.
+pub(crate) fn resident_as_of_in(
+    versions: &impl ReadableTable<(u64, u32), &'static [u8]>,
+    id: u64,
+    date: u32,
+) -> Result<Option<Resident>> {
+    with_as_of(versions, id, date, |base, later| {
+        if later.is_empty() {
+            Resident::from_archived(base)
+        } else {
+            Resident::from_stored(fold_archived(base, later)?)
+        }
+    })
 }
 
 /// The as-of rule over versions given newest first: the first version in force on `date`
@@ -119,7 +190,7 @@ pub(crate) fn fold_as_of(
             // apply the later versions that were too (backdated corrections).
             let mut base = rec;
             for later in newer_in_force.iter().rev() {
-                base.overlay(later, super::record::FieldSet(later.changed));
+                base.overlay(later, FieldSet(later.changed));
             }
             return Ok(Some(base));
         }
