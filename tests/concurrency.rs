@@ -223,3 +223,38 @@ fn readers_see_consistent_snapshots_while_a_writer_records() {
     let report = db.check().unwrap();
     assert!(report.is_clean(), "{report}");
 }
+
+/// Flushing the operation log is a barrier: when it returns, every entry queued before it
+/// is in the log, even while the background thread is in the middle of committing an
+/// earlier batch. (A flush that found the queue just emptied by that thread used to return
+/// at once, before the entries it had taken were committed.)
+#[test]
+fn a_log_flush_returns_only_when_every_earlier_read_is_in_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let (juki, households) = setup(&dir.path().join("juki.redb"));
+    let s = juki.sign_in(OPERATOR, PASSWORD, "reader").unwrap();
+    let code = households[0][0].code;
+    let logged = || {
+        juki.flush_log().unwrap();
+        s.audit(&juki::auth::AuditQuery::default()).unwrap().len()
+    };
+    let before = logged();
+    // Every read and every AUDIT is one entry; count what was asked before each flush.
+    let mut asked = 1;
+    for i in 0..600 {
+        for _ in 0..(i % 4 + 1) {
+            s.get(code).unwrap();
+            asked += 1;
+        }
+        // Leave the reads waiting for a moment, so that the background thread (which
+        // commits about every 100 ms) now and then takes them just before the flush.
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let now = logged();
+        assert!(
+            now >= before + asked,
+            "round {i}: {now} entries in the log, at least {} expected",
+            before + asked
+        );
+        asked += 1;
+    }
+}

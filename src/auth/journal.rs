@@ -68,13 +68,19 @@ impl Journal {
         }
     }
 
-    /// Commits the waiting entries durably.
+    /// Commits the waiting entries durably. When it returns, every entry pushed before the
+    /// call is in the log.
     pub fn flush(&self, db: &Database) -> Result<()> {
+        // The write transaction first, the entries second, as every writer does: redb
+        // admits one write transaction at a time, so entries taken are always committed
+        // before the next writer takes its own. Taken the other way round, a flush could
+        // find the queue emptied by another flush still committing, return before those
+        // entries were in the log, and let a 異動 commit its entry ahead of them.
+        let txn = db.write_transaction()?;
         let mut entries = self.take();
         if entries.is_empty() {
             return Ok(());
         }
-        let txn = db.write_transaction()?;
         let appended = txn
             .open_table(AUDIT)
             .map_err(crate::store::StoreError::from)
@@ -90,6 +96,20 @@ impl Journal {
         }
         self.recycle(entries);
         Ok(())
+    }
+
+    /// [`Journal::flush`] when entries are waiting (the background thread's round: an
+    /// idle round does not take the write lock).
+    fn flush_waiting(&self, db: &Database) -> Result<()> {
+        if self
+            .pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty()
+        {
+            return Ok(());
+        }
+        self.flush(db)
     }
 
     fn requeue(&self, mut entries: Vec<PendingEntry>) {
@@ -137,7 +157,7 @@ impl Flusher {
                     }
                     std::thread::sleep(FLUSH_WINDOW);
                     // A failed flush keeps its entries waiting; the next one retries.
-                    let _ = j.flush(&db);
+                    let _ = j.flush_waiting(&db);
                 }
             })
             .expect("starting the log thread");
