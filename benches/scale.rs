@@ -117,7 +117,7 @@ struct Probe {
 
 fn probes(session: &Session, residents: usize) -> Vec<Probe> {
     let opts = GenOptions::new(residents, SEED, common::today());
-    let mut rng = SplitMix(0x7363_616c_65);
+    let mut rng = SplitMix(0x0073_6361_6c65);
     let mut wanted: Vec<usize> = (0..PROBES)
         .map(|_| rng.below(residents as u64) as usize)
         .collect();
