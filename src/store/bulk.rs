@@ -16,6 +16,7 @@ use super::error::{Result, StoreError};
 use super::household::members_now;
 use super::record::StoredRecord;
 use super::resident::Resident;
+use super::spill::Spill;
 use super::staging::{Known, Staging};
 use super::tables::{View, WriteTables};
 use super::write::apply;
@@ -74,6 +75,12 @@ impl Database {
             budget: STAGING_BUDGET_BYTES,
             flushes: 0,
             known: None,
+            spill_to: Some(
+                self.path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .map_or_else(|| std::path::PathBuf::from("."), |p| p.to_path_buf()),
+            ),
         })
     }
 }
@@ -89,6 +96,9 @@ pub struct BulkLoad<'db> {
     flushes: usize,
     /// What the load has written, from its first `record_staged` on.
     known: Option<Known>,
+    /// Where a load in several passes keeps its sorted runs (see `spill`); `None`: it
+    /// writes every pass to the tables.
+    spill_to: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for BulkLoad<'_> {
@@ -161,6 +171,11 @@ impl<'db> BulkLoad<'db> {
         let (today, now, budget) = (self.today, self.now, self.budget);
         let flushes = &mut self.flushes;
         let known_slot = &mut self.known;
+        // Spill the write-only tables between passes, except for an encrypted file.
+        let mut spill = match (self.db.is_encrypted(), self.spill_to.clone()) {
+            (false, Some(dir)) => Some(Spill::new(dir)),
+            _ => None,
+        };
         let result = (|| {
             let at = |index: usize| move |error: StoreError| BatchError { index, error };
             let mut t = WriteTables::open(&self.txn).map_err(at(0))?;
@@ -178,14 +193,27 @@ impl<'db> BulkLoad<'db> {
                 }
                 if staging.approx_bytes() > budget {
                     // Write what is staged and go on over the tables that now hold it.
-                    staging.finish().flush(&mut t).map_err(at(n))?;
+                    staging
+                        .finish()
+                        .flush(&mut t, spill.as_mut())
+                        .map_err(at(n))?;
                     *flushes += 1;
                     staging = Staging::new(&t, known).map_err(at(n))?;
                 }
             }
             progress(n);
-            staging.finish().flush(&mut t).map_err(at(n))?;
+            // A load done in one pass writes straight to the tables; one done in several
+            // writes its last pass to runs too, and merges them all.
+            let spill = spill.filter(|s| !s.is_empty());
+            let mut last = spill;
+            staging
+                .finish()
+                .flush(&mut t, last.as_mut())
+                .map_err(at(n))?;
             *flushes += 1;
+            if let Some(spill) = last {
+                spill.merge_into(&mut t).map_err(at(n))?;
+            }
             Ok(n)
         })();
         if result.is_err() {
@@ -198,6 +226,13 @@ impl<'db> BulkLoad<'db> {
     /// (default [`STAGING_BUDGET_BYTES`]).
     pub(crate) fn set_budget(&mut self, bytes: usize) {
         self.budget = bytes;
+    }
+
+    /// Makes a load in several passes write every pass to the tables instead of spilling
+    /// the write-only ones to runs (what a load of an encrypted file does).
+    #[cfg(test)]
+    pub(crate) fn no_spill(&mut self) {
+        self.spill_to = None;
     }
 
     /// How many times the staging has been written to the tables so far.
@@ -323,20 +358,25 @@ mod tests {
         let today = Date::parse("2026-04-01").unwrap();
         let (moves, later) = generated(400, 5, today);
         let dir = tempfile::tempdir().unwrap();
-        let a = fixture(&dir, "a.redb", today);
-        let mut load = a.begin_bulk().unwrap();
-        load.now = 1_000;
-        load.set_budget(16 << 10);
-        load.record_staged(moves.iter().chain(&later), |_| {})
-            .unwrap();
-        assert!(load.flushes() > 5, "{} flushes", load.flushes());
-        load.commit().unwrap();
-
         let b = fixture(&dir, "b.redb", today);
         let all: Vec<Change> = moves.iter().chain(&later).cloned().collect();
         one_by_one(&b, &all, today);
-        assert_eq!(a.content_digest().unwrap(), b.content_digest().unwrap());
-        assert!(a.check().unwrap().problems.is_empty());
+        // Spilling the write-only tables to sorted runs, and writing every pass to them.
+        for spill in [true, false] {
+            let a = fixture(&dir, &format!("a-{spill}.redb"), today);
+            let mut load = a.begin_bulk().unwrap();
+            load.now = 1_000;
+            load.set_budget(16 << 10);
+            if !spill {
+                load.no_spill();
+            }
+            load.record_staged(moves.iter().chain(&later), |_| {})
+                .unwrap();
+            assert!(load.flushes() > 5, "{} flushes", load.flushes());
+            load.commit().unwrap();
+            assert_eq!(a.content_digest().unwrap(), b.content_digest().unwrap());
+            assert!(a.check().unwrap().problems.is_empty());
+        }
     }
 
     #[test]

@@ -27,6 +27,7 @@ mod resident;
 pub(crate) mod schema;
 mod search;
 mod snapshot;
+mod spill;
 mod staging;
 mod stats;
 pub(crate) mod tables;

@@ -1750,10 +1750,11 @@ fn staged_equals_one_by_one(ops: &[Op]) {
     // (name, changes recorded one by one first, staging budget: 1 writes the staging to the
     // tables after every change)
     let half = changes.len() / 2;
-    for (name, split, budget) in [
-        ("all", 0, usize::MAX),
-        ("half", half, usize::MAX),
-        ("passes", half, 1),
+    for (name, split, budget, spill) in [
+        ("all", 0, usize::MAX, true),
+        ("half", half, usize::MAX, true),
+        ("passes", half, 1, true),
+        ("passes-unspilled", half, 1, false),
     ] {
         let staged = Database::create(dir.path().join(format!("{name}.redb"))).unwrap();
         staged.set_clock(Clock::Fixed(today));
@@ -1761,12 +1762,15 @@ fn staged_equals_one_by_one(ops: &[Op]) {
         let mut load = staged.begin_bulk().unwrap();
         load.set_now(1_000);
         load.set_budget(budget);
+        if !spill {
+            load.no_spill();
+        }
         load.record_staged(&changes[split..], |_| {}).unwrap();
         load.commit().unwrap();
         assert_eq!(
             one.content_digest().unwrap(),
             staged.content_digest().unwrap(),
-            "{} changes, the first {split} recorded one by one, staging budget {budget}",
+            "{} changes, the first {split} recorded one by one, staging budget {budget}, spill {spill}",
             changes.len()
         );
     }

@@ -14,6 +14,7 @@ use super::error::{Result, StoreError};
 use super::ledger::{household_ids_in, Ledger};
 use super::record::StoredRecord;
 use super::schema::{META_NEXT_ID, META_NEXT_SEQ};
+use super::spill::Spill;
 use super::tables::{View, WriteTables};
 use redb::ReadableTableMetadata;
 use std::collections::{HashMap, HashSet};
@@ -179,7 +180,13 @@ impl<'a, 't> Staging<'a, 't> {
 impl Writes {
     /// Writes everything staged into `t` (the tables `self` was made over), each table's
     /// entries in key order.
-    pub(crate) fn flush(self, t: &mut WriteTables<'_>) -> Result<()> {
+    /// With `spill`, the `residents` and `search` entries go to sorted runs there instead
+    /// (see `spill`), to be merged into the tables at the end of the load.
+    pub(crate) fn flush(
+        self,
+        t: &mut WriteTables<'_>,
+        mut spill: Option<&mut Spill>,
+    ) -> Result<()> {
         let Writes {
             first_new_id,
             next_id,
@@ -216,9 +223,6 @@ impl Writes {
         }
 
         // Current records by code: codes given up first, then each resident's latest.
-        for code in removed_codes {
-            t.residents.remove(code)?;
-        }
         let mut current: Vec<(u64, Span)> = Vec::with_capacity(new_versions.len() + old.len());
         for spans in old.iter().map(|(_, s)| s).chain(new_versions.iter()) {
             if let Some(&last) = spans.last() {
@@ -227,9 +231,32 @@ impl Writes {
             }
         }
         current.sort_unstable_by_key(|(code, _)| *code);
-        for (code, s) in current {
-            t.residents.insert(code, records.get(s))?;
+        match spill.as_deref_mut() {
+            None => {
+                for code in removed_codes {
+                    t.residents.remove(code)?;
+                }
+                for &(code, s) in &current {
+                    t.residents.insert(code, records.get(s))?;
+                }
+            }
+            Some(spill) => {
+                // One entry a code: a code given up and taken again within the pass keeps
+                // its record.
+                let mut gone = removed_codes;
+                gone.sort_unstable();
+                gone.dedup();
+                gone.retain(|c| current.binary_search_by_key(c, |(k, _)| *k).is_err());
+                let mut entries: Vec<(u64, Option<&[u8]>)> = current
+                    .iter()
+                    .map(|&(code, s)| (code, Some(records.get(s))))
+                    .chain(gone.into_iter().map(|c| (c, None)))
+                    .collect();
+                entries.sort_unstable_by_key(|(code, _)| *code);
+                spill.residents_run(entries.into_iter())?;
+            }
         }
+        drop(current);
         drop(records);
 
         let mut codes: Vec<(u64, (u64, bool))> = codes.into_iter().collect();
@@ -254,8 +281,13 @@ impl Writes {
             t.changes.insert(seq, (id, v))?;
         }
         search.sort_unstable_by(|a, b| keys.get(*a).cmp(keys.get(*b)));
-        for s in search {
-            t.search.insert(keys.get(s), ())?;
+        match spill {
+            None => {
+                for s in search {
+                    t.search.insert(keys.get(s), ())?;
+                }
+            }
+            Some(spill) => spill.search_run(search.iter().map(|s| keys.get(*s)))?,
         }
         t.meta.insert(META_NEXT_ID, next_id)?;
         t.meta.insert(META_NEXT_SEQ, next_seq)?;

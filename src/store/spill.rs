@@ -1,0 +1,235 @@
+//! Sorted runs of a load's write-only entries (4情報 `search` keys and `residents` records),
+//! kept in unnamed temporary files beside the database between the passes of a load and
+//! merged into their tables once, in key order, at its end.
+//!
+//! A load written in passes (see `staging`) would otherwise insert each pass's 4情報 keys
+//! and current records between those of the passes before, rewriting most pages of the two
+//! largest random-keyed trees once a pass. Nothing a load does reads these two tables (the
+//! write path reads identities, versions and households only), so their entries can wait.
+//!
+//! Each run is its own file made by `tempfile::tempfile_in` in the database's directory:
+//! it has no name, only this process can open it, and it disappears when the load ends or
+//! the process dies. It holds what the database file holds, in the same form (plain text
+//! keys, framed records), so a load of an encrypted database does not spill: it writes
+//! every pass to the tables instead.
+
+use super::error::{Result, StoreError};
+use super::tables::WriteTables;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::PathBuf;
+
+/// The length that marks a code given up (no current record) in a residents run.
+const GONE: u32 = u32::MAX;
+
+fn io(what: &str) -> impl Fn(std::io::Error) -> StoreError + '_ {
+    move |e| StoreError::Storage(format!("load spill file ({what}): {e}"))
+}
+
+/// The runs of one load.
+pub(crate) struct Spill {
+    dir: PathBuf,
+    search: Vec<File>,
+    residents: Vec<File>,
+}
+
+/// Writes one run.
+struct RunWriter {
+    out: BufWriter<File>,
+}
+
+impl RunWriter {
+    fn new(dir: &PathBuf) -> Result<RunWriter> {
+        let file = tempfile::tempfile_in(dir).map_err(io("create"))?;
+        Ok(RunWriter {
+            out: BufWriter::with_capacity(1 << 20, file),
+        })
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> Result<()> {
+        self.out.write_all(bytes).map_err(io("write"))
+    }
+
+    fn finish(self) -> Result<File> {
+        let mut file = self
+            .out
+            .into_inner()
+            .map_err(|e| io("write")(e.into_error()))?;
+        file.seek(SeekFrom::Start(0)).map_err(io("seek"))?;
+        Ok(file)
+    }
+}
+
+/// Reads one run back.
+struct RunReader {
+    input: BufReader<File>,
+}
+
+impl RunReader {
+    fn new(file: File) -> RunReader {
+        RunReader {
+            input: BufReader::with_capacity(256 << 10, file),
+        }
+    }
+
+    /// Fills `buf` exactly, or returns `false` at a clean end of the run.
+    fn fill(&mut self, buf: &mut [u8]) -> Result<bool> {
+        match self.input.read_exact(buf) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
+            Err(e) => Err(io("read")(e)),
+        }
+    }
+
+    fn bytes(&mut self, len: usize) -> Result<Vec<u8>> {
+        let mut v = vec![0; len];
+        if !self.fill(&mut v)? {
+            return Err(StoreError::Storage(
+                "load spill file: a run ends early".into(),
+            ));
+        }
+        Ok(v)
+    }
+
+    /// The next 4情報 key of a search run.
+    fn next_key(&mut self) -> Result<Option<Vec<u8>>> {
+        let mut len = [0u8; 2];
+        if !self.fill(&mut len)? {
+            return Ok(None);
+        }
+        self.bytes(u16::from_le_bytes(len) as usize).map(Some)
+    }
+
+    /// The next entry of a residents run: the code and its current record, or `None` for a
+    /// code given up.
+    #[allow(clippy::type_complexity)]
+    fn next_resident(&mut self) -> Result<Option<(u64, Option<Vec<u8>>)>> {
+        let mut head = [0u8; 12];
+        if !self.fill(&mut head)? {
+            return Ok(None);
+        }
+        let code = u64::from_le_bytes(head[..8].try_into().expect("8 bytes"));
+        let len = u32::from_le_bytes(head[8..].try_into().expect("4 bytes"));
+        if len == GONE {
+            return Ok(Some((code, None)));
+        }
+        Ok(Some((code, Some(self.bytes(len as usize)?))))
+    }
+}
+
+impl Spill {
+    /// Runs kept in `dir` (the database's directory).
+    pub(crate) fn new(dir: PathBuf) -> Spill {
+        Spill {
+            dir,
+            search: Vec::new(),
+            residents: Vec::new(),
+        }
+    }
+
+    /// Whether any run was written.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.search.is_empty() && self.residents.is_empty()
+    }
+
+    /// Writes a run of 4情報 keys, already sorted.
+    pub(crate) fn search_run<'k>(&mut self, keys: impl Iterator<Item = &'k [u8]>) -> Result<()> {
+        let mut w = RunWriter::new(&self.dir)?;
+        for k in keys {
+            let len = u16::try_from(k.len()).map_err(|_| {
+                StoreError::Storage(format!("a 4情報 key of {} bytes is too long", k.len()))
+            })?;
+            w.put(&len.to_le_bytes())?;
+            w.put(k)?;
+        }
+        self.search.push(w.finish()?);
+        Ok(())
+    }
+
+    /// Writes a run of current records by code, sorted by code with one entry a code
+    /// (`None`: the code was given up).
+    pub(crate) fn residents_run<'r>(
+        &mut self,
+        entries: impl Iterator<Item = (u64, Option<&'r [u8]>)>,
+    ) -> Result<()> {
+        let mut w = RunWriter::new(&self.dir)?;
+        for (code, record) in entries {
+            w.put(&code.to_le_bytes())?;
+            match record {
+                Some(r) => {
+                    let len = u32::try_from(r.len())
+                        .ok()
+                        .filter(|&l| l != GONE)
+                        .ok_or_else(|| StoreError::Storage("a record is too long".into()))?;
+                    w.put(&len.to_le_bytes())?;
+                    w.put(r)?;
+                }
+                None => w.put(&GONE.to_le_bytes())?,
+            }
+        }
+        self.residents.push(w.finish()?);
+        Ok(())
+    }
+
+    /// Merges every run into the tables in key order: each 4情報 key once; for a code, the
+    /// entry of the latest run (a record is inserted, a code given up is removed).
+    pub(crate) fn merge_into(self, t: &mut WriteTables<'_>) -> Result<()> {
+        let mut runs: Vec<RunReader> = self.search.into_iter().map(RunReader::new).collect();
+        let mut heap = BinaryHeap::new();
+        for (i, r) in runs.iter_mut().enumerate() {
+            if let Some(k) = r.next_key()? {
+                heap.push(Reverse((k, i)));
+            }
+        }
+        let mut last: Option<Vec<u8>> = None;
+        while let Some(Reverse((key, i))) = heap.pop() {
+            if last.as_ref() != Some(&key) {
+                t.search.insert(key.as_slice(), ())?;
+            }
+            if let Some(k) = runs[i].next_key()? {
+                heap.push(Reverse((k, i)));
+            }
+            last = Some(key);
+        }
+
+        let mut runs: Vec<RunReader> = self.residents.into_iter().map(RunReader::new).collect();
+        let mut pending: Vec<Option<Vec<u8>>> = vec![None; runs.len()];
+        let mut heap = BinaryHeap::new();
+        for (i, r) in runs.iter_mut().enumerate() {
+            if let Some((code, rec)) = r.next_resident()? {
+                pending[i] = rec;
+                heap.push(Reverse((code, i)));
+            }
+        }
+        while let Some(Reverse((code, first))) = heap.pop() {
+            // Every run with an entry for this code; the latest run's entry stands.
+            let mut with = vec![first];
+            while let Some(Reverse((c, i))) = heap.peek().copied() {
+                if c != code {
+                    break;
+                }
+                heap.pop();
+                with.push(i);
+            }
+            let latest = *with.iter().max().expect("at least one run");
+            match pending[latest].take() {
+                Some(rec) => {
+                    t.residents.insert(code, rec.as_slice())?;
+                }
+                None => {
+                    t.residents.remove(code)?;
+                }
+            }
+            for i in with {
+                pending[i] = None;
+                if let Some((c, rec)) = runs[i].next_resident()? {
+                    pending[i] = rec;
+                    heap.push(Reverse((c, i)));
+                }
+            }
+        }
+        Ok(())
+    }
+}
