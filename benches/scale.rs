@@ -11,7 +11,9 @@
 //! The register is generated and imported (`juki import` through the library, with a
 //! staging budget of `JUKI_BENCH_STAGING_MIB`, default 256) once into
 //! `target/bench-data/scale-N/` and reused; the CSV files are deleted after the import.
-//! Every run appends its table to `target/bench-data/scale.md`.
+//! Every run appends its table to `target/bench-data/scale.md`. Without `--bench` (as
+//! `cargo test --all-targets` runs it) the binary does a smoke run: 500 residents, 200
+//! probes.
 //!
 //! The probes are residents drawn at random from the generated file; the name + birth
 //! search uses the resident's current name, the as-of lookup a date drawn between the
@@ -35,6 +37,8 @@ use std::time::Instant;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const PROBES: usize = 20_000;
+const SMOKE_RESIDENTS: usize = 500;
+const SMOKE_PROBES: usize = 200;
 const JUKI_FILE: &str = "juki.redb";
 const LOADED: &str = "loaded";
 
@@ -115,14 +119,14 @@ struct Probe {
     as_of: Date,
 }
 
-fn probes(session: &Session, residents: usize) -> Vec<Probe> {
+fn probes(session: &Session, residents: usize, count: usize) -> Vec<Probe> {
     let opts = GenOptions::new(residents, SEED, common::today());
     let mut rng = SplitMix(0x0073_6361_6c65);
-    let mut wanted: Vec<usize> = (0..PROBES)
+    let mut wanted: Vec<usize> = (0..count)
         .map(|_| rng.below(residents as u64) as usize)
         .collect();
     wanted.sort_unstable();
-    let mut codes = Vec::with_capacity(PROBES);
+    let mut codes = Vec::with_capacity(count);
     let mut w = wanted.iter().peekable();
     for (i, r) in generator::residents(&opts).enumerate() {
         while w.peek() == Some(&&i) {
@@ -176,10 +180,17 @@ fn time<A>(probes: &[Probe], mut f: impl FnMut(&Probe) -> A) -> (f64, f64) {
 }
 
 fn main() {
-    if std::env::args().any(|a| a == "--list") {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--list") {
         return;
     }
-    let residents = common::resident_count();
+    // Without `--bench` (as `cargo test --all-targets` runs it): a smoke run.
+    let full = args.iter().any(|a| a == "--bench");
+    let (residents, probes_wanted) = if full {
+        (common::resident_count(), PROBES)
+    } else {
+        (SMOKE_RESIDENTS, SMOKE_PROBES)
+    };
     let dir = target_dir()
         .join("bench-data")
         .join(format!("scale-{residents}"));
@@ -189,7 +200,7 @@ fn main() {
     let session = juki
         .sign_in(OPERATOR, PASSWORD, TERMINAL)
         .expect("signing in");
-    let probes = probes(&session, residents);
+    let probes = probes(&session, residents, probes_wanted);
     let rows = [
         (
             "by resident code",
@@ -229,6 +240,9 @@ fn main() {
         table.push_str(&format!("| {what} | {p50:.1} | {p99:.1} |\n"));
     }
     print!("{table}");
+    if !full {
+        return;
+    }
     let mut out = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
