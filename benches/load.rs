@@ -23,7 +23,7 @@ mod common;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use common::{SqlResident, COLUMNS, OPERATOR, PASSWORD, SEED, SQLITE_CACHE, TERMINAL};
+use common::{SplitMix, SqlResident, COLUMNS, OPERATOR, PASSWORD, SEED, SQLITE_CACHE, TERMINAL};
 use juki::io::generator::{self, parse_history_record, GenChange, GenOptions, HISTORY_HEADER};
 use juki::io::import::{ImportOptions, Progress};
 use juki::model::{
@@ -101,23 +101,6 @@ struct Run {
     residents: usize,
     moves: usize,
     probes: usize,
-}
-
-/// splitmix64: a small, fixed pseudo-random sequence.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
 }
 
 /// The peak resident set of this process so far (`VmHWM`), in bytes; `None` off Linux.

@@ -14,7 +14,7 @@
 
 mod common;
 
-use common::{columns_of, Dataset, SqlResident, COLUMNS};
+use common::{columns_of, Dataset, SplitMix, SqlResident, COLUMNS};
 use criterion::{criterion_group, criterion_main, Criterion};
 use juki::model::{address_key, Date, Kana, MyNumber, Name, ResidentCode};
 use juki::store::SearchHit;
@@ -28,23 +28,6 @@ const SAMPLE: usize = 1_000;
 
 /// The sample's seed.
 const SAMPLE_SEED: u64 = 0x6a75_6b69;
-
-/// splitmix64: a small, fixed pseudo-random sequence for drawing the sample.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// The address key up to the first digit: `芦屋市精道町7-6…` → `芦屋市精道町`.
 fn town_prefix(address: &str) -> String {

@@ -26,14 +26,14 @@
 
 mod common;
 
-use common::{OPERATOR, PASSWORD, SEED, TERMINAL};
+use common::{target_dir, SplitMix, OPERATOR, PASSWORD, SEED, TERMINAL};
 use juki::io::generator::{self, GenOptions};
 use juki::io::import::{ImportOptions, Progress};
 use juki::model::{Date, ResidentCode};
 use juki::store::Clock;
 use juki::{Juki, SearchQuery, Session};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 /// The allocator of the `juki` binary, so that the load measures what `juki import` does.
@@ -45,30 +45,6 @@ const SMOKE_RESIDENTS: usize = 500;
 const SMOKE_PROBES: usize = 200;
 const JUKI_FILE: &str = "juki.redb";
 const LOADED: &str = "loaded";
-
-/// splitmix64, for drawing the probes.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
-fn target_dir() -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("target"),
-    }
-}
 
 /// Generates and imports the register unless a complete one is there.
 fn register(dir: &Path, residents: usize) {

@@ -131,7 +131,8 @@ pub fn sign_in(path: &Path) -> (Juki, Session) {
     (juki, session)
 }
 
-fn target_dir() -> PathBuf {
+/// Where cargo builds: `$CARGO_TARGET_DIR` or `target/` beside the manifest.
+pub fn target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(d) => PathBuf::from(d),
         None => Path::new(env!("CARGO_MANIFEST_DIR")).join("target"),
@@ -646,4 +647,23 @@ fn build_sqlite(set: &Dataset) -> String {
         secs(checkpoint),
         secs(total)
     )
+}
+
+/// splitmix64: a small, fixed pseudo-random sequence for drawing samples and probes.
+pub struct SplitMix(pub u64);
+
+impl SplitMix {
+    /// The next number of the sequence.
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A number below `n` (which is not 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
 }

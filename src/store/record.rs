@@ -320,7 +320,7 @@ pub(crate) fn checked_body<'a>(table: &'static str, bytes: &'a [u8]) -> Result<&
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn sample() -> StoredRecord {

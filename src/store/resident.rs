@@ -177,37 +177,18 @@ pub fn decode_stored_value(bytes: &[u8]) -> Result<Resident> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::record::FieldSet;
 
+    /// The record tests' sample, as a later, removed version with its bookkeeping set.
     fn sample() -> StoredRecord {
         StoredRecord {
-            id: 7,
             version: 3,
             seq: 12,
-            code: 24727059608,
-            my_number: 123456789018,
-            name: "山田 太郎".into(),
-            kana: "ヤマダ タロウ".into(),
-            sex: 1,
-            birth: 19800401,
-            address: "芦屋市精道町7番6号".into(),
-            postal: 6598501,
-            household: 100,
-            relationship: "世帯主".into(),
             status: 2,
-            reason: 1,
-            valid_from: 20200401,
             reported: 20200402,
             recorded_at: 1_700_000_000_000_000,
-            resident_since: 20200401,
-            address_since: 20200401,
-            previous_address: Some("大阪市北区梅田1-1".into()),
-            destination: None,
             removed_on: 20240101,
-            changed: FieldSet::ALL.0,
-            prefix_max: 20200401,
             operator: Some("clerk1".into()),
-            terminal: None,
+            ..crate::store::record::tests::sample()
         }
     }
 
