@@ -23,7 +23,9 @@ mod common;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use common::{SplitMix, SqlResident, COLUMNS, OPERATOR, PASSWORD, SEED, SQLITE_CACHE, TERMINAL};
+use common::{
+    time_probes, SplitMix, SqlResident, COLUMNS, OPERATOR, PASSWORD, SEED, SQLITE_CACHE, TERMINAL,
+};
 use juki::io::generator::{self, parse_history_record, GenChange, GenOptions, HISTORY_HEADER};
 use juki::io::import::{ImportOptions, Progress};
 use juki::model::{
@@ -1097,34 +1099,6 @@ fn probes(conn: &Connection, count: usize) -> Vec<Probe> {
             }
         })
         .collect()
-}
-
-/// p50 and p99 of the latencies, in microseconds.
-fn percentiles(mut ns: Vec<u64>) -> (f64, f64) {
-    ns.sort_unstable();
-    let at = |p: usize| ns[(ns.len() * p / 100).min(ns.len() - 1)] as f64 / 1000.0;
-    (at(50), at(99))
-}
-
-/// Runs `f` on every probe once untimed (warming both caches and letting `check` compare
-/// the answers), then once more, timing each call.
-fn time_probes<A>(
-    probes: &[Probe],
-    mut f: impl FnMut(&Probe) -> A,
-    mut check: impl FnMut(&Probe, A),
-) -> (f64, f64) {
-    for p in probes {
-        let a = f(p);
-        check(p, a);
-    }
-    let mut ns = Vec::with_capacity(probes.len());
-    for p in probes {
-        let t = Instant::now();
-        let a = f(p);
-        ns.push(t.elapsed().as_nanos() as u64);
-        std::hint::black_box(a);
-    }
-    percentiles(ns)
 }
 
 /// `(name, juki p50/p99, SQLite p50/p99)` per lookup.

@@ -26,7 +26,7 @@
 
 mod common;
 
-use common::{target_dir, SplitMix, OPERATOR, PASSWORD, SEED, TERMINAL};
+use common::{target_dir, time_probes, SplitMix, OPERATOR, PASSWORD, SEED, TERMINAL};
 use juki::io::generator::{self, GenOptions};
 use juki::io::import::{ImportOptions, Progress};
 use juki::model::{Date, ResidentCode};
@@ -139,24 +139,9 @@ fn probes(session: &Session, residents: usize, count: usize) -> Vec<Probe> {
         .collect()
 }
 
-fn percentiles(mut ns: Vec<u64>) -> (f64, f64) {
-    ns.sort_unstable();
-    let at = |p: usize| ns[(ns.len() * p / 100).min(ns.len() - 1)] as f64 / 1000.0;
-    (at(50), at(99))
-}
-
-fn time<A>(probes: &[Probe], mut f: impl FnMut(&Probe) -> A) -> (f64, f64) {
-    for p in probes {
-        std::hint::black_box(f(p));
-    }
-    let mut ns = Vec::with_capacity(probes.len());
-    for p in probes {
-        let t = Instant::now();
-        let a = f(p);
-        ns.push(t.elapsed().as_nanos() as u64);
-        std::hint::black_box(a);
-    }
-    percentiles(ns)
+/// p50 and p99 of `f` over the probes (see [`time_probes`]).
+fn time<A>(probes: &[Probe], f: impl FnMut(&Probe) -> A) -> (f64, f64) {
+    time_probes(probes, f, |_, a| drop(a))
 }
 
 fn main() {

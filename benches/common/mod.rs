@@ -667,3 +667,31 @@ impl SplitMix {
         self.next() % n
     }
 }
+
+/// p50 and p99 of latencies in nanoseconds, in microseconds.
+pub fn percentiles(mut ns: Vec<u64>) -> (f64, f64) {
+    ns.sort_unstable();
+    let at = |p: usize| ns[(ns.len() * p / 100).min(ns.len() - 1)] as f64 / 1000.0;
+    (at(50), at(99))
+}
+
+/// Runs `f` on every probe once untimed (warming the caches and letting `check` see each
+/// answer), then once more timing each call on its own; p50 and p99 in microseconds.
+pub fn time_probes<P, A>(
+    probes: &[P],
+    mut f: impl FnMut(&P) -> A,
+    mut check: impl FnMut(&P, A),
+) -> (f64, f64) {
+    for p in probes {
+        let a = f(p);
+        check(p, a);
+    }
+    let mut ns = Vec::with_capacity(probes.len());
+    for p in probes {
+        let t = std::time::Instant::now();
+        let a = f(p);
+        ns.push(t.elapsed().as_nanos() as u64);
+        std::hint::black_box(a);
+    }
+    percentiles(ns)
+}

@@ -840,7 +840,7 @@ struct Feed<'a> {
     /// The residents file's rows are all handed out.
     moves_done: bool,
     /// The history rows of the chunk being handed out.
-    current_history: Option<(std::vec::IntoIter<Parsed>, u64)>,
+    current_history: Option<std::vec::IntoIter<Parsed>>,
     /// The seq and line of the last history row in order.
     last_seq: Option<(u64, u64)>,
 }
@@ -876,7 +876,7 @@ impl Feed<'_> {
             if self.fatal.is_some() {
                 return None;
             }
-            let (rec, parsed) = match self.current_history.as_mut().and_then(|(c, _)| c.next()) {
+            let (rec, parsed) = match self.current_history.as_mut().and_then(Iterator::next) {
                 Some(p) => p,
                 None => {
                     let (rows, consumed) = parsing.next()?;
@@ -884,7 +884,7 @@ impl Feed<'_> {
                         self.history_base + consumed,
                         self.moves + self.history_applied,
                     );
-                    self.current_history = Some((rows.into_iter(), consumed));
+                    self.current_history = Some(rows.into_iter());
                     continue;
                 }
             };
