@@ -17,7 +17,7 @@ use super::household::members_now;
 use super::record::StoredRecord;
 use super::resident::Resident;
 use super::spill::Spill;
-use super::staging::{Known, Staging};
+use super::staging::{Known, Staging, Writes};
 use super::tables::{View, WriteTables};
 use super::write::apply;
 use crate::model::{Date, HouseholdId, MyNumber, ResidentCode};
@@ -183,7 +183,7 @@ impl<'db> BulkLoad<'db> {
                 Some(k) => k,
                 None => known_slot.insert(Known::before(&t).map_err(at(0))?),
             };
-            let mut staging = Staging::new(&t, known).map_err(at(0))?;
+            let mut staging = Staging::new(&t, known, Writes::new()).map_err(at(0))?;
             let mut n = 0;
             for (i, c) in changes.into_iter().enumerate() {
                 apply(&mut staging, c.borrow(), today, now).map_err(at(i))?;
@@ -193,12 +193,10 @@ impl<'db> BulkLoad<'db> {
                 }
                 if staging.approx_bytes() > budget {
                     // Write what is staged and go on over the tables that now hold it.
-                    staging
-                        .finish()
-                        .flush(&mut t, spill.as_mut())
-                        .map_err(at(n))?;
+                    let mut w = staging.finish();
+                    w.flush(&mut t, spill.as_mut()).map_err(at(n))?;
                     *flushes += 1;
-                    staging = Staging::new(&t, known).map_err(at(n))?;
+                    staging = Staging::new(&t, known, w).map_err(at(n))?;
                 }
             }
             progress(n);

@@ -4,11 +4,13 @@
 //! 異動 at a time they land all over the trees. Staging runs the engine's own write path
 //! (`write::apply`, through the [`Ledger`] trait) against an in-memory overlay of the
 //! tables: what the load writes is kept here, what it reads comes from here first and from
-//! the transaction's tables second. [`Staging::flush`] then sorts each table's entries and
+//! the transaction's tables second. [`Writes::flush`] then sorts each table's entries and
 //! inserts them in key order, which keeps every insert on the right edge of its tree.
 //!
-//! The overlay holds versions encoded, in one arena, so a load's memory is about the size
-//! of its records plus its 4情報 keys.
+//! The overlay holds versions encoded, in an arena of fixed-size chunks, and the lists of
+//! versions and household members as chains through shared vectors: a staged change
+//! allocates nothing of its own, and a load in several passes reuses the same memory for
+//! every pass (see [`Writes::reset`]).
 
 use super::error::{Result, StoreError};
 use super::ledger::{household_ids_in, Ledger};
@@ -19,31 +21,130 @@ use super::tables::{View, WriteTables};
 use redb::ReadableTableMetadata;
 use std::collections::{HashMap, HashSet};
 
-/// Byte ranges into an arena.
+/// Where a byte string sits in an [`Arena`].
 #[derive(Debug, Clone, Copy)]
 struct Span {
-    start: u64,
+    chunk: u32,
+    start: u32,
     len: u32,
 }
 
-/// Growable byte storage that hands out [`Span`]s.
+/// The size of an arena chunk: large enough that a chunk holds thousands of records, small
+/// enough that the last chunk's unused tail does not matter.
+const CHUNK: usize = 4 << 20;
+
+/// Byte storage in fixed-size chunks that hands out [`Span`]s. Growing never moves what is
+/// stored; [`Arena::clear`] keeps the chunks for the next pass.
 #[derive(Debug, Default)]
 struct Arena {
-    bytes: Vec<u8>,
+    chunks: Vec<Vec<u8>>,
+    /// The chunk being filled.
+    current: usize,
+    /// Bytes stored since the last clear.
+    used: usize,
 }
 
 impl Arena {
     fn push(&mut self, data: &[u8]) -> Span {
-        let start = self.bytes.len() as u64;
-        self.bytes.extend_from_slice(data);
+        let fits = |c: &Vec<u8>| c.capacity() - c.len() >= data.len();
+        if self.chunks.is_empty() {
+            self.chunks.push(Vec::with_capacity(CHUNK.max(data.len())));
+        }
+        while !fits(&self.chunks[self.current]) {
+            self.current += 1;
+            if self.current == self.chunks.len() {
+                self.chunks.push(Vec::with_capacity(CHUNK.max(data.len())));
+            }
+        }
+        let chunk = &mut self.chunks[self.current];
+        let start = chunk.len();
+        chunk.extend_from_slice(data);
+        self.used += data.len();
         Span {
-            start,
+            chunk: self.current as u32,
+            start: start as u32,
             len: data.len() as u32,
         }
     }
 
     fn get(&self, s: Span) -> &[u8] {
-        &self.bytes[s.start as usize..s.start as usize + s.len as usize]
+        &self.chunks[s.chunk as usize][s.start as usize..(s.start + s.len) as usize]
+    }
+
+    fn clear(&mut self) {
+        for c in &mut self.chunks {
+            c.clear();
+        }
+        self.current = 0;
+        self.used = 0;
+    }
+}
+
+/// No node: the end of a chain, or an empty list.
+const NONE: u32 = u32::MAX;
+
+/// Many short lists kept as chains through one vector of nodes: a list is its first and
+/// last node, each node the index of the next. Pushing allocates nothing once the vector
+/// has grown.
+#[derive(Debug)]
+struct Chains<T> {
+    nodes: Vec<(T, u32)>,
+}
+
+/// A list in [`Chains`]: its first and last node and its length.
+#[derive(Debug, Clone, Copy)]
+struct Chain {
+    first: u32,
+    last: u32,
+    len: u32,
+}
+
+impl Chain {
+    const EMPTY: Chain = Chain {
+        first: NONE,
+        last: NONE,
+        len: 0,
+    };
+}
+
+impl<T: Copy> Chains<T> {
+    fn new() -> Chains<T> {
+        Chains { nodes: Vec::new() }
+    }
+
+    fn push(&mut self, chain: &mut Chain, item: T) {
+        let at = self.nodes.len() as u32;
+        self.nodes.push((item, NONE));
+        if chain.last == NONE {
+            chain.first = at;
+        } else {
+            self.nodes[chain.last as usize].1 = at;
+        }
+        chain.last = at;
+        chain.len += 1;
+    }
+
+    fn last(&self, chain: Chain) -> Option<T> {
+        (chain.last != NONE).then(|| self.nodes[chain.last as usize].0)
+    }
+
+    fn iter(&self, chain: Chain) -> impl Iterator<Item = T> + '_ {
+        let mut at = chain.first;
+        std::iter::from_fn(move || {
+            (at != NONE).then(|| {
+                let (item, next) = self.nodes[at as usize];
+                at = next;
+                item
+            })
+        })
+    }
+
+    fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    fn clear(&mut self) {
+        self.nodes.clear();
     }
 }
 
@@ -85,54 +186,86 @@ impl Known {
     }
 }
 
-/// What a [`Staging`] holds, apart from the tables it reads through to.
+/// What a [`Staging`] holds, apart from the tables it reads through to. One `Writes`
+/// serves every pass of a load: [`Writes::reset`] empties it and keeps its memory.
 pub(crate) struct Writes {
-    /// Ids from here on were handed out by this load.
+    /// Ids from here on were handed out by this overlay.
     first_new_id: u64,
     next_id: u64,
     next_seq: u64,
     records: Arena,
-    /// The versions this load wrote for residents it created, by `id - first_new_id`.
-    new_versions: Vec<Vec<Span>>,
-    /// The versions this load wrote for residents that were in the tables before it.
-    old_versions: HashMap<u64, Vec<Span>>,
+    versions: Chains<Span>,
+    /// The versions this overlay wrote for residents it created, by `id - first_new_id`.
+    new_versions: Vec<Chain>,
+    /// The versions this overlay wrote for residents that were in the tables before it.
+    old_versions: HashMap<u64, Chain>,
     codes: HashMap<u64, (u64, bool)>,
     my_numbers: HashMap<u64, (u64, bool)>,
     removed_codes: Vec<u64>,
-    households: HashMap<u64, Vec<(u64, u32)>>,
+    members: Chains<(u64, u32)>,
+    households: HashMap<u64, Chain>,
     keys: Arena,
     search: Vec<Span>,
     changes: Vec<(u64, u64, u32)>,
-    /// Versions and household entries staged (for [`Staging::approx_bytes`]).
-    versions_staged: usize,
-    household_entries: usize,
+}
+
+impl Writes {
+    pub(crate) fn new() -> Writes {
+        Writes {
+            first_new_id: 1,
+            next_id: 1,
+            next_seq: 1,
+            records: Arena::default(),
+            versions: Chains::new(),
+            new_versions: Vec::new(),
+            old_versions: HashMap::new(),
+            codes: HashMap::new(),
+            my_numbers: HashMap::new(),
+            removed_codes: Vec::new(),
+            members: Chains::new(),
+            households: HashMap::new(),
+            keys: Arena::default(),
+            search: Vec::new(),
+            changes: Vec::new(),
+        }
+    }
+
+    /// Empties `self` for an overlay over `base`, keeping the memory it has grown.
+    fn reset(&mut self, base: &WriteTables<'_>) -> Result<()> {
+        let next_id = base.meta_value(META_NEXT_ID)?.unwrap_or(1);
+        self.first_new_id = next_id;
+        self.next_id = next_id;
+        self.next_seq = base.meta_value(META_NEXT_SEQ)?.unwrap_or(1);
+        self.records.clear();
+        self.versions.clear();
+        self.new_versions.clear();
+        self.old_versions.clear();
+        self.codes.clear();
+        self.my_numbers.clear();
+        self.removed_codes.clear();
+        self.members.clear();
+        self.households.clear();
+        self.keys.clear();
+        self.search.clear();
+        self.changes.clear();
+        Ok(())
+    }
 }
 
 impl<'a, 't> Staging<'a, 't> {
-    /// An empty overlay over `base`, for a load that has written what `known` says.
-    pub(crate) fn new(base: &'a WriteTables<'t>, known: &'a mut Known) -> Result<Staging<'a, 't>> {
-        let next_id = base.meta_value(META_NEXT_ID)?.unwrap_or(1);
+    /// An empty overlay over `base`, for a load that has written what `known` says, in the
+    /// memory of `w`.
+    pub(crate) fn new(
+        base: &'a WriteTables<'t>,
+        known: &'a mut Known,
+        mut w: Writes,
+    ) -> Result<Staging<'a, 't>> {
+        w.reset(base)?;
         Ok(Staging {
             base,
             base_empty: base.versions.is_empty()?,
             known,
-            w: Writes {
-                first_new_id: next_id,
-                next_id,
-                next_seq: base.meta_value(META_NEXT_SEQ)?.unwrap_or(1),
-                records: Arena::default(),
-                new_versions: Vec::new(),
-                old_versions: HashMap::new(),
-                codes: HashMap::new(),
-                my_numbers: HashMap::new(),
-                removed_codes: Vec::new(),
-                households: HashMap::new(),
-                keys: Arena::default(),
-                search: Vec::new(),
-                changes: Vec::new(),
-                versions_staged: 0,
-                household_entries: 0,
-            },
+            w,
         })
     }
 
@@ -147,29 +280,27 @@ impl<'a, 't> Staging<'a, 't> {
         let w = &self.w;
         // A hash map entry with its control byte and the map's spare capacity, roughly.
         const MAP_ENTRY: usize = 48;
-        // A resident's list of versions: the vector, its first allocation and the
-        // allocator's overhead.
-        const VERSION_LIST: usize = 64;
         // Lengths, not capacities: the untouched tail of a grown vector is address space,
         // not memory.
-        w.records.bytes.len()
-            + w.keys.bytes.len()
+        w.records.used
+            + w.keys.used
             + w.search.len() * std::mem::size_of::<Span>()
-            + (w.new_versions.len() + w.old_versions.len()) * VERSION_LIST
-            + w.versions_staged * std::mem::size_of::<Span>()
-            + (w.old_versions.len() + w.codes.len() + w.my_numbers.len()) * MAP_ENTRY
-            + w.households.len() * (MAP_ENTRY + VERSION_LIST)
-            + w.household_entries * 24
-            + w.changes.len() * 24
+            + w.versions.len() * std::mem::size_of::<(Span, u32)>()
+            + w.new_versions.len() * std::mem::size_of::<Chain>()
+            + (w.old_versions.len() + w.codes.len() + w.my_numbers.len() + w.households.len())
+                * MAP_ENTRY
+            + w.members.len() * std::mem::size_of::<((u64, u32), u32)>()
+            + w.changes.len() * std::mem::size_of::<(u64, u64, u32)>()
     }
 
-    fn staged_versions(&self, id: u64) -> Option<&Vec<Span>> {
+    fn staged_versions(&self, id: u64) -> Chain {
         let w = &self.w;
-        if id >= w.first_new_id {
+        let chain = if id >= w.first_new_id {
             w.new_versions.get((id - w.first_new_id) as usize)
         } else {
             w.old_versions.get(&id)
-        }
+        };
+        chain.copied().unwrap_or(Chain::EMPTY)
     }
 
     fn decode(&self, s: Span) -> Result<StoredRecord> {
@@ -183,49 +314,36 @@ impl Writes {
     /// With `spill`, the `residents` and `search` entries go to sorted runs there instead
     /// (see `spill`), to be merged into the tables at the end of the load.
     pub(crate) fn flush(
-        self,
+        &mut self,
         t: &mut WriteTables<'_>,
         mut spill: Option<&mut Spill>,
     ) -> Result<()> {
-        let Writes {
-            first_new_id,
-            next_id,
-            next_seq,
-            records,
-            new_versions,
-            old_versions,
-            codes,
-            my_numbers,
-            removed_codes,
-            households,
-            keys,
-            mut search,
-            changes,
-            ..
-        } = self;
+        let records = &self.records;
+        let versions = &self.versions;
 
-        // Versions, in (id, version) order; ids this load made come after older ones.
-        let mut old: Vec<(u64, Vec<Span>)> = old_versions.into_iter().collect();
+        // Versions, in (id, version) order; ids this overlay made come after older ones.
+        let mut old: Vec<(u64, Chain)> = self.old_versions.iter().map(|(&k, &c)| (k, c)).collect();
         old.sort_unstable_by_key(|(id, _)| *id);
-        for (id, spans) in &old {
-            for s in spans {
-                let version = StoredRecord::access("versions", records.get(*s))?
+        for &(id, chain) in &old {
+            for s in versions.iter(chain) {
+                let version = StoredRecord::access("versions", records.get(s))?
                     .version
                     .to_native();
-                t.versions.insert((*id, version), records.get(*s))?;
+                t.versions.insert((id, version), records.get(s))?;
             }
         }
-        for (k, spans) in new_versions.iter().enumerate() {
-            let id = first_new_id + k as u64;
-            for (v, s) in spans.iter().enumerate() {
-                t.versions.insert((id, v as u32 + 1), records.get(*s))?;
+        for (k, &chain) in self.new_versions.iter().enumerate() {
+            let id = self.first_new_id + k as u64;
+            for (v, s) in versions.iter(chain).enumerate() {
+                t.versions.insert((id, v as u32 + 1), records.get(s))?;
             }
         }
 
         // Current records by code: codes given up first, then each resident's latest.
-        let mut current: Vec<(u64, Span)> = Vec::with_capacity(new_versions.len() + old.len());
-        for spans in old.iter().map(|(_, s)| s).chain(new_versions.iter()) {
-            if let Some(&last) = spans.last() {
+        let mut current: Vec<(u64, Span)> =
+            Vec::with_capacity(self.new_versions.len() + old.len());
+        for &chain in old.iter().map(|(_, c)| c).chain(self.new_versions.iter()) {
+            if let Some(last) = versions.last(chain) {
                 let rec = StoredRecord::access("versions", records.get(last))?;
                 current.push((rec.code.to_native(), last));
             }
@@ -233,7 +351,7 @@ impl Writes {
         current.sort_unstable_by_key(|(code, _)| *code);
         match spill.as_deref_mut() {
             None => {
-                for code in removed_codes {
+                for &code in &self.removed_codes {
                     t.residents.remove(code)?;
                 }
                 for &(code, s) in &current {
@@ -243,7 +361,7 @@ impl Writes {
             Some(spill) => {
                 // One entry a code: a code given up and taken again within the pass keeps
                 // its record.
-                let mut gone = removed_codes;
+                let mut gone = std::mem::take(&mut self.removed_codes);
                 gone.sort_unstable();
                 gone.dedup();
                 gone.retain(|c| current.binary_search_by_key(c, |(k, _)| *k).is_err());
@@ -257,40 +375,41 @@ impl Writes {
             }
         }
         drop(current);
-        drop(records);
 
-        let mut codes: Vec<(u64, (u64, bool))> = codes.into_iter().collect();
+        let mut codes: Vec<(u64, (u64, bool))> = self.codes.drain().collect();
         codes.sort_unstable_by_key(|(k, _)| *k);
         for (k, v) in codes {
             t.codes.insert(k, v)?;
         }
-        let mut numbers: Vec<(u64, (u64, bool))> = my_numbers.into_iter().collect();
+        let mut numbers: Vec<(u64, (u64, bool))> = self.my_numbers.drain().collect();
         numbers.sort_unstable_by_key(|(k, _)| *k);
         for (k, v) in numbers {
             t.my_numbers.insert(k, v)?;
         }
-        let mut members: Vec<(u64, u64, u32)> = households
-            .into_iter()
-            .flat_map(|(h, list)| list.into_iter().map(move |(id, v)| (h, id, v)))
-            .collect();
+        let mut members: Vec<(u64, u64, u32)> = Vec::with_capacity(self.members.len());
+        for (&h, &chain) in &self.households {
+            members.extend(self.members.iter(chain).map(|(id, v)| (h, id, v)));
+        }
         members.sort_unstable();
         for k in members {
             t.households.insert(k, ())?;
         }
-        for (seq, id, v) in changes {
+        for &(seq, id, v) in &self.changes {
             t.changes.insert(seq, (id, v))?;
         }
-        search.sort_unstable_by(|a, b| keys.get(*a).cmp(keys.get(*b)));
+        let keys = &self.keys;
+        self.search
+            .sort_unstable_by(|a, b| keys.get(*a).cmp(keys.get(*b)));
         match spill {
             None => {
-                for s in search {
+                for &s in &self.search {
                     t.search.insert(keys.get(s), ())?;
                 }
             }
-            Some(spill) => spill.search_run(search.iter().map(|s| keys.get(*s)))?,
+            Some(spill) => spill.search_run(self.search.iter().map(|s| keys.get(*s)))?,
         }
-        t.meta.insert(META_NEXT_ID, next_id)?;
-        t.meta.insert(META_NEXT_SEQ, next_seq)?;
+        t.meta.insert(META_NEXT_ID, self.next_id)?;
+        t.meta.insert(META_NEXT_SEQ, self.next_seq)?;
         Ok(())
     }
 }
@@ -313,8 +432,8 @@ impl Ledger for Staging<'_, '_> {
     }
 
     fn latest(&self, id: u64) -> Result<Option<StoredRecord>> {
-        match self.staged_versions(id).and_then(|v| v.last()) {
-            Some(&s) => self.decode(s).map(Some),
+        match self.w.versions.last(self.staged_versions(id)) {
+            Some(s) => self.decode(s).map(Some),
             None if self.base_empty || id >= self.w.first_new_id => Ok(None),
             None => View::latest(self.base, id),
         }
@@ -326,10 +445,8 @@ impl Ledger for Staging<'_, '_> {
         } else {
             View::all_versions(self.base, id)?
         };
-        if let Some(spans) = self.staged_versions(id) {
-            for &s in spans {
-                out.push(self.decode(s)?);
-            }
+        for s in self.w.versions.iter(self.staged_versions(id)) {
+            out.push(self.decode(s)?);
         }
         Ok(out)
     }
@@ -340,8 +457,8 @@ impl Ledger for Staging<'_, '_> {
         } else {
             household_ids_in(&self.base.households, h)?
         };
-        if let Some(list) = self.w.households.get(&h) {
-            ids.extend(list.iter().map(|(id, _)| *id));
+        if let Some(&chain) = self.w.households.get(&h) {
+            ids.extend(self.w.members.iter(chain).map(|(id, _)| id));
             ids.sort_unstable();
             ids.dedup();
         }
@@ -367,26 +484,26 @@ impl Ledger for Staging<'_, '_> {
     }
 
     fn put_version(&mut self, rec: &StoredRecord, bytes: &[u8]) -> Result<()> {
-        let span = self.w.records.push(bytes);
-        let list = if rec.id >= self.w.first_new_id {
-            let k = (rec.id - self.w.first_new_id) as usize;
-            if self.w.new_versions.len() <= k {
-                self.w.new_versions.resize_with(k + 1, Vec::new);
+        let w = &mut self.w;
+        let span = w.records.push(bytes);
+        let chain = if rec.id >= w.first_new_id {
+            let k = (rec.id - w.first_new_id) as usize;
+            if w.new_versions.len() <= k {
+                w.new_versions.resize(k + 1, Chain::EMPTY);
             }
-            &mut self.w.new_versions[k]
+            // Versions come in order; the flush numbers them from the first one.
+            let expected = w.new_versions[k].len + 1;
+            if rec.version != expected {
+                return Err(StoreError::Storage(format!(
+                    "staging: version {} of resident {} out of order",
+                    rec.version, rec.id
+                )));
+            }
+            &mut w.new_versions[k]
         } else {
-            self.w.old_versions.entry(rec.id).or_default()
+            w.old_versions.entry(rec.id).or_insert(Chain::EMPTY)
         };
-        // Versions come in order; the flush numbers them from the first one.
-        let expected = list.len() as u32 + 1;
-        if rec.id >= self.w.first_new_id && rec.version != expected {
-            return Err(StoreError::Storage(format!(
-                "staging: version {} of resident {} out of order",
-                rec.version, rec.id
-            )));
-        }
-        list.push(span);
-        self.w.versions_staged += 1;
+        w.versions.push(chain, span);
         Ok(())
     }
 
@@ -414,8 +531,9 @@ impl Ledger for Staging<'_, '_> {
     }
 
     fn put_household(&mut self, h: u64, id: u64, version: u32) -> Result<()> {
-        self.w.households.entry(h).or_default().push((id, version));
-        self.w.household_entries += 1;
+        let w = &mut self.w;
+        let chain = w.households.entry(h).or_insert(Chain::EMPTY);
+        w.members.push(chain, (id, version));
         self.known.households.insert(h);
         Ok(())
     }
