@@ -13,7 +13,7 @@
 //! open's 1 GiB).
 //!
 //! The register is generated and imported (`juki import` through the library, with a
-//! staging budget of `JUKI_BENCH_STAGING_MIB`, default 256) once into
+//! staging budget of `JUKI_BENCH_STAGING_MIB`, default 128) once into
 //! `target/bench-data/scale-N/` and reused; the CSV files are deleted after the import.
 //! Every run appends its table to `target/bench-data/scale.md`. Without `--bench` (as
 //! `cargo test --all-targets` runs it) the binary does a smoke run: 500 residents, 200

@@ -111,9 +111,10 @@ pub enum Command {
         /// The file's encoding.
         #[arg(long, default_value = "utf-8")]
         encoding: String,
-        /// Memory (MiB) the load may hold before it writes what it has to the tables; more
-        /// makes a large load faster and its memory larger.
-        #[arg(long, value_name = "MiB", default_value_t = 256)]
+        /// Memory (MiB) a pass of the load may hold before it is written to the tables (one
+        /// pass is written while the next fills); more makes a large load faster and its
+        /// memory larger.
+        #[arg(long, value_name = "MiB", default_value_t = 128)]
         staging_mib: usize,
         /// The database's page cache (MiB) during the load.
         #[arg(long, value_name = "MiB", default_value_t = 256)]

@@ -13,6 +13,7 @@
 use super::change::Change;
 use super::db::{BatchError, Database};
 use super::error::{Result, StoreError};
+use super::flusher::{lock, Flusher, Shared};
 use super::household::members_now;
 use super::record::StoredRecord;
 use super::resident::Resident;
@@ -23,13 +24,15 @@ use super::write::apply;
 use crate::model::{Date, HouseholdId, MyNumber, ResidentCode};
 use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 /// How often (in changes) a staged load reports its progress.
 const PROGRESS_EVERY: usize = 4096;
 
-/// How much memory a load's staging may hold before it is written to the tables (and the
-/// load goes on with an empty one): the larger, the fewer passes over the trees.
-pub const STAGING_BUDGET_BYTES: usize = 256 << 20;
+/// How much memory a pass of a load's staging may hold before it is handed to the tables
+/// (and the load goes on with an empty one): the larger, the fewer passes over the trees.
+/// One pass is written while the next fills, so a load holds up to twice this.
+pub const STAGING_BUDGET_BYTES: usize = 128 << 20;
 
 impl Database {
     /// Calls `f` with the current version of every resident, active and removed, in
@@ -171,45 +174,58 @@ impl<'db> BulkLoad<'db> {
         let (today, now, budget) = (self.today, self.now, self.budget);
         let flushes = &mut self.flushes;
         let known_slot = &mut self.known;
-        // Spill the write-only tables between passes, except for an encrypted file.
-        let mut spill = match (self.db.is_encrypted(), self.spill_to.clone()) {
-            (false, Some(dir)) => Some(Spill::new(dir)),
+        // Temporary files (spill runs, latest versions) beside the database, except for an
+        // encrypted file, whose records they would hold unencrypted.
+        let dir = match (self.db.is_encrypted(), self.spill_to.clone()) {
+            (false, Some(dir)) => Some(dir),
             _ => None,
         };
         let result = (|| {
             let at = |index: usize| move |error: StoreError| BatchError { index, error };
-            let mut t = WriteTables::open(&self.txn).map_err(at(0))?;
+            let t = WriteTables::open(&self.txn).map_err(at(0))?;
             let known = match known_slot {
                 Some(k) => k,
-                None => known_slot.insert(Known::before(&t).map_err(at(0))?),
+                None => known_slot.insert(Known::before(&t, dir.as_deref()).map_err(at(0))?),
             };
-            let mut staging = Staging::new(&t, known, Writes::new()).map_err(at(0))?;
+            let (next_id, next_seq) = Writes::counters_of(&t).map_err(at(0))?;
+            let tables: Shared<'_> = Mutex::new(t);
+            let spill = dir.map(Spill::new);
             let mut n = 0;
-            for (i, c) in changes.into_iter().enumerate() {
-                apply(&mut staging, c.borrow(), today, now).map_err(at(i))?;
-                n += 1;
-                if n % PROGRESS_EVERY == 0 {
-                    progress(n);
+            let (last, spill) = std::thread::scope(|scope| -> Result<_, BatchError> {
+                let flusher = Flusher::start(scope, &tables, spill);
+                let mut w = Writes::new();
+                w.reset(next_id, next_seq);
+                let mut staging = Staging::new(&flusher, known, w);
+                for (i, c) in changes.into_iter().enumerate() {
+                    apply(&mut staging, c.borrow(), today, now).map_err(at(i))?;
+                    n += 1;
+                    if n % PROGRESS_EVERY == 0 {
+                        progress(n);
+                    }
+                    if staging.approx_bytes() > budget {
+                        // Hand what is staged to the writing thread and stage on.
+                        let (w, known) = staging.finish();
+                        let (next_id, next_seq) = w.counters();
+                        known.flushing();
+                        let mut fresh = flusher.hand_over(w).map_err(at(n))?;
+                        fresh.reset(next_id, next_seq);
+                        staging = Staging::new(&flusher, known, fresh);
+                    }
                 }
-                if staging.approx_bytes() > budget {
-                    // Write what is staged and go on over the tables that now hold it.
-                    let mut w = staging.finish();
-                    w.flush(&mut t, spill.as_mut()).map_err(at(n))?;
-                    *flushes += 1;
-                    staging = Staging::new(&t, known, w).map_err(at(n))?;
-                }
-            }
+                let (last, _) = staging.finish();
+                let (spill, passes) = flusher.finish().map_err(at(n))?;
+                *flushes += passes;
+                Ok((last, spill))
+            })?;
             progress(n);
             // A load done in one pass writes straight to the tables; one done in several
             // writes its last pass to runs too, and merges them all.
-            let spill = spill.filter(|s| !s.is_empty());
-            let mut last = spill;
-            staging
-                .finish()
-                .flush(&mut t, last.as_mut())
-                .map_err(at(n))?;
+            let mut t = lock(&tables).map_err(at(n))?;
+            let mut spill = spill.filter(|s| !s.is_empty());
+            let mut last = last;
+            last.flush(&mut t, spill.as_mut()).map_err(at(n))?;
             *flushes += 1;
-            if let Some(spill) = last {
+            if let Some(spill) = spill {
                 spill.merge_into(&mut t).map_err(at(n))?;
             }
             Ok(n)

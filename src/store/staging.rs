@@ -13,13 +13,17 @@
 //! every pass (see [`Writes::reset`]).
 
 use super::error::{Result, StoreError};
+use super::flusher::Flusher;
 use super::ledger::{household_ids_in, Ledger};
+use super::recent::Recent;
 use super::record::StoredRecord;
 use super::schema::{META_NEXT_ID, META_NEXT_SEQ};
 use super::spill::Spill;
 use super::tables::{View, WriteTables};
 use redb::ReadableTableMetadata;
-use std::collections::{HashMap, HashSet};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::Path;
 
 /// Where a byte string sits in an [`Arena`].
 #[derive(Debug, Clone, Copy)]
@@ -150,39 +154,51 @@ impl<T: Copy> Chains<T> {
 
 /// A load's writes, kept in memory over a write transaction's tables.
 pub(crate) struct Staging<'a, 't> {
-    base: &'a WriteTables<'t>,
-    /// The tables held no resident when this overlay began: no read needs to reach them.
+    base: &'a Flusher<'a, 't>,
+    /// No resident is in the tables yet: no read needs to reach them.
     base_empty: bool,
     /// What the whole load has written, across overlays.
     known: &'a mut Known,
     w: Writes,
+    /// A record read back from [`Known::recent`].
+    buf: RefCell<Vec<u8>>,
 }
 
-/// What a load has written so far, kept across the overlays of a load that is written to
-/// the tables in passes: when the tables held no resident before the load, a code, My
-/// Number or household the load never wrote is in no table, and the overlay answers so
-/// without a B-tree probe. About 20 bytes a resident.
-#[derive(Debug, Default)]
+/// What a load has written so far, kept across its passes, so that the load reads the
+/// tables only for what was there before it began: the codes and My Numbers it wrote with
+/// their residents, the residents it entered in each household, and (in [`Recent`], a
+/// temporary file) each resident's latest version. About 100 bytes of memory a resident.
 pub(crate) struct Known {
     /// The tables held residents before the load began.
     base_had_residents: bool,
-    codes: HashSet<u64>,
-    my_numbers: HashSet<u64>,
-    households: HashSet<u64>,
+    /// A pass of the load has been handed to the tables.
+    flushed: bool,
+    codes: HashMap<u64, (u64, bool)>,
+    my_numbers: HashMap<u64, (u64, bool)>,
+    households: HashMap<u64, Vec<u64>>,
+    /// Without it (a load of an encrypted database) latest versions are read from the
+    /// tables.
+    recent: Option<Recent>,
 }
 
 impl Known {
-    /// For a load over `base`, before anything of the load is written to it.
-    pub(crate) fn before(base: &WriteTables<'_>) -> Result<Known> {
+    /// For a load over `base`, before anything of the load is written to it; with `dir`,
+    /// the latest versions the load writes are kept in a temporary file there.
+    pub(crate) fn before(base: &WriteTables<'_>, dir: Option<&Path>) -> Result<Known> {
+        let first_id = base.meta_value(META_NEXT_ID)?.unwrap_or(1);
         Ok(Known {
             base_had_residents: !base.versions.is_empty()?,
-            ..Known::default()
+            flushed: false,
+            codes: HashMap::new(),
+            my_numbers: HashMap::new(),
+            households: HashMap::new(),
+            recent: dir.map(|d| Recent::new(d, first_id)).transpose()?,
         })
     }
 
-    /// Whether the tables may hold `key` of `set` (a probe is needed).
-    fn may_hold(&self, set: &HashSet<u64>, key: u64) -> bool {
-        self.base_had_residents || set.contains(&key)
+    /// Notes that a pass is on its way to the tables.
+    pub(crate) fn flushing(&mut self) {
+        self.flushed = true;
     }
 }
 
@@ -230,12 +246,12 @@ impl Writes {
         }
     }
 
-    /// Empties `self` for an overlay over `base`, keeping the memory it has grown.
-    fn reset(&mut self, base: &WriteTables<'_>) -> Result<()> {
-        let next_id = base.meta_value(META_NEXT_ID)?.unwrap_or(1);
+    /// Empties `self` for an overlay that hands out ids from `next_id` and 更新順番号 from
+    /// `next_seq`, keeping the memory it has grown.
+    pub(crate) fn reset(&mut self, next_id: u64, next_seq: u64) {
         self.first_new_id = next_id;
         self.next_id = next_id;
-        self.next_seq = base.meta_value(META_NEXT_SEQ)?.unwrap_or(1);
+        self.next_seq = next_seq;
         self.records.clear();
         self.versions.clear();
         self.new_versions.clear();
@@ -248,30 +264,42 @@ impl Writes {
         self.keys.clear();
         self.search.clear();
         self.changes.clear();
-        Ok(())
+    }
+
+    /// The next id and 更新順番号 after what `self` holds.
+    pub(crate) fn counters(&self) -> (u64, u64) {
+        (self.next_id, self.next_seq)
+    }
+
+    /// The counters of the tables a load begins over.
+    pub(crate) fn counters_of(base: &WriteTables<'_>) -> Result<(u64, u64)> {
+        Ok((
+            base.meta_value(META_NEXT_ID)?.unwrap_or(1),
+            base.meta_value(META_NEXT_SEQ)?.unwrap_or(1),
+        ))
     }
 }
 
 impl<'a, 't> Staging<'a, 't> {
-    /// An empty overlay over `base`, for a load that has written what `known` says, in the
-    /// memory of `w`.
+    /// An overlay over the tables `base` writes, for a load that has written what `known`
+    /// says, staging into `w` (reset by the caller).
     pub(crate) fn new(
-        base: &'a WriteTables<'t>,
+        base: &'a Flusher<'a, 't>,
         known: &'a mut Known,
-        mut w: Writes,
-    ) -> Result<Staging<'a, 't>> {
-        w.reset(base)?;
-        Ok(Staging {
+        w: Writes,
+    ) -> Staging<'a, 't> {
+        Staging {
             base,
-            base_empty: base.versions.is_empty()?,
+            base_empty: !known.base_had_residents && !known.flushed,
             known,
             w,
-        })
+            buf: RefCell::new(Vec::new()),
+        }
     }
 
-    /// What the load wrote, to be flushed once the tables are no longer borrowed.
-    pub(crate) fn finish(self) -> Writes {
-        self.w
+    /// What the overlay staged, to be written to the tables, and what the load knows.
+    pub(crate) fn finish(self) -> (Writes, &'a mut Known) {
+        (self.w, self.known)
     }
 
     /// About how many bytes of memory the overlay holds (what a load compares with its
@@ -340,8 +368,7 @@ impl Writes {
         }
 
         // Current records by code: codes given up first, then each resident's latest.
-        let mut current: Vec<(u64, Span)> =
-            Vec::with_capacity(self.new_versions.len() + old.len());
+        let mut current: Vec<(u64, Span)> = Vec::with_capacity(self.new_versions.len() + old.len());
         for &chain in old.iter().map(|(_, c)| c).chain(self.new_versions.iter()) {
             if let Some(last) = versions.last(chain) {
                 let rec = StoredRecord::access("versions", records.get(last))?;
@@ -416,34 +443,46 @@ impl Writes {
 
 impl Ledger for Staging<'_, '_> {
     fn id_of_code(&self, code: u64) -> Result<Option<(u64, bool)>> {
-        match self.w.codes.get(&code) {
+        // What the load wrote is in `known`; the tables add only what was there before.
+        match self.known.codes.get(&code) {
             Some(&v) => Ok(Some(v)),
-            None if self.base_empty || !self.known.may_hold(&self.known.codes, code) => Ok(None),
-            None => View::id_of_code(self.base, code),
+            None if !self.known.base_had_residents => Ok(None),
+            None => self.base.read(|t| View::id_of_code(t, code)),
         }
     }
 
     fn id_of_my_number(&self, n: u64) -> Result<Option<(u64, bool)>> {
-        match self.w.my_numbers.get(&n) {
+        match self.known.my_numbers.get(&n) {
             Some(&v) => Ok(Some(v)),
-            None if self.base_empty || !self.known.may_hold(&self.known.my_numbers, n) => Ok(None),
-            None => View::id_of_my_number(self.base, n),
+            None if !self.known.base_had_residents => Ok(None),
+            None => self.base.read(|t| View::id_of_my_number(t, n)),
         }
     }
 
     fn latest(&self, id: u64) -> Result<Option<StoredRecord>> {
-        match self.w.versions.last(self.staged_versions(id)) {
-            Some(s) => self.decode(s).map(Some),
-            None if self.base_empty || id >= self.w.first_new_id => Ok(None),
-            None => View::latest(self.base, id),
+        if let Some(s) = self.w.versions.last(self.staged_versions(id)) {
+            return self.decode(s).map(Some);
         }
+        if self.base_empty || id >= self.w.first_new_id {
+            return Ok(None);
+        }
+        if let Some(recent) = &self.known.recent {
+            let mut buf = self.buf.borrow_mut();
+            if recent.get(id, &mut buf)? {
+                return StoredRecord::decode("versions", &buf).map(Some);
+            }
+            if !self.known.base_had_residents {
+                return Ok(None);
+            }
+        }
+        self.base.read(|t| View::latest(t, id))
     }
 
     fn all_versions(&self, id: u64) -> Result<Vec<StoredRecord>> {
         let mut out = if self.base_empty || id >= self.w.first_new_id {
             Vec::new()
         } else {
-            View::all_versions(self.base, id)?
+            self.base.read(|t| View::all_versions(t, id))?
         };
         for s in self.w.versions.iter(self.staged_versions(id)) {
             out.push(self.decode(s)?);
@@ -452,13 +491,13 @@ impl Ledger for Staging<'_, '_> {
     }
 
     fn household_ids(&self, h: u64) -> Result<Vec<u64>> {
-        let mut ids = if self.base_empty || !self.known.may_hold(&self.known.households, h) {
-            Vec::new()
+        let mut ids = if self.known.base_had_residents {
+            self.base.read(|t| household_ids_in(&t.households, h))?
         } else {
-            household_ids_in(&self.base.households, h)?
+            Vec::new()
         };
-        if let Some(&chain) = self.w.households.get(&h) {
-            ids.extend(self.w.members.iter(chain).map(|(id, _)| id));
+        if let Some(known) = self.known.households.get(&h) {
+            ids.extend_from_slice(known);
             ids.sort_unstable();
             ids.dedup();
         }
@@ -504,6 +543,9 @@ impl Ledger for Staging<'_, '_> {
             w.old_versions.entry(rec.id).or_insert(Chain::EMPTY)
         };
         w.versions.push(chain, span);
+        if let Some(recent) = &mut self.known.recent {
+            recent.put(rec.id, bytes)?;
+        }
         Ok(())
     }
 
@@ -514,13 +556,13 @@ impl Ledger for Staging<'_, '_> {
 
     fn put_code(&mut self, code: u64, id: u64, current: bool) -> Result<()> {
         self.w.codes.insert(code, (id, current));
-        self.known.codes.insert(code);
+        self.known.codes.insert(code, (id, current));
         Ok(())
     }
 
     fn put_my_number(&mut self, n: u64, id: u64, current: bool) -> Result<()> {
         self.w.my_numbers.insert(n, (id, current));
-        self.known.my_numbers.insert(n);
+        self.known.my_numbers.insert(n, (id, current));
         Ok(())
     }
 
@@ -534,7 +576,7 @@ impl Ledger for Staging<'_, '_> {
         let w = &mut self.w;
         let chain = w.households.entry(h).or_insert(Chain::EMPTY);
         w.members.push(chain, (id, version));
-        self.known.households.insert(h);
+        self.known.households.entry(h).or_default().push(id);
         Ok(())
     }
 
