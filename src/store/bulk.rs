@@ -219,15 +219,36 @@ impl<'db> BulkLoad<'db> {
             })?;
             progress(n);
             // A load done in one pass writes straight to the tables; one done in several
-            // writes its last pass to runs too, and merges them all.
+            // writes its last pass to runs too, and merges them all: the 4情報 keys on a
+            // thread of their own, the rest and the current records on this one.
             let mut t = lock(&tables).map_err(at(n))?;
-            let mut spill = spill.filter(|s| !s.is_empty());
             let mut last = last;
-            last.flush(&mut t, spill.as_mut()).map_err(at(n))?;
-            *flushes += 1;
-            if let Some(spill) = spill {
-                spill.merge_into(&mut t).map_err(at(n))?;
+            match spill.filter(|s| !s.is_empty()) {
+                None => last.flush(&mut t, None).map_err(at(n))?,
+                Some(Spill {
+                    search: mut search_runs,
+                    residents: mut resident_runs,
+                }) => {
+                    let (search, mut rest) = t.split();
+                    let mut keys = std::mem::take(&mut last.search);
+                    std::thread::scope(|scope| -> Result<(), StoreError> {
+                        let merging = scope.spawn(move || -> Result<(), StoreError> {
+                            keys.flush(search, Some(&mut search_runs))?;
+                            drop(keys);
+                            search_runs.merge_into(search)
+                        });
+                        let rest_done = last
+                            .flush_rest(&mut rest, Some(&mut resident_runs))
+                            .and_then(|()| resident_runs.merge_into(rest.residents));
+                        let merged = merging.join().map_err(|_| {
+                            StoreError::Storage("the load's merging thread stopped".into())
+                        })?;
+                        rest_done.and(merged)
+                    })
+                    .map_err(at(n))?;
+                }
             }
+            *flushes += 1;
             Ok(n)
         })();
         if result.is_err() {
@@ -384,9 +405,12 @@ mod tests {
             if !spill {
                 load.no_spill();
             }
-            load.record_staged(moves.iter().chain(&later), |_| {})
+            let n = load
+                .record_staged(moves.iter().chain(&later), |_| {})
                 .unwrap();
             assert!(load.flushes() > 5, "{} flushes", load.flushes());
+            // Each pass starts empty: a pass holds many changes, not one.
+            assert!(load.flushes() < n / 4, "{} flushes for {n}", load.flushes());
             load.commit().unwrap();
             assert_eq!(a.content_digest().unwrap(), b.content_digest().unwrap());
             assert!(a.check().unwrap().problems.is_empty());

@@ -14,7 +14,7 @@
 //! every pass to the tables instead.
 
 use super::error::{Result, StoreError};
-use super::tables::WriteTables;
+use redb::Table;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
@@ -28,11 +28,23 @@ fn io(what: &str) -> impl Fn(std::io::Error) -> StoreError + '_ {
     move |e| StoreError::Storage(format!("load spill file ({what}): {e}"))
 }
 
-/// The runs of one load.
+/// The runs of one load: its 4情報 keys and its current records, each merged into its
+/// table on its own (the two merges may run on two threads).
 pub(crate) struct Spill {
+    pub(crate) search: SearchRuns,
+    pub(crate) residents: ResidentRuns,
+}
+
+/// Sorted runs of 4情報 keys.
+pub(crate) struct SearchRuns {
     dir: PathBuf,
-    search: Vec<File>,
-    residents: Vec<File>,
+    runs: Vec<File>,
+}
+
+/// Sorted runs of current records by resident code.
+pub(crate) struct ResidentRuns {
+    dir: PathBuf,
+    runs: Vec<File>,
 }
 
 /// Writes one run.
@@ -120,22 +132,29 @@ impl RunReader {
 }
 
 impl Spill {
-    /// Runs kept in `dir` (the database's directory).
+    /// No runs yet, to be kept in `dir`.
     pub(crate) fn new(dir: PathBuf) -> Spill {
         Spill {
-            dir,
-            search: Vec::new(),
-            residents: Vec::new(),
+            search: SearchRuns {
+                dir: dir.clone(),
+                runs: Vec::new(),
+            },
+            residents: ResidentRuns {
+                dir,
+                runs: Vec::new(),
+            },
         }
     }
 
-    /// Whether any run was written.
+    /// Whether no run has been written.
     pub(crate) fn is_empty(&self) -> bool {
-        self.search.is_empty() && self.residents.is_empty()
+        self.search.runs.is_empty() && self.residents.runs.is_empty()
     }
+}
 
-    /// Writes a run of 4情報 keys, already sorted.
-    pub(crate) fn search_run<'k>(&mut self, keys: impl Iterator<Item = &'k [u8]>) -> Result<()> {
+impl SearchRuns {
+    /// Writes one run of 4情報 keys (`keys` in order, each once).
+    pub(crate) fn run<'k>(&mut self, keys: impl Iterator<Item = &'k [u8]>) -> Result<()> {
         let mut w = RunWriter::new(&self.dir)?;
         for k in keys {
             let len = u16::try_from(k.len()).map_err(|_| {
@@ -144,13 +163,37 @@ impl Spill {
             w.put(&len.to_le_bytes())?;
             w.put(k)?;
         }
-        self.search.push(w.finish()?);
+        self.runs.push(w.finish()?);
         Ok(())
     }
 
-    /// Writes a run of current records by code, sorted by code with one entry a code
-    /// (`None`: the code was given up).
-    pub(crate) fn residents_run<'r>(
+    /// Inserts the keys of every run into `search`, in key order, each once.
+    pub(crate) fn merge_into(self, search: &mut Table<'_, &'static [u8], ()>) -> Result<()> {
+        let mut runs: Vec<RunReader> = self.runs.into_iter().map(RunReader::new).collect();
+        let mut heap = BinaryHeap::new();
+        for (i, r) in runs.iter_mut().enumerate() {
+            if let Some(k) = r.next_key()? {
+                heap.push(Reverse((k, i)));
+            }
+        }
+        let mut last: Option<Vec<u8>> = None;
+        while let Some(Reverse((key, i))) = heap.pop() {
+            if last.as_ref() != Some(&key) {
+                search.insert(key.as_slice(), ())?;
+            }
+            if let Some(k) = runs[i].next_key()? {
+                heap.push(Reverse((k, i)));
+            }
+            last = Some(key);
+        }
+        Ok(())
+    }
+}
+
+impl ResidentRuns {
+    /// Writes one run of current records (`entries` in code order, each code once; `None`
+    /// for a code given up).
+    pub(crate) fn run<'r>(
         &mut self,
         entries: impl Iterator<Item = (u64, Option<&'r [u8]>)>,
     ) -> Result<()> {
@@ -169,32 +212,14 @@ impl Spill {
                 None => w.put(&GONE.to_le_bytes())?,
             }
         }
-        self.residents.push(w.finish()?);
+        self.runs.push(w.finish()?);
         Ok(())
     }
 
-    /// Merges every run into the tables in key order: each 4情報 key once; for a code, the
-    /// entry of the latest run (a record is inserted, a code given up is removed).
-    pub(crate) fn merge_into(self, t: &mut WriteTables<'_>) -> Result<()> {
-        let mut runs: Vec<RunReader> = self.search.into_iter().map(RunReader::new).collect();
-        let mut heap = BinaryHeap::new();
-        for (i, r) in runs.iter_mut().enumerate() {
-            if let Some(k) = r.next_key()? {
-                heap.push(Reverse((k, i)));
-            }
-        }
-        let mut last: Option<Vec<u8>> = None;
-        while let Some(Reverse((key, i))) = heap.pop() {
-            if last.as_ref() != Some(&key) {
-                t.search.insert(key.as_slice(), ())?;
-            }
-            if let Some(k) = runs[i].next_key()? {
-                heap.push(Reverse((k, i)));
-            }
-            last = Some(key);
-        }
-
-        let mut runs: Vec<RunReader> = self.residents.into_iter().map(RunReader::new).collect();
+    /// Writes every run into `residents`, in code order; for a code in several runs the
+    /// latest run's entry stands.
+    pub(crate) fn merge_into(self, residents: &mut Table<'_, u64, &'static [u8]>) -> Result<()> {
+        let mut runs: Vec<RunReader> = self.runs.into_iter().map(RunReader::new).collect();
         let mut pending: Vec<Option<Vec<u8>>> = vec![None; runs.len()];
         let mut heap = BinaryHeap::new();
         for (i, r) in runs.iter_mut().enumerate() {
@@ -216,10 +241,10 @@ impl Spill {
             let latest = *with.iter().max().expect("at least one run");
             match pending[latest].take() {
                 Some(rec) => {
-                    t.residents.insert(code, rec.as_slice())?;
+                    residents.insert(code, rec.as_slice())?;
                 }
                 None => {
-                    t.residents.remove(code)?;
+                    residents.remove(code)?;
                 }
             }
             for i in with {

@@ -18,9 +18,9 @@ use super::ledger::{household_ids_in, Ledger};
 use super::recent::Recent;
 use super::record::StoredRecord;
 use super::schema::{META_NEXT_ID, META_NEXT_SEQ};
-use super::spill::Spill;
-use super::tables::{View, WriteTables};
-use redb::ReadableTableMetadata;
+use super::spill::{ResidentRuns, SearchRuns, Spill};
+use super::tables::{PassTables, View, WriteTables};
+use redb::{ReadableTableMetadata, Table};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
@@ -220,9 +220,52 @@ pub(crate) struct Writes {
     removed_codes: Vec<u64>,
     members: Chains<(u64, u32)>,
     households: HashMap<u64, Chain>,
+    pub(crate) search: SearchStage,
+    changes: Vec<(u64, u64, u32)>,
+}
+
+/// The 4情報 keys of a pass, written to `search` (or to a run) apart from the rest of the
+/// pass, possibly on another thread.
+#[derive(Default)]
+pub(crate) struct SearchStage {
     keys: Arena,
     search: Vec<Span>,
-    changes: Vec<(u64, u64, u32)>,
+}
+
+impl SearchStage {
+    fn push(&mut self, key: &[u8]) {
+        let span = self.keys.push(key);
+        self.search.push(span);
+    }
+
+    fn clear(&mut self) {
+        self.keys.clear();
+        self.search.clear();
+    }
+
+    fn approx_bytes(&self) -> usize {
+        self.keys.used + self.search.len() * std::mem::size_of::<Span>()
+    }
+
+    /// Writes the keys in key order into `search`, or with `runs` as one run there.
+    pub(crate) fn flush(
+        &mut self,
+        search: &mut Table<'_, &'static [u8], ()>,
+        runs: Option<&mut SearchRuns>,
+    ) -> Result<()> {
+        let keys = &self.keys;
+        self.search
+            .sort_unstable_by(|a, b| keys.get(*a).cmp(keys.get(*b)));
+        match runs {
+            None => {
+                for &s in &self.search {
+                    search.insert(keys.get(s), ())?;
+                }
+            }
+            Some(runs) => runs.run(self.search.iter().map(|s| keys.get(*s)))?,
+        }
+        Ok(())
+    }
 }
 
 impl Writes {
@@ -240,8 +283,7 @@ impl Writes {
             removed_codes: Vec::new(),
             members: Chains::new(),
             households: HashMap::new(),
-            keys: Arena::default(),
-            search: Vec::new(),
+            search: SearchStage::default(),
             changes: Vec::new(),
         }
     }
@@ -261,7 +303,6 @@ impl Writes {
         self.removed_codes.clear();
         self.members.clear();
         self.households.clear();
-        self.keys.clear();
         self.search.clear();
         self.changes.clear();
     }
@@ -311,8 +352,7 @@ impl<'a, 't> Staging<'a, 't> {
         // Lengths, not capacities: the untouched tail of a grown vector is address space,
         // not memory.
         w.records.used
-            + w.keys.used
-            + w.search.len() * std::mem::size_of::<Span>()
+            + w.search.approx_bytes()
             + w.versions.len() * std::mem::size_of::<(Span, u32)>()
             + w.new_versions.len() * std::mem::size_of::<Chain>()
             + (w.old_versions.len() + w.codes.len() + w.my_numbers.len() + w.households.len())
@@ -344,7 +384,27 @@ impl Writes {
     pub(crate) fn flush(
         &mut self,
         t: &mut WriteTables<'_>,
-        mut spill: Option<&mut Spill>,
+        spill: Option<&mut Spill>,
+    ) -> Result<()> {
+        let (search, mut rest) = t.split();
+        match spill {
+            None => {
+                self.flush_rest(&mut rest, None)?;
+                self.search.flush(search, None)
+            }
+            Some(spill) => {
+                self.flush_rest(&mut rest, Some(&mut spill.residents))?;
+                self.search.flush(search, Some(&mut spill.search))
+            }
+        }
+    }
+
+    /// Writes everything staged but the 4情報 keys into `t`; with `runs`, the current
+    /// records go to a run there.
+    pub(crate) fn flush_rest(
+        &mut self,
+        t: &mut PassTables<'_, '_>,
+        runs: Option<&mut ResidentRuns>,
     ) -> Result<()> {
         let records = &self.records;
         let versions = &self.versions;
@@ -376,7 +436,7 @@ impl Writes {
             }
         }
         current.sort_unstable_by_key(|(code, _)| *code);
-        match spill.as_deref_mut() {
+        match runs {
             None => {
                 for &code in &self.removed_codes {
                     t.residents.remove(code)?;
@@ -385,7 +445,7 @@ impl Writes {
                     t.residents.insert(code, records.get(s))?;
                 }
             }
-            Some(spill) => {
+            Some(runs) => {
                 // One entry a code: a code given up and taken again within the pass keeps
                 // its record.
                 let mut gone = std::mem::take(&mut self.removed_codes);
@@ -398,7 +458,7 @@ impl Writes {
                     .chain(gone.into_iter().map(|c| (c, None)))
                     .collect();
                 entries.sort_unstable_by_key(|(code, _)| *code);
-                spill.residents_run(entries.into_iter())?;
+                runs.run(entries.into_iter())?;
             }
         }
         drop(current);
@@ -423,17 +483,6 @@ impl Writes {
         }
         for &(seq, id, v) in &self.changes {
             t.changes.insert(seq, (id, v))?;
-        }
-        let keys = &self.keys;
-        self.search
-            .sort_unstable_by(|a, b| keys.get(*a).cmp(keys.get(*b)));
-        match spill {
-            None => {
-                for &s in &self.search {
-                    t.search.insert(keys.get(s), ())?;
-                }
-            }
-            Some(spill) => spill.search_run(self.search.iter().map(|s| keys.get(*s)))?,
         }
         t.meta.insert(META_NEXT_ID, self.next_id)?;
         t.meta.insert(META_NEXT_SEQ, self.next_seq)?;
@@ -567,8 +616,7 @@ impl Ledger for Staging<'_, '_> {
     }
 
     fn put_search(&mut self, key: &[u8]) -> Result<()> {
-        let span = self.w.keys.push(key);
-        self.w.search.push(span);
+        self.w.search.push(key);
         Ok(())
     }
 

@@ -284,6 +284,34 @@ impl<'txn> WriteTables<'txn> {
             meta: txn.open_table(META)?,
         })
     }
+
+    /// The `search` table apart from the others, so that the two can be written on two
+    /// threads (the end of a bulk load).
+    pub fn split(&mut self) -> (&mut Table<'txn, &'static [u8], ()>, PassTables<'_, 'txn>) {
+        (
+            &mut self.search,
+            PassTables {
+                residents: &mut self.residents,
+                versions: &mut self.versions,
+                codes: &mut self.codes,
+                my_numbers: &mut self.my_numbers,
+                households: &mut self.households,
+                changes: &mut self.changes,
+                meta: &mut self.meta,
+            },
+        )
+    }
 }
 
 view_impl!(WriteTables<'txn>, Table, 'txn);
+
+/// The tables of a write transaction but `search`, borrowed (see [`WriteTables::split`]).
+pub(crate) struct PassTables<'a, 'txn> {
+    pub residents: &'a mut Table<'txn, u64, &'static [u8]>,
+    pub versions: &'a mut Table<'txn, (u64, u32), &'static [u8]>,
+    pub codes: &'a mut Table<'txn, u64, (u64, bool)>,
+    pub my_numbers: &'a mut Table<'txn, u64, (u64, bool)>,
+    pub households: &'a mut Table<'txn, (u64, u64, u32), ()>,
+    pub changes: &'a mut Table<'txn, u64, (u64, u32)>,
+    pub meta: &'a mut Table<'txn, &'static str, u64>,
+}
