@@ -41,7 +41,7 @@ impl<'a> Cycle<'a> {
 }
 
 fn lookups(c: &mut Criterion) {
-    let set: Dataset = common::dataset();
+    let set = common::dataset();
     eprint!("dataset {}:\n{}", set.dir.display(), set.report);
     let (_juki, db) = set.open_juki_copy();
     let conn = set.open_sqlite();
