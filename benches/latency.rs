@@ -10,14 +10,22 @@
 //! JUKI_BENCH_RESIDENTS=1000000 cargo bench --bench latency
 //! ```
 //!
+//! `JUKI_LATENCY_DIR=dir` measures the files `juki.redb` and `sqlite.db` of `dir` instead
+//! (those the load bench leaves in `target/bench-data/<N>/load/`), on a copy of the juki
+//! file; `JUKI_LATENCY_SAMPLE=n` draws `n` residents and asks each once per group instead
+//! of the sample of 1,000 twenty times.
+//!
+//! `JUKI_LATENCY_ONLY=name` measures only the groups whose name contains `name` (for a
+//! profile of one lookup).
+//!
 //! Without `--bench` (as `cargo test --all-targets` runs it) it measures one small table on
 //! the 2,000-resident dataset.
 
 mod common;
 
 use common::keys::{
-    check, sample, searches, sql, sql_as_of, sql_by_code, sql_by_my_number, sql_search, Keys,
-    AS_OF, BY_CODE, BY_MY_NUMBER,
+    check, sample, sample_of, searches, sql, sql_as_of, sql_by_code, sql_by_my_number, sql_search,
+    Keys, AS_OF, BY_CODE, BY_MY_NUMBER,
 };
 use common::time_probes;
 
@@ -30,6 +38,11 @@ const ROUNDS: usize = 20;
 
 type Row = (&'static str, (f64, f64), (f64, f64));
 
+/// Whether a group is measured (`JUKI_LATENCY_ONLY`).
+fn wanted(group: &str) -> bool {
+    std::env::var("JUKI_LATENCY_ONLY").map_or(true, |only| group.contains(&only))
+}
+
 fn table(
     db: &juki::Session,
     conn: &rusqlite::Connection,
@@ -39,25 +52,32 @@ fn table(
     let probes: Vec<&Keys> = (0..rounds).flat_map(|_| keys.iter()).collect();
     let mut rows = Vec::new();
 
-    let j = time_probes(&probes, |k| db.get(k.code).expect("get"), |_, a| drop(a));
-    let mut stmt = conn.prepare(&sql(BY_CODE)).expect("prepare");
-    let s = time_probes(&probes, |k| sql_by_code(&mut stmt, k.code), |_, a| drop(a));
-    rows.push(("lookup_by_code", j, s));
+    if wanted("lookup_by_code") {
+        let j = time_probes(&probes, |k| db.get(k.code).expect("get"), |_, a| drop(a));
+        let mut stmt = conn.prepare(&sql(BY_CODE)).expect("prepare");
+        let s = time_probes(&probes, |k| sql_by_code(&mut stmt, k.code), |_, a| drop(a));
+        rows.push(("lookup_by_code", j, s));
+    }
 
-    let j = time_probes(
-        &probes,
-        |k| db.get_by_my_number(k.my_number).expect("get"),
-        |_, a| drop(a),
-    );
-    let mut stmt = conn.prepare(&sql(BY_MY_NUMBER)).expect("prepare");
-    let s = time_probes(
-        &probes,
-        |k| sql_by_my_number(&mut stmt, k.my_number),
-        |_, a| drop(a),
-    );
-    rows.push(("lookup_by_my_number", j, s));
+    if wanted("lookup_by_my_number") {
+        let j = time_probes(
+            &probes,
+            |k| db.get_by_my_number(k.my_number).expect("get"),
+            |_, a| drop(a),
+        );
+        let mut stmt = conn.prepare(&sql(BY_MY_NUMBER)).expect("prepare");
+        let s = time_probes(
+            &probes,
+            |k| sql_by_my_number(&mut stmt, k.my_number),
+            |_, a| drop(a),
+        );
+        rows.push(("lookup_by_my_number", j, s));
+    }
 
     for (name, template, pick) in searches() {
+        if !wanted(name) {
+            continue;
+        }
         let j = time_probes(
             &probes,
             |k| db.find(&pick(k).juki).expect("find"),
@@ -68,18 +88,20 @@ fn table(
         rows.push((name, j, s));
     }
 
-    let j = time_probes(
-        &probes,
-        |k| db.get_as_of(k.code, k.as_of).expect("as of"),
-        |_, a| drop(a),
-    );
-    let mut stmt = conn.prepare(&sql(AS_OF)).expect("prepare");
-    let s = time_probes(
-        &probes,
-        |k| sql_as_of(&mut stmt, k.code, k.as_of),
-        |_, a| drop(a),
-    );
-    rows.push(("lookup_as_of", j, s));
+    if wanted("lookup_as_of") {
+        let j = time_probes(
+            &probes,
+            |k| db.get_as_of(k.code, k.as_of).expect("as of"),
+            |_, a| drop(a),
+        );
+        let mut stmt = conn.prepare(&sql(AS_OF)).expect("prepare");
+        let s = time_probes(
+            &probes,
+            |k| sql_as_of(&mut stmt, k.code, k.as_of),
+            |_, a| drop(a),
+        );
+        rows.push(("lookup_as_of", j, s));
+    }
     rows
 }
 
@@ -102,11 +124,28 @@ fn main() {
     } else {
         1
     };
-    let rounds = if full { ROUNDS } else { 1 };
-    let set = common::dataset();
-    let (_juki, db) = set.open_juki_copy();
-    let conn = set.open_sqlite();
-    let keys = sample(&conn, common::today());
+    let size: Option<usize> = std::env::var("JUKI_LATENCY_SAMPLE")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let rounds = if full && size.is_none() { ROUNDS } else { 1 };
+    let (_juki, db, conn) = match std::env::var_os("JUKI_LATENCY_DIR") {
+        Some(dir) => {
+            let dir = std::path::PathBuf::from(dir);
+            let copy = dir.join("latency.redb");
+            std::fs::copy(dir.join("juki.redb"), &copy).expect("copying the juki file");
+            let (juki, db) = common::sign_in(&copy);
+            (juki, db, common::open_sqlite_at(&dir.join("sqlite.db")))
+        }
+        None => {
+            let set = common::dataset();
+            let (juki, db) = set.open_juki_copy();
+            (juki, db, set.open_sqlite())
+        }
+    };
+    let keys = match size {
+        Some(n) => sample_of(&conn, common::today(), n),
+        None => sample(&conn, common::today()),
+    };
     check(&db, &conn, &keys);
     for run in 1..=repeats {
         let before = load_average();

@@ -90,6 +90,11 @@ pub fn searches_of(r: &SqlResident) -> [Search; 3] {
 /// The sample: residents drawn from the whole register (active and removed), keys taken
 /// from their current records.
 pub fn sample(conn: &Connection, today: Date) -> Vec<Keys> {
+    sample_of(conn, today, SAMPLE)
+}
+
+/// [`sample`] of `n` residents.
+pub fn sample_of(conn: &Connection, today: Date, n: usize) -> Vec<Keys> {
     let codes: Vec<u64> = conn
         .prepare("SELECT code FROM residents ORDER BY code")
         .and_then(|mut s| {
@@ -102,8 +107,8 @@ pub fn sample(conn: &Connection, today: Date) -> Vec<Keys> {
         .prepare("SELECT min(valid_from) FROM versions WHERE id = ?1")
         .expect("prepare");
     let mut rng = SplitMix(SAMPLE_SEED);
-    let mut keys = Vec::with_capacity(SAMPLE);
-    for _ in 0..SAMPLE {
+    let mut keys = Vec::with_capacity(n);
+    for _ in 0..n {
         let code = ResidentCode::from_u64(codes[rng.below(codes.len() as u64) as usize])
             .expect("a stored code");
         let r = sql_by_code(&mut by_code, code).expect("a sampled resident");
