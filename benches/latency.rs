@@ -24,8 +24,8 @@
 mod common;
 
 use common::keys::{
-    check, sample, sample_of, searches, sql, sql_as_of, sql_by_code, sql_by_my_number, sql_search,
-    Keys, AS_OF, BY_CODE, BY_MY_NUMBER,
+    check, check_with, same_content, sample, sample_of, searches, sql, sql_as_of, sql_by_code,
+    sql_by_my_number, sql_search, Keys, AS_OF, BY_CODE, BY_MY_NUMBER,
 };
 use common::time_probes;
 
@@ -146,7 +146,12 @@ fn main() {
         Some(n) => sample_of(&conn, common::today(), n),
         None => sample(&conn, common::today()),
     };
-    check(&db, &conn, &keys);
+    if std::env::var_os("JUKI_LATENCY_DIR").is_some() {
+        // Two loads of one input: the same records, recorded at other times.
+        check_with(&db, &conn, &keys, same_content);
+    } else {
+        check(&db, &conn, &keys);
+    }
     for run in 1..=repeats {
         let before = load_average();
         let rows = table(&db, &conn, &keys, rounds);

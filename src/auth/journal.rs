@@ -4,8 +4,9 @@
 //! not cost a disk sync. A 異動's entry always commits in the 異動's own transaction, after
 //! every entry that was waiting, so the log stays in the order things happened.
 
-use super::audit::{append, append_keeping, PendingEntry, AUDIT};
+use super::audit::{append, append_all, AUDIT};
 use super::error::Result;
+use super::pending::PendingEntry;
 use crate::store::Database;
 use redb::WriteTransaction;
 use std::sync::{Arc, Condvar, Mutex};
@@ -77,7 +78,7 @@ impl Journal {
         // find the queue emptied by another flush still committing, return before those
         // entries were in the log, and let a 異動 commit its entry ahead of them.
         let txn = db.write_transaction()?;
-        let mut entries = self.take();
+        let entries = self.take();
         if entries.is_empty() {
             return Ok(());
         }
@@ -85,7 +86,7 @@ impl Journal {
             .open_table(AUDIT)
             .map_err(crate::store::StoreError::from)
             .map_err(super::error::Error::from)
-            .and_then(|mut table| append_keeping(&mut table, &mut entries));
+            .and_then(|mut table| append_all(&mut table, &entries));
         if let Err(e) = appended {
             self.requeue(entries);
             return Err(e);

@@ -13,6 +13,7 @@ mod audit;
 mod error;
 mod journal;
 mod operator;
+mod pending;
 mod restore;
 mod role;
 mod session;
