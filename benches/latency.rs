@@ -128,12 +128,15 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok());
     let rounds = if full && size.is_none() { ROUNDS } else { 1 };
-    let (_juki, db, conn) = match std::env::var_os("JUKI_LATENCY_DIR") {
+    // A copy of the juki file, deleted at the end when it is this bench's own.
+    let mut own_copy = None;
+    let (juki, db, conn) = match std::env::var_os("JUKI_LATENCY_DIR") {
         Some(dir) => {
             let dir = std::path::PathBuf::from(dir);
             let copy = dir.join("latency.redb");
             std::fs::copy(dir.join("juki.redb"), &copy).expect("copying the juki file");
             let (juki, db) = common::sign_in(&copy);
+            own_copy = Some(copy);
             (juki, db, common::open_sqlite_at(&dir.join("sqlite.db")))
         }
         None => {
@@ -168,5 +171,10 @@ fn main() {
                 j50 / s50
             );
         }
+    }
+    drop(db);
+    drop(juki);
+    if let Some(copy) = own_copy {
+        let _ = std::fs::remove_file(copy);
     }
 }

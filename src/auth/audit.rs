@@ -93,21 +93,12 @@ impl AuditEntry {
     }
 }
 
-/// Appends entries at the end of the chain inside the caller's write transaction.
-pub(crate) fn append(
+/// Appends entries at the end of the chain inside the caller's write transaction. One
+/// [`AuditEntry`] and one output buffer serve every entry: each entry's fields are copied
+/// into the strings of the one before, whose memory is reused.
+pub(crate) fn append_all<'e>(
     table: &mut Table<'_, u64, &'static [u8]>,
-    entries: impl IntoIterator<Item = PendingEntry>,
-) -> Result<()> {
-    let entries: Vec<PendingEntry> = entries.into_iter().collect();
-    append_all(table, &entries)
-}
-
-/// [`append`] of borrowed entries, so that a commit that fails can put the same entries
-/// back in the queue. One [`AuditEntry`] and one output buffer serve every entry: each
-/// entry's fields are copied into the strings of the one before, whose memory is reused.
-pub(crate) fn append_all(
-    table: &mut Table<'_, u64, &'static [u8]>,
-    entries: &[PendingEntry],
+    entries: impl IntoIterator<Item = &'e PendingEntry>,
 ) -> Result<()> {
     let (mut seq, prev) = match table.last()? {
         Some((k, v)) => (k.value(), AuditEntry::decode(v.value())?.hash),

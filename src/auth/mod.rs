@@ -10,6 +10,7 @@
 //! * `restore` puts a verified backup in place (`juki restore`).
 
 mod audit;
+mod batch;
 mod error;
 mod journal;
 mod operator;
