@@ -23,6 +23,7 @@ mod common;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+use common::keys::{searches_of, sql_search, Search, BIRTH_ADDRESS, NAME_ADDRESS, NAME_BIRTH};
 use common::{
     time_probes, SplitMix, SqlResident, COLUMNS, OPERATOR, PASSWORD, SEED, SQLITE_CACHE, TERMINAL,
 };
@@ -33,7 +34,7 @@ use juki::model::{
     ResidentCode, Sex, Status,
 };
 use juki::store::{Clock, Field};
-use juki::{Change, Fields, Juki, SearchQuery, Session};
+use juki::{Change, Fields, Juki, Session};
 use rusqlite::{params, Connection, OptionalExtension, Statement};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -1041,9 +1042,6 @@ const BY_CODE: &str = "SELECT {cols} FROM residents WHERE code = ?1";
 const BY_MY_NUMBER: &str = "SELECT {rcols}, m.current FROM my_numbers m \
      JOIN residents r ON r.id = m.id WHERE m.number = ?1";
 
-const NAME_BIRTH: &str = "SELECT {cols} FROM residents WHERE id IN \
-     (SELECT id FROM versions WHERE birth = ?1 AND name_key = ?2) ORDER BY kana, birth, code";
-
 const AS_OF: &str = "SELECT {cols} FROM versions \
      WHERE id = (SELECT id FROM codes WHERE code = ?1) AND valid_from <= ?2 \
      ORDER BY valid_from DESC, version DESC LIMIT 1";
@@ -1059,9 +1057,9 @@ fn sql(template: &str) -> String {
 struct Probe {
     code: ResidentCode,
     my_number: MyNumber,
-    birth: Date,
-    name: String,
-    name_key: String,
+    /// Full name + birth date, full reading + town, birth date + town (built before
+    /// anything is timed, on both sides).
+    searches: [Search; 3],
     /// Between the resident's first 異動日 and today.
     as_of: Date,
 }
@@ -1088,13 +1086,10 @@ fn probes(conn: &Connection, count: usize) -> Vec<Probe> {
                 .expect("first version");
             let first = Date::from_yyyymmdd(first).expect("a stored date");
             let span = first.days_until(today).max(0) as u64;
-            let name = Name::parse(&r.name).expect("a stored name");
             Probe {
                 code: ResidentCode::from_u64(r.code).expect("a stored code"),
                 my_number: MyNumber::from_u64(r.my_number).expect("a stored My Number"),
-                birth: Date::from_yyyymmdd(r.birth).expect("a stored date"),
-                name_key: name.key().as_str().to_string(),
-                name: r.name,
+                searches: searches_of(&r),
                 as_of: first.add_days(rng.below(span + 1) as i64),
             }
         })
@@ -1160,43 +1155,38 @@ fn lookups(session: &Session, conn: &Connection, probes: &[Probe]) -> Latencies 
     );
     out.push(("by My Number", j, s));
 
-    // 4情報: full kanji name + birth date.
-    answers.clear();
-    let j = time_probes(
-        probes,
-        |p| {
-            let q = SearchQuery::new()
-                .name(&p.name)
-                .expect("a stored name")
-                .birth(p.birth);
-            session.find(&q).expect("find")
-        },
-        |_, a| {
-            let mut hits: Vec<(u64, u32)> = a.iter().map(|h| (h.resident.code.get(), 0)).collect();
-            hits.sort_unstable();
-            answers.push(hits);
-        },
-    );
-    let mut stmt = conn.prepare(&sql(NAME_BIRTH)).expect("prepare");
-    let mut i = 0;
-    let s = time_probes(
-        probes,
-        |p| {
-            stmt.query_map(
-                params![p.birth.to_yyyymmdd(), p.name_key],
-                SqlResident::from_row,
-            )
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .expect("search")
-        },
-        |_, rows| {
-            let mut codes: Vec<(u64, u32)> = rows.iter().map(|r| (r.code, 0)).collect();
-            codes.sort_unstable();
-            assert_eq!(answers[i], codes, "name + birth");
-            i += 1;
-        },
-    );
-    out.push(("4情報: name + birth date", j, s));
+    // 4情報: two attributes each.
+    let searches = [
+        ("4情報: name + birth date", NAME_BIRTH),
+        ("4情報: reading + address", NAME_ADDRESS),
+        ("4情報: birth date + address", BIRTH_ADDRESS),
+    ];
+    for (n, (what, template)) in searches.into_iter().enumerate() {
+        answers.clear();
+        let j = time_probes(
+            probes,
+            |p| session.find(&p.searches[n].juki).expect("find"),
+            |_, a| {
+                let mut hits: Vec<(u64, u32)> =
+                    a.iter().map(|h| (h.resident.code.get(), 0)).collect();
+                hits.sort_unstable();
+                answers.push(hits);
+            },
+        );
+        let mut stmt = conn.prepare(&sql(template)).expect("prepare");
+        let mut i = 0;
+        let s = time_probes(
+            probes,
+            |p| sql_search(&mut stmt, &p.searches[n]),
+            |_, rows| {
+                let mut codes: Vec<(u64, u32)> = rows.iter().map(|r| (r.code, 0)).collect();
+                codes.sort_unstable();
+                assert_eq!(answers[i], codes, "{what}");
+                i += 1;
+            },
+        );
+        out.push((what, j, s));
+    }
 
     // As of a past date.
     answers.clear();

@@ -19,6 +19,8 @@
 
 #![allow(dead_code)]
 
+pub mod keys;
+
 use juki::io::generator::{self, GenOptions};
 use juki::model::{address_key, Date, Reason};
 use juki::store::{Clock, Field, Resident, FORMAT_VERSION};

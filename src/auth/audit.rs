@@ -7,12 +7,12 @@
 //! length-prefixed, so no two entries share them.
 
 use super::error::{Error, Result};
-use crate::store::record::{checked_body, frame};
+use super::pending::PendingEntry;
+use crate::store::record::{checked_body, CRC_LEN};
 use crate::store::StoreError;
 use redb::{ReadableTable, Table, TableDefinition};
 use rkyv::rancor;
 use sha2::{Digest, Sha256};
-use std::borrow::Cow;
 
 /// `sequence number → framed AuditEntry`: the log, gapless from 1.
 pub(crate) const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
@@ -40,20 +40,6 @@ pub struct AuditEntry {
     pub hash: [u8; 32],
 }
 
-/// An entry before it has its place in the chain. The kind and outcome are almost always
-/// fixed texts, so they are borrowed when they can be: a read builds its entry on the
-/// caller's thread.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct PendingEntry {
-    pub time: i64,
-    pub operator: String,
-    pub terminal: String,
-    pub kind: Cow<'static, str>,
-    pub text: String,
-    pub outcome: Cow<'static, str>,
-    pub codes: Vec<u64>,
-}
-
 fn put(h: &mut Sha256, bytes: &[u8]) {
     h.update((bytes.len() as u64).to_le_bytes());
     h.update(bytes);
@@ -78,9 +64,22 @@ pub(crate) fn chain_hash(prev: &[u8; 32], e: &AuditEntry) -> [u8; 32] {
 }
 
 impl AuditEntry {
+    #[cfg(test)]
     pub(crate) fn encode(&self) -> Vec<u8> {
         let body = rkyv::to_bytes::<rancor::Error>(self).expect("in-memory serialisation");
-        frame(&body)
+        crate::store::record::frame(&body)
+    }
+
+    /// [`AuditEntry::encode`] into `out`, whose memory is reused: the archive is written
+    /// after room for the CRC, which is filled in last. Archives have alignment 1 (rkyv's
+    /// `unaligned`), so where the archive starts in `out` changes none of its bytes.
+    pub(crate) fn encode_into(&self, out: &mut Vec<u8>) {
+        out.clear();
+        out.extend_from_slice(&[0; CRC_LEN]);
+        rkyv::api::high::to_bytes_in::<_, rancor::Error>(self, &mut *out)
+            .expect("in-memory serialisation");
+        let crc = crc32fast::hash(&out[CRC_LEN..]);
+        out[..CRC_LEN].copy_from_slice(&crc.to_le_bytes());
     }
 
     pub(crate) fn decode(bytes: &[u8]) -> Result<AuditEntry> {
@@ -94,51 +93,52 @@ impl AuditEntry {
     }
 }
 
-/// Appends entries at the end of the chain inside the caller's write transaction.
-pub(crate) fn append(
+/// Appends entries at the end of the chain inside the caller's write transaction. One
+/// [`AuditEntry`] and one output buffer serve every entry: each entry's fields are copied
+/// into the strings of the one before, whose memory is reused.
+pub(crate) fn append_all<'e>(
     table: &mut Table<'_, u64, &'static [u8]>,
-    entries: impl IntoIterator<Item = PendingEntry>,
+    entries: impl IntoIterator<Item = &'e PendingEntry>,
 ) -> Result<()> {
-    let mut entries: Vec<PendingEntry> = entries.into_iter().collect();
-    append_keeping(table, &mut entries)
-}
-
-/// [`append`] without giving the entries up: each one's text moves into the log entry
-/// while it is hashed and encoded and moves back after, so that a commit that fails can put
-/// the same entries back in the queue without copying them first.
-pub(crate) fn append_keeping(
-    table: &mut Table<'_, u64, &'static [u8]>,
-    entries: &mut [PendingEntry],
-) -> Result<()> {
-    let (mut seq, mut prev) = match table.last()? {
+    let (mut seq, prev) = match table.last()? {
         Some((k, v)) => (k.value(), AuditEntry::decode(v.value())?.hash),
         None => (0, [0u8; 32]),
     };
-    for p in entries.iter_mut() {
+    let mut e = AuditEntry {
+        seq,
+        time: 0,
+        operator: String::new(),
+        terminal: String::new(),
+        kind: String::new(),
+        text: String::new(),
+        outcome: String::new(),
+        codes: Vec::new(),
+        hash: prev,
+    };
+    let mut bytes = Vec::new();
+    for p in entries {
         seq += 1;
-        let mut e = AuditEntry {
-            seq,
-            time: p.time,
-            operator: std::mem::take(&mut p.operator),
-            terminal: std::mem::take(&mut p.terminal),
-            kind: std::mem::take(&mut p.kind).into_owned(),
-            text: std::mem::take(&mut p.text),
-            outcome: std::mem::take(&mut p.outcome).into_owned(),
-            codes: std::mem::take(&mut p.codes),
-            hash: [0; 32],
-        };
+        let prev = e.hash;
+        e.seq = seq;
+        e.time = p.time;
+        set(&mut e.operator, &p.signer.operator);
+        set(&mut e.terminal, &p.signer.terminal);
+        set(&mut e.kind, &p.kind);
+        e.text.clear();
+        p.text.write_to(&mut e.text);
+        set(&mut e.outcome, &p.outcome);
+        e.codes.clear();
+        e.codes.extend_from_slice(p.codes.as_slice());
         e.hash = chain_hash(&prev, &e);
-        prev = e.hash;
-        let bytes = e.encode();
-        p.operator = e.operator;
-        p.terminal = e.terminal;
-        p.kind = Cow::Owned(e.kind);
-        p.text = e.text;
-        p.outcome = Cow::Owned(e.outcome);
-        p.codes = e.codes;
+        e.encode_into(&mut bytes);
         table.insert(seq, bytes.as_slice())?;
     }
     Ok(())
+}
+
+fn set(s: &mut String, to: &str) {
+    s.clear();
+    s.push_str(to);
 }
 
 /// What AUDIT VERIFY found.
@@ -248,4 +248,33 @@ pub(crate) fn read(
         }
     }
     Ok(out.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_encoded_into_a_used_buffer_is_encoded_alike() {
+        let mut e = AuditEntry {
+            seq: 41,
+            time: 1_700_000_000_000_000,
+            operator: "clerk1".into(),
+            terminal: "窓口3".into(),
+            kind: "GET".into(),
+            text: "GET 24727059608 AS OF 2020-01-01".into(),
+            outcome: "OK".into(),
+            codes: vec![24727059608],
+            hash: [7; 32],
+        };
+        let mut out = vec![1, 2, 3];
+        e.encode_into(&mut out);
+        assert_eq!(out, e.encode());
+        assert_eq!(AuditEntry::decode(&out).unwrap(), e);
+        e.seq = 42;
+        e.codes.clear();
+        e.text = "FIND".into();
+        e.encode_into(&mut out);
+        assert_eq!(out, e.encode());
+    }
 }

@@ -4,11 +4,13 @@
 //! not cost a disk sync. A 異動's entry always commits in the 異動's own transaction, after
 //! every entry that was waiting, so the log stays in the order things happened.
 
-use super::audit::{append, append_keeping, PendingEntry, AUDIT};
+use super::audit::{append_all, AUDIT};
+use super::batch::{Batch, CHUNK};
 use super::error::Result;
+use super::pending::PendingEntry;
 use crate::store::Database;
 use redb::WriteTransaction;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 /// The longest a read's log entry waits before it is committed durably.
@@ -17,27 +19,38 @@ pub const FLUSH_WINDOW: Duration = Duration::from_millis(100);
 /// Waiting entries that trigger a commit at once.
 pub const FLUSH_BATCH: usize = 65_536;
 
+/// Emptied chunks kept for reuse: room for two full batches.
+const FREE_CHUNKS: usize = 2 * FLUSH_BATCH / CHUNK;
+
+#[derive(Default)]
+struct Queue {
+    waiting: Batch,
+    /// Chunks of committed batches, emptied, for the entries to come.
+    free: Vec<Vec<PendingEntry>>,
+}
+
 /// Entries waiting to be committed.
 #[derive(Default)]
 pub(crate) struct Journal {
-    pending: Mutex<Vec<PendingEntry>>,
-    /// The queue of the last commit, emptied, kept for the next [`Journal::take`]: readers
-    /// then push into memory already in use instead of a fresh allocation whose pages are
-    /// faulted in one by one under their lookups.
-    spare: Mutex<Vec<PendingEntry>>,
+    queue: Mutex<Queue>,
     wake: Condvar,
 }
 
 impl Journal {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Adds an entry; commits the waiting ones at once when there are many.
     pub fn push(&self, db: &Database, e: PendingEntry) -> Result<()> {
         let full = {
-            let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-            p.push(e);
-            if p.len() == 1 {
+            let mut q = self.lock();
+            let Queue { waiting, free } = &mut *q;
+            waiting.push_reusing(e, free);
+            if waiting.len() == 1 {
                 self.wake.notify_one();
             }
-            p.len() >= FLUSH_BATCH
+            waiting.len() >= FLUSH_BATCH
         };
         if full {
             self.flush(db)?;
@@ -46,26 +59,17 @@ impl Journal {
     }
 
     /// Takes the waiting entries (to commit them in the caller's transaction).
-    pub fn take(&self) -> Vec<PendingEntry> {
-        let mut next = std::mem::take(&mut *self.spare.lock().unwrap_or_else(|e| e.into_inner()));
-        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        // The next batch is likely as large: give it the room now rather than growing the
-        // queue (and copying it) step by step under the lock readers take.
-        next.reserve(p.len());
-        std::mem::replace(&mut *p, next)
+    pub fn take(&self) -> Batch {
+        std::mem::take(&mut self.lock().waiting)
     }
 
-    /// Keeps a committed queue's memory for the next [`Journal::take`]. The entries are
-    /// dropped here, on the committing thread.
-    fn recycle(&self, mut entries: Vec<PendingEntry>) {
-        entries.clear();
-        if entries.capacity() > 2 * FLUSH_BATCH {
-            return;
-        }
-        let mut spare = self.spare.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.capacity() > spare.capacity() {
-            *spare = entries;
-        }
+    /// Keeps a committed batch's chunks for the entries to come. The entries are dropped
+    /// here, on the committing thread, outside the lock.
+    fn recycle(&self, entries: Batch) {
+        let chunks = entries.into_chunks();
+        let mut q = self.lock();
+        let room = FREE_CHUNKS.saturating_sub(q.free.len());
+        q.free.extend(chunks.into_iter().take(room));
     }
 
     /// Commits the waiting entries durably. When it returns, every entry pushed before the
@@ -77,7 +81,7 @@ impl Journal {
         // find the queue emptied by another flush still committing, return before those
         // entries were in the log, and let a 異動 commit its entry ahead of them.
         let txn = db.write_transaction()?;
-        let mut entries = self.take();
+        let entries = self.take();
         if entries.is_empty() {
             return Ok(());
         }
@@ -85,7 +89,7 @@ impl Journal {
             .open_table(AUDIT)
             .map_err(crate::store::StoreError::from)
             .map_err(super::error::Error::from)
-            .and_then(|mut table| append_keeping(&mut table, &mut entries));
+            .and_then(|mut table| append_all(&mut table, entries.iter()));
         if let Err(e) = appended {
             self.requeue(entries);
             return Err(e);
@@ -101,36 +105,32 @@ impl Journal {
     /// [`Journal::flush`] when entries are waiting (the background thread's round: an
     /// idle round does not take the write lock).
     fn flush_waiting(&self, db: &Database) -> Result<()> {
-        if self
-            .pending
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_empty()
-        {
+        if self.lock().waiting.is_empty() {
             return Ok(());
         }
         self.flush(db)
     }
 
-    fn requeue(&self, mut entries: Vec<PendingEntry>) {
-        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        entries.append(&mut p);
-        *p = entries;
+    /// Puts entries that could not be committed back in front of those waiting.
+    fn requeue(&self, mut entries: Batch) {
+        let mut q = self.lock();
+        entries.append(std::mem::take(&mut q.waiting));
+        q.waiting = entries;
     }
 
     /// Waits until an entry is waiting, or `timeout` passes.
     fn wait(&self, timeout: Duration) {
-        let p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        if p.is_empty() {
-            let _ = self.wake.wait_timeout(p, timeout);
+        let q = self.lock();
+        if q.waiting.is_empty() {
+            let _ = self.wake.wait_timeout(q, timeout);
         }
     }
 }
 
 /// Appends entries to the log inside `txn`.
-pub(crate) fn append_in(txn: &WriteTransaction, entries: Vec<PendingEntry>) -> Result<()> {
+pub(crate) fn append_in(txn: &WriteTransaction, entries: impl Into<Batch>) -> Result<()> {
     let mut table = txn.open_table(AUDIT)?;
-    append(&mut table, entries)
+    append_all(&mut table, entries.into().iter())
 }
 
 /// The thread that commits waiting entries within [`FLUSH_WINDOW`]. It holds its own

@@ -6,13 +6,16 @@
 //!   operator is still enabled, withholds My Numbers (but for [`Session::show_my_number`]),
 //!   and writes an entry to the operation log.
 //! * `operator` stores operators with argon2id password hashes and the lock-out;
-//!   `audit` keeps the SHA-256-chained log; `journal` group-commits the entries of reads.
+//!   `audit` keeps the SHA-256-chained log; `journal` group-commits the entries of reads,
+//!   which wait as `pending` entries in a `batch`.
 //! * `restore` puts a verified backup in place (`juki restore`).
 
 mod audit;
+mod batch;
 mod error;
 mod journal;
 mod operator;
+mod pending;
 mod restore;
 mod role;
 mod session;

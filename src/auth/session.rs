@@ -3,13 +3,14 @@
 //! operator's permission, checks that the operator is still enabled, and writes an entry to
 //! the operation log (a 異動's entry in the 異動's own transaction).
 
-use super::audit::{self, AuditEntry, AuditQuery, ChainReport, PendingEntry, AUDIT};
+use super::audit::{self, AuditEntry, AuditQuery, ChainReport, AUDIT};
 use super::error::{Error, Result};
 use super::journal::{append_in, Flusher, Journal};
 use super::operator::{
     check_id, check_password, decoy_hash, hash_password, verify_password, OperatorInfo,
     StoredOperator, LOCK_AFTER_FAILURES, OPERATORS,
 };
+use super::pending::{Codes, EntryText, PendingEntry, Signer};
 use super::role::{Permission, Role, Visibility};
 use crate::model::{Date, HouseholdId, MyNumber, ResidentCode, RevealedMyNumber, Sex};
 use crate::store::{
@@ -126,12 +127,11 @@ impl Juki {
                 txn,
                 vec![PendingEntry {
                     time: now_micros(),
-                    operator: admin.to_string(),
-                    terminal: String::new(),
+                    signer: Signer::new(admin, ""),
                     kind: "INIT".into(),
-                    text: format!("INIT admin={admin}"),
+                    text: format!("INIT admin={admin}").into(),
                     outcome: "OK".into(),
-                    codes: Vec::new(),
+                    codes: Codes::NONE,
                 }],
             )
         })?;
@@ -181,12 +181,11 @@ impl Juki {
         let mut entries = self.inner.journal.take();
         entries.push(PendingEntry {
             time: now_micros(),
-            operator: operator.to_string(),
-            terminal: terminal.to_string(),
+            signer: Signer::new(operator, terminal),
             kind: Cow::Owned(kind.to_string()),
-            text: text.to_string(),
+            text: text.to_string().into(),
             outcome: "OK".into(),
-            codes: Vec::new(),
+            codes: Codes::NONE,
         });
         append_in(&txn, entries)?;
         txn.commit().map_err(StoreError::from)?;
@@ -247,18 +246,18 @@ impl Juki {
                 false
             }
         };
+        let signer = Signer::new(operator, terminal);
         let entry = PendingEntry {
             time: now_micros(),
-            operator: operator.to_string(),
-            terminal: terminal.to_string(),
+            signer: signer.clone(),
             kind: "SIGN IN".into(),
-            text: "SIGN IN".into(),
+            text: EntryText::Fixed("SIGN IN"),
             outcome: if ok {
                 "OK".into()
             } else {
                 "AUTH_FAILED".into()
             },
-            codes: Vec::new(),
+            codes: Codes::NONE,
         };
         let txn = db.write_transaction()?;
         let mut pending = self.inner.journal.take();
@@ -286,9 +285,12 @@ impl Juki {
                 self.inner.sessions.fetch_add(1, Ordering::AcqRel);
                 Ok(Session {
                     juki: self.clone(),
-                    operator: op.id.clone(),
+                    signer: if signer.operator == op.id {
+                        signer
+                    } else {
+                        Signer::new(&op.id, terminal)
+                    },
                     role: op.role()?,
-                    terminal: terminal.to_string(),
                     seen: AtomicU64::new(self.inner.operators_changed.load(Ordering::Acquire)),
                     statement: RefCell::new(None),
                 })
@@ -302,9 +304,9 @@ impl Juki {
 /// logs the operation; personal data reaches the caller through nothing else.
 pub struct Session {
     juki: Juki,
-    operator: String,
+    /// The operator and terminal, shared by every log entry of the session.
+    signer: Arc<Signer>,
     role: Role,
-    terminal: String,
     /// The value of `operators_changed` when the operator was last known to be enabled.
     seen: AtomicU64,
     /// The statement text being run, for the log (set by the console).
@@ -320,9 +322,9 @@ impl Drop for Session {
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
-            .field("operator", &self.operator)
+            .field("operator", &self.signer.operator)
             .field("role", &self.role)
-            .field("terminal", &self.terminal)
+            .field("terminal", &self.signer.terminal)
             .finish()
     }
 }
@@ -351,40 +353,6 @@ impl From<&Resident> for BasicResident {
     }
 }
 
-/// `{prefix}{code}`, with ` AS OF {date}` when a date is given: the log text of a lookup,
-/// the same as `format!("{prefix}{code} AS OF {date}")` writes, built without the
-/// formatting machinery (a lookup builds one on every call).
-fn code_text(prefix: &str, code: ResidentCode, date: Option<Date>) -> String {
-    fn digits(out: &mut String, mut v: u64, width: usize) {
-        let mut buf = [b'0'; 20];
-        let mut i = buf.len();
-        while v > 0 || buf.len() - i < width {
-            i -= 1;
-            buf[i] = b'0' + (v % 10) as u8;
-            v /= 10;
-        }
-        out.extend(buf[i..].iter().map(|&b| b as char));
-    }
-    let mut out = String::with_capacity(prefix.len() + 11 + 17);
-    out.push_str(prefix);
-    digits(&mut out, code.get(), 11);
-    if let Some(d) = date {
-        let v = d.to_yyyymmdd();
-        let year = v / 10_000;
-        if (1..=9999).contains(&year) {
-            out.push_str(" AS OF ");
-            digits(&mut out, u64::from(year), 4);
-            out.push('-');
-            digits(&mut out, u64::from(v / 100 % 100), 2);
-            out.push('-');
-            digits(&mut out, u64::from(v % 100), 2);
-        } else {
-            out.push_str(&format!(" AS OF {d}"));
-        }
-    }
-    out
-}
-
 fn withheld(mut r: Resident) -> Resident {
     r.my_number = None;
     r
@@ -393,7 +361,7 @@ fn withheld(mut r: Resident) -> Resident {
 impl Session {
     /// The operator.
     pub fn operator(&self) -> &str {
-        &self.operator
+        &self.signer.operator
     }
 
     /// The operator's role.
@@ -403,7 +371,7 @@ impl Session {
 
     /// The terminal.
     pub fn terminal(&self) -> &str {
-        &self.terminal
+        &self.signer.terminal
     }
 
     /// The database this session is on.
@@ -456,32 +424,30 @@ impl Session {
         text.push_str(extra);
         PendingEntry {
             time: now_micros(),
-            operator: self.operator.clone(),
-            terminal: self.terminal.clone(),
+            signer: Arc::clone(&self.signer),
             kind: Cow::Owned(kind),
-            text,
+            text: EntryText::Owned(text),
             outcome: Cow::Borrowed(outcome),
-            codes,
+            codes: Codes::Many(codes),
         }
     }
 
     /// [`Session::entry`] for a read, whose kind is a fixed text: borrowed, not copied,
-    /// unless a statement is running.
+    /// unless a statement is running; its text is made only when no statement is.
     fn read_entry(
         &self,
         kind: &'static str,
-        text: impl FnOnce() -> String,
+        text: impl FnOnce() -> EntryText,
         outcome: &'static str,
-        codes: Vec<u64>,
+        codes: Codes,
     ) -> PendingEntry {
         let (kind, text) = match &*self.statement.borrow() {
-            Some((k, t)) => (Cow::Owned(k.clone()), t.clone()),
+            Some((k, t)) => (Cow::Owned(k.clone()), EntryText::Owned(t.clone())),
             None => (Cow::Borrowed(kind), text()),
         };
         PendingEntry {
             time: now_micros(),
-            operator: self.operator.clone(),
-            terminal: self.terminal.clone(),
+            signer: Arc::clone(&self.signer),
             kind,
             text,
             outcome: Cow::Borrowed(outcome),
@@ -493,12 +459,11 @@ impl Session {
     pub(crate) fn log_failure(&self, kind: &str, text: &str, code: &str) {
         let e = PendingEntry {
             time: now_micros(),
-            operator: self.operator.clone(),
-            terminal: self.terminal.clone(),
+            signer: Arc::clone(&self.signer),
             kind: Cow::Owned(kind.to_string()),
-            text: crate::query::redact(text),
+            text: EntryText::Owned(crate::query::redact(text)),
             outcome: Cow::Owned(code.to_string()),
-            codes: Vec::new(),
+            codes: Codes::NONE,
         };
         let _ = self.juki.inner.journal.push(self.db(), e);
     }
@@ -508,7 +473,7 @@ impl Session {
     fn admit(&self, needs: &[Permission]) -> Result<()> {
         let now = self.juki.inner.operators_changed.load(Ordering::Acquire);
         if now != self.seen.load(Ordering::Acquire) {
-            match read_operator(self.db(), &self.operator)? {
+            match read_operator(self.db(), &self.signer.operator)? {
                 Some(op) if op.usable() => self.seen.store(now, Ordering::Release),
                 _ => return Err(Error::AuthFailed),
             }
@@ -524,23 +489,23 @@ impl Session {
 
     /// Checks, runs and logs a read. `codes` names the residents the answer holds, or `None`
     /// when it found nothing (logged as NOT_FOUND, as the console reports it).
-    fn read<T>(
+    fn read<T, X: Into<EntryText>>(
         &self,
         kind: &'static str,
-        text: impl FnOnce() -> String,
+        text: impl FnOnce() -> X,
         needs: &[Permission],
         f: impl FnOnce(&Database) -> Result<T>,
-        codes: impl FnOnce(&T) -> Option<Vec<u64>>,
+        codes: impl FnOnce(&T) -> Option<Codes>,
     ) -> Result<T> {
         let result = self.admit(needs).and_then(|()| f(self.db()));
         let (outcome, codes) = match &result {
             Ok(v) => match codes(v) {
                 Some(c) => ("OK", c),
-                None => ("NOT_FOUND", Vec::new()),
+                None => ("NOT_FOUND", Codes::NONE),
             },
-            Err(e) => (e.code(), Vec::new()),
+            Err(e) => (e.code(), Codes::NONE),
         };
-        let entry = self.read_entry(kind, text, outcome, codes);
+        let entry = self.read_entry(kind, || text().into(), outcome, codes);
         self.juki.inner.journal.push(self.db(), entry)?;
         result
     }
@@ -549,10 +514,14 @@ impl Session {
     pub fn get(&self, code: ResidentCode) -> Result<Option<Resident>> {
         self.read(
             "GET",
-            || code_text("GET ", code, None),
+            || EntryText::Code {
+                prefix: "GET ",
+                code,
+                as_of: None,
+            },
             &[Permission::Lookup, Permission::Details],
             |db| Ok(db.get(code)?.map(withheld)),
-            |r| r.as_ref().map(|r| vec![r.code.get()]),
+            |r| r.as_ref().map(|r| Codes::One(r.code.get())),
         )
     }
 
@@ -560,10 +529,14 @@ impl Session {
     pub fn get_as_of(&self, code: ResidentCode, date: Date) -> Result<Option<Resident>> {
         self.read(
             "GET",
-            || code_text("GET ", code, Some(date)),
+            || EntryText::Code {
+                prefix: "GET ",
+                code,
+                as_of: Some(date),
+            },
             &[Permission::Lookup, Permission::Details],
             |db| Ok(db.get_as_of(code, date)?.map(withheld)),
-            |r| r.as_ref().map(|r| vec![r.code.get()]),
+            |r| r.as_ref().map(|r| Codes::One(r.code.get())),
         )
     }
 
@@ -585,7 +558,7 @@ impl Session {
                 };
                 Ok(r.map(|r| (r.code.get(), BasicResident::from(&r))))
             },
-            |r| r.as_ref().map(|(c, _)| vec![*c]),
+            |r| r.as_ref().map(|(c, _)| Codes::One(*c)),
         )
         .map(|r| r.map(|(_, b)| b))
     }
@@ -594,7 +567,7 @@ impl Session {
     pub fn get_by_my_number(&self, number: MyNumber) -> Result<Option<MyNumberMatch>> {
         self.read(
             "GET MYNUMBER",
-            || "GET MYNUMBER ****".to_string(),
+            || EntryText::Fixed("GET MYNUMBER ****"),
             &[
                 Permission::Lookup,
                 Permission::Details,
@@ -606,7 +579,7 @@ impl Session {
                     current: m.current,
                 }))
             },
-            |m| m.as_ref().map(|m| vec![m.resident.code.get()]),
+            |m| m.as_ref().map(|m| Codes::One(m.resident.code.get())),
         )
     }
 
@@ -629,7 +602,7 @@ impl Session {
                     .ok_or_else(|| StoreError::NotFound(format!("My Number of {code}")))?;
                 Ok((r, n.reveal()))
             },
-            |(r, _)| Some(vec![r.code.get()]),
+            |(r, _)| Some(Codes::One(r.code.get())),
         )
     }
 
@@ -640,7 +613,7 @@ impl Session {
             || format!("HISTORY {code}"),
             &[Permission::History, Permission::Details],
             |db| Ok(db.history(code)?.into_iter().map(withheld).collect()),
-            |v: &Vec<Resident>| v.first().map(|r| vec![r.code.get()]),
+            |v: &Vec<Resident>| v.first().map(|r| Codes::One(r.code.get())),
         )
     }
 
@@ -670,7 +643,7 @@ impl Session {
     pub fn find(&self, query: &SearchQuery) -> Result<Vec<SearchHit>> {
         self.read(
             "FIND",
-            || "FIND".to_string(),
+            || EntryText::Fixed("FIND"),
             &[Permission::Search, Permission::Details],
             |db| {
                 Ok(db
@@ -690,7 +663,7 @@ impl Session {
     pub fn find_basic(&self, query: &SearchQuery) -> Result<Vec<BasicResident>> {
         self.read(
             "FIND",
-            || "FIND".to_string(),
+            || EntryText::Fixed("FIND"),
             &[Permission::Search],
             |db| {
                 Ok(db
@@ -708,10 +681,10 @@ impl Session {
     pub fn stats(&self, dims: &[StatDim], as_of: Option<Date>) -> Result<Vec<StatsRow>> {
         self.read(
             "STATS",
-            || "STATS".to_string(),
+            || EntryText::Fixed("STATS"),
             &[Permission::Stats],
             |db| Ok(db.stats(dims, as_of)?),
-            |_| Some(Vec::new()),
+            |_| Some(Codes::NONE),
         )
     }
 
@@ -769,10 +742,10 @@ impl Session {
     pub fn counts(&self) -> Result<Counts> {
         self.read(
             "COUNTS",
-            || "COUNTS".into(),
+            || EntryText::Fixed("COUNTS"),
             &[],
             |db| Ok(db.counts()?),
-            |_| Some(Vec::new()),
+            |_| Some(Codes::NONE),
         )
     }
 
@@ -780,10 +753,10 @@ impl Session {
     pub fn content_digest(&self) -> Result<[u8; 32]> {
         self.read(
             "DIGEST",
-            || "DIGEST".into(),
+            || EntryText::Fixed("DIGEST"),
             &[Permission::Check],
             |db| Ok(db.content_digest()?),
-            |_| Some(Vec::new()),
+            |_| Some(Codes::NONE),
         )
     }
 
@@ -794,7 +767,7 @@ impl Session {
         self.juki.flush_log()?;
         self.read(
             "CHECK",
-            || "CHECK".into(),
+            || EntryText::Fixed("CHECK"),
             &[Permission::Check],
             |db| {
                 let report = db.check()?;
@@ -802,7 +775,7 @@ impl Session {
                 let chain = audit::verify(&txn.open_table(AUDIT)?)?;
                 Ok((report, chain))
             },
-            |_| Some(Vec::new()),
+            |_| Some(Codes::NONE),
         )
     }
 
@@ -821,8 +794,8 @@ impl Session {
             return Err(e);
         }
         let mut change = change.clone();
-        change.operator = Some(self.operator.clone());
-        change.terminal = Some(self.terminal.clone());
+        change.operator = Some(self.signer.operator.clone());
+        change.terminal = Some(self.signer.terminal.clone());
         let journal = &self.juki.inner.journal;
         let result = self.db().record_with(&change, |txn, receipt| {
             let mut entries = journal.take();
@@ -852,8 +825,8 @@ impl Session {
             .into_iter()
             .map(|c| {
                 let mut c = c.clone();
-                c.operator = Some(self.operator.clone());
-                c.terminal = Some(self.terminal.clone());
+                c.operator = Some(self.signer.operator.clone());
+                c.terminal = Some(self.signer.terminal.clone());
                 c
             })
             .collect();
@@ -901,8 +874,8 @@ impl Session {
             return Err(e);
         }
         let mut opts = opts.clone();
-        opts.operator = Some(self.operator.clone());
-        opts.terminal = Some(self.terminal.clone());
+        opts.operator = Some(self.signer.operator.clone());
+        opts.terminal = Some(self.signer.terminal.clone());
         let journal = &self.juki.inner.journal;
         let result =
             crate::io::import::import_with(self.db(), &opts, progress, |txn, (read, written)| {
@@ -1190,7 +1163,7 @@ impl Session {
                         failed: 0,
                         locked: false,
                         created_at: now_micros(),
-                        created_by: self.operator.clone(),
+                        created_by: self.signer.operator.clone(),
                     },
                 )
             },
@@ -1229,7 +1202,7 @@ impl Session {
     /// Changes the signed-in operator's own password.
     pub fn change_password(&self, old: &str, new: &str) -> Result<()> {
         self.admin_write("PASSWORD", "PASSWORD".into(), &[], |txn| {
-            let mut op = self.existing(txn, &self.operator)?;
+            let mut op = self.existing(txn, &self.signer.operator)?;
             if !verify_password(old, &op.hash) {
                 return Err(Error::AuthFailed);
             }
@@ -1244,7 +1217,7 @@ impl Session {
     pub fn reauthenticate(&self, password: &str) -> Result<()> {
         let again = self
             .juki
-            .sign_in(&self.operator, password, &self.terminal)?;
+            .sign_in(&self.signer.operator, password, &self.signer.terminal)?;
         drop(again);
         Ok(())
     }
@@ -1261,7 +1234,7 @@ impl Session {
     pub fn list_operators(&self) -> Result<Vec<OperatorInfo>> {
         self.read(
             "LIST OPERATORS",
-            || "LIST OPERATORS".into(),
+            || EntryText::Fixed("LIST OPERATORS"),
             &[Permission::Operators],
             |db| {
                 let txn = db.read_transaction()?;
@@ -1280,7 +1253,7 @@ impl Session {
                 }
                 Ok(out)
             },
-            |_| Some(Vec::new()),
+            |_| Some(Codes::NONE),
         )
     }
 
@@ -1292,13 +1265,13 @@ impl Session {
         self.juki.flush_log()?;
         self.read(
             "AUDIT",
-            || "AUDIT".into(),
+            || EntryText::Fixed("AUDIT"),
             &[Permission::Audit],
             |db| {
                 let txn = db.read_transaction()?;
                 audit::read(&txn.open_table(AUDIT)?, q)
             },
-            |_| Some(Vec::new()),
+            |_| Some(Codes::NONE),
         )
     }
 
@@ -1308,13 +1281,13 @@ impl Session {
         self.juki.flush_log()?;
         self.read(
             "AUDIT VERIFY",
-            || "AUDIT VERIFY".into(),
+            || EntryText::Fixed("AUDIT VERIFY"),
             &[Permission::Audit],
             |db| {
                 let txn = db.read_transaction()?;
                 audit::verify(&txn.open_table(AUDIT)?)
             },
-            |_| Some(Vec::new()),
+            |_| Some(Codes::NONE),
         )
     }
 
@@ -1357,27 +1330,5 @@ fn change_kind(c: &Change) -> &'static str {
         R::Correction => "CORRECT",
         R::CodeChange => "CHANGE CODE",
         R::MyNumberChange => "CHANGE MYNUMBER",
-    }
-}
-
-#[cfg(test)]
-mod log_text_tests {
-    use super::*;
-
-    #[test]
-    fn a_lookups_log_text_is_what_format_writes() {
-        let code = ResidentCode::from_u64(24727059608).unwrap();
-        assert_eq!(code_text("GET ", code, None), format!("GET {code}"));
-        for d in ["1900-01-01", "1989-01-08", "2026-04-01", "2024-12-31"] {
-            let date: Date = d.parse().unwrap();
-            assert_eq!(
-                code_text("GET ", code, Some(date)),
-                format!("GET {code} AS OF {date}")
-            );
-        }
-        let small = (1..10_000_000_000u64)
-            .find_map(|v| ResidentCode::from_u64(v).ok())
-            .unwrap();
-        assert_eq!(code_text("GET ", small, None), format!("GET {small}"));
     }
 }

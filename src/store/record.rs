@@ -173,7 +173,8 @@ pub(crate) struct StoredRecord {
     pub terminal: Option<String>,
 }
 
-const CRC_LEN: usize = 4;
+/// Bytes of the CRC32 that opens every stored value.
+pub(crate) const CRC_LEN: usize = 4;
 
 impl StoredRecord {
     /// Serialises and frames the record with its CRC32.

@@ -12,7 +12,6 @@ use super::schema::{prefix_end, split_suffix, IndexKind};
 use super::tables::{fold_archived, with_as_of, View};
 use crate::model::{address_key, is_kana_text, Date, KanaKey, NameKey, Sex};
 use redb::ReadableTable;
-use std::collections::BTreeSet;
 
 /// How a name condition matches.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +45,18 @@ impl NameQuery {
     }
 }
 
+/// [`kanji_matches`] on the bytes of an index key.
+fn kanji_matches_bytes(query: &[u8], key: &[u8]) -> bool {
+    if query.contains(&b' ') {
+        key == query
+    } else {
+        key == query
+            || key
+                .strip_prefix(query)
+                .is_some_and(|rest| rest.first() == Some(&b' '))
+    }
+}
+
 fn kanji_matches(query: &str, key: &str) -> bool {
     if query.contains(' ') {
         key == query
@@ -55,6 +66,22 @@ fn kanji_matches(query: &str, key: &str) -> bool {
                 .strip_prefix(query)
                 .is_some_and(|rest| rest.starts_with(' '))
     }
+}
+
+/// The conditions of a query a version is known to meet without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Proven {
+    name: bool,
+    address: bool,
+    birth: bool,
+}
+
+impl Proven {
+    const NOTHING: Proven = Proven {
+        name: false,
+        address: false,
+        birth: false,
+    };
 }
 
 /// A 4情報 search. Build it with [`SearchQuery::new`] and the setters; the engine refuses
@@ -147,23 +174,41 @@ impl SearchQuery {
 
     /// Whether a version matches every condition. The exact ones (birth, sex) are checked
     /// first; the name and address keys are computed only when they pass.
-    fn matches_fields(&self, name: &str, kana: &str, address: &str, birth: u32, sex: u8) -> bool {
-        self.birth.is_none_or(|b| birth == b.to_yyyymmdd())
+    fn matches_fields(
+        &self,
+        proven: Proven,
+        name: &str,
+        kana: &str,
+        address: &str,
+        birth: u32,
+        sex: u8,
+    ) -> bool {
+        (proven.birth || self.birth.is_none_or(|b| birth == b.to_yyyymmdd()))
             && self.sex.is_none_or(|s| sex == s.code())
-            && self.name.as_ref().is_none_or(|n| n.matches(name, kana))
-            && self
-                .address
-                .as_ref()
-                .is_none_or(|a| address_key(address).starts_with(a.as_str()))
+            && (proven.name || self.name.as_ref().is_none_or(|n| n.matches(name, kana)))
+            && (proven.address
+                || self
+                    .address
+                    .as_ref()
+                    .is_none_or(|a| address_key(address).starts_with(a.as_str())))
     }
 
     fn matches(&self, rec: &StoredRecord) -> bool {
-        self.matches_fields(&rec.name, &rec.kana, &rec.address, rec.birth, rec.sex)
+        self.matches_fields(
+            Proven::NOTHING,
+            &rec.name,
+            &rec.kana,
+            &rec.address,
+            rec.birth,
+            rec.sex,
+        )
     }
 
-    /// [`SearchQuery::matches`] on a checked archive, read in place.
-    fn matches_archived(&self, rec: &ArchivedStoredRecord) -> bool {
+    /// [`SearchQuery::matches`] on a checked archive, read in place, given what the index
+    /// entries that named it already prove.
+    fn matches_archived(&self, rec: &ArchivedStoredRecord, proven: Proven) -> bool {
         self.matches_fields(
+            proven,
             rec.name.as_str(),
             rec.kana.as_str(),
             rec.address.as_str(),
@@ -187,35 +232,31 @@ impl SearchQuery {
     }
 
     /// Whether an index entry (its key without the `[id][version]` suffix) can belong to a
-    /// matching version: the name and address it holds are checked here, so that a
-    /// candidate whose entry cannot match is never read. Sex and a birth date the key does
-    /// not hold are checked on the record.
+    /// matching version: the name and address it holds are checked here, on the key's bytes,
+    /// so that a candidate whose entry cannot match is never read. Sex and a birth date the
+    /// key does not hold are checked on the record.
     fn key_may_match(&self, head: &[u8]) -> bool {
         let Some((&kind, rest)) = head.split_first() else {
             return false;
         };
-        fn text(b: &[u8]) -> Option<&str> {
-            std::str::from_utf8(b).ok()
-        }
-        let name_ok = |name: &str| match &self.name {
-            Some(NameQuery::Kanji(q)) => kanji_matches(q.as_str(), name),
-            Some(NameQuery::Kana(q)) => name.starts_with(q.as_str()),
+        let name_ok = |name: &[u8]| match &self.name {
+            Some(NameQuery::Kanji(q)) => kanji_matches_bytes(q.as_str().as_bytes(), name),
+            Some(NameQuery::Kana(q)) => name.starts_with(q.as_str().as_bytes()),
             None => true,
         };
-        let addr_ok = |addr: &str| {
+        let addr_ok = |addr: &[u8]| {
             self.address
                 .as_ref()
-                .is_none_or(|a| addr.starts_with(a.as_str()))
+                .is_none_or(|a| addr.starts_with(a.as_bytes()))
         };
         match kind {
             k if k == IndexKind::BirthKanji as u8 || k == IndexKind::BirthKana as u8 => rest
                 .get(4..)
                 .and_then(|r| r.split(|b| *b == 0).next())
-                .and_then(text)
                 .is_some_and(name_ok),
             k if k == IndexKind::KanjiAddress as u8 || k == IndexKind::KanaAddress as u8 => {
                 let mut parts = rest.split(|b| *b == 0);
-                match (parts.next().and_then(text), parts.next().and_then(text)) {
+                match (parts.next(), parts.next()) {
                     (Some(n), Some(a)) => name_ok(n) && addr_ok(a),
                     _ => false,
                 }
@@ -223,9 +264,33 @@ impl SearchQuery {
             k if k == IndexKind::BirthAddress as u8 => rest
                 .get(4..)
                 .and_then(|r| r.split(|b| *b == 0).next())
-                .and_then(text)
                 .is_some_and(addr_ok),
             _ => false,
+        }
+    }
+
+    /// What an index entry that passed [`SearchQuery::key_may_match`] proves of the version it
+    /// names, for the index this query scans: the components its key holds (the range fixes
+    /// the birth date where the key starts with it). The index is written from the same keys
+    /// the record check computes (`store::write::components`, verified by CHECK), so a
+    /// version named by such an entry needs only the other conditions checked.
+    fn proven_by_entry(&self) -> Proven {
+        match (&self.name, self.birth) {
+            (Some(_), Some(_)) => Proven {
+                name: true,
+                address: false,
+                birth: true,
+            },
+            (Some(_), None) => Proven {
+                name: true,
+                address: true,
+                birth: false,
+            },
+            (None, _) => Proven {
+                name: false,
+                address: true,
+                birth: true,
+            },
         }
     }
 
@@ -286,17 +351,35 @@ pub(crate) fn find(t: &impl View, q: &SearchQuery) -> Result<Vec<SearchHit>> {
     q.check_minimum()?;
     let prefix = q.plan();
     let end = prefix_end(&prefix);
-    let mut ids = BTreeSet::new();
+    // The versions named by entries that pass, by resident: `(id, version)` sorted.
+    let mut named: Vec<(u64, u32)> = Vec::new();
     for entry in t.search().range(prefix.as_slice()..end.as_slice())? {
         let (k, _) = entry?;
-        let (head, id, _) = split_suffix(k.value()).ok_or_else(|| StoreError::Corrupt {
+        let (head, id, version) = split_suffix(k.value()).ok_or_else(|| StoreError::Corrupt {
             table: "search",
             detail: "index key shorter than its suffix".into(),
         })?;
         if q.key_may_match(head) {
-            ids.insert(id);
+            named.push((id, version));
         }
     }
+    named.sort_unstable();
+    named.dedup();
+    let by_entry = q.proven_by_entry();
+    // What is known of a version of a resident: the index's conditions when an entry named
+    // that very version and the version was not backdated. An entry's version can also be
+    // that of a backdated change folded over an earlier version (the entries of the as-of
+    // states a backdated change makes, see `store::write`), whose keys are the folded
+    // record's; a version that is not backdated (its 異動日 is its `prefix_max`) is never
+    // folded over another, so an entry naming it holds its own keys.
+    let proven = |versions: &[(u64, u32)], rec: &ArchivedStoredRecord| {
+        let v = rec.version.to_native();
+        if rec.prefix_max == rec.valid_from && versions.iter().any(|&(_, n)| n == v) {
+            by_entry
+        } else {
+            Proven::NOTHING
+        }
+    };
     let mut hits: Vec<(String, SearchHit)> = Vec::new();
     let hit = |rec: &ArchivedStoredRecord, current: bool| -> Result<(String, SearchHit)> {
         let order = KanaKey::of_reading(rec.kana.as_str()).as_str().to_string();
@@ -304,7 +387,8 @@ pub(crate) fn find(t: &impl View, q: &SearchQuery) -> Result<Vec<SearchHit>> {
         Ok((order, SearchHit { resident, current }))
     };
     let versions = t.versions();
-    for id in ids {
+    for group in named.chunk_by(|a, b| a.0 == b.0) {
+        let id = group[0].0;
         // Every version is checked (CRC32 and bytecheck) and matched in place; only a hit is
         // copied out.
         let Some(entry) = versions.range((id, 0)..=(id, u32::MAX))?.next_back() else {
@@ -320,7 +404,7 @@ pub(crate) fn find(t: &impl View, q: &SearchQuery) -> Result<Vec<SearchHit>> {
             Some(d) => {
                 let found = with_as_of(versions, id, d.to_yyyymmdd(), |base, later| {
                     if later.is_empty() {
-                        if !q.matches_archived(base) {
+                        if !q.matches_archived(base, proven(group, base)) {
                             return Ok(None);
                         }
                         // Versions of one resident differ in their version number, so this
@@ -341,13 +425,15 @@ pub(crate) fn find(t: &impl View, q: &SearchQuery) -> Result<Vec<SearchHit>> {
                 })?;
                 hits.extend(found.flatten());
             }
-            None if q.matches_archived(latest) => hits.push(hit(latest, true)?),
+            None if q.matches_archived(latest, proven(group, latest)) => {
+                hits.push(hit(latest, true)?)
+            }
             None => {
                 // The latest former version that matches.
                 for entry in versions.range((id, 0)..(id, latest_version))?.rev() {
                     let (_, v) = entry?;
                     let rec = StoredRecord::access("versions", v.value())?;
-                    if q.matches_archived(rec) {
+                    if q.matches_archived(rec, proven(group, rec)) {
                         hits.push(hit(rec, false)?);
                         break;
                     }
@@ -377,6 +463,24 @@ mod tests {
         assert!(!kanji_matches("山田", "山田川 花子"));
         assert!(kanji_matches("山田 太郎", "山田 太郎"));
         assert!(!kanji_matches("山田 太", "山田 太郎"));
+    }
+
+    #[test]
+    fn an_index_key_matches_as_the_written_name_does() {
+        for (q, k) in [
+            ("山田", "山田 太郎"),
+            ("山田", "山田"),
+            ("山田", "山田川 花子"),
+            ("山田 太郎", "山田 太郎"),
+            ("山田 太", "山田 太郎"),
+            ("山田", "山"),
+        ] {
+            assert_eq!(
+                kanji_matches_bytes(q.as_bytes(), k.as_bytes()),
+                kanji_matches(q, k),
+                "{q} / {k}"
+            );
+        }
     }
 
     #[test]

@@ -1,0 +1,184 @@
+//! An operation-log entry before it has its place in the chain ([`PendingEntry`]), built on
+//! the caller's thread for every read. It is made to cost no allocation there: the operator
+//! and terminal are the session's [`Signer`], shared; a lookup's text is kept as its key
+//! ([`EntryText::Code`]) and written out when the entry is committed; one resident code is
+//! held inline ([`Codes::One`]). What the log stores is the same either way.
+
+use crate::model::{Date, ResidentCode};
+use std::borrow::Cow;
+use std::sync::Arc;
+
+/// Whom entries are logged for: the operator (as given, for a failed sign-in) and the
+/// terminal. A session makes one and every entry it logs shares it.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Signer {
+    pub operator: String,
+    pub terminal: String,
+}
+
+impl Signer {
+    pub fn new(operator: &str, terminal: &str) -> Arc<Signer> {
+        Arc::new(Signer {
+            operator: operator.to_string(),
+            terminal: terminal.to_string(),
+        })
+    }
+}
+
+/// The text of an entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum EntryText {
+    /// Any text.
+    Owned(String),
+    /// A fixed text.
+    Fixed(&'static str),
+    /// `{prefix}{code}`, with ` AS OF {date}` when a date is given: the text of a lookup by
+    /// resident code, the same as `format!("{prefix}{code} AS OF {date}")` writes.
+    Code {
+        prefix: &'static str,
+        code: ResidentCode,
+        as_of: Option<Date>,
+    },
+}
+
+impl EntryText {
+    /// Writes the text at the end of `out`.
+    pub fn write_to(&self, out: &mut String) {
+        match self {
+            EntryText::Owned(s) => out.push_str(s),
+            EntryText::Fixed(s) => out.push_str(s),
+            EntryText::Code {
+                prefix,
+                code,
+                as_of,
+            } => code_text(out, prefix, *code, *as_of),
+        }
+    }
+
+    /// The text as a string.
+    #[cfg(test)]
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        self.write_to(&mut out);
+        out
+    }
+}
+
+impl From<String> for EntryText {
+    fn from(s: String) -> EntryText {
+        EntryText::Owned(s)
+    }
+}
+
+/// [`EntryText::Code`] written out, without the formatting machinery (the log thread
+/// writes one for nearly every entry).
+fn code_text(out: &mut String, prefix: &str, code: ResidentCode, date: Option<Date>) {
+    fn digits(out: &mut String, mut v: u64, width: usize) {
+        let mut buf = [b'0'; 20];
+        let mut i = buf.len();
+        while v > 0 || buf.len() - i < width {
+            i -= 1;
+            buf[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        out.extend(buf[i..].iter().map(|&b| b as char));
+    }
+    out.push_str(prefix);
+    digits(out, code.get(), 11);
+    if let Some(d) = date {
+        let v = d.to_yyyymmdd();
+        let year = v / 10_000;
+        if (1..=9999).contains(&year) {
+            out.push_str(" AS OF ");
+            digits(out, u64::from(year), 4);
+            out.push('-');
+            digits(out, u64::from(v / 100 % 100), 2);
+            out.push('-');
+            digits(out, u64::from(v % 100), 2);
+        } else {
+            out.push_str(&format!(" AS OF {d}"));
+        }
+    }
+}
+
+/// The resident codes an entry names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Codes {
+    /// One code (a lookup's answer), held inline.
+    One(u64),
+    /// Any number of codes.
+    Many(Vec<u64>),
+}
+
+impl Codes {
+    /// No code.
+    pub const NONE: Codes = Codes::Many(Vec::new());
+
+    pub fn as_slice(&self) -> &[u64] {
+        match self {
+            Codes::One(c) => std::slice::from_ref(c),
+            Codes::Many(v) => v,
+        }
+    }
+}
+
+impl FromIterator<u64> for Codes {
+    fn from_iter<I: IntoIterator<Item = u64>>(iter: I) -> Codes {
+        Codes::Many(iter.into_iter().collect())
+    }
+}
+
+impl From<Vec<u64>> for Codes {
+    fn from(v: Vec<u64>) -> Codes {
+        Codes::Many(v)
+    }
+}
+
+/// An entry before it has its place in the chain. The kind and outcome are almost always
+/// fixed texts, so they are borrowed when they can be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PendingEntry {
+    pub time: i64,
+    pub signer: Arc<Signer>,
+    pub kind: Cow<'static, str>,
+    pub text: EntryText,
+    pub outcome: Cow<'static, str>,
+    pub codes: Codes,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code_text(prefix: &'static str, code: ResidentCode, as_of: Option<Date>) -> String {
+        EntryText::Code {
+            prefix,
+            code,
+            as_of,
+        }
+        .to_text()
+    }
+
+    #[test]
+    fn a_lookups_log_text_is_what_format_writes() {
+        let code = ResidentCode::from_u64(24727059608).unwrap();
+        assert_eq!(code_text("GET ", code, None), format!("GET {code}"));
+        for d in ["1900-01-01", "1989-01-08", "2026-04-01", "2024-12-31"] {
+            let date: Date = d.parse().unwrap();
+            assert_eq!(
+                code_text("GET ", code, Some(date)),
+                format!("GET {code} AS OF {date}")
+            );
+        }
+        let small = (1..10_000_000_000u64)
+            .find_map(|v| ResidentCode::from_u64(v).ok())
+            .unwrap();
+        assert_eq!(code_text("GET ", small, None), format!("GET {small}"));
+    }
+
+    #[test]
+    fn one_code_reads_as_a_slice_of_one() {
+        assert_eq!(Codes::One(7).as_slice(), &[7]);
+        assert!(Codes::NONE.as_slice().is_empty());
+    }
+}
