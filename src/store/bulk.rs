@@ -435,6 +435,35 @@ mod tests {
         assert_eq!(db.content_digest().unwrap(), before);
     }
 
+    /// A pass the writing thread cannot write (here: its spill run, once the directory for
+    /// it is gone) fails the load with that error, and nothing is committed.
+    #[test]
+    fn a_pass_that_cannot_be_written_fails_the_load() {
+        let today = Date::parse("2026-04-01").unwrap();
+        let (moves, _) = generated(300, 9, today);
+        let dir = tempfile::tempdir().unwrap();
+        let db = fixture(&dir, "a.redb", today);
+        let before = db.content_digest().unwrap();
+        let runs = tempfile::tempdir().unwrap();
+        let runs_path = runs.path().to_path_buf();
+        let mut load = db.begin_bulk().unwrap();
+        load.spill_to = Some(runs_path.clone());
+        load.set_budget(16 << 10);
+        let changes = moves.iter().enumerate().map(|(i, c)| {
+            if i == 1 {
+                std::fs::remove_dir_all(&runs_path).unwrap();
+            }
+            c
+        });
+        let err = load.record_staged(changes, |_| {}).unwrap_err();
+        assert_eq!(err.error.code(), "IO", "{}", err.error);
+        assert!(err.error.to_string().contains("spill"), "{}", err.error);
+        assert!(err.index < moves.len(), "{}", err.index);
+        assert!(load.commit().is_err());
+        assert_eq!(db.content_digest().unwrap(), before);
+        drop(runs);
+    }
+
     #[test]
     fn a_member_before_the_head_is_refused() {
         let today = Date::parse("2026-04-01").unwrap();
