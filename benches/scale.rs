@@ -10,7 +10,7 @@
 //! ```
 //!
 //! `JUKI_BENCH_CACHE_MIB` sets the page cache the lookups run with (default: an ordinary
-//! open's 1 GiB).
+//! open's, sized to the file by `store::cache_for`).
 //!
 //! The register is generated and imported (`juki import` through the library, with a
 //! staging budget of `JUKI_BENCH_STAGING_MIB`, default 128) once into
@@ -163,7 +163,10 @@ fn main() {
     let cache = std::env::var("JUKI_BENCH_CACHE_MIB")
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
-        .map_or(juki::store::DEFAULT_CACHE_BYTES, |mib| mib << 20);
+        .map_or_else(
+            || juki::store::cache_for(&dir.join(JUKI_FILE)),
+            |mib| mib << 20,
+        );
     let juki =
         Juki::open_with_cache(dir.join(JUKI_FILE), None, cache).expect("opening the juki file");
     juki.set_clock(Clock::Fixed(common::today()));

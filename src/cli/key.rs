@@ -63,7 +63,7 @@ fn for_new(key_file: Option<&Path>, var: &str, prompt: &str) -> Result<(Key, boo
 
 /// Opens the database, with its key when its header says it is encrypted.
 pub fn open(path: &Path, key_file: Option<&Path>) -> Result<Juki, Error> {
-    open_with_cache(path, key_file, crate::store::DEFAULT_CACHE_BYTES)
+    open_with_cache(path, key_file, crate::store::cache_for(path))
 }
 
 /// [`open`] with a page cache of `cache_bytes`.

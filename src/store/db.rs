@@ -1,6 +1,7 @@
 //! [`Database`]: a juki file opened for use. Opening checks the format version; every
 //! 異動 is one write transaction; every read is one snapshot.
 
+use super::cache::cache_for;
 use super::change::Change;
 use super::error::{Result, StoreError};
 use super::household::{members_now, sort_members};
@@ -16,10 +17,6 @@ use crate::model::{Date, HouseholdId, MyNumber, ResidentCode};
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
 use std::path::{Path, PathBuf};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard};
-
-/// redb's page cache for an ordinary open (redb's own default): enough to keep the pages
-/// a lookup touches in memory for a register of a few million residents.
-pub const DEFAULT_CACHE_BYTES: usize = 1 << 30;
 
 /// The page cache for a process that opens a file to load it (`juki import`): a load
 /// writes its pages in key order and seldom reads one back, so a small cache costs it
@@ -233,9 +230,10 @@ impl Database {
     }
 
     /// Opens an existing database file and checks its format version, with redb's page
-    /// cache at [`DEFAULT_CACHE_BYTES`].
+    /// cache sized to the file ([`cache_for`]: 1 GiB, more for a file over 6 GiB).
     pub fn open(path: impl AsRef<Path>) -> Result<Database> {
-        Self::open_with_cache(path, DEFAULT_CACHE_BYTES)
+        let path = path.as_ref();
+        Self::open_with_cache(path, cache_for(path))
     }
 
     /// [`Database::open`] with a page cache of `cache_bytes` (the memory redb may hold for

@@ -13,6 +13,7 @@
 mod backend;
 mod backup;
 mod bulk;
+mod cache;
 mod change;
 mod check;
 mod compact;
@@ -44,12 +45,12 @@ pub use backend::{FaultOn, FaultyBackend};
 pub(crate) use backup::{copy_verified, sync_dir, temp_beside, TempFile};
 pub use backup::{manifest_path, BackupReport, Manifest, MANIFEST_VERSION};
 pub use bulk::{BulkLoad, Taken, STAGING_BUDGET_BYTES};
+pub use cache::{cache_for, DEFAULT_CACHE_BYTES};
 pub use change::{Change, Fields};
 pub use check::{CheckReport, Problem};
 pub use compact::CompactReport;
 pub use db::{
-    BatchError, ChangeEntry, Clock, Counts, Database, Household, MyNumberMatch,
-    DEFAULT_CACHE_BYTES, LOAD_CACHE_BYTES,
+    BatchError, ChangeEntry, Clock, Counts, Database, Household, MyNumberMatch, LOAD_CACHE_BYTES,
 };
 pub use error::{Result, Rule, StoreError};
 pub use record::{Field, FieldSet};

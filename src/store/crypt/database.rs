@@ -18,7 +18,8 @@ impl Database {
     /// Opens an encrypted database file with its key. A wrong key is
     /// [`StoreError::WrongKey`]; a plain file is [`StoreError::NotEncrypted`].
     pub fn open_encrypted(path: impl AsRef<Path>, key: &Key) -> Result<Database> {
-        Self::open_encrypted_with_cache(path, key, crate::store::DEFAULT_CACHE_BYTES)
+        let path = path.as_ref();
+        Self::open_encrypted_with_cache(path, key, crate::store::cache_for(path))
     }
 
     /// [`Database::open_encrypted`] with a page cache of `cache_bytes` (see
