@@ -24,17 +24,15 @@ mod common;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use common::keys::{searches_of, sql_search, Search, BIRTH_ADDRESS, NAME_ADDRESS, NAME_BIRTH};
-use common::{
-    time_probes, SplitMix, SqlResident, COLUMNS, OPERATOR, PASSWORD, SEED, SQLITE_CACHE, TERMINAL,
-};
+use common::{time_probes, SplitMix, SqlResident, COLUMNS, OPERATOR, SEED, SQLITE_CACHE, TERMINAL};
 use juki::io::generator::{self, parse_history_record, GenChange, GenOptions, HISTORY_HEADER};
 use juki::io::import::{ImportOptions, Progress};
 use juki::model::{
     Address, Date, HouseholdId, Kana, MyNumber, Name, PostalCode, Reason, Relationship,
     ResidentCode, Sex, Status,
 };
-use juki::store::{Clock, Field};
-use juki::{Change, Fields, Juki, Session};
+use juki::store::Field;
+use juki::{Change, Fields, Session};
 use rusqlite::{params, Connection, OptionalExtension, Statement};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -228,13 +226,7 @@ fn child(what: &str, dir: &Path) -> HashMap<String, String> {
 fn child_juki_load(dir: &Path) {
     let path = dir.join(JUKI_FILE);
     remove_if_there(&path);
-    drop(Juki::create(&path, OPERATOR, PASSWORD).expect("creating the juki file"));
-    let juki = Juki::open_with_cache(&path, None, juki::store::LOAD_CACHE_BYTES)
-        .expect("opening the juki file");
-    juki.set_clock(Clock::Fixed(common::today()));
-    let session = juki
-        .sign_in(OPERATOR, PASSWORD, TERMINAL)
-        .expect("signing in");
+    let (_juki, session) = common::create_for_load(&path);
     let opts = ImportOptions::new(dir.join(RESIDENTS_CSV));
     assert!(opts.history.is_some(), "the history companion is there");
     let started = Instant::now();

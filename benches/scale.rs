@@ -68,13 +68,7 @@ fn register(dir: &Path, residents: usize) {
         hist.flush().expect("writing the history CSV");
     }
     let generated = started.elapsed().as_secs_f64();
-    drop(Juki::create(&path, OPERATOR, PASSWORD).expect("creating the juki file"));
-    let juki = Juki::open_with_cache(&path, None, juki::store::LOAD_CACHE_BYTES)
-        .expect("opening the juki file");
-    juki.set_clock(Clock::Fixed(common::today()));
-    let session = juki
-        .sign_in(OPERATOR, PASSWORD, TERMINAL)
-        .expect("signing in");
+    let (juki, session) = common::create_for_load(&path);
     let mut import = ImportOptions::new(&csv);
     if let Some(mib) = std::env::var("JUKI_BENCH_STAGING_MIB")
         .ok()

@@ -125,7 +125,20 @@ pub fn open_sqlite_at(path: &Path) -> Connection {
 
 /// Opens a juki file with the dataset's fixed clock and signs the operator in.
 pub fn sign_in(path: &Path) -> (Juki, Session) {
-    let juki = Juki::open(path).expect("opening the juki file");
+    signed_in(Juki::open(path).expect("opening the juki file"))
+}
+
+/// `juki init` and the open of `juki import`: a new file at `path` with the operator as its
+/// administrator, opened again with the page cache a load uses, the operator signed in.
+pub fn create_for_load(path: &Path) -> (Juki, Session) {
+    drop(Juki::create(path, OPERATOR, PASSWORD).expect("creating the juki file"));
+    signed_in(
+        Juki::open_with_cache(path, None, juki::store::LOAD_CACHE_BYTES)
+            .expect("opening the juki file"),
+    )
+}
+
+fn signed_in(juki: Juki) -> (Juki, Session) {
     juki.set_clock(Clock::Fixed(today()));
     let session = juki
         .sign_in(OPERATOR, PASSWORD, TERMINAL)
