@@ -183,15 +183,17 @@ impl<'db> BulkLoad<'db> {
         let result = (|| {
             let at = |index: usize| move |error: StoreError| BatchError { index, error };
             let t = WriteTables::open(&self.txn).map_err(at(0))?;
+            let (next_id, next_seq) = Writes::counters_of(&t).map_err(at(0))?;
             let known = match known_slot {
                 Some(k) => k,
-                None => known_slot.insert(Known::before(&t, dir.as_deref()).map_err(at(0))?),
+                None => {
+                    known_slot.insert(Known::before(&t, next_id, dir.as_deref()).map_err(at(0))?)
+                }
             };
-            let (next_id, next_seq) = Writes::counters_of(&t).map_err(at(0))?;
             let tables: Shared<'_> = Mutex::new(t);
             let spill = dir.map(Spill::new);
             let mut n = 0;
-            let (last, spill) = std::thread::scope(|scope| -> Result<_, BatchError> {
+            let (mut last, spill) = std::thread::scope(|scope| -> Result<_, BatchError> {
                 let flusher = Flusher::start(scope, &tables, spill);
                 let mut w = Writes::new();
                 w.reset(next_id, next_seq);
@@ -222,7 +224,6 @@ impl<'db> BulkLoad<'db> {
             // writes its last pass to runs too, and merges them all: the 4情報 keys on a
             // thread of their own, the rest and the current records on this one.
             let mut t = lock(&tables).map_err(at(n))?;
-            let mut last = last;
             match spill.filter(|s| !s.is_empty()) {
                 None => last.flush(&mut t, None).map_err(at(n))?,
                 Some(Spill {

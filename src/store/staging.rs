@@ -182,10 +182,14 @@ pub(crate) struct Known {
 }
 
 impl Known {
-    /// For a load over `base`, before anything of the load is written to it; with `dir`,
-    /// the latest versions the load writes are kept in a temporary file there.
-    pub(crate) fn before(base: &WriteTables<'_>, dir: Option<&Path>) -> Result<Known> {
-        let first_id = base.meta_value(META_NEXT_ID)?.unwrap_or(1);
+    /// For a load over `base`, before anything of the load is written to it, whose first
+    /// new resident gets `first_id`; with `dir`, the latest versions the load writes are
+    /// kept in a temporary file there.
+    pub(crate) fn before(
+        base: &WriteTables<'_>,
+        first_id: u64,
+        dir: Option<&Path>,
+    ) -> Result<Known> {
         Ok(Known {
             base_had_residents: !base.versions.is_empty()?,
             flushed: false,
