@@ -222,13 +222,13 @@ impl<'db> BulkLoad<'db> {
             progress(n);
             // A load done in one pass writes straight to the tables; one done in several
             // writes its last pass to runs too, and merges them all: the 4情報 keys on a
-            // thread of their own, the rest and the current records on this one.
+            // thread of their own, the rest, the versions and the current records on this one.
             let mut t = lock(&tables).map_err(at(n))?;
             match spill.filter(|s| !s.is_empty()) {
                 None => last.flush(&mut t, None).map_err(at(n))?,
                 Some(Spill {
                     search: mut search_runs,
-                    residents: mut resident_runs,
+                    records: mut record_runs,
                 }) => {
                     let (search, mut rest) = t.split();
                     let mut keys = std::mem::take(&mut last.search);
@@ -239,8 +239,8 @@ impl<'db> BulkLoad<'db> {
                             search_runs.merge_into(search)
                         });
                         let rest_done = last
-                            .flush_rest(&mut rest, Some(&mut resident_runs))
-                            .and_then(|()| resident_runs.merge_into(rest.residents));
+                            .flush_rest(&mut rest, Some(&mut record_runs))
+                            .and_then(|()| record_runs.merge_into(rest.residents, rest.versions));
                         let merged = merging.join().map_err(|_| {
                             StoreError::Storage("the load's merging thread stopped".into())
                         })?;
@@ -250,6 +250,7 @@ impl<'db> BulkLoad<'db> {
                 }
             }
             *flushes += 1;
+            known.merged();
             Ok(n)
         })();
         if result.is_err() {

@@ -1748,13 +1748,15 @@ fn staged_equals_one_by_one(ops: &[Op]) {
     let one = Database::create(dir.path().join("one.redb")).unwrap();
     one_by_one(&one, &changes, today);
     // (name, changes recorded one by one first, staging budget: 1 writes the staging to the
-    // tables after every change)
+    // tables after every change, spill, the load's changes given in two calls)
     let half = changes.len() / 2;
-    for (name, split, budget, spill) in [
-        ("all", 0, usize::MAX, true),
-        ("half", half, usize::MAX, true),
-        ("passes", half, 1, true),
-        ("passes-unspilled", half, 1, false),
+    for (name, split, budget, spill, two_calls) in [
+        ("all", 0, usize::MAX, true, false),
+        ("half", half, usize::MAX, true, false),
+        ("passes", half, 1, true, false),
+        ("passes-unspilled", half, 1, false, false),
+        ("two-calls", 0, usize::MAX, true, true),
+        ("two-calls-passes", 0, 1, true, true),
     ] {
         let staged = Database::create(dir.path().join(format!("{name}.redb"))).unwrap();
         staged.set_clock(Clock::Fixed(today));
@@ -1765,12 +1767,19 @@ fn staged_equals_one_by_one(ops: &[Op]) {
         if !spill {
             load.no_spill();
         }
-        load.record_staged(&changes[split..], |_| {}).unwrap();
+        let rest = &changes[split..];
+        let cut = if two_calls {
+            rest.len() / 2
+        } else {
+            rest.len()
+        };
+        load.record_staged(&rest[..cut], |_| {}).unwrap();
+        load.record_staged(&rest[cut..], |_| {}).unwrap();
         load.commit().unwrap();
         assert_eq!(
             one.content_digest().unwrap(),
             staged.content_digest().unwrap(),
-            "{} changes, the first {split} recorded one by one, staging budget {budget}, spill {spill}",
+            "{} changes, the first {split} recorded one by one, staging budget {budget}, spill {spill}, two calls {two_calls}",
             changes.len()
         );
     }

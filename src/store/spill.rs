@@ -1,11 +1,13 @@
-//! Sorted runs of a load's write-only entries (4情報 `search` keys and `residents` records),
-//! kept in unnamed temporary files beside the database between the passes of a load and
-//! merged into their tables once, in key order, at its end.
+//! Sorted runs of a load's write-only entries (4情報 `search` keys, `residents` records and
+//! `versions`), kept in unnamed temporary files beside the database between the passes of
+//! a load and merged into their tables once, in key order, at its end.
 //!
-//! A load written in passes (see `staging`) would otherwise insert each pass's 4情報 keys
-//! and current records between those of the passes before, rewriting most pages of the two
-//! largest random-keyed trees once a pass. Nothing a load does reads these two tables (the
-//! write path reads identities, versions and households only), so their entries can wait.
+//! A load written in passes (see `staging`) would otherwise insert each pass's entries
+//! between those of the passes before, rewriting most pages of the three largest trees
+//! once a pass (a history row adds a version to a resident written passes before) and
+//! leaving their pages half full. Nothing a load does reads these tables back for what it
+//! wrote itself (identities and households are answered from memory, versions from
+//! `recent`), so their entries can wait.
 //!
 //! Each run is its own file made by `tempfile::tempfile_in` in the database's directory:
 //! it has no name, only this process can open it, and it disappears when the load ends or
@@ -28,11 +30,23 @@ fn io(what: &str) -> impl Fn(std::io::Error) -> StoreError + '_ {
     move |e| StoreError::Storage(format!("load spill file ({what}): {e}"))
 }
 
-/// The runs of one load: its 4情報 keys and its current records, each merged into its
-/// table on its own (the two merges may run on two threads).
+/// The runs of one load: its 4情報 keys, and its records (the two merges may run on two
+/// threads).
 pub(crate) struct Spill {
     pub(crate) search: SearchRuns,
+    pub(crate) records: RecordRuns,
+}
+
+/// Sorted runs of current records and of versions.
+pub(crate) struct RecordRuns {
     pub(crate) residents: ResidentRuns,
+    pub(crate) versions: VersionRuns,
+}
+
+/// Sorted runs of versions by (id, version).
+pub(crate) struct VersionRuns {
+    dir: PathBuf,
+    runs: Vec<File>,
 }
 
 /// Sorted runs of 4情報 keys.
@@ -129,6 +143,24 @@ impl RunReader {
         }
         Ok(Some((code, Some(self.bytes(len as usize)?))))
     }
+
+    /// The next entry of a versions run: its key, with its record read into `record`.
+    fn next_version(&mut self, record: &mut Vec<u8>) -> Result<Option<(u64, u32)>> {
+        let mut head = [0u8; 16];
+        if !self.fill(&mut head)? {
+            return Ok(None);
+        }
+        let id = u64::from_le_bytes(head[..8].try_into().expect("8 bytes"));
+        let version = u32::from_le_bytes(head[8..12].try_into().expect("4 bytes"));
+        let len = u32::from_le_bytes(head[12..].try_into().expect("4 bytes"));
+        record.resize(len as usize, 0);
+        if !self.fill(record)? {
+            return Err(StoreError::Storage(
+                "load spill file: a run ends early".into(),
+            ));
+        }
+        Ok(Some((id, version)))
+    }
 }
 
 impl Spill {
@@ -139,16 +171,79 @@ impl Spill {
                 dir: dir.clone(),
                 runs: Vec::new(),
             },
-            residents: ResidentRuns {
-                dir,
-                runs: Vec::new(),
+            records: RecordRuns {
+                residents: ResidentRuns {
+                    dir: dir.clone(),
+                    runs: Vec::new(),
+                },
+                versions: VersionRuns {
+                    dir,
+                    runs: Vec::new(),
+                },
             },
         }
     }
 
     /// Whether no run has been written.
     pub(crate) fn is_empty(&self) -> bool {
-        self.search.runs.is_empty() && self.residents.runs.is_empty()
+        self.search.runs.is_empty()
+            && self.records.residents.runs.is_empty()
+            && self.records.versions.runs.is_empty()
+    }
+}
+
+impl RecordRuns {
+    /// Merges the runs of current records into `residents` and those of versions into
+    /// `versions`.
+    pub(crate) fn merge_into(
+        self,
+        residents: &mut Table<'_, u64, &'static [u8]>,
+        versions: &mut Table<'_, (u64, u32), &'static [u8]>,
+    ) -> Result<()> {
+        self.residents.merge_into(residents)?;
+        self.versions.merge_into(versions)
+    }
+}
+
+impl VersionRuns {
+    /// Writes one run of versions (`entries` in (id, version) order, each once).
+    pub(crate) fn run<'r>(
+        &mut self,
+        entries: impl Iterator<Item = ((u64, u32), &'r [u8])>,
+    ) -> Result<()> {
+        let mut w = RunWriter::new(&self.dir)?;
+        for ((id, version), record) in entries {
+            let len = u32::try_from(record.len())
+                .map_err(|_| StoreError::Storage("a record is too long".into()))?;
+            w.put(&id.to_le_bytes())?;
+            w.put(&version.to_le_bytes())?;
+            w.put(&len.to_le_bytes())?;
+            w.put(record)?;
+        }
+        self.runs.push(w.finish()?);
+        Ok(())
+    }
+
+    /// Inserts the versions of every run into `versions`, in key order.
+    pub(crate) fn merge_into(
+        self,
+        versions: &mut Table<'_, (u64, u32), &'static [u8]>,
+    ) -> Result<()> {
+        let mut runs: Vec<RunReader> = self.runs.into_iter().map(RunReader::new).collect();
+        let mut pending: Vec<Vec<u8>> = vec![Vec::new(); runs.len()];
+        let mut heap = BinaryHeap::new();
+        for (i, r) in runs.iter_mut().enumerate() {
+            if let Some(key) = r.next_version(&mut pending[i])? {
+                heap.push(Reverse((key, i)));
+            }
+        }
+        while let Some(Reverse((key, i))) = heap.pop() {
+            versions.insert(key, pending[i].as_slice())?;
+            if let Some(key) = runs[i].next_version(&mut pending[i])? {
+                heap.push(Reverse((key, i)));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -18,7 +18,7 @@ use super::ledger::{household_ids_in, Ledger};
 use super::recent::Recent;
 use super::record::StoredRecord;
 use super::schema::{META_NEXT_ID, META_NEXT_SEQ};
-use super::spill::{ResidentRuns, SearchRuns, Spill};
+use super::spill::{RecordRuns, SearchRuns, Spill};
 use super::tables::{PassTables, View, WriteTables};
 use redb::{ReadableTableMetadata, Table};
 use std::cell::RefCell;
@@ -203,6 +203,14 @@ impl Known {
     /// Notes that a pass is on its way to the tables.
     pub(crate) fn flushing(&mut self) {
         self.flushed = true;
+    }
+
+    /// Notes that everything the load has written so far is in the tables.
+    pub(crate) fn merged(&mut self) {
+        self.flushed = true;
+        if let Some(recent) = &mut self.recent {
+            recent.merged();
+        }
     }
 }
 
@@ -397,18 +405,18 @@ impl Writes {
                 self.search.flush(search, None)
             }
             Some(spill) => {
-                self.flush_rest(&mut rest, Some(&mut spill.residents))?;
+                self.flush_rest(&mut rest, Some(&mut spill.records))?;
                 self.search.flush(search, Some(&mut spill.search))
             }
         }
     }
 
-    /// Writes everything staged but the 4情報 keys into `t`; with `runs`, the current
-    /// records go to a run there.
+    /// Writes everything staged but the 4情報 keys into `t`; with `runs`, the versions and
+    /// the current records go to runs there.
     pub(crate) fn flush_rest(
         &mut self,
         t: &mut PassTables<'_, '_>,
-        runs: Option<&mut ResidentRuns>,
+        mut runs: Option<&mut RecordRuns>,
     ) -> Result<()> {
         let records = &self.records;
         let versions = &self.versions;
@@ -416,20 +424,32 @@ impl Writes {
         // Versions, in (id, version) order; ids this overlay made come after older ones.
         let mut old: Vec<(u64, Chain)> = self.old_versions.iter().map(|(&k, &c)| (k, c)).collect();
         old.sort_unstable_by_key(|(id, _)| *id);
+        let mut staged: Vec<((u64, u32), Span)> = Vec::with_capacity(versions.len());
         for &(id, chain) in &old {
             for s in versions.iter(chain) {
                 let version = StoredRecord::access("versions", records.get(s))?
                     .version
                     .to_native();
-                t.versions.insert((id, version), records.get(s))?;
+                staged.push(((id, version), s));
             }
         }
         for (k, &chain) in self.new_versions.iter().enumerate() {
             let id = self.first_new_id + k as u64;
             for (v, s) in versions.iter(chain).enumerate() {
-                t.versions.insert((id, v as u32 + 1), records.get(s))?;
+                staged.push(((id, v as u32 + 1), s));
             }
         }
+        match runs.as_deref_mut() {
+            None => {
+                for &(key, s) in &staged {
+                    t.versions.insert(key, records.get(s))?;
+                }
+            }
+            Some(runs) => runs
+                .versions
+                .run(staged.iter().map(|&(key, s)| (key, records.get(s))))?,
+        }
+        drop(staged);
 
         // Current records by code: codes given up first, then each resident's latest.
         let mut current: Vec<(u64, Span)> = Vec::with_capacity(self.new_versions.len() + old.len());
@@ -440,7 +460,7 @@ impl Writes {
             }
         }
         current.sort_unstable_by_key(|(code, _)| *code);
-        match runs {
+        match runs.map(|r| &mut r.residents) {
             None => {
                 for &code in &self.removed_codes {
                     t.residents.remove(code)?;
@@ -537,8 +557,19 @@ impl Ledger for Staging<'_, '_> {
         } else {
             self.base.read(|t| View::all_versions(t, id))?
         };
-        for s in self.w.versions.iter(self.staged_versions(id)) {
-            out.push(self.decode(s)?);
+        match &self.known.recent {
+            // Versions of the load not yet in the tables (they wait in runs): in `recent`,
+            // this pass's too.
+            Some(recent) => {
+                for bytes in recent.since_merge(id)? {
+                    out.push(StoredRecord::decode("versions", &bytes)?);
+                }
+            }
+            None => {
+                for s in self.w.versions.iter(self.staged_versions(id)) {
+                    out.push(self.decode(s)?);
+                }
+            }
         }
         Ok(out)
     }
