@@ -4,7 +4,6 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate, TimeDelta, Utc};
-use unicode_normalization::UnicodeNormalization;
 
 use super::error::InvalidValue;
 
@@ -164,7 +163,7 @@ impl Date {
     /// input is accepted (NFKC). An era date outside its era (昭和64年1月8日) is refused, as
     /// are impossible dates and years outside 1800..=2200.
     pub fn parse(input: &str) -> Result<Date, InvalidValue> {
-        let normalised: String = input.nfkc().collect();
+        let normalised: String = super::text::nfkc(input).collect();
         let text = normalised.trim();
         if text.is_empty() {
             return Err(InvalidValue::new(FIELD, "empty"));

@@ -1,7 +1,5 @@
 //! Reading digit strings as people type them: full-width digits, spaces and hyphens.
 
-use unicode_normalization::UnicodeNormalization;
-
 /// Whether `c` is a separator that digit input may contain: a space or any hyphen or dash.
 fn is_digit_separator(c: char) -> bool {
     matches!(
@@ -27,7 +25,7 @@ fn is_digit_separator(c: char) -> bool {
 /// hyphens or dashes of every kind, and then requires that only ASCII digits remain. The error
 /// names the first offending character and its 1-based position in the normalised text.
 pub(crate) fn ascii_digits(input: &str) -> Result<String, String> {
-    let normalised: String = input.nfkc().collect();
+    let normalised: String = super::text::nfkc(input).collect();
     let mut out = String::with_capacity(normalised.len());
     for (i, c) in normalised.chars().enumerate() {
         if c.is_ascii_digit() {

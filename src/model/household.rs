@@ -3,8 +3,6 @@
 use std::fmt;
 use std::str::FromStr;
 
-use unicode_normalization::UnicodeNormalization;
-
 use super::digits::ascii_digits;
 use super::error::InvalidValue;
 
@@ -114,7 +112,9 @@ impl Relationship {
     /// Parses a 続柄: NFKC (so full-width parentheses become ASCII), spaces removed; every
     /// term of the path must be known, and 世帯主 may only stand alone.
     pub fn parse(input: &str) -> Result<Relationship, InvalidValue> {
-        let text: String = input.nfkc().filter(|c| !c.is_whitespace()).collect();
+        let text: String = super::text::nfkc(input)
+            .filter(|c| !c.is_whitespace())
+            .collect();
         if text.is_empty() {
             return Err(InvalidValue::new(Self::FIELD, "empty"));
         }

@@ -3,8 +3,6 @@
 use std::fmt;
 use std::str::FromStr;
 
-use unicode_normalization::UnicodeNormalization;
-
 use super::error::InvalidValue;
 
 const FIELD: &str = "reason";
@@ -110,7 +108,7 @@ impl Reason {
     /// Parses the Japanese name (転入 …) or the English snake-case name (`move_in` …,
     /// case-insensitive).
     pub fn parse(input: &str) -> Result<Reason, InvalidValue> {
-        let text: String = input.nfkc().collect();
+        let text: String = super::text::nfkc(input).collect();
         let text = text.trim();
         let lower = text.to_ascii_lowercase();
         Reason::ALL

@@ -3,8 +3,6 @@
 use std::fmt;
 use std::str::FromStr;
 
-use unicode_normalization::UnicodeNormalization;
-
 use super::error::InvalidValue;
 
 const FIELD: &str = "sex";
@@ -22,7 +20,7 @@ pub enum Sex {
 impl Sex {
     /// Parses `1`, `2`, `男` or `女` (after NFKC, trimmed).
     pub fn parse(input: &str) -> Result<Sex, InvalidValue> {
-        let text: String = input.nfkc().collect();
+        let text: String = super::text::nfkc(input).collect();
         match text.trim() {
             "1" | "男" => Ok(Sex::Male),
             "2" | "女" => Ok(Sex::Female),

@@ -20,8 +20,10 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 
 /// The page cache for a process that opens a file to load it (`juki import`): a load
 /// writes its pages in key order and seldom reads one back, so a small cache costs it
-/// little and keeps its memory flat.
-pub const LOAD_CACHE_BYTES: usize = 256 << 20;
+/// little and keeps its memory flat. Half of it holds dirty pages; past that redb writes
+/// the oldest to the file under its page allocator's lock, which the two threads merging
+/// at the end of a load share (1M: 256 MiB 43.0 s, 512 MiB 40.0–41.2 s, same peak memory).
+pub const LOAD_CACHE_BYTES: usize = 512 << 20;
 
 /// Where the engine takes "today" from: the date checks (no future 異動日, no future
 /// birth) and ages in statistics depend on it.
