@@ -109,23 +109,32 @@ impl RunReader {
         }
     }
 
+    /// Fills `buf` exactly: the rest of an entry whose start was read.
+    fn rest(&mut self, buf: &mut [u8]) -> Result<()> {
+        if self.fill(buf)? {
+            Ok(())
+        } else {
+            Err(StoreError::Storage(
+                "load spill file: a run ends early".into(),
+            ))
+        }
+    }
+
     fn bytes(&mut self, len: usize) -> Result<Vec<u8>> {
         let mut v = vec![0; len];
-        if !self.fill(&mut v)? {
-            return Err(StoreError::Storage(
-                "load spill file: a run ends early".into(),
-            ));
-        }
+        self.rest(&mut v)?;
         Ok(v)
     }
 
-    /// The next 4情報 key of a search run.
-    fn next_key(&mut self) -> Result<Option<Vec<u8>>> {
+    /// The next 4情報 key of a search run, read into `key`.
+    fn next_key(&mut self, key: &mut Vec<u8>) -> Result<bool> {
         let mut len = [0u8; 2];
         if !self.fill(&mut len)? {
-            return Ok(None);
+            return Ok(false);
         }
-        self.bytes(u16::from_le_bytes(len) as usize).map(Some)
+        key.resize(u16::from_le_bytes(len) as usize, 0);
+        self.rest(key)?;
+        Ok(true)
     }
 
     /// The next entry of a residents run: the code and its current record, or `None` for a
@@ -154,11 +163,7 @@ impl RunReader {
         let version = u32::from_le_bytes(head[8..12].try_into().expect("4 bytes"));
         let len = u32::from_le_bytes(head[12..].try_into().expect("4 bytes"));
         record.resize(len as usize, 0);
-        if !self.fill(record)? {
-            return Err(StoreError::Storage(
-                "load spill file: a run ends early".into(),
-            ));
-        }
+        self.rest(record)?;
         Ok(Some((id, version)))
     }
 }
@@ -267,19 +272,23 @@ impl SearchRuns {
         let mut runs: Vec<RunReader> = self.runs.into_iter().map(RunReader::new).collect();
         let mut heap = BinaryHeap::new();
         for (i, r) in runs.iter_mut().enumerate() {
-            if let Some(k) = r.next_key()? {
+            let mut k = Vec::new();
+            if r.next_key(&mut k)? {
                 heap.push(Reverse((k, i)));
             }
         }
+        // Each key's buffer goes back to its run for the run's next key.
         let mut last: Option<Vec<u8>> = None;
-        while let Some(Reverse((key, i))) = heap.pop() {
-            if last.as_ref() != Some(&key) {
+        while let Some(Reverse((mut key, i))) = heap.pop() {
+            if last.as_deref() != Some(key.as_slice()) {
                 search.insert(key.as_slice(), ())?;
+                let l = last.get_or_insert_with(Vec::new);
+                l.clear();
+                l.extend_from_slice(&key);
             }
-            if let Some(k) = runs[i].next_key()? {
-                heap.push(Reverse((k, i)));
+            if runs[i].next_key(&mut key)? {
+                heap.push(Reverse((key, i)));
             }
-            last = Some(key);
         }
         Ok(())
     }
