@@ -13,7 +13,7 @@
 //! keeps none and reads the tables instead.
 
 use super::error::{Result, StoreError};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;

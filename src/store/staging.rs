@@ -20,9 +20,9 @@ use super::record::StoredRecord;
 use super::schema::{META_NEXT_ID, META_NEXT_SEQ};
 use super::spill::{RecordRuns, SearchRuns, Spill};
 use super::tables::{PassTables, View, WriteTables};
+use foldhash::{HashMap, HashMapExt};
 use redb::{ReadableTableMetadata, Table};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::path::Path;
 
 /// Where a byte string sits in an [`Arena`].
