@@ -114,10 +114,19 @@ fn is_dash(c: char) -> bool {
 
 /// The value of a kanji numeral digit (〇 to 九).
 fn kanji_digit(c: char) -> Option<u32> {
-    "〇一二三四五六七八九"
-        .chars()
-        .position(|k| k == c)
-        .map(|p| p as u32)
+    Some(match c {
+        '〇' => 0,
+        '一' => 1,
+        '二' => 2,
+        '三' => 3,
+        '四' => 4,
+        '五' => 5,
+        '六' => 6,
+        '七' => 7,
+        '八' => 8,
+        '九' => 9,
+        _ => return None,
+    })
 }
 
 fn is_kanji_numeral(c: char) -> bool {
@@ -165,7 +174,11 @@ fn suffix_at(chars: &[char], i: usize) -> Option<usize> {
 }
 
 /// Converts runs of kanji numerals directly before 丁目, 番地, 番 or 号 to ASCII digits.
-fn kanji_numerals_to_digits(chars: &[char]) -> Vec<char> {
+fn kanji_numerals_to_digits(chars: Vec<char>) -> Vec<char> {
+    if !chars.iter().any(|&c| is_kanji_numeral(c)) {
+        return chars;
+    }
+    let chars = chars.as_slice();
     let mut out = Vec::with_capacity(chars.len());
     let mut i = 0;
     while i < chars.len() {
@@ -212,7 +225,7 @@ pub fn address_key(s: &str) -> String {
         }
     }
 
-    let chars = kanji_numerals_to_digits(&chars);
+    let chars = kanji_numerals_to_digits(chars);
 
     // Block-number suffixes after a digit.
     let mut out = String::with_capacity(chars.len() * 3);
@@ -240,12 +253,19 @@ pub fn address_key(s: &str) -> String {
         out.pop();
     }
 
-    for prefecture in PREFECTURES {
-        if let Some(rest) = out.strip_prefix(prefecture) {
-            if !rest.is_empty() {
-                return rest.to_owned();
+    // Every prefecture's name ends in 都, 道, 府 or 県 within its first four characters.
+    let may_name_one = out
+        .chars()
+        .take(4)
+        .any(|c| matches!(c, '都' | '道' | '府' | '県'));
+    if may_name_one {
+        for prefecture in PREFECTURES {
+            if let Some(rest) = out.strip_prefix(prefecture) {
+                if !rest.is_empty() {
+                    return rest.to_owned();
+                }
+                break;
             }
-            break;
         }
     }
     out
@@ -254,6 +274,20 @@ pub fn address_key(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every prefecture's name is removed from the front of a key, and kept when nothing
+    /// else would remain.
+    #[test]
+    fn every_prefecture_is_removed() {
+        for p in PREFECTURES {
+            assert_eq!(
+                address_key(&format!("{p}芦屋市精道町7番6号")),
+                "芦屋市精道町7-6",
+                "{p}"
+            );
+            assert_eq!(address_key(p), p);
+        }
+    }
 
     #[test]
     fn key_examples() {
