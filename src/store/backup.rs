@@ -26,7 +26,7 @@
 //! it is never in the backup it records; it is in the source database's log.
 
 use super::db::{counts_in, create_private_file, Database};
-use super::digest::{hex, ContentHasher, DIGEST_TABLES};
+use super::digest::{hash_search, hex, ContentHasher, DIGEST_TABLES};
 use super::error::{Result, StoreError};
 use super::schema::*;
 use super::tables::ReadTables;
@@ -530,7 +530,8 @@ fn copy_snapshot(snapshot: &ReadTransaction, target: &redb::Database) -> Result<
     copy_table(snapshot, target, VERSIONS, Some(&mut h))?;
     copy_table(snapshot, target, CODES, Some(&mut h))?;
     copy_table(snapshot, target, MY_NUMBERS, Some(&mut h))?;
-    copy_table(snapshot, target, SEARCH, Some(&mut h))?;
+    copy_table(snapshot, target, SEARCH, None)?;
+    hash_search(&mut h, SEARCH.name(), &snapshot.open_table(SEARCH)?)?;
     copy_table(snapshot, target, HOUSEHOLDS, Some(&mut h))?;
     copy_table(snapshot, target, CHANGES, Some(&mut h))?;
     let has = |name: &str| present.iter().any(|n| n == name);

@@ -30,6 +30,7 @@
 //! that redb itself cannot read is a problem too, so a damaged file gives a report rather
 //! than an error wherever the snapshot can be opened at all.
 
+use super::blocks;
 use super::db::Database;
 use super::digest::hex;
 use super::error::{Result, StoreError};
@@ -455,9 +456,9 @@ impl<'t, T: View> Checker<'t, T> {
                 continue;
             }
             let full = with_suffix(prefix, id, rec.version);
-            match self.t.search().get(full.as_slice()) {
-                Ok(Some(_)) => {}
-                Ok(None) => self.problem(
+            match blocks::contains(self.t.search(), &full) {
+                Ok(true) => {}
+                Ok(false) => self.problem(
                     "search",
                     &key,
                     format!("missing: the kind {} entry of version {key}", kind + 1),
@@ -615,31 +616,19 @@ impl<'t, T: View> Checker<'t, T> {
 
     fn search(&mut self) {
         let t = self.t;
-        let iter = match t.search().iter() {
-            Ok(i) => i,
-            Err(e) => return self.unreadable("search", e),
-        };
         let mut bad = Vec::new();
         let mut unexplained = Vec::new();
-        for entry in iter {
-            let (k, _) = match entry {
-                Ok(kv) => kv,
-                Err(e) => {
-                    bad.push(("(table)".to_string(), format!("cannot be read: {e}")));
-                    break;
-                }
-            };
-            let key = k.value();
+        let walked = blocks::for_each(t.search(), |key| {
             let Some((prefix, id, version)) = split_suffix(key) else {
                 bad.push((hex(key), "the key is too short for its suffix".into()));
-                continue;
+                return Ok(());
             };
             let kind = prefix[0];
             if !(1..=5).contains(&kind) {
                 bad.push((vkey(id, version), format!("unknown index kind {kind}")));
-                continue;
+                return Ok(());
             }
-            match self.t.version(id, version) {
+            match t.version(id, version) {
                 Ok(Some(rec)) => {
                     if components(&rec).prefixes()[kind as usize - 1] != prefix {
                         unexplained.push((prefix.to_vec(), id, version));
@@ -652,6 +641,10 @@ impl<'t, T: View> Checker<'t, T> {
                 // The damaged version is reported by the versions pass.
                 Err(_) => {}
             }
+            Ok(())
+        });
+        if let Err(e) = walked {
+            bad.push(("(table)".to_string(), format!("cannot be read: {e}")));
         }
         for (key, what) in bad {
             self.problem("search", key, what);
@@ -910,15 +903,16 @@ mod tests {
         let db = redb::Database::open(path).unwrap();
         let txn = db.begin_read().unwrap();
         let search = txn.open_table(SEARCH).unwrap();
-        for entry in search.iter().unwrap() {
-            let (k, _) = entry.unwrap();
-            let key = k.value().to_vec();
-            let (prefix, _, v) = split_suffix(&key).unwrap();
-            if prefix[0] == kind && v == version {
-                return key;
+        let mut found = None;
+        blocks::for_each(&search, |key| {
+            let (prefix, _, v) = split_suffix(key).unwrap();
+            if found.is_none() && prefix[0] == kind && v == version {
+                found = Some(key.to_vec());
             }
-        }
-        panic!("no kind {kind} entry for a version {version}");
+            Ok(())
+        })
+        .unwrap();
+        found.expect("no such search key")
     }
 
     #[test]
@@ -1026,10 +1020,7 @@ mod tests {
         let path = generated(&dir);
         let key = first_search_key(&path, 3, 1);
         tamper(&path, |txn| {
-            txn.open_table(SEARCH)
-                .unwrap()
-                .remove(key.as_slice())
-                .unwrap();
+            blocks::remove(&mut txn.open_table(SEARCH).unwrap(), &key).unwrap();
         });
         let report = check(&path);
         let (_, id, _) = split_suffix(&key).unwrap();
@@ -1047,10 +1038,7 @@ mod tests {
         let (prefix, id, _) = split_suffix(&key).unwrap();
         let extra = with_suffix(prefix.to_vec(), id, 999);
         tamper(&path, |txn| {
-            txn.open_table(SEARCH)
-                .unwrap()
-                .insert(extra.as_slice(), ())
-                .unwrap();
+            blocks::insert(&mut txn.open_table(SEARCH).unwrap(), &extra).unwrap();
         });
         let report = check(&path);
         assert_eq!(report.problems.len(), 1, "{report}");

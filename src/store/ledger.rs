@@ -107,8 +107,7 @@ impl Ledger for WriteTables<'_> {
     }
 
     fn put_search(&mut self, key: &[u8]) -> Result<()> {
-        self.search.insert(key, ())?;
-        Ok(())
+        super::blocks::insert(&mut self.search, key)
     }
 
     fn put_household(&mut self, h: u64, id: u64, version: u32) -> Result<()> {

@@ -12,6 +12,7 @@
 
 mod backend;
 mod backup;
+mod blocks;
 mod bulk;
 mod cache;
 mod change;
@@ -35,6 +36,7 @@ mod staging;
 mod stats;
 pub(crate) mod tables;
 mod write;
+mod writeback;
 
 #[cfg(any(test, fuzzing))]
 #[doc(hidden)]

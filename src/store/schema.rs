@@ -5,7 +5,7 @@
 use redb::TableDefinition;
 
 /// The on-disk format this build reads and writes. Stored under `format_version` in META.
-pub const FORMAT_VERSION: u64 = 1;
+pub const FORMAT_VERSION: u64 = 2;
 
 /// `&str → u64`: `format_version`, `next_id` (the next internal id), `next_seq` (the next
 /// 更新順番号).
@@ -19,8 +19,9 @@ pub const VERSIONS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("v
 pub const CODES: TableDefinition<u64, (u64, bool)> = TableDefinition::new("codes");
 /// `My Number → (internal id, is current)`: current and former numbers.
 pub const MY_NUMBERS: TableDefinition<u64, (u64, bool)> = TableDefinition::new("my_numbers");
-/// 4情報 index entries: `[kind][components…][id u64 BE][version u32 BE] → ()`.
-pub const SEARCH: TableDefinition<&[u8], ()> = TableDefinition::new("search");
+/// The 4情報 index: keys `[kind][components…][id u64 BE][version u32 BE]`, stored in blocks
+/// of sorted keys, `first key → block` (see `store::blocks`).
+pub const SEARCH: TableDefinition<&[u8], &[u8]> = TableDefinition::new("search");
 /// `(household id, internal id, version) → ()`: the version at which a resident entered a
 /// household (or re-entered it). Candidates for household answers now and as of a date.
 pub const HOUSEHOLDS: TableDefinition<(u64, u64, u32), ()> = TableDefinition::new("households");

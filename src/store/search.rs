@@ -5,6 +5,7 @@
 //! then checked against the record itself (the current version, a former version, or the
 //! version in force on the date), so the index only has to be a superset.
 
+use super::blocks;
 use super::error::{Result, StoreError};
 use super::record::{ArchivedStoredRecord, StoredRecord};
 use super::resident::Resident;
@@ -353,16 +354,16 @@ pub(crate) fn find(t: &impl View, q: &SearchQuery) -> Result<Vec<SearchHit>> {
     let end = prefix_end(&prefix);
     // The versions named by entries that pass, by resident: `(id, version)` sorted.
     let mut named: Vec<(u64, u32)> = Vec::new();
-    for entry in t.search().range(prefix.as_slice()..end.as_slice())? {
-        let (k, _) = entry?;
-        let (head, id, version) = split_suffix(k.value()).ok_or_else(|| StoreError::Corrupt {
+    blocks::scan(t.search(), &prefix, &end, |key| {
+        let (head, id, version) = split_suffix(key).ok_or_else(|| StoreError::Corrupt {
             table: "search",
             detail: "index key shorter than its suffix".into(),
         })?;
         if q.key_may_match(head) {
             named.push((id, version));
         }
-    }
+        Ok(())
+    })?;
     named.sort_unstable();
     named.dedup();
     let by_entry = q.proven_by_entry();

@@ -15,6 +15,7 @@
 //! keys, framed records), so a load of an encrypted database does not spill: it writes
 //! every pass to the tables instead.
 
+use super::blocks::Inserter;
 use super::error::{Result, StoreError};
 use redb::Table;
 use std::cmp::Reverse;
@@ -268,7 +269,10 @@ impl SearchRuns {
     }
 
     /// Inserts the keys of every run into `search`, in key order, each once.
-    pub(crate) fn merge_into(self, search: &mut Table<'_, &'static [u8], ()>) -> Result<()> {
+    pub(crate) fn merge_into(
+        self,
+        search: &mut Table<'_, &'static [u8], &'static [u8]>,
+    ) -> Result<()> {
         let mut runs: Vec<RunReader> = self.runs.into_iter().map(RunReader::new).collect();
         let mut heap = BinaryHeap::new();
         for (i, r) in runs.iter_mut().enumerate() {
@@ -278,19 +282,14 @@ impl SearchRuns {
             }
         }
         // Each key's buffer goes back to its run for the run's next key.
-        let mut last: Option<Vec<u8>> = None;
+        let mut ins = Inserter::new();
         while let Some(Reverse((mut key, i))) = heap.pop() {
-            if last.as_deref() != Some(key.as_slice()) {
-                search.insert(key.as_slice(), ())?;
-                let l = last.get_or_insert_with(Vec::new);
-                l.clear();
-                l.extend_from_slice(&key);
-            }
+            ins.push(search, &key)?;
             if runs[i].next_key(&mut key)? {
                 heap.push(Reverse((key, i)));
             }
         }
-        Ok(())
+        ins.finish(search)
     }
 }
 

@@ -12,6 +12,7 @@
 //! allocates nothing of its own, and a load in several passes reuses the same memory for
 //! every pass (see [`Writes::reset`]).
 
+use super::blocks::Inserter;
 use super::error::{Result, StoreError};
 use super::flusher::Flusher;
 use super::ledger::{household_ids_in, Ledger};
@@ -262,7 +263,7 @@ impl SearchStage {
     /// Writes the keys in key order into `search`, or with `runs` as one run there.
     pub(crate) fn flush(
         &mut self,
-        search: &mut Table<'_, &'static [u8], ()>,
+        search: &mut Table<'_, &'static [u8], &'static [u8]>,
         runs: Option<&mut SearchRuns>,
     ) -> Result<()> {
         let keys = &self.keys;
@@ -270,9 +271,11 @@ impl SearchStage {
             .sort_unstable_by(|a, b| keys.get(*a).cmp(keys.get(*b)));
         match runs {
             None => {
+                let mut ins = Inserter::new();
                 for &s in &self.search {
-                    search.insert(keys.get(s), ())?;
+                    ins.push(search, keys.get(s))?;
                 }
+                ins.finish(search)?;
             }
             Some(runs) => runs.run(self.search.iter().map(|s| keys.get(*s)))?,
         }

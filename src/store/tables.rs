@@ -13,7 +13,7 @@ pub(crate) trait View {
     type Versions: ReadableTable<(u64, u32), &'static [u8]>;
     type Codes: ReadableTable<u64, (u64, bool)>;
     type MyNumbers: ReadableTable<u64, (u64, bool)>;
-    type Search: ReadableTable<&'static [u8], ()>;
+    type Search: ReadableTable<&'static [u8], &'static [u8]>;
     type Households: ReadableTable<(u64, u64, u32), ()>;
     type Changes: ReadableTable<u64, (u64, u32)>;
     type Meta: ReadableTable<&'static str, u64>;
@@ -208,7 +208,7 @@ macro_rules! view_impl {
             type Versions = $table<$($lt,)? (u64, u32), &'static [u8]>;
             type Codes = $table<$($lt,)? u64, (u64, bool)>;
             type MyNumbers = $table<$($lt,)? u64, (u64, bool)>;
-            type Search = $table<$($lt,)? &'static [u8], ()>;
+            type Search = $table<$($lt,)? &'static [u8], &'static [u8]>;
             type Households = $table<$($lt,)? (u64, u64, u32), ()>;
             type Changes = $table<$($lt,)? u64, (u64, u32)>;
             type Meta = $table<$($lt,)? &'static str, u64>;
@@ -230,7 +230,7 @@ pub(crate) struct ReadTables {
     pub versions: ReadOnlyTable<(u64, u32), &'static [u8]>,
     pub codes: ReadOnlyTable<u64, (u64, bool)>,
     pub my_numbers: ReadOnlyTable<u64, (u64, bool)>,
-    pub search: ReadOnlyTable<&'static [u8], ()>,
+    pub search: ReadOnlyTable<&'static [u8], &'static [u8]>,
     pub households: ReadOnlyTable<(u64, u64, u32), ()>,
     pub changes: ReadOnlyTable<u64, (u64, u32)>,
     pub meta: ReadOnlyTable<&'static str, u64>,
@@ -265,7 +265,7 @@ pub(crate) struct WriteTables<'txn> {
     pub versions: Table<'txn, (u64, u32), &'static [u8]>,
     pub codes: Table<'txn, u64, (u64, bool)>,
     pub my_numbers: Table<'txn, u64, (u64, bool)>,
-    pub search: Table<'txn, &'static [u8], ()>,
+    pub search: Table<'txn, &'static [u8], &'static [u8]>,
     pub households: Table<'txn, (u64, u64, u32), ()>,
     pub changes: Table<'txn, u64, (u64, u32)>,
     pub meta: Table<'txn, &'static str, u64>,
@@ -287,7 +287,12 @@ impl<'txn> WriteTables<'txn> {
 
     /// The `search` table apart from the others, so that the two can be written on two
     /// threads (the end of a bulk load).
-    pub fn split(&mut self) -> (&mut Table<'txn, &'static [u8], ()>, PassTables<'_, 'txn>) {
+    pub fn split(
+        &mut self,
+    ) -> (
+        &mut Table<'txn, &'static [u8], &'static [u8]>,
+        PassTables<'_, 'txn>,
+    ) {
         (
             &mut self.search,
             PassTables {

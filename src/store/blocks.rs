@@ -1,0 +1,557 @@
+//! The 4情報 index stored in blocks: its sorted keys (see `schema::SearchComponents`) packed
+//! into redb entries of about [`BLOCK_BYTES`] each, keyed by the block's first key.
+//!
+//! Nine million index keys as nine million redb entries cost a B-tree insert each and a
+//! page header per few dozen keys; as blocks they cost one insert per few dozen keys, and
+//! a block stores each key after the prefix it shares with the key before it. A lookup
+//! reads the one or two blocks whose keys can fall in its range.
+//!
+//! A block's value is a run of entries `[shared varint][suffix length varint][suffix]`
+//! (the first with `shared` 0), then the CRC-32 of those bytes, little-endian. Keys are
+//! unique and increase within a block and from one block to the next; a block is never
+//! empty, and its redb key is its first key. Keys are only ever added: the index keeps
+//! every version's keys for as long as the version exists.
+
+use super::error::{Result, StoreError};
+use redb::{ReadableTable, Table};
+use std::ops::Bound;
+
+/// The key bytes a block is filled to when keys arrive in order.
+pub(crate) const BLOCK_BYTES: usize = 2048;
+/// The key bytes past which a block is split.
+const MAX_BLOCK_BYTES: usize = 2 * BLOCK_BYTES;
+
+fn corrupt(detail: String) -> StoreError {
+    StoreError::Corrupt {
+        table: "search",
+        detail,
+    }
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: usize) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn shared_prefix(a: &[u8], b: &[u8]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
+/// Encodes `keys` (increasing) as a block value into `out`.
+pub(crate) fn encode<'k>(keys: impl IntoIterator<Item = &'k [u8]>, out: &mut Vec<u8>) {
+    out.clear();
+    let mut prev: &[u8] = &[];
+    for key in keys {
+        let shared = shared_prefix(prev, key);
+        put_varint(out, shared);
+        put_varint(out, key.len() - shared);
+        out.extend_from_slice(&key[shared..]);
+        prev = key;
+    }
+    let crc = crc32fast::hash(out);
+    out.extend_from_slice(&crc.to_le_bytes());
+}
+
+/// The keys of one block, read in order with [`Keys::next`].
+pub(crate) struct Keys<'b> {
+    body: &'b [u8],
+    pos: usize,
+    key: Vec<u8>,
+}
+
+impl<'b> Keys<'b> {
+    /// Checks a block's CRC and starts reading its keys.
+    pub(crate) fn new(block: &'b [u8]) -> Result<Keys<'b>> {
+        let Some(split) = block.len().checked_sub(4).filter(|&s| s > 0) else {
+            return Err(corrupt(format!(
+                "a block of {} bytes is too short",
+                block.len()
+            )));
+        };
+        let (body, crc) = block.split_at(split);
+        let stored = u32::from_le_bytes(crc.try_into().expect("four bytes"));
+        if crc32fast::hash(body) != stored {
+            return Err(corrupt("a block fails its CRC-32".into()));
+        }
+        Ok(Keys {
+            body,
+            pos: 0,
+            key: Vec::with_capacity(96),
+        })
+    }
+
+    fn varint(&mut self) -> Result<usize> {
+        let mut v = 0usize;
+        for shift in (0..64).step_by(7) {
+            let Some(&b) = self.body.get(self.pos) else {
+                return Err(corrupt("a block ends inside a length".into()));
+            };
+            self.pos += 1;
+            v |= ((b & 0x7F) as usize) << shift;
+            if b < 0x80 {
+                return Ok(v);
+            }
+        }
+        Err(corrupt("a block holds an overlong length".into()))
+    }
+
+    /// The next key, or `None` after the last.
+    #[allow(clippy::should_implement_trait)]
+    pub(crate) fn next(&mut self) -> Result<Option<&[u8]>> {
+        if self.pos == self.body.len() {
+            return Ok(None);
+        }
+        let shared = self.varint()?;
+        let len = self.varint()?;
+        let end = self.pos.checked_add(len).filter(|&e| e <= self.body.len());
+        let Some(end) = end.filter(|_| shared <= self.key.len()) else {
+            return Err(corrupt("a block entry runs past its block".into()));
+        };
+        self.key.truncate(shared);
+        self.key.extend_from_slice(&self.body[self.pos..end]);
+        self.pos = end;
+        Ok(Some(&self.key))
+    }
+}
+
+/// Calls `f` with every key in `lo..hi`, in order.
+pub(crate) fn scan(
+    table: &impl ReadableTable<&'static [u8], &'static [u8]>,
+    lo: &[u8],
+    hi: &[u8],
+    mut f: impl FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
+    // The blocks that start before `hi`, back to the last one that starts at or before `lo`.
+    let mut blocks = Vec::new();
+    for entry in table.range::<&[u8]>(..hi)?.rev() {
+        let (first, block) = entry?;
+        let covers_lo = first.value() <= lo;
+        blocks.push(block);
+        if covers_lo {
+            break;
+        }
+    }
+    for block in blocks.iter().rev() {
+        let mut keys = Keys::new(block.value())?;
+        while let Some(key) = keys.next()? {
+            if key >= hi {
+                return Ok(());
+            }
+            if key >= lo {
+                f(key)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether the index holds `key`.
+pub(crate) fn contains(
+    table: &impl ReadableTable<&'static [u8], &'static [u8]>,
+    key: &[u8],
+) -> Result<bool> {
+    let Some(entry) = table.range::<&[u8]>(..=key)?.next_back() else {
+        return Ok(false);
+    };
+    let (_, block) = entry?;
+    let mut keys = Keys::new(block.value())?;
+    while let Some(k) = keys.next()? {
+        if k >= key {
+            return Ok(k == key);
+        }
+    }
+    Ok(false)
+}
+
+/// Calls `f` with every key of the index, in order, checking the blocks' shape on the way:
+/// each block's first key is its redb key, and keys increase within and across blocks.
+pub(crate) fn for_each(
+    table: &impl ReadableTable<&'static [u8], &'static [u8]>,
+    mut f: impl FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
+    let mut last: Vec<u8> = Vec::new();
+    let mut any = false;
+    for entry in table.iter()? {
+        let (first, block) = entry?;
+        let first = first.value();
+        let mut keys =
+            Keys::new(block.value()).map_err(|e| corrupt(format!("block {}: {e}", hex(first))))?;
+        let mut at_first = true;
+        while let Some(key) = keys.next()? {
+            if at_first && key != first {
+                return Err(corrupt(format!(
+                    "block {} begins with another key",
+                    hex(first)
+                )));
+            }
+            if any && key <= last.as_slice() {
+                return Err(corrupt(format!("block {}: keys out of order", hex(first))));
+            }
+            at_first = false;
+            any = true;
+            last.clear();
+            last.extend_from_slice(key);
+            f(key)?;
+        }
+        if at_first {
+            return Err(corrupt(format!("block {} is empty", hex(first))));
+        }
+    }
+    Ok(())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    super::digest::hex(bytes)
+}
+
+/// Adds one key (a no-op when it is there).
+pub(crate) fn insert(
+    table: &mut Table<'_, &'static [u8], &'static [u8]>,
+    key: &[u8],
+) -> Result<()> {
+    let mut ins = Inserter::new();
+    ins.push(table, key)?;
+    ins.finish(table)
+}
+
+/// Removes one key: damage for the checks to find (the engine never removes a key).
+#[cfg(test)]
+pub(crate) fn remove(
+    table: &mut Table<'_, &'static [u8], &'static [u8]>,
+    key: &[u8],
+) -> Result<()> {
+    let (first, rest) = {
+        let Some(entry) = table.range::<&[u8]>(..=key)?.next_back() else {
+            return Ok(());
+        };
+        let (first, block) = entry?;
+        let mut keys = Keys::new(block.value())?;
+        let mut rest = Vec::new();
+        while let Some(k) = keys.next()? {
+            if k != key {
+                rest.push(k.to_vec());
+            }
+        }
+        (first.value().to_vec(), rest)
+    };
+    table.remove(first.as_slice())?;
+    if let Some(new_first) = rest.first() {
+        let mut block = Vec::new();
+        encode(rest.iter().map(|k| k.as_slice()), &mut block);
+        table.insert(new_first.as_slice(), block.as_slice())?;
+    }
+    Ok(())
+}
+
+/// Adds keys given in increasing order (a key may repeat, or be in the index already), each
+/// block they fall into read and rewritten once; into an empty index it writes full blocks.
+pub(crate) struct Inserter {
+    /// Whether a block's range is open: the keys of the block being rewritten (if any)
+    /// are in `old`, and `bound` is the first key of the block after it.
+    open: bool,
+    bound: Option<Vec<u8>>,
+    old: Vec<u8>,
+    old_ends: Vec<usize>,
+    old_pos: usize,
+    /// Keys waiting to be written, back to back, and where each ends.
+    out: Vec<u8>,
+    out_ends: Vec<usize>,
+    last: Vec<u8>,
+    any: bool,
+    block: Vec<u8>,
+}
+
+impl Inserter {
+    pub(crate) fn new() -> Inserter {
+        Inserter {
+            open: false,
+            bound: None,
+            old: Vec::new(),
+            old_ends: Vec::new(),
+            old_pos: 0,
+            out: Vec::with_capacity(MAX_BLOCK_BYTES + 512),
+            out_ends: Vec::with_capacity(128),
+            last: Vec::new(),
+            any: false,
+            block: Vec::with_capacity(MAX_BLOCK_BYTES),
+        }
+    }
+
+    fn old_key(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.old_ends[i - 1] };
+        &self.old[start..self.old_ends[i]]
+    }
+
+    /// Adds `key`, which is not below any key pushed before.
+    pub(crate) fn push(
+        &mut self,
+        table: &mut Table<'_, &'static [u8], &'static [u8]>,
+        key: &[u8],
+    ) -> Result<()> {
+        debug_assert!(!self.any || key >= self.last.as_slice());
+        if self.any && key == self.last.as_slice() {
+            return Ok(());
+        }
+        if self.open && self.bound.as_deref().is_some_and(|b| key >= b) {
+            self.close(table)?;
+        }
+        if !self.open {
+            self.open_at(table, key)?;
+        }
+        while self.old_pos < self.old_ends.len() {
+            let old = self.old_key(self.old_pos);
+            if old > key {
+                break;
+            }
+            let same = old == key;
+            self.old_pos += 1;
+            if !same {
+                let (start, end) = self.old_span(self.old_pos - 1);
+                self.emit_old(start, end, table)?;
+            }
+        }
+        self.emit(key, table)
+    }
+
+    fn old_span(&self, i: usize) -> (usize, usize) {
+        let start = if i == 0 { 0 } else { self.old_ends[i - 1] };
+        (start, self.old_ends[i])
+    }
+
+    fn emit_old(
+        &mut self,
+        start: usize,
+        end: usize,
+        table: &mut Table<'_, &'static [u8], &'static [u8]>,
+    ) -> Result<()> {
+        self.out.extend_from_slice(&self.old[start..end]);
+        self.out_ends.push(self.out.len());
+        self.spill(table)
+    }
+
+    fn emit(
+        &mut self,
+        key: &[u8],
+        table: &mut Table<'_, &'static [u8], &'static [u8]>,
+    ) -> Result<()> {
+        self.out.extend_from_slice(key);
+        self.out_ends.push(self.out.len());
+        self.last.clear();
+        self.last.extend_from_slice(key);
+        self.any = true;
+        self.spill(table)
+    }
+
+    /// Writes full blocks from the front of `out` while it holds more than one block's
+    /// worth.
+    fn spill(&mut self, table: &mut Table<'_, &'static [u8], &'static [u8]>) -> Result<()> {
+        if self.out.len() <= MAX_BLOCK_BYTES {
+            return Ok(());
+        }
+        let n = self
+            .out_ends
+            .iter()
+            .position(|&e| e >= BLOCK_BYTES)
+            .map_or(self.out_ends.len(), |i| i + 1);
+        self.write(table, n)
+    }
+
+    /// Writes the first `n` waiting keys as one block.
+    fn write(
+        &mut self,
+        table: &mut Table<'_, &'static [u8], &'static [u8]>,
+        n: usize,
+    ) -> Result<()> {
+        if n == 0 {
+            return Ok(());
+        }
+        let ends = &self.out_ends[..n];
+        let out = &self.out;
+        let keys = ends.iter().scan(0, |start, &end| {
+            let k = &out[*start..end];
+            *start = end;
+            Some(k)
+        });
+        encode(keys, &mut self.block);
+        let first = &out[..ends[0]];
+        table.insert(first, self.block.as_slice())?;
+        let used = ends[n - 1];
+        self.out.drain(..used);
+        self.out_ends.drain(..n);
+        for e in &mut self.out_ends {
+            *e -= used;
+        }
+        Ok(())
+    }
+
+    /// Opens the range `key` falls in: takes out the block that holds it (the last one
+    /// that starts at or before it), and notes where the next block starts.
+    fn open_at(
+        &mut self,
+        table: &mut Table<'_, &'static [u8], &'static [u8]>,
+        key: &[u8],
+    ) -> Result<()> {
+        self.old.clear();
+        self.old_ends.clear();
+        self.old_pos = 0;
+        let holder = match table.range::<&[u8]>(..=key)?.next_back() {
+            Some(entry) => {
+                let (first, block) = entry?;
+                let mut keys = Keys::new(block.value())?;
+                while let Some(k) = keys.next()? {
+                    self.old.extend_from_slice(k);
+                    self.old_ends.push(self.old.len());
+                }
+                Some(first.value().to_vec())
+            }
+            None => None,
+        };
+        if let Some(first) = holder {
+            table.remove(first.as_slice())?;
+        }
+        self.bound = match table
+            .range::<&[u8]>((Bound::Excluded(key), Bound::Unbounded))?
+            .next()
+        {
+            Some(entry) => Some(entry?.0.value().to_vec()),
+            None => None,
+        };
+        self.open = true;
+        Ok(())
+    }
+
+    /// Writes the rest of the open range: the old keys after the last one pushed, and what
+    /// waits, as one block.
+    fn close(&mut self, table: &mut Table<'_, &'static [u8], &'static [u8]>) -> Result<()> {
+        while self.old_pos < self.old_ends.len() {
+            let (start, end) = self.old_span(self.old_pos);
+            self.old_pos += 1;
+            self.emit_old(start, end, table)?;
+        }
+        let n = self.out_ends.len();
+        self.write(table, n)?;
+        self.open = false;
+        Ok(())
+    }
+
+    /// Writes what waits.
+    pub(crate) fn finish(
+        mut self,
+        table: &mut Table<'_, &'static [u8], &'static [u8]>,
+    ) -> Result<()> {
+        if self.open {
+            self.close(table)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use redb::ReadableDatabase;
+    use std::collections::BTreeSet;
+
+    const T: redb::TableDefinition<&[u8], &[u8]> = redb::TableDefinition::new("t");
+
+    fn all(db: &redb::Database) -> Vec<Vec<u8>> {
+        let txn = db.begin_read().unwrap();
+        let table = txn.open_table(T).unwrap();
+        let mut out = Vec::new();
+        for_each(&table, |k| {
+            out.push(k.to_vec());
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    fn key(n: u32, len: usize) -> Vec<u8> {
+        let mut k = n.to_be_bytes().to_vec();
+        k.resize(4 + len, b'x');
+        k
+    }
+
+    #[test]
+    fn a_block_round_trips() {
+        let keys = [
+            b"a".to_vec(),
+            b"ab".to_vec(),
+            b"abc".to_vec(),
+            b"b".to_vec(),
+        ];
+        let mut out = Vec::new();
+        encode(keys.iter().map(|k| k.as_slice()), &mut out);
+        let mut r = Keys::new(&out).unwrap();
+        let mut back = Vec::new();
+        while let Some(k) = r.next().unwrap() {
+            back.push(k.to_vec());
+        }
+        assert_eq!(back, keys);
+        out[1] ^= 1;
+        assert!(Keys::new(&out).is_err());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Batches of keys added in order, and single keys, leave exactly the set of keys
+        /// added, readable in order and by range, whatever the block boundaries.
+        #[test]
+        fn the_index_holds_what_was_added(
+            batches in proptest::collection::vec(
+                proptest::collection::vec((0u32..3000, 0usize..200), 0..400), 1..6),
+            lo in 0u32..3000,
+            width in 0u32..800,
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let db = redb::Database::create(dir.path().join("t.redb")).unwrap();
+            let mut model = BTreeSet::new();
+            for (i, batch) in batches.iter().enumerate() {
+                let mut keys: Vec<Vec<u8>> = batch.iter().map(|&(n, l)| key(n, l)).collect();
+                keys.sort();
+                let txn = db.begin_write().unwrap();
+                {
+                    let mut t = txn.open_table(T).unwrap();
+                    if i % 2 == 0 {
+                        let mut ins = Inserter::new();
+                        for k in &keys {
+                            ins.push(&mut t, k).unwrap();
+                        }
+                        ins.finish(&mut t).unwrap();
+                    } else {
+                        for k in keys.iter().rev() {
+                            insert(&mut t, k).unwrap();
+                        }
+                    }
+                }
+                txn.commit().unwrap();
+                model.extend(keys);
+            }
+            let want: Vec<Vec<u8>> = model.iter().cloned().collect();
+            prop_assert_eq!(all(&db), want);
+            let txn = db.begin_read().unwrap();
+            let t = txn.open_table(T).unwrap();
+            let (lo, hi) = (lo.to_be_bytes().to_vec(), (lo + width).to_be_bytes().to_vec());
+            let mut got = Vec::new();
+            scan(&t, &lo, &hi, |k| { got.push(k.to_vec()); Ok(()) }).unwrap();
+            let want: Vec<Vec<u8>> = model.range(lo.clone()..hi.clone()).cloned().collect();
+            prop_assert_eq!(got, want);
+            for k in model.iter().take(50) {
+                prop_assert!(contains(&t, k).unwrap());
+                let mut other = k.clone();
+                other.push(0);
+                prop_assert_eq!(contains(&t, &other).unwrap(), model.contains(&other));
+            }
+            // Every block but the ones single keys split stays under the split size.
+            for entry in t.iter().unwrap() {
+                let (_, v) = entry.unwrap();
+                prop_assert!(v.value().len() <= MAX_BLOCK_BYTES + 256);
+            }
+        }
+    }
+}
