@@ -21,7 +21,6 @@ use super::spill::Spill;
 use super::staging::{Known, Staging, Writes};
 use super::tables::{View, WriteTables};
 use super::write::apply;
-use super::writeback::Writeback;
 use crate::model::{Date, HouseholdId, MyNumber, ResidentCode};
 use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
 use std::collections::HashMap;
@@ -79,7 +78,6 @@ impl Database {
             budget: STAGING_BUDGET_BYTES,
             flushes: 0,
             known: None,
-            writeback: Writeback::start(&self.path),
             spill_to: Some(
                 self.path
                     .parent()
@@ -104,8 +102,6 @@ pub struct BulkLoad<'db> {
     /// Where a load in several passes keeps its sorted runs (see `spill`); `None`: it
     /// writes every pass to the tables.
     spill_to: Option<std::path::PathBuf>,
-    /// Syncs the pages the load writes as it goes (see `writeback`).
-    writeback: Option<Writeback>,
 }
 
 impl std::fmt::Debug for BulkLoad<'_> {
@@ -298,7 +294,7 @@ impl<'db> BulkLoad<'db> {
     /// Commits after running `before_commit` in the load's transaction (the seam for the
     /// operation-log entry of the load).
     pub(crate) fn commit_with(
-        mut self,
+        self,
         before_commit: impl FnOnce(&redb::WriteTransaction) -> Result<()>,
     ) -> Result<()> {
         if self.poisoned {
@@ -307,8 +303,6 @@ impl<'db> BulkLoad<'db> {
             ));
         }
         before_commit(&self.txn)?;
-        // The helper's last sync ends before the commit's own begins.
-        drop(self.writeback.take());
         self.txn.commit()?;
         self.db.snapshots.committed();
         Ok(())

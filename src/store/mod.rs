@@ -36,7 +36,6 @@ mod staging;
 mod stats;
 pub(crate) mod tables;
 mod write;
-mod writeback;
 
 #[cfg(any(test, fuzzing))]
 #[doc(hidden)]
