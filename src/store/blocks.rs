@@ -12,6 +12,7 @@
 //! empty, and its redb key is its first key. Keys are only ever added: the index keeps
 //! every version's keys for as long as the version exists.
 
+use super::digest::hex;
 use super::error::{Result, StoreError};
 use redb::{ReadableTable, Table};
 use std::ops::Bound;
@@ -203,10 +204,6 @@ pub(crate) fn for_each(
     Ok(())
 }
 
-fn hex(bytes: &[u8]) -> String {
-    super::digest::hex(bytes)
-}
-
 /// Adds one key (a no-op when it is there).
 pub(crate) fn insert(
     table: &mut Table<'_, &'static [u8], &'static [u8]>,
@@ -280,11 +277,6 @@ impl Inserter {
         }
     }
 
-    fn old_key(&self, i: usize) -> &[u8] {
-        let start = if i == 0 { 0 } else { self.old_ends[i - 1] };
-        &self.old[start..self.old_ends[i]]
-    }
-
     /// Adds `key`, which is not below any key pushed before.
     pub(crate) fn push(
         &mut self,
@@ -301,15 +293,16 @@ impl Inserter {
         if !self.open {
             self.open_at(table, key)?;
         }
+        // The old keys before `key` go first; an old key equal to it is written as `key`.
         while self.old_pos < self.old_ends.len() {
-            let old = self.old_key(self.old_pos);
+            let (start, end) = self.old_span(self.old_pos);
+            let old = &self.old[start..end];
             if old > key {
                 break;
             }
             let same = old == key;
             self.old_pos += 1;
             if !same {
-                let (start, end) = self.old_span(self.old_pos - 1);
                 self.emit_old(start, end, table)?;
             }
         }
@@ -547,7 +540,7 @@ mod tests {
                 other.push(0);
                 prop_assert_eq!(contains(&t, &other).unwrap(), model.contains(&other));
             }
-            // Every block but the ones single keys split stays under the split size.
+            // Every block stays within one key of the split size.
             for entry in t.iter().unwrap() {
                 let (_, v) = entry.unwrap();
                 prop_assert!(v.value().len() <= MAX_BLOCK_BYTES + 256);
