@@ -34,6 +34,16 @@ struct Span {
     len: u32,
 }
 
+/// A version the overlay holds: its bytes, its number and the code it was recorded under,
+/// kept beside the bytes so a flush orders versions and current records without reading
+/// them back.
+#[derive(Debug, Clone, Copy)]
+struct Staged {
+    span: Span,
+    version: u32,
+    code: u64,
+}
+
 /// The size of an arena chunk: large enough that a chunk holds thousands of records, small
 /// enough that the last chunk's unused tail does not matter.
 const CHUNK: usize = 4 << 20;
@@ -223,7 +233,7 @@ pub(crate) struct Writes {
     next_id: u64,
     next_seq: u64,
     records: Arena,
-    versions: Chains<Span>,
+    versions: Chains<Staged>,
     /// The versions this overlay wrote for residents it created, by `id - first_new_id`.
     new_versions: Vec<Chain>,
     /// The versions this overlay wrote for residents that were in the tables before it.
@@ -242,13 +252,28 @@ pub(crate) struct Writes {
 #[derive(Default)]
 pub(crate) struct SearchStage {
     keys: Arena,
-    search: Vec<Span>,
+    /// Each key's first 16 bytes as two big-endian integers, then where the key is: sorting
+    /// by the integers first settles most comparisons without touching the arena.
+    search: Vec<(u64, u64, Span)>,
+}
+
+/// The first 16 bytes of `key` as two big-endian integers, zero-padded: ordering by them
+/// agrees with ordering the keys, and equal pairs leave the rest of the keys to compare.
+fn head(key: &[u8]) -> (u64, u64) {
+    let mut b = [0u8; 16];
+    let n = key.len().min(16);
+    b[..n].copy_from_slice(&key[..n]);
+    (
+        u64::from_be_bytes(b[..8].try_into().expect("8 bytes")),
+        u64::from_be_bytes(b[8..].try_into().expect("8 bytes")),
+    )
 }
 
 impl SearchStage {
     fn push(&mut self, key: &[u8]) {
         let span = self.keys.push(key);
-        self.search.push(span);
+        let (a, b) = head(key);
+        self.search.push((a, b, span));
     }
 
     fn clear(&mut self) {
@@ -257,7 +282,7 @@ impl SearchStage {
     }
 
     fn approx_bytes(&self) -> usize {
-        self.keys.used + self.search.len() * std::mem::size_of::<Span>()
+        self.keys.used + self.search.len() * std::mem::size_of::<(u64, u64, Span)>()
     }
 
     /// Writes the keys in key order into `search`, or with `runs` as one run there.
@@ -267,17 +292,20 @@ impl SearchStage {
         runs: Option<&mut SearchRuns>,
     ) -> Result<()> {
         let keys = &self.keys;
-        self.search
-            .sort_unstable_by(|a, b| keys.get(*a).cmp(keys.get(*b)));
+        self.search.sort_unstable_by(|a, b| {
+            (a.0, a.1)
+                .cmp(&(b.0, b.1))
+                .then_with(|| keys.get(a.2).cmp(keys.get(b.2)))
+        });
         match runs {
             None => {
                 let mut ins = Inserter::new();
-                for &s in &self.search {
+                for &(_, _, s) in &self.search {
                     ins.push(search, keys.get(s))?;
                 }
                 ins.finish(search)?;
             }
-            Some(runs) => runs.run(self.search.iter().map(|s| keys.get(*s)))?,
+            Some(runs) => runs.run(self.search.iter().map(|s| keys.get(s.2)))?,
         }
         Ok(())
     }
@@ -368,7 +396,7 @@ impl<'a, 't> Staging<'a, 't> {
         // not memory.
         w.records.used
             + w.search.approx_bytes()
-            + w.versions.len() * std::mem::size_of::<(Span, u32)>()
+            + w.versions.len() * std::mem::size_of::<(Staged, u32)>()
             + w.new_versions.len() * std::mem::size_of::<Chain>()
             + (w.old_versions.len() + w.codes.len() + w.my_numbers.len() + w.households.len())
                 * MAP_ENTRY
@@ -429,18 +457,11 @@ impl Writes {
         old.sort_unstable_by_key(|(id, _)| *id);
         let mut staged: Vec<((u64, u32), Span)> = Vec::with_capacity(versions.len());
         for &(id, chain) in &old {
-            for s in versions.iter(chain) {
-                let version = StoredRecord::access("versions", records.get(s))?
-                    .version
-                    .to_native();
-                staged.push(((id, version), s));
-            }
+            staged.extend(versions.iter(chain).map(|v| ((id, v.version), v.span)));
         }
         for (k, &chain) in self.new_versions.iter().enumerate() {
             let id = self.first_new_id + k as u64;
-            for (v, s) in versions.iter(chain).enumerate() {
-                staged.push(((id, v as u32 + 1), s));
-            }
+            staged.extend(versions.iter(chain).map(|v| ((id, v.version), v.span)));
         }
         match runs.as_deref_mut() {
             None => {
@@ -458,8 +479,7 @@ impl Writes {
         let mut current: Vec<(u64, Span)> = Vec::with_capacity(self.new_versions.len() + old.len());
         for &chain in old.iter().map(|(_, c)| c).chain(self.new_versions.iter()) {
             if let Some(last) = versions.last(chain) {
-                let rec = StoredRecord::access("versions", records.get(last))?;
-                current.push((rec.code.to_native(), last));
+                current.push((last.code, last.span));
             }
         }
         current.sort_unstable_by_key(|(code, _)| *code);
@@ -536,8 +556,8 @@ impl Ledger for Staging<'_, '_> {
     }
 
     fn latest(&self, id: u64) -> Result<Option<StoredRecord>> {
-        if let Some(s) = self.w.versions.last(self.staged_versions(id)) {
-            return self.decode(s).map(Some);
+        if let Some(v) = self.w.versions.last(self.staged_versions(id)) {
+            return self.decode(v.span).map(Some);
         }
         if self.base_empty || id >= self.w.first_new_id {
             return Ok(None);
@@ -569,8 +589,8 @@ impl Ledger for Staging<'_, '_> {
                 }
             }
             None => {
-                for s in self.w.versions.iter(self.staged_versions(id)) {
-                    out.push(self.decode(s)?);
+                for v in self.w.versions.iter(self.staged_versions(id)) {
+                    out.push(self.decode(v.span)?);
                 }
             }
         }
@@ -629,7 +649,14 @@ impl Ledger for Staging<'_, '_> {
         } else {
             w.old_versions.entry(rec.id).or_insert(Chain::EMPTY)
         };
-        w.versions.push(chain, span);
+        w.versions.push(
+            chain,
+            Staged {
+                span,
+                version: rec.version,
+                code: rec.code,
+            },
+        );
         if let Some(recent) = &mut self.known.recent {
             recent.put(rec.id, bytes)?;
         }

@@ -12,6 +12,7 @@ use super::tables::fold_as_of;
 use crate::model::{
     address_key, Date, KanaKey, NameKey, Reason, Relationship, ResidentCode, Status,
 };
+use std::cell::RefCell;
 
 /// How many days ahead a 転出 may be notified (転出予定日). Practice at city counters is
 /// "from 14 days before the move"; see DESIGN.md.
@@ -403,8 +404,40 @@ pub(crate) fn components(rec: &StoredRecord) -> SearchComponents {
         birth: rec.birth,
         name_key: NameKey::of_written(&rec.name).as_str().to_string(),
         kana_key: KanaKey::of_reading(&rec.kana).as_str().to_string(),
-        address_key: address_key(&rec.address),
+        address_key: remembered_address_key(&rec.address),
     }
+}
+
+/// How many addresses [`remembered_address_key`] keeps.
+const REMEMBERED_ADDRESSES: usize = 4;
+
+thread_local! {
+    /// The last addresses this thread turned into keys, with their keys, oldest replaced
+    /// first.
+    static ADDRESS_KEYS: RefCell<(usize, Vec<(String, String)>)> =
+        const { RefCell::new((0, Vec::new())) };
+}
+
+/// [`address_key`] of `text`, from the last few answers when `text` is among them.
+/// The members of a household come one after another in a load and move together, so the
+/// same address text is asked for again and again; the key is a function of the text alone.
+fn remembered_address_key(text: &str) -> String {
+    ADDRESS_KEYS.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        let (next, entries) = &mut *memo;
+        if let Some((_, key)) = entries.iter().find(|(t, _)| t == text) {
+            return key.clone();
+        }
+        let key = address_key(text);
+        let entry = (text.to_string(), key.clone());
+        if entries.len() < REMEMBERED_ADDRESSES {
+            entries.push(entry);
+        } else {
+            entries[*next] = entry;
+            *next = (*next + 1) % REMEMBERED_ADDRESSES;
+        }
+        key
+    })
 }
 
 /// The 4情報 index components of `rec`, taking each key `other` already has (in `theirs`)
@@ -429,7 +462,7 @@ fn components_beside(
         address_key: if rec.address == other.address {
             theirs.address_key.clone()
         } else {
-            address_key(&rec.address)
+            remembered_address_key(&rec.address)
         },
     }
 }
@@ -486,4 +519,27 @@ fn write_version(
         seq,
         reason: Reason::from_code(after.reason)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remembered_address_keys_match_fresh_ones() {
+        // More distinct addresses than are remembered, revisited out of order, so entries
+        // are replaced and found again.
+        let texts: Vec<String> = (1..=7)
+            .map(|n| format!("兵庫県芦屋市精道町{n}番{}号", n * 3))
+            .collect();
+        let order = [0, 1, 0, 2, 3, 4, 1, 5, 6, 0, 6, 6, 2, 5, 3, 4, 4, 0];
+        for &i in &order {
+            assert_eq!(remembered_address_key(&texts[i]), address_key(&texts[i]));
+        }
+        assert_eq!(remembered_address_key("芦屋市精道町7-6"), "芦屋市精道町7-6");
+        assert_eq!(
+            remembered_address_key("兵庫県芦屋市精道町7番6号"),
+            "芦屋市精道町7-6"
+        );
+    }
 }
