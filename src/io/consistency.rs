@@ -34,7 +34,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use super::csv_row::Records;
+use super::csv_row::{Cells, Records};
 use super::export::{cell, hex, ExportError, ExportReport, HashedWriter};
 use crate::model::ResidentCode;
 use crate::store::Resident;
@@ -277,7 +277,7 @@ impl FileSide {
     }
 }
 
-fn check_line(bytes: &[u8], cells: Option<&[Vec<u8>]>) -> Result<FileRecord, String> {
+fn check_line(bytes: &[u8], cells: Option<&Cells>) -> Result<FileRecord, String> {
     let cells = cells.ok_or("broken quoting")?;
     if cells.len() != ITEMS.len() + 2 {
         return Err(format!(
@@ -288,18 +288,20 @@ fn check_line(bytes: &[u8], cells: Option<&[Vec<u8>]>) -> Result<FileRecord, Str
     }
     let comma = memchr::memrchr(b',', bytes).ok_or("no CRC")?;
     let crc = format!("{:08x}", crc32fast::hash(&bytes[..comma]));
-    if cells[ITEMS.len() + 1] != crc.as_bytes() {
+    if &cells[ITEMS.len() + 1] != crc.as_bytes() {
         return Err(
             "record checksum (CRC32) does not match: the line was altered or damaged".into(),
         );
     }
-    let text = |c: &Vec<u8>| String::from_utf8(c.clone()).map_err(|_| "invalid UTF-8".to_string());
+    let text = |c: &[u8]| String::from_utf8(c.to_vec()).map_err(|_| "invalid UTF-8".to_string());
     let code_text = text(&cells[0])?;
     let code = code_text
         .parse::<u64>()
         .map_err(|_| format!("{code_text:?} is not a resident code"))?;
-    let items = cells[1..=ITEMS.len()]
+    let items = cells
         .iter()
+        .skip(1)
+        .take(ITEMS.len())
         .map(text)
         .collect::<Result<Vec<_>, _>>()?;
     Ok(FileRecord {

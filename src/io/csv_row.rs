@@ -101,7 +101,7 @@ pub struct RawRecord {
     /// The line end that followed it (`\r\n`, `\n`, or empty at the end of the file).
     pub ending: &'static [u8],
     /// The cells, unquoted, or the quoting problem that prevents splitting the record.
-    cells: Result<Vec<Vec<u8>>, Problem>,
+    cells: Result<Cells, Problem>,
 }
 
 impl RawRecord {
@@ -124,13 +124,13 @@ impl RawRecord {
     }
 
     /// The unquoted cells, or the quoting problem.
-    pub fn cells(&self) -> Result<&[Vec<u8>], &Problem> {
-        self.cells.as_deref()
+    pub fn cells(&self) -> Result<&Cells, &Problem> {
+        self.cells.as_ref()
     }
 }
 
 enum Split {
-    Cells(Vec<Vec<u8>>),
+    Cells(Cells),
     Broken(Problem),
     /// A quoted field is still open at the end of the bytes.
     Open,
@@ -139,27 +139,26 @@ enum Split {
 /// RFC 4180: cells separated by commas; a quoted cell may hold commas, line ends and
 /// doubled quotes.
 fn split(b: &[u8]) -> Split {
-    let mut cells = Vec::new();
+    let mut cells = Cells::default();
     let mut i = 0;
     loop {
         let n = cells.len() + 1;
         if i < b.len() && b[i] == b'"' {
-            let mut cell = Vec::new();
             i += 1;
             loop {
                 let Some(j) = memchr::memchr(b'"', &b[i..]).map(|j| i + j) else {
                     return Split::Open;
                 };
-                cell.extend_from_slice(&b[i..j]);
+                cells.text.extend_from_slice(&b[i..j]);
                 if b.get(j + 1) == Some(&b'"') {
-                    cell.push(b'"');
+                    cells.text.push(b'"');
                     i = j + 2;
                 } else {
                     i = j + 1;
                     break;
                 }
             }
-            cells.push(cell);
+            cells.end_cell();
             match b.get(i) {
                 None => return Split::Cells(cells),
                 Some(b',') => i += 1,
@@ -177,12 +176,58 @@ fn split(b: &[u8]) -> Split {
                     "broken quoting: a quote inside unquoted field {n}"
                 )));
             }
-            cells.push(cell.to_vec());
+            cells.text.extend_from_slice(cell);
+            cells.end_cell();
             if j == b.len() {
                 return Split::Cells(cells);
             }
             i = j + 1;
         }
+    }
+}
+
+/// The unquoted cells of a record, end to end in one buffer (two allocations a record,
+/// however many cells it has).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cells {
+    text: Vec<u8>,
+    /// Where each cell ends in `text`.
+    ends: Vec<usize>,
+}
+
+impl Cells {
+    fn end_cell(&mut self) {
+        self.ends.push(self.text.len());
+    }
+
+    /// How many cells there are.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether there are none (never, for a split record: an empty line is one empty cell).
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Cell `i`, or `None` past the last.
+    pub fn get(&self, i: usize) -> Option<&[u8]> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        Some(&self.text[start..end])
+    }
+
+    /// The cells in order.
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        (0..self.len()).map(|i| &self[i])
+    }
+}
+
+impl std::ops::Index<usize> for Cells {
+    type Output = [u8];
+
+    fn index(&self, i: usize) -> &[u8] {
+        self.get(i).expect("cell index within the record")
     }
 }
 
@@ -598,12 +643,12 @@ mod tests {
         assert_eq!(recs[0].line, 1);
         assert_eq!(recs[0].bytes, b"a,b");
         assert_eq!(
-            recs[1].cells().unwrap(),
-            &[b"x,1".to_vec(), b"y\"z".to_vec()]
+            recs[1].cells().unwrap().iter().collect::<Vec<_>>(),
+            [&b"x,1"[..], &b"y\"z"[..]]
         );
         assert_eq!(recs[1].ending, b"\r\n");
         assert_eq!(recs[2].line, 4);
-        assert_eq!(recs[2].cells().unwrap()[0], b"multi\nline");
+        assert_eq!(&recs[2].cells().unwrap()[0], b"multi\nline");
         assert_eq!(recs[3].line, 6);
         assert_eq!(recs[3].ending, b"");
     }

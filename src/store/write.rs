@@ -480,19 +480,25 @@ fn write_version(
     let bytes = after.encode();
 
     t.put_version(&after, &bytes)?;
-    if let Some(b) = before {
-        if b.code != after.code {
+    // An identifier the resident keeps already points at them as current; only a new one
+    // is written, and the one it replaces is marked as no longer current.
+    match before {
+        Some(b) if b.code == after.code => {}
+        Some(b) => {
             t.remove_resident(b.code)?;
             t.put_code(b.code, id, false)?;
+            t.put_code(after.code, id, true)?;
         }
+        None => t.put_code(after.code, id, true)?,
     }
-    t.put_code(after.code, id, true)?;
-    if let Some(b) = before {
-        if b.my_number != after.my_number {
+    match before {
+        Some(b) if b.my_number == after.my_number => {}
+        Some(b) => {
             t.put_my_number(b.my_number, id, false)?;
+            t.put_my_number(after.my_number, id, true)?;
         }
+        None => t.put_my_number(after.my_number, id, true)?,
     }
-    t.put_my_number(after.my_number, id, true)?;
 
     let new_parts = components(&after);
     let old_keys = before.map(|b| components_beside(b, &after, &new_parts).prefixes());
