@@ -7,7 +7,7 @@
 
 use super::error::{Result, Rule, StoreError};
 use super::ledger::{household_ids_in, Ledger};
-use super::record::StoredRecord;
+use super::record::{ArchivedStoredRecord, StoredRecord};
 use super::tables::View;
 use crate::model::{ResidentCode, Status};
 
@@ -27,9 +27,51 @@ pub(crate) fn members_now(t: &impl View, h: u64) -> Result<Vec<StoredRecord>> {
     members_of(h, household_ids_in(t.households(), h)?, |id| t.latest(id))
 }
 
-/// [`members_now`] over a [`Ledger`]: the household as a 異動 being checked sees it.
-fn members_in(t: &impl Ledger, h: u64) -> Result<Vec<StoredRecord>> {
-    members_of(h, t.household_ids(h)?, |id| t.latest(id))
+/// What the one-head rule needs of a member's latest version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Member {
+    pub id: u64,
+    pub code: u64,
+    pub household: u64,
+    pub active: bool,
+    pub head: bool,
+}
+
+impl Member {
+    pub(crate) fn of(rec: &StoredRecord) -> Member {
+        Member {
+            id: rec.id,
+            code: rec.code,
+            household: rec.household,
+            active: is_active(rec),
+            head: is_head(rec),
+        }
+    }
+
+    /// The same, read from a checked archive without decoding its text.
+    pub(crate) fn of_archived(rec: &ArchivedStoredRecord) -> Member {
+        let active = rec.status == Status::Active.code();
+        Member {
+            id: rec.id.to_native(),
+            code: rec.code.to_native(),
+            household: rec.household.to_native(),
+            active,
+            head: active && rec.relationship.as_str() == HEAD,
+        }
+    }
+}
+
+/// The active members of household `h` as a 異動 being checked sees it, in id order.
+fn members_in(t: &impl Ledger, h: u64) -> Result<Vec<Member>> {
+    let mut out = Vec::new();
+    for id in t.household_ids(h)? {
+        if let Some(m) = t.member(id)? {
+            if m.active && m.household == h {
+                out.push(m);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The active members among residents with an entry in household `h`, sorted.
@@ -69,7 +111,7 @@ pub(crate) fn plan_heads(
 
     if was_head && !stays_head_here {
         let old = before.expect("was_head implies before");
-        let remaining: Vec<StoredRecord> = members_in(t, old.household)?
+        let remaining: Vec<Member> = members_in(t, old.household)?
             .into_iter()
             .filter(|m| m.id != after.id)
             .collect();
@@ -95,7 +137,8 @@ pub(crate) fn plan_heads(
                 ))
             }
             (false, Some(code)) => {
-                let Some(next) = remaining.into_iter().find(|m| m.code == code.get()) else {
+                let found = remaining.into_iter().find(|m| m.code == code.get());
+                let Some(next) = found.map(|m| t.latest(m.id)).transpose()?.flatten() else {
                     return Err(StoreError::illegal(
                         Rule::NewHead,
                         format!(
@@ -120,13 +163,13 @@ pub(crate) fn plan_heads(
     let head_changed = is_active(after) && before.is_some_and(|b| is_head(b) != is_head(after));
     if joins || head_changed {
         let h = after.household;
-        let others: Vec<StoredRecord> = members_in(t, h)?
+        let others: Vec<Member> = members_in(t, h)?
             .into_iter()
             .filter(|m| m.id != after.id)
             .collect();
         let heads = others
             .iter()
-            .filter(|m| is_head(m) || successor.as_ref().is_some_and(|s| s.id == m.id))
+            .filter(|m| m.head || successor.as_ref().is_some_and(|s| s.id == m.id))
             .count();
         if is_head(after) && heads > 0 {
             return Err(StoreError::illegal(

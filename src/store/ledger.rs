@@ -3,6 +3,7 @@
 //! ([`WriteTables`]) and over a bulk load's in-memory staging (`staging::Staging`).
 
 use super::error::Result;
+use super::household::Member;
 use super::record::StoredRecord;
 use super::schema::{META_NEXT_ID, META_NEXT_SEQ};
 use super::tables::{View, WriteTables};
@@ -16,6 +17,10 @@ pub(crate) trait Ledger {
     fn id_of_my_number(&self, n: u64) -> Result<Option<(u64, bool)>>;
     /// The latest version of a resident.
     fn latest(&self, id: u64) -> Result<Option<StoredRecord>>;
+    /// What the one-head rule needs of a resident's latest version.
+    fn member(&self, id: u64) -> Result<Option<Member>> {
+        Ok(self.latest(id)?.as_ref().map(Member::of))
+    }
     /// Every version of a resident, oldest first.
     fn all_versions(&self, id: u64) -> Result<Vec<StoredRecord>>;
     /// The internal ids with an entry in household `h` (each once, in id order).

@@ -15,6 +15,7 @@
 use super::blocks::Inserter;
 use super::error::{Result, StoreError};
 use super::flusher::Flusher;
+use super::household::Member;
 use super::ledger::{household_ids_in, Ledger};
 use super::recent::Recent;
 use super::record::StoredRecord;
@@ -417,6 +418,37 @@ impl<'a, 't> Staging<'a, 't> {
     fn decode(&self, s: Span) -> Result<StoredRecord> {
         StoredRecord::decode("versions", self.w.records.get(s))
     }
+
+    /// Runs `f` over the bytes of resident `id`'s latest version when the load holds them
+    /// (in this pass, or in its record file), or says where else to look.
+    fn with_latest<R>(&self, id: u64, f: impl FnOnce(&[u8]) -> Result<R>) -> Result<Held<R>> {
+        if let Some(v) = self.w.versions.last(self.staged_versions(id)) {
+            return f(self.w.records.get(v.span)).map(Held::Here);
+        }
+        if self.base_empty || id >= self.w.first_new_id {
+            return Ok(Held::Nowhere);
+        }
+        if let Some(recent) = &self.known.recent {
+            let mut buf = self.buf.borrow_mut();
+            if recent.get(id, &mut buf)? {
+                return f(&buf).map(Held::Here);
+            }
+            if !self.known.base_had_residents {
+                return Ok(Held::Nowhere);
+            }
+        }
+        Ok(Held::InTables)
+    }
+}
+
+/// Where a resident's latest version is, as far as the staging knows.
+enum Held<R> {
+    /// The load holds it; what was read from it.
+    Here(R),
+    /// The resident has no version.
+    Nowhere,
+    /// Only the tables can say.
+    InTables,
 }
 
 impl Writes {
@@ -556,22 +588,24 @@ impl Ledger for Staging<'_, '_> {
     }
 
     fn latest(&self, id: u64) -> Result<Option<StoredRecord>> {
-        if let Some(v) = self.w.versions.last(self.staged_versions(id)) {
-            return self.decode(v.span).map(Some);
+        match self.with_latest(id, |b| StoredRecord::decode("versions", b))? {
+            Held::Here(rec) => Ok(Some(rec)),
+            Held::Nowhere => Ok(None),
+            Held::InTables => self.base.read(|t| View::latest(t, id)),
         }
-        if self.base_empty || id >= self.w.first_new_id {
-            return Ok(None);
+    }
+
+    fn member(&self, id: u64) -> Result<Option<Member>> {
+        let of = |b: &[u8]| StoredRecord::access("versions", b).map(Member::of_archived);
+        match self.with_latest(id, of)? {
+            Held::Here(m) => Ok(Some(m)),
+            Held::Nowhere => Ok(None),
+            Held::InTables => Ok(self
+                .base
+                .read(|t| View::latest(t, id))?
+                .as_ref()
+                .map(Member::of)),
         }
-        if let Some(recent) = &self.known.recent {
-            let mut buf = self.buf.borrow_mut();
-            if recent.get(id, &mut buf)? {
-                return StoredRecord::decode("versions", &buf).map(Some);
-            }
-            if !self.known.base_had_residents {
-                return Ok(None);
-            }
-        }
-        self.base.read(|t| View::latest(t, id))
     }
 
     fn all_versions(&self, id: u64) -> Result<Vec<StoredRecord>> {
