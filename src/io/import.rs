@@ -857,7 +857,7 @@ impl Feed<'_> {
                 if self.moves % CHUNK as u64 == 0 {
                     self.bar.set_bytes(moves.consumed, self.moves);
                 }
-                Some(move_in(&v, self.opts))
+                Some(move_in(v, self.opts))
             }
             Ok(None) => {
                 self.moves_done = true;
@@ -984,17 +984,17 @@ fn row_error(file: &Path, line: u64, p: Problem) -> RowError {
     }
 }
 
-fn move_in(v: &ValidRow, opts: &ImportOptions) -> Change {
+fn move_in(v: ValidRow, opts: &ImportOptions) -> Change {
     let mut c = Change::new(Reason::MoveIn, v.code, v.moved_in).with(Fields {
         my_number: Some(v.my_number),
-        name: Some(v.name.clone()),
-        kana: Some(v.kana.clone()),
+        name: Some(v.name),
+        kana: Some(v.kana),
         sex: Some(v.sex),
         birth: Some(v.birth),
-        address: Some(v.address.clone()),
+        address: Some(v.address),
         postal: Some(v.postal),
         household: Some(v.household),
-        relationship: Some(v.relationship.clone()),
+        relationship: Some(v.relationship),
         ..Fields::default()
     });
     c.operator.clone_from(&opts.operator);
