@@ -243,6 +243,51 @@ pub(crate) fn remove(
     Ok(())
 }
 
+/// Keys stored back to back, with where each ends.
+#[derive(Default)]
+struct Packed {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Packed {
+    fn with_capacity(bytes: usize, keys: usize) -> Packed {
+        Packed {
+            bytes: Vec::with_capacity(bytes),
+            ends: Vec::with_capacity(keys),
+        }
+    }
+
+    fn push(&mut self, key: &[u8]) {
+        self.bytes.extend_from_slice(key);
+        self.ends.push(self.bytes.len());
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn get(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.bytes[start..self.ends[i]]
+    }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+    }
+
+    /// Drops the first `n` keys.
+    fn drain_front(&mut self, n: usize) {
+        let used = self.ends[n - 1];
+        self.bytes.drain(..used);
+        self.ends.drain(..n);
+        for e in &mut self.ends {
+            *e -= used;
+        }
+    }
+}
+
 /// Adds keys given in increasing order (a key may repeat, or be in the index already), each
 /// block they fall into read and rewritten once; into an empty index it writes full blocks.
 pub(crate) struct Inserter {
@@ -250,12 +295,11 @@ pub(crate) struct Inserter {
     /// are in `old`, and `bound` is the first key of the block after it.
     open: bool,
     bound: Option<Vec<u8>>,
-    old: Vec<u8>,
-    old_ends: Vec<usize>,
+    old: Packed,
+    /// The old keys before this one are written (to `out`).
     old_pos: usize,
-    /// Keys waiting to be written, back to back, and where each ends.
-    out: Vec<u8>,
-    out_ends: Vec<usize>,
+    /// Keys waiting to be written.
+    out: Packed,
     last: Vec<u8>,
     any: bool,
     block: Vec<u8>,
@@ -266,11 +310,9 @@ impl Inserter {
         Inserter {
             open: false,
             bound: None,
-            old: Vec::new(),
-            old_ends: Vec::new(),
+            old: Packed::default(),
             old_pos: 0,
-            out: Vec::with_capacity(MAX_BLOCK_BYTES + 512),
-            out_ends: Vec::with_capacity(128),
+            out: Packed::with_capacity(MAX_BLOCK_BYTES + 512, 128),
             last: Vec::new(),
             any: false,
             block: Vec::with_capacity(MAX_BLOCK_BYTES),
@@ -294,44 +336,18 @@ impl Inserter {
             self.open_at(table, key)?;
         }
         // The old keys before `key` go first; an old key equal to it is written as `key`.
-        while self.old_pos < self.old_ends.len() {
-            let (start, end) = self.old_span(self.old_pos);
-            let old = &self.old[start..end];
+        while self.old_pos < self.old.len() {
+            let old = self.old.get(self.old_pos);
             if old > key {
                 break;
             }
-            let same = old == key;
             self.old_pos += 1;
-            if !same {
-                self.emit_old(start, end, table)?;
+            if old != key {
+                self.out.push(old);
+                self.spill(table)?;
             }
         }
-        self.emit(key, table)
-    }
-
-    fn old_span(&self, i: usize) -> (usize, usize) {
-        let start = if i == 0 { 0 } else { self.old_ends[i - 1] };
-        (start, self.old_ends[i])
-    }
-
-    fn emit_old(
-        &mut self,
-        start: usize,
-        end: usize,
-        table: &mut Table<'_, &'static [u8], &'static [u8]>,
-    ) -> Result<()> {
-        self.out.extend_from_slice(&self.old[start..end]);
-        self.out_ends.push(self.out.len());
-        self.spill(table)
-    }
-
-    fn emit(
-        &mut self,
-        key: &[u8],
-        table: &mut Table<'_, &'static [u8], &'static [u8]>,
-    ) -> Result<()> {
-        self.out.extend_from_slice(key);
-        self.out_ends.push(self.out.len());
+        self.out.push(key);
         self.last.clear();
         self.last.extend_from_slice(key);
         self.any = true;
@@ -341,14 +357,15 @@ impl Inserter {
     /// Writes full blocks from the front of `out` while it holds more than one block's
     /// worth.
     fn spill(&mut self, table: &mut Table<'_, &'static [u8], &'static [u8]>) -> Result<()> {
-        if self.out.len() <= MAX_BLOCK_BYTES {
+        if self.out.bytes.len() <= MAX_BLOCK_BYTES {
             return Ok(());
         }
         let n = self
-            .out_ends
+            .out
+            .ends
             .iter()
             .position(|&e| e >= BLOCK_BYTES)
-            .map_or(self.out_ends.len(), |i| i + 1);
+            .map_or(self.out.len(), |i| i + 1);
         self.write(table, n)
     }
 
@@ -361,22 +378,10 @@ impl Inserter {
         if n == 0 {
             return Ok(());
         }
-        let ends = &self.out_ends[..n];
         let out = &self.out;
-        let keys = ends.iter().scan(0, |start, &end| {
-            let k = &out[*start..end];
-            *start = end;
-            Some(k)
-        });
-        encode(keys, &mut self.block);
-        let first = &out[..ends[0]];
-        table.insert(first, self.block.as_slice())?;
-        let used = ends[n - 1];
-        self.out.drain(..used);
-        self.out_ends.drain(..n);
-        for e in &mut self.out_ends {
-            *e -= used;
-        }
+        encode((0..n).map(|i| out.get(i)), &mut self.block);
+        table.insert(out.get(0), self.block.as_slice())?;
+        self.out.drain_front(n);
         Ok(())
     }
 
@@ -388,15 +393,13 @@ impl Inserter {
         key: &[u8],
     ) -> Result<()> {
         self.old.clear();
-        self.old_ends.clear();
         self.old_pos = 0;
         let holder = match table.range::<&[u8]>(..=key)?.next_back() {
             Some(entry) => {
                 let (first, block) = entry?;
                 let mut keys = Keys::new(block.value())?;
                 while let Some(k) = keys.next()? {
-                    self.old.extend_from_slice(k);
-                    self.old_ends.push(self.old.len());
+                    self.old.push(k);
                 }
                 Some(first.value().to_vec())
             }
@@ -419,12 +422,12 @@ impl Inserter {
     /// Writes the rest of the open range: the old keys after the last one pushed, and what
     /// waits, as one block.
     fn close(&mut self, table: &mut Table<'_, &'static [u8], &'static [u8]>) -> Result<()> {
-        while self.old_pos < self.old_ends.len() {
-            let (start, end) = self.old_span(self.old_pos);
+        while self.old_pos < self.old.len() {
+            self.out.push(self.old.get(self.old_pos));
             self.old_pos += 1;
-            self.emit_old(start, end, table)?;
+            self.spill(table)?;
         }
-        let n = self.out_ends.len();
+        let n = self.out.len();
         self.write(table, n)?;
         self.open = false;
         Ok(())
