@@ -26,7 +26,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use juki::io::generator::{self, GenOptions};
 use juki::io::import::{ImportOptions, Progress};
-use redb::{ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
+use redb::{
+    Key, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition, TableHandle, Value,
+    WriteTransaction,
+};
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -185,70 +188,23 @@ impl Tables {
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let r = db.begin_read().expect("a read transaction");
         let mut t = Tables::default();
-        for e in r.open_table(META).expect("meta").iter().expect("meta") {
-            let (k, v) = e.expect("meta entry");
-            t.meta.push((k.value().to_string(), v.value()));
-        }
-        for e in r
-            .open_table(RESIDENTS)
-            .expect("residents")
-            .iter()
-            .expect("residents")
-        {
-            let (k, v) = e.expect("residents entry");
-            t.residents.0.push(k.value());
-            t.residents.1.push(v.value());
-        }
-        for e in r
-            .open_table(VERSIONS)
-            .expect("versions")
-            .iter()
-            .expect("versions")
-        {
-            let (k, v) = e.expect("versions entry");
-            t.versions.0.push(k.value());
-            t.versions.1.push(v.value());
-        }
-        for e in r.open_table(CODES).expect("codes").iter().expect("codes") {
-            let (k, v) = e.expect("codes entry");
-            t.codes.push((k.value(), v.value()));
-        }
-        for e in r
-            .open_table(MY_NUMBERS)
-            .expect("my_numbers")
-            .iter()
-            .expect("my_numbers")
-        {
-            let (k, v) = e.expect("my_numbers entry");
-            t.my_numbers.push((k.value(), v.value()));
-        }
-        for e in r
-            .open_table(SEARCH)
-            .expect("search")
-            .iter()
-            .expect("search")
-        {
-            let (k, v) = e.expect("search entry");
-            t.search.0.push(k.value());
-            t.search.1.push(v.value());
-        }
-        for e in r
-            .open_table(HOUSEHOLDS)
-            .expect("households")
-            .iter()
-            .expect("households")
-        {
-            t.households.push(e.expect("households entry").0.value());
-        }
-        for e in r
-            .open_table(CHANGES)
-            .expect("changes")
-            .iter()
-            .expect("changes")
-        {
-            let (k, v) = e.expect("changes entry");
-            t.changes.push((k.value(), v.value()));
-        }
+        each(&r, META, |k, v| t.meta.push((k.to_string(), v)));
+        each(&r, RESIDENTS, |k, v| {
+            t.residents.0.push(k);
+            t.residents.1.push(v);
+        });
+        each(&r, VERSIONS, |k, v| {
+            t.versions.0.push(k);
+            t.versions.1.push(v);
+        });
+        each(&r, CODES, |k, v| t.codes.push((k, v)));
+        each(&r, MY_NUMBERS, |k, v| t.my_numbers.push((k, v)));
+        each(&r, SEARCH, |k, v| {
+            t.search.0.push(k);
+            t.search.1.push(v);
+        });
+        each(&r, HOUSEHOLDS, |k, ()| t.households.push(k));
+        each(&r, CHANGES, |k, v| t.changes.push((k, v)));
         t
     }
 
@@ -293,61 +249,53 @@ impl Tables {
     }
 
     fn write_search(&self, txn: &WriteTransaction) -> Duration {
-        let t = Instant::now();
-        let mut table = txn.open_table(SEARCH).expect("search");
-        for (k, v) in self.search.0.iter().zip(self.search.1.iter()) {
-            table.insert(k, v).expect("search insert");
-        }
-        t.elapsed()
+        fill(txn, SEARCH, self.search.0.iter().zip(self.search.1.iter()))
     }
 
     fn write_rest(&self, txn: &WriteTransaction, timing: &mut Timing) {
-        let t = Instant::now();
-        let mut table = txn.open_table(META).expect("meta");
-        for (k, v) in &self.meta {
-            table.insert(k.as_str(), *v).expect("meta insert");
-        }
-        drop(table);
-        let mut table = txn.open_table(RESIDENTS).expect("residents");
-        for (k, v) in self.residents.0.iter().zip(self.residents.1.iter()) {
-            table.insert(*k, v).expect("residents insert");
-        }
-        drop(table);
-        timing.residents = t.elapsed();
-        let t = Instant::now();
-        let mut table = txn.open_table(VERSIONS).expect("versions");
-        for (k, v) in self.versions.0.iter().zip(self.versions.1.iter()) {
-            table.insert(*k, v).expect("versions insert");
-        }
-        drop(table);
-        timing.versions = t.elapsed();
-        let t = Instant::now();
-        let mut table = txn.open_table(CODES).expect("codes");
-        for (k, v) in &self.codes {
-            table.insert(*k, *v).expect("codes insert");
-        }
-        drop(table);
-        let mut table = txn.open_table(MY_NUMBERS).expect("my_numbers");
-        for (k, v) in &self.my_numbers {
-            table.insert(*k, *v).expect("my_numbers insert");
-        }
-        drop(table);
-        timing.identities = t.elapsed();
-        let t = Instant::now();
-        let mut table = txn.open_table(HOUSEHOLDS).expect("households");
-        for k in &self.households {
-            table.insert(*k, ()).expect("households insert");
-        }
-        drop(table);
-        timing.households = t.elapsed();
-        let t = Instant::now();
-        let mut table = txn.open_table(CHANGES).expect("changes");
-        for (k, v) in &self.changes {
-            table.insert(*k, *v).expect("changes insert");
-        }
-        drop(table);
-        timing.changes = t.elapsed();
+        let meta = fill(txn, META, self.meta.iter().map(|(k, v)| (k.as_str(), *v)));
+        let residents = self.residents.0.iter().copied();
+        timing.residents = meta + fill(txn, RESIDENTS, residents.zip(self.residents.1.iter()));
+        let versions = self.versions.0.iter().copied();
+        timing.versions = fill(txn, VERSIONS, versions.zip(self.versions.1.iter()));
+        timing.identities = fill(txn, CODES, self.codes.iter().copied())
+            + fill(txn, MY_NUMBERS, self.my_numbers.iter().copied());
+        let households = self.households.iter().map(|&k| (k, ()));
+        timing.households = fill(txn, HOUSEHOLDS, households);
+        timing.changes = fill(txn, CHANGES, self.changes.iter().copied());
     }
+}
+
+/// Calls `f` with every entry of `def`, in key order.
+fn each<K: Key + 'static, V: Value + 'static>(
+    r: &ReadTransaction,
+    def: TableDefinition<K, V>,
+    mut f: impl FnMut(K::SelfType<'_>, V::SelfType<'_>),
+) {
+    let name = def.name().to_string();
+    let table = r.open_table(def).unwrap_or_else(|e| panic!("{name}: {e}"));
+    for entry in table.iter().unwrap_or_else(|e| panic!("{name}: {e}")) {
+        let (k, v) = entry.unwrap_or_else(|e| panic!("{name}: {e}"));
+        f(k.value(), v.value());
+    }
+}
+
+/// Inserts `entries` into `def` in the order given; returns the time it took.
+fn fill<'a, K: Key + 'static, V: Value + 'static>(
+    txn: &WriteTransaction,
+    def: TableDefinition<K, V>,
+    entries: impl Iterator<Item = (K::SelfType<'a>, V::SelfType<'a>)>,
+) -> Duration {
+    let started = Instant::now();
+    let name = def.name().to_string();
+    let mut table = txn
+        .open_table(def)
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    for (k, v) in entries {
+        table.insert(k, v).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    drop(table);
+    started.elapsed()
 }
 
 /// Where one write of the tables spent its time.
