@@ -35,13 +35,13 @@ use super::db::Database;
 use super::digest::hex;
 use super::error::{Result, StoreError};
 use super::household::is_head;
+use super::keys::components;
 use super::record::StoredRecord;
 use super::resident::Resident;
 use super::schema::{
     split_suffix, with_suffix, FORMAT_VERSION, META_FORMAT, META_NEXT_ID, META_NEXT_SEQ,
 };
 use super::tables::{fold_as_of, View};
-use super::write::components;
 use crate::model::{Date, Reason, Status};
 use redb::ReadableTable;
 use std::collections::{BTreeMap, BTreeSet, HashMap};

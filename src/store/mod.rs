@@ -24,6 +24,7 @@ mod digest;
 mod error;
 mod flusher;
 mod household;
+mod keys;
 mod ledger;
 mod recent;
 pub(crate) mod record;

@@ -273,7 +273,7 @@ impl SearchQuery {
     /// What an index entry that passed [`SearchQuery::key_may_match`] proves of the version it
     /// names, for the index this query scans: the components its key holds (the range fixes
     /// the birth date where the key starts with it). The index is written from the same keys
-    /// the record check computes (`store::write::components`, verified by CHECK), so a
+    /// the record check computes (`store::keys::components`, verified by CHECK), so a
     /// version named by such an entry needs only the other conditions checked.
     fn proven_by_entry(&self) -> Proven {
         match (&self.name, self.birth) {

@@ -5,14 +5,12 @@
 use super::change::Change;
 use super::error::{Result, Rule, StoreError};
 use super::household::plan_heads;
+use super::keys::components;
 use super::ledger::Ledger;
 use super::record::{Field, FieldSet, StoredRecord};
-use super::schema::{with_suffix, SearchComponents};
+use super::schema::with_suffix;
 use super::tables::fold_as_of;
-use crate::model::{
-    address_key, Date, KanaKey, NameKey, Reason, Relationship, ResidentCode, Status,
-};
-use std::cell::RefCell;
+use crate::model::{Date, Reason, Relationship, ResidentCode, Status};
 
 /// How many days ahead a 転出 may be notified (転出予定日). Practice at city counters is
 /// "from 14 days before the move"; see DESIGN.md.
@@ -398,75 +396,6 @@ fn index_folds(t: &mut impl Ledger, id: u64, from: u32) -> Result<()> {
     Ok(())
 }
 
-/// The 4情報 index components of a version.
-pub(crate) fn components(rec: &StoredRecord) -> SearchComponents {
-    SearchComponents {
-        birth: rec.birth,
-        name_key: NameKey::of_written(&rec.name).as_str().to_string(),
-        kana_key: KanaKey::of_reading(&rec.kana).as_str().to_string(),
-        address_key: remembered_address_key(&rec.address),
-    }
-}
-
-/// How many addresses [`remembered_address_key`] keeps.
-const REMEMBERED_ADDRESSES: usize = 4;
-
-thread_local! {
-    /// The last addresses this thread turned into keys, with their keys, oldest replaced
-    /// first.
-    static ADDRESS_KEYS: RefCell<(usize, Vec<(String, String)>)> =
-        const { RefCell::new((0, Vec::new())) };
-}
-
-/// [`address_key`] of `text`, from the last few answers when `text` is among them.
-/// The members of a household come one after another in a load and move together, so the
-/// same address text is asked for again and again; the key is a function of the text alone.
-fn remembered_address_key(text: &str) -> String {
-    ADDRESS_KEYS.with(|memo| {
-        let mut memo = memo.borrow_mut();
-        let (next, entries) = &mut *memo;
-        if let Some((_, key)) = entries.iter().find(|(t, _)| t == text) {
-            return key.clone();
-        }
-        let key = address_key(text);
-        let entry = (text.to_string(), key.clone());
-        if entries.len() < REMEMBERED_ADDRESSES {
-            entries.push(entry);
-        } else {
-            entries[*next] = entry;
-            *next = (*next + 1) % REMEMBERED_ADDRESSES;
-        }
-        key
-    })
-}
-
-/// The 4情報 index components of `rec`, taking each key `other` already has (in `theirs`)
-/// where the two records hold the same text, instead of normalising it again.
-fn components_beside(
-    rec: &StoredRecord,
-    other: &StoredRecord,
-    theirs: &SearchComponents,
-) -> SearchComponents {
-    SearchComponents {
-        birth: rec.birth,
-        name_key: if rec.name == other.name {
-            theirs.name_key.clone()
-        } else {
-            NameKey::of_written(&rec.name).as_str().to_string()
-        },
-        kana_key: if rec.kana == other.kana {
-            theirs.kana_key.clone()
-        } else {
-            KanaKey::of_reading(&rec.kana).as_str().to_string()
-        },
-        address_key: if rec.address == other.address {
-            theirs.address_key.clone()
-        } else {
-            remembered_address_key(&rec.address)
-        },
-    }
-}
-
 /// Writes one version and every entry that goes with it; assigns its 更新順番号.
 fn write_version(
     t: &mut impl Ledger,
@@ -500,15 +429,7 @@ fn write_version(
         None => t.put_my_number(after.my_number, id, true)?,
     }
 
-    let new_parts = components(&after);
-    let old_keys = before.map(|b| components_beside(b, &after, &new_parts).prefixes());
-    let new_keys = new_parts.prefixes();
-    for (i, key) in new_keys.into_iter().enumerate() {
-        if old_keys.as_ref().is_some_and(|old| old[i] == key) {
-            continue;
-        }
-        t.put_search(&with_suffix(key, id, version))?;
-    }
+    t.put_search_keys(before, &after)?;
 
     let active = after.status == Status::Active.code();
     let joined = active
@@ -525,27 +446,4 @@ fn write_version(
         seq,
         reason: Reason::from_code(after.reason)?,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn remembered_address_keys_match_fresh_ones() {
-        // More distinct addresses than are remembered, revisited out of order, so entries
-        // are replaced and found again.
-        let texts: Vec<String> = (1..=7)
-            .map(|n| format!("兵庫県芦屋市精道町{n}番{}号", n * 3))
-            .collect();
-        let order = [0, 1, 0, 2, 3, 4, 1, 5, 6, 0, 6, 6, 2, 5, 3, 4, 4, 0];
-        for &i in &order {
-            assert_eq!(remembered_address_key(&texts[i]), address_key(&texts[i]));
-        }
-        assert_eq!(remembered_address_key("芦屋市精道町7-6"), "芦屋市精道町7-6");
-        assert_eq!(
-            remembered_address_key("兵庫県芦屋市精道町7番6号"),
-            "芦屋市精道町7-6"
-        );
-    }
 }
