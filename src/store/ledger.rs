@@ -4,7 +4,6 @@
 
 use super::error::Result;
 use super::household::Member;
-use super::keys::{new_search_keys, KeyTexts};
 use super::record::StoredRecord;
 use super::schema::{META_NEXT_ID, META_NEXT_SEQ};
 use super::tables::{View, WriteTables};
@@ -46,22 +45,6 @@ pub(crate) trait Ledger {
     fn put_my_number(&mut self, n: u64, id: u64, current: bool) -> Result<()>;
     /// Adds a 4情報 index key (with its `[id][version]` suffix).
     fn put_search(&mut self, key: &[u8]) -> Result<()>;
-    /// Adds the 4情報 index keys of `after` that `before`, the version it follows, did not
-    /// have (see [`new_search_keys`]).
-    fn put_search_keys(
-        &mut self,
-        before: Option<&StoredRecord>,
-        after: &StoredRecord,
-    ) -> Result<()> {
-        let (id, version) = (after.id, after.version);
-        new_search_keys(
-            before.map(KeyTexts::of),
-            KeyTexts::of(after),
-            id,
-            version,
-            |k| self.put_search(k),
-        )
-    }
     /// Records that a resident entered household `h` at `version`.
     fn put_household(&mut self, h: u64, id: u64, version: u32) -> Result<()>;
     /// Adds a change feed entry.

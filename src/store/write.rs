@@ -5,7 +5,7 @@
 use super::change::Change;
 use super::error::{Result, Rule, StoreError};
 use super::household::plan_heads;
-use super::keys::components;
+use super::keys::{components, new_search_keys, KeyTexts};
 use super::ledger::Ledger;
 use super::record::{Field, FieldSet, StoredRecord};
 use super::schema::with_suffix;
@@ -429,7 +429,8 @@ fn write_version(
         None => t.put_my_number(after.my_number, id, true)?,
     }
 
-    t.put_search_keys(before, &after)?;
+    let (texts_before, texts_after) = (before.map(KeyTexts::of), KeyTexts::of(&after));
+    new_search_keys(texts_before, texts_after, id, version, |k| t.put_search(k))?;
 
     let active = after.status == Status::Active.code();
     let joined = active
