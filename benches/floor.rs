@@ -325,62 +325,58 @@ impl Timing {
                 "one thread writes every table:"
             }
         );
-        let mib = |b: usize| b as f64 / 1048576.0;
-        let row = |s: &mut String, name: &str, n: usize, bytes: usize, d: Duration| {
+        let identities = t.codes.len() + t.my_numbers.len();
+        let rows = [
+            (
+                "residents",
+                t.residents.0.len(),
+                t.residents.0.len() * 8 + t.residents.1.data.len(),
+                self.residents,
+            ),
+            (
+                "versions",
+                t.versions.0.len(),
+                t.versions.0.len() * 12 + t.versions.1.data.len(),
+                self.versions,
+            ),
+            (
+                "codes + my_numbers",
+                identities,
+                identities * 17,
+                self.identities,
+            ),
+            (
+                "households",
+                t.households.len(),
+                t.households.len() * 20,
+                self.households,
+            ),
+            (
+                "changes",
+                t.changes.len(),
+                t.changes.len() * 20,
+                self.changes,
+            ),
+            (
+                "search (4情報 blocks)",
+                t.search.0.ends.len(),
+                t.search.0.data.len() + t.search.1.data.len(),
+                self.search,
+            ),
+        ];
+        for (name, n, bytes, d) in rows {
             let _ = writeln!(
                 s,
                 "| {name} | {n} | {:.1} | {:.2} | {:.2} |",
-                mib(bytes),
+                bytes as f64 / 1048576.0,
                 d.as_secs_f64(),
                 d.as_secs_f64() * 1e6 / n.max(1) as f64
             );
-        };
-        row(
-            &mut s,
-            "residents",
-            t.residents.0.len(),
-            t.residents.0.len() * 8 + t.residents.1.data.len(),
-            self.residents,
-        );
-        row(
-            &mut s,
-            "versions",
-            t.versions.0.len(),
-            t.versions.0.len() * 12 + t.versions.1.data.len(),
-            self.versions,
-        );
-        row(
-            &mut s,
-            "codes + my_numbers",
-            t.codes.len() + t.my_numbers.len(),
-            (t.codes.len() + t.my_numbers.len()) * 17,
-            self.identities,
-        );
-        row(
-            &mut s,
-            "households",
-            t.households.len(),
-            t.households.len() * 20,
-            self.households,
-        );
-        row(
-            &mut s,
-            "changes",
-            t.changes.len(),
-            t.changes.len() * 20,
-            self.changes,
-        );
-        row(
-            &mut s,
-            "search (4情報 blocks)",
-            t.search.0.ends.len(),
-            t.search.0.data.len() + t.search.1.data.len(),
-            self.search,
-        );
+        }
         let _ = writeln!(
             s,
             "| all inserts | {} | | {:.2} | |\n| durable commit | | | {:.2} | |\n| **total** | | | **{:.2}** | |\n\n\
-             File written: {:.1} MiB. At this floor a load of {} residents runs at {:.0} residents a second.",
+             File written: {:.1} MiB. At this floor a load of {} current records runs at {:.0} a second.",
             t.entries(),
             self.inserts.as_secs_f64(),
             self.commit.as_secs_f64(),
