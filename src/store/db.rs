@@ -1,18 +1,18 @@
 //! [`Database`]: a juki file opened for use. Opening checks the format version; every
 //! 異動 is one write transaction; every read is one snapshot.
 
-use super::cache::cache_for;
-use super::change::Change;
+use super::engine::cache::cache_for;
+use super::engine::change::Change;
 use super::error::{Result, StoreError};
-use super::household::{members_now, sort_members};
-use super::record::StoredRecord;
-use super::resident::Resident;
-use super::schema::*;
-use super::search::{find, SearchHit, SearchQuery};
-use super::snapshot::SnapshotCache;
-use super::stats::{stats, StatDim, StatsRow};
-use super::tables::{latest_resident_in, resident_as_of_in, ReadTables, View, WriteTables};
-use super::write::{apply, Receipt};
+use super::engine::household::{members_now, sort_members};
+use super::engine::record::StoredRecord;
+use super::engine::resident::Resident;
+use super::engine::schema::*;
+use super::engine::search::{find, SearchHit, SearchQuery};
+use super::engine::snapshot::SnapshotCache;
+use super::engine::stats::{stats, StatDim, StatsRow};
+use super::engine::tables::{latest_resident_in, resident_as_of_in, ReadTables, View, WriteTables};
+use super::engine::write::{apply, Receipt};
 use crate::model::{Date, HouseholdId, MyNumber, ResidentCode};
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
 use std::path::{Path, PathBuf};
@@ -541,7 +541,7 @@ impl Database {
     /// was.
     pub fn content_digest(&self) -> Result<[u8; 32]> {
         let t = self.read()?;
-        super::digest::digest(&*t)
+        super::engine::digest::digest(&*t)
     }
 }
 

@@ -1,63 +1,51 @@
 //! The resident store: residents, their versions and every index in one redb file.
 //!
-//! * [`Database`] opens a file, records 異動 and answers lookups.
-//! * `schema` names the tables and lays out their keys (DESIGN.md, "Storage layout").
-//! * `record` frames each version with a CRC32 around its rkyv archive.
-//! * `write` applies a [`Change`] with the checks of domain/changes.md; `household` keeps
-//!   the one-世帯主 rule.
-//! * `search` answers 4情報 searches, `stats` population counts.
-//! * `backup` makes an online copy of one snapshot with its manifest; `compact` gives free
-//!   space back.
-//! * `crypt` encrypts the whole file at rest (SQLCipher-like).
+//! * [`Database`] (`db.rs`) owns the file, hands out transactions and is the seam every other
+//!   layer calls; `error.rs` is the store's error.
+//! * `engine/` is the register itself: `schema` names the tables and lays out their keys
+//!   (DESIGN.md, "Storage layout"), `record` frames each version with a CRC32 around its rkyv
+//!   archive, `write` applies a [`Change`] with the checks of DESIGN.md "異動: checks and
+//!   effects", `household` keeps the one-世帯主 rule, `search` answers 4情報 searches and
+//!   `stats` population counts.
+//! * `bulk/` loads a whole register through the same ledger as single 異動.
+//! * `maintain/` checks a whole file (CHECK), copies it online (BACKUP) and compacts it.
+//! * `crypt/` encrypts the whole file at rest (SQLCipher-like).
+//! * `testing/` holds the fault-injecting backend and the in-memory model the property test
+//!   and the differential fuzz target compare the engine with.
+//!
+//! Dependencies point one way: `bulk` and `maintain` use `engine`; `engine` uses neither.
 
-mod backend;
-mod backup;
-mod blocks;
-mod bulk;
-mod cache;
-mod change;
-mod check;
-mod compact;
+pub(crate) mod bulk;
 pub mod crypt;
 mod db;
-mod digest;
+pub(crate) mod engine;
 mod error;
-mod flusher;
-mod household;
-mod keys;
-mod ledger;
-mod recent;
-pub(crate) mod record;
-mod resident;
-pub(crate) mod schema;
-mod search;
-mod snapshot;
-mod spill;
-mod staging;
-mod stats;
-pub(crate) mod tables;
-mod write;
+pub(crate) mod maintain;
+#[doc(hidden)]
+pub mod testing;
+
+pub(crate) use engine::record;
 
 #[cfg(any(test, fuzzing))]
 #[doc(hidden)]
-pub mod model_test;
+pub use testing::model_test;
 
 #[doc(hidden)]
-pub use backend::{FaultOn, FaultyBackend};
-pub(crate) use backup::{copy_verified, sync_dir, temp_beside, TempFile};
-pub use backup::{manifest_path, BackupReport, Manifest, MANIFEST_VERSION};
-pub use bulk::{BulkLoad, Taken, STAGING_BUDGET_BYTES};
-pub use cache::{cache_for, DEFAULT_CACHE_BYTES};
-pub use change::{Change, Fields};
-pub use check::{CheckReport, Problem};
-pub use compact::CompactReport;
+pub use testing::backend::{FaultOn, FaultyBackend};
+pub(crate) use maintain::backup::{copy_verified, sync_dir, temp_beside, TempFile};
+pub use maintain::backup::{manifest_path, BackupReport, Manifest, MANIFEST_VERSION};
+pub use bulk::load::{BulkLoad, Taken, STAGING_BUDGET_BYTES};
+pub use engine::cache::{cache_for, DEFAULT_CACHE_BYTES};
+pub use engine::change::{Change, Fields};
+pub use maintain::check::{CheckReport, Problem};
+pub use maintain::compact::CompactReport;
 pub use db::{
     BatchError, ChangeEntry, Clock, Counts, Database, Household, MyNumberMatch, LOAD_CACHE_BYTES,
 };
 pub use error::{Result, Rule, StoreError};
-pub use record::{Field, FieldSet};
-pub use resident::{decode_stored_value, Resident};
-pub use schema::FORMAT_VERSION;
-pub use search::{NameQuery, SearchHit, SearchQuery};
-pub use stats::{town_of, StatDim, StatsRow};
-pub use write::{Receipt, Written, MOVE_OUT_ADVANCE_DAYS};
+pub use engine::record::{Field, FieldSet};
+pub use engine::resident::{decode_stored_value, Resident};
+pub use engine::schema::FORMAT_VERSION;
+pub use engine::search::{NameQuery, SearchHit, SearchQuery};
+pub use engine::stats::{town_of, StatDim, StatsRow};
+pub use engine::write::{Receipt, Written, MOVE_OUT_ADVANCE_DAYS};

@@ -2,7 +2,7 @@
 //! header, and opening one with a key (or with a data key already unwrapped, for a backup of
 //! an open database) into a [`CryptBackend`] that redb runs on.
 
-use super::super::error::{Result, StoreError};
+use crate::store::error::{Result, StoreError};
 use super::backend::CryptBackend;
 use super::header::{
     decode_length, encode_length, Header, HEADER_BYTES, LENGTH_AT, LENGTH_SLOT, MAGIC,

@@ -26,7 +26,7 @@
 //! ```
 //! The header takes [`HEADER_BYTES`]; the blocks follow it.
 
-use super::super::error::{Result, StoreError};
+use crate::store::error::{Result, StoreError};
 use super::key::{derive_kek, key_check, random, KdfParams, Key, KeySource, KEY_BYTES};
 use chacha20poly1305::aead::{AeadInPlace, KeyInit};
 use chacha20poly1305::{Tag, XChaCha20Poly1305, XNonce};

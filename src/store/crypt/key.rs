@@ -3,7 +3,7 @@
 //! and the random data key that actually encrypts the blocks. Every buffer that holds key
 //! material is zeroized when dropped.
 
-use super::super::error::{Result, StoreError};
+use crate::store::error::{Result, StoreError};
 use crate::store::db::create_private_file;
 use sha2::{Digest, Sha256};
 use std::path::Path;

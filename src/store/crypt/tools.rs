@@ -2,7 +2,7 @@
 //! block re-encrypted under a new data key into a new file that replaces the old one) and
 //! crypto-erase (the wrapped data key destroyed in every header that holds it).
 
-use super::super::error::{Result, StoreError};
+use crate::store::error::{Result, StoreError};
 use super::backend::CryptBackend;
 use super::file::{create_backend, open_inner, read_header, seal_new};
 use super::header::Header;

@@ -1,6 +1,6 @@
 //! [`Resident`]: one version of a resident as the API hands it out, with typed fields.
 
-use super::error::{Result, StoreError};
+use crate::store::error::{Result, StoreError};
 use super::record::{ArchivedStoredRecord, FieldSet, StoredRecord};
 use crate::model::{
     Address, Date, HouseholdId, InvalidValue, Kana, MyNumber, Name, PostalCode, Reason,

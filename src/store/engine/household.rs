@@ -5,7 +5,7 @@
 //! The rule is checked on the household as it stands after the change: the latest version
 //! of every member (DESIGN.md, "The one-head rule").
 
-use super::error::{Result, Rule, StoreError};
+use crate::store::error::{Result, Rule, StoreError};
 use super::ledger::{household_ids_in, Ledger};
 use super::record::{ArchivedStoredRecord, StoredRecord};
 use super::tables::View;

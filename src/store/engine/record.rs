@@ -6,7 +6,7 @@
 //! hands out. The CRC is checked before the archive is touched, and the archive is then
 //! validated by bytecheck, so a damaged value is an error, never undefined behaviour.
 
-use super::error::{Result, StoreError};
+use crate::store::error::{Result, StoreError};
 use rkyv::rancor;
 
 /// Which fields of a resident a version changed (a bit set over [`Field`]).

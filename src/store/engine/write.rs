@@ -3,7 +3,7 @@
 //! record, the identity indexes, the 4情報 index, households, the change feed).
 
 use super::change::Change;
-use super::error::{Result, Rule, StoreError};
+use crate::store::error::{Result, Rule, StoreError};
 use super::household::plan_heads;
 use super::keys::{components, new_search_keys, KeyTexts};
 use super::ledger::Ledger;

@@ -25,11 +25,11 @@
 //! The operation-log entry that records a backup is written after the snapshot was taken, so
 //! it is never in the backup it records; it is in the source database's log.
 
-use super::db::{counts_in, create_private_file, Database};
-use super::digest::{hash_search, hex, ContentHasher, DIGEST_TABLES};
-use super::error::{Result, StoreError};
-use super::schema::*;
-use super::tables::ReadTables;
+use crate::store::db::{counts_in, create_private_file, Database};
+use crate::store::engine::digest::{hash_search, hex, ContentHasher, DIGEST_TABLES};
+use crate::store::error::{Result, StoreError};
+use crate::store::engine::schema::*;
+use crate::store::engine::tables::ReadTables;
 use crate::auth::{AUDIT, OPERATORS};
 use redb::{
     Key, MultimapTableHandle, ReadTransaction, ReadableTable, ReadableTableMetadata,
@@ -340,7 +340,7 @@ pub(crate) fn copy_verified(from: &Path, to: &Path, manifest: &Manifest) -> Resu
 
 /// What one snapshot held, found while copying it.
 struct Copied {
-    counts: super::db::Counts,
+    counts: crate::store::db::Counts,
     audit_entries: u64,
     content_digest: [u8; 32],
 }
@@ -468,7 +468,7 @@ impl Database {
                 return Err(differs(what, found.to_string(), expected.to_string()));
             }
         }
-        let digest = hex(&super::digest::digest(&t)?);
+        let digest = hex(&crate::store::engine::digest::digest(&t)?);
         if digest != manifest.content_digest {
             return Err(differs(
                 "the content digest",

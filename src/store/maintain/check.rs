@@ -30,18 +30,18 @@
 //! that redb itself cannot read is a problem too, so a damaged file gives a report rather
 //! than an error wherever the snapshot can be opened at all.
 
-use super::blocks;
-use super::db::Database;
-use super::digest::hex;
-use super::error::{Result, StoreError};
-use super::household::is_head;
-use super::keys::components;
-use super::record::StoredRecord;
-use super::resident::Resident;
-use super::schema::{
+use crate::store::engine::blocks;
+use crate::store::db::Database;
+use crate::store::engine::digest::hex;
+use crate::store::error::{Result, StoreError};
+use crate::store::engine::household::is_head;
+use crate::store::engine::keys::components;
+use crate::store::engine::record::StoredRecord;
+use crate::store::engine::resident::Resident;
+use crate::store::engine::schema::{
     split_suffix, with_suffix, FORMAT_VERSION, META_FORMAT, META_NEXT_ID, META_NEXT_SEQ,
 };
-use super::tables::{fold_as_of, View};
+use crate::store::engine::tables::{fold_as_of, View};
 use crate::model::{Date, Reason, Status};
 use redb::ReadableTable;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -867,7 +867,7 @@ fn identity_entries<Tb: ReadableTable<u64, (u64, bool)>>(table: &Tb) -> Result<I
 mod tests {
     use super::*;
     use crate::io::generator::{self, GenOptions};
-    use crate::store::schema::*;
+    use crate::store::engine::schema::*;
     use crate::store::Clock;
     use redb::{ReadableDatabase, ReadableTable};
 

@@ -12,7 +12,7 @@
 //! file holds records as the database does, unencrypted: a load of an encrypted database
 //! keeps none and reads the tables instead.
 
-use super::error::{Result, StoreError};
+use crate::store::error::{Result, StoreError};
 use foldhash::{HashMap, HashMapExt};
 use std::fs::File;
 use std::os::unix::fs::FileExt;

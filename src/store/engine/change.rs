@@ -1,7 +1,7 @@
 //! A 異動 as the engine receives it: the reason, the resident, the dates and the fields it
 //! sets, and which fields each kind of 異動 requires and allows.
 
-use super::error::{Result, Rule, StoreError};
+use crate::store::error::{Result, Rule, StoreError};
 use crate::model::{
     Address, Date, HouseholdId, Kana, MyNumber, Name, PostalCode, Reason, Relationship,
     ResidentCode, Sex,

@@ -10,17 +10,17 @@
 //! [`BulkLoad::commit`]; dropping the load, or a crash before the commit, leaves the
 //! database as it was.
 
-use super::change::Change;
-use super::db::{BatchError, Database};
-use super::error::{Result, StoreError};
+use crate::store::engine::change::Change;
+use crate::store::db::{BatchError, Database};
+use crate::store::error::{Result, StoreError};
 use super::flusher::{lock, Flusher, Shared};
-use super::household::members_now;
-use super::record::StoredRecord;
-use super::resident::Resident;
+use crate::store::engine::household::members_now;
+use crate::store::engine::record::StoredRecord;
+use crate::store::engine::resident::Resident;
 use super::spill::Spill;
 use super::staging::{Known, Staging, Writes};
-use super::tables::{View, WriteTables};
-use super::write::apply;
+use crate::store::engine::tables::{View, WriteTables};
+use crate::store::engine::write::apply;
 use crate::model::{Date, HouseholdId, MyNumber, ResidentCode};
 use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
 use std::collections::HashMap;
@@ -73,7 +73,7 @@ impl Database {
             db: self,
             txn,
             today: self.today(),
-            now: super::db::now_micros(),
+            now: crate::store::db::now_micros(),
             poisoned: false,
             budget: STAGING_BUDGET_BYTES,
             flushes: 0,

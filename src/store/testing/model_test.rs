@@ -1724,12 +1724,12 @@ fn accepted_changes(ops: &[Op]) -> (Vec<Change>, Date) {
 /// recording time 1,000.
 #[cfg(test)]
 pub(crate) fn one_by_one(db: &Database, changes: &[Change], today: Date) {
-    use super::tables::WriteTables;
+    use crate::store::engine::tables::WriteTables;
     for (i, c) in changes.iter().enumerate() {
         let txn = db.redb().begin_write().unwrap();
         {
             let mut t = WriteTables::open(&txn).unwrap();
-            if let Err(e) = super::write::apply(&mut t, c, today, 1_000) {
+            if let Err(e) = crate::store::engine::write::apply(&mut t, c, today, 1_000) {
                 panic!("change {i} ({c:?}) refused one by one: {e}");
             }
         }

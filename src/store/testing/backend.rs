@@ -9,9 +9,9 @@
 //!
 //! Not for production use: the engine itself always opens files with redb's own backend.
 
-use super::db::{Clock, Database};
-use super::error::{Result, StoreError};
-use super::schema::*;
+use crate::store::db::{Clock, Database};
+use crate::store::error::{Result, StoreError};
+use crate::store::engine::schema::*;
 use redb::{ReadableTable, StorageBackend};
 use std::io;
 use std::ops::Bound;

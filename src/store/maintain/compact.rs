@@ -8,8 +8,8 @@
 //! other sessions exist), so in practice only the operation log's flusher can be caught
 //! mid-commit, and the compaction waits briefly for it.
 
-use super::db::Database;
-use super::error::{Result, StoreError};
+use crate::store::db::Database;
+use crate::store::error::{Result, StoreError};
 use std::sync::TryLockError;
 use std::time::{Duration, Instant};
 

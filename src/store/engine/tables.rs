@@ -1,7 +1,7 @@
 //! Opened tables of one transaction, read-only or writable, behind one [`View`] trait so
 //! that the read paths serve both lookups and the checks inside a 異動.
 
-use super::error::{Result, StoreError};
+use crate::store::error::{Result, StoreError};
 use super::record::{ArchivedStoredRecord, FieldSet, StoredRecord};
 use super::resident::Resident;
 use super::schema::*;

@@ -2,7 +2,7 @@
 //! (`write::apply`, the one-世帯主 rule) runs the same code over a redb write transaction
 //! ([`WriteTables`]) and over a bulk load's in-memory staging (`staging::Staging`).
 
-use super::error::Result;
+use crate::store::error::Result;
 use super::household::Member;
 use super::record::StoredRecord;
 use super::schema::{META_NEXT_ID, META_NEXT_SEQ};

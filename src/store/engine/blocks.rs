@@ -13,7 +13,7 @@
 //! every version's keys for as long as the version exists.
 
 use super::digest::hex;
-use super::error::{Result, StoreError};
+use crate::store::error::{Result, StoreError};
 use redb::{ReadableTable, Table};
 use std::ops::Bound;
 

@@ -6,7 +6,7 @@
 //! version in force on the date), so the index only has to be a superset.
 
 use super::blocks;
-use super::error::{Result, StoreError};
+use crate::store::error::{Result, StoreError};
 use super::record::{ArchivedStoredRecord, StoredRecord};
 use super::resident::Resident;
 use super::schema::{prefix_end, split_suffix, IndexKind};

@@ -8,10 +8,10 @@
 //! ([`Flusher::read`]), so it sees every earlier pass. Reads the load can answer from
 //! memory (see `staging::Known`) never wait.
 
-use super::error::{Result, StoreError};
+use crate::store::error::{Result, StoreError};
 use super::spill::Spill;
 use super::staging::Writes;
-use super::tables::WriteTables;
+use crate::store::engine::tables::WriteTables;
 use std::cell::{Cell, RefCell};
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::{Mutex, MutexGuard};

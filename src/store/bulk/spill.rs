@@ -15,8 +15,8 @@
 //! keys, framed records), so a load of an encrypted database does not spill: it writes
 //! every pass to the tables instead.
 
-use super::blocks::Inserter;
-use super::error::{Result, StoreError};
+use crate::store::engine::blocks::Inserter;
+use crate::store::error::{Result, StoreError};
 use redb::Table;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;

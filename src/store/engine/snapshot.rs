@@ -9,7 +9,7 @@
 //! so it is renewed often). Commits that touch no resident data (the operation log, the
 //! operators) leave it in place.
 
-use super::error::Result;
+use crate::store::error::Result;
 use super::tables::ReadTables;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -26,7 +26,7 @@ struct Cached {
 
 /// The shared snapshot of a database and its data version.
 #[derive(Default)]
-pub(super) struct SnapshotCache {
+pub(crate) struct SnapshotCache {
     version: AtomicU64,
     slot: Mutex<Option<Cached>>,
 }

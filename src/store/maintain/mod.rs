@@ -1,0 +1,6 @@
+//! Maintenance of a whole file: CHECK (every table cross-checked), online BACKUP with its
+//! manifest, and COMPACT.
+
+pub(crate) mod backup;
+pub(crate) mod check;
+pub(crate) mod compact;
