@@ -16,6 +16,7 @@
 
 pub mod auth;
 pub mod cli;
+mod error;
 pub mod io;
 pub mod model;
 pub mod query;
@@ -23,4 +24,5 @@ pub mod repl;
 pub mod store;
 
 pub use auth::{Juki, Session};
+pub use error::{Error, ErrorCode, Result};
 pub use store::{Change, Database, Fields, Resident, SearchQuery, StoreError};

@@ -80,7 +80,7 @@ struct Outcome {
     check_error: Option<String>,
 }
 
-fn corrupt_or(e: &juki::auth::Error, what: &str, wrong: &mut Vec<String>) -> bool {
+fn corrupt_or(e: &juki::Error, what: &str, wrong: &mut Vec<String>) -> bool {
     if e.code() == "CORRUPT" {
         true
     } else {
@@ -146,8 +146,8 @@ fn examine(path: &Path, original: &Original) -> Outcome {
     drop(db);
     drop(juki);
     let checked = Database::open(path)
-        .map_err(juki::auth::Error::from)
-        .and_then(|db| db.check().map_err(juki::auth::Error::from));
+        .map_err(juki::Error::from)
+        .and_then(|db| db.check().map_err(juki::Error::from));
     match checked {
         Ok(report) => out.problems = report.problems.len() + report.omitted as usize,
         Err(e) => {

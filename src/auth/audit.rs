@@ -6,10 +6,11 @@
 //! `hash_0` all zeros. The canonical bytes are the fields in a fixed order, each
 //! length-prefixed, so no two entries share them.
 
-use super::error::{Error, Result};
+use super::error::Result;
 use super::pending::PendingEntry;
 use crate::store::record::{checked_body, CRC_LEN};
 use crate::store::StoreError;
+use crate::Error;
 use redb::{ReadableTable, Table, TableDefinition};
 use rkyv::rancor;
 use sha2::{Digest, Sha256};
@@ -85,7 +86,7 @@ impl AuditEntry {
     pub(crate) fn decode(bytes: &[u8]) -> Result<AuditEntry> {
         let body = checked_body("audit", bytes)?;
         rkyv::from_bytes::<AuditEntry, rancor::Error>(body).map_err(|e| {
-            Error::Store(StoreError::Corrupt {
+            Error::from(StoreError::Corrupt {
                 table: "audit",
                 detail: format!("entry does not decode: {e}"),
             })

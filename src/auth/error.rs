@@ -1,15 +1,13 @@
-//! The error of a signed-in operation: the engine's errors, plus failed sign-ins and refused
-//! permissions.
+//! The errors only a signed-in operation has: failed sign-ins, refused permissions and
+//! operator administration. Everything else a session reports is the engine's or the file
+//! layer's error, carried as it is in [`crate::Error`].
 
 use super::role::{Permission, Role};
-use crate::store::{Rule, StoreError};
+use crate::ErrorCode;
 
-/// Why an operation of a session failed.
+/// Why sign-in, a permission check or operator administration refused an operation.
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// The engine refused or failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
+pub(crate) enum AuthError {
     /// A sign-in failed: unknown operator, wrong password, disabled or locked — which one is
     /// deliberately not said. Also an open session whose operator was disabled or locked.
     #[error("sign-in failed")]
@@ -31,65 +29,29 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A change through a handle opened read-only.
+    #[error("permission denied: the register was opened read-only")]
+    ReadOnly,
     /// An operator id that is taken.
     #[error("conflict: operator {0} already exists")]
     OperatorExists(String),
     /// An operator id that does not exist.
     #[error("not found: operator {0}")]
     UnknownOperator(String),
-    /// An import failed (its rows or the engine refused it); nothing was written.
-    #[error(transparent)]
-    Import(crate::io::import::ImportError),
-    /// An export or a consistency check could not be done.
-    #[error(transparent)]
-    Export(#[from] crate::io::export::ExportError),
 }
 
-impl Error {
-    /// The error code of the command contract (cli.md).
-    pub fn code(&self) -> &'static str {
+impl AuthError {
+    /// The error code of the command contract (docs/cli.md).
+    pub(crate) fn code(&self) -> ErrorCode {
         match self {
-            Error::Store(e) => e.code(),
-            Error::AuthFailed => "AUTH_FAILED",
-            Error::PermissionDenied { .. } => "PERMISSION_DENIED",
-            Error::Invalid { .. } => "INVALID_VALUE",
-            Error::OperatorExists(_) => "CONFLICT",
-            Error::UnknownOperator(_) => "NOT_FOUND",
-            Error::Import(e) => e.code(),
-            Error::Export(e) => e.code(),
-        }
-    }
-
-    /// The rule that refused a 異動, if this is a refused 異動.
-    pub fn rule(&self) -> Option<Rule> {
-        match self {
-            Error::Store(e) => e.rule(),
-            _ => None,
+            AuthError::AuthFailed => ErrorCode::AuthFailed,
+            AuthError::PermissionDenied { .. } | AuthError::ReadOnly => ErrorCode::PermissionDenied,
+            AuthError::Invalid { .. } => ErrorCode::InvalidValue,
+            AuthError::OperatorExists(_) => ErrorCode::Conflict,
+            AuthError::UnknownOperator(_) => ErrorCode::NotFound,
         }
     }
 }
-
-impl From<crate::model::InvalidValue> for Error {
-    fn from(e: crate::model::InvalidValue) -> Self {
-        Error::Store(e.into())
-    }
-}
-
-macro_rules! via_store {
-    ($($t:ty),*) => {$(
-        impl From<$t> for Error {
-            fn from(e: $t) -> Self {
-                Error::Store(StoreError::from(e))
-            }
-        }
-    )*};
-}
-via_store!(
-    redb::StorageError,
-    redb::TransactionError,
-    redb::TableError,
-    redb::CommitError
-);
 
 /// The result type of signed-in operations.
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub type Result<T, E = crate::Error> = std::result::Result<T, E>;

@@ -88,7 +88,7 @@ impl Journal {
         let appended = txn
             .open_table(AUDIT)
             .map_err(crate::store::StoreError::from)
-            .map_err(super::error::Error::from)
+            .map_err(crate::Error::from)
             .and_then(|mut table| append_all(&mut table, entries.iter()));
         if let Err(e) = appended {
             self.requeue(entries);

@@ -12,6 +12,7 @@
 
 mod audit;
 mod batch;
+mod builder;
 mod error;
 mod journal;
 mod operator;
@@ -22,7 +23,9 @@ mod session;
 
 pub(crate) use audit::AUDIT;
 pub use audit::{AuditEntry, AuditQuery, ChainReport};
-pub use error::{Error, Result};
+pub use builder::Builder;
+pub(crate) use error::AuthError;
+pub use error::Result;
 pub use journal::{FLUSH_BATCH, FLUSH_WINDOW};
 pub(crate) use operator::OPERATORS;
 pub use operator::{OperatorInfo, LOCK_AFTER_FAILURES, MIN_PASSWORD_CHARS};

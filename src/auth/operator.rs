@@ -2,10 +2,11 @@
 //! locked). No default or shared account exists: the first administrator is made when the
 //! file is created, every other operator by an administrator.
 
-use super::error::{Error, Result};
+use super::error::{AuthError, Result};
 use super::role::Role;
 use crate::store::record::{checked_body, frame};
 use crate::store::StoreError;
+use crate::Error;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -44,7 +45,7 @@ impl StoredOperator {
     pub fn decode(bytes: &[u8]) -> Result<StoredOperator> {
         let body = checked_body("operators", bytes)?;
         rkyv::from_bytes::<StoredOperator, rancor::Error>(body).map_err(|e| {
-            Error::Store(StoreError::Corrupt {
+            Error::from(StoreError::Corrupt {
                 table: "operators",
                 detail: format!("operator does not decode: {e}"),
             })
@@ -53,7 +54,7 @@ impl StoredOperator {
 
     pub fn role(&self) -> Result<Role> {
         Role::from_code(self.role).ok_or_else(|| {
-            Error::Store(StoreError::Corrupt {
+            Error::from(StoreError::Corrupt {
                 table: "operators",
                 detail: format!("operator {} has unknown role code {}", self.id, self.role),
             })
@@ -91,10 +92,11 @@ pub fn check_id(id: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Error::Invalid {
+        Err(AuthError::Invalid {
             field: "operator id",
             reason: format!("{id:?}: use 1–32 ASCII letters, digits, '-', '_' or '.'"),
-        })
+        }
+        .into())
     }
 }
 
@@ -102,10 +104,11 @@ pub fn check_id(id: &str) -> Result<()> {
 pub fn check_password(password: &str) -> Result<()> {
     let n = password.chars().count();
     if n < MIN_PASSWORD_CHARS {
-        return Err(Error::Invalid {
+        return Err(AuthError::Invalid {
             field: "password",
             reason: format!("{n} characters; at least {MIN_PASSWORD_CHARS} are needed"),
-        });
+        }
+        .into());
     }
     Ok(())
 }
@@ -121,9 +124,12 @@ pub(crate) fn hash_password(password: &str) -> Result<String> {
     hasher()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
-        .map_err(|e| Error::Invalid {
-            field: "password",
-            reason: e.to_string(),
+        .map_err(|e| {
+            AuthError::Invalid {
+                field: "password",
+                reason: e.to_string(),
+            }
+            .into()
         })
 }
 

@@ -19,11 +19,12 @@
 //!
 //! A failure at any step removes the temporary file and leaves the target as it was.
 
-use super::error::{Error, Result};
+use super::error::Result;
 use super::session::Juki;
 use crate::store::{
     copy_verified, manifest_path, sync_dir, temp_beside, Database, Manifest, StoreError, TempFile,
 };
+use crate::Error;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -122,7 +123,7 @@ fn refuse_if_open(path: &Path) -> Result<()> {
 
 impl Juki {
     /// Restores a backup (see the module documentation). Sign-in failures are
-    /// [`Error::AuthFailed`]; a damaged backup is `CORRUPT`; nothing is written at the
+    /// `AUTH_FAILED`; a damaged backup is `CORRUPT`; nothing is written at the
     /// target unless every check passed.
     pub fn restore(r: &Restore<'_>) -> Result<RestoreReport> {
         let started = Instant::now();
@@ -132,11 +133,7 @@ impl Juki {
         let manifest = Manifest::read(&manifest_path(r.from))?;
         if r.to.symlink_metadata().is_ok() {
             if !r.force {
-                return Err(StoreError::Storage(format!(
-                    "{} already exists; give --force to replace it",
-                    r.to.display()
-                ))
-                .into());
+                return Err(StoreError::AlreadyExists(r.to.display().to_string()).into());
             }
             refuse_if_open(r.to)?;
         }
@@ -153,6 +150,10 @@ impl Juki {
                 table: "(backup)",
                 detail: format!("the backup does not open: {detail}"),
             },
+            StoreError::Redb(e) => StoreError::Corrupt {
+                table: "(backup)",
+                detail: format!("the backup does not open: {e}"),
+            },
             other => other,
         })?;
         db.verify_against(&manifest)?;
@@ -165,7 +166,7 @@ impl Juki {
         std::fs::File::open(tmp.path())
             .and_then(|f| f.sync_all())
             .and_then(|()| std::fs::rename(tmp.path(), r.to))
-            .map_err(|e| Error::from(StoreError::Storage(format!("{}: {e}", r.to.display()))))?;
+            .map_err(|e| Error::from(StoreError::io(r.to.display(), e)))?;
         tmp.keep();
         sync_dir(r.to);
         Ok(RestoreReport {

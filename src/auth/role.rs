@@ -39,6 +39,12 @@ pub enum Permission {
 }
 
 impl Permission {
+    /// Whether the permission is one to change the register (a read-only handle refuses
+    /// it whatever the role).
+    pub fn writes(self) -> bool {
+        matches!(self, Permission::Record | Permission::Operators)
+    }
+
     /// The permission's name as it appears in refusals.
     pub fn name(self) -> &'static str {
         match self {

@@ -4,7 +4,7 @@
 //! the operation log (a 異動's entry in the 異動's own transaction).
 
 use super::audit::{self, AuditEntry, AuditQuery, ChainReport, AUDIT};
-use super::error::{Error, Result};
+use super::error::{AuthError, Result};
 use super::journal::{append_in, Flusher, Journal};
 use super::operator::{
     check_id, check_password, decoy_hash, hash_password, verify_password, OperatorInfo,
@@ -18,11 +18,12 @@ use crate::store::{
     Household, Manifest, MyNumberMatch, Receipt, Resident, SearchHit, SearchQuery, StatDim,
     StatsRow, StoreError,
 };
+use crate::Error;
 use redb::{ReadableTable, WriteTransaction};
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 struct Inner {
@@ -33,6 +34,8 @@ struct Inner {
     operators_changed: AtomicU64,
     /// Sessions signed in and not yet dropped (COMPACT refuses while others exist).
     sessions: AtomicUsize,
+    /// Opened read-only ([`super::Builder::read_only`]): every change is refused.
+    read_only: AtomicBool,
 }
 
 impl Drop for Inner {
@@ -102,7 +105,7 @@ impl Juki {
         Juki::create_keyed(path, admin, password, Some(key))
     }
 
-    fn create_keyed(
+    pub(super) fn create_keyed(
         path: impl AsRef<Path>,
         admin: &str,
         password: &str,
@@ -203,8 +206,24 @@ impl Juki {
                 flusher: Mutex::new(flusher),
                 operators_changed: AtomicU64::new(0),
                 sessions: AtomicUsize::new(0),
+                read_only: AtomicBool::new(false),
             }),
         }
+    }
+
+    /// Options for opening or creating the register at `path`: the one way to get a
+    /// [`Juki`].
+    pub fn builder(path: impl AsRef<Path>) -> super::Builder {
+        super::Builder::new(path.as_ref())
+    }
+
+    pub(super) fn set_read_only(&self, read_only: bool) {
+        self.inner.read_only.store(read_only, Ordering::Release);
+    }
+
+    /// Whether this handle refuses every change ([`super::Builder::read_only`]).
+    pub fn is_read_only(&self) -> bool {
+        self.inner.read_only.load(Ordering::Acquire)
     }
 
     /// The file.
@@ -295,7 +314,7 @@ impl Juki {
                     statement: RefCell::new(None),
                 })
             }
-            _ => Err(Error::AuthFailed),
+            _ => Err(AuthError::AuthFailed.into()),
         }
     }
 }
@@ -468,6 +487,14 @@ impl Session {
         let _ = self.juki.inner.journal.push(self.db(), e);
     }
 
+    /// Refuses a change through a handle opened read-only.
+    fn refuse_if_read_only(&self) -> Result<()> {
+        if self.juki.is_read_only() {
+            return Err(AuthError::ReadOnly.into());
+        }
+        Ok(())
+    }
+
     /// Checks that the operator is still enabled (re-reading them when any operator has
     /// changed since the last check) and holds `needs`.
     fn admit(&self, needs: &[Permission]) -> Result<()> {
@@ -475,14 +502,18 @@ impl Session {
         if now != self.seen.load(Ordering::Acquire) {
             match read_operator(self.db(), &self.signer.operator)? {
                 Some(op) if op.usable() => self.seen.store(now, Ordering::Release),
-                _ => return Err(Error::AuthFailed),
+                _ => return Err(AuthError::AuthFailed.into()),
             }
         }
+        if needs.iter().any(|p| p.writes()) {
+            self.refuse_if_read_only()?;
+        }
         match needs.iter().find(|p| !self.role.allows(**p)) {
-            Some(missing) => Err(Error::PermissionDenied {
+            Some(missing) => Err(AuthError::PermissionDenied {
                 role: self.role,
                 missing: *missing,
-            }),
+            }
+            .into()),
             None => Ok(()),
         }
     }
@@ -503,7 +534,7 @@ impl Session {
                 Some(c) => ("OK", c),
                 None => ("NOT_FOUND", Codes::NONE),
             },
-            Err(e) => (e.code(), Codes::NONE),
+            Err(e) => (e.code().as_str(), Codes::NONE),
         };
         let entry = self.read_entry(kind, || text().into(), outcome, codes);
         self.juki.inner.journal.push(self.db(), entry)?;
@@ -789,7 +820,7 @@ impl Session {
         let kind = change_kind(change);
         let text = format!("{kind} {} ON {}", change.code, change.date);
         if let Err(e) = self.admit(&[Permission::Record]) {
-            let entry = self.entry(kind, text, e.code(), vec![change.code.get()]);
+            let entry = self.entry(kind, text, e.code().as_str(), vec![change.code.get()]);
             self.juki.inner.journal.push(self.db(), entry)?;
             return Err(e);
         }
@@ -801,15 +832,12 @@ impl Session {
             let mut entries = journal.take();
             let codes = receipt.written.iter().map(|w| w.code.get()).collect();
             entries.push(self.entry(kind, text.clone(), "OK", codes));
-            append_in(txn, entries).map_err(|e| match e {
-                Error::Store(s) => s,
-                other => StoreError::Storage(other.to_string()),
-            })
+            append_in(txn, entries).map_err(Error::into_store)
         });
         match result {
             Ok(r) => Ok(r),
             Err(e) => {
-                let entry = self.entry(kind, text, e.code(), vec![change.code.get()]);
+                let entry = self.entry(kind, text, e.code().as_str(), vec![change.code.get()]);
                 journal.push(self.db(), entry)?;
                 Err(e.into())
             }
@@ -832,7 +860,7 @@ impl Session {
             .collect();
         let text = format!("BATCH of {} changes", changes.len());
         if let Err(e) = self.admit(&[Permission::Record]) {
-            let entry = self.entry("BATCH", text, e.code(), Vec::new());
+            let entry = self.entry("BATCH", text, e.code().as_str(), Vec::new());
             let _ = self.juki.inner.journal.push(self.db(), entry);
             return Err(BatchError {
                 index: 0,
@@ -850,7 +878,7 @@ impl Session {
             append_in(txn, entries).map_err(auth_as_store)
         });
         if let Err(e) = &result {
-            let entry = self.entry("BATCH", text, e.error.code(), Vec::new());
+            let entry = self.entry("BATCH", text, e.error.code().as_str(), Vec::new());
             let _ = journal.push(self.db(), entry);
         }
         result
@@ -867,10 +895,10 @@ impl Session {
     ) -> Result<crate::io::import::ImportReport> {
         let text = format!("IMPORT '{}'", opts.path.display());
         if let Err(e) = self.admit(&[Permission::Record]) {
-            self.juki
-                .inner
-                .journal
-                .push(self.db(), self.entry("IMPORT", text, e.code(), Vec::new()))?;
+            self.juki.inner.journal.push(
+                self.db(),
+                self.entry("IMPORT", text, e.code().as_str(), Vec::new()),
+            )?;
             return Err(e);
         }
         let mut opts = opts.clone();
@@ -892,8 +920,11 @@ impl Session {
         match result {
             Ok(r) => Ok(r),
             Err(e) => {
-                journal.push(self.db(), self.entry("IMPORT", text, e.code(), Vec::new()))?;
-                Err(Error::Import(e))
+                journal.push(
+                    self.db(),
+                    self.entry("IMPORT", text, e.code().as_str(), Vec::new()),
+                )?;
+                Err(e.into())
             }
         }
     }
@@ -915,7 +946,7 @@ impl Session {
         let text = format!("{kind} '{}'", path.display());
         let result = self
             .admit(&[Permission::Export])
-            .and_then(|()| f(self.db(), path).map_err(Error::Export));
+            .and_then(|()| f(self.db(), path).map_err(Error::from));
         let entry = match &result {
             Ok(r) => self.entry_plus(
                 kind,
@@ -924,7 +955,7 @@ impl Session {
                 "OK",
                 Vec::new(),
             ),
-            Err(e) => self.entry(kind, text, e.code(), Vec::new()),
+            Err(e) => self.entry(kind, text, e.code().as_str(), Vec::new()),
         };
         self.juki.inner.journal.push(self.db(), entry)?;
         self.juki.flush_log()?;
@@ -958,12 +989,12 @@ impl Session {
     ) -> Result<crate::io::consistency::ConsistencyReport> {
         let text = format!("VERIFY CONSISTENCY '{}'", path.display());
         let result = self.admit(&[Permission::Export]).and_then(|()| {
-            crate::io::consistency::verify_consistency(self.db(), path).map_err(Error::Export)
+            crate::io::consistency::verify_consistency(self.db(), path).map_err(Error::from)
         });
         let outcome = match &result {
             Ok(r) if r.is_clean() => "OK",
             Ok(_) => "DIFFERENT",
-            Err(e) => e.code(),
+            Err(e) => e.code().as_str(),
         };
         self.juki.inner.journal.push(
             self.db(),
@@ -997,7 +1028,7 @@ impl Session {
                     Vec::new(),
                 )
             }
-            Err(e) => self.entry("BACKUP TO", text, e.code(), Vec::new()),
+            Err(e) => self.entry("BACKUP TO", text, e.code().as_str(), Vec::new()),
         };
         self.juki.inner.journal.push(self.db(), entry)?;
         self.juki.flush_log()?;
@@ -1031,7 +1062,7 @@ impl Session {
                 "OK",
                 Vec::new(),
             ),
-            Err(e) => self.entry("COMPACT", "COMPACT".into(), e.code(), Vec::new()),
+            Err(e) => self.entry("COMPACT", "COMPACT".into(), e.code().as_str(), Vec::new()),
         };
         self.juki.inner.journal.push(self.db(), entry)?;
         self.juki.flush_log()?;
@@ -1049,10 +1080,10 @@ impl Session {
     ) -> Result<(CheckReport, ChainReport)> {
         let text = format!("RESTORE FROM '{}'", from.display());
         if let Err(e) = self.admit(&[Permission::Export]) {
-            self.juki
-                .inner
-                .journal
-                .push(self.db(), self.entry("RESTORE", text, e.code(), Vec::new()))?;
+            self.juki.inner.journal.push(
+                self.db(),
+                self.entry("RESTORE", text, e.code().as_str(), Vec::new()),
+            )?;
             self.juki.flush_log()?;
             return Err(e);
         }
@@ -1097,7 +1128,7 @@ impl Session {
                 "OK",
                 Vec::new(),
             ),
-            Err(e) => self.entry("RESTORE", text, e.code(), Vec::new()),
+            Err(e) => self.entry("RESTORE", text, e.code().as_str(), Vec::new()),
         };
         self.juki.inner.journal.push(self.db(), entry)?;
         self.juki.flush_log()?;
@@ -1113,21 +1144,24 @@ impl Session {
         needs: &[Permission],
         f: impl FnOnce(&WriteTransaction) -> Result<()>,
     ) -> Result<()> {
-        let result = self.admit(needs).and_then(|()| {
-            let txn = self.db().write_transaction()?;
-            f(&txn)?;
-            let mut entries = self.juki.inner.journal.take();
-            entries.push(self.entry(kind, text.clone(), "OK", Vec::new()));
-            append_in(&txn, entries)?;
-            txn.commit().map_err(StoreError::from)?;
-            self.juki
-                .inner
-                .operators_changed
-                .fetch_add(1, Ordering::AcqRel);
-            Ok(())
-        });
+        let result = self
+            .refuse_if_read_only()
+            .and_then(|()| self.admit(needs))
+            .and_then(|()| {
+                let txn = self.db().write_transaction()?;
+                f(&txn)?;
+                let mut entries = self.juki.inner.journal.take();
+                entries.push(self.entry(kind, text.clone(), "OK", Vec::new()));
+                append_in(&txn, entries)?;
+                txn.commit().map_err(StoreError::from)?;
+                self.juki
+                    .inner
+                    .operators_changed
+                    .fetch_add(1, Ordering::AcqRel);
+                Ok(())
+            });
         if let Err(e) = &result {
-            let entry = self.entry(kind, text, e.code(), Vec::new());
+            let entry = self.entry(kind, text, e.code().as_str(), Vec::new());
             self.juki.inner.journal.push(self.db(), entry)?;
         }
         result
@@ -1137,7 +1171,7 @@ impl Session {
         let t = txn.open_table(OPERATORS)?;
         let v = t
             .get(id)?
-            .ok_or_else(|| Error::UnknownOperator(id.to_string()))?;
+            .ok_or_else(|| AuthError::UnknownOperator(id.to_string()))?;
         StoredOperator::decode(v.value())
     }
 
@@ -1151,7 +1185,7 @@ impl Session {
                 check_id(id)?;
                 check_password(password)?;
                 if txn.open_table(OPERATORS)?.get(id)?.is_some() {
-                    return Err(Error::OperatorExists(id.to_string()));
+                    return Err(AuthError::OperatorExists(id.to_string()).into());
                 }
                 write_operator(
                     txn,
@@ -1204,7 +1238,7 @@ impl Session {
         self.admin_write("PASSWORD", "PASSWORD".into(), &[], |txn| {
             let mut op = self.existing(txn, &self.signer.operator)?;
             if !verify_password(old, &op.hash) {
-                return Err(Error::AuthFailed);
+                return Err(AuthError::AuthFailed.into());
             }
             check_password(new)?;
             op.hash = hash_password(new)?;
@@ -1308,10 +1342,7 @@ fn strip_household(mut h: Household) -> Household {
 }
 
 fn auth_as_store(e: Error) -> StoreError {
-    match e {
-        Error::Store(s) => s,
-        other => StoreError::Storage(other.to_string()),
-    }
+    e.into_store()
 }
 
 /// The statement kind of a 異動, for the log.

@@ -3,7 +3,8 @@
 
 use super::format::{print, Format, TableStyle};
 use crate::auth::Session;
-use crate::query::{parse, Executor, QueryError};
+use crate::query::{parse, Executor};
+use crate::Error as QueryError;
 use std::io::Write;
 use std::time::Instant;
 

@@ -148,9 +148,6 @@ fn round(
 }
 
 /// Whether opening failed because another process has the file.
-fn in_use(e: &crate::auth::Error) -> bool {
-    matches!(
-        e,
-        crate::auth::Error::Store(crate::store::StoreError::InUse)
-    )
+fn in_use(e: &crate::Error) -> bool {
+    e.is_in_use()
 }

@@ -3,9 +3,10 @@
 //! echo). Also `juki rekey` and `juki erase`.
 
 use super::{fail, signin, EXIT_AUTH, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
-use crate::auth::{Error, Juki};
+use crate::auth::Juki;
 use crate::store::crypt::{self, Key};
 use crate::store::StoreError;
+use crate::Error;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -44,7 +45,7 @@ pub fn for_open(path: &Path, key_file: Option<&Path>) -> Result<Key, Error> {
         return Ok(Key::read_key_file(f)?);
     }
     passphrase("JUKI_KEY", &format!("key for {}: ", path.display()), false)
-        .map_err(|_| Error::Store(StoreError::Encrypted(path.display().to_string())))
+        .map_err(|_| Error::from(StoreError::Encrypted(path.display().to_string())))
 }
 
 /// A new key: the key file (made if it does not exist; the second value says so), else a
@@ -77,7 +78,7 @@ pub fn open_with_cache(
             let key = for_open(path, key_file)?;
             Juki::open_with_cache(path, Some(&key), cache_bytes)
         }
-        Ok(false) if key_file.is_some() => Err(Error::Store(StoreError::NotEncrypted(
+        Ok(false) if key_file.is_some() => Err(Error::from(StoreError::NotEncrypted(
             path.display().to_string(),
         ))),
         Ok(false) | Err(StoreError::NotFound(_)) => Juki::open_with_cache(path, None, cache_bytes),

@@ -41,7 +41,7 @@ pub fn main() -> ExitCode {
     ExitCode::from(run(cli))
 }
 
-fn fail(code: &str, message: impl std::fmt::Display) -> u8 {
+fn fail(code: impl std::fmt::Display, message: impl std::fmt::Display) -> u8 {
     eprintln!("error[{code}]: {message}");
     EXIT_FAILED
 }
@@ -280,7 +280,7 @@ fn restore(
             println!("{report}");
             EXIT_OK
         }
-        Err(crate::auth::Error::AuthFailed) => {
+        Err(e) if e.code() == crate::ErrorCode::AuthFailed => {
             eprintln!("error[AUTH_FAILED]: sign-in against the backup failed");
             EXIT_AUTH
         }

@@ -66,10 +66,10 @@ pub enum ExportError {
 }
 
 impl ExportError {
-    /// The error code of the `juki` command contract.
-    pub fn code(&self) -> &'static str {
+    /// The error code of the command contract.
+    pub fn code(&self) -> crate::ErrorCode {
         match self {
-            ExportError::Io(_) => "IO",
+            ExportError::Io(_) => crate::ErrorCode::Io,
             ExportError::Store(e) => e.code(),
         }
     }

@@ -193,12 +193,12 @@ pub enum ImportError {
 }
 
 impl ImportError {
-    /// The error code of the `juki` command contract.
-    pub fn code(&self) -> &'static str {
+    /// The error code of the command contract.
+    pub fn code(&self) -> crate::ErrorCode {
         match self {
-            ImportError::BadRows(_) => "INVALID_VALUE",
+            ImportError::BadRows(_) => crate::ErrorCode::InvalidValue,
             ImportError::Refused { error, .. } => error.code(),
-            ImportError::Io(_) => "IO",
+            ImportError::Io(_) => crate::ErrorCode::Io,
             ImportError::Store(e) => e.code(),
         }
     }

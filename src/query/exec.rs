@@ -2,12 +2,12 @@
 //! and logs) and shapes the answer into [`Rows`].
 
 use super::ast::Statement;
-use super::exec_error::QueryError;
 use super::help::help;
 use super::plan::{HouseholdOf, Plan};
 use super::rows::{resident_cells, Cell, Output, Rows};
 use crate::auth::{BasicResident, Permission, Session};
 use crate::store::{FieldSet, StoreError};
+use crate::Error as QueryError;
 
 /// Runs plans for one session.
 pub struct Executor<'a> {
@@ -61,7 +61,7 @@ impl<'a> Executor<'a> {
                 .session
                 .with_statement(kind, text, || self.execute(plan)),
             Err(e) => {
-                self.session.log_failure(kind, text, e.code());
+                self.session.log_failure(kind, text, e.code().as_str());
                 Err(e)
             }
         }
@@ -214,7 +214,7 @@ impl<'a> Executor<'a> {
                 Output::Message(format!("operator {id} unlocked"))
             }
             Plan::Password => {
-                return Err(QueryError::NotAvailable(
+                return Err(QueryError::not_available(
                     "PASSWORD outside the interactive console",
                 ))
             }

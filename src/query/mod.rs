@@ -9,7 +9,6 @@
 pub mod ast;
 pub mod error;
 pub mod exec;
-pub mod exec_error;
 pub mod help;
 mod keywords;
 pub mod lexer;
@@ -23,7 +22,6 @@ pub use ast::{
 };
 pub use error::ParseError;
 pub use exec::Executor;
-pub use exec_error::QueryError;
 pub use lexer::{is_complete, tokenize, Span, Token, TokenKind};
 pub use parser::{parse, parse_statement, search_minimum_hint};
 pub use plan::{plan, Plan};

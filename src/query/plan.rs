@@ -6,13 +6,13 @@
 use super::ast::{
     Change as ChangeStmt, ChangeKind, Cond, Field, HouseholdTarget, StatDim, Statement, Value,
 };
-use super::exec_error::QueryError;
 use super::parser::search_minimum_hint;
 use crate::model::{
     Address, Date, HouseholdId, InvalidValue, Kana, MyNumber, Name, PostalCode, Reason,
     Relationship, ResidentCode, Sex,
 };
 use crate::store::{self, Fields, SearchQuery};
+use crate::Error as QueryError;
 
 /// What a statement asks the engine to do, with every value validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,10 +133,7 @@ fn value<T>(
     v: &Value,
     parse: impl FnOnce(&str) -> Result<T, InvalidValue>,
 ) -> Result<T, QueryError> {
-    parse(&v.text).map_err(|error| QueryError::Invalid {
-        error,
-        span: v.span,
-    })
+    parse(&v.text).map_err(|error| QueryError::invalid_at(error, v.span))
 }
 
 fn opt<T>(
@@ -272,11 +269,11 @@ fn plan_find(
             }
             _ => Default::default(),
         };
-        return Err(QueryError::Store {
-            error: err,
-            span: Some(span),
-            hint: search_minimum_hint(conds),
-        });
+        return Err(QueryError::store_at(
+            err,
+            Some(span),
+            search_minimum_hint(conds),
+        ));
     };
     Ok(Plan::Find { query: q, index })
 }
@@ -317,13 +314,13 @@ fn plan_change(c: &ChangeStmt) -> Result<store::Change, QueryError> {
             "new" => f.new_code = Some(value(v, ResidentCode::parse)?),
             "new_head" => f.new_head = Some(value(v, ResidentCode::parse)?),
             other => {
-                return Err(QueryError::Invalid {
-                    error: InvalidValue::new(
+                return Err(QueryError::invalid_at(
+                    InvalidValue::new(
                         "field",
                         format!("{other} is not a field of {}", c.kind.name()),
                     ),
-                    span: a.key_span,
-                })
+                    a.key_span,
+                ))
             }
         }
     }

@@ -3,7 +3,6 @@
 
 use super::engine::cache::cache_for;
 use super::engine::change::Change;
-use super::error::{Result, StoreError};
 use super::engine::household::{members_now, sort_members};
 use super::engine::record::StoredRecord;
 use super::engine::resident::Resident;
@@ -13,6 +12,7 @@ use super::engine::snapshot::SnapshotCache;
 use super::engine::stats::{stats, StatDim, StatsRow};
 use super::engine::tables::{latest_resident_in, resident_as_of_in, ReadTables, View, WriteTables};
 use super::engine::write::{apply, Receipt};
+use super::error::{Result, StoreError};
 use crate::model::{Date, HouseholdId, MyNumber, ResidentCode};
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
 use std::path::{Path, PathBuf};
@@ -611,7 +611,7 @@ pub(crate) fn create_private_file(path: &Path) -> Result<std::fs::File> {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             Err(StoreError::AlreadyExists(path.display().to_string()))
         }
-        Err(e) => Err(StoreError::Storage(format!("{}: {e}", path.display()))),
+        Err(e) => Err(StoreError::io(path.display(), e)),
     }
 }
 

@@ -2,10 +2,12 @@
 //! act on, and the rules (with names) that a refused 異動 broke.
 
 use crate::model::InvalidValue;
+use crate::ErrorCode;
 use std::fmt;
 
-/// A logical check of domain/changes.md that a 異動 failed. Each rule has a stable name that
+/// A logical check that a 異動 failed (DESIGN.md, "異動: checks and effects"). Each rule has a stable name that
 /// appears in the error message, so an operator can look it up.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Rule {
     /// 転入 or 職権記載 for a code that already has an active record.
@@ -123,11 +125,24 @@ pub enum StoreError {
         "the database file is open in another process; juki opens a file in one process at a time"
     )]
     InUse,
-    /// The storage layer failed (I/O, locks, a commit).
+    /// redb failed (I/O, locks, a commit).
+    #[error("storage error: {0}")]
+    Redb(#[source] redb::Error),
+    /// Reading or writing a file failed; `what` names the file or the step.
+    #[error("{what}: {source}")]
+    Io {
+        /// The file or the step that failed.
+        what: String,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The storage layer failed in a way no underlying error describes (a worker thread
+    /// stopped, a value too long for its frame).
     #[error("storage error: {0}")]
     Storage(String),
     /// An encrypted file was opened without a key.
-    #[error("{0} is encrypted: give its key (--key-file FILE, $JUKI_KEY, or at the prompt)")]
+    #[error("{0} is encrypted and no key was given")]
     Encrypted(String),
     /// The key does not open this encrypted file.
     #[error("wrong key for encrypted database {path} (it takes {takes})")]
@@ -150,22 +165,34 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// The error code of the `juki` command contract (cli.md) for this error.
-    pub fn code(&self) -> &'static str {
+    /// The error code of the command contract (docs/cli.md) for this error.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            StoreError::Invalid(_) => "INVALID_VALUE",
-            StoreError::NotFound(_) => "NOT_FOUND",
-            StoreError::Conflict(_) => "CONFLICT",
-            StoreError::Illegal { .. } => "ILLEGAL_CHANGE",
-            StoreError::SearchMinimum { .. } => "SEARCH_MINIMUM",
+            StoreError::Invalid(_) => ErrorCode::InvalidValue,
+            StoreError::NotFound(_) => ErrorCode::NotFound,
+            StoreError::Conflict(_) => ErrorCode::Conflict,
+            StoreError::Illegal { .. } => ErrorCode::IllegalChange,
+            StoreError::SearchMinimum { .. } => ErrorCode::SearchMinimum,
             StoreError::Corrupt { .. }
             | StoreError::FormatVersion { .. }
-            | StoreError::NotJuki(_) => "CORRUPT",
-            StoreError::AlreadyExists(_) | StoreError::Storage(_) | StoreError::InUse => "IO",
+            | StoreError::NotJuki(_) => ErrorCode::Corrupt,
+            StoreError::AlreadyExists(_)
+            | StoreError::Redb(_)
+            | StoreError::Io { .. }
+            | StoreError::Storage(_)
+            | StoreError::InUse => ErrorCode::Io,
             StoreError::Encrypted(_)
             | StoreError::WrongKey { .. }
-            | StoreError::KeyDestroyed(_) => "AUTH_FAILED",
-            StoreError::NotEncrypted(_) | StoreError::BadKey(_) => "INVALID_VALUE",
+            | StoreError::KeyDestroyed(_) => ErrorCode::AuthFailed,
+            StoreError::NotEncrypted(_) | StoreError::BadKey(_) => ErrorCode::InvalidValue,
+        }
+    }
+
+    /// A failed file operation; `what` names the file (or the step) in the message.
+    pub(crate) fn io(what: impl fmt::Display, source: std::io::Error) -> Self {
+        StoreError::Io {
+            what: what.to_string(),
+            source,
         }
     }
 
@@ -204,7 +231,7 @@ fn storage(e: redb::StorageError) -> StoreError {
             table: "(file)",
             detail: e.to_string(),
         },
-        other => StoreError::Storage(other.to_string()),
+        other => StoreError::Redb(other.into()),
     }
 }
 
@@ -226,7 +253,7 @@ impl From<redb::Error> for StoreError {
                 table: "(file)",
                 detail: e.to_string(),
             },
-            other => StoreError::Storage(other.to_string()),
+            other => StoreError::Redb(other),
         }
     }
 }

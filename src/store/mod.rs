@@ -30,22 +30,22 @@ pub(crate) use engine::record;
 #[doc(hidden)]
 pub use testing::model_test;
 
-#[doc(hidden)]
-pub use testing::backend::{FaultOn, FaultyBackend};
-pub(crate) use maintain::backup::{copy_verified, sync_dir, temp_beside, TempFile};
-pub use maintain::backup::{manifest_path, BackupReport, Manifest, MANIFEST_VERSION};
 pub use bulk::load::{BulkLoad, Taken, STAGING_BUDGET_BYTES};
-pub use engine::cache::{cache_for, DEFAULT_CACHE_BYTES};
-pub use engine::change::{Change, Fields};
-pub use maintain::check::{CheckReport, Problem};
-pub use maintain::compact::CompactReport;
 pub use db::{
     BatchError, ChangeEntry, Clock, Counts, Database, Household, MyNumberMatch, LOAD_CACHE_BYTES,
 };
-pub use error::{Result, Rule, StoreError};
+pub use engine::cache::{cache_for, DEFAULT_CACHE_BYTES};
+pub use engine::change::{Change, Fields};
 pub use engine::record::{Field, FieldSet};
 pub use engine::resident::{decode_stored_value, Resident};
 pub use engine::schema::FORMAT_VERSION;
 pub use engine::search::{NameQuery, SearchHit, SearchQuery};
 pub use engine::stats::{town_of, StatDim, StatsRow};
 pub use engine::write::{Receipt, Written, MOVE_OUT_ADVANCE_DAYS};
+pub use error::{Result, Rule, StoreError};
+pub(crate) use maintain::backup::{copy_verified, sync_dir, temp_beside, TempFile};
+pub use maintain::backup::{manifest_path, BackupReport, Manifest, MANIFEST_VERSION};
+pub use maintain::check::{CheckReport, Problem};
+pub use maintain::compact::CompactReport;
+#[doc(hidden)]
+pub use testing::backend::{FaultOn, FaultyBackend};

@@ -8,10 +8,10 @@
 //! ([`Flusher::read`]), so it sees every earlier pass. Reads the load can answer from
 //! memory (see `staging::Known`) never wait.
 
-use crate::store::error::{Result, StoreError};
 use super::spill::Spill;
 use super::staging::Writes;
 use crate::store::engine::tables::WriteTables;
+use crate::store::error::{Result, StoreError};
 use std::cell::{Cell, RefCell};
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::{Mutex, MutexGuard};

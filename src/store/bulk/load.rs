@@ -10,18 +10,18 @@
 //! [`BulkLoad::commit`]; dropping the load, or a crash before the commit, leaves the
 //! database as it was.
 
-use crate::store::engine::change::Change;
-use crate::store::db::{BatchError, Database};
-use crate::store::error::{Result, StoreError};
 use super::flusher::{lock, Flusher, Shared};
+use super::spill::Spill;
+use super::staging::{Known, Staging, Writes};
+use crate::model::{Date, HouseholdId, MyNumber, ResidentCode};
+use crate::store::db::{BatchError, Database};
+use crate::store::engine::change::Change;
 use crate::store::engine::household::members_now;
 use crate::store::engine::record::StoredRecord;
 use crate::store::engine::resident::Resident;
-use super::spill::Spill;
-use super::staging::{Known, Staging, Writes};
 use crate::store::engine::tables::{View, WriteTables};
 use crate::store::engine::write::apply;
-use crate::model::{Date, HouseholdId, MyNumber, ResidentCode};
+use crate::store::error::{Result, StoreError};
 use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -22,7 +22,7 @@ use std::path::Path;
 const BUFFER: usize = 1 << 20;
 
 fn io(what: &str) -> impl Fn(std::io::Error) -> StoreError + '_ {
-    move |e| StoreError::Storage(format!("load record file ({what}): {e}"))
+    move |e| StoreError::io(format_args!("load record file ({what})"), e)
 }
 
 /// Where a record sits in the file (or its buffer): its header is at `at`, its bytes

@@ -28,7 +28,7 @@ use std::path::PathBuf;
 const GONE: u32 = u32::MAX;
 
 fn io(what: &str) -> impl Fn(std::io::Error) -> StoreError + '_ {
-    move |e| StoreError::Storage(format!("load spill file ({what}): {e}"))
+    move |e| StoreError::io(format_args!("load spill file ({what})"), e)
 }
 
 /// The runs of one load: its 4情報 keys, and its records (the two merges may run on two

@@ -12,16 +12,16 @@
 //! allocates nothing of its own, and a load in several passes reuses the same memory for
 //! every pass (see [`Writes::reset`]).
 
-use crate::store::engine::blocks::Inserter;
-use crate::store::error::{Result, StoreError};
 use super::flusher::Flusher;
+use super::recent::Recent;
+use super::spill::{RecordRuns, SearchRuns, Spill};
+use crate::store::engine::blocks::Inserter;
 use crate::store::engine::household::Member;
 use crate::store::engine::ledger::{household_ids_in, Ledger};
-use super::recent::Recent;
 use crate::store::engine::record::StoredRecord;
 use crate::store::engine::schema::{META_NEXT_ID, META_NEXT_SEQ};
-use super::spill::{RecordRuns, SearchRuns, Spill};
 use crate::store::engine::tables::{PassTables, View, WriteTables};
+use crate::store::error::{Result, StoreError};
 use foldhash::{HashMap, HashMapExt};
 use redb::{ReadableTableMetadata, Table};
 use std::cell::RefCell;

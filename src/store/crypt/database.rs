@@ -1,11 +1,11 @@
 //! The [`Database`] constructors for encrypted files, and the files made with an open
 //! database's data key (backups).
 
-use crate::store::db::Database;
-use crate::store::error::{Result, StoreError};
 use super::file::{create_backend, open_backend, open_backend_like};
 use super::key::Key;
 use crate::store::db::create_private_file;
+use crate::store::db::Database;
+use crate::store::error::{Result, StoreError};
 use std::path::Path;
 
 impl Database {

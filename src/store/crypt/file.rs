@@ -2,12 +2,12 @@
 //! header, and opening one with a key (or with a data key already unwrapped, for a backup of
 //! an open database) into a [`CryptBackend`] that redb runs on.
 
-use crate::store::error::{Result, StoreError};
 use super::backend::CryptBackend;
 use super::header::{
     decode_length, encode_length, Header, HEADER_BYTES, LENGTH_AT, LENGTH_SLOT, MAGIC,
 };
 use super::key::{Key, KEY_BYTES};
+use crate::store::error::{Result, StoreError};
 use redb::backends::FileBackend;
 use redb::StorageBackend;
 use std::io::Read;

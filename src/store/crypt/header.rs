@@ -26,8 +26,8 @@
 //! ```
 //! The header takes [`HEADER_BYTES`]; the blocks follow it.
 
-use crate::store::error::{Result, StoreError};
 use super::key::{derive_kek, key_check, random, KdfParams, Key, KeySource, KEY_BYTES};
+use crate::store::error::{Result, StoreError};
 use chacha20poly1305::aead::{AeadInPlace, KeyInit};
 use chacha20poly1305::{Tag, XChaCha20Poly1305, XNonce};
 use zeroize::Zeroizing;

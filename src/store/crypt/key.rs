@@ -3,8 +3,8 @@
 //! and the random data key that actually encrypts the blocks. Every buffer that holds key
 //! material is zeroized when dropped.
 
-use crate::store::error::{Result, StoreError};
 use crate::store::db::create_private_file;
+use crate::store::error::{Result, StoreError};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use zeroize::Zeroizing;

@@ -2,12 +2,12 @@
 //! block re-encrypted under a new data key into a new file that replaces the old one) and
 //! crypto-erase (the wrapped data key destroyed in every header that holds it).
 
-use crate::store::error::{Result, StoreError};
 use super::backend::CryptBackend;
 use super::file::{create_backend, open_inner, read_header, seal_new};
 use super::header::Header;
 use super::key::Key;
 use crate::store::db::create_private_file;
+use crate::store::error::{Result, StoreError};
 use redb::backends::FileBackend;
 use redb::StorageBackend;
 use std::ops::Bound;

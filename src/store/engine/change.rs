@@ -1,11 +1,11 @@
 //! A 異動 as the engine receives it: the reason, the resident, the dates and the fields it
 //! sets, and which fields each kind of 異動 requires and allows.
 
-use crate::store::error::{Result, Rule, StoreError};
 use crate::model::{
     Address, Date, HouseholdId, Kana, MyNumber, Name, PostalCode, Reason, Relationship,
     ResidentCode, Sex,
 };
+use crate::store::error::{Result, Rule, StoreError};
 
 /// The fields a 異動 may set. Which ones it must and may carry depends on its [`Reason`]
 /// (see [`Change::check_fields`]).

@@ -2,8 +2,8 @@
 //! Used to prove that a refused change left the data as it was, and by backups (the copy
 //! computes the digest of the snapshot it copies with the same [`ContentHasher`]).
 
-use crate::store::error::Result;
 use super::tables::View;
+use crate::store::error::Result;
 use redb::{Key, ReadableTable, Value};
 use sha2::{Digest, Sha256};
 

@@ -5,11 +5,11 @@
 //! The rule is checked on the household as it stands after the change: the latest version
 //! of every member (DESIGN.md, "The one-head rule").
 
-use crate::store::error::{Result, Rule, StoreError};
 use super::ledger::{household_ids_in, Ledger};
 use super::record::{ArchivedStoredRecord, StoredRecord};
 use super::tables::View;
 use crate::model::{ResidentCode, Status};
+use crate::store::error::{Result, Rule, StoreError};
 
 const HEAD: &str = "世帯主";
 

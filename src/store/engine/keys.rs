@@ -2,10 +2,10 @@
 //! (`model`'s search keys) with the birth date, laid out as the five `search` prefixes, and
 //! which of them a new version adds over the version before it.
 
-use crate::store::error::Result;
 use super::record::StoredRecord;
 use super::schema::{with_suffix, SearchComponents};
 use crate::model::{address_key, KanaKey, NameKey};
+use crate::store::error::Result;
 use std::cell::RefCell;
 
 /// The texts a version's 4情報 keys are made from.

@@ -2,11 +2,11 @@
 //! (`write::apply`, the one-世帯主 rule) runs the same code over a redb write transaction
 //! ([`WriteTables`]) and over a bulk load's in-memory staging (`staging::Staging`).
 
-use crate::store::error::Result;
 use super::household::Member;
 use super::record::StoredRecord;
 use super::schema::{META_NEXT_ID, META_NEXT_SEQ};
 use super::tables::{View, WriteTables};
+use crate::store::error::Result;
 use redb::ReadableTable;
 
 /// The reads and writes of one 異動.

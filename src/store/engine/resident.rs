@@ -1,11 +1,11 @@
 //! [`Resident`]: one version of a resident as the API hands it out, with typed fields.
 
-use crate::store::error::{Result, StoreError};
 use super::record::{ArchivedStoredRecord, FieldSet, StoredRecord};
 use crate::model::{
     Address, Date, HouseholdId, InvalidValue, Kana, MyNumber, Name, PostalCode, Reason,
     Relationship, ResidentCode, Sex, Status,
 };
+use crate::store::error::{Result, StoreError};
 
 /// One version of a resident: the record as it stood from `valid_from` until the next
 /// version. The My Number is masked when displayed; [`MyNumber::reveal`] shows it.

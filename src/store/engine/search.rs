@@ -6,12 +6,12 @@
 //! version in force on the date), so the index only has to be a superset.
 
 use super::blocks;
-use crate::store::error::{Result, StoreError};
 use super::record::{ArchivedStoredRecord, StoredRecord};
 use super::resident::Resident;
 use super::schema::{prefix_end, split_suffix, IndexKind};
 use super::tables::{fold_archived, with_as_of, View};
 use crate::model::{address_key, is_kana_text, Date, KanaKey, NameKey, Sex};
+use crate::store::error::{Result, StoreError};
 use redb::ReadableTable;
 
 /// How a name condition matches.

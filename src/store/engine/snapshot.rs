@@ -9,8 +9,8 @@
 //! so it is renewed often). Commits that touch no resident data (the operation log, the
 //! operators) leave it in place.
 
-use crate::store::error::Result;
 use super::tables::ReadTables;
+use crate::store::error::Result;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};

@@ -3,10 +3,10 @@
 //! Counts come from one pass over the versions table, grouped by resident, so an as-of
 //! count costs the same as a current one.
 
-use crate::store::error::Result;
 use super::record::StoredRecord;
 use super::tables::View;
 use crate::model::{Date, Sex, Status};
+use crate::store::error::Result;
 use redb::ReadableTable;
 use std::collections::BTreeMap;
 

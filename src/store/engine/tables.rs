@@ -1,10 +1,10 @@
 //! Opened tables of one transaction, read-only or writable, behind one [`View`] trait so
 //! that the read paths serve both lookups and the checks inside a 異動.
 
-use crate::store::error::{Result, StoreError};
 use super::record::{ArchivedStoredRecord, FieldSet, StoredRecord};
 use super::resident::Resident;
 use super::schema::*;
+use crate::store::error::{Result, StoreError};
 use redb::{AccessGuard, ReadOnlyTable, ReadTransaction, ReadableTable, Table, WriteTransaction};
 
 /// Read access to the tables, shared by read and write transactions.

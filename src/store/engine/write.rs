@@ -3,7 +3,6 @@
 //! record, the identity indexes, the 4情報 index, households, the change feed).
 
 use super::change::Change;
-use crate::store::error::{Result, Rule, StoreError};
 use super::household::plan_heads;
 use super::keys::{components, new_search_keys, KeyTexts};
 use super::ledger::Ledger;
@@ -11,6 +10,7 @@ use super::record::{Field, FieldSet, StoredRecord};
 use super::schema::with_suffix;
 use super::tables::fold_as_of;
 use crate::model::{Date, Reason, Relationship, ResidentCode, Status};
+use crate::store::error::{Result, Rule, StoreError};
 
 /// How many days ahead a 転出 may be notified (転出予定日). Practice at city counters is
 /// "from 14 days before the move"; see DESIGN.md.

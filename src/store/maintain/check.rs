@@ -30,10 +30,10 @@
 //! that redb itself cannot read is a problem too, so a damaged file gives a report rather
 //! than an error wherever the snapshot can be opened at all.
 
-use crate::store::engine::blocks;
+use crate::model::{Date, Reason, Status};
 use crate::store::db::Database;
+use crate::store::engine::blocks;
 use crate::store::engine::digest::hex;
-use crate::store::error::{Result, StoreError};
 use crate::store::engine::household::is_head;
 use crate::store::engine::keys::components;
 use crate::store::engine::record::StoredRecord;
@@ -42,7 +42,7 @@ use crate::store::engine::schema::{
     split_suffix, with_suffix, FORMAT_VERSION, META_FORMAT, META_NEXT_ID, META_NEXT_SEQ,
 };
 use crate::store::engine::tables::{fold_as_of, View};
-use crate::model::{Date, Reason, Status};
+use crate::store::error::{Result, StoreError};
 use redb::ReadableTable;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;

@@ -45,7 +45,7 @@ impl std::fmt::Display for CompactReport {
 fn file_len(db: &Database) -> Result<u64> {
     std::fs::metadata(db.path())
         .map(|m| m.len())
-        .map_err(|e| StoreError::Storage(format!("{}: {e}", db.path().display())))
+        .map_err(|e| StoreError::io(db.path().display(), e))
 }
 
 impl Database {

@@ -10,8 +10,8 @@
 //! Not for production use: the engine itself always opens files with redb's own backend.
 
 use crate::store::db::{Clock, Database};
-use crate::store::error::{Result, StoreError};
 use crate::store::engine::schema::*;
+use crate::store::error::{Result, StoreError};
 use redb::{ReadableTable, StorageBackend};
 use std::io;
 use std::ops::Bound;
@@ -258,7 +258,7 @@ mod tests {
         let db = match faulty(path, on, &countdown) {
             Ok(db) => db,
             Err(e) => {
-                assert!(matches!(e.code(), "IO" | "CORRUPT"), "{e}");
+                assert!(matches!(e.code().as_str(), "IO" | "CORRUPT"), "{e}");
                 return (Vec::new(), true);
             }
         };
@@ -270,7 +270,7 @@ mod tests {
                     acked.push((w.code, w.version, w.seq));
                 }
                 Err(e) => {
-                    assert!(matches!(e.code(), "IO" | "CORRUPT"), "{e}");
+                    assert!(matches!(e.code().as_str(), "IO" | "CORRUPT"), "{e}");
                     // Refused from now on, even once the fault clears, until reopened.
                     countdown.store(u64::MAX, Ordering::SeqCst);
                     let next = (i + 1) % codes.len();

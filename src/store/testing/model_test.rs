@@ -239,7 +239,7 @@ const NOT_FOUND: Refusal = ("NOT_FOUND", None);
 const CONFLICT: Refusal = ("CONFLICT", None);
 
 fn refusal_of(e: &StoreError) -> Refusal {
-    (e.code(), e.rule())
+    (e.code().as_str(), e.rule())
 }
 
 /// A version written by a change: (code, version, seq, reason).
