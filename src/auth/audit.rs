@@ -11,12 +11,30 @@ use super::pending::PendingEntry;
 use crate::store::record::{checked_body, CRC_LEN};
 use crate::store::StoreError;
 use crate::Error;
-use redb::{ReadableTable, Table, TableDefinition};
+use redb::{ReadableTable, Table};
 use rkyv::rancor;
 use sha2::{Digest, Sha256};
 
+/// Statement text with every My Number and password already taken out: the only form in
+/// which the text of a statement reaches the operation log. The query layer, which can read
+/// statements, makes it (`query::redact`); the log cannot redact for itself without
+/// depending on the layer above it.
+#[derive(Debug, Clone)]
+pub(crate) struct Redacted(String);
+
+impl Redacted {
+    /// Text that has been through `query::redact`.
+    pub(crate) fn from_redacted(text: String) -> Redacted {
+        Redacted(text)
+    }
+
+    pub(crate) fn into_string(self) -> String {
+        self.0
+    }
+}
+
 /// `sequence number → framed AuditEntry`: the log, gapless from 1.
-pub(crate) const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
+pub(crate) use crate::store::schema::AUDIT;
 
 /// One operation as logged.
 #[derive(rkyv::Archive, rkyv::Serialize, rkyv::Deserialize, Debug, Clone, PartialEq, Eq)]

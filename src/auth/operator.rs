@@ -10,11 +10,10 @@ use crate::Error;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
-use redb::TableDefinition;
 use rkyv::rancor;
 
 /// `operator id → framed StoredOperator`.
-pub(crate) const OPERATORS: TableDefinition<&str, &[u8]> = TableDefinition::new("operators");
+pub(crate) use crate::store::schema::OPERATORS;
 
 /// Failed sign-ins in a row that lock an operator until an administrator unlocks them.
 pub const LOCK_AFTER_FAILURES: u32 = 5;

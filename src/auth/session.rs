@@ -3,7 +3,7 @@
 //! operator's permission, checks that the operator is still enabled, and writes an entry to
 //! the operation log (a 異動's entry in the 異動's own transaction).
 
-use super::audit::{self, AuditEntry, AuditQuery, ChainReport, AUDIT};
+use super::audit::{self, AuditEntry, AuditQuery, ChainReport, Redacted, AUDIT};
 use super::error::{AuthError, Result};
 use super::journal::{append_in, Flusher, Journal};
 use super::operator::{
@@ -410,8 +410,8 @@ impl Session {
     }
 
     /// Runs `f` with the statement text the log should record for the operations it does.
-    pub(crate) fn with_statement<T>(&self, kind: &str, text: &str, f: impl FnOnce() -> T) -> T {
-        *self.statement.borrow_mut() = Some((kind.to_string(), crate::query::redact(text)));
+    pub(crate) fn with_statement<T>(&self, kind: &str, text: Redacted, f: impl FnOnce() -> T) -> T {
+        *self.statement.borrow_mut() = Some((kind.to_string(), text.into_string()));
         let out = f();
         *self.statement.borrow_mut() = None;
         out
@@ -475,12 +475,12 @@ impl Session {
     }
 
     /// Logs an operation that never reached the engine (a statement that did not parse, say).
-    pub(crate) fn log_failure(&self, kind: &str, text: &str, code: &str) {
+    pub(crate) fn log_failure(&self, kind: &str, text: Redacted, code: &str) {
         let e = PendingEntry {
             time: now_micros(),
             signer: Arc::clone(&self.signer),
             kind: Cow::Owned(kind.to_string()),
-            text: EntryText::Owned(crate::query::redact(text)),
+            text: EntryText::Owned(text.into_string()),
             outcome: Cow::Owned(code.to_string()),
             codes: Codes::NONE,
         };

@@ -29,7 +29,8 @@ impl Console {
         let statements = match parse(text) {
             Ok(s) => s,
             Err(e) => {
-                self.session.log_failure("SYNTAX", text, "SYNTAX");
+                self.session
+                    .log_failure("SYNTAX", crate::query::exec::redacted(text), "SYNTAX");
                 report(err, text, &QueryError::from(e));
                 return false;
             }

@@ -5,7 +5,7 @@ use super::ast::Statement;
 use super::help::help;
 use super::plan::{HouseholdOf, Plan};
 use super::rows::{resident_cells, Cell, Output, Rows};
-use crate::auth::{BasicResident, Permission, Session};
+use crate::auth::{BasicResident, Permission, Redacted, Session};
 use crate::store::{FieldSet, StoreError};
 use crate::Error as QueryError;
 
@@ -31,6 +31,11 @@ fn basic_rows(rows: &[BasicResident]) -> Rows {
     }
 }
 
+/// The statement text as the operation log may hold it.
+pub(crate) fn redacted(text: &str) -> Redacted {
+    Redacted::from_redacted(super::redact(text))
+}
+
 fn not_found(what: String) -> QueryError {
     StoreError::NotFound(what).into()
 }
@@ -46,7 +51,7 @@ impl<'a> Executor<'a> {
         match super::parser::parse_statement(text) {
             Ok(stmt) => self.run_statement(&stmt, text),
             Err(e) => {
-                self.session.log_failure("SYNTAX", text, "SYNTAX");
+                self.session.log_failure("SYNTAX", redacted(text), "SYNTAX");
                 Err(e.into())
             }
         }
@@ -59,9 +64,10 @@ impl<'a> Executor<'a> {
         match super::plan::plan(stmt) {
             Ok(plan) => self
                 .session
-                .with_statement(kind, text, || self.execute(plan)),
+                .with_statement(kind, redacted(text), || self.execute(plan)),
             Err(e) => {
-                self.session.log_failure(kind, text, e.code().as_str());
+                self.session
+                    .log_failure(kind, redacted(text), e.code().as_str());
                 Err(e)
             }
         }

@@ -24,7 +24,7 @@ pub(crate) mod maintain;
 #[doc(hidden)]
 pub mod testing;
 
-pub(crate) use engine::record;
+pub(crate) use engine::{record, schema};
 
 #[cfg(any(test, fuzzing))]
 #[doc(hidden)]

@@ -27,6 +27,13 @@ pub const SEARCH: TableDefinition<&[u8], &[u8]> = TableDefinition::new("search")
 pub const HOUSEHOLDS: TableDefinition<(u64, u64, u32), ()> = TableDefinition::new("households");
 /// `更新順番号 → (internal id, version)`: the change feed, gapless from 1.
 pub const CHANGES: TableDefinition<u64, (u64, u32)> = TableDefinition::new("changes");
+/// `operators`: operator id → framed `StoredOperator` (argon2id hash, role, state). The
+/// store names it so that backups and CHECK know every table of the file; `auth` owns what
+/// is in it.
+pub const OPERATORS: TableDefinition<&str, &[u8]> = TableDefinition::new("operators");
+/// `audit`: log sequence number → framed `AuditEntry`, the SHA-256-chained operation log
+/// (owned by `auth`, named here like `operators`).
+pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 
 pub const META_FORMAT: &str = "format_version";
 pub const META_NEXT_ID: &str = "next_id";

@@ -25,10 +25,10 @@
 //! The operation-log entry that records a backup is written after the snapshot was taken, so
 //! it is never in the backup it records; it is in the source database's log.
 
-use crate::auth::{AUDIT, OPERATORS};
 use crate::store::db::{counts_in, create_private_file, Database};
 use crate::store::engine::digest::{hash_search, hex, ContentHasher, DIGEST_TABLES};
 use crate::store::engine::schema::*;
+use crate::store::engine::schema::{AUDIT, OPERATORS};
 use crate::store::engine::tables::ReadTables;
 use crate::store::error::{Result, StoreError};
 use redb::{
