@@ -76,7 +76,7 @@ fn register(dir: &Path, residents: usize) {
     {
         import.staging_budget = mib << 20;
     }
-    let report = session.import(&import, Progress::Bar).expect("import");
+    let report = session.import(&import, Progress::Quiet).expect("import");
     eprintln!("generated in {generated:.1} s; {report}");
     drop(session);
     drop(juki);

@@ -6,7 +6,7 @@
 //! residents only.
 
 use juki::io::generator::{write_csv, GenOptions};
-use juki::io::import::{ImportOptions, Progress};
+use juki::io::import::{ImportOptions, Progress, ProgressEvent};
 use juki::model::Date;
 use juki::store::Clock;
 use juki::Juki;
@@ -42,7 +42,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if std::env::args().any(|a| a == "--no-history") {
         import_opts.history = None;
     }
-    let report = db.import(&import_opts, Progress::Bar)?;
+    // Each phase as it starts, with how long the one before took.
+    let started = std::time::Instant::now();
+    let mut phase = None;
+    let mut show = |e: ProgressEvent| {
+        if phase != Some(e.phase) {
+            phase = Some(e.phase);
+            eprintln!("{:>6.1} s  {:?}", started.elapsed().as_secs_f64(), e.phase);
+        }
+    };
+    let report = db.import(&import_opts, Progress::To(&mut show))?;
     println!("{report}");
     println!(
         "residents written per second (whole import): {:.0}",

@@ -9,20 +9,21 @@
 //! * [`query`] reads the query language: statement text → statement → plan → engine → rows.
 //! * [`auth`] signs operators in and is the only public way to personal data: [`Juki`]
 //!   opens a file, [`Session`] checks permissions and logs every operation.
-//! * [`cli`] and [`repl`] are the `juki` command and the operator console.
+//! * The `juki` command and the operator REPL are the crate's binary (src/main.rs), not part
+//!   of the library: nothing here reads or draws on a terminal; a long job such as an import
+//!   reports progress to a callback ([`io::import::Progress`]).
 //! * [`io`] generates synthetic registers (and, later, imports and exports them).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod auth;
-pub mod cli;
 mod error;
 pub mod io;
 pub mod model;
 pub mod query;
-pub mod repl;
 pub mod store;
 
 pub use auth::{Juki, Session};
 pub use error::{Error, ErrorCode, Result};
+pub use query::{statement_complete, Prepared};
 pub use store::{Change, Database, Fields, Resident, SearchQuery, StoreError};

@@ -1,4 +1,14 @@
 //! The `juki` command: see `juki --help` and cli.md.
+//!
+//! Everything that touches a terminal lives here, apart from the library: the command line
+//! ([`cli`]), the operator REPL ([`repl`]), and the console both print through
+//! ([`console`]: statement text in, results and errors out). The modules depend one way,
+//! cli → repl → console, and reach the engine only through the `juki` library.
+#![forbid(unsafe_code)]
+
+mod cli;
+mod console;
+mod repl;
 
 /// mimalloc instead of the system allocator: a load makes and frees millions of small
 /// strings and vectors from several threads, and glibc's allocator spent about a fifth of
@@ -7,5 +17,5 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    juki::cli::main()
+    cli::main()
 }

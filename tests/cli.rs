@@ -16,21 +16,32 @@ fn juki(args: &[&str], stdin: Option<&str>) -> Output {
 }
 
 fn run(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_juki"));
-    cmd.args(args)
+    run_bytes(args, stdin.map(str::as_bytes))
+}
+
+/// [`run`] with standard input given as bytes (which need not be UTF-8).
+fn run_bytes(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = spawn(args);
+    let mut input = child.stdin.take().unwrap();
+    if let Some(bytes) = stdin {
+        input.write_all(bytes).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+/// `juki` started with piped standard streams, signed in with the test password.
+fn spawn(args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_juki"))
+        .args(args)
         .env_remove("JUKI_DB")
         .env_remove("JUKI_OPERATOR")
         .env("JUKI_PASSWORD", PASSWORD)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    let mut input = child.stdin.take().unwrap();
-    if let Some(text) = stdin {
-        input.write_all(text.as_bytes()).unwrap();
-    }
-    drop(input);
-    child.wait_with_output().unwrap()
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
 }
 
 fn text(b: &[u8]) -> String {
@@ -144,6 +155,103 @@ fn standard_input_stops_at_the_first_failure() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("error[ILLEGAL_CHANGE]"));
     assert_eq!(text(&out.stdout).lines().count(), 1);
+}
+
+/// A child process killed when the test ends, passed or not, so that a test that fails
+/// waiting for it leaves nothing running.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The next line `juki` prints, waited for at most 30 s (a run that holds statements back
+/// until its input ends fails here instead of hanging).
+fn next_line(lines: &std::sync::mpsc::Receiver<String>, after: &str) -> String {
+    lines
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .unwrap_or_else(|_| panic!("no answer to {after:?} while standard input is open"))
+}
+
+#[test]
+fn statements_on_standard_input_are_answered_as_they_arrive() {
+    use std::io::BufRead;
+    let (_dir, db) = new_db();
+    let mut child = Killed(spawn(&["--db", &db, "--operator", "admin1"]));
+    let mut input = child.0.stdin.take().unwrap();
+    let stdout = child.0.stdout.take().unwrap();
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                return;
+            }
+        }
+    });
+    writeln!(input, "{MOVE_IN}").unwrap();
+    input.flush().unwrap();
+    let first = next_line(&lines, "MOVE IN");
+    assert!(first.contains("\"reason\":\"転入\""), "{first}");
+    // A statement over two lines runs when its second line comes, not before.
+    writeln!(input, "MOVE 24727059608 address=芦屋市打出町2-3").unwrap();
+    input.flush().unwrap();
+    assert!(lines
+        .recv_timeout(std::time::Duration::from_millis(300))
+        .is_err());
+    writeln!(input, "ON 2024-07-01").unwrap();
+    input.flush().unwrap();
+    let second = next_line(&lines, "MOVE … ON");
+    assert!(second.contains("\"reason\":\"転居\""), "{second}");
+    writeln!(input, "GET 24727059608").unwrap();
+    drop(input);
+    let third = next_line(&lines, "GET");
+    assert!(third.contains("芦屋市打出町2-3"), "{third}");
+    assert_eq!(child.0.wait().unwrap().code(), Some(0));
+}
+
+#[test]
+fn a_byte_order_mark_before_standard_input_is_skipped() {
+    let (_dir, db) = new_db();
+    let script = format!("\u{FEFF}{MOVE_IN}\r\nGET 24727059608\r\n");
+    let out = juki(&["--db", &db], Some(&script));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().count(), 2);
+}
+
+#[test]
+fn invalid_utf8_on_standard_input_names_its_line_after_the_lines_before_it_ran() {
+    let (_dir, db) = new_db();
+    let mut script = format!("{MOVE_IN}\n\n").into_bytes();
+    script.extend_from_slice(b"GET 2472705\xff9608\nGET 24727059608\n");
+    let out = run_bytes(&["--db", &db, "--operator", "admin1"], Some(&script));
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.contains("\"reason\":\"転入\""), "{stdout}");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("line 3 is not valid UTF-8 (at byte 12 of the line)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn my_numbers_are_masked_in_table_and_csv_output() {
+    let (_dir, db) = new_db();
+    assert!(juki(&["--db", &db, "-c", MOVE_IN], None).status.success());
+    for format in ["table", "csv", "json"] {
+        let out = juki(
+            &["--db", &db, "--format", format, "-c", "GET 24727059608"],
+            None,
+        );
+        let stdout = text(&out.stdout);
+        assert!(out.status.success(), "{format}: {}", text(&out.stderr));
+        assert!(!stdout.contains("123456789018"), "{format}: {stdout}");
+        assert!(stdout.contains("****-****-****"), "{format}: {stdout}");
+    }
 }
 
 #[test]

@@ -1,6 +1,7 @@
-//! The REPL through a real pseudo-terminal: completion, multi-line statements, Ctrl-C,
-//! `\timing`, Ctrl-D, and a history file that is 0600 and never holds a My Number. (The
-//! pseudo-terminal reader sees bytes, so the expectations are ASCII.)
+//! The REPL through a real pseudo-terminal: completion, multi-line statements under a
+//! continuation prompt, Ctrl-C, `\timing`, Ctrl-D, and a history file that is 0600 and never
+//! holds a My Number. (The pseudo-terminal reader sees bytes, so the expectations are
+//! ASCII.)
 #![cfg(unix)]
 
 use rexpect::session::spawn_command;
@@ -60,11 +61,23 @@ fn an_operator_session() {
     p.exp_string("\"version\":1,").unwrap();
     p.exp_string("juki> ").unwrap();
 
-    // A statement without ON continues on the next line.
+    // A statement without ON continues on the next line, under the continuation prompt.
     p.send_line("MOVE 24727059608 address=芦屋市打出町2-3")
         .unwrap();
+    p.exp_string(" ...> ").unwrap();
     p.send_line("ON 2024-07-01").unwrap();
     p.exp_string("\"version\":2,\"seq\":2,").unwrap();
+    p.exp_string("juki> ").unwrap();
+
+    // So does a search cut off after `name=`, and Ctrl-C there drops the whole statement.
+    p.send_line("FIND name=").unwrap();
+    p.exp_string(" ...> ").unwrap();
+    p.send_control('c').unwrap();
+    p.exp_string("juki> ").unwrap();
+    p.send_line("FIND name=").unwrap();
+    p.exp_string(" ...> ").unwrap();
+    p.send_line("ヤマダ birth=1980-04-01").unwrap();
+    p.exp_string("\"resident_code\":\"24727059608\"").unwrap();
     p.exp_string("juki> ").unwrap();
 
     // Ctrl-C cancels the line being typed.

@@ -4,10 +4,10 @@
 //! generated register in the same run. Prints one table; no personal data is shown.
 
 use super::{fail, EXIT_OK};
-use crate::auth::Juki;
-use crate::io::generator::{self, GenOptions};
-use crate::model::{Date, ResidentCode};
-use crate::store::Clock;
+use juki::auth::Juki;
+use juki::io::generator::{self, GenOptions};
+use juki::model::{Date, ResidentCode};
+use juki::store::Clock;
 use std::time::Instant;
 
 fn per_second(n: usize, secs: f64) -> f64 {
@@ -57,15 +57,13 @@ pub fn run(residents: usize, lookups: usize) -> u8 {
             moves[(x % moves.len() as u64) as usize].code
         })
         .collect();
-    let db = session.database_for_measurement();
     let mut rows = Vec::new();
     for round in 0..3 {
-        let t = Instant::now();
-        let mut found = 0usize;
-        for c in &codes {
-            found += usize::from(matches!(db.get(*c), Ok(Some(_))));
-        }
-        let unaudited = per_second(codes.len(), t.elapsed().as_secs_f64());
+        let (mut found, took) = match session.time_unaudited_lookups(&codes) {
+            Ok(r) => r,
+            Err(e) => return fail(e.code(), e),
+        };
+        let unaudited = per_second(codes.len(), took.as_secs_f64());
         let t = Instant::now();
         for c in &codes {
             found += usize::from(matches!(session.get(*c), Ok(Some(_))));

@@ -1,12 +1,12 @@
 //! `juki demo` (a generated register in a fresh directory, then the REPL) and `juki gen`
 //! (the generator's CSV files).
 
-use super::console::Console;
-use super::format::Format;
 use super::{fail, style, EXIT_FAILED, EXIT_OK};
-use crate::auth::Juki;
-use crate::io::generator::{self, GenOptions};
-use crate::model::Date;
+use crate::console::format::Format;
+use crate::console::Console;
+use juki::auth::Juki;
+use juki::io::generator::{self, GenOptions};
+use juki::model::Date;
 use std::io::BufWriter;
 use std::path::Path;
 use std::time::Instant;

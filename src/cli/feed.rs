@@ -9,9 +9,9 @@
 //! `CHANGES SINCE` read. My Numbers are masked unless `--with-my-number` is given and the
 //! operator is permitted to see them (the read is then logged as such).
 
-use super::format::{print, Format, TableStyle};
 use super::{fail, key, signin, EXIT_AUTH, EXIT_OK};
-use crate::query::{Output, Rows};
+use crate::console::format::{print, Format, TableStyle};
+use juki::query::{Output, Rows};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -51,7 +51,7 @@ pub fn run(f: Feed) -> u8 {
             return EXIT_AUTH;
         }
     };
-    let key = match crate::store::crypt::is_encrypted(&f.db) {
+    let key = match juki::store::crypt::is_encrypted(&f.db) {
         Ok(true) => match key::for_open(&f.db, f.key_file.as_deref()) {
             Ok(k) => Some(k),
             Err(e) => return fail(e.code(), e),
@@ -94,14 +94,14 @@ fn modified(path: &Path) -> Option<SystemTime> {
 /// Opens the database, prints every change after `*next`, advances `*next`, closes it.
 fn round(
     db: &Path,
-    key: Option<&crate::store::crypt::Key>,
+    key: Option<&juki::store::crypt::Key>,
     (operator, password, terminal): (&str, &str, &str),
     with_my_number: bool,
     next: &mut u64,
 ) -> Result<(), Round> {
     let opened = match key {
-        Some(k) => crate::auth::Juki::open_encrypted(db, k),
-        None => crate::auth::Juki::open(db),
+        Some(k) => juki::auth::Juki::open_encrypted(db, k),
+        None => juki::auth::Juki::open(db),
     };
     let juki = match opened {
         Ok(j) => j,
@@ -131,7 +131,7 @@ fn round(
         let rows = page.map_err(|e| Round::Failed(fail(e.code(), e)))?;
         let n = rows.rows.len();
         let last = rows.rows.last().and_then(|r| match r.first() {
-            Some(crate::query::Cell::Int(seq)) => Some(*seq as u64),
+            Some(juki::query::Cell::Int(seq)) => Some(*seq as u64),
             _ => None,
         });
         print(&mut out, &Output::Rows(rows), Format::Json, style)
@@ -148,6 +148,6 @@ fn round(
 }
 
 /// Whether opening failed because another process has the file.
-fn in_use(e: &crate::Error) -> bool {
+fn in_use(e: &juki::Error) -> bool {
     e.is_in_use()
 }

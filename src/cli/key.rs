@@ -3,10 +3,9 @@
 //! echo). Also `juki rekey` and `juki erase`.
 
 use super::{fail, signin, EXIT_AUTH, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
-use crate::auth::Juki;
-use crate::store::crypt::{self, Key};
-use crate::store::StoreError;
-use crate::Error;
+use juki::store::crypt::{self, Key};
+use juki::store::StoreError;
+use juki::{Error, Juki};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -64,7 +63,7 @@ fn for_new(key_file: Option<&Path>, var: &str, prompt: &str) -> Result<(Key, boo
 
 /// Opens the database, with its key when its header says it is encrypted.
 pub fn open(path: &Path, key_file: Option<&Path>) -> Result<Juki, Error> {
-    open_with_cache(path, key_file, crate::store::cache_for(path))
+    open_with_cache(path, key_file, juki::store::cache_for(path))
 }
 
 /// [`open`] with a page cache of `cache_bytes`.
@@ -107,7 +106,8 @@ pub fn for_init(key_file: Option<&Path>) -> Result<Key, String> {
     Ok(key)
 }
 
-/// `juki rekey`.
+/// `juki rekey`: an administrator signs in and is admitted, the new key is had, then the
+/// file is re-encrypted with the database closed and the end is logged under the new key.
 pub fn rekey(
     path: &Path,
     key_file: Option<&Path>,
@@ -116,47 +116,10 @@ pub fn rekey(
     operator: Option<String>,
     terminal: &str,
 ) -> u8 {
-    let encrypted = match crypt::is_encrypted(path) {
-        Ok(e) => e,
-        Err(e) => return fail(e.code(), e),
+    let admitted = match admit(path, key_file, encrypt, operator, terminal) {
+        Ok(a) => a,
+        Err(code) => return code,
     };
-    if !encrypted && !encrypt {
-        return fail(
-            "INVALID_VALUE",
-            format!(
-                "{} is not encrypted; give --encrypt to encrypt it",
-                path.display()
-            ),
-        );
-    }
-    let old = if encrypted {
-        match for_open(path, key_file) {
-            Ok(k) => Some(k),
-            Err(e) => return fail(e.code(), e),
-        }
-    } else {
-        None
-    };
-    let juki = match &old {
-        Some(k) => Juki::open_encrypted(path, k),
-        None => Juki::open(path),
-    };
-    let juki = match juki {
-        Ok(j) => j,
-        Err(e) => return fail(e.code(), e),
-    };
-    let session = match signin::sign_in(&juki, operator, terminal) {
-        Ok(s) => s,
-        Err(message) => {
-            eprintln!("error[AUTH_FAILED]: {message}");
-            return EXIT_AUTH;
-        }
-    };
-    let what = if encrypted { "REKEY" } else { "REKEY ENCRYPT" };
-    if let Err(e) = session.admit_key_change(what) {
-        return fail(e.code(), e);
-    }
-    let operator = session.operator().to_string();
     let (new, made) = match for_new(
         new_key_file,
         "JUKI_NEW_KEY",
@@ -169,9 +132,7 @@ pub fn rekey(
         Ok(k) => k,
         Err(e) => return fail("INVALID_VALUE", e),
     };
-    drop(session);
-    drop(juki);
-    let report = match crypt::rekey(path, old.as_ref(), &new) {
+    let report = match crypt::rekey(path, admitted.old.as_ref(), &new) {
         Ok(r) => r,
         Err(e) => {
             if made {
@@ -182,9 +143,13 @@ pub fn rekey(
             return fail(e.code(), e);
         }
     };
-    // The new key opens the file (every page is checked) and the log records the end.
-    let logged = Juki::open_encrypted(path, &new)
-        .and_then(|j| j.log_offline(&operator, terminal, "REKEY", &format!("{what} done")));
+    // The new key opens the file (every page is checked), the administrator signs in again
+    // and the log records the end.
+    let done = format!("{} done", admitted.what);
+    let logged = Juki::open_encrypted(path, &new).and_then(|j| {
+        j.sign_in(&admitted.operator, &admitted.password, terminal)?
+            .admit_key_change(&done)
+    });
     if let Err(e) = logged {
         return fail(e.code(), e);
     }
@@ -200,6 +165,70 @@ pub fn rekey(
         report.blocks
     );
     EXIT_OK
+}
+
+/// An administrator admitted to change a file's key; the file is closed again.
+struct Admitted {
+    /// The key the file is encrypted under now, if it is.
+    old: Option<Key>,
+    operator: String,
+    /// Kept to sign in again once the file is under its new key.
+    password: zeroize::Zeroizing<String>,
+    /// `REKEY` or `REKEY ENCRYPT`, as logged.
+    what: &'static str,
+}
+
+/// Opens the file (with its key when encrypted), signs the operator in and admits the key
+/// change, logged; the exit status on failure.
+fn admit(
+    path: &Path,
+    key_file: Option<&Path>,
+    encrypt: bool,
+    operator: Option<String>,
+    terminal: &str,
+) -> Result<Admitted, u8> {
+    let encrypted = crypt::is_encrypted(path).map_err(|e| fail(e.code(), e))?;
+    if !encrypted && !encrypt {
+        return Err(fail(
+            "INVALID_VALUE",
+            format!(
+                "{} is not encrypted; give --encrypt to encrypt it",
+                path.display()
+            ),
+        ));
+    }
+    let old = if encrypted {
+        Some(for_open(path, key_file).map_err(|e| fail(e.code(), e))?)
+    } else {
+        None
+    };
+    let juki = match &old {
+        Some(k) => Juki::open_encrypted(path, k),
+        None => Juki::open(path),
+    }
+    .map_err(|e| fail(e.code(), e))?;
+    let credentials = signin::operator(operator).and_then(|op| {
+        let password = signin::password(&format!("password for {op}: "))?;
+        Ok((op, zeroize::Zeroizing::new(password)))
+    });
+    let (operator, password) = credentials.map_err(|e| {
+        eprintln!("error[AUTH_FAILED]: {}", e.0);
+        EXIT_AUTH
+    })?;
+    let session = juki.sign_in(&operator, &password, terminal).map_err(|e| {
+        eprintln!("error[AUTH_FAILED]: {e}");
+        EXIT_AUTH
+    })?;
+    let what = if encrypted { "REKEY" } else { "REKEY ENCRYPT" };
+    session
+        .admit_key_change(what)
+        .map_err(|e| fail(e.code(), e))?;
+    Ok(Admitted {
+        old,
+        operator,
+        password,
+        what,
+    })
 }
 
 /// `juki erase`.

@@ -1,24 +1,24 @@
 //! The `juki` command (cli.md): argument parsing, the subcommands, statements from `-c` and
 //! standard input, and the exit statuses scripts rely on.
 
-pub mod args;
+mod args;
 mod bench;
-pub mod console;
 mod demo;
 mod feed;
-pub mod format;
-pub mod key;
-pub mod signin;
+mod key;
+mod progress;
+mod script;
+mod signin;
 
+use crate::console::format::{Format, TableStyle};
+use crate::console::Console;
 use args::{Cli, Command};
 use clap::Parser;
-use console::Console;
-use format::{Format, TableStyle};
-use std::io::{IsTerminal, Read};
+use juki::io::import::{ImportOptions, Progress};
+use juki::{Juki, Session};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-use crate::auth::Juki;
 
 /// Every statement succeeded.
 pub const EXIT_OK: u8 = 0;
@@ -61,86 +61,48 @@ fn style() -> TableStyle {
     }
 }
 
+/// Runs the parsed command line; the exit status.
 fn run(cli: Cli) -> u8 {
     let db_path = cli.db.clone().unwrap_or_else(|| PathBuf::from("juki.redb"));
+    let key_file = cli.key_file.as_deref();
     match cli.command {
         Some(Command::Demo { count, no_repl }) => {
             demo::run(count, no_repl, cli.format, cli.idle_minutes)
         }
-        Some(Command::Init { admin, encrypt }) => {
-            if cli.key_file.is_some() && !encrypt {
+        Some(Command::Init { ref admin, encrypt }) => {
+            if key_file.is_some() && !encrypt {
                 eprintln!("error: --key-file with init needs --encrypt");
                 return EXIT_USAGE;
             }
-            init(&db_path, &admin, encrypt, cli.key_file.as_deref())
+            init(&db_path, admin, encrypt, key_file)
         }
         Some(Command::Rekey {
-            new_key_file,
+            ref new_key_file,
             encrypt,
         }) => key::rekey(
             &db_path,
-            cli.key_file.as_deref(),
+            key_file,
             new_key_file.as_deref(),
             encrypt,
-            cli.operator,
-            &signin::terminal(cli.terminal),
+            cli.operator.clone(),
+            &signin::terminal(cli.terminal.clone()),
         ),
-        Some(Command::Erase { copies, yes }) => {
-            key::erase(&db_path, &copies, cli.key_file.as_deref(), yes)
-        }
+        Some(Command::Erase { ref copies, yes }) => key::erase(&db_path, copies, key_file, yes),
         Some(Command::Gen {
             count,
             seed,
             history,
-            out,
-            today,
-        }) => match crate::model::Date::parse(&today) {
-            Ok(today) => demo::gen(count, seed, history, today, &out),
+            ref out,
+            ref today,
+        }) => match juki::model::Date::parse(today) {
+            Ok(today) => demo::gen(count, seed, history, today, out),
             Err(e) => {
                 eprintln!("error: --today: {e}");
                 EXIT_USAGE
             }
         },
         Some(Command::Bench { residents, lookups }) => bench::run(residents, lookups),
-        Some(Command::Import {
-            file,
-            skip_bad,
-            encoding,
-            staging_mib,
-            cache_mib,
-        }) => {
-            let Some(encoding) = crate::io::csv_row::Encoding::parse(&encoding) else {
-                eprintln!("error: --encoding {encoding}: use utf-8 or cp932");
-                return EXIT_USAGE;
-            };
-            let juki = match key::open_with_cache(
-                &db_path,
-                cli.key_file.as_deref(),
-                cache_mib.max(1) << 20,
-            ) {
-                Ok(j) => j,
-                Err(e) => return fail(e.code(), e),
-            };
-            let terminal = signin::terminal(cli.terminal);
-            let session = match signin::sign_in(&juki, cli.operator, &terminal) {
-                Ok(s) => s,
-                Err(message) => {
-                    eprintln!("error[AUTH_FAILED]: {message}");
-                    return EXIT_AUTH;
-                }
-            };
-            let mut opts = crate::io::import::ImportOptions::new(&file);
-            opts.skip_bad = skip_bad;
-            opts.encoding = encoding;
-            opts.staging_budget = staging_mib.max(1) << 20;
-            match session.import(&opts, crate::io::import::Progress::Bar) {
-                Ok(report) => {
-                    println!("{report}");
-                    EXIT_OK
-                }
-                Err(e) => fail(e.code(), e),
-            }
-        }
+        Some(Command::Import { .. }) => import(&cli, &db_path),
         Some(Command::Changes {
             since,
             follow,
@@ -149,43 +111,92 @@ fn run(cli: Cli) -> u8 {
         }) => feed::run(feed::Feed {
             db: db_path,
             key_file: cli.key_file.clone(),
-            operator: cli.operator,
-            terminal: cli.terminal,
+            operator: cli.operator.clone(),
+            terminal: cli.terminal.clone(),
             since,
             follow,
             interval: std::time::Duration::from_millis(interval_ms.max(10)),
             with_my_number,
         }),
-        Some(Command::Restore { from, force }) => restore(
-            &from,
+        Some(Command::Restore { ref from, force }) => restore(
+            from,
             &db_path,
             force,
-            cli.operator,
-            cli.terminal,
-            cli.key_file.as_deref(),
+            cli.operator.clone(),
+            cli.terminal.clone(),
+            key_file,
         ),
-        None => {
-            let juki = match key::open(&db_path, cli.key_file.as_deref()) {
-                Ok(j) => j,
-                Err(e) => return fail(e.code(), e),
-            };
-            let terminal = signin::terminal(cli.terminal);
-            let session = match signin::sign_in(&juki, cli.operator, &terminal) {
-                Ok(s) => s,
-                Err(message) => {
-                    eprintln!("error[AUTH_FAILED]: {message}");
-                    return EXIT_AUTH;
-                }
-            };
-            let mut console = Console {
-                session,
-                format: cli.format.unwrap_or_else(default_format),
-                style: style(),
-                timing: false,
-            };
-            statements(&mut console, &cli.commands, cli.idle_minutes)
-        }
+        None => console(&cli, &db_path),
     }
+}
+
+/// Signs in on `juki` as the command line says; the exit status on failure.
+fn sign_in(juki: &Juki, cli: &Cli) -> Result<Session, u8> {
+    let terminal = signin::terminal(cli.terminal.clone());
+    signin::sign_in(juki, cli.operator.clone(), &terminal).map_err(|message| {
+        eprintln!("error[AUTH_FAILED]: {message}");
+        EXIT_AUTH
+    })
+}
+
+/// `juki import FILE`: the load with a progress bar on a terminal, then its report.
+fn import(cli: &Cli, db_path: &std::path::Path) -> u8 {
+    let Some(Command::Import {
+        file,
+        skip_bad,
+        encoding,
+        staging_mib,
+        cache_mib,
+    }) = &cli.command
+    else {
+        unreachable!("import is called for the import subcommand");
+    };
+    let Some(encoding) = juki::io::csv_row::Encoding::parse(encoding) else {
+        eprintln!("error: --encoding {encoding}: use utf-8 or cp932");
+        return EXIT_USAGE;
+    };
+    let cache = (*cache_mib).max(1) << 20;
+    let juki = match key::open_with_cache(db_path, cli.key_file.as_deref(), cache) {
+        Ok(j) => j,
+        Err(e) => return fail(e.code(), e),
+    };
+    let session = match sign_in(&juki, cli) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut opts = ImportOptions::new(file);
+    opts.skip_bad.clone_from(skip_bad);
+    opts.encoding = encoding;
+    opts.staging_budget = (*staging_mib).max(1) << 20;
+    let mut bar = progress::Bar::on_stderr();
+    let result = session.import(&opts, Progress::To(&mut |e| bar.show(e)));
+    bar.finish();
+    match result {
+        Ok(report) => {
+            println!("{report}");
+            EXIT_OK
+        }
+        Err(e) => fail(e.code(), e),
+    }
+}
+
+/// No subcommand: statements from `-c`, standard input or the REPL, signed in on the file.
+fn console(cli: &Cli, db_path: &std::path::Path) -> u8 {
+    let juki = match key::open(db_path, cli.key_file.as_deref()) {
+        Ok(j) => j,
+        Err(e) => return fail(e.code(), e),
+    };
+    let session = match sign_in(&juki, cli) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut console = Console {
+        session,
+        format: cli.format.unwrap_or_else(default_format),
+        style: style(),
+        timing: false,
+    };
+    statements(&mut console, &cli.commands, cli.idle_minutes)
 }
 
 /// `juki init`: a new file with its first administrator, whose password is asked for (twice
@@ -198,7 +209,7 @@ fn init(
 ) -> u8 {
     let first = match signin::password(&format!(
         "password for {admin} (at least {} characters): ",
-        crate::auth::MIN_PASSWORD_CHARS
+        juki::auth::MIN_PASSWORD_CHARS
     )) {
         Ok(p) => p,
         Err(e) => return fail("AUTH_FAILED", e.0),
@@ -247,7 +258,7 @@ fn restore(
     key_file: Option<&std::path::Path>,
 ) -> u8 {
     // An encrypted backup opens with its database's key, from the usual sources.
-    let key = if crate::store::crypt::is_encrypted(from).unwrap_or(false) {
+    let key = if juki::store::crypt::is_encrypted(from).unwrap_or(false) {
         match key::for_open(from, key_file) {
             Ok(k) => Some(k),
             Err(e) => return fail(e.code(), e),
@@ -266,7 +277,7 @@ fn restore(
             return EXIT_AUTH;
         }
     };
-    let request = crate::auth::Restore {
+    let request = juki::auth::Restore {
         from,
         to,
         force,
@@ -280,7 +291,7 @@ fn restore(
             println!("{report}");
             EXIT_OK
         }
-        Err(e) if e.code() == crate::ErrorCode::AuthFailed => {
+        Err(e) if e.code() == juki::ErrorCode::AuthFailed => {
             eprintln!("error[AUTH_FAILED]: sign-in against the backup failed");
             EXIT_AUTH
         }
@@ -290,9 +301,9 @@ fn restore(
 
 /// Runs `-c` statements, else standard input when it is not a terminal, else the REPL.
 fn statements(console: &mut Console, commands: &[String], idle_minutes: u64) -> u8 {
-    let mut out = std::io::stdout().lock();
-    let mut err = std::io::stderr();
     if !commands.is_empty() {
+        let mut out = std::io::stdout().lock();
+        let mut err = std::io::stderr();
         for c in commands {
             if !console.run_text(c, &mut out, &mut err) {
                 return EXIT_FAILED;
@@ -301,21 +312,19 @@ fn statements(console: &mut Console, commands: &[String], idle_minutes: u64) -> 
         return EXIT_OK;
     }
     if !std::io::stdin().is_terminal() {
-        let mut input = String::new();
-        if let Err(e) = std::io::stdin().read_to_string(&mut input) {
-            return fail("IO", format!("reading standard input: {e}"));
-        }
-        for line in input.lines() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            if !console.run_text(line, &mut out, &mut err) {
-                return EXIT_FAILED;
-            }
-        }
-        return EXIT_OK;
+        let input = std::io::stdin().lock();
+        let outcome = script::run(
+            console,
+            input,
+            &mut std::io::stdout(),
+            &mut std::io::stderr(),
+        );
+        return match outcome {
+            Ok(()) => EXIT_OK,
+            Err(script::Stopped::Failed) => EXIT_FAILED,
+            Err(script::Stopped::Input(message)) => fail("IO", message),
+        };
     }
-    drop(out);
     if crate::repl::run(console, idle_minutes) {
         EXIT_OK
     } else {

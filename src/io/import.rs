@@ -42,11 +42,9 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::fs::File;
-use std::io::{BufReader, BufWriter, IsTerminal, Read, Seek, SeekFrom, Write};
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
-
-use indicatif::{ProgressBar, ProgressStyle};
+use std::time::Instant;
 
 use super::csv_row::{validate_row, Encoding, Header, Problem, RawRecord, Records, ValidRow};
 use super::generator::{parse_history_record, HISTORY_HEADER};
@@ -98,14 +96,49 @@ impl ImportOptions {
     }
 }
 
-/// Whether to draw a progress bar.
+/// The part of an import a [`ProgressEvent`] is about, in the order they come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Progress {
-    /// A bar on standard error when it is a terminal (rows/s and time left); nothing
-    /// otherwise.
-    Bar,
-    /// Nothing.
+pub enum Phase {
+    /// The first reading of the residents file: every row validated.
+    Checking,
+    /// The checks across rows and against the database (no bytes are read).
+    CrossChecking,
+    /// The second reading: residents, then history rows, handed to the load.
+    Writing,
+    /// The durable commit.
+    Committing,
+}
+
+/// How far an import has come. One is sent when a phase starts (rows and bytes 0), then
+/// as chunks of rows are read, and a reading phase ends with its bytes equal to its total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProgressEvent {
+    /// The phase under way.
+    pub phase: Phase,
+    /// Rows done in this phase: read and checked, or written.
+    pub rows: u64,
+    /// Bytes of input read in this phase.
+    pub bytes: u64,
+    /// The bytes this phase reads in all, when it reads any.
+    pub total_bytes: Option<u64>,
+}
+
+/// Where an import reports its progress. The library draws nothing itself: the `juki`
+/// command renders the events as a progress bar on a terminal.
+pub enum Progress<'a> {
+    /// No reports.
     Quiet,
+    /// Every [`ProgressEvent`] goes to this callback, on the thread that called the import.
+    To(&'a mut dyn FnMut(ProgressEvent)),
+}
+
+impl fmt::Debug for Progress<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Progress::Quiet => "Progress::Quiet",
+            Progress::To(_) => "Progress::To(..)",
+        })
+    }
 }
 
 /// The closing report of an import.
@@ -294,7 +327,7 @@ type Chunk = (Vec<RawRecord>, u64);
 pub(crate) fn import(
     db: &Database,
     opts: &ImportOptions,
-    progress: Progress,
+    progress: Progress<'_>,
 ) -> Result<ImportReport, ImportError> {
     import_with(db, opts, progress, |_, _| Ok(()))
 }
@@ -304,24 +337,84 @@ pub(crate) fn import(
 pub(crate) fn import_with(
     db: &Database,
     opts: &ImportOptions,
-    progress: Progress,
+    progress: Progress<'_>,
     before_commit: impl FnOnce(&redb::WriteTransaction, (u64, u64)) -> crate::store::Result<()>,
 ) -> Result<ImportReport, ImportError> {
     let start = Instant::now();
-    let bar = Bar::new(progress);
+    let report = Reporter::new(progress);
     let today = db.today();
     let (header_rec, header, records, size) = open_residents(opts)?;
 
     // 1. Read and validate every row on worker threads, keeping what the checks across
     //    rows need.
-    bar.start_bytes(size, "checking");
-    let mut rows = check_rows(records, &header, opts.encoding, today, &bar, &opts.path)?;
+    report.start(Phase::Checking, Some(size));
+    let mut rows = check_rows(records, &header, opts.encoding, today, &report, &opts.path)?;
     let read = rows.len() as u64;
 
-    // 2. Checks across rows and against the database.
+    // 2. Checks across rows and against the database, in the load's own transaction; any
+    //    bad row ends an all-or-nothing import here, before anything is written.
     let mut load = db.begin_bulk()?;
     load.set_budget(opts.staging_budget);
-    bar.spin("checking");
+    report.start(Phase::CrossChecking, None);
+    cross_check(&load, &mut rows, opts.skip_bad.is_some())?;
+    let rejected = Rejected::of(&rows, opts)?;
+
+    // 3. The history companion's header, before anything is written.
+    let history = opts.history.as_deref().map(open_history).transpose()?;
+    let history_header = history.as_ref().map(|h| h.header.clone());
+
+    // 4. Write: the residents file read a second time, each good row a 転入 (世帯主 first
+    //    in each household), then the history rows in seq order, streamed through the
+    //    engine's write path into the load.
+    let total = size + history.as_ref().map_or(0, |h| h.size);
+    report.start(Phase::Writing, Some(total));
+    let source = Sources {
+        opts,
+        header: &header,
+        header_rec: &header_rec,
+        today,
+        history,
+        residents_size: size,
+    };
+    let written = write_rows(&mut load, source, &rows, &rejected, &report)?;
+    report.advance(total, written.moves + written.history_applied);
+
+    // 5. The rejects files, then one durable commit.
+    if let Some(rejects) = &opts.skip_bad {
+        let bad = &rejected.rows;
+        write_rejects(&opts.path, rejects, &header_rec, opts.encoding, &rows, bad)?;
+        if let (Some(header), Some(path)) = (&history_header, &opts.history) {
+            if !written.skipped.is_empty() {
+                write_history_rejects(path, rejects, header, &written.skipped, opts.encoding)?;
+            }
+        }
+    }
+    report.start(Phase::Committing, None);
+    load.commit_with(|txn| before_commit(txn, (read, written.moves)))?;
+    let seconds = start.elapsed().as_secs_f64();
+    Ok(ImportReport {
+        read,
+        written: written.moves,
+        rejected: rejected.rows.len() as u64,
+        history_applied: written.history_applied,
+        history_skipped: written.skipped.len() as u64,
+        seconds,
+        rows_per_sec: if seconds > 0.0 {
+            read as f64 / seconds
+        } else {
+            0.0
+        },
+    })
+}
+
+/// The checks across rows and against the database: codes, My Numbers and households
+/// already in the database, codes and My Numbers repeated within the file, and the one-head
+/// rule. Each finding becomes a problem of the rows it concerns.
+fn cross_check(
+    load: &crate::store::BulkLoad<'_>,
+    rows: &mut [Row],
+    skip_bad: bool,
+) -> Result<(), ImportError> {
     let good: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].is_good()).collect();
     let taken = load.taken(good.iter().map(|&i| {
         let v = rows[i].ids.expect("good rows are valid");
@@ -349,70 +442,95 @@ pub(crate) fn import_with(
             ));
         }
     }
-    repeats(&mut rows, &good, "resident_code", "resident code", |v| {
+    repeats(rows, &good, "resident_code", "resident code", |v| {
         v.code.get()
     });
-    repeats(&mut rows, &good, "my_number", "My Number", |v| {
-        v.my_number.get()
-    });
-    drop(good);
-    households(&mut rows, opts.skip_bad.is_some());
+    repeats(rows, &good, "my_number", "My Number", |v| v.my_number.get());
+    households(rows, skip_bad);
+    Ok(())
+}
 
-    let bad: Vec<usize> = (0..rows.len()).filter(|&i| !rows[i].is_good()).collect();
-    if !bad.is_empty() && opts.skip_bad.is_none() {
-        bar.finish();
-        let mut errors = Vec::new();
-        for &i in &bad {
-            for p in &rows[i].problems {
-                errors.push(row_error(&opts.path, rows[i].line, p.clone()));
-            }
+/// The rows that are not loaded (with `skip_bad`; without it any such row is an error) and
+/// the residents and households they name, whose history rows are skipped too.
+struct Rejected {
+    /// Indexes of the bad rows, in file order.
+    rows: Vec<usize>,
+    codes: HashSet<u64>,
+    households: HashSet<u64>,
+}
+
+impl Rejected {
+    /// The bad rows after the checks; without `skip_bad`, the error listing every one.
+    fn of(rows: &[Row], opts: &ImportOptions) -> Result<Rejected, ImportError> {
+        let bad: Vec<usize> = (0..rows.len()).filter(|&i| !rows[i].is_good()).collect();
+        if !bad.is_empty() && opts.skip_bad.is_none() {
+            let errors = bad
+                .iter()
+                .flat_map(|&i| {
+                    let line = rows[i].line;
+                    rows[i]
+                        .problems
+                        .iter()
+                        .map(move |p| row_error(&opts.path, line, p.clone()))
+                })
+                .collect();
+            return Err(ImportError::BadRows(errors));
         }
-        return Err(ImportError::BadRows(errors));
+        let ids = || bad.iter().filter_map(|&i| rows[i].ids);
+        Ok(Rejected {
+            codes: ids().map(|v| v.code.get()).collect(),
+            households: ids().map(|v| v.household.get()).collect(),
+            rows: bad,
+        })
     }
-    let rejected_codes: HashSet<u64> = bad
-        .iter()
-        .filter_map(|&i| rows[i].ids.map(|v| v.code.get()))
-        .collect();
-    let rejected_households: HashSet<u64> = bad
-        .iter()
-        .filter_map(|&i| rows[i].ids.map(|v| v.household.get()))
-        .collect();
+}
 
-    // 3. The history companion's header, before anything is written.
-    let history = match &opts.history {
-        Some(path) => Some(open_history(path)?),
-        None => None,
-    };
+/// What the second reading reads: the residents file (its header known from the first
+/// reading) and the history companion, opened.
+struct Sources<'a> {
+    opts: &'a ImportOptions,
+    header: &'a Header,
+    header_rec: &'a RawRecord,
+    today: crate::model::Date,
+    history: Option<HistoryFile>,
+    /// The residents file's size: history positions come after it.
+    residents_size: u64,
+}
 
-    // 4. Write: the residents file read a second time, each good row a 転入 (世帯主 first
-    //    in each household), then the history rows in seq order, streamed through the
-    //    engine's write path into the load.
-    let history_size = history.as_ref().map_or(0, |h| h.size);
-    bar.start_bytes(size + history_size, "writing");
-    let mut feed = Feed {
+/// What the writing phase did.
+struct Written {
+    moves: u64,
+    history_applied: u64,
+    /// History rows skipped (with `skip_bad`) and why.
+    skipped: Vec<(RawRecord, String)>,
+}
+
+/// The second reading: the good residents rows as 転入, then the history rows, validated
+/// and parsed on worker threads and handed in order to the load. Ends at the first change
+/// the engine refuses, or with every bad history row when there is one.
+fn write_rows(
+    load: &mut crate::store::BulkLoad<'_>,
+    src: Sources<'_>,
+    rows: &[Row],
+    rejected: &Rejected,
+    report: &Reporter<'_>,
+) -> Result<Written, ImportError> {
+    let Sources {
         opts,
-        bar: &bar,
-        rows: &rows,
-        history_base: size,
-        rejected_codes,
-        rejected_households,
-        last: None,
-        moves: 0,
-        history_applied: 0,
-        skipped: Vec::new(),
-        errors: Vec::new(),
-        fatal: None,
-        moves_done: false,
-        current_history: None,
-        last_seq: None,
-    };
-    let history_header = history.as_ref().map(|h| h.header.clone());
+        header,
+        header_rec,
+        today,
+        history,
+        residents_size,
+    } = src;
+    let mut feed = Feed::new(opts, report, rows, residents_size, rejected);
     std::thread::scope(|s| -> Result<(), ImportError> {
-        let residents = reopen_residents(opts, &header_rec)?;
+        let residents = reopen_residents(opts, header_rec)?;
         let validating = crate::io::pipeline::ordered(s, read_chunks(residents), |chunk| {
-            validate_chunk(chunk, &header, opts.encoding, today)
+            validate_chunk(chunk, header, opts.encoding, today)
         });
         let mut moves = MoveIns::new(validating);
+        // The history is opened on its worker threads only once the residents are written.
         let mut later = None;
         let mut history = history;
         let mut changes = std::iter::from_fn(|| {
@@ -452,36 +570,12 @@ pub(crate) fn import_with(
         return Err(f);
     }
     if !feed.errors.is_empty() {
-        bar.finish();
         return Err(ImportError::BadRows(std::mem::take(&mut feed.errors)));
     }
-    let written = feed.moves;
-    let history_applied = feed.history_applied;
-    let history_skipped = feed.skipped.len() as u64;
-    if let Some(rejects) = &opts.skip_bad {
-        write_rejects(&opts.path, rejects, &header_rec, opts.encoding, &rows, &bad)?;
-        if let (Some(header), Some(path)) = (&history_header, &opts.history) {
-            if !feed.skipped.is_empty() {
-                write_history_rejects(path, rejects, header, &feed.skipped, opts.encoding)?;
-            }
-        }
-    }
-    bar.spin("committing");
-    load.commit_with(|txn| before_commit(txn, (read, written)))?;
-    bar.finish();
-    let seconds = start.elapsed().as_secs_f64();
-    Ok(ImportReport {
-        read,
-        written,
-        rejected: bad.len() as u64,
-        history_applied,
-        history_skipped,
-        seconds,
-        rows_per_sec: if seconds > 0.0 {
-            read as f64 / seconds
-        } else {
-            0.0
-        },
+    Ok(Written {
+        moves: feed.moves,
+        history_applied: feed.history_applied,
+        skipped: feed.skipped,
     })
 }
 
@@ -575,7 +669,7 @@ fn check_rows(
     header: &Header,
     encoding: Encoding,
     today: crate::model::Date,
-    bar: &Bar,
+    report: &Reporter<'_>,
     path: &Path,
 ) -> Result<Vec<Row>, ImportError> {
     std::thread::scope(|s| {
@@ -616,7 +710,7 @@ fn check_rows(
         let mut out: Vec<Row> = Vec::new();
         for (rows, consumed) in checked.by_ref() {
             out.extend(rows);
-            bar.set_bytes(consumed, out.len() as u64);
+            report.advance(consumed, out.len() as u64);
         }
         checked.finish().map_err(io_err(path))?;
         Ok(out)
@@ -818,11 +912,11 @@ type Parsing<'scope> = crate::io::pipeline::Ordered<'scope, (Vec<Parsed>, u64), 
 
 /// Where a file's rows stand while they are written: the changes handed to the load and
 /// what the import learns on the way.
-struct Feed<'a> {
+struct Feed<'a, 'r> {
     opts: &'a ImportOptions,
-    bar: &'a Bar,
+    report: &'a Reporter<'r>,
     rows: &'a [Row],
-    /// The residents file's size: history positions on the bar come after it.
+    /// The residents file's size: history positions in the progress come after it.
     history_base: u64,
     rejected_codes: HashSet<u64>,
     rejected_households: HashSet<u64>,
@@ -845,7 +939,33 @@ struct Feed<'a> {
     last_seq: Option<(u64, u64)>,
 }
 
-impl Feed<'_> {
+impl<'a, 'r> Feed<'a, 'r> {
+    fn new(
+        opts: &'a ImportOptions,
+        report: &'a Reporter<'r>,
+        rows: &'a [Row],
+        history_base: u64,
+        rejected: &Rejected,
+    ) -> Feed<'a, 'r> {
+        Feed {
+            opts,
+            report,
+            rows,
+            history_base,
+            rejected_codes: rejected.codes.clone(),
+            rejected_households: rejected.households.clone(),
+            last: None,
+            moves: 0,
+            history_applied: 0,
+            skipped: Vec::new(),
+            errors: Vec::new(),
+            fatal: None,
+            moves_done: false,
+            current_history: None,
+            last_seq: None,
+        }
+    }
+
     fn next_move(&mut self, moves: &mut MoveIns<'_>) -> Option<Change> {
         if self.fatal.is_some() || self.moves_done {
             return None;
@@ -855,7 +975,7 @@ impl Feed<'_> {
                 self.last = Some((false, line));
                 self.moves += 1;
                 if self.moves % CHUNK as u64 == 0 {
-                    self.bar.set_bytes(moves.consumed, self.moves);
+                    self.report.advance(moves.consumed, self.moves);
                 }
                 Some(move_in(v, self.opts))
             }
@@ -880,7 +1000,7 @@ impl Feed<'_> {
                 Some(p) => p,
                 None => {
                     let (rows, consumed) = parsing.next()?;
-                    self.bar.set_bytes(
+                    self.report.advance(
                         self.history_base + consumed,
                         self.moves + self.history_applied,
                     );
@@ -1172,58 +1292,42 @@ fn write_history_rejects(
     Ok(())
 }
 
-/// The progress bar, drawn only on a terminal.
-struct Bar {
-    bar: Option<ProgressBar>,
-    start: Instant,
+/// The import's side of [`Progress`]: remembers the phase under way and passes events on.
+/// Reached through shared references from the readers on the calling thread, hence the
+/// cells.
+struct Reporter<'a> {
+    sink: std::cell::RefCell<Option<&'a mut dyn FnMut(ProgressEvent)>>,
+    phase: std::cell::Cell<(Phase, Option<u64>)>,
 }
 
-impl Bar {
-    fn new(progress: Progress) -> Bar {
-        let bar = (progress == Progress::Bar && std::io::stderr().is_terminal())
-            .then(ProgressBar::new_spinner);
-        Bar {
-            bar,
-            start: Instant::now(),
+impl<'a> Reporter<'a> {
+    fn new(progress: Progress<'a>) -> Reporter<'a> {
+        let sink = match progress {
+            Progress::Quiet => None,
+            Progress::To(f) => Some(f),
+        };
+        Reporter {
+            sink: std::cell::RefCell::new(sink),
+            phase: std::cell::Cell::new((Phase::Checking, None)),
         }
     }
 
-    fn start_bytes(&self, len: u64, what: &str) {
-        if let Some(b) = &self.bar {
-            b.set_style(
-                ProgressStyle::with_template(
-                    "{prefix:>9} [{wide_bar}] {percent:>3}% {msg} ETA {eta}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
-            b.set_prefix(what.to_string());
-            b.set_length(len);
-            b.set_position(0);
-        }
+    /// A phase starts, reading `total_bytes` in all when it reads any.
+    fn start(&self, phase: Phase, total_bytes: Option<u64>) {
+        self.phase.set((phase, total_bytes));
+        self.advance(0, 0);
     }
 
-    fn set_bytes(&self, pos: u64, rows: u64) {
-        if let Some(b) = &self.bar {
-            b.set_position(pos);
-            let secs = self.start.elapsed().as_secs_f64().max(1e-3);
-            b.set_message(format!("{rows} rows, {:.0} rows/s", rows as f64 / secs));
-        }
-    }
-
-    fn spin(&self, what: &str) {
-        if let Some(b) = &self.bar {
-            b.set_style(
-                ProgressStyle::with_template("{prefix:>9} {spinner} {elapsed}")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            );
-            b.set_prefix(what.to_string());
-            b.enable_steady_tick(Duration::from_millis(200));
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(b) = &self.bar {
-            b.finish_and_clear();
+    /// The phase under way has read `bytes` and done `rows`.
+    fn advance(&self, bytes: u64, rows: u64) {
+        if let Some(f) = self.sink.borrow_mut().as_mut() {
+            let (phase, total_bytes) = self.phase.get();
+            f(ProgressEvent {
+                phase,
+                rows,
+                bytes,
+                total_bytes,
+            });
         }
     }
 }

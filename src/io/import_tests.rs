@@ -510,3 +510,64 @@ fn skip_bad_sets_aside_history_rows_out_of_order() {
         "兵庫県芦屋市打出町2番3号"
     );
 }
+
+/// The progress callback hears every phase in order, each reading phase as its chunks are
+/// read, ending at the file's size with every row counted.
+#[test]
+fn progress_is_reported_phase_by_phase_to_the_callback() {
+    use crate::io::import::{Phase, ProgressEvent};
+    let f = fx();
+    let csv_path = f.dir.path().join("gen.csv");
+    let mut opts = GenOptions::new(9_000, 5, today());
+    opts.history = true;
+    let history_path = ImportOptions::companion_of(&csv_path);
+    let mut history = std::fs::File::create(&history_path).unwrap();
+    write_csv(
+        &opts,
+        std::fs::File::create(&csv_path).unwrap(),
+        Some(&mut history),
+    )
+    .unwrap();
+    drop(history);
+    let size = std::fs::metadata(&csv_path).unwrap().len();
+    let both = size + std::fs::metadata(&history_path).unwrap().len();
+
+    let mut events: Vec<ProgressEvent> = Vec::new();
+    let mut record = |e: ProgressEvent| events.push(e);
+    let report = import(
+        &f.db,
+        &ImportOptions::new(&csv_path),
+        Progress::To(&mut record),
+    )
+    .unwrap();
+
+    let mut phases: Vec<Phase> = events.iter().map(|e| e.phase).collect();
+    phases.dedup();
+    assert_eq!(
+        phases,
+        [
+            Phase::Checking,
+            Phase::CrossChecking,
+            Phase::Writing,
+            Phase::Committing
+        ]
+    );
+    let of = |p: Phase| -> Vec<ProgressEvent> {
+        events.iter().copied().filter(|e| e.phase == p).collect()
+    };
+    // 9,000 rows are three chunks: the start and one event a chunk.
+    let checking = of(Phase::Checking);
+    assert_eq!(checking.len(), 4, "{checking:?}");
+    assert!(checking.windows(2).all(|w| w[0].bytes <= w[1].bytes));
+    let last = checking.last().unwrap();
+    assert_eq!((last.bytes, last.rows), (size, report.read));
+    assert_eq!(last.total_bytes, Some(size));
+    let writing = of(Phase::Writing);
+    assert!(writing.windows(2).all(|w| w[0].bytes <= w[1].bytes));
+    let last = writing.last().unwrap();
+    assert_eq!(
+        (last.bytes, last.rows, last.total_bytes),
+        (both, report.written + report.history_applied, Some(both))
+    );
+    assert_eq!(of(Phase::Committing).len(), 1);
+}

@@ -16,6 +16,7 @@ pub mod parser;
 pub mod plan;
 pub mod redact;
 pub mod rows;
+mod statement;
 
 pub use ast::{
     Assignment, Change, ChangeKind, Cond, Field, HouseholdTarget, Secret, StatDim, Statement, Value,
@@ -27,6 +28,7 @@ pub use parser::{parse, parse_statement, search_minimum_hint};
 pub use plan::{plan, Plan};
 pub use redact::redact;
 pub use rows::{Cell, Output, Rows};
+pub use statement::{is_complete as statement_complete, Prepared};
 
 #[cfg(test)]
 mod tests;

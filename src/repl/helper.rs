@@ -1,11 +1,9 @@
-//! The REPL's line-editing helper: completion of keywords and field names, and multi-line
-//! input (the validator asks the lexer and parser whether a statement is complete).
+//! The REPL's line-editing helper: completion of keywords and field names.
 
-use crate::query::{is_complete, parse};
 use rustyline::completion::{Completer, Pair};
 use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;
-use rustyline::validate::{ValidationContext, ValidationResult, Validator};
+use rustyline::validate::Validator;
 use rustyline::{Context, Helper};
 
 /// Words offered by completion: statement keywords, clause words, field names, meta commands.
@@ -128,53 +126,8 @@ impl Hinter for JukiHelper {
 
 impl Highlighter for JukiHelper {}
 
-/// Whether `input` is a whole statement: quotes are closed, and the parser does not stop at
-/// the very end of the input wanting more (`MOVE IN … name=` without ON, say). A blank last
-/// line submits whatever is there.
-pub fn input_complete(input: &str) -> bool {
-    if input.trim_start().starts_with('\\')
-        || input.ends_with("\n\n")
-        || input.ends_with("\r\n\r\n")
-    {
-        return true;
-    }
-    if !is_complete(input) {
-        return false;
-    }
-    match parse(input) {
-        Ok(_) => true,
-        Err(e) => e.span.start < input.trim_end().len(),
-    }
-}
-
-impl Validator for JukiHelper {
-    fn validate(&self, ctx: &mut ValidationContext) -> rustyline::Result<ValidationResult> {
-        Ok(if input_complete(ctx.input()) {
-            ValidationResult::Valid(None)
-        } else {
-            ValidationResult::Incomplete
-        })
-    }
-}
+/// Every line is accepted as typed: a statement that is not whole yet is continued by the
+/// REPL's loop under its own prompt (rustyline's in-buffer continuation shows none).
+impl Validator for JukiHelper {}
 
 impl Helper for JukiHelper {}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn statements_continue_until_they_are_whole() {
-        assert!(input_complete("GET 24727059608"));
-        assert!(!input_complete("FIND name='山田"));
-        assert!(!input_complete("MOVE 24727059608 address=芦屋市打出町2-3"));
-        assert!(input_complete(
-            "MOVE 24727059608 address=芦屋市打出町2-3\nON 2024-07-01"
-        ));
-        assert!(input_complete(
-            "MOVE 24727059608 address=芦屋市打出町2-3\n\n"
-        ));
-        // An error in the middle is submitted (and reported), not continued.
-        assert!(input_complete("GTE 24727059608"));
-    }
-}

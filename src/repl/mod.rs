@@ -1,14 +1,14 @@
 //! The operator REPL: line editing with history (redacted, 0600), completion, multi-line
-//! statements, `help`, a timing toggle (`\timing`), expanded output (`\x`), `PASSWORD`, and
-//! the idle lock; Ctrl-C cancels the line, Ctrl-D (or `\q`) exits.
+//! statements (a statement that is not whole yet goes on under the ` ...> ` prompt),
+//! `help`, a timing toggle (`\timing`), expanded output (`\x`), `PASSWORD`, and the idle
+//! lock; Ctrl-C cancels the statement, Ctrl-D (or `\q`) exits.
 
 mod helper;
 mod history;
 mod idle;
 
-pub use helper::{input_complete, JukiHelper};
-
-use crate::cli::console::Console;
+use crate::console::{input_complete, Console};
+use helper::JukiHelper;
 use idle::{IdleLock, CLEAR_SCREEN};
 use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
@@ -50,30 +50,16 @@ fn change_password(console: &Console) {
     }
 }
 
+/// The prompt of a new statement.
+const PROMPT: &str = "juki> ";
+/// The prompt of a statement's next line, while it is not whole yet.
+const CONTINUATION: &str = " ...> ";
+
 /// Runs the REPL until the operator leaves. Returns false if the terminal failed or the
 /// idle lock was not answered.
 pub fn run(console: &mut Console, idle_minutes: u64) -> bool {
-    let config = Config::builder().auto_add_history(false).build();
-    let mut editor: Editor<JukiHelper, DefaultHistory> = match Editor::with_config(config) {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("error[IO]: cannot open the terminal: {e}");
-            return false;
-        }
-    };
-    editor.set_helper(Some(JukiHelper));
-    let history = history::path();
-    if let Some(p) = &history {
-        if history::secure(p).is_ok() {
-            let _ = editor.load_history(p);
-        }
-    }
-    let idle = match editor.create_external_printer() {
-        Ok(printer) if idle_minutes > 0 => Some(IdleLock::start(
-            Duration::from_secs(idle_minutes * 60),
-            printer,
-        )),
-        _ => None,
+    let Some(mut lines) = Lines::open(idle_minutes) else {
+        return false;
     };
     println!(
         "juki {}: {} as {} ({}) — type help, or \\q to leave",
@@ -83,63 +69,149 @@ pub fn run(console: &mut Console, idle_minutes: u64) -> bool {
         console.session.role()
     );
     loop {
-        let line = editor.readline("juki> ");
-        if let Some(lock) = &idle {
-            if lock.is_locked() {
-                if !unlock(console) {
-                    return false;
+        match lines.statement(console) {
+            Read::Text(text) => {
+                lines.remember(&text);
+                if !dispatch(console, &text) {
+                    return true;
                 }
-                lock.unlock();
-                continue;
             }
-            lock.touch();
+            Read::Nothing => {}
+            Read::Leave => return true,
+            Read::Failed => return false,
         }
-        match line {
-            Ok(line) => {
-                let text = line.trim();
-                if text.is_empty() {
-                    continue;
-                }
-                let _ = editor.add_history_entry(history::entry(text));
-                if let Some(p) = &history {
-                    let _ = editor.save_history(p);
-                    let _ = history::secure(p);
-                }
-                match text {
-                    "\\q" | "quit" | "exit" => break,
-                    "\\timing" => {
-                        console.timing = !console.timing;
-                        println!("timing is {}", if console.timing { "on" } else { "off" });
-                        continue;
-                    }
-                    "\\x" => {
-                        console.style.expanded = !console.style.expanded;
-                        println!(
-                            "expanded display is {}",
-                            if console.style.expanded { "on" } else { "off" }
-                        );
-                        continue;
-                    }
-                    t if t.trim_end_matches(';').eq_ignore_ascii_case("password") => {
-                        change_password(console);
-                        continue;
-                    }
-                    _ => {}
-                }
-                if let Some(width) = terminal_size::terminal_size().map(|(w, _)| w.0 as usize) {
-                    console.style.width = width;
-                }
-                let mut out = std::io::stdout();
-                let mut err = std::io::stderr();
-                console.run_text(text, &mut out, &mut err);
-                let _ = out.flush();
-            }
-            Err(ReadlineError::Interrupted) => continue,
-            Err(ReadlineError::Eof) => break,
+    }
+}
+
+/// What reading the next statement gave.
+enum Read {
+    /// A whole statement (or meta command), trimmed.
+    Text(String),
+    /// Nothing to run: a blank line, a cancelled statement, or the idle lock answered.
+    Nothing,
+    /// End of input (Ctrl-D): the operator leaves.
+    Leave,
+    /// The terminal failed or the idle lock was not answered.
+    Failed,
+}
+
+/// The line editor with its history file and idle lock.
+struct Lines {
+    editor: Editor<JukiHelper, DefaultHistory>,
+    history: Option<std::path::PathBuf>,
+    idle: Option<IdleLock>,
+}
+
+impl Lines {
+    /// The editor on the terminal, its history loaded, the idle lock started.
+    fn open(idle_minutes: u64) -> Option<Lines> {
+        let config = Config::builder().auto_add_history(false).build();
+        let mut editor: Editor<JukiHelper, DefaultHistory> = match Editor::with_config(config) {
+            Ok(e) => e,
             Err(e) => {
-                eprintln!("error[IO]: {e}");
-                return false;
+                eprintln!("error[IO]: cannot open the terminal: {e}");
+                return None;
             }
+        };
+        editor.set_helper(Some(JukiHelper));
+        let history = history::path();
+        if let Some(p) = &history {
+            if history::secure(p).is_ok() {
+                let _ = editor.load_history(p);
+            }
+        }
+        let idle = match editor.create_external_printer() {
+            Ok(printer) if idle_minutes > 0 => Some(IdleLock::start(
+                Duration::from_secs(idle_minutes * 60),
+                printer,
+            )),
+            _ => None,
+        };
+        Some(Lines {
+            editor,
+            history,
+            idle,
+        })
+    }
+
+    /// Reads lines until they make a whole statement ([`input_complete`]): the first under
+    /// [`PROMPT`], the rest under [`CONTINUATION`]. A blank line submits what is there;
+    /// Ctrl-C drops the whole statement. The idle lock is answered before anything typed
+    /// while it was on is used.
+    fn statement(&mut self, console: &Console) -> Read {
+        let mut text = String::new();
+        loop {
+            let prompt = if text.is_empty() {
+                PROMPT
+            } else {
+                CONTINUATION
+            };
+            let line = self.editor.readline(prompt);
+            if let Some(lock) = &self.idle {
+                if lock.is_locked() {
+                    if !unlock(console) {
+                        return Read::Failed;
+                    }
+                    lock.unlock();
+                    return Read::Nothing;
+                }
+                lock.touch();
+            }
+            let line = match line {
+                Ok(line) => line,
+                Err(ReadlineError::Interrupted) => return Read::Nothing,
+                Err(ReadlineError::Eof) => return Read::Leave,
+                Err(e) => {
+                    eprintln!("error[IO]: {e}");
+                    return Read::Failed;
+                }
+            };
+            if text.is_empty() && line.trim().is_empty() {
+                return Read::Nothing;
+            }
+            text.push_str(&line);
+            text.push('\n');
+            if input_complete(&text) {
+                return Read::Text(text.trim().to_string());
+            }
+        }
+    }
+
+    /// Adds the statement (redacted) to the history and saves it.
+    fn remember(&mut self, text: &str) {
+        let _ = self.editor.add_history_entry(history::entry(text));
+        if let Some(p) = &self.history {
+            let _ = self.editor.save_history(p);
+            let _ = history::secure(p);
+        }
+    }
+}
+
+/// Runs a meta command or a statement; false when the operator leaves.
+fn dispatch(console: &mut Console, text: &str) -> bool {
+    match text {
+        "\\q" | "quit" | "exit" => return false,
+        "\\timing" => {
+            console.timing = !console.timing;
+            println!("timing is {}", if console.timing { "on" } else { "off" });
+        }
+        "\\x" => {
+            console.style.expanded = !console.style.expanded;
+            println!(
+                "expanded display is {}",
+                if console.style.expanded { "on" } else { "off" }
+            );
+        }
+        t if t.trim_end_matches(';').eq_ignore_ascii_case("password") => {
+            change_password(console);
+        }
+        _ => {
+            if let Some(width) = terminal_size::terminal_size().map(|(w, _)| w.0 as usize) {
+                console.style.width = width;
+            }
+            let mut out = std::io::stdout();
+            console.run_text(text, &mut out, &mut std::io::stderr());
+            let _ = out.flush();
         }
     }
     true

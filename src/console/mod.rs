@@ -1,10 +1,16 @@
 //! A console on a signed-in session: runs statement text (from `-c`, standard input or the
 //! REPL) through the executor and prints results and errors as cli.md fixes them.
+//!
+//! Both the command line ([`crate::cli`]) and the REPL ([`crate::repl`]) print through this
+//! module; it uses neither, so the binary's modules depend one way: cli → repl → console.
 
-use super::format::{print, Format, TableStyle};
-use crate::auth::Session;
-use crate::query::{parse, Executor};
-use crate::Error as QueryError;
+pub mod format;
+#[cfg(test)]
+mod scripts;
+
+use format::{print, Format, TableStyle};
+use juki::auth::Session;
+use juki::Error as QueryError;
 use std::io::Write;
 use std::time::Instant;
 
@@ -25,19 +31,16 @@ impl Console {
     /// Stops at the first failing statement and returns false. Every statement is logged,
     /// including one that does not parse.
     pub fn run_text(&self, text: &str, out: &mut dyn Write, err: &mut dyn Write) -> bool {
-        let exec = Executor::new(&self.session);
-        let statements = match parse(text) {
+        let statements = match self.session.prepare(text) {
             Ok(s) => s,
             Err(e) => {
-                self.session
-                    .log_failure("SYNTAX", crate::query::exec::redacted(text), "SYNTAX");
-                report(err, text, &QueryError::from(e));
+                report(err, text, &e);
                 return false;
             }
         };
         for stmt in &statements {
             let started = Instant::now();
-            match exec.run_statement(stmt, text) {
+            match self.session.execute(stmt) {
                 Ok(output) => {
                     if let Err(e) = print(out, &output, self.format, self.style) {
                         let _ = writeln!(err, "error[IO]: writing the result: {e}");
@@ -65,5 +68,36 @@ pub fn report(err: &mut dyn Write, text: &str, e: &QueryError) {
     let detail = e.render(text);
     if !detail.is_empty() {
         let _ = writeln!(err, "{detail}");
+    }
+}
+
+/// Whether `input` is a whole statement: quotes are closed, and the parser does not stop at
+/// the very end of the input wanting more (`MOVE IN … name=` without ON, say). A blank last
+/// line submits whatever is there, and a meta command (`\timing`) is always whole. The REPL
+/// asks for another line while this is false; a script on standard input reads one.
+pub fn input_complete(input: &str) -> bool {
+    input.trim_start().starts_with('\\')
+        || input.ends_with("\n\n")
+        || input.ends_with("\r\n\r\n")
+        || juki::statement_complete(input)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_continue_until_they_are_whole() {
+        assert!(input_complete("GET 24727059608"));
+        assert!(!input_complete("FIND name='山田"));
+        assert!(!input_complete("MOVE 24727059608 address=芦屋市打出町2-3"));
+        assert!(input_complete(
+            "MOVE 24727059608 address=芦屋市打出町2-3\nON 2024-07-01"
+        ));
+        assert!(input_complete(
+            "MOVE 24727059608 address=芦屋市打出町2-3\n\n"
+        ));
+        // An error in the middle is submitted (and reported), not continued.
+        assert!(input_complete("GTE 24727059608"));
     }
 }

@@ -1,12 +1,11 @@
-//! Script tests: files under tests/scripts/ hold statements (lines starting with `> `) each
+//! Script tests of the console: files under tests/scripts/ hold statements (lines starting with `> `) each
 //! followed by the exact output the `juki` console prints for it, errors included. Each file
 //! runs against a fresh database whose "today" is 2026-11-27. Lines starting with `#` are
-//! comments. `UPDATE_SCRIPTS=1 cargo test --test scripts` rewrites the expected output (read
+//! comments. `UPDATE_SCRIPTS=1 cargo test --bin juki scripts` rewrites the expected output (read
 //! the diff before committing it).
 
-use juki::auth::Juki;
-use juki::cli::console::Console;
-use juki::cli::format::{Format, TableStyle};
+use super::format::{Format, TableStyle};
+use super::Console;
 use juki::model::Date;
 use juki::store::Clock;
 use std::path::Path;
@@ -14,7 +13,8 @@ use std::path::Path;
 fn run_script(path: &Path) -> (String, String) {
     let text = std::fs::read_to_string(path).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let juki = Juki::create(dir.path().join("script.redb"), "admin1", "script-password").unwrap();
+    let juki =
+        juki::Juki::create(dir.path().join("script.redb"), "admin1", "script-password").unwrap();
     juki.set_clock(Clock::Fixed(Date::parse("2026-11-27").unwrap()));
     let mut session = Console {
         session: juki.sign_in("admin1", "script-password", "test").unwrap(),
