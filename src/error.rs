@@ -146,6 +146,8 @@ pub(crate) enum Inner {
     Export(ExportError),
     /// The statement is understood but this build does not run it.
     NotAvailable(&'static str),
+    /// Change `index` (from 0) of a batch failed; nothing of the batch was written.
+    InBatch { index: usize, error: Error },
 }
 
 impl Error {
@@ -168,6 +170,20 @@ impl Error {
         Error::new(Inner::Store { error, span, hint })
     }
 
+    /// Change `index` of a batch failed with `error`.
+    pub(crate) fn in_batch(index: usize, error: Error) -> Self {
+        Error::new(Inner::InBatch { index, error })
+    }
+
+    /// For a refused batch ([`crate::Session::record_batch`]): the position (from 0) of the
+    /// change that failed. Nothing of the batch was written either way.
+    pub fn batch_index(&self) -> Option<usize> {
+        match &*self.inner {
+            Inner::InBatch { index, .. } => Some(*index),
+            _ => None,
+        }
+    }
+
     /// The statement `what` is understood but not run by this build.
     pub(crate) fn not_available(what: &'static str) -> Self {
         Error::new(Inner::NotAvailable(what))
@@ -177,6 +193,7 @@ impl Error {
     pub(crate) fn as_store(&self) -> Option<&StoreError> {
         match &*self.inner {
             Inner::Store { error, .. } => Some(error),
+            Inner::InBatch { error, .. } => error.as_store(),
             _ => None,
         }
     }
@@ -206,6 +223,7 @@ impl Error {
             Inner::Auth(e) => e.code(),
             Inner::Import(e) => e.code(),
             Inner::Export(e) => e.code(),
+            Inner::InBatch { error, .. } => error.code(),
         }
     }
 
@@ -214,6 +232,7 @@ impl Error {
         match &*self.inner {
             Inner::Store { error, .. } => error.rule(),
             Inner::Import(ImportError::Refused { error, .. }) => error.rule(),
+            Inner::InBatch { error, .. } => error.rule(),
             _ => None,
         }
     }
@@ -281,6 +300,7 @@ impl fmt::Display for Error {
             Inner::NotAvailable(what) => {
                 write!(f, "{what} is not available in this version of juki")
             }
+            Inner::InBatch { index, error } => write!(f, "change {index} of the batch: {error}"),
         }
     }
 }
@@ -297,6 +317,7 @@ impl std::error::Error for Error {
             Inner::Auth(e) => e.source(),
             Inner::Import(e) => e.source(),
             Inner::Export(e) => e.source(),
+            Inner::InBatch { error, .. } => error.source(),
         }
     }
 }

@@ -595,8 +595,8 @@ fn a_batch_is_all_or_nothing() {
         move_in(1, &taro(), "2024-03-01"),
     ];
     let err = f.db.record_batch(&batch).unwrap_err();
-    assert_eq!(err.index, 2);
-    assert_eq!(err.error.rule(), Some(Rule::AlreadyActive));
+    assert_eq!(err.batch_index(), Some(2));
+    assert_eq!(err.rule(), Some(Rule::AlreadyActive));
     assert_eq!(f.db.content_digest().unwrap(), before);
     let receipts = f.db.record_batch(&batch[..2]).unwrap();
     assert_eq!(receipts.len(), 2);

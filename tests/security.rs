@@ -417,3 +417,38 @@ fn passwords_change_only_with_the_old_one() {
     assert!(f.juki.sign_in("clerk", SECRET, "t").is_err());
     assert!(f.juki.sign_in("clerk", "new-password-22", "t").is_ok());
 }
+
+#[test]
+fn a_batch_refused_for_its_permission_says_so_and_writes_nothing() {
+    let f = city();
+    let before = f.db.content_digest().unwrap();
+    let viewer = f.juki.sign_in("viewer", SECRET, "t").unwrap();
+    let batch = [move_in(3, &taro(), "2024-03-01")];
+    let err = viewer.record_batch(&batch).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::PermissionDenied, "{err}");
+    assert_eq!(err.batch_index(), None);
+    assert_eq!(f.db.content_digest().unwrap(), before);
+}
+
+#[test]
+fn a_read_only_handle_refuses_every_change_whatever_the_role() {
+    let f = city();
+    let path = f.juki.path().to_path_buf();
+    drop(f.db);
+    drop(f.juki);
+    let juki = Juki::builder(&path).read_only(true).open().unwrap();
+    let admin = juki.sign_in(ADMIN, PASSWORD, "t").unwrap();
+    assert!(admin.get(code(1)).unwrap().is_some());
+    let refused = [
+        admin.record(&move_in(3, &taro(), "2024-03-01")).unwrap_err(),
+        admin
+            .create_operator("newclerk", Role::Clerk, SECRET)
+            .unwrap_err(),
+        admin.change_password(PASSWORD, "another-password-1").unwrap_err(),
+        admin.compact().unwrap_err(),
+    ];
+    for e in refused {
+        assert_eq!(e.code(), ErrorCode::PermissionDenied, "{e}");
+        assert!(e.to_string().contains("read-only"), "{e}");
+    }
+}

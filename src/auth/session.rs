@@ -836,7 +836,7 @@ impl Session {
     pub fn record_batch<'c>(
         &self,
         changes: impl IntoIterator<Item = &'c Change>,
-    ) -> Result<Vec<Receipt>, BatchError> {
+    ) -> Result<Vec<Receipt>> {
         let changes: Vec<Change> = changes
             .into_iter()
             .map(|c| {
@@ -850,10 +850,7 @@ impl Session {
         if let Err(e) = self.admit(&[Permission::Record]) {
             let entry = self.entry("BATCH", text, e.code().as_str(), Vec::new());
             let _ = self.juki.inner.journal.push(self.db(), entry);
-            return Err(BatchError {
-                index: 0,
-                error: auth_as_store(e),
-            });
+            return Err(e);
         }
         let journal = &self.juki.inner.journal;
         let result = self.db().record_batch_with(&changes, |txn, receipts| {
@@ -869,7 +866,7 @@ impl Session {
             let entry = self.entry("BATCH", text, e.error.code().as_str(), Vec::new());
             let _ = journal.push(self.db(), entry);
         }
-        result
+        result.map_err(|e: BatchError| Error::in_batch(e.index, e.error.into()))
     }
 
     // Copies in and out ---------------------------------------------------------------------

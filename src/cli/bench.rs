@@ -39,7 +39,7 @@ pub fn run(residents: usize, lookups: usize) -> u8 {
     let history: Vec<_> = generator::history(&opts).map(|c| c.to_change()).collect();
     let started = Instant::now();
     if let Err(e) = session.record_batch(moves.iter().chain(&history)) {
-        return fail(e.error.code(), e);
+        return fail(e.code(), e);
     }
     eprintln!(
         "loaded {} residents and {} changes in {:.1} s",

@@ -55,7 +55,7 @@ pub fn run(count: usize, no_repl: bool, format: Option<Format>, idle_minutes: u6
         .collect();
     let history: Vec<_> = generator::history(&opts).map(|c| c.to_change()).collect();
     if let Err(e) = session.record_batch(moves_in.iter().chain(&history)) {
-        return fail(e.error.code(), e);
+        return fail(e.code(), e);
     }
     let counts = match session.counts() {
         Ok(c) => c,

@@ -295,6 +295,10 @@ fn restore(
             eprintln!("error[AUTH_FAILED]: sign-in against the backup failed");
             EXIT_AUTH
         }
+        Err(e) if !force && e.code() == juki::ErrorCode::Io && to.exists() => fail(
+            e.code(),
+            format_args!("{e}\nhint: give --force to replace it with the backup"),
+        ),
         Err(e) => fail(e.code(), e),
     }
 }
