@@ -1,4 +1,4 @@
-//! The `juki` command: see `juki --help` and cli.md.
+//! The `juki` command: see `juki --help` and docs/cli.md.
 
 /// mimalloc instead of the system allocator: a load makes and frees millions of small
 /// strings and vectors from several threads, and glibc's allocator spent about a fifth of

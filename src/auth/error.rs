@@ -46,7 +46,7 @@ pub enum Error {
 }
 
 impl Error {
-    /// The error code of the command contract (cli.md).
+    /// The error code of the command contract (docs/cli.md).
     pub fn code(&self) -> &'static str {
         match self {
             Error::Store(e) => e.code(),

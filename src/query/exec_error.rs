@@ -62,7 +62,7 @@ impl From<StoreError> for QueryError {
 }
 
 impl QueryError {
-    /// The error code of the command contract (cli.md).
+    /// The error code of the command contract (docs/cli.md).
     pub fn code(&self) -> &'static str {
         match self {
             QueryError::Syntax(_) | QueryError::NotAvailable(_) => ParseError::CODE,

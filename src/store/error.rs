@@ -4,7 +4,7 @@
 use crate::model::InvalidValue;
 use std::fmt;
 
-/// A logical check of domain/changes.md that a 異動 failed. Each rule has a stable name that
+/// A logical check of docs/domain.md that a 異動 failed. Each rule has a stable name that
 /// appears in the error message, so an operator can look it up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Rule {
@@ -150,7 +150,7 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// The error code of the `juki` command contract (cli.md) for this error.
+    /// The error code of the `juki` command contract (docs/cli.md) for this error.
     pub fn code(&self) -> &'static str {
         match self {
             StoreError::Invalid(_) => "INVALID_VALUE",

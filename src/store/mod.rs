@@ -3,7 +3,7 @@
 //! * [`Database`] opens a file, records 異動 and answers lookups.
 //! * `schema` names the tables and lays out their keys (DESIGN.md, "Storage layout").
 //! * `record` frames each version with a CRC32 around its rkyv archive.
-//! * `write` applies a [`Change`] with the checks of domain/changes.md; `household` keeps
+//! * `write` applies a [`Change`] with the checks of docs/domain.md; `household` keeps
 //!   the one-世帯主 rule.
 //! * `search` answers 4情報 searches, `stats` population counts.
 //! * `backup` makes an online copy of one snapshot with its manifest; `compact` gives free
