@@ -155,7 +155,10 @@ fn the_fields_table_has_a_row_per_change_statement() {
     for kind in ChangeKind::ALL {
         let usage = change_entry(kind).usage();
         for field in kind.fields().allowed() {
-            assert!(usage.contains(&format!("{field}=")), "{usage} lacks {field}");
+            assert!(
+                usage.contains(&format!("{field}=")),
+                "{usage} lacks {field}"
+            );
         }
     }
 }
@@ -261,7 +264,13 @@ fn nothing_links_outside_the_repository() {
     for file in ["README.md", "DESIGN.md", "BENCHMARKS.md"] {
         paths.push(root.join(file));
     }
-    let outside = ["../shared", "shared/spec", "shared/domain", "spec/", "domain/"];
+    let outside = [
+        "../shared",
+        "shared/spec",
+        "shared/domain",
+        "spec/",
+        "domain/",
+    ];
     for path in paths {
         if path.ends_with("tests/catalogue.rs") {
             continue;
@@ -269,7 +278,11 @@ fn nothing_links_outside_the_repository() {
         let text = read(&path);
         for (n, line) in text.lines().enumerate() {
             if let Some(bad) = outside.iter().find(|o| line.contains(*o)) {
-                panic!("{}:{}: links outside ({bad}): {line}", path.display(), n + 1);
+                panic!(
+                    "{}:{}: links outside ({bad}): {line}",
+                    path.display(),
+                    n + 1
+                );
             }
         }
     }

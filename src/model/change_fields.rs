@@ -278,9 +278,16 @@ mod tests {
                 "{:?}",
                 rule.reason
             );
-            let named = rule.one_of.iter().chain(rule.pairs.iter().flat_map(|(a, b)| [a, b]));
+            let named = rule
+                .one_of
+                .iter()
+                .chain(rule.pairs.iter().flat_map(|(a, b)| [a, b]));
             for f in named {
-                assert!(rule.allows(*f), "{:?} names {f} it does not allow", rule.reason);
+                assert!(
+                    rule.allows(*f),
+                    "{:?} names {f} it does not allow",
+                    rule.reason
+                );
             }
         }
     }
@@ -306,7 +313,10 @@ mod tests {
             mv.unmet(&[F::Address, F::Household]).as_deref(),
             Some("relationship (with household)")
         );
-        let out: Vec<_> = Reason::MoveOut.fields().disallowed(&[F::To, F::Name]).collect();
+        let out: Vec<_> = Reason::MoveOut
+            .fields()
+            .disallowed(&[F::To, F::Name])
+            .collect();
         assert_eq!(out, [F::Name]);
     }
 

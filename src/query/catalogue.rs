@@ -575,7 +575,10 @@ pub(crate) fn match_start(words: &[String]) -> Option<(&'static Entry, usize)> {
     let mut best: Option<(&'static Entry, usize)> = None;
     for e in CATALOGUE {
         let by_keywords = (e.words.len() <= words.len()
-            && e.words.iter().zip(words).all(|(set, w)| set.contains(&w.as_str())))
+            && e.words
+                .iter()
+                .zip(words)
+                .all(|(set, w)| set.contains(&w.as_str())))
         .then_some(e.words.len());
         let by_alias = e.aliases.iter().find_map(|alias| {
             let parts: Vec<&str> = alias.split(' ').collect();
@@ -672,7 +675,10 @@ mod tests {
         assert!(change_entry(ChangeKind::Birth)
             .usage()
             .contains("relationship=… [birth=…] ON"));
-        assert_eq!(entry("GET").unwrap().usage(), "GET <resident code> [AS OF <date>]");
+        assert_eq!(
+            entry("GET").unwrap().usage(),
+            "GET <resident code> [AS OF <date>]"
+        );
     }
 
     #[test]

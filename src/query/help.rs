@@ -142,7 +142,10 @@ mod tests {
         assert!(!marked("FIND"));
         assert!(!marked("HELP"));
         let one = help_for(Some("EXPORT"), Some(Role::Clerk));
-        assert!(one.contains("not permitted for clerk: needs export"), "{one}");
+        assert!(
+            one.contains("not permitted for clerk: needs export"),
+            "{one}"
+        );
         assert!(!help_for(Some("EXPORT"), Some(Role::Admin)).contains(NOT_PERMITTED));
     }
 }

@@ -13,8 +13,8 @@ use super::ast::{
 use super::catalogue::{self, Form};
 use super::error::ParseError;
 use super::keywords::{self as kw, fold, is};
-use crate::model::ChangeField;
 use super::lexer::{tokenize, Span, Token, TokenKind};
+use crate::model::ChangeField;
 
 /// Parses every statement in `input`; statements are separated by `;` (a trailing `;` is
 /// allowed). Blank input, or input holding only comments, gives no statements; an empty
@@ -348,9 +348,7 @@ impl<'a> Parser<'a> {
     /// starts only longer keywords that do not follow (`CHANGE` without `HOUSEHOLD` …).
     fn keywords(&mut self, word: &str) -> Result<Option<&'static catalogue::Entry>, ParseError> {
         const LONGEST: usize = 3;
-        let words: Vec<String> = (0..LONGEST)
-            .map_while(|n| self.peek_folded(n))
-            .collect();
+        let words: Vec<String> = (0..LONGEST).map_while(|n| self.peek_folded(n)).collect();
         if let Some((entry, taken)) = catalogue::match_start(&words) {
             self.pos += taken;
             return Ok(Some(entry));
@@ -361,7 +359,10 @@ impl<'a> Parser<'a> {
             return Ok(None);
         };
         self.advance();
-        let next: Vec<String> = longer.iter().map(|e| e.words[1][0].to_uppercase()).collect();
+        let next: Vec<String> = longer
+            .iter()
+            .map(|e| e.words[1][0].to_uppercase())
+            .collect();
         let next = match next.split_last() {
             Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
             _ => next.join(""),

@@ -3,14 +3,12 @@
 //! from; a FIND gets its index chosen here (and refused here too when it names fewer than
 //! two of name, address and birth).
 
-use super::ast::{
-    Change as ChangeStmt, Cond, Field, HouseholdTarget, StatDim, Statement, Value,
-};
+use super::ast::{Change as ChangeStmt, Cond, Field, HouseholdTarget, StatDim, Statement, Value};
 use super::exec_error::QueryError;
 use super::parser::search_minimum_hint;
 use crate::model::{
-    Address, Date, HouseholdId, InvalidValue, Kana, MyNumber, Name, PostalCode,
-    Relationship, ResidentCode, Sex,
+    Address, Date, HouseholdId, InvalidValue, Kana, MyNumber, Name, PostalCode, Relationship,
+    ResidentCode, Sex,
 };
 use crate::store::{self, Fields, SearchQuery};
 

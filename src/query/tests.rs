@@ -876,7 +876,10 @@ fn unknown_and_unaccepted_keys() {
         err("BIRTH 1 from=x ON R7.6.1").message,
         "BIRTH does not take 'from'"
     );
-    assert_eq!(change("BIRTH 1 birth=R7.6.1 ON R7.6.1").assignments.len(), 1);
+    assert_eq!(
+        change("BIRTH 1 birth=R7.6.1 ON R7.6.1").assignments.len(),
+        1
+    );
     assert_eq!(
         err("RENAME 1 address=x ON R7.6.1").hint.as_deref(),
         Some("RENAME takes name, kana")

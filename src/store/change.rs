@@ -4,8 +4,8 @@
 
 use super::error::{Result, Rule, StoreError};
 use crate::model::{
-    Address, ChangeField, Date, HouseholdId, Kana, MyNumber, Name, PostalCode, Reason, Relationship,
-    ResidentCode, Sex,
+    Address, ChangeField, Date, HouseholdId, Kana, MyNumber, Name, PostalCode, Reason,
+    Relationship, ResidentCode, Sex,
 };
 
 /// The fields a 異動 may set. Which ones it must and may carry depends on its [`Reason`]:
