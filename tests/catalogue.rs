@@ -4,6 +4,7 @@
 //!   of its own name, and is described in docs/query-language.md;
 //! * the generated parts of docs/query-language.md (the statement reference and the fields of
 //!   each 異動) equal what the catalogue and the fields table say now;
+//! * the permissions the catalogue names are the ones a session enforces;
 //! * every subcommand `juki --help` lists is described in docs/cli.md;
 //! * no document or source file links outside the repository.
 //!
@@ -13,9 +14,13 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
+use common::{Fixture, ADMIN, PASSWORD};
+use juki::auth::Role;
 use juki::model::{ChangeField, FIELD_RULES};
 use juki::query::catalogue::{change_entry, Entry, Group, CATALOGUE};
-use juki::query::{help, parse_statement, ChangeKind};
+use juki::query::{help, parse_statement, ChangeKind, Executor};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -196,6 +201,40 @@ fn every_statement_is_in_the_query_language_doc() {
             "docs/query-language.md lacks {}",
             e.name
         );
+    }
+}
+
+// ---- permissions ----
+
+#[test]
+fn the_permissions_named_are_the_ones_enforced() {
+    const SECRET: &str = "operator-pass-1";
+    let f = Fixture::new();
+    for role in Role::ALL {
+        if role != Role::Admin {
+            f.db.create_operator(role.name(), role, SECRET).unwrap();
+        }
+    }
+    for role in Role::ALL {
+        let (id, password) = match role {
+            Role::Admin => (ADMIN, PASSWORD),
+            _ => (role.name(), SECRET),
+        };
+        let session = f.juki.sign_in(id, password, "test").unwrap();
+        let exec = Executor::new(&session);
+        for e in CATALOGUE.iter().filter(|e| !e.needs.is_empty()) {
+            let denied = exec
+                .run(e.example)
+                .err()
+                .is_some_and(|err| err.code() == "PERMISSION_DENIED");
+            assert_eq!(
+                denied,
+                !e.allowed_for(role),
+                "{role} running {}: the catalogue says it needs {:?}",
+                e.name,
+                e.needs
+            );
+        }
     }
 }
 

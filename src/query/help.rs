@@ -99,6 +99,15 @@ fn list(role: Option<Role>) -> String {
 
 fn detail(e: &Entry, role: Option<Role>) -> String {
     let mut out = format!("{}{}\n  {}\n  {}", e.name, aliases(e), e.usage(), e.what);
+    if !e.needs.is_empty() {
+        let names: Vec<&str> = e.needs.iter().map(|p| p.name()).collect();
+        let noun = if names.len() == 1 {
+            "permission"
+        } else {
+            "permissions"
+        };
+        let _ = write!(out, "\n  needs the {noun}: {}", names.join(", "));
+    }
     if let Some(why) = refusal(e, role) {
         let _ = write!(out, "\n  {NOT_PERMITTED} {why}");
     }
@@ -124,6 +133,7 @@ mod tests {
         assert!(help(Some("find")).contains("example:"));
         assert!(help(Some("nonsense")).starts_with("no statement"));
         assert!(help(Some("backup")).contains("manifest"));
+        assert!(help(Some("backup")).contains("needs the permission: export"));
         assert!(help(Some("COMPACT")).contains("to itself"));
         assert!(help(Some("audit verify")).starts_with("AUDIT VERIFY"));
     }
