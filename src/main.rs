@@ -1,4 +1,4 @@
-//! The `juki` command: see `juki --help` and cli.md.
+//! The `juki` command: see `juki --help` and docs/cli.md.
 //!
 //! Everything that touches a terminal lives here, apart from the library: the command line
 //! ([`cli`]), the operator REPL ([`repl`]), and the console both print through

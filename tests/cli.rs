@@ -1,5 +1,5 @@
 //! The real `juki` binary as scripts drive it: `-c`, standard input, JSON Lines output and
-//! the exit statuses of cli.md (0 success, 1 a failed statement, 2 usage).
+//! the exit statuses of docs/cli.md (0 success, 1 a failed statement, 2 usage).
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

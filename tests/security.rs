@@ -440,11 +440,15 @@ fn a_read_only_handle_refuses_every_change_whatever_the_role() {
     let admin = juki.sign_in(ADMIN, PASSWORD, "t").unwrap();
     assert!(admin.get(code(1)).unwrap().is_some());
     let refused = [
-        admin.record(&move_in(3, &taro(), "2024-03-01")).unwrap_err(),
+        admin
+            .record(&move_in(3, &taro(), "2024-03-01"))
+            .unwrap_err(),
         admin
             .create_operator("newclerk", Role::Clerk, SECRET)
             .unwrap_err(),
-        admin.change_password(PASSWORD, "another-password-1").unwrap_err(),
+        admin
+            .change_password(PASSWORD, "another-password-1")
+            .unwrap_err(),
         admin.compact().unwrap_err(),
     ];
     for e in refused {

@@ -234,7 +234,10 @@ fn build_juki(set: &Dataset) -> String {
         }
         let t = Instant::now();
         if let Err(e) = db.record_batch(&batch) {
-            panic!("juki refused {:?}: {e}", batch[e.batch_index().unwrap_or(0)]);
+            panic!(
+                "juki refused {:?}: {e}",
+                batch[e.batch_index().unwrap_or(0)]
+            );
         }
         record += t.elapsed();
         *count += batch.len();

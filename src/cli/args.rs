@@ -1,4 +1,4 @@
-//! The command line of `juki`, as fixed by cli.md: the REPL, `-c`, standard input, and the
+//! The command line of `juki`, as fixed by docs/cli.md: the REPL, `-c`, standard input, and the
 //! subcommands.
 
 use crate::console::format::Format;

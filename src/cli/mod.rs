@@ -1,4 +1,4 @@
-//! The `juki` command (cli.md): argument parsing, the subcommands, statements from `-c` and
+//! The `juki` command (docs/cli.md): argument parsing, the subcommands, statements from `-c` and
 //! standard input, and the exit statuses scripts rely on.
 
 mod args;

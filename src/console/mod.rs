@@ -1,5 +1,5 @@
 //! A console on a signed-in session: runs statement text (from `-c`, standard input or the
-//! REPL) through the executor and prints results and errors as cli.md fixes them.
+//! REPL) through the executor and prints results and errors as docs/cli.md fixes them.
 //!
 //! Both the command line ([`crate::cli`]) and the REPL ([`crate::repl`]) print through this
 //! module; it uses neither, so the binary's modules depend one way: cli → repl → console.

@@ -1,4 +1,4 @@
-//! Reading the residents CSV (`residents-csv.md`): records as they stand in the file, the
+//! Reading the residents CSV (docs/residents-csv.md): records as they stand in the file, the
 //! header, and the validation of one row.
 //!
 //! * [`Records`] splits a byte stream into records by RFC 4180, keeping each record's bytes

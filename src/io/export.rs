@@ -5,7 +5,7 @@
 //! snapshot of the database.
 //!
 //! # EXPORT
-//! The residents file format of `residents-csv.md`, header
+//! The residents file format of docs/residents-csv.md, header
 //! `resident_code,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,moved_in_date`,
 //! one row per **active** resident in resident code order: the current version, with
 //! `moved_in_date` = 住民となった日. Removed residents (消除者) are left out: the format has

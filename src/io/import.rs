@@ -1,4 +1,4 @@
-//! `juki import`: loads a residents CSV (`residents-csv.md`) and, when there is one, its
+//! `juki import`: loads a residents CSV (docs/residents-csv.md) and, when there is one, its
 //! history companion, in one write transaction.
 //!
 //! # What happens

@@ -1,4 +1,4 @@
-//! `juki import` through the library: every kind of bad row of residents-csv.md, the
+//! `juki import` through the library: every kind of bad row of docs/residents-csv.md, the
 //! rejects file, CP932, a byte-order mark with CRLF, atomicity and the history companion.
 
 use std::path::{Path, PathBuf};

@@ -5,6 +5,7 @@
 //! with an [`InvalidValue`] that names the field and the reason.
 
 pub mod address;
+pub mod change_fields;
 pub mod date;
 mod digits;
 pub mod error;
@@ -19,6 +20,7 @@ pub mod status;
 mod text;
 
 pub use address::{address_key, Address};
+pub use change_fields::{ChangeField, FieldRule, FIELD_RULES};
 pub use date::Date;
 pub use error::InvalidValue;
 pub use household::{HouseholdId, Relationship};

@@ -7,6 +7,7 @@
 use std::fmt;
 
 use super::lexer::Span;
+use crate::model::{FieldRule, Reason};
 
 /// A value as written: a bare word, or a quoted string without its quotes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,7 +160,7 @@ impl ChangeKind {
     ];
 
     /// The statement's keywords, e.g. `MOVE IN`.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             ChangeKind::MoveIn => "MOVE IN",
             ChangeKind::Birth => "BIRTH",
@@ -194,63 +195,36 @@ impl ChangeKind {
         }
     }
 
-    /// The assignment keys the statement accepts (which of them are required is the
-    /// engine's business).
-    pub fn keys(self) -> &'static [&'static str] {
-        const ENTRY: &[&str] = &[
-            "my_number",
-            "name",
-            "kana",
-            "sex",
-            "birth",
-            "address",
-            "postal",
-            "household",
-            "relationship",
-            "from",
-        ];
+    /// The 異動事由 the statement records.
+    pub fn to_reason(self) -> Reason {
         match self {
-            ChangeKind::MoveIn | ChangeKind::EntryExOfficio => ENTRY,
-            ChangeKind::Birth => &[
-                "my_number",
-                "name",
-                "kana",
-                "sex",
-                "address",
-                "postal",
-                "household",
-                "relationship",
-            ],
-            ChangeKind::Move => &["address", "postal", "household", "relationship", "new_head"],
-            ChangeKind::MoveOut => &["to", "new_head"],
-            ChangeKind::Death | ChangeKind::Remove => &["new_head"],
-            ChangeKind::Rename => &["name", "kana"],
-            ChangeKind::ChangeHousehold => &["household", "relationship", "new_head"],
-            ChangeKind::Correct => &[
-                "my_number",
-                "name",
-                "kana",
-                "sex",
-                "birth",
-                "address",
-                "postal",
-                "household",
-                "relationship",
-                "from",
-                "to",
-                "new_head",
-            ],
-            ChangeKind::ChangeCode => &["new"],
-            ChangeKind::ChangeMyNumber => &["my_number"],
+            ChangeKind::MoveIn => Reason::MoveIn,
+            ChangeKind::Birth => Reason::Birth,
+            ChangeKind::EntryExOfficio => Reason::EntryExOfficio,
+            ChangeKind::Move => Reason::Move,
+            ChangeKind::MoveOut => Reason::MoveOut,
+            ChangeKind::Death => Reason::Death,
+            ChangeKind::Remove => Reason::RemovalExOfficio,
+            ChangeKind::Rename => Reason::Rename,
+            ChangeKind::ChangeHousehold => Reason::HouseholdChange,
+            ChangeKind::Correct => Reason::Correction,
+            ChangeKind::ChangeCode => Reason::CodeChange,
+            ChangeKind::ChangeMyNumber => Reason::MyNumberChange,
         }
+    }
+
+    /// Which keys the statement must and may carry: its 異動事由's row of the one fields
+    /// table, which the engine checks again.
+    pub fn fields(self) -> &'static FieldRule {
+        self.to_reason().fields()
     }
 }
 
 /// One `key=value` of a change statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assignment {
-    /// The key, lowercased and in its English form (`氏名=` gives `name`); always one of
-    /// the statement's [`ChangeKind::keys`].
+    /// The key, lowercased and in its English form (`氏名=` gives `name`); always one the
+    /// statement's [`ChangeKind::fields`] allow.
     pub key: String,
     /// Where the key was written.
     pub key_span: Span,
@@ -464,9 +438,14 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), ChangeKind::ALL.len());
-        assert!(ChangeKind::MoveOut.keys().contains(&"to"));
-        assert!(!ChangeKind::Move.keys().contains(&"name"));
-        assert_eq!(ChangeKind::ChangeCode.keys(), &["new"]);
+        let mut reasons: Vec<_> = ChangeKind::ALL.iter().map(|k| k.to_reason()).collect();
+        reasons.sort();
+        reasons.dedup();
+        assert_eq!(reasons.len(), ChangeKind::ALL.len());
+        use crate::model::ChangeField as F;
+        assert!(ChangeKind::MoveOut.fields().allows(F::To));
+        assert!(!ChangeKind::Move.fields().allows(F::Name));
+        assert_eq!(ChangeKind::ChangeCode.fields().required, &[F::New]);
     }
 
     #[test]

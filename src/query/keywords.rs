@@ -1,13 +1,14 @@
-//! The words the parser recognises: statement and clause keywords with their Japanese
-//! aliases, the FIND fields, the assignment keys, the STATS dimensions, and each statement's
-//! usage line for hints.
+//! The words the parser recognises inside statements: clause keywords with their Japanese
+//! aliases, the FIND fields, the assignment keys and the STATS dimensions. The words that
+//! start a statement, its usage line and its help are in the [`super::catalogue`]; which keys
+//! each 異動 takes is the fields table ([`crate::model::change_fields`]).
 //!
 //! Words are compared after [`fold`]: NFKC (so `ＧＥＴ` is `GET` and half-width katakana is
 //! full-width) and lowercase. Each list below holds folded forms.
 
 use unicode_normalization::UnicodeNormalization;
 
-use super::ast::{ChangeKind, Field, StatDim};
+use super::ast::{Field, StatDim};
 
 /// The form words are compared in: NFKC, then lowercase.
 pub(crate) fn fold(word: &str) -> String {
@@ -61,37 +62,6 @@ pub(crate) const TO: &[&str] = &["to"];
 /// forgotten code, not a resident called ON.
 pub(crate) const RESERVED: &[&[&str]] = &[AS, OF, AS_OF, ON, REPORTED, LIMIT, SINCE, BY, ROLE];
 
-/// The statement keywords, for "did you mean" suggestions.
-pub(crate) const STATEMENTS: &[&str] = &[
-    "get",
-    "find",
-    "history",
-    "household",
-    "show",
-    "stats",
-    "changes",
-    "move",
-    "birth",
-    "enter",
-    "death",
-    "remove",
-    "rename",
-    "change",
-    "correct",
-    "create",
-    "disable",
-    "unlock",
-    "password",
-    "list",
-    "audit",
-    "export",
-    "verify",
-    "check",
-    "backup",
-    "compact",
-    "help",
-];
-
 /// Whether the folded word `folded` is one of `words`.
 pub(crate) fn is(folded: &str, words: &[&str]) -> bool {
     words.contains(&folded)
@@ -139,69 +109,16 @@ pub(crate) fn stat_dim(folded: &str) -> Option<StatDim> {
     })
 }
 
-/// The usage line of a change statement.
-pub(crate) fn change_usage(kind: ChangeKind) -> &'static str {
-    match kind {
-        ChangeKind::MoveIn => {
-            "MOVE IN <code> my_number=… name=… kana=… sex=… birth=… address=… postal=… \
-             household=… relationship=… [from=…] ON <date>"
-        }
-        ChangeKind::Birth => {
-            "BIRTH <code> my_number=… name=… kana=… sex=… address=… postal=… household=… \
-             relationship=… ON <date>"
-        }
-        ChangeKind::EntryExOfficio => {
-            "ENTER <code> my_number=… name=… kana=… sex=… birth=… address=… postal=… \
-             household=… relationship=… ON <date>"
-        }
-        ChangeKind::Move => {
-            "MOVE <code> address=… [postal=…] [household=… relationship=…] [new_head=…] ON <date>"
-        }
-        ChangeKind::MoveOut => "MOVE OUT <code> to=<destination> [new_head=…] ON <date>",
-        ChangeKind::Death => "DEATH <code> [new_head=…] ON <date>",
-        ChangeKind::Remove => "REMOVE <code> [new_head=…] ON <date>",
-        ChangeKind::Rename => "RENAME <code> name=… kana=… ON <date>",
-        ChangeKind::ChangeHousehold => {
-            "CHANGE HOUSEHOLD <code> household=… relationship=… [new_head=…] ON <date>"
-        }
-        ChangeKind::Correct => "CORRECT <code> <field>=<value> … ON <date>",
-        ChangeKind::ChangeCode => "CHANGE CODE <code> new=<code> ON <date>",
-        ChangeKind::ChangeMyNumber => "CHANGE MYNUMBER <code> my_number=<number> ON <date>",
-    }
-}
-
-/// The usage line of a statement other than a change, by its kind name.
-pub(crate) fn usage(kind_name: &str) -> &'static str {
-    match kind_name {
-        "GET" => "GET <resident code> [AS OF <date>]",
-        "GET MYNUMBER" => "GET MYNUMBER <my number>",
-        "FIND" => "FIND name=… address=… birth=… [sex=…] [AS OF <date>] [LIMIT <n>]",
-        "HISTORY" => "HISTORY <resident code>",
-        "HOUSEHOLD" => "HOUSEHOLD <household id> [AS OF <date>] or HOUSEHOLD OF <resident code>",
-        "SHOW MYNUMBER" => "SHOW MYNUMBER <resident code>",
-        "STATS" => "STATS [BY sex, age, town, status] [AS OF <date>]",
-        "CHANGES" => "CHANGES SINCE <sequence number> [LIMIT <n>]",
-        "CREATE OPERATOR" => "CREATE OPERATOR <id> ROLE <role> PASSWORD '<initial password>'",
-        "DISABLE OPERATOR" => "DISABLE OPERATOR <id>",
-        "UNLOCK OPERATOR" => "UNLOCK OPERATOR <id>",
-        "AUDIT" => "AUDIT [operator=<id>] [since=<date>] [LIMIT <n>] or AUDIT VERIFY",
-        "EXPORT" => "EXPORT '<path>', EXPORT HISTORY '<path>' or EXPORT CONSISTENCY '<path>'",
-        "VERIFY CONSISTENCY" => "VERIFY CONSISTENCY '<path>'",
-        "BACKUP TO" => "BACKUP TO '<path>'",
-        "COMPACT" => "COMPACT",
-        _ => "HELP lists the statements",
-    }
-}
-
 /// The statement keyword closest to a misspelt `folded`, if one is close enough to suggest.
 pub(crate) fn suggest(folded: &str) -> Option<&'static str> {
     let len = folded.chars().count();
     if !(3..=16).contains(&len) || !folded.is_ascii() {
         return None;
     }
-    STATEMENTS
-        .iter()
-        .map(|&kw| (distance(folded, kw), kw))
+    super::catalogue::first_keywords()
+        .into_iter()
+        .filter(|kw| kw.is_ascii())
+        .map(|kw| (distance(folded, kw), kw))
         .filter(|&(d, kw)| d <= 2 && d < kw.len() / 2 + 1)
         .min_by_key(|&(d, _)| d)
         .map(|(_, kw)| kw)
@@ -247,10 +164,8 @@ mod tests {
 
     #[test]
     fn every_change_key_has_a_name() {
-        for kind in ChangeKind::ALL {
-            for key in kind.keys() {
-                assert_eq!(assignment_key(key), Some(*key));
-            }
+        for field in crate::model::ChangeField::ALL {
+            assert_eq!(assignment_key(field.name()), Some(field.name()));
         }
     }
 

@@ -1,12 +1,15 @@
 //! The query language: statement text → [`Statement`].
 //!
-//! This module owns the front end of the language in `../../shared/spec/query-language.md`:
-//! the [`lexer`] turns text into tokens with byte spans, the [`parser`] turns tokens into the
-//! [`ast`], and [`error`] reports what could not be read with a caret under it. Values stay
+//! This module owns the language of `docs/query-language.md`. The [`catalogue`] lists every
+//! statement once (keywords, aliases, usage, example, permissions, help); the [`lexer`] turns
+//! text into tokens with byte spans, the [`parser`] turns tokens into the [`ast`] by the
+//! catalogue and the fields table ([`crate::model::change_fields`]), and [`error`] reports
+//! what could not be read with a caret under it. Values stay
 //! text at this stage; the [`plan`]ner validates them into domain values and picks the index
 //! of a FIND, and the [`exec`]utor runs the plan against the engine and returns [`Rows`].
 
 pub mod ast;
+pub mod catalogue;
 pub mod error;
 pub mod exec;
 pub mod help;
@@ -21,8 +24,10 @@ mod statement;
 pub use ast::{
     Assignment, Change, ChangeKind, Cond, Field, HouseholdTarget, Secret, StatDim, Statement, Value,
 };
+pub use catalogue::{Entry, CATALOGUE};
 pub use error::ParseError;
 pub use exec::Executor;
+pub use help::{help, help_for};
 pub use lexer::{is_complete, tokenize, Span, Token, TokenKind};
 pub use parser::{parse, parse_statement, search_minimum_hint};
 pub use plan::{plan, Plan};

@@ -1,17 +1,20 @@
 //! The parser: tokens → statements, by hand-written recursive descent.
 //!
-//! Each statement starts with its keyword (English, case-insensitive, or a Japanese alias),
-//! and one method reads each form. The parser checks shape only: which keys a change statement
-//! accepts, that none repeats, that a change has its ON date. Whether values are valid, and
+//! Each statement starts with its keywords (English, case-insensitive, or a Japanese alias) as
+//! the [`super::catalogue`] lists them, and one method reads each [`Form`]. The parser checks
+//! shape only: which keys a change statement accepts (its row of the fields table,
+//! [`crate::model::change_fields`]), that none repeats, that a change has its ON date. Whether values are valid, and
 //! whether a FIND holds enough conditions, is for the engine, so that those errors carry their
 //! own codes (`INVALID_VALUE`, `SEARCH_MINIMUM`).
 
 use super::ast::{
     Assignment, Change, ChangeKind, Cond, Field, HouseholdTarget, Secret, StatDim, Statement, Value,
 };
+use super::catalogue::{self, Form};
 use super::error::ParseError;
 use super::keywords::{self as kw, fold, is};
 use super::lexer::{tokenize, Span, Token, TokenKind};
+use crate::model::ChangeField;
 
 /// Parses every statement in `input`; statements are separated by `;` (a trailing `;` is
 /// allowed). Blank input, or input holding only comments, gives no statements; an empty
@@ -333,118 +336,104 @@ impl<'a> Parser<'a> {
             }
             _ => return Err(self.expected("a statement").with_hint(START_HINT)),
         };
-        self.advance();
-        let start = token.span;
-        let kind = match fold(&word).as_str() {
-            "get" | "照会" => return self.get(),
-            "find" | "検索" => return self.find(),
-            "history" | "履歴" => return self.history(),
-            "household" | "世帯" => return self.household(),
-            "show" => {
-                self.expect(
-                    kw::MYNUMBER,
-                    "MYNUMBER after SHOW",
-                    "SHOW MYNUMBER <resident code>",
-                )?;
-                return self.show_mynumber();
-            }
-            "個人番号表示" => return self.show_mynumber(),
-            "stats" | "統計" => return self.stats(),
-            "changes" => return self.changes(),
-            "move" if self.eat(kw::IN).is_some() => ChangeKind::MoveIn,
-            "move" if self.eat(kw::OUT).is_some() => ChangeKind::MoveOut,
-            "move" | "転居" => ChangeKind::Move,
-            "転入" => ChangeKind::MoveIn,
-            "転出" => ChangeKind::MoveOut,
-            "birth" | "出生" => ChangeKind::Birth,
-            "enter" | "職権記載" => ChangeKind::EntryExOfficio,
-            "death" | "死亡" => ChangeKind::Death,
-            "remove" | "職権消除" => ChangeKind::Remove,
-            "rename" | "氏名変更" => ChangeKind::Rename,
-            "correct" | "職権修正" => ChangeKind::Correct,
-            "change" if self.eat(kw::HOUSEHOLD).is_some() => ChangeKind::ChangeHousehold,
-            "change" if self.eat(kw::CODE).is_some() => ChangeKind::ChangeCode,
-            "change" if self.eat(kw::MYNUMBER).is_some() => ChangeKind::ChangeMyNumber,
-            "change" => {
-                return Err(self
-                    .expected("HOUSEHOLD, CODE or MYNUMBER after CHANGE")
-                    .with_hint(
-                        "CHANGE HOUSEHOLD, CHANGE CODE and CHANGE MYNUMBER are statements",
-                    ));
-            }
-            "世帯変更" => ChangeKind::ChangeHousehold,
-            "住民票コード変更" => ChangeKind::ChangeCode,
-            "個人番号変更" => ChangeKind::ChangeMyNumber,
-            _ => return self.administering(&word, start),
+        let Some(entry) = self.keywords(&word)? else {
+            self.advance();
+            return Err(self.unknown_statement(&word, &fold(&word), token.span));
         };
-        self.change(kind, start)
+        self.dispatch(entry, token.span)
     }
 
-    /// The administering statements, and the error for a word that starts no statement.
-    fn administering(&mut self, word: &str, start: Span) -> Result<Statement, ParseError> {
-        let statement = match fold(word).as_str() {
-            "create" => {
-                let usage = kw::usage("CREATE OPERATOR");
-                self.expect(kw::OPERATOR, "OPERATOR after CREATE", usage)?;
-                return self.create_operator();
-            }
-            "disable" => {
-                let usage = kw::usage("DISABLE OPERATOR");
-                self.expect(kw::OPERATOR, "OPERATOR after DISABLE", usage)?;
-                Statement::DisableOperator {
-                    id: self.positional("an operator id", usage)?,
-                }
-            }
-            "unlock" => {
-                let usage = kw::usage("UNLOCK OPERATOR");
-                self.expect(kw::OPERATOR, "OPERATOR after UNLOCK", usage)?;
-                Statement::UnlockOperator {
-                    id: self.positional("an operator id", usage)?,
-                }
-            }
-            "password" => Statement::Password,
-            "list" => {
-                self.expect(kw::OPERATORS, "OPERATORS after LIST", "LIST OPERATORS")?;
-                Statement::ListOperators
-            }
-            "audit" if self.eat(kw::VERIFY).is_some() => Statement::AuditVerify,
-            "audit" => return self.audit(),
-            "export" => {
-                let usage = kw::usage("EXPORT");
-                if self.eat(kw::CONSISTENCY).is_some() {
-                    Statement::ExportConsistency {
-                        path: self.positional("a path", usage)?,
-                    }
-                } else if self.eat(kw::HISTORY).is_some() {
-                    Statement::ExportHistory {
-                        path: self.positional("a path", usage)?,
-                    }
-                } else {
-                    Statement::Export {
-                        path: self.positional("a path", usage)?,
-                    }
-                }
-            }
-            "verify" => {
-                let usage = kw::usage("VERIFY CONSISTENCY");
-                self.expect(kw::CONSISTENCY, "CONSISTENCY after VERIFY", usage)?;
-                Statement::VerifyConsistency {
-                    path: self.positional("a path", usage)?,
-                }
-            }
-            "check" => Statement::Check,
-            "backup" => {
-                let usage = kw::usage("BACKUP TO");
-                self.expect(kw::TO, "TO after BACKUP", usage)?;
-                Statement::BackupTo {
-                    path: self.positional("a path", usage)?,
-                }
-            }
-            "compact" => Statement::Compact,
-            "help" | "?" | "ヘルプ" => return self.help(),
-            folded => return Err(self.unknown_statement(word, folded, start)),
+    /// Reads the keywords that start a statement, by the catalogue: the longest run of words
+    /// that names one. `None` (nothing read) when `word` starts no statement; an error when it
+    /// starts only longer keywords that do not follow (`CHANGE` without `HOUSEHOLD` …).
+    fn keywords(&mut self, word: &str) -> Result<Option<&'static catalogue::Entry>, ParseError> {
+        const LONGEST: usize = 3;
+        let words: Vec<String> = (0..LONGEST).map_while(|n| self.peek_folded(n)).collect();
+        if let Some((entry, taken)) = catalogue::match_start(&words) {
+            self.pos += taken;
+            return Ok(Some(entry));
+        }
+        let first = fold(word);
+        let longer = catalogue::continuations(&first);
+        let Some(only) = longer.first() else {
+            return Ok(None);
         };
-        self.end(kw::usage(statement.kind_name()))?;
+        self.advance();
+        let next: Vec<String> = longer
+            .iter()
+            .map(|e| e.words[1][0].to_uppercase())
+            .collect();
+        let next = match next.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            _ => next.join(""),
+        };
+        let err = self.expected(&format!("{next} after {}", first.to_uppercase()));
+        Err(if longer.len() == 1 {
+            err.with_hint(usage_hint(&only.usage()))
+        } else {
+            let names: Vec<&str> = longer.iter().map(|e| e.name).collect();
+            let (last, rest) = names.split_last().expect("two or more");
+            err.with_hint(format!("{} and {last} are statements", rest.join(", ")))
+        })
+    }
+
+    /// Reads the rest of the statement `entry` names; its keywords, which started at `start`,
+    /// have been read.
+    fn dispatch(
+        &mut self,
+        entry: &'static catalogue::Entry,
+        start: Span,
+    ) -> Result<Statement, ParseError> {
+        let usage = entry.usage();
+        let usage = usage.as_str();
+        let statement = match entry.form {
+            Form::Get => return self.get(usage),
+            Form::GetMyNumber => {
+                let number = self.positional("a My Number", usage)?;
+                Statement::GetMyNumber { number }
+            }
+            Form::Find => return self.find(usage),
+            Form::History => Statement::History {
+                code: self.positional("a resident code", usage)?,
+            },
+            Form::Household => return self.household(usage),
+            Form::ShowMyNumber => Statement::ShowMyNumber {
+                code: self.positional("a resident code", usage)?,
+            },
+            Form::Stats => return self.stats(usage),
+            Form::Changes => return self.changes(usage),
+            Form::Change(kind) => return self.change(kind, start, usage),
+            Form::CreateOperator => return self.create_operator(usage),
+            Form::DisableOperator => Statement::DisableOperator {
+                id: self.positional("an operator id", usage)?,
+            },
+            Form::UnlockOperator => Statement::UnlockOperator {
+                id: self.positional("an operator id", usage)?,
+            },
+            Form::Password => Statement::Password,
+            Form::ListOperators => Statement::ListOperators,
+            Form::Audit => return self.audit(usage),
+            Form::AuditVerify => Statement::AuditVerify,
+            Form::Export => Statement::Export {
+                path: self.positional("a path", usage)?,
+            },
+            Form::ExportHistory => Statement::ExportHistory {
+                path: self.positional("a path", usage)?,
+            },
+            Form::ExportConsistency => Statement::ExportConsistency {
+                path: self.positional("a path", usage)?,
+            },
+            Form::VerifyConsistency => Statement::VerifyConsistency {
+                path: self.positional("a path", usage)?,
+            },
+            Form::Check => Statement::Check,
+            Form::BackupTo => Statement::BackupTo {
+                path: self.positional("a path", usage)?,
+            },
+            Form::Compact => Statement::Compact,
+            Form::Help => return self.help(),
+        };
+        self.end(usage)?;
         Ok(statement)
     }
 
@@ -461,36 +450,14 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn get(&mut self) -> Result<Statement, ParseError> {
-        if self.eat(kw::MYNUMBER).is_some() {
-            let usage = kw::usage("GET MYNUMBER");
-            let number = self.positional("a My Number", usage)?;
-            self.end(usage)?;
-            return Ok(Statement::GetMyNumber { number });
-        }
-        let usage = kw::usage("GET");
+    fn get(&mut self, usage: &str) -> Result<Statement, ParseError> {
         let code = self.positional("a resident code", usage)?;
         let as_of = self.as_of(usage)?;
         self.end(usage)?;
         Ok(Statement::Get { code, as_of })
     }
 
-    fn history(&mut self) -> Result<Statement, ParseError> {
-        let usage = kw::usage("HISTORY");
-        let code = self.positional("a resident code", usage)?;
-        self.end(usage)?;
-        Ok(Statement::History { code })
-    }
-
-    fn show_mynumber(&mut self) -> Result<Statement, ParseError> {
-        let usage = kw::usage("SHOW MYNUMBER");
-        let code = self.positional("a resident code", usage)?;
-        self.end(usage)?;
-        Ok(Statement::ShowMyNumber { code })
-    }
-
-    fn household(&mut self) -> Result<Statement, ParseError> {
-        let usage = kw::usage("HOUSEHOLD");
+    fn household(&mut self, usage: &str) -> Result<Statement, ParseError> {
         let target = if self.eat(kw::OF).is_some() {
             HouseholdTarget::Of(self.positional("a resident code", usage)?)
         } else {
@@ -501,8 +468,7 @@ impl<'a> Parser<'a> {
         Ok(Statement::Household { target, as_of })
     }
 
-    fn find(&mut self) -> Result<Statement, ParseError> {
-        let usage = kw::usage("FIND");
+    fn find(&mut self, usage: &str) -> Result<Statement, ParseError> {
         let (mut conds, mut as_of, mut limit) = (Vec::<Cond>::new(), None, None);
         while !self.at_end() {
             if self.peek_is(kw::AS) || self.peek_is(kw::AS_OF) {
@@ -582,8 +548,7 @@ impl<'a> Parser<'a> {
             .with_hint(format!("write {key}=<value>"))
     }
 
-    fn stats(&mut self) -> Result<Statement, ParseError> {
-        let usage = kw::usage("STATS");
+    fn stats(&mut self, usage: &str) -> Result<Statement, ParseError> {
         let mut by: Vec<(StatDim, Span)> = Vec::new();
         if self.eat(kw::BY).is_some() {
             loop {
@@ -621,8 +586,7 @@ impl<'a> Parser<'a> {
         Ok(Statement::Stats { by, as_of })
     }
 
-    fn changes(&mut self) -> Result<Statement, ParseError> {
-        let usage = kw::usage("CHANGES");
+    fn changes(&mut self, usage: &str) -> Result<Statement, ParseError> {
         if self.eat(kw::SINCE).is_none() {
             return Err(self
                 .expected("SINCE <sequence number>")
@@ -637,8 +601,12 @@ impl<'a> Parser<'a> {
         Ok(Statement::Changes { since, limit })
     }
 
-    fn change(&mut self, kind: ChangeKind, start: Span) -> Result<Statement, ParseError> {
-        let usage = kw::change_usage(kind);
+    fn change(
+        &mut self,
+        kind: ChangeKind,
+        start: Span,
+        usage: &str,
+    ) -> Result<Statement, ParseError> {
         let code = self.positional("a resident code", usage)?;
         let mut assignments: Vec<Assignment> = Vec::new();
         let (mut on, mut reported) = (None, None);
@@ -701,8 +669,11 @@ impl<'a> Parser<'a> {
                 (None, None) => self.expected(what).with_hint(usage_hint(usage)),
             });
         }
-        let takes = format!("{} takes {}", kind.name(), kind.keys().join(", "));
-        let Some(key) = key.filter(|key| kind.keys().contains(key)) else {
+        let rule = kind.fields();
+        let takes: Vec<&str> = rule.allowed().map(ChangeField::name).collect();
+        let takes = format!("{} takes {}", kind.name(), takes.join(", "));
+        let field = key.and_then(ChangeField::from_name);
+        let Some(key) = field.filter(|f| rule.allows(*f)).map(ChangeField::name) else {
             let message = match key {
                 Some(_) => format!("{} does not take '{}'", kind.name(), short(word)),
                 None => format!("unknown key '{}'", short(word)),
@@ -722,8 +693,7 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn create_operator(&mut self) -> Result<Statement, ParseError> {
-        let usage = kw::usage("CREATE OPERATOR");
+    fn create_operator(&mut self, usage: &str) -> Result<Statement, ParseError> {
         let id = self.positional("an operator id", usage)?;
         let (mut role, mut password) = (None, None);
         while !self.at_end() {
@@ -753,8 +723,7 @@ impl<'a> Parser<'a> {
         Ok(Statement::CreateOperator { id, role, password })
     }
 
-    fn audit(&mut self) -> Result<Statement, ParseError> {
-        let usage = kw::usage("AUDIT");
+    fn audit(&mut self, usage: &str) -> Result<Statement, ParseError> {
         let (mut operator, mut since, mut limit) = (None, None, None);
         while !self.at_end() {
             let span = self.here();

@@ -3,13 +3,11 @@
 //! from; a FIND gets its index chosen here (and refused here too when it names fewer than
 //! two of name, address and birth).
 
-use super::ast::{
-    Change as ChangeStmt, ChangeKind, Cond, Field, HouseholdTarget, StatDim, Statement, Value,
-};
+use super::ast::{Change as ChangeStmt, Cond, Field, HouseholdTarget, StatDim, Statement, Value};
 use super::parser::search_minimum_hint;
 use crate::model::{
-    Address, Date, HouseholdId, InvalidValue, Kana, MyNumber, Name, PostalCode, Reason,
-    Relationship, ResidentCode, Sex,
+    Address, Date, HouseholdId, InvalidValue, Kana, MyNumber, Name, PostalCode, Relationship,
+    ResidentCode, Sex,
 };
 use crate::store::{self, Fields, SearchQuery};
 use crate::Error as QueryError;
@@ -278,23 +276,6 @@ fn plan_find(
     Ok(Plan::Find { query: q, index })
 }
 
-fn reason_of(kind: ChangeKind) -> Reason {
-    match kind {
-        ChangeKind::MoveIn => Reason::MoveIn,
-        ChangeKind::Birth => Reason::Birth,
-        ChangeKind::EntryExOfficio => Reason::EntryExOfficio,
-        ChangeKind::Move => Reason::Move,
-        ChangeKind::MoveOut => Reason::MoveOut,
-        ChangeKind::Death => Reason::Death,
-        ChangeKind::Remove => Reason::RemovalExOfficio,
-        ChangeKind::Rename => Reason::Rename,
-        ChangeKind::ChangeHousehold => Reason::HouseholdChange,
-        ChangeKind::Correct => Reason::Correction,
-        ChangeKind::ChangeCode => Reason::CodeChange,
-        ChangeKind::ChangeMyNumber => Reason::MyNumberChange,
-    }
-}
-
 fn plan_change(c: &ChangeStmt) -> Result<store::Change, QueryError> {
     let mut f = Fields::default();
     for a in &c.assignments {
@@ -325,7 +306,7 @@ fn plan_change(c: &ChangeStmt) -> Result<store::Change, QueryError> {
         }
     }
     let mut change = store::Change::new(
-        reason_of(c.kind),
+        c.kind.to_reason(),
         value(&c.code, ResidentCode::parse)?,
         value(&c.on, Date::parse)?,
     )

@@ -68,7 +68,7 @@ pub struct Rows {
 /// How a My Number is shown everywhere but SHOW MYNUMBER.
 pub const MASKED: &str = "****-****-****";
 
-/// The columns of a resident, as cli.md names them.
+/// The columns of a resident, as docs/cli.md names them.
 pub const RESIDENT_COLUMNS: [&str; 14] = [
     "resident_code",
     "my_number",

@@ -871,9 +871,14 @@ fn unknown_and_unaccepted_keys() {
     let e = err("DEATH 1 氏名=x ON R7.6.1");
     assert_eq!(e.message, "DEATH does not take '氏名'");
     assert_eq!(e.hint.as_deref(), Some("DEATH takes new_head"));
+    // 出生: the birth date is the ON date; birth= may repeat it, from= is refused.
     assert_eq!(
-        err("BIRTH 1 birth=x ON R7.6.1").message,
-        "BIRTH does not take 'birth'"
+        err("BIRTH 1 from=x ON R7.6.1").message,
+        "BIRTH does not take 'from'"
+    );
+    assert_eq!(
+        change("BIRTH 1 birth=R7.6.1 ON R7.6.1").assignments.len(),
+        1
     );
     assert_eq!(
         err("RENAME 1 address=x ON R7.6.1").hint.as_deref(),

@@ -5,7 +5,7 @@ use crate::model::InvalidValue;
 use crate::ErrorCode;
 use std::fmt;
 
-/// A logical check that a 異動 failed (DESIGN.md, "異動: checks and effects"). Each rule has a stable name that
+/// A logical check of docs/domain.md that a 異動 failed. Each rule has a stable name that
 /// appears in the error message, so an operator can look it up.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -4,9 +4,8 @@
 //!   layer calls; `error.rs` is the store's error.
 //! * `engine/` is the register itself: `schema` names the tables and lays out their keys
 //!   (DESIGN.md, "Storage layout"), `record` frames each version with a CRC32 around its rkyv
-//!   archive, `write` applies a [`Change`] with the checks of DESIGN.md "異動: checks and
-//!   effects", `household` keeps the one-世帯主 rule, `search` answers 4情報 searches and
-//!   `stats` population counts.
+//!   archive, `write` applies a [`Change`] with the checks of docs/domain.md, `household`
+//!   keeps the one-世帯主 rule, `search` answers 4情報 searches and `stats` population counts.
 //! * `bulk/` loads a whole register through the same ledger as single 異動.
 //! * `maintain/` checks a whole file (CHECK), copies it online (BACKUP) and compacts it.
 //! * `crypt/` encrypts the whole file at rest (SQLCipher-like).

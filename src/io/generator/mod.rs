@@ -19,7 +19,7 @@
 //!   household).
 //! * [`history`] gives the 異動 to record after every 転入, in order; [`GenChange::to_change`]
 //!   makes each a [`Change`].
-//! * [`write_csv`] writes the residents in the import format (`residents-csv.md`) and, when
+//! * [`write_csv`] writes the residents in the import format (docs/residents-csv.md) and, when
 //!   asked, the history in the format below.
 //!
 //! # The history file

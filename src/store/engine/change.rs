@@ -1,14 +1,15 @@
 //! A 異動 as the engine receives it: the reason, the resident, the dates and the fields it
-//! sets, and which fields each kind of 異動 requires and allows.
+//! sets. Which fields each kind of 異動 requires and allows is one table,
+//! [`crate::model::change_fields`], which the query parser consults too.
 
 use crate::model::{
-    Address, Date, HouseholdId, Kana, MyNumber, Name, PostalCode, Reason, Relationship,
-    ResidentCode, Sex,
+    Address, ChangeField, Date, HouseholdId, Kana, MyNumber, Name, PostalCode, Reason,
+    Relationship, ResidentCode, Sex,
 };
 use crate::store::error::{Result, Rule, StoreError};
 
-/// The fields a 異動 may set. Which ones it must and may carry depends on its [`Reason`]
-/// (see [`Change::check_fields`]).
+/// The fields a 異動 may set. Which ones it must and may carry depends on its [`Reason`]:
+/// the fields table in [`crate::model::change_fields`], checked by [`Change::check_fields`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Fields {
     /// 個人番号.
@@ -58,133 +59,32 @@ pub struct Change {
     pub terminal: Option<String>,
 }
 
-/// Names of [`Fields`] members as used in statements, for messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Slot {
-    MyNumber,
-    Name,
-    Kana,
-    Sex,
-    Birth,
-    Address,
-    Postal,
-    Household,
-    Relationship,
-    From,
-    To,
-    New,
-    NewHead,
-}
-
-impl Slot {
-    const ALL: [Slot; 13] = [
-        Slot::MyNumber,
-        Slot::Name,
-        Slot::Kana,
-        Slot::Sex,
-        Slot::Birth,
-        Slot::Address,
-        Slot::Postal,
-        Slot::Household,
-        Slot::Relationship,
-        Slot::From,
-        Slot::To,
-        Slot::New,
-        Slot::NewHead,
-    ];
-
-    fn name(self) -> &'static str {
-        match self {
-            Slot::MyNumber => "my_number",
-            Slot::Name => "name",
-            Slot::Kana => "kana",
-            Slot::Sex => "sex",
-            Slot::Birth => "birth",
-            Slot::Address => "address",
-            Slot::Postal => "postal",
-            Slot::Household => "household",
-            Slot::Relationship => "relationship",
-            Slot::From => "from",
-            Slot::To => "to",
-            Slot::New => "new",
-            Slot::NewHead => "new_head",
-        }
+impl Fields {
+    /// Which fields are set, in [`ChangeField::ALL`] order.
+    pub fn given(&self) -> Vec<ChangeField> {
+        ChangeField::ALL
+            .into_iter()
+            .filter(|f| self.is_set(*f))
+            .collect()
     }
 
-    fn is_set(self, f: &Fields) -> bool {
-        match self {
-            Slot::MyNumber => f.my_number.is_some(),
-            Slot::Name => f.name.is_some(),
-            Slot::Kana => f.kana.is_some(),
-            Slot::Sex => f.sex.is_some(),
-            Slot::Birth => f.birth.is_some(),
-            Slot::Address => f.address.is_some(),
-            Slot::Postal => f.postal.is_some(),
-            Slot::Household => f.household.is_some(),
-            Slot::Relationship => f.relationship.is_some(),
-            Slot::From => f.previous_address.is_some(),
-            Slot::To => f.destination.is_some(),
-            Slot::New => f.new_code.is_some(),
-            Slot::NewHead => f.new_head.is_some(),
+    /// Whether `field` is set.
+    pub fn is_set(&self, field: ChangeField) -> bool {
+        match field {
+            ChangeField::MyNumber => self.my_number.is_some(),
+            ChangeField::Name => self.name.is_some(),
+            ChangeField::Kana => self.kana.is_some(),
+            ChangeField::Sex => self.sex.is_some(),
+            ChangeField::Birth => self.birth.is_some(),
+            ChangeField::Address => self.address.is_some(),
+            ChangeField::Postal => self.postal.is_some(),
+            ChangeField::Household => self.household.is_some(),
+            ChangeField::Relationship => self.relationship.is_some(),
+            ChangeField::From => self.previous_address.is_some(),
+            ChangeField::To => self.destination.is_some(),
+            ChangeField::New => self.new_code.is_some(),
+            ChangeField::NewHead => self.new_head.is_some(),
         }
-    }
-}
-
-use Slot as S;
-
-/// What a reason requires and allows: (required, optional).
-fn shape(reason: Reason) -> (&'static [Slot], &'static [Slot]) {
-    const PERSON: &[Slot] = &[
-        S::MyNumber,
-        S::Name,
-        S::Kana,
-        S::Sex,
-        S::Birth,
-        S::Address,
-        S::Postal,
-        S::Household,
-        S::Relationship,
-    ];
-    const BORN: &[Slot] = &[
-        S::MyNumber,
-        S::Name,
-        S::Kana,
-        S::Sex,
-        S::Address,
-        S::Postal,
-        S::Household,
-        S::Relationship,
-    ];
-    match reason {
-        Reason::MoveIn | Reason::EntryExOfficio => (PERSON, &[S::From]),
-        Reason::Birth => (BORN, &[S::Birth]),
-        Reason::Move => (
-            &[S::Address],
-            &[S::Postal, S::Household, S::Relationship, S::NewHead],
-        ),
-        Reason::MoveOut => (&[S::To], &[S::NewHead]),
-        Reason::Death | Reason::RemovalExOfficio => (&[], &[S::NewHead]),
-        Reason::Rename => (&[], &[S::Name, S::Kana]),
-        Reason::HouseholdChange => (&[], &[S::Household, S::Relationship, S::NewHead]),
-        Reason::Correction => (
-            &[],
-            &[
-                S::MyNumber,
-                S::Name,
-                S::Kana,
-                S::Sex,
-                S::Birth,
-                S::Address,
-                S::Postal,
-                S::Household,
-                S::Relationship,
-                S::From,
-                S::To,
-                S::NewHead,
-            ],
-        ),
-        Reason::CodeChange => (&[S::New], &[]),
-        Reason::MyNumberChange => (&[S::MyNumber], &[]),
     }
 }
 
@@ -221,40 +121,36 @@ impl Change {
         self
     }
 
-    /// Checks that the change carries every field its reason requires and no field its
-    /// reason does not allow (the ★ check of a 転居 that changes anything but the address).
+    /// Checks the change against its reason's row of the fields table
+    /// ([`Reason::fields`]): every required field, no field the row does not allow (the ★
+    /// check of a 転居 that changes anything but the address), then the row's one-of set
+    /// and pairs; and that a 出生's `birth`, when given, is its 異動日.
     pub fn check_fields(&self) -> Result<()> {
-        let (required, optional) = shape(self.reason);
-        let missing: Vec<&str> = required
-            .iter()
-            .filter(|s| !s.is_set(&self.fields))
-            .map(|s| s.name())
-            .collect();
+        let rule = self.reason.fields();
+        let given = self.fields.given();
+        let missing: Vec<&str> = rule.missing(&given).map(|f| f.name()).collect();
         if !missing.is_empty() {
             return Err(StoreError::illegal(
                 Rule::MissingField,
                 format!("{} needs {}", self.reason, missing.join(", ")),
             ));
         }
-        let extra: Vec<&str> = Slot::ALL
-            .iter()
-            .filter(|s| s.is_set(&self.fields) && !required.contains(s) && !optional.contains(s))
-            .map(|s| s.name())
-            .collect();
+        let extra: Vec<&str> = rule.disallowed(&given).map(|f| f.name()).collect();
         if !extra.is_empty() {
-            let rule = if self.reason == Reason::HouseholdChange && self.fields.address.is_some() {
-                Rule::HouseholdChangeMovesAddress
-            } else {
-                Rule::FieldNotAllowed
-            };
-            let allowed: Vec<&str> = required.iter().chain(optional).map(|s| s.name()).collect();
+            let rule_broken =
+                if self.reason == Reason::HouseholdChange && self.fields.address.is_some() {
+                    Rule::HouseholdChangeMovesAddress
+                } else {
+                    Rule::FieldNotAllowed
+                };
+            let allowed: Vec<&str> = rule.allowed().map(|f| f.name()).collect();
             let allowed = if allowed.is_empty() {
                 "nothing".to_string()
             } else {
                 allowed.join(", ")
             };
             return Err(StoreError::illegal(
-                rule,
+                rule_broken,
                 format!(
                     "{} may not change {} (it may set: {allowed})",
                     self.reason,
@@ -262,33 +158,18 @@ impl Change {
                 ),
             ));
         }
-        match self.reason {
-            Reason::Rename if self.fields.name.is_none() && self.fields.kana.is_none() => Err(
-                StoreError::illegal(Rule::MissingField, "氏名変更 needs name or kana"),
-            ),
-            Reason::HouseholdChange
-                if self.fields.household.is_none() && self.fields.relationship.is_none() =>
-            {
-                Err(StoreError::illegal(
-                    Rule::MissingField,
-                    "世帯変更 needs household or relationship",
-                ))
-            }
-            Reason::Move | Reason::HouseholdChange
-                if self.fields.household.is_some() && self.fields.relationship.is_none() =>
-            {
-                Err(StoreError::illegal(
-                    Rule::MissingField,
-                    format!("{} into another household needs relationship", self.reason),
-                ))
-            }
-            Reason::Birth if self.fields.birth.is_some_and(|b| b != self.date) => {
-                Err(StoreError::illegal(
-                    Rule::FieldNotAllowed,
-                    "出生: the birth date is the 異動日 (ON); birth= must match it",
-                ))
-            }
-            _ => Ok(()),
+        if let Some(add) = rule.unmet(&given) {
+            return Err(StoreError::illegal(
+                Rule::MissingField,
+                format!("{} needs {add}", self.reason),
+            ));
         }
+        if self.reason == Reason::Birth && self.fields.birth.is_some_and(|b| b != self.date) {
+            return Err(StoreError::illegal(
+                Rule::FieldNotAllowed,
+                "出生: the birth date is the 異動日 (ON); birth= must match it",
+            ));
+        }
+        Ok(())
     }
 }

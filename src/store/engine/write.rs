@@ -1,5 +1,5 @@
 //! Applying one 異動 inside a write transaction: the preconditions and logical checks of
-//! domain/changes.md, the new version, and every table it touches (versions, the current
+//! docs/domain.md, the new version, and every table it touches (versions, the current
 //! record, the identity indexes, the 4情報 index, households, the change feed).
 
 use super::change::Change;

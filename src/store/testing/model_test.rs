@@ -4,7 +4,7 @@
 //! households, names with shared surnames and a variant kanji, three addresses in 芦屋市 with
 //! shared prefixes, a handful of birth dates, a clock that advances by days, sometimes not at
 //! all) are recorded in a the engine (`store::Database`) and applied to a model written here from
-//! DESIGN.md and domain/changes.md alone: a map of resident → versions plus the resident-code
+//! DESIGN.md and docs/domain.md alone: a map of resident → versions plus the resident-code
 //! and My Number maps. About seven changes in ten are built to be valid against the model's
 //! state so that sequences get deep (再転入, heads leaving with `new_head`, backdated
 //! corrections, code and number changes); the rest are broken on purpose (future or

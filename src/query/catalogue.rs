@@ -1,0 +1,694 @@
+//! The statement catalogue: one row per statement of the query language, with its keywords,
+//! Japanese aliases, usage, an example, the permissions it needs and its help text.
+//!
+//! The catalogue drives the parser's statement keywords and its "did you mean" list, the usage
+//! hints of parse errors, `help` and `help <statement>`, completion in the console, and
+//! `docs/query-language.md` (tests/catalogue.rs fails when that document, `help` or the
+//! parser disagree with it).
+//!
+//! Invariants of [`CATALOGUE`]:
+//! * every statement the parser accepts has exactly one row, and every row's [`Form`] is
+//!   distinct; a row's `name` is its keywords, each the first (English) form of its word set in
+//!   `words`, uppercased, and equals [`super::Statement::kind_name`] of what its example
+//!   parses to;
+//! * keywords and aliases are stored folded ([`super::keywords::fold`]: NFKC, lowercase);
+//! * the usage of a 異動 is built from the one fields table ([`crate::model::change_fields`]),
+//!   so the fields it lists cannot drift from what the parser and the engine accept.
+//!
+//! The permissions are the auth layer's [`Permission`]s: the query layer already depends on
+//! `auth` (the executor runs statements through a [`crate::auth::Session`]), and `auth` uses
+//! only the query layer's redaction, so naming them here makes no new dependency.
+
+use crate::auth::{Permission, Role};
+
+use super::ast::ChangeKind;
+use super::keywords as kw;
+
+/// Which part of `help` and of the documentation a statement belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// Reading the register.
+    LookingUp,
+    /// Recording a 異動.
+    Recording,
+    /// Operators, the operation log, copies, checks and maintenance.
+    Administering,
+    /// The console itself.
+    Console,
+}
+
+impl Group {
+    /// Every group, in the order `help` lists them.
+    pub const ALL: [Group; 4] = [
+        Group::LookingUp,
+        Group::Recording,
+        Group::Administering,
+        Group::Console,
+    ];
+
+    /// The group's heading in `help` and in the documentation.
+    pub fn title(self) -> &'static str {
+        match self {
+            Group::LookingUp => "Looking up",
+            Group::Recording => "Recording a change (異動)",
+            Group::Administering => "Administering",
+            Group::Console => "The console",
+        }
+    }
+}
+
+/// The shape of a statement: which parser method reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// `GET <code> [AS OF <date>]`.
+    Get,
+    /// `GET MYNUMBER <number>`.
+    GetMyNumber,
+    /// `FIND <cond> …`.
+    Find,
+    /// `HISTORY <code>`.
+    History,
+    /// `HOUSEHOLD <id>` / `HOUSEHOLD OF <code>`.
+    Household,
+    /// `SHOW MYNUMBER <code>`.
+    ShowMyNumber,
+    /// `STATS [BY …]`.
+    Stats,
+    /// `CHANGES SINCE <seq>`.
+    Changes,
+    /// A 異動 of the given kind.
+    Change(ChangeKind),
+    /// `CREATE OPERATOR …`.
+    CreateOperator,
+    /// `DISABLE OPERATOR <id>`.
+    DisableOperator,
+    /// `UNLOCK OPERATOR <id>`.
+    UnlockOperator,
+    /// `PASSWORD`.
+    Password,
+    /// `LIST OPERATORS`.
+    ListOperators,
+    /// `AUDIT [filters]`.
+    Audit,
+    /// `AUDIT VERIFY`.
+    AuditVerify,
+    /// `EXPORT '<path>'`.
+    Export,
+    /// `EXPORT HISTORY '<path>'`.
+    ExportHistory,
+    /// `EXPORT CONSISTENCY '<path>'`.
+    ExportConsistency,
+    /// `VERIFY CONSISTENCY '<path>'`.
+    VerifyConsistency,
+    /// `CHECK`.
+    Check,
+    /// `BACKUP TO '<path>'`.
+    BackupTo,
+    /// `COMPACT`.
+    Compact,
+    /// `HELP [topic]`.
+    Help,
+}
+
+/// One statement of the language.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry {
+    /// The keywords, e.g. `MOVE IN`: also the statement's kind name in logs and messages.
+    pub name: &'static str,
+    /// The words that start the statement, one set of accepted (folded) forms per position:
+    /// `[["get", "照会"], ["mynumber", "my_number", "個人番号"]]` for GET MYNUMBER.
+    pub words: &'static [&'static [&'static str]],
+    /// Japanese aliases that stand for all of the keywords, e.g. `転入` for MOVE IN.
+    pub aliases: &'static [&'static str],
+    /// The form. For a 異動, only its keywords and the resident code (`MOVE IN <code>`):
+    /// [`Entry::usage`] adds the fields from the fields table and the dates.
+    pub syntax: &'static str,
+    /// A statement that parses (tests/catalogue.rs parses every one).
+    pub example: &'static str,
+    /// The permissions an operator needs to run it at all (a role without one of them is
+    /// refused with `PERMISSION_DENIED`); empty when any signed-in operator may.
+    pub needs: &'static [Permission],
+    /// What it does.
+    pub what: &'static str,
+    /// Where `help` lists it.
+    pub group: Group,
+    /// Which parser method reads it.
+    pub form: Form,
+}
+
+impl Entry {
+    /// The usage line, e.g. `GET <resident code> [AS OF <date>]`. A 異動's lists its required
+    /// fields, then its optional ones in brackets, from the fields table.
+    pub fn usage(&self) -> String {
+        let Form::Change(kind) = self.form else {
+            return self.syntax.to_string();
+        };
+        let rule = kind.fields();
+        let mut out = String::from(self.syntax);
+        for field in rule.required {
+            out.push_str(&format!(" {field}=…"));
+        }
+        for field in rule.optional {
+            out.push_str(&format!(" [{field}=…]"));
+        }
+        out.push_str(" ON <date> [REPORTED <date>]");
+        out
+    }
+
+    /// Whether `role` grants every permission the statement needs.
+    pub fn allowed_for(&self, role: Role) -> bool {
+        self.needs.iter().all(|p| role.allows(*p))
+    }
+
+    /// The permissions the statement needs that `role` does not grant.
+    pub fn missing_for(&self, role: Role) -> Vec<Permission> {
+        self.needs
+            .iter()
+            .copied()
+            .filter(|p| !role.allows(*p))
+            .collect()
+    }
+}
+
+use Permission as P;
+
+const GET: &[&str] = &["get", "照会"];
+const CHANGE: &[&str] = &["change"];
+const EXPORT: &[&str] = &["export"];
+const AUDIT: &[&str] = &["audit"];
+
+/// A 異動's row: its keywords and alias come from `kind`'s name and 異動事由.
+const fn change(
+    kind: ChangeKind,
+    words: &'static [&'static [&'static str]],
+    aliases: &'static [&'static str],
+    syntax: &'static str,
+    what: &'static str,
+    example: &'static str,
+) -> Entry {
+    Entry {
+        name: kind.name(),
+        words,
+        aliases,
+        syntax,
+        example,
+        needs: &[P::Record],
+        what,
+        group: Group::Recording,
+        form: Form::Change(kind),
+    }
+}
+
+/// Every statement, in the order `help` lists them.
+pub const CATALOGUE: &[Entry] = &[
+    // ---- looking up ----
+    Entry {
+        name: "GET",
+        words: &[GET],
+        aliases: &["照会"],
+        syntax: "GET <resident code> [AS OF <date>]",
+        example: "GET 24727059608 AS OF R2.4.1",
+        needs: &[P::Lookup],
+        what: "the resident as recorded now, or as they stood on a date; a former code finds the resident. Department roles see 氏名, 住所, 生年月日 and 性別 only",
+        group: Group::LookingUp,
+        form: Form::Get,
+    },
+    Entry {
+        name: "GET MYNUMBER",
+        words: &[GET, kw::MYNUMBER],
+        aliases: &["照会 個人番号"],
+        syntax: "GET MYNUMBER <my number>",
+        example: "GET MYNUMBER 1234-5678-9018",
+        needs: &[P::Lookup, P::Details, P::MyNumber],
+        what: "the resident who holds, or held, a My Number (my_number_current says which)",
+        group: Group::LookingUp,
+        form: Form::GetMyNumber,
+    },
+    Entry {
+        name: "FIND",
+        words: &[&["find", "検索"]],
+        aliases: &["検索"],
+        syntax: "FIND name=… address=… birth=… [sex=…] [AS OF <date>] [LIMIT <n>]",
+        example: "FIND name=やまだ birth=S55.4.1",
+        needs: &[P::Search],
+        what: "4情報検索: at least two of name, address and birth (sex does not count); kana names match the 清音化 key of a whole surname or whole name, kanji names the written name; addresses match a 町字 or a finer address; without AS OF, former names and addresses are found too (current=false)",
+        group: Group::LookingUp,
+        form: Form::Find,
+    },
+    Entry {
+        name: "HISTORY",
+        words: &[&["history", "履歴"]],
+        aliases: &["履歴"],
+        syntax: "HISTORY <resident code>",
+        example: "HISTORY 24727059608",
+        needs: &[P::History, P::Details],
+        what: "every version, oldest first, with 異動事由, 異動日, 届出日, 更新順番号 and what changed",
+        group: Group::LookingUp,
+        form: Form::History,
+    },
+    Entry {
+        name: "HOUSEHOLD",
+        words: &[kw::HOUSEHOLD],
+        aliases: &["世帯"],
+        syntax: "HOUSEHOLD <household id> [AS OF <date>] or HOUSEHOLD OF <resident code> [AS OF <date>]",
+        example: "HOUSEHOLD OF 24727059608 AS OF 2020-04-01",
+        needs: &[P::Household, P::Details],
+        what: "the members, 世帯主 first, with 続柄",
+        group: Group::LookingUp,
+        form: Form::Household,
+    },
+    Entry {
+        name: "SHOW MYNUMBER",
+        words: &[&["show"], kw::MYNUMBER],
+        aliases: &["個人番号表示"],
+        syntax: "SHOW MYNUMBER <resident code>",
+        example: "SHOW MYNUMBER 24727059608",
+        needs: &[P::Lookup, P::Details, P::MyNumber],
+        what: "the unmasked My Number: a separate, explicit, audited step",
+        group: Group::LookingUp,
+        form: Form::ShowMyNumber,
+    },
+    Entry {
+        name: "STATS",
+        words: &[&["stats", "統計"]],
+        aliases: &["統計"],
+        syntax: "STATS [BY sex, age, town, status] [AS OF <date>]",
+        example: "STATS BY town, sex AS OF R6.4.1",
+        needs: &[P::Stats],
+        what: "population counts (active residents unless status is a dimension); age in 5-year bands",
+        group: Group::LookingUp,
+        form: Form::Stats,
+    },
+    Entry {
+        name: "CHANGES",
+        words: &[&["changes"]],
+        aliases: &[],
+        syntax: "CHANGES SINCE <sequence number> [LIMIT <n>]",
+        example: "CHANGES SINCE 0 LIMIT 20",
+        needs: &[P::Changes, P::Details],
+        what: "the change feed in 更新順番号 order, with the items notified to the prefecture",
+        group: Group::LookingUp,
+        form: Form::Changes,
+    },
+    // ---- recording a change ----
+    change(
+        ChangeKind::MoveIn,
+        &[&["move"], kw::IN],
+        &["転入"],
+        "MOVE IN <code>",
+        "転入 from another municipality (also 再転入 of a removed record); from= is the 転入前住所",
+        "MOVE IN 24727059608 my_number=123456789018 name='山田 太郎' kana='ヤマダ タロウ' sex=男 birth=S55.4.1 address=芦屋市精道町7-6 postal=659-8501 household=1001 relationship=世帯主 from=大阪市北区梅田1-1 ON R2.4.1",
+    ),
+    change(
+        ChangeKind::Birth,
+        &[&["birth"]],
+        &["出生"],
+        "BIRTH <code>",
+        "出生: a new record whose birth date is the ON date (birth=, if given, must equal it); no previous address",
+        "BIRTH 12345678903 my_number=614106526000 name='山田 一郎' kana='ヤマダ イチロウ' sex=1 address=芦屋市精道町7-6 postal=659-8501 household=1001 relationship=子 ON R7.5.5",
+    ),
+    change(
+        ChangeKind::EntryExOfficio,
+        &[&["enter"]],
+        &["職権記載"],
+        "ENTER <code>",
+        "職権記載: a record written ex officio (the fields of MOVE IN)",
+        "ENTER 24727059608 my_number=123456789018 name='山田 太郎' kana='ヤマダ タロウ' sex=男 birth=S55.4.1 address=芦屋市精道町7-6 postal=659-8501 household=1001 relationship=世帯主 ON R7.1.1",
+    ),
+    change(
+        ChangeKind::Move,
+        &[&["move"]],
+        &["転居"],
+        "MOVE <code>",
+        "転居 within the city; nothing but address, postal code, household and 続柄 may change (a new household needs its relationship)",
+        "MOVE 24727059608 address=芦屋市打出町2-3 postal=659-0012 ON 2024-07-01",
+    ),
+    change(
+        ChangeKind::MoveOut,
+        &[&["move"], kw::OUT],
+        &["転出"],
+        "MOVE OUT <code>",
+        "転出; to= is the destination; may be notified up to 14 days ahead",
+        "MOVE OUT 24727059608 to='東京都港区芝公園4-2-8' ON 2025-03-31",
+    ),
+    change(
+        ChangeKind::Death,
+        &[&["death"]],
+        &["死亡"],
+        "DEATH <code>",
+        "死亡; a 世帯主 with others in the household needs new_head",
+        "DEATH 24727059608 new_head=12345678903 ON 2025-01-10",
+    ),
+    change(
+        ChangeKind::Remove,
+        &[&["remove"]],
+        &["職権消除"],
+        "REMOVE <code>",
+        "職権消除; a 世帯主 with others in the household needs new_head",
+        "REMOVE 24727059608 ON 2025-01-10",
+    ),
+    change(
+        ChangeKind::Rename,
+        &[&["rename"]],
+        &["氏名変更"],
+        "RENAME <code>",
+        "氏名変更 (name, kana or both); the former name stays findable",
+        "RENAME 24727059608 name='鈴木 太郎' kana='スズキ タロウ' ON 2025-06-01",
+    ),
+    change(
+        ChangeKind::ChangeHousehold,
+        &[CHANGE, kw::HOUSEHOLD],
+        &["世帯変更"],
+        "CHANGE HOUSEHOLD <code>",
+        "世帯変更 without a move (household, relationship or both; a new household needs its relationship; changing the address is a MOVE)",
+        "CHANGE HOUSEHOLD 24727059608 household=2002 relationship=世帯主 ON 2025-06-01",
+    ),
+    change(
+        ChangeKind::Correct,
+        &[&["correct"]],
+        &["職権修正"],
+        "CORRECT <code>",
+        "職権修正 of any field but the code; may be dated before the latest version",
+        "CORRECT 24727059608 kana='ヤマダ タロウ' ON R2.4.1",
+    ),
+    change(
+        ChangeKind::ChangeCode,
+        &[CHANGE, kw::CODE],
+        &["住民票コード変更"],
+        "CHANGE CODE <code>",
+        "住民票コード変更; new= is the new code; the old code keeps finding the resident",
+        "CHANGE CODE 24727059608 new=12345678903 ON 2025-06-01",
+    ),
+    change(
+        ChangeKind::ChangeMyNumber,
+        &[CHANGE, kw::MYNUMBER],
+        &["個人番号変更"],
+        "CHANGE MYNUMBER <code>",
+        "個人番号変更; the former number keeps finding the resident",
+        "CHANGE MYNUMBER 24727059608 my_number=614106526000 ON 2025-06-01",
+    ),
+    // ---- administering ----
+    Entry {
+        name: "CREATE OPERATOR",
+        words: &[&["create"], kw::OPERATOR],
+        aliases: &[],
+        syntax: "CREATE OPERATOR <id> ROLE <role> PASSWORD '<initial password>'",
+        example: "CREATE OPERATOR sato ROLE clerk PASSWORD 'initial-Passw0rd'",
+        needs: &[P::Operators],
+        what: "a new operator; roles: admin, clerk, registrar, viewer, auditor, and the department roles tax, health, welfare, pension, education, childcare (which see 氏名, 住所, 生年月日 and 性別 only); the operator changes the password at first sign-in",
+        group: Group::Administering,
+        form: Form::CreateOperator,
+    },
+    Entry {
+        name: "DISABLE OPERATOR",
+        words: &[&["disable"], kw::OPERATOR],
+        aliases: &[],
+        syntax: "DISABLE OPERATOR <id>",
+        example: "DISABLE OPERATOR sato",
+        needs: &[P::Operators],
+        what: "the operator can no longer sign in (the record and its log entries stay)",
+        group: Group::Administering,
+        form: Form::DisableOperator,
+    },
+    Entry {
+        name: "UNLOCK OPERATOR",
+        words: &[&["unlock"], kw::OPERATOR],
+        aliases: &[],
+        syntax: "UNLOCK OPERATOR <id>",
+        example: "UNLOCK OPERATOR sato",
+        needs: &[P::Operators],
+        what: "lifts the lock after failed sign-ins",
+        group: Group::Administering,
+        form: Form::UnlockOperator,
+    },
+    Entry {
+        name: "PASSWORD",
+        words: &[kw::PASSWORD],
+        aliases: &[],
+        syntax: "PASSWORD",
+        example: "PASSWORD",
+        needs: &[],
+        what: "changes the signed-in operator's own password (asked for at the terminal; interactive console only)",
+        group: Group::Administering,
+        form: Form::Password,
+    },
+    Entry {
+        name: "LIST OPERATORS",
+        words: &[&["list"], kw::OPERATORS],
+        aliases: &[],
+        syntax: "LIST OPERATORS",
+        example: "LIST OPERATORS",
+        needs: &[P::Operators],
+        what: "every operator with role and state",
+        group: Group::Administering,
+        form: Form::ListOperators,
+    },
+    Entry {
+        name: "AUDIT",
+        words: &[AUDIT],
+        aliases: &[],
+        syntax: "AUDIT [operator=<id>] [since=<date>] [LIMIT <n>]",
+        example: "AUDIT operator=sato since=2025-04-01 LIMIT 50",
+        needs: &[P::Audit],
+        what: "the operation log, newest first (every statement, read or write; My Numbers and passwords redacted)",
+        group: Group::Administering,
+        form: Form::Audit,
+    },
+    Entry {
+        name: "AUDIT VERIFY",
+        words: &[AUDIT, kw::VERIFY],
+        aliases: &[],
+        syntax: "AUDIT VERIFY",
+        example: "AUDIT VERIFY",
+        needs: &[P::Audit],
+        what: "recomputes the operation log's hash chain and reports the first broken link",
+        group: Group::Administering,
+        form: Form::AuditVerify,
+    },
+    Entry {
+        name: "EXPORT",
+        words: &[EXPORT],
+        aliases: &[],
+        syntax: "EXPORT '<path>'",
+        example: "EXPORT '/exports/residents.csv'",
+        needs: &[P::Export],
+        what: "the active residents in the residents CSV format (docs/residents-csv.md); recorded",
+        group: Group::Administering,
+        form: Form::Export,
+    },
+    Entry {
+        name: "EXPORT HISTORY",
+        words: &[EXPORT, kw::HISTORY],
+        aliases: &[],
+        syntax: "EXPORT HISTORY '<path>'",
+        example: "EXPORT HISTORY '/exports/history.csv'",
+        needs: &[P::Export],
+        what: "every version of every resident; recorded",
+        group: Group::Administering,
+        form: Form::ExportHistory,
+    },
+    Entry {
+        name: "EXPORT CONSISTENCY",
+        words: &[EXPORT, kw::CONSISTENCY],
+        aliases: &[],
+        syntax: "EXPORT CONSISTENCY '<path>'",
+        example: "EXPORT CONSISTENCY '/exports/consistency.csv'",
+        needs: &[P::Export],
+        what: "the 整合性確認 file: what the register holds, for comparison with another system",
+        group: Group::Administering,
+        form: Form::ExportConsistency,
+    },
+    Entry {
+        name: "VERIFY CONSISTENCY",
+        words: &[kw::VERIFY, kw::CONSISTENCY],
+        aliases: &[],
+        syntax: "VERIFY CONSISTENCY '<path>'",
+        example: "VERIFY CONSISTENCY '/exports/consistency.csv'",
+        needs: &[P::Export],
+        what: "compares a 整合性確認 file with the register and lists the differences (CONFLICT when there are any)",
+        group: Group::Administering,
+        form: Form::VerifyConsistency,
+    },
+    Entry {
+        name: "CHECK",
+        words: &[&["check"]],
+        aliases: &[],
+        syntax: "CHECK",
+        example: "CHECK",
+        needs: &[P::Check],
+        what: "integrity: every index against every record, version chains, the change feed and the audit chain",
+        group: Group::Administering,
+        form: Form::Check,
+    },
+    Entry {
+        name: "BACKUP TO",
+        words: &[&["backup"], kw::TO],
+        aliases: &["バックアップ"],
+        syntax: "BACKUP TO '<path>'",
+        example: "BACKUP TO '/backups/juki-2026-11-27.redb'",
+        needs: &[P::Export],
+        what: "an online, consistent copy of the whole database (one snapshot; others keep working) with <path>.manifest.json (counts, last 更新順番号, size, SHA-256); refuses an existing path; put it back with `juki restore --from <path> --db <file>`",
+        group: Group::Administering,
+        form: Form::BackupTo,
+    },
+    Entry {
+        name: "COMPACT",
+        words: &[&["compact"]],
+        aliases: &["圧縮"],
+        syntax: "COMPACT",
+        example: "COMPACT",
+        needs: &[P::Operators],
+        what: "gives the free space inside the file back and prints the sizes before and after; needs the database to itself (refused while other sessions are signed in)",
+        group: Group::Administering,
+        form: Form::Compact,
+    },
+    // ---- the console ----
+    Entry {
+        name: "HELP",
+        words: &[&["help", "?"]],
+        aliases: &["ヘルプ"],
+        syntax: "HELP [<statement>]",
+        example: "HELP MOVE IN",
+        needs: &[],
+        what: "the statements, or one statement with an example",
+        group: Group::Console,
+        form: Form::Help,
+    },
+];
+
+/// The entry named `name` (its keywords, e.g. `MOVE IN`).
+pub fn entry(name: &str) -> Option<&'static Entry> {
+    CATALOGUE.iter().find(|e| e.name == name)
+}
+
+/// The entry of a 異動 kind.
+pub fn change_entry(kind: ChangeKind) -> &'static Entry {
+    CATALOGUE
+        .iter()
+        .find(|e| e.form == Form::Change(kind))
+        .expect("every change kind has a catalogue row (tested)")
+}
+
+/// The entry whose keywords or alias start `words` (folded), with the number of words they
+/// take: the longest match, so `move in` is MOVE IN and not MOVE.
+pub(crate) fn match_start(words: &[String]) -> Option<(&'static Entry, usize)> {
+    let mut best: Option<(&'static Entry, usize)> = None;
+    for e in CATALOGUE {
+        let by_keywords = (e.words.len() <= words.len()
+            && e.words
+                .iter()
+                .zip(words)
+                .all(|(set, w)| set.contains(&w.as_str())))
+        .then_some(e.words.len());
+        let by_alias = e.aliases.iter().find_map(|alias| {
+            let parts: Vec<&str> = alias.split(' ').collect();
+            (parts.len() <= words.len() && parts.iter().zip(words).all(|(p, w)| p == w))
+                .then_some(parts.len())
+        });
+        let taken = by_keywords.max(by_alias);
+        if let Some(n) = taken.filter(|n| best.is_none_or(|(_, b)| *n > b)) {
+            best = Some((e, n));
+        }
+    }
+    best
+}
+
+/// The entries whose first keyword is `first` (folded) and that need more words after it:
+/// CHANGE HOUSEHOLD, CHANGE CODE and CHANGE MYNUMBER for `change`.
+pub(crate) fn continuations(first: &str) -> Vec<&'static Entry> {
+    CATALOGUE
+        .iter()
+        .filter(|e| e.words.len() > 1 && e.words[0].contains(&first))
+        .collect()
+}
+
+/// The first keyword of every statement, folded and without repeats, for "did you mean".
+pub(crate) fn first_keywords() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for e in CATALOGUE {
+        let first = e.words[0][0];
+        if !out.contains(&first) {
+            out.push(first);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_the_first_forms_of_the_words() {
+        for e in CATALOGUE {
+            let derived: Vec<String> = e.words.iter().map(|set| set[0].to_uppercase()).collect();
+            assert_eq!(derived.join(" "), e.name);
+            for set in e.words {
+                for w in *set {
+                    assert_eq!(kw::fold(w), *w, "{} has an unfolded word", e.name);
+                }
+            }
+            for alias in e.aliases {
+                assert_eq!(kw::fold(alias), *alias, "{} has an unfolded alias", e.name);
+            }
+        }
+    }
+
+    #[test]
+    fn forms_and_names_are_distinct() {
+        for (i, a) in CATALOGUE.iter().enumerate() {
+            for b in &CATALOGUE[i + 1..] {
+                assert_ne!(a.form, b.form, "{} and {}", a.name, b.name);
+                assert_ne!(a.name, b.name);
+            }
+        }
+        for kind in ChangeKind::ALL {
+            assert_eq!(change_entry(kind).name, kind.name());
+        }
+    }
+
+    #[test]
+    fn longest_match_wins() {
+        let words = |s: &str| s.split(' ').map(kw::fold).collect::<Vec<_>>();
+        let name = |s: &str| match_start(&words(s)).map(|(e, n)| (e.name, n));
+        assert_eq!(name("move in 1"), Some(("MOVE IN", 2)));
+        assert_eq!(name("move 1"), Some(("MOVE", 1)));
+        assert_eq!(name("転入 1"), Some(("MOVE IN", 1)));
+        assert_eq!(name("照会 個人番号 1"), Some(("GET MYNUMBER", 2)));
+        assert_eq!(name("GET my_number 1"), Some(("GET MYNUMBER", 2)));
+        assert_eq!(name("change 世帯 1"), Some(("CHANGE HOUSEHOLD", 2)));
+        assert_eq!(name("change 1"), None);
+        assert_eq!(name("nonsense"), None);
+        let after_change: Vec<_> = continuations("change").iter().map(|e| e.name).collect();
+        assert_eq!(
+            after_change,
+            ["CHANGE HOUSEHOLD", "CHANGE CODE", "CHANGE MYNUMBER"]
+        );
+    }
+
+    #[test]
+    fn change_usage_comes_from_the_fields_table() {
+        assert_eq!(
+            change_entry(ChangeKind::MoveOut).usage(),
+            "MOVE OUT <code> to=… [new_head=…] ON <date> [REPORTED <date>]"
+        );
+        assert!(change_entry(ChangeKind::Birth)
+            .usage()
+            .contains("relationship=… [birth=…] ON"));
+        assert_eq!(
+            entry("GET").unwrap().usage(),
+            "GET <resident code> [AS OF <date>]"
+        );
+    }
+
+    #[test]
+    fn permissions_follow_the_roles() {
+        let record = change_entry(ChangeKind::Move);
+        assert!(record.allowed_for(Role::Clerk));
+        assert!(!record.allowed_for(Role::Viewer));
+        assert_eq!(record.missing_for(Role::Auditor), [Permission::Record]);
+        assert!(entry("HELP").unwrap().allowed_for(Role::Tax));
+        assert!(!entry("SHOW MYNUMBER").unwrap().allowed_for(Role::Clerk));
+        assert!(entry("SHOW MYNUMBER").unwrap().allowed_for(Role::Registrar));
+    }
+}
