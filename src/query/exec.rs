@@ -2,7 +2,7 @@
 //! and logs) and shapes the answer into [`Rows`].
 
 use super::ast::Statement;
-use super::help::help;
+use super::help::help_for;
 use super::plan::{HouseholdOf, Plan};
 use super::rows::{resident_cells, Cell, Output, Rows};
 use crate::auth::{BasicResident, Permission, Redacted, Session};
@@ -331,7 +331,7 @@ impl<'a> Executor<'a> {
                 s.juki().path().display(),
                 s.compact()?
             )),
-            Plan::Help(topic) => Output::Message(help(topic.as_deref())),
+            Plan::Help(topic) => Output::Message(help_for(topic.as_deref(), Some(s.role()))),
         })
     }
 }
