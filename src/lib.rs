@@ -25,5 +25,5 @@ pub mod store;
 
 pub use auth::{Juki, Session};
 pub use error::{Error, ErrorCode, Result};
-pub use query::{statement_complete, Prepared};
+pub use query::{completion_words, statement_complete, Prepared};
 pub use store::{Change, Database, Fields, Resident, SearchQuery, StoreError};

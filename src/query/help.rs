@@ -42,6 +42,44 @@ pub fn keywords() -> impl Iterator<Item = &'static str> {
     CATALOGUE.iter().map(|e| e.name)
 }
 
+/// Every word a console may offer to complete, each once: the words of every statement's
+/// keywords and its Japanese aliases (from the catalogue), the clause words, the field keys
+/// of FIND and of every 異動 (from the fields table, as `key=`) and the STATS dimensions.
+pub fn completion_words() -> Vec<String> {
+    use super::keywords as kw;
+    let mut words: Vec<String> = Vec::new();
+    let mut add = |w: String| {
+        if !words.contains(&w) {
+            words.push(w);
+        }
+    };
+    for e in CATALOGUE {
+        e.name.split_whitespace().for_each(|w| add(w.to_string()));
+        e.aliases.iter().for_each(|a| add(a.to_string()));
+    }
+    for clause in [
+        kw::AS,
+        kw::OF,
+        kw::ON,
+        kw::REPORTED,
+        kw::LIMIT,
+        kw::SINCE,
+        kw::BY,
+    ] {
+        add(clause[0].to_uppercase());
+    }
+    for key in ["name", "address", "birth", "sex"] {
+        add(format!("{key}="));
+    }
+    for f in crate::model::ChangeField::ALL {
+        add(format!("{}=", f.name()));
+    }
+    for dim in ["sex", "age", "town", "status"] {
+        add(dim.to_string());
+    }
+    words
+}
+
 /// The entry a topic names: its keywords or an alias (`move in`, `転入`), else the first whose
 /// name starts with it (`backup` is BACKUP TO).
 fn find(topic: &str) -> Option<&'static Entry> {

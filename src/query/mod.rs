@@ -27,7 +27,7 @@ pub use ast::{
 pub use catalogue::{Entry, CATALOGUE};
 pub use error::ParseError;
 pub use exec::Executor;
-pub use help::{help, help_for};
+pub use help::{completion_words, help, help_for};
 pub use lexer::{is_complete, tokenize, Span, Token, TokenKind};
 pub use parser::{parse, parse_statement, search_minimum_hint};
 pub use plan::{plan, Plan};

@@ -6,80 +6,23 @@ use rustyline::hint::Hinter;
 use rustyline::validate::Validator;
 use rustyline::{Context, Helper};
 
-/// Words offered by completion: statement keywords, clause words, field names, meta commands.
-const WORDS: &[&str] = &[
-    "GET",
-    "MYNUMBER",
-    "FIND",
-    "HISTORY",
-    "HOUSEHOLD",
-    "OF",
-    "SHOW",
-    "STATS",
-    "BY",
-    "CHANGES",
-    "SINCE",
-    "LIMIT",
-    "AS",
-    "ON",
-    "REPORTED",
-    "MOVE",
-    "IN",
-    "OUT",
-    "BIRTH",
-    "ENTER",
-    "DEATH",
-    "REMOVE",
-    "RENAME",
-    "CHANGE",
-    "CORRECT",
-    "CODE",
-    "HELP",
-    "CHECK",
-    "EXPORT",
-    "AUDIT",
-    "name=",
-    "kana=",
-    "address=",
-    "birth=",
-    "sex=",
-    "my_number=",
-    "postal=",
-    "household=",
-    "relationship=",
-    "from=",
-    "to=",
-    "new=",
-    "new_head=",
-    "sex",
-    "age",
-    "town",
-    "status",
-    "検索",
-    "照会",
-    "履歴",
-    "世帯",
-    "転入",
-    "転居",
-    "転出",
-    "出生",
-    "死亡",
-    "氏名変更",
-    "世帯変更",
-    "職権修正",
-    "職権消除",
-    "職権記載",
-    "統計",
-    "個人番号表示",
-    "基準日",
-    "\\timing",
-    "\\x",
-    "\\q",
-];
+/// The console's own meta commands, offered beside the library's words.
+const META: &[&str] = &["\\timing", "\\x", "\\q"];
 
 /// The rustyline helper of the juki REPL.
-#[derive(Default)]
-pub struct JukiHelper;
+pub struct JukiHelper {
+    /// Words offered by completion: the library's statement catalogue and fields table
+    /// ([`juki::completion_words`]) and the meta commands.
+    words: Vec<String>,
+}
+
+impl Default for JukiHelper {
+    fn default() -> Self {
+        let mut words = juki::completion_words();
+        words.extend(META.iter().map(|m| m.to_string()));
+        JukiHelper { words }
+    }
+}
 
 impl Completer for JukiHelper {
     type Candidate = Pair;
@@ -101,7 +44,8 @@ impl Completer for JukiHelper {
         }
         let lower = word.to_lowercase();
         let upper_case = word.chars().next().is_some_and(char::is_uppercase);
-        let pairs = WORDS
+        let pairs = self
+            .words
             .iter()
             .filter(|w| w.to_lowercase().starts_with(&lower) && w.len() > word.len())
             .map(|w| {

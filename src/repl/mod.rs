@@ -113,7 +113,7 @@ impl Lines {
                 return None;
             }
         };
-        editor.set_helper(Some(JukiHelper));
+        editor.set_helper(Some(JukiHelper::default()));
         let history = history::path();
         if let Some(p) = &history {
             if history::secure(p).is_ok() {
