@@ -35,7 +35,7 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use super::csv_row::{Cells, Records};
-use super::export::{cell, hex, ExportError, ExportReport, HashedWriter};
+use super::export::{cell, hex, ExportError, ExportReport, Lines};
 use crate::model::ResidentCode;
 use crate::store::Resident;
 use crate::Database;
@@ -76,29 +76,22 @@ fn items(r: &Resident) -> [String; 8] {
 
 /// EXPORT CONSISTENCY: writes the file described in the module documentation.
 pub(crate) fn export_consistency(db: &Database, path: &Path) -> Result<ExportReport, ExportError> {
-    let mut out = HashedWriter::create(path)?;
-    out.write(CONSISTENCY_HEADER.as_bytes())?;
-    out.write(b"\n")?;
-    let mut rows = 0u64;
-    let mut line = String::with_capacity(256);
-    db.for_each_resident(|r| -> Result<(), ExportError> {
-        line.clear();
-        line.push_str(&r.code.to_string());
-        for item in items(&r) {
-            line.push(',');
-            cell(&mut line, &item);
-        }
-        let crc = crc32fast::hash(line.as_bytes());
-        line.push_str(&format!(",{crc:08x}\n"));
-        rows += 1;
-        out.write(line.as_bytes())
+    let mut file = Lines::create(path, CONSISTENCY_HEADER)?;
+    db.for_each_resident(|r| {
+        file.push(|line| {
+            line.push_str(&r.code.to_string());
+            for item in items(&r) {
+                line.push(',');
+                cell(line, &item);
+            }
+            let crc = crc32fast::hash(line.as_bytes());
+            line.push_str(&format!(",{crc:08x}\n"));
+        })
     })?;
-    let digest = out.digest_so_far();
-    out.write(format!("{TRAILER},{rows},{digest}\n").as_bytes())?;
-    Ok(ExportReport {
-        rows,
-        sha256: out.finish()?,
-    })
+    // The trailer's digest covers every byte before the trailer line.
+    let trailer = format!("{TRAILER},{},{}\n", file.rows, file.out.digest_so_far());
+    file.out.write(trailer.as_bytes())?;
+    file.finish()
 }
 
 /// One item that differs between the database and the file.
@@ -347,6 +340,8 @@ pub(crate) fn verify_consistency(
         done: false,
         damaged: Vec::new(),
     };
+    // Both sides in resident code order, merged: a file line before the database's next
+    // code is extra, a database code the file skips is missing.
     let mut pending = side.next()?;
     db.for_each_resident(|r| -> Result<(), ExportError> {
         report.db_records += 1;
@@ -357,20 +352,7 @@ pub(crate) fn verify_consistency(
         }
         match pending.as_ref() {
             Some(f) if f.code == code => {
-                let ours = items(&r);
-                let diffs: Vec<ItemDiff> = ITEMS
-                    .iter()
-                    .zip(ours.iter().zip(&f.items))
-                    .filter(|(_, (a, b))| a != b)
-                    .map(|(&item, (a, b))| {
-                        let hide = item == "my_number";
-                        ItemDiff {
-                            item,
-                            db: if hide { String::new() } else { a.clone() },
-                            file: if hide { String::new() } else { b.clone() },
-                        }
-                    })
-                    .collect();
+                let diffs = differences(&r, f);
                 if !diffs.is_empty() {
                     report.different.push(Difference {
                         code: r.code,
@@ -387,6 +369,7 @@ pub(crate) fn verify_consistency(
         report.extra.push(f.code_text);
         pending = side.next()?;
     }
+    // Every line is read now, so a trailer not seen is missing.
     if !side.trailer_seen {
         side.damaged.push(Damage {
             line: side.records.line_count() + 1,
@@ -396,4 +379,23 @@ pub(crate) fn verify_consistency(
     report.file_records = side.count;
     report.damaged.append(&mut side.damaged);
     Ok(report)
+}
+
+/// The items of a resident that differ from the file's line; the My Number is named but
+/// neither value is shown.
+fn differences(r: &Resident, f: &FileRecord) -> Vec<ItemDiff> {
+    let ours = items(r);
+    ITEMS
+        .iter()
+        .zip(ours.iter().zip(&f.items))
+        .filter(|(_, (a, b))| a != b)
+        .map(|(&item, (a, b))| {
+            let hide = item == "my_number";
+            ItemDiff {
+                item,
+                db: if hide { String::new() } else { a.clone() },
+                file: if hide { String::new() } else { b.clone() },
+            }
+        })
+        .collect()
 }

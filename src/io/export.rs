@@ -113,6 +113,43 @@ impl HashedWriter {
     }
 }
 
+/// An export file line by line: the header first, then the lines, counted as rows.
+pub(crate) struct Lines {
+    pub(crate) out: HashedWriter,
+    line: String,
+    pub(crate) rows: u64,
+}
+
+impl Lines {
+    /// Creates the file and writes `header` (without its line end) to it.
+    pub(crate) fn create(path: &Path, header: &str) -> Result<Lines, ExportError> {
+        let mut out = HashedWriter::create(path)?;
+        out.write(header.as_bytes())?;
+        out.write(b"\n")?;
+        Ok(Lines {
+            out,
+            line: String::with_capacity(320),
+            rows: 0,
+        })
+    }
+
+    /// Writes the line `fill` makes (with its line end) in a buffer reused line after line.
+    pub(crate) fn push(&mut self, fill: impl FnOnce(&mut String)) -> Result<(), ExportError> {
+        self.line.clear();
+        fill(&mut self.line);
+        self.rows += 1;
+        self.out.write(self.line.as_bytes())
+    }
+
+    /// Flushes the file to disk: how many rows, and the SHA-256 of the whole file.
+    pub(crate) fn finish(self) -> Result<ExportReport, ExportError> {
+        Ok(ExportReport {
+            rows: self.rows,
+            sha256: self.out.finish()?,
+        })
+    }
+}
+
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -146,62 +183,47 @@ fn resident_cells(line: &mut String, r: &Resident) {
 /// EXPORT: the active residents in the residents file format (see the module
 /// documentation).
 pub(crate) fn export(db: &Database, path: &Path) -> Result<ExportReport, ExportError> {
-    let mut out = HashedWriter::create(path)?;
-    out.write(RESIDENTS_HEADER.as_bytes())?;
-    out.write(b"\n")?;
-    let mut rows = 0u64;
-    let mut line = String::with_capacity(256);
+    let mut file = Lines::create(path, RESIDENTS_HEADER)?;
     db.for_each_resident(|r| -> Result<(), ExportError> {
         if !r.is_active() {
             return Ok(());
         }
-        line.clear();
-        resident_cells(&mut line, &r);
-        line.push('\n');
-        rows += 1;
-        out.write(line.as_bytes())
+        file.push(|line| {
+            resident_cells(line, &r);
+            line.push('\n');
+        })
     })?;
-    Ok(ExportReport {
-        rows,
-        sha256: out.finish()?,
-    })
+    file.finish()
 }
 
 /// EXPORT HISTORY: every version of every resident (see the module documentation).
 pub(crate) fn export_history(db: &Database, path: &Path) -> Result<ExportReport, ExportError> {
+    let mut file = Lines::create(path, HISTORY_EXPORT_HEADER)?;
+    db.for_each_version(|r| file.push(|line| history_cells(line, &r)))?;
+    file.finish()
+}
+
+/// The history-file line of a version (with its line end).
+fn history_cells(line: &mut String, r: &Resident) {
     use std::fmt::Write as _;
-    let mut out = HashedWriter::create(path)?;
-    out.write(HISTORY_EXPORT_HEADER.as_bytes())?;
-    out.write(b"\n")?;
-    let mut rows = 0u64;
-    let mut line = String::with_capacity(320);
-    db.for_each_version(|r| -> Result<(), ExportError> {
-        line.clear();
-        resident_cells(&mut line, &r);
-        let _ = write!(
-            line,
-            ",{},{},{},{},{},{},{},",
-            r.version,
-            r.seq,
-            r.reason.english(),
-            r.valid_from,
-            r.reported,
-            r.status.as_str(),
-            r.address_since
-        );
-        if let Some(d) = r.removed_on {
-            let _ = write!(line, "{d}");
-        }
-        line.push(',');
-        cell(&mut line, r.previous_address.as_deref().unwrap_or(""));
-        line.push(',');
-        cell(&mut line, r.destination.as_deref().unwrap_or(""));
-        line.push('\n');
-        rows += 1;
-        out.write(line.as_bytes())
-    })?;
-    Ok(ExportReport {
-        rows,
-        sha256: out.finish()?,
-    })
+    resident_cells(line, r);
+    let _ = write!(
+        line,
+        ",{},{},{},{},{},{},{},",
+        r.version,
+        r.seq,
+        r.reason.english(),
+        r.valid_from,
+        r.reported,
+        r.status.as_str(),
+        r.address_since
+    );
+    if let Some(d) = r.removed_on {
+        let _ = write!(line, "{d}");
+    }
+    line.push(',');
+    cell(line, r.previous_address.as_deref().unwrap_or(""));
+    line.push(',');
+    cell(line, r.destination.as_deref().unwrap_or(""));
+    line.push('\n');
 }

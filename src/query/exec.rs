@@ -1,12 +1,15 @@
 //! The executor: runs a [`Plan`] through a signed-in [`Session`] (which checks permissions
 //! and logs) and shapes the answer into [`Rows`].
 
+use std::path::Path;
+
 use super::ast::Statement;
 use super::help::help_for;
 use super::plan::{HouseholdOf, Plan};
 use super::rows::{resident_cells, Cell, Output, Rows};
-use crate::auth::{BasicResident, Permission, Redacted, Session};
-use crate::store::{FieldSet, StoreError};
+use crate::auth::{AuditEntry, BasicResident, OperatorInfo, Permission, Redacted, Session};
+use crate::model::{Date, MyNumber, ResidentCode};
+use crate::store::{FieldSet, Receipt, Resident, StatDim, StatsRow, StoreError};
 use crate::Error as QueryError;
 
 /// Runs plans for one session.
@@ -73,10 +76,13 @@ impl<'a> Executor<'a> {
         }
     }
 
-    /// Runs a plan.
+    /// Runs a plan: one arm a statement, each handing the session's answer to the function
+    /// that shapes it. A reader without the details permission gets the basic four items
+    /// (氏名, 住所, 生年月日, 性別) of GET and FIND.
     pub fn execute(&self, plan: Plan) -> Result<Output, QueryError> {
         let s = self.session;
         let full = s.may(Permission::Details);
+        let message = Output::Message;
         Ok(match plan {
             Plan::Get { code, as_of } if !full => {
                 let b = s
@@ -84,85 +90,12 @@ impl<'a> Executor<'a> {
                     .ok_or_else(|| not_found(format!("resident {code}")))?;
                 Output::Rows(basic_rows(&[b]))
             }
-            Plan::Get { code, as_of } => {
-                let found = match as_of {
-                    Some(d) => s.get_as_of(code, d)?,
-                    None => s.get(code)?,
-                };
-                let r = found.ok_or_else(|| {
-                    not_found(match as_of {
-                        Some(d) => format!("resident {code} as of {d}"),
-                        None => format!("resident {code}"),
-                    })
-                })?;
-                Output::Rows(Rows::residents([&r]))
-            }
-            Plan::GetMyNumber { number } => {
-                let m = s
-                    .get_by_my_number(number)?
-                    .ok_or_else(|| not_found("no resident holds or held this My Number".into()))?;
-                let mut rows = Rows::residents([&m.resident]);
-                rows.columns.push("my_number_current");
-                rows.rows[0].push(Cell::Bool(m.current));
-                Output::Rows(rows)
-            }
+            Plan::Get { code, as_of } => Output::Rows(self.get(code, as_of)?),
+            Plan::GetMyNumber { number } => Output::Rows(self.get_my_number(number)?),
             Plan::Find { query, .. } if !full => Output::Rows(basic_rows(&s.find_basic(&query)?)),
             Plan::Find { query, .. } => Output::Rows(Rows::hits(&s.find(&query)?)),
-            Plan::History { code } => {
-                let versions = s.history(code)?;
-                let mut rows = Rows {
-                    columns: vec![
-                        "version",
-                        "reason",
-                        "valid_from",
-                        "reported",
-                        "seq",
-                        "changed",
-                        "resident_code",
-                        "name",
-                        "address",
-                        "household_id",
-                        "relationship",
-                        "status",
-                    ],
-                    rows: Vec::new(),
-                };
-                for v in &versions {
-                    let changed: Vec<&str> = if v.changed == FieldSet::ALL {
-                        vec!["(all)"]
-                    } else {
-                        v.changed.iter().map(|f| f.name()).collect()
-                    };
-                    rows.rows.push(vec![
-                        Cell::Int(v.version.into()),
-                        v.reason.japanese().into(),
-                        v.valid_from.to_string().into(),
-                        v.reported.to_string().into(),
-                        Cell::Int(v.seq as i64),
-                        changed.join(" ").into(),
-                        v.code.to_string().into(),
-                        v.name.as_str().into(),
-                        v.address.written().into(),
-                        v.household.to_string().into(),
-                        v.relationship.as_str().into(),
-                        v.status.as_str().into(),
-                    ]);
-                }
-                Output::Rows(rows)
-            }
-            Plan::Household { target, as_of } => {
-                let h = match target {
-                    HouseholdOf::Id(id) => s.household(id, as_of)?,
-                    HouseholdOf::Resident(code) => s.household_of(code, as_of)?,
-                };
-                if h.members.is_empty() {
-                    return Err(not_found(match as_of {
-                        Some(d) => format!("household {} has no members as of {d}", h.id),
-                        None => format!("household {} has no members", h.id),
-                    }));
-                }
-                Output::Rows(Rows::residents(&h.members))
-            }
+            Plan::History { code } => Output::Rows(history_rows(&s.history(code)?)),
+            Plan::Household { target, as_of } => Output::Rows(self.household(target, as_of)?),
             Plan::ShowMyNumber { code } => {
                 let (r, n) = s.show_my_number(code)?;
                 let mut rows = Rows::residents([&r]);
@@ -170,169 +103,269 @@ impl<'a> Executor<'a> {
                 rows.rows[0][1] = n.to_string().into();
                 Output::Rows(rows)
             }
-            Plan::Stats { by, as_of } => {
-                let counts = s.stats(&by, as_of)?;
-                let mut columns: Vec<&'static str> = by.iter().map(|d| d.name()).collect();
-                columns.push("count");
-                Output::Rows(Rows {
-                    columns,
-                    rows: counts
-                        .into_iter()
-                        .map(|r| {
-                            let mut row: Vec<Cell> = r.keys.into_iter().map(Cell::Text).collect();
-                            row.push(Cell::Int(r.count as i64));
-                            row
-                        })
-                        .collect(),
-                })
-            }
+            Plan::Stats { by, as_of } => Output::Rows(stats_rows(&by, s.stats(&by, as_of)?)),
             Plan::Changes { since, limit } => {
                 Output::Rows(Rows::changes(&s.changes_since(since, limit)?, None))
             }
-            Plan::Record(change) => {
-                let receipt = s.record(&change)?;
-                Output::Rows(Rows {
-                    columns: vec!["resident_code", "version", "seq", "reason"],
-                    rows: receipt
-                        .written
-                        .iter()
-                        .map(|w| {
-                            vec![
-                                w.code.to_string().into(),
-                                Cell::Int(w.version.into()),
-                                Cell::Int(w.seq as i64),
-                                w.reason.japanese().into(),
-                            ]
-                        })
-                        .collect(),
-                })
-            }
+            Plan::Record(change) => Output::Rows(receipt_rows(&s.record(&change)?)),
             Plan::CreateOperator { id, role, password } => {
                 s.create_operator(&id, role, &password)?;
-                Output::Message(format!("operator {id} created with role {role}"))
+                message(format!("operator {id} created with role {role}"))
             }
             Plan::DisableOperator(id) => {
                 s.disable_operator(&id)?;
-                Output::Message(format!("operator {id} disabled"))
+                message(format!("operator {id} disabled"))
             }
             Plan::UnlockOperator(id) => {
                 s.unlock_operator(&id)?;
-                Output::Message(format!("operator {id} unlocked"))
+                message(format!("operator {id} unlocked"))
             }
             Plan::Password => {
                 return Err(QueryError::not_available(
                     "PASSWORD outside the interactive console",
                 ))
             }
-            Plan::ListOperators => Output::Rows(Rows {
-                columns: vec!["operator", "role", "disabled", "locked", "failed_sign_ins"],
-                rows: s
-                    .list_operators()?
-                    .into_iter()
-                    .map(|o| {
-                        vec![
-                            o.id.into(),
-                            o.role.name().into(),
-                            Cell::Bool(o.disabled),
-                            Cell::Bool(o.locked),
-                            Cell::Int(o.failed_sign_ins.into()),
-                        ]
-                    })
-                    .collect(),
-            }),
-            Plan::Audit(q) => Output::Rows(Rows {
-                columns: vec![
-                    "seq", "time", "operator", "terminal", "kind", "text", "outcome", "codes",
-                ],
-                rows: s
-                    .audit(&q)?
-                    .into_iter()
-                    .map(|e| {
-                        vec![
-                            Cell::Int(e.seq as i64),
-                            format_time(e.time).into(),
-                            e.operator.into(),
-                            e.terminal.into(),
-                            e.kind.into(),
-                            e.text.into(),
-                            e.outcome.into(),
-                            e.codes
-                                .iter()
-                                .map(|c| format!("{c:011}"))
-                                .collect::<Vec<_>>()
-                                .join(" ")
-                                .into(),
-                        ]
-                    })
-                    .collect(),
-            }),
-            Plan::AuditVerify => {
-                let report = s.audit_verify()?;
-                if let Some((seq, why)) = &report.first_broken {
-                    return Err(StoreError::Corrupt {
-                        table: "audit",
-                        detail: format!("the operation log is broken at entry {seq}: {why}"),
-                    }
-                    .into());
-                }
-                Output::Message(report.to_string())
-            }
-            Plan::Check => {
-                let (report, chain) = s.check()?;
-                let mut problems: Vec<String> =
-                    report.problems.iter().map(|p| p.to_string()).collect();
-                if report.omitted > 0 {
-                    problems.push(format!("… and {} more problems", report.omitted));
-                }
-                if let Some((seq, why)) = &chain.first_broken {
-                    problems.push(format!("audit {seq}: {why}"));
-                }
-                if !problems.is_empty() {
-                    return Err(StoreError::Corrupt {
-                        table: "(check)",
-                        detail: format!("{} problem(s):\n{}", problems.len(), problems.join("\n")),
-                    }
-                    .into());
-                }
-                Output::Message(format!(
-                    "CHECK: no problems in {} residents, {} versions and {} operation-log entries",
-                    report.residents, report.versions, chain.entries
-                ))
-            }
-            Plan::Export(path) => Output::Message(format!(
-                "exported to {}: {}",
-                path.display(),
-                s.export(&path)?
+            Plan::ListOperators => Output::Rows(operator_rows(s.list_operators()?)),
+            Plan::Audit(q) => Output::Rows(audit_rows(s.audit(&q)?)),
+            Plan::AuditVerify => message(self.audit_verify()?),
+            Plan::Check => message(self.check()?),
+            Plan::Export(path) => message(done(&path, "exported to", s.export(&path)?)),
+            Plan::ExportHistory(path) => message(done(
+                &path,
+                "exported every version to",
+                s.export_history(&path)?,
             )),
-            Plan::ExportHistory(path) => Output::Message(format!(
-                "exported every version to {}: {}",
-                path.display(),
-                s.export_history(&path)?
+            Plan::ExportConsistency(path) => message(done(
+                &path,
+                "wrote the consistency file",
+                s.export_consistency(&path)?,
             )),
-            Plan::ExportConsistency(path) => Output::Message(format!(
-                "wrote the consistency file {}: {}",
-                path.display(),
-                s.export_consistency(&path)?
-            )),
-            Plan::VerifyConsistency(path) => {
-                let report = s.verify_consistency(&path)?;
-                if !report.is_clean() {
-                    return Err(StoreError::Conflict(format!(
-                        "the register and {} differ:\n{report}",
-                        path.display()
-                    ))
-                    .into());
-                }
-                Output::Message(report.to_string())
-            }
-            Plan::Backup(path) => Output::Message(s.backup(&path)?.to_string()),
-            Plan::Compact => Output::Message(format!(
-                "compacted {}: {}",
-                s.juki().path().display(),
-                s.compact()?
-            )),
-            Plan::Help(topic) => Output::Message(help_for(topic.as_deref(), Some(s.role()))),
+            Plan::VerifyConsistency(path) => message(self.verify_consistency(&path)?),
+            Plan::Backup(path) => message(s.backup(&path)?.to_string()),
+            Plan::Compact => message(done(s.juki().path(), "compacted", s.compact()?)),
+            Plan::Help(topic) => message(help_for(topic.as_deref(), Some(s.role()))),
         })
+    }
+
+    /// GET with the details permission: the current version, or the one in force on a date.
+    fn get(&self, code: ResidentCode, as_of: Option<Date>) -> Result<Rows, QueryError> {
+        let found = match as_of {
+            Some(d) => self.session.get_as_of(code, d)?,
+            None => self.session.get(code)?,
+        };
+        let r = found.ok_or_else(|| {
+            not_found(match as_of {
+                Some(d) => format!("resident {code} as of {d}"),
+                None => format!("resident {code}"),
+            })
+        })?;
+        Ok(Rows::residents([&r]))
+    }
+
+    /// GET MYNUMBER: the resident who holds or held the number, and whether it is theirs now.
+    fn get_my_number(&self, number: MyNumber) -> Result<Rows, QueryError> {
+        let m = self
+            .session
+            .get_by_my_number(number)?
+            .ok_or_else(|| not_found("no resident holds or held this My Number".into()))?;
+        let mut rows = Rows::residents([&m.resident]);
+        rows.columns.push("my_number_current");
+        rows.rows[0].push(Cell::Bool(m.current));
+        Ok(rows)
+    }
+
+    /// HOUSEHOLD: its members; a household without members is `NOT_FOUND`.
+    fn household(&self, target: HouseholdOf, as_of: Option<Date>) -> Result<Rows, QueryError> {
+        let h = match target {
+            HouseholdOf::Id(id) => self.session.household(id, as_of)?,
+            HouseholdOf::Resident(code) => self.session.household_of(code, as_of)?,
+        };
+        if h.members.is_empty() {
+            return Err(not_found(match as_of {
+                Some(d) => format!("household {} has no members as of {d}", h.id),
+                None => format!("household {} has no members", h.id),
+            }));
+        }
+        Ok(Rows::residents(&h.members))
+    }
+
+    /// VERIFY CONSISTENCY: any difference between the register and the file is `CONFLICT`.
+    fn verify_consistency(&self, path: &Path) -> Result<String, QueryError> {
+        let report = self.session.verify_consistency(path)?;
+        if !report.is_clean() {
+            return Err(StoreError::Conflict(format!(
+                "the register and {} differ:\n{report}",
+                path.display()
+            ))
+            .into());
+        }
+        Ok(report.to_string())
+    }
+
+    /// AUDIT VERIFY: a broken hash chain is `CORRUPT`.
+    fn audit_verify(&self) -> Result<String, QueryError> {
+        let report = self.session.audit_verify()?;
+        if let Some((seq, why)) = &report.first_broken {
+            return Err(StoreError::Corrupt {
+                table: "audit",
+                detail: format!("the operation log is broken at entry {seq}: {why}"),
+            }
+            .into());
+        }
+        Ok(report.to_string())
+    }
+
+    /// CHECK: every problem in the tables or the operation log makes it `CORRUPT`.
+    fn check(&self) -> Result<String, QueryError> {
+        let (report, chain) = self.session.check()?;
+        let mut problems: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();
+        if report.omitted > 0 {
+            problems.push(format!("… and {} more problems", report.omitted));
+        }
+        if let Some((seq, why)) = &chain.first_broken {
+            problems.push(format!("audit {seq}: {why}"));
+        }
+        if !problems.is_empty() {
+            return Err(StoreError::Corrupt {
+                table: "(check)",
+                detail: format!("{} problem(s):\n{}", problems.len(), problems.join("\n")),
+            }
+            .into());
+        }
+        Ok(format!(
+            "CHECK: no problems in {} residents, {} versions and {} operation-log entries",
+            report.residents, report.versions, chain.entries
+        ))
+    }
+}
+
+/// The confirmation of a statement that wrote a file: `{what} {path}: {report}`.
+fn done(path: &Path, what: &str, report: impl std::fmt::Display) -> String {
+    format!("{what} {}: {report}", path.display())
+}
+
+/// HISTORY: every version, oldest first, with the fields each changed.
+fn history_rows(versions: &[Resident]) -> Rows {
+    let columns = vec![
+        "version",
+        "reason",
+        "valid_from",
+        "reported",
+        "seq",
+        "changed",
+        "resident_code",
+        "name",
+        "address",
+        "household_id",
+        "relationship",
+        "status",
+    ];
+    let rows = versions
+        .iter()
+        .map(|v| {
+            let changed: Vec<&str> = if v.changed == FieldSet::ALL {
+                vec!["(all)"]
+            } else {
+                v.changed.iter().map(|f| f.name()).collect()
+            };
+            vec![
+                Cell::Int(v.version.into()),
+                v.reason.japanese().into(),
+                v.valid_from.to_string().into(),
+                v.reported.to_string().into(),
+                Cell::Int(v.seq as i64),
+                changed.join(" ").into(),
+                v.code.to_string().into(),
+                v.name.as_str().into(),
+                v.address.written().into(),
+                v.household.to_string().into(),
+                v.relationship.as_str().into(),
+                v.status.as_str().into(),
+            ]
+        })
+        .collect();
+    Rows { columns, rows }
+}
+
+/// STATS: one column a dimension, then the count.
+fn stats_rows(by: &[StatDim], counts: Vec<StatsRow>) -> Rows {
+    let mut columns: Vec<&'static str> = by.iter().map(|d| d.name()).collect();
+    columns.push("count");
+    let rows = counts
+        .into_iter()
+        .map(|r| {
+            let mut row: Vec<Cell> = r.keys.into_iter().map(Cell::Text).collect();
+            row.push(Cell::Int(r.count as i64));
+            row
+        })
+        .collect();
+    Rows { columns, rows }
+}
+
+/// A change: every version it wrote.
+fn receipt_rows(receipt: &Receipt) -> Rows {
+    Rows {
+        columns: vec!["resident_code", "version", "seq", "reason"],
+        rows: receipt
+            .written
+            .iter()
+            .map(|w| {
+                vec![
+                    w.code.to_string().into(),
+                    Cell::Int(w.version.into()),
+                    Cell::Int(w.seq as i64),
+                    w.reason.japanese().into(),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// LIST OPERATORS.
+fn operator_rows(operators: Vec<OperatorInfo>) -> Rows {
+    Rows {
+        columns: vec!["operator", "role", "disabled", "locked", "failed_sign_ins"],
+        rows: operators
+            .into_iter()
+            .map(|o| {
+                vec![
+                    o.id.into(),
+                    o.role.name().into(),
+                    Cell::Bool(o.disabled),
+                    Cell::Bool(o.locked),
+                    Cell::Int(o.failed_sign_ins.into()),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// AUDIT: the entries of the operation log, resident codes space-separated.
+fn audit_rows(entries: Vec<AuditEntry>) -> Rows {
+    Rows {
+        columns: vec![
+            "seq", "time", "operator", "terminal", "kind", "text", "outcome", "codes",
+        ],
+        rows: entries
+            .into_iter()
+            .map(|e| {
+                vec![
+                    Cell::Int(e.seq as i64),
+                    format_time(e.time).into(),
+                    e.operator.into(),
+                    e.terminal.into(),
+                    e.kind.into(),
+                    e.text.into(),
+                    e.outcome.into(),
+                    e.codes
+                        .iter()
+                        .map(|c| format!("{c:011}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                        .into(),
+                ]
+            })
+            .collect(),
     }
 }
 

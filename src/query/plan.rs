@@ -177,15 +177,7 @@ pub fn plan(stmt: &Statement) -> Result<Plan, QueryError> {
             code: value(code, ResidentCode::parse)?,
         },
         Statement::Stats { by, as_of } => Plan::Stats {
-            by: by
-                .iter()
-                .map(|(d, _)| match d {
-                    StatDim::Sex => store::StatDim::Sex,
-                    StatDim::Age => store::StatDim::Age,
-                    StatDim::Town => store::StatDim::Town,
-                    StatDim::Status => store::StatDim::Status,
-                })
-                .collect(),
+            by: by.iter().map(|(d, _)| stat_dim(*d)).collect(),
             as_of: opt(as_of, Date::parse)?,
         },
         Statement::Changes { since, limit } => Plan::Changes {
@@ -196,17 +188,7 @@ pub fn plan(stmt: &Statement) -> Result<Plan, QueryError> {
         Statement::Help { topic } => Plan::Help(topic.clone()),
         Statement::CreateOperator { id, role, password } => Plan::CreateOperator {
             id: id.text.clone(),
-            role: value(role, |s| {
-                crate::auth::Role::parse(s).ok_or_else(|| {
-                    InvalidValue::new(
-                        "role",
-                        format!(
-                            "unknown role {s:?}; roles: {}",
-                            crate::auth::Role::ALL.map(|r| r.name()).join(", ")
-                        ),
-                    )
-                })
-            })?,
+            role: value(role, parse_role)?,
             password: password.text.clone(),
         },
         Statement::DisableOperator { id } => Plan::DisableOperator(id.text.clone()),
@@ -230,6 +212,29 @@ pub fn plan(stmt: &Statement) -> Result<Plan, QueryError> {
         Statement::VerifyConsistency { path } => Plan::VerifyConsistency(path.text.clone().into()),
         Statement::BackupTo { path } => Plan::Backup(path.text.clone().into()),
         Statement::Compact => Plan::Compact,
+    })
+}
+
+/// A STATS dimension of the statement as the engine names it.
+fn stat_dim(d: StatDim) -> store::StatDim {
+    match d {
+        StatDim::Sex => store::StatDim::Sex,
+        StatDim::Age => store::StatDim::Age,
+        StatDim::Town => store::StatDim::Town,
+        StatDim::Status => store::StatDim::Status,
+    }
+}
+
+/// A role by name; an unknown one is refused with the names there are.
+fn parse_role(s: &str) -> Result<crate::auth::Role, InvalidValue> {
+    crate::auth::Role::parse(s).ok_or_else(|| {
+        InvalidValue::new(
+            "role",
+            format!(
+                "unknown role {s:?}; roles: {}",
+                crate::auth::Role::ALL.map(|r| r.name()).join(", ")
+            ),
+        )
     })
 }
 

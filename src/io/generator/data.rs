@@ -76,16 +76,26 @@ fn era_factor(year: i32, peak: i32) -> u64 {
     }
 }
 
+/// The names of a list (kanji, reading) and what `weight` reads from each row.
+fn name_list<W>(
+    text: &'static str,
+    weight: impl Fn(&[&'static str]) -> W,
+) -> (Vec<NameEntry>, Vec<W>) {
+    rows(text)
+        .map(|row| {
+            let name = NameEntry {
+                kanji: row[0],
+                reading: row[1],
+            };
+            (name, weight(&row))
+        })
+        .unzip()
+}
+
 fn given_list(file: &str, text: &'static str) -> (Vec<NameEntry>, Vec<Weighted>) {
-    let mut names = Vec::new();
-    let mut weights = Vec::new();
-    for row in rows(text) {
-        names.push(NameEntry {
-            kanji: row[0],
-            reading: row[1],
-        });
-        weights.push((number::<u64>(file, &row, 2), number::<i32>(file, &row, 3)));
-    }
+    let (names, weights) = name_list(text, |row| {
+        (number::<u64>(file, row, 2), number::<i32>(file, row, 3))
+    });
     let tables = (0..PERIODS)
         .map(|p| {
             let year = FIRST_YEAR + p as i32 * PERIOD + PERIOD / 2;
@@ -96,15 +106,8 @@ fn given_list(file: &str, text: &'static str) -> (Vec<NameEntry>, Vec<Weighted>)
 }
 
 fn load() -> Lists {
-    let mut surnames = Vec::new();
-    let mut surname_weights = Vec::new();
-    for row in rows(SURNAMES) {
-        surnames.push(NameEntry {
-            kanji: row[0],
-            reading: row[1],
-        });
-        surname_weights.push(number::<u64>("surnames.tsv", &row, 2));
-    }
+    let (surnames, surname_weights) =
+        name_list(SURNAMES, |row| number::<u64>("surnames.tsv", row, 2));
     let (male, male_tables) = given_list("given_male.tsv", GIVEN_MALE);
     let (female, female_tables) = given_list("given_female.tsv", GIVEN_FEMALE);
     let mut towns = Vec::new();

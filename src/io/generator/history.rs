@@ -375,6 +375,20 @@ impl Sim {
         self.ps[p as usize].person.surname = surname;
     }
 
+    /// A 世帯変更 that gives `p` the 続柄 `rel` on `day`.
+    fn change_relationship(&mut self, p: u32, rel: Rel, day: i32) {
+        self.emit(
+            Reason::HouseholdChange,
+            p,
+            day,
+            RawFields {
+                relationship: Some(rel),
+                ..RawFields::default()
+            },
+        );
+        self.ps[p as usize].person.rel = rel;
+    }
+
     fn marriage(&mut self, a: u32, day: i32) {
         let rel = self.ps[a as usize].person.rel;
         let age_a = self.age(a, day);
@@ -385,16 +399,7 @@ impl Sim {
             let surname = self.ps[head as usize].person.surname;
             self.take_surname(a, surname, day);
             let rel = Rel::spouse(self.ps[a as usize].person.sex);
-            self.emit(
-                Reason::HouseholdChange,
-                a,
-                day,
-                RawFields {
-                    relationship: Some(rel),
-                    ..RawFields::default()
-                },
-            );
-            self.ps[a as usize].person.rel = rel;
+            self.change_relationship(a, rel, day);
             return;
         }
         if !(22..=45).contains(&age_a) || !(rel == Rel::Child || self.lives_alone(a)) {
@@ -645,16 +650,7 @@ impl Sim {
         self.ps[heir as usize].person.rel = Rel::Head;
         self.ps[heir as usize].latest = day;
         for (m, rel) in renamed {
-            self.emit(
-                Reason::HouseholdChange,
-                m,
-                day,
-                RawFields {
-                    relationship: Some(rel),
-                    ..RawFields::default()
-                },
-            );
-            self.ps[m as usize].person.rel = rel;
+            self.change_relationship(m, rel, day);
         }
         let members = &mut self.hs[h as usize].members;
         members.retain(|&m| m != heir);

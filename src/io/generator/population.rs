@@ -223,6 +223,36 @@ struct Draft {
     joined: bool,
 }
 
+impl Draft {
+    /// A member of the family there since the household was founded.
+    fn founder(rel: Rel, sex: Sex, birth: i32) -> Draft {
+        Draft {
+            rel,
+            sex,
+            birth,
+            family: true,
+            joined: false,
+        }
+    }
+
+    /// A member of the family who joined later (a parent, a child's spouse).
+    fn joined(rel: Rel, sex: Sex, birth: i32) -> Draft {
+        Draft {
+            joined: true,
+            ..Draft::founder(rel, sex, birth)
+        }
+    }
+
+    /// Someone outside the family, with a surname of their own, who joined later.
+    fn outsider(rel: Rel, sex: Sex, birth: i32) -> Draft {
+        Draft {
+            family: false,
+            joined: true,
+            ..Draft::founder(rel, sex, birth)
+        }
+    }
+}
+
 /// The ages of adults living alone.
 const SINGLE_AGES: &[(i32, i32, u64)] = &[
     (18, 19, 1),
@@ -304,13 +334,7 @@ impl PopulationGen {
         for _ in 0..n {
             if let Some(birth) = self.child_of(mother) {
                 let sex = self.sex(512);
-                out.push(Draft {
-                    rel,
-                    sex,
-                    birth,
-                    family: true,
-                    joined: false,
-                });
+                out.push(Draft::founder(rel, sex, birth));
             }
         }
     }
@@ -326,19 +350,14 @@ impl PopulationGen {
         } else {
             (Rel::Head, Rel::Wife)
         };
-        for (rel, sex, birth) in [(h, Sex::Male, husband), (w, Sex::Female, wife)] {
-            out.push(Draft {
-                rel,
-                sex,
-                birth,
-                family: true,
-                joined: false,
-            });
-        }
+        out.push(Draft::founder(h, Sex::Male, husband));
+        out.push(Draft::founder(w, Sex::Female, wife));
         wife
     }
 
-    /// The members of one household, head first.
+    /// The members of one household, head first: a kind of household drawn by its share of
+    /// households, then its members. The order of the draws is the generator's output, so
+    /// each kind draws in the order written.
     fn compose(&mut self) -> Vec<Draft> {
         let mut m: Vec<Draft> = Vec::with_capacity(6);
         let kind = band(
@@ -357,241 +376,177 @@ impl PopulationGen {
             ],
         );
         match kind {
-            // Living alone.
-            0 => {
-                let age = band(&mut self.rng, SINGLE_AGES);
-                let male = match age {
-                    0..=64 => 600,
-                    65..=74 => 400,
-                    _ => 250,
-                };
-                let sex = self.sex(male);
-                let birth = self.born_aged(age);
-                m.push(Draft {
-                    rel: Rel::Head,
-                    sex,
-                    birth,
-                    family: true,
-                    joined: false,
-                });
-            }
-            // A couple.
-            1 => {
-                let age = band(
-                    &mut self.rng,
-                    &[
-                        (23, 29, 3),
-                        (30, 39, 5),
-                        (40, 49, 5),
-                        (50, 59, 7),
-                        (60, 69, 20),
-                        (70, 79, 36),
-                        (80, 89, 22),
-                        (90, 97, 4),
-                    ],
-                );
-                let wife_heads = self.rng.below(100) < 7;
-                self.couple(&mut m, age, wife_heads);
-            }
-            // A couple with children.
-            2 => {
-                let age = band(
-                    &mut self.rng,
-                    &[(27, 34, 8), (35, 44, 25), (45, 54, 37), (55, 64, 30)],
-                );
-                let wife_heads = self.rng.below(100) < 4;
-                let wife = self.couple(&mut m, age, wife_heads);
-                let n = band(&mut self.rng, &[(1, 1, 40), (2, 2, 45), (3, 3, 15)]) as usize;
-                self.children(&mut m, wife, n, Rel::Child);
-            }
-            // A single parent.
-            3 => {
-                let sex = self.sex(150);
-                let age = band(
-                    &mut self.rng,
-                    &[
-                        (25, 34, 3),
-                        (35, 44, 4),
-                        (45, 54, 4),
-                        (55, 64, 2),
-                        (65, 80, 2),
-                    ],
-                );
-                let birth = self.born_aged(age);
-                m.push(Draft {
-                    rel: Rel::Head,
-                    sex,
-                    birth,
-                    family: true,
-                    joined: false,
-                });
-                let n = band(&mut self.rng, &[(1, 1, 60), (2, 2, 40)]) as usize;
-                // The other parent's age is close enough to the head's for the gap rule.
-                self.children(&mut m, birth, n, Rel::Child);
-            }
-            // Three generations: a couple, their children and the head's parents.
-            4 => {
-                let age = self.rng.range(38, 62) as i32;
-                let wife = self.couple(&mut m, age, false);
-                let head_birth = m[0].birth;
-                let n = self.rng.below(3) as usize;
-                self.children(&mut m, wife, n, Rel::Child);
-                let which = self.rng.below(100);
-                let mother_birth = head_birth - band(&mut self.rng, MOTHER_AGE) * YEAR;
-                if which < 85 {
-                    m.push(Draft {
-                        rel: Rel::Mother,
-                        sex: Sex::Female,
-                        birth: mother_birth,
-                        family: true,
-                        joined: true,
-                    });
-                }
-                if which >= 60 {
-                    let father_birth = mother_birth - self.rng.range(0, 5) as i32 * YEAR;
-                    m.push(Draft {
-                        rel: Rel::Father,
-                        sex: Sex::Male,
-                        birth: father_birth,
-                        family: true,
-                        joined: true,
-                    });
-                }
-            }
-            // Three generations: an older couple, their son, his wife and their children.
-            5 => {
-                let age = self.rng.range(60, 84) as i32;
-                let wife = self.couple(&mut m, age, false);
-                if self.rng.below(100) < 20 {
-                    m.pop();
-                }
-                // Usually a son and his wife; sometimes a daughter and her husband.
-                let son_age_at = band(&mut self.rng, MOTHER_AGE);
-                let child = (wife + son_age_at * YEAR).min(self.today - 25 * YEAR);
-                let gap = band(&mut self.rng, SPOUSE_GAP) * YEAR + self.rng.below(365) as i32;
-                let daughter = self.rng.below(100) < 15;
-                let (child_sex, spouse_rel, spouse_sex, spouse) = if daughter {
-                    (Sex::Female, Rel::ChildHusband, Sex::Male, child - gap)
-                } else {
-                    (Sex::Male, Rel::ChildWife, Sex::Female, child + gap)
-                };
-                let spouse = spouse.min(self.today - 20 * YEAR);
-                m.push(Draft {
-                    rel: Rel::Child,
-                    sex: child_sex,
-                    birth: child,
-                    family: true,
-                    joined: false,
-                });
-                m.push(Draft {
-                    rel: spouse_rel,
-                    sex: spouse_sex,
-                    birth: spouse,
-                    family: true,
-                    joined: true,
-                });
-                let mother = if daughter { child } else { spouse };
-                let n = 1 + self.rng.below(2) as usize;
-                let n = n.min(6 - m.len());
-                self.children(&mut m, mother, n, Rel::Grandchild);
-            }
-            // An unmarried couple: 妻(未届) or 夫(未届) keeps their own surname.
-            6 => {
-                let age = self.rng.range(25, 70) as i32;
-                let gap = band(&mut self.rng, SPOUSE_GAP);
-                let man = self.born_aged(age);
-                let woman = self.born_aged((age - gap).max(20));
-                let (head_sex, head, rel, other_sex, other) = if self.rng.below(100) < 15 {
-                    (Sex::Female, woman, Rel::HusbandUnregistered, Sex::Male, man)
-                } else {
-                    (Sex::Male, man, Rel::WifeUnregistered, Sex::Female, woman)
-                };
-                m.push(Draft {
-                    rel: Rel::Head,
-                    sex: head_sex,
-                    birth: head,
-                    family: true,
-                    joined: false,
-                });
-                m.push(Draft {
-                    rel,
-                    sex: other_sex,
-                    birth: other,
-                    family: false,
-                    joined: true,
-                });
-            }
-            // Two siblings.
-            7 => {
-                let age = self.rng.range(40, 85) as i32;
-                let head_sex = self.sex(450);
-                let head = self.born_aged(age);
-                let d = self.rng.range(-10, 10) as i32;
-                let other = self.born_aged(age + d);
-                let sex = self.sex(400);
-                m.push(Draft {
-                    rel: Rel::Head,
-                    sex: head_sex,
-                    birth: head,
-                    family: true,
-                    joined: false,
-                });
-                m.push(Draft {
-                    rel: sibling(head, other, sex),
-                    sex,
-                    birth: other,
-                    family: true,
-                    joined: false,
-                });
-            }
-            // Sharing with a 同居人.
-            8 => {
-                let age = self.rng.range(22, 40) as i32;
-                let sex = self.sex(500);
-                let head = self.born_aged(age);
-                let d = self.rng.range(-5, 5) as i32;
-                let other = self.born_aged(age + d);
-                m.push(Draft {
-                    rel: Rel::Head,
-                    sex,
-                    birth: head,
-                    family: true,
-                    joined: false,
-                });
-                m.push(Draft {
-                    rel: Rel::Lodger,
-                    sex,
-                    birth: other,
-                    family: false,
-                    joined: true,
-                });
-            }
-            // A young head living with a grandmother.
-            _ => {
-                let age = self.rng.range(20, 35) as i32;
-                let sex = self.sex(500);
-                let head = self.born_aged(age);
-                let d = self.rng.range(45, 62) as i32;
-                let grandmother = self.born_aged((age + d).min(100));
-                m.push(Draft {
-                    rel: Rel::Head,
-                    sex,
-                    birth: head,
-                    family: true,
-                    joined: false,
-                });
-                m.push(Draft {
-                    rel: Rel::Grandmother,
-                    sex: Sex::Female,
-                    birth: grandmother,
-                    family: true,
-                    joined: true,
-                });
-            }
+            0 => self.alone(&mut m),
+            1 => self.couple_alone(&mut m),
+            2 => self.couple_with_children(&mut m),
+            3 => self.single_parent(&mut m),
+            4 => self.with_parents(&mut m),
+            5 => self.with_son_and_wife(&mut m),
+            6 => self.unmarried_couple(&mut m),
+            7 => self.siblings(&mut m),
+            8 => self.sharing(&mut m),
+            _ => self.with_grandmother(&mut m),
         }
         // Head first, then the others from the oldest.
         m.sort_by_key(|d| (d.rel != Rel::Head, d.birth));
         m
+    }
+
+    /// Living alone.
+    fn alone(&mut self, m: &mut Vec<Draft>) {
+        let age = band(&mut self.rng, SINGLE_AGES);
+        let male = match age {
+            0..=64 => 600,
+            65..=74 => 400,
+            _ => 250,
+        };
+        let sex = self.sex(male);
+        let birth = self.born_aged(age);
+        m.push(Draft::founder(Rel::Head, sex, birth));
+    }
+
+    /// A couple.
+    fn couple_alone(&mut self, m: &mut Vec<Draft>) {
+        let age = band(
+            &mut self.rng,
+            &[
+                (23, 29, 3),
+                (30, 39, 5),
+                (40, 49, 5),
+                (50, 59, 7),
+                (60, 69, 20),
+                (70, 79, 36),
+                (80, 89, 22),
+                (90, 97, 4),
+            ],
+        );
+        let wife_heads = self.rng.below(100) < 7;
+        self.couple(m, age, wife_heads);
+    }
+
+    /// A couple with children.
+    fn couple_with_children(&mut self, m: &mut Vec<Draft>) {
+        let age = band(
+            &mut self.rng,
+            &[(27, 34, 8), (35, 44, 25), (45, 54, 37), (55, 64, 30)],
+        );
+        let wife_heads = self.rng.below(100) < 4;
+        let wife = self.couple(m, age, wife_heads);
+        let n = band(&mut self.rng, &[(1, 1, 40), (2, 2, 45), (3, 3, 15)]) as usize;
+        self.children(m, wife, n, Rel::Child);
+    }
+
+    /// A single parent.
+    fn single_parent(&mut self, m: &mut Vec<Draft>) {
+        let sex = self.sex(150);
+        let age = band(
+            &mut self.rng,
+            &[
+                (25, 34, 3),
+                (35, 44, 4),
+                (45, 54, 4),
+                (55, 64, 2),
+                (65, 80, 2),
+            ],
+        );
+        let birth = self.born_aged(age);
+        m.push(Draft::founder(Rel::Head, sex, birth));
+        let n = band(&mut self.rng, &[(1, 1, 60), (2, 2, 40)]) as usize;
+        // The other parent's age is close enough to the head's for the gap rule.
+        self.children(m, birth, n, Rel::Child);
+    }
+
+    /// Three generations: a couple, their children and the head's parents.
+    fn with_parents(&mut self, m: &mut Vec<Draft>) {
+        let age = self.rng.range(38, 62) as i32;
+        let wife = self.couple(m, age, false);
+        let head_birth = m[0].birth;
+        let n = self.rng.below(3) as usize;
+        self.children(m, wife, n, Rel::Child);
+        let which = self.rng.below(100);
+        let mother_birth = head_birth - band(&mut self.rng, MOTHER_AGE) * YEAR;
+        if which < 85 {
+            m.push(Draft::joined(Rel::Mother, Sex::Female, mother_birth));
+        }
+        if which >= 60 {
+            let father_birth = mother_birth - self.rng.range(0, 5) as i32 * YEAR;
+            m.push(Draft::joined(Rel::Father, Sex::Male, father_birth));
+        }
+    }
+
+    /// Three generations: an older couple, their son, his wife and their children.
+    fn with_son_and_wife(&mut self, m: &mut Vec<Draft>) {
+        let age = self.rng.range(60, 84) as i32;
+        let wife = self.couple(m, age, false);
+        if self.rng.below(100) < 20 {
+            m.pop();
+        }
+        // Usually a son and his wife; sometimes a daughter and her husband.
+        let son_age_at = band(&mut self.rng, MOTHER_AGE);
+        let child = (wife + son_age_at * YEAR).min(self.today - 25 * YEAR);
+        let gap = band(&mut self.rng, SPOUSE_GAP) * YEAR + self.rng.below(365) as i32;
+        let daughter = self.rng.below(100) < 15;
+        let (child_sex, spouse_rel, spouse_sex, spouse) = if daughter {
+            (Sex::Female, Rel::ChildHusband, Sex::Male, child - gap)
+        } else {
+            (Sex::Male, Rel::ChildWife, Sex::Female, child + gap)
+        };
+        let spouse = spouse.min(self.today - 20 * YEAR);
+        m.push(Draft::founder(Rel::Child, child_sex, child));
+        m.push(Draft::joined(spouse_rel, spouse_sex, spouse));
+        let mother = if daughter { child } else { spouse };
+        let n = 1 + self.rng.below(2) as usize;
+        let n = n.min(6 - m.len());
+        self.children(m, mother, n, Rel::Grandchild);
+    }
+
+    /// An unmarried couple: 妻(未届) or 夫(未届) keeps their own surname.
+    fn unmarried_couple(&mut self, m: &mut Vec<Draft>) {
+        let age = self.rng.range(25, 70) as i32;
+        let gap = band(&mut self.rng, SPOUSE_GAP);
+        let man = self.born_aged(age);
+        let woman = self.born_aged((age - gap).max(20));
+        let (head_sex, head, rel, other_sex, other) = if self.rng.below(100) < 15 {
+            (Sex::Female, woman, Rel::HusbandUnregistered, Sex::Male, man)
+        } else {
+            (Sex::Male, man, Rel::WifeUnregistered, Sex::Female, woman)
+        };
+        m.push(Draft::founder(Rel::Head, head_sex, head));
+        m.push(Draft::outsider(rel, other_sex, other));
+    }
+
+    /// Two siblings.
+    fn siblings(&mut self, m: &mut Vec<Draft>) {
+        let age = self.rng.range(40, 85) as i32;
+        let head_sex = self.sex(450);
+        let head = self.born_aged(age);
+        let d = self.rng.range(-10, 10) as i32;
+        let other = self.born_aged(age + d);
+        let sex = self.sex(400);
+        m.push(Draft::founder(Rel::Head, head_sex, head));
+        m.push(Draft::founder(sibling(head, other, sex), sex, other));
+    }
+
+    /// Sharing with a 同居人.
+    fn sharing(&mut self, m: &mut Vec<Draft>) {
+        let age = self.rng.range(22, 40) as i32;
+        let sex = self.sex(500);
+        let head = self.born_aged(age);
+        let d = self.rng.range(-5, 5) as i32;
+        let other = self.born_aged(age + d);
+        m.push(Draft::founder(Rel::Head, sex, head));
+        m.push(Draft::outsider(Rel::Lodger, sex, other));
+    }
+
+    /// A young head living with a grandmother.
+    fn with_grandmother(&mut self, m: &mut Vec<Draft>) {
+        let age = self.rng.range(20, 35) as i32;
+        let sex = self.sex(500);
+        let head = self.born_aged(age);
+        let d = self.rng.range(45, 62) as i32;
+        let grandmother = self.born_aged((age + d).min(100));
+        m.push(Draft::founder(Rel::Head, sex, head));
+        m.push(Draft::joined(Rel::Grandmother, Sex::Female, grandmother));
     }
 
     /// A day uniformly in `lo..=hi` (or `hi` when the range is empty).
@@ -603,7 +558,8 @@ impl PopulationGen {
         }
     }
 
-    /// The next household, with at most `room` members (at least one).
+    /// The next household, with at most `room` members (at least one): its members, its
+    /// home, when it settled, then each member's name and day of arrival.
     pub(crate) fn next_household(&mut self, room: usize) -> (Home, Vec<Person>) {
         let l = lists();
         let mut drafts = self.compose();
@@ -616,10 +572,51 @@ impl PopulationGen {
             address,
             postal,
         };
+        let (head_arrival, founded) = self.settled(drafts[0].birth);
 
-        // When the household settled in the city: the head was born here, or arrived some
-        // years ago (never before the head turned 18).
-        let head_birth = drafts[0].birth;
+        let single = drafts.len() == 1;
+        let surname = l.pick_surname(&mut self.rng);
+        let mut out = Vec::with_capacity(drafts.len());
+        for (i, d) in drafts.iter().enumerate() {
+            let (family, given, sex, birth) = self.name_of(d, surname, single);
+            let moved_in = if i == 0 {
+                head_arrival
+            } else if d.joined {
+                let lo = founded.max(birth + 18 * YEAR);
+                self.day_between(lo, self.today)
+            } else {
+                founded
+            }
+            .max(birth)
+            .min(self.today);
+            if single {
+                self.remember((family, given, sex, birth));
+            }
+            out.push(Person {
+                serial: self.next_serial,
+                sex,
+                birth,
+                surname: family,
+                given,
+                household: k,
+                rel: d.rel,
+                moved_in: if i == 0 {
+                    moved_in.max(birth)
+                } else {
+                    moved_in
+                },
+            });
+            self.next_serial += 1;
+        }
+        (home, out)
+    }
+
+    /// When a household whose head was born on `head_birth` settled in the city: the day the
+    /// head arrived, and the day those who came with the head arrived. The head was born
+    /// here, or arrived some years ago (never before turning 18); those who came with the
+    /// head came on the day the head settled, or (born here) on the day the head's own
+    /// household was founded.
+    fn settled(&mut self, head_birth: i32) -> (i32, i32) {
         let adult = head_birth + 18 * YEAR + 5;
         let born_here = self.rng.below(100) < 12;
         let head_arrival = if born_here {
@@ -642,67 +639,39 @@ impl PopulationGen {
                 arrival
             }
         };
-        // Those who came with the head came on the day the head settled, or (born here) on
-        // the day the head's own household was founded.
         let founded = if born_here {
             let lo = (head_birth + 20 * YEAR).min(self.today);
             self.day_between(lo, self.today)
         } else {
             head_arrival
         };
+        (head_arrival, founded)
+    }
 
-        let single = drafts.len() == 1;
-        let surname = l.pick_surname(&mut self.rng);
-        let mut out = Vec::with_capacity(drafts.len());
-        for (i, d) in drafts.iter().enumerate() {
-            let mut sex = d.sex;
-            let mut birth = d.birth;
-            let mut family = if d.family {
-                surname
-            } else {
-                l.pick_surname(&mut self.rng)
-            };
-            let mut given = l.pick_given(&mut self.rng, sex, year_of(birth));
-            if single && !self.recent.is_empty() && self.rng.chance(REPEAT_PER_MILLION) {
-                let (s, g, x, b) = self.recent[self.rng.index(self.recent.len())];
-                (family, given, sex, birth) = (s, g, x, b);
-            }
-            let moved_in = if i == 0 {
-                head_arrival
-            } else if d.joined {
-                let lo = founded.max(birth + 18 * YEAR);
-                self.day_between(lo, self.today)
-            } else {
-                founded
-            }
-            .max(birth)
-            .min(self.today);
-            if single {
-                let entry = (family, given, sex, birth);
-                if self.recent.len() < 1024 {
-                    self.recent.push(entry);
-                } else {
-                    self.recent[self.recent_at] = entry;
-                    self.recent_at = (self.recent_at + 1) % 1024;
-                }
-            }
-            out.push(Person {
-                serial: self.next_serial,
-                sex,
-                birth,
-                surname: family,
-                given,
-                household: k,
-                rel: d.rel,
-                moved_in: if i == 0 {
-                    moved_in.max(birth)
-                } else {
-                    moved_in
-                },
-            });
-            self.next_serial += 1;
+    /// A member's surname, given name, sex and birth date. Someone living alone may repeat
+    /// a recent one's name and birth date (the same person, as far as 4情報 can tell).
+    fn name_of(&mut self, d: &Draft, surname: u32, single: bool) -> (u32, u32, Sex, i32) {
+        let l = lists();
+        let family = if d.family {
+            surname
+        } else {
+            l.pick_surname(&mut self.rng)
+        };
+        let given = l.pick_given(&mut self.rng, d.sex, year_of(d.birth));
+        if single && !self.recent.is_empty() && self.rng.chance(REPEAT_PER_MILLION) {
+            return self.recent[self.rng.index(self.recent.len())];
         }
-        (home, out)
+        (family, given, d.sex, d.birth)
+    }
+
+    /// Keeps someone living alone among the last 1,024, whom a later one may repeat.
+    fn remember(&mut self, entry: (u32, u32, Sex, i32)) {
+        if self.recent.len() < 1024 {
+            self.recent.push(entry);
+        } else {
+            self.recent[self.recent_at] = entry;
+            self.recent_at = (self.recent_at + 1) % 1024;
+        }
     }
 }
 

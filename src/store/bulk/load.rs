@@ -193,7 +193,7 @@ impl<'db> BulkLoad<'db> {
             let tables: Shared<'_> = Mutex::new(t);
             let spill = dir.map(Spill::new);
             let mut n = 0;
-            let (mut last, spill) = std::thread::scope(|scope| -> Result<_, BatchError> {
+            let (last, spill) = std::thread::scope(|scope| -> Result<_, BatchError> {
                 let flusher = Flusher::start(scope, &tables, spill);
                 let mut w = Writes::new();
                 w.reset(next_id, next_seq);
@@ -220,35 +220,8 @@ impl<'db> BulkLoad<'db> {
                 Ok((last, spill))
             })?;
             progress(n);
-            // A load done in one pass writes straight to the tables; one done in several
-            // writes its last pass to runs too, and merges them all: the 4情報 keys on a
-            // thread of their own, the rest, the versions and the current records on this one.
             let mut t = lock(&tables).map_err(at(n))?;
-            match spill.filter(|s| !s.is_empty()) {
-                None => last.flush(&mut t, None).map_err(at(n))?,
-                Some(Spill {
-                    search: mut search_runs,
-                    records: mut record_runs,
-                }) => {
-                    let (search, mut rest) = t.split();
-                    let mut keys = std::mem::take(&mut last.search);
-                    std::thread::scope(|scope| -> Result<(), StoreError> {
-                        let merging = scope.spawn(move || -> Result<(), StoreError> {
-                            keys.flush(search, Some(&mut search_runs))?;
-                            drop(keys);
-                            search_runs.merge_into(search)
-                        });
-                        let rest_done = last
-                            .flush_rest(&mut rest, Some(&mut record_runs))
-                            .and_then(|()| record_runs.merge_into(rest.residents, rest.versions));
-                        let merged = merging.join().map_err(|_| {
-                            StoreError::Storage("the load's merging thread stopped".into())
-                        })?;
-                        rest_done.and(merged)
-                    })
-                    .map_err(at(n))?;
-                }
-            }
+            write_last(&mut t, last, spill).map_err(at(n))?;
             *flushes += 1;
             known.merged();
             Ok(n)
@@ -307,6 +280,35 @@ impl<'db> BulkLoad<'db> {
         self.db.snapshots.committed();
         Ok(())
     }
+}
+
+/// Writes a load's last pass. A load done in one pass writes it straight to the tables; one
+/// done in several writes it to runs too, and merges them all: the 4情報 keys on a thread of
+/// their own, the rest, the versions and the current records on this one.
+fn write_last(t: &mut WriteTables<'_>, mut last: Writes, spill: Option<Spill>) -> Result<()> {
+    let Some(Spill {
+        search: mut search_runs,
+        records: mut record_runs,
+    }) = spill.filter(|s| !s.is_empty())
+    else {
+        return last.flush(t, None);
+    };
+    let (search, mut rest) = t.split();
+    let mut keys = std::mem::take(&mut last.search);
+    std::thread::scope(|scope| -> Result<(), StoreError> {
+        let merging = scope.spawn(move || -> Result<(), StoreError> {
+            keys.flush(search, Some(&mut search_runs))?;
+            drop(keys);
+            search_runs.merge_into(search)
+        });
+        let rest_done = last
+            .flush_rest(&mut rest, Some(&mut record_runs))
+            .and_then(|()| record_runs.merge_into(rest.residents, rest.versions));
+        let merged = merging
+            .join()
+            .map_err(|_| StoreError::Storage("the load's merging thread stopped".into()))?;
+        rest_done.and(merged)
+    })
 }
 
 #[cfg(test)]

@@ -481,33 +481,54 @@ impl Writes {
         t: &mut PassTables<'_, '_>,
         mut runs: Option<&mut RecordRuns>,
     ) -> Result<()> {
-        let records = &self.records;
-        let versions = &self.versions;
-
-        // Versions, in (id, version) order; ids this overlay made come after older ones.
+        // Residents that were in the tables before this overlay, in id order; ids this
+        // overlay made come after them.
         let mut old: Vec<(u64, Chain)> = self.old_versions.iter().map(|(&k, &c)| (k, c)).collect();
         old.sort_unstable_by_key(|(id, _)| *id);
+        self.flush_versions(&old, t, runs.as_deref_mut())?;
+        self.flush_current(&old, t, runs)?;
+        drop(old);
+        self.flush_indexes(t)
+    }
+
+    /// The versions, in (id, version) order: `old` residents first, then the new ones.
+    fn flush_versions(
+        &self,
+        old: &[(u64, Chain)],
+        t: &mut PassTables<'_, '_>,
+        runs: Option<&mut RecordRuns>,
+    ) -> Result<()> {
+        let (records, versions) = (&self.records, &self.versions);
         let mut staged: Vec<((u64, u32), Span)> = Vec::with_capacity(versions.len());
-        for &(id, chain) in &old {
+        for &(id, chain) in old {
             staged.extend(versions.iter(chain).map(|v| ((id, v.version), v.span)));
         }
         for (k, &chain) in self.new_versions.iter().enumerate() {
             let id = self.first_new_id + k as u64;
             staged.extend(versions.iter(chain).map(|v| ((id, v.version), v.span)));
         }
-        match runs.as_deref_mut() {
+        match runs {
             None => {
                 for &(key, s) in &staged {
                     t.versions.insert(key, records.get(s))?;
                 }
+                Ok(())
             }
             Some(runs) => runs
                 .versions
-                .run(staged.iter().map(|&(key, s)| (key, records.get(s))))?,
+                .run(staged.iter().map(|&(key, s)| (key, records.get(s)))),
         }
-        drop(staged);
+    }
 
-        // Current records by code: codes given up first, then each resident's latest.
+    /// The current records by code: the codes given up are removed first, then each
+    /// resident's latest version is written under its code.
+    fn flush_current(
+        &mut self,
+        old: &[(u64, Chain)],
+        t: &mut PassTables<'_, '_>,
+        runs: Option<&mut RecordRuns>,
+    ) -> Result<()> {
+        let (records, versions) = (&self.records, &self.versions);
         let mut current: Vec<(u64, Span)> = Vec::with_capacity(self.new_versions.len() + old.len());
         for &chain in old.iter().map(|(_, c)| c).chain(self.new_versions.iter()) {
             if let Some(last) = versions.last(chain) {
@@ -515,41 +536,37 @@ impl Writes {
             }
         }
         current.sort_unstable_by_key(|(code, _)| *code);
-        match runs.map(|r| &mut r.residents) {
-            None => {
-                for &code in &self.removed_codes {
-                    t.residents.remove(code)?;
-                }
-                for &(code, s) in &current {
-                    t.residents.insert(code, records.get(s))?;
-                }
+        let Some(runs) = runs.map(|r| &mut r.residents) else {
+            for &code in &self.removed_codes {
+                t.residents.remove(code)?;
             }
-            Some(runs) => {
-                // One entry a code: a code given up and taken again within the pass keeps
-                // its record.
-                let mut gone = std::mem::take(&mut self.removed_codes);
-                gone.sort_unstable();
-                gone.dedup();
-                gone.retain(|c| current.binary_search_by_key(c, |(k, _)| *k).is_err());
-                let mut entries: Vec<(u64, Option<&[u8]>)> = current
-                    .iter()
-                    .map(|&(code, s)| (code, Some(records.get(s))))
-                    .chain(gone.into_iter().map(|c| (c, None)))
-                    .collect();
-                entries.sort_unstable_by_key(|(code, _)| *code);
-                runs.run(entries.into_iter())?;
+            for &(code, s) in &current {
+                t.residents.insert(code, records.get(s))?;
             }
-        }
-        drop(current);
+            return Ok(());
+        };
+        // One entry a code: a code given up and taken again within the pass keeps its
+        // record.
+        let mut gone = std::mem::take(&mut self.removed_codes);
+        gone.sort_unstable();
+        gone.dedup();
+        gone.retain(|c| current.binary_search_by_key(c, |(k, _)| *k).is_err());
+        let mut entries: Vec<(u64, Option<&[u8]>)> = current
+            .iter()
+            .map(|&(code, s)| (code, Some(records.get(s))))
+            .chain(gone.into_iter().map(|c| (c, None)))
+            .collect();
+        entries.sort_unstable_by_key(|(code, _)| *code);
+        runs.run(entries.into_iter())
+    }
 
-        let mut codes: Vec<(u64, (u64, bool))> = self.codes.drain().collect();
-        codes.sort_unstable_by_key(|(k, _)| *k);
-        for (k, v) in codes {
+    /// The identity indexes, the household entries, the change feed and the counters, each
+    /// in key order.
+    fn flush_indexes(&mut self, t: &mut PassTables<'_, '_>) -> Result<()> {
+        for (k, v) in sorted(self.codes.drain()) {
             t.codes.insert(k, v)?;
         }
-        let mut numbers: Vec<(u64, (u64, bool))> = self.my_numbers.drain().collect();
-        numbers.sort_unstable_by_key(|(k, _)| *k);
-        for (k, v) in numbers {
+        for (k, v) in sorted(self.my_numbers.drain()) {
             t.my_numbers.insert(k, v)?;
         }
         let mut members: Vec<(u64, u64, u32)> = Vec::with_capacity(self.members.len());
@@ -567,6 +584,13 @@ impl Writes {
         t.meta.insert(META_NEXT_SEQ, self.next_seq)?;
         Ok(())
     }
+}
+
+/// A map's entries in key order.
+fn sorted(entries: impl Iterator<Item = (u64, (u64, bool))>) -> Vec<(u64, (u64, bool))> {
+    let mut v: Vec<_> = entries.collect();
+    v.sort_unstable_by_key(|(k, _)| *k);
+    v
 }
 
 impl Ledger for Staging<'_, '_> {

@@ -97,8 +97,10 @@ pub(crate) fn sort_members(members: &mut [StoredRecord]) {
     members.sort_by_key(|r| (r.relationship != HEAD, r.birth, r.code));
 }
 
-/// Checks the one-head rule for `before → after` and returns the internal id of the member
-/// who becomes head, when the change takes the head out and names a successor.
+/// Checks the one-head rule for `before → after` and returns the latest version of the
+/// member who becomes head, when the change takes the head out and names a successor. The
+/// household left is checked first (it needs the successor), then the household the
+/// resident is in after the change, counting the successor as its head.
 pub(crate) fn plan_heads(
     t: &impl Ledger,
     before: Option<&StoredRecord>,
@@ -107,86 +109,105 @@ pub(crate) fn plan_heads(
 ) -> Result<Option<StoredRecord>> {
     let was_head = before.is_some_and(is_head);
     let stays_head_here = is_head(after) && before.is_some_and(|b| b.household == after.household);
-    let mut successor: Option<StoredRecord> = None;
-
-    if was_head && !stays_head_here {
-        let old = before.expect("was_head implies before");
-        let remaining: Vec<Member> = members_in(t, old.household)?
-            .into_iter()
-            .filter(|m| m.id != after.id)
-            .collect();
-        match (remaining.is_empty(), new_head) {
-            (true, None) => {}
-            (true, Some(code)) => {
+    let successor = match before {
+        Some(old) if was_head && !stays_head_here => successor_of(t, old, after, new_head)?,
+        _ => {
+            if let Some(code) = new_head {
                 return Err(StoreError::illegal(
                     Rule::NewHead,
+                    format!("new_head={code}: only a change that takes the 世帯主 out of a household names a new head"),
+                ));
+            }
+            None
+        }
+    };
+    check_household_after(t, before, after, successor.as_ref())?;
+    Ok(successor)
+}
+
+/// The head `old` leaves its household (or stops being its head): whoever remains needs a
+/// new head, named by `new_head` among the active members.
+fn successor_of(
+    t: &impl Ledger,
+    old: &StoredRecord,
+    after: &StoredRecord,
+    new_head: Option<ResidentCode>,
+) -> Result<Option<StoredRecord>> {
+    let remaining: Vec<Member> = members_in(t, old.household)?
+        .into_iter()
+        .filter(|m| m.id != after.id)
+        .collect();
+    match (remaining.is_empty(), new_head) {
+        (true, None) => Ok(None),
+        (true, Some(code)) => Err(StoreError::illegal(
+            Rule::NewHead,
+            format!(
+                "new_head={code}: no one else remains in household {}",
+                old.household
+            ),
+        )),
+        (false, None) => Err(StoreError::illegal(
+            Rule::HouseholdWithoutHead,
+            format!(
+                "household {} would keep {} member(s) and no 世帯主; name the new head with new_head=<resident code>",
+                old.household,
+                remaining.len()
+            ),
+        )),
+        (false, Some(code)) => {
+            let found = remaining.into_iter().find(|m| m.code == code.get());
+            match found.map(|m| t.latest(m.id)).transpose()?.flatten() {
+                Some(next) => Ok(Some(next)),
+                None => Err(StoreError::illegal(
+                    Rule::NewHead,
                     format!(
-                        "new_head={code}: no one else remains in household {}",
+                        "new_head={code} is not an active member of household {}",
                         old.household
                     ),
-                ))
-            }
-            (false, None) => {
-                return Err(StoreError::illegal(
-                    Rule::HouseholdWithoutHead,
-                    format!(
-                        "household {} would keep {} member(s) and no 世帯主; name the new head with new_head=<resident code>",
-                        old.household,
-                        remaining.len()
-                    ),
-                ))
-            }
-            (false, Some(code)) => {
-                let found = remaining.into_iter().find(|m| m.code == code.get());
-                let Some(next) = found.map(|m| t.latest(m.id)).transpose()?.flatten() else {
-                    return Err(StoreError::illegal(
-                        Rule::NewHead,
-                        format!(
-                            "new_head={code} is not an active member of household {}",
-                            old.household
-                        ),
-                    ));
-                };
-                successor = Some(next);
+                )),
             }
         }
-    } else if let Some(code) = new_head {
-        return Err(StoreError::illegal(
-            Rule::NewHead,
-            format!("new_head={code}: only a change that takes the 世帯主 out of a household names a new head"),
-        ));
     }
+}
 
-    // The household the resident is in after the change.
+/// The household the resident is in after the change, when they join it or their being
+/// head changes: exactly one head among its members (the successor counts as one).
+fn check_household_after(
+    t: &impl Ledger,
+    before: Option<&StoredRecord>,
+    after: &StoredRecord,
+    successor: Option<&StoredRecord>,
+) -> Result<()> {
     let joins =
         is_active(after) && before.is_none_or(|b| !is_active(b) || b.household != after.household);
     let head_changed = is_active(after) && before.is_some_and(|b| is_head(b) != is_head(after));
-    if joins || head_changed {
-        let h = after.household;
-        let others: Vec<Member> = members_in(t, h)?
-            .into_iter()
-            .filter(|m| m.id != after.id)
-            .collect();
-        let heads = others
-            .iter()
-            .filter(|m| m.head || successor.as_ref().is_some_and(|s| s.id == m.id))
-            .count();
-        if is_head(after) && heads > 0 {
-            return Err(StoreError::illegal(
-                Rule::HouseholdTwoHeads,
-                format!("household {h} already has a 世帯主"),
-            ));
-        }
-        if !is_head(after) && heads == 0 {
-            return Err(StoreError::illegal(
-                Rule::HouseholdWithoutHead,
-                if others.is_empty() {
-                    format!("household {h} has no members; its first member must be 世帯主")
-                } else {
-                    format!("household {h} has no 世帯主; record the head first")
-                },
-            ));
-        }
+    if !(joins || head_changed) {
+        return Ok(());
     }
-    Ok(successor)
+    let h = after.household;
+    let others: Vec<Member> = members_in(t, h)?
+        .into_iter()
+        .filter(|m| m.id != after.id)
+        .collect();
+    let heads = others
+        .iter()
+        .filter(|m| m.head || successor.is_some_and(|s| s.id == m.id))
+        .count();
+    if is_head(after) && heads > 0 {
+        return Err(StoreError::illegal(
+            Rule::HouseholdTwoHeads,
+            format!("household {h} already has a 世帯主"),
+        ));
+    }
+    if !is_head(after) && heads == 0 {
+        return Err(StoreError::illegal(
+            Rule::HouseholdWithoutHead,
+            if others.is_empty() {
+                format!("household {h} has no members; its first member must be 世帯主")
+            } else {
+                format!("household {h} has no 世帯主; record the head first")
+            },
+        ));
+    }
+    Ok(())
 }

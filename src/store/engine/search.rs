@@ -46,7 +46,9 @@ impl NameQuery {
     }
 }
 
-/// [`kanji_matches`] on the bytes of an index key.
+/// Whether a kanji name key matches a query key, on their bytes (an index key's or a
+/// record's): with a space the query must be the whole name, without one the surname (the
+/// key up to its space) or a name without a given name.
 fn kanji_matches_bytes(query: &[u8], key: &[u8]) -> bool {
     if query.contains(&b' ') {
         key == query
@@ -58,15 +60,9 @@ fn kanji_matches_bytes(query: &[u8], key: &[u8]) -> bool {
     }
 }
 
+/// [`kanji_matches_bytes`] on text.
 fn kanji_matches(query: &str, key: &str) -> bool {
-    if query.contains(' ') {
-        key == query
-    } else {
-        key == query
-            || key
-                .strip_prefix(query)
-                .is_some_and(|rest| rest.starts_with(' '))
-    }
+    kanji_matches_bytes(query.as_bytes(), key.as_bytes())
 }
 
 /// The conditions of a query a version is known to meet without reading it.
@@ -347,12 +343,39 @@ pub struct SearchHit {
     pub current: bool,
 }
 
-/// Runs a search on a snapshot.
+/// A hit with the key it is ordered by (the 清音化 key of its reading).
+type Ordered = (String, SearchHit);
+
+/// Runs a search on a snapshot: the index range gives the candidates, each resident named
+/// is matched on their own versions, and the hits are ordered and cut to the limit.
 pub(crate) fn find(t: &impl View, q: &SearchQuery) -> Result<Vec<SearchHit>> {
     q.check_minimum()?;
+    let named = named_versions(t, q)?;
+    let by_entry = q.proven_by_entry();
+    let versions = t.versions();
+    let mut hits: Vec<Ordered> = Vec::new();
+    for group in named.chunk_by(|a, b| a.0 == b.0) {
+        if let Some(hit) = resident_hit(versions, q, group, by_entry)? {
+            hits.push(hit);
+        }
+    }
+    hits.sort_by(|a, b| {
+        (&a.0, a.1.resident.birth, a.1.resident.code).cmp(&(
+            &b.0,
+            b.1.resident.birth,
+            b.1.resident.code,
+        ))
+    });
+    let limit = q.limit.unwrap_or(usize::MAX);
+    Ok(hits.into_iter().take(limit).map(|(_, h)| h).collect())
+}
+
+/// The versions named by the entries of the query's index range that pass
+/// [`SearchQuery::key_may_match`], as `(id, version)`, sorted and each once (so the versions
+/// of one resident are adjacent).
+fn named_versions(t: &impl View, q: &SearchQuery) -> Result<Vec<(u64, u32)>> {
     let prefix = q.plan();
     let end = prefix_end(&prefix);
-    // The versions named by entries that pass, by resident: `(id, version)` sorted.
     let mut named: Vec<(u64, u32)> = Vec::new();
     blocks::scan(t.search(), &prefix, &end, |key| {
         let (head, id, version) = split_suffix(key).ok_or_else(|| StoreError::Corrupt {
@@ -366,91 +389,105 @@ pub(crate) fn find(t: &impl View, q: &SearchQuery) -> Result<Vec<SearchHit>> {
     })?;
     named.sort_unstable();
     named.dedup();
-    let by_entry = q.proven_by_entry();
-    // What is known of a version of a resident: the index's conditions when an entry named
-    // that very version and the version was not backdated. An entry's version can also be
-    // that of a backdated change folded over an earlier version (the entries of the as-of
-    // states a backdated change makes, see `store::write`), whose keys are the folded
-    // record's; a version that is not backdated (its 異動日 is its `prefix_max`) is never
-    // folded over another, so an entry naming it holds its own keys.
-    let proven = |versions: &[(u64, u32)], rec: &ArchivedStoredRecord| {
-        let v = rec.version.to_native();
-        if rec.prefix_max == rec.valid_from && versions.iter().any(|&(_, n)| n == v) {
-            by_entry
-        } else {
-            Proven::NOTHING
+    Ok(named)
+}
+
+/// What is known of a version of a resident: the index's conditions when an entry named
+/// that very version and the version was not backdated. An entry's version can also be that
+/// of a backdated change folded over an earlier version (the entries of the as-of states a
+/// backdated change makes, see `store::write`), whose keys are the folded record's; a
+/// version that is not backdated (its 異動日 is its `prefix_max`) is never folded over
+/// another, so an entry naming it holds its own keys.
+fn proven(by_entry: Proven, named: &[(u64, u32)], rec: &ArchivedStoredRecord) -> Proven {
+    let v = rec.version.to_native();
+    if rec.prefix_max == rec.valid_from && named.iter().any(|&(_, n)| n == v) {
+        by_entry
+    } else {
+        Proven::NOTHING
+    }
+}
+
+/// A hit on a stored version, copied out of its archive.
+fn hit(rec: &ArchivedStoredRecord, current: bool) -> Result<Ordered> {
+    let order = KanaKey::of_reading(rec.kana.as_str()).as_str().to_string();
+    let resident = Resident::from_archived(rec)?;
+    Ok((order, SearchHit { resident, current }))
+}
+
+/// The hit of one resident, whose versions `named` are: without AS OF the current version
+/// if it matches, else the latest former one that does; with AS OF the version in force.
+/// Every version is checked (CRC32 and bytecheck) and matched in place; only a hit is
+/// copied out.
+fn resident_hit(
+    versions: &impl ReadableTable<(u64, u32), &'static [u8]>,
+    q: &SearchQuery,
+    named: &[(u64, u32)],
+    by_entry: Proven,
+) -> Result<Option<Ordered>> {
+    let id = named[0].0;
+    let Some(entry) = versions.range((id, 0)..=(id, u32::MAX))?.next_back() else {
+        return Err(StoreError::Corrupt {
+            table: "search",
+            detail: format!("index entry for resident {id} with no versions"),
+        });
+    };
+    let (_, latest_value) = entry?;
+    let latest = StoredRecord::access("versions", latest_value.value())?;
+    match q.as_of {
+        Some(d) => as_of_hit(versions, q, id, d, latest, |rec| {
+            proven(by_entry, named, rec)
+        }),
+        None if q.matches_archived(latest, proven(by_entry, named, latest)) => {
+            hit(latest, true).map(Some)
         }
-    };
-    let mut hits: Vec<(String, SearchHit)> = Vec::new();
-    let hit = |rec: &ArchivedStoredRecord, current: bool| -> Result<(String, SearchHit)> {
-        let order = KanaKey::of_reading(rec.kana.as_str()).as_str().to_string();
-        let resident = Resident::from_archived(rec)?;
-        Ok((order, SearchHit { resident, current }))
-    };
-    let versions = t.versions();
-    for group in named.chunk_by(|a, b| a.0 == b.0) {
-        let id = group[0].0;
-        // Every version is checked (CRC32 and bytecheck) and matched in place; only a hit is
-        // copied out.
-        let Some(entry) = versions.range((id, 0)..=(id, u32::MAX))?.next_back() else {
-            return Err(StoreError::Corrupt {
-                table: "search",
-                detail: format!("index entry for resident {id} with no versions"),
-            });
-        };
-        let (_, latest_value) = entry?;
-        let latest = StoredRecord::access("versions", latest_value.value())?;
-        let latest_version = latest.version.to_native();
-        match q.as_of {
-            Some(d) => {
-                let found = with_as_of(versions, id, d.to_yyyymmdd(), |base, later| {
-                    if later.is_empty() {
-                        if !q.matches_archived(base, proven(group, base)) {
-                            return Ok(None);
-                        }
-                        // Versions of one resident differ in their version number, so this
-                        // is the latest one exactly when the numbers agree.
-                        hit(base, base.version.to_native() == latest_version).map(Some)
-                    } else {
-                        // A folded answer carries the bookkeeping of the latest correction it
-                        // folds in, so compare content, not version numbers.
-                        let rec = fold_archived(base, later)?;
-                        if !q.matches(&rec) {
-                            return Ok(None);
-                        }
-                        let current = rec == StoredRecord::from_archived("versions", latest)?;
-                        let order = KanaKey::of_reading(&rec.kana).as_str().to_string();
-                        let resident = Resident::from_stored(rec)?;
-                        Ok(Some((order, SearchHit { resident, current })))
-                    }
-                })?;
-                hits.extend(found.flatten());
-            }
-            None if q.matches_archived(latest, proven(group, latest)) => {
-                hits.push(hit(latest, true)?)
-            }
-            None => {
-                // The latest former version that matches.
-                for entry in versions.range((id, 0)..(id, latest_version))?.rev() {
-                    let (_, v) = entry?;
-                    let rec = StoredRecord::access("versions", v.value())?;
-                    if q.matches_archived(rec, proven(group, rec)) {
-                        hits.push(hit(rec, false)?);
-                        break;
-                    }
+        None => {
+            // The latest former version that matches.
+            let latest_version = latest.version.to_native();
+            for entry in versions.range((id, 0)..(id, latest_version))?.rev() {
+                let (_, v) = entry?;
+                let rec = StoredRecord::access("versions", v.value())?;
+                if q.matches_archived(rec, proven(by_entry, named, rec)) {
+                    return hit(rec, false).map(Some);
                 }
             }
+            Ok(None)
         }
     }
-    hits.sort_by(|a, b| {
-        (&a.0, a.1.resident.birth, a.1.resident.code).cmp(&(
-            &b.0,
-            b.1.resident.birth,
-            b.1.resident.code,
-        ))
-    });
-    let limit = q.limit.unwrap_or(usize::MAX);
-    Ok(hits.into_iter().take(limit).map(|(_, h)| h).collect())
+}
+
+/// The hit of one resident as of `d`: the version in force, with any backdated correction
+/// in force folded over it.
+fn as_of_hit(
+    versions: &impl ReadableTable<(u64, u32), &'static [u8]>,
+    q: &SearchQuery,
+    id: u64,
+    d: Date,
+    latest: &ArchivedStoredRecord,
+    proven: impl Fn(&ArchivedStoredRecord) -> Proven,
+) -> Result<Option<Ordered>> {
+    let latest_version = latest.version.to_native();
+    let found = with_as_of(versions, id, d.to_yyyymmdd(), |base, later| {
+        if later.is_empty() {
+            if !q.matches_archived(base, proven(base)) {
+                return Ok(None);
+            }
+            // Versions of one resident differ in their version number, so this is the
+            // latest one exactly when the numbers agree.
+            hit(base, base.version.to_native() == latest_version).map(Some)
+        } else {
+            // A folded answer carries the bookkeeping of the latest correction it folds in,
+            // so compare content, not version numbers.
+            let rec = fold_archived(base, later)?;
+            if !q.matches(&rec) {
+                return Ok(None);
+            }
+            let current = rec == StoredRecord::from_archived("versions", latest)?;
+            let order = KanaKey::of_reading(&rec.kana).as_str().to_string();
+            let resident = Resident::from_stored(rec)?;
+            Ok(Some((order, SearchHit { resident, current })))
+        }
+    })?;
+    Ok(found.flatten())
 }
 
 #[cfg(test)]
@@ -467,18 +504,18 @@ mod tests {
     }
 
     #[test]
-    fn an_index_key_matches_as_the_written_name_does() {
-        for (q, k) in [
-            ("山田", "山田 太郎"),
-            ("山田", "山田"),
-            ("山田", "山田川 花子"),
-            ("山田 太郎", "山田 太郎"),
-            ("山田 太", "山田 太郎"),
-            ("山田", "山"),
+    fn an_index_key_matches_on_its_bytes() {
+        for (q, k, expected) in [
+            ("山田", "山田 太郎", true),
+            ("山田", "山田", true),
+            ("山田", "山田川 花子", false),
+            ("山田 太郎", "山田 太郎", true),
+            ("山田 太", "山田 太郎", false),
+            ("山田", "山", false),
         ] {
             assert_eq!(
                 kanji_matches_bytes(q.as_bytes(), k.as_bytes()),
-                kanji_matches(q, k),
+                expected,
                 "{q} / {k}"
             );
         }

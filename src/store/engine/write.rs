@@ -1,8 +1,14 @@
 //! Applying one 異動 inside a write transaction: the preconditions and logical checks of
 //! docs/domain.md, the new version, and every table it touches (versions, the current
 //! record, the identity indexes, the 4情報 index, households, the change feed).
+//!
+//! [`apply`] runs in phases, each a function of its own: load the current state, check the
+//! precondition of the change's kind, build the new version, check its dates and
+//! identifiers, stamp its bookkeeping, check the one-世帯主 rule, and write it (then the new
+//! head's version, if the change names one). Every rule is checked before the first
+//! write; the order of the checks decides which error a change breaking several rules gets.
 
-use super::change::Change;
+use super::change::{Change, Fields};
 use super::household::plan_heads;
 use super::keys::{components, new_search_keys, KeyTexts};
 use super::ledger::Ledger;
@@ -44,6 +50,60 @@ fn corrupt(detail: String) -> StoreError {
     }
 }
 
+fn is_active(rec: &StoredRecord) -> bool {
+    rec.status == Status::Active.code()
+}
+
+/// The kinds of 異動 by what they ask of the record they are addressed to and what they do
+/// to its status (the precondition column of DESIGN.md, "異動: checks and effects").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// 転入, 職権記載, 出生: a new record, or a removed one entered again; it becomes active.
+    Entry,
+    /// 転出, 死亡, 職権消除: an active record is removed.
+    Removal,
+    /// 転居, 氏名変更, 世帯変更: an active record changes and stays active.
+    Update,
+    /// 職権修正, 住民票コード変更, 個人番号変更: any record, active or removed.
+    AnyRecord,
+}
+
+impl Kind {
+    fn of(reason: Reason) -> Kind {
+        match reason {
+            Reason::MoveIn | Reason::EntryExOfficio | Reason::Birth => Kind::Entry,
+            Reason::MoveOut | Reason::Death | Reason::RemovalExOfficio => Kind::Removal,
+            Reason::Move | Reason::Rename | Reason::HouseholdChange => Kind::Update,
+            Reason::Correction | Reason::CodeChange | Reason::MyNumberChange => Kind::AnyRecord,
+        }
+    }
+}
+
+/// The bookkeeping every version a 異動 writes shares: its dates, when it was recorded and
+/// by whom.
+struct Stamp<'a> {
+    /// 異動日 as `yyyymmdd`.
+    date: u32,
+    /// 届出日 as `yyyymmdd`.
+    reported: u32,
+    recorded_at: i64,
+    change: &'a Change,
+}
+
+impl Stamp<'_> {
+    /// Stamps `rec`, the version of `reason` that follows `prev` (none: a first version).
+    fn apply(&self, rec: &mut StoredRecord, prev: Option<&StoredRecord>, reason: Reason) {
+        rec.version = prev.map_or(1, |p| p.version + 1);
+        rec.reason = reason.code();
+        rec.valid_from = self.date;
+        rec.reported = self.reported;
+        rec.recorded_at = self.recorded_at;
+        rec.prefix_max = prev.map_or(self.date, |p| p.prefix_max.max(self.date));
+        rec.operator.clone_from(&self.change.operator);
+        rec.terminal.clone_from(&self.change.terminal);
+    }
+}
+
 /// Checks `change` against the tables and writes it. The caller owns the transaction: on
 /// an error nothing it wrote is committed.
 pub(crate) fn apply(
@@ -53,96 +113,130 @@ pub(crate) fn apply(
     now_micros: i64,
 ) -> Result<Receipt> {
     change.check_fields()?;
-    let f = &change.fields;
-    let reason = change.reason;
-    let date = change.date;
     let reported = change.reported.unwrap_or(today);
-
-    // Who the change is about.
     let code = change.code.get();
-    let before = match t.id_of_code(code)? {
-        Some((id, true)) => Some(t.latest(id)?.ok_or_else(|| {
+
+    // Load the current state and check what the kind asks of it.
+    let before = current_of(t, code)?;
+    check_precondition(change.reason, code, before.as_ref())?;
+    let mut after = match &before {
+        Some(b) => b.clone(),
+        None => first_version(t.next_id()?, code),
+    };
+
+    // The new version's content, then every check of it against the dates and the other
+    // records.
+    let d = change.date.to_yyyymmdd();
+    set_fields(&mut after, change.reason, &change.fields, d);
+    set_status(&mut after, change.reason, &change.fields, d);
+    check_dates(change, &after, before.as_ref(), today, reported)?;
+    check_identity(t, before.as_ref(), &after)?;
+
+    let stamp = Stamp {
+        date: d,
+        reported: reported.to_yyyymmdd(),
+        recorded_at: now_micros,
+        change,
+    };
+    stamp.apply(&mut after, before.as_ref(), change.reason);
+    let backdated = set_changed(&mut after, before.as_ref(), change)?;
+    let successor = plan_heads(t, before.as_ref(), &after, change.fields.new_head)?;
+    if let Some(prev) = &successor {
+        check_head_date(prev, change.date)?;
+    }
+
+    // The writes, once every rule has passed.
+    if before.is_none() {
+        t.set_next_id(after.id + 1)?;
+    }
+    let id = after.id;
+    let mut written = vec![write_version(t, before.as_ref(), after)?];
+    if backdated {
+        index_folds(t, id, d)?;
+    }
+    if let Some(prev) = successor {
+        written.push(write_new_head(t, prev, &stamp)?);
+    }
+    Ok(Receipt { written })
+}
+
+/// The latest version of the resident a change is addressed to; `None` for a code never
+/// recorded. A former code is refused: changes go to the current one.
+fn current_of(t: &impl Ledger, code: u64) -> Result<Option<StoredRecord>> {
+    match t.id_of_code(code)? {
+        Some((id, true)) => Ok(Some(t.latest(id)?.ok_or_else(|| {
             corrupt(format!(
                 "code {code} points at resident {id} with no versions"
             ))
-        })?),
+        })?)),
         Some((id, false)) => {
             let now = t.latest(id)?.map(|r| r.code).unwrap_or_default();
-            return Err(StoreError::illegal(
+            Err(StoreError::illegal(
                 Rule::FormerCode,
                 format!("{code} is a former resident code; the current code is {now:011}"),
-            ));
-        }
-        None => None,
-    };
-    let active = before
-        .as_ref()
-        .is_some_and(|b| b.status == Status::Active.code());
-
-    // Preconditions of the reason.
-    match reason {
-        Reason::MoveIn | Reason::EntryExOfficio if active => {
-            return Err(StoreError::illegal(
-                Rule::AlreadyActive,
-                format!(
-                    "{} for {code:011}: the resident is already active (住民)",
-                    reason
-                ),
             ))
         }
-        Reason::Birth if before.is_some() => {
-            return Err(StoreError::Conflict(format!(
-                "出生: resident code {code:011} already exists"
-            )))
-        }
-        Reason::MoveIn | Reason::EntryExOfficio | Reason::Birth => {}
-        _ if before.is_none() => {
-            return Err(StoreError::NotFound(format!("resident {code:011}")));
-        }
-        Reason::Correction | Reason::CodeChange | Reason::MyNumberChange => {}
-        _ if !active => {
-            return Err(StoreError::illegal(
-                Rule::NotActive,
-                format!("{} for {code:011}: the record is removed (消除者)", reason),
-            ))
-        }
-        _ => {}
+        None => Ok(None),
     }
+}
 
-    // The new version.
-    let mut after = match &before {
-        Some(b) => b.clone(),
-        None => StoredRecord {
-            id: t.next_id()?,
-            version: 0,
-            seq: 0,
-            code,
-            my_number: 0,
-            name: String::new(),
-            kana: String::new(),
-            sex: 0,
-            birth: 0,
-            address: String::new(),
-            postal: 0,
-            household: 0,
-            relationship: String::new(),
-            status: Status::Active.code(),
-            reason: 0,
-            valid_from: 0,
-            reported: 0,
-            recorded_at: 0,
-            resident_since: 0,
-            address_since: 0,
-            previous_address: None,
-            destination: None,
-            removed_on: 0,
-            changed: 0,
-            prefix_max: 0,
-            operator: None,
-            terminal: None,
-        },
-    };
-    let d = date.to_yyyymmdd();
+/// What the change's kind asks of the record it is addressed to.
+fn check_precondition(reason: Reason, code: u64, before: Option<&StoredRecord>) -> Result<()> {
+    let active = before.is_some_and(is_active);
+    match (Kind::of(reason), before) {
+        (Kind::Entry, Some(_)) if reason == Reason::Birth => Err(StoreError::Conflict(format!(
+            "出生: resident code {code:011} already exists"
+        ))),
+        (Kind::Entry, Some(_)) if active => Err(StoreError::illegal(
+            Rule::AlreadyActive,
+            format!("{reason} for {code:011}: the resident is already active (住民)"),
+        )),
+        (Kind::Entry, _) | (Kind::AnyRecord, Some(_)) => Ok(()),
+        (_, None) => Err(StoreError::NotFound(format!("resident {code:011}"))),
+        (Kind::Removal | Kind::Update, Some(_)) if !active => Err(StoreError::illegal(
+            Rule::NotActive,
+            format!("{reason} for {code:011}: the record is removed (消除者)"),
+        )),
+        (Kind::Removal | Kind::Update, Some(_)) => Ok(()),
+    }
+}
+
+/// The record of a resident not yet recorded, before the change's fields are set.
+fn first_version(id: u64, code: u64) -> StoredRecord {
+    StoredRecord {
+        id,
+        version: 0,
+        seq: 0,
+        code,
+        my_number: 0,
+        name: String::new(),
+        kana: String::new(),
+        sex: 0,
+        birth: 0,
+        address: String::new(),
+        postal: 0,
+        household: 0,
+        relationship: String::new(),
+        status: Status::Active.code(),
+        reason: 0,
+        valid_from: 0,
+        reported: 0,
+        recorded_at: 0,
+        resident_since: 0,
+        address_since: 0,
+        previous_address: None,
+        destination: None,
+        removed_on: 0,
+        changed: 0,
+        prefix_max: 0,
+        operator: None,
+        terminal: None,
+    }
+}
+
+/// Sets the fields the change carries. A 転居 keeps the old address as 前住所 and dates
+/// 住所を定めた日; a `from` the change carries comes after, so it wins.
+fn set_fields(after: &mut StoredRecord, reason: Reason, f: &Fields, d: u32) {
     if let Some(v) = f.my_number {
         after.my_number = v.get();
     }
@@ -183,8 +277,13 @@ pub(crate) fn apply(
     if let Some(v) = f.new_code {
         after.code = v.get();
     }
-    match reason {
-        Reason::MoveIn | Reason::EntryExOfficio | Reason::Birth => {
+}
+
+/// What the change's kind does to the status and its dates: an entry makes the record
+/// active from `d` (a 出生 is born on `d`), a removal removes it on `d`.
+fn set_status(after: &mut StoredRecord, reason: Reason, f: &Fields, d: u32) {
+    match Kind::of(reason) {
+        Kind::Entry => {
             after.status = Status::Active.code();
             after.resident_since = d;
             after.address_since = d;
@@ -194,17 +293,29 @@ pub(crate) fn apply(
                 after.birth = d;
                 after.previous_address = None;
             } else if f.previous_address.is_none() {
+                // A 再転入 without `from` does not keep the 前住所 of its earlier stay.
                 after.previous_address = None;
             }
         }
-        Reason::MoveOut | Reason::Death | Reason::RemovalExOfficio => {
+        Kind::Removal => {
             after.status = Status::Removed.code();
             after.removed_on = d;
         }
-        _ => {}
+        Kind::Update | Kind::AnyRecord => {}
     }
+}
 
-    // Dates.
+/// The date rules: the 届出日 and the birth date not in the future, the 異動日 not before the
+/// birth, not in the future nor after the 届出日 (a 転出 may be notified ahead), and not
+/// before the latest version's unless a correction.
+fn check_dates(
+    change: &Change,
+    after: &StoredRecord,
+    before: Option<&StoredRecord>,
+    today: Date,
+    reported: Date,
+) -> Result<()> {
+    let (reason, date) = (change.reason, change.date);
     let birth = Date::from_yyyymmdd(after.birth)?;
     if reported > today {
         return Err(StoreError::illegal(
@@ -224,47 +335,56 @@ pub(crate) fn apply(
             format!("{reason}: 異動日 {date} is before the birth date {birth}"),
         ));
     }
-    if reason == Reason::MoveOut {
-        let limit = reported.add_days(MOVE_OUT_ADVANCE_DAYS);
-        if date > limit {
-            return Err(StoreError::illegal(
-                Rule::AfterReported,
-                format!("転出 on {date}: a 転出 may be notified at most {MOVE_OUT_ADVANCE_DAYS} days ahead (届出日 {reported})"),
-            ));
-        }
-    } else {
-        if date > today {
-            return Err(StoreError::illegal(
-                Rule::InFuture,
-                format!(
-                    "{reason}: 異動日 {date} is in the future (only 転出 may be notified ahead)"
-                ),
-            ));
-        }
-        if date > reported {
-            return Err(StoreError::illegal(
-                Rule::AfterReported,
-                format!("{reason}: 異動日 {date} is after the 届出日 {reported}"),
-            ));
-        }
-    }
-    if let Some(b) = &before {
-        if reason != Reason::Correction && d < b.prefix_max {
-            return Err(StoreError::illegal(
+    check_notified(reason, date, today, reported)?;
+    match before {
+        Some(b) if reason != Reason::Correction && date.to_yyyymmdd() < b.prefix_max => {
+            Err(StoreError::illegal(
                 Rule::OutOfOrder,
                 format!(
                     "{reason} dated {date} is before the latest version's 異動日 {}; a change of history needs CORRECT",
                     Date::from_yyyymmdd(b.prefix_max)?
                 ),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The 異動日 against today and the 届出日: only a 転出 may take effect after it is
+/// notified, and at most [`MOVE_OUT_ADVANCE_DAYS`] after.
+fn check_notified(reason: Reason, date: Date, today: Date, reported: Date) -> Result<()> {
+    if reason == Reason::MoveOut {
+        if date > reported.add_days(MOVE_OUT_ADVANCE_DAYS) {
+            return Err(StoreError::illegal(
+                Rule::AfterReported,
+                format!("転出 on {date}: a 転出 may be notified at most {MOVE_OUT_ADVANCE_DAYS} days ahead (届出日 {reported})"),
             ));
         }
+        return Ok(());
     }
+    if date > today {
+        return Err(StoreError::illegal(
+            Rule::InFuture,
+            format!("{reason}: 異動日 {date} is in the future (only 転出 may be notified ahead)"),
+        ));
+    }
+    if date > reported {
+        return Err(StoreError::illegal(
+            Rule::AfterReported,
+            format!("{reason}: 異動日 {date} is after the 届出日 {reported}"),
+        ));
+    }
+    Ok(())
+}
 
-    // Identity uniqueness among all records, current and former.
-    if before
-        .as_ref()
-        .is_none_or(|b| b.my_number != after.my_number)
-    {
+/// Resident codes and My Numbers are unique among all records, current and former: a new
+/// one must not be held, now or formerly, by anyone else.
+fn check_identity(
+    t: &impl Ledger,
+    before: Option<&StoredRecord>,
+    after: &StoredRecord,
+) -> Result<()> {
+    if before.is_none_or(|b| b.my_number != after.my_number) {
         if let Some((holder, _)) = t.id_of_my_number(after.my_number)? {
             if holder != after.id {
                 return Err(StoreError::Conflict(
@@ -273,74 +393,69 @@ pub(crate) fn apply(
             }
         }
     }
-    let code_changes = before.as_ref().is_some_and(|b| b.code != after.code);
+    let code_changes = before.is_some_and(|b| b.code != after.code);
     if code_changes && t.id_of_code(after.code)?.is_some() {
         return Err(StoreError::Conflict(format!(
             "resident code {:011} is already taken, now or formerly",
             after.code
         )));
     }
+    Ok(())
+}
 
-    // Bookkeeping of the version.
-    after.version = before.as_ref().map_or(1, |b| b.version + 1);
-    after.reason = reason.code();
-    after.valid_from = d;
-    after.reported = reported.to_yyyymmdd();
-    after.recorded_at = now_micros;
-    after.prefix_max = before.as_ref().map_or(d, |b| b.prefix_max.max(d));
-    after.operator.clone_from(&change.operator);
-    after.terminal.clone_from(&change.terminal);
+/// Sets what the version changed and refuses a change that changes nothing. Returns
+/// whether it is a backdated correction.
+fn set_changed(
+    after: &mut StoredRecord,
+    before: Option<&StoredRecord>,
+    change: &Change,
+) -> Result<bool> {
     // A backdated correction changes the past: what it sets counts as changed even where
     // it equals the latest version, because the as-of fold lays these fields over earlier
     // versions.
-    let backdated =
-        reason == Reason::Correction && before.as_ref().is_some_and(|b| d < b.prefix_max);
-    after.changed = match &before {
-        Some(b) if backdated => b.diff(&after).0 | named_fields(change).0,
-        Some(b) => b.diff(&after).0,
+    let d = after.valid_from;
+    let backdated = change.reason == Reason::Correction && before.is_some_and(|b| d < b.prefix_max);
+    after.changed = match before {
+        Some(b) if backdated => b.diff(after).0 | named_fields(change).0,
+        Some(b) => b.diff(after).0,
         None => FieldSet::ALL.0,
     };
     if after.changed == 0 {
         return Err(StoreError::illegal(
             Rule::NoChange,
-            format!("{reason} for {code:011} changes nothing"),
+            format!(
+                "{} for {:011} changes nothing",
+                change.reason,
+                change.code.get()
+            ),
         ));
     }
+    Ok(backdated)
+}
 
-    let successor = plan_heads(t, before.as_ref(), &after, f.new_head)?;
-    if before.is_none() {
-        t.set_next_id(after.id + 1)?;
+/// The new 世帯主's version is dated on the change's 異動日, so their history must not
+/// already run past it.
+fn check_head_date(prev: &StoredRecord, date: Date) -> Result<()> {
+    if date.to_yyyymmdd() < prev.prefix_max {
+        return Err(StoreError::illegal(
+            Rule::OutOfOrder,
+            format!(
+                "new_head={:011}: their latest version is dated after {date}",
+                prev.code
+            ),
+        ));
     }
+    Ok(())
+}
 
-    let id = after.id;
-    let mut written = vec![write_version(t, before.as_ref(), after)?];
-    if backdated {
-        index_folds(t, id, d)?;
-    }
-    if let Some(prev) = successor {
-        if d < prev.prefix_max {
-            return Err(StoreError::illegal(
-                Rule::OutOfOrder,
-                format!(
-                    "new_head={:011}: their latest version is dated after {date}",
-                    prev.code
-                ),
-            ));
-        }
-        let mut head = prev.clone();
-        head.relationship = Relationship::head().as_str().to_string();
-        head.version = prev.version + 1;
-        head.reason = Reason::HouseholdChange.code();
-        head.valid_from = d;
-        head.reported = reported.to_yyyymmdd();
-        head.recorded_at = now_micros;
-        head.prefix_max = prev.prefix_max.max(d);
-        head.operator.clone_from(&change.operator);
-        head.terminal.clone_from(&change.terminal);
-        head.changed = prev.diff(&head).0;
-        written.push(write_version(t, Some(&prev), head)?);
-    }
-    Ok(Receipt { written })
+/// Writes the version that makes `prev` the household's 世帯主 (a 世帯変更 on the same
+/// 異動日).
+fn write_new_head(t: &mut impl Ledger, prev: StoredRecord, stamp: &Stamp<'_>) -> Result<Written> {
+    let mut head = prev.clone();
+    head.relationship = Relationship::head().as_str().to_string();
+    stamp.apply(&mut head, Some(&prev), Reason::HouseholdChange);
+    head.changed = prev.diff(&head).0;
+    write_version(t, Some(&prev), head)
 }
 
 /// The fields a change names (for a correction: the fields it corrects).
