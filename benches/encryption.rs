@@ -12,11 +12,11 @@
 //! ```
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use juki::io::generator::{self, GenOptions};
-use juki::model::{Date, ResidentCode};
-use juki::store::crypt::Key;
-use juki::store::Clock;
+use juki::generator::{self, GenOptions};
+use juki::Clock;
+use juki::Key;
 use juki::{Change, Juki, Session};
+use juki::{Date, ResidentCode};
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
@@ -49,9 +49,11 @@ fn key() -> Key {
 
 fn create(path: &Path, encrypted: bool) -> (Juki, Session) {
     let juki = if encrypted {
-        Juki::create_encrypted(path, ADMIN, PASSWORD, &key())
+        Juki::builder(path)
+            .key(key())
+            .create_with_admin(ADMIN, PASSWORD)
     } else {
-        Juki::create(path, ADMIN, PASSWORD)
+        Juki::builder(path).create_with_admin(ADMIN, PASSWORD)
     }
     .expect("create");
     juki.set_clock(Clock::Fixed(today()));
@@ -89,9 +91,9 @@ fn lookups(c: &mut Criterion) {
             }
         }
         let juki = if encrypted {
-            Juki::open_encrypted(&path, &key())
+            Juki::builder(&path).key(key()).open()
         } else {
-            Juki::open(&path)
+            Juki::builder(&path).open()
         }
         .expect("open");
         let s = juki.sign_in(ADMIN, PASSWORD, "bench").expect("sign in");

@@ -24,8 +24,8 @@ mod common;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use juki::io::generator::{self, GenOptions};
-use juki::io::import::{ImportOptions, Progress};
+use juki::generator::{self, GenOptions};
+use juki::{ImportOptions, Progress};
 use redb::{
     Key, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition, TableHandle, Value,
     WriteTransaction,
@@ -48,7 +48,7 @@ fn cache_bytes() -> usize {
                 .expect("JUKI_FLOOR_CACHE_MIB must be a number")
                 << 20
         }
-        Err(_) => juki::store::LOAD_CACHE_BYTES,
+        Err(_) => juki::LOAD_CACHE_BYTES,
     }
 }
 

@@ -25,14 +25,15 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use common::keys::{searches_of, sql_search, Search, BIRTH_ADDRESS, NAME_ADDRESS, NAME_BIRTH};
 use common::{time_probes, SplitMix, SqlResident, COLUMNS, OPERATOR, SEED, SQLITE_CACHE, TERMINAL};
-use juki::io::generator::{self, parse_history_record, GenChange, GenOptions, HISTORY_HEADER};
-use juki::io::import::{ImportOptions, Progress};
-use juki::model::{
+use juki::generator::{self, GenChange, GenOptions, HISTORY_HEADER};
+use juki::testing::parse_history_record;
+use juki::Field;
+use juki::{
     Address, Date, HouseholdId, Kana, MyNumber, Name, PostalCode, Reason, Relationship,
     ResidentCode, Sex, Status,
 };
-use juki::store::Field;
 use juki::{Change, Fields, Session};
+use juki::{ImportOptions, Progress};
 use rusqlite::{params, Connection, OptionalExtension, Statement};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;

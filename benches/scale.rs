@@ -27,10 +27,10 @@
 mod common;
 
 use common::{target_dir, time_probes, SplitMix, OPERATOR, PASSWORD, SEED, TERMINAL};
-use juki::io::generator::{self, GenOptions};
-use juki::io::import::{ImportOptions, Progress};
-use juki::model::{Date, ResidentCode};
-use juki::store::Clock;
+use juki::generator::{self, GenOptions};
+use juki::Clock;
+use juki::{Date, ResidentCode};
+use juki::{ImportOptions, Progress};
 use juki::{Juki, SearchQuery, Session};
 use std::io::Write;
 use std::path::Path;
@@ -89,7 +89,7 @@ struct Probe {
     code: ResidentCode,
     name: String,
     birth: Date,
-    my_number: juki::model::MyNumber,
+    my_number: juki::MyNumber,
     as_of: Date,
 }
 
@@ -120,7 +120,7 @@ fn probes(session: &Session, residents: usize, count: usize) -> Vec<Probe> {
                 .expect("get")
                 .expect("a generated resident");
             let (_, shown) = session.show_my_number(code).expect("My Number permission");
-            let shown: juki::model::MyNumber = shown.to_string().parse().expect("a My Number");
+            let shown: juki::MyNumber = shown.to_string().parse().expect("a My Number");
             let span = r.resident_since.days_until(today).max(0) as u64;
             Probe {
                 code,
@@ -157,12 +157,11 @@ fn main() {
     let cache = std::env::var("JUKI_BENCH_CACHE_MIB")
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
-        .map_or_else(
-            || juki::store::cache_for(&dir.join(JUKI_FILE)),
-            |mib| mib << 20,
-        );
-    let juki =
-        Juki::open_with_cache(dir.join(JUKI_FILE), None, cache).expect("opening the juki file");
+        .map_or_else(|| juki::cache_for(&dir.join(JUKI_FILE)), |mib| mib << 20);
+    let juki = Juki::builder(dir.join(JUKI_FILE))
+        .cache_size(cache)
+        .open()
+        .expect("opening the juki file");
     juki.set_clock(Clock::Fixed(common::today()));
     let session = juki
         .sign_in(OPERATOR, PASSWORD, TERMINAL)

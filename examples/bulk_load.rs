@@ -5,11 +5,11 @@
 //! prints the closing report with rows per second. `-- 1000000 --no-history` imports the
 //! residents only.
 
-use juki::io::generator::{write_csv, GenOptions};
-use juki::io::import::{ImportOptions, Progress, ProgressEvent};
-use juki::model::Date;
-use juki::store::Clock;
+use juki::generator::{write_csv, GenOptions};
+use juki::Clock;
+use juki::Date;
 use juki::Juki;
+use juki::{ImportOptions, Progress, ProgressEvent};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n: usize = std::env::args()
@@ -35,7 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         t.elapsed()
     );
     let path = dir.path().join("juki.redb");
-    let juki = Juki::create(&path, "loader", "loader-password")?;
+    let juki = Juki::builder(&path).create_with_admin("loader", "loader-password")?;
     juki.set_clock(Clock::Fixed(today));
     let db = juki.sign_in("loader", "loader-password", "bulk_load")?;
     let mut import_opts = ImportOptions::new(&csv);

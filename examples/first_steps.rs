@@ -3,7 +3,7 @@
 //!
 //! Run with `cargo run --example first_steps`.
 
-use juki::model::{
+use juki::{
     Address, Date, HouseholdId, Kana, MyNumber, Name, PostalCode, Reason, Relationship,
     ResidentCode, Sex,
 };
@@ -12,8 +12,8 @@ use juki::{Change, Fields, Juki, SearchQuery};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("city.redb");
-    Juki::create(&path, "admin1", "first-admin-password")?;
-    let juki = Juki::open(&path)?;
+    Juki::builder(&path).create_with_admin("admin1", "first-admin-password")?;
+    let juki = Juki::builder(&path).open()?;
     // Every read and write goes through a signed-in session: permissions are checked and the
     // operation is logged.
     let db = juki.sign_in("admin1", "first-admin-password", "example")?;

@@ -1,29 +1,167 @@
 //! juki: an embedded storage engine for Japan's Basic Resident Register (住民基本台帳).
 //!
-//! The crate is layered so that data flows one way, text → statement → plan → engine → rows:
+//! One file holds every resident, every version of every resident (the whole history of
+//! 異動) and the indexes a resident counter needs. Everything goes through a signed-in
+//! [`Session`]: each call checks the operator's permissions and is recorded in a
+//! tamper-evident operation log, and My Numbers stay hidden unless explicitly asked for.
 //!
-//! * [`model`] holds the validated domain types. Once a value of one of these types exists it
-//!   is valid, so nothing further in checks it again.
-//! * [`store`] keeps residents, their versions and every index in one redb file and applies
-//!   each 異動 (change) as one transaction.
-//! * [`query`] reads the query language: statement text → statement → plan → engine → rows.
-//! * [`auth`] signs operators in and is the only public way to personal data: [`Juki`]
-//!   opens a file, [`Session`] checks permissions and logs every operation.
-//! * The `juki` command and the operator REPL are the crate's binary (src/main.rs), not part
-//!   of the library: nothing here reads or draws on a terminal; a long job such as an import
-//!   reports progress to a callback ([`io::import::Progress`]).
-//! * [`io`] generates synthetic registers (and, later, imports and exports them).
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("city.redb");
+//! use juki::{Address, Change, Date, Fields, HouseholdId, Juki, Kana, Name, Reason};
+//! use juki::{Relationship, ResidentCode, SearchQuery, Sex};
+//!
+//! // A new register and its first administrator, then a session in their name.
+//! let juki = Juki::builder(&path).create_with_admin("admin1", "correct horse battery")?;
+//! let session = juki.sign_in("admin1", "correct horse battery", "counter-1")?;
+//!
+//! // 転入: a resident moves into the city.
+//! let code = ResidentCode::parse("24727059608")?;
+//! let moved_in = Date::parse("令和2年4月1日")?;
+//! session.record(&Change::new(Reason::MoveIn, code, moved_in).with(Fields {
+//!     name: Some(Name::parse("山田　太郎")?),
+//!     kana: Some(Kana::parse("やまだ たろう")?),
+//!     sex: Some(Sex::parse("男")?),
+//!     birth: Some(Date::parse("S55.4.1")?),
+//!     address: Some(Address::parse("兵庫県芦屋市精道町7番6号")?),
+//!     household: Some(HouseholdId::parse("1001")?),
+//!     relationship: Some(Relationship::parse("世帯主")?),
+//!     previous_address: Some(Address::parse("大阪府大阪市北区梅田1-1")?),
+//!     ..Fields::default()
+//! }))?;
+//!
+//! // 転居: a move within the city, two years later.
+//! let moved = Date::parse("2022-07-01")?;
+//! session.record(&Change::new(Reason::Move, code, moved).with(Fields {
+//!     address: Some(Address::parse("兵庫県芦屋市打出町2-3")?),
+//!     ..Fields::default()
+//! }))?;
+//!
+//! // As it stood on a date: the address before the move.
+//! let then = session.get_as_of(code, Date::parse("2021-01-01")?)?.expect("a resident then");
+//! assert_eq!(then.address.as_str(), "兵庫県芦屋市精道町7番6号");
+//! let now = session.get(code)?.expect("a resident now");
+//! assert_eq!(now.version, 2);
+//!
+//! // 4情報 search: at least two of name, address and birth date.
+//! let hits = session.find(&SearchQuery::new().name("ヤマダ")?.birth(Date::parse("1980-04-01")?))?;
+//! assert_eq!(hits.len(), 1);
+//!
+//! // The same through the query language, as the counter's console runs it.
+//! let outputs = session.run("FIND name=やまだ birth=S55.4.1; HISTORY 24727059608")?;
+//! assert_eq!(outputs.len(), 2);
+//! # Ok(()) }
+//! ```
+//!
+//! # The crate
+//!
+//! * Opening: [`Juki::builder`] gives a [`Builder`] (cache size, key for a file encrypted at
+//!   rest, read-only, clock) that opens a register or creates one with its first
+//!   administrator; [`Juki::sign_in`] gives a [`Session`].
+//! * Writing: a [`Change`] (its [`Reason`], the resident, the 異動日 and the [`Fields`] the
+//!   kind takes, as [`FIELD_RULES`] lists) is recorded by [`Session::record`] as one
+//!   transaction, or refused with the [`Rule`] it broke; [`Session::record_batch`] and
+//!   [`Session::import`] take many in one transaction.
+//! * Reading: lookups by resident code, My Number and as of a date give [`Resident`]s;
+//!   [`SearchQuery`] is the 4情報 search; households, history, statistics and the change feed
+//!   have their methods on [`Session`]. [`Session::run`] takes statement text of the query
+//!   language (docs/query-language.md) and gives [`Output`]s.
+//! * Errors: every operation returns [`Error`], whose [`ErrorCode`] is one of the stable codes
+//!   of the command contract (docs/cli.md). The constructors of the domain types
+//!   ([`ResidentCode::parse`], [`Date::parse`] …) return [`InvalidValue`], which `?` turns
+//!   into an [`Error`] with the code `INVALID_VALUE`.
+//!
+//! Inside, data flows one way: statement text → statement → plan → engine → rows, and the
+//! folders are those stages' layers: `model` (validated domain types), `store` (the redb
+//! file, the 異動 rules, the indexes), `io` (import, export, the generator), `auth`
+//! (operators, sessions, the operation log) and `query` (the language). DESIGN.md
+//! describes them. The `juki` command and its REPL are the crate's binary, apart from the
+//! library: nothing here reads or draws on a terminal.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod auth;
+mod auth;
+mod encryption;
 mod error;
-pub mod io;
-pub mod model;
-pub mod query;
-pub mod store;
+mod io;
+mod model;
+mod query;
+mod store;
 
-pub use auth::{Juki, Session};
+// Opening a register and signing in.
+pub use auth::{Builder, Juki, Restore, RestoreReport, Session};
+pub use store::{cache_for, Clock, DEFAULT_CACHE_BYTES, FORMAT_VERSION, LOAD_CACHE_BYTES};
+
+// Errors.
 pub use error::{Error, ErrorCode, Result};
-pub use query::{completion_words, statement_complete, Prepared};
-pub use store::{Change, Database, Fields, Resident, SearchQuery, StoreError};
+pub use model::InvalidValue;
+pub use store::Rule;
+
+// The domain types.
+pub use model::{
+    Address, ChangeField, Date, FieldRule, HouseholdId, Kana, KanaKey, MyNumber, Name, NameKey,
+    PostalCode, Reason, Relationship, ResidentCode, RevealedMyNumber, Sex, Status, FIELD_RULES,
+};
+
+// Changes and what they wrote.
+pub use store::{Change, Field, FieldSet, Fields, Receipt, Written, MOVE_OUT_ADVANCE_DAYS};
+
+// Reads.
+pub use auth::BasicResident;
+pub use store::{
+    Counts, Household, MyNumberMatch, NameQuery, Resident, SearchHit, SearchQuery, StatDim,
+    StatsRow,
+};
+
+// Statements of the query language.
+pub use query::{completion_words, redact, statement_complete, Cell, Output, Prepared, Rows};
+
+// Operators, permissions and the operation log.
+pub use auth::{
+    AuditEntry, AuditQuery, ChainReport, OperatorInfo, Permission, Role, Visibility,
+    LOCK_AFTER_FAILURES, MIN_PASSWORD_CHARS,
+};
+
+// Copies in and out, checks and maintenance.
+pub use io::consistency::{ConsistencyReport, Damage, Difference, ItemDiff};
+pub use io::csv_row::Encoding;
+pub use io::export::ExportReport;
+pub use io::import::{ImportOptions, ImportReport, Phase, Progress, ProgressEvent, RowError};
+pub use store::{BackupReport, CheckReport, CompactReport, Manifest, Problem};
+
+// Encryption at rest.
+pub use encryption::{
+    erase, is_encrypted, rekey, EraseReport, Key, KeySource, RekeyReport, MIN_KEY_FILE_BYTES,
+    MIN_PASSPHRASE_CHARS,
+};
+
+/// Synthetic registers for demonstrations and benchmarks: residents with households, names,
+/// addresses and identifiers that pass every check, and a history of 異動 for them, from a
+/// seed (the same seed gives the same register).
+pub mod generator {
+    pub use crate::io::generator::{
+        history, residents, write_csv, GenChange, GenOptions, GenResident, GenStats, Residents,
+        HISTORY_HEADER, RESIDENTS_HEADER,
+    };
+}
+
+/// What the crate's own tests, benchmarks and fuzz targets reach inside for: the engine
+/// without sessions, the parser's stages, the CSV row checks, fault injection. Not part of
+/// the API: only with the `testing` feature, and it may change at any release.
+#[cfg(feature = "testing")]
+#[doc(hidden)]
+pub mod testing {
+    pub use crate::io::csv_row::{validate_row, Header, Records};
+    pub use crate::io::generator::parse_history_record;
+    pub use crate::model::{address_key, is_kana_text};
+    pub use crate::query::catalogue::{change_entry, entry, Entry, Group, CATALOGUE};
+    pub use crate::query::{help, help_for, is_complete, parse, parse_statement, plan, redact};
+    pub use crate::query::{ChangeKind, Executor, Plan, Statement};
+    pub use crate::store::crypt;
+    #[cfg(fuzzing)]
+    pub use crate::store::model_test;
+    pub use crate::store::{
+        decode_stored_value, manifest_path, town_of, Database, FaultOn, FaultyBackend, StoreError,
+    };
+}

@@ -6,10 +6,11 @@
 
 mod common;
 use common::*;
-use juki::auth::{AuditQuery, Role};
-use juki::model::Reason;
-use juki::store::{manifest_path, Manifest};
-use juki::{Database, Juki};
+use juki::testing::Database;
+use juki::Juki;
+use juki::Reason;
+use juki::{testing::manifest_path, Manifest};
+use juki::{AuditQuery, Role};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -158,7 +159,7 @@ fn a_backup_under_concurrent_changes_is_the_snapshot_its_manifest_names() {
     assert_eq!(manifest, report.manifest);
     assert_eq!(manifest.bytes, std::fs::metadata(&backup).unwrap().len());
     assert_eq!(manifest.sha256.len(), 64);
-    assert_eq!(manifest.format_version, juki::store::FORMAT_VERSION);
+    assert_eq!(manifest.format_version, juki::FORMAT_VERSION);
     assert!(manifest.created.ends_with('Z'), "{}", manifest.created);
     let source_seq = f.db.counts().unwrap().last_seq;
     assert!(
@@ -187,7 +188,7 @@ fn a_backup_under_concurrent_changes_is_the_snapshot_its_manifest_names() {
         assert!(db.check().unwrap().is_clean());
     }
     // …and every version recorded up to its 更新順番号 is the source's, none later.
-    let copy_juki = Juki::open(&copy).unwrap();
+    let copy_juki = Juki::builder(&copy).open().unwrap();
     let copy_admin = copy_juki.sign_in(ADMIN, PASSWORD, "test").unwrap();
     let in_copy = copy_admin.changes_since(0, usize::MAX).unwrap();
     let in_source: Vec<_> =
@@ -266,7 +267,7 @@ fn restore_round_trip_gives_back_the_same_content() {
     // The backup itself was only read.
     assert_eq!(std::fs::read(&backup).unwrap(), sha_before);
 
-    let juki = Juki::open(&target).unwrap();
+    let juki = Juki::builder(&target).open().unwrap();
     let admin = juki.sign_in(ADMIN, PASSWORD, "test").unwrap();
     assert_eq!(admin.content_digest().unwrap(), digest);
     assert_eq!(admin.counts().unwrap(), counts);
@@ -352,7 +353,7 @@ fn restore_refuses_an_existing_path_without_force_and_an_open_one_even_with_it()
     let out = restore(&backup, &target, ADMIN, PASSWORD, true);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     {
-        let juki = Juki::open(&target).unwrap();
+        let juki = Juki::builder(&target).open().unwrap();
         let admin = juki.sign_in(ADMIN, PASSWORD, "test").unwrap();
         assert_eq!(admin.content_digest().unwrap(), digest);
     }

@@ -17,10 +17,10 @@ use std::process::Command;
 mod common;
 
 use common::{Fixture, ADMIN, PASSWORD};
-use juki::auth::Role;
-use juki::model::{ChangeField, FIELD_RULES};
-use juki::query::catalogue::{change_entry, Entry, Group, CATALOGUE};
-use juki::query::{help, parse_statement, ChangeKind, Executor};
+use juki::testing::{change_entry, Entry, Group, CATALOGUE};
+use juki::testing::{help, parse_statement, ChangeKind, Executor};
+use juki::Role;
+use juki::{ChangeField, FIELD_RULES};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -3,8 +3,8 @@
 
 mod common;
 use common::*;
-use juki::model::{Kana, MyNumber, Name, Reason, Sex, Status};
-use juki::store::{Field, Fields, Rule};
+use juki::{Field, Fields, Rule};
+use juki::{Kana, MyNumber, Name, Reason, Sex, Status};
 
 fn family() -> Fixture {
     let f = Fixture::new();
@@ -121,7 +121,7 @@ fn birth_of_an_existing_code_or_in_the_future_is_refused() {
     c.reason = Reason::Birth;
     c.fields.birth = None;
     c.fields.my_number = Some(my_number(9));
-    c.fields.household = Some(juki::model::HouseholdId::new(900));
+    c.fields.household = Some(juki::HouseholdId::new(900));
     assert_refused(&f.db, &c, Rule::InFuture);
 }
 
@@ -431,8 +431,8 @@ fn heads_swap_in_one_statement() {
 fn moving_to_a_new_household_as_its_head() {
     let f = family();
     let mut fields = moving_to("芦屋市打出町2-3");
-    fields.household = Some(juki::model::HouseholdId::new(200));
-    fields.relationship = Some(juki::model::Relationship::parse("世帯主").unwrap());
+    fields.household = Some(juki::HouseholdId::new(200));
+    fields.relationship = Some(juki::Relationship::parse("世帯主").unwrap());
     f.db.record(&change(Reason::Move, 2, "2024-05-01", fields))
         .unwrap();
     assert_eq!(member_codes(&f.db, 100, None), vec![code(1)]);

@@ -548,7 +548,7 @@ fn the_change_feed_prints_json_lines_and_follows_new_commits() {
 #[test]
 fn the_change_feed_says_when_another_process_holds_the_file() {
     let (_dir, db) = new_db();
-    let held = juki::Juki::open(&db).unwrap();
+    let held = juki::Juki::builder(&db).open().unwrap();
     let out = juki(&["changes", "--db", &db, "--since", "0"], None);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let err = text(&out.stderr);

@@ -7,9 +7,10 @@
 //! hold between answers taken one after the other (nothing goes backwards). CHECK, a
 //! whole-database snapshot, in the middle of writes is tested in `src/store/check.rs`.
 
-use juki::io::generator::{self, GenOptions, GenResident};
-use juki::model::{Address, Date, HouseholdId, Reason, Relationship, ResidentCode};
-use juki::{Change, Database, Fields, Juki, Session};
+use juki::generator::{self, GenOptions, GenResident};
+use juki::testing::Database;
+use juki::{Address, Date, HouseholdId, Reason, Relationship, ResidentCode};
+use juki::{Change, Fields, Juki, Session};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -35,7 +36,9 @@ fn run_binary(args: &[&str]) -> std::process::Output {
 /// A database with a generated register, and its households (members in generator order,
 /// 世帯主 first).
 fn setup(path: &Path) -> (Juki, Vec<Vec<GenResident>>) {
-    let juki = Juki::create(path, OPERATOR, PASSWORD).unwrap();
+    let juki = Juki::builder(path)
+        .create_with_admin(OPERATOR, PASSWORD)
+        .unwrap();
     let db = juki.sign_in(OPERATOR, PASSWORD, "setup").unwrap();
     let opts = GenOptions::new(400, 3, date(GEN_TODAY));
     let residents: Vec<GenResident> = generator::residents(&opts).collect();
@@ -236,7 +239,7 @@ fn a_log_flush_returns_only_when_every_earlier_read_is_in_the_log() {
     let code = households[0][0].code;
     let logged = || {
         juki.flush_log().unwrap();
-        s.audit(&juki::auth::AuditQuery::default()).unwrap().len()
+        s.audit(&juki::AuditQuery::default()).unwrap().len()
     };
     let before = logged();
     // Every read and every AUDIT is one entry; count what was asked before each flush.

@@ -10,9 +10,10 @@
 //! The same promise under injected I/O faults (a write or a sync failing after N operations)
 //! is tested with the fault-injecting backend, in `src/store/backend.rs`.
 
-use juki::io::generator::{self, GenOptions, GenResident};
-use juki::model::{Date, ResidentCode};
-use juki::{Change, Database, Juki};
+use juki::generator::{self, GenOptions, GenResident};
+use juki::testing::Database;
+use juki::{Change, Juki};
+use juki::{Date, ResidentCode};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -98,7 +99,9 @@ fn setup(dir: &Path, count: usize) -> (PathBuf, u64, Vec<Statement>) {
         split += 1;
     }
     let (base, later) = residents.split_at(split);
-    let juki = Juki::create(&path, OPERATOR, PASSWORD).unwrap();
+    let juki = Juki::builder(&path)
+        .create_with_admin(OPERATOR, PASSWORD)
+        .unwrap();
     let session = juki.sign_in(OPERATOR, PASSWORD, "setup").unwrap();
     let changes: Vec<Change> = base.iter().map(GenResident::to_move_in).collect();
     session.record_batch(&changes).unwrap();
@@ -208,7 +211,9 @@ fn run_and_kill(
 /// Checks the reopened file against what was acknowledged; returns the number of
 /// statements committed so far.
 fn verify(path: &Path, base_seq: u64, statements: &[Statement], acked: &[Ack]) -> usize {
-    let juki = Juki::open(path).unwrap_or_else(|e| panic!("reopening after a kill: {e}"));
+    let juki = Juki::builder(path)
+        .open()
+        .unwrap_or_else(|e| panic!("reopening after a kill: {e}"));
     let db = juki.sign_in(OPERATOR, PASSWORD, "verify").unwrap();
     let counts = db.counts().unwrap();
     assert_eq!(counts.versions, counts.last_seq);

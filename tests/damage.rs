@@ -6,10 +6,11 @@
 //! CHECK must report a problem (or fail with CORRUPT) unless every answer was right. A panic
 //! anywhere fails the test. The damage is seeded (`JUKI_DAMAGE_SEED` replays another set).
 
-use juki::io::generator::{self, GenOptions};
-use juki::model::{Date, ResidentCode};
-use juki::store::Clock;
-use juki::{Database, Juki, Resident};
+use juki::generator::{self, GenOptions};
+use juki::testing::Database;
+use juki::Clock;
+use juki::{Date, ResidentCode};
+use juki::{Juki, Resident};
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
@@ -45,7 +46,9 @@ const PASSWORD: &str = "damage-test-password";
 
 fn build(path: &Path) -> Original {
     let today = Date::parse(TODAY).unwrap();
-    let juki = Juki::create(path, OPERATOR, PASSWORD).unwrap();
+    let juki = Juki::builder(path)
+        .create_with_admin(OPERATOR, PASSWORD)
+        .unwrap();
     juki.set_clock(Clock::Fixed(today));
     let db = juki.sign_in(OPERATOR, PASSWORD, "build").unwrap();
     let opts = GenOptions::new(250, 5, today);
@@ -94,7 +97,7 @@ fn corrupt_or(e: &juki::Error, what: &str, wrong: &mut Vec<String>) -> bool {
 
 fn examine(path: &Path, original: &Original) -> Outcome {
     let mut out = Outcome::default();
-    let juki = match Juki::open(path) {
+    let juki = match Juki::builder(path).open() {
         Ok(juki) => juki,
         Err(e) => {
             corrupt_or(&e, "open", &mut out.wrong);

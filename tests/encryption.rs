@@ -4,10 +4,11 @@
 mod common;
 
 use common::*;
-use juki::io::generator::{self, GenOptions};
-use juki::store::crypt::{self, Key};
-use juki::store::Clock;
-use juki::{Change, Database, Juki};
+use juki::generator::{self, GenOptions};
+use juki::testing::crypt::{self, Key};
+use juki::testing::Database;
+use juki::Clock;
+use juki::{Change, Juki};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -20,7 +21,10 @@ fn passphrase() -> Key {
 /// An encrypted register with 山田 太郎 and 60 generated residents.
 fn encrypted(dir: &Path, key: &Key) -> (PathBuf, [u8; 32]) {
     let path = dir.join("city.redb");
-    let juki = Juki::create_encrypted(&path, ADMIN, PASSWORD, key).unwrap();
+    let juki = Juki::builder(&path)
+        .key(key.clone())
+        .create_with_admin(ADMIN, PASSWORD)
+        .unwrap();
     assert!(juki.is_encrypted());
     juki.set_clock(Clock::Fixed(date(TODAY)));
     let s = juki.sign_in(ADMIN, PASSWORD, "test").unwrap();
@@ -50,7 +54,7 @@ fn reads_taro(juki: &Juki) {
 fn an_encrypted_register_round_trips_and_holds_no_plaintext() {
     let dir = tempfile::tempdir().unwrap();
     let (path, digest) = encrypted(dir.path(), &passphrase());
-    let juki = Juki::open_encrypted(&path, &passphrase()).unwrap();
+    let juki = Juki::builder(&path).key(passphrase()).open().unwrap();
     reads_taro(&juki);
     let s = juki.sign_in(ADMIN, PASSWORD, "test").unwrap();
     assert_eq!(s.content_digest().unwrap(), digest);
@@ -86,7 +90,9 @@ fn an_encrypted_register_round_trips_and_holds_no_plaintext() {
 
     // The same search finds them in a plain file, so the test can see plaintext.
     let plain = dir.path().join("plain.redb");
-    let juki = Juki::create(&plain, ADMIN, PASSWORD).unwrap();
+    let juki = Juki::builder(&plain)
+        .create_with_admin(ADMIN, PASSWORD)
+        .unwrap();
     juki.set_clock(Clock::Fixed(date(TODAY)));
     let s = juki.sign_in(ADMIN, PASSWORD, "test").unwrap();
     s.record(&move_in(24727059608, &taro(), "2020-04-01"))
@@ -102,35 +108,58 @@ fn an_encrypted_register_round_trips_and_holds_no_plaintext() {
 fn wrong_and_missing_keys_are_refused_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let (path, _) = encrypted(dir.path(), &passphrase());
-    let e = Juki::open_encrypted(&path, &Key::passphrase("not-the-passphrase-at-all")).unwrap_err();
+    let e = Juki::builder(&path)
+        .key(Key::passphrase("not-the-passphrase-at-all"))
+        .open()
+        .unwrap_err();
     assert_eq!(e.code(), "AUTH_FAILED", "{e}");
     assert!(
         e.to_string().contains("wrong key for encrypted database"),
         "{e}"
     );
     let file_key = Key::key_file_bytes(vec![1; 32]).unwrap();
-    let e = Juki::open_encrypted(&path, &file_key).unwrap_err();
+    let e = Juki::builder(&path)
+        .key(file_key.clone())
+        .open()
+        .unwrap_err();
     assert!(e.to_string().contains("wrong key"), "{e}");
-    let e = Juki::open(&path).unwrap_err();
+    let e = Juki::builder(&path).open().unwrap_err();
     assert_eq!(e.code(), "AUTH_FAILED", "{e}");
     assert!(e.to_string().contains("is encrypted"), "{e}");
     let e = Database::open(&path).unwrap_err();
     assert!(e.to_string().contains("is encrypted"), "{e}");
 
     let plain = dir.path().join("plain.redb");
-    drop(Juki::create(&plain, ADMIN, PASSWORD).unwrap());
-    let e = Juki::open_encrypted(&plain, &passphrase()).unwrap_err();
+    drop(
+        Juki::builder(&plain)
+            .create_with_admin(ADMIN, PASSWORD)
+            .unwrap(),
+    );
+    let e = Juki::builder(&plain).key(passphrase()).open().unwrap_err();
     assert!(e.to_string().contains("is not encrypted"), "{e}");
 
     // A key file database refuses another key file.
     let kf = dir.path().join("city.key");
     let key = Key::generate_key_file(&kf).unwrap();
     let other = dir.path().join("other.redb");
-    drop(Juki::create_encrypted(&other, ADMIN, PASSWORD, &key).unwrap());
-    let e = Juki::open_encrypted(&other, &Key::key_file_bytes(vec![2; 32]).unwrap()).unwrap_err();
+    drop(
+        Juki::builder(&other)
+            .key(key.clone())
+            .create_with_admin(ADMIN, PASSWORD)
+            .unwrap(),
+    );
+    let e = Juki::builder(&other)
+        .key(Key::key_file_bytes(vec![2; 32]).unwrap())
+        .open()
+        .unwrap_err();
     assert!(e.to_string().contains("wrong key"), "{e}");
     assert!(e.to_string().contains("a key file"), "{e}");
-    reads_none(&Juki::open_encrypted(&other, &Key::read_key_file(&kf).unwrap()).unwrap());
+    reads_none(
+        &Juki::builder(&other)
+            .key(Key::read_key_file(&kf).unwrap())
+            .open()
+            .unwrap(),
+    );
     // A short passphrase is refused at creation.
     let e = Database::create_encrypted(dir.path().join("weak.redb"), &Key::passphrase("short"))
         .unwrap_err();
@@ -163,7 +192,7 @@ fn a_damaged_block_is_corrupt_and_a_damaged_header_is_refused() {
             &copy,
             crypt::HEADER_BYTES + block * crypt::PHYSICAL_BLOCK as u64 + 100,
         );
-        let outcome = Juki::open_encrypted(&copy, &passphrase()).and_then(|j| {
+        let outcome = Juki::builder(&copy).key(passphrase()).open().and_then(|j| {
             let s = j.sign_in(ADMIN, PASSWORD, "test")?;
             s.check().map(|_| ())
         });
@@ -183,7 +212,7 @@ fn a_damaged_block_is_corrupt_and_a_damaged_header_is_refused() {
         let copy = dir.path().join(format!("header-{at}.redb"));
         std::fs::copy(&path, &copy).unwrap();
         flip(&copy, at);
-        let e = Juki::open_encrypted(&copy, &passphrase()).unwrap_err();
+        let e = Juki::builder(&copy).key(passphrase()).open().unwrap_err();
         let text = e.to_string();
         assert!(
             text.contains("header") || text.contains("not encrypted"),
@@ -202,9 +231,9 @@ fn rekey_changes_the_key_and_keeps_the_content() {
     assert!(report.blocks > 0);
     let after = std::fs::read(&path).unwrap();
     assert_ne!(before[48..64], after[48..64], "a new key id");
-    let e = Juki::open_encrypted(&path, &passphrase()).unwrap_err();
+    let e = Juki::builder(&path).key(passphrase()).open().unwrap_err();
     assert!(e.to_string().contains("wrong key"), "{e}");
-    let juki = Juki::open_encrypted(&path, &new).unwrap();
+    let juki = Juki::builder(&path).key(new.clone()).open().unwrap();
     let s = juki.sign_in(ADMIN, PASSWORD, "test").unwrap();
     assert_eq!(s.content_digest().unwrap(), digest);
     let (report, chain) = s.check().unwrap();
@@ -224,7 +253,9 @@ fn rekey_changes_the_key_and_keeps_the_content() {
 
     // A plain file becomes encrypted.
     let plain = dir.path().join("plain.redb");
-    let juki = Juki::create(&plain, ADMIN, PASSWORD).unwrap();
+    let juki = Juki::builder(&plain)
+        .create_with_admin(ADMIN, PASSWORD)
+        .unwrap();
     juki.set_clock(Clock::Fixed(date(TODAY)));
     let s = juki.sign_in(ADMIN, PASSWORD, "test").unwrap();
     s.record(&move_in(24727059608, &taro(), "2020-04-01"))
@@ -234,7 +265,7 @@ fn rekey_changes_the_key_and_keeps_the_content() {
     drop(juki);
     crypt::rekey(&plain, None, &new).unwrap();
     assert!(crypt::is_encrypted(&plain).unwrap());
-    let juki = Juki::open_encrypted(&plain, &new).unwrap();
+    let juki = Juki::builder(&plain).key(new.clone()).open().unwrap();
     reads_taro(&juki);
     let s = juki.sign_in(ADMIN, PASSWORD, "test").unwrap();
     assert_eq!(s.content_digest().unwrap(), digest);
@@ -253,14 +284,14 @@ fn crypto_erase_destroys_the_key_of_the_database_and_its_backups() {
     drop(Database::create_encrypted(&other, &passphrase()).unwrap());
     let e = crypt::erase(&path, std::slice::from_ref(&other), Some(&kf)).unwrap_err();
     assert!(e.to_string().contains("another data key"), "{e}");
-    Juki::open_encrypted(&path, &key).unwrap();
+    Juki::builder(&path).key(key.clone()).open().unwrap();
     assert!(kf.exists());
 
     let report = crypt::erase(&path, &[], Some(&kf)).unwrap();
     assert_eq!(report.destroyed, vec![path.clone()]);
     assert_eq!(report.key_file.as_deref(), Some(kf.as_path()));
     assert!(!kf.exists());
-    let e = Juki::open_encrypted(&path, &key).unwrap_err();
+    let e = Juki::builder(&path).key(key.clone()).open().unwrap_err();
     assert!(e.to_string().contains("destroyed"), "{e}");
     let again = crypt::erase(&path, &[], None).unwrap();
     assert_eq!(again.already, vec![path.clone()]);
@@ -507,7 +538,7 @@ fn an_encrypted_database_makes_encrypted_backups_that_restore_with_its_key() {
     let (path, digest) = encrypted(dir.path(), &passphrase());
     let backup = dir.path().join("city-backup.redb");
     {
-        let juki = Juki::open_encrypted(&path, &passphrase()).unwrap();
+        let juki = Juki::builder(&path).key(passphrase()).open().unwrap();
         let s = juki.sign_in(ADMIN, PASSWORD, "test").unwrap();
         s.backup(&backup).unwrap();
     }
@@ -525,7 +556,7 @@ fn an_encrypted_database_makes_encrypted_backups_that_restore_with_its_key() {
     assert!(!restored.exists());
     let out = juki(&args, &[("JUKI_KEY", PASSPHRASE)]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let juki = Juki::open_encrypted(&restored, &passphrase()).unwrap();
+    let juki = Juki::builder(&restored).key(passphrase()).open().unwrap();
     reads_taro(&juki);
     let s = juki.sign_in(ADMIN, PASSWORD, "test").unwrap();
     assert_eq!(s.content_digest().unwrap(), digest);
@@ -536,5 +567,5 @@ fn an_encrypted_database_makes_encrypted_backups_that_restore_with_its_key() {
     // Crypto-erase of the database takes its backup (same data key) with it.
     let report = crypt::erase(&path, std::slice::from_ref(&backup), None).unwrap();
     assert_eq!(report.destroyed.len(), 2);
-    assert!(Juki::open_encrypted(&backup, &passphrase()).is_err());
+    assert!(Juki::builder(&backup).key(passphrase()).open().is_err());
 }

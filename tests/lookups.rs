@@ -4,9 +4,12 @@
 
 mod common;
 use common::*;
-use juki::model::{HouseholdId, Reason, Status};
-use juki::store::{Field, Fields, StatDim, StoreError, FORMAT_VERSION};
-use juki::Database;
+use juki::testing::Database;
+use juki::{
+    testing::StoreError,
+    {Field, Fields, StatDim, FORMAT_VERSION},
+};
+use juki::{HouseholdId, Reason, Status};
 use redb::ReadableTable;
 
 fn story() -> Fixture {
@@ -265,7 +268,7 @@ fn a_damaged_record_is_corrupt_not_a_panic() {
         }
         txn.commit().unwrap();
     }
-    let juki = juki::Juki::open(&path).unwrap();
+    let juki = juki::Juki::builder(&path).open().unwrap();
     let db = juki.sign_in(ADMIN, PASSWORD, "test").unwrap();
     let err = db.get(code(1)).unwrap_err();
     assert_eq!(err.code(), "CORRUPT");

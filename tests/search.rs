@@ -3,9 +3,9 @@
 
 mod common;
 use common::*;
-use juki::model::{Kana, Name, Reason, Sex};
-use juki::store::{Fields, SearchHit};
 use juki::SearchQuery;
+use juki::{Fields, SearchHit};
+use juki::{Kana, Name, Reason, Sex};
 
 fn town() -> Fixture {
     let f = Fixture::new();
@@ -276,7 +276,7 @@ fn results_come_in_a_stable_order_and_respect_limit() {
         .map(|h| h.resident.kana.as_str().to_string())
         .collect();
     let mut sorted = order.clone();
-    sorted.sort_by_key(|k| juki::model::KanaKey::from_query(k).unwrap());
+    sorted.sort_by_key(|k| juki::KanaKey::from_query(k).unwrap());
     assert_eq!(order, sorted);
     assert_eq!(f.db.find(&q.limit(2)).unwrap().len(), 2);
 }

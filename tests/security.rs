@@ -5,9 +5,9 @@
 
 mod common;
 use common::*;
-use juki::auth::{AuditQuery, Juki, Role, LOCK_AFTER_FAILURES};
-use juki::query::{Cell, Output};
-use juki::store::Clock;
+use juki::Clock;
+use juki::{AuditQuery, Juki, Role, LOCK_AFTER_FAILURES};
+use juki::{Cell, Output};
 use juki::{ErrorCode, Session};
 
 const SECRET: &str = "operator-pass-1";
@@ -343,7 +343,7 @@ fn the_chain_catches_an_entry_edited_through_redb() {
         }
         txn.commit().unwrap();
     }
-    let juki = Juki::open(&path).unwrap();
+    let juki = Juki::builder(&path).open().unwrap();
     juki.set_clock(Clock::Fixed(date(TODAY)));
     let admin = juki.sign_in(ADMIN, PASSWORD, "test").unwrap();
     let report = admin.audit_verify().unwrap();

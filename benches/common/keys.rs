@@ -4,8 +4,11 @@
 //! `latency` (p50 and p99 of each group).
 
 use super::{columns_of, SplitMix, SqlResident, COLUMNS};
-use juki::model::{address_key, Date, Kana, MyNumber, Name, ResidentCode};
-use juki::store::SearchHit;
+use juki::SearchHit;
+use juki::{
+    testing::address_key,
+    {Date, Kana, MyNumber, Name, ResidentCode},
+};
 use juki::{Resident, SearchQuery, Session};
 use rusqlite::{params, Connection, OptionalExtension, Statement};
 

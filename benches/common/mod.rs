@@ -21,10 +21,13 @@
 
 pub mod keys;
 
-use juki::io::generator::{self, GenOptions};
-use juki::model::{address_key, Date, Reason};
-use juki::store::{Clock, Field, Resident, FORMAT_VERSION};
+use juki::generator::{self, GenOptions};
+use juki::{
+    testing::address_key,
+    {Date, Reason},
+};
 use juki::{Change, Juki, Session};
+use juki::{Clock, Field, Resident, FORMAT_VERSION};
 use rusqlite::config::DbConfig;
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, Row};
@@ -125,15 +128,21 @@ pub fn open_sqlite_at(path: &Path) -> Connection {
 
 /// Opens a juki file with the dataset's fixed clock and signs the operator in.
 pub fn sign_in(path: &Path) -> (Juki, Session) {
-    signed_in(Juki::open(path).expect("opening the juki file"))
+    signed_in(Juki::builder(path).open().expect("opening the juki file"))
 }
 
 /// `juki init` and the open of `juki import`: a new file at `path` with the operator as its
 /// administrator, opened again with the page cache a load uses, the operator signed in.
 pub fn create_for_load(path: &Path) -> (Juki, Session) {
-    drop(Juki::create(path, OPERATOR, PASSWORD).expect("creating the juki file"));
+    drop(
+        Juki::builder(path)
+            .create_with_admin(OPERATOR, PASSWORD)
+            .expect("creating the juki file"),
+    );
     signed_in(
-        Juki::open_with_cache(path, None, juki::store::LOAD_CACHE_BYTES)
+        Juki::builder(path)
+            .cache_size(juki::LOAD_CACHE_BYTES)
+            .open()
             .expect("opening the juki file"),
     )
 }
@@ -214,7 +223,9 @@ fn secs(d: Duration) -> String {
 fn build_juki(set: &Dataset) -> String {
     let mut opts = GenOptions::new(set.residents, SEED, today());
     opts.history = true;
-    let juki = Juki::create(&set.juki, OPERATOR, PASSWORD).expect("creating the juki file");
+    let juki = Juki::builder(&set.juki)
+        .create_with_admin(OPERATOR, PASSWORD)
+        .expect("creating the juki file");
     juki.set_clock(Clock::Fixed(today()));
     let db = juki
         .sign_in(OPERATOR, PASSWORD, TERMINAL)

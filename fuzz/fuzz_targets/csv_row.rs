@@ -2,8 +2,8 @@
 //! validator answer with rows or problems, never a panic, in either encoding.
 #![no_main]
 
-use juki::io::csv_row::{validate_row, Encoding, Header, Records};
-use juki::model::Date;
+use juki::{Encoding, testing::{validate_row, Header, Records}};
+use juki::Date;
 use libfuzzer_sys::fuzz_target;
 
 const HEADER: &[u8] = b"resident_code,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,moved_in_date\n";

@@ -6,5 +6,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    juki::store::model_test::differential(data);
+    juki::testing::model_test::differential(data);
 });

@@ -8,16 +8,16 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    match juki::query::parse(text) {
+    match juki::testing::parse(text) {
         Ok(statements) => {
             for s in &statements {
-                let _ = juki::query::plan(s);
+                let _ = juki::testing::plan(s);
             }
         }
         Err(e) => {
             let _ = e.render(text);
         }
     }
-    let _ = juki::query::is_complete(text);
-    let _ = juki::query::redact(text);
+    let _ = juki::testing::is_complete(text);
+    let _ = juki::redact(text);
 });

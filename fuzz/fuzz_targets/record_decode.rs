@@ -6,12 +6,12 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = juki::store::decode_stored_value(data);
+    let _ = juki::testing::decode_stored_value(data);
     if let Some((&flag, body)) = data.split_first() {
         if flag & 1 == 1 {
             let mut framed = crc32fast::hash(body).to_le_bytes().to_vec();
             framed.extend_from_slice(body);
-            let _ = juki::store::decode_stored_value(&framed);
+            let _ = juki::testing::decode_stored_value(&framed);
         }
     }
 });

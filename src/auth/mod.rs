@@ -25,8 +25,6 @@ pub(crate) use audit::Redacted;
 pub use audit::{AuditEntry, AuditQuery, ChainReport};
 pub use builder::Builder;
 pub(crate) use error::AuthError;
-pub use error::Result;
-pub use journal::{FLUSH_BATCH, FLUSH_WINDOW};
 pub use operator::{OperatorInfo, LOCK_AFTER_FAILURES, MIN_PASSWORD_CHARS};
 pub use restore::{Restore, RestoreReport};
 pub use role::{Permission, Role, Visibility};

@@ -89,22 +89,6 @@ fn write_operator(txn: &WriteTransaction, op: &StoredOperator) -> Result<()> {
 }
 
 impl Juki {
-    /// Creates a new database file (0600) with its first administrator. The file never
-    /// exists without them: no default or shared account is ever made.
-    pub fn create(path: impl AsRef<Path>, admin: &str, password: &str) -> Result<Juki> {
-        Juki::create_keyed(path, admin, password, None)
-    }
-
-    /// [`Juki::create`], the file encrypted at rest under `key` (see `store::crypt`).
-    pub fn create_encrypted(
-        path: impl AsRef<Path>,
-        admin: &str,
-        password: &str,
-        key: &crate::store::crypt::Key,
-    ) -> Result<Juki> {
-        Juki::create_keyed(path, admin, password, Some(key))
-    }
-
     pub(super) fn create_keyed(
         path: impl AsRef<Path>,
         admin: &str,
@@ -141,20 +125,10 @@ impl Juki {
         Ok(Juki::wrap(db))
     }
 
-    /// Opens an existing database file.
-    pub fn open(path: impl AsRef<Path>) -> Result<Juki> {
-        Ok(Juki::wrap(Database::open(path)?))
-    }
-
-    /// Opens an encrypted database file with its key.
-    pub fn open_encrypted(path: impl AsRef<Path>, key: &crate::store::crypt::Key) -> Result<Juki> {
-        Ok(Juki::wrap(Database::open_encrypted(path, key)?))
-    }
-
     /// Opens a database file, encrypted (with `key`) or plain, with a page cache of
     /// `cache_bytes` (see [`Database::open_with_cache`]; [`crate::store::LOAD_CACHE_BYTES`]
     /// suits a process that opens a file to load it).
-    pub fn open_with_cache(
+    pub(crate) fn open_with_cache(
         path: impl AsRef<Path>,
         key: Option<&crate::store::crypt::Key>,
         cache_bytes: usize,

@@ -117,7 +117,7 @@ pub enum Command {
         #[arg(long, value_name = "MiB", default_value_t = 128)]
         staging_mib: usize,
         /// The database's page cache (MiB) during the load.
-        #[arg(long, value_name = "MiB", default_value_t = juki::store::LOAD_CACHE_BYTES >> 20)]
+        #[arg(long, value_name = "MiB", default_value_t = juki::LOAD_CACHE_BYTES >> 20)]
         cache_mib: usize,
     },
     /// Measure the cost of the operation log: lookups through the engine directly and

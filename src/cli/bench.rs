@@ -4,10 +4,10 @@
 //! generated register in the same run. Prints one table; no personal data is shown.
 
 use super::{fail, EXIT_OK};
-use juki::auth::Juki;
-use juki::io::generator::{self, GenOptions};
-use juki::model::{Date, ResidentCode};
-use juki::store::Clock;
+use juki::generator::{self, GenOptions};
+use juki::Clock;
+use juki::Juki;
+use juki::{Date, ResidentCode};
 use std::time::Instant;
 
 fn per_second(n: usize, secs: f64) -> f64 {
@@ -22,10 +22,11 @@ pub fn run(residents: usize, lookups: usize) -> u8 {
     };
     let today = Date::from_ymd(2026, 4, 1).expect("a date");
     let password = "bench-password-1";
-    let juki = match Juki::create(dir.path().join("bench.redb"), "bench", password) {
-        Ok(j) => j,
-        Err(e) => return fail(e.code(), e),
-    };
+    let juki =
+        match Juki::builder(dir.path().join("bench.redb")).create_with_admin("bench", password) {
+            Ok(j) => j,
+            Err(e) => return fail(e.code(), e),
+        };
     juki.set_clock(Clock::Fixed(today));
     let session = match juki.sign_in("bench", password, "bench") {
         Ok(s) => s,

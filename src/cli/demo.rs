@@ -4,9 +4,9 @@
 use super::{fail, style, EXIT_FAILED, EXIT_OK};
 use crate::console::format::Format;
 use crate::console::Console;
-use juki::auth::Juki;
-use juki::io::generator::{self, GenOptions};
-use juki::model::Date;
+use juki::generator::{self, GenOptions};
+use juki::Date;
+use juki::Juki;
 use std::io::BufWriter;
 use std::path::Path;
 use std::time::Instant;
@@ -39,7 +39,7 @@ pub fn run(count: usize, no_repl: bool, format: Option<Format>, idle_minutes: u6
     };
     let path = dir.join("demo.redb");
     let password = demo_password();
-    let juki = match Juki::create(&path, DEMO_ADMIN, &password) {
+    let juki = match Juki::builder(&path).create_with_admin(DEMO_ADMIN, &password) {
         Ok(j) => j,
         Err(e) => return fail(e.code(), e),
     };

@@ -11,7 +11,7 @@
 
 use super::{fail, key, signin, EXIT_AUTH, EXIT_OK};
 use crate::console::format::{print, Format, TableStyle};
-use juki::query::{Output, Rows};
+use juki::{Output, Rows};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -51,7 +51,7 @@ pub fn run(f: Feed) -> u8 {
             return EXIT_AUTH;
         }
     };
-    let key = match juki::store::crypt::is_encrypted(&f.db) {
+    let key = match juki::is_encrypted(&f.db) {
         Ok(true) => match key::for_open(&f.db, f.key_file.as_deref()) {
             Ok(k) => Some(k),
             Err(e) => return fail(e.code(), e),
@@ -94,14 +94,14 @@ fn modified(path: &Path) -> Option<SystemTime> {
 /// Opens the database, prints every change after `*next`, advances `*next`, closes it.
 fn round(
     db: &Path,
-    key: Option<&juki::store::crypt::Key>,
+    key: Option<&juki::Key>,
     (operator, password, terminal): (&str, &str, &str),
     with_my_number: bool,
     next: &mut u64,
 ) -> Result<(), Round> {
     let opened = match key {
-        Some(k) => juki::auth::Juki::open_encrypted(db, k),
-        None => juki::auth::Juki::open(db),
+        Some(k) => juki::Juki::builder(db).key(k.clone()).open(),
+        None => juki::Juki::builder(db).open(),
     };
     let juki = match opened {
         Ok(j) => j,
@@ -131,7 +131,7 @@ fn round(
         let rows = page.map_err(|e| Round::Failed(fail(e.code(), e)))?;
         let n = rows.rows.len();
         let last = rows.rows.last().and_then(|r| match r.first() {
-            Some(juki::query::Cell::Int(seq)) => Some(*seq as u64),
+            Some(juki::Cell::Int(seq)) => Some(*seq as u64),
             _ => None,
         });
         print(&mut out, &Output::Rows(rows), Format::Json, style)

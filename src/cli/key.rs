@@ -3,9 +3,10 @@
 //! echo). Also `juki rekey` and `juki erase`.
 
 use super::{fail, signin, EXIT_AUTH, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
-use juki::store::crypt::{self, Key};
-use juki::store::StoreError;
-use juki::{Error, Juki};
+use juki::Key;
+use juki::{ErrorCode, Juki};
+
+use super::Failure;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -38,13 +39,21 @@ fn passphrase(var: &str, prompt: &str, twice: bool) -> Result<Key, String> {
     Ok(Key::passphrase(&first))
 }
 
-/// The key of an existing encrypted database.
-pub fn for_open(path: &Path, key_file: Option<&Path>) -> Result<Key, Error> {
+/// The key of an existing encrypted database: the key file, else `$JUKI_KEY`, else asked on
+/// the terminal; when there is none of them, `AUTH_FAILED` saying where a key can come from.
+pub fn for_open(path: &Path, key_file: Option<&Path>) -> Result<Key, Failure> {
     if let Some(f) = key_file {
         return Ok(Key::read_key_file(f)?);
     }
-    passphrase("JUKI_KEY", &format!("key for {}: ", path.display()), false)
-        .map_err(|_| Error::from(StoreError::Encrypted(path.display().to_string())))
+    passphrase("JUKI_KEY", &format!("key for {}: ", path.display()), false).map_err(|_| {
+        Failure::own(
+            ErrorCode::AuthFailed,
+            format!(
+                "{} is encrypted: give its key (--key-file FILE, $JUKI_KEY, or at the prompt)",
+                path.display()
+            ),
+        )
+    })
 }
 
 /// A new key: the key file (made if it does not exist; the second value says so), else a
@@ -62,8 +71,8 @@ fn for_new(key_file: Option<&Path>, var: &str, prompt: &str) -> Result<(Key, boo
 }
 
 /// Opens the database, with its key when its header says it is encrypted.
-pub fn open(path: &Path, key_file: Option<&Path>) -> Result<Juki, Error> {
-    open_with_cache(path, key_file, juki::store::cache_for(path))
+pub fn open(path: &Path, key_file: Option<&Path>) -> Result<Juki, Failure> {
+    open_with_cache(path, key_file, juki::cache_for(path))
 }
 
 /// [`open`] with a page cache of `cache_bytes`.
@@ -71,18 +80,24 @@ pub fn open_with_cache(
     path: &Path,
     key_file: Option<&Path>,
     cache_bytes: usize,
-) -> Result<Juki, Error> {
-    match crypt::is_encrypted(path) {
-        Ok(true) => {
-            let key = for_open(path, key_file)?;
-            Juki::open_with_cache(path, Some(&key), cache_bytes)
+) -> Result<Juki, Failure> {
+    let builder = Juki::builder(path).cache_size(cache_bytes);
+    let builder = match juki::is_encrypted(path) {
+        Ok(true) => builder.key(for_open(path, key_file)?),
+        Ok(false) if key_file.is_some() => {
+            return Err(Failure::own(
+                ErrorCode::InvalidValue,
+                format!(
+                    "{} is not encrypted; open it without --key-file",
+                    path.display()
+                ),
+            ))
         }
-        Ok(false) if key_file.is_some() => Err(Error::from(StoreError::NotEncrypted(
-            path.display().to_string(),
-        ))),
-        Ok(false) | Err(StoreError::NotFound(_)) => Juki::open_with_cache(path, None, cache_bytes),
-        Err(e) => Err(e.into()),
-    }
+        // A missing file is the builder's to report, as for any open.
+        Err(e) if e.code() != ErrorCode::NotFound => return Err(e.into()),
+        _ => builder,
+    };
+    Ok(builder.open()?)
 }
 
 /// `juki init --encrypt`: the key for a new database. Prints where a new key file went.
@@ -92,7 +107,7 @@ pub fn for_init(key_file: Option<&Path>) -> Result<Key, String> {
         "JUKI_KEY",
         &format!(
             "passphrase for the database (at least {} characters): ",
-            crypt::MIN_PASSPHRASE_CHARS
+            juki::MIN_PASSPHRASE_CHARS
         ),
     )?;
     if made {
@@ -126,13 +141,13 @@ pub fn rekey(
         &format!(
             "new passphrase for {} (at least {} characters): ",
             path.display(),
-            crypt::MIN_PASSPHRASE_CHARS
+            juki::MIN_PASSPHRASE_CHARS
         ),
     ) {
         Ok(k) => k,
         Err(e) => return fail("INVALID_VALUE", e),
     };
-    let report = match crypt::rekey(path, admitted.old.as_ref(), &new) {
+    let report = match juki::rekey(path, admitted.old.as_ref(), &new) {
         Ok(r) => r,
         Err(e) => {
             if made {
@@ -146,7 +161,7 @@ pub fn rekey(
     // The new key opens the file (every page is checked), the administrator signs in again
     // and the log records the end.
     let done = format!("{} done", admitted.what);
-    let logged = Juki::open_encrypted(path, &new).and_then(|j| {
+    let logged = Juki::builder(path).key(new.clone()).open().and_then(|j| {
         j.sign_in(&admitted.operator, &admitted.password, terminal)?
             .admit_key_change(&done)
     });
@@ -187,7 +202,7 @@ fn admit(
     operator: Option<String>,
     terminal: &str,
 ) -> Result<Admitted, u8> {
-    let encrypted = crypt::is_encrypted(path).map_err(|e| fail(e.code(), e))?;
+    let encrypted = juki::is_encrypted(path).map_err(|e| fail(e.code(), e))?;
     if !encrypted && !encrypt {
         return Err(fail(
             "INVALID_VALUE",
@@ -203,8 +218,8 @@ fn admit(
         None
     };
     let juki = match &old {
-        Some(k) => Juki::open_encrypted(path, k),
-        None => Juki::open(path),
+        Some(k) => Juki::builder(path).key(k.clone()).open(),
+        None => Juki::builder(path).open(),
     }
     .map_err(|e| fail(e.code(), e))?;
     let credentials = signin::operator(operator).and_then(|op| {
@@ -256,7 +271,7 @@ pub fn erase(path: &Path, copies: &[PathBuf], key_file: Option<&Path>, yes: bool
             return EXIT_FAILED;
         }
     }
-    match crypt::erase(path, copies, key_file) {
+    match juki::erase(path, copies, key_file) {
         Ok(report) => {
             for p in &report.destroyed {
                 println!("destroyed the data key in {}", p.display());

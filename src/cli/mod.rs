@@ -14,7 +14,7 @@ use crate::console::format::{Format, TableStyle};
 use crate::console::Console;
 use args::{Cli, Command};
 use clap::Parser;
-use juki::io::import::{ImportOptions, Progress};
+use juki::{ImportOptions, Progress};
 use juki::{Juki, Session};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -39,6 +39,50 @@ pub fn main() -> ExitCode {
         }
     };
     ExitCode::from(run(cli))
+}
+
+/// Why the binary cannot go on: the library's error, or one it finds itself (no key to be
+/// had, a key given for a plain file), with a code of the contract (docs/cli.md) either way.
+#[derive(Debug)]
+pub enum Failure {
+    /// The library refused or failed.
+    Library(juki::Error),
+    /// The binary's own finding, with advice about its flags where that helps.
+    Own {
+        /// The code it is reported under.
+        code: juki::ErrorCode,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl Failure {
+    fn own(code: juki::ErrorCode, message: String) -> Failure {
+        Failure::Own { code, message }
+    }
+
+    /// The code it is reported under.
+    pub fn code(&self) -> juki::ErrorCode {
+        match self {
+            Failure::Library(e) => e.code(),
+            Failure::Own { code, .. } => *code,
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Library(e) => e.fmt(f),
+            Failure::Own { message, .. } => f.write_str(message),
+        }
+    }
+}
+
+impl From<juki::Error> for Failure {
+    fn from(e: juki::Error) -> Failure {
+        Failure::Library(e)
+    }
 }
 
 fn fail(code: impl std::fmt::Display, message: impl std::fmt::Display) -> u8 {
@@ -94,7 +138,7 @@ fn run(cli: Cli) -> u8 {
             history,
             ref out,
             ref today,
-        }) => match juki::model::Date::parse(today) {
+        }) => match juki::Date::parse(today) {
             Ok(today) => demo::gen(count, seed, history, today, out),
             Err(e) => {
                 eprintln!("error: --today: {e}");
@@ -151,7 +195,7 @@ fn import(cli: &Cli, db_path: &std::path::Path) -> u8 {
     else {
         unreachable!("import is called for the import subcommand");
     };
-    let Some(encoding) = juki::io::csv_row::Encoding::parse(encoding) else {
+    let Some(encoding) = juki::Encoding::parse(encoding) else {
         eprintln!("error: --encoding {encoding}: use utf-8 or cp932");
         return EXIT_USAGE;
     };
@@ -209,7 +253,7 @@ fn init(
 ) -> u8 {
     let first = match signin::password(&format!(
         "password for {admin} (at least {} characters): ",
-        juki::auth::MIN_PASSWORD_CHARS
+        juki::MIN_PASSWORD_CHARS
     )) {
         Ok(p) => p,
         Err(e) => return fail("AUTH_FAILED", e.0),
@@ -232,11 +276,13 @@ fn init(
     }
     let created = if encrypt {
         match key::for_init(key_file) {
-            Ok(k) => Juki::create_encrypted(path, admin, &first, &k),
+            Ok(k) => Juki::builder(path)
+                .key(k.clone())
+                .create_with_admin(admin, &first),
             Err(e) => return fail("INVALID_VALUE", e),
         }
     } else {
-        Juki::create(path, admin, &first)
+        Juki::builder(path).create_with_admin(admin, &first)
     };
     match created {
         Ok(_) => {
@@ -258,7 +304,7 @@ fn restore(
     key_file: Option<&std::path::Path>,
 ) -> u8 {
     // An encrypted backup opens with its database's key, from the usual sources.
-    let key = if juki::store::crypt::is_encrypted(from).unwrap_or(false) {
+    let key = if juki::is_encrypted(from).unwrap_or(false) {
         match key::for_open(from, key_file) {
             Ok(k) => Some(k),
             Err(e) => return fail(e.code(), e),
@@ -277,7 +323,7 @@ fn restore(
             return EXIT_AUTH;
         }
     };
-    let request = juki::auth::Restore {
+    let request = juki::Restore {
         from,
         to,
         force,

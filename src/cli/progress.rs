@@ -4,7 +4,7 @@
 //! terminal, so scripts see only the closing report.
 
 use indicatif::{ProgressBar, ProgressStyle};
-use juki::io::import::{Phase, ProgressEvent};
+use juki::{Phase, ProgressEvent};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 

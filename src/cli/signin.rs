@@ -1,7 +1,7 @@
 //! Signing in from the command line: the operator id and password come from the flags, the
 //! terminal, or (when there is no terminal) `$JUKI_OPERATOR` and `$JUKI_PASSWORD`.
 
-use juki::auth::{Juki, Session};
+use juki::{Juki, Session};
 use std::io::{BufRead, IsTerminal, Write};
 
 /// Why no credentials could be had.

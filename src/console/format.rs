@@ -2,7 +2,7 @@
 //! switching to one field a line when a row is too wide for the terminal (like psql's
 //! expanded mode); JSON Lines and CSV for scripts.
 
-use juki::query::{Cell, Output, Rows};
+use juki::{Cell, Output, Rows};
 use std::io::{self, Write};
 use unicode_width::UnicodeWidthStr;
 

@@ -9,8 +9,8 @@ pub mod format;
 mod scripts;
 
 use format::{print, Format, TableStyle};
-use juki::auth::Session;
 use juki::Error as QueryError;
+use juki::Session;
 use std::io::Write;
 use std::time::Instant;
 

@@ -6,15 +6,16 @@
 
 use super::format::{Format, TableStyle};
 use super::Console;
-use juki::model::Date;
-use juki::store::Clock;
+use juki::Clock;
+use juki::Date;
 use std::path::Path;
 
 fn run_script(path: &Path) -> (String, String) {
     let text = std::fs::read_to_string(path).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let juki =
-        juki::Juki::create(dir.path().join("script.redb"), "admin1", "script-password").unwrap();
+    let juki = juki::Juki::builder(dir.path().join("script.redb"))
+        .create_with_admin("admin1", "script-password")
+        .unwrap();
     juki.set_clock(Clock::Fixed(Date::parse("2026-11-27").unwrap()));
     let mut session = Console {
         session: juki.sign_in("admin1", "script-password", "test").unwrap(),

@@ -37,8 +37,8 @@ use sha2::{Digest, Sha256};
 use super::csv_row::{Cells, Records};
 use super::export::{cell, hex, ExportError, ExportReport, Lines};
 use crate::model::ResidentCode;
+use crate::store::Database;
 use crate::store::Resident;
-use crate::Database;
 
 /// The header of a consistency file.
 pub const CONSISTENCY_HEADER: &str =

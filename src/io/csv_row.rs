@@ -206,6 +206,7 @@ impl Cells {
     }
 
     /// Whether there are none (never, for a split record: an empty line is one empty cell).
+    #[cfg(any(test, feature = "testing"))]
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }

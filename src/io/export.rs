@@ -33,8 +33,8 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use crate::io::generator::RESIDENTS_HEADER;
+use crate::store::Database;
 use crate::store::{Resident, StoreError};
-use crate::Database;
 
 /// The header of an EXPORT HISTORY file.
 pub const HISTORY_EXPORT_HEADER: &str = "resident_code,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,moved_in_date,version,seq,reason,valid_from,reported,status,address_since,removed_on,previous_address,destination";

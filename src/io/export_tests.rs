@@ -8,8 +8,9 @@ use crate::io::generator::{history, residents, GenOptions};
 use crate::io::import::{import, ImportOptions, Progress};
 use crate::model::ResidentCode;
 use crate::model::{Date, Name, Reason};
+use crate::store::Database;
 use crate::store::{Clock, Fields};
-use crate::{Change, Database, Resident};
+use crate::{Change, Resident};
 
 const TODAY: &str = "2026-04-01";
 
@@ -43,7 +44,7 @@ fn record(db: &Database, changes: &[Change]) {
 
 fn all(db: &Database) -> std::collections::BTreeMap<ResidentCode, Resident> {
     let mut out = std::collections::BTreeMap::new();
-    db.for_each_resident(|r| -> Result<(), crate::StoreError> {
+    db.for_each_resident(|r| -> Result<(), crate::store::StoreError> {
         out.insert(r.code, r);
         Ok(())
     })

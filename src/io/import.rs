@@ -49,8 +49,8 @@ use std::time::Instant;
 use super::csv_row::{validate_row, Encoding, Header, Problem, RawRecord, Records, ValidRow};
 use super::generator::{parse_history_record, HISTORY_HEADER};
 use crate::model::{HouseholdId, MyNumber, Reason, ResidentCode};
+use crate::store::Database;
 use crate::store::{Change, Fields, StoreError};
-use crate::Database;
 
 /// What to import and how.
 #[derive(Debug, Clone, PartialEq, Eq)]

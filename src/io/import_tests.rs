@@ -8,7 +8,8 @@ use crate::io::generator::{write_csv, GenOptions, RESIDENTS_HEADER};
 use crate::io::import::{import, ImportError, ImportOptions, Progress};
 use crate::model::{Date, MyNumber, ResidentCode};
 use crate::store::Clock;
-use crate::{Database, Resident};
+use crate::store::Database;
+use crate::Resident;
 
 const TODAY: &str = "2026-04-01";
 
@@ -45,7 +46,7 @@ impl Fx {
 /// The current record of every resident.
 fn all(db: &Database) -> std::collections::BTreeMap<ResidentCode, Resident> {
     let mut out = std::collections::BTreeMap::new();
-    db.for_each_resident(|r| -> Result<(), crate::StoreError> {
+    db.for_each_resident(|r| -> Result<(), crate::store::StoreError> {
         out.insert(r.code, r);
         Ok(())
     })
@@ -60,7 +61,7 @@ fn get(db: &Database, n: u64) -> Option<Resident> {
 /// Every version, in storage order.
 fn versions(db: &Database) -> Vec<Resident> {
     let mut out = Vec::new();
-    db.for_each_version(|r| -> Result<(), crate::StoreError> {
+    db.for_each_version(|r| -> Result<(), crate::store::StoreError> {
         out.push(r);
         Ok(())
     })

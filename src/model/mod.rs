@@ -24,9 +24,7 @@ pub use change_fields::{ChangeField, FieldRule, FIELD_RULES};
 pub use date::Date;
 pub use error::InvalidValue;
 pub use household::{HouseholdId, Relationship};
-pub use identifiers::{
-    my_number_check_digit, resident_code_check_digit, MyNumber, ResidentCode, RevealedMyNumber,
-};
+pub use identifiers::{MyNumber, ResidentCode, RevealedMyNumber};
 pub use kana::{is_kana_text, Kana, KanaKey};
 pub use name::{Name, NameKey};
 pub use postal::PostalCode;

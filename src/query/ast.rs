@@ -52,6 +52,7 @@ pub enum Field {
 
 impl Field {
     /// Every field, in the order error messages list them.
+    #[cfg(any(test, feature = "testing"))]
     pub const ALL: [Field; 4] = [Field::Name, Field::Address, Field::Birth, Field::Sex];
 
     /// The field's name as written in a statement.
@@ -100,6 +101,7 @@ pub enum StatDim {
 
 impl StatDim {
     /// Every dimension, in the order error messages list them.
+    #[cfg(any(test, feature = "testing"))]
     pub const ALL: [StatDim; 4] = [StatDim::Sex, StatDim::Age, StatDim::Town, StatDim::Status];
 
     /// The dimension's name as written in a statement.
@@ -144,6 +146,7 @@ pub enum ChangeKind {
 
 impl ChangeKind {
     /// Every kind.
+    #[cfg(any(test, feature = "testing"))]
     pub const ALL: [ChangeKind; 12] = [
         ChangeKind::MoveIn,
         ChangeKind::Birth,
@@ -178,6 +181,7 @@ impl ChangeKind {
     }
 
     /// The 異動事由 recorded for it, e.g. `転入`.
+    #[cfg(any(test, feature = "testing"))]
     pub fn reason(self) -> &'static str {
         match self {
             ChangeKind::MoveIn => "転入",
@@ -251,6 +255,7 @@ pub struct Change {
 
 impl Change {
     /// The value assigned to `key` (English form), if any.
+    #[cfg(any(test, feature = "testing"))]
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.assignments
             .iter()

@@ -156,6 +156,7 @@ impl Entry {
     }
 
     /// Whether `role` grants every permission the statement needs.
+    #[cfg(any(test, feature = "testing"))]
     pub fn allowed_for(&self, role: Role) -> bool {
         self.needs.iter().all(|p| role.allows(*p))
     }
@@ -557,11 +558,13 @@ pub const CATALOGUE: &[Entry] = &[
 ];
 
 /// The entry named `name` (its keywords, e.g. `MOVE IN`).
+#[cfg(any(test, feature = "testing"))]
 pub fn entry(name: &str) -> Option<&'static Entry> {
     CATALOGUE.iter().find(|e| e.name == name)
 }
 
 /// The entry of a 異動 kind.
+#[cfg(any(test, feature = "testing"))]
 pub fn change_entry(kind: ChangeKind) -> &'static Entry {
     CATALOGUE
         .iter()

@@ -50,6 +50,7 @@ impl<'a> Executor<'a> {
     }
 
     /// Parses, plans and runs one statement, logging it whatever the outcome.
+    #[cfg(any(test, feature = "testing"))]
     pub fn run(&self, text: &str) -> Result<Output, QueryError> {
         match super::parser::parse_statement(text) {
             Ok(stmt) => self.run_statement(&stmt, text),

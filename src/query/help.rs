@@ -14,6 +14,7 @@ const NOT_PERMITTED: &str = "×";
 
 /// The help text: the list of statements, or one statement in detail. Nothing is marked as
 /// not permitted; see [`help_for`].
+#[cfg(any(test, feature = "testing"))]
 pub fn help(topic: Option<&str>) -> String {
     help_for(topic, None)
 }
@@ -35,11 +36,6 @@ pub fn help_for(topic: Option<&str>, role: Option<Role>) -> String {
             }
         },
     }
-}
-
-/// Statement keywords, for completion.
-pub fn keywords() -> impl Iterator<Item = &'static str> {
-    CATALOGUE.iter().map(|e| e.name)
 }
 
 /// Every word a console may offer to complete, each once: the words of every statement's

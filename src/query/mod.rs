@@ -21,19 +21,21 @@ pub mod redact;
 pub mod rows;
 mod statement;
 
-pub use ast::{
-    Assignment, Change, ChangeKind, Cond, Field, HouseholdTarget, Secret, StatDim, Statement, Value,
-};
-pub use catalogue::{Entry, CATALOGUE};
-pub use error::ParseError;
-pub use exec::Executor;
-pub use help::{completion_words, help, help_for};
-pub use lexer::{is_complete, tokenize, Span, Token, TokenKind};
-pub use parser::{parse, parse_statement, search_minimum_hint};
-pub use plan::{plan, Plan};
+pub(crate) use error::ParseError;
+pub use help::completion_words;
+pub(crate) use lexer::Span;
 pub use redact::redact;
 pub use rows::{Cell, Output, Rows};
 pub use statement::{is_complete as statement_complete, Prepared};
+#[cfg(any(test, feature = "testing"))]
+pub use {
+    ast::{ChangeKind, Statement},
+    exec::Executor,
+    help::{help, help_for},
+    lexer::is_complete,
+    parser::{parse, parse_statement},
+    plan::{plan, Plan},
+};
 
 #[cfg(test)]
 mod tests;

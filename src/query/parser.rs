@@ -30,6 +30,7 @@ pub fn parse(input: &str) -> Result<Vec<Statement>, ParseError> {
 }
 
 /// Parses exactly one statement, optionally followed by `;`.
+#[cfg(any(test, feature = "testing"))]
 pub fn parse_statement(input: &str) -> Result<Statement, ParseError> {
     let mut parser = Parser::new(input)?;
     if parser.peek().is_none() {

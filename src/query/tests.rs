@@ -3,6 +3,9 @@
 
 use proptest::prelude::*;
 
+use super::ast::*;
+use super::lexer::tokenize;
+use super::parser::{parse, parse_statement, search_minimum_hint};
 use super::*;
 
 /// Parses one statement, failing the test with the rendered error.

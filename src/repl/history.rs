@@ -1,7 +1,7 @@
 //! The REPL's history file: created 0600, and every line redacted (My Numbers and passwords)
 //! before it is remembered, so neither ever reaches the disk.
 
-use juki::query::redact;
+use juki::redact;
 use std::path::PathBuf;
 
 /// Where the history is kept: `$JUKI_HISTORY`, else `~/.juki_history`.

@@ -141,6 +141,7 @@ impl std::fmt::Debug for Database {
 
 impl Database {
     /// Creates a new database file (mode 0600 on Unix). Refuses to touch an existing file.
+    #[cfg(any(test, feature = "testing"))]
     pub fn create(path: impl AsRef<Path>) -> Result<Database> {
         Self::create_with(path, |_| Ok(()))
     }
@@ -148,6 +149,7 @@ impl Database {
     /// Creates a new database file and runs `init` in the transaction that lays out its
     /// tables, so that the file never exists without what `init` writes (its first
     /// administrator).
+    #[cfg(any(test, feature = "testing"))]
     pub(crate) fn create_with<E>(
         path: impl AsRef<Path>,
         init: impl FnOnce(&WriteTransaction) -> std::result::Result<(), E>,

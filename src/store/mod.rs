@@ -29,22 +29,24 @@ pub(crate) use engine::{record, schema};
 #[doc(hidden)]
 pub use testing::model_test;
 
-pub use bulk::load::{BulkLoad, Taken, STAGING_BUDGET_BYTES};
-pub use db::{
-    BatchError, ChangeEntry, Clock, Counts, Database, Household, MyNumberMatch, LOAD_CACHE_BYTES,
-};
+pub use bulk::load::{BulkLoad, STAGING_BUDGET_BYTES};
+pub use db::{BatchError, Clock, Counts, Database, Household, MyNumberMatch, LOAD_CACHE_BYTES};
 pub use engine::cache::{cache_for, DEFAULT_CACHE_BYTES};
 pub use engine::change::{Change, Fields};
 pub use engine::record::{Field, FieldSet};
-pub use engine::resident::{decode_stored_value, Resident};
+#[cfg(any(test, feature = "testing"))]
+pub use engine::resident::decode_stored_value;
+pub use engine::resident::Resident;
 pub use engine::schema::FORMAT_VERSION;
 pub use engine::search::{NameQuery, SearchHit, SearchQuery};
-pub use engine::stats::{town_of, StatDim, StatsRow};
+#[cfg(any(test, feature = "testing"))]
+pub use engine::stats::town_of;
+pub use engine::stats::{StatDim, StatsRow};
 pub use engine::write::{Receipt, Written, MOVE_OUT_ADVANCE_DAYS};
 pub use error::{Result, Rule, StoreError};
 pub(crate) use maintain::backup::{copy_verified, sync_dir, temp_beside, TempFile};
-pub use maintain::backup::{manifest_path, BackupReport, Manifest, MANIFEST_VERSION};
+pub use maintain::backup::{manifest_path, BackupReport, Manifest};
 pub use maintain::check::{CheckReport, Problem};
 pub use maintain::compact::CompactReport;
-#[doc(hidden)]
+#[cfg(any(test, feature = "testing"))]
 pub use testing::backend::{FaultOn, FaultyBackend};

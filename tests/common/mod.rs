@@ -2,12 +2,12 @@
 //! with a fixed "today", and short builders for the 異動 the tests record.
 #![allow(dead_code)]
 
-use juki::model::{
+use juki::{
     Address, Date, HouseholdId, Kana, MyNumber, Name, PostalCode, Reason, Relationship,
     ResidentCode, Sex,
 };
-use juki::store::{Clock, Fields};
 use juki::{Change, Juki, Session};
+use juki::{Clock, Fields};
 
 pub const TODAY: &str = "2026-11-27";
 
@@ -26,7 +26,9 @@ pub struct Fixture {
 impl Fixture {
     pub fn new() -> Fixture {
         let dir = tempfile::tempdir().unwrap();
-        let juki = Juki::create(dir.path().join("juki.redb"), ADMIN, PASSWORD).unwrap();
+        let juki = Juki::builder(dir.path().join("juki.redb"))
+            .create_with_admin(ADMIN, PASSWORD)
+            .unwrap();
         juki.set_clock(Clock::Fixed(date(TODAY)));
         let db = juki.sign_in(ADMIN, PASSWORD, "test").unwrap();
         Fixture { dir, juki, db }
@@ -41,7 +43,7 @@ impl Fixture {
         let Fixture { dir, juki, db } = self;
         drop(db);
         drop(juki);
-        let juki = Juki::open(&path).unwrap();
+        let juki = Juki::builder(&path).open().unwrap();
         juki.set_clock(Clock::Fixed(date(TODAY)));
         let db = juki.sign_in(ADMIN, PASSWORD, "test").unwrap();
         Fixture { dir, juki, db }
@@ -160,7 +162,7 @@ pub fn member_codes(db: &Session, h: u64, as_of: Option<&str>) -> Vec<ResidentCo
 }
 
 /// Asserts that `result` is a refusal by `rule` and that the database content did not move.
-pub fn assert_refused(db: &Session, c: &Change, rule: juki::store::Rule) {
+pub fn assert_refused(db: &Session, c: &Change, rule: juki::Rule) {
     let before = db.content_digest().unwrap();
     let err = db.record(c).unwrap_err();
     assert_eq!(err.rule(), Some(rule), "expected rule {rule}, got: {err}");

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::*;
 use crate::store::Clock;
-use crate::Database;
+use crate::store::Database;
 
 fn today() -> Date {
     Date::from_ymd(2025, 6, 30).unwrap()

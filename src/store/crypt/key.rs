@@ -77,7 +77,22 @@ impl Key {
     }
 
     /// The content of a key file (at least [`MIN_KEY_FILE_BYTES`] bytes).
-    pub fn key_file_bytes(bytes: Vec<u8>) -> Result<Key> {
+    pub fn key_file_bytes(bytes: Vec<u8>) -> crate::Result<Key> {
+        Ok(Key::from_file_bytes(bytes)?)
+    }
+
+    /// Reads a key file.
+    pub fn read_key_file(path: &Path) -> crate::Result<Key> {
+        Ok(Key::read_file(path)?)
+    }
+
+    /// Writes a new key file of 32 random bytes (mode 0600, never over an existing file)
+    /// and returns its key.
+    pub fn generate_key_file(path: &Path) -> crate::Result<Key> {
+        Ok(Key::generate_file(path)?)
+    }
+
+    fn from_file_bytes(bytes: Vec<u8>) -> Result<Key> {
         let bytes = Zeroizing::new(bytes);
         if bytes.len() < MIN_KEY_FILE_BYTES {
             return Err(StoreError::BadKey(format!(
@@ -88,17 +103,14 @@ impl Key {
         Ok(Key::KeyFile(bytes))
     }
 
-    /// Reads a key file.
-    pub fn read_key_file(path: &Path) -> Result<Key> {
+    pub(crate) fn read_file(path: &Path) -> Result<Key> {
         let bytes = std::fs::read(path)
-            .map_err(|e| StoreError::Storage(format!("key file {}: {e}", path.display())))?;
-        Key::key_file_bytes(bytes)
+            .map_err(|e| StoreError::io(format_args!("key file {}", path.display()), e))?;
+        Key::from_file_bytes(bytes)
             .map_err(|e| StoreError::BadKey(format!("key file {}: {e}", path.display())))
     }
 
-    /// Writes a new key file of 32 random bytes (mode 0600, never over an existing file)
-    /// and returns its key.
-    pub fn generate_key_file(path: &Path) -> Result<Key> {
+    fn generate_file(path: &Path) -> Result<Key> {
         use std::io::Write;
         let mut bytes = Zeroizing::new(vec![0u8; KEY_BYTES]);
         random(&mut bytes)?;
@@ -106,7 +118,7 @@ impl Key {
         let written = file.write_all(&bytes).and_then(|()| file.sync_all());
         if let Err(e) = written {
             let _ = std::fs::remove_file(path);
-            return Err(StoreError::Storage(format!("{}: {e}", path.display())));
+            return Err(StoreError::io(path.display(), e));
         }
         Ok(Key::KeyFile(bytes))
     }

@@ -174,7 +174,7 @@ pub fn erase(path: &Path, copies: &[PathBuf], key_file: Option<&Path>) -> Result
     }
     let key = match key_file {
         Some(kf) => {
-            let key = Key::read_key_file(kf)?;
+            let key = Key::read_file(kf)?;
             let header = first.as_ref().expect("the database's header");
             if !header.accepts(&key)? {
                 return Err(StoreError::BadKey(format!(

@@ -170,6 +170,7 @@ impl Resident {
 /// Decodes one stored value of the `residents` or `versions` table: checks its CRC32,
 /// validates the archive and types every field. Any damage is [`StoreError::Corrupt`]; no
 /// input makes it panic. Used by integrity checks and by the decoder's fuzz target.
+#[cfg(any(test, feature = "testing"))]
 pub fn decode_stored_value(bytes: &[u8]) -> Result<Resident> {
     Resident::from_archived(StoredRecord::access("versions", bytes)?)
 }
