@@ -893,14 +893,14 @@ mod tests {
 
     /// Runs `f` in a raw redb write transaction on the file, behind the engine's back.
     fn tamper(path: &std::path::Path, f: impl FnOnce(&redb::WriteTransaction)) {
-        let db = redb::Database::open(path).unwrap();
+        let db = crate::store::crypt::open_plain_redb(path).unwrap();
         let txn = db.begin_write().unwrap();
         f(&txn);
         txn.commit().unwrap();
     }
 
     fn first_search_key(path: &std::path::Path, kind: u8, version: u32) -> Vec<u8> {
-        let db = redb::Database::open(path).unwrap();
+        let db = crate::store::crypt::open_plain_redb(path).unwrap();
         let txn = db.begin_read().unwrap();
         let search = txn.open_table(SEARCH).unwrap();
         let mut found = None;
@@ -1089,7 +1089,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = generated(&dir);
         let code = {
-            let db = redb::Database::open(&path).unwrap();
+            let db = crate::store::crypt::open_plain_redb(&path).unwrap();
             let txn = db.begin_read().unwrap();
             let residents = txn.open_table(RESIDENTS).unwrap();
             let code = residents.first().unwrap().unwrap().0.value();
