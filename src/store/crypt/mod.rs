@@ -13,6 +13,7 @@
 //!   sealed (encrypted or checksummed) blocks.
 //! * `file`: telling the kinds of file apart, making and opening them.
 //! * `database`: `Database::create_encrypted`, `open_encrypted` and files with the same key.
+//! * `scan`: CHECK's pass over every block.
 //! * `tools`: [`rekey`] and crypto-[`erase`].
 
 mod backend;
@@ -20,6 +21,7 @@ mod database;
 mod file;
 mod header;
 mod key;
+mod scan;
 mod tools;
 
 #[cfg(test)]
@@ -30,5 +32,7 @@ pub use database::open_plain_redb;
 pub use file::{file_kind, is_encrypted, FileKind};
 pub(crate) use file::{create_backend, create_checksummed, open_checksummed, open_redb, seal_new, Sealed};
 pub use header::{BLOCK_BYTES, HEADER_BYTES, MAGIC};
+pub(crate) use scan::scan_blocks;
+pub use scan::BadBlock;
 pub use key::{Key, KeySource, MIN_KEY_FILE_BYTES, MIN_PASSPHRASE_CHARS};
 pub use tools::{checksum_plain, erase, rekey, EraseReport, RekeyReport};
