@@ -254,6 +254,7 @@ fn a_checksummed_block_is_plain_on_disk_and_a_flipped_bit_or_a_move_fails_naming
     let mut kept = vec![0u8; (physical(1) + 100) as usize];
     b.inner_for_tests().read(0, &mut kept).unwrap();
     let cut = InMemoryBackend::new();
+    cut.set_len(kept.len() as u64).unwrap();
     cut.write(0, &kept).unwrap();
     let len = b.len().unwrap();
     let b = CryptBackend::with_seal(cut, BlockSeal::new(Sealing::Checksum, [4u8; 16]), len).unwrap();
