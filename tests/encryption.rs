@@ -165,19 +165,23 @@ fn a_damaged_block_is_corrupt_and_a_damaged_header_is_refused() {
         );
         let outcome = Juki::open_encrypted(&copy, &passphrase()).and_then(|j| {
             let s = j.sign_in(ADMIN, PASSWORD, "test")?;
-            s.check().map(|_| ())
+            s.check().map(|(report, _)| report)
         });
-        // A block redb no longer uses (free space) is never read: no error.
-        if let Err(e) = outcome {
-            assert_eq!(e.code(), "CORRUPT", "block {block}: {e}");
-            assert!(e.to_string().contains("block"), "{e}");
-            seen_corrupt += 1;
+        // Refused, or found by CHECK (which verifies every block, free ones too).
+        match outcome {
+            Err(e) => {
+                assert_eq!(e.code(), "CORRUPT", "block {block}: {e}");
+                assert!(e.to_string().contains("block"), "{e}");
+            }
+            Ok(report) => {
+                assert!(!report.is_clean(), "block {block}: CHECK found nothing");
+                let text = report.to_string();
+                assert!(text.contains(&format!("block {block} ")), "{text}");
+            }
         }
+        seen_corrupt += 1;
     }
-    assert!(
-        seen_corrupt >= 2,
-        "only {seen_corrupt} damaged blocks were noticed"
-    );
+    assert_eq!(seen_corrupt, 4);
 
     for at in [3u64, 20, 40, 140, 515] {
         let copy = dir.path().join(format!("header-{at}.redb"));

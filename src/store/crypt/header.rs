@@ -256,8 +256,11 @@ pub(crate) fn encode_checksummed(file_id: [u8; 16]) -> [u8; FIXED_END] {
 
 /// Reads the fixed part of a header (of either kind). `path` is for messages.
 pub(crate) fn decode_envelope(b: &[u8], path: &str) -> Result<Envelope> {
-    if b.len() < FIXED_END || b[0..8] != MAGIC {
+    if b.len() < MAGIC.len() || b[0..8] != MAGIC {
         return Err(StoreError::NotEncrypted(path.to_string()));
+    }
+    if b.len() < FIXED_END {
+        return Err(damaged(path, "the file ends inside its header"));
     }
     let crc = u32::from_le_bytes(b[CRC..FIXED_END].try_into().expect("4 bytes"));
     if crc != crc32fast::hash(&b[..CRC]) {
