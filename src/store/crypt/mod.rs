@@ -35,4 +35,4 @@ pub use header::{BLOCK_BYTES, HEADER_BYTES, MAGIC};
 pub(crate) use scan::scan_blocks;
 pub use scan::BadBlock;
 pub use key::{Key, KeySource, MIN_KEY_FILE_BYTES, MIN_PASSPHRASE_CHARS};
-pub use tools::{checksum_plain, erase, rekey, EraseReport, RekeyReport};
+pub use tools::{checksum_plain, erase, rekey, strip_blocks, EraseReport, RekeyReport};

@@ -98,6 +98,38 @@ impl Source {
     }
 }
 
+/// Writes the logical bytes of the plain database at `path` (checksummed blocks, each
+/// verified as read) to a new file at `to` as a bare redb file: the format before block
+/// checksums, which an older juki opens (with its whole-file check). For comparisons and
+/// for carrying a file back; `to` must not exist.
+#[doc(hidden)]
+pub fn strip_blocks(path: &Path, to: &Path) -> Result<RekeyReport> {
+    let source = open_source(path, None)?;
+    let file = create_private_file(to)?;
+    let dest = FileBackend::new(file).map_err(|e| io_err(to, e))?;
+    let copied = (|| -> Result<RekeyReport> {
+        let len = source.len().map_err(|e| io_err(path, e))?;
+        dest.set_len(len).map_err(|e| io_err(to, e))?;
+        let mut buf = vec![0u8; COPY_CHUNK];
+        let mut at = 0u64;
+        while at < len {
+            let n = COPY_CHUNK.min((len - at) as usize);
+            source.read(at, &mut buf[..n]).map_err(|e| io_err(path, e))?;
+            dest.write(at, &buf[..n]).map_err(|e| io_err(to, e))?;
+            at += n as u64;
+        }
+        dest.sync_data().map_err(|e| io_err(to, e))?;
+        Ok(RekeyReport {
+            bytes: len,
+            blocks: len.div_ceil(super::BLOCK_BYTES as u64),
+        })
+    })();
+    if copied.is_err() {
+        let _ = std::fs::remove_file(to);
+    }
+    copied
+}
+
 /// Opens the source of a rewrite: encrypted with `old`, or plain (checksummed or bare).
 fn open_source(path: &Path, old: Option<&Key>) -> Result<Source> {
     let name = path.display().to_string();
