@@ -83,7 +83,9 @@ fn measure(source: &Path, bare: bool, runs: usize) -> String {
         let session = juki
             .sign_in(&operator, &password, common::TERMINAL)
             .expect("signing in");
-        let first = session.changes_since(0, 1).expect("reading the change feed");
+        let first = session
+            .changes_since(0, 1)
+            .expect("reading the change feed");
         drop(session);
         drop(juki);
         first.first().expect("a loaded register").code
@@ -114,7 +116,9 @@ fn measure(source: &Path, bare: bool, runs: usize) -> String {
     };
     let row = format!(
         "| {} | {:.0} MiB | {:.1} ms | {:.1} ms | {bare_open} |",
-        source.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        source
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
         size as f64 / 1048576.0,
         ms(open),
         ms(lookup)
@@ -152,7 +156,10 @@ fn operator() -> (String, String) {
 }
 
 fn best(runs: usize, mut f: impl FnMut() -> Duration) -> Duration {
-    (0..runs.max(1)).map(|_| f()).min().expect("at least one run")
+    (0..runs.max(1))
+        .map(|_| f())
+        .min()
+        .expect("at least one run")
 }
 
 fn ms(d: Duration) -> f64 {

@@ -156,7 +156,9 @@ impl Database {
             match self.db.try_write() {
                 Ok(g) => break g,
                 Err(std::sync::TryLockError::Poisoned(p)) => break p.into_inner(),
-                Err(std::sync::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                Err(std::sync::TryLockError::WouldBlock)
+                    if std::time::Instant::now() < deadline =>
+                {
                     std::thread::sleep(std::time::Duration::from_millis(1))
                 }
                 Err(std::sync::TryLockError::WouldBlock) => return Err(busy()),
@@ -194,7 +196,12 @@ impl Database {
 }
 
 /// Adds a problem to `report`, counting it past [`MAX_PROBLEMS`].
-fn push_problem(report: &mut CheckReport, table: &'static str, key: impl Into<String>, what: impl Into<String>) {
+fn push_problem(
+    report: &mut CheckReport,
+    table: &'static str,
+    key: impl Into<String>,
+    what: impl Into<String>,
+) {
     if report.problems.len() < MAX_PROBLEMS {
         report.problems.push(Problem {
             table,

@@ -252,11 +252,9 @@ impl Database {
                 return Err(StoreError::Encrypted(path.display().to_string()))
             }
             // Every block is verified when read: the open itself reads a few pages.
-            super::crypt::FileKind::Checksummed => super::crypt::open_redb(
-                super::crypt::open_checksummed(path)?,
-                path,
-                cache_bytes,
-            )?,
+            super::crypt::FileKind::Checksummed => {
+                super::crypt::open_redb(super::crypt::open_checksummed(path)?, path, cache_bytes)?
+            }
             // The format before block checksums: verify every page's checksum on open,
             // since redb trusts a cleanly closed file and may panic on one damaged outside
             // it; with the check, damage is CORRUPT instead. Slow (seconds per million

@@ -185,10 +185,9 @@ impl BlockSeal {
                 block,
                 "does not authenticate: it was damaged or tampered with",
             )),
-            (false, Sealing::Checksum) => Err(self.damaged(
-                block,
-                "does not match its checksum: it was damaged",
-            )),
+            (false, Sealing::Checksum) => {
+                Err(self.damaged(block, "does not match its checksum: it was damaged"))
+            }
         }
     }
 
@@ -369,14 +368,7 @@ impl<B: StorageBackend> CryptBackend<B> {
         let data_at = self.seal.sealing.data_at();
         let mut buf = vec![0u8; n as usize * size];
         let lenient = self.lenient.load(Ordering::SeqCst);
-        self.read_blocks(
-            first,
-            n,
-            lengths.physical,
-            &mut buf,
-            read_for,
-            lenient,
-        )?;
+        self.read_blocks(first, n, lengths.physical, &mut buf, read_for, lenient)?;
         let mut pos = offset;
         let mut o = 0;
         while o < out.len() {

@@ -111,8 +111,9 @@ impl Database {
 pub fn open_plain_redb(path: &Path) -> Result<redb::Database> {
     match super::file_kind(path)? {
         super::FileKind::Encrypted => Err(StoreError::Encrypted(path.display().to_string())),
-        super::FileKind::Checksummed => Ok(redb::Database::builder()
-            .create_with_backend(open_checksummed(path)?)?),
+        super::FileKind::Checksummed => {
+            Ok(redb::Database::builder().create_with_backend(open_checksummed(path)?)?)
+        }
         super::FileKind::Redb => Ok(redb::Database::open(path)?),
     }
 }

@@ -7,8 +7,8 @@ use super::super::error::{Result, StoreError};
 use super::backend::CryptBackend;
 use super::backend::{BlockSeal, Sealing};
 use super::header::{
-    decode_envelope, decode_length, encode_checksummed, encode_length, Envelope, Header,
-    CIPHER_AT, CIPHER_XCHACHA20_POLY1305, HEADER_BYTES, LENGTH_AT, LENGTH_SLOT, MAGIC,
+    decode_envelope, decode_length, encode_checksummed, encode_length, Envelope, Header, CIPHER_AT,
+    CIPHER_XCHACHA20_POLY1305, HEADER_BYTES, LENGTH_AT, LENGTH_SLOT, MAGIC,
 };
 use super::key::{Key, KEY_BYTES};
 use redb::backends::FileBackend;
@@ -143,7 +143,11 @@ pub(crate) fn open_checksummed(path: &Path) -> Result<FileCrypt> {
 /// * redb finds the file was not closed cleanly and repairs it (its repair callback).
 ///
 /// Afterwards every read verifies again.
-pub(crate) fn open_redb(backend: FileCrypt, path: &Path, cache_bytes: usize) -> Result<redb::Database> {
+pub(crate) fn open_redb(
+    backend: FileCrypt,
+    path: &Path,
+    cache_bytes: usize,
+) -> Result<redb::Database> {
     let logical = backend.len().map_err(|e| backend_err(path, e))?;
     if logical == 0 {
         // redb would lay out a new database in it.
@@ -152,7 +156,9 @@ pub(crate) fn open_redb(backend: FileCrypt, path: &Path, cache_bytes: usize) -> 
             detail: format!("{}: the file holds no database (length 0)", path.display()),
         });
     }
-    let header_intact = backend.block_verifies(0).map_err(|e| backend_err(path, e))?;
+    let header_intact = backend
+        .block_verifies(0)
+        .map_err(|e| backend_err(path, e))?;
     let lenient = backend.leniency();
     lenient.store(!header_intact, Ordering::SeqCst);
     let on_repair = Arc::clone(&lenient);

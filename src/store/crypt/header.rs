@@ -279,9 +279,7 @@ pub(crate) fn decode_envelope(b: &[u8], path: &str) -> Result<Envelope> {
     }
     let arr16 = |at: usize| -> [u8; 16] { b[at..at + 16].try_into().expect("16 bytes") };
     match b[CIPHER_AT] {
-        CIPHER_NONE_CRC32 => Ok(Envelope::Checksummed {
-            file_id: arr16(80),
-        }),
+        CIPHER_NONE_CRC32 => Ok(Envelope::Checksummed { file_id: arr16(80) }),
         CIPHER_XCHACHA20_POLY1305 => {
             let source =
                 KeySource::from_code(b[11]).ok_or_else(|| damaged(path, "unknown key source"))?;
@@ -324,10 +322,7 @@ pub(crate) fn encode_length(len: u64) -> [u8; LENGTH_SLOT] {
 pub(crate) fn decode_length(b: &[u8; LENGTH_SLOT], path: &str) -> Result<u64> {
     let crc = u32::from_le_bytes(b[8..].try_into().expect("4 bytes"));
     if crc != crc32fast::hash(&b[..8]) {
-        return Err(damaged(
-            path,
-            "the length in the file header is damaged",
-        ));
+        return Err(damaged(path, "the length in the file header is damaged"));
     }
     Ok(u64::from_le_bytes(b[..8].try_into().expect("8 bytes")))
 }

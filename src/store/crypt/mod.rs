@@ -29,10 +29,12 @@ mod tests;
 
 pub use backend::{CryptBackend, CHECKSUM_PHYSICAL_BLOCK, PHYSICAL_BLOCK};
 pub use database::open_plain_redb;
+pub(crate) use file::{
+    create_backend, create_checksummed, open_checksummed, open_redb, seal_new, Sealed,
+};
 pub use file::{file_kind, is_encrypted, FileKind};
-pub(crate) use file::{create_backend, create_checksummed, open_checksummed, open_redb, seal_new, Sealed};
 pub use header::{BLOCK_BYTES, HEADER_BYTES, MAGIC};
+pub use key::{Key, KeySource, MIN_KEY_FILE_BYTES, MIN_PASSPHRASE_CHARS};
 pub(crate) use scan::scan_blocks;
 pub use scan::BadBlock;
-pub use key::{Key, KeySource, MIN_KEY_FILE_BYTES, MIN_PASSPHRASE_CHARS};
 pub use tools::{checksum_plain, erase, rekey, strip_blocks, EraseReport, RekeyReport};

@@ -11,7 +11,9 @@
 use super::super::error::{Result, StoreError};
 use super::backend::{BlockSeal, ReadFor, Sealing};
 use super::file::Sealed;
-use super::header::{decode_envelope, decode_length, Envelope, BLOCK_BYTES, LENGTH_AT, LENGTH_SLOT};
+use super::header::{
+    decode_envelope, decode_length, Envelope, BLOCK_BYTES, LENGTH_AT, LENGTH_SLOT,
+};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
@@ -66,7 +68,9 @@ pub(crate) fn scan_blocks(path: &Path, sealed: Option<&Sealed>) -> Result<Option
     while block < blocks {
         let n = (blocks - block).min(CHUNK_BLOCKS as u64) as usize;
         let want = n * size;
-        let have = physical.saturating_sub(seal.physical_offset(block)).min(want as u64) as usize;
+        let have = physical
+            .saturating_sub(seal.physical_offset(block))
+            .min(want as u64) as usize;
         file.read_exact(&mut buf[..have])
             .map_err(|e| io_err(path, e))?;
         for (k, p) in buf[..want].chunks_exact_mut(size).enumerate() {

@@ -1,6 +1,8 @@
 //! The block mapping against a plain `Vec<u8>`, and the backend under redb.
 
-use super::backend::{BlockSeal, CryptBackend, ReadFor, Sealing, CHECKSUM_PHYSICAL_BLOCK, PHYSICAL_BLOCK};
+use super::backend::{
+    BlockSeal, CryptBackend, ReadFor, Sealing, CHECKSUM_PHYSICAL_BLOCK, PHYSICAL_BLOCK,
+};
 use super::header::{BLOCK_BYTES, HEADER_BYTES};
 use proptest::prelude::*;
 use redb::backends::InMemoryBackend;
@@ -214,7 +216,8 @@ fn a_block_never_written_fails_a_read_for_redb_and_reads_as_zeros_for_a_copy() {
         let b = backend_sealed(checksum);
         b.write(0, &[5u8; BLOCK_BYTES]).unwrap();
         b.set_len(3 * BLOCK_BYTES as u64).unwrap();
-        b.write(2 * BLOCK_BYTES as u64, &[6u8; BLOCK_BYTES]).unwrap();
+        b.write(2 * BLOCK_BYTES as u64, &[6u8; BLOCK_BYTES])
+            .unwrap();
         let mut out = vec![0xAAu8; 100];
         let e = b.read(BLOCK_BYTES as u64, &mut out).unwrap_err();
         assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
@@ -238,7 +241,9 @@ fn a_checksummed_block_is_plain_on_disk_and_a_flipped_bit_or_a_move_fails_naming
     b.inner_for_tests().read(physical(1), &mut raw).unwrap();
     assert_eq!(&raw[..], &text[BLOCK_BYTES..2 * BLOCK_BYTES]);
     // A flipped bit in block 1 fails block 1 only.
-    b.inner_for_tests().write(physical(1) + 7, &[raw[7] ^ 0x10]).unwrap();
+    b.inner_for_tests()
+        .write(physical(1) + 7, &[raw[7] ^ 0x10])
+        .unwrap();
     let mut out = vec![0u8; 10];
     b.read(0, &mut out).unwrap();
     let e = b.read(BLOCK_BYTES as u64 + 5, &mut out).unwrap_err();
@@ -257,7 +262,8 @@ fn a_checksummed_block_is_plain_on_disk_and_a_flipped_bit_or_a_move_fails_naming
     cut.set_len(kept.len() as u64).unwrap();
     cut.write(0, &kept).unwrap();
     let len = b.len().unwrap();
-    let b = CryptBackend::with_seal(cut, BlockSeal::new(Sealing::Checksum, [4u8; 16]), len).unwrap();
+    let b =
+        CryptBackend::with_seal(cut, BlockSeal::new(Sealing::Checksum, [4u8; 16]), len).unwrap();
     b.read(0, &mut out).unwrap();
     let e = b.read(BLOCK_BYTES as u64, &mut out).unwrap_err();
     assert!(e.to_string().contains("cut short"), "{e}");
@@ -393,7 +399,11 @@ fn redb_never_reads_a_block_it_did_not_write() {
                 if (i + round) % 5 == 0 {
                     t.remove(k).unwrap();
                 } else {
-                    let len = if i % 97 == 0 { 9000 } else { 40 + (i % 300) as usize };
+                    let len = if i % 97 == 0 {
+                        9000
+                    } else {
+                        40 + (i % 300) as usize
+                    };
                     t.insert(k, vec![(i % 251) as u8; len].as_slice()).unwrap();
                 }
             }
@@ -412,7 +422,10 @@ fn redb_never_reads_a_block_it_did_not_write() {
     }
     assert!(db.check_integrity().unwrap());
     let txn = db.begin_write().unwrap();
-    txn.open_table(table).unwrap().insert(1, [1u8; 50].as_slice()).unwrap();
+    txn.open_table(table)
+        .unwrap()
+        .insert(1, [1u8; 50].as_slice())
+        .unwrap();
     txn.commit().unwrap();
     // Dropped without closing: the next open repairs.
     std::mem::forget(db);
@@ -421,5 +434,8 @@ fn redb_never_reads_a_block_it_did_not_write() {
     let db = open(&tracking, true);
     drop(db);
     let unwritten = tracking.unwritten_reads.lock().unwrap().clone();
-    assert!(unwritten.is_empty(), "redb read blocks it never wrote: {unwritten:?}");
+    assert!(
+        unwritten.is_empty(),
+        "redb read blocks it never wrote: {unwritten:?}"
+    );
 }

@@ -6,8 +6,7 @@
 use super::super::error::{Result, StoreError};
 use super::backend::{BlockSeal, CryptBackend, ReadFor, Sealing};
 use super::file::{
-    create_backend, create_checksummed, open_inner, read_envelope, read_header, seal_new,
-    FileCrypt,
+    create_backend, create_checksummed, open_inner, read_envelope, read_header, seal_new, FileCrypt,
 };
 use super::header::{Envelope, Header};
 use super::key::Key;
@@ -114,7 +113,9 @@ pub fn strip_blocks(path: &Path, to: &Path) -> Result<RekeyReport> {
         let mut at = 0u64;
         while at < len {
             let n = COPY_CHUNK.min((len - at) as usize);
-            source.read(at, &mut buf[..n]).map_err(|e| io_err(path, e))?;
+            source
+                .read(at, &mut buf[..n])
+                .map_err(|e| io_err(path, e))?;
             dest.write(at, &buf[..n]).map_err(|e| io_err(to, e))?;
             at += n as u64;
         }
