@@ -168,7 +168,21 @@ pub(crate) fn open_redb(
         .set_repair_callback(move |_| on_repair.store(true, Ordering::SeqCst))
         .create_with_backend(backend);
     lenient.store(false, Ordering::SeqCst);
-    Ok(opened?)
+    match (opened, header_intact) {
+        (Ok(db), _) => Ok(db),
+        (Err(e), true) => Err(e.into()),
+        (Err(e), false) => Err(match StoreError::from(e) {
+            StoreError::Corrupt { table, detail } => StoreError::Corrupt {
+                table,
+                detail: format!(
+                    "{}: block 0 (redb's header) does not verify, and redb could not recover \
+                     from its commit slots: {detail}",
+                    path.display()
+                ),
+            },
+            other => other,
+        }),
+    }
 }
 
 /// Writes `header` (length 0) into the new, empty `file` and returns the backend over it.
