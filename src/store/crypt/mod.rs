@@ -13,7 +13,6 @@
 //!   sealed (encrypted or checksummed) blocks.
 //! * `file`: telling the kinds of file apart, making and opening them.
 //! * `database`: `Database::create_encrypted`, `open_encrypted` and files with the same key.
-//! * `scan`: CHECK's pass over every block.
 //! * `tools`: [`rekey`] and crypto-[`erase`].
 
 mod backend;
@@ -21,7 +20,6 @@ mod database;
 mod file;
 mod header;
 mod key;
-mod scan;
 mod tools;
 
 #[cfg(test)]
@@ -35,6 +33,4 @@ pub(crate) use file::{
 pub use file::{file_kind, is_encrypted, FileKind};
 pub use header::{BLOCK_BYTES, HEADER_BYTES, MAGIC};
 pub use key::{Key, KeySource, MIN_KEY_FILE_BYTES, MIN_PASSPHRASE_CHARS};
-pub(crate) use scan::scan_blocks;
-pub use scan::BadBlock;
 pub use tools::{checksum_plain, erase, rekey, strip_blocks, EraseReport, RekeyReport};
