@@ -182,9 +182,8 @@ struct Tables {
 
 impl Tables {
     fn read(path: &Path) -> Tables {
-        let db = redb::Database::builder()
-            .set_cache_size(1 << 30)
-            .open(path)
+        // A juki file of either layout (checksummed blocks, or a bare redb file).
+        let db = juki::testing::crypt::open_plain_redb(path)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let r = db.begin_read().expect("a read transaction");
         let mut t = Tables::default();

@@ -1,10 +1,14 @@
-//! A damaged file: flipped bytes, truncation, zeroed pages.
+//! A damaged file: flipped bytes, truncation, zeroed pages and zeroed blocks.
 //!
 //! Each case damages a copy of a generated database and then opens it, looks up every
 //! resident and runs CHECK, all under `catch_unwind`. Opening may fail with CORRUPT; once
-//! open, every lookup must give the answer the undamaged file gives or a CORRUPT error; and
-//! CHECK must report a problem (or fail with CORRUPT) unless every answer was right. A panic
-//! anywhere fails the test. The damage is seeded (`JUKI_DAMAGE_SEED` replays another set).
+//! open, every lookup must give the answer the undamaged file gives or a CORRUPT error
+//! naming the damaged block (after which the database answers only that it must be
+//! re-opened); and CHECK must report a problem (or fail with CORRUPT) unless every answer
+//! was right. A panic anywhere fails the test. Beyond that, damage in a block in use is
+//! never missed (it is refused at open, answered with CORRUPT, or reported by CHECK, which
+//! reads every block in use; only free space may hold damage unnoticed, harmlessly), and
+//! damage to a file that opened fine is found by the lookups that read it, not only by CHECK. The damage is seeded (`JUKI_DAMAGE_SEED` replays another set).
 
 use juki::generator::{self, GenOptions};
 use juki::testing::Database;
@@ -17,6 +21,13 @@ use std::path::Path;
 
 const TODAY: &str = "2026-04-01";
 const PAGE: usize = 4096;
+/// The juki header before the blocks; redb's own header is the start of block 0.
+const HEADER: usize = juki::testing::crypt::HEADER_BYTES as usize;
+/// A checksummed block on disk.
+const BLOCK: usize = juki::testing::crypt::CHECKSUM_PHYSICAL_BLOCK;
+/// The bytes of the juki header that hold something: the fixed part and the length slot.
+/// The rest of it is never read.
+const HEADER_USED: [std::ops::Range<usize>; 2] = [0..180, 512..524];
 
 /// SplitMix64: seeded damage.
 struct Rng(u64);
@@ -79,19 +90,43 @@ struct Outcome {
     refused: Option<String>,
     wrong: Vec<String>,
     corrupt_answers: usize,
+    /// Answers after the first CORRUPT that say the database must be re-opened.
+    reopen_answers: usize,
     problems: usize,
     check_error: Option<String>,
 }
 
-fn corrupt_or(e: &juki::Error, what: &str, wrong: &mut Vec<String>) -> bool {
+/// Whether a lookup's error is what damage may give: CORRUPT naming the damaged block (or a
+/// table), or, once a read found damage, that the database must be re-opened (it refuses
+/// further use after a failed read). Anything else is noted as wrong.
+fn corrupt_or(e: &juki::Error, what: &str, out: &mut Outcome) -> bool {
+    let text = e.to_string();
     if e.code() == "CORRUPT" {
+        if text.contains("table (file)") && !text.contains("block ") {
+            out.wrong.push(format!("{what}: {text} (names no block)"));
+        }
+        out.corrupt_answers += 1;
+        true
+    } else if out.corrupt_answers > 0 && text.contains("re-open") {
+        out.reopen_answers += 1;
         true
     } else {
-        wrong.push(format!(
+        out.wrong.push(format!(
             "{what}: error[{}] {e} (expected CORRUPT)",
             e.code()
         ));
         false
+    }
+}
+
+/// Whether an error at open or sign-in is CORRUPT (the message may come from redb's own
+/// checks of its header, when the block holding it does not verify).
+fn corrupt_at_open(e: &juki::Error, what: &str, wrong: &mut Vec<String>) {
+    if e.code() != "CORRUPT" {
+        wrong.push(format!(
+            "{what}: error[{}] {e} (expected CORRUPT)",
+            e.code()
+        ));
     }
 }
 
@@ -100,7 +135,7 @@ fn examine(path: &Path, original: &Original) -> Outcome {
     let juki = match Juki::builder(path).open() {
         Ok(juki) => juki,
         Err(e) => {
-            corrupt_or(&e, "open", &mut out.wrong);
+            corrupt_at_open(&e, "open", &mut out.wrong);
             out.refused = Some(format!("error[{}] {e}", e.code()));
             return out;
         }
@@ -113,7 +148,7 @@ fn examine(path: &Path, original: &Original) -> Outcome {
             return out;
         }
         Err(e) => {
-            corrupt_or(&e, "sign in", &mut out.wrong);
+            corrupt_at_open(&e, "sign in", &mut out.wrong);
             out.refused = Some(format!("error[{}] {e}", e.code()));
             return out;
         }
@@ -126,7 +161,9 @@ fn examine(path: &Path, original: &Original) -> Outcome {
                 other.map(|r| (r.code, r.version, r.name)),
                 current.version
             )),
-            Err(e) => out.corrupt_answers += usize::from(corrupt_or(&e, "GET", &mut out.wrong)),
+            Err(e) => {
+                corrupt_or(&e, "GET", &mut out);
+            }
         }
         match db.history(*code) {
             Ok(h) if &h == history => {}
@@ -135,7 +172,9 @@ fn examine(path: &Path, original: &Original) -> Outcome {
                 h.len(),
                 history.len()
             )),
-            Err(e) => out.corrupt_answers += usize::from(corrupt_or(&e, "HISTORY", &mut out.wrong)),
+            Err(e) => {
+                corrupt_or(&e, "HISTORY", &mut out);
+            }
         }
     }
     match db.counts() {
@@ -144,7 +183,9 @@ fn examine(path: &Path, original: &Original) -> Outcome {
             "COUNTS: last_seq {} instead of {}",
             c.last_seq, original.last_seq
         )),
-        Err(e) => out.corrupt_answers += usize::from(corrupt_or(&e, "COUNTS", &mut out.wrong)),
+        Err(e) => {
+            corrupt_or(&e, "COUNTS", &mut out);
+        }
     }
     drop(db);
     drop(juki);
@@ -154,7 +195,7 @@ fn examine(path: &Path, original: &Original) -> Outcome {
     match checked {
         Ok(report) => out.problems = report.problems.len() + report.omitted as usize,
         Err(e) => {
-            corrupt_or(&e, "CHECK", &mut out.wrong);
+            corrupt_at_open(&e, "CHECK", &mut out.wrong);
             out.check_error = Some(format!("error[{}] {e}", e.code()));
         }
     }
@@ -171,7 +212,10 @@ fn examine(path: &Path, original: &Original) -> Outcome {
 enum Damage {
     Flip(Vec<(usize, u8)>),
     Truncate(usize),
+    /// 4096 zero bytes from an offset.
     ZeroPage(usize),
+    /// A whole block on disk (data and checksum) zeroed, as if never written.
+    ZeroBlock(usize),
 }
 
 fn apply(bytes: &[u8], damage: &Damage) -> Vec<u8> {
@@ -187,8 +231,38 @@ fn apply(bytes: &[u8], damage: &Damage) -> Vec<u8> {
             let end = (at + PAGE).min(out.len());
             out[*at..end].fill(0);
         }
+        Damage::ZeroBlock(block) => {
+            let at = HEADER + block * BLOCK;
+            out[at..(at + BLOCK).min(bytes.len())].fill(0);
+        }
     }
     out
+}
+
+/// Whether the file (`now`, after it was used) still holds damage: a used byte where the
+/// damaged copy differed from the clean file and still has the damaged value.
+fn still_damaged(clean: &[u8], damaged: &[u8], now: &[u8]) -> bool {
+    if damaged.len() < clean.len() {
+        return true;
+    }
+    (0..clean.len()).any(|at| {
+        damaged[at] != clean[at]
+            && now.get(at) == Some(&damaged[at])
+            && (at >= HEADER || HEADER_USED.iter().any(|r| r.contains(&at)))
+    })
+}
+
+/// Whether `damaged` differs from `clean` in a byte the file uses (not in the unused part
+/// of the juki header).
+fn changes_used_bytes(clean: &[u8], damaged: &[u8]) -> bool {
+    if clean.len() != damaged.len() {
+        return true;
+    }
+    clean
+        .iter()
+        .zip(damaged)
+        .enumerate()
+        .any(|(at, (a, b))| a != b && (at >= HEADER || HEADER_USED.iter().any(|r| r.contains(&at))))
 }
 
 fn cases(len: usize, rng: &mut Rng) -> Vec<Damage> {
@@ -200,9 +274,13 @@ fn cases(len: usize, rng: &mut Rng) -> Vec<Damage> {
             .collect();
         cases.push(Damage::Flip(flips));
     }
-    // Bytes of the header (the first page holds redb's header and commit slots).
-    for _ in 0..8 {
-        cases.push(Damage::Flip(vec![(rng.below(PAGE.min(len)), 0xFF)]));
+    // Bytes of the juki header, and of redb's header and commit slots (the start of
+    // block 0).
+    for _ in 0..4 {
+        cases.push(Damage::Flip(vec![(rng.below(180), 0xFF)]));
+    }
+    for _ in 0..6 {
+        cases.push(Damage::Flip(vec![(HEADER + rng.below(320), 0xFF)]));
     }
     for len in [0, 1, 100, 511, PAGE, len / 2, len - PAGE, len - 1] {
         cases.push(Damage::Truncate(len));
@@ -212,6 +290,11 @@ fn cases(len: usize, rng: &mut Rng) -> Vec<Damage> {
     cases.push(Damage::ZeroPage(PAGE));
     for _ in 0..14 {
         cases.push(Damage::ZeroPage(rng.below(pages) * PAGE));
+    }
+    let blocks = (len - HEADER) / BLOCK;
+    cases.push(Damage::ZeroBlock(0));
+    for _ in 0..14 {
+        cases.push(Damage::ZeroBlock(rng.below(blocks)));
     }
     cases
 }
@@ -234,9 +317,13 @@ fn damaged_files_are_refused_or_reported_never_a_panic_or_a_wrong_answer() {
     std::panic::set_hook(Box::new(|_| {}));
     let mut failures = Vec::new();
     let (mut refused, mut reported, mut intact) = (0, 0, 0);
+    let mut found_by_reads = 0;
+    let mut unnoticed = Vec::new();
     for (i, damage) in cases.iter().enumerate() {
         let path = dir.path().join(format!("damaged-{i}.redb"));
-        std::fs::write(&path, apply(&bytes, damage)).unwrap();
+        let damaged = apply(&bytes, damage);
+        let used = changes_used_bytes(&bytes, &damaged);
+        std::fs::write(&path, &damaged).unwrap();
         match catch_unwind(AssertUnwindSafe(|| examine(&path, &original))) {
             Err(panic) => {
                 let msg = panic
@@ -254,12 +341,24 @@ fn damaged_files_are_refused_or_reported_never_a_panic_or_a_wrong_answer() {
                         out.wrong.len() - 1
                     ));
                 }
+                if out.refused.is_none() && out.corrupt_answers > 0 {
+                    found_by_reads += 1;
+                }
                 if out.refused.is_some() {
                     refused += 1;
                 } else if out.problems > 0 || out.check_error.is_some() {
                     reported += 1;
                 } else {
                     intact += 1;
+                    // Damage still in the file that nothing noticed lies in blocks redb does
+                    // not use (free space: every answer was right and CHECK, which reads
+                    // every block in use, is clean). Damage no longer in the file was a free
+                    // page redb wrote over, or redb's header, which redb rewrites from the
+                    // good commit slot when its block does not verify.
+                    let now = std::fs::read(&path).unwrap_or_default();
+                    if used && still_damaged(&bytes, &damaged, &now) {
+                        unnoticed.push(format!("{damage:?}"));
+                    }
                 }
             }
         }
@@ -267,9 +366,61 @@ fn damaged_files_are_refused_or_reported_never_a_panic_or_a_wrong_answer() {
     }
     std::panic::set_hook(hook);
     eprintln!(
-        "{} cases on a file of {} bytes: {refused} refused at open, {reported} reported by CHECK, {intact} read intact",
+        "{} cases on a file of {} bytes: {refused} refused at open, {reported} reported by CHECK \
+         ({found_by_reads} of them answered CORRUPT by lookups first), {intact} read intact",
         cases.len(),
         bytes.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Free space is a small part of the file: most damage lands in blocks in use.
+    assert!(
+        unnoticed.len() * 5 <= cases.len(),
+        "{} cases went unnoticed: {unnoticed:?}",
+        unnoticed.len()
+    );
+    assert!(
+        found_by_reads >= 10,
+        "only {found_by_reads} damaged files that opened were found by the lookups reading them"
+    );
+}
+
+/// CHECK reads every block in use, those no lookup reads too: a flipped bit in a block of a
+/// file that opens is reported naming the block (or refused, CORRUPT), unless the block is
+/// free space, which nothing reads.
+#[test]
+fn check_names_damaged_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let clean = dir.path().join("clean.redb");
+    build(&clean);
+    let bytes = std::fs::read(&clean).unwrap();
+    let blocks = (bytes.len() - HEADER) / BLOCK;
+    let mut found = 0;
+    let tried = [1, 2, 3, blocks / 3, blocks / 2, blocks - 2, blocks - 1];
+    for block in tried {
+        let path = dir.path().join(format!("block-{block}.redb"));
+        let mut damaged = bytes.clone();
+        damaged[HEADER + block * BLOCK + 1000] ^= 0x04;
+        std::fs::write(&path, &damaged).unwrap();
+        match Database::open(&path).and_then(|db| db.check()) {
+            Ok(report) if report.is_clean() => {}
+            Ok(report) => {
+                let text = report.to_string();
+                assert!(
+                    text.contains(&format!("block {block} ")),
+                    "block {block}: {text}"
+                );
+                found += 1;
+            }
+            Err(e) => {
+                assert_eq!(e.code(), "CORRUPT", "block {block}: {e}");
+                assert!(e.to_string().contains("block "), "block {block}: {e}");
+                found += 1;
+            }
+        }
+    }
+    assert!(
+        found * 2 > tried.len(),
+        "only {found} of {} damaged blocks found",
+        tried.len()
+    );
 }

@@ -215,7 +215,7 @@ fn another_format_version_is_a_clear_error() {
     let path = dir.path().join("juki.redb");
     drop(Database::create(&path).unwrap());
     {
-        let raw = redb::Database::open(&path).unwrap();
+        let raw = juki::testing::crypt::open_plain_redb(&path).unwrap();
         let txn = raw.begin_write().unwrap();
         {
             let mut meta = txn
@@ -255,7 +255,7 @@ fn a_damaged_record_is_corrupt_not_a_panic() {
     drop(db);
     drop(juki);
     {
-        let raw = redb::Database::open(&path).unwrap();
+        let raw = juki::testing::crypt::open_plain_redb(&path).unwrap();
         let txn = raw.begin_write().unwrap();
         {
             let mut t = txn

@@ -310,7 +310,7 @@ fn the_chain_catches_an_entry_edited_through_redb() {
     drop(juki);
     {
         // Rewrite entry 3 with other content but the same framing (a valid checksum).
-        let raw = redb::Database::open(&path).unwrap();
+        let raw = juki::testing::crypt::open_plain_redb(&path).unwrap();
         let entries: Vec<(u64, Vec<u8>)> = {
             let txn = redb::ReadableDatabase::begin_read(&raw).unwrap();
             let t = txn

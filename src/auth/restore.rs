@@ -91,9 +91,11 @@ fn refuse_if_open(path: &Path) -> Result<()> {
         ))
         .into()
     };
-    if crate::store::crypt::is_encrypted(path).unwrap_or(false) {
-        // An encrypted file opens only with its key; ask for redb's lock instead. The open
-        // process holds its writer lock, so a lock over the whole range conflicts.
+    let kind = crate::store::crypt::file_kind(path);
+    if matches!(kind, Ok(k) if k != crate::store::crypt::FileKind::Redb) {
+        // A file of sealed blocks does not open as a bare redb file (and an encrypted one
+        // opens only with its key); ask for redb's lock instead. The open process holds its
+        // writer lock, so a lock over the whole range conflicts.
         use redb::StorageBackend;
         use std::ops::Bound::Unbounded;
         let Ok(file) = std::fs::OpenOptions::new()

@@ -202,10 +202,8 @@ impl Database {
         let file = create_private_file(path)?;
         let made = (|| {
             let db = match &sealed {
-                None => {
-                    drop(file);
-                    redb::Database::create(path)?
-                }
+                None => redb::Database::builder()
+                    .create_with_backend(super::crypt::create_checksummed(file, path)?)?,
                 Some(s) => redb::Database::builder().create_with_backend(
                     super::crypt::create_backend(file, path, &s.header, &s.data_key)?,
                 )?,
@@ -251,15 +249,23 @@ impl Database {
                 path.display()
             )));
         }
-        if super::crypt::is_encrypted(path)? {
-            return Err(StoreError::Encrypted(path.display().to_string()));
-        }
-        // Verify every page's checksum on open: redb trusts a cleanly closed file and may
-        // panic on one damaged outside it; with the check, damage is CORRUPT instead.
-        let db = redb::Database::builder()
-            .set_check_integrity_on_open(true)
-            .set_cache_size(cache_bytes)
-            .open(path)?;
+        let db = match super::crypt::file_kind(path)? {
+            super::crypt::FileKind::Encrypted => {
+                return Err(StoreError::Encrypted(path.display().to_string()))
+            }
+            // Every block is verified when read: the open itself reads a few pages.
+            super::crypt::FileKind::Checksummed => {
+                super::crypt::open_redb(super::crypt::open_checksummed(path)?, path, cache_bytes)?
+            }
+            // The format before block checksums: verify every page's checksum on open,
+            // since redb trusts a cleanly closed file and may panic on one damaged outside
+            // it; with the check, damage is CORRUPT instead. Slow (seconds per million
+            // residents); a BACKUP and restore carries such a file over.
+            super::crypt::FileKind::Redb => redb::Database::builder()
+                .set_check_integrity_on_open(true)
+                .set_cache_size(cache_bytes)
+                .open(path)?,
+        };
         Database::from_opened(db, path)
     }
 

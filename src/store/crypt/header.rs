@@ -1,12 +1,17 @@
-//! The header at the start of an encrypted file: what it is, how its key is derived, and the
-//! data key wrapped by the key-encryption key. See DESIGN.md, "Encryption at rest".
+//! The header at the start of a juki file of sealed blocks: what it is, how its blocks are
+//! sealed and, encrypted, how its key is derived and the data key wrapped by the
+//! key-encryption key. See DESIGN.md, "Encryption at rest" and "Storage layout".
+//!
+//! A plain (checksummed) file has the same header with cipher 0, key source 0 and zeros in
+//! every key field; only its file id is set. A plain redb file (no header) is the format
+//! before block checksums.
 //!
 //! ```text
 //! offset size  field
 //!      0    8  magic "JUKIENC\0"
 //!      8    2  header format version (1), u16 LE
-//!     10    1  cipher (1 = XChaCha20-Poly1305)
-//!     11    1  key source (1 = passphrase through argon2id, 2 = key file)
+//!     10    1  cipher (0 = none, CRC-32 per block; 1 = XChaCha20-Poly1305)
+//!     11    1  key source (0 = none, 1 = passphrase through argon2id, 2 = key file)
 //!     12    4  logical block size (4096), u32 LE
 //!     16   12  argon2id m (KiB), t, p: u32 LE each (zero for a key file)
 //!     28    4  reserved (zero)
@@ -38,8 +43,12 @@ pub const MAGIC: [u8; 8] = *b"JUKIENC\0";
 /// The header's format version.
 pub(crate) const HEADER_VERSION: u16 = 1;
 
+/// No encryption: blocks carry a CRC-32 each.
+pub(crate) const CIPHER_NONE_CRC32: u8 = 0;
 /// XChaCha20-Poly1305.
 pub(crate) const CIPHER_XCHACHA20_POLY1305: u8 = 1;
+/// Where the cipher id is.
+pub(crate) const CIPHER_AT: usize = 10;
 
 /// Bytes reserved for the header before the first block.
 pub const HEADER_BYTES: u64 = 4096;
@@ -80,7 +89,7 @@ pub(crate) struct Header {
 /// Why a header could not be used.
 fn damaged(path: &str, what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt {
-        table: "(encryption header)",
+        table: "(file header)",
         detail: format!("{path}: {what}"),
     }
 }
@@ -138,7 +147,7 @@ impl Header {
         let mut b = [0u8; FIXED_END];
         b[0..8].copy_from_slice(&MAGIC);
         b[8..10].copy_from_slice(&HEADER_VERSION.to_le_bytes());
-        b[10] = CIPHER_XCHACHA20_POLY1305;
+        b[CIPHER_AT] = CIPHER_XCHACHA20_POLY1305;
         b[11] = self.source.code();
         b[12..16].copy_from_slice(&(BLOCK_BYTES as u32).to_le_bytes());
         b[16..20].copy_from_slice(&self.kdf.m.to_le_bytes());
@@ -161,53 +170,14 @@ impl Header {
         b
     }
 
-    /// Reads the fixed part of a header. `path` is for messages.
+    /// Reads the fixed part of an encrypted file's header. `path` is for messages; a
+    /// checksummed plain file is [`StoreError::NotEncrypted`].
+    #[cfg(test)]
     pub fn decode(b: &[u8], path: &str) -> Result<Header> {
-        if b.len() < FIXED_END || b[0..8] != MAGIC {
-            return Err(StoreError::NotEncrypted(path.to_string()));
+        match decode_envelope(b, path)? {
+            Envelope::Encrypted(h) => Ok(h),
+            Envelope::Checksummed { .. } => Err(StoreError::NotEncrypted(path.to_string())),
         }
-        let crc = u32::from_le_bytes(b[CRC..FIXED_END].try_into().expect("4 bytes"));
-        if crc != crc32fast::hash(&b[..CRC]) {
-            return Err(damaged(path, "the encryption header is damaged (checksum)"));
-        }
-        let version = u16::from_le_bytes([b[8], b[9]]);
-        if version != HEADER_VERSION {
-            return Err(damaged(
-                path,
-                format!("encryption header version {version}; this juki reads {HEADER_VERSION}"),
-            ));
-        }
-        if b[10] != CIPHER_XCHACHA20_POLY1305 {
-            return Err(damaged(path, format!("unknown cipher {}", b[10])));
-        }
-        let source =
-            KeySource::from_code(b[11]).ok_or_else(|| damaged(path, "unknown key source"))?;
-        let block = u32::from_le_bytes(b[12..16].try_into().expect("4 bytes"));
-        if block as usize != BLOCK_BYTES {
-            return Err(damaged(path, format!("block size {block}")));
-        }
-        let u = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"));
-        let arr16 = |at: usize| -> [u8; 16] { b[at..at + 16].try_into().expect("16 bytes") };
-        Ok(Header {
-            source,
-            kdf: KdfParams {
-                m: u(16),
-                t: u(20),
-                p: u(24),
-            },
-            salt: arr16(32),
-            key_id: arr16(48),
-            check: arr16(64),
-            file_id: arr16(80),
-            destroyed: match b[STATE] {
-                SLOT_LIVE => false,
-                SLOT_DESTROYED => true,
-                other => return Err(damaged(path, format!("key slot state {other}"))),
-            },
-            wrap_nonce: b[WRAP_NONCE..WRAPPED].try_into().expect("24 bytes"),
-            wrapped: b[WRAPPED..WRAP_TAG].try_into().expect("32 bytes"),
-            tag: arr16(WRAP_TAG),
-        })
     }
 
     /// Unwraps the data key with `key`: [`StoreError::KeyDestroyed`] after a crypto-erase,
@@ -260,6 +230,85 @@ impl Header {
     }
 }
 
+/// What a header says a file is.
+pub(crate) enum Envelope {
+    /// Encrypted: the header with its wrapped data key.
+    Encrypted(Header),
+    /// Plain with checksummed blocks.
+    Checksummed {
+        /// The file's own id (seeds every block's checksum).
+        file_id: [u8; 16],
+    },
+}
+
+/// The fixed header of a new checksummed plain file with id `file_id`.
+pub(crate) fn encode_checksummed(file_id: [u8; 16]) -> [u8; FIXED_END] {
+    let mut b = [0u8; FIXED_END];
+    b[0..8].copy_from_slice(&MAGIC);
+    b[8..10].copy_from_slice(&HEADER_VERSION.to_le_bytes());
+    b[CIPHER_AT] = CIPHER_NONE_CRC32;
+    b[12..16].copy_from_slice(&(BLOCK_BYTES as u32).to_le_bytes());
+    b[80..96].copy_from_slice(&file_id);
+    let crc = crc32fast::hash(&b[..CRC]);
+    b[CRC..FIXED_END].copy_from_slice(&crc.to_le_bytes());
+    b
+}
+
+/// Reads the fixed part of a header (of either kind). `path` is for messages.
+pub(crate) fn decode_envelope(b: &[u8], path: &str) -> Result<Envelope> {
+    if b.len() < MAGIC.len() || b[0..8] != MAGIC {
+        return Err(StoreError::NotEncrypted(path.to_string()));
+    }
+    if b.len() < FIXED_END {
+        return Err(damaged(path, "the file ends inside its header"));
+    }
+    let crc = u32::from_le_bytes(b[CRC..FIXED_END].try_into().expect("4 bytes"));
+    if crc != crc32fast::hash(&b[..CRC]) {
+        return Err(damaged(path, "the file header is damaged (checksum)"));
+    }
+    let version = u16::from_le_bytes([b[8], b[9]]);
+    if version != HEADER_VERSION {
+        return Err(damaged(
+            path,
+            format!("file header version {version}; this juki reads {HEADER_VERSION}"),
+        ));
+    }
+    let block = u32::from_le_bytes(b[12..16].try_into().expect("4 bytes"));
+    if block as usize != BLOCK_BYTES {
+        return Err(damaged(path, format!("block size {block}")));
+    }
+    let arr16 = |at: usize| -> [u8; 16] { b[at..at + 16].try_into().expect("16 bytes") };
+    match b[CIPHER_AT] {
+        CIPHER_NONE_CRC32 => Ok(Envelope::Checksummed { file_id: arr16(80) }),
+        CIPHER_XCHACHA20_POLY1305 => {
+            let source =
+                KeySource::from_code(b[11]).ok_or_else(|| damaged(path, "unknown key source"))?;
+            let u = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"));
+            Ok(Envelope::Encrypted(Header {
+                source,
+                kdf: KdfParams {
+                    m: u(16),
+                    t: u(20),
+                    p: u(24),
+                },
+                salt: arr16(32),
+                key_id: arr16(48),
+                check: arr16(64),
+                file_id: arr16(80),
+                destroyed: match b[STATE] {
+                    SLOT_LIVE => false,
+                    SLOT_DESTROYED => true,
+                    other => return Err(damaged(path, format!("key slot state {other}"))),
+                },
+                wrap_nonce: b[WRAP_NONCE..WRAPPED].try_into().expect("24 bytes"),
+                wrapped: b[WRAPPED..WRAP_TAG].try_into().expect("32 bytes"),
+                tag: arr16(WRAP_TAG),
+            }))
+        }
+        other => Err(damaged(path, format!("unknown cipher {other}"))),
+    }
+}
+
 /// The logical-length slot: the length and its CRC.
 pub(crate) fn encode_length(len: u64) -> [u8; LENGTH_SLOT] {
     let mut b = [0u8; LENGTH_SLOT];
@@ -273,10 +322,7 @@ pub(crate) fn encode_length(len: u64) -> [u8; LENGTH_SLOT] {
 pub(crate) fn decode_length(b: &[u8; LENGTH_SLOT], path: &str) -> Result<u64> {
     let crc = u32::from_le_bytes(b[8..].try_into().expect("4 bytes"));
     if crc != crc32fast::hash(&b[..8]) {
-        return Err(damaged(
-            path,
-            "the length in the encryption header is damaged",
-        ));
+        return Err(damaged(path, "the length in the file header is damaged"));
     }
     Ok(u64::from_le_bytes(b[..8].try_into().expect("8 bytes")))
 }
