@@ -9,8 +9,8 @@
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let dir = tempfile::tempdir()?;
 //! # let path = dir.path().join("city.redb");
-//! use juki::{Address, Change, Date, Fields, HouseholdId, Juki, Kana, Name, Reason};
-//! use juki::{Relationship, ResidentCode, SearchQuery, Sex};
+//! use juki::{Address, Change, Date, Fields, HouseholdId, Juki, Kana, MyNumber, Name};
+//! use juki::{PostalCode, Reason, Relationship, ResidentCode, SearchQuery, Sex};
 //!
 //! // A new register and its first administrator, then a session in their name.
 //! let juki = Juki::builder(&path).create_with_admin("admin1", "correct horse battery")?;
@@ -20,11 +20,13 @@
 //! let code = ResidentCode::parse("24727059608")?;
 //! let moved_in = Date::parse("令和2年4月1日")?;
 //! session.record(&Change::new(Reason::MoveIn, code, moved_in).with(Fields {
+//!     my_number: Some(MyNumber::parse("1234-5678-9018")?),
 //!     name: Some(Name::parse("山田　太郎")?),
 //!     kana: Some(Kana::parse("やまだ たろう")?),
 //!     sex: Some(Sex::parse("男")?),
 //!     birth: Some(Date::parse("S55.4.1")?),
 //!     address: Some(Address::parse("兵庫県芦屋市精道町7番6号")?),
+//!     postal: Some(PostalCode::parse("659-8501")?),
 //!     household: Some(HouseholdId::parse("1001")?),
 //!     relationship: Some(Relationship::parse("世帯主")?),
 //!     previous_address: Some(Address::parse("大阪府大阪市北区梅田1-1")?),
@@ -35,12 +37,13 @@
 //! let moved = Date::parse("2022-07-01")?;
 //! session.record(&Change::new(Reason::Move, code, moved).with(Fields {
 //!     address: Some(Address::parse("兵庫県芦屋市打出町2-3")?),
+//!     postal: Some(PostalCode::parse("659-0012")?),
 //!     ..Fields::default()
 //! }))?;
 //!
 //! // As it stood on a date: the address before the move.
 //! let then = session.get_as_of(code, Date::parse("2021-01-01")?)?.expect("a resident then");
-//! assert_eq!(then.address.as_str(), "兵庫県芦屋市精道町7番6号");
+//! assert_eq!(then.address.written(), "兵庫県芦屋市精道町7番6号");
 //! let now = session.get(code)?.expect("a resident now");
 //! assert_eq!(now.version, 2);
 //!
@@ -165,3 +168,8 @@ pub mod testing {
         decode_stored_value, manifest_path, town_of, Database, FaultOn, FaultyBackend, StoreError,
     };
 }
+
+/// The README's library snippet, compiled as a doc test so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeSnippet;

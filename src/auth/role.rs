@@ -7,6 +7,7 @@ use std::fmt;
 
 /// A function of the system that needs a permission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Permission {
     /// Look a resident up by resident code (now or as of a date).
     Lookup,
@@ -82,6 +83,7 @@ pub enum Visibility {
 
 /// An operator's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Role {
     /// Everything.
     Admin,

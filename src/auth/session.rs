@@ -202,7 +202,7 @@ impl Juki {
     }
 
     /// Signs an operator in. A wrong password, an unknown, disabled or locked operator all
-    /// fail the same way ([`Error::AuthFailed`]); [`LOCK_AFTER_FAILURES`] failures in a row
+    /// fail the same way (`AUTH_FAILED`); [`LOCK_AFTER_FAILURES`] failures in a row
     /// lock the operator until an administrator unlocks them. Every attempt is logged.
     pub fn sign_in(&self, operator: &str, password: &str, terminal: &str) -> Result<Session> {
         let db = &self.inner.db;

@@ -220,6 +220,10 @@ fn import(cli: &Cli, db_path: &std::path::Path) -> u8 {
             println!("{report}");
             EXIT_OK
         }
+        Err(e) if e.code() == juki::ErrorCode::InvalidValue && skip_bad.is_none() => fail(
+            e.code(),
+            format_args!("{e}\nhint: give --skip-bad REJECTS.csv to load the good rows and set the bad ones aside"),
+        ),
         Err(e) => fail(e.code(), e),
     }
 }

@@ -59,6 +59,8 @@ fn label(phase: Phase) -> &'static str {
         Phase::Checking | Phase::CrossChecking => "checking",
         Phase::Writing => "writing",
         Phase::Committing => "committing",
+        // A phase added by a later library: named generically until the bar knows it.
+        _ => "working",
     }
 }
 

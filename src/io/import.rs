@@ -69,7 +69,7 @@ pub struct ImportOptions {
     /// The terminal recorded with every version written.
     pub terminal: Option<String>,
     /// How much memory the load may stage before writing it to the tables (see
-    /// [`crate::store::STAGING_BUDGET_BYTES`], the default).
+    /// `STAGING_BUDGET_BYTES`, the default).
     pub staging_budget: usize,
 }
 
@@ -98,6 +98,7 @@ impl ImportOptions {
 
 /// The part of an import a [`ProgressEvent`] is about, in the order they come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Phase {
     /// The first reading of the residents file: every row validated.
     Checking,
@@ -243,11 +244,7 @@ impl fmt::Display for ImportError {
             ImportError::BadRows(rows) => {
                 let lines: HashSet<(&Path, u64)> =
                     rows.iter().map(|r| (r.file.as_path(), r.line)).collect();
-                write!(
-                    f,
-                    "{} bad row(s), nothing was imported (use --skip-bad REJECTS.csv to load the good rows):",
-                    lines.len()
-                )?;
+                write!(f, "{} bad row(s), nothing was imported:", lines.len())?;
                 for r in rows {
                     write!(f, "\n  {r}")?;
                 }

@@ -59,7 +59,7 @@ const PREFECTURES: [&str; 47] = [
     "沖縄県",
 ];
 
-/// An address: the form written on the 住民票 and its matching key (see [`address_key`]).
+/// An address: the form written on the 住民票 and its matching key (see `address_key`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Address {
     written: String,
@@ -83,7 +83,7 @@ impl Address {
         &self.written
     }
 
-    /// The matching key of the address (computed on each call; see [`address_key`]).
+    /// The matching key of the address (computed on each call; see `address_key`).
     pub fn key(&self) -> String {
         address_key(&self.written)
     }

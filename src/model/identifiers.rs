@@ -71,7 +71,7 @@ fn parse_fixed_digits(field: &'static str, input: &str, len: usize) -> Result<u6
         .map_err(|e| InvalidValue::new(field, e.to_string()))
 }
 
-/// A 住民票コード: 11 digits, the last a check digit (see [`resident_code_check_digit`]).
+/// A 住民票コード: 11 digits, the last a check digit (see `resident_code_check_digit`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ResidentCode(u64);
 
@@ -134,7 +134,7 @@ impl FromStr for ResidentCode {
     }
 }
 
-/// A 個人番号 (My Number): 12 digits, the last a check digit (see [`my_number_check_digit`]).
+/// A 個人番号 (My Number): 12 digits, the last a check digit (see `my_number_check_digit`).
 ///
 /// `Display` and `Debug` are masked; [`MyNumber::reveal`] is the only way to see the digits.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -10,6 +10,7 @@ const FIELD: &str = "reason";
 /// 異動事由: why a version of a resident record was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(u8)]
+#[non_exhaustive]
 pub enum Reason {
     /// 転入: moved in from another municipality.
     MoveIn = 1,

@@ -8,6 +8,7 @@ use super::error::InvalidValue;
 /// ex officio). Removed records are kept, never deleted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(u8)]
+#[non_exhaustive]
 pub enum Status {
     /// 住民: a current resident.
     Active = 1,

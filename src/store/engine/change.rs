@@ -9,7 +9,7 @@ use crate::model::{
 use crate::store::error::{Result, Rule, StoreError};
 
 /// The fields a 異動 may set. Which ones it must and may carry depends on its [`Reason`]:
-/// the fields table in [`crate::model::change_fields`], checked by [`Change::check_fields`].
+/// the fields table [`crate::FIELD_RULES`], checked by `Change::check_fields`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Fields {
     /// 個人番号.
@@ -40,7 +40,7 @@ pub struct Fields {
     pub new_head: Option<ResidentCode>,
 }
 
-/// A 異動 to record: one call of [`crate::Database::record`], one transaction.
+/// A 異動 to record: one call of [`crate::Session::record`], one transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
     /// 異動事由.

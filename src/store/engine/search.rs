@@ -87,7 +87,7 @@ impl Proven {
 pub struct SearchQuery {
     /// 氏名 condition.
     pub name: Option<NameQuery>,
-    /// 住所 prefix, as an address key (see [`crate::model::address_key`]).
+    /// 住所 prefix, as an address key (see `address_key`).
     pub address: Option<String>,
     /// 生年月日.
     pub birth: Option<Date>,

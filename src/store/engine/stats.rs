@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 /// A dimension to count by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum StatDim {
     /// 性別.
     Sex,

@@ -52,7 +52,7 @@ const BATCH_BYTES: usize = 64 << 20;
 /// The manifest of a backup: what it holds and how to recognise it unchanged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Manifest {
-    /// [`MANIFEST_VERSION`] when it was written.
+    /// `MANIFEST_VERSION` when it was written.
     pub manifest_version: u64,
     /// When the backup was made, UTC, RFC 3339.
     pub created: String,
@@ -72,7 +72,7 @@ pub struct Manifest {
     pub bytes: u64,
     /// The SHA-256 of the backup file, lower-case hex.
     pub sha256: String,
-    /// The content digest of the snapshot ([`Database::content_digest`]), lower-case hex.
+    /// The content digest of the snapshot (`Database::content_digest`), lower-case hex.
     pub content_digest: String,
 }
 
@@ -161,7 +161,7 @@ impl Manifest {
     }
 }
 
-/// What [`Database::backup_to`] wrote.
+/// What a backup wrote ([`crate::Session::backup`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BackupReport {
     /// The backup file.

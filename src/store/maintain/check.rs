@@ -50,7 +50,7 @@ use std::fmt;
 /// The most problems a report lists; beyond that it only counts them.
 pub const MAX_PROBLEMS: usize = 10_000;
 
-/// One inconsistency found by [`Database::check`].
+/// One inconsistency found by CHECK ([`crate::Session::check`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     /// The table where the problem shows (`versions`, `search`, `changes` …).
@@ -67,12 +67,12 @@ impl fmt::Display for Problem {
     }
 }
 
-/// What [`Database::check`] found.
+/// What CHECK ([`crate::Session::check`]) found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CheckReport {
-    /// The problems found, in the order the check met them (at most [`MAX_PROBLEMS`]).
+    /// The problems found, in the order the check met them (at most `MAX_PROBLEMS`).
     pub problems: Vec<Problem>,
-    /// Problems found beyond [`MAX_PROBLEMS`], counted but not listed.
+    /// Problems found beyond `MAX_PROBLEMS`, counted but not listed.
     pub omitted: u64,
     /// Residents (internal ids) checked.
     pub residents: u64,

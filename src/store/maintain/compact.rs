@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 /// How long COMPACT waits for transactions that are beginning or committing to end.
 const WAIT: Duration = Duration::from_secs(5);
 
-/// What [`Database::compact`] did.
+/// What COMPACT ([`crate::Session::compact`]) did.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CompactReport {
     /// The file's size before, in bytes.
