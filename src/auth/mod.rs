@@ -1,7 +1,8 @@
 //! Operators, permissions and the operation log: the risk measures of the source document,
 //! enforced by the library itself.
 //!
-//! * [`Juki`] opens a file; [`Juki::sign_in`] gives a [`Session`], the only public way to
+//! * [`Juki::builder`] gives the [`Builder`] that opens or creates a register;
+//!   [`Juki::sign_in`] gives a [`Session`], the only public way to
 //!   personal data. Every session operation checks the [`Role`]'s [`Permission`]s, checks the
 //!   operator is still enabled, withholds My Numbers (but for [`Session::show_my_number`]),
 //!   and writes an entry to the operation log.

@@ -247,14 +247,7 @@ fn plan_find(
     let mut q = SearchQuery::new();
     for c in conds {
         match c.field {
-            Field::Name => {
-                q.name = Some(value(&c.value, |s| {
-                    store::NameQuery::parse(s).map_err(|e| match e {
-                        store::StoreError::Invalid(iv) => iv,
-                        other => InvalidValue::new("name", other.to_string()),
-                    })
-                })?)
-            }
+            Field::Name => q.name = Some(value(&c.value, store::NameQuery::parse)?),
             Field::Address => q = q.address(&c.value.text),
             Field::Birth => q.birth = Some(value(&c.value, Date::parse)?),
             Field::Sex => q.sex = Some(value(&c.value, Sex::parse)?),

@@ -125,7 +125,7 @@ impl Change {
     /// ([`Reason::fields`]): every required field, no field the row does not allow (the ★
     /// check of a 転居 that changes anything but the address), then the row's one-of set
     /// and pairs; and that a 出生's `birth`, when given, is its 異動日.
-    pub fn check_fields(&self) -> Result<()> {
+    pub(crate) fn check_fields(&self) -> Result<()> {
         let rule = self.reason.fields();
         let given = self.fields.given();
         let missing: Vec<&str> = rule.missing(&given).map(|f| f.name()).collect();

@@ -10,7 +10,7 @@ use super::record::{ArchivedStoredRecord, StoredRecord};
 use super::resident::Resident;
 use super::schema::{prefix_end, split_suffix, IndexKind};
 use super::tables::{fold_archived, with_as_of, View};
-use crate::model::{address_key, is_kana_text, Date, KanaKey, NameKey, Sex};
+use crate::model::{address_key, is_kana_text, Date, InvalidValue, KanaKey, NameKey, Sex};
 use crate::store::error::{Result, StoreError};
 use redb::ReadableTable;
 
@@ -27,7 +27,7 @@ pub enum NameQuery {
 impl NameQuery {
     /// Reads a name condition: kana text matches the reading, anything else the written
     /// name.
-    pub fn parse(text: &str) -> Result<NameQuery> {
+    pub fn parse(text: &str) -> std::result::Result<NameQuery, InvalidValue> {
         if is_kana_text(text) {
             Ok(NameQuery::Kana(KanaKey::from_query(text)?))
         } else {
@@ -106,7 +106,7 @@ impl SearchQuery {
     }
 
     /// Adds a name condition (kana or kanji, see [`NameQuery::parse`]).
-    pub fn name(mut self, text: &str) -> Result<SearchQuery> {
+    pub fn name(mut self, text: &str) -> std::result::Result<SearchQuery, InvalidValue> {
         self.name = Some(NameQuery::parse(text)?);
         Ok(self)
     }
@@ -142,7 +142,7 @@ impl SearchQuery {
     }
 
     /// Refuses a search that names fewer than two of name, address and birth date.
-    pub fn check_minimum(&self) -> Result<()> {
+    pub(crate) fn check_minimum(&self) -> Result<()> {
         let given = [
             self.name.is_some(),
             self.address.as_ref().is_some_and(|a| !a.is_empty()),

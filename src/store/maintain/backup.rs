@@ -114,7 +114,11 @@ impl Manifest {
 
     /// Reads and checks a manifest file: it exists, parses, is a juki backup manifest of a
     /// version this build reads, and has every field. Anything else is CORRUPT.
-    pub fn read(path: &Path) -> Result<Manifest> {
+    pub fn read(path: &Path) -> crate::Result<Manifest> {
+        Ok(Manifest::load(path)?)
+    }
+
+    fn load(path: &Path) -> Result<Manifest> {
         let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => bad_manifest(
                 path,
