@@ -15,6 +15,22 @@ use redb::{ReadableTable, Table};
 use rkyv::rancor;
 use sha2::{Digest, Sha256};
 
+/// What CHECK found, one line a problem: the tables' problems (with a count of those not
+/// listed), then the first break in the operation log's chain. Empty when all is well.
+pub(crate) fn check_problems(
+    report: &crate::store::CheckReport,
+    chain: &ChainReport,
+) -> Vec<String> {
+    let mut problems: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();
+    if report.omitted > 0 {
+        problems.push(format!("… and {} more problems", report.omitted));
+    }
+    if let Some((seq, why)) = &chain.first_broken {
+        problems.push(format!("audit {seq}: {why}"));
+    }
+    problems
+}
+
 /// Statement text with every My Number and password already taken out: the only form in
 /// which the text of a statement reaches the operation log. The query layer, which can read
 /// statements, makes it (`query::redact`); the log cannot redact for itself without

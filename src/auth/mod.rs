@@ -22,7 +22,7 @@ mod restore;
 mod role;
 mod session;
 
-pub(crate) use audit::Redacted;
+pub(crate) use audit::{check_problems, Redacted};
 pub use audit::{AuditEntry, AuditQuery, ChainReport};
 pub use builder::Builder;
 pub(crate) use error::AuthError;

@@ -1051,13 +1051,7 @@ impl Session {
             let report = self.db().check()?;
             let txn = self.db().read_transaction()?;
             let chain = audit::verify(&txn.open_table(AUDIT)?)?;
-            let mut problems: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();
-            if report.omitted > 0 {
-                problems.push(format!("… and {} more problems", report.omitted));
-            }
-            if let Some((seq, why)) = &chain.first_broken {
-                problems.push(format!("audit {seq}: {why}"));
-            }
+            let problems = audit::check_problems(&report, &chain);
             if !problems.is_empty() {
                 return Err(StoreError::Corrupt {
                     table: "(check)",

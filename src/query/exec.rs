@@ -219,13 +219,7 @@ impl<'a> Executor<'a> {
     /// CHECK: every problem in the tables or the operation log makes it `CORRUPT`.
     fn check(&self) -> Result<String, QueryError> {
         let (report, chain) = self.session.check()?;
-        let mut problems: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();
-        if report.omitted > 0 {
-            problems.push(format!("… and {} more problems", report.omitted));
-        }
-        if let Some((seq, why)) = &chain.first_broken {
-            problems.push(format!("audit {seq}: {why}"));
-        }
+        let problems = crate::auth::check_problems(&report, &chain);
         if !problems.is_empty() {
             return Err(StoreError::Corrupt {
                 table: "(check)",
