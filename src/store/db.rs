@@ -139,6 +139,25 @@ impl std::fmt::Debug for Database {
     }
 }
 
+/// Lays out an empty register in a new file's first transaction: the format version and
+/// counters in `meta`, and every table of the engine (so that a reader never finds one
+/// missing).
+pub(crate) fn write_empty_register(txn: &WriteTransaction) -> Result<()> {
+    let mut meta = txn.open_table(META)?;
+    meta.insert(META_FORMAT, FORMAT_VERSION)?;
+    meta.insert(META_NEXT_ID, 1)?;
+    meta.insert(META_NEXT_SEQ, 1)?;
+    drop(meta);
+    txn.open_table(RESIDENTS)?;
+    txn.open_table(VERSIONS)?;
+    txn.open_table(CODES)?;
+    txn.open_table(MY_NUMBERS)?;
+    txn.open_table(SEARCH)?;
+    txn.open_table(HOUSEHOLDS)?;
+    txn.open_table(CHANGES)?;
+    Ok(())
+}
+
 impl Database {
     /// Creates a new database file (mode 0600 on Unix). Refuses to touch an existing file.
     #[cfg(any(test, feature = "testing"))]
@@ -209,20 +228,7 @@ impl Database {
                 )?,
             };
             let txn = db.begin_write()?;
-            {
-                let mut meta = txn.open_table(META)?;
-                meta.insert(META_FORMAT, FORMAT_VERSION)?;
-                meta.insert(META_NEXT_ID, 1)?;
-                meta.insert(META_NEXT_SEQ, 1)?;
-                drop(meta);
-                txn.open_table(RESIDENTS)?;
-                txn.open_table(VERSIONS)?;
-                txn.open_table(CODES)?;
-                txn.open_table(MY_NUMBERS)?;
-                txn.open_table(SEARCH)?;
-                txn.open_table(HOUSEHOLDS)?;
-                txn.open_table(CHANGES)?;
-            }
+            write_empty_register(&txn)?;
             Ok((db, txn, sealed.clone()))
         })();
         if made.is_err() {

@@ -155,25 +155,12 @@ impl Database {
     ) -> Result<Database> {
         let db = redb::Database::builder().create_with_backend(backend)?;
         let txn = db.begin_write()?;
-        {
-            let mut meta = txn.open_table(META)?;
-            if meta.get(META_FORMAT)?.is_some() {
-                return Err(StoreError::AlreadyExists(
-                    path.as_ref().display().to_string(),
-                ));
-            }
-            meta.insert(META_FORMAT, FORMAT_VERSION)?;
-            meta.insert(META_NEXT_ID, 1)?;
-            meta.insert(META_NEXT_SEQ, 1)?;
-            drop(meta);
-            txn.open_table(RESIDENTS)?;
-            txn.open_table(VERSIONS)?;
-            txn.open_table(CODES)?;
-            txn.open_table(MY_NUMBERS)?;
-            txn.open_table(SEARCH)?;
-            txn.open_table(HOUSEHOLDS)?;
-            txn.open_table(CHANGES)?;
+        if txn.open_table(META)?.get(META_FORMAT)?.is_some() {
+            return Err(StoreError::AlreadyExists(
+                path.as_ref().display().to_string(),
+            ));
         }
+        crate::store::db::write_empty_register(&txn)?;
         txn.commit()?;
         Ok(Database {
             snapshots: Default::default(),
