@@ -14,10 +14,12 @@
 //! never occur inside a CP932 double-byte character, so splitting before decoding is exact,
 //! and an undecodable cell names its column.
 
+use std::borrow::Cow;
 use std::io::{self, BufRead};
 
 use crate::model::{
-    Address, Date, HouseholdId, Kana, MyNumber, Name, PostalCode, Relationship, ResidentCode, Sex,
+    Address, Date, HouseholdId, InvalidValue, Kana, MyNumber, Name, PostalCode, Relationship,
+    ResidentCode, Sex,
 };
 
 /// The text encoding of an input file.
@@ -493,6 +495,7 @@ pub fn validate_row(
     encoding: Encoding,
     today: Date,
 ) -> Result<ValidRow, Vec<Problem>> {
+    // The row's shape first: without the header's number of cells no cell can be named.
     let cells = record.cells().map_err(|p| vec![p.clone()])?;
     if cells.len() != header.width {
         return Err(vec![Problem::row(format!(
@@ -501,66 +504,112 @@ pub fn validate_row(
             cells.len()
         ))]);
     }
+    // Then every cell, decoded and validated, keeping every problem so that one pass
+    // reports them all; then the dates against today and each other.
     let mut problems = Vec::new();
-    let mut text = |c: Column| -> Option<std::borrow::Cow<'_, str>> {
-        match encoding.decode(&cells[header.position(c)]) {
-            Ok(t) => Some(t),
-            Err(reason) => {
-                problems.push(Problem::new(c.name(), reason));
-                None
-            }
-        }
-    };
-    let texts: Vec<Option<std::borrow::Cow<'_, str>>> =
-        Column::ALL.iter().map(|&c| text(c)).collect();
-    fn field<T>(
-        problems: &mut Vec<Problem>,
-        column: Column,
-        text: &Option<std::borrow::Cow<'_, str>>,
-        parse: impl FnOnce(&str) -> Result<T, crate::model::InvalidValue>,
-    ) -> Option<T> {
-        let t = text.as_deref()?;
-        match parse(t) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                problems.push(Problem::new(column.name(), e.reason));
-                None
-            }
+    let texts: Vec<Option<Cow<'_, str>>> = Column::ALL
+        .iter()
+        .map(|&c| decode_cell(&cells[header.position(c)], c, encoding, &mut problems))
+        .collect();
+    let values = Values::parse(&texts, &mut problems);
+    check_dates(values.birth, values.moved_in, today, &mut problems);
+    // A row is valid only when nothing at all was found in it.
+    match values.complete() {
+        Some(row) if problems.is_empty() => Ok(row),
+        _ => Err(problems),
+    }
+}
+
+/// One cell's text in `encoding`, or a problem naming its column.
+fn decode_cell<'a>(
+    cell: &'a [u8],
+    column: Column,
+    encoding: Encoding,
+    problems: &mut Vec<Problem>,
+) -> Option<Cow<'a, str>> {
+    match encoding.decode(cell) {
+        Ok(t) => Some(t),
+        Err(reason) => {
+            problems.push(Problem::new(column.name(), reason));
+            None
         }
     }
-    let t = |c: Column| &texts[c as usize];
-    let p = &mut problems;
-    let code = field(
-        p,
-        Column::ResidentCode,
-        t(Column::ResidentCode),
-        ResidentCode::parse,
-    );
-    let my_number = field(p, Column::MyNumber, t(Column::MyNumber), MyNumber::parse);
-    let name = field(p, Column::NameKanji, t(Column::NameKanji), Name::parse);
-    let kana = field(p, Column::NameKana, t(Column::NameKana), Kana::parse);
-    let sex = field(p, Column::Sex, t(Column::Sex), Sex::parse);
-    let birth = field(p, Column::BirthDate, t(Column::BirthDate), Date::parse);
-    let address = field(p, Column::Address, t(Column::Address), Address::parse);
-    let postal = field(
-        p,
-        Column::PostalCode,
-        t(Column::PostalCode),
-        PostalCode::parse,
-    );
-    let household = field(
-        p,
-        Column::HouseholdId,
-        t(Column::HouseholdId),
-        HouseholdId::parse,
-    );
-    let relationship = field(
-        p,
-        Column::Relationship,
-        t(Column::Relationship),
-        Relationship::parse,
-    );
-    let moved_in = field(p, Column::MovedInDate, t(Column::MovedInDate), Date::parse);
+}
+
+/// Each value of a row that validated (`None` where its cell did not decode or validate).
+struct Values {
+    code: Option<ResidentCode>,
+    my_number: Option<MyNumber>,
+    name: Option<Name>,
+    kana: Option<Kana>,
+    sex: Option<Sex>,
+    birth: Option<Date>,
+    address: Option<Address>,
+    postal: Option<PostalCode>,
+    household: Option<HouseholdId>,
+    relationship: Option<Relationship>,
+    moved_in: Option<Date>,
+}
+
+impl Values {
+    /// Validates each decoded cell by its column's type, noting a problem for each that
+    /// fails (in the order of the columns).
+    fn parse(texts: &[Option<Cow<'_, str>>], problems: &mut Vec<Problem>) -> Values {
+        let p = problems;
+        Values {
+            code: value(texts, Column::ResidentCode, ResidentCode::parse, p),
+            my_number: value(texts, Column::MyNumber, MyNumber::parse, p),
+            name: value(texts, Column::NameKanji, Name::parse, p),
+            kana: value(texts, Column::NameKana, Kana::parse, p),
+            sex: value(texts, Column::Sex, Sex::parse, p),
+            birth: value(texts, Column::BirthDate, Date::parse, p),
+            address: value(texts, Column::Address, Address::parse, p),
+            postal: value(texts, Column::PostalCode, PostalCode::parse, p),
+            household: value(texts, Column::HouseholdId, HouseholdId::parse, p),
+            relationship: value(texts, Column::Relationship, Relationship::parse, p),
+            moved_in: value(texts, Column::MovedInDate, Date::parse, p),
+        }
+    }
+
+    /// The row, when every value validated.
+    fn complete(self) -> Option<ValidRow> {
+        Some(ValidRow {
+            code: self.code?,
+            my_number: self.my_number?,
+            name: self.name?,
+            kana: self.kana?,
+            sex: self.sex?,
+            birth: self.birth?,
+            address: self.address?,
+            postal: self.postal?,
+            household: self.household?,
+            relationship: self.relationship?,
+            moved_in: self.moved_in?,
+        })
+    }
+}
+
+/// The value of `column`, when its cell decoded and validated; a problem naming the column
+/// when it did not validate.
+fn value<T>(
+    texts: &[Option<Cow<'_, str>>],
+    column: Column,
+    parse: impl FnOnce(&str) -> Result<T, InvalidValue>,
+    problems: &mut Vec<Problem>,
+) -> Option<T> {
+    let text = texts[column as usize].as_deref()?;
+    match parse(text) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            problems.push(Problem::new(column.name(), e.reason));
+            None
+        }
+    }
+}
+
+/// The dates of a row against today and each other: no birth or moving in in the future,
+/// no moving in before the birth.
+fn check_dates(birth: Option<Date>, moved_in: Option<Date>, today: Date, p: &mut Vec<Problem>) {
     if let Some(b) = birth {
         if b > today {
             p.push(Problem::new(
@@ -581,46 +630,6 @@ pub fn validate_row(
                 format!("moved-in date {m} is before the birth date"),
             ));
         }
-    }
-    match (
-        code,
-        my_number,
-        name,
-        kana,
-        sex,
-        birth,
-        address,
-        postal,
-        household,
-        relationship,
-        moved_in,
-    ) {
-        (
-            Some(code),
-            Some(my_number),
-            Some(name),
-            Some(kana),
-            Some(sex),
-            Some(birth),
-            Some(address),
-            Some(postal),
-            Some(household),
-            Some(relationship),
-            Some(moved_in),
-        ) if problems.is_empty() => Ok(ValidRow {
-            code,
-            my_number,
-            name,
-            kana,
-            sex,
-            birth,
-            address,
-            postal,
-            household,
-            relationship,
-            moved_in,
-        }),
-        _ => Err(problems),
     }
 }
 
