@@ -362,7 +362,10 @@ impl<'t, T: View> Checker<'t, T> {
         }
     }
 
-    /// Checks the versions of one resident and what they imply for the other tables.
+    /// Checks the versions of one resident and what they imply for the other tables: the
+    /// version numbers, each version against its chain and the change feed, the current
+    /// record against the latest version, and (when every version decoded) the resident's
+    /// codes and My Numbers both ways.
     fn resident(&mut self, id: u64, group: Vec<(u32, Option<StoredRecord>, Vec<u8>)>) {
         self.report.residents += 1;
         self.report.versions += group.len() as u64;
@@ -371,6 +374,26 @@ impl<'t, T: View> Checker<'t, T> {
             latest: group.last().map_or(0, |g| g.0),
             ..IdSummary::default()
         };
+        self.version_numbers(id, &group);
+        self.version_chain(id, &group, &mut summary);
+        if let Some((_, Some(latest), bytes)) = group.last() {
+            summary.code = latest.code;
+            summary.latest_my_number = latest.my_number;
+            self.current_record(id, latest, bytes);
+        }
+        if summary.intact {
+            for &code in &summary.codes {
+                self.expect_identity("codes", id, code, code == summary.code);
+            }
+            for &n in &summary.my_numbers {
+                self.expect_identity("my_numbers", id, n, n == summary.latest_my_number);
+            }
+        }
+        self.ids.insert(id, summary);
+    }
+
+    /// Versions are numbered 1..n without a gap (the first gap is reported).
+    fn version_numbers(&mut self, id: u64, group: &[(u32, Option<StoredRecord>, Vec<u8>)]) {
         for (i, (version, _, _)) in group.iter().enumerate() {
             let expected = i as u32 + 1;
             if *version != expected {
@@ -384,8 +407,20 @@ impl<'t, T: View> Checker<'t, T> {
                 break;
             }
         }
+    }
+
+    /// Each decoded version in order: it names itself, the change feed points at it, its
+    /// `prefix_max` follows from the one before (an undecodable version breaks the chain, so
+    /// the next is checked as a first), only a correction goes back in time, and the index
+    /// entries it implies are expected.
+    fn version_chain(
+        &mut self,
+        id: u64,
+        group: &[(u32, Option<StoredRecord>, Vec<u8>)],
+        summary: &mut IdSummary,
+    ) {
         let mut prev: Option<&StoredRecord> = None;
-        for (version, rec, _) in &group {
+        for (version, rec, _) in group {
             let Some(rec) = rec else {
                 prev = None;
                 continue;
@@ -405,96 +440,97 @@ impl<'t, T: View> Checker<'t, T> {
             summary.my_numbers.insert(rec.my_number);
             summary.dates.insert(rec.valid_from);
             self.seqs.insert((id, *version), rec.seq);
-            match self.t.changes().get(rec.seq) {
-                Ok(Some(g)) if g.value() == (id, *version) => {}
-                Ok(Some(g)) => {
-                    let (i2, v2) = g.value();
-                    self.problem(
-                        "changes",
-                        rec.seq.to_string(),
-                        format!(
-                            "version {key} has this 更新順番号 but the entry points at {}",
-                            vkey(i2, v2)
-                        ),
-                    );
-                }
-                Ok(None) => self.problem(
-                    "changes",
-                    rec.seq.to_string(),
-                    format!("missing: version {key} has this 更新順番号"),
-                ),
-                Err(e) => self.problem(
-                    "changes",
-                    rec.seq.to_string(),
-                    format!("cannot be read: {e}"),
-                ),
-            }
-            let expected_max = prev.map_or(rec.valid_from, |p| p.prefix_max.max(rec.valid_from));
-            if rec.prefix_max != expected_max {
-                self.problem(
-                    "versions",
-                    &key,
-                    format!(
-                        "prefix_max {} should be {}",
-                        date_text(rec.prefix_max),
-                        date_text(expected_max)
-                    ),
-                );
-            }
-            if let Some(p) = prev {
-                let correction = rec.reason == Reason::Correction.code();
-                if !correction && rec.valid_from < p.prefix_max {
-                    self.problem(
-                        "versions",
-                        &key,
-                        format!(
-                            "異動日 {} is before the earlier versions' latest 異動日 {} and the version is not a correction",
-                            date_text(rec.valid_from),
-                            date_text(p.prefix_max)
-                        ),
-                    );
-                }
-                if correction && rec.valid_from < p.prefix_max {
-                    summary.folds = true;
-                }
-            }
+            self.in_change_feed(id, *version, rec.seq);
+            self.dates_follow(&key, prev, rec, summary);
             self.expected_entries(id, prev, rec);
             prev = Some(rec);
         }
-        if let Some((_, Some(latest), bytes)) = group.last() {
-            summary.code = latest.code;
-            summary.latest_my_number = latest.my_number;
-            match self.t.residents().get(latest.code) {
-                Ok(Some(g)) if g.value() == bytes.as_slice() => {}
-                Ok(Some(_)) => self.problem(
-                    "residents",
-                    format!("{:011}", latest.code),
+    }
+
+    /// The change feed's entry for `seq` points at this version.
+    fn in_change_feed(&mut self, id: u64, version: u32, seq: u64) {
+        let key = vkey(id, version);
+        match self.t.changes().get(seq) {
+            Ok(Some(g)) if g.value() == (id, version) => {}
+            Ok(Some(g)) => {
+                let (i2, v2) = g.value();
+                self.problem(
+                    "changes",
+                    seq.to_string(),
                     format!(
-                        "differs from the latest version {}",
-                        vkey(id, latest.version)
+                        "version {key} has this 更新順番号 but the entry points at {}",
+                        vkey(i2, v2)
                     ),
-                ),
-                Ok(None) => self.problem(
-                    "residents",
-                    format!("{:011}", latest.code),
-                    format!("missing: the current record of resident {id}"),
-                ),
-                Err(e) => self.problem(
-                    "residents",
-                    format!("{:011}", latest.code),
-                    format!("cannot be read: {e}"),
-                ),
+                );
             }
+            Ok(None) => self.problem(
+                "changes",
+                seq.to_string(),
+                format!("missing: version {key} has this 更新順番号"),
+            ),
+            Err(e) => self.problem("changes", seq.to_string(), format!("cannot be read: {e}")),
         }
-        if summary.intact {
-            for &code in &summary.codes {
-                self.expect_identity("codes", id, code, code == summary.code);
-            }
-            for &n in &summary.my_numbers {
-                self.expect_identity("my_numbers", id, n, n == summary.latest_my_number);
-            }
+    }
+
+    /// `prefix_max` is the latest 異動日 so far, and a version dated before the earlier
+    /// ones' latest is a correction (which then folds index entries).
+    fn dates_follow(
+        &mut self,
+        key: &str,
+        prev: Option<&StoredRecord>,
+        rec: &StoredRecord,
+        summary: &mut IdSummary,
+    ) {
+        let expected_max = prev.map_or(rec.valid_from, |p| p.prefix_max.max(rec.valid_from));
+        if rec.prefix_max != expected_max {
+            self.problem(
+                "versions",
+                key,
+                format!(
+                    "prefix_max {} should be {}",
+                    date_text(rec.prefix_max),
+                    date_text(expected_max)
+                ),
+            );
         }
-        self.ids.insert(id, summary);
+        let Some(p) = prev else { return };
+        let correction = rec.reason == Reason::Correction.code();
+        if !correction && rec.valid_from < p.prefix_max {
+            self.problem(
+                "versions",
+                key,
+                format!(
+                    "異動日 {} is before the earlier versions' latest 異動日 {} and the version is not a correction",
+                    date_text(rec.valid_from),
+                    date_text(p.prefix_max)
+                ),
+            );
+        }
+        if correction && rec.valid_from < p.prefix_max {
+            summary.folds = true;
+        }
+    }
+
+    /// The current record is the latest version, byte for byte.
+    fn current_record(&mut self, id: u64, latest: &StoredRecord, bytes: &[u8]) {
+        let code = format!("{:011}", latest.code);
+        match self.t.residents().get(latest.code) {
+            Ok(Some(g)) if g.value() == bytes => {}
+            Ok(Some(_)) => self.problem(
+                "residents",
+                code,
+                format!(
+                    "differs from the latest version {}",
+                    vkey(id, latest.version)
+                ),
+            ),
+            Ok(None) => self.problem(
+                "residents",
+                code,
+                format!("missing: the current record of resident {id}"),
+            ),
+            Err(e) => self.problem("residents", code, format!("cannot be read: {e}")),
+        }
     }
 
     fn expect_identity(&mut self, table: &'static str, id: u64, value: u64, current: bool) {
