@@ -24,15 +24,11 @@ mod common;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use juki::generator::{self, GenOptions};
-use juki::{ImportOptions, Progress};
 use redb::{
     Key, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition, TableHandle, Value,
     WriteTransaction,
 };
 use std::fmt::Write as _;
-use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -73,7 +69,7 @@ fn main() {
     let scratch = tempfile::tempdir_in(common::target_dir()).expect("a scratch directory");
     let source = match std::env::var_os("JUKI_FLOOR_DB") {
         Some(p) if full => PathBuf::from(p),
-        _ => imported(scratch.path(), residents),
+        _ => common::imported(scratch.path(), residents, "loaded.redb"),
     };
     let started = Instant::now();
     let tables = Tables::read(&source);
@@ -119,27 +115,6 @@ fn main() {
         assert_eq!(again.versions.1.data, tables.versions.1.data);
         assert_eq!(again.search.0.data, tables.search.0.data);
     }
-}
-
-/// Generates `residents` with history and imports them into a new juki file in `dir`, as
-/// `juki gen --history` and `juki import` would.
-fn imported(dir: &Path, residents: usize) -> PathBuf {
-    let csv = dir.join("residents.csv");
-    let mut opts = GenOptions::new(residents, common::SEED, common::today());
-    opts.history = true;
-    let history = ImportOptions::companion_of(&csv);
-    let out = BufWriter::new(File::create(&csv).expect("creating the residents CSV"));
-    let mut hist = BufWriter::new(File::create(&history).expect("creating the history CSV"));
-    generator::write_csv(&opts, out, Some(&mut hist)).expect("writing the CSV");
-    hist.flush().expect("writing the history CSV");
-    drop(hist);
-    let path = dir.join("loaded.redb");
-    let (_juki, session) = common::create_for_load(&path);
-    let report = session
-        .import(&ImportOptions::new(&csv), Progress::Quiet)
-        .expect("import");
-    eprintln!("imported: {report}");
-    path
 }
 
 fn file_len(path: &Path) -> u64 {

@@ -24,13 +24,9 @@ mod common;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use juki::generator::{self, GenOptions};
 use juki::testing::Database;
 use juki::ResidentCode;
-use juki::{ImportOptions, Progress};
 use std::fmt::Write as _;
-use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -51,7 +47,7 @@ fn main() {
             } else {
                 SMOKE_RESIDENTS
             };
-            vec![imported(scratch.path(), n)]
+            vec![common::imported(scratch.path(), n, "open.redb")]
         }
     };
     let bare = std::env::var("JUKI_OPEN_BARE").map_or(true, |v| v != "0");
@@ -168,25 +164,4 @@ fn best(runs: usize, mut f: impl FnMut() -> Duration) -> Duration {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
-}
-
-/// Generates `residents` with their history and imports them into a new file in `dir`.
-fn imported(dir: &Path, residents: usize) -> PathBuf {
-    let csv = dir.join("residents.csv");
-    let mut opts = GenOptions::new(residents, common::SEED, common::today());
-    opts.history = true;
-    let history = ImportOptions::companion_of(&csv);
-    let out = BufWriter::new(File::create(&csv).expect("creating the residents CSV"));
-    let mut hist = BufWriter::new(File::create(&history).expect("creating the history CSV"));
-    generator::write_csv(&opts, out, Some(&mut hist)).expect("writing the CSV");
-    hist.flush().expect("writing the history CSV");
-    drop(hist);
-    let path = dir.join("open.redb");
-    let (juki, session) = common::create_for_load(&path);
-    session
-        .import(&ImportOptions::new(&csv), Progress::Quiet)
-        .expect("import");
-    drop(session);
-    drop(juki);
-    path
 }

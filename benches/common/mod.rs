@@ -131,6 +131,31 @@ pub fn sign_in(path: &Path) -> (Juki, Session) {
     signed_in(Juki::builder(path).open().expect("opening the juki file"))
 }
 
+/// Generates `residents` with their history and imports them into a new juki file `name` in
+/// `dir`, as `juki gen --history` and `juki import` would; the file's path.
+pub fn imported(dir: &Path, residents: usize, name: &str) -> PathBuf {
+    use std::io::{BufWriter, Write};
+    let csv = dir.join("residents.csv");
+    let mut opts = GenOptions::new(residents, SEED, today());
+    opts.history = true;
+    let history = juki::ImportOptions::companion_of(&csv);
+    let file = |p: &Path| std::fs::File::create(p).expect("creating a CSV file");
+    let out = BufWriter::new(file(&csv));
+    let mut hist = BufWriter::new(file(&history));
+    generator::write_csv(&opts, out, Some(&mut hist)).expect("writing the CSV");
+    hist.flush().expect("writing the history CSV");
+    drop(hist);
+    let path = dir.join(name);
+    let (juki, session) = create_for_load(&path);
+    let report = session
+        .import(&juki::ImportOptions::new(&csv), juki::Progress::Quiet)
+        .expect("import");
+    eprintln!("imported: {report}");
+    drop(session);
+    drop(juki);
+    path
+}
+
 /// `juki init` and the open of `juki import`: a new file at `path` with the operator as its
 /// administrator, opened again with the page cache a load uses, the operator signed in.
 pub fn create_for_load(path: &Path) -> (Juki, Session) {
