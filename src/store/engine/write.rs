@@ -71,10 +71,17 @@ enum Kind {
 impl Kind {
     fn of(reason: Reason) -> Kind {
         match reason {
-            Reason::MoveIn | Reason::EntryExOfficio | Reason::Birth => Kind::Entry,
+            Reason::MoveIn | Reason::EntryExOfficio | Reason::Birth | Reason::Migration => {
+                Kind::Entry
+            }
             Reason::MoveOut | Reason::Death | Reason::RemovalExOfficio => Kind::Removal,
-            Reason::Move | Reason::Rename | Reason::HouseholdChange => Kind::Update,
+            Reason::Move | Reason::Rename | Reason::HouseholdChange | Reason::HeadChange => {
+                Kind::Update
+            }
             Reason::Correction | Reason::CodeChange | Reason::MyNumberChange => Kind::AnyRecord,
+            Reason::MoveOutCancel | Reason::MoveOutConfirm | Reason::Cancellation => {
+                Kind::AnyRecord
+            }
         }
     }
 }
