@@ -308,6 +308,8 @@ fn shape(reason: Reason) -> (&'static [&'static str], &'static [&'static str]) {
         Reason::Correction => (&[], ANY_BUT_CODE),
         Reason::CodeChange => (&["new"], &[]),
         Reason::MyNumberChange => (&["my_number"], &[]),
+        // The model does not cover these kinds yet.
+        _ => (&[], &[]),
     }
 }
 
@@ -1337,6 +1339,8 @@ impl Builder<'_> {
                 f.my_number = Some(self.fresh_number());
                 (self.m.current_code(p), d)
             }
+            // The model does not cover these kinds yet: a change it expects refused.
+            _ => return Change::new(reason, unknown, self.today),
         };
         let mut ch = Change::new(reason, target, date).with(f);
         if self.r.chance(30) && date <= self.today {
