@@ -7,14 +7,26 @@ use super::digits::ascii_digits;
 use super::error::InvalidValue;
 use super::identifiers::ResidentCode;
 
-/// 世帯番号: a municipal household number (digits, no check digit).
+/// 世帯番号: a municipal household number (digits, no check digit), with its leading zeros.
+///
+/// Invariant of the stored form ([`HouseholdId::get`], the `u64` the tables hold): the low
+/// 60 bits are the number's value (at most 18 digits, below 10^18 < 2^60) and the top 4 bits
+/// the count of leading zeros it was written with (0 to 15), so `0018305826` comes back as
+/// `0018305826`. A number written without leading zeros is stored as its plain value, as it
+/// always was, so existing files read the same.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct HouseholdId(u64);
 
 impl HouseholdId {
     const FIELD: &'static str = "household id";
+    /// Where the count of leading zeros starts in the stored form.
+    const ZEROS_SHIFT: u32 = 60;
+    /// The most leading zeros the stored form can keep.
+    pub const MAX_LEADING_ZEROS: usize = 15;
+    const VALUE_MASK: u64 = (1 << Self::ZEROS_SHIFT) - 1;
 
-    /// Parses 1 to 18 digits (separators and full-width digits accepted).
+    /// Parses 1 to 18 digits (separators and full-width digits accepted), keeping leading
+    /// zeros (at most [`HouseholdId::MAX_LEADING_ZEROS`]).
     pub fn parse(input: &str) -> Result<HouseholdId, InvalidValue> {
         let digits =
             ascii_digits(input).map_err(|reason| InvalidValue::new(Self::FIELD, reason))?;
@@ -24,26 +36,55 @@ impl HouseholdId {
                 format!("expected 1 to 18 digits, got {}", digits.len()),
             ));
         }
-        digits
+        // The last digit always counts as the value, so "000" is 0 with two leading zeros.
+        let zeros = digits[..digits.len() - 1]
+            .bytes()
+            .take_while(|&b| b == b'0')
+            .count();
+        if zeros > Self::MAX_LEADING_ZEROS {
+            return Err(InvalidValue::new(
+                Self::FIELD,
+                format!(
+                    "{zeros} leading zeros; at most {} are kept",
+                    Self::MAX_LEADING_ZEROS
+                ),
+            ));
+        }
+        let value: u64 = digits
             .parse()
-            .map(HouseholdId)
-            .map_err(|e| InvalidValue::new(Self::FIELD, format!("{e}")))
+            .map_err(|e| InvalidValue::new(Self::FIELD, format!("{e}")))?;
+        Ok(HouseholdId(((zeros as u64) << Self::ZEROS_SHIFT) | value))
     }
 
-    /// The household number with the given value.
-    pub fn new(value: u64) -> HouseholdId {
-        HouseholdId(value)
+    /// The household number with the given value, written without leading zeros; also the
+    /// way back from the stored form ([`HouseholdId::get`]).
+    pub fn new(stored: u64) -> HouseholdId {
+        HouseholdId(stored)
     }
 
-    /// The numeric value.
+    /// The stored form: the value, with the count of leading zeros in the top bits (equal
+    /// to the value for a number written without leading zeros).
     pub fn get(self) -> u64 {
         self.0
+    }
+
+    /// The numeric value, leading zeros aside.
+    pub fn value(self) -> u64 {
+        self.0 & Self::VALUE_MASK
+    }
+
+    /// How many leading zeros the number was written with.
+    pub fn leading_zeros(self) -> usize {
+        (self.0 >> Self::ZEROS_SHIFT) as usize
     }
 }
 
 impl fmt::Display for HouseholdId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
+        for _ in 0..self.leading_zeros() {
+            f.write_str("0")?;
+        }
+        write!(f, "{}", self.value())
     }
 }
 
@@ -259,7 +300,26 @@ mod tests {
 
     #[test]
     fn household_ids() {
-        assert_eq!(HouseholdId::parse("0012345").unwrap().get(), 12345);
+        let zeros = HouseholdId::parse("0012345").unwrap();
+        assert_eq!(zeros.value(), 12345);
+        assert_eq!(zeros.leading_zeros(), 2);
+        assert_eq!(zeros.to_string(), "0012345");
+        assert_ne!(zeros, HouseholdId::new(12345));
+        assert_eq!(HouseholdId::parse("12345").unwrap().get(), 12345);
+        let h = HouseholdId::parse("0018305826").unwrap();
+        assert_eq!(HouseholdId::new(h.get()).to_string(), "0018305826");
+        assert_eq!(HouseholdId::parse("000").unwrap().to_string(), "000");
+        assert_eq!(HouseholdId::parse("0").unwrap().get(), 0);
+        assert_eq!(
+            HouseholdId::parse("000000000000000123").unwrap().to_string(),
+            "000000000000000123"
+        );
+        let e = HouseholdId::parse("0000000000000000009").unwrap_err();
+        assert_eq!(e.reason, "expected 1 to 18 digits, got 19");
+        assert!(HouseholdId::parse("000000000000000000")
+            .unwrap_err()
+            .reason
+            .contains("17 leading zeros"));
         assert_eq!(HouseholdId::parse("１２３").unwrap(), HouseholdId::new(123));
         assert_eq!(HouseholdId::new(42).to_string(), "42");
         assert!(HouseholdId::parse("999999999999999999").is_ok());
