@@ -5,26 +5,27 @@
 //! snapshot of the database.
 //!
 //! # EXPORT
-//! The residents file format of docs/residents-csv.md, header
-//! `resident_code,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,moved_in_date`,
-//! one row per **active** resident in resident code order: the current version, with
-//! `moved_in_date` = 住民となった日. Removed residents (消除者) are left out: the format has
-//! no status column, and an import makes every row an active resident. Importing an export
-//! into an empty database gives the same current register (every resident's current
-//! identity items, household, 続柄 and 住民となった日), as first versions.
+//! The residents file format of docs/residents-csv.md, header [`EXPORT_HEADER`]: one row per
+//! resident, **active and removed (除票)**, in resident code order: the current version
+//! with 住民となった日 (`moved_in_date`), 住所を定めた日, 前住所, 転出先, its 異動日
+//! (`valid_from`) and 届出日 (`reported`, empty when unknown), `status` (`active` or
+//! `removed`) and, for a removed resident, 消除日 (`removed_on`) and 消除事由
+//! (`removal_reason`, the English name of the 異動 that removed them). The 世帯番号 keeps
+//! its leading zeros. Importing an export into an empty database gives the same current
+//! register (every item above, as 移行 versions; see docs/residents-csv.md).
 //!
 //! # EXPORT HISTORY
 //! Every version of every resident, active and removed, resident after resident (in the
-//! order they were first recorded), oldest version first. The columns of the residents file,
-//! then the version's bookkeeping:
-//!
-//! ```text
-//! resident_code,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,moved_in_date,version,seq,reason,valid_from,reported,status,address_since,removed_on,previous_address,destination
-//! ```
+//! order they were first recorded), oldest version first, as stored (a backdated
+//! correction is its own row; `changed` says what it corrected). The columns of the
+//! residents file (without `removal_reason`), then the version's bookkeeping: header
+//! [`HISTORY_EXPORT_HEADER`].
 //!
 //! `reason` is the English name of the 異動事由 (`move_in`, `move` …), `status` is `active`
-//! or `removed`, `valid_from` the 異動日, `reported` the 届出日, `seq` the 更新順番号;
-//! `removed_on`, `previous_address` and `destination` are empty when not set.
+//! or `removed`, `valid_from` the 異動日, `reported` the 届出日, `seq` the 更新順番号,
+//! `changed` the fields the version changed (space-separated names, as HISTORY shows
+//! them), `recorded_at` the recording time (Unix µs), `operator` and `terminal` who
+//! recorded it; dates and texts not set are empty.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -32,12 +33,15 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use crate::io::generator::RESIDENTS_HEADER;
+use crate::model::{Date, Status};
 use crate::store::Database;
-use crate::store::{Resident, StoreError};
+use crate::store::{FieldSet, Resident, StoreError};
+
+/// The header of an EXPORT file.
+pub const EXPORT_HEADER: &str = "resident_code,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,moved_in_date,address_since,previous_address,destination,valid_from,reported,status,removed_on,removal_reason";
 
 /// The header of an EXPORT HISTORY file.
-pub const HISTORY_EXPORT_HEADER: &str = "resident_code,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,moved_in_date,version,seq,reason,valid_from,reported,status,address_since,removed_on,previous_address,destination";
+pub const HISTORY_EXPORT_HEADER: &str = "resident_code,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,moved_in_date,address_since,previous_address,destination,valid_from,reported,status,removed_on,version,seq,reason,changed,recorded_at,operator,terminal";
 
 /// What an export wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,7 +169,15 @@ pub(crate) fn cell(line: &mut String, s: &str) {
     }
 }
 
-/// The residents-file cells of a version (without a line end).
+/// Appends an optional date (empty when none).
+fn date(line: &mut String, d: Option<Date>) {
+    if let Some(d) = d {
+        line.push_str(&d.to_string());
+    }
+}
+
+/// The cells both files share, of a version (without a line end): the identity items,
+/// household, the dates and addresses the register keeps, status and 消除日.
 fn resident_cells(line: &mut String, r: &Resident) {
     use std::fmt::Write as _;
     let number = r.my_number.map(|n| n.reveal().to_string());
@@ -177,23 +189,53 @@ fn resident_cells(line: &mut String, r: &Resident) {
     cell(line, r.address.written());
     let _ = write!(line, ",{},{},", r.postal, r.household);
     cell(line, r.relationship.as_str());
-    let _ = write!(line, ",{}", r.resident_since);
+    let _ = write!(line, ",{},{},", r.resident_since, r.address_since);
+    cell(line, r.previous_address.as_deref().unwrap_or(""));
+    line.push(',');
+    cell(line, r.destination.as_deref().unwrap_or(""));
+    let _ = write!(line, ",{},", r.valid_from);
+    date(line, r.reported);
+    let _ = write!(line, ",{},", r.status.as_str());
+    date(line, r.removed_on);
 }
 
-/// EXPORT: the active residents in the residents file format (see the module
-/// documentation).
+/// EXPORT: every resident's current version, active and removed, in the residents file
+/// format (see the module documentation).
 pub(crate) fn export(db: &Database, path: &Path) -> Result<ExportReport, ExportError> {
-    let mut file = Lines::create(path, RESIDENTS_HEADER)?;
+    let mut file = Lines::create(path, EXPORT_HEADER)?;
     db.for_each_resident(|r| -> Result<(), ExportError> {
-        if !r.is_active() {
-            return Ok(());
-        }
+        let removal = match r.status {
+            Status::Removed => Some(removal_reason(db, &r)?),
+            _ => None,
+        };
         file.push(|line| {
             resident_cells(line, &r);
+            line.push(',');
+            if let Some(reason) = removal {
+                line.push_str(reason.english());
+            }
             line.push('\n');
         })
     })?;
     file.finish()
+}
+
+/// 消除事由: the reason of the version that removed a removed resident (their current
+/// version's, unless a later change, a correction say, came after the removal).
+fn removal_reason(db: &Database, r: &Resident) -> Result<crate::model::Reason, StoreError> {
+    if r.reason.removes() {
+        return Ok(r.reason);
+    }
+    let versions = db.history(r.code)?;
+    versions
+        .iter()
+        .rev()
+        .find(|v| v.reason.removes())
+        .map(|v| v.reason)
+        .ok_or_else(|| StoreError::Corrupt {
+            table: "versions",
+            detail: format!("removed resident {} has no version that removed them", r.code),
+        })
 }
 
 /// EXPORT HISTORY: every version of every resident (see the module documentation).
@@ -207,23 +249,22 @@ pub(crate) fn export_history(db: &Database, path: &Path) -> Result<ExportReport,
 fn history_cells(line: &mut String, r: &Resident) {
     use std::fmt::Write as _;
     resident_cells(line, r);
+    let changed: Vec<&str> = if r.changed == FieldSet::ALL {
+        vec!["(all)"]
+    } else {
+        r.changed.iter().map(|f| f.name()).collect()
+    };
     let _ = write!(
         line,
-        ",{},{},{},{},{},{},{},",
+        ",{},{},{},{},{},",
         r.version,
         r.seq,
         r.reason.english(),
-        r.valid_from,
-        r.reported,
-        r.status.as_str(),
-        r.address_since
+        changed.join(" "),
+        r.recorded_at,
     );
-    if let Some(d) = r.removed_on {
-        let _ = write!(line, "{d}");
-    }
+    cell(line, r.operator.as_deref().unwrap_or(""));
     line.push(',');
-    cell(line, r.previous_address.as_deref().unwrap_or(""));
-    line.push(',');
-    cell(line, r.destination.as_deref().unwrap_or(""));
+    cell(line, r.terminal.as_deref().unwrap_or(""));
     line.push('\n');
 }

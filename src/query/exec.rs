@@ -6,7 +6,7 @@ use std::path::Path;
 use super::ast::Statement;
 use super::help::help_for;
 use super::plan::{HouseholdOf, Plan};
-use super::rows::{resident_cells, Cell, Output, Rows};
+use super::rows::{resident_cells, Cell, Output, Rows, RESIDENT_COLUMNS};
 use crate::auth::{AuditEntry, BasicResident, OperatorInfo, Permission, Redacted, Session};
 use crate::model::{Date, MyNumber, ResidentCode};
 use crate::store::{FieldSet, Receipt, Resident, StatDim, StatsRow, StoreError};
@@ -239,22 +239,15 @@ fn done(path: &Path, what: &str, report: impl std::fmt::Display) -> String {
     format!("{what} {}: {report}", path.display())
 }
 
-/// HISTORY: every version, oldest first, with the fields each changed.
+/// HISTORY: every version, oldest first, as it stood on its 異動日 when it was recorded
+/// (see `store::engine::history`): the version's bookkeeping and the fields it changed, then
+/// every item of the resident under the columns of GET (My Number masked).
 fn history_rows(versions: &[Resident]) -> Rows {
-    let columns = vec![
-        "version",
-        "reason",
-        "valid_from",
-        "reported",
-        "seq",
-        "changed",
-        "resident_code",
-        "name",
-        "address",
-        "household_id",
-        "relationship",
-        "status",
-    ];
+    let mut columns = vec!["version", "reason", "valid_from", "reported", "seq", "changed"];
+    let items: Vec<usize> = (0..RESIDENT_COLUMNS.len())
+        .filter(|&i| !columns.contains(&RESIDENT_COLUMNS[i]))
+        .collect();
+    columns.extend(items.iter().map(|&i| RESIDENT_COLUMNS[i]));
     let rows = versions
         .iter()
         .map(|v| {
@@ -263,20 +256,17 @@ fn history_rows(versions: &[Resident]) -> Rows {
             } else {
                 v.changed.iter().map(|f| f.name()).collect()
             };
-            vec![
+            let mut cells = resident_cells(v, false);
+            let mut row = vec![
                 Cell::Int(v.version.into()),
                 v.reason.japanese().into(),
                 v.valid_from.to_string().into(),
-                v.reported.to_string().into(),
+                v.reported.map(|d| d.to_string()).into(),
                 Cell::Int(v.seq as i64),
                 changed.join(" ").into(),
-                v.code.to_string().into(),
-                v.name.as_str().into(),
-                v.address.written().into(),
-                v.household.to_string().into(),
-                v.relationship.as_str().into(),
-                v.status.as_str().into(),
-            ]
+            ];
+            row.extend(items.iter().map(|&i| std::mem::replace(&mut cells[i], Cell::Null)));
+            row
         })
         .collect();
     Rows { columns, rows }

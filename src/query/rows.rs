@@ -68,8 +68,10 @@ pub struct Rows {
 /// How a My Number is shown everywhere but SHOW MYNUMBER.
 pub const MASKED: &str = "****-****-****";
 
-/// The columns of a resident, as docs/cli.md names them.
-pub const RESIDENT_COLUMNS: [&str; 14] = [
+/// The columns of a resident, as docs/cli.md names them: the items of the record, then the
+/// version's bookkeeping, then the dates and addresses the register keeps, then the name of
+/// the household's 世帯主.
+pub const RESIDENT_COLUMNS: [&str; 21] = [
     "resident_code",
     "my_number",
     "name",
@@ -84,7 +86,19 @@ pub const RESIDENT_COLUMNS: [&str; 14] = [
     "version",
     "valid_from",
     "reason",
+    "reported",
+    "resident_since",
+    "address_since",
+    "previous_address",
+    "destination",
+    "removed_on",
+    "head_name",
 ];
+
+/// An optional date as a cell: empty when there is none.
+fn date_cell(d: Option<crate::model::Date>) -> Cell {
+    d.map(|d| d.to_string()).into()
+}
 
 /// The cells of a resident under [`RESIDENT_COLUMNS`]. The My Number is masked unless
 /// `reveal` is set (SHOW MYNUMBER only).
@@ -107,6 +121,13 @@ pub fn resident_cells(r: &Resident, reveal: bool) -> Vec<Cell> {
         Cell::Int(r.version.into()),
         r.valid_from.to_string().into(),
         r.reason.japanese().into(),
+        date_cell(r.reported),
+        r.resident_since.to_string().into(),
+        r.address_since.to_string().into(),
+        r.previous_address.clone().into(),
+        r.destination.clone().into(),
+        date_cell(r.removed_on),
+        r.head_name.as_ref().map(|n| n.as_str().to_string()).into(),
     ]
 }
 

@@ -3,6 +3,7 @@
 
 use super::engine::cache::cache_for;
 use super::engine::change::Change;
+use super::engine::history::{as_recorded, head_name};
 use super::engine::household::{members_now, sort_members};
 use super::engine::record::StoredRecord;
 use super::engine::resident::Resident;
@@ -422,8 +423,19 @@ impl Database {
     /// The resident with this resident code, as recorded now. A former code finds the
     /// resident under their current code.
     pub(crate) fn get(&self, code: ResidentCode) -> Result<Option<Resident>> {
-        // The hot path: one probe, one checked read typed in place.
         let t = self.read()?;
+        let found = self.get_in(&t, code)?;
+        // A removed resident's 世帯主 is the one on the day they were removed.
+        found
+            .map(|r| {
+                let date = (!r.is_active()).then(|| r.valid_from.to_yyyymmdd());
+                with_head(&*t, r, date)
+            })
+            .transpose()
+    }
+
+    fn get_in(&self, t: &ReadTables, code: ResidentCode) -> Result<Option<Resident>> {
+        // The hot path: one probe, one checked read typed in place.
         if let Some(v) = t.residents.get(code.get())? {
             return Ok(Some(Resident::from_archived(StoredRecord::access(
                 "residents",
@@ -440,6 +452,12 @@ impl Database {
     /// was not yet recorded on that date.
     pub(crate) fn get_as_of(&self, code: ResidentCode, date: Date) -> Result<Option<Resident>> {
         let t = self.read()?;
+        let found = Self::get_as_of_in(&t, code, date)?;
+        let d = date.to_yyyymmdd();
+        found.map(|r| with_head(&*t, r, Some(d))).transpose()
+    }
+
+    fn get_as_of_in(t: &ReadTables, code: ResidentCode, date: Date) -> Result<Option<Resident>> {
         let date = date.to_yyyymmdd();
         // A current code finds the latest version in `residents` with one probe. When no
         // version was in force later than `date` (`prefix_max`), it is the answer, as the
@@ -478,9 +496,13 @@ impl Database {
         let (id, _) = t
             .id_of_code(code.get())?
             .ok_or_else(|| StoreError::NotFound(format!("resident {code}")))?;
-        t.all_versions(id)?
+        // Each version as it stood on its own 異動日 when recorded, with the 世帯主 then.
+        as_recorded(t.all_versions(id)?)?
             .into_iter()
-            .map(Resident::from_stored)
+            .map(|v| {
+                let d = v.valid_from;
+                with_head(&*t, Resident::from_stored(v)?, Some(d))
+            })
             .collect()
     }
 
@@ -516,7 +538,14 @@ impl Database {
     pub(crate) fn find(&self, query: &SearchQuery) -> Result<Vec<SearchHit>> {
         query.check_minimum()?;
         let t = self.read()?;
-        find(&*t, query)
+        find(&*t, query)?
+            .into_iter()
+            .map(|mut h| {
+                let date = (!h.current).then(|| h.resident.valid_from.to_yyyymmdd());
+                h.resident = with_head(&*t, h.resident, date)?;
+                Ok(h)
+            })
+            .collect()
     }
 
     /// Population counts by `dims`, of active residents (of all, when `status` is a
@@ -577,6 +606,16 @@ pub(super) fn counts_in(t: &impl View) -> Result<Counts> {
     Ok(counts)
 }
 
+/// `r` with the name of its household's 世帯主 on `date` (now when `None`).
+fn with_head(t: &impl View, mut r: Resident, date: Option<u32>) -> Result<Resident> {
+    r.head_name = if r.relationship.is_head() && r.is_active() {
+        Some(r.name.clone())
+    } else {
+        head_name(t, r.household.get(), date)?
+    };
+    Ok(r)
+}
+
 fn household_in(t: &impl View, h: u64, as_of: Option<Date>) -> Result<Household> {
     let members = match as_of {
         None => members_now(t, h)?,
@@ -601,11 +640,20 @@ fn household_in(t: &impl View, h: u64, as_of: Option<Date>) -> Result<Household>
             out
         }
     };
+    // Members come head first: the head's name, when there is one, is the first's.
+    let head = members
+        .first()
+        .filter(|m| m.relationship == "世帯主")
+        .map(|m| crate::model::Name::from_trusted(m.name.clone()));
     Ok(Household {
         id: HouseholdId::new(h),
         members: members
             .into_iter()
-            .map(Resident::from_stored)
+            .map(|m| {
+                let mut r = Resident::from_stored(m)?;
+                r.head_name.clone_from(&head);
+                Ok(r)
+            })
             .collect::<Result<_>>()?,
     })
 }

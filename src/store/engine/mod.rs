@@ -8,6 +8,7 @@ pub(crate) mod blocks;
 pub(crate) mod cache;
 pub(crate) mod change;
 pub(crate) mod digest;
+pub(crate) mod history;
 pub(crate) mod household;
 pub(crate) mod keys;
 pub(crate) mod ledger;

@@ -42,8 +42,9 @@ pub struct Resident {
     pub reason: Reason,
     /// 異動日: the day this version took effect.
     pub valid_from: Date,
-    /// 届出日.
-    pub reported: Date,
+    /// 届出日: `None` when unknown (a version carried over by an import (移行) whose file
+    /// did not give it; stored as 0).
+    pub reported: Option<Date>,
     /// When the version was recorded, Unix time in microseconds.
     pub recorded_at: i64,
     /// 住民となった日.
@@ -62,6 +63,9 @@ pub struct Resident {
     pub operator: Option<String>,
     /// The terminal the change was recorded from, when known.
     pub terminal: Option<String>,
+    /// The name of the household's 世帯主 on the same date, when the read looked it up
+    /// (GET, HISTORY, HOUSEHOLD, FIND) and the household has one; `None` otherwise.
+    pub head_name: Option<Name>,
 }
 
 impl Resident {
@@ -112,14 +116,11 @@ impl Resident {
             seq: r.seq.to_native(),
             reason: Reason::from_code(r.reason)?,
             valid_from: date(r.valid_from.to_native())?,
-            reported: date(r.reported.to_native())?,
+            reported: optional_date(r.reported.to_native())?,
             recorded_at: r.recorded_at.to_native(),
             resident_since: date(r.resident_since.to_native())?,
             address_since: date(r.address_since.to_native())?,
-            removed_on: match r.removed_on.to_native() {
-                0 => None,
-                v => Some(date(v)?),
-            },
+            removed_on: optional_date(r.removed_on.to_native())?,
             changed: FieldSet(r.changed.to_native()),
             name: Name::from_trusted(text(&r.name)),
             kana: Kana::from_trusted(text(&r.kana)),
@@ -129,6 +130,7 @@ impl Resident {
             destination: opt(&r.destination),
             operator: opt(&r.operator),
             terminal: opt(&r.terminal),
+            head_name: None,
         })
     }
 
@@ -146,14 +148,11 @@ impl Resident {
             seq: r.seq,
             reason: Reason::from_code(r.reason)?,
             valid_from: date(r.valid_from)?,
-            reported: date(r.reported)?,
+            reported: optional_date(r.reported)?,
             recorded_at: r.recorded_at,
             resident_since: date(r.resident_since)?,
             address_since: date(r.address_since)?,
-            removed_on: match r.removed_on {
-                0 => None,
-                v => Some(date(v)?),
-            },
+            removed_on: optional_date(r.removed_on)?,
             changed: FieldSet(r.changed),
             name: Name::from_trusted(r.name),
             kana: Kana::from_trusted(r.kana),
@@ -163,7 +162,16 @@ impl Resident {
             destination: r.destination,
             operator: r.operator,
             terminal: r.terminal,
+            head_name: None,
         })
+    }
+}
+
+/// A stored date where 0 means none.
+fn optional_date(v: u32) -> Result<Option<Date>, InvalidValue> {
+    match v {
+        0 => Ok(None),
+        v => Date::from_yyyymmdd(v).map(Some),
     }
 }
 

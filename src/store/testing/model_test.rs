@@ -1527,7 +1527,7 @@ fn observed(r: &Resident) -> Ver {
         seq: r.seq,
         reason: r.reason,
         valid_from: r.valid_from,
-        reported: r.reported,
+        reported: r.reported.expect("a statement records its 届出日"),
         changed: r.changed.iter().map(|f| f.name()).collect(),
     }
 }

@@ -1,0 +1,64 @@
+//! Reads that show a resident as each version recorded them: HISTORY's rows and the
+//! 世帯主's name beside a resident.
+//!
+//! Invariants:
+//! * a HISTORY row of version V is the as-of answer on V's 異動日 over versions 1..=V only
+//!   (the fold of DESIGN.md, "Versioning model"), so a backdated 職権修正 shows the state it
+//!   recorded for its date, not the latest state beside an old 異動日; a version with no
+//!   backdated correction before it is shown as stored;
+//! * the 世帯主 of a household on a date is the active member whose 続柄 is 世帯主 in the
+//!   version in force on that date (the latest versions, for "now"); `None` when the
+//!   household has none.
+
+use super::record::StoredRecord;
+use super::tables::{fold_as_of, View};
+use crate::model::{Name, Status};
+use crate::store::error::Result;
+use redb::ReadableTable;
+
+const HEAD: &str = "世帯主";
+
+/// Every version of a resident (given oldest first) as it stood on its own 異動日 when it
+/// was recorded: version V folded over versions 1..=V.
+pub(crate) fn as_recorded(versions: Vec<StoredRecord>) -> Result<Vec<StoredRecord>> {
+    let mut out = Vec::with_capacity(versions.len());
+    for (i, v) in versions.iter().enumerate() {
+        if v.prefix_max == v.valid_from {
+            // No backdated correction reaches past this version: the fold is the version.
+            out.push(v.clone());
+            continue;
+        }
+        let upto = versions[..=i].iter().rev().cloned().map(Ok);
+        let folded = fold_as_of(upto, v.valid_from)?.unwrap_or_else(|| v.clone());
+        out.push(folded);
+    }
+    Ok(out)
+}
+
+/// The name of the 世帯主 of household `h` on `date` (`yyyymmdd`), or now when `date` is
+/// `None`.
+pub(crate) fn head_name(t: &impl View, h: u64, date: Option<u32>) -> Result<Option<Name>> {
+    let mut last = None;
+    for entry in t.households().range((h, 0, 0)..=(h, u64::MAX, u32::MAX))? {
+        let (k, _) = entry?;
+        let (_, id, _) = k.value();
+        if last == Some(id) {
+            continue;
+        }
+        last = Some(id);
+        let rec = match date {
+            Some(d) => t.as_of(id, d)?,
+            None => t.latest(id)?,
+        };
+        if let Some(rec) = rec {
+            if is_head_of(&rec, h) {
+                return Ok(Some(Name::from_trusted(rec.name)));
+            }
+        }
+    }
+    Ok(None)
+}
+
+fn is_head_of(rec: &StoredRecord, h: u64) -> bool {
+    rec.household == h && rec.status == Status::Active.code() && rec.relationship == HEAD
+}
