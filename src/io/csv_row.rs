@@ -18,8 +18,8 @@ use std::borrow::Cow;
 use std::io::{self, BufRead};
 
 use crate::model::{
-    Address, Date, HouseholdId, InvalidValue, Kana, MyNumber, Name, PostalCode, Relationship,
-    ResidentCode, Sex,
+    Address, Date, HouseholdId, InvalidValue, Kana, MyNumber, Name, PostalCode, Reason,
+    Relationship, ResidentCode, Sex,
 };
 
 /// The text encoding of an input file.
@@ -359,13 +359,29 @@ pub enum Column {
     HouseholdId,
     /// `relationship`.
     Relationship,
-    /// `moved_in_date`.
+    /// `moved_in_date` (optional): 住民となった日.
     MovedInDate,
+    /// `address_since` (optional): 住所を定めた日.
+    AddressSince,
+    /// `previous_address` (optional): 前住所.
+    PreviousAddress,
+    /// `destination` (optional): 転出先.
+    Destination,
+    /// `valid_from` (optional): the 異動日 of the state the row gives.
+    ValidFrom,
+    /// `reported` (optional): 届出日.
+    Reported,
+    /// `status` (optional): `active` (住民) or `removed` (消除者).
+    Status,
+    /// `removed_on` (optional): 消除日.
+    RemovedOn,
+    /// `removal_reason` (optional): 消除事由 (`move_out`, `death`, `removal_ex_officio`).
+    RemovalReason,
 }
 
 impl Column {
     /// Every column, in the order `juki gen` and EXPORT write them.
-    pub const ALL: [Column; 11] = [
+    pub const ALL: [Column; 19] = [
         Column::ResidentCode,
         Column::MyNumber,
         Column::NameKanji,
@@ -377,7 +393,18 @@ impl Column {
         Column::HouseholdId,
         Column::Relationship,
         Column::MovedInDate,
+        Column::AddressSince,
+        Column::PreviousAddress,
+        Column::Destination,
+        Column::ValidFrom,
+        Column::Reported,
+        Column::Status,
+        Column::RemovedOn,
+        Column::RemovalReason,
     ];
+
+    /// How many of [`Column::ALL`], from the first, every file must have.
+    pub const REQUIRED: usize = 10;
 
     /// The column's name in the header.
     pub fn name(self) -> &'static str {
@@ -393,6 +420,14 @@ impl Column {
             Column::HouseholdId => "household_id",
             Column::Relationship => "relationship",
             Column::MovedInDate => "moved_in_date",
+            Column::AddressSince => "address_since",
+            Column::PreviousAddress => "previous_address",
+            Column::Destination => "destination",
+            Column::ValidFrom => "valid_from",
+            Column::Reported => "reported",
+            Column::Status => "status",
+            Column::RemovedOn => "removed_on",
+            Column::RemovalReason => "removal_reason",
         }
     }
 }
@@ -400,16 +435,17 @@ impl Column {
 /// Where each column stands in the file's records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
-    index: [usize; 11],
+    index: [usize; 19],
     width: usize,
 }
 
 impl Header {
-    /// Reads the header record: every required column must be named once, and no other.
+    /// Reads the header record: every required column must be named once, an optional
+    /// column at most once, and no other.
     pub fn parse(record: &RawRecord, encoding: Encoding) -> Result<Header, Vec<Problem>> {
         let cells = record.cells().map_err(|p| vec![p.clone()])?;
         let mut problems = Vec::new();
-        let mut index = [usize::MAX; 11];
+        let mut index = [usize::MAX; 19];
         for (i, cell) in cells.iter().enumerate() {
             let name = match encoding.decode(cell) {
                 Ok(n) => n.trim().to_string(),
@@ -429,7 +465,7 @@ impl Header {
                 )),
             }
         }
-        for (c, i) in Column::ALL.iter().zip(index) {
+        for (c, i) in Column::ALL.iter().zip(index).take(Column::REQUIRED) {
             if i == usize::MAX {
                 problems.push(Problem::new(
                     c.name(),
@@ -452,9 +488,10 @@ impl Header {
         self.width
     }
 
-    /// The position of `column` in a record.
-    pub fn position(&self, column: Column) -> usize {
-        self.index[column as usize]
+    /// The position of `column` in a record; `None` for an optional column the file does
+    /// not have.
+    pub fn position(&self, column: Column) -> Option<usize> {
+        Some(self.index[column as usize]).filter(|&i| i != usize::MAX)
     }
 }
 
@@ -482,8 +519,32 @@ pub struct ValidRow {
     pub household: HouseholdId,
     /// 続柄.
     pub relationship: Relationship,
-    /// 住民となった日.
+    /// 住民となった日 (the birth date when the file leaves it empty: born here).
     pub moved_in: Date,
+    /// 住所を定めた日 (住民となった日 when the file leaves it empty).
+    pub address_since: Date,
+    /// 前住所.
+    pub previous_address: Option<Address>,
+    /// 転出先.
+    pub destination: Option<Address>,
+    /// The 異動日 of the state the row gives, when the file gives it.
+    pub valid_from: Option<Date>,
+    /// 届出日, when the file gives it.
+    pub reported: Option<Date>,
+    /// 消除日 and 消除事由 of a removed resident (消除者); `None` for an active one.
+    pub removed: Option<(Date, Reason)>,
+}
+
+impl ValidRow {
+    /// The 異動日 of the 移行 version: the row's `valid_from` for an active resident, else
+    /// 住所を定めた日 (for a removed one, the day before which nothing is known of the state
+    /// that ended on 消除日).
+    pub fn migration_date(&self) -> Date {
+        match (self.removed, self.valid_from) {
+            (None, Some(d)) => d,
+            _ => self.address_since,
+        }
+    }
 }
 
 /// Validates one record against the header: the column count, the quoting, the encoding
@@ -509,10 +570,14 @@ pub fn validate_row(
     let mut problems = Vec::new();
     let texts: Vec<Option<Cow<'_, str>>> = Column::ALL
         .iter()
-        .map(|&c| decode_cell(&cells[header.position(c)], c, encoding, &mut problems))
+        .map(|&c| match header.position(c) {
+            Some(i) => decode_cell(&cells[i], c, encoding, &mut problems),
+            None => Some(Cow::Borrowed("")),
+        })
         .collect();
     let values = Values::parse(&texts, &mut problems);
-    check_dates(values.birth, values.moved_in, today, &mut problems);
+    check_dates(values.birth, values.moved_in.flatten(), today, &mut problems);
+    values.check_migration(today, &mut problems);
     // A row is valid only when nothing at all was found in it.
     match values.complete() {
         Some(row) if problems.is_empty() => Ok(row),
@@ -548,7 +613,16 @@ struct Values {
     postal: Option<PostalCode>,
     household: Option<HouseholdId>,
     relationship: Option<Relationship>,
-    moved_in: Option<Date>,
+    /// Optional cells: `Some(None)` when empty, `None` when not valid.
+    moved_in: Option<Option<Date>>,
+    address_since: Option<Option<Date>>,
+    previous_address: Option<Option<Address>>,
+    destination: Option<Option<Address>>,
+    valid_from: Option<Option<Date>>,
+    reported: Option<Option<Date>>,
+    removed: Option<Option<bool>>,
+    removed_on: Option<Option<Date>>,
+    removal_reason: Option<Option<Reason>>,
 }
 
 impl Values {
@@ -567,7 +641,66 @@ impl Values {
             postal: value(texts, Column::PostalCode, PostalCode::parse, p),
             household: value(texts, Column::HouseholdId, HouseholdId::parse, p),
             relationship: value(texts, Column::Relationship, Relationship::parse, p),
-            moved_in: value(texts, Column::MovedInDate, Date::parse, p),
+            moved_in: optional(texts, Column::MovedInDate, Date::parse, p),
+            address_since: optional(texts, Column::AddressSince, Date::parse, p),
+            previous_address: optional(texts, Column::PreviousAddress, Address::parse, p),
+            destination: optional(texts, Column::Destination, Address::parse, p),
+            valid_from: optional(texts, Column::ValidFrom, Date::parse, p),
+            reported: optional(texts, Column::Reported, Date::parse, p),
+            removed: optional(texts, Column::Status, parse_status, p),
+            removed_on: optional(texts, Column::RemovedOn, Date::parse, p),
+            removal_reason: optional(texts, Column::RemovalReason, parse_removal, p),
+        }
+    }
+
+    /// The checks of the optional columns against each other: a removed resident has a
+    /// 消除日 and a 消除事由 (and an active one neither), a 転出 its 転出先; the dates
+    /// follow each other (住民となった日 ≤ 住所を定めた日 ≤ 異動日 or 消除日 ≤ 届出日) and are
+    /// not in the future (a 転出 may be notified up to 14 days ahead).
+    fn check_migration(&self, today: Date, p: &mut Vec<Problem>) {
+        let removed = self.removed.flatten().unwrap_or(false);
+        let (on, why) = (self.removed_on.flatten(), self.removal_reason.flatten());
+        let col = |c: Column| c.name();
+        if removed && self.removed_on == Some(None) {
+            p.push(Problem::new(col(Column::RemovedOn), "a removed resident needs 消除日 (removed_on)"));
+        }
+        if removed && self.removal_reason == Some(None) {
+            p.push(Problem::new(col(Column::RemovalReason), "a removed resident needs 消除事由 (removal_reason)"));
+        }
+        if !removed && (on.is_some() || why.is_some()) {
+            p.push(Problem::new(col(Column::Status), "removed_on and removal_reason are for removed residents (status removed)"));
+        }
+        if removed && why == Some(Reason::MoveOut) && self.destination == Some(None) {
+            p.push(Problem::new(col(Column::Destination), "a resident removed by 転出 needs 転出先 (destination)"));
+        }
+        let birth = self.birth;
+        let since = self.moved_in.flatten().or(birth);
+        let address_since = self.address_since.flatten().or(since);
+        let state = if removed { on } else { self.valid_from.flatten() };
+        let order = [
+            (Column::AddressSince, since, address_since),
+            (Column::ValidFrom, address_since, self.valid_from.flatten()),
+            (Column::RemovedOn, address_since, on),
+            (Column::Reported, state, self.reported.flatten()),
+        ];
+        for (column, earlier, later) in order {
+            if let (Some(a), Some(b)) = (earlier, later) {
+                if b < a {
+                    p.push(Problem::new(col(column), format!("{b} is before {a}")));
+                }
+            }
+        }
+        let ahead = if why == Some(Reason::MoveOut) { 14 } else { 0 };
+        let future = [
+            (Column::AddressSince, self.address_since.flatten(), 0),
+            (Column::ValidFrom, self.valid_from.flatten(), 0),
+            (Column::Reported, self.reported.flatten(), 0),
+            (Column::RemovedOn, on, ahead),
+        ];
+        for (column, date, days) in future {
+            if date.is_some_and(|d| d > today.add_days(days)) {
+                p.push(Problem::new(col(column), format!("{} is in the future (today is {today})", date.unwrap_or(today))));
+            }
         }
     }
 
@@ -584,7 +717,16 @@ impl Values {
             postal: self.postal?,
             household: self.household?,
             relationship: self.relationship?,
-            moved_in: self.moved_in?,
+            moved_in: self.moved_in?.or(self.birth)?,
+            address_since: self.address_since?.or(self.moved_in?).or(self.birth)?,
+            previous_address: self.previous_address?,
+            destination: self.destination?,
+            valid_from: self.valid_from?,
+            reported: self.reported?,
+            removed: match self.removed?.unwrap_or(false) {
+                true => Some((self.removed_on??, self.removal_reason??)),
+                false => None,
+            },
         })
     }
 }
@@ -605,6 +747,45 @@ fn value<T>(
             None
         }
     }
+}
+
+/// The value of an optional column: `Some(None)` when its cell is empty (or the file has
+/// no such column), `None` with a problem when it does not validate.
+fn optional<T>(
+    texts: &[Option<Cow<'_, str>>],
+    column: Column,
+    parse: impl FnOnce(&str) -> Result<T, InvalidValue>,
+    problems: &mut Vec<Problem>,
+) -> Option<Option<T>> {
+    let text = texts[column as usize].as_deref()?;
+    if text.trim().is_empty() {
+        return Some(None);
+    }
+    value(texts, column, parse, problems).map(Some)
+}
+
+/// `status`: `active`/住民 (false) or `removed`/消除者 (true).
+fn parse_status(text: &str) -> Result<bool, InvalidValue> {
+    match text.trim() {
+        "active" | "住民" => Ok(false),
+        "removed" | "消除者" => Ok(true),
+        other => Err(InvalidValue::new(
+            "status",
+            format!("unknown status {other:?}, expected active or removed"),
+        )),
+    }
+}
+
+/// `removal_reason`: a 異動事由 that removes a resident (転出, 死亡, 職権消除).
+fn parse_removal(text: &str) -> Result<Reason, InvalidValue> {
+    let r = Reason::parse(text)?;
+    if !r.removes() {
+        return Err(InvalidValue::new(
+            "reason",
+            format!("{r} does not remove a resident (expected move_out, death or removal_ex_officio)"),
+        ));
+    }
+    Ok(r)
 }
 
 /// The dates of a row against today and each other: no birth or moving in in the future,

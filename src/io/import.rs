@@ -39,7 +39,7 @@
 //! format is described in [`crate::io::generator`]; it is read in the same encoding as the
 //! residents file.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -50,6 +50,7 @@ use super::csv_row::{validate_row, Encoding, Header, Problem, RawRecord, Records
 use super::generator::{parse_history_record, HISTORY_HEADER};
 use crate::model::{HouseholdId, MyNumber, Reason, ResidentCode};
 use crate::store::Database;
+use crate::store::bulk::carry::{Carried, Staged};
 use crate::store::{Change, Fields, StoreError};
 
 /// What to import and how.
@@ -296,6 +297,8 @@ struct Ids {
     my_number: MyNumber,
     household: HouseholdId,
     head: bool,
+    /// A removed resident (除票): loaded apart from the households' active members.
+    removed: bool,
 }
 
 impl Row {
@@ -303,12 +306,18 @@ impl Row {
         self.ids.is_some() && self.problems.is_empty()
     }
 
-    /// The household and head flag the row claims, valid or not.
+    /// The household and head flag the row claims, valid or not; `None` for a removed
+    /// resident, who is no member of a household.
     fn claim(&self) -> Option<(u64, bool)> {
         match &self.ids {
+            Some(v) if v.removed => None,
             Some(v) => Some((v.household.get(), v.head)),
             None => self.claims,
         }
+    }
+
+    fn is_removed(&self) -> bool {
+        self.ids.is_some_and(|v| v.removed)
     }
 }
 
@@ -419,6 +428,7 @@ fn cross_check(
     }))?;
     for (&i, t) in good.iter().zip(taken) {
         let h = rows[i].ids.expect("good rows are valid").household;
+        let removed = rows[i].is_removed();
         let p = &mut rows[i].problems;
         if t.code {
             p.push(Problem::new(
@@ -432,7 +442,7 @@ fn cross_check(
                 "conflict: the My Number already exists in the database",
             ));
         }
-        if t.household {
+        if t.household && !removed {
             p.push(Problem::new(
                 "household_id",
                 format!("conflict: household {h} already has residents in the database"),
@@ -521,6 +531,7 @@ fn write_rows(
         residents_size,
     } = src;
     let mut feed = Feed::new(opts, report, rows, residents_size, rejected);
+    (feed.removed_heads, feed.removed_others) = removed_rows(opts, header, rows, today)?;
     std::thread::scope(|s| -> Result<(), ImportError> {
         let residents = reopen_residents(opts, header_rec)?;
         let validating = crate::io::pipeline::ordered(s, read_chunks(residents), |chunk| {
@@ -531,7 +542,13 @@ fn write_rows(
         let mut later = None;
         let mut history = history;
         let mut changes = std::iter::from_fn(|| {
+            if let Some(c) = feed.next_removed(true) {
+                return Some(c);
+            }
             if let Some(c) = feed.next_move(&mut moves) {
+                return Some(c);
+            }
+            if let Some(c) = feed.next_removed(false) {
                 return Some(c);
             }
             if feed.fatal.is_some() {
@@ -682,6 +699,7 @@ fn check_rows(
                                     my_number: v.my_number,
                                     household: v.household,
                                     head: v.relationship.is_head(),
+                                    removed: v.removed.is_some(),
                                 }),
                                 Vec::new(),
                             ),
@@ -772,7 +790,7 @@ impl<'scope> MoveIns<'scope> {
             if row.line != line {
                 return Err(changed(path, line));
             }
-            if !row.is_good() {
+            if !row.is_good() || row.is_removed() {
                 continue;
             }
             let Ok(v) = result else {
@@ -934,6 +952,12 @@ struct Feed<'a, 'r> {
     current_history: Option<std::vec::IntoIter<Parsed>>,
     /// The seq and line of the last history row in order.
     last_seq: Option<(u64, u64)>,
+    /// Changes handed to the load so far.
+    handed: u64,
+    /// The removed residents who were 世帯主 (loaded first) and the other removed residents
+    /// (loaded after the active ones), each as its changes with its line.
+    removed_heads: VecDeque<(u64, Staged)>,
+    removed_others: VecDeque<(u64, Staged)>,
 }
 
 impl<'a, 'r> Feed<'a, 'r> {
@@ -960,10 +984,32 @@ impl<'a, 'r> Feed<'a, 'r> {
             moves_done: false,
             current_history: None,
             last_seq: None,
+            handed: 0,
+            removed_heads: VecDeque::new(),
+            removed_others: VecDeque::new(),
         }
     }
 
-    fn next_move(&mut self, moves: &mut MoveIns<'_>) -> Option<Change> {
+    /// The next change of a removed resident's rows (the heads', or the others').
+    fn next_removed(&mut self, heads: bool) -> Option<Staged> {
+        if self.fatal.is_some() {
+            return None;
+        }
+        let queue = if heads {
+            &mut self.removed_heads
+        } else {
+            &mut self.removed_others
+        };
+        let (line, c) = queue.pop_front()?;
+        if c.change.reason == Reason::Migration {
+            self.moves += 1;
+        }
+        self.last = Some((false, line));
+        self.handed += 1;
+        Some(c)
+    }
+
+    fn next_move(&mut self, moves: &mut MoveIns<'_>) -> Option<Staged> {
         if self.fatal.is_some() || self.moves_done {
             return None;
         }
@@ -974,7 +1020,8 @@ impl<'a, 'r> Feed<'a, 'r> {
                 if self.moves % CHUNK as u64 == 0 {
                     self.report.advance(moves.consumed, self.moves);
                 }
-                Some(move_in(v, self.opts))
+                self.handed += 1;
+                Some(migration(&v, self.opts))
             }
             Ok(None) => {
                 self.moves_done = true;
@@ -987,7 +1034,7 @@ impl<'a, 'r> Feed<'a, 'r> {
         }
     }
 
-    fn next_history(&mut self, parsing: &mut Parsing<'_>) -> Option<Change> {
+    fn next_history(&mut self, parsing: &mut Parsing<'_>) -> Option<Staged> {
         let path = self.opts.history.as_deref().unwrap_or(&self.opts.path);
         loop {
             if self.fatal.is_some() {
@@ -1052,7 +1099,11 @@ impl<'a, 'r> Feed<'a, 'r> {
             }
             self.last = Some((true, rec.line));
             self.history_applied += 1;
-            return Some(c);
+            self.handed += 1;
+            return Some(Staged {
+                change: c,
+                carried: None,
+            });
         }
     }
 
@@ -1065,7 +1116,7 @@ impl<'a, 'r> Feed<'a, 'r> {
         if !self.errors.is_empty() {
             return ImportError::BadRows(std::mem::take(&mut self.errors));
         }
-        let handed_out = (self.moves + self.history_applied) as usize;
+        let handed_out = self.handed as usize;
         match self.last {
             Some((history, line)) if e.index + 1 == handed_out => {
                 let file = if history {
@@ -1101,22 +1152,105 @@ fn row_error(file: &Path, line: u64, p: Problem) -> RowError {
     }
 }
 
-fn move_in(v: ValidRow, opts: &ImportOptions) -> Change {
-    let mut c = Change::new(Reason::MoveIn, v.code, v.moved_in).with(Fields {
+/// The 移行 version of a row (see docs/residents-csv.md): dated [`ValidRow::migration_date`],
+/// carrying 住民となった日, 住所を定めた日 and 前住所 (and, for an active resident, 転出先 and
+/// 届出日) as the file gives them; a 届出日 the file does not give stays unknown.
+fn migration(v: &ValidRow, opts: &ImportOptions) -> Staged {
+    let date = v.migration_date();
+    let mut c = Change::new(Reason::Migration, v.code, date).with(Fields {
         my_number: Some(v.my_number),
-        name: Some(v.name),
-        kana: Some(v.kana),
+        name: Some(v.name.clone()),
+        kana: Some(v.kana.clone()),
         sex: Some(v.sex),
         birth: Some(v.birth),
-        address: Some(v.address),
+        address: Some(v.address.clone()),
         postal: Some(v.postal),
         household: Some(v.household),
-        relationship: Some(v.relationship),
+        relationship: Some(v.relationship.clone()),
         ..Fields::default()
     });
+    let active = v.removed.is_none();
+    let reported = if active { v.reported } else { None };
+    // The write path's date checks need a 届出日; the stored one is the carried one.
+    c.reported = Some(reported.unwrap_or(date));
     c.operator.clone_from(&opts.operator);
     c.terminal.clone_from(&opts.terminal);
-    c
+    Staged {
+        change: c,
+        carried: Some(carried(v, reported, active.then(|| v.destination.clone()).flatten())),
+    }
+}
+
+/// The removal (消除) of a removed resident's row, after its 移行 version: its 消除事由 on
+/// its 消除日, with the file's 届出日 (unknown when not given) and 転出先.
+fn removal(v: &ValidRow, opts: &ImportOptions, today: crate::model::Date) -> Option<Staged> {
+    let (on, reason) = v.removed?;
+    let mut c = Change::new(reason, v.code, on).with(Fields {
+        destination: (reason == Reason::MoveOut)
+            .then(|| v.destination.clone())
+            .flatten(),
+        ..Fields::default()
+    });
+    c.reported = Some(v.reported.unwrap_or(on.min(today)));
+    c.operator.clone_from(&opts.operator);
+    c.terminal.clone_from(&opts.terminal);
+    Some(Staged {
+        change: c,
+        carried: Some(carried(v, v.reported, v.destination.clone())),
+    })
+}
+
+fn carried(
+    v: &ValidRow,
+    reported: Option<crate::model::Date>,
+    destination: Option<crate::model::Address>,
+) -> Carried {
+    Carried {
+        resident_since: v.moved_in,
+        address_since: v.address_since,
+        previous_address: v.previous_address.as_ref().map(|a| a.written().to_string()),
+        destination: destination.map(|a| a.written().to_string()),
+        reported,
+    }
+}
+
+/// The removed residents' rows (除票), read again by their place in the file: the 世帯主
+/// among them (loaded before the households' active members, so that a removed head
+/// never meets a current one), then the others (loaded after them, so that their
+/// household has its head), each as its 移行 and its removal.
+#[allow(clippy::type_complexity)]
+fn removed_rows(
+    opts: &ImportOptions,
+    header: &Header,
+    rows: &[Row],
+    today: crate::model::Date,
+) -> Result<(VecDeque<(u64, Staged)>, VecDeque<(u64, Staged)>), ImportError> {
+    let (mut heads, mut others) = (VecDeque::new(), VecDeque::new());
+    let mut file = File::open(&opts.path).map_err(io_err(&opts.path))?;
+    let mut buf = Vec::new();
+    for r in rows.iter().filter(|r| r.is_good() && r.is_removed()) {
+        buf.resize(r.len as usize, 0);
+        file.seek(SeekFrom::Start(r.offset))
+            .map_err(io_err(&opts.path))?;
+        file.read_exact(&mut buf).map_err(io_err(&opts.path))?;
+        let body = buf
+            .strip_suffix(b"\r\n")
+            .or_else(|| buf.strip_suffix(b"\n"))
+            .unwrap_or(&buf);
+        let rec = RawRecord::from_bytes(r.line, body.to_vec());
+        let v = validate_row(&rec, header, opts.encoding, today)
+            .map_err(|_| changed(&opts.path, r.line))?;
+        let to = if v.relationship.is_head() {
+            &mut heads
+        } else {
+            &mut others
+        };
+        to.push_back((r.line, migration(&v, opts)));
+        if let Some(gone) = removal(&v, opts, today) {
+            to.push_back((r.line, gone));
+        }
+    }
+    Ok((heads, others))
 }
 
 /// The household and head flag of a row that failed validation, when readable.
@@ -1127,7 +1261,7 @@ fn claims(rec: &RawRecord, header: &Header, encoding: Encoding) -> Option<(u64, 
     if cells.len() != header.width() {
         return None;
     }
-    let text = |c: Column| encoding.decode(&cells[header.position(c)]).ok();
+    let text = |c: Column| encoding.decode(&cells[header.position(c)?]).ok();
     let h = HouseholdId::parse(&text(Column::HouseholdId)?).ok()?;
     let r = Relationship::parse(&text(Column::Relationship)?).ok()?;
     Some((h.get(), r.is_head()))

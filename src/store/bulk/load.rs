@@ -10,12 +10,12 @@
 //! [`BulkLoad::commit`]; dropping the load, or a crash before the commit, leaves the
 //! database as it was.
 
+use super::carry::{Carrying, ToStage};
 use super::flusher::{lock, Flusher, Shared};
 use super::spill::Spill;
 use super::staging::{Known, Staging, Writes};
 use crate::model::{Date, HouseholdId, MyNumber, ResidentCode};
 use crate::store::db::{BatchError, Database};
-use crate::store::engine::change::Change;
 use crate::store::engine::household::members_now;
 use crate::store::engine::record::StoredRecord;
 use crate::store::engine::resident::Resident;
@@ -163,10 +163,12 @@ impl<'db> BulkLoad<'db> {
     /// write for the same changes one after another. Each change is dropped once applied
     /// (pass them by value to free them as the load goes). `progress` is called with the
     /// number of changes applied, every few thousand. Stops at the first refused change
-    /// (its index in the iteration); the load is then unusable (its commit is refused).
+    /// (its index in the iteration); the load is then unusable (its commit is refused). A
+    /// change that carries items from a migrated register (`carry::Migrated`) has them
+    /// stored in the version it writes for its resident.
     /// May be called more than once on a load; the changes of each call follow those of
     /// the calls before.
-    pub(crate) fn record_staged<C: std::borrow::Borrow<Change>>(
+    pub(crate) fn record_staged<C: ToStage>(
         &mut self,
         changes: impl IntoIterator<Item = C>,
         mut progress: impl FnMut(usize),
@@ -199,7 +201,20 @@ impl<'db> BulkLoad<'db> {
                 w.reset(next_id, next_seq);
                 let mut staging = Staging::new(&flusher, known, w);
                 for (i, c) in changes.into_iter().enumerate() {
-                    apply(&mut staging, c.borrow(), today, now).map_err(at(i))?;
+                    match c.carried() {
+                        None => apply(&mut staging, c.change(), today, now),
+                        Some(carried) => {
+                            let change = c.change();
+                            let mut carrying = Carrying {
+                                inner: &mut staging,
+                                code: change.code.get(),
+                                reason: change.reason,
+                                carried,
+                            };
+                            apply(&mut carrying, change, today, now)
+                        }
+                    }
+                    .map_err(at(i))?;
                     n += 1;
                     if n % PROGRESS_EVERY == 0 {
                         progress(n);
