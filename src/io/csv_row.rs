@@ -676,7 +676,12 @@ impl Values {
         let birth = self.birth;
         let since = self.moved_in.flatten().or(birth);
         let address_since = self.address_since.flatten().or(since);
-        let state = if removed { on } else { self.valid_from.flatten() };
+        // A 転出 may be notified up to 14 days before it takes effect.
+        let state = match (removed, why) {
+            (true, Some(Reason::MoveOut)) => on.map(|d| d.add_days(-14)),
+            (true, _) => on,
+            (false, _) => self.valid_from.flatten(),
+        };
         let order = [
             (Column::AddressSince, since, address_since),
             (Column::ValidFrom, address_since, self.valid_from.flatten()),
