@@ -28,7 +28,7 @@ fn move_in_creates_the_first_version() {
     assert_eq!(r.reason, Reason::MoveIn);
     assert_eq!(r.resident_since, date("2020-04-01"));
     assert_eq!(r.address_since, date("2020-04-01"));
-    assert_eq!(r.reported, date("2020-04-03"));
+    assert_eq!(r.reported, Some(date("2020-04-03")));
     assert!(
         r.my_number.is_none(),
         "a session never hands out the My Number"

@@ -522,7 +522,7 @@ fn record_values(row: &Resident, id: u64, my_number: u64) -> Vec<Value> {
         int(row.seq as i64),
         int(row.reason.code().into()),
         int(row.valid_from.to_yyyymmdd().into()),
-        int(row.reported.to_yyyymmdd().into()),
+        int(row.reported.map_or(0, |d| d.to_yyyymmdd()).into()),
         int(row.recorded_at),
         int(row.resident_since.to_yyyymmdd().into()),
         int(row.address_since.to_yyyymmdd().into()),

@@ -576,7 +576,12 @@ pub fn validate_row(
         })
         .collect();
     let values = Values::parse(&texts, &mut problems);
-    check_dates(values.birth, values.moved_in.flatten(), today, &mut problems);
+    check_dates(
+        values.birth,
+        values.moved_in.flatten(),
+        today,
+        &mut problems,
+    );
     values.check_migration(today, &mut problems);
     // A row is valid only when nothing at all was found in it.
     match values.complete() {
@@ -662,16 +667,28 @@ impl Values {
         let (on, why) = (self.removed_on.flatten(), self.removal_reason.flatten());
         let col = |c: Column| c.name();
         if removed && self.removed_on == Some(None) {
-            p.push(Problem::new(col(Column::RemovedOn), "a removed resident needs 消除日 (removed_on)"));
+            p.push(Problem::new(
+                col(Column::RemovedOn),
+                "a removed resident needs 消除日 (removed_on)",
+            ));
         }
         if removed && self.removal_reason == Some(None) {
-            p.push(Problem::new(col(Column::RemovalReason), "a removed resident needs 消除事由 (removal_reason)"));
+            p.push(Problem::new(
+                col(Column::RemovalReason),
+                "a removed resident needs 消除事由 (removal_reason)",
+            ));
         }
         if !removed && (on.is_some() || why.is_some()) {
-            p.push(Problem::new(col(Column::Status), "removed_on and removal_reason are for removed residents (status removed)"));
+            p.push(Problem::new(
+                col(Column::Status),
+                "removed_on and removal_reason are for removed residents (status removed)",
+            ));
         }
         if removed && why == Some(Reason::MoveOut) && self.destination == Some(None) {
-            p.push(Problem::new(col(Column::Destination), "a resident removed by 転出 needs 転出先 (destination)"));
+            p.push(Problem::new(
+                col(Column::Destination),
+                "a resident removed by 転出 needs 転出先 (destination)",
+            ));
         }
         let birth = self.birth;
         let since = self.moved_in.flatten().or(birth);
@@ -704,7 +721,13 @@ impl Values {
         ];
         for (column, date, days) in future {
             if date.is_some_and(|d| d > today.add_days(days)) {
-                p.push(Problem::new(col(column), format!("{} is in the future (today is {today})", date.unwrap_or(today))));
+                p.push(Problem::new(
+                    col(column),
+                    format!(
+                        "{} is in the future (today is {today})",
+                        date.unwrap_or(today)
+                    ),
+                ));
             }
         }
     }
@@ -787,7 +810,9 @@ fn parse_removal(text: &str) -> Result<Reason, InvalidValue> {
     if !r.removes() {
         return Err(InvalidValue::new(
             "reason",
-            format!("{r} does not remove a resident (expected move_out, death or removal_ex_officio)"),
+            format!(
+                "{r} does not remove a resident (expected move_out, death or removal_ex_officio)"
+            ),
         ));
     }
     Ok(r)

@@ -234,7 +234,10 @@ fn removal_reason(db: &Database, r: &Resident) -> Result<crate::model::Reason, S
         .map(|v| v.reason)
         .ok_or_else(|| StoreError::Corrupt {
             table: "versions",
-            detail: format!("removed resident {} has no version that removed them", r.code),
+            detail: format!(
+                "removed resident {} has no version that removed them",
+                r.code
+            ),
         })
 }
 

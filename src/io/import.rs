@@ -49,8 +49,8 @@ use std::time::Instant;
 use super::csv_row::{validate_row, Encoding, Header, Problem, RawRecord, Records, ValidRow};
 use super::generator::{parse_history_record, HISTORY_HEADER};
 use crate::model::{HouseholdId, MyNumber, Reason, ResidentCode};
-use crate::store::Database;
 use crate::store::bulk::carry::{Carried, Staged};
+use crate::store::Database;
 use crate::store::{Change, Fields, StoreError};
 
 /// What to import and how.
@@ -1177,7 +1177,11 @@ fn migration(v: &ValidRow, opts: &ImportOptions) -> Staged {
     c.terminal.clone_from(&opts.terminal);
     Staged {
         change: c,
-        carried: Some(carried(v, reported, active.then(|| v.destination.clone()).flatten())),
+        carried: Some(carried(
+            v,
+            reported,
+            active.then(|| v.destination.clone()).flatten(),
+        )),
     }
 }
 

@@ -311,7 +311,9 @@ mod tests {
         assert_eq!(HouseholdId::parse("000").unwrap().to_string(), "000");
         assert_eq!(HouseholdId::parse("0").unwrap().get(), 0);
         assert_eq!(
-            HouseholdId::parse("000000000000000123").unwrap().to_string(),
+            HouseholdId::parse("000000000000000123")
+                .unwrap()
+                .to_string(),
             "000000000000000123"
         );
         let e = HouseholdId::parse("0000000000000000009").unwrap_err();

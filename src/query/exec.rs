@@ -243,7 +243,14 @@ fn done(path: &Path, what: &str, report: impl std::fmt::Display) -> String {
 /// (see `store::engine::history`): the version's bookkeeping and the fields it changed, then
 /// every item of the resident under the columns of GET (My Number masked).
 fn history_rows(versions: &[Resident]) -> Rows {
-    let mut columns = vec!["version", "reason", "valid_from", "reported", "seq", "changed"];
+    let mut columns = vec![
+        "version",
+        "reason",
+        "valid_from",
+        "reported",
+        "seq",
+        "changed",
+    ];
     let items: Vec<usize> = (0..RESIDENT_COLUMNS.len())
         .filter(|&i| !columns.contains(&RESIDENT_COLUMNS[i]))
         .collect();
@@ -265,7 +272,11 @@ fn history_rows(versions: &[Resident]) -> Rows {
                 Cell::Int(v.seq as i64),
                 changed.join(" ").into(),
             ];
-            row.extend(items.iter().map(|&i| std::mem::replace(&mut cells[i], Cell::Null)));
+            row.extend(
+                items
+                    .iter()
+                    .map(|&i| std::mem::replace(&mut cells[i], Cell::Null)),
+            );
             row
         })
         .collect();

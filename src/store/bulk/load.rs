@@ -328,10 +328,10 @@ fn write_last(t: &mut WriteTables<'_>, mut last: Writes, spill: Option<Spill>) -
 
 #[cfg(test)]
 mod tests {
-    use crate::store::engine::change::Change;
     use super::*;
     use crate::io::generator::{history, residents, GenOptions};
     use crate::store::db::Clock;
+    use crate::store::engine::change::Change;
     use crate::store::error::Rule;
     use crate::store::model_test::one_by_one;
 

@@ -5,10 +5,10 @@
 //! The rule is checked on the household as it stands after the change: the latest version
 //! of every member (DESIGN.md, "The one-head rule").
 
+use super::change::Change;
 use super::ledger::{household_ids_in, Ledger};
 use super::record::{ArchivedStoredRecord, StoredRecord};
 use super::tables::View;
-use super::change::Change;
 use super::write::Written;
 use crate::model::{Address, HouseholdId, Reason, Relationship, ResidentCode, Sex, Status};
 use crate::store::error::{Result, Rule, StoreError};
@@ -265,7 +265,10 @@ pub(crate) fn plan_restatement(
             if !named {
                 return Err(StoreError::illegal(
                     Rule::Restatement,
-                    format!("relationships= names {code}, who is not a member staying in household {}", HouseholdId::new(old.household)),
+                    format!(
+                        "relationships= names {code}, who is not a member staying in household {}",
+                        HouseholdId::new(old.household)
+                    ),
                 ));
             }
         }
@@ -335,7 +338,9 @@ pub(crate) fn check_after(t: &impl Ledger, written: &[Written], change: &Change)
 fn check_one_household(h: u64, members: &[StoredRecord], change: &Change) -> Result<()> {
     match household_problem(h, members) {
         None => Ok(()),
-        Some(Problem::Address(a, b)) => Err(address_split(HouseholdId::new(h), a, b, members, change)),
+        Some(Problem::Address(a, b)) => {
+            Err(address_split(HouseholdId::new(h), a, b, members, change))
+        }
         Some(Problem::Other(rule, detail)) => Err(StoreError::illegal(rule, detail)),
     }
 }
@@ -356,7 +361,9 @@ impl Problem<'_> {
                 "members at two addresses ({:011} at {}; {:011} at {})",
                 a.code, a.address, b.code, b.address
             ),
-            Problem::Other(rule, detail) => format!("{detail} (rule {rule}, household {})", HouseholdId::new(h)),
+            Problem::Other(rule, detail) => {
+                format!("{detail} (rule {rule}, household {})", HouseholdId::new(h))
+            }
         }
     }
 }
@@ -369,7 +376,10 @@ pub(crate) fn household_problem(h: u64, members: &[StoredRecord]) -> Option<Prob
     if heads == 0 {
         return Some(Problem::Other(
             Rule::HouseholdWithoutHead,
-            format!("household {id} would keep {} member(s) and no 世帯主", members.len()),
+            format!(
+                "household {id} would keep {} member(s) and no 世帯主",
+                members.len()
+            ),
         ));
     }
     if heads > 1 {
@@ -424,7 +434,10 @@ fn address_split(
 /// (未届) spouse counts as one).
 fn relationship_problem(id: HouseholdId, members: &[StoredRecord]) -> Option<String> {
     let spouse = |m: &&StoredRecord| {
-        let r = m.relationship.strip_suffix("(未届)").unwrap_or(&m.relationship);
+        let r = m
+            .relationship
+            .strip_suffix("(未届)")
+            .unwrap_or(&m.relationship);
         matches!(r, "妻" | "夫")
     };
     let spouses: Vec<&StoredRecord> = members.iter().filter(spouse).collect();
@@ -441,7 +454,11 @@ fn relationship_problem(id: HouseholdId, members: &[StoredRecord]) -> Option<Str
     }
     spouses.into_iter().find_map(|m| {
         let wife = m.relationship.starts_with('妻');
-        let (want, word) = if wife { (Sex::Female, "女") } else { (Sex::Male, "男") };
+        let (want, word) = if wife {
+            (Sex::Female, "女")
+        } else {
+            (Sex::Male, "男")
+        };
         (m.sex != want.code()).then(|| {
             format!(
                 "{:011} is recorded as {} of the 世帯主 but the sex is not {word}",

@@ -45,7 +45,8 @@ fn is_cancelling(rec: &StoredRecord) -> bool {
 
 /// Whether `rec` replaces the 転出 it follows (a new date or destination, or its 確定).
 fn replaces_move_out(rec_reason: u8, prev: Option<&StoredRecord>) -> bool {
-    let replacing = rec_reason == Reason::MoveOut.code() || rec_reason == Reason::MoveOutConfirm.code();
+    let replacing =
+        rec_reason == Reason::MoveOut.code() || rec_reason == Reason::MoveOutConfirm.code();
     replacing && prev.is_some_and(|p| p.reason == Reason::MoveOut.code())
 }
 
@@ -57,8 +58,8 @@ pub(crate) fn prefix_max_of(
     prev: Option<&StoredRecord>,
     prev2: Option<&StoredRecord>,
 ) -> u32 {
-    let cancelling = rec_reason == Reason::Cancellation.code()
-        || rec_reason == Reason::MoveOutCancel.code();
+    let cancelling =
+        rec_reason == Reason::Cancellation.code() || rec_reason == Reason::MoveOutCancel.code();
     if cancelling && prev.is_some() {
         return prev2.map_or(valid_from, |p| p.prefix_max);
     }
@@ -181,7 +182,13 @@ pub(crate) fn cancel(
     // The others first, so that the subject's restored version is the last word.
     for other in group.iter().chain(std::iter::once(before)) {
         let prev = previous(t, other)?;
-        written.push(write_restore(t, other, prev.as_ref(), change.reason, stamp)?);
+        written.push(write_restore(
+            t,
+            other,
+            prev.as_ref(),
+            change.reason,
+            stamp,
+        )?);
     }
     written.rotate_right(1);
     Ok(written)
@@ -292,7 +299,10 @@ pub(crate) fn redate_move_out(
     if before.reason != Reason::MoveOut.code() {
         return Err(StoreError::illegal(
             Rule::NoMoveOut,
-            format!("{} for {code}: the latest 異動 is not a 転出", change.reason),
+            format!(
+                "{} for {code}: the latest 異動 is not a 転出",
+                change.reason
+            ),
         ));
     }
     let prev = previous(t, before)?;
@@ -317,16 +327,28 @@ pub(crate) fn redate_move_out(
             date: before.valid_from,
             ..*stamp
         };
-        let w = write_restore(t, before, base_prev.as_ref(), Reason::MoveOutCancel, &restore_stamp)?;
+        let w = write_restore(
+            t,
+            before,
+            base_prev.as_ref(),
+            Reason::MoveOutCancel,
+            &restore_stamp,
+        )?;
         written.push(w);
         base_prev = Some(before.clone());
-        base = t.latest(before.id)?.ok_or_else(|| StoreError::Storage("restored version vanished".into()))?;
+        base = t
+            .latest(before.id)?
+            .ok_or_else(|| StoreError::Storage("restored version vanished".into()))?;
     }
     let mut after = base.clone();
     stamp.apply(&mut after, Some(&base), change.reason);
     after.status = Status::Removed.code();
     after.removed_on = d;
-    after.destination = change.fields.destination.as_ref().map(|a| a.written().to_string());
+    after.destination = change
+        .fields
+        .destination
+        .as_ref()
+        .map(|a| a.written().to_string());
     after.prefix_max = prefix_max_of(change.reason.code(), d, Some(&base), base_prev.as_ref());
     after.changed = base.diff(&after).0;
     written.push(write_version(t, Some(&base), after)?);

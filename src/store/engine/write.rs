@@ -101,7 +101,12 @@ pub(crate) struct Stamp<'a> {
 
 impl Stamp<'_> {
     /// Stamps `rec`, the version of `reason` that follows `prev` (none: a first version).
-    pub(crate) fn apply(&self, rec: &mut StoredRecord, prev: Option<&StoredRecord>, reason: Reason) {
+    pub(crate) fn apply(
+        &self,
+        rec: &mut StoredRecord,
+        prev: Option<&StoredRecord>,
+        reason: Reason,
+    ) {
         rec.version = prev.map_or(1, |p| p.version + 1);
         rec.reason = reason.code();
         rec.valid_from = self.date;
@@ -193,7 +198,8 @@ fn one_resident(
     if let Some(prev) = &successor {
         check_head_date(prev, change.date)?;
     }
-    let restated = household::plan_restatement(t, before.as_ref(), &after, successor.as_ref(), change)?;
+    let restated =
+        household::plan_restatement(t, before.as_ref(), &after, successor.as_ref(), change)?;
 
     // The writes, once every rule has passed.
     if before.is_none() {
@@ -502,7 +508,9 @@ pub(crate) fn check_identity(
         }
     }
     let code_changes = before.is_some_and(|b| b.code != after.code);
-    let held_by_other = t.id_of_code(after.code)?.is_some_and(|(id, _)| id != after.id);
+    let held_by_other = t
+        .id_of_code(after.code)?
+        .is_some_and(|(id, _)| id != after.id);
     if code_changes && held_by_other {
         return Err(StoreError::Conflict(format!(
             "resident code {:011} is already taken, now or formerly",
