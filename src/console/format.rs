@@ -23,11 +23,10 @@ pub enum Format {
 /// How dates are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum DateStyle {
-    /// ISO 8601, `1980-04-01` (the default).
+    /// ISO 8601: 1980-04-01 (the default).
     #[default]
     Iso,
-    /// The Japanese era, `昭和55年4月1日` (元年 for year 1; a day two eras share is written
-    /// with the new era).
+    /// 和暦: 昭和55年4月1日, 元年 for year 1; a day two eras share is written with the new era.
     Era,
 }
 
