@@ -171,11 +171,11 @@ impl TownDictionary {
         municipality: &Municipality,
         input: impl Read,
     ) -> Result<TownDictionary, DictionaryError> {
+        let text = without_comments(input)?;
         let mut reader = csv::ReaderBuilder::new()
-            .comment(Some(b'#'))
             .flexible(true)
             .has_headers(false)
-            .from_reader(input);
+            .from_reader(text.as_bytes());
         let mut dictionary = TownDictionary {
             municipality: municipality.clone(),
             towns: Vec::new(),
@@ -185,11 +185,13 @@ impl TownDictionary {
         let mut header: Option<Header> = None;
         let mut record = csv::StringRecord::new();
         loop {
-            let more = reader.read_record(&mut record).map_err(|e| csv_error(&e))?;
+            let more = reader
+                .read_record(&mut record)
+                .map_err(|e| csv_error(&text, &e))?;
             if !more {
                 break;
             }
-            let line = record.position().map_or(0, |p| p.line());
+            let line = line_at(&text, record.position().map_or(0, |p| p.byte()));
             match &header {
                 None => header = Some(Header::read(&record, line)?),
                 Some(h) => {
@@ -202,7 +204,7 @@ impl TownDictionary {
             return Err(error(1, None, "no header row"));
         }
         if dictionary.towns.is_empty() {
-            return Err(error(reader.position().line(), None, "no 町字"));
+            return Err(error(line_at(&text, text.len() as u64), None, "no 町字"));
         }
         Ok(dictionary)
     }
@@ -267,8 +269,37 @@ impl TownDictionary {
     }
 }
 
-fn csv_error(e: &csv::Error) -> DictionaryError {
-    let line = e.position().map_or(0, |p| p.line());
+/// The CSV text with each comment line (starting with `#`) left empty, so that byte offsets
+/// and lines stay those of the input.
+fn without_comments(mut input: impl Read) -> Result<String, DictionaryError> {
+    let mut bytes = Vec::new();
+    input
+        .read_to_end(&mut bytes)
+        .map_err(|e| error(0, None, format!("cannot be read: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let line = bytes[..e.utf8_error().valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+        error(line as u64 + 1, None, "not UTF-8")
+    })?;
+    Ok(text
+        .split_inclusive('\n')
+        .map(|line| if line.starts_with('#') { "\n" } else { line })
+        .collect())
+}
+
+/// The 1-based line of the record at byte offset `byte` of `text`. The reader gives a
+/// record's offset from before the empty lines it skipped, so those are passed over first.
+fn line_at(text: &str, byte: u64) -> u64 {
+    let bytes = text.as_bytes();
+    let mut end = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
+    while end < bytes.len() && matches!(bytes[end], b'\n' | b'\r') {
+        end += 1;
+    }
+    bytes[..end].iter().filter(|&&b| b == b'\n').count() as u64 + 1
+}
+
+fn csv_error(text: &str, e: &csv::Error) -> DictionaryError {
+    let line = line_at(text, e.position().map_or(0, |p| p.byte()));
     error(line, None, format!("not CSV: {e}"))
 }
 

@@ -5,8 +5,9 @@
 //! Invariants of a [`Municipality`]: its code is a municipality's (not a prefecture's) and
 //! begins with its prefecture's code; its name ends in 市, 区, 町 or 村; a code that the
 //! national list holds names the same prefecture and municipality there; wards are only of a
-//! 市, each named …区, with a code of the same prefecture just above the city's (the city's
-//! five digits + 1 to + 99), no two wards sharing a name or a code.
+//! 政令指定都市 (a 市 whose municipality digits are 100, 110 … 190), each named …区, with a
+//! code above the city's and at most its prefecture's 199, no two wards sharing a name or a
+//! code.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -133,21 +134,24 @@ impl Municipality {
     pub fn with_ward(mut self, code: &str, name: &str) -> Result<Municipality, InvalidValue> {
         let code = LocalGovCode::parse(code).map_err(|e| InvalidValue::new(FIELD, e.reason))?;
         let name = place_name(name, "ward", &['区'])?;
-        if !self.name.ends_with('市') {
-            return Err(InvalidValue::new(
-                FIELD,
-                format!("{} is not a 市 and has no wards", self.name),
-            ));
-        }
         let base = self.code.five();
-        if !(base + 1..=base + 99).contains(&code.five()) {
+        if !self.name.ends_with('市') || !(100..=190).contains(&(base % 1_000)) || base % 10 != 0 {
             return Err(InvalidValue::new(
                 FIELD,
                 format!(
-                    "ward {name}'s code {code} is not one of {}'s ({:05}x to {:05}x)",
+                    "{} ({}) is not a 政令指定都市 and has no wards",
+                    self.name, self.code
+                ),
+            ));
+        }
+        let last = base - base % 1_000 + 199;
+        if !(base + 1..=last).contains(&code.five()) {
+            return Err(InvalidValue::new(
+                FIELD,
+                format!(
+                    "ward {name}'s code {code} is not one of {}'s ({:05}x to {last:05}x)",
                     self.name,
                     base + 1,
-                    base + 99
                 ),
             ));
         }
@@ -343,7 +347,7 @@ mod tests {
         let chiyoda = Municipality::parse("131016", "東京都", "千代田区").unwrap();
         assert_eq!(
             chiyoda.with_ward("131024", "中央区").unwrap_err().reason,
-            "千代田区 is not a 市 and has no wards"
+            "千代田区 (131016) is not a 政令指定都市 and has no wards"
         );
     }
 

@@ -108,8 +108,8 @@ fn mark(text: &str) -> (Mark, &str) {
 }
 
 /// Up to `max` numbers at the start of `text`, each with its mark, and the text after the
-/// last. A kanji number counts only when a mark follows it (so 三号館 in a 方書 after the
-/// numbers is not read). A mark that is not followed by a number ends the numbers and is
+/// last. A kanji number counts only when a mark, a space or the end follows it (so 三号館 in
+/// a 方書 after the numbers is not read). A mark that is not followed by a number ends the numbers and is
 /// consumed (`7-6-` leaves ``); a number too large is an error.
 pub(crate) fn parts(text: &str, max: usize) -> Result<(Vec<Part>, &str), String> {
     let mut parts = Vec::new();
@@ -120,7 +120,7 @@ pub(crate) fn parts(text: &str, max: usize) -> Result<(Vec<Part>, &str), String>
         };
         let ascii = rest.starts_with(|c: char| c.is_ascii_digit());
         let (mark, after_mark) = mark(after);
-        if !ascii && mark == Mark::End {
+        if !ascii && mark == Mark::End && !(after.is_empty() || after.starts_with(' ')) {
             break;
         }
         let written = &rest[..rest.len() - after.len()];
