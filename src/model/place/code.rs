@@ -228,8 +228,7 @@ mod tests {
             ("01213", 1), // 北海道苫小牧市: 22, remainder 0, 11 → 1
             ("01205", 0), // 北海道室蘭市: 23, remainder 1, 10 → 0
             ("01204", 1), // 北海道旭川市: 21, remainder 10
-        ]
-        {
+        ] {
             let c = LocalGovCode::parse(code).unwrap();
             assert_eq!(c.check_digit(), check, "{code}");
             assert_eq!(c.to_string(), format!("{code}{check}"));

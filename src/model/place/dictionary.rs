@@ -142,14 +142,22 @@ impl Header {
         }
         for (name, required) in &COLUMNS[..3] {
             if !columns.contains(required) {
-                return Err(error(line, None, format!("the header has no column {name}")));
+                return Err(error(
+                    line,
+                    None,
+                    format!("the header has no column {name}"),
+                ));
             }
         }
         Ok(Header { columns })
     }
 
     fn name(column: Column) -> &'static str {
-        COLUMNS.iter().find(|(_, c)| *c == column).map(|(n, _)| *n).unwrap_or("?")
+        COLUMNS
+            .iter()
+            .find(|(_, c)| *c == column)
+            .map(|(n, _)| *n)
+            .unwrap_or("?")
     }
 }
 
@@ -249,11 +257,19 @@ impl TownDictionary {
     pub(crate) fn longest_at(&self, ward: Option<&str>, text: &str) -> Option<(Vec<&Town>, usize)> {
         let folded = fold_str(text);
         let ends: Vec<usize> = text.char_indices().map(|(i, c)| i + c.len_utf8()).collect();
-        let folded_ends: Vec<usize> = folded.char_indices().map(|(i, c)| i + c.len_utf8()).collect();
+        let folded_ends: Vec<usize> = folded
+            .char_indices()
+            .map(|(i, c)| i + c.len_utf8())
+            .collect();
         (0..ends.len().min(self.longest_name)).rev().find_map(|k| {
             let name = &folded[..folded_ends[k]];
             let found: Vec<&Town> = match ward {
-                Some(w) => self.by_key.get(&(w.to_owned(), name.to_owned())).map(|&i| &self.towns[i]).into_iter().collect(),
+                Some(w) => self
+                    .by_key
+                    .get(&(w.to_owned(), name.to_owned()))
+                    .map(|&i| &self.towns[i])
+                    .into_iter()
+                    .collect(),
                 None => self
                     .wards_and_none()
                     .filter_map(|w| self.by_key.get(&(w.to_owned(), name.to_owned())))
@@ -278,7 +294,10 @@ fn without_comments(mut input: impl Read) -> Result<String, DictionaryError> {
         .map_err(|e| error(0, None, format!("cannot be read: {e}")))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let bytes = e.as_bytes();
-        let line = bytes[..e.utf8_error().valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+        let line = bytes[..e.utf8_error().valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
         error(line as u64 + 1, None, "not UTF-8")
     })?;
     Ok(text
@@ -314,7 +333,11 @@ fn read_town(
         return Err(error(
             line,
             None,
-            format!("{} fields, the header has {}", record.len(), header.columns.len()),
+            format!(
+                "{} fields, the header has {}",
+                record.len(),
+                header.columns.len()
+            ),
         ));
     }
     let mut town = Town {
@@ -344,7 +367,10 @@ fn read_town(
         return Err(error(
             line,
             Some("ward"),
-            format!("{} is a 政令指定都市: every 町字 needs its ward", municipality.name()),
+            format!(
+                "{} is a 政令指定都市: every 町字 needs its ward",
+                municipality.name()
+            ),
         ));
     }
     Ok(town)
@@ -367,7 +393,9 @@ fn town_name(cell: &str) -> Result<String, String> {
         ));
     }
     if name.chars().count() > MAX_TOWN_CHARS {
-        return Err(format!("{name:?} is longer than {MAX_TOWN_CHARS} characters"));
+        return Err(format!(
+            "{name:?} is longer than {MAX_TOWN_CHARS} characters"
+        ));
     }
     Ok(name)
 }
@@ -394,10 +422,9 @@ fn ward(cell: &str, municipality: &Municipality) -> Result<Option<String>, Strin
     let name: String = crate::model::text::nfkc(cell).collect();
     match municipality.ward(&name) {
         Some(w) => Ok(Some(w.name().to_owned())),
-        None if municipality.wards().is_empty() => Err(format!(
-            "{name:?}: {} has no wards",
-            municipality.name()
-        )),
+        None if municipality.wards().is_empty() => {
+            Err(format!("{name:?}: {} has no wards", municipality.name()))
+        }
         None => Err(format!("{name:?} is not a ward of {}", municipality.name())),
     }
 }

@@ -56,7 +56,10 @@ pub struct Municipality {
 fn place_name(input: &str, what: &str, suffixes: &[char]) -> Result<String, InvalidValue> {
     let name: String = crate::model::text::nfkc(input.trim()).collect();
     if name.is_empty() {
-        return Err(InvalidValue::new(FIELD, format!("the {what} name is empty")));
+        return Err(InvalidValue::new(
+            FIELD,
+            format!("the {what} name is empty"),
+        ));
     }
     if let Some(c) = name.chars().find(|c| c.is_whitespace() || c.is_control()) {
         return Err(InvalidValue::new(
@@ -74,7 +77,10 @@ fn place_name(input: &str, what: &str, suffixes: &[char]) -> Result<String, Inva
         let list: Vec<String> = suffixes.iter().map(char::to_string).collect();
         return Err(InvalidValue::new(
             FIELD,
-            format!("the {what} name {name:?} does not end in {}", list.join(", ")),
+            format!(
+                "the {what} name {name:?} does not end in {}",
+                list.join(", ")
+            ),
         ));
     }
     Ok(name)
@@ -112,7 +118,8 @@ impl Municipality {
                 format!("code {code} is the prefecture's own, not a municipality's"),
             ));
         }
-        let prefecture = Prefecture::parse(prefecture).map_err(|e| InvalidValue::new(FIELD, e.reason))?;
+        let prefecture =
+            Prefecture::parse(prefecture).map_err(|e| InvalidValue::new(FIELD, e.reason))?;
         if code.prefecture() != prefecture {
             return Err(InvalidValue::new(
                 FIELD,
@@ -235,17 +242,14 @@ impl National {
         accept: impl Fn(&str) -> bool,
     ) -> Option<(&'a str, Vec<&'a Municipality>)> {
         let ends: Vec<usize> = text.char_indices().map(|(i, c)| i + c.len_utf8()).collect();
-        ends.iter()
-            .take(self.longest_name)
-            .rev()
-            .find_map(|&end| {
-                let name = &text[..end];
-                if !accept(name) {
-                    return None;
-                }
-                let found: Vec<&Municipality> = self.named(name, prefecture).collect();
-                (!found.is_empty()).then(|| (found[0].name.as_str(), found))
-            })
+        ends.iter().take(self.longest_name).rev().find_map(|&end| {
+            let name = &text[..end];
+            if !accept(name) {
+                return None;
+            }
+            let found: Vec<&Municipality> = self.named(name, prefecture).collect();
+            (!found.is_empty()).then(|| (found[0].name.as_str(), found))
+        })
     }
 }
 
@@ -265,7 +269,11 @@ fn load_national() -> National {
     for (i, m) in all.iter().enumerate() {
         by_name.entry(m.name.clone()).or_default().push(i);
     }
-    let longest_name = all.iter().map(|m| m.name.chars().count()).max().unwrap_or(0);
+    let longest_name = all
+        .iter()
+        .map(|m| m.name.chars().count())
+        .max()
+        .unwrap_or(0);
     National {
         all,
         by_code,
@@ -292,7 +300,10 @@ mod tests {
         assert_eq!(m.name(), "芦屋市");
         assert!(m.wards().is_empty());
         assert_eq!(m.to_string(), "兵庫県芦屋市");
-        assert_eq!(Municipality::parse("28206", " 兵庫県 ", "芦屋市").unwrap(), m);
+        assert_eq!(
+            Municipality::parse("28206", " 兵庫県 ", "芦屋市").unwrap(),
+            m
+        );
         assert_eq!(Municipality::known(m.code()), Some(&m));
     }
 
@@ -315,12 +326,18 @@ mod tests {
             reason("280003", "兵庫県", "兵庫県"),
             "code 280003 is the prefecture's own, not a municipality's"
         );
-        assert_eq!(reason("28206", "兵庫", "芦屋市"), "\"兵庫\" is not a prefecture");
+        assert_eq!(
+            reason("28206", "兵庫", "芦屋市"),
+            "\"兵庫\" is not a prefecture"
+        );
         assert_eq!(
             reason("28206", "兵庫県", "芦屋"),
             "the municipality name \"芦屋\" does not end in 市, 区, 町, 村"
         );
-        assert_eq!(reason("28206", "兵庫県", ""), "the municipality name is empty");
+        assert_eq!(
+            reason("28206", "兵庫県", ""),
+            "the municipality name is empty"
+        );
         // A code not in the list (a municipality formed later) is taken as given.
         assert!(Municipality::parse("28299", "兵庫県", "新市").is_ok());
     }
@@ -360,12 +377,23 @@ mod tests {
         assert!(list.all.len() > 1_700, "{}", list.all.len());
         assert_eq!(list.by_code.len(), list.all.len());
         for indexes in list.by_name.values() {
-            let mut prefectures: Vec<_> = indexes.iter().map(|&i| list.all[i].prefecture()).collect();
+            let mut prefectures: Vec<_> =
+                indexes.iter().map(|&i| list.all[i].prefecture()).collect();
             prefectures.dedup();
             assert_eq!(prefectures.len(), indexes.len());
         }
-        let fuchu: Vec<_> = list.named("府中市", None).map(|m| m.prefecture().name()).collect();
+        let fuchu: Vec<_> = list
+            .named("府中市", None)
+            .map(|m| m.prefecture().name())
+            .collect();
         assert_eq!(fuchu, ["東京都", "広島県"]);
-        assert_eq!(list.named("大阪市", None).next().unwrap().code().to_string(), "271004");
+        assert_eq!(
+            list.named("大阪市", None)
+                .next()
+                .unwrap()
+                .code()
+                .to_string(),
+            "271004"
+        );
     }
 }

@@ -28,7 +28,10 @@ pub(crate) struct Part {
 pub(crate) const MAX_NUMBER: u32 = 99_999;
 
 fn kanji_digit(c: char) -> Option<u32> {
-    "〇一二三四五六七八九".chars().position(|k| k == c).map(|i| i as u32)
+    "〇一二三四五六七八九"
+        .chars()
+        .position(|k| k == c)
+        .map(|i| i as u32)
 }
 
 fn is_kanji_numeral(c: char) -> bool {
@@ -39,9 +42,9 @@ fn is_kanji_numeral(c: char) -> bool {
 /// 千二百 = 1200).
 fn kanji_number(run: &[char]) -> Option<u32> {
     if !run.iter().any(|&c| matches!(c, '十' | '百' | '千')) {
-        return run
-            .iter()
-            .try_fold(0u32, |acc, &c| acc.checked_mul(10)?.checked_add(kanji_digit(c)?));
+        return run.iter().try_fold(0u32, |acc, &c| {
+            acc.checked_mul(10)?.checked_add(kanji_digit(c)?)
+        });
     }
     let (mut total, mut pending) = (0u32, None::<u32>);
     for &c in run {
@@ -125,7 +128,9 @@ pub(crate) fn parts(text: &str, max: usize) -> Result<(Vec<Part>, &str), String>
         }
         let written = &rest[..rest.len() - after.len()];
         if value > MAX_NUMBER {
-            return Err(format!("{written} is too large a number (at most {MAX_NUMBER})"));
+            return Err(format!(
+                "{written} is too large a number (at most {MAX_NUMBER})"
+            ));
         }
         parts.push(Part { value, mark });
         rest = after_mark;
@@ -148,14 +153,30 @@ mod tests {
     #[test]
     fn the_usual_writings() {
         use Mark::*;
-        for text in ["7-6", "7番6号", "7番地の6", "7番地6", "七番六号", "7の6", "7ー6", "7−6"] {
+        for text in [
+            "7-6",
+            "7番6号",
+            "7番地の6",
+            "7番地6",
+            "七番六号",
+            "7の6",
+            "7ー6",
+            "7−6",
+        ] {
             let (v, rest) = values(text, 2);
-            assert_eq!(v[0], (7, if text.contains('番') { Ban } else { Dash }), "{text}");
+            assert_eq!(
+                v[0],
+                (7, if text.contains('番') { Ban } else { Dash }),
+                "{text}"
+            );
             assert_eq!(v[1].0, 6, "{text}");
             assert_eq!(rest, "", "{text}");
         }
         assert_eq!(values("2丁目8番9号", 3).0, [(2, Chome), (8, Ban), (9, Go)]);
-        assert_eq!(values("二丁目八-九", 3).0, [(2, Chome), (8, Dash), (9, End)]);
+        assert_eq!(
+            values("二丁目八-九", 3).0,
+            [(2, Chome), (8, Dash), (9, End)]
+        );
         assert_eq!(values("7番地", 2), (vec![(7, Ban)], ""));
         assert_eq!(values("7", 2), (vec![(7, End)], ""));
     }
@@ -167,13 +188,18 @@ mod tests {
             values("7番6号芦屋ハイツ101号室", 2),
             (vec![(7, Ban), (6, Go)], "芦屋ハイツ101号室")
         );
-        assert_eq!(values("7-6 コーポ2F", 2), (vec![(7, Dash), (6, End)], " コーポ2F"));
+        assert_eq!(
+            values("7-6 コーポ2F", 2),
+            (vec![(7, Dash), (6, End)], " コーポ2F")
+        );
         assert_eq!(values("7-6-301", 2), (vec![(7, Dash), (6, Dash)], "301"));
         // After a space, what follows is the 方書 even if it begins with a numeral.
         assert_eq!(values("7番地 三号館", 2), (vec![(7, Ban)], " 三号館"));
         assert_eq!(values("精道町", 2), (vec![], "精道町"));
         assert_eq!(values("三条", 2), (vec![], "三条"));
-        assert!(parts("123456-1", 2).unwrap_err().contains("123456 is too large"));
+        assert!(parts("123456-1", 2)
+            .unwrap_err()
+            .contains("123456 is too large"));
         assert!(parts("99999999999999-1", 2).is_err());
     }
 }

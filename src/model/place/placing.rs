@@ -158,12 +158,13 @@ fn inside<'a>(dictionary: &'a TownDictionary, text: &str) -> Result<Inside<'a>, 
         let municipality = format!("{}{}", own.name(), ward.unwrap_or_default());
         return Err(PlaceError::NoTown { municipality });
     }
-    let (towns, len) = dictionary
-        .longest_at(ward, text)
-        .ok_or_else(|| PlaceError::UnknownTown {
-            municipality: format!("{}{}", own.name(), ward.unwrap_or_default()),
-            written: town_part(text).to_owned(),
-        })?;
+    let (towns, len) =
+        dictionary
+            .longest_at(ward, text)
+            .ok_or_else(|| PlaceError::UnknownTown {
+                municipality: format!("{}{}", own.name(), ward.unwrap_or_default()),
+                written: town_part(text).to_owned(),
+            })?;
     let town = match towns.as_slice() {
         [town] => *town,
         several => {
@@ -296,7 +297,11 @@ fn after_county(
 }
 
 /// The error for text that begins with no municipality we know.
-fn not_placed(dictionary: &TownDictionary, prefecture: Option<Prefecture>, text: &str) -> PlaceError {
+fn not_placed(
+    dictionary: &TownDictionary,
+    prefecture: Option<Prefecture>,
+    text: &str,
+) -> PlaceError {
     let own = dictionary.municipality();
     let snippet: String = text.chars().take(12).collect();
     let reason = if text.is_empty() {

@@ -23,7 +23,10 @@ fn the_ashiya_dictionary_loads() {
     assert_eq!(t.kana().as_str(), "アサヒガオカチョウ");
     assert_eq!(t.postal_codes()[0].to_string(), "659-0012");
     assert_eq!(t.line(), 13);
-    assert_eq!(d.get(None, "精道町").unwrap().postal_codes()[0].to_string(), "659-0064");
+    assert_eq!(
+        d.get(None, "精道町").unwrap().postal_codes()[0].to_string(),
+        "659-0064"
+    );
     assert_eq!(d.get(None, "茶屋の町").unwrap().name(), "茶屋之町");
     assert!(d.get(None, "梅田").is_none());
 }
@@ -79,17 +82,39 @@ fn cell_errors_name_line_and_column() {
     };
     assert_eq!(
         at("新町,シンマチ,659-001,,"),
-        (4, "postal".into(), "\"659-001\": expected 7 digits, got 6".into())
+        (
+            4,
+            "postal".into(),
+            "\"659-001\": expected 7 digits, got 6".into()
+        )
     );
-    assert_eq!(at("新町,シンマチ,,,"), (4, "postal".into(), "empty: a 町字 has at least one postal code".into()));
-    assert_eq!(at("新町,シンマチ,659-0001;659-0001,,").2, "659-0001 is given twice");
+    assert_eq!(
+        at("新町,シンマチ,,,"),
+        (
+            4,
+            "postal".into(),
+            "empty: a 町字 has at least one postal code".into()
+        )
+    );
+    assert_eq!(
+        at("新町,シンマチ,659-0001;659-0001,,").2,
+        "659-0001 is given twice"
+    );
     assert_eq!(at("新町,sin,659-0001,,").1, "kana");
-    assert_eq!(at(",シンマチ,659-0001,,"), (4, "town".into(), "empty".into()));
+    assert_eq!(
+        at(",シンマチ,659-0001,,"),
+        (4, "town".into(), "empty".into())
+    );
     assert_eq!(at("新町1,シンマチ,659-0001,,").2, "\"新町1\" contains '1'");
-    assert!(at("新町一丁目,シンマチ,659-0001,,").2.contains("ends in 丁目"));
+    assert!(at("新町一丁目,シンマチ,659-0001,,")
+        .2
+        .contains("ends in 丁目"));
     assert_eq!(at("新町,シンマチ,659-0001,0,").1, "chome");
     assert_eq!(at("新町,シンマチ,659-0001,x,").1, "chome");
-    assert_eq!(at("新町,シンマチ,659-0001,,school").2, "\"school\" is not key=value");
+    assert_eq!(
+        at("新町,シンマチ,659-0001,,school").2,
+        "\"school\" is not key=value"
+    );
     assert_eq!(at("新町,シンマチ,659-0001,,School=1").1, "areas");
     assert_eq!(at("新町,シンマチ,659-0001,,a=1;a=2").2, "a is given twice");
     assert_eq!(
@@ -131,13 +156,22 @@ fn wards() {
     let d = TownDictionary::from_csv(&osaka, csv.as_bytes()).unwrap();
     assert_eq!(d.get(Some("北区"), "梅田").unwrap().ward(), Some("北区"));
     assert!(d.get(Some("中央区"), "梅田").is_none());
-    let e = TownDictionary::from_csv(&osaka, "town,kana,postal,ward\n梅田,ウメダ,530-0001,西区\n".as_bytes())
-        .unwrap_err();
+    let e = TownDictionary::from_csv(
+        &osaka,
+        "town,kana,postal,ward\n梅田,ウメダ,530-0001,西区\n".as_bytes(),
+    )
+    .unwrap_err();
     assert_eq!((e.line, e.column.as_deref()), (2, Some("ward")));
     assert_eq!(e.reason, "\"西区\" is not a ward of 大阪市");
-    let e = TownDictionary::from_csv(&osaka, "town,kana,postal\n梅田,ウメダ,530-0001\n".as_bytes())
-        .unwrap_err();
-    assert_eq!(e.reason, "大阪市 is a 政令指定都市: every 町字 needs its ward");
+    let e = TownDictionary::from_csv(
+        &osaka,
+        "town,kana,postal\n梅田,ウメダ,530-0001\n".as_bytes(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.reason,
+        "大阪市 is a 政令指定都市: every 町字 needs its ward"
+    );
     assert_eq!(
         fails("town,kana,postal,ward\n梅田,ウメダ,530-0001,北区\n").2,
         "\"北区\": 芦屋市 has no wards"
