@@ -174,7 +174,7 @@ pub struct TownDictionary {
 impl TownDictionary {
     /// Reads the dictionary of `municipality` from CSV text with a header row (lines starting
     /// with `#` are comments). Every error names the line and, where one is at fault, the
-    /// column; a town repeated (after [`fold`]) names both lines.
+    /// column; a town repeated (after folding ケ/ヶ/ヵ/が and ノ/の/之) names both lines.
     pub fn from_csv(
         municipality: &Municipality,
         input: impl Read,
@@ -246,7 +246,7 @@ impl TownDictionary {
         &self.towns
     }
 
-    /// The town named `name` (compared [`fold`]ed) in `ward` (None outside a 政令指定都市).
+    /// The town named `name` (compared with ケ/ヶ/ヵ/が and ノ/の/之 folded) in `ward` (None outside a 政令指定都市).
     pub fn get(&self, ward: Option<&str>, name: &str) -> Option<&Town> {
         let key = (ward.unwrap_or_default().to_owned(), fold_str(name));
         self.by_key.get(&key).map(|&i| &self.towns[i])
