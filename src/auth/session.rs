@@ -1297,4 +1297,3 @@ fn strip_household(mut h: Household) -> Household {
 fn auth_as_store(e: Error) -> StoreError {
     e.into_store()
 }
-

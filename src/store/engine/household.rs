@@ -5,10 +5,10 @@
 //! The rule is checked on the household as it stands after the change: the latest version
 //! of every member (DESIGN.md, "The one-head rule").
 
+use super::change::Change;
 use super::ledger::{household_ids_in, Ledger};
 use super::record::{ArchivedStoredRecord, StoredRecord};
 use super::tables::View;
-use super::change::Change;
 use super::write::Written;
 use crate::model::{Address, HouseholdId, Reason, Relationship, ResidentCode, Sex, Status};
 use crate::store::error::{Result, Rule, StoreError};
@@ -265,7 +265,10 @@ pub(crate) fn plan_restatement(
             if !named {
                 return Err(StoreError::illegal(
                     Rule::Restatement,
-                    format!("relationships= names {code}, who is not a member staying in household {}", HouseholdId::new(old.household)),
+                    format!(
+                        "relationships= names {code}, who is not a member staying in household {}",
+                        HouseholdId::new(old.household)
+                    ),
                 ));
             }
         }
@@ -304,14 +307,19 @@ pub(crate) fn former_head_relationship(change: &Change) -> Result<Relationship> 
 }
 
 /// The household rules on the state a change leaves, for every household its versions left
-/// or joined: exactly one 世帯主 among the active members, all of them at one address, and
-/// 続柄 the head's household can hold (one 妻 or 夫, 妻 female, 夫 male).
+/// or joined: exactly one 世帯主 among the active members and 続柄 the head's household can
+/// hold (one 妻 or 夫, 妻 female, 夫 male); and every resident the change wrote who is a
+/// member but not the head lives at the 世帯主's address. The head may move first and the
+/// members follow on the same 異動日 (CHECK reports a household left at two addresses at the
+/// end of a day).
 pub(crate) fn check_after(t: &impl Ledger, written: &[Written], change: &Change) -> Result<()> {
     let mut touched: Vec<u64> = Vec::new();
+    let mut changed_ids: Vec<u64> = Vec::new();
     for w in written {
         let Some((id, _)) = t.id_of_code(w.code.get())? else {
             continue;
         };
+        changed_ids.push(id);
         if w.version > 1 {
             for v in t.all_versions(id)?.iter().rev().take(2) {
                 touched.push(v.household);
@@ -327,15 +335,34 @@ pub(crate) fn check_after(t: &impl Ledger, written: &[Written], change: &Change)
         for m in members_in(t, h)? {
             members.extend(t.latest(m.id)?);
         }
-        check_one_household(h, &members, change)?;
+        check_one_household(h, &members, &changed_ids, change)?;
     }
     Ok(())
 }
 
-fn check_one_household(h: u64, members: &[StoredRecord], change: &Change) -> Result<()> {
-    match household_problem(h, members) {
+fn check_one_household(
+    h: u64,
+    members: &[StoredRecord],
+    changed: &[u64],
+    change: &Change,
+) -> Result<()> {
+    let head = members.iter().find(|m| is_head(m));
+    if let Some(head) = head {
+        let key = Address::from_trusted(head.address.clone()).key();
+        let away = members.iter().find(|m| {
+            changed.contains(&m.id)
+                && !is_head(m)
+                && Address::from_trusted(m.address.clone()).key() != key
+        });
+        if let Some(m) = away {
+            return Err(address_split(HouseholdId::new(h), m, head, members, change));
+        }
+    }
+    match household_problem(h, members, false) {
         None => Ok(()),
-        Some(Problem::Address(a, b)) => Err(address_split(HouseholdId::new(h), a, b, members, change)),
+        Some(Problem::Address(a, b)) => {
+            Err(address_split(HouseholdId::new(h), a, b, members, change))
+        }
         Some(Problem::Other(rule, detail)) => Err(StoreError::illegal(rule, detail)),
     }
 }
@@ -356,20 +383,30 @@ impl Problem<'_> {
                 "members at two addresses ({:011} at {}; {:011} at {})",
                 a.code, a.address, b.code, b.address
             ),
-            Problem::Other(rule, detail) => format!("{detail} (rule {rule}, household {})", HouseholdId::new(h)),
+            Problem::Other(rule, detail) => {
+                format!("{detail} (rule {rule}, household {})", HouseholdId::new(h))
+            }
         }
     }
 }
 
-/// The first household rule `members` (the active members of household `h`) break, if any.
-pub(crate) fn household_problem(h: u64, members: &[StoredRecord]) -> Option<Problem<'_>> {
+/// The first household rule `members` (the active members of household `h`) break, if any;
+/// the one-address rule only when `address` is set (CHECK, at the end of a day).
+pub(crate) fn household_problem(
+    h: u64,
+    members: &[StoredRecord],
+    address: bool,
+) -> Option<Problem<'_>> {
     let first = members.first()?;
     let id = HouseholdId::new(h);
     let heads = members.iter().filter(|m| is_head(m)).count();
     if heads == 0 {
         return Some(Problem::Other(
             Rule::HouseholdWithoutHead,
-            format!("household {id} would keep {} member(s) and no 世帯主", members.len()),
+            format!(
+                "household {id} would keep {} member(s) and no 世帯主",
+                members.len()
+            ),
         ));
     }
     if heads > 1 {
@@ -379,10 +416,10 @@ pub(crate) fn household_problem(h: u64, members: &[StoredRecord]) -> Option<Prob
         ));
     }
     let key = Address::from_trusted(first.address.clone()).key();
-    if let Some(other) = members
+    let other = members
         .iter()
-        .find(|m| Address::from_trusted(m.address.clone()).key() != key)
-    {
+        .find(|m| Address::from_trusted(m.address.clone()).key() != key);
+    if let Some(other) = other.filter(|_| address) {
         return Some(Problem::Address(first, other));
     }
     relationship_problem(id, members).map(|d| Problem::Other(Rule::Relationship, d))
@@ -400,7 +437,7 @@ fn address_split(
     let (mover, stayer) = if a.code == subject { (a, b) } else { (b, a) };
     let detail = if mover.code == subject && change.reason == Reason::Move {
         format!(
-            "転居 of {:011} alone: {} other member(s) of household {id} stay at {}; move the whole household with MOVE HOUSEHOLD, or give household= (a new household, or one at {})",
+            "転居 of {:011} alone: {} other member(s) of household {id} stay at {}; a member lives at the 世帯主's address: move the 世帯主 first and the members with them, or give household= (a new household, or one at {})",
             subject,
             members.len() - 1,
             stayer.address,
@@ -424,7 +461,10 @@ fn address_split(
 /// (未届) spouse counts as one).
 fn relationship_problem(id: HouseholdId, members: &[StoredRecord]) -> Option<String> {
     let spouse = |m: &&StoredRecord| {
-        let r = m.relationship.strip_suffix("(未届)").unwrap_or(&m.relationship);
+        let r = m
+            .relationship
+            .strip_suffix("(未届)")
+            .unwrap_or(&m.relationship);
         matches!(r, "妻" | "夫")
     };
     let spouses: Vec<&StoredRecord> = members.iter().filter(spouse).collect();
@@ -441,7 +481,11 @@ fn relationship_problem(id: HouseholdId, members: &[StoredRecord]) -> Option<Str
     }
     spouses.into_iter().find_map(|m| {
         let wife = m.relationship.starts_with('妻');
-        let (want, word) = if wife { (Sex::Female, "女") } else { (Sex::Male, "男") };
+        let (want, word) = if wife {
+            (Sex::Female, "女")
+        } else {
+            (Sex::Male, "男")
+        };
         (m.sex != want.code()).then(|| {
             format!(
                 "{:011} is recorded as {} of the 世帯主 but the sex is not {word}",

@@ -12,7 +12,7 @@ use super::change::{Change, Fields};
 use super::household::{self, plan_heads};
 use super::keys::{components, new_search_keys, KeyTexts};
 use super::ledger::Ledger;
-use super::record::{Field, FieldSet, StoredRecord};
+use super::record::{Field, FieldSet, StoredRecord, COMPANION};
 use super::schema::with_suffix;
 use super::tables::fold_as_of;
 use super::undo;
@@ -101,7 +101,12 @@ pub(crate) struct Stamp<'a> {
 
 impl Stamp<'_> {
     /// Stamps `rec`, the version of `reason` that follows `prev` (none: a first version).
-    pub(crate) fn apply(&self, rec: &mut StoredRecord, prev: Option<&StoredRecord>, reason: Reason) {
+    pub(crate) fn apply(
+        &self,
+        rec: &mut StoredRecord,
+        prev: Option<&StoredRecord>,
+        reason: Reason,
+    ) {
         rec.version = prev.map_or(1, |p| p.version + 1);
         rec.reason = reason.code();
         rec.valid_from = self.date;
@@ -128,8 +133,16 @@ pub(crate) fn apply(
 
     // Load the current state and check what the kind asks of it.
     let before = current_of(t, code)?;
-    check_precondition(t, change.reason, code, before.as_ref())?;
-    check_pending(change, before.as_ref(), today)?;
+    // A pending 転出 leaves the record removed in its latest version but active until its
+    // day: what may follow it is its own rule, not the removed record's.
+    if before
+        .as_ref()
+        .is_some_and(|b| undo::pending_move_out(b, today))
+    {
+        check_pending(change, before.as_ref(), today)?;
+    } else {
+        check_precondition(t, change.reason, code, before.as_ref())?;
+    }
     let stamp = Stamp {
         date: change.date.to_yyyymmdd(),
         reported: reported.to_yyyymmdd(),
@@ -145,10 +158,16 @@ pub(crate) fn apply(
             undo::cancel(t, change, b, &stamp, today)?
         }
         (Reason::MoveOutConfirm, Some(b)) => {
+            if reported > today {
+                return Err(reported_in_future(reported, today));
+            }
             check_notified(change.reason, change.date, today, reported)?;
             undo::redate_move_out(t, change, b, &stamp)?
         }
         (Reason::MoveOut, Some(b)) if undo::pending_move_out(b, today) => {
+            if reported > today {
+                return Err(reported_in_future(reported, today));
+            }
             check_notified(change.reason, change.date, today, reported)?;
             undo::redate_move_out(t, change, b, &stamp)?
         }
@@ -193,7 +212,8 @@ fn one_resident(
     if let Some(prev) = &successor {
         check_head_date(prev, change.date)?;
     }
-    let restated = household::plan_restatement(t, before.as_ref(), &after, successor.as_ref(), change)?;
+    let restated =
+        household::plan_restatement(t, before.as_ref(), &after, successor.as_ref(), change)?;
 
     // The writes, once every rule has passed.
     if before.is_none() {
@@ -502,7 +522,9 @@ pub(crate) fn check_identity(
         }
     }
     let code_changes = before.is_some_and(|b| b.code != after.code);
-    let held_by_other = t.id_of_code(after.code)?.is_some_and(|(id, _)| id != after.id);
+    let held_by_other = t
+        .id_of_code(after.code)?
+        .is_some_and(|(id, _)| id != after.id);
     if code_changes && held_by_other {
         return Err(StoreError::Conflict(format!(
             "resident code {:011} is already taken, now or formerly",
@@ -573,7 +595,7 @@ fn write_restated(
     let mut next = prev.clone();
     next.relationship = relationship.as_str().to_string();
     stamp.apply(&mut next, Some(&prev), Reason::HeadChange);
-    next.changed = prev.diff(&next).0;
+    next.changed = prev.diff(&next).0 | COMPANION;
     write_version(t, Some(&prev), next)
 }
 

@@ -941,7 +941,7 @@ impl<'t, T: View> Checker<'t, T> {
                     }
                 }
                 members.sort_by_key(|m| (!is_head(m), m.code));
-                if let Some(p) = household_problem(h, &members) {
+                if let Some(p) = household_problem(h, &members, true) {
                     bad_dates += 1;
                     first_bad.get_or_insert((d, p.describe(h)));
                 }
