@@ -104,7 +104,8 @@ pub use store::Rule;
 // The domain types.
 pub use model::{
     Address, ChangeField, Date, FieldRule, HouseholdId, Kana, KanaKey, MyNumber, Name, NameKey,
-    PostalCode, Reason, Relationship, ResidentCode, RevealedMyNumber, Sex, Status, FIELD_RULES,
+    PostalCode, Reason, Relationship, ResidentCode, Restatement, RevealedMyNumber, Sex, Status,
+    FIELD_RULES,
 };
 
 // The register's municipality, its address dictionary (住所辞書) and placing an address.

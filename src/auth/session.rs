@@ -779,7 +779,7 @@ impl Session {
 
     /// Records a 異動, its log entry in the same transaction.
     pub fn record(&self, change: &Change) -> Result<Receipt> {
-        let kind = change_kind(change);
+        let kind = change.reason.statement();
         let text = format!("{kind} {} ON {}", change.code, change.date);
         if let Err(e) = self.admit(&[Permission::Record]) {
             let entry = self.entry(kind, text, e.code().as_str(), vec![change.code.get()]);
@@ -1296,23 +1296,4 @@ fn strip_household(mut h: Household) -> Household {
 
 fn auth_as_store(e: Error) -> StoreError {
     e.into_store()
-}
-
-/// The statement kind of a 異動, for the log.
-fn change_kind(c: &Change) -> &'static str {
-    use crate::model::Reason as R;
-    match c.reason {
-        R::MoveIn => "MOVE IN",
-        R::Birth => "BIRTH",
-        R::EntryExOfficio => "ENTER",
-        R::Move => "MOVE",
-        R::MoveOut => "MOVE OUT",
-        R::Death => "DEATH",
-        R::RemovalExOfficio => "REMOVE",
-        R::Rename => "RENAME",
-        R::HouseholdChange => "CHANGE HOUSEHOLD",
-        R::Correction => "CORRECT",
-        R::CodeChange => "CHANGE CODE",
-        R::MyNumberChange => "CHANGE MYNUMBER",
-    }
 }

@@ -49,11 +49,16 @@ pub enum ChangeField {
     New,
     /// `new_head=`: the member who becomes 世帯主 when the change takes the head out.
     NewHead,
+    /// `relationships=`: the 続柄 of every member who stays, restated against the new
+    /// 世帯主 (`'<code>:<続柄> <code>:<続柄>'`).
+    Relationships,
+    /// `seq=`: the 更新順番号 of the 異動 a 異動取消 cancels.
+    Seq,
 }
 
 impl ChangeField {
     /// Every field, in the order messages and documents list them.
-    pub const ALL: [ChangeField; 13] = [
+    pub const ALL: [ChangeField; 15] = [
         ChangeField::MyNumber,
         ChangeField::Name,
         ChangeField::Kana,
@@ -67,6 +72,8 @@ impl ChangeField {
         ChangeField::To,
         ChangeField::New,
         ChangeField::NewHead,
+        ChangeField::Relationships,
+        ChangeField::Seq,
     ];
 
     /// The key as written in a statement, e.g. `my_number`.
@@ -85,6 +92,8 @@ impl ChangeField {
             ChangeField::To => "to",
             ChangeField::New => "new",
             ChangeField::NewHead => "new_head",
+            ChangeField::Relationships => "relationships",
+            ChangeField::Seq => "seq",
         }
     }
 
@@ -199,7 +208,11 @@ const ANY_BUT_CODE: &[ChangeField] = &[
     F::From,
     F::To,
     F::NewHead,
+    F::Relationships,
 ];
+
+/// 転出, 死亡, 職権消除: when the 世帯主 leaves, the new head and the restated 続柄.
+const HEAD_LEAVES: &[ChangeField] = &[F::NewHead, F::Relationships];
 
 /// A row with no one-of set and no pairs.
 const fn row(
@@ -217,7 +230,7 @@ const fn row(
 }
 
 /// The table: one row per [`Reason`], in [`Reason::ALL`] order.
-pub const FIELD_RULES: [FieldRule; 12] = [
+pub const FIELD_RULES: [FieldRule; 17] = [
     row(Reason::MoveIn, PERSON, &[F::From]),
     row(Reason::Birth, BORN, &[F::Birth]),
     row(Reason::EntryExOfficio, PERSON, &[F::From]),
@@ -226,12 +239,18 @@ pub const FIELD_RULES: [FieldRule; 12] = [
         ..row(
             Reason::Move,
             &[F::Address],
-            &[F::Postal, F::Household, F::Relationship, F::NewHead],
+            &[
+                F::Postal,
+                F::Household,
+                F::Relationship,
+                F::NewHead,
+                F::Relationships,
+            ],
         )
     },
-    row(Reason::MoveOut, &[F::To], &[F::NewHead]),
-    row(Reason::Death, &[], &[F::NewHead]),
-    row(Reason::RemovalExOfficio, &[], &[F::NewHead]),
+    row(Reason::MoveOut, &[F::To], HEAD_LEAVES),
+    row(Reason::Death, &[], HEAD_LEAVES),
+    row(Reason::RemovalExOfficio, &[], HEAD_LEAVES),
     FieldRule {
         one_of: &[F::Name, F::Kana],
         ..row(Reason::Rename, &[], &[F::Name, F::Kana])
@@ -242,18 +261,23 @@ pub const FIELD_RULES: [FieldRule; 12] = [
         ..row(
             Reason::HouseholdChange,
             &[],
-            &[F::Household, F::Relationship, F::NewHead],
+            &[F::Household, F::Relationship, F::NewHead, F::Relationships],
         )
     },
     row(Reason::Correction, &[], ANY_BUT_CODE),
     row(Reason::CodeChange, &[F::New], &[]),
     row(Reason::MyNumberChange, &[F::MyNumber], &[]),
+    row(Reason::Migration, PERSON, &[F::From]),
+    row(Reason::MoveOutCancel, &[], &[]),
+    row(Reason::MoveOutConfirm, &[F::To], &[]),
+    row(Reason::Cancellation, &[F::Seq], &[]),
+    row(Reason::HeadChange, &[F::NewHead], &[F::Relationships]),
 ];
 
 impl Reason {
     /// Which fields a change of this reason must and may carry.
     pub fn fields(self) -> &'static FieldRule {
-        // The table is in `Reason::ALL` order and codes run 1..=12 (tested below).
+        // The table is in `Reason::ALL` order and codes run 1..=17 (tested below).
         &FIELD_RULES[usize::from(self.code()) - 1]
     }
 }

@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use super::digits::ascii_digits;
 use super::error::InvalidValue;
+use super::identifiers::ResidentCode;
 
 /// 世帯番号: a municipal household number (digits, no check digit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -178,6 +179,80 @@ impl FromStr for Relationship {
     }
 }
 
+/// The 続柄 of the members who stay in a household whose 世帯主 changes, each restated
+/// against the new head: `'<resident code>:<続柄> …'`, pairs separated by spaces, commas or
+/// 、. A resident appears once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Restatement(Vec<(ResidentCode, Relationship)>);
+
+impl Restatement {
+    const FIELD: &'static str = "relationships";
+
+    /// Parses the pairs; each names a valid resident code and a valid 続柄 other than 世帯主
+    /// (the new head is named by `new_head=`).
+    pub fn parse(input: &str) -> Result<Restatement, InvalidValue> {
+        let text: String = super::text::nfkc(input).collect();
+        let mut pairs: Vec<(ResidentCode, Relationship)> = Vec::new();
+        for part in text
+            .split(|c: char| c.is_whitespace() || c == ',' || c == '、')
+            .filter(|p| !p.is_empty())
+        {
+            let Some((code, rel)) = part.split_once(':') else {
+                return Err(InvalidValue::new(
+                    Self::FIELD,
+                    format!("{part:?} is not <resident code>:<続柄>"),
+                ));
+            };
+            let code = ResidentCode::parse(code)
+                .map_err(|e| InvalidValue::new(Self::FIELD, format!("{part:?}: {}", e.reason)))?;
+            let rel = Relationship::parse(rel)
+                .map_err(|e| InvalidValue::new(Self::FIELD, format!("{part:?}: {}", e.reason)))?;
+            if rel.is_head() {
+                return Err(InvalidValue::new(
+                    Self::FIELD,
+                    format!("{code}: the new 世帯主 is named by new_head=, not here"),
+                ));
+            }
+            if pairs.iter().any(|(c, _)| *c == code) {
+                return Err(InvalidValue::new(
+                    Self::FIELD,
+                    format!("{code} is given twice"),
+                ));
+            }
+            pairs.push((code, rel));
+        }
+        if pairs.is_empty() {
+            return Err(InvalidValue::new(
+                Self::FIELD,
+                "expected at least one <resident code>:<続柄>",
+            ));
+        }
+        Ok(Restatement(pairs))
+    }
+
+    /// The restated 続柄 of `code`, if given.
+    pub fn of(&self, code: ResidentCode) -> Option<&Relationship> {
+        self.0.iter().find(|(c, _)| *c == code).map(|(_, r)| r)
+    }
+
+    /// Every pair, in the order given.
+    pub fn pairs(&self) -> &[(ResidentCode, Relationship)] {
+        &self.0
+    }
+}
+
+impl fmt::Display for Restatement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, (code, rel)) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            write!(f, "{code}:{rel}")?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,5 +322,18 @@ mod tests {
         ] {
             assert!(Relationship::parse(s).is_err(), "{s}");
         }
+    }
+
+    #[test]
+    fn restatements_parse_pairs() {
+        let r = Restatement::parse("24727059608:母、12345678903:妹").unwrap();
+        assert_eq!(r.pairs().len(), 2);
+        let mother = ResidentCode::parse("24727059608").unwrap();
+        assert_eq!(r.of(mother).map(|x| x.as_str()), Some("母"));
+        assert!(Restatement::parse("24727059608").is_err());
+        assert!(Restatement::parse("24727059608:世帯主").is_err());
+        assert!(Restatement::parse("24727059608:母 24727059608:妹").is_err());
+        assert!(Restatement::parse("12345678901:母").is_err());
+        assert!(Restatement::parse("  ").is_err());
     }
 }

@@ -24,7 +24,7 @@ pub use address::{address_key, Address};
 pub use change_fields::{ChangeField, FieldRule, FIELD_RULES};
 pub use date::Date;
 pub use error::InvalidValue;
-pub use household::{HouseholdId, Relationship};
+pub use household::{HouseholdId, Relationship, Restatement};
 pub use identifiers::{MyNumber, ResidentCode, RevealedMyNumber};
 pub use kana::{is_kana_text, Kana, KanaKey};
 pub use name::{Name, NameKey};

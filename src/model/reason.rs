@@ -36,11 +36,22 @@ pub enum Reason {
     CodeChange = 11,
     /// 個人番号変更: the My Number changed.
     MyNumberChange = 12,
+    /// 移行: carried over from the register the city kept before (import only).
+    Migration = 13,
+    /// 転出取消: a 転出 notified ahead is cancelled before it takes effect.
+    MoveOutCancel = 14,
+    /// 転出確定: the actual destination and date of a 転出, from the 転入通知 of the
+    /// municipality the resident moved to.
+    MoveOutConfirm = 15,
+    /// 異動取消: a mistaken 異動 is cancelled; the state before it is restored.
+    Cancellation = 16,
+    /// 世帯主変更: the household's head changes; every remaining member's 続柄 is restated.
+    HeadChange = 17,
 }
 
 impl Reason {
     /// Every reason, in code order.
-    pub const ALL: [Reason; 12] = [
+    pub const ALL: [Reason; 17] = [
         Reason::MoveIn,
         Reason::Birth,
         Reason::EntryExOfficio,
@@ -53,9 +64,14 @@ impl Reason {
         Reason::Correction,
         Reason::CodeChange,
         Reason::MyNumberChange,
+        Reason::Migration,
+        Reason::MoveOutCancel,
+        Reason::MoveOutConfirm,
+        Reason::Cancellation,
+        Reason::HeadChange,
     ];
 
-    /// The numeric code (1..=12).
+    /// The numeric code (1..=17).
     pub fn code(self) -> u8 {
         self as u8
     }
@@ -66,12 +82,12 @@ impl Reason {
             .into_iter()
             .find(|r| r.code() == code)
             .ok_or_else(|| {
-                InvalidValue::new(FIELD, format!("unknown code {code}, expected 1..=12"))
+                InvalidValue::new(FIELD, format!("unknown code {code}, expected 1..=17"))
             })
     }
 
     /// The Japanese name, e.g. 転入.
-    pub fn japanese(self) -> &'static str {
+    pub const fn japanese(self) -> &'static str {
         match self {
             Reason::MoveIn => "転入",
             Reason::Birth => "出生",
@@ -85,6 +101,34 @@ impl Reason {
             Reason::Correction => "職権修正",
             Reason::CodeChange => "住民票コード変更",
             Reason::MyNumberChange => "個人番号変更",
+            Reason::Migration => "移行",
+            Reason::MoveOutCancel => "転出取消",
+            Reason::MoveOutConfirm => "転出確定",
+            Reason::Cancellation => "異動取消",
+            Reason::HeadChange => "世帯主変更",
+        }
+    }
+
+    /// The statement that records it, e.g. `MOVE IN`; `IMPORT` for 移行.
+    pub const fn statement(self) -> &'static str {
+        match self {
+            Reason::MoveIn => "MOVE IN",
+            Reason::Birth => "BIRTH",
+            Reason::EntryExOfficio => "ENTER",
+            Reason::Move => "MOVE",
+            Reason::MoveOut => "MOVE OUT",
+            Reason::Death => "DEATH",
+            Reason::RemovalExOfficio => "REMOVE",
+            Reason::Rename => "RENAME",
+            Reason::HouseholdChange => "CHANGE HOUSEHOLD",
+            Reason::Correction => "CORRECT",
+            Reason::CodeChange => "CHANGE CODE",
+            Reason::MyNumberChange => "CHANGE MYNUMBER",
+            Reason::Migration => "IMPORT",
+            Reason::MoveOutCancel => "CANCEL MOVE OUT",
+            Reason::MoveOutConfirm => "CONFIRM MOVE OUT",
+            Reason::Cancellation => "CANCEL CHANGE",
+            Reason::HeadChange => "CHANGE HEAD",
         }
     }
 
@@ -103,6 +147,11 @@ impl Reason {
             Reason::Correction => "correction",
             Reason::CodeChange => "code_change",
             Reason::MyNumberChange => "my_number_change",
+            Reason::Migration => "migration",
+            Reason::MoveOutCancel => "move_out_cancel",
+            Reason::MoveOutConfirm => "move_out_confirm",
+            Reason::Cancellation => "cancellation",
+            Reason::HeadChange => "head_change",
         }
     }
 
@@ -126,12 +175,18 @@ impl Reason {
         )
     }
 
-    /// Whether a change for this reason creates a resident (転入, 出生, 職権記載).
+    /// Whether a change for this reason creates a resident (転入, 出生, 職権記載, 移行).
     pub fn creates(self) -> bool {
         matches!(
             self,
-            Reason::MoveIn | Reason::Birth | Reason::EntryExOfficio
+            Reason::MoveIn | Reason::Birth | Reason::EntryExOfficio | Reason::Migration
         )
+    }
+
+    /// Whether operators record this reason with a statement of its own; 移行 is written
+    /// only by an import.
+    pub fn by_statement(self) -> bool {
+        self != Reason::Migration
     }
 }
 
@@ -163,7 +218,7 @@ mod tests {
             assert_eq!(r.to_string(), r.japanese());
         }
         assert!(Reason::from_code(0).is_err());
-        assert!(Reason::from_code(13).is_err());
+        assert!(Reason::from_code(18).is_err());
     }
 
     #[test]
@@ -186,7 +241,12 @@ mod tests {
         let creates: Vec<_> = Reason::ALL.into_iter().filter(|r| r.creates()).collect();
         assert_eq!(
             creates,
-            [Reason::MoveIn, Reason::Birth, Reason::EntryExOfficio]
+            [
+                Reason::MoveIn,
+                Reason::Birth,
+                Reason::EntryExOfficio,
+                Reason::Migration
+            ]
         );
         let removes: Vec<_> = Reason::ALL.into_iter().filter(|r| r.removes()).collect();
         assert_eq!(

@@ -142,12 +142,20 @@ pub enum ChangeKind {
     ChangeCode,
     /// `CHANGE MYNUMBER <code> my_number=<n>` (個人番号変更).
     ChangeMyNumber,
+    /// `CANCEL MOVE OUT <code>` (転出取消): a 転出 notified ahead is cancelled.
+    CancelMoveOut,
+    /// `CONFIRM MOVE OUT <code> to=…` (転出確定): the actual destination and date.
+    ConfirmMoveOut,
+    /// `CANCEL CHANGE <code> seq=<n>` (異動取消): a mistaken 異動 is undone.
+    CancelChange,
+    /// `CHANGE HEAD <code> new_head=…` (世帯主変更): a living head hands over.
+    ChangeHead,
 }
 
 impl ChangeKind {
     /// Every kind.
     #[cfg(any(test, feature = "testing"))]
-    pub const ALL: [ChangeKind; 12] = [
+    pub const ALL: [ChangeKind; 16] = [
         ChangeKind::MoveIn,
         ChangeKind::Birth,
         ChangeKind::EntryExOfficio,
@@ -160,47 +168,25 @@ impl ChangeKind {
         ChangeKind::Correct,
         ChangeKind::ChangeCode,
         ChangeKind::ChangeMyNumber,
+        ChangeKind::CancelMoveOut,
+        ChangeKind::ConfirmMoveOut,
+        ChangeKind::CancelChange,
+        ChangeKind::ChangeHead,
     ];
 
     /// The statement's keywords, e.g. `MOVE IN`.
     pub const fn name(self) -> &'static str {
-        match self {
-            ChangeKind::MoveIn => "MOVE IN",
-            ChangeKind::Birth => "BIRTH",
-            ChangeKind::EntryExOfficio => "ENTER",
-            ChangeKind::Move => "MOVE",
-            ChangeKind::MoveOut => "MOVE OUT",
-            ChangeKind::Death => "DEATH",
-            ChangeKind::Remove => "REMOVE",
-            ChangeKind::Rename => "RENAME",
-            ChangeKind::ChangeHousehold => "CHANGE HOUSEHOLD",
-            ChangeKind::Correct => "CORRECT",
-            ChangeKind::ChangeCode => "CHANGE CODE",
-            ChangeKind::ChangeMyNumber => "CHANGE MYNUMBER",
-        }
+        self.to_reason().statement()
     }
 
     /// The 異動事由 recorded for it, e.g. `転入`.
     #[cfg(any(test, feature = "testing"))]
     pub fn reason(self) -> &'static str {
-        match self {
-            ChangeKind::MoveIn => "転入",
-            ChangeKind::Birth => "出生",
-            ChangeKind::EntryExOfficio => "職権記載",
-            ChangeKind::Move => "転居",
-            ChangeKind::MoveOut => "転出",
-            ChangeKind::Death => "死亡",
-            ChangeKind::Remove => "職権消除",
-            ChangeKind::Rename => "氏名変更",
-            ChangeKind::ChangeHousehold => "世帯変更",
-            ChangeKind::Correct => "職権修正",
-            ChangeKind::ChangeCode => "住民票コード変更",
-            ChangeKind::ChangeMyNumber => "個人番号変更",
-        }
+        self.to_reason().japanese()
     }
 
     /// The 異動事由 the statement records.
-    pub fn to_reason(self) -> Reason {
+    pub const fn to_reason(self) -> Reason {
         match self {
             ChangeKind::MoveIn => Reason::MoveIn,
             ChangeKind::Birth => Reason::Birth,
@@ -214,6 +200,10 @@ impl ChangeKind {
             ChangeKind::Correct => Reason::Correction,
             ChangeKind::ChangeCode => Reason::CodeChange,
             ChangeKind::ChangeMyNumber => Reason::MyNumberChange,
+            ChangeKind::CancelMoveOut => Reason::MoveOutCancel,
+            ChangeKind::ConfirmMoveOut => Reason::MoveOutConfirm,
+            ChangeKind::CancelChange => Reason::Cancellation,
+            ChangeKind::ChangeHead => Reason::HeadChange,
         }
     }
 

@@ -177,6 +177,7 @@ const GET: &[&str] = &["get", "照会"];
 const CHANGE: &[&str] = &["change"];
 const EXPORT: &[&str] = &["export"];
 const AUDIT: &[&str] = &["audit"];
+const CANCEL: &[&str] = &["cancel"];
 
 /// A 異動's row: its keywords and alias come from `kind`'s name and 異動事由.
 const fn change(
@@ -387,6 +388,38 @@ pub const CATALOGUE: &[Entry] = &[
         "CHANGE MYNUMBER <code>",
         "個人番号変更; the former number keeps finding the resident",
         "CHANGE MYNUMBER 24727059608 my_number=614106526000 ON 2025-06-01",
+    ),
+    change(
+        ChangeKind::CancelMoveOut,
+        &[CANCEL, &["move"], kw::OUT],
+        &["転出取消"],
+        "CANCEL MOVE OUT <code>",
+        "転出取消 of a 転出 notified ahead, before its day: the resident stays as before; ON is the cancelled 転出's date",
+        "CANCEL MOVE OUT 24727059608 ON 2025-03-31",
+    ),
+    change(
+        ChangeKind::ConfirmMoveOut,
+        &[&["confirm"], &["move"], kw::OUT],
+        &["転出確定"],
+        "CONFIRM MOVE OUT <code>",
+        "転出確定 from the new municipality's 転入通知: to= is the actual address, ON the actual date of the move",
+        "CONFIRM MOVE OUT 24727059608 to='東京都港区芝公園4-2-8' ON 2025-04-02",
+    ),
+    change(
+        ChangeKind::CancelChange,
+        &[CANCEL, CHANGE],
+        &["異動取消"],
+        "CANCEL CHANGE <code>",
+        "異動取消 of a mistaken 異動, named by its 更新順番号 (seq=) with its 異動日 (ON); the state before it is restored and both stay in the history; refused when later 異動 depend on it",
+        "CANCEL CHANGE 24727059608 seq=1042 ON 2025-06-01",
+    ),
+    change(
+        ChangeKind::ChangeHead,
+        &[CHANGE, &["head"]],
+        &["世帯主変更"],
+        "CHANGE HEAD <code>",
+        "世帯主変更 of a living head (the code is the head's): new_head= names the member who becomes head, relationships= restates every other member's 続柄, the former head's included",
+        "CHANGE HEAD 24727059608 new_head=12345678903 relationships='24727059608:父' ON 2025-06-01",
     ),
     // ---- administering ----
     Entry {

@@ -94,6 +94,8 @@ pub(crate) fn assignment_key(folded: &str) -> Option<&'static str> {
         "to" | "転出先" => "to",
         "new_head" | "新世帯主" => "new_head",
         "new" | "新住民票コード" => "new",
+        "relationships" | "続柄一覧" => "relationships",
+        "seq" | "更新順番号" => "seq",
         _ => return None,
     })
 }

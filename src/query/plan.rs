@@ -7,7 +7,7 @@ use super::ast::{Change as ChangeStmt, Cond, Field, HouseholdTarget, StatDim, St
 use super::parser::search_minimum_hint;
 use crate::model::{
     Address, Date, HouseholdId, InvalidValue, Kana, MyNumber, Name, PostalCode, Relationship,
-    ResidentCode, Sex,
+    ResidentCode, Restatement, Sex,
 };
 use crate::store::{self, Fields, SearchQuery};
 use crate::Error as QueryError;
@@ -274,6 +274,13 @@ fn plan_find(
     Ok(Plan::Find { query: q, index })
 }
 
+/// A 更新順番号 as written in `seq=`: digits only.
+fn parse_seq(text: &str) -> Result<u64, InvalidValue> {
+    text.trim()
+        .parse()
+        .map_err(|_| InvalidValue::new("seq", format!("{text:?} is not a 更新順番号")))
+}
+
 fn plan_change(c: &ChangeStmt) -> Result<store::Change, QueryError> {
     let mut f = Fields::default();
     for a in &c.assignments {
@@ -292,6 +299,8 @@ fn plan_change(c: &ChangeStmt) -> Result<store::Change, QueryError> {
             "to" => f.destination = Some(value(v, Address::parse)?),
             "new" => f.new_code = Some(value(v, ResidentCode::parse)?),
             "new_head" => f.new_head = Some(value(v, ResidentCode::parse)?),
+            "relationships" => f.relationships = Some(value(v, Restatement::parse)?),
+            "seq" => f.seq = Some(value(v, parse_seq)?),
             other => {
                 return Err(QueryError::invalid_at(
                     InvalidValue::new(

@@ -41,6 +41,23 @@ pub enum Rule {
     NewHead,
     /// The change would change nothing.
     NoChange,
+    /// A resident recorded as dead is entered again (only a 異動取消 of the 死亡 restores).
+    DeathIsFinal,
+    /// A 転出 notified ahead is pending: until its day only 転出取消, a new 転出 date or
+    /// destination, 転出確定 or 異動取消 may follow.
+    MoveOutPending,
+    /// 転出取消 or 転出確定 without a 転出 to act on.
+    NoMoveOut,
+    /// A 異動取消 that cannot be done: the 更新順番号 is another resident's, later 異動 depend
+    /// on it, its 異動日 is not the one given, or it is not a 異動 that can be cancelled.
+    Cancel,
+    /// A household's members at more than one address.
+    HouseholdAddress,
+    /// The 続柄 of the members who stay is not restated against the new 世帯主.
+    Restatement,
+    /// A 続柄 the head's household cannot hold: a second 妻 or 夫, a 妻 recorded male, a 夫
+    /// recorded female.
+    Relationship,
 }
 
 impl Rule {
@@ -62,6 +79,13 @@ impl Rule {
             Rule::HouseholdTwoHeads => "household-two-heads",
             Rule::NewHead => "new-head",
             Rule::NoChange => "no-change",
+            Rule::DeathIsFinal => "death-is-final",
+            Rule::MoveOutPending => "move-out-pending",
+            Rule::NoMoveOut => "no-move-out",
+            Rule::Cancel => "cancel",
+            Rule::HouseholdAddress => "household-address",
+            Rule::Restatement => "relationships-restated",
+            Rule::Relationship => "relationship",
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::model::{
     Address, ChangeField, Date, HouseholdId, Kana, MyNumber, Name, PostalCode, Reason,
-    Relationship, ResidentCode, Sex,
+    Relationship, ResidentCode, Restatement, Sex,
 };
 use crate::store::error::{Result, Rule, StoreError};
 
@@ -38,6 +38,10 @@ pub struct Fields {
     pub new_code: Option<ResidentCode>,
     /// The member who becomes 世帯主 when this change takes the head out of a household.
     pub new_head: Option<ResidentCode>,
+    /// The 続柄 of every member who stays, restated against the new 世帯主.
+    pub relationships: Option<Restatement>,
+    /// The 更新順番号 of the 異動 a 異動取消 cancels.
+    pub seq: Option<u64>,
 }
 
 /// A 異動 to record: one call of [`crate::Session::record`], one transaction.
@@ -84,6 +88,8 @@ impl Fields {
             ChangeField::To => self.destination.is_some(),
             ChangeField::New => self.new_code.is_some(),
             ChangeField::NewHead => self.new_head.is_some(),
+            ChangeField::Relationships => self.relationships.is_some(),
+            ChangeField::Seq => self.seq.is_some(),
         }
     }
 }

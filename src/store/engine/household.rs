@@ -5,10 +5,12 @@
 //! The rule is checked on the household as it stands after the change: the latest version
 //! of every member (DESIGN.md, "The one-head rule").
 
+use super::change::Change;
 use super::ledger::{household_ids_in, Ledger};
 use super::record::{ArchivedStoredRecord, StoredRecord};
 use super::tables::View;
-use crate::model::{ResidentCode, Status};
+use super::write::Written;
+use crate::model::{Address, HouseholdId, Reason, Relationship, ResidentCode, Sex, Status};
 use crate::store::error::{Result, Rule, StoreError};
 
 const HEAD: &str = "世帯主";
@@ -210,4 +212,285 @@ fn check_household_after(
         ));
     }
     Ok(())
+}
+
+/// The 続柄 of the members who stay when a change gives the household a new 世帯主
+/// (`successor`): every one of them restated by `relationships=`, none left out and no one
+/// else named. Returns the versions to write: each member whose 続柄 changes, with it.
+/// Without a new head, `relationships=` is refused.
+pub(crate) fn plan_restatement(
+    t: &impl Ledger,
+    before: Option<&StoredRecord>,
+    after: &StoredRecord,
+    successor: Option<&StoredRecord>,
+    change: &Change,
+) -> Result<Vec<(StoredRecord, Relationship)>> {
+    let given = change.fields.relationships.as_ref();
+    let (Some(old), Some(next)) = (before, successor) else {
+        return match given {
+            Some(_) => Err(StoreError::illegal(
+                Rule::Restatement,
+                "relationships= restates 続柄 against a new 世帯主; name one with new_head=",
+            )),
+            None => Ok(Vec::new()),
+        };
+    };
+    let mut stay: Vec<StoredRecord> = Vec::new();
+    for m in members_in(t, old.household)? {
+        if m.id != after.id && m.id != next.id {
+            stay.extend(t.latest(m.id)?);
+        }
+    }
+    let subject_stays = is_active(after) && after.household == old.household;
+    let missing: Vec<String> = stay
+        .iter()
+        .filter(|m| code_of(m).is_none_or(|c| given.and_then(|g| g.of(c)).is_none()))
+        .map(|m| format!("{:011}", m.code))
+        .collect();
+    if !missing.is_empty() {
+        return Err(StoreError::illegal(
+            Rule::Restatement,
+            format!(
+                "{:011} becomes 世帯主 of household {}: restate the 続柄 of {} against the new head with relationships='<code>:<続柄> …'",
+                next.code,
+                HouseholdId::new(old.household),
+                missing.join(", ")
+            ),
+        ));
+    }
+    if let Some(g) = given {
+        for (code, _) in g.pairs() {
+            let named = stay.iter().any(|m| m.code == code.get())
+                || (subject_stays && after.code == code.get());
+            if !named {
+                return Err(StoreError::illegal(
+                    Rule::Restatement,
+                    format!(
+                        "relationships= names {code}, who is not a member staying in household {}",
+                        HouseholdId::new(old.household)
+                    ),
+                ));
+            }
+        }
+    }
+    let given = given.cloned().unwrap_or_default();
+    Ok(stay
+        .into_iter()
+        .filter_map(|m| {
+            let rel = code_of(&m).and_then(|c| given.of(c))?.clone();
+            (rel.as_str() != m.relationship).then_some((m, rel))
+        })
+        .collect())
+}
+
+fn code_of(rec: &StoredRecord) -> Option<ResidentCode> {
+    ResidentCode::from_u64(rec.code).ok()
+}
+
+/// The 続柄 a 世帯主変更 gives the head who steps down, from `relationships=`.
+pub(crate) fn former_head_relationship(change: &Change) -> Result<Relationship> {
+    change
+        .fields
+        .relationships
+        .as_ref()
+        .and_then(|r| r.of(change.code))
+        .cloned()
+        .ok_or_else(|| {
+            StoreError::illegal(
+                Rule::Restatement,
+                format!(
+                    "世帯主変更: give the 続柄 of {} (the head who steps down) against the new head in relationships=",
+                    change.code
+                ),
+            )
+        })
+}
+
+/// The household rules on the state a change leaves, for every household its versions left
+/// or joined: exactly one 世帯主 among the active members and 続柄 the head's household can
+/// hold (one 妻 or 夫, 妻 female, 夫 male); and every resident the change wrote who is a
+/// member but not the head lives at the 世帯主's address. The head may move first and the
+/// members follow on the same 異動日 (CHECK reports a household left at two addresses at the
+/// end of a day).
+pub(crate) fn check_after(t: &impl Ledger, written: &[Written], change: &Change) -> Result<()> {
+    let mut touched: Vec<u64> = Vec::new();
+    let mut changed_ids: Vec<u64> = Vec::new();
+    for w in written {
+        let Some((id, _)) = t.id_of_code(w.code.get())? else {
+            continue;
+        };
+        changed_ids.push(id);
+        if w.version > 1 {
+            for v in t.all_versions(id)?.iter().rev().take(2) {
+                touched.push(v.household);
+            }
+        } else if let Some(v) = t.latest(id)? {
+            touched.push(v.household);
+        }
+    }
+    touched.sort_unstable();
+    touched.dedup();
+    for h in touched {
+        let mut members = Vec::new();
+        for m in members_in(t, h)? {
+            members.extend(t.latest(m.id)?);
+        }
+        check_one_household(h, &members, &changed_ids, change)?;
+    }
+    Ok(())
+}
+
+fn check_one_household(
+    h: u64,
+    members: &[StoredRecord],
+    changed: &[u64],
+    change: &Change,
+) -> Result<()> {
+    let head = members.iter().find(|m| is_head(m));
+    if let Some(head) = head {
+        let key = Address::from_trusted(head.address.clone()).key();
+        let away = members.iter().find(|m| {
+            changed.contains(&m.id)
+                && !is_head(m)
+                && Address::from_trusted(m.address.clone()).key() != key
+        });
+        if let Some(m) = away {
+            return Err(address_split(HouseholdId::new(h), m, head, members, change));
+        }
+    }
+    match household_problem(h, members, false) {
+        None => Ok(()),
+        Some(Problem::Address(a, b)) => {
+            Err(address_split(HouseholdId::new(h), a, b, members, change))
+        }
+        Some(Problem::Other(rule, detail)) => Err(StoreError::illegal(rule, detail)),
+    }
+}
+
+/// What is wrong with a household's active members, by the rules of [`check_after`].
+pub(crate) enum Problem<'a> {
+    /// Two members at different addresses.
+    Address(&'a StoredRecord, &'a StoredRecord),
+    /// Another rule, with what breaks it.
+    Other(Rule, String),
+}
+
+impl Problem<'_> {
+    /// The problem in words, as CHECK reports it.
+    pub(crate) fn describe(&self, h: u64) -> String {
+        match self {
+            Problem::Address(a, b) => format!(
+                "members at two addresses ({:011} at {}; {:011} at {})",
+                a.code, a.address, b.code, b.address
+            ),
+            Problem::Other(rule, detail) => {
+                format!("{detail} (rule {rule}, household {})", HouseholdId::new(h))
+            }
+        }
+    }
+}
+
+/// The first household rule `members` (the active members of household `h`) break, if any;
+/// the one-address rule only when `address` is set (CHECK, at the end of a day).
+pub(crate) fn household_problem(
+    h: u64,
+    members: &[StoredRecord],
+    address: bool,
+) -> Option<Problem<'_>> {
+    let first = members.first()?;
+    let id = HouseholdId::new(h);
+    let heads = members.iter().filter(|m| is_head(m)).count();
+    if heads == 0 {
+        return Some(Problem::Other(
+            Rule::HouseholdWithoutHead,
+            format!(
+                "household {id} would keep {} member(s) and no 世帯主",
+                members.len()
+            ),
+        ));
+    }
+    if heads > 1 {
+        return Some(Problem::Other(
+            Rule::HouseholdTwoHeads,
+            format!("household {id} would have {heads} 世帯主"),
+        ));
+    }
+    let key = Address::from_trusted(first.address.clone()).key();
+    let other = members
+        .iter()
+        .find(|m| Address::from_trusted(m.address.clone()).key() != key);
+    if let Some(other) = other.filter(|_| address) {
+        return Some(Problem::Address(first, other));
+    }
+    relationship_problem(id, members).map(|d| Problem::Other(Rule::Relationship, d))
+}
+
+/// The refusal of a household at two addresses, worded for what the change did.
+fn address_split(
+    id: HouseholdId,
+    a: &StoredRecord,
+    b: &StoredRecord,
+    members: &[StoredRecord],
+    change: &Change,
+) -> StoreError {
+    let subject = change.code.get();
+    let (mover, stayer) = if a.code == subject { (a, b) } else { (b, a) };
+    let detail = if mover.code == subject && change.reason == Reason::Move {
+        format!(
+            "転居 of {:011} alone: {} other member(s) of household {id} stay at {}; a member lives at the 世帯主's address: move the 世帯主 first and the members with them, or give household= (a new household, or one at {})",
+            subject,
+            members.len() - 1,
+            stayer.address,
+            mover.address
+        )
+    } else if mover.code == subject {
+        format!(
+            "{} of {:011} at {}: household {id} is at {}; a member lives at the household's address",
+            change.reason, subject, mover.address, stayer.address
+        )
+    } else {
+        format!(
+            "household {id} would have members at two addresses ({}; {})",
+            a.address, b.address
+        )
+    };
+    StoreError::illegal(Rule::HouseholdAddress, detail)
+}
+
+/// One 妻 or 夫 of the head at most; a 妻 is female and a 夫 male (住民票 practice; a
+/// (未届) spouse counts as one).
+fn relationship_problem(id: HouseholdId, members: &[StoredRecord]) -> Option<String> {
+    let spouse = |m: &&StoredRecord| {
+        let r = m
+            .relationship
+            .strip_suffix("(未届)")
+            .unwrap_or(&m.relationship);
+        matches!(r, "妻" | "夫")
+    };
+    let spouses: Vec<&StoredRecord> = members.iter().filter(spouse).collect();
+    if spouses.len() > 1 {
+        return Some(format!(
+            "household {id} would have {} spouses of the 世帯主 ({})",
+            spouses.len(),
+            spouses
+                .iter()
+                .map(|m| format!("{:011} {}", m.code, m.relationship))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    spouses.into_iter().find_map(|m| {
+        let wife = m.relationship.starts_with('妻');
+        let (want, word) = if wife {
+            (Sex::Female, "女")
+        } else {
+            (Sex::Male, "男")
+        };
+        (m.sex != want.code()).then(|| {
+            format!(
+                "{:011} is recorded as {} of the 世帯主 but the sex is not {word}",
+                m.code, m.relationship
+            )
+        })
+    })
 }

@@ -18,4 +18,5 @@ pub(crate) mod search;
 pub(crate) mod snapshot;
 pub(crate) mod stats;
 pub(crate) mod tables;
+pub(crate) mod undo;
 pub(crate) mod write;

@@ -9,12 +9,13 @@
 //! write; the order of the checks decides which error a change breaking several rules gets.
 
 use super::change::{Change, Fields};
-use super::household::plan_heads;
+use super::household::{self, plan_heads};
 use super::keys::{components, new_search_keys, KeyTexts};
 use super::ledger::Ledger;
-use super::record::{Field, FieldSet, StoredRecord};
+use super::record::{Field, FieldSet, StoredRecord, COMPANION};
 use super::schema::with_suffix;
 use super::tables::fold_as_of;
+use super::undo;
 use crate::model::{Date, Reason, Relationship, ResidentCode, Status};
 use crate::store::error::{Result, Rule, StoreError};
 
@@ -71,28 +72,41 @@ enum Kind {
 impl Kind {
     fn of(reason: Reason) -> Kind {
         match reason {
-            Reason::MoveIn | Reason::EntryExOfficio | Reason::Birth => Kind::Entry,
+            Reason::MoveIn | Reason::EntryExOfficio | Reason::Birth | Reason::Migration => {
+                Kind::Entry
+            }
             Reason::MoveOut | Reason::Death | Reason::RemovalExOfficio => Kind::Removal,
-            Reason::Move | Reason::Rename | Reason::HouseholdChange => Kind::Update,
+            Reason::Move | Reason::Rename | Reason::HouseholdChange | Reason::HeadChange => {
+                Kind::Update
+            }
             Reason::Correction | Reason::CodeChange | Reason::MyNumberChange => Kind::AnyRecord,
+            Reason::MoveOutCancel | Reason::MoveOutConfirm | Reason::Cancellation => {
+                Kind::AnyRecord
+            }
         }
     }
 }
 
 /// The bookkeeping every version a 異動 writes shares: its dates, when it was recorded and
 /// by whom.
-struct Stamp<'a> {
+#[derive(Clone, Copy)]
+pub(crate) struct Stamp<'a> {
     /// 異動日 as `yyyymmdd`.
-    date: u32,
+    pub(crate) date: u32,
     /// 届出日 as `yyyymmdd`.
-    reported: u32,
-    recorded_at: i64,
-    change: &'a Change,
+    pub(crate) reported: u32,
+    pub(crate) recorded_at: i64,
+    pub(crate) change: &'a Change,
 }
 
 impl Stamp<'_> {
     /// Stamps `rec`, the version of `reason` that follows `prev` (none: a first version).
-    fn apply(&self, rec: &mut StoredRecord, prev: Option<&StoredRecord>, reason: Reason) {
+    pub(crate) fn apply(
+        &self,
+        rec: &mut StoredRecord,
+        prev: Option<&StoredRecord>,
+        reason: Reason,
+    ) {
         rec.version = prev.map_or(1, |p| p.version + 1);
         rec.reason = reason.code();
         rec.valid_from = self.date;
@@ -105,7 +119,8 @@ impl Stamp<'_> {
 }
 
 /// Checks `change` against the tables and writes it. The caller owns the transaction: on
-/// an error nothing it wrote is committed.
+/// an error nothing it wrote is committed, so the household rules can be checked after the
+/// writes, on the state they leave.
 pub(crate) fn apply(
     t: &mut impl Ledger,
     change: &Change,
@@ -118,32 +133,87 @@ pub(crate) fn apply(
 
     // Load the current state and check what the kind asks of it.
     let before = current_of(t, code)?;
-    check_precondition(change.reason, code, before.as_ref())?;
-    let mut after = match &before {
-        Some(b) => b.clone(),
-        None => first_version(t.next_id()?, code),
-    };
-
-    // The new version's content, then every check of it against the dates and the other
-    // records.
-    let d = change.date.to_yyyymmdd();
-    set_fields(&mut after, change.reason, &change.fields, d);
-    set_status(&mut after, change.reason, &change.fields, d);
-    check_dates(change, &after, before.as_ref(), today, reported)?;
-    check_identity(t, before.as_ref(), &after)?;
-
+    // A pending 転出 leaves the record removed in its latest version but active until its
+    // day: what may follow it is its own rule, not the removed record's.
+    if before
+        .as_ref()
+        .is_some_and(|b| undo::pending_move_out(b, today))
+    {
+        check_pending(change, before.as_ref(), today)?;
+    } else {
+        check_precondition(t, change.reason, code, before.as_ref())?;
+    }
     let stamp = Stamp {
-        date: d,
+        date: change.date.to_yyyymmdd(),
         reported: reported.to_yyyymmdd(),
         recorded_at: now_micros,
         change,
     };
+
+    let written = match (change.reason, &before) {
+        (Reason::Cancellation | Reason::MoveOutCancel, Some(b)) => {
+            if reported > today {
+                return Err(reported_in_future(reported, today));
+            }
+            undo::cancel(t, change, b, &stamp, today)?
+        }
+        (Reason::MoveOutConfirm, Some(b)) => {
+            if reported > today {
+                return Err(reported_in_future(reported, today));
+            }
+            check_notified(change.reason, change.date, today, reported)?;
+            undo::redate_move_out(t, change, b, &stamp)?
+        }
+        (Reason::MoveOut, Some(b)) if undo::pending_move_out(b, today) => {
+            if reported > today {
+                return Err(reported_in_future(reported, today));
+            }
+            check_notified(change.reason, change.date, today, reported)?;
+            undo::redate_move_out(t, change, b, &stamp)?
+        }
+        _ => one_resident(t, change, before, &stamp, today, reported)?,
+    };
+    household::check_after(t, &written, change)?;
+    Ok(Receipt { written })
+}
+
+/// A 異動 of one resident (and the new 世帯主 it names): build the new version, check it,
+/// write it.
+fn one_resident(
+    t: &mut impl Ledger,
+    change: &Change,
+    before: Option<StoredRecord>,
+    stamp: &Stamp<'_>,
+    today: Date,
+    reported: Date,
+) -> Result<Vec<Written>> {
+    let mut after = match &before {
+        Some(b) => b.clone(),
+        None => first_version(t.next_id()?, change.code.get()),
+    };
+
+    // The new version's content, then every check of it against the dates and the other
+    // records.
+    let d = stamp.date;
+    set_fields(&mut after, change.reason, &change.fields, d);
+    set_status(&mut after, change.reason, &change.fields, d);
+    if change.reason == Reason::HeadChange {
+        check_steps_down(before.as_ref(), change)?;
+        after.relationship = household::former_head_relationship(change)?
+            .as_str()
+            .to_string();
+    }
+    check_dates(change, &after, before.as_ref(), today, reported)?;
+    check_identity(t, before.as_ref(), &after)?;
+
     stamp.apply(&mut after, before.as_ref(), change.reason);
     let backdated = set_changed(&mut after, before.as_ref(), change)?;
     let successor = plan_heads(t, before.as_ref(), &after, change.fields.new_head)?;
     if let Some(prev) = &successor {
         check_head_date(prev, change.date)?;
     }
+    let restated =
+        household::plan_restatement(t, before.as_ref(), &after, successor.as_ref(), change)?;
 
     // The writes, once every rule has passed.
     if before.is_none() {
@@ -155,9 +225,56 @@ pub(crate) fn apply(
         index_folds(t, id, d)?;
     }
     if let Some(prev) = successor {
-        written.push(write_new_head(t, prev, &stamp)?);
+        written.push(write_new_head(t, prev, stamp)?);
     }
-    Ok(Receipt { written })
+    for (prev, relationship) in restated {
+        written.push(write_restated(t, prev, relationship, stamp)?);
+    }
+    Ok(written)
+}
+
+/// A 世帯主変更 is addressed to the head who steps down.
+fn check_steps_down(before: Option<&StoredRecord>, change: &Change) -> Result<()> {
+    if before.is_some_and(household::is_head) {
+        return Ok(());
+    }
+    Err(StoreError::illegal(
+        Rule::NewHead,
+        format!(
+            "世帯主変更 is addressed to the current 世帯主; {} is not one",
+            change.code
+        ),
+    ))
+}
+
+fn reported_in_future(reported: Date, today: Date) -> StoreError {
+    StoreError::illegal(
+        Rule::ReportedInFuture,
+        format!("届出日 {reported} is after today ({today})"),
+    )
+}
+
+/// While a 転出 notified ahead is pending, only what acts on it may follow.
+fn check_pending(change: &Change, before: Option<&StoredRecord>, today: Date) -> Result<()> {
+    let Some(b) = before.filter(|b| undo::pending_move_out(b, today)) else {
+        return Ok(());
+    };
+    let acts_on_it = matches!(
+        change.reason,
+        Reason::MoveOut | Reason::MoveOutCancel | Reason::MoveOutConfirm | Reason::Cancellation
+    );
+    if acts_on_it {
+        return Ok(());
+    }
+    Err(StoreError::illegal(
+        Rule::MoveOutPending,
+        format!(
+            "{} for {:011}: a 転出 on {} is pending; cancel it first (CANCEL MOVE OUT), or change its date or destination with MOVE OUT",
+            change.reason,
+            b.code,
+            Date::from_yyyymmdd(b.valid_from)?
+        ),
+    ))
 }
 
 /// The latest version of the resident a change is addressed to; `None` for a code never
@@ -180,9 +297,23 @@ fn current_of(t: &impl Ledger, code: u64) -> Result<Option<StoredRecord>> {
     }
 }
 
-/// What the change's kind asks of the record it is addressed to.
-fn check_precondition(reason: Reason, code: u64, before: Option<&StoredRecord>) -> Result<()> {
+/// What the change's kind asks of the record it is addressed to. A record removed by 死亡
+/// is not entered again: only a 異動取消 of the 死亡 brings it back.
+fn check_precondition(
+    t: &impl Ledger,
+    reason: Reason,
+    code: u64,
+    before: Option<&StoredRecord>,
+) -> Result<()> {
     let active = before.is_some_and(is_active);
+    if let (Kind::Entry, Some(b)) = (Kind::of(reason), before) {
+        if !active && undo::removed_by(&t.all_versions(b.id)?) == Some(Reason::Death) {
+            return Err(StoreError::illegal(
+                Rule::DeathIsFinal,
+                format!("{reason} for {code:011}: the resident is recorded as dead (死亡); only a 異動取消 of the 死亡 restores the record"),
+            ));
+        }
+    }
     match (Kind::of(reason), before) {
         (Kind::Entry, Some(_)) if reason == Reason::Birth => Err(StoreError::Conflict(format!(
             "出生: resident code {code:011} already exists"
@@ -318,10 +449,7 @@ fn check_dates(
     let (reason, date) = (change.reason, change.date);
     let birth = Date::from_yyyymmdd(after.birth)?;
     if reported > today {
-        return Err(StoreError::illegal(
-            Rule::ReportedInFuture,
-            format!("届出日 {reported} is after today ({today})"),
-        ));
+        return Err(reported_in_future(reported, today));
     }
     if birth > today {
         return Err(StoreError::illegal(
@@ -379,7 +507,7 @@ fn check_notified(reason: Reason, date: Date, today: Date, reported: Date) -> Re
 
 /// Resident codes and My Numbers are unique among all records, current and former: a new
 /// one must not be held, now or formerly, by anyone else.
-fn check_identity(
+pub(crate) fn check_identity(
     t: &impl Ledger,
     before: Option<&StoredRecord>,
     after: &StoredRecord,
@@ -394,7 +522,10 @@ fn check_identity(
         }
     }
     let code_changes = before.is_some_and(|b| b.code != after.code);
-    if code_changes && t.id_of_code(after.code)?.is_some() {
+    let held_by_other = t
+        .id_of_code(after.code)?
+        .is_some_and(|(id, _)| id != after.id);
+    if code_changes && held_by_other {
         return Err(StoreError::Conflict(format!(
             "resident code {:011} is already taken, now or formerly",
             after.code
@@ -448,14 +579,24 @@ fn check_head_date(prev: &StoredRecord, date: Date) -> Result<()> {
     Ok(())
 }
 
-/// Writes the version that makes `prev` the household's 世帯主 (a 世帯変更 on the same
+/// Writes the version that makes `prev` the household's 世帯主 (a 世帯主変更 on the same
 /// 異動日).
 fn write_new_head(t: &mut impl Ledger, prev: StoredRecord, stamp: &Stamp<'_>) -> Result<Written> {
-    let mut head = prev.clone();
-    head.relationship = Relationship::head().as_str().to_string();
-    stamp.apply(&mut head, Some(&prev), Reason::HouseholdChange);
-    head.changed = prev.diff(&head).0;
-    write_version(t, Some(&prev), head)
+    write_restated(t, prev, Relationship::head(), stamp)
+}
+
+/// Writes the version that gives `prev` the 続柄 restated against the new 世帯主.
+fn write_restated(
+    t: &mut impl Ledger,
+    prev: StoredRecord,
+    relationship: Relationship,
+    stamp: &Stamp<'_>,
+) -> Result<Written> {
+    let mut next = prev.clone();
+    next.relationship = relationship.as_str().to_string();
+    stamp.apply(&mut next, Some(&prev), Reason::HeadChange);
+    next.changed = prev.diff(&next).0 | COMPANION;
+    write_version(t, Some(&prev), next)
 }
 
 /// The fields a change names (for a correction: the fields it corrects).
@@ -512,7 +653,7 @@ fn index_folds(t: &mut impl Ledger, id: u64, from: u32) -> Result<()> {
 }
 
 /// Writes one version and every entry that goes with it; assigns its 更新順番号.
-fn write_version(
+pub(crate) fn write_version(
     t: &mut impl Ledger,
     before: Option<&StoredRecord>,
     mut after: StoredRecord,

@@ -34,7 +34,7 @@ use crate::model::{Date, Reason, Status};
 use crate::store::db::Database;
 use crate::store::engine::blocks;
 use crate::store::engine::digest::hex;
-use crate::store::engine::household::is_head;
+use crate::store::engine::household::{household_problem, is_head};
 use crate::store::engine::keys::components;
 use crate::store::engine::record::StoredRecord;
 use crate::store::engine::resident::Resident;
@@ -42,6 +42,7 @@ use crate::store::engine::schema::{
     split_suffix, with_suffix, FORMAT_VERSION, META_FORMAT, META_NEXT_ID, META_NEXT_SEQ,
 };
 use crate::store::engine::tables::{fold_as_of, View};
+use crate::store::engine::undo::{date_floor, prefix_max_of};
 use crate::store::error::{Result, StoreError};
 use redb::ReadableTable;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -419,10 +420,10 @@ impl<'t, T: View> Checker<'t, T> {
         group: &[(u32, Option<StoredRecord>, Vec<u8>)],
         summary: &mut IdSummary,
     ) {
-        let mut prev: Option<&StoredRecord> = None;
+        let (mut prev, mut prev2): (Option<&StoredRecord>, Option<&StoredRecord>) = (None, None);
         for (version, rec, _) in group {
             let Some(rec) = rec else {
-                prev = None;
+                (prev, prev2) = (None, None);
                 continue;
             };
             let key = vkey(id, *version);
@@ -441,9 +442,9 @@ impl<'t, T: View> Checker<'t, T> {
             summary.dates.insert(rec.valid_from);
             self.seqs.insert((id, *version), rec.seq);
             self.in_change_feed(id, *version, rec.seq);
-            self.dates_follow(&key, prev, rec, summary);
+            self.dates_follow(&key, (prev, prev2), rec, summary);
             self.expected_entries(id, prev, rec);
-            prev = Some(rec);
+            (prev, prev2) = (Some(rec), prev);
         }
     }
 
@@ -472,16 +473,17 @@ impl<'t, T: View> Checker<'t, T> {
         }
     }
 
-    /// `prefix_max` is the latest 異動日 so far, and a version dated before the earlier
+    /// `prefix_max` is the latest 異動日 so far (for a cancellation or a replaced 転出: of
+    /// the state restored, `undo::prefix_max_of`), and a version dated before the earlier
     /// ones' latest is a correction (which then folds index entries).
     fn dates_follow(
         &mut self,
         key: &str,
-        prev: Option<&StoredRecord>,
+        (prev, prev2): (Option<&StoredRecord>, Option<&StoredRecord>),
         rec: &StoredRecord,
         summary: &mut IdSummary,
     ) {
-        let expected_max = prev.map_or(rec.valid_from, |p| p.prefix_max.max(rec.valid_from));
+        let expected_max = prefix_max_of(rec.reason, rec.valid_from, prev, prev2);
         if rec.prefix_max != expected_max {
             self.problem(
                 "versions",
@@ -495,14 +497,15 @@ impl<'t, T: View> Checker<'t, T> {
         }
         let Some(p) = prev else { return };
         let correction = rec.reason == Reason::Correction.code();
-        if !correction && rec.valid_from < p.prefix_max {
+        let floor = date_floor(rec.reason, prev, prev2);
+        if !correction && rec.valid_from < floor {
             self.problem(
                 "versions",
                 key,
                 format!(
                     "異動日 {} is before the earlier versions' latest 異動日 {} and the version is not a correction",
                     date_text(rec.valid_from),
-                    date_text(p.prefix_max)
+                    date_text(floor)
                 ),
             );
         }
@@ -909,7 +912,9 @@ impl<'t, T: View> Checker<'t, T> {
         }
     }
 
-    /// One 世帯主 per household with active members, as of each 異動日 of its members.
+    /// The household rules (`household::household_problem`: one 世帯主, one address, the
+    /// spouses' 続柄) as of each 異動日 of the household's members; a file written before
+    /// a rule existed is reported, not changed.
     fn heads(&mut self, households: BTreeMap<u64, BTreeSet<u64>>) {
         for (h, ids) in households {
             let dates: BTreeSet<u32> = ids
@@ -917,10 +922,10 @@ impl<'t, T: View> Checker<'t, T> {
                 .filter_map(|id| self.ids.get(id))
                 .flat_map(|s| s.dates.iter().copied())
                 .collect();
-            let mut first_bad: Option<(u32, usize, usize)> = None;
+            let mut first_bad: Option<(u32, String)> = None;
             let mut bad_dates = 0usize;
             'dates: for d in dates {
-                let (mut members, mut heads) = (0usize, 0usize);
+                let mut members = Vec::new();
                 for &id in &ids {
                     if !self.ids.get(&id).is_some_and(|s| s.intact) {
                         continue 'dates;
@@ -929,19 +934,19 @@ impl<'t, T: View> Checker<'t, T> {
                         Ok(Some(rec))
                             if rec.household == h && rec.status == Status::Active.code() =>
                         {
-                            members += 1;
-                            heads += usize::from(is_head(&rec));
+                            members.push(rec);
                         }
                         Ok(_) => {}
                         Err(_) => continue 'dates,
                     }
                 }
-                if members > 0 && heads != 1 {
+                members.sort_by_key(|m| (!is_head(m), m.code));
+                if let Some(p) = household_problem(h, &members, true) {
                     bad_dates += 1;
-                    first_bad.get_or_insert((d, heads, members));
+                    first_bad.get_or_insert((d, p.describe(h)));
                 }
             }
-            if let Some((d, heads, members)) = first_bad {
+            if let Some((d, what)) = first_bad {
                 let later = match bad_dates - 1 {
                     0 => String::new(),
                     n => format!(" (and on {n} later 異動日)"),
@@ -949,10 +954,7 @@ impl<'t, T: View> Checker<'t, T> {
                 self.problem(
                     "households",
                     h.to_string(),
-                    format!(
-                        "as of {}{later}: {heads} 世帯主 among {members} active members",
-                        date_text(d)
-                    ),
+                    format!("as of {}{later}: {what}", date_text(d)),
                 );
             }
         }
