@@ -78,9 +78,11 @@ fn number(n: u64) -> String {
 }
 
 /// A good row: resident `n` of household `h`.
+/// A resident row; a 妻 is recorded female, everyone else male.
 fn row(n: u64, h: u64, rel: &str) -> String {
+    let sex = if rel.starts_with('妻') { 2 } else { 1 };
     format!(
-        "{},{},山田 太郎{n},ヤマダ タロウ,1,1980-04-01,兵庫県芦屋市精道町7番6号,659-0068,{h},{rel},2020-04-01",
+        "{},{},山田 太郎{n},ヤマダ タロウ,{sex},1980-04-01,兵庫県芦屋市精道町7番6号,659-0068,{h},{rel},2020-04-01",
         code(n),
         number(n)
     )

@@ -371,4 +371,4 @@ fn output_is_pinned() {
 }
 
 const RESIDENTS_PIN: &str = "fccff3d407d65fb6cfe447b264d5bdb7964b78c6a021fe332392a5a803745b54";
-const HISTORY_PIN: &str = "f725577064dcf924a167015f8e4941a000c1b73dbfdc32a8ab3f2c1582d7af96";
+const HISTORY_PIN: &str = "af4d449c966866341d246194658b13f2041a326fd09744699c5160f00f3c82bf";

@@ -377,15 +377,13 @@ pub(crate) enum Problem<'a> {
 
 impl Problem<'_> {
     /// The problem in words, as CHECK reports it.
-    pub(crate) fn describe(&self, h: u64) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Problem::Address(a, b) => format!(
                 "members at two addresses ({:011} at {}; {:011} at {})",
                 a.code, a.address, b.code, b.address
             ),
-            Problem::Other(rule, detail) => {
-                format!("{detail} (rule {rule}, household {})", HouseholdId::new(h))
-            }
+            Problem::Other(rule, detail) => format!("{detail} (rule {rule})"),
         }
     }
 }

@@ -307,7 +307,10 @@ fn check_precondition(
 ) -> Result<()> {
     let active = before.is_some_and(is_active);
     if let (Kind::Entry, Some(b)) = (Kind::of(reason), before) {
-        if !active && undo::removed_by(&t.all_versions(b.id)?) == Some(Reason::Death) {
+        if reason != Reason::Birth
+            && !active
+            && undo::removed_by(&t.all_versions(b.id)?) == Some(Reason::Death)
+        {
             return Err(StoreError::illegal(
                 Rule::DeathIsFinal,
                 format!("{reason} for {code:011}: the resident is recorded as dead (死亡); only a 異動取消 of the 死亡 restores the record"),
@@ -507,7 +510,7 @@ fn check_notified(reason: Reason, date: Date, today: Date, reported: Date) -> Re
 
 /// Resident codes and My Numbers are unique among all records, current and former: a new
 /// one must not be held, now or formerly, by anyone else.
-pub(crate) fn check_identity(
+fn check_identity(
     t: &impl Ledger,
     before: Option<&StoredRecord>,
     after: &StoredRecord,
@@ -522,10 +525,7 @@ pub(crate) fn check_identity(
         }
     }
     let code_changes = before.is_some_and(|b| b.code != after.code);
-    let held_by_other = t
-        .id_of_code(after.code)?
-        .is_some_and(|(id, _)| id != after.id);
-    if code_changes && held_by_other {
+    if code_changes && t.id_of_code(after.code)?.is_some() {
         return Err(StoreError::Conflict(format!(
             "resident code {:011} is already taken, now or formerly",
             after.code
