@@ -348,7 +348,7 @@ fn the_head_cannot_leave_without_naming_a_new_head() {
             .unwrap();
     assert_eq!(receipt.written.len(), 2);
     assert_eq!(receipt.written[1].code, code(2));
-    assert_eq!(receipt.written[1].reason, Reason::HouseholdChange);
+    assert_eq!(receipt.written[1].reason, Reason::HeadChange);
     assert_eq!(receipt.written[1].seq, receipt.written[0].seq + 1);
     let wife = f.db.get(code(2)).unwrap().unwrap();
     assert!(wife.relationship.is_head());

@@ -387,7 +387,7 @@ fn a_history_row_the_engine_refuses_writes_nothing() {
     let f = fx();
     let p = f.file("a.csv", &csv(&[row(1, 10, "世帯主")]));
     let h = format!(
-        "{}\n1,{},death,2019-01-01,,,,,,,,,,,\n",
+        "{}\n1,{},death,2019-01-01,,,,,,,,,,,,\n",
         crate::io::generator::HISTORY_HEADER,
         code(1)
     );
@@ -465,10 +465,10 @@ fn history_rows_out_of_seq_order_are_bad_rows_and_all_are_reported() {
     let p = f.file("a.csv", &csv(&[row(1, 10, "世帯主"), row(2, 11, "世帯主")]));
     let h = format!(
         "{}\n\
-         2,{c1},move,2024-01-01,,,,,,兵庫県芦屋市打出町2番3号,659-0012,,,,\n\
-         1,{c2},move,2024-02-01,,,,,,兵庫県芦屋市打出町2番4号,659-0012,,,,\n\
-         3,{c2},death,2019-01-01,,,,,,,,,,,\n\
-         4,{c1},nonsense,2024-03-01,,,,,,,,,,,\n",
+         2,{c1},move,2024-01-01,,,,,,兵庫県芦屋市打出町2番3号,659-0012,,,,,\n\
+         1,{c2},move,2024-02-01,,,,,,兵庫県芦屋市打出町2番4号,659-0012,,,,,\n\
+         3,{c2},death,2019-01-01,,,,,,,,,,,,\n\
+         4,{c1},nonsense,2024-03-01,,,,,,,,,,,,\n",
         crate::io::generator::HISTORY_HEADER,
         c1 = code(1),
         c2 = code(2),
@@ -495,8 +495,8 @@ fn skip_bad_sets_aside_history_rows_out_of_order() {
     let p = f.file("a.csv", &csv(&[row(1, 10, "世帯主")]));
     let h = format!(
         "{}\n\
-         2,{c1},move,2024-01-01,,,,,,兵庫県芦屋市打出町2番3号,659-0012,,,,\n\
-         1,{c1},move,2024-02-01,,,,,,兵庫県芦屋市打出町2番4号,659-0012,,,,\n",
+         2,{c1},move,2024-01-01,,,,,,兵庫県芦屋市打出町2番3号,659-0012,,,,,\n\
+         1,{c1},move,2024-02-01,,,,,,兵庫県芦屋市打出町2番4号,659-0012,,,,,\n",
         crate::io::generator::HISTORY_HEADER,
         c1 = code(1),
     );

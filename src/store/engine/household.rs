@@ -1,9 +1,12 @@
-//! The one-世帯主 rule: every household with members has exactly one head. A change that
-//! takes the head out (転出, 死亡, 転居 to another household, a new 続柄 …) must name the new
-//! head in the same statement; a change that brings a second head in is refused.
+//! The household rules (DESIGN.md, "The household rules"): every household with members has
+//! exactly one head; a change that takes the head out (転出, 死亡, 転居 to another household,
+//! a new 続柄 …) names the new head in the same statement and restates the 続柄 of everyone
+//! who stays; a member lives at the 世帯主's address; the head's household holds one 妻 or
+//! 夫 at most, of the matching sex.
 //!
-//! The rule is checked on the household as it stands after the change: the latest version
-//! of every member (DESIGN.md, "The one-head rule").
+//! The one-head rule is planned before the writes (it decides the new head's version); the
+//! rest is checked after them, on the household as the change leaves it (the latest version
+//! of every member), inside the same transaction, so a refusal writes nothing.
 
 use super::change::Change;
 use super::ledger::{household_ids_in, Ledger};
@@ -398,19 +401,18 @@ pub(crate) fn household_problem(
     let first = members.first()?;
     let id = HouseholdId::new(h);
     let heads = members.iter().filter(|m| is_head(m)).count();
-    if heads == 0 {
+    if heads != 1 {
+        let rule = if heads == 0 {
+            Rule::HouseholdWithoutHead
+        } else {
+            Rule::HouseholdTwoHeads
+        };
         return Some(Problem::Other(
-            Rule::HouseholdWithoutHead,
+            rule,
             format!(
-                "household {id} would keep {} member(s) and no 世帯主",
+                "household {id}: {heads} 世帯主 among {} active members",
                 members.len()
             ),
-        ));
-    }
-    if heads > 1 {
-        return Some(Problem::Other(
-            Rule::HouseholdTwoHeads,
-            format!("household {id} would have {heads} 世帯主"),
         ));
     }
     let key = Address::from_trusted(first.address.clone()).key();
