@@ -28,8 +28,15 @@ fn is_active(rec: &StoredRecord) -> bool {
 
 /// The active members of household `h` as they stand now (latest versions), head first,
 /// then by birth date and code.
-pub(crate) fn members_now(t: &impl View, h: u64) -> Result<Vec<StoredRecord>> {
-    members_of(h, household_ids_in(t.households(), h)?, |id| t.latest(id))
+/// A member whose latest version is not yet in force on `today` (a 転出 notified ahead) is
+/// seen as of today.
+pub(crate) fn members_now(t: &impl View, h: u64, today: u32) -> Result<Vec<StoredRecord>> {
+    members_of(h, household_ids_in(t.households(), h)?, |id| {
+        match t.latest(id)? {
+            Some(rec) if rec.prefix_max > today => t.as_of(id, today),
+            other => Ok(other),
+        }
+    })
 }
 
 /// What the one-head rule needs of a member's latest version.
