@@ -109,6 +109,8 @@ fn setup(dir: &Path, count: usize) -> (PathBuf, u64, Vec<Statement>) {
     drop(session);
     drop(juki);
 
+    // The MOVEs are of 世帯主: a member lives at the head's address, and the head moves first.
+    let heads: Vec<&GenResident> = base.iter().filter(|r| r.relationship.is_head()).collect();
     let mut later = later.iter();
     let mut statements = Vec::with_capacity(count);
     let mut moves = 0usize;
@@ -122,7 +124,7 @@ fn setup(dir: &Path, count: usize) -> (PathBuf, u64, Vec<Statement>) {
                 continue;
             }
         }
-        let who = &base[moves % base.len()];
+        let who = &heads[moves % heads.len()];
         statements.push(Statement {
             text: format!(
                 "MOVE {} address={} ON {}",

@@ -447,8 +447,15 @@ impl Database {
             }
             return Ok(Some(Resident::from_archived(rec)?));
         }
-        match t.id_of_code(code.get())? {
-            Some((id, _)) => latest_resident_in(&t.versions, id),
+        // A former code: the resident's latest version, as of today when not yet in force.
+        let Some((id, _)) = t.id_of_code(code.get())? else {
+            return Ok(None);
+        };
+        match t.latest(id)? {
+            Some(rec) => match self.not_yet_in_force(rec.prefix_max) {
+                Some(today) => resident_as_of_in(&t.versions, id, today),
+                None => Resident::from_stored(rec).map(Some),
+            },
             None => Ok(None),
         }
     }
