@@ -322,22 +322,14 @@ pub(crate) fn former_head_relationship(change: &Change) -> Result<Relationship> 
 /// member but not the head lives at the 世帯主's address. The head may move first and the
 /// members follow on the same 異動日 (CHECK reports a household left at two addresses at the
 /// end of a day).
-pub(crate) fn check_after(t: &impl Ledger, written: &[Written], change: &Change) -> Result<()> {
-    let mut touched: Vec<u64> = Vec::new();
-    let mut changed_ids: Vec<u64> = Vec::new();
-    for w in written {
-        let Some((id, _)) = t.id_of_code(w.code.get())? else {
-            continue;
-        };
-        changed_ids.push(id);
-        if w.version > 1 {
-            for v in t.all_versions(id)?.iter().rev().take(2) {
-                touched.push(v.household);
-            }
-        } else if let Some(v) = t.latest(id)? {
-            touched.push(v.household);
-        }
-    }
+pub(crate) fn check_after(
+    t: &impl Ledger,
+    written: &[Written],
+    households: &[u64],
+    change: &Change,
+) -> Result<()> {
+    let changed: Vec<u64> = written.iter().map(|w| w.code.get()).collect();
+    let mut touched = households.to_vec();
     touched.sort_unstable();
     touched.dedup();
     for h in touched {
@@ -345,7 +337,7 @@ pub(crate) fn check_after(t: &impl Ledger, written: &[Written], change: &Change)
         for m in members_in(t, h)? {
             members.extend(t.latest(m.id)?);
         }
-        check_one_household(h, &members, &changed_ids, change)?;
+        check_one_household(h, &members, &changed, change)?;
     }
     Ok(())
 }
@@ -360,7 +352,7 @@ fn check_one_household(
     if let Some(head) = head {
         let key = Address::from_trusted(head.address.clone()).key();
         let away = members.iter().find(|m| {
-            changed.contains(&m.id)
+            changed.contains(&m.code)
                 && !is_head(m)
                 && Address::from_trusted(m.address.clone()).key() != key
         });

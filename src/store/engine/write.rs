@@ -150,6 +150,7 @@ pub(crate) fn apply(
         change,
     };
 
+    let before_household = before.as_ref().map(|b| b.household);
     let written = match (change.reason, &before) {
         (Reason::Cancellation | Reason::MoveOutCancel, Some(b)) => {
             if reported > today {
@@ -173,7 +174,13 @@ pub(crate) fn apply(
         }
         _ => one_resident(t, change, before, &stamp, today, reported)?,
     };
-    household::check_after(t, &written, change)?;
+    // The households the change left or joined: the subject's before and after (a new 世帯主,
+    // restated members and a cancelled statement's others are in one of them).
+    let mut households: Vec<u64> = before_household.into_iter().collect();
+    if let Some((id, _)) = t.id_of_code(written[0].code.get())? {
+        households.extend(t.latest(id)?.map(|r| r.household));
+    }
+    household::check_after(t, &written, &households, change)?;
     Ok(Receipt { written })
 }
 
