@@ -16,7 +16,7 @@ const CODE_FIELD: &str = "local government code";
 const PREFECTURE_FIELD: &str = "prefecture";
 
 /// The 47 prefectures in the order of their codes (01 北海道 … 47 沖縄県).
-const PREFECTURE_NAMES: [&str; 47] = [
+pub(crate) const PREFECTURE_NAMES: [&str; 47] = [
     "北海道",
     "青森県",
     "岩手県",

@@ -16,7 +16,7 @@
 //!
 //! Everything here is pure: values and lookups, no storage.
 
-mod code;
+pub(crate) mod code;
 mod dictionary;
 mod municipality;
 mod numbers;

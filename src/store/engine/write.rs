@@ -135,11 +135,8 @@ pub(crate) fn apply(
     let before = current_of(t, code)?;
     // A pending 転出 leaves the record removed in its latest version but active until its
     // day: what may follow it is its own rule, not the removed record's.
-    if before
-        .as_ref()
-        .is_some_and(|b| undo::pending_move_out(b, today))
-    {
-        check_pending(change, before.as_ref(), today)?;
+    if let Some(b) = before.as_ref().filter(|b| undo::pending_move_out(b, today)) {
+        check_pending(change, b)?;
     } else {
         check_precondition(t, change.reason, code, before.as_ref())?;
     }
@@ -262,10 +259,7 @@ fn reported_in_future(reported: Date, today: Date) -> StoreError {
 }
 
 /// While a 転出 notified ahead is pending, only what acts on it may follow.
-fn check_pending(change: &Change, before: Option<&StoredRecord>, today: Date) -> Result<()> {
-    let Some(b) = before.filter(|b| undo::pending_move_out(b, today)) else {
-        return Ok(());
-    };
+fn check_pending(change: &Change, b: &StoredRecord) -> Result<()> {
     let acts_on_it = matches!(
         change.reason,
         Reason::MoveOut | Reason::MoveOutCancel | Reason::MoveOutConfirm | Reason::Cancellation
