@@ -524,6 +524,12 @@ impl Replay {
             if let Some(r) = &f.relationship {
                 v.relationship = text(r.as_str());
             }
+            // 世帯主変更: the head who steps down takes the 続柄 restated for them.
+            if reason == Reason::HeadChange {
+                if let Some(r) = f.relationships.as_ref().and_then(|g| g.of(c.code)) {
+                    v.relationship = text(r.as_str());
+                }
+            }
             if let Some(a) = &f.destination {
                 v.destination = Some(text(a.written()));
             }
@@ -535,10 +541,24 @@ impl Replay {
                 v.removed_on = Some(d);
             }
         });
+        // The engine's companions: the new head's version, then one for each member whose
+        // restated 続柄 differs.
         if let Some(head) = f.new_head {
             let head = self.ids[&head.get()];
             let rel = text(Relationship::head().as_str());
-            self.next_version(head, Reason::HouseholdChange, d, |v| v.relationship = rel);
+            self.next_version(head, Reason::HeadChange, d, |v| v.relationship = rel);
+        }
+        let restated = f.relationships.iter().flat_map(|g| g.pairs());
+        for (code, rel) in restated.filter(|(code, _)| *code != c.code) {
+            let id = self.ids[&code.get()];
+            let now: &str = &self.people[id as usize - 1]
+                .last()
+                .expect("a version")
+                .relationship;
+            if now != rel.as_str() {
+                let rel = text(rel.as_str());
+                self.next_version(id, Reason::HeadChange, d, |v| v.relationship = rel);
+            }
         }
     }
 
@@ -853,10 +873,11 @@ fn new_address(i: usize) -> String {
     )
 }
 
-/// `count` distinct active residents, drawn with the fixed sequence.
+/// `count` distinct active 世帯主, drawn with the fixed sequence (a member lives at the
+/// head's address, so a member's 転居 alone is refused; a head may move first).
 fn movers(conn: &Connection, count: usize) -> Vec<u64> {
     let mut codes: Vec<u64> = conn
-        .prepare("SELECT code FROM residents WHERE status = ?1 ORDER BY code")
+        .prepare("SELECT code FROM residents WHERE status = ?1 AND relationship = '世帯主' ORDER BY code")
         .and_then(|mut s| {
             s.query_map([Status::Active.code()], |r| r.get::<_, i64>(0))?
                 .map(|c| c.map(|c| c as u64))

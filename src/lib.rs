@@ -108,6 +108,12 @@ pub use model::{
     FIELD_RULES,
 };
 
+// The register's municipality, its address dictionary (住所辞書) and placing an address.
+pub use model::{
+    BlockNumbers, DictionaryError, Inside, LocalGovCode, Municipality, Outside, PlaceError,
+    Placement, Prefecture, Town, TownDictionary, Ward,
+};
+
 // Changes and what they wrote.
 pub use store::{Change, Field, FieldSet, Fields, Receipt, Written, MOVE_OUT_ADVANCE_DAYS};
 

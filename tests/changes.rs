@@ -242,7 +242,13 @@ fn only_a_move_out_may_be_dated_ahead_and_only_by_fourteen_days() {
     };
     assert_refused(&f.db, &out("2026-12-17"), Rule::AfterReported);
     f.db.record(&out("2026-12-10")).unwrap();
+    // Active until the day, removed from it.
     let r = f.db.get(code(1)).unwrap().unwrap();
+    assert_eq!(r.status, Status::Active);
+    let r =
+        f.db.get_as_of(code(1), date("2026-12-10"))
+            .unwrap()
+            .unwrap();
     assert_eq!(r.status, Status::Removed);
     assert_eq!(r.removed_on, Some(date("2026-12-10")));
 }
@@ -348,7 +354,7 @@ fn the_head_cannot_leave_without_naming_a_new_head() {
             .unwrap();
     assert_eq!(receipt.written.len(), 2);
     assert_eq!(receipt.written[1].code, code(2));
-    assert_eq!(receipt.written[1].reason, Reason::HouseholdChange);
+    assert_eq!(receipt.written[1].reason, Reason::HeadChange);
     assert_eq!(receipt.written[1].seq, receipt.written[0].seq + 1);
     let wife = f.db.get(code(2)).unwrap().unwrap();
     assert!(wife.relationship.is_head());

@@ -9,7 +9,7 @@
 
 use juki::generator::{self, GenOptions, GenResident};
 use juki::testing::Database;
-use juki::{Address, Date, HouseholdId, Reason, Relationship, ResidentCode};
+use juki::{Address, Date, HouseholdId, Reason, Relationship, ResidentCode, Restatement};
 use juki::{Change, Fields, Juki, Session};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -71,6 +71,12 @@ fn changes(households: &[Vec<GenResident>]) -> Vec<Change> {
                 household: Some(HouseholdId::new(900_000 + i as u64)),
                 relationship: Some(Relationship::head()),
                 new_head: Some(h[1].code),
+                // Everyone else who stays, restated against the new head.
+                relationships: (h.len() >= 3).then(|| {
+                    let pairs: Vec<String> =
+                        h[2..].iter().map(|r| format!("{}:子", r.code)).collect();
+                    Restatement::parse(&pairs.join(" ")).unwrap()
+                }),
                 ..Fields::default()
             })
         } else {
@@ -175,11 +181,21 @@ fn readers_see_consistent_snapshots_while_a_writer_records() {
             .collect();
         let writer = s.spawn(|| {
             let db = juki.sign_in(OPERATOR, PASSWORD, "writer").unwrap();
+            let mut refused = None;
             for change in &writes {
-                let receipt = db.record(change).unwrap();
-                written.fetch_add(receipt.written.len() as u64, Ordering::SeqCst);
+                match db.record(change) {
+                    Ok(receipt) => {
+                        written.fetch_add(receipt.written.len() as u64, Ordering::SeqCst);
+                    }
+                    Err(e) => {
+                        refused = Some(e.to_string());
+                        break;
+                    }
+                }
             }
+            // Set even when a change is refused, so that the readers stop.
             done.store(true, Ordering::SeqCst);
+            assert_eq!(refused, None);
         });
 
         // A second process on the same file, while this one has it open and is writing.

@@ -109,6 +109,12 @@ fn setup(dir: &Path, count: usize) -> (PathBuf, u64, Vec<Statement>) {
     drop(session);
     drop(juki);
 
+    // The MOVEs are of residents who live alone: a household lives at one address.
+    let heads: Vec<&GenResident> = base
+        .iter()
+        .filter(|r| base.iter().filter(|o| o.household == r.household).count() == 1)
+        .collect();
+    assert!(heads.len() >= 10, "{} residents live alone", heads.len());
     let mut later = later.iter();
     let mut statements = Vec::with_capacity(count);
     let mut moves = 0usize;
@@ -122,7 +128,7 @@ fn setup(dir: &Path, count: usize) -> (PathBuf, u64, Vec<Statement>) {
                 continue;
             }
         }
-        let who = &base[moves % base.len()];
+        let who = &heads[moves % heads.len()];
         statements.push(Statement {
             text: format!(
                 "MOVE {} address={} ON {}",

@@ -66,6 +66,7 @@ fn json_lines(output: &Output) -> String {
                     Cell::Text(s) => serde_json::Value::String(s.clone()),
                     Cell::Int(n) => serde_json::Value::from(*n),
                     Cell::Bool(b) => serde_json::Value::Bool(*b),
+                    Cell::Date(d) => serde_json::Value::String(d.to_string()),
                     Cell::Null => serde_json::Value::Null,
                 };
                 ((*col).to_string(), v)

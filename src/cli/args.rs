@@ -1,7 +1,7 @@
 //! The command line of `juki`, as fixed by docs/cli.md: the REPL, `-c`, standard input, and the
 //! subcommands.
 
-use crate::console::format::Format;
+use crate::console::format::{DateStyle, Format};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -32,6 +32,9 @@ pub struct Cli {
     /// Output format (default: table on a terminal, json otherwise).
     #[arg(long, value_enum, global = true)]
     pub format: Option<Format>,
+    /// How dates are printed: iso (1980-04-01) or era (昭和55年4月1日).
+    #[arg(long, value_enum, global = true, value_name = "STYLE", default_value_t = DateStyle::Iso)]
+    pub dates: DateStyle,
     /// The subcommand; without one, the REPL (or standard input, when it is not a terminal).
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -2,7 +2,7 @@
 //! (the generator's CSV files).
 
 use super::{fail, style, EXIT_FAILED, EXIT_OK};
-use crate::console::format::Format;
+use crate::console::format::{DateStyle, Format};
 use crate::console::Console;
 use juki::generator::{self, GenOptions};
 use juki::Date;
@@ -32,7 +32,13 @@ fn demo_password() -> String {
 
 /// Builds the demo database and opens the REPL on it (unless `no_repl`), signed in as the
 /// demo administrator.
-pub fn run(count: usize, no_repl: bool, format: Option<Format>, idle_minutes: u64) -> u8 {
+pub fn run(
+    count: usize,
+    no_repl: bool,
+    format: Option<Format>,
+    dates: DateStyle,
+    idle_minutes: u64,
+) -> u8 {
     let dir = match tempfile::Builder::new().prefix("juki-demo-").tempdir() {
         Ok(d) => d.keep(),
         Err(e) => return fail("IO", format!("creating a demo directory: {e}")),
@@ -90,6 +96,7 @@ pub fn run(count: usize, no_repl: bool, format: Option<Format>, idle_minutes: u6
         session,
         format: format.unwrap_or(Format::Table),
         style: style(),
+        dates,
         timing: false,
     };
     if crate::repl::run(&mut console, idle_minutes) {

@@ -10,7 +10,7 @@
 //! operator is permitted to see them (the read is then logged as such).
 
 use super::{fail, key, signin, EXIT_AUTH, EXIT_OK};
-use crate::console::format::{print, Format, TableStyle};
+use crate::console::format::{print, DateStyle, Format, TableStyle};
 use juki::{Output, Rows};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -134,9 +134,15 @@ fn round(
             Some(juki::Cell::Int(seq)) => Some(*seq as u64),
             _ => None,
         });
-        print(&mut out, &Output::Rows(rows), Format::Json, style)
-            .and_then(|()| out.flush())
-            .map_err(|e| Round::Failed(fail("IO", format!("writing the feed: {e}"))))?;
+        print(
+            &mut out,
+            &Output::Rows(rows),
+            Format::Json,
+            style,
+            DateStyle::Iso,
+        )
+        .and_then(|()| out.flush())
+        .map_err(|e| Round::Failed(fail("IO", format!("writing the feed: {e}"))))?;
         match last {
             Some(seq) => *next = seq,
             None => return Ok(()),

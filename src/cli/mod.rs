@@ -111,7 +111,7 @@ fn run(cli: Cli) -> u8 {
     let key_file = cli.key_file.as_deref();
     match cli.command {
         Some(Command::Demo { count, no_repl }) => {
-            demo::run(count, no_repl, cli.format, cli.idle_minutes)
+            demo::run(count, no_repl, cli.format, cli.dates, cli.idle_minutes)
         }
         Some(Command::Init { ref admin, encrypt }) => {
             if key_file.is_some() && !encrypt {
@@ -242,6 +242,7 @@ fn console(cli: &Cli, db_path: &std::path::Path) -> u8 {
         session,
         format: cli.format.unwrap_or_else(default_format),
         style: style(),
+        dates: cli.dates,
         timing: false,
     };
     statements(&mut console, &cli.commands, cli.idle_minutes)

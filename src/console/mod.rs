@@ -8,7 +8,7 @@ pub mod format;
 #[cfg(test)]
 mod scripts;
 
-use format::{print, Format, TableStyle};
+use format::{print, DateStyle, Format, TableStyle};
 use juki::Error as QueryError;
 use juki::Session;
 use std::io::Write;
@@ -22,11 +22,34 @@ pub struct Console {
     pub format: Format,
     /// Table layout.
     pub style: TableStyle,
+    /// How dates are written (ISO unless 和暦 is asked for).
+    pub dates: DateStyle,
     /// Print the time each statement took.
     pub timing: bool,
 }
 
+/// The meta command that sets how dates are written.
+pub const DATES_COMMAND: &str = "\\dates";
+
 impl Console {
+    /// `\dates`, `\dates era`, `\dates iso`: shows or sets how dates are written. The
+    /// confirmation to print, or what is wrong with `arg`.
+    pub fn dates_command(&mut self, arg: &str) -> Result<String, String> {
+        self.dates = match arg.trim() {
+            "" => self.dates,
+            "era" => DateStyle::Era,
+            "iso" => DateStyle::Iso,
+            // What was typed is not echoed: it could be anything, a My Number too.
+            _ => return Err(format!("{DATES_COMMAND} takes era or iso")),
+        };
+        let example = juki::Date::from_ymd(1980, 4, 1).expect("a real date");
+        let shown = match self.dates {
+            DateStyle::Iso => example.to_string(),
+            DateStyle::Era => example.to_era_string(),
+        };
+        Ok(format!("dates: {} ({shown})", self.dates.name()))
+    }
+
     /// Runs every statement in `text`, printing results to `out` and errors to `err`.
     /// Stops at the first failing statement and returns false. Every statement is logged,
     /// including one that does not parse.
@@ -42,7 +65,7 @@ impl Console {
             let started = Instant::now();
             match self.session.execute(stmt) {
                 Ok(output) => {
-                    if let Err(e) = print(out, &output, self.format, self.style) {
+                    if let Err(e) = print(out, &output, self.format, self.style, self.dates) {
                         let _ = writeln!(err, "error[IO]: writing the result: {e}");
                         return false;
                     }
@@ -99,5 +122,43 @@ mod tests {
         ));
         // An error in the middle is submitted (and reported), not continued.
         assert!(input_complete("GTE 24727059608"));
+    }
+
+    #[test]
+    fn the_dates_command_shows_and_sets_the_date_style() {
+        let dir = tempfile::tempdir().unwrap();
+        let juki = juki::Juki::builder(dir.path().join("c.redb"))
+            .create_with_admin("admin1", "console-password")
+            .unwrap();
+        let mut console = Console {
+            session: juki.sign_in("admin1", "console-password", "test").unwrap(),
+            format: Format::Table,
+            style: TableStyle {
+                width: 80,
+                expanded: false,
+            },
+            dates: DateStyle::Iso,
+            timing: false,
+        };
+        assert_eq!(
+            console.dates_command(""),
+            Ok("dates: iso (1980-04-01)".into())
+        );
+        assert_eq!(
+            console.dates_command(" era "),
+            Ok("dates: era (昭和55年4月1日)".into())
+        );
+        assert_eq!(console.dates, DateStyle::Era);
+        let refused = console.dates_command("123456789018").unwrap_err();
+        assert_eq!(refused, "\\dates takes era or iso");
+        assert_eq!(
+            console.dates,
+            DateStyle::Era,
+            "a bad argument changes nothing"
+        );
+        assert_eq!(
+            console.dates_command("iso"),
+            Ok("dates: iso (1980-04-01)".into())
+        );
     }
 }

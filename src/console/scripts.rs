@@ -1,10 +1,11 @@
 //! Script tests of the console: files under tests/scripts/ hold statements (lines starting with `> `) each
 //! followed by the exact output the `juki` console prints for it, errors included. Each file
 //! runs against a fresh database whose "today" is 2026-11-27. Lines starting with `#` are
-//! comments. `UPDATE_SCRIPTS=1 cargo test --bin juki scripts` rewrites the expected output (read
-//! the diff before committing it).
+//! comments. The directives `\format table|json|csv`, `\x` and `\dates era|iso` change
+//! how what follows is printed. `UPDATE_SCRIPTS=1 cargo test --bin juki scripts` rewrites the
+//! expected output (read the diff before committing it).
 
-use super::format::{Format, TableStyle};
+use super::format::{DateStyle, Format, TableStyle};
 use super::Console;
 use juki::Clock;
 use juki::Date;
@@ -24,6 +25,7 @@ fn run_script(path: &Path) -> (String, String) {
             width: 400,
             expanded: false,
         },
+        dates: DateStyle::Iso,
         timing: false,
     };
     let mut actual = String::new();
@@ -45,6 +47,10 @@ fn run_script(path: &Path) -> (String, String) {
                     "csv" => Format::Csv,
                     _ => Format::Table,
                 };
+                continue;
+            }
+            if let Some(arg) = stmt.strip_prefix(super::DATES_COMMAND) {
+                session.dates_command(arg).expect("\\dates era or iso");
                 continue;
             }
             if stmt.trim() == "\\x" {

@@ -78,9 +78,11 @@ fn number(n: u64) -> String {
 }
 
 /// A good row: resident `n` of household `h`.
+/// A resident row; a 妻 is recorded female, everyone else male.
 fn row(n: u64, h: u64, rel: &str) -> String {
+    let sex = if rel.starts_with('妻') { 2 } else { 1 };
     format!(
-        "{},{},山田 太郎{n},ヤマダ タロウ,1,1980-04-01,兵庫県芦屋市精道町7番6号,659-0068,{h},{rel},2020-04-01",
+        "{},{},山田 太郎{n},ヤマダ タロウ,{sex},1980-04-01,兵庫県芦屋市精道町7番6号,659-0068,{h},{rel},2020-04-01",
         code(n),
         number(n)
     )
@@ -385,7 +387,7 @@ fn a_history_row_the_engine_refuses_writes_nothing() {
     let f = fx();
     let p = f.file("a.csv", &csv(&[row(1, 10, "世帯主")]));
     let h = format!(
-        "{}\n1,{},death,2019-01-01,,,,,,,,,,,\n",
+        "{}\n1,{},death,2019-01-01,,,,,,,,,,,,\n",
         crate::io::generator::HISTORY_HEADER,
         code(1)
     );
@@ -463,10 +465,10 @@ fn history_rows_out_of_seq_order_are_bad_rows_and_all_are_reported() {
     let p = f.file("a.csv", &csv(&[row(1, 10, "世帯主"), row(2, 11, "世帯主")]));
     let h = format!(
         "{}\n\
-         2,{c1},move,2024-01-01,,,,,,兵庫県芦屋市打出町2番3号,659-0012,,,,\n\
-         1,{c2},move,2024-02-01,,,,,,兵庫県芦屋市打出町2番4号,659-0012,,,,\n\
-         3,{c2},death,2019-01-01,,,,,,,,,,,\n\
-         4,{c1},nonsense,2024-03-01,,,,,,,,,,,\n",
+         2,{c1},move,2024-01-01,,,,,,兵庫県芦屋市打出町2番3号,659-0012,,,,,\n\
+         1,{c2},move,2024-02-01,,,,,,兵庫県芦屋市打出町2番4号,659-0012,,,,,\n\
+         3,{c2},death,2019-01-01,,,,,,,,,,,,\n\
+         4,{c1},nonsense,2024-03-01,,,,,,,,,,,,\n",
         crate::io::generator::HISTORY_HEADER,
         c1 = code(1),
         c2 = code(2),
@@ -493,8 +495,8 @@ fn skip_bad_sets_aside_history_rows_out_of_order() {
     let p = f.file("a.csv", &csv(&[row(1, 10, "世帯主")]));
     let h = format!(
         "{}\n\
-         2,{c1},move,2024-01-01,,,,,,兵庫県芦屋市打出町2番3号,659-0012,,,,\n\
-         1,{c1},move,2024-02-01,,,,,,兵庫県芦屋市打出町2番4号,659-0012,,,,\n",
+         2,{c1},move,2024-01-01,,,,,,兵庫県芦屋市打出町2番3号,659-0012,,,,,\n\
+         1,{c1},move,2024-02-01,,,,,,兵庫県芦屋市打出町2番4号,659-0012,,,,,\n",
         crate::io::generator::HISTORY_HEADER,
         c1 = code(1),
     );

@@ -1,4 +1,11 @@
 //! Calendar dates: ISO and Japanese era (元号) input, era output, ages.
+//!
+//! A [`Date`] is a Gregorian day in 1800-01-01..=2200-12-31. It is written ISO
+//! (`1980-04-01`) by `Display`; [`Date::to_era_string`] writes it in 和暦 (`昭和55年4月1日`).
+//! Input takes ISO and era dates in the forms a 市民課 uses, full or abbreviated, with
+//! full-width characters folded (NFKC). An era date must fall inside its era: on the two days
+//! shared by two eras (1912-07-30, 1926-12-25) both names are accepted, and output uses the
+//! new era.
 
 use std::fmt;
 use std::str::FromStr;
@@ -11,40 +18,57 @@ const FIELD: &str = "date";
 const MIN_YEAR: i32 = 1800;
 const MAX_YEAR: i32 = 2200;
 
-/// A Japanese era: its name, its one-letter abbreviation and its first day (Gregorian).
+/// A Japanese era: its name, its one-letter and one-kanji abbreviations, and its first and
+/// last days (Gregorian; the last era has none yet).
 struct Era {
     name: &'static str,
     letter: char,
+    kanji: char,
     first_day: (i32, u32, u32),
+    last_day: Option<(i32, u32, u32)>,
 }
 
-/// The eras since the calendar reform, oldest first. An era ends the day before the next
-/// one's first day.
+/// The eras since the calendar reform, oldest first.
+///
+/// Invariant: each era's last day is the next era's first day (明治→大正 on 1912-07-30 and
+/// 大正→昭和 on 1926-12-25, when the era changed on the day the emperor died, so both names
+/// are right for that day) or the day before it (昭和→平成, 平成→令和, changed the next day).
+/// No day falls between two eras. A shared day is written with the new era on output.
 const ERAS: [Era; 5] = [
     Era {
         name: "明治",
         letter: 'M',
+        kanji: '明',
         first_day: (1868, 10, 23),
+        last_day: Some((1912, 7, 30)),
     },
     Era {
         name: "大正",
         letter: 'T',
+        kanji: '大',
         first_day: (1912, 7, 30),
+        last_day: Some((1926, 12, 25)),
     },
     Era {
         name: "昭和",
         letter: 'S',
+        kanji: '昭',
         first_day: (1926, 12, 25),
+        last_day: Some((1989, 1, 7)),
     },
     Era {
         name: "平成",
         letter: 'H',
+        kanji: '平',
         first_day: (1989, 1, 8),
+        last_day: Some((2019, 4, 30)),
     },
     Era {
         name: "令和",
         letter: 'R',
+        kanji: '令',
         first_day: (2019, 5, 1),
+        last_day: None,
     },
 ];
 
@@ -69,12 +93,19 @@ fn era_text(era: &Era, year: u32, month: u32, day: u32) -> String {
     }
 }
 
+/// The error for text that is no date form at all. The text is quoted unless it holds twelve
+/// or more digits, which could be a My Number typed in the wrong place.
 fn bad_format(text: &str) -> InvalidValue {
+    let quoted = if text.chars().filter(char::is_ascii_digit).count() >= 12 {
+        "the text".to_string()
+    } else {
+        format!("{text:?}")
+    };
     InvalidValue::new(
         FIELD,
         format!(
-            "{text:?} is not a date; expected YYYY-MM-DD, YYYYMMDD or an era date such as \
-             S55.4.1 or 昭和55年4月1日"
+            "{quoted} is not a date; expected YYYY-MM-DD, YYYYMMDD or an era date such as \
+             昭和55年4月1日, 昭55.4.1 or S55.4.1"
         ),
     )
 }
@@ -132,8 +163,9 @@ fn split_parts(rest: &str, with_era: bool) -> Option<(u32, u32, u32)> {
     Some((year(y)?, number(m, 2)?, number(d, 2)?))
 }
 
-/// Finds the era a date text starts with, by name (昭和) or letter (S or s followed by a digit
-/// or 元), and returns it with the rest of the text.
+/// Finds the era a date text starts with, by name (昭和), by one kanji (昭) or by letter (S or
+/// s), and returns it with the rest of the text. An abbreviation counts only when a digit or
+/// 元 follows it, so that words such as 大阪 are not taken for a date.
 fn split_era(text: &str) -> Option<(&'static Era, &str)> {
     for era in &ERAS {
         if let Some(rest) = text.strip_prefix(era.name) {
@@ -141,9 +173,11 @@ fn split_era(text: &str) -> Option<(&'static Era, &str)> {
         }
     }
     let mut chars = text.chars();
-    let first = chars.next()?.to_ascii_uppercase();
+    let first = chars.next()?;
     let rest = chars.as_str();
-    let era = ERAS.iter().find(|e| e.letter == first)?;
+    let era = ERAS
+        .iter()
+        .find(|e| e.kanji == first || e.letter == first.to_ascii_uppercase())?;
     match rest.chars().next() {
         Some(c) if c.is_ascii_digit() || c == '元' => Some((era, rest)),
         _ => None,
@@ -158,10 +192,15 @@ impl Date {
     /// Parses a date as typed.
     ///
     /// Accepted: `1980-04-01`, `1980/04/01`, `1980/4/1`, `19800401`, `1980年4月1日`, and era
-    /// dates `S55.4.1`, `s55.4.1`, `S55/4/1`, `S55-4-1`, `昭和55年4月1日`, `令和元年5月1日`,
-    /// `R7.6.30`, with eras M 明治, T 大正, S 昭和, H 平成, R 令和 and 元 for year 1. Full-width
-    /// input is accepted (NFKC). An era date outside its era (昭和64年1月8日) is refused, as
-    /// are impossible dates and years outside 1800..=2200.
+    /// dates `昭和55年4月1日`, `昭和55.4.1`, `昭55.4.1`, `昭55/4/1`, `S55.4.1`, `s55.4.1`,
+    /// `S55/4/1`, `S55-4-1`, `令和元年5月1日`, `H元.1.8`, `R7.6.30`: the era by name, by one
+    /// kanji or by letter (明治 明 M, 大正 大 T, 昭和 昭 S, 平成 平 H, 令和 令 R), then the
+    /// year (元 for year 1) and the month and day after 年/月/日 or one of `.` `/` `-`.
+    /// Full-width input is accepted (NFKC, so `Ｓ５５．４．１` and `㍼55年4月1日` too).
+    ///
+    /// An era date outside its era (昭和64年1月8日, 平成31年5月1日) is refused, naming the
+    /// era's first or last day; both names are valid on a day two eras share (大正15年12月25日
+    /// and 昭和元年12月25日). Impossible dates and years outside 1800..=2200 are refused.
     pub fn parse(input: &str) -> Result<Date, InvalidValue> {
         let normalised: String = super::text::nfkc(input).collect();
         let text = normalised.trim();
@@ -210,11 +249,8 @@ impl Date {
                 ),
             ));
         }
-        let index = ERAS.iter().position(|e| e.name == era.name).unwrap_or(0);
-        if let Some(next) = ERAS.get(index + 1) {
-            let next_first = naive(next.first_day);
-            if date >= next_first {
-                let last = next_first.pred_opt().unwrap_or(next_first);
+        if let Some(last) = era.last_day.map(naive) {
+            if date > last {
                 return Err(InvalidValue::new(
                     FIELD,
                     format!(
@@ -382,42 +418,122 @@ mod tests {
             "s55.4.1",
             "S55/4/1",
             "S55-4-1",
+            "S55.04.01",
             "昭和55年4月1日",
+            "昭和55.4.1",
+            "昭和55/4/1",
+            "昭55.4.1",
+            "昭55/4/1",
+            "昭55-4-1",
+            "昭55年4月1日",
             "Ｓ５５．４．１",
+            "Ｓ５５／４／１",
+            "昭５５．４．１",
             "昭和５５年４月１日",
+            "㍼55年4月1日",
         ] {
             assert_eq!(d(s), "1980-04-01", "{s}");
         }
         assert_eq!(d("令和元年5月1日"), "2019-05-01");
         assert_eq!(d("R1.5.1"), "2019-05-01");
         assert_eq!(d("R元.5.1"), "2019-05-01");
+        assert_eq!(d("令元.5.1"), "2019-05-01");
         assert_eq!(d("R7.6.30"), "2025-06-30");
+        assert_eq!(d("令7.6.30"), "2025-06-30");
         assert_eq!(d("H1.1.8"), "1989-01-08");
+        assert_eq!(d("H元.1.8"), "1989-01-08");
+        assert_eq!(d("平元.1.8"), "1989-01-08");
+        assert_eq!(d("Ｈ元．１．８"), "1989-01-08");
         assert_eq!(d("h31.4.30"), "2019-04-30");
         assert_eq!(d("T1.7.30"), "1912-07-30");
+        assert_eq!(d("大元.7.30"), "1912-07-30");
+        assert_eq!(d("大15.12.24"), "1926-12-24");
         assert_eq!(d("M45.7.29"), "1912-07-29");
+        assert_eq!(d("明45.7.29"), "1912-07-29");
         assert_eq!(d("明治元年10月23日"), "1868-10-23");
         assert_eq!(d("大正15年12月24日"), "1926-12-24");
         assert_eq!(d("昭和元年12月25日"), "1926-12-25");
     }
 
     #[test]
-    fn era_boundaries() {
-        assert_eq!(d("昭和64年1月7日"), "1989-01-07");
-        assert_eq!(d("平成元年1月8日"), "1989-01-08");
+    fn abbreviations_need_a_year_after_them() {
+        for s in [
+            "大阪",
+            "昭",
+            "昭.4.1",
+            "令和",
+            "平成年1月8日",
+            "明治 45.7.29",
+            "昭和55.4",
+        ] {
+            assert!(Date::parse(s).is_err(), "{s}");
+        }
+        assert!(err("大阪").starts_with("\"大阪\" is not a date; expected"));
+    }
+
+    #[test]
+    fn the_era_table_leaves_no_gap_and_no_overlap_but_the_shared_days() {
+        for pair in ERAS.windows(2) {
+            let last = naive(pair[0].last_day.expect("only the last era is open"));
+            let next_first = naive(pair[1].first_day);
+            assert!(
+                last == next_first || last.succ_opt() == Some(next_first),
+                "{} ends {last}, {} begins {next_first}",
+                pair[0].name,
+                pair[1].name
+            );
+        }
+        assert!(ERAS[ERAS.len() - 1].last_day.is_none());
+    }
+
+    #[test]
+    fn days_two_eras_share_take_both_names() {
+        for (old, new, iso) in [
+            ("明治45年7月30日", "大正元年7月30日", "1912-07-30"),
+            ("大正15年12月25日", "昭和元年12月25日", "1926-12-25"),
+            ("M45.7.30", "T1.7.30", "1912-07-30"),
+            ("大15.12.25", "昭元.12.25", "1926-12-25"),
+        ] {
+            assert_eq!(d(old), iso, "{old}");
+            assert_eq!(d(new), iso, "{new}");
+        }
+    }
+
+    #[test]
+    fn one_day_beyond_an_era_is_refused() {
         assert_eq!(
-            err("昭和64年1月8日"),
-            "昭和64年1月8日 is after the last day of 昭和 (1989-01-07)"
+            err("明治45年7月31日"),
+            "明治45年7月31日 is after the last day of 明治 (1912-07-30)"
         );
         assert_eq!(
-            err("平成元年1月7日"),
-            "平成元年1月7日 is before the first day of 平成 (1989-01-08)"
+            err("大正元年7月29日"),
+            "大正元年7月29日 is before the first day of 大正 (1912-07-30)"
         );
-        assert!(Date::parse("H31.5.1").is_err());
-        assert!(Date::parse("R1.4.30").is_err());
-        assert!(Date::parse("M1.1.1").is_err());
-        assert!(Date::parse("S0.1.1").is_err());
-        assert!(Date::parse("R300.1.1").is_err());
+        assert_eq!(
+            err("大正15年12月26日"),
+            "大正15年12月26日 is after the last day of 大正 (1926-12-25)"
+        );
+        assert_eq!(
+            err("昭和元年12月24日"),
+            "昭和元年12月24日 is before the first day of 昭和 (1926-12-25)"
+        );
+        assert_eq!(
+            err("平成31年5月1日"),
+            "平成31年5月1日 is after the last day of 平成 (2019-04-30)"
+        );
+        assert_eq!(
+            err("令和元年4月30日"),
+            "令和元年4月30日 is before the first day of 令和 (2019-05-01)"
+        );
+        assert!(Date::parse("明45.7.31").is_err());
+        assert!(Date::parse("S1.12.24").is_err());
+    }
+
+    #[test]
+    fn a_long_number_is_not_echoed() {
+        let reason = err("123456789018");
+        assert!(!reason.contains("123456789018"), "{reason}");
+        assert!(reason.starts_with("the text is not a date"), "{reason}");
     }
 
     #[test]
@@ -507,11 +623,27 @@ mod tests {
             Date::parse("1850-01-01").unwrap().to_era_string(),
             "1850年1月1日"
         );
+        // A day two eras share is written with the new era.
+        assert_eq!(
+            Date::parse("明治45年7月30日").unwrap().to_era_string(),
+            "大正元年7月30日"
+        );
+        assert_eq!(
+            Date::parse("1926-12-25").unwrap().to_era_string(),
+            "昭和元年12月25日"
+        );
+        assert_eq!(
+            Date::parse("1926-12-24").unwrap().to_era_string(),
+            "大正15年12月24日"
+        );
         for s in [
             "1868-10-23",
             "1912-07-29",
             "1912-07-30",
             "1926-12-25",
+            "1989-01-07",
+            "2019-04-30",
+            "2019-05-01",
             "2025-06-30",
         ] {
             let date = Date::parse(s).unwrap();

@@ -13,6 +13,7 @@ pub mod household;
 pub mod identifiers;
 pub mod kana;
 pub mod name;
+pub mod place;
 pub mod postal;
 pub mod reason;
 pub mod sex;
@@ -27,6 +28,10 @@ pub use household::{HouseholdId, Relationship, Restatement};
 pub use identifiers::{MyNumber, ResidentCode, RevealedMyNumber};
 pub use kana::{is_kana_text, Kana, KanaKey};
 pub use name::{Name, NameKey};
+pub use place::{
+    BlockNumbers, DictionaryError, Inside, LocalGovCode, Municipality, Outside, PlaceError,
+    Placement, Prefecture, Town, TownDictionary, Ward,
+};
 pub use postal::PostalCode;
 pub use reason::Reason;
 pub use sex::Sex;

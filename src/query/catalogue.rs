@@ -698,7 +698,12 @@ mod tests {
         let after_change: Vec<_> = continuations("change").iter().map(|e| e.name).collect();
         assert_eq!(
             after_change,
-            ["CHANGE HOUSEHOLD", "CHANGE CODE", "CHANGE MYNUMBER"]
+            [
+                "CHANGE HOUSEHOLD",
+                "CHANGE CODE",
+                "CHANGE MYNUMBER",
+                "CHANGE HEAD"
+            ]
         );
     }
 
@@ -706,7 +711,7 @@ mod tests {
     fn change_usage_comes_from_the_fields_table() {
         assert_eq!(
             change_entry(ChangeKind::MoveOut).usage(),
-            "MOVE OUT <code> to=… [new_head=…] ON <date> [REPORTED <date>]"
+            "MOVE OUT <code> to=… [new_head=…] [relationships=…] ON <date> [REPORTED <date>]"
         );
         assert!(change_entry(ChangeKind::Birth)
             .usage()

@@ -26,7 +26,7 @@ fn basic_rows(rows: &[BasicResident]) -> Rows {
                 vec![
                     b.name.as_str().into(),
                     b.address.as_str().into(),
-                    b.birth.to_string().into(),
+                    b.birth.into(),
                     b.sex.to_string().into(),
                 ]
             })
@@ -267,8 +267,8 @@ fn history_rows(versions: &[Resident]) -> Rows {
             let mut row = vec![
                 Cell::Int(v.version.into()),
                 v.reason.japanese().into(),
-                v.valid_from.to_string().into(),
-                v.reported.map(|d| d.to_string()).into(),
+                v.valid_from.into(),
+                v.reported.into(),
                 Cell::Int(v.seq as i64),
                 changed.join(" ").into(),
             ];

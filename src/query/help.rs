@@ -127,7 +127,7 @@ fn list(role: Option<Role>) -> String {
         }
     }
     out.push_str("help <statement> shows one statement with an example.\n");
-    out.push_str("in the console: \\timing shows each statement's time, \\x shows one field a line, \\q or Ctrl-D leaves, Ctrl-C cancels the line.");
+    out.push_str("in the console: \\timing shows each statement's time, \\x shows one field a line, \\dates era|iso writes dates in 和暦 or ISO, \\q or Ctrl-D leaves, Ctrl-C cancels the line.");
     out
 }
 

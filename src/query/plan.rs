@@ -66,7 +66,7 @@ pub enum Plan {
         limit: usize,
     },
     /// A 異動.
-    Record(store::Change),
+    Record(Box<store::Change>),
     /// `CREATE OPERATOR <id> ROLE <role> PASSWORD '<initial>'`.
     CreateOperator {
         /// The new operator's id.
@@ -184,7 +184,7 @@ pub fn plan(stmt: &Statement) -> Result<Plan, QueryError> {
             since: value(since, count("update sequence number"))?,
             limit: opt(limit, count("limit"))?.map_or(DEFAULT_CHANGES_LIMIT, |n| n as usize),
         },
-        Statement::Change(c) => Plan::Record(plan_change(c)?),
+        Statement::Change(c) => Plan::Record(Box::new(plan_change(c)?)),
         Statement::Help { topic } => Plan::Help(topic.clone()),
         Statement::CreateOperator { id, role, password } => Plan::CreateOperator {
             id: id.text.clone(),

@@ -1,7 +1,13 @@
 //! What a statement returns: a table of typed cells (or a message), independent of how it
 //! is printed. The command line renders it as an aligned table, JSON Lines or CSV.
+//!
+//! Every calendar date in a result is a [`Cell::Date`], never text, so that a printer can
+//! write it as it is asked to (the library writes ISO `1980-04-01`; the console writes
+//! 和暦 on request).
 
-use crate::model::RevealedMyNumber;
+use std::fmt;
+
+use crate::model::{Date, RevealedMyNumber};
 use crate::store::{Resident, SearchHit};
 
 /// One cell of a result.
@@ -13,19 +19,34 @@ pub enum Cell {
     Int(i64),
     /// A yes/no value.
     Bool(bool),
+    /// A calendar date.
+    Date(Date),
     /// No value.
     Null,
 }
 
 impl Cell {
-    /// The cell as text for tables and CSV (`Null` is empty).
+    /// The cell as text for tables and CSV (`Null` is empty, a date ISO `1980-04-01`).
     pub fn text(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl fmt::Display for Cell {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Cell::Text(s) => s.clone(),
-            Cell::Int(n) => n.to_string(),
-            Cell::Bool(b) => b.to_string(),
-            Cell::Null => String::new(),
+            Cell::Text(s) => f.write_str(s),
+            Cell::Int(n) => n.fmt(f),
+            Cell::Bool(b) => b.fmt(f),
+            Cell::Date(d) => d.fmt(f),
+            Cell::Null => Ok(()),
         }
+    }
+}
+
+impl From<Date> for Cell {
+    fn from(d: Date) -> Self {
+        Cell::Date(d)
     }
 }
 
@@ -44,6 +65,12 @@ impl From<&str> for Cell {
 impl From<Option<String>> for Cell {
     fn from(s: Option<String>) -> Self {
         s.map_or(Cell::Null, Cell::Text)
+    }
+}
+
+impl From<Option<Date>> for Cell {
+    fn from(d: Option<Date>) -> Self {
+        d.map_or(Cell::Null, Cell::Date)
     }
 }
 
@@ -95,11 +122,6 @@ pub const RESIDENT_COLUMNS: [&str; 21] = [
     "head_name",
 ];
 
-/// An optional date as a cell: empty when there is none.
-fn date_cell(d: Option<crate::model::Date>) -> Cell {
-    d.map(|d| d.to_string()).into()
-}
-
 /// The cells of a resident under [`RESIDENT_COLUMNS`]. The My Number is masked unless
 /// `reveal` is set (SHOW MYNUMBER only).
 pub fn resident_cells(r: &Resident, reveal: bool) -> Vec<Cell> {
@@ -112,21 +134,21 @@ pub fn resident_cells(r: &Resident, reveal: bool) -> Vec<Cell> {
         r.name.as_str().into(),
         r.kana.as_str().into(),
         r.sex.to_string().into(),
-        r.birth.to_string().into(),
+        r.birth.into(),
         r.address.written().into(),
         r.postal.to_string().into(),
         r.household.to_string().into(),
         r.relationship.as_str().into(),
         r.status.as_str().into(),
         Cell::Int(r.version.into()),
-        r.valid_from.to_string().into(),
+        r.valid_from.into(),
         r.reason.japanese().into(),
-        date_cell(r.reported),
-        r.resident_since.to_string().into(),
-        r.address_since.to_string().into(),
+        r.reported.into(),
+        r.resident_since.into(),
+        r.address_since.into(),
         r.previous_address.clone().into(),
         r.destination.clone().into(),
-        date_cell(r.removed_on),
+        r.removed_on.into(),
         r.head_name.as_ref().map(|n| n.as_str().to_string()).into(),
     ]
 }
@@ -172,12 +194,12 @@ impl Rows {
                 c.code.to_string().into(),
                 c.name.as_str().into(),
                 c.kana.as_str().into(),
-                c.birth.to_string().into(),
+                c.birth.into(),
                 c.sex.to_string().into(),
                 c.address.written().into(),
                 number.into(),
                 c.reason.japanese().into(),
-                c.valid_from.to_string().into(),
+                c.valid_from.into(),
                 Cell::Int(c.version.into()),
             ]);
         }
@@ -199,5 +221,21 @@ impl Rows {
                 })
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_date_cell_is_iso_text() {
+        let date = Date::parse("昭和55年4月1日").unwrap();
+        let cell = Cell::from(date);
+        assert_eq!(cell, Cell::Date(date));
+        assert_eq!(cell.text(), "1980-04-01");
+        assert_eq!(cell.to_string(), "1980-04-01");
+        assert_eq!(Cell::Null.text(), "");
+        assert_eq!(Cell::Int(-3).text(), "-3");
     }
 }

@@ -774,7 +774,7 @@ fn keywords_with_nothing_after_them() {
         ),
         (
             "CHANGE",
-            "expected HOUSEHOLD, CODE or MYNUMBER after CHANGE, found the end of the statement",
+            "expected HOUSEHOLD, CODE, MYNUMBER or HEAD after CHANGE, found the end of the statement",
         ),
         (
             "CREATE",
@@ -866,14 +866,20 @@ fn unknown_and_unaccepted_keys() {
     assert_eq!(e.span, span(input, "name"));
     assert_eq!(
         e.hint.as_deref(),
-        Some("MOVE takes address, postal, household, relationship, new_head")
+        Some("MOVE takes address, postal, household, relationship, new_head, relationships")
     );
     let e = err("MOVE OUT 1 destination=大阪 ON R7.6.1");
     assert_eq!(e.message, "unknown key 'destination'");
-    assert_eq!(e.hint.as_deref(), Some("MOVE OUT takes to, new_head"));
+    assert_eq!(
+        e.hint.as_deref(),
+        Some("MOVE OUT takes to, new_head, relationships")
+    );
     let e = err("DEATH 1 氏名=x ON R7.6.1");
     assert_eq!(e.message, "DEATH does not take '氏名'");
-    assert_eq!(e.hint.as_deref(), Some("DEATH takes new_head"));
+    assert_eq!(
+        e.hint.as_deref(),
+        Some("DEATH takes new_head, relationships")
+    );
     // 出生: the birth date is the ON date; birth= may repeat it, from= is refused.
     assert_eq!(
         err("BIRTH 1 from=x ON R7.6.1").message,

@@ -7,7 +7,7 @@ use rustyline::validate::Validator;
 use rustyline::{Context, Helper};
 
 /// The console's own meta commands, offered beside the library's words.
-const META: &[&str] = &["\\timing", "\\x", "\\q"];
+const META: &[&str] = &["\\timing", "\\x", "\\dates", "\\q"];
 
 /// The rustyline helper of the juki REPL.
 pub struct JukiHelper {

@@ -1,13 +1,14 @@
 //! The operator REPL: line editing with history (redacted, 0600), completion, multi-line
 //! statements (a statement that is not whole yet goes on under the ` ...> ` prompt),
-//! `help`, a timing toggle (`\timing`), expanded output (`\x`), `PASSWORD`, and the idle
-//! lock; Ctrl-C cancels the statement, Ctrl-D (or `\q`) exits.
+//! `help`, a timing toggle (`\timing`), expanded output (`\x`), dates in 和暦 or ISO
+//! (`\dates era`, `\dates iso`), `PASSWORD`, and the idle lock; Ctrl-C cancels the
+//! statement, Ctrl-D (or `\q`) exits.
 
 mod helper;
 mod history;
 mod idle;
 
-use crate::console::{input_complete, Console};
+use crate::console::{input_complete, Console, DATES_COMMAND};
 use helper::JukiHelper;
 use idle::{IdleLock, CLEAR_SCREEN};
 use rustyline::error::ReadlineError;
@@ -201,6 +202,15 @@ fn dispatch(console: &mut Console, text: &str) -> bool {
                 "expanded display is {}",
                 if console.style.expanded { "on" } else { "off" }
             );
+        }
+        t if t
+            .strip_prefix(DATES_COMMAND)
+            .is_some_and(|arg| arg.is_empty() || arg.starts_with(char::is_whitespace)) =>
+        {
+            match console.dates_command(&t[DATES_COMMAND.len()..]) {
+                Ok(shown) => println!("{shown}"),
+                Err(why) => eprintln!("error[INVALID_VALUE]: {why}"),
+            }
         }
         t if t.trim_end_matches(';').eq_ignore_ascii_case("password") => {
             change_password(console);

@@ -37,9 +37,11 @@ pub enum Clock {
 }
 
 /// A [`Clock`] that can be changed through a shared reference: 0 is the system clock,
-/// anything else a fixed `yyyymmdd`.
+/// anything else a fixed `yyyymmdd`. Beside it, the last day a read found to be today, a
+/// lower bound of today (the system clock only moves forward; setting the clock resets it),
+/// so that the reads "now" need the clock only for a resident with a version dated after it.
 #[derive(Debug, Default)]
-pub(crate) struct ClockCell(std::sync::atomic::AtomicU32);
+pub(crate) struct ClockCell(std::sync::atomic::AtomicU32, std::sync::atomic::AtomicU32);
 
 impl ClockCell {
     pub(crate) fn set(&self, clock: Clock) {
@@ -48,6 +50,7 @@ impl ClockCell {
             Clock::Fixed(d) => d.to_yyyymmdd(),
         };
         self.0.store(v, std::sync::atomic::Ordering::Relaxed);
+        self.1.store(0, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub(crate) fn get(&self) -> Clock {
@@ -334,6 +337,19 @@ impl Database {
         }
     }
 
+    /// Today (`yyyymmdd`) when a resident whose versions reach `prefix_max` has one not yet
+    /// in force (a 転出 notified ahead): reads "now" then answer as of today, so the resident
+    /// stays active until the day. `None` in the common case, without reading the clock.
+    pub(crate) fn not_yet_in_force(&self, prefix_max: u32) -> Option<u32> {
+        use std::sync::atomic::Ordering::Relaxed;
+        if prefix_max <= self.clock.1.load(Relaxed) {
+            return None;
+        }
+        let today = self.today().to_yyyymmdd();
+        self.clock.1.store(today, Relaxed);
+        (prefix_max > today).then_some(today)
+    }
+
     /// Records a 異動: checks it, writes the new version, every index entry and the change
     /// feed entry in one transaction, and commits it durably. A refused change writes
     /// nothing.
@@ -437,13 +453,21 @@ impl Database {
     fn get_in(&self, t: &ReadTables, code: ResidentCode) -> Result<Option<Resident>> {
         // The hot path: one probe, one checked read typed in place.
         if let Some(v) = t.residents.get(code.get())? {
-            return Ok(Some(Resident::from_archived(StoredRecord::access(
-                "residents",
-                v.value(),
-            )?)?));
+            let rec = StoredRecord::access("residents", v.value())?;
+            if let Some(today) = self.not_yet_in_force(rec.prefix_max.to_native()) {
+                return resident_as_of_in(&t.versions, rec.id.to_native(), today);
+            }
+            return Ok(Some(Resident::from_archived(rec)?));
         }
-        match t.id_of_code(code.get())? {
-            Some((id, _)) => latest_resident_in(&t.versions, id),
+        // A former code: the resident's latest version, as of today when not yet in force.
+        let Some((id, _)) = t.id_of_code(code.get())? else {
+            return Ok(None);
+        };
+        match t.latest(id)? {
+            Some(rec) => match self.not_yet_in_force(rec.prefix_max) {
+                Some(today) => resident_as_of_in(&t.versions, id, today),
+                None => Resident::from_stored(rec).map(Some),
+            },
             None => Ok(None),
         }
     }
@@ -509,7 +533,7 @@ impl Database {
     /// The members of a household now, or as of a date; head first.
     pub(crate) fn household(&self, id: HouseholdId, as_of: Option<Date>) -> Result<Household> {
         let t = self.read()?;
-        household_in(&*t, id.get(), as_of)
+        household_in(&*t, id.get(), as_of, self.today())
     }
 
     /// The household a resident belongs to (now or as of a date) and its members.
@@ -530,7 +554,7 @@ impl Database {
                 .latest(id)?
                 .ok_or_else(|| StoreError::NotFound(format!("resident {code}")))?,
         };
-        household_in(&*t, rec.household, as_of)
+        household_in(&*t, rec.household, as_of, self.today())
     }
 
     /// 4情報検索. Refused with SEARCH_MINIMUM, before any read, unless the query names at
@@ -616,9 +640,9 @@ fn with_head(t: &impl View, mut r: Resident, date: Option<u32>) -> Result<Reside
     Ok(r)
 }
 
-fn household_in(t: &impl View, h: u64, as_of: Option<Date>) -> Result<Household> {
+fn household_in(t: &impl View, h: u64, as_of: Option<Date>, today: Date) -> Result<Household> {
     let members = match as_of {
-        None => members_now(t, h)?,
+        None => members_now(t, h, today.to_yyyymmdd())?,
         Some(d) => {
             let date = d.to_yyyymmdd();
             let mut out = Vec::new();

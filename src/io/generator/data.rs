@@ -178,3 +178,30 @@ impl Lists {
         self.given[sex_slot(sex)].len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TownDictionary;
+
+    /// Every town the generator draws is a 町字 of 芦屋市's address dictionary, with one of
+    /// its postal codes: generated addresses are ones the dictionary places.
+    #[test]
+    fn every_town_is_in_the_dictionary() {
+        let dictionary = TownDictionary::ashiya();
+        let towns = &lists().towns;
+        assert!(towns.len() >= 50);
+        for t in towns {
+            let entry = dictionary
+                .get(None, t.name)
+                .unwrap_or_else(|| panic!("{} is not in data/ashiya-towns.csv", t.name));
+            assert_eq!(entry.name(), t.name);
+            assert!(
+                entry.postal_codes().iter().any(|p| p.get() == t.postal),
+                "{}: {} is not its postal code",
+                t.name,
+                t.postal
+            );
+        }
+    }
+}

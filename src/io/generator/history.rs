@@ -18,9 +18,10 @@
 //! * 死亡, more likely with age; a 世帯主 who leaves others names the oldest of them as
 //!   `new_head`;
 //! * 転出 to another city: a grown child alone, or a whole household with the 世帯主 last;
-//! * 世帯主 handed from a head aged 68 or more to the oldest child (30 or more): 世帯変更
-//!   of the head to 父/母 with `new_head`, then 世帯変更 of the others' 続柄 as seen from
-//!   the new head.
+//! * 世帯主 handed from a head aged 68 or more to the oldest child (30 or more): 世帯主変更
+//!   of the head (to 父/母) with `new_head` and every other member's 続柄 restated as seen
+//!   from the new head; a head who dies or moves out leaving others names the oldest as
+//!   `new_head` and restates the others the same way.
 
 use super::address;
 use super::data::lists;
@@ -47,6 +48,8 @@ pub(crate) struct RawFields {
     pub(crate) destination: Option<String>,
     /// Serial number of the new 世帯主.
     pub(crate) new_head: Option<u64>,
+    /// The 続柄 of the members who stay, restated against the new 世帯主 (serial, 続柄).
+    pub(crate) relationships: Vec<(u64, Rel)>,
 }
 
 /// One generated 異動.
@@ -534,6 +537,13 @@ impl Sim {
                 .filter(|&m| m != p)
                 .min_by_key(|&m| (self.ps[m as usize].person.birth, m));
         }
+        let restated = match new_head {
+            Some(n) => match self.restated(h, p, n) {
+                Some(r) => r,
+                None => return false,
+            },
+            None => Vec::new(),
+        };
         self.emit(
             reason,
             p,
@@ -541,6 +551,7 @@ impl Sim {
             RawFields {
                 destination,
                 new_head: new_head.map(|n| self.ps[n as usize].person.serial),
+                relationships: self.serials(&restated),
                 ..RawFields::default()
             },
         );
@@ -555,8 +566,67 @@ impl Sim {
             let next = &mut self.ps[n as usize];
             next.person.rel = Rel::Head;
             next.latest = day;
+            self.apply_restated(&restated, day);
         }
         true
+    }
+
+    /// The 続柄 of every member of household `h` but `old` and `heir`, restated against
+    /// `heir` as the new 世帯主; `None` when one cannot be said simply.
+    fn restated(&self, h: usize, old: u32, heir: u32) -> Option<Vec<(u32, Rel)>> {
+        let heir_person = &self.ps[heir as usize].person;
+        let (heir_rel, heir_birth, heir_sex) =
+            (heir_person.rel, heir_person.birth, heir_person.sex);
+        let mut spouse_given = false;
+        let mut out = Vec::new();
+        for &m in &self.hs[h].members {
+            if m == old || m == heir {
+                continue;
+            }
+            let person = &self.ps[m as usize].person;
+            let rel = match (heir_rel, person.rel) {
+                (
+                    Rel::Wife | Rel::Husband,
+                    r @ (Rel::Child | Rel::ChildWife | Rel::ChildHusband | Rel::Grandchild),
+                ) => r,
+                (Rel::Child, Rel::Child) => sibling(heir_birth, person.birth, person.sex),
+                (Rel::Child, Rel::Wife) => Rel::Mother,
+                (Rel::Child, Rel::Husband) => Rel::Father,
+                (Rel::Child, Rel::ChildWife) if heir_sex == Sex::Male && !spouse_given => {
+                    spouse_given = true;
+                    Rel::Wife
+                }
+                (Rel::Child, Rel::ChildHusband) if heir_sex == Sex::Female && !spouse_given => {
+                    spouse_given = true;
+                    Rel::Husband
+                }
+                (Rel::Child, Rel::Grandchild) => Rel::Child,
+                (Rel::Child, Rel::Father) => Rel::Grandfather,
+                (Rel::Child, Rel::Mother) => Rel::Grandmother,
+                _ => Rel::Lodger,
+            };
+            out.push((m, rel));
+        }
+        Some(out)
+    }
+
+    fn serials(&self, restated: &[(u32, Rel)]) -> Vec<(u64, Rel)> {
+        restated
+            .iter()
+            .map(|&(m, r)| (self.ps[m as usize].person.serial, r))
+            .collect()
+    }
+
+    /// The engine writes a version for each member whose 続柄 changes.
+    fn apply_restated(&mut self, restated: &[(u32, Rel)], day: i32) {
+        for &(m, rel) in restated {
+            let person = &mut self.ps[m as usize];
+            if person.person.rel != rel {
+                self.extra_versions += 1;
+                person.person.rel = rel;
+                person.latest = day;
+            }
+        }
     }
 
     fn death(&mut self, p: u32, day: i32) {
@@ -612,36 +682,23 @@ impl Sim {
         if self.age(heir, day) < 30 {
             return;
         }
-        let heir_birth = self.ps[heir as usize].person.birth;
-        let mut renamed = Vec::new();
-        for &m in &members[1..] {
-            let person = &self.ps[m as usize].person;
-            let rel = match person.rel {
-                Rel::Child if m == heir => continue,
-                Rel::Child => sibling(heir_birth, person.birth, person.sex),
-                Rel::Wife => Rel::Mother,
-                Rel::Husband => Rel::Father,
-                Rel::ChildWife => Rel::Wife,
-                Rel::ChildHusband => Rel::Husband,
-                Rel::Grandchild => Rel::Child,
-                Rel::Father => Rel::Grandfather,
-                Rel::Mother => Rel::Grandmother,
-                _ => return,
-            };
-            renamed.push((m, rel));
-        }
+        let Some(restated) = self.restated(h as usize, head, heir) else {
+            return;
+        };
         let head_rel = match self.ps[head as usize].person.sex {
             Sex::Male => Rel::Father,
             Sex::Female => Rel::Mother,
         };
         let heir_serial = self.ps[heir as usize].person.serial;
+        let mut relationships = vec![(self.ps[head as usize].person.serial, head_rel)];
+        relationships.extend(self.serials(&restated));
         self.emit(
-            Reason::HouseholdChange,
+            Reason::HeadChange,
             head,
             day,
             RawFields {
-                relationship: Some(head_rel),
                 new_head: Some(heir_serial),
+                relationships,
                 ..RawFields::default()
             },
         );
@@ -649,9 +706,7 @@ impl Sim {
         self.ps[head as usize].person.rel = head_rel;
         self.ps[heir as usize].person.rel = Rel::Head;
         self.ps[heir as usize].latest = day;
-        for (m, rel) in renamed {
-            self.change_relationship(m, rel, day);
-        }
+        self.apply_restated(&restated, day);
         let members = &mut self.hs[h as usize].members;
         members.retain(|&m| m != heir);
         members.insert(0, heir);

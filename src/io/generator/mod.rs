@@ -26,7 +26,7 @@
 //! UTF-8, LF line ends, RFC 4180 quoting, one header row:
 //!
 //! ```text
-//! seq,resident_code,reason,date,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,destination,new_head
+//! seq,resident_code,reason,date,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,destination,new_head,relationships
 //! ```
 //!
 //! One 異動 a row, to be recorded in `seq` order (1, 2, 3 …; the rows of a file come in
@@ -37,14 +37,15 @@
 //! | --- | --- |
 //! | `seq` | the order of recording, from 1 |
 //! | `resident_code` | the resident the change is about (for `birth`, the newborn's new code) |
-//! | `reason` | 異動事由 as [`Reason::english`]: `move` (転居), `move_out` (転出), `death` (死亡), `rename` (氏名変更), `household_change` (世帯変更), `birth` (出生) |
+//! | `reason` | 異動事由 as [`Reason::english`]: `move` (転居), `move_out` (転出), `death` (死亡), `rename` (氏名変更), `household_change` (世帯変更), `head_change` (世帯主変更), `birth` (出生) |
 //! | `date` | 異動日, `YYYY-MM-DD`; never after the generation date, never before the resident's previous version |
 //! | `my_number`, `sex`, `birth_date` | set by `birth` only (`birth_date` equals `date`) |
 //! | `name_kanji`, `name_kana` | the new 氏名 and 振り仮名: `rename` and `birth` |
 //! | `address`, `postal_code` | the new address: `move` and `birth` |
 //! | `household_id`, `relationship` | the household joined and the 続柄 in it: `move` into another household (a grown child's own household, a marriage), `birth`; `relationship` alone for `household_change` |
 //! | `destination` | 転出先: `move_out` |
-//! | `new_head` | the resident code of the member who becomes 世帯主 when the change takes the head out of a household with others left (`death`, `move_out`, `household_change`) |
+//! | `new_head` | the resident code of the member who becomes 世帯主 when the change takes the head out of a household with others left (`death`, `move_out`, `head_change`) |
+//! | `relationships` | with `new_head`: the 続柄 of every other member who stays, restated against the new head, as `<resident code>:<続柄>` pairs separated by spaces (for `head_change`, the former head's too) |
 //!
 //! The columns are named as in the residents file, so a `birth` row carries a complete
 //! resident. Every row is a change the engine accepts when recorded in order, with today
@@ -67,7 +68,7 @@ use self::history::{simulate, RawChange};
 use self::population::{Home, Identities, Person, PopulationGen};
 use crate::model::{
     Address, Date, HouseholdId, InvalidValue, Kana, MyNumber, Name, PostalCode, Reason,
-    Relationship, ResidentCode, Sex,
+    Relationship, ResidentCode, Restatement, Sex,
 };
 use crate::store::{Change, Fields};
 
@@ -75,7 +76,7 @@ use crate::store::{Change, Fields};
 pub const RESIDENTS_HEADER: &str = "resident_code,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,moved_in_date";
 
 /// The header of the history file (see the module documentation).
-pub const HISTORY_HEADER: &str = "seq,resident_code,reason,date,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,destination,new_head";
+pub const HISTORY_HEADER: &str = "seq,resident_code,reason,date,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,destination,new_head,relationships";
 
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -242,6 +243,15 @@ fn typed_resident(ids: &Identities, home: &Home, p: &Person) -> GenResident {
     }
 }
 
+/// `<code>:<続柄>` pairs, as `relationships=` and the history file write them.
+fn restatement_text(ids: &Identities, pairs: &[(u64, population::Rel)]) -> String {
+    pairs
+        .iter()
+        .map(|(serial, rel)| format!("{:011}:{}", ids.code(*serial).get(), rel.as_str()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn typed_change(ids: &Identities, seq: u64, raw: &RawChange) -> GenChange {
     let f = &raw.fields;
     let (name, kana) = f.name.map(|(s, g, x)| name_strings(s, g, x)).unzip();
@@ -272,6 +282,10 @@ fn typed_change(ids: &Identities, seq: u64, raw: &RawChange) -> GenChange {
                 .as_deref()
                 .map(|a| Address::from_trusted(a.to_string())),
             new_head: f.new_head.map(|s| ids.code(s)),
+            relationships: (!f.relationships.is_empty()).then(|| {
+                Restatement::parse(&restatement_text(ids, &f.relationships))
+                    .expect("generated restatements are valid")
+            }),
             ..Fields::default()
         },
     }
@@ -520,6 +534,10 @@ impl<W: Write> CsvOut<W> {
         if let Some(s) = f.new_head {
             self.digits(ids.code(s).get(), 11);
         }
+        self.comma();
+        if !f.relationships.is_empty() {
+            self.text(&restatement_text(ids, &f.relationships));
+        }
         self.end_row()
     }
 }
@@ -576,7 +594,7 @@ pub fn write_csv(
 
 /// Reads one row of the history file: `record` holds its cells in [`HISTORY_HEADER`] order.
 pub fn parse_history_record(record: &[&str]) -> Result<GenChange, InvalidValue> {
-    const COLUMNS: usize = 15;
+    const COLUMNS: usize = 16;
     if record.len() != COLUMNS {
         return Err(InvalidValue::new(
             "history row",
@@ -613,6 +631,7 @@ pub fn parse_history_record(record: &[&str]) -> Result<GenChange, InvalidValue> 
             relationship: opt(record[12], Relationship::parse)?,
             destination: opt(record[13], Address::parse)?,
             new_head: opt(record[14], ResidentCode::parse)?,
+            relationships: opt(record[15], Restatement::parse)?,
             ..Fields::default()
         },
     })

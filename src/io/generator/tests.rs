@@ -370,5 +370,5 @@ fn output_is_pinned() {
     assert_eq!(sha256_hex(&hist), HISTORY_PIN, "history file changed");
 }
 
-const RESIDENTS_PIN: &str = "e97f7d7e5e6fe702cd3640e68a4d4ded7a49f079a134603bb4cbfe178bca0790";
-const HISTORY_PIN: &str = "1cc1fc00625233474a8f361b758dd04d6aee8dbdc74cb8a40faaf08e8fdda606";
+const RESIDENTS_PIN: &str = "fccff3d407d65fb6cfe447b264d5bdb7964b78c6a021fe332392a5a803745b54";
+const HISTORY_PIN: &str = "af4d449c966866341d246194658b13f2041a326fd09744699c5160f00f3c82bf";

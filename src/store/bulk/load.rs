@@ -46,6 +46,12 @@ impl Database {
         for entry in t.residents.iter().map_err(StoreError::from)? {
             let (_, v) = entry.map_err(StoreError::from)?;
             let rec = StoredRecord::decode("residents", v.value())?;
+            // A resident with a version not yet in force (a 転出 notified ahead) as they
+            // stand today.
+            let rec = match self.not_yet_in_force(rec.prefix_max) {
+                Some(today) => t.as_of(rec.id, today)?.unwrap_or(rec),
+                None => rec,
+            };
             f(Resident::from_stored(rec)?)?;
         }
         Ok(())
@@ -142,7 +148,8 @@ impl<'db> BulkLoad<'db> {
             let h = match households.get(&household.get()) {
                 Some(&v) => v,
                 None => {
-                    let v = !members_now(&t, household.get())?.is_empty();
+                    // As the latest versions stand (u32::MAX: no date is after it).
+                    let v = !members_now(&t, household.get(), u32::MAX)?.is_empty();
                     households.insert(household.get(), v);
                     v
                 }

@@ -1,9 +1,12 @@
-//! The one-世帯主 rule: every household with members has exactly one head. A change that
-//! takes the head out (転出, 死亡, 転居 to another household, a new 続柄 …) must name the new
-//! head in the same statement; a change that brings a second head in is refused.
+//! The household rules (DESIGN.md, "The household rules"): every household with members has
+//! exactly one head; a change that takes the head out (転出, 死亡, 転居 to another household,
+//! a new 続柄 …) names the new head in the same statement and restates the 続柄 of everyone
+//! who stays; a member lives at the 世帯主's address; the head's household holds one 妻 or
+//! 夫 at most, of the matching sex.
 //!
-//! The rule is checked on the household as it stands after the change: the latest version
-//! of every member (DESIGN.md, "The one-head rule").
+//! The one-head rule is planned before the writes (it decides the new head's version); the
+//! rest is checked after them, on the household as the change leaves it (the latest version
+//! of every member), inside the same transaction, so a refusal writes nothing.
 
 use super::change::Change;
 use super::ledger::{household_ids_in, Ledger};
@@ -25,8 +28,15 @@ fn is_active(rec: &StoredRecord) -> bool {
 
 /// The active members of household `h` as they stand now (latest versions), head first,
 /// then by birth date and code.
-pub(crate) fn members_now(t: &impl View, h: u64) -> Result<Vec<StoredRecord>> {
-    members_of(h, household_ids_in(t.households(), h)?, |id| t.latest(id))
+/// A member whose latest version is not yet in force on `today` (a 転出 notified ahead) is
+/// seen as of today.
+pub(crate) fn members_now(t: &impl View, h: u64, today: u32) -> Result<Vec<StoredRecord>> {
+    members_of(h, household_ids_in(t.households(), h)?, |id| {
+        match t.latest(id)? {
+            Some(rec) if rec.prefix_max > today => t.as_of(id, today),
+            other => Ok(other),
+        }
+    })
 }
 
 /// What the one-head rule needs of a member's latest version.
@@ -307,22 +317,19 @@ pub(crate) fn former_head_relationship(change: &Change) -> Result<Relationship> 
 }
 
 /// The household rules on the state a change leaves, for every household its versions left
-/// or joined: exactly one 世帯主 among the active members, all of them at one address, and
-/// 続柄 the head's household can hold (one 妻 or 夫, 妻 female, 夫 male).
-pub(crate) fn check_after(t: &impl Ledger, written: &[Written], change: &Change) -> Result<()> {
-    let mut touched: Vec<u64> = Vec::new();
-    for w in written {
-        let Some((id, _)) = t.id_of_code(w.code.get())? else {
-            continue;
-        };
-        if w.version > 1 {
-            for v in t.all_versions(id)?.iter().rev().take(2) {
-                touched.push(v.household);
-            }
-        } else if let Some(v) = t.latest(id)? {
-            touched.push(v.household);
-        }
-    }
+/// or joined: exactly one 世帯主 among the active members and 続柄 the head's household can
+/// hold (one 妻 or 夫, 妻 female, 夫 male); and every resident the change wrote who is a
+/// member but not the head lives at the 世帯主's address. The head may move first and the
+/// members follow on the same 異動日 (CHECK reports a household left at two addresses at the
+/// end of a day).
+pub(crate) fn check_after(
+    t: &impl Ledger,
+    written: &[Written],
+    households: &[u64],
+    change: &Change,
+) -> Result<()> {
+    let changed: Vec<u64> = written.iter().map(|w| w.code.get()).collect();
+    let mut touched = households.to_vec();
     touched.sort_unstable();
     touched.dedup();
     for h in touched {
@@ -330,13 +337,30 @@ pub(crate) fn check_after(t: &impl Ledger, written: &[Written], change: &Change)
         for m in members_in(t, h)? {
             members.extend(t.latest(m.id)?);
         }
-        check_one_household(h, &members, change)?;
+        check_one_household(h, &members, &changed, change)?;
     }
     Ok(())
 }
 
-fn check_one_household(h: u64, members: &[StoredRecord], change: &Change) -> Result<()> {
-    match household_problem(h, members) {
+fn check_one_household(
+    h: u64,
+    members: &[StoredRecord],
+    changed: &[u64],
+    change: &Change,
+) -> Result<()> {
+    let head = members.iter().find(|m| is_head(m));
+    if let Some(head) = head {
+        let key = Address::from_trusted(head.address.clone()).key();
+        let away = members.iter().find(|m| {
+            changed.contains(&m.code)
+                && !is_head(m)
+                && Address::from_trusted(m.address.clone()).key() != key
+        });
+        if let Some(m) = away {
+            return Err(address_split(HouseholdId::new(h), m, head, members, change));
+        }
+    }
+    match household_problem(h, members, false) {
         None => Ok(()),
         Some(Problem::Address(a, b)) => {
             Err(address_split(HouseholdId::new(h), a, b, members, change))
@@ -355,44 +379,46 @@ pub(crate) enum Problem<'a> {
 
 impl Problem<'_> {
     /// The problem in words, as CHECK reports it.
-    pub(crate) fn describe(&self, h: u64) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Problem::Address(a, b) => format!(
                 "members at two addresses ({:011} at {}; {:011} at {})",
                 a.code, a.address, b.code, b.address
             ),
-            Problem::Other(rule, detail) => {
-                format!("{detail} (rule {rule}, household {})", HouseholdId::new(h))
-            }
+            Problem::Other(rule, detail) => format!("{detail} (rule {rule})"),
         }
     }
 }
 
-/// The first household rule `members` (the active members of household `h`) break, if any.
-pub(crate) fn household_problem(h: u64, members: &[StoredRecord]) -> Option<Problem<'_>> {
+/// The first household rule `members` (the active members of household `h`) break, if any;
+/// the one-address rule only when `address` is set (CHECK, at the end of a day).
+pub(crate) fn household_problem(
+    h: u64,
+    members: &[StoredRecord],
+    address: bool,
+) -> Option<Problem<'_>> {
     let first = members.first()?;
     let id = HouseholdId::new(h);
     let heads = members.iter().filter(|m| is_head(m)).count();
-    if heads == 0 {
+    if heads != 1 {
+        let rule = if heads == 0 {
+            Rule::HouseholdWithoutHead
+        } else {
+            Rule::HouseholdTwoHeads
+        };
         return Some(Problem::Other(
-            Rule::HouseholdWithoutHead,
+            rule,
             format!(
-                "household {id} would keep {} member(s) and no 世帯主",
+                "household {id}: {heads} 世帯主 among {} active members",
                 members.len()
             ),
         ));
     }
-    if heads > 1 {
-        return Some(Problem::Other(
-            Rule::HouseholdTwoHeads,
-            format!("household {id} would have {heads} 世帯主"),
-        ));
-    }
     let key = Address::from_trusted(first.address.clone()).key();
-    if let Some(other) = members
+    let other = members
         .iter()
-        .find(|m| Address::from_trusted(m.address.clone()).key() != key)
-    {
+        .find(|m| Address::from_trusted(m.address.clone()).key() != key);
+    if let Some(other) = other.filter(|_| address) {
         return Some(Problem::Address(first, other));
     }
     relationship_problem(id, members).map(|d| Problem::Other(Rule::Relationship, d))
@@ -410,7 +436,7 @@ fn address_split(
     let (mover, stayer) = if a.code == subject { (a, b) } else { (b, a) };
     let detail = if mover.code == subject && change.reason == Reason::Move {
         format!(
-            "転居 of {:011} alone: {} other member(s) of household {id} stay at {}; move the whole household with MOVE HOUSEHOLD, or give household= (a new household, or one at {})",
+            "転居 of {:011} alone: {} other member(s) of household {id} stay at {}; a member lives at the 世帯主's address: move the 世帯主 first and the members with them, or give household= (a new household, or one at {})",
             subject,
             members.len() - 1,
             stayer.address,

@@ -125,6 +125,12 @@ impl FieldSet {
     }
 }
 
+/// A flag in a version's `changed` mask (beside the [`Field`] bits): the version was
+/// written by the same statement as the version with the 更新順番号 before it (a new
+/// 世帯主, restated 続柄, the members of a cancelled statement). A 異動取消 undoes a statement
+/// whole by following these flags.
+pub(crate) const COMPANION: u32 = 1 << 31;
+
 /// One version of a resident, as stored. Dates are `yyyymmdd` integers (0 = none), codes and
 /// numbers plain integers; strings hold already-validated, normalised text.
 #[derive(rkyv::Archive, rkyv::Serialize, rkyv::Deserialize, Debug, Clone, PartialEq, Eq)]

@@ -124,9 +124,19 @@ pub(crate) fn stats(
     };
     match as_of {
         None => {
+            // A resident with a version not yet in force (a 転出 notified ahead) is counted
+            // as they stand today.
+            let today = today.to_yyyymmdd();
             for entry in t.residents().iter()? {
                 let (_, v) = entry?;
-                tally(&StoredRecord::decode("residents", v.value())?);
+                let rec = StoredRecord::decode("residents", v.value())?;
+                if rec.prefix_max > today {
+                    if let Some(now) = t.as_of(rec.id, today)? {
+                        tally(&now);
+                    }
+                } else {
+                    tally(&rec);
+                }
             }
         }
         Some(d) => {

@@ -26,7 +26,7 @@
 
 use super::change::Change;
 use super::ledger::Ledger;
-use super::record::StoredRecord;
+use super::record::{StoredRecord, COMPANION};
 use super::write::{write_version, Stamp, Written};
 use crate::model::{Date, Reason, Status};
 use crate::store::error::{Result, Rule, StoreError};
@@ -129,6 +129,7 @@ fn write_restore(
     prev: Option<&StoredRecord>,
     reason: Reason,
     stamp: &Stamp<'_>,
+    companion: bool,
 ) -> Result<Written> {
     let mut after = match prev {
         Some(p) => p.clone(),
@@ -142,8 +143,8 @@ fn write_restore(
     stamp.apply(&mut after, Some(cancelled), reason);
     after.valid_from = cancelled.valid_from;
     after.prefix_max = prefix_max_of(reason.code(), after.valid_from, Some(cancelled), prev);
-    after.changed = cancelled.diff(&after).0;
-    super::write::check_identity(t, Some(cancelled), &after)?;
+    after.changed = cancelled.diff(&after).0 | if companion { COMPANION } else { 0 };
+    // The identifiers restored are the resident's own former ones: no other check applies.
     write_version(t, Some(cancelled), after)
 }
 
@@ -180,17 +181,17 @@ pub(crate) fn cancel(
     let group = statement_group(t, before)?;
     let mut written = Vec::new();
     // The others first, so that the subject's restored version is the last word.
-    for other in group.iter().chain(std::iter::once(before)) {
-        let prev = previous(t, other)?;
+    for (i, rec) in std::iter::once(before).chain(group.iter()).enumerate() {
+        let prev = previous(t, rec)?;
         written.push(write_restore(
             t,
-            other,
+            rec,
             prev.as_ref(),
             change.reason,
             stamp,
+            i > 0,
         )?);
     }
-    written.rotate_right(1);
     Ok(written)
 }
 
@@ -211,6 +212,12 @@ fn check_cancellable(t: &impl Ledger, before: &StoredRecord, seq: u64) -> Result
             },
         ));
     }
+    if before.changed & COMPANION != 0 {
+        return Err(StoreError::illegal(
+            Rule::Cancel,
+            format!("seq={seq} for {code} was written by the same statement as an earlier 更新順番号 (a new 世帯主 or restated 続柄); cancel that statement's first 異動"),
+        ));
+    }
     match reason_of(before) {
         Some(Reason::Migration) => Err(StoreError::illegal(
             Rule::Cancel,
@@ -226,64 +233,52 @@ fn check_cancellable(t: &impl Ledger, before: &StoredRecord, seq: u64) -> Result
     }
 }
 
-/// The versions the statement that wrote `rec` wrote for other residents: the latest
-/// versions of the members of its households (before and after) stamped with the same
-/// time and operator, in a run of 更新順番号 adjacent to `rec`'s. A member whose version of
-/// that statement is no longer their latest makes the cancellation impossible.
+/// The versions the statement that wrote `rec` wrote for other residents: the run of
+/// versions flagged [`COMPANION`] whose 更新順番号 follow `rec`'s, found among the members of
+/// its households (before and after). Each must still be its resident's latest: a later
+/// 異動 depends on it otherwise.
 fn statement_group(t: &impl Ledger, rec: &StoredRecord) -> Result<Vec<StoredRecord>> {
     let mut households = vec![rec.household];
     if let Some(p) = previous(t, rec)? {
         households.push(p.household);
     }
     households.dedup();
-    let mut same: Vec<StoredRecord> = Vec::new();
+    let mut flagged: Vec<(StoredRecord, u32)> = Vec::new();
     for h in households {
         for id in t.household_ids(h)? {
-            if id == rec.id || same.iter().any(|s| s.id == id) {
+            if id == rec.id || flagged.iter().any(|(v, _)| v.id == id) {
                 continue;
             }
             let versions = t.all_versions(id)?;
-            let Some(mine) = versions.iter().find(|v| same_statement(v, rec)) else {
-                continue;
-            };
-            let latest = versions.last().expect("found above");
-            if latest.version != mine.version {
-                return Err(StoreError::illegal(
-                    Rule::Cancel,
-                    format!(
-                        "seq={} also changed resident {:011} (seq={}), who has changed since (seq={}); cancel that first",
-                        rec.seq, mine.code, mine.seq, latest.seq
-                    ),
-                ));
-            }
-            same.push(mine.clone());
+            let latest = versions.last().map_or(0, |v| v.version);
+            flagged.extend(
+                versions
+                    .into_iter()
+                    .filter(|v| v.changed & COMPANION != 0 && v.seq > rec.seq)
+                    .map(|v| (v, latest)),
+            );
         }
     }
-    // Keep the run of 更新順番号 that contains `rec`'s.
-    same.sort_by_key(|v| v.seq);
-    let (mut lo, mut hi) = (rec.seq, rec.seq);
+    flagged.sort_by_key(|(v, _)| v.seq);
     let mut run = Vec::new();
-    for v in same.iter().filter(|v| v.seq > rec.seq) {
-        if v.seq == hi + 1 {
-            hi += 1;
-            run.push(v.clone());
+    let mut next = rec.seq + 1;
+    for (v, latest) in flagged {
+        if v.seq != next {
+            continue;
         }
-    }
-    for v in same.iter().rev().filter(|v| v.seq < rec.seq) {
-        if v.seq + 1 == lo {
-            lo -= 1;
-            run.push(v.clone());
+        if v.version != latest {
+            return Err(StoreError::illegal(
+                Rule::Cancel,
+                format!(
+                    "seq={} also changed resident {:011} (seq={}), who has changed since; cancel that first",
+                    rec.seq, v.code, v.seq
+                ),
+            ));
         }
+        next += 1;
+        run.push(v);
     }
     Ok(run)
-}
-
-fn same_statement(v: &StoredRecord, rec: &StoredRecord) -> bool {
-    v.recorded_at == rec.recorded_at
-        && v.operator == rec.operator
-        && v.terminal == rec.terminal
-        && v.seq.abs_diff(rec.seq) < 10_000
-        && v.reason != Reason::Migration.code()
 }
 
 /// A 転出 that replaces a pending one (new date or destination) and 転出確定 (the actual
@@ -319,6 +314,12 @@ pub(crate) fn redate_move_out(
             ),
         ));
     }
+    if !statement_group(t, before)?.is_empty() {
+        return Err(StoreError::illegal(
+            Rule::MoveOutPending,
+            format!("{} for {code}: the 転出 also changed other members of the household (a new 世帯主); cancel it with CANCEL MOVE OUT and record the 転出 again", change.reason),
+        ));
+    }
     let mut written = Vec::new();
     let mut base = before.clone();
     let mut base_prev = prev;
@@ -333,6 +334,7 @@ pub(crate) fn redate_move_out(
             base_prev.as_ref(),
             Reason::MoveOutCancel,
             &restore_stamp,
+            false,
         )?;
         written.push(w);
         base_prev = Some(before.clone());
@@ -351,6 +353,15 @@ pub(crate) fn redate_move_out(
         .map(|a| a.written().to_string());
     after.prefix_max = prefix_max_of(change.reason.code(), d, Some(&base), base_prev.as_ref());
     after.changed = base.diff(&after).0;
+    if after.changed == 0 && written.is_empty() {
+        return Err(StoreError::illegal(
+            Rule::NoChange,
+            format!("{} for {code} changes nothing", change.reason),
+        ));
+    }
+    if !written.is_empty() {
+        after.changed |= COMPANION;
+    }
     written.push(write_version(t, Some(&base), after)?);
     Ok(written)
 }

@@ -12,7 +12,7 @@ use super::change::{Change, Fields};
 use super::household::{self, plan_heads};
 use super::keys::{components, new_search_keys, KeyTexts};
 use super::ledger::Ledger;
-use super::record::{Field, FieldSet, StoredRecord};
+use super::record::{Field, FieldSet, StoredRecord, COMPANION};
 use super::schema::with_suffix;
 use super::tables::fold_as_of;
 use super::undo;
@@ -133,8 +133,13 @@ pub(crate) fn apply(
 
     // Load the current state and check what the kind asks of it.
     let before = current_of(t, code)?;
-    check_precondition(t, change.reason, code, before.as_ref())?;
-    check_pending(change, before.as_ref(), today)?;
+    // A pending 転出 leaves the record removed in its latest version but active until its
+    // day: what may follow it is its own rule, not the removed record's.
+    if let Some(b) = before.as_ref().filter(|b| undo::pending_move_out(b, today)) {
+        check_pending(change, b)?;
+    } else {
+        check_precondition(t, change.reason, code, before.as_ref())?;
+    }
     let stamp = Stamp {
         date: change.date.to_yyyymmdd(),
         reported: reported.to_yyyymmdd(),
@@ -142,6 +147,7 @@ pub(crate) fn apply(
         change,
     };
 
+    let before_household = before.as_ref().map(|b| b.household);
     let written = match (change.reason, &before) {
         (Reason::Cancellation | Reason::MoveOutCancel, Some(b)) => {
             if reported > today {
@@ -150,16 +156,28 @@ pub(crate) fn apply(
             undo::cancel(t, change, b, &stamp, today)?
         }
         (Reason::MoveOutConfirm, Some(b)) => {
+            if reported > today {
+                return Err(reported_in_future(reported, today));
+            }
             check_notified(change.reason, change.date, today, reported)?;
             undo::redate_move_out(t, change, b, &stamp)?
         }
         (Reason::MoveOut, Some(b)) if undo::pending_move_out(b, today) => {
+            if reported > today {
+                return Err(reported_in_future(reported, today));
+            }
             check_notified(change.reason, change.date, today, reported)?;
             undo::redate_move_out(t, change, b, &stamp)?
         }
         _ => one_resident(t, change, before, &stamp, today, reported)?,
     };
-    household::check_after(t, &written, change)?;
+    // The households the change left or joined: the subject's before and after (a new 世帯主,
+    // restated members and a cancelled statement's others are in one of them).
+    let mut households: Vec<u64> = before_household.into_iter().collect();
+    if let Some((id, _)) = t.id_of_code(written[0].code.get())? {
+        households.extend(t.latest(id)?.map(|r| r.household));
+    }
+    household::check_after(t, &written, &households, change)?;
     Ok(Receipt { written })
 }
 
@@ -241,10 +259,7 @@ fn reported_in_future(reported: Date, today: Date) -> StoreError {
 }
 
 /// While a 転出 notified ahead is pending, only what acts on it may follow.
-fn check_pending(change: &Change, before: Option<&StoredRecord>, today: Date) -> Result<()> {
-    let Some(b) = before.filter(|b| undo::pending_move_out(b, today)) else {
-        return Ok(());
-    };
+fn check_pending(change: &Change, b: &StoredRecord) -> Result<()> {
     let acts_on_it = matches!(
         change.reason,
         Reason::MoveOut | Reason::MoveOutCancel | Reason::MoveOutConfirm | Reason::Cancellation
@@ -293,7 +308,10 @@ fn check_precondition(
 ) -> Result<()> {
     let active = before.is_some_and(is_active);
     if let (Kind::Entry, Some(b)) = (Kind::of(reason), before) {
-        if !active && undo::removed_by(&t.all_versions(b.id)?) == Some(Reason::Death) {
+        if reason != Reason::Birth
+            && !active
+            && undo::removed_by(&t.all_versions(b.id)?) == Some(Reason::Death)
+        {
             return Err(StoreError::illegal(
                 Rule::DeathIsFinal,
                 format!("{reason} for {code:011}: the resident is recorded as dead (死亡); only a 異動取消 of the 死亡 restores the record"),
@@ -493,7 +511,7 @@ fn check_notified(reason: Reason, date: Date, today: Date, reported: Date) -> Re
 
 /// Resident codes and My Numbers are unique among all records, current and former: a new
 /// one must not be held, now or formerly, by anyone else.
-pub(crate) fn check_identity(
+fn check_identity(
     t: &impl Ledger,
     before: Option<&StoredRecord>,
     after: &StoredRecord,
@@ -508,10 +526,7 @@ pub(crate) fn check_identity(
         }
     }
     let code_changes = before.is_some_and(|b| b.code != after.code);
-    let held_by_other = t
-        .id_of_code(after.code)?
-        .is_some_and(|(id, _)| id != after.id);
-    if code_changes && held_by_other {
+    if code_changes && t.id_of_code(after.code)?.is_some() {
         return Err(StoreError::Conflict(format!(
             "resident code {:011} is already taken, now or formerly",
             after.code
@@ -581,7 +596,7 @@ fn write_restated(
     let mut next = prev.clone();
     next.relationship = relationship.as_str().to_string();
     stamp.apply(&mut next, Some(&prev), Reason::HeadChange);
-    next.changed = prev.diff(&next).0;
+    next.changed = prev.diff(&next).0 | COMPANION;
     write_version(t, Some(&prev), next)
 }
 
