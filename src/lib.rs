@@ -110,8 +110,8 @@ pub use model::{
 
 // The register's municipality, its address dictionary (住所辞書) and placing an address.
 pub use model::{
-    BlockNumbers, DictionaryError, Inside, LocalGovCode, Municipality, Outside, PlaceError,
-    Placement, Prefecture, Town, TownDictionary, Ward,
+    BlockNumbers, DictionaryError, Elsewhere, Inside, LocalGovCode, Municipality, Outside,
+    PlaceBook, PlaceError, Placement, Prefecture, Town, TownDictionary, Ward,
 };
 
 // Changes and what they wrote.

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use super::error::Result;
 use super::session::Juki;
 use crate::store::crypt::Key;
+use crate::store::engine::place::NewPlace;
 use crate::store::Clock;
 
 /// Options for opening or creating a register; made by [`Juki::builder`].
@@ -37,6 +38,7 @@ pub struct Builder {
     key: Option<Key>,
     read_only: bool,
     clock: Clock,
+    place: Option<NewPlace>,
 }
 
 impl Builder {
@@ -47,6 +49,7 @@ impl Builder {
             key: None,
             read_only: false,
             clock: Clock::System,
+            place: None,
         }
     }
 
@@ -82,6 +85,50 @@ impl Builder {
         self
     }
 
+    /// The municipality of a register being created (its 全国地方公共団体コード, five digits
+    /// or six with the check digit, of the national list). Every resident's address is then
+    /// placed in it by its address dictionary ([`Builder::towns`] or LOAD TOWNS), and the
+    /// 異動 must fit where their addresses lie (DESIGN.md, "The municipality and its address
+    /// dictionary"). It cannot be changed later. A register created without one places no
+    /// address. Ignored by [`Builder::open`].
+    pub fn municipality(mut self, code: &str) -> Result<Builder> {
+        let code = crate::model::LocalGovCode::parse(code)?;
+        let municipality = crate::model::Municipality::known(code).ok_or_else(|| {
+            crate::model::InvalidValue::new(
+                "municipality",
+                format!("{code} is not a municipality of the national list"),
+            )
+        })?;
+        self.place = Some(NewPlace {
+            municipality: municipality.clone(),
+            towns: Vec::new(),
+        });
+        Ok(self)
+    }
+
+    /// An address dictionary (CSV, docs/address-dictionary.md) in force from `from`, for
+    /// the register being created; after [`Builder::municipality`]. Checked when the
+    /// register is created.
+    pub fn towns(mut self, from: crate::Date, csv: impl Into<Vec<u8>>) -> Result<Builder> {
+        let Some(place) = self.place.as_mut() else {
+            return Err(crate::model::InvalidValue::new(
+                "towns",
+                "an address dictionary needs the register's municipality first",
+            )
+            .into());
+        };
+        place.towns.push((from, csv.into()));
+        Ok(self)
+    }
+
+    /// Whether the register being created is 芦屋市's, whose dictionary is built in
+    /// ([`crate::TownDictionary::ashiya_csv`]).
+    pub fn is_ashiya(&self) -> bool {
+        self.place
+            .as_ref()
+            .is_some_and(|p| p.municipality.code().five() == 28206)
+    }
+
     fn cache_bytes(&self) -> usize {
         self.cache_bytes
             .unwrap_or_else(|| crate::store::cache_for(&self.path))
@@ -96,7 +143,13 @@ impl Builder {
     /// Creates a new register file (0600) with its first administrator; the file must not
     /// exist. `password` must have at least [`crate::MIN_PASSWORD_CHARS`] characters.
     pub fn create_with_admin(self, admin: &str, password: &str) -> Result<Juki> {
-        let juki = Juki::create_keyed(&self.path, admin, password, self.key.as_ref())?;
+        let juki = Juki::create_keyed(
+            &self.path,
+            admin,
+            password,
+            self.key.as_ref(),
+            self.place.as_ref(),
+        )?;
         Ok(self.finish(juki))
     }
 

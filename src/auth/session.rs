@@ -94,11 +94,20 @@ impl Juki {
         admin: &str,
         password: &str,
         key: Option<&crate::store::crypt::Key>,
+        place: Option<&crate::store::engine::place::NewPlace>,
     ) -> Result<Juki> {
         check_id(admin)?;
         check_password(password)?;
         let hash = hash_password(password)?;
         let db = Database::create_keyed(path, key, |txn| -> Result<()> {
+            let mut text = format!("INIT admin={admin}");
+            if let Some(p) = place {
+                crate::store::engine::place::write_book(txn, p)?;
+                text.push_str(&format!(" municipality={}", p.municipality.code()));
+                for (from, _) in &p.towns {
+                    text.push_str(&format!(" towns={from}"));
+                }
+            }
             let op = StoredOperator {
                 id: admin.to_string(),
                 role: Role::Admin.code(),
@@ -116,7 +125,7 @@ impl Juki {
                     time: now_micros(),
                     signer: Signer::new(admin, ""),
                     kind: "INIT".into(),
-                    text: format!("INIT admin={admin}").into(),
+                    text: text.into(),
                     outcome: "OK".into(),
                     codes: Codes::NONE,
                 }],
@@ -179,6 +188,12 @@ impl Juki {
     /// The file.
     pub fn path(&self) -> &Path {
         self.inner.db.path()
+    }
+
+    /// The register's municipality and address dictionaries; `None` for a register
+    /// created without a municipality.
+    pub fn place(&self) -> Option<Arc<crate::model::PlaceBook>> {
+        self.inner.db.place()
     }
 
     /// Sets where "today" comes from (see [`Clock`]).
@@ -1088,6 +1103,32 @@ impl Session {
         checked
     }
 
+    /// LOAD TOWNS: a new version of the municipality's address dictionary, in force from
+    /// `from` (after the latest version's first day); the number of 町字. Needs the
+    /// operators permission (administrators). The file is read only after the permission
+    /// is checked, at most [`MAX_DICTIONARY_BYTES`]; the text is stored as read, in the
+    /// transaction that logs the statement with the day, the 町字 and the text's SHA-256.
+    pub fn load_towns(&self, path: &Path, from: Date) -> Result<usize> {
+        let text = format!("LOAD TOWNS '{}' ON {from}", path.display());
+        let mut towns = 0;
+        self.admin_write("LOAD TOWNS", text, &[Permission::Operators], |txn| {
+            let book = self.db().place().ok_or_else(|| {
+                StoreError::Conflict(
+                    "the register has no municipality: its addresses are not placed".into(),
+                )
+            })?;
+            let csv = read_bounded(path, MAX_DICTIONARY_BYTES)?;
+            let dictionary = crate::store::engine::place::parse_towns(book.municipality(), &csv)?;
+            towns = dictionary.towns().len();
+            let mut next = (*book).clone();
+            next.add(from, dictionary)?;
+            crate::store::engine::place::write_towns(txn, from, &csv)?;
+            Ok(())
+        })?;
+        self.db().reload_place()?;
+        Ok(towns)
+    }
+
     // Operators -------------------------------------------------------------------------
 
     fn admin_write(
@@ -1296,4 +1337,27 @@ fn strip_household(mut h: Household) -> Household {
 
 fn auth_as_store(e: Error) -> StoreError {
     e.into_store()
+}
+
+/// The largest address dictionary LOAD TOWNS reads (a city's 町字 take well under 1 MiB).
+pub const MAX_DICTIONARY_BYTES: u64 = 16 << 20;
+
+/// The bytes of `path`, refused when larger than `limit`.
+fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let io = |source: std::io::Error| StoreError::Io {
+        what: path.display().to_string(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(crate::model::InvalidValue::new(
+            "dictionary",
+            format!("{} is larger than {limit} bytes", path.display()),
+        )
+        .into());
+    }
+    Ok(bytes)
 }

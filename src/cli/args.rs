@@ -57,6 +57,16 @@ pub enum Command {
         /// The first administrator's operator id.
         #[arg(long)]
         admin: String,
+        /// The register's municipality: its 全国地方公共団体コード (e.g. 282065 for 芦屋市).
+        /// It cannot be changed later.
+        #[arg(long, value_name = "CODE")]
+        municipality: String,
+        /// The municipality's address dictionary (CSV, docs/address-dictionary.md). For
+        /// 芦屋市 (282065) the one built in is used when none is given; for any other
+        /// municipality, addresses cannot be written until one is loaded (here or with
+        /// LOAD TOWNS).
+        #[arg(long, value_name = "FILE")]
+        towns: Option<PathBuf>,
         /// Encrypt the file at rest: under a passphrase ($JUKI_KEY or asked twice) or, with
         /// --key-file FILE, under a key file (written with 32 random bytes if FILE does not
         /// exist).

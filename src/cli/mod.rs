@@ -113,12 +113,22 @@ fn run(cli: Cli) -> u8 {
         Some(Command::Demo { count, no_repl }) => {
             demo::run(count, no_repl, cli.format, cli.dates, cli.idle_minutes)
         }
-        Some(Command::Init { ref admin, encrypt }) => {
+        Some(Command::Init {
+            ref admin,
+            encrypt,
+            ref municipality,
+            ref towns,
+        }) => {
             if key_file.is_some() && !encrypt {
                 eprintln!("error: --key-file with init needs --encrypt");
                 return EXIT_USAGE;
             }
-            init(&db_path, admin, encrypt, key_file)
+            let builder = match with_place(Juki::builder(&db_path), municipality, towns.as_deref())
+            {
+                Ok(b) => b,
+                Err(status) => return status,
+            };
+            init(builder, &db_path, admin, encrypt, key_file)
         }
         Some(Command::Rekey {
             ref new_key_file,
@@ -250,7 +260,29 @@ fn console(cli: &Cli, db_path: &std::path::Path) -> u8 {
 
 /// `juki init`: a new file with its first administrator, whose password is asked for (twice
 /// on a terminal) or taken from `$JUKI_PASSWORD`.
+/// The builder of a new register with its municipality and first address dictionary:
+/// `towns`, else for 芦屋市 the one built in, in force from today. A problem is reported
+/// here; the error is the exit status.
+fn with_place(
+    builder: juki::Builder,
+    municipality: &str,
+    towns: Option<&std::path::Path>,
+) -> Result<juki::Builder, u8> {
+    let invalid = |e: juki::Error| fail(e.code(), e);
+    let builder = builder.municipality(municipality).map_err(invalid)?;
+    let today = juki::Date::today_jst();
+    let csv: Vec<u8> = match towns {
+        Some(file) => {
+            std::fs::read(file).map_err(|e| fail("IO", format!("{}: {e}", file.display())))?
+        }
+        None if builder.is_ashiya() => juki::TownDictionary::ashiya_csv().into(),
+        None => return Ok(builder),
+    };
+    builder.towns(today, csv).map_err(invalid)
+}
+
 fn init(
+    builder: juki::Builder,
     path: &std::path::Path,
     admin: &str,
     encrypt: bool,
@@ -281,17 +313,28 @@ fn init(
     }
     let created = if encrypt {
         match key::for_init(key_file) {
-            Ok(k) => Juki::builder(path)
-                .key(k.clone())
-                .create_with_admin(admin, &first),
+            Ok(k) => builder.key(k.clone()).create_with_admin(admin, &first),
             Err(e) => return fail("INVALID_VALUE", e),
         }
     } else {
-        Juki::builder(path).create_with_admin(admin, &first)
+        builder.create_with_admin(admin, &first)
     };
     match created {
-        Ok(_) => {
-            println!("created {} with administrator {admin}", path.display());
+        Ok(juki) => {
+            let place = juki.place();
+            let m = place.as_ref().map(|b| b.municipality());
+            println!(
+                "created {} for {} with administrator {admin}",
+                path.display(),
+                m.map_or(String::new(), |m| format!("{m} ({})", m.code()))
+            );
+            if let Some(d) = place.as_ref().and_then(|b| b.versions().last()) {
+                println!(
+                    "address dictionary: {} 町字, in force from {}",
+                    d.1.towns().len(),
+                    d.0
+                );
+            }
             EXIT_OK
         }
         Err(e) => fail(e.code(), e),

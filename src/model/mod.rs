@@ -29,8 +29,8 @@ pub use identifiers::{MyNumber, ResidentCode, RevealedMyNumber};
 pub use kana::{is_kana_text, Kana, KanaKey};
 pub use name::{Name, NameKey};
 pub use place::{
-    BlockNumbers, DictionaryError, Inside, LocalGovCode, Municipality, Outside, PlaceError,
-    Placement, Prefecture, Town, TownDictionary, Ward,
+    BlockNumbers, DictionaryError, Elsewhere, Inside, LocalGovCode, Municipality, Outside,
+    PlaceBook, PlaceError, Placement, Prefecture, Town, TownDictionary, Ward,
 };
 pub use postal::PostalCode;
 pub use reason::Reason;

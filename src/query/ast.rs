@@ -375,6 +375,15 @@ pub enum Statement {
     },
     /// `COMPACT`: reclaims free space.
     Compact,
+    /// `LOAD TOWNS '<path>' ON <date>`: a new version of the address dictionary.
+    LoadTowns {
+        /// The CSV file to read.
+        path: Value,
+        /// The day the version takes effect.
+        from: Value,
+    },
+    /// `SHOW REGISTER`: the municipality and its dictionaries.
+    ShowRegister,
     /// `HELP [topic]`: the statements, or one of them.
     Help {
         /// The words after HELP as written, joined by single spaces (e.g. `MOVE IN`).
@@ -409,6 +418,8 @@ impl Statement {
             Statement::Check => "CHECK",
             Statement::BackupTo { .. } => "BACKUP TO",
             Statement::Compact => "COMPACT",
+            Statement::LoadTowns { .. } => "LOAD TOWNS",
+            Statement::ShowRegister => "SHOW REGISTER",
             Statement::Help { .. } => "HELP",
         }
     }

@@ -106,6 +106,10 @@ pub enum Form {
     BackupTo,
     /// `COMPACT`.
     Compact,
+    /// `LOAD TOWNS '<path>' ON <date>`.
+    LoadTowns,
+    /// `SHOW REGISTER`.
+    ShowRegister,
     /// `HELP [topic]`.
     Help,
 }
@@ -575,6 +579,28 @@ pub const CATALOGUE: &[Entry] = &[
         what: "gives the free space inside the file back and prints the sizes before and after; needs the database to itself (refused while other sessions are signed in)",
         group: Group::Administering,
         form: Form::Compact,
+    },
+    Entry {
+        name: "LOAD TOWNS",
+        words: &[&["load"], &["towns", "住所辞書"]],
+        aliases: &["住所辞書登録"],
+        syntax: "LOAD TOWNS '<path>' ON <date>",
+        example: "LOAD TOWNS '/data/ashiya-towns.csv' ON 2027-04-01",
+        needs: &[P::Operators],
+        what: "a new version of the municipality's address dictionary (CSV: docs/address-dictionary.md), in force from the date, after the latest version's; the earlier versions stay, so past addresses keep resolving",
+        group: Group::Administering,
+        form: Form::LoadTowns,
+    },
+    Entry {
+        name: "SHOW REGISTER",
+        words: &[&["show"], &["register", "台帳"]],
+        aliases: &[],
+        syntax: "SHOW REGISTER",
+        example: "SHOW REGISTER",
+        needs: &[],
+        what: "the register's municipality (name, prefecture, 全国地方公共団体コード) and its address dictionary versions",
+        group: Group::LookingUp,
+        form: Form::ShowRegister,
     },
     // ---- the console ----
     Entry {

@@ -144,6 +144,11 @@ impl<'a> Executor<'a> {
             Plan::VerifyConsistency(path) => message(self.verify_consistency(&path)?),
             Plan::Backup(path) => message(s.backup(&path)?.to_string()),
             Plan::Compact => message(done(s.juki().path(), "compacted", s.compact()?)),
+            Plan::LoadTowns { path, from } => {
+                let towns = s.load_towns(&path, from)?;
+                message(format!("{towns} 町字 loaded, in force from {from}"))
+            }
+            Plan::ShowRegister => Output::Rows(register_rows(s.juki().place().as_deref())),
             Plan::Help(topic) => message(help_for(topic.as_deref(), Some(s.role()))),
         })
     }
@@ -242,6 +247,39 @@ fn done(path: &Path, what: &str, report: impl std::fmt::Display) -> String {
 /// HISTORY: every version, oldest first, as it stood on its 異動日 when it was recorded
 /// (see `store::engine::history`): the version's bookkeeping and the fields it changed, then
 /// every item of the resident under the columns of GET (My Number masked).
+/// SHOW REGISTER: one row for the municipality, one for each dictionary version.
+fn register_rows(place: Option<&crate::model::PlaceBook>) -> Rows {
+    let mut rows = Rows {
+        columns: vec!["item", "value", "from", "towns"],
+        rows: Vec::new(),
+    };
+    let Some(book) = place else {
+        rows.rows.push(vec![
+            "municipality".into(),
+            "not set: addresses are not placed".into(),
+            Cell::Null,
+            Cell::Null,
+        ]);
+        return rows;
+    };
+    let m = book.municipality();
+    rows.rows.push(vec![
+        "municipality".into(),
+        format!("{m} ({})", m.code()).into(),
+        Cell::Null,
+        Cell::Null,
+    ]);
+    for (i, (from, dictionary)) in book.versions().enumerate() {
+        rows.rows.push(vec![
+            "address dictionary".into(),
+            format!("version {}", i + 1).into(),
+            from.into(),
+            Cell::Int(dictionary.towns().len() as i64),
+        ]);
+    }
+    rows
+}
+
 fn history_rows(versions: &[Resident]) -> Rows {
     let mut columns = vec![
         "version",

@@ -432,6 +432,17 @@ impl<'a> Parser<'a> {
                 path: self.positional("a path", usage)?,
             },
             Form::Compact => Statement::Compact,
+            Form::LoadTowns => {
+                let path = self.positional("a path", usage)?;
+                self.expect(
+                    kw::ON,
+                    "ON <date>, the day the dictionary takes effect",
+                    usage,
+                )?;
+                let from = self.value("a date after ON", usage)?;
+                Statement::LoadTowns { path, from }
+            }
+            Form::ShowRegister => Statement::ShowRegister,
             Form::Help => return self.help(),
         };
         self.end(usage)?;

@@ -102,6 +102,15 @@ pub enum Plan {
     Backup(std::path::PathBuf),
     /// `COMPACT`.
     Compact,
+    /// `LOAD TOWNS '<path>' ON <date>`.
+    LoadTowns {
+        /// The CSV file.
+        path: std::path::PathBuf,
+        /// The day it takes effect.
+        from: Date,
+    },
+    /// `SHOW REGISTER`.
+    ShowRegister,
     /// `HELP [topic]`.
     Help(Option<String>),
 }
@@ -212,6 +221,11 @@ pub fn plan(stmt: &Statement) -> Result<Plan, QueryError> {
         Statement::VerifyConsistency { path } => Plan::VerifyConsistency(path.text.clone().into()),
         Statement::BackupTo { path } => Plan::Backup(path.text.clone().into()),
         Statement::Compact => Plan::Compact,
+        Statement::LoadTowns { path, from } => Plan::LoadTowns {
+            path: path.text.clone().into(),
+            from: value(from, Date::parse)?,
+        },
+        Statement::ShowRegister => Plan::ShowRegister,
     })
 }
 

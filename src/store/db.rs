@@ -5,6 +5,7 @@ use super::engine::cache::cache_for;
 use super::engine::change::Change;
 use super::engine::history::{as_recorded, head_name};
 use super::engine::household::{members_now, sort_members};
+use super::engine::place::read_book;
 use super::engine::record::StoredRecord;
 use super::engine::resident::Resident;
 use super::engine::schema::*;
@@ -14,10 +15,10 @@ use super::engine::stats::{stats, StatDim, StatsRow};
 use super::engine::tables::{latest_resident_in, resident_as_of_in, ReadTables, View, WriteTables};
 use super::engine::write::{apply, Receipt};
 use super::error::{Result, StoreError};
-use crate::model::{Date, HouseholdId, MyNumber, ResidentCode};
+use crate::model::{Date, HouseholdId, MyNumber, PlaceBook, ResidentCode};
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
 use std::path::{Path, PathBuf};
-use std::sync::{PoisonError, RwLock, RwLockReadGuard};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 
 /// The page cache for a process that opens a file to load it (`juki import`): a load
 /// writes its pages in key order and seldom reads one back, so a small cache costs it
@@ -133,6 +134,9 @@ pub struct Database {
     pub(super) clock: ClockCell,
     /// The key material when the file is encrypted at rest (`store::crypt`).
     pub(super) crypt: Option<std::sync::Arc<super::crypt::Sealed>>,
+    /// The register's municipality and address dictionaries, as the file holds them
+    /// (`engine::place`): read when the file opens, replaced after LOAD TOWNS commits.
+    pub(super) place: RwLock<Option<Arc<PlaceBook>>>,
 }
 
 impl std::fmt::Debug for Database {
@@ -200,12 +204,14 @@ impl Database {
             let _ = std::fs::remove_file(path);
             return Err(e);
         }
+        let place = read_book(&db).map_err(E::from)?.map(Arc::new);
         Ok(Database {
             snapshots: SnapshotCache::default(),
             db: db.into(),
             path: path.to_path_buf(),
             clock: Clock::System.into(),
             crypt,
+            place: RwLock::new(place),
         })
     }
 
@@ -288,6 +294,7 @@ impl Database {
             path: path.to_path_buf(),
             clock: Clock::System.into(),
             crypt: None,
+            place: RwLock::new(None),
         };
         let txn = database.redb().begin_read()?;
         let meta = match txn.open_table(META) {
@@ -309,6 +316,11 @@ impl Database {
         }
         drop(meta);
         drop(txn);
+        let place = read_book(&database.redb())?.map(Arc::new);
+        *database
+            .place
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = place;
         Ok(database)
     }
 
@@ -317,6 +329,22 @@ impl Database {
     #[inline]
     pub(super) fn redb(&self) -> RwLockReadGuard<'_, redb::Database> {
         self.db.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The register's municipality and address dictionaries; `None` for a register made
+    /// without a municipality (its addresses are not placed).
+    pub fn place(&self) -> Option<Arc<PlaceBook>> {
+        self.place
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Re-reads the place book after a transaction that changed it committed.
+    pub(crate) fn reload_place(&self) -> Result<()> {
+        let place = read_book(&self.redb())?.map(Arc::new);
+        *self.place.write().unwrap_or_else(PoisonError::into_inner) = place;
+        Ok(())
     }
 
     /// The file this database lives in.
@@ -365,10 +393,17 @@ impl Database {
     where
         F: FnOnce(&WriteTransaction, &Receipt) -> Result<()>,
     {
+        let place = self.place();
         let txn = self.redb().begin_write()?;
         let receipt = {
             let mut tables = WriteTables::open(&txn)?;
-            apply(&mut tables, change, self.today(), now_micros())?
+            apply(
+                &mut tables,
+                change,
+                place.as_deref(),
+                self.today(),
+                now_micros(),
+            )?
         };
         before_commit(&txn, &receipt)?;
         txn.commit()?;
@@ -406,9 +441,11 @@ impl Database {
             let mut tables = WriteTables::open(&txn).map_err(|e| BatchError::at(0, e))?;
             let today = self.today();
             let now = now_micros();
+            let place = self.place();
             for (i, change) in changes.into_iter().enumerate() {
                 receipts.push(
-                    apply(&mut tables, change, today, now).map_err(|e| BatchError::at(i, e))?,
+                    apply(&mut tables, change, place.as_deref(), today, now)
+                        .map_err(|e| BatchError::at(i, e))?,
                 );
             }
         }

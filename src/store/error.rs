@@ -58,6 +58,12 @@ pub enum Rule {
     /// A 続柄 the head's household cannot hold: a second 妻 or 夫, a 妻 recorded male, a 夫
     /// recorded female.
     Relationship,
+    /// Where an address lies does not fit the 異動: a 転入 from inside the municipality, a
+    /// 転出 to inside it, a 転居 or any resident's address outside it.
+    Geography,
+    /// An address of the municipality that its address dictionary cannot place: an unknown
+    /// 町字, wrong 丁目・番地・号, or no dictionary loaded.
+    AddressDictionary,
 }
 
 impl Rule {
@@ -86,6 +92,8 @@ impl Rule {
             Rule::HouseholdAddress => "household-address",
             Rule::Restatement => "relationships-restated",
             Rule::Relationship => "relationship",
+            Rule::Geography => "geography",
+            Rule::AddressDictionary => "address-dictionary",
         }
     }
 }

@@ -16,12 +16,14 @@
 //!
 //! Everything here is pure: values and lookups, no storage.
 
+mod book;
 pub(crate) mod code;
 mod dictionary;
 mod municipality;
 mod numbers;
 mod placing;
 
+pub use book::{Elsewhere, PlaceBook};
 pub use code::{LocalGovCode, Prefecture};
 pub use dictionary::{DictionaryError, Town, TownDictionary};
 pub use municipality::{Municipality, Ward};
@@ -31,6 +33,11 @@ pub use placing::{BlockNumbers, Inside, Outside, PlaceError, Placement};
 const ASHIYA_TOWNS_CSV: &str = include_str!("../../../data/ashiya-towns.csv");
 
 impl TownDictionary {
+    /// The CSV text of 芦屋市's dictionary (data/ashiya-towns.csv), as built in.
+    pub fn ashiya_csv() -> &'static str {
+        ASHIYA_TOWNS_CSV
+    }
+
     /// 兵庫県芦屋市 (282065) with its dictionary, data/ashiya-towns.csv: the demonstration
     /// city of the generator and the examples.
     pub fn ashiya() -> TownDictionary {

@@ -126,6 +126,16 @@ impl TownDictionary {
     pub fn place(&self, address: &Address) -> Result<Placement<'_>, PlaceError> {
         place_text(self, address.written())
     }
+
+    /// Whether nothing of Japan begins `text`: no prefecture, no municipality of the national
+    /// list, neither this municipality nor one of its 町字. Such an address is taken as one
+    /// abroad (国外) where an address out of the municipality is asked for.
+    pub(crate) fn is_abroad(&self, text: &str) -> bool {
+        Prefecture::strip_from(text).is_none()
+            && !text.starts_with(self.municipality().name())
+            && matches!(outside(national(), None, text), Ok(None))
+            && self.longest_at(None, text).is_none()
+    }
 }
 
 fn place_text<'a>(dictionary: &'a TownDictionary, text: &str) -> Result<Placement<'a>, PlaceError> {

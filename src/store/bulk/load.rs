@@ -181,6 +181,8 @@ impl<'db> BulkLoad<'db> {
         mut progress: impl FnMut(usize),
     ) -> Result<usize, BatchError> {
         let (today, now, budget) = (self.today, self.now, self.budget);
+        let book = self.db.place();
+        let place = book.as_deref();
         let flushes = &mut self.flushes;
         let known_slot = &mut self.known;
         // Temporary files (spill runs, latest versions) beside the database, except for an
@@ -209,7 +211,7 @@ impl<'db> BulkLoad<'db> {
                 let mut staging = Staging::new(&flusher, known, w);
                 for (i, c) in changes.into_iter().enumerate() {
                     match c.carried() {
-                        None => apply(&mut staging, c.change(), today, now),
+                        None => apply(&mut staging, c.change(), place, today, now),
                         Some(carried) => {
                             let change = c.change();
                             let mut carrying = Carrying {
@@ -218,7 +220,7 @@ impl<'db> BulkLoad<'db> {
                                 reason: change.reason,
                                 carried,
                             };
-                            apply(&mut carrying, change, today, now)
+                            apply(&mut carrying, change, place, today, now)
                         }
                     }
                     .map_err(at(i))?;

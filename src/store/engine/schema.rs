@@ -8,7 +8,7 @@ use redb::TableDefinition;
 pub const FORMAT_VERSION: u64 = 2;
 
 /// `&str → u64`: `format_version`, `next_id` (the next internal id), `next_seq` (the next
-/// 更新順番号).
+/// 更新順番号), `municipality` (the register's 全国地方公共団体コード, six digits, once set).
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 /// `current resident code → framed record`: the latest version of every resident, active or
 /// removed. A lookup by code is one probe here.
@@ -35,9 +35,14 @@ pub const OPERATORS: TableDefinition<&str, &[u8]> = TableDefinition::new("operat
 /// (owned by `auth`, named here like `operators`).
 pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 
+/// `first day (yyyymmdd) → CSV text`: each version of the municipality's address
+/// dictionary (docs/address-dictionary.md), as loaded, under the day it takes effect.
+pub const TOWNS: TableDefinition<u32, &[u8]> = TableDefinition::new("towns");
+
 pub const META_FORMAT: &str = "format_version";
 pub const META_NEXT_ID: &str = "next_id";
 pub const META_NEXT_SEQ: &str = "next_seq";
+pub const META_MUNICIPALITY: &str = "municipality";
 
 /// The kinds of 4情報 index entries: the first byte of a SEARCH key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

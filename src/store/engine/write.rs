@@ -9,6 +9,7 @@
 //! write; the order of the checks decides which error a change breaking several rules gets.
 
 use super::change::{Change, Fields};
+use super::geography;
 use super::household::{self, plan_heads};
 use super::keys::{components, new_search_keys, KeyTexts};
 use super::ledger::Ledger;
@@ -16,7 +17,7 @@ use super::record::{Field, FieldSet, StoredRecord, COMPANION};
 use super::schema::with_suffix;
 use super::tables::fold_as_of;
 use super::undo;
-use crate::model::{Date, Reason, Relationship, ResidentCode, Status};
+use crate::model::{Date, PlaceBook, Reason, Relationship, ResidentCode, Status};
 use crate::store::error::{Result, Rule, StoreError};
 
 /// How many days ahead a 転出 may be notified (転出予定日). Practice at city counters is
@@ -120,10 +121,12 @@ impl Stamp<'_> {
 
 /// Checks `change` against the tables and writes it. The caller owns the transaction: on
 /// an error nothing it wrote is committed, so the household rules can be checked after the
-/// writes, on the state they leave.
+/// writes, on the state they leave. `place` is the register's place book, `None` for a
+/// register without a municipality (addresses are then not placed).
 pub(crate) fn apply(
     t: &mut impl Ledger,
     change: &Change,
+    place: Option<&PlaceBook>,
     today: Date,
     now_micros: i64,
 ) -> Result<Receipt> {
@@ -139,6 +142,9 @@ pub(crate) fn apply(
         check_pending(change, b)?;
     } else {
         check_precondition(t, change.reason, code, before.as_ref())?;
+    }
+    if let Some(book) = place {
+        geography::check(book, change, before.as_ref())?;
     }
     let stamp = Stamp {
         date: change.date.to_yyyymmdd(),

@@ -168,6 +168,7 @@ impl Database {
             path: path.as_ref().to_path_buf(),
             clock: Clock::System.into(),
             crypt: None,
+            place: Default::default(),
         })
     }
 

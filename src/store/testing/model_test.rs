@@ -2018,7 +2018,7 @@ pub(crate) fn one_by_one(db: &Database, changes: &[Change], today: Date) {
         let txn = db.redb().begin_write().unwrap();
         {
             let mut t = WriteTables::open(&txn).unwrap();
-            if let Err(e) = crate::store::engine::write::apply(&mut t, c, today, 1_000) {
+            if let Err(e) = crate::store::engine::write::apply(&mut t, c, None, today, 1_000) {
                 panic!("change {i} ({c:?}) refused one by one: {e}");
             }
         }

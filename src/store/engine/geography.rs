@@ -1,0 +1,133 @@
+//! Where a 異動's addresses lie, against the register's place book (`PlaceBook`): the
+//! address a resident lives at is inside the municipality, in a 町字 of the dictionary in
+//! force on the 異動日; a 転入 comes from outside (or from an unknown place), a 転出 goes
+//! outside, a 転居 moves to another address inside. A register without a municipality
+//! places nothing (DESIGN.md, "The municipality and its address dictionary").
+//!
+//! Rules: [`Rule::Geography`] for an address on the wrong side of the boundary,
+//! [`Rule::AddressDictionary`] for an address inside that the dictionary cannot place;
+//! a 転居 to the same place written differently is [`Rule::NoChange`].
+
+use super::change::Change;
+use super::record::StoredRecord;
+use crate::model::{Address, Date, Elsewhere, PlaceBook, Placement, Reason};
+use crate::store::{Result, Rule, StoreError};
+
+/// Checks the addresses `change` carries; `before` is the resident's current version.
+pub(crate) fn check(
+    book: &PlaceBook,
+    change: &Change,
+    before: Option<&StoredRecord>,
+) -> Result<()> {
+    let reason = change.reason;
+    let f = &change.fields;
+    if let Some(address) = &f.address {
+        check_home(book, change.date, reason, address, before)?;
+    }
+    match reason {
+        Reason::MoveIn => {
+            if let Some(from) = &f.previous_address {
+                check_away(book, change.date, reason, "転入前住所 (from)", from)?;
+            }
+        }
+        Reason::MoveOut | Reason::MoveOutConfirm => {
+            if let Some(to) = &f.destination {
+                check_away(book, change.date, reason, "転出先 (to)", to)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The address a resident lives at: inside, placed by the dictionary in force on `date`.
+fn check_home(
+    book: &PlaceBook,
+    date: Date,
+    reason: Reason,
+    address: &Address,
+    before: Option<&StoredRecord>,
+) -> Result<()> {
+    let own = book.municipality();
+    let Some(dictionary) = book.at(date) else {
+        return Err(StoreError::illegal(
+            Rule::AddressDictionary,
+            format!("{reason}: no address dictionary of {own} is loaded (LOAD TOWNS)"),
+        ));
+    };
+    let placed = dictionary.place(address).map_err(|e| {
+        StoreError::illegal(
+            Rule::AddressDictionary,
+            format!("{reason}: address {}: {e}", address.written()),
+        )
+    })?;
+    let inside = match placed {
+        Placement::Inside(inside) => inside,
+        Placement::Outside(o) => {
+            let what = if reason == Reason::Move {
+                format!(
+                    "a 転居 stays inside {own}; a move to {} is a 転出",
+                    o.municipality
+                )
+            } else {
+                format!(
+                    "a resident's address lies in {own}, and {} does not",
+                    o.municipality
+                )
+            };
+            return Err(StoreError::illegal(
+                Rule::Geography,
+                format!("{reason}: {what} ({})", address.written()),
+            ));
+        }
+    };
+    if reason == Reason::Move {
+        let old = before.map(|b| Address::from_trusted(b.address.clone()));
+        let same = old.is_some_and(|old| match dictionary.place(&old) {
+            Ok(Placement::Inside(was)) => was == inside,
+            _ => false,
+        });
+        if same {
+            return Err(StoreError::illegal(
+                Rule::NoChange,
+                format!(
+                    "転居 to {}: that is the address already recorded, written differently",
+                    address.written()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// An address out of the municipality: in another municipality of Japan or abroad.
+fn check_away(
+    book: &PlaceBook,
+    date: Date,
+    reason: Reason,
+    item: &str,
+    address: &Address,
+) -> Result<()> {
+    let own = book.municipality();
+    let Some(placed) = book.elsewhere(date, address) else {
+        return Ok(());
+    };
+    match placed {
+        Ok(Elsewhere::Municipality(_) | Elsewhere::Abroad) => Ok(()),
+        Ok(Elsewhere::Inside(_)) => {
+            let what = if reason == Reason::MoveIn {
+                format!("a 転入 comes from outside {own}; a move from inside is a 転居")
+            } else {
+                format!("a 転出 leaves {own}; a move inside is a 転居")
+            };
+            Err(StoreError::illegal(
+                Rule::Geography,
+                format!("{reason}: {item} {}: {what}", address.written()),
+            ))
+        }
+        Err(e) => Err(StoreError::illegal(
+            Rule::AddressDictionary,
+            format!("{reason}: {item} {}: {e}", address.written()),
+        )),
+    }
+}
