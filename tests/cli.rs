@@ -55,7 +55,18 @@ const MOVE_IN: &str = "MOVE IN 24727059608 my_number=123456789018 name='山田 �
 fn new_db() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("city.redb").display().to_string();
-    let out = juki(&["init", "--db", &path, "--admin", "admin1"], None);
+    let out = juki(
+        &[
+            "init",
+            "--db",
+            &path,
+            "--admin",
+            "admin1",
+            "--municipality",
+            "282065",
+        ],
+        None,
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     (dir, path)
 }
@@ -265,7 +276,18 @@ fn bad_flags_are_a_usage_error() {
 #[test]
 fn init_refuses_an_existing_file_and_a_missing_database_is_an_error() {
     let (dir, db) = new_db();
-    let out = juki(&["init", "--db", &db, "--admin", "admin1"], None);
+    let out = juki(
+        &[
+            "init",
+            "--db",
+            &db,
+            "--admin",
+            "admin1",
+            "--municipality",
+            "282065",
+        ],
+        None,
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("error[IO]"));
     let missing = dir.path().join("missing.redb").display().to_string();

@@ -27,7 +27,15 @@ fn text(b: &[u8]) -> String {
 fn register() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("city.redb").display().to_string();
-    let out = juki(&["init", "--db", &db, "--admin", "admin1"]);
+    let out = juki(&[
+        "init",
+        "--db",
+        &db,
+        "--admin",
+        "admin1",
+        "--municipality",
+        "282065",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let out = juki(&["--db", &db, "--operator", "admin1", "-c", MOVE_IN]);
     assert!(out.status.success(), "{}", text(&out.stderr));

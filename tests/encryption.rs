@@ -336,7 +336,19 @@ fn the_binary_inits_and_opens_an_encrypted_database_with_juki_key() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("city.redb").display().to_string();
     let env = [("JUKI_KEY", PASSPHRASE)];
-    let out = juki(&["init", "--db", &db, "--admin", ADMIN, "--encrypt"], &env);
+    let out = juki(
+        &[
+            "init",
+            "--db",
+            &db,
+            "--admin",
+            ADMIN,
+            "--municipality",
+            "282065",
+            "--encrypt",
+        ],
+        &env,
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(crypt::is_encrypted(Path::new(&db)).unwrap());
     let out = juki(&["--db", &db, "--operator", ADMIN, "-c", MOVE_IN], &env);
@@ -419,6 +431,8 @@ fn the_binary_inits_with_a_key_file_and_rekey_needs_an_administrator() {
             &db,
             "--admin",
             ADMIN,
+            "--municipality",
+            "282065",
             "--encrypt",
             "--key-file",
             &kf,

@@ -18,7 +18,15 @@ fn an_operator_session() {
     let db = dir.path().join("city.redb");
     let history = dir.path().join("history");
     let setup = Command::new(env!("CARGO_BIN_EXE_juki"))
-        .args(["init", "--db", db.to_str().unwrap(), "--admin", "admin1"])
+        .args([
+            "init",
+            "--db",
+            db.to_str().unwrap(),
+            "--admin",
+            "admin1",
+            "--municipality",
+            "282065",
+        ])
         .env("JUKI_PASSWORD", PASSWORD)
         .output()
         .unwrap();

@@ -14,8 +14,17 @@ use std::path::Path;
 fn run_script(path: &Path) -> (String, String) {
     let text = std::fs::read_to_string(path).unwrap();
     let dir = tempfile::tempdir().unwrap();
+    // The scripts' register is 芦屋市's, with its address dictionary in force from the
+    // scripts' first day.
     let juki = juki::Juki::builder(dir.path().join("script.redb"))
-        .create_with_admin("admin1", "script-password")
+        .municipality("282065")
+        .and_then(|b| {
+            b.towns(
+                juki::Date::parse("1900-01-01").unwrap(),
+                juki::TownDictionary::ashiya_csv(),
+            )
+        })
+        .and_then(|b| b.create_with_admin("admin1", "script-password"))
         .unwrap();
     juki.set_clock(Clock::Fixed(Date::parse("2026-11-27").unwrap()));
     let mut session = Console {

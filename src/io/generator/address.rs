@@ -134,3 +134,31 @@ pub(crate) fn destination(rng: &mut Rng) -> String {
     street(rng, &mut out, 20);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Address, Placement, TownDictionary};
+
+    /// Generated homes are placed inside 芦屋市 by its dictionary, and destinations in
+    /// another municipality: the registers the generator builds hold the geography rule.
+    #[test]
+    fn homes_are_inside_and_destinations_outside() {
+        let dictionary = TownDictionary::ashiya();
+        let mut rng = Rng::new(7, 0);
+        for _ in 0..5_000 {
+            let (home, _) = home(&mut rng);
+            let placed = dictionary.place(&Address::parse(&home).unwrap());
+            assert!(
+                matches!(placed, Ok(Placement::Inside(_))),
+                "{home}: {placed:?}"
+            );
+            let to = destination(&mut rng);
+            let placed = dictionary.place(&Address::parse(&to).unwrap());
+            assert!(
+                matches!(placed, Ok(Placement::Outside(_))),
+                "{to}: {placed:?}"
+            );
+        }
+    }
+}

@@ -22,6 +22,8 @@
 //! * the change feed is gapless from 1 to `next_seq - 1`, and each entry and the version it
 //!   points at agree on the 更新順番号;
 //! * `meta.next_id` is above every internal id;
+//! * with a municipality set, every active resident's address is inside it, in a 町字 of
+//!   the dictionary in force on its 住所を定めた日;
 //! * every household with active members has exactly one 世帯主 as of each 異動日 of its
 //!   members (the write path checks the rule against the latest versions only, so a
 //!   backdated change can break it in the past: this is where that is found).
@@ -30,7 +32,7 @@
 //! that redb itself cannot read is a problem too, so a damaged file gives a report rather
 //! than an error wherever the snapshot can be opened at all.
 
-use crate::model::{Date, Reason, Status};
+use crate::model::{Date, PlaceBook, Placement, Reason, Status};
 use crate::store::db::Database;
 use crate::store::engine::blocks;
 use crate::store::engine::digest::hex;
@@ -125,6 +127,9 @@ impl Database {
             let t = self.read()?;
             let mut c = Checker::new(&*t);
             c.run();
+            if let Some(book) = self.place() {
+                check_places(&*t, &book, &mut c.report);
+            }
             c.report
         };
         self.check_pages(&mut report)?;
@@ -186,6 +191,56 @@ impl Database {
 }
 
 /// Adds a problem to `report`, counting it past [`MAX_PROBLEMS`].
+/// Every active resident's address is inside the municipality, in a 町字 of the dictionary
+/// in force on the day they took it up (住所を定めた日): files written before the
+/// municipality's rules, or a dictionary version that dropped a 町字 still lived in, are
+/// reported here.
+fn check_places(t: &impl View, book: &PlaceBook, report: &mut CheckReport) {
+    let Ok(iter) = t.residents().iter() else {
+        return; // the residents pass reports an unreadable table
+    };
+    for entry in iter {
+        let Ok((k, v)) = entry else { return };
+        let Ok(rec) = StoredRecord::decode("residents", v.value()) else {
+            continue; // reported by the residents pass
+        };
+        if rec.status != Status::Active.code() {
+            continue;
+        }
+        let since = Date::from_yyyymmdd(rec.address_since)
+            .or_else(|_| Date::from_yyyymmdd(rec.valid_from))
+            .ok();
+        let dictionary = match since {
+            Some(d) => book.at(d),
+            None => book.versions().last().map(|(_, d)| d),
+        };
+        let Some(dictionary) = dictionary else {
+            push_problem(
+                report,
+                "residents",
+                format!("{:011}", k.value()),
+                format!(
+                    "no address dictionary of {} is loaded (rule address-dictionary)",
+                    book.municipality()
+                ),
+            );
+            return;
+        };
+        let address = crate::model::Address::from_trusted(rec.address.clone());
+        let what = match dictionary.place(&address) {
+            Ok(Placement::Inside(_)) => continue,
+            Ok(Placement::Outside(o)) => format!(
+                "address {} is in {}, outside {} (rule geography)",
+                rec.address,
+                o.municipality,
+                book.municipality()
+            ),
+            Err(e) => format!("address {}: {e} (rule address-dictionary)", rec.address),
+        };
+        push_problem(report, "residents", format!("{:011}", k.value()), what);
+    }
+}
+
 fn push_problem(
     report: &mut CheckReport,
     table: &'static str,
