@@ -853,8 +853,7 @@ impl Model {
         // The subject may be named when they stay (a 世帯主変更 restates the former head).
         let subject_stays = after.active && after.household == old.household;
         let named_ok = |c: u64| {
-            stay.iter().any(|m| self.latest(*m).rec.code == c)
-                || (subject_stays && after.code == c)
+            stay.iter().any(|m| self.latest(*m).rec.code == c) || (subject_stays && after.code == c)
         };
         if given.pairs().iter().any(|(c, _)| !named_ok(c.get())) {
             return Err(illegal(Rule::Restatement));
@@ -1038,14 +1037,7 @@ impl Model {
                 n => vs[n - 2].rec.clone(),
             };
             let changed = diff(&cancelled.rec, &rec);
-            let w = next.write(
-                q,
-                rec,
-                ch.reason,
-                cancelled.valid_from,
-                reported,
-                changed,
-            );
+            let w = next.write(q, rec, ch.reason, cancelled.valid_from, reported, changed);
             if i > 0 {
                 next.companions.insert(w.2);
             }
