@@ -13,7 +13,7 @@ use super::engine::search::{find, SearchHit, SearchQuery};
 use super::engine::snapshot::SnapshotCache;
 use super::engine::stats::{stats, StatDim, StatsRow};
 use super::engine::tables::{latest_resident_in, resident_as_of_in, ReadTables, View, WriteTables};
-use super::engine::write::{apply, Receipt};
+use super::engine::write::{apply, check_by_statement, Receipt};
 use super::error::{Result, StoreError};
 use crate::model::{Date, HouseholdId, MyNumber, PlaceBook, ResidentCode};
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
@@ -393,6 +393,7 @@ impl Database {
     where
         F: FnOnce(&WriteTransaction, &Receipt) -> Result<()>,
     {
+        check_by_statement(change)?;
         let place = self.place();
         let txn = self.redb().begin_write()?;
         let receipt = {
@@ -443,6 +444,7 @@ impl Database {
             let now = now_micros();
             let place = self.place();
             for (i, change) in changes.into_iter().enumerate() {
+                check_by_statement(change).map_err(|e| BatchError::at(i, e))?;
                 receipts.push(
                     apply(&mut tables, change, place.as_deref(), today, now)
                         .map_err(|e| BatchError::at(i, e))?,

@@ -17,7 +17,7 @@ use super::record::{Field, FieldSet, StoredRecord, COMPANION};
 use super::schema::with_suffix;
 use super::tables::fold_as_of;
 use super::undo;
-use crate::model::{Date, PlaceBook, Reason, Relationship, ResidentCode, Status};
+use crate::model::{Date, InvalidValue, PlaceBook, Reason, Relationship, ResidentCode, Status};
 use crate::store::error::{Result, Rule, StoreError};
 
 /// How many days ahead a 転出 may be notified (転出予定日). Practice at city counters is
@@ -117,6 +117,22 @@ impl Stamp<'_> {
         rec.operator.clone_from(&self.change.operator);
         rec.terminal.clone_from(&self.change.terminal);
     }
+}
+
+/// Refuses a change of a reason no statement records (移行, written only by an import): the
+/// record paths ([`crate::store::Database`]'s `record`, `record_with`, `record_batch`) call it
+/// before [`apply`]; the import's bulk load does not.
+pub(crate) fn check_by_statement(change: &Change) -> Result<()> {
+    if change.reason.by_statement() {
+        return Ok(());
+    }
+    Err(StoreError::Invalid(InvalidValue::new(
+        "reason",
+        format!(
+            "{} for {}: a {} is written only by an import, not recorded as a 異動",
+            change.reason, change.code, change.reason
+        ),
+    )))
 }
 
 /// Checks `change` against the tables and writes it. The caller owns the transaction: on
