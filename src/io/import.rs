@@ -1215,6 +1215,7 @@ fn carried(
         previous_address: v.previous_address.as_ref().map(|a| a.written().to_string()),
         destination: destination.map(|a| a.written().to_string()),
         reported,
+        removed: v.removed.is_some(),
     }
 }
 

@@ -378,6 +378,13 @@ fn history_companion_gives_the_same_register_as_the_engine() {
     for (x, y) in a.iter().zip(&b) {
         let mut y = y.clone();
         y.recorded_at = x.recorded_at;
+        // The import records a register's residents as 移行 with no 届出日; the engine's
+        // replay enters them by 転入 reported today. Everything else is the same.
+        if x.reason == crate::Reason::Migration && y.reason == crate::Reason::MoveIn {
+            assert_eq!(x.reported, None);
+            y.reason = x.reason;
+            y.reported = None;
+        }
         assert_eq!(x, &y);
     }
 }

@@ -754,7 +754,7 @@ fn keywords_with_nothing_after_them() {
         ),
         (
             "SHOW",
-            "expected MYNUMBER after SHOW, found the end of the statement",
+            "expected MYNUMBER or REGISTER after SHOW, found the end of the statement",
         ),
         (
             "CHANGES",

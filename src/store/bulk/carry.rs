@@ -28,6 +28,9 @@ pub(crate) struct Carried {
     pub destination: Option<String>,
     /// 届出日, `None` when the file does not give it.
     pub reported: Option<Date>,
+    /// A removed resident's (除票) row: its 移行 is removed again by the next change of the
+    /// same load, so the household rules do not apply to the 移行.
+    pub removed: bool,
 }
 
 /// A change for a bulk load, with the items it carries when it is a migration's.
@@ -72,6 +75,9 @@ pub(crate) struct Carrying<'a, L: Ledger> {
 }
 
 impl<L: Ledger> Ledger for Carrying<'_, L> {
+    fn transient(&self) -> bool {
+        self.reason == Reason::Migration && self.carried.removed
+    }
     fn id_of_code(&self, code: u64) -> Result<Option<(u64, bool)>> {
         self.inner.id_of_code(code)
     }

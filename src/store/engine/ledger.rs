@@ -29,6 +29,12 @@ pub(crate) trait Ledger {
     fn next_id(&self) -> Result<u64>;
     /// The next 更新順番号.
     fn next_seq(&self) -> Result<u64>;
+    /// Whether the change being written is the 移行 of a removed resident (除票), written
+    /// only to be removed by the next change of the same load: the household rules, which
+    /// are about active members, do not apply to it.
+    fn transient(&self) -> bool {
+        false
+    }
 
     /// Sets the next internal id.
     fn set_next_id(&mut self, v: u64) -> Result<()>;

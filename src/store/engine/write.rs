@@ -199,7 +199,9 @@ pub(crate) fn apply(
     if let Some((id, _)) = t.id_of_code(written[0].code.get())? {
         households.extend(t.latest(id)?.map(|r| r.household));
     }
-    household::check_after(t, &written, &households, change)?;
+    if !t.transient() {
+        household::check_after(t, &written, &households, change)?;
+    }
     Ok(Receipt { written })
 }
 
@@ -234,7 +236,11 @@ fn one_resident(
 
     stamp.apply(&mut after, before.as_ref(), change.reason);
     let backdated = set_changed(&mut after, before.as_ref(), change)?;
-    let successor = plan_heads(t, before.as_ref(), &after, change.fields.new_head)?;
+    let successor = if t.transient() {
+        None
+    } else {
+        plan_heads(t, before.as_ref(), &after, change.fields.new_head)?
+    };
     if let Some(prev) = &successor {
         check_head_date(prev, change.date)?;
     }
