@@ -9,6 +9,7 @@ pub(crate) mod cache;
 pub(crate) mod change;
 pub(crate) mod digest;
 pub(crate) mod household;
+pub(crate) mod household_move;
 pub(crate) mod keys;
 pub(crate) mod ledger;
 pub(crate) mod record;
