@@ -435,7 +435,7 @@ fn address_split(
         )
     } else if away.code == subject {
         format!(
-            "{} of {subject:011} at {}: household {id} is at {}; a member lives at the 世帯主's address",
+            "{} of {subject:011} at {}: household {id} is at {}; a member lives at the household's address",
             change.reason, away.address, head.address
         )
     } else {
