@@ -1,8 +1,9 @@
 //! The household rules (DESIGN.md, "The household rules"): every household with members has
 //! exactly one head; a change that takes the head out (転出, 死亡, 転居 to another household,
 //! a new 続柄 …) names the new head in the same statement and restates the 続柄 of everyone
-//! who stays; a member lives at the 世帯主's address; the head's household holds one 妻 or
-//! 夫 at most, of the matching sex.
+//! who stays; one household, one address: every active member, the head included, lives at
+//! the 世帯主's address after every change (a household moves whole, by MOVE HOUSEHOLD,
+//! `household_move`); the head's household holds one 妻 or 夫 at most, of the matching sex.
 //!
 //! The one-head rule is planned before the writes (it decides the new head's version); the
 //! rest is checked after them, on the household as the change leaves it (the latest version
@@ -427,6 +428,11 @@ fn address_split(
         format!(
             "転居 of the 世帯主 {subject:011} alone: {others} other member(s) of household {id} stay at {}; a household lives at one address: move it whole with MOVE HOUSEHOLD {id}, or let the 世帯主 leave it with household= and relationship= (naming new_head= and relationships=)",
             away.address
+        )
+    } else if away.code == subject && is_move && change.fields.household == Some(id) {
+        format!(
+            "{} of {subject:011} into household {id} at {}: household {id} is at {}; a member lives at the 世帯主's address",
+            change.reason, away.address, head.address
         )
     } else if away.code == subject && is_move {
         format!(
