@@ -574,7 +574,9 @@ impl Replay {
 
     /// The members of household `h` besides `head` move to the head's (new) address.
     fn move_members(&mut self, h: u64, head: u64, d: u32, postal: bool) {
-        let latest = |r: &Replay, id: u64| r.people[id as usize - 1].last().expect("a version");
+        fn latest(r: &Replay, id: u64) -> &Ver {
+            r.people[id as usize - 1].last().expect("a version")
+        }
         let mut ids = self.entered.get(&h).cloned().unwrap_or_default();
         ids.sort_unstable();
         ids.dedup();

@@ -15,8 +15,8 @@ use super::role::{Permission, Role, Visibility};
 use crate::model::{Date, HouseholdId, MyNumber, ResidentCode, RevealedMyNumber, Sex};
 use crate::store::{
     BackupReport, BatchError, Change, CheckReport, Clock, CompactReport, Counts, Database,
-    Household, HouseholdMove, Manifest, MyNumberMatch, Receipt, Resident, SearchHit,
-    SearchQuery, StatDim, StatsRow, StoreError,
+    Household, HouseholdMove, Manifest, MyNumberMatch, Receipt, Resident, SearchHit, SearchQuery,
+    StatDim, StatsRow, StoreError,
 };
 use crate::Error;
 

@@ -353,7 +353,10 @@ mod tests {
     #[test]
     fn a_household_move_takes_the_address_only() {
         assert_eq!(HOUSEHOLD_MOVE.reason, Reason::Move);
-        assert_eq!(HOUSEHOLD_MOVE.missing(&[]).collect::<Vec<_>>(), [F::Address]);
+        assert_eq!(
+            HOUSEHOLD_MOVE.missing(&[]).collect::<Vec<_>>(),
+            [F::Address]
+        );
         let extra: Vec<_> = HOUSEHOLD_MOVE
             .disallowed(&[F::Address, F::Household, F::Relationship, F::NewHead])
             .collect();
