@@ -913,11 +913,15 @@ fn new_address(i: usize) -> String {
     )
 }
 
-/// `count` distinct active 世帯主, drawn with the fixed sequence (a member lives at the
-/// head's address, so a member's 転居 alone is refused; a head may move first).
+/// `count` distinct active residents who live alone (so each is the 世帯主 of their own
+/// household), drawn with the fixed sequence: a household lives at one address, so anyone
+/// else's 転居 alone is refused and a household's is a MOVE HOUSEHOLD of several versions.
 fn movers(conn: &Connection, count: usize) -> Vec<u64> {
     let mut codes: Vec<u64> = conn
-        .prepare("SELECT code FROM residents WHERE status = ?1 AND relationship = '世帯主' ORDER BY code")
+        .prepare(
+            "SELECT min(code) AS code FROM residents WHERE status = ?1 \
+             GROUP BY household HAVING count(*) = 1 ORDER BY code",
+        )
         .and_then(|mut s| {
             s.query_map([Status::Active.code()], |r| r.get::<_, i64>(0))?
                 .map(|c| c.map(|c| c as u64))
