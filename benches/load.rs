@@ -376,6 +376,8 @@ struct Replay {
     ids: HashMap<u64, u64>,
     /// `(household, id, version)`: the version at which a resident entered a household.
     households: Vec<(u64, u64, u32)>,
+    /// Household → the ids that ever entered it (a MOVE HOUSEHOLD moves those still in it).
+    entered: HashMap<u64, Vec<u64>>,
     /// The change feed, `(seq, id, version)`, in order.
     changes: Vec<(u64, u64, u32)>,
     /// The load's "today", `YYYYMMDD`.
@@ -390,6 +392,7 @@ impl Replay {
             people: Vec::new(),
             ids: HashMap::new(),
             households: Vec::new(),
+            entered: HashMap::new(),
             changes: Vec::new(),
             today,
             now: now_micros(),
@@ -411,6 +414,7 @@ impl Replay {
             v.code
         );
         self.households.push((v.household, id, 1));
+        self.entered.entry(v.household).or_default().push(id);
         self.changes.push((v.seq, id, 1));
         self.people.push(vec![v]);
     }
@@ -464,6 +468,7 @@ impl Replay {
         v.changed = v.diff(prev);
         if v.household != prev.household {
             self.households.push((v.household, id, v.version));
+            self.entered.entry(v.household).or_default().push(id);
         }
         self.changes.push((seq, id, v.version));
         versions.push(v);
@@ -541,6 +546,11 @@ impl Replay {
                 v.removed_on = Some(d);
             }
         });
+        // MOVE HOUSEHOLD: every other active member's 転居 after the head's, in the
+        // household's order (birth date, then code).
+        if let Some(h) = f.whole_household {
+            self.move_members(h.get(), id, d, f.postal.is_some());
+        }
         // The engine's companions: the new head's version, then one for each member whose
         // restated 続柄 differs.
         if let Some(head) = f.new_head {
@@ -559,6 +569,36 @@ impl Replay {
                 let rel = text(rel.as_str());
                 self.next_version(id, Reason::HeadChange, d, |v| v.relationship = rel);
             }
+        }
+    }
+
+    /// The members of household `h` besides `head` move to the head's (new) address.
+    fn move_members(&mut self, h: u64, head: u64, d: u32, postal: bool) {
+        fn latest(r: &Replay, id: u64) -> &Ver {
+            r.people[id as usize - 1].last().expect("a version")
+        }
+        let mut ids = self.entered.get(&h).cloned().unwrap_or_default();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.retain(|&id| {
+            let v = latest(self, id);
+            id != head && v.household == h && v.status == Status::Active.code()
+        });
+        ids.sort_by_key(|&id| {
+            let v = latest(self, id);
+            (v.birth, v.code)
+        });
+        let to = latest(self, head).clone();
+        for id in ids {
+            self.next_version(id, Reason::Move, d, |v| {
+                v.previous_address = Some(v.address.clone());
+                v.address_since = d;
+                v.address = to.address.clone();
+                v.address_key = to.address_key.clone();
+                if postal {
+                    v.postal = to.postal;
+                }
+            });
         }
     }
 
@@ -873,11 +913,15 @@ fn new_address(i: usize) -> String {
     )
 }
 
-/// `count` distinct active 世帯主, drawn with the fixed sequence (a member lives at the
-/// head's address, so a member's 転居 alone is refused; a head may move first).
+/// `count` distinct active residents who live alone (so each is the 世帯主 of their own
+/// household), drawn with the fixed sequence: a household lives at one address, so anyone
+/// else's 転居 alone is refused and a household's is a MOVE HOUSEHOLD of several versions.
 fn movers(conn: &Connection, count: usize) -> Vec<u64> {
     let mut codes: Vec<u64> = conn
-        .prepare("SELECT code FROM residents WHERE status = ?1 AND relationship = '世帯主' ORDER BY code")
+        .prepare(
+            "SELECT min(code) AS code FROM residents WHERE status = ?1 \
+             GROUP BY household HAVING count(*) = 1 ORDER BY code",
+        )
         .and_then(|mut s| {
             s.query_map([Status::Active.code()], |r| r.get::<_, i64>(0))?
                 .map(|c| c.map(|c| c as u64))

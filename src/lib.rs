@@ -105,7 +105,7 @@ pub use store::Rule;
 pub use model::{
     Address, ChangeField, Date, FieldRule, HouseholdId, Kana, KanaKey, MyNumber, Name, NameKey,
     PostalCode, Reason, Relationship, ResidentCode, Restatement, RevealedMyNumber, Sex, Status,
-    FIELD_RULES,
+    FIELD_RULES, HOUSEHOLD_MOVE,
 };
 
 // The register's municipality, its address dictionary (住所辞書) and placing an address.
@@ -115,7 +115,9 @@ pub use model::{
 };
 
 // Changes and what they wrote.
-pub use store::{Change, Field, FieldSet, Fields, Receipt, Written, MOVE_OUT_ADVANCE_DAYS};
+pub use store::{
+    Change, Field, FieldSet, Fields, HouseholdMove, Receipt, Written, MOVE_OUT_ADVANCE_DAYS,
+};
 
 // Reads.
 pub use auth::BasicResident;

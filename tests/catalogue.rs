@@ -152,8 +152,10 @@ fn query_language_doc_matches_the_catalogue_and_the_fields_table() {
 
 #[test]
 fn the_fields_table_has_a_row_per_change_statement() {
+    // MOVE HOUSEHOLD records 転居 as MOVE does, with a row of its own (HOUSEHOLD_MOVE).
     let mut reasons: Vec<_> = ChangeKind::ALL.iter().map(|k| k.to_reason()).collect();
     reasons.sort();
+    reasons.dedup();
     let mut rows: Vec<_> = FIELD_RULES
         .iter()
         .map(|r| r.reason)

@@ -132,7 +132,7 @@ fn a_move_within_the_city_keeps_the_former_address() {
         Reason::Move,
         1,
         "2024-02-01",
-        moving_to("芦屋市打出町2-3"),
+        moving_household(100, "芦屋市打出町2-3"),
     ))
     .unwrap();
     let r = f.db.get(code(1)).unwrap().unwrap();
@@ -271,7 +271,7 @@ fn a_change_dated_before_the_latest_version_needs_correct() {
         Reason::Move,
         1,
         "2024-02-01",
-        moving_to("芦屋市打出町2-3"),
+        moving_household(100, "芦屋市打出町2-3"),
     ))
     .unwrap();
     assert_refused(
@@ -506,7 +506,7 @@ fn a_backdated_correction_applies_from_its_date() {
         Reason::Move,
         1,
         "2022-01-01",
-        moving_to("芦屋市打出町2-3"),
+        moving_household(100, "芦屋市打出町2-3"),
     ))
     .unwrap();
     let fix = Fields {
@@ -596,8 +596,21 @@ fn a_batch_is_all_or_nothing() {
     let f = family();
     let before = f.db.content_digest().unwrap();
     let batch = [
-        change(Reason::Move, 1, "2024-02-01", moving_to("芦屋市打出町2-3")),
-        change(Reason::Move, 2, "2024-02-01", moving_to("芦屋市打出町2-3")),
+        change(
+            Reason::Rename,
+            2,
+            "2024-01-01",
+            Fields {
+                name: Some(Name::parse("山田 華子").unwrap()),
+                ..Fields::default()
+            },
+        ),
+        change(
+            Reason::Move,
+            1,
+            "2024-02-01",
+            moving_household(100, "芦屋市打出町2-3"),
+        ),
         move_in(1, &taro(), "2024-03-01"),
     ];
     let err = f.db.record_batch(&batch).unwrap_err();

@@ -16,18 +16,12 @@ fn story() -> Fixture {
     let f = Fixture::new();
     f.db.record(&move_in(1, &taro(), "2020-04-01")).unwrap();
     f.db.record(&move_in(2, &hanako(), "2020-04-01")).unwrap();
+    // MOVE HOUSEHOLD: the head's 転居 (seq 3) and his wife's (seq 4) in one statement.
     f.db.record(&change(
         Reason::Move,
         1,
         "2022-07-01",
-        moving_to("芦屋市打出町2-3"),
-    ))
-    .unwrap();
-    f.db.record(&change(
-        Reason::Move,
-        2,
-        "2022-07-01",
-        moving_to("芦屋市打出町2-3"),
+        moving_household(100, "芦屋市打出町2-3"),
     ))
     .unwrap();
     f

@@ -241,7 +241,7 @@ fn every_statement_gets_one_log_entry_with_its_outcome() {
         ("FND x", "SYNTAX"),
         ("FIND name=山田 sex=1", "SEARCH_MINIMUM"),
         ("SHOW MYNUMBER {1}", "PERMISSION_DENIED"),
-        ("MOVE {1} address=芦屋市打出町2-3 ON 2025-01-01", "OK"),
+        ("MOVE HOUSEHOLD 100 address=芦屋市打出町2-3 ON 2025-01-01", "OK"),
         ("MOVE IN {1} my_number={n1} name='山田 太郎' kana='ヤマダ タロウ' sex=1 birth=1980-04-01 address=芦屋市精道町7-6 postal=659-8501 household=100 relationship=世帯主 ON 2025-02-01", "ILLEGAL_CHANGE"),
     ];
     for (s, _) in &statements {
@@ -260,8 +260,8 @@ fn every_statement_gets_one_log_entry_with_its_outcome() {
         assert_eq!(e.terminal, "counter-3");
     }
     assert_eq!(clerk[1].codes, vec![code(1).get()]);
-    assert_eq!(clerk[7].kind, "MOVE");
-    assert_eq!(clerk[7].codes, vec![code(1).get()]);
+    assert_eq!(clerk[7].kind, "MOVE HOUSEHOLD");
+    assert_eq!(clerk[7].codes, vec![code(1).get(), code(2).get()]);
     // The MOVE IN statement's text is logged with its My Number redacted.
     assert!(
         clerk[8].text.contains("my_number=****"),

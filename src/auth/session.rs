@@ -15,10 +15,14 @@ use super::role::{Permission, Role, Visibility};
 use crate::model::{Date, HouseholdId, MyNumber, ResidentCode, RevealedMyNumber, Sex};
 use crate::store::{
     BackupReport, BatchError, Change, CheckReport, Clock, CompactReport, Counts, Database,
-    Household, Manifest, MyNumberMatch, Receipt, Resident, SearchHit, SearchQuery, StatDim,
-    StatsRow, StoreError,
+    Household, HouseholdMove, Manifest, MyNumberMatch, Receipt, Resident, SearchHit, SearchQuery,
+    StatDim, StatsRow, StoreError,
 };
 use crate::Error;
+
+/// What a 異動's write transaction runs before its commit: the operation log's entry.
+type BeforeCommit<'a> =
+    &'a mut dyn FnMut(&WriteTransaction, &Receipt) -> std::result::Result<(), StoreError>;
 use redb::{ReadableTable, WriteTransaction};
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -794,27 +798,59 @@ impl Session {
 
     /// Records a 異動, its log entry in the same transaction.
     pub fn record(&self, change: &Change) -> Result<Receipt> {
-        let kind = change.reason.statement();
+        let kind = change.statement();
         let text = format!("{kind} {} ON {}", change.code, change.date);
-        if let Err(e) = self.admit(&[Permission::Record]) {
-            let entry = self.entry(kind, text, e.code().as_str(), vec![change.code.get()]);
-            self.juki.inner.journal.push(self.db(), entry)?;
-            return Err(e);
-        }
         let mut change = change.clone();
         change.operator = Some(self.signer.operator.clone());
         change.terminal = Some(self.signer.terminal.clone());
+        let subject = vec![change.code.get()];
+        self.record_logged(kind, text, subject, |db, before_commit| {
+            db.record_with(&change, before_commit)
+        })
+    }
+
+    /// MOVE HOUSEHOLD by the household's number: its 世帯主 is found in the same transaction
+    /// as the 転居 of every member is written ([`HouseholdMove::change_for`]), so the head
+    /// cannot change in between. Needs what any 異動 needs.
+    pub fn move_household(&self, mv: &HouseholdMove) -> Result<Receipt> {
+        let kind = "MOVE HOUSEHOLD";
+        let text = format!("{kind} {} ON {}", mv.household, mv.date);
+        let by = |head| {
+            mv.change_for(head)
+                .by(&*self.signer.operator, &*self.signer.terminal)
+        };
+        self.record_logged(kind, text, Vec::new(), |db, before_commit| {
+            db.record_household_move_with(mv.household, by, before_commit)
+        })
+    }
+
+    /// Admits a 異動 and runs it (`run` writes it with the closure it is given inside its
+    /// transaction), logging it in the same transaction, or its refusal afterwards under
+    /// `subject` (the codes the statement named).
+    fn record_logged(
+        &self,
+        kind: &str,
+        text: String,
+        subject: Vec<u64>,
+        run: impl FnOnce(&Database, BeforeCommit<'_>) -> Result<Receipt, StoreError>,
+    ) -> Result<Receipt> {
+        if let Err(e) = self.admit(&[Permission::Record]) {
+            let entry = self.entry(kind, text, e.code().as_str(), subject);
+            self.juki.inner.journal.push(self.db(), entry)?;
+            return Err(e);
+        }
         let journal = &self.juki.inner.journal;
-        let result = self.db().record_with(&change, |txn, receipt| {
+        let mut log = |txn: &WriteTransaction, receipt: &Receipt| {
             let mut entries = journal.take();
             let codes = receipt.written.iter().map(|w| w.code.get()).collect();
             entries.push(self.entry(kind, text.clone(), "OK", codes));
             append_in(txn, entries).map_err(Error::into_store)
-        });
+        };
+        let result = run(self.db(), &mut log);
         match result {
             Ok(r) => Ok(r),
             Err(e) => {
-                let entry = self.entry(kind, text, e.code().as_str(), vec![change.code.get()]);
+                let entry = self.entry(kind, text, e.code().as_str(), subject);
                 journal.push(self.db(), entry)?;
                 Err(e.into())
             }

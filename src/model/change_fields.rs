@@ -229,6 +229,12 @@ const fn row(
     }
 }
 
+/// MOVE HOUSEHOLD: a 転居 of the 世帯主 that moves every active member with them. Not a row
+/// of [`FIELD_RULES`] (its versions are 転居): the engine takes it for a 転居 that names the
+/// household moving (`Fields::whole_household`), and the statement's usage lists it. Nothing
+/// but the address changes, so it takes no household, 続柄 or new 世帯主.
+pub const HOUSEHOLD_MOVE: FieldRule = row(Reason::Move, &[F::Address], &[F::Postal]);
+
 /// The table: one row per [`Reason`], in [`Reason::ALL`] order.
 pub const FIELD_RULES: [FieldRule; 17] = [
     row(Reason::MoveIn, PERSON, &[F::From]),
@@ -342,6 +348,20 @@ mod tests {
             .disallowed(&[F::To, F::Name])
             .collect();
         assert_eq!(out, [F::Name]);
+    }
+
+    #[test]
+    fn a_household_move_takes_the_address_only() {
+        assert_eq!(HOUSEHOLD_MOVE.reason, Reason::Move);
+        assert_eq!(
+            HOUSEHOLD_MOVE.missing(&[]).collect::<Vec<_>>(),
+            [F::Address]
+        );
+        let extra: Vec<_> = HOUSEHOLD_MOVE
+            .disallowed(&[F::Address, F::Household, F::Relationship, F::NewHead])
+            .collect();
+        assert_eq!(extra, [F::Household, F::Relationship, F::NewHead]);
+        assert!(HOUSEHOLD_MOVE.allows(F::Postal));
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub mod status;
 mod text;
 
 pub use address::{address_key, Address};
-pub use change_fields::{ChangeField, FieldRule, FIELD_RULES};
+pub use change_fields::{ChangeField, FieldRule, FIELD_RULES, HOUSEHOLD_MOVE};
 pub use date::Date;
 pub use error::InvalidValue;
 pub use household::{HouseholdId, Relationship, Restatement};

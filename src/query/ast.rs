@@ -7,7 +7,7 @@
 use std::fmt;
 
 use super::lexer::Span;
-use crate::model::{FieldRule, Reason};
+use crate::model::{FieldRule, Reason, HOUSEHOLD_MOVE};
 
 /// A value as written: a bare word, or a quoted string without its quotes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,6 +126,8 @@ pub enum ChangeKind {
     EntryExOfficio,
     /// `MOVE` (転居): a move within the municipality.
     Move,
+    /// `MOVE HOUSEHOLD <世帯番号>` (転居 of every member): the whole household moves.
+    MoveHousehold,
     /// `MOVE OUT` (転出): the resident leaves the municipality.
     MoveOut,
     /// `DEATH` (死亡).
@@ -155,11 +157,12 @@ pub enum ChangeKind {
 impl ChangeKind {
     /// Every kind.
     #[cfg(any(test, feature = "testing"))]
-    pub const ALL: [ChangeKind; 16] = [
+    pub const ALL: [ChangeKind; 17] = [
         ChangeKind::MoveIn,
         ChangeKind::Birth,
         ChangeKind::EntryExOfficio,
         ChangeKind::Move,
+        ChangeKind::MoveHousehold,
         ChangeKind::MoveOut,
         ChangeKind::Death,
         ChangeKind::Remove,
@@ -176,7 +179,15 @@ impl ChangeKind {
 
     /// The statement's keywords, e.g. `MOVE IN`.
     pub const fn name(self) -> &'static str {
-        self.to_reason().statement()
+        match self {
+            ChangeKind::MoveHousehold => "MOVE HOUSEHOLD",
+            _ => self.to_reason().statement(),
+        }
+    }
+
+    /// Whether the statement's subject is a 世帯番号 rather than a resident code.
+    pub fn names_household(self) -> bool {
+        self == ChangeKind::MoveHousehold
     }
 
     /// The 異動事由 recorded for it, e.g. `転入`.
@@ -191,7 +202,7 @@ impl ChangeKind {
             ChangeKind::MoveIn => Reason::MoveIn,
             ChangeKind::Birth => Reason::Birth,
             ChangeKind::EntryExOfficio => Reason::EntryExOfficio,
-            ChangeKind::Move => Reason::Move,
+            ChangeKind::Move | ChangeKind::MoveHousehold => Reason::Move,
             ChangeKind::MoveOut => Reason::MoveOut,
             ChangeKind::Death => Reason::Death,
             ChangeKind::Remove => Reason::RemovalExOfficio,
@@ -208,9 +219,12 @@ impl ChangeKind {
     }
 
     /// Which keys the statement must and may carry: its 異動事由's row of the one fields
-    /// table, which the engine checks again.
+    /// table (MOVE HOUSEHOLD: [`HOUSEHOLD_MOVE`]), which the engine checks again.
     pub fn fields(self) -> &'static FieldRule {
-        self.to_reason().fields()
+        match self {
+            ChangeKind::MoveHousehold => &HOUSEHOLD_MOVE,
+            _ => self.to_reason().fields(),
+        }
     }
 }
 
@@ -231,7 +245,7 @@ pub struct Assignment {
 pub struct Change {
     /// Which change.
     pub kind: ChangeKind,
-    /// The resident code the change is about.
+    /// The resident code the change is about (MOVE HOUSEHOLD: the 世帯番号).
     pub code: Value,
     /// The `key=value` pairs, in the order written; no key appears twice.
     pub assignments: Vec<Assignment>,
@@ -444,10 +458,16 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), ChangeKind::ALL.len());
+        // MOVE HOUSEHOLD records 転居, as MOVE does; every other kind has its own reason.
         let mut reasons: Vec<_> = ChangeKind::ALL.iter().map(|k| k.to_reason()).collect();
         reasons.sort();
         reasons.dedup();
-        assert_eq!(reasons.len(), ChangeKind::ALL.len());
+        assert_eq!(reasons.len(), ChangeKind::ALL.len() - 1);
+        assert_eq!(ChangeKind::MoveHousehold.to_reason(), Reason::Move);
+        assert_eq!(ChangeKind::MoveHousehold.name(), "MOVE HOUSEHOLD");
+        assert!(!ChangeKind::MoveHousehold
+            .fields()
+            .allows(crate::model::ChangeField::Household));
         use crate::model::ChangeField as F;
         assert!(ChangeKind::MoveOut.fields().allows(F::To));
         assert!(!ChangeKind::Move.fields().allows(F::Name));

@@ -330,6 +330,14 @@ pub const CATALOGUE: &[Entry] = &[
         "MOVE 24727059608 address=芦屋市打出町2-3 postal=659-0012 ON 2024-07-01",
     ),
     change(
+        ChangeKind::MoveHousehold,
+        &[&["move"], kw::HOUSEHOLD],
+        &["世帯転居"],
+        "MOVE HOUSEHOLD <household id>",
+        "転居 of a whole household within the city: the 世帯主 and every active member, one 転居 each in one transaction (the same 異動日, consecutive 更新順番号); CANCEL CHANGE of the 世帯主's seq= cancels them all",
+        "MOVE HOUSEHOLD 1001 address=芦屋市打出町2-3 postal=659-0012 ON 2024-07-01",
+    ),
+    change(
         ChangeKind::MoveOut,
         &[&["move"], kw::OUT],
         &["転出"],

@@ -109,6 +109,7 @@ impl<'a> Executor<'a> {
                 Output::Rows(Rows::changes(&s.changes_since(since, limit)?, None))
             }
             Plan::Record(change) => Output::Rows(receipt_rows(&s.record(&change)?)),
+            Plan::MoveHousehold(mv) => Output::Rows(receipt_rows(&s.move_household(&mv)?)),
             Plan::CreateOperator { id, role, password } => {
                 s.create_operator(&id, role, &password)?;
                 message(format!("operator {id} created with role {role}"))

@@ -619,7 +619,12 @@ impl<'a> Parser<'a> {
         start: Span,
         usage: &str,
     ) -> Result<Statement, ParseError> {
-        let code = self.positional("a resident code", usage)?;
+        let subject = if kind.names_household() {
+            "a household id"
+        } else {
+            "a resident code"
+        };
+        let code = self.positional(subject, usage)?;
         let mut assignments: Vec<Assignment> = Vec::new();
         let (mut on, mut reported) = (None, None);
         while !self.at_end() {

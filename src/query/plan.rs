@@ -67,6 +67,8 @@ pub enum Plan {
     },
     /// A 異動.
     Record(Box<store::Change>),
+    /// `MOVE HOUSEHOLD <世帯番号> …`: the engine finds the household's 世帯主.
+    MoveHousehold(Box<store::HouseholdMove>),
     /// `CREATE OPERATOR <id> ROLE <role> PASSWORD '<initial>'`.
     CreateOperator {
         /// The new operator's id.
@@ -193,6 +195,9 @@ pub fn plan(stmt: &Statement) -> Result<Plan, QueryError> {
             since: value(since, count("update sequence number"))?,
             limit: opt(limit, count("limit"))?.map_or(DEFAULT_CHANGES_LIMIT, |n| n as usize),
         },
+        Statement::Change(c) if c.kind.names_household() => {
+            Plan::MoveHousehold(Box::new(plan_household_move(c)?))
+        }
         Statement::Change(c) => Plan::Record(Box::new(plan_change(c)?)),
         Statement::Help { topic } => Plan::Help(topic.clone()),
         Statement::CreateOperator { id, role, password } => Plan::CreateOperator {
@@ -295,7 +300,8 @@ fn parse_seq(text: &str) -> Result<u64, InvalidValue> {
         .map_err(|_| InvalidValue::new("seq", format!("{text:?} is not a 更新順番号")))
 }
 
-fn plan_change(c: &ChangeStmt) -> Result<store::Change, QueryError> {
+/// The fields of a 異動 statement's `key=value` pairs, each validated.
+fn plan_fields(c: &ChangeStmt) -> Result<Fields, QueryError> {
     let mut f = Fields::default();
     for a in &c.assignments {
         let v = &a.value;
@@ -326,6 +332,11 @@ fn plan_change(c: &ChangeStmt) -> Result<store::Change, QueryError> {
             }
         }
     }
+    Ok(f)
+}
+
+fn plan_change(c: &ChangeStmt) -> Result<store::Change, QueryError> {
+    let f = plan_fields(c)?;
     let mut change = store::Change::new(
         c.kind.to_reason(),
         value(&c.code, ResidentCode::parse)?,
@@ -334,4 +345,15 @@ fn plan_change(c: &ChangeStmt) -> Result<store::Change, QueryError> {
     .with(f);
     change.reported = opt(&c.reported, Date::parse)?;
     Ok(change)
+}
+
+/// MOVE HOUSEHOLD: the subject is the 世帯番号.
+fn plan_household_move(c: &ChangeStmt) -> Result<store::HouseholdMove, QueryError> {
+    let fields = plan_fields(c)?;
+    Ok(store::HouseholdMove {
+        household: value(&c.code, HouseholdId::parse)?,
+        date: value(&c.on, Date::parse)?,
+        reported: opt(&c.reported, Date::parse)?,
+        fields,
+    })
 }

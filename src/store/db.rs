@@ -5,6 +5,7 @@ use super::engine::cache::cache_for;
 use super::engine::change::Change;
 use super::engine::history::{as_recorded, head_name};
 use super::engine::household::{members_now, sort_members};
+use super::engine::household_move::head_of;
 use super::engine::place::read_book;
 use super::engine::record::StoredRecord;
 use super::engine::resident::Resident;
@@ -17,6 +18,7 @@ use super::engine::write::{apply, check_by_statement, Receipt};
 use super::error::{Result, StoreError};
 use crate::model::{Date, HouseholdId, MyNumber, PlaceBook, ResidentCode};
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 
@@ -393,14 +395,46 @@ impl Database {
     where
         F: FnOnce(&WriteTransaction, &Receipt) -> Result<()>,
     {
-        check_by_statement(change)?;
+        self.record_in(|_| Ok(Cow::Borrowed(change)), before_commit)
+    }
+
+    /// Records a MOVE HOUSEHOLD that names the household: its 世帯主 is found inside the
+    /// write transaction (`NOT_FOUND` when the household has no active members), and
+    /// `address(head)` is the change recorded, as by [`Database::record_with`].
+    pub(crate) fn record_household_move_with<F>(
+        &self,
+        household: HouseholdId,
+        address: impl FnOnce(ResidentCode) -> Change,
+        before_commit: F,
+    ) -> Result<Receipt>
+    where
+        F: FnOnce(&WriteTransaction, &Receipt) -> Result<()>,
+    {
+        self.record_in(
+            |t| Ok(Cow::Owned(address(head_of(t, household)?))),
+            before_commit,
+        )
+    }
+
+    /// One write transaction: the change `change_of` gives (it may read the tables first),
+    /// applied, then `before_commit`, then the durable commit.
+    fn record_in<'c, F>(
+        &self,
+        change_of: impl FnOnce(&WriteTables) -> Result<Cow<'c, Change>>,
+        before_commit: F,
+    ) -> Result<Receipt>
+    where
+        F: FnOnce(&WriteTransaction, &Receipt) -> Result<()>,
+    {
         let place = self.place();
         let txn = self.redb().begin_write()?;
         let receipt = {
             let mut tables = WriteTables::open(&txn)?;
+            let change = change_of(&tables)?;
+            check_by_statement(&change)?;
             apply(
                 &mut tables,
-                change,
+                &change,
                 place.as_deref(),
                 self.today(),
                 now_micros(),

@@ -32,7 +32,7 @@ pub use testing::model_test;
 pub use bulk::load::{BulkLoad, STAGING_BUDGET_BYTES};
 pub use db::{BatchError, Clock, Counts, Database, Household, MyNumberMatch, LOAD_CACHE_BYTES};
 pub use engine::cache::{cache_for, DEFAULT_CACHE_BYTES};
-pub use engine::change::{Change, Fields};
+pub use engine::change::{Change, Fields, HouseholdMove};
 pub use engine::record::{Field, FieldSet};
 #[cfg(any(test, feature = "testing"))]
 pub use engine::resident::decode_stored_value;

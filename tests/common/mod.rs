@@ -136,6 +136,14 @@ pub fn moving_to(addr: &str) -> Fields {
     }
 }
 
+/// MOVE HOUSEHOLD as a change addressed to the 世帯主: household `h` moves to `addr`.
+pub fn moving_household(h: u64, addr: &str) -> Fields {
+    Fields {
+        whole_household: Some(HouseholdId::new(h)),
+        ..moving_to(addr)
+    }
+}
+
 pub fn household(h: u64, rel: &str) -> Fields {
     Fields {
         household: Some(HouseholdId::new(h)),

@@ -7,8 +7,8 @@
 //! household) and when every resident it touches has no version dated after the day. The
 //! kinds:
 //!
-//! * 転居 of a whole household within the city: the 世帯主 first, then the others, keeping
-//!   the 世帯番号;
+//! * 転居 of a whole household within the city: one MOVE HOUSEHOLD addressed to the 世帯主
+//!   (the engine writes every member's 転居), keeping the 世帯番号;
 //! * 転居 of a grown child (20–40) into a household of their own, as its 世帯主;
 //! * marriage: 氏名変更 of the partner who takes the other's surname, then 転居 into the
 //!   other's household as 妻 or 夫. Only people living alone or grown children marry, and
@@ -50,6 +50,8 @@ pub(crate) struct RawFields {
     pub(crate) new_head: Option<u64>,
     /// The 続柄 of the members who stay, restated against the new 世帯主 (serial, 続柄).
     pub(crate) relationships: Vec<(u64, Rel)>,
+    /// MOVE HOUSEHOLD: the 世帯番号 of the household that moves with its 世帯主.
+    pub(crate) whole_household: Option<u64>,
 }
 
 /// One generated 異動.
@@ -66,7 +68,8 @@ pub(crate) struct RawChange {
 /// The result of a simulation.
 pub(crate) struct History {
     pub(crate) changes: Vec<RawChange>,
-    /// Versions the engine writes beyond one per change (for each `new_head`).
+    /// Versions the engine writes beyond one per change (for each `new_head`, each restated
+    /// 続柄 and each member a MOVE HOUSEHOLD moves with its head).
     pub(crate) extra_versions: u64,
 }
 
@@ -300,18 +303,26 @@ impl Sim {
         }
         let (addr, postal) = self.new_address(&self.hs[h as usize].home.address.clone());
         let members = self.hs[h as usize].members.clone();
-        for m in members {
-            self.emit(
-                Reason::Move,
-                m,
-                day,
-                RawFields {
-                    address: Some(addr.clone()),
-                    postal: Some(postal),
-                    ..RawFields::default()
-                },
-            );
+        let Some((&head, others)) = members.split_first() else {
+            return;
+        };
+        debug_assert_eq!(self.ps[head as usize].person.rel, Rel::Head);
+        // One MOVE HOUSEHOLD, addressed to the 世帯主: the engine writes every member's 転居.
+        self.emit(
+            Reason::Move,
+            head,
+            day,
+            RawFields {
+                address: Some(addr.clone()),
+                postal: Some(postal),
+                whole_household: Some(self.hs[h as usize].home.id),
+                ..RawFields::default()
+            },
+        );
+        for &m in others {
+            self.ps[m as usize].latest = day;
         }
+        self.extra_versions += others.len() as u64;
         let home = &mut self.hs[h as usize].home;
         home.address = addr;
         home.postal = postal;

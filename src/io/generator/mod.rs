@@ -37,12 +37,12 @@
 //! | --- | --- |
 //! | `seq` | the order of recording, from 1 |
 //! | `resident_code` | the resident the change is about (for `birth`, the newborn's new code) |
-//! | `reason` | 異動事由 as [`Reason::english`]: `move` (転居), `move_out` (転出), `death` (死亡), `rename` (氏名変更), `household_change` (世帯変更), `head_change` (世帯主変更), `birth` (出生) |
+//! | `reason` | 異動事由 as [`Reason::english`]: `move` (転居), `move_out` (転出), `death` (死亡), `rename` (氏名変更), `household_change` (世帯変更), `head_change` (世帯主変更), `birth` (出生); or `household_move` (MOVE HOUSEHOLD: the 転居 of the 世帯主 `resident_code` and every member of `household_id`) |
 //! | `date` | 異動日, `YYYY-MM-DD`; never after the generation date, never before the resident's previous version |
 //! | `my_number`, `sex`, `birth_date` | set by `birth` only (`birth_date` equals `date`) |
 //! | `name_kanji`, `name_kana` | the new 氏名 and 振り仮名: `rename` and `birth` |
-//! | `address`, `postal_code` | the new address: `move` and `birth` |
-//! | `household_id`, `relationship` | the household joined and the 続柄 in it: `move` into another household (a grown child's own household, a marriage), `birth`; `relationship` alone for `household_change` |
+//! | `address`, `postal_code` | the new address: `move`, `household_move` and `birth` |
+//! | `household_id`, `relationship` | the household joined and the 続柄 in it: `move` into another household (a grown child's own household, a marriage), `birth`; `relationship` alone for `household_change`; `household_id` alone for `household_move`: the household that moves |
 //! | `destination` | 転出先: `move_out` |
 //! | `new_head` | the resident code of the member who becomes 世帯主 when the change takes the head out of a household with others left (`death`, `move_out`, `head_change`) |
 //! | `relationships` | with `new_head`: the 続柄 of every other member who stays, restated against the new head, as `<resident code>:<続柄>` pairs separated by spaces (for `head_change`, the former head's too) |
@@ -74,6 +74,10 @@ use crate::store::{Change, Fields};
 
 /// The header of the residents file.
 pub const RESIDENTS_HEADER: &str = "resident_code,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,moved_in_date";
+
+/// The `reason` of a history row that moves a whole household (MOVE HOUSEHOLD): a 転居 of
+/// the 世帯主 named by `resident_code`, with every member of `household_id`.
+pub const HOUSEHOLD_MOVE_REASON: &str = "household_move";
 
 /// The header of the history file (see the module documentation).
 pub const HISTORY_HEADER: &str = "seq,resident_code,reason,date,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,destination,new_head,relationships";
@@ -187,7 +191,8 @@ pub struct GenStats {
     /// 出生 among the changes: residents who exist only in the history.
     pub births: usize,
     /// Versions a database holds after recording every 転入 and every change: one per row of
-    /// either file, plus one for each change that names a `new_head`.
+    /// either file, plus one for each version a change writes for another resident (a
+    /// `new_head`, a restated 続柄, a member moved by a `household_move`).
     pub versions: u64,
 }
 
@@ -286,6 +291,7 @@ fn typed_change(ids: &Identities, seq: u64, raw: &RawChange) -> GenChange {
                 Restatement::parse(&restatement_text(ids, &f.relationships))
                     .expect("generated restatements are valid")
             }),
+            whole_household: f.whole_household.map(HouseholdId::new),
             ..Fields::default()
         },
     }
@@ -490,7 +496,10 @@ impl<W: Write> CsvOut<W> {
         self.comma();
         self.digits(ids.code(c.serial).get(), 11);
         self.comma();
-        self.text(c.reason.english());
+        self.text(match f.whole_household {
+            Some(_) => HOUSEHOLD_MOVE_REASON,
+            None => c.reason.english(),
+        });
         self.comma();
         self.date(c.date);
         self.comma();
@@ -519,7 +528,7 @@ impl<W: Write> CsvOut<W> {
             self.postal(p);
         }
         self.comma();
-        if let Some(h) = f.household {
+        if let Some(h) = f.household.or(f.whole_household) {
             self.digits(h, 1);
         }
         self.comma();
@@ -614,10 +623,28 @@ pub fn parse_history_record(record: &[&str]) -> Result<GenChange, InvalidValue> 
     let seq = record[0]
         .parse()
         .map_err(|_| InvalidValue::new("seq", format!("{:?} is not a number", record[0])))?;
+    let whole = record[2] == HOUSEHOLD_MOVE_REASON;
+    let reason = if whole {
+        Reason::Move
+    } else {
+        Reason::parse(record[2])?
+    };
+    let household = opt(record[11], HouseholdId::parse)?;
+    if whole && household.is_none() {
+        return Err(InvalidValue::new(
+            "household_id",
+            "a household_move row names the household that moves",
+        ));
+    }
+    let (household, whole_household) = if whole {
+        (None, household)
+    } else {
+        (household, None)
+    };
     Ok(GenChange {
         seq,
         code: ResidentCode::parse(record[1])?,
-        reason: Reason::parse(record[2])?,
+        reason,
         date: Date::parse(record[3])?,
         fields: Fields {
             my_number: opt(record[4], MyNumber::parse)?,
@@ -627,11 +654,12 @@ pub fn parse_history_record(record: &[&str]) -> Result<GenChange, InvalidValue> 
             birth: opt(record[8], Date::parse)?,
             address: opt(record[9], Address::parse)?,
             postal: opt(record[10], PostalCode::parse)?,
-            household: opt(record[11], HouseholdId::parse)?,
+            household,
             relationship: opt(record[12], Relationship::parse)?,
             destination: opt(record[13], Address::parse)?,
             new_head: opt(record[14], ResidentCode::parse)?,
             relationships: opt(record[15], Restatement::parse)?,
+            whole_household,
             ..Fields::default()
         },
     })

@@ -3,8 +3,8 @@
 //! [`crate::model::change_fields`], which the query parser consults too.
 
 use crate::model::{
-    Address, ChangeField, Date, HouseholdId, Kana, MyNumber, Name, PostalCode, Reason,
-    Relationship, ResidentCode, Restatement, Sex,
+    Address, ChangeField, Date, FieldRule, HouseholdId, Kana, MyNumber, Name, PostalCode, Reason,
+    Relationship, ResidentCode, Restatement, Sex, HOUSEHOLD_MOVE,
 };
 use crate::store::error::{Result, Rule, StoreError};
 
@@ -42,6 +42,11 @@ pub struct Fields {
     pub relationships: Option<Restatement>,
     /// The 更新順番号 of the 異動 a 異動取消 cancels.
     pub seq: Option<u64>,
+    /// MOVE HOUSEHOLD: on a 転居 addressed to this household's 世帯主, every active member
+    /// moves with them in the same transaction (one 転居 each, the head's first). Only the
+    /// address and postal code may come with it ([`HOUSEHOLD_MOVE`]). Not a `key=value` of
+    /// a statement: MOVE HOUSEHOLD names the household as its subject.
+    pub whole_household: Option<HouseholdId>,
 }
 
 /// A 異動 to record: one call of [`crate::Session::record`], one transaction.
@@ -61,6 +66,34 @@ pub struct Change {
     pub operator: Option<String>,
     /// The terminal it was recorded from.
     pub terminal: Option<String>,
+}
+
+/// MOVE HOUSEHOLD as a statement gives it: the household, not its 世帯主. Recording it
+/// (`Session::move_household`) finds the household's 世帯主 inside the write transaction and
+/// records [`HouseholdMove::change_for`] them, so the head cannot change in between.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdMove {
+    /// The household that moves.
+    pub household: HouseholdId,
+    /// 異動日.
+    pub date: Date,
+    /// 届出日; `None` means today.
+    pub reported: Option<Date>,
+    /// The new address and, optionally, postal code ([`HOUSEHOLD_MOVE`] says what else is
+    /// refused).
+    pub fields: Fields,
+}
+
+impl HouseholdMove {
+    /// The 転居 it records, addressed to the household's 世帯主 `head`.
+    pub fn change_for(&self, head: ResidentCode) -> Change {
+        let mut change = Change::new(Reason::Move, head, self.date).with(Fields {
+            whole_household: Some(self.household),
+            ..self.fields.clone()
+        });
+        change.reported = self.reported;
+        change
+    }
 }
 
 impl Fields {
@@ -127,18 +160,57 @@ impl Change {
         self
     }
 
-    /// Checks the change against its reason's row of the fields table
-    /// ([`Reason::fields`]): every required field, no field the row does not allow (the ★
-    /// check of a 転居 that changes anything but the address), then the row's one-of set
-    /// and pairs; and that a 出生's `birth`, when given, is its 異動日.
+    /// The row of the fields table the change is checked against: its reason's
+    /// ([`Reason::fields`]), or [`HOUSEHOLD_MOVE`] for a 転居 of a whole household.
+    pub fn field_rule(&self) -> &'static FieldRule {
+        if self.moves_household() {
+            &HOUSEHOLD_MOVE
+        } else {
+            self.reason.fields()
+        }
+    }
+
+    /// Whether it is a 転居 of a whole household (MOVE HOUSEHOLD).
+    pub fn moves_household(&self) -> bool {
+        self.reason == Reason::Move && self.fields.whole_household.is_some()
+    }
+
+    /// The statement that records it, for messages and the operation log: `MOVE HOUSEHOLD`
+    /// for a 転居 of a whole household, else its reason's ([`Reason::statement`]).
+    pub fn statement(&self) -> &'static str {
+        if self.moves_household() {
+            "MOVE HOUSEHOLD"
+        } else {
+            self.reason.statement()
+        }
+    }
+
+    /// Checks the change against its row of the fields table ([`Change::field_rule`]):
+    /// every required field, no field the row does not allow (the ★ check of a 転居 that
+    /// changes anything but the address), then the row's one-of set and pairs; that only a
+    /// 転居 moves a whole household; and that a 出生's `birth`, when given, is its 異動日.
     pub(crate) fn check_fields(&self) -> Result<()> {
-        let rule = self.reason.fields();
+        if self.fields.whole_household.is_some() && self.reason != Reason::Move {
+            return Err(StoreError::illegal(
+                Rule::FieldNotAllowed,
+                format!(
+                    "{} does not move a whole household (only a 転居 does: MOVE HOUSEHOLD)",
+                    self.reason
+                ),
+            ));
+        }
+        let rule = self.field_rule();
+        let statement = if self.moves_household() {
+            "MOVE HOUSEHOLD".to_string()
+        } else {
+            self.reason.to_string()
+        };
         let given = self.fields.given();
         let missing: Vec<&str> = rule.missing(&given).map(|f| f.name()).collect();
         if !missing.is_empty() {
             return Err(StoreError::illegal(
                 Rule::MissingField,
-                format!("{} needs {}", self.reason, missing.join(", ")),
+                format!("{statement} needs {}", missing.join(", ")),
             ));
         }
         let extra: Vec<&str> = rule.disallowed(&given).map(|f| f.name()).collect();
@@ -158,8 +230,7 @@ impl Change {
             return Err(StoreError::illegal(
                 rule_broken,
                 format!(
-                    "{} may not change {} (it may set: {allowed})",
-                    self.reason,
+                    "{statement} may not change {} (it may set: {allowed})",
                     extra.join(", ")
                 ),
             ));
@@ -167,7 +238,7 @@ impl Change {
         if let Some(add) = rule.unmet(&given) {
             return Err(StoreError::illegal(
                 Rule::MissingField,
-                format!("{} needs {add}", self.reason),
+                format!("{statement} needs {add}"),
             ));
         }
         if self.reason == Reason::Birth && self.fields.birth.is_some_and(|b| b != self.date) {

@@ -1,8 +1,9 @@
 //! The household rules (DESIGN.md, "The household rules"): every household with members has
 //! exactly one head; a change that takes the head out (転出, 死亡, 転居 to another household,
 //! a new 続柄 …) names the new head in the same statement and restates the 続柄 of everyone
-//! who stays; a member lives at the 世帯主's address; the head's household holds one 妻 or
-//! 夫 at most, of the matching sex.
+//! who stays; one household, one address: every active member, the head included, lives at
+//! the 世帯主's address after every change (a household moves whole, by MOVE HOUSEHOLD,
+//! `household_move`); the head's household holds one 妻 or 夫 at most, of the matching sex.
 //!
 //! The one-head rule is planned before the writes (it decides the new head's version); the
 //! rest is checked after them, on the household as the change leaves it (the latest version
@@ -12,7 +13,6 @@ use super::change::Change;
 use super::ledger::{household_ids_in, Ledger};
 use super::record::{ArchivedStoredRecord, StoredRecord};
 use super::tables::View;
-use super::write::Written;
 use crate::model::{Address, HouseholdId, Reason, Relationship, ResidentCode, Sex, Status};
 use crate::store::error::{Result, Rule, StoreError};
 
@@ -74,7 +74,7 @@ impl Member {
 }
 
 /// The active members of household `h` as a 異動 being checked sees it, in id order.
-fn members_in(t: &impl Ledger, h: u64) -> Result<Vec<Member>> {
+pub(crate) fn members_in(t: &impl Ledger, h: u64) -> Result<Vec<Member>> {
     let mut out = Vec::new();
     for id in t.household_ids(h)? {
         if let Some(m) = t.member(id)? {
@@ -318,17 +318,10 @@ pub(crate) fn former_head_relationship(change: &Change) -> Result<Relationship> 
 
 /// The household rules on the state a change leaves, for every household its versions left
 /// or joined: exactly one 世帯主 among the active members and 続柄 the head's household can
-/// hold (one 妻 or 夫, 妻 female, 夫 male); and every resident the change wrote who is a
-/// member but not the head lives at the 世帯主's address. The head may move first and the
-/// members follow on the same 異動日 (CHECK reports a household left at two addresses at the
-/// end of a day).
-pub(crate) fn check_after(
-    t: &impl Ledger,
-    written: &[Written],
-    households: &[u64],
-    change: &Change,
-) -> Result<()> {
-    let changed: Vec<u64> = written.iter().map(|w| w.code.get()).collect();
+/// hold (one 妻 or 夫, 妻 female, 夫 male); and every active member, the head included,
+/// lives at the 世帯主's address (one household, one address: the head does not move alone
+/// while others remain; MOVE HOUSEHOLD moves them together).
+pub(crate) fn check_after(t: &impl Ledger, households: &[u64], change: &Change) -> Result<()> {
     let mut touched = households.to_vec();
     touched.sort_unstable();
     touched.dedup();
@@ -337,25 +330,19 @@ pub(crate) fn check_after(
         for m in members_in(t, h)? {
             members.extend(t.latest(m.id)?);
         }
-        check_one_household(h, &members, &changed, change)?;
+        check_one_household(h, &members, change)?;
     }
     Ok(())
 }
 
-fn check_one_household(
-    h: u64,
-    members: &[StoredRecord],
-    changed: &[u64],
-    change: &Change,
-) -> Result<()> {
-    let head = members.iter().find(|m| is_head(m));
-    if let Some(head) = head {
+/// The rules of [`check_after`] for one household's active members: the one-address rule
+/// first (with words for what the change did), then the others.
+fn check_one_household(h: u64, members: &[StoredRecord], change: &Change) -> Result<()> {
+    if let Some(head) = members.iter().find(|m| is_head(m)) {
         let key = Address::from_trusted(head.address.clone()).key();
-        let away = members.iter().find(|m| {
-            changed.contains(&m.code)
-                && !is_head(m)
-                && Address::from_trusted(m.address.clone()).key() != key
-        });
+        let away = members
+            .iter()
+            .find(|m| Address::from_trusted(m.address.clone()).key() != key);
         if let Some(m) = away {
             return Err(address_split(HouseholdId::new(h), m, head, members, change));
         }
@@ -424,33 +411,43 @@ pub(crate) fn household_problem(
     relationship_problem(id, members).map(|d| Problem::Other(Rule::Relationship, d))
 }
 
-/// The refusal of a household at two addresses, worded for what the change did.
+/// The refusal of a household at two addresses (`away` is a member not at the 世帯主
+/// `head`'s address), worded for what the change did: a 世帯主's lone 転居 is pointed to
+/// MOVE HOUSEHOLD, a member's to MOVE HOUSEHOLD or to leaving the household.
 fn address_split(
     id: HouseholdId,
-    a: &StoredRecord,
-    b: &StoredRecord,
+    away: &StoredRecord,
+    head: &StoredRecord,
     members: &[StoredRecord],
     change: &Change,
 ) -> StoreError {
     let subject = change.code.get();
-    let (mover, stayer) = if a.code == subject { (a, b) } else { (b, a) };
-    let detail = if mover.code == subject && change.reason == Reason::Move {
+    let others = members.len() - 1;
+    let is_move = change.reason == Reason::Move;
+    let detail = if head.code == subject && is_move {
         format!(
-            "転居 of {:011} alone: {} other member(s) of household {id} stay at {}; a member lives at the 世帯主's address: move the 世帯主 first and the members with them, or give household= (a new household, or one at {})",
-            subject,
-            members.len() - 1,
-            stayer.address,
-            mover.address
+            "転居 of the 世帯主 {subject:011} alone: {others} other member(s) of household {id} stay at {}; a household lives at one address: move it whole with MOVE HOUSEHOLD {id}, or let the 世帯主 leave it with household= and relationship= (naming new_head= and relationships=)",
+            away.address
         )
-    } else if mover.code == subject {
+    } else if away.code == subject && is_move && change.fields.household == Some(id) {
         format!(
-            "{} of {:011} at {}: household {id} is at {}; a member lives at the household's address",
-            change.reason, subject, mover.address, stayer.address
+            "{} of {subject:011} into household {id} at {}: household {id} is at {}; a member lives at the 世帯主's address",
+            change.reason, away.address, head.address
+        )
+    } else if away.code == subject && is_move {
+        format!(
+            "転居 of {subject:011} alone: {others} other member(s) of household {id} stay at {}; a member lives at the 世帯主's address: move the whole household with MOVE HOUSEHOLD {id}, or leave it with household= and relationship= (a new household, or one at {})",
+            head.address, away.address
+        )
+    } else if away.code == subject {
+        format!(
+            "{} of {subject:011} at {}: household {id} is at {}; a member lives at the household's address",
+            change.reason, away.address, head.address
         )
     } else {
         format!(
-            "household {id} would have members at two addresses ({}; {})",
-            a.address, b.address
+            "household {id} would have members at two addresses ({:011} at {}; the 世帯主 {:011} at {})",
+            away.code, away.address, head.code, head.address
         )
     };
     StoreError::illegal(Rule::HouseholdAddress, detail)

@@ -11,6 +11,7 @@ pub(crate) mod digest;
 pub(crate) mod geography;
 pub(crate) mod history;
 pub(crate) mod household;
+pub(crate) mod household_move;
 pub(crate) mod keys;
 pub(crate) mod ledger;
 pub(crate) mod place;

@@ -215,7 +215,7 @@ fn check_cancellable(t: &impl Ledger, before: &StoredRecord, seq: u64) -> Result
     if before.changed & COMPANION != 0 {
         return Err(StoreError::illegal(
             Rule::Cancel,
-            format!("seq={seq} for {code} was written by the same statement as an earlier 更新順番号 (a new 世帯主 or restated 続柄); cancel that statement's first 異動"),
+            format!("seq={seq} for {code} was written by the same statement as an earlier 更新順番号 (a new 世帯主, a restated 続柄, a household's 転居); cancel that statement's first 異動"),
         ));
     }
     match reason_of(before) {

@@ -11,6 +11,7 @@
 use super::change::{Change, Fields};
 use super::geography;
 use super::household::{self, plan_heads};
+use super::household_move;
 use super::keys::{components, new_search_keys, KeyTexts};
 use super::ledger::Ledger;
 use super::record::{Field, FieldSet, StoredRecord, COMPANION};
@@ -191,6 +192,9 @@ pub(crate) fn apply(
             check_notified(change.reason, change.date, today, reported)?;
             undo::redate_move_out(t, change, b, &stamp)?
         }
+        (Reason::Move, Some(b)) if change.moves_household() => {
+            household_move(t, change, b.clone(), &stamp, today, reported)?
+        }
         _ => one_resident(t, change, before, &stamp, today, reported)?,
     };
     // The households the change left or joined: the subject's before and after (a new 世帯主,
@@ -200,7 +204,7 @@ pub(crate) fn apply(
         households.extend(t.latest(id)?.map(|r| r.household));
     }
     if !t.transient() {
-        household::check_after(t, &written, &households, change)?;
+        household::check_after(t, &households, change)?;
     }
     Ok(Receipt { written })
 }
@@ -262,6 +266,28 @@ fn one_resident(
     for (prev, relationship) in restated {
         written.push(write_restated(t, prev, relationship, stamp)?);
     }
+    Ok(written)
+}
+
+/// MOVE HOUSEHOLD: the members are checked first, then the 世帯主's 転居 is written as any
+/// 転居 is, then every member's after it (`household_move`).
+fn household_move(
+    t: &mut impl Ledger,
+    change: &Change,
+    head: StoredRecord,
+    stamp: &Stamp<'_>,
+    today: Date,
+    reported: Date,
+) -> Result<Vec<Written>> {
+    let members = household_move::plan(t, change, &head)?;
+    let id = head.id;
+    let mut written = one_resident(t, change, Some(head), stamp, today, reported)?;
+    let moved = t
+        .latest(id)?
+        .ok_or_else(|| corrupt(format!("resident {id} lost the version just written")))?;
+    written.extend(household_move::write_members(
+        t, members, &moved, change, stamp,
+    )?);
     Ok(written)
 }
 

@@ -885,9 +885,10 @@ impl Model {
             .collect())
     }
 
-    /// The household rules on the state after a change: the members it wrote live at the
-    /// 世帯主's address; one 世帯主; one 妻 or 夫 of the head (a 妻 female, a 夫 male).
-    fn check_households(&self, touched: &[u64], changed: &[usize]) -> Result<(), Refusal> {
+    /// The household rules on the state after a change: every member, the head included,
+    /// lives at the 世帯主's address (so the head's lone 転居 is refused while others
+    /// remain); one 世帯主; one 妻 or 夫 of the head (a 妻 female, a 夫 male).
+    fn check_households(&self, touched: &[u64], _changed: &[usize]) -> Result<(), Refusal> {
         for &h in touched {
             let members: Vec<&Rec> = self
                 .members_now(h)
@@ -899,10 +900,7 @@ impl Model {
             }
             if let Some(head) = members.iter().find(|r| is_head(r)) {
                 let key = address_key_of(&head.address);
-                let away = self.members_now(h).into_iter().any(|m| {
-                    let r = &self.latest(m).rec;
-                    changed.contains(&m) && !is_head(r) && address_key_of(&r.address) != key
-                });
+                let away = members.iter().any(|r| address_key_of(&r.address) != key);
                 if away {
                     return Err(illegal(Rule::HouseholdAddress));
                 }

@@ -1,0 +1,124 @@
+//! MOVE HOUSEHOLD: a whole household's 転居 in one transaction.
+//!
+//! A household lives at one address at every date (住民基本台帳法; DESIGN.md, "The household
+//! rules"), so the 世帯主 does not move alone while others remain: the household moves
+//! together. The change is a 転居 addressed to the 世帯主 that names their household
+//! (`Fields::whole_household`); it writes the head's 転居 (by the ordinary path, every check
+//! of a 転居) and then one 転居 for every other active member, in the household's order
+//! (birth date, then code), each with 前住所 and 住所を定めた日 as a 転居 sets them, the same
+//! 異動日 and consecutive 更新順番号.
+//!
+//! Invariants:
+//! * every rule is checked before the first write: the subject is the named household's
+//!   世帯主, and each member's history admits a 転居 on the 異動日 (not before their birth
+//!   date, not before their latest 異動日);
+//! * the members' versions carry the companion flag ([`COMPANION`]), so a 異動取消 of the
+//!   head's 更新順番号 restores every member too, and a member's own is refused;
+//! * a member whose latest version is a 転出 notified ahead is no longer a member
+//!   (`household::members_in` counts latest versions): they leave on their 転出's day and do
+//!   not move.
+
+use super::change::Change;
+use super::household::{is_head, members_in, sort_members};
+use super::ledger::Ledger;
+use super::record::{StoredRecord, COMPANION};
+use super::write::{write_version, Stamp, Written};
+use crate::model::{Date, HouseholdId, Reason, ResidentCode};
+use crate::store::error::{Result, Rule, StoreError};
+
+/// The household's 世帯主 now (latest version), for a MOVE HOUSEHOLD that names the
+/// household: `NOT_FOUND` when it has no active members.
+pub(crate) fn head_of(t: &impl Ledger, h: HouseholdId) -> Result<ResidentCode> {
+    let head = members_in(t, h.get())?.into_iter().find(|m| m.head);
+    match head {
+        Some(m) => Ok(ResidentCode::from_u64(m.code)?),
+        None => Err(StoreError::NotFound(format!(
+            "household {h} (no active 世帯主)"
+        ))),
+    }
+}
+
+/// Checks what a whole household's 転居 asks before anything is written, and returns the
+/// latest version of every other active member, in the household's order. `head` is the
+/// latest version of the resident the change is addressed to.
+pub(crate) fn plan(
+    t: &impl Ledger,
+    change: &Change,
+    head: &StoredRecord,
+) -> Result<Vec<StoredRecord>> {
+    let Some(h) = change.fields.whole_household else {
+        return Ok(Vec::new());
+    };
+    if !is_head(head) || head.household != h.get() {
+        return Err(StoreError::illegal(
+            Rule::HouseholdAddress,
+            format!(
+                "MOVE HOUSEHOLD {h} is addressed to its 世帯主; {} is not the 世帯主 of household {h}",
+                change.code
+            ),
+        ));
+    }
+    let mut members = Vec::new();
+    for m in members_in(t, h.get())? {
+        if m.id != head.id {
+            members.extend(t.latest(m.id)?);
+        }
+    }
+    sort_members(&mut members);
+    let d = change.date.to_yyyymmdd();
+    for m in &members {
+        check_member_date(m, d, change.date)?;
+    }
+    Ok(members)
+}
+
+/// A member's 転居 on `date` keeps their history in order: not before their birth date nor
+/// their latest 異動日.
+fn check_member_date(m: &StoredRecord, d: u32, date: Date) -> Result<()> {
+    if d < m.birth {
+        return Err(StoreError::illegal(
+            Rule::BeforeBirth,
+            format!(
+                "MOVE HOUSEHOLD on {date}: member {:011} was born on {}",
+                m.code,
+                Date::from_yyyymmdd(m.birth)?
+            ),
+        ));
+    }
+    if d < m.prefix_max {
+        return Err(StoreError::illegal(
+            Rule::OutOfOrder,
+            format!(
+                "MOVE HOUSEHOLD on {date}: member {:011} has a 異動 dated {}; a change of history needs CORRECT",
+                m.code,
+                Date::from_yyyymmdd(m.prefix_max)?
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Writes each member's 転居 to the address the 世帯主's version (`head`, just written) holds,
+/// in order, each flagged as the same statement's.
+pub(crate) fn write_members(
+    t: &mut impl Ledger,
+    members: Vec<StoredRecord>,
+    head: &StoredRecord,
+    change: &Change,
+    stamp: &Stamp<'_>,
+) -> Result<Vec<Written>> {
+    let mut written = Vec::with_capacity(members.len());
+    for before in members {
+        let mut after = before.clone();
+        after.previous_address = Some(before.address.clone());
+        after.address_since = stamp.date;
+        after.address.clone_from(&head.address);
+        if change.fields.postal.is_some() {
+            after.postal = head.postal;
+        }
+        stamp.apply(&mut after, Some(&before), Reason::Move);
+        after.changed = before.diff(&after).0 | COMPANION;
+        written.push(write_version(t, Some(&before), after)?);
+    }
+    Ok(written)
+}
