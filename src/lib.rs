@@ -116,7 +116,8 @@ pub use model::{
 
 // Changes and what they wrote.
 pub use store::{
-    Change, Field, FieldSet, Fields, HouseholdMove, Receipt, Written, MOVE_OUT_ADVANCE_DAYS,
+    Change, Field, FieldSet, Fields, HouseholdMove, Receipt, Warning, Written, MAX_PLAUSIBLE_AGE,
+    MOVE_OUT_ADVANCE_DAYS,
 };
 
 // Reads.

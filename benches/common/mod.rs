@@ -159,9 +159,18 @@ pub fn imported(dir: &Path, residents: usize, name: &str) -> PathBuf {
 /// `juki init` and the open of `juki import`: a new file at `path` with the operator as its
 /// administrator, opened again with the page cache a load uses, the operator signed in.
 pub fn create_for_load(path: &Path) -> (Juki, Session) {
+    // A register of 芦屋市 with its dictionary, as `juki init` makes it: every address the
+    // load writes is placed.
     drop(
         Juki::builder(path)
-            .create_with_admin(OPERATOR, PASSWORD)
+            .municipality("282065")
+            .and_then(|b| {
+                b.towns(
+                    juki::Date::parse("1900-01-01").unwrap(),
+                    juki::TownDictionary::ashiya_csv(),
+                )
+            })
+            .and_then(|b| b.create_with_admin(OPERATOR, PASSWORD))
             .expect("creating the juki file"),
     );
     signed_in(

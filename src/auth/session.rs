@@ -843,7 +843,16 @@ impl Session {
         let mut log = |txn: &WriteTransaction, receipt: &Receipt| {
             let mut entries = journal.take();
             let codes = receipt.written.iter().map(|w| w.code.get()).collect();
-            entries.push(self.entry(kind, text.clone(), "OK", codes));
+            // The warnings the change recorded are kept with it in the log (names only:
+            // the resident codes are the entry's codes).
+            let mut warned: Vec<&str> = receipt.warnings.iter().map(|w| w.name()).collect();
+            warned.dedup();
+            let extra = if warned.is_empty() {
+                String::new()
+            } else {
+                format!(" warnings={}", warned.join(","))
+            };
+            entries.push(self.entry_plus(kind, text.clone(), &extra, "OK", codes));
             append_in(txn, entries).map_err(Error::into_store)
         };
         let result = run(self.db(), &mut log);

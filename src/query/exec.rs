@@ -233,10 +233,17 @@ impl<'a> Executor<'a> {
             }
             .into());
         }
-        Ok(format!(
+        let mut out = format!(
             "CHECK: no problems in {} residents, {} versions and {} operation-log entries",
             report.residents, report.versions, chain.entries
-        ))
+        );
+        if !report.warnings.is_empty() {
+            out.push_str(&format!("; {} warning(s):", report.warnings.len()));
+            for w in &report.warnings {
+                out.push_str(&format!("\n  {w}"));
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -338,18 +345,27 @@ fn stats_rows(by: &[StatDim], counts: Vec<StatsRow>) -> Rows {
 }
 
 /// A change: every version it wrote.
+/// A change: every version it wrote, with the warnings about its resident (possible but
+/// implausible facts, recorded and not refused).
 fn receipt_rows(receipt: &Receipt) -> Rows {
     Rows {
-        columns: vec!["resident_code", "version", "seq", "reason"],
+        columns: vec!["resident_code", "version", "seq", "reason", "warnings"],
         rows: receipt
             .written
             .iter()
             .map(|w| {
+                let warnings: Vec<String> = receipt
+                    .warnings
+                    .iter()
+                    .filter(|x| x.code() == w.code)
+                    .map(ToString::to_string)
+                    .collect();
                 vec![
                     w.code.to_string().into(),
                     Cell::Int(w.version.into()),
                     Cell::Int(w.seq as i64),
                     w.reason.japanese().into(),
+                    (!warnings.is_empty()).then(|| warnings.join("; ")).into(),
                 ]
             })
             .collect(),

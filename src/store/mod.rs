@@ -42,6 +42,7 @@ pub use engine::search::{NameQuery, SearchHit, SearchQuery};
 #[cfg(any(test, feature = "testing"))]
 pub use engine::stats::town_of;
 pub use engine::stats::{StatDim, StatsRow};
+pub use engine::warnings::{Warning, MAX_PLAUSIBLE_AGE};
 pub use engine::write::{Receipt, Written, MOVE_OUT_ADVANCE_DAYS};
 pub use error::{Result, Rule, StoreError};
 pub(crate) use maintain::backup::{copy_verified, sync_dir, temp_beside, TempFile};

@@ -23,4 +23,5 @@ pub(crate) mod snapshot;
 pub(crate) mod stats;
 pub(crate) mod tables;
 pub(crate) mod undo;
+pub(crate) mod warnings;
 pub(crate) mod write;

@@ -18,6 +18,7 @@ use super::record::{Field, FieldSet, StoredRecord, COMPANION};
 use super::schema::with_suffix;
 use super::tables::fold_as_of;
 use super::undo;
+use super::warnings::{self, Warning};
 use crate::model::{Date, InvalidValue, PlaceBook, Reason, Relationship, ResidentCode, Status};
 use crate::store::error::{Result, Rule, StoreError};
 
@@ -44,6 +45,9 @@ pub struct Written {
 pub struct Receipt {
     /// The versions written, in 更新順番号 order.
     pub written: Vec<Written>,
+    /// What is possible but implausible about the residents written (recorded, not
+    /// refused; see `warnings`).
+    pub warnings: Vec<Warning>,
 }
 
 fn corrupt(detail: String) -> StoreError {
@@ -203,10 +207,51 @@ pub(crate) fn apply(
     if let Some((id, _)) = t.id_of_code(written[0].code.get())? {
         households.extend(t.latest(id)?.map(|r| r.household));
     }
-    if !t.transient() {
-        household::check_after(t, &households, change)?;
+    if t.transient() {
+        return Ok(Receipt {
+            written,
+            warnings: Vec::new(),
+        });
     }
-    Ok(Receipt { written })
+    household::check_after(t, &households, change)?;
+    let warnings = warnings_of(t, &written, change.date, place)?;
+    Ok(Receipt { written, warnings })
+}
+
+/// The implausible facts (`warnings`) about the residents the change wrote, as they now
+/// stand, on its 異動日.
+fn warnings_of(
+    t: &impl Ledger,
+    written: &[Written],
+    on: Date,
+    place: Option<&PlaceBook>,
+) -> Result<Vec<Warning>> {
+    let mut out = Vec::new();
+    for w in written {
+        let Some((id, _)) = t.id_of_code(w.code.get())? else {
+            continue;
+        };
+        let Some(rec) = t.latest(id)? else { continue };
+        let found = warnings::of(&rec, on, place, || head_birth(t, rec.household))?;
+        for f in found {
+            if !out.contains(&f) {
+                out.push(f);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The birth date of household `h`'s active 世帯主, if it has one.
+fn head_birth(t: &impl Ledger, h: u64) -> Result<Option<u32>> {
+    for id in t.household_ids(h)? {
+        if let Some(rec) = t.latest(id)? {
+            if rec.household == h && is_active(&rec) && household::is_head(&rec) {
+                return Ok(Some(rec.birth));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// A 異動 of one resident (and the new 世帯主 it names): build the new version, check it,

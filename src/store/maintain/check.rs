@@ -81,6 +81,9 @@ pub struct CheckReport {
     pub residents: u64,
     /// Versions checked.
     pub versions: u64,
+    /// What is possible but implausible about the active residents as of today (not
+    /// problems: a 子 older than the 世帯主, an age over 120, a postal code of another 町字).
+    pub warnings: Vec<crate::store::Warning>,
 }
 
 impl CheckReport {
@@ -127,9 +130,11 @@ impl Database {
             let t = self.read()?;
             let mut c = Checker::new(&*t);
             c.run();
-            if let Some(book) = self.place() {
-                check_places(&*t, &book, &mut c.report);
+            let place = self.place();
+            if let Some(book) = &place {
+                check_places(&*t, book, &mut c.report);
             }
+            c.report.warnings = warnings_now(&*t, place.as_deref(), self.today());
             c.report
         };
         self.check_pages(&mut report)?;
@@ -239,6 +244,45 @@ fn check_places(t: &impl View, book: &PlaceBook, report: &mut CheckReport) {
         };
         push_problem(report, "residents", format!("{:011}", k.value()), what);
     }
+}
+
+/// The warnings about every active resident as of `today` (`engine::warnings`).
+fn warnings_now(
+    t: &impl View,
+    place: Option<&PlaceBook>,
+    today: Date,
+) -> Vec<crate::store::Warning> {
+    let mut out = Vec::new();
+    let Ok(iter) = t.residents().iter() else {
+        return out;
+    };
+    for entry in iter {
+        let Ok((_, v)) = entry else { break };
+        let Ok(rec) = StoredRecord::decode("residents", v.value()) else {
+            continue;
+        };
+        let head = || -> Result<Option<u32>> {
+            for entry in t
+                .households()
+                .range((rec.household, 0, 0)..=(rec.household, u64::MAX, u32::MAX))?
+            {
+                let (_, id, _) = entry?.0.value();
+                if let Some(r) = t.latest(id)? {
+                    if r.household == rec.household
+                        && is_head(&r)
+                        && r.status == Status::Active.code()
+                    {
+                        return Ok(Some(r.birth));
+                    }
+                }
+            }
+            Ok(None)
+        };
+        if let Ok(found) = crate::store::engine::warnings::of(&rec, today, place, head) {
+            out.extend(found);
+        }
+    }
+    out
 }
 
 fn push_problem(

@@ -1,0 +1,145 @@
+//! Facts that are possible but implausible: recorded, not refused (a 子 may be older than a
+//! 世帯主 who is not their parent's generation; a birth date may be mistyped and corrected
+//! later), shown to the operator with the receipt of the 異動, written into its operation-log
+//! entry, and reported by CHECK for the register as it stands.
+//!
+//! * [`Warning::AgeOver120`]: an active resident more than 120 years old on the date looked at
+//!   (the 異動日, or today for CHECK);
+//! * [`Warning::OlderThanHead`]: a 子 (any 続柄 beginning with 子) born before the household's
+//!   世帯主;
+//! * [`Warning::PostalOfAnotherTown`]: a postal code that is not one of the 町字's in the
+//!   address dictionary (only where the register has one).
+
+use std::fmt;
+
+use super::record::StoredRecord;
+use crate::model::{Address, Date, PlaceBook, Placement, ResidentCode, Status};
+
+/// The oldest age juki takes without a word.
+pub const MAX_PLAUSIBLE_AGE: u32 = 120;
+
+/// An implausible fact about one resident.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Warning {
+    /// Older than [`MAX_PLAUSIBLE_AGE`] on the date.
+    AgeOver120 {
+        /// The resident.
+        code: ResidentCode,
+        /// The age in years.
+        age: u32,
+    },
+    /// A 子 born before the 世帯主.
+    OlderThanHead {
+        /// The resident.
+        code: ResidentCode,
+        /// The resident's birth date.
+        birth: Date,
+        /// The 世帯主's.
+        head_birth: Date,
+    },
+    /// A postal code that is not one of the 町字's.
+    PostalOfAnotherTown {
+        /// The resident.
+        code: ResidentCode,
+        /// The postal code recorded (seven digits).
+        postal: u32,
+        /// The 町字.
+        town: String,
+    },
+}
+
+impl Warning {
+    /// The stable name of the warning.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Warning::AgeOver120 { .. } => "age-over-120",
+            Warning::OlderThanHead { .. } => "older-than-head",
+            Warning::PostalOfAnotherTown { .. } => "postal-of-another-town",
+        }
+    }
+
+    /// The resident it is about.
+    pub fn code(&self) -> ResidentCode {
+        match self {
+            Warning::AgeOver120 { code, .. }
+            | Warning::OlderThanHead { code, .. }
+            | Warning::PostalOfAnotherTown { code, .. } => *code,
+        }
+    }
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Warning::AgeOver120 { code, age } => {
+                write!(f, "{code}: {age} years old ({})", self.name())
+            }
+            Warning::OlderThanHead {
+                code,
+                birth,
+                head_birth,
+            } => write!(
+                f,
+                "{code}: a 子 born {birth}, before the 世帯主 ({head_birth}) ({})",
+                self.name()
+            ),
+            Warning::PostalOfAnotherTown { code, postal, town } => write!(
+                f,
+                "{code}: postal code {:03}-{:04} is not one of {town}'s ({})",
+                postal / 10_000,
+                postal % 10_000,
+                self.name()
+            ),
+        }
+    }
+}
+
+/// The warnings about `rec` on `on`; `head_birth` gives the birth date (`yyyymmdd`) of its
+/// household's 世帯主 when asked (only for a 子).
+pub(crate) fn of<E>(
+    rec: &StoredRecord,
+    on: Date,
+    place: Option<&PlaceBook>,
+    head_birth: impl FnOnce() -> Result<Option<u32>, E>,
+) -> Result<Vec<Warning>, E> {
+    let mut out = Vec::new();
+    if rec.status != Status::Active.code() {
+        return Ok(out);
+    }
+    let Ok(code) = ResidentCode::from_u64(rec.code) else {
+        return Ok(out);
+    };
+    let birth = Date::from_yyyymmdd(rec.birth).ok();
+    if let Some(birth) = birth {
+        let age = birth.age_on(on);
+        if age > MAX_PLAUSIBLE_AGE {
+            out.push(Warning::AgeOver120 { code, age });
+        }
+    }
+    if rec.relationship.starts_with('子') {
+        let head = head_birth()?.and_then(|d| Date::from_yyyymmdd(d).ok());
+        if let (Some(birth), Some(head_birth)) = (birth, head) {
+            if birth < head_birth {
+                out.push(Warning::OlderThanHead {
+                    code,
+                    birth,
+                    head_birth,
+                });
+            }
+        }
+    }
+    if let Some(dictionary) = place.and_then(|p| p.at(on)) {
+        let address = Address::from_trusted(rec.address.clone());
+        if let Ok(Placement::Inside(inside)) = dictionary.place(&address) {
+            let codes = inside.town.postal_codes();
+            if !codes.is_empty() && !codes.iter().any(|p| p.get() == rec.postal) {
+                out.push(Warning::PostalOfAnotherTown {
+                    code,
+                    postal: rec.postal,
+                    town: inside.town.name().to_string(),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
