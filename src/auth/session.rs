@@ -1151,7 +1151,7 @@ impl Session {
     /// LOAD TOWNS: a new version of the municipality's address dictionary, in force from
     /// `from` (after the latest version's first day); the number of 町字. Needs the
     /// operators permission (administrators). The file is read only after the permission
-    /// is checked, at most [`MAX_DICTIONARY_BYTES`]; the text is stored as read, in the
+    /// is checked, at most `MAX_DICTIONARY_BYTES` (16 MiB); the text is stored as read, in the
     /// transaction that logs the statement with the day, the 町字 and the text's SHA-256.
     pub fn load_towns(&self, path: &Path, from: Date) -> Result<usize> {
         let text = format!("LOAD TOWNS '{}' ON {from}", path.display());
