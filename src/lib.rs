@@ -12,8 +12,12 @@
 //! use juki::{Address, Change, Date, Fields, HouseholdId, Juki, Kana, MyNumber, Name};
 //! use juki::{PostalCode, Reason, Relationship, ResidentCode, SearchQuery, Sex};
 //!
-//! // A new register and its first administrator, then a session in their name.
-//! let juki = Juki::builder(&path).create_with_admin("admin1", "correct horse battery")?;
+//! // A new register of 芦屋市 (its 全国地方公共団体コード and the address dictionary built in)
+//! // and its first administrator, then a session in their name.
+//! let juki = Juki::builder(&path)
+//!     .municipality("282065")?
+//!     .towns(Date::parse("2000-01-01")?, juki::TownDictionary::ashiya_csv())?
+//!     .create_with_admin("admin1", "correct horse battery")?;
 //! let session = juki.sign_in("admin1", "correct horse battery", "counter-1")?;
 //!
 //! // 転入: a resident moves into the city.
@@ -26,7 +30,7 @@
 //!     sex: Some(Sex::parse("男")?),
 //!     birth: Some(Date::parse("S55.4.1")?),
 //!     address: Some(Address::parse("兵庫県芦屋市精道町7番6号")?),
-//!     postal: Some(PostalCode::parse("659-8501")?),
+//!     postal: Some(PostalCode::parse("659-0064")?),
 //!     household: Some(HouseholdId::parse("1001")?),
 //!     relationship: Some(Relationship::parse("世帯主")?),
 //!     previous_address: Some(Address::parse("大阪府大阪市北区梅田1-1")?),
@@ -37,7 +41,7 @@
 //! let moved = Date::parse("2022-07-01")?;
 //! session.record(&Change::new(Reason::Move, code, moved).with(Fields {
 //!     address: Some(Address::parse("兵庫県芦屋市打出町2-3")?),
-//!     postal: Some(PostalCode::parse("659-0012")?),
+//!     postal: Some(PostalCode::parse("659-0022")?),
 //!     ..Fields::default()
 //! }))?;
 //!
