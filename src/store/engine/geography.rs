@@ -10,7 +10,7 @@
 
 use super::change::Change;
 use super::record::StoredRecord;
-use crate::model::{Address, Date, Elsewhere, PlaceBook, Placement, Reason};
+use crate::model::{Address, Date, Elsewhere, PlaceBook, PlaceError, Placement, Reason};
 use crate::store::{Result, Rule, StoreError};
 
 /// Checks the addresses `change` carries; `before` is the resident's current version.
@@ -58,7 +58,7 @@ fn check_home(
     let placed = dictionary.place(address).map_err(|e| {
         StoreError::illegal(
             Rule::AddressDictionary,
-            format!("{reason}: address {}: {e}", address.written()),
+            format!("{reason}: address {}: {}", shown(address), why(address, &e)),
         )
     })?;
     let inside = match placed {
@@ -77,7 +77,7 @@ fn check_home(
             };
             return Err(StoreError::illegal(
                 Rule::Geography,
-                format!("{reason}: {what} ({})", address.written()),
+                format!("{reason}: {what} ({})", shown(address)),
             ));
         }
     };
@@ -92,7 +92,7 @@ fn check_home(
                 Rule::NoChange,
                 format!(
                     "転居 to {}: that is the address already recorded, written differently",
-                    address.written()
+                    shown(address)
                 ),
             ));
         }
@@ -122,12 +122,40 @@ fn check_away(
             };
             Err(StoreError::illegal(
                 Rule::Geography,
-                format!("{reason}: {item} {}: {what}", address.written()),
+                format!("{reason}: {item} {}: {what}", shown(address)),
             ))
         }
         Err(e) => Err(StoreError::illegal(
             Rule::AddressDictionary,
-            format!("{reason}: {item} {}: {e}", address.written()),
+            format!("{reason}: {item} {}: {}", shown(address), why(address, &e)),
         )),
     }
+}
+
+/// How an address appears in a refusal: as written, unless it holds twelve or more digits,
+/// which could be a My Number typed in the wrong place.
+pub(crate) fn shown(address: &Address) -> String {
+    if holds_twelve_digits(address) {
+        "(an address of twelve or more digits)".to_string()
+    } else {
+        address.written().to_string()
+    }
+}
+
+/// Why an address is not placed, without quoting it when it holds twelve or more digits.
+pub(crate) fn why(address: &Address, e: &PlaceError) -> String {
+    if holds_twelve_digits(address) {
+        "it cannot be placed".to_string()
+    } else {
+        e.to_string()
+    }
+}
+
+fn holds_twelve_digits(address: &Address) -> bool {
+    address
+        .written()
+        .chars()
+        .filter(|c| c.is_ascii_digit() || ('０'..='９').contains(c))
+        .count()
+        >= 12
 }

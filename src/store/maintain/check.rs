@@ -36,6 +36,7 @@ use crate::model::{Date, PlaceBook, Placement, Reason, Status};
 use crate::store::db::Database;
 use crate::store::engine::blocks;
 use crate::store::engine::digest::hex;
+use crate::store::engine::geography::{shown, why};
 use crate::store::engine::household::{household_problem, is_head};
 use crate::store::engine::keys::components;
 use crate::store::engine::record::StoredRecord;
@@ -236,11 +237,15 @@ fn check_places(t: &impl View, book: &PlaceBook, report: &mut CheckReport) {
             Ok(Placement::Inside(_)) => continue,
             Ok(Placement::Outside(o)) => format!(
                 "address {} is in {}, outside {} (rule geography)",
-                rec.address,
+                shown(&address),
                 o.municipality,
                 book.municipality()
             ),
-            Err(e) => format!("address {}: {e} (rule address-dictionary)", rec.address),
+            Err(e) => format!(
+                "address {}: {} (rule address-dictionary)",
+                shown(&address),
+                why(&address, &e)
+            ),
         };
         push_problem(report, "residents", format!("{:011}", k.value()), what);
     }
