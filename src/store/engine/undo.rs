@@ -320,10 +320,27 @@ pub(crate) fn redate_move_out(
             format!("{} for {code}: the 転出 also changed other members of the household (a new 世帯主); cancel it with CANCEL MOVE OUT and record the 転出 again", change.reason),
         ));
     }
+    let destination = change
+        .fields
+        .destination
+        .as_ref()
+        .map(|a| a.written().to_string());
+    let new_move_out = change.reason == Reason::MoveOut;
+    if new_move_out && d == before.valid_from && destination == before.destination {
+        return Err(StoreError::illegal(
+            Rule::NoChange,
+            format!("{} for {code} changes nothing", change.reason),
+        ));
+    }
     let mut written = Vec::new();
     let mut base = before.clone();
     let mut base_prev = prev;
-    if d > before.valid_from {
+    // A new 転出 date or destination cancels the pending 転出 first, so that a later
+    // 転出取消 restores the state before any 転出 (the cancelled version's predecessor); a
+    // 転出確定 replaces the 転出 in one version unless it takes effect later (then the
+    // replaced 転出 must not be in force in between), so that cancelling it restores the
+    // 転出 it confirmed.
+    if new_move_out || d > before.valid_from {
         let restore_stamp = Stamp {
             date: before.valid_from,
             ..*stamp
@@ -346,11 +363,7 @@ pub(crate) fn redate_move_out(
     stamp.apply(&mut after, Some(&base), change.reason);
     after.status = Status::Removed.code();
     after.removed_on = d;
-    after.destination = change
-        .fields
-        .destination
-        .as_ref()
-        .map(|a| a.written().to_string());
+    after.destination = destination;
     after.prefix_max = prefix_max_of(change.reason.code(), d, Some(&base), base_prev.as_ref());
     after.changed = base.diff(&after).0;
     if after.changed == 0 && written.is_empty() {

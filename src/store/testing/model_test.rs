@@ -962,11 +962,21 @@ impl Model {
         if !group.is_empty() {
             return Err(illegal(Rule::MoveOutPending));
         }
+        let destination = ch
+            .fields
+            .destination
+            .as_ref()
+            .map(|a| a.written().to_string());
+        let new_move_out = ch.reason == Reason::MoveOut;
+        if new_move_out && d == replaced.valid_from && destination == replaced.rec.destination {
+            return Err(illegal(Rule::NoChange));
+        }
         let before_household = replaced.rec.household;
         let mut next = self.clone();
         let mut base = replaced.rec.clone();
         let mut wrote = Vec::new();
-        if d > replaced.valid_from {
+        // A new 転出 always cancels the pending one first; a 転出確定 only when later.
+        if new_move_out || d > replaced.valid_from {
             let changed = diff(&replaced.rec, &restored.rec);
             let v = next.write(
                 p,
@@ -982,11 +992,7 @@ impl Model {
         let mut rec = base.clone();
         rec.active = false;
         rec.removed_on = Some(d);
-        rec.destination = ch
-            .fields
-            .destination
-            .as_ref()
-            .map(|a| a.written().to_string());
+        rec.destination = destination;
         let changed = diff(&base, &rec);
         if changed.is_empty() && wrote.is_empty() {
             return Err(illegal(Rule::NoChange));
