@@ -3,7 +3,7 @@
 
 use super::engine::cache::cache_for;
 use super::engine::change::Change;
-use super::engine::history::{as_recorded, head_name};
+use super::engine::history::{as_recorded, find_in_household, head_name};
 use super::engine::household::{members_now, sort_members};
 use super::engine::household_move::head_of;
 use super::engine::place::read_book;
@@ -717,22 +717,13 @@ fn household_in(t: &impl View, h: u64, as_of: Option<Date>, today: Date) -> Resu
     let members = match as_of {
         None => members_now(t, h, today.to_yyyymmdd())?,
         Some(d) => {
-            let date = d.to_yyyymmdd();
             let mut out = Vec::new();
-            let mut last = None;
-            for entry in t.households().range((h, 0, 0)..=(h, u64::MAX, u32::MAX))? {
-                let (k, _) = entry?;
-                let (_, id, _) = k.value();
-                if last == Some(id) {
-                    continue;
+            find_in_household(t, h, Some(d.to_yyyymmdd()), |rec| {
+                if rec.household == h && rec.status == crate::model::Status::Active.code() {
+                    out.push(rec);
                 }
-                last = Some(id);
-                if let Some(rec) = t.as_of(id, date)? {
-                    if rec.household == h && rec.status == crate::model::Status::Active.code() {
-                        out.push(rec);
-                    }
-                }
-            }
+                None::<()>
+            })?;
             sort_members(&mut out);
             out
         }

@@ -38,6 +38,20 @@ pub(crate) fn as_recorded(versions: Vec<StoredRecord>) -> Result<Vec<StoredRecor
 /// The name of the 世帯主 of household `h` on `date` (`yyyymmdd`), or now when `date` is
 /// `None`.
 pub(crate) fn head_name(t: &impl View, h: u64, date: Option<u32>) -> Result<Option<Name>> {
+    find_in_household(t, h, date, |rec| {
+        is_head_of(&rec, h).then(|| Name::from_trusted(rec.name))
+    })
+}
+
+/// Each resident with an entry in household `h`, once, as they stood on `date` (`yyyymmdd`;
+/// their latest version when `None`), given to `visit` until it returns an answer. The
+/// version may be in another household by then: `visit` checks.
+pub(crate) fn find_in_household<T>(
+    t: &impl View,
+    h: u64,
+    date: Option<u32>,
+    mut visit: impl FnMut(StoredRecord) -> Option<T>,
+) -> Result<Option<T>> {
     let mut last = None;
     for entry in t.households().range((h, 0, 0)..=(h, u64::MAX, u32::MAX))? {
         let (k, _) = entry?;
@@ -50,15 +64,14 @@ pub(crate) fn head_name(t: &impl View, h: u64, date: Option<u32>) -> Result<Opti
             Some(d) => t.as_of(id, d)?,
             None => t.latest(id)?,
         };
-        if let Some(rec) = rec {
-            if is_head_of(&rec, h) {
-                return Ok(Some(Name::from_trusted(rec.name)));
-            }
+        if let Some(found) = rec.and_then(&mut visit) {
+            return Ok(Some(found));
         }
     }
     Ok(None)
 }
 
-fn is_head_of(rec: &StoredRecord, h: u64) -> bool {
+/// Whether `rec` is the active 世帯主 of household `h`.
+pub(crate) fn is_head_of(rec: &StoredRecord, h: u64) -> bool {
     rec.household == h && rec.status == Status::Active.code() && rec.relationship == HEAD
 }

@@ -37,6 +37,7 @@ use crate::store::db::Database;
 use crate::store::engine::blocks;
 use crate::store::engine::digest::hex;
 use crate::store::engine::geography::{shown, why};
+use crate::store::engine::history::{find_in_household, is_head_of};
 use crate::store::engine::household::{household_problem, is_head};
 use crate::store::engine::keys::components;
 use crate::store::engine::record::StoredRecord;
@@ -266,23 +267,8 @@ fn warnings_now(
         let Ok(rec) = StoredRecord::decode("residents", v.value()) else {
             continue;
         };
-        let head = || -> Result<Option<u32>> {
-            for entry in t
-                .households()
-                .range((rec.household, 0, 0)..=(rec.household, u64::MAX, u32::MAX))?
-            {
-                let (_, id, _) = entry?.0.value();
-                if let Some(r) = t.latest(id)? {
-                    if r.household == rec.household
-                        && is_head(&r)
-                        && r.status == Status::Active.code()
-                    {
-                        return Ok(Some(r.birth));
-                    }
-                }
-            }
-            Ok(None)
-        };
+        let h = rec.household;
+        let head = || find_in_household(t, h, None, |r| is_head_of(&r, h).then_some(r.birth));
         if let Ok(found) = crate::store::engine::warnings::of(&rec, today, place, head) {
             out.extend(found);
         }
