@@ -17,7 +17,7 @@ use super::engine::tables::{latest_resident_in, resident_as_of_in, ReadTables, V
 use super::engine::write::{apply, check_by_statement, Receipt};
 use super::error::{Result, StoreError};
 use crate::model::{Date, HouseholdId, MyNumber, PlaceBook, ResidentCode};
-use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
+use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableHandle, WriteTransaction};
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
@@ -164,7 +164,31 @@ pub(crate) fn write_empty_register(txn: &WriteTransaction) -> Result<()> {
     txn.open_table(MY_NUMBERS)?;
     txn.open_table(SEARCH)?;
     txn.open_table(HOUSEHOLDS)?;
+    txn.open_table(HEADS)?;
     txn.open_table(CHANGES)?;
+    Ok(())
+}
+
+/// Builds `heads` from the current records, in a file written before the table existed
+/// (one pass over `residents`, one commit). The table is derived data, like the indexes:
+/// the content digest leaves it out, so a file and its backups keep their digest.
+fn build_heads(db: &redb::Database) -> Result<()> {
+    let txn = db.begin_write()?;
+    {
+        let residents = txn.open_table(RESIDENTS)?;
+        let mut heads = txn.open_table(HEADS)?;
+        for entry in residents.iter()? {
+            let (_, v) = entry?;
+            let rec = StoredRecord::access("residents", v.value())?;
+            let h = rec.household.to_native();
+            if rec.status == crate::model::Status::Active.code()
+                && rec.relationship.as_str() == "世帯主"
+            {
+                heads.insert(h, (rec.id.to_native(), rec.name.as_str()))?;
+            }
+        }
+    }
+    txn.commit()?;
     Ok(())
 }
 
@@ -317,7 +341,11 @@ impl Database {
             None => return Err(StoreError::NotJuki(path.display().to_string())),
         }
         drop(meta);
+        let has_heads = txn.list_tables()?.any(|t| t.name() == HEADS.name());
         drop(txn);
+        if !has_heads {
+            build_heads(&database.redb())?;
+        }
         let place = read_book(&database.redb())?.map(Arc::new);
         *database
             .place

@@ -139,4 +139,10 @@ impl<L: Ledger> Ledger for Carrying<'_, L> {
     fn put_change(&mut self, seq: u64, id: u64, version: u32) -> Result<()> {
         self.inner.put_change(seq, id, version)
     }
+    fn put_head(&mut self, h: u64, id: u64, name: &str) -> Result<()> {
+        self.inner.put_head(h, id, name)
+    }
+    fn drop_head(&mut self, h: u64) -> Result<()> {
+        self.inner.drop_head(h)
+    }
 }

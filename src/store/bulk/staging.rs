@@ -244,6 +244,8 @@ pub(crate) struct Writes {
     removed_codes: Vec<u64>,
     members: Chains<(u64, u32)>,
     households: HashMap<u64, Chain>,
+    /// The `heads` entries of the pass: set, or dropped (`None`).
+    heads: HashMap<u64, Option<(u64, String)>>,
     pub(crate) search: SearchStage,
     changes: Vec<(u64, u64, u32)>,
 }
@@ -327,6 +329,7 @@ impl Writes {
             removed_codes: Vec::new(),
             members: Chains::new(),
             households: HashMap::new(),
+            heads: HashMap::new(),
             search: SearchStage::default(),
             changes: Vec::new(),
         }
@@ -347,6 +350,7 @@ impl Writes {
         self.removed_codes.clear();
         self.members.clear();
         self.households.clear();
+        self.heads.clear();
         self.search.clear();
         self.changes.clear();
     }
@@ -399,7 +403,11 @@ impl<'a, 't> Staging<'a, 't> {
             + w.search.approx_bytes()
             + w.versions.len() * std::mem::size_of::<(Staged, u32)>()
             + w.new_versions.len() * std::mem::size_of::<Chain>()
-            + (w.old_versions.len() + w.codes.len() + w.my_numbers.len() + w.households.len())
+            + (w.old_versions.len()
+                + w.codes.len()
+                + w.my_numbers.len()
+                + w.households.len()
+                + w.heads.len())
                 * MAP_ENTRY
             + w.members.len() * std::mem::size_of::<((u64, u32), u32)>()
             + w.changes.len() * std::mem::size_of::<(u64, u64, u32)>()
@@ -577,6 +585,14 @@ impl Writes {
         for k in members {
             t.households.insert(k, ())?;
         }
+        let mut heads: Vec<_> = self.heads.drain().collect();
+        heads.sort_unstable_by_key(|(h, _)| *h);
+        for (h, head) in heads {
+            match head {
+                Some((id, name)) => t.heads.insert(h, (id, name.as_str()))?,
+                None => t.heads.remove(h)?,
+            };
+        }
         for &(seq, id, v) in &self.changes {
             t.changes.insert(seq, (id, v))?;
         }
@@ -753,6 +769,17 @@ impl Ledger for Staging<'_, '_> {
 
     fn put_change(&mut self, seq: u64, id: u64, version: u32) -> Result<()> {
         self.w.changes.push((seq, id, version));
+        Ok(())
+    }
+
+    fn put_head(&mut self, h: u64, id: u64, name: &str) -> Result<()> {
+        self.w.heads.insert(h, Some((id, name.to_string())));
+        Ok(())
+    }
+
+    fn drop_head(&mut self, h: u64) -> Result<()> {
+        // The last word of the pass for `h` is the one flushed (passes flush in order).
+        self.w.heads.insert(h, None);
         Ok(())
     }
 }

@@ -55,6 +55,10 @@ pub(crate) trait Ledger {
     fn put_household(&mut self, h: u64, id: u64, version: u32) -> Result<()>;
     /// Adds a change feed entry.
     fn put_change(&mut self, seq: u64, id: u64, version: u32) -> Result<()>;
+    /// Makes resident `id`, named `name`, the 世帯主 of household `h`.
+    fn put_head(&mut self, h: u64, id: u64, name: &str) -> Result<()>;
+    /// Household `h` has no 世帯主 (until a `put_head`).
+    fn drop_head(&mut self, h: u64) -> Result<()>;
 }
 
 impl Ledger for WriteTables<'_> {
@@ -128,6 +132,16 @@ impl Ledger for WriteTables<'_> {
 
     fn put_change(&mut self, seq: u64, id: u64, version: u32) -> Result<()> {
         self.changes.insert(seq, (id, version))?;
+        Ok(())
+    }
+
+    fn put_head(&mut self, h: u64, id: u64, name: &str) -> Result<()> {
+        self.heads.insert(h, (id, name))?;
+        Ok(())
+    }
+
+    fn drop_head(&mut self, h: u64) -> Result<()> {
+        self.heads.remove(h)?;
         Ok(())
     }
 }

@@ -25,6 +25,11 @@ pub const SEARCH: TableDefinition<&[u8], &[u8]> = TableDefinition::new("search")
 /// `(household id, internal id, version) → ()`: the version at which a resident entered a
 /// household (or re-entered it). Candidates for household answers now and as of a date.
 pub const HOUSEHOLDS: TableDefinition<(u64, u64, u32), ()> = TableDefinition::new("households");
+/// `household id → (internal id, name)`: the 世帯主 of each household as the latest versions
+/// record it (the active member whose 続柄 is 世帯主), so that a read finds the name beside
+/// a resident with one probe. A household with no head has no entry. Derived: written with
+/// every version; built from `residents` when a file written before it existed is opened.
+pub const HEADS: TableDefinition<u64, (u64, &str)> = TableDefinition::new("heads");
 /// `更新順番号 → (internal id, version)`: the change feed, gapless from 1.
 pub const CHANGES: TableDefinition<u64, (u64, u32)> = TableDefinition::new("changes");
 /// `operators`: operator id → framed `StoredOperator` (argon2id hash, role, state). The

@@ -15,6 +15,7 @@ pub(crate) trait View {
     type MyNumbers: ReadableTable<u64, (u64, bool)>;
     type Search: ReadableTable<&'static [u8], &'static [u8]>;
     type Households: ReadableTable<(u64, u64, u32), ()>;
+    type Heads: ReadableTable<u64, (u64, &'static str)>;
     type Changes: ReadableTable<u64, (u64, u32)>;
     type Meta: ReadableTable<&'static str, u64>;
 
@@ -24,6 +25,7 @@ pub(crate) trait View {
     fn my_numbers(&self) -> &Self::MyNumbers;
     fn search(&self) -> &Self::Search;
     fn households(&self) -> &Self::Households;
+    fn heads(&self) -> &Self::Heads;
     fn changes(&self) -> &Self::Changes;
     fn meta(&self) -> &Self::Meta;
 
@@ -210,6 +212,7 @@ macro_rules! view_impl {
             type MyNumbers = $table<$($lt,)? u64, (u64, bool)>;
             type Search = $table<$($lt,)? &'static [u8], &'static [u8]>;
             type Households = $table<$($lt,)? (u64, u64, u32), ()>;
+            type Heads = $table<$($lt,)? u64, (u64, &'static str)>;
             type Changes = $table<$($lt,)? u64, (u64, u32)>;
             type Meta = $table<$($lt,)? &'static str, u64>;
             fn residents(&self) -> &Self::Residents { &self.residents }
@@ -218,6 +221,7 @@ macro_rules! view_impl {
             fn my_numbers(&self) -> &Self::MyNumbers { &self.my_numbers }
             fn search(&self) -> &Self::Search { &self.search }
             fn households(&self) -> &Self::Households { &self.households }
+            fn heads(&self) -> &Self::Heads { &self.heads }
             fn changes(&self) -> &Self::Changes { &self.changes }
             fn meta(&self) -> &Self::Meta { &self.meta }
         }
@@ -232,6 +236,7 @@ pub(crate) struct ReadTables {
     pub my_numbers: ReadOnlyTable<u64, (u64, bool)>,
     pub search: ReadOnlyTable<&'static [u8], &'static [u8]>,
     pub households: ReadOnlyTable<(u64, u64, u32), ()>,
+    pub heads: ReadOnlyTable<u64, (u64, &'static str)>,
     pub changes: ReadOnlyTable<u64, (u64, u32)>,
     pub meta: ReadOnlyTable<&'static str, u64>,
 }
@@ -251,6 +256,7 @@ impl ReadTables {
             my_numbers: txn.open_table(MY_NUMBERS).map_err(t)?,
             search: txn.open_table(SEARCH).map_err(t)?,
             households: txn.open_table(HOUSEHOLDS).map_err(t)?,
+            heads: txn.open_table(HEADS).map_err(t)?,
             changes: txn.open_table(CHANGES).map_err(t)?,
             meta: txn.open_table(META).map_err(t)?,
         })
@@ -267,6 +273,7 @@ pub(crate) struct WriteTables<'txn> {
     pub my_numbers: Table<'txn, u64, (u64, bool)>,
     pub search: Table<'txn, &'static [u8], &'static [u8]>,
     pub households: Table<'txn, (u64, u64, u32), ()>,
+    pub heads: Table<'txn, u64, (u64, &'static str)>,
     pub changes: Table<'txn, u64, (u64, u32)>,
     pub meta: Table<'txn, &'static str, u64>,
 }
@@ -280,6 +287,7 @@ impl<'txn> WriteTables<'txn> {
             my_numbers: txn.open_table(MY_NUMBERS)?,
             search: txn.open_table(SEARCH)?,
             households: txn.open_table(HOUSEHOLDS)?,
+            heads: txn.open_table(HEADS)?,
             changes: txn.open_table(CHANGES)?,
             meta: txn.open_table(META)?,
         })
@@ -301,6 +309,7 @@ impl<'txn> WriteTables<'txn> {
                 codes: &mut self.codes,
                 my_numbers: &mut self.my_numbers,
                 households: &mut self.households,
+                heads: &mut self.heads,
                 changes: &mut self.changes,
                 meta: &mut self.meta,
             },
@@ -317,6 +326,7 @@ pub(crate) struct PassTables<'a, 'txn> {
     pub codes: &'a mut Table<'txn, u64, (u64, bool)>,
     pub my_numbers: &'a mut Table<'txn, u64, (u64, bool)>,
     pub households: &'a mut Table<'txn, (u64, u64, u32), ()>,
+    pub heads: &'a mut Table<'txn, u64, (u64, &'static str)>,
     pub changes: &'a mut Table<'txn, u64, (u64, u32)>,
     pub meta: &'a mut Table<'txn, &'static str, u64>,
 }

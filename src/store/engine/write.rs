@@ -10,6 +10,7 @@
 
 use super::change::{Change, Fields};
 use super::geography;
+use super::history::is_head_of;
 use super::household::{self, plan_heads};
 use super::household_move;
 use super::keys::{components, new_search_keys, KeyTexts};
@@ -752,6 +753,38 @@ fn index_folds(t: &mut impl Ledger, id: u64, from: u32) -> Result<()> {
     Ok(())
 }
 
+/// Keeps `heads` in step with a resident's new latest version: the entry of the household
+/// they headed goes to the member who heads it now (if any) when they stop heading it, and
+/// they are named (again) when they head a household they did not, or under a new name.
+fn write_head(
+    t: &mut impl Ledger,
+    before: Option<&StoredRecord>,
+    after: &StoredRecord,
+) -> Result<()> {
+    let headed = |r: &StoredRecord| is_head_of(r, r.household).then_some(r.household);
+    let (was, is) = (before.and_then(headed), headed(after));
+    if let Some(h) = was.filter(|h| is != Some(*h)) {
+        t.drop_head(h)?;
+        // Within one statement another member may already head the household (a new
+        // 世帯主, or the head a 転出取消 restored beside one): they keep, or get, the entry.
+        for id in t.household_ids(h)? {
+            if id == after.id || !t.member(id)?.is_some_and(|m| m.household == h && m.head) {
+                continue;
+            }
+            if let Some(rec) = t.latest(id)? {
+                t.put_head(h, id, &rec.name)?;
+            }
+            break;
+        }
+    }
+    if let Some(h) = is {
+        if was != is || before.is_some_and(|b| b.name != after.name) {
+            t.put_head(h, after.id, &after.name)?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes one version and every entry that goes with it; assigns its 更新順番号.
 pub(crate) fn write_version(
     t: &mut impl Ledger,
@@ -795,6 +828,7 @@ pub(crate) fn write_version(
     if joined {
         t.put_household(after.household, id, version)?;
     }
+    write_head(t, before, &after)?;
     t.put_change(seq, id, version)?;
 
     Ok(Written {

@@ -494,7 +494,7 @@ fn audit_len(snapshot: &ReadTransaction) -> Result<u64> {
 
 /// Every table juki keeps, by name: the store's (in the content digest's order) and the
 /// auth layer's.
-const ALL_TABLES: [&str; 11] = [
+const ALL_TABLES: [&str; 12] = [
     "meta",
     "residents",
     "versions",
@@ -503,6 +503,7 @@ const ALL_TABLES: [&str; 11] = [
     "search",
     "households",
     "changes",
+    "heads",
     "operators",
     "audit",
     "towns",
@@ -512,6 +513,7 @@ const ALL_TABLES: [&str; 11] = [
 /// counts of the snapshot on the way.
 fn copy_snapshot(snapshot: &ReadTransaction, target: &redb::Database) -> Result<Copied> {
     debug_assert_eq!(ALL_TABLES[..8], DIGEST_TABLES);
+    debug_assert_eq!(ALL_TABLES[8], HEADS.name());
     let present: Vec<String> = snapshot
         .list_tables()?
         .map(|h| h.name().to_string())
@@ -539,6 +541,8 @@ fn copy_snapshot(snapshot: &ReadTransaction, target: &redb::Database) -> Result<
     hash_search(&mut h, SEARCH.name(), &snapshot.open_table(SEARCH)?)?;
     copy_table(snapshot, target, HOUSEHOLDS, Some(&mut h))?;
     copy_table(snapshot, target, CHANGES, Some(&mut h))?;
+    // Derived from `residents`: copied, not in the digest (see `Database::open`).
+    copy_table(snapshot, target, HEADS, None)?;
     let has = |name: &str| present.iter().any(|n| n == name);
     if has(OPERATORS.name()) {
         copy_table(snapshot, target, OPERATORS, None)?;

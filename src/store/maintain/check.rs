@@ -24,6 +24,8 @@
 //! * `meta.next_id` is above every internal id;
 //! * with a municipality set, every active resident's address is inside it, in a 町字 of
 //!   the dictionary in force on its 住所を定めた日;
+//! * `heads` names, for each household, the active member whose latest version is its 世帯主,
+//!   with that version's name, and nothing else;
 //! * every household with active members has exactly one 世帯主 as of each 異動日 of its
 //!   members (the write path checks the rule against the latest versions only, so a
 //!   backdated change can break it in the past: this is where that is found).
@@ -320,6 +322,8 @@ struct Checker<'t, T: View> {
     seqs: HashMap<(u64, u32), u64>,
     /// Folded as-of answers of residents with backdated corrections, computed on demand.
     folded: HashMap<u64, Vec<StoredRecord>>,
+    /// The 世帯主 of each household in the current records: what `heads` must hold.
+    head_of: BTreeMap<u64, Option<(u64, String)>>,
 }
 
 fn date_text(d: u32) -> String {
@@ -338,6 +342,7 @@ impl<'t, T: View> Checker<'t, T> {
             ids: BTreeMap::new(),
             seqs: HashMap::new(),
             folded: HashMap::new(),
+            head_of: BTreeMap::new(),
         }
     }
 
@@ -377,6 +382,7 @@ impl<'t, T: View> Checker<'t, T> {
             }
         }
         self.heads(households);
+        self.head_names();
     }
 
     fn meta(&mut self) -> (Option<u64>, Option<u64>) {
@@ -718,9 +724,20 @@ impl<'t, T: View> Checker<'t, T> {
             };
             let code = k.value();
             let key = format!("{code:011}");
-            if let Err(e) = StoredRecord::decode("residents", v.value()) {
-                bad.push((key, e.to_string()));
-                continue;
+            match StoredRecord::decode("residents", v.value()) {
+                Ok(rec) if is_head_of(&rec, rec.household) => {
+                    // A second head is the household rules' problem, reported there: such
+                    // a household expects nothing of `heads` (`None`).
+                    self.head_of
+                        .entry(rec.household)
+                        .and_modify(|e| *e = None)
+                        .or_insert(Some((rec.id, rec.name)));
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    bad.push((key, e.to_string()));
+                    continue;
+                }
             }
             match self.t.id_of_code(code) {
                 Ok(Some((id, true))) => match self.ids.get(&id) {
@@ -1051,6 +1068,52 @@ impl<'t, T: View> Checker<'t, T> {
     }
 }
 
+impl<T: View> Checker<'_, T> {
+    /// `heads` holds exactly the 世帯主 of each household in the current records, with
+    /// their name.
+    fn head_names(&mut self) {
+        let t = self.t;
+        let iter = match t.heads().iter() {
+            Ok(i) => i,
+            Err(e) => return self.unreadable("heads", e),
+        };
+        let mut expected = std::mem::take(&mut self.head_of);
+        let mut bad = Vec::new();
+        for entry in iter {
+            let (k, v) = match entry {
+                Ok(kv) => kv,
+                Err(e) => {
+                    self.unreadable("heads", e);
+                    break;
+                }
+            };
+            let (h, (id, name)) = (k.value(), v.value());
+            match expected.remove(&h).map_or(Some(None), |e| e.map(Some)) {
+                // Two heads: reported by the household rules.
+                None => {}
+                Some(Some((want, wanted_name))) if want == id && wanted_name == name => {}
+                Some(Some((want, _))) if want == id => {
+                    bad.push((h, format!("resident {id}'s name differs from their record")));
+                }
+                Some(Some((want, _))) => bad.push((
+                    h,
+                    format!("names resident {id}, but the 世帯主 is resident {want}"),
+                )),
+                Some(None) => bad.push((
+                    h,
+                    format!("names resident {id}, but the household has no 世帯主"),
+                )),
+            }
+        }
+        for (h, (id, _)) in expected.into_iter().filter_map(|(h, e)| Some((h, e?))) {
+            bad.push((h, format!("missing: the 世帯主 is resident {id}")));
+        }
+        for (h, what) in bad {
+            self.problem("heads", h.to_string(), what);
+        }
+    }
+}
+
 /// The resident as of `date` over a list of versions, oldest first: the rule of
 /// `View::as_of` (DESIGN.md, "Versioning model") applied to versions in memory.
 fn as_of_in(versions: &[StoredRecord], date: u32) -> Option<StoredRecord> {
@@ -1338,6 +1401,69 @@ mod tests {
             report.mentions("codes", "current flag is false"),
             "{report}"
         );
+    }
+
+    #[test]
+    fn a_wrong_missing_or_stray_head_entry_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = generated(&dir);
+        let (h, id, other) = {
+            let db = Database::open(&path).unwrap();
+            let t = db.read().unwrap();
+            let mut heads = t.heads().iter().unwrap();
+            let (k, v) = heads.next().unwrap().unwrap();
+            let (k2, _) = heads.next().unwrap().unwrap();
+            (k.value(), v.value().0, k2.value())
+        };
+        tamper(&path, |txn| {
+            let mut heads = txn.open_table(HEADS).unwrap();
+            heads.insert(h, (id, "偽 名前")).unwrap();
+            heads.remove(other).unwrap();
+            heads.insert(u64::MAX, (id, "偽 名前")).unwrap();
+        });
+        let report = check(&path);
+        assert_eq!(report.problems.len(), 3, "{report}");
+        assert!(report.mentions("heads", "name differs"), "{report}");
+        assert!(
+            report.mentions("heads", "missing: the 世帯主 is resident"),
+            "{report}"
+        );
+        assert!(report.mentions("heads", "has no 世帯主"), "{report}");
+    }
+
+    #[test]
+    fn a_file_without_heads_gets_them_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = generated(&dir);
+        let before: Vec<(u64, (u64, String))> = {
+            let db = Database::open(&path).unwrap();
+            let t = db.read().unwrap();
+            let rows = t.heads().iter().unwrap().map(|e| {
+                let (k, v) = e.unwrap();
+                let (id, name) = v.value();
+                (k.value(), (id, name.to_string()))
+            });
+            rows.collect()
+        };
+        assert!(before.len() > 10);
+        tamper(&path, |txn| {
+            txn.delete_table(HEADS).unwrap();
+        });
+        let db = Database::open(&path).unwrap();
+        let t = db.read().unwrap();
+        let after: Vec<(u64, (u64, String))> = t
+            .heads()
+            .iter()
+            .unwrap()
+            .map(|e| {
+                let (k, v) = e.unwrap();
+                let (id, name) = v.value();
+                (k.value(), (id, name.to_string()))
+            })
+            .collect();
+        assert_eq!(after, before);
+        drop(t);
+        assert!(db.check().unwrap().is_clean());
     }
 
     #[test]
