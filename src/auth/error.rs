@@ -38,6 +38,10 @@ pub(crate) enum AuthError {
     /// An operator id that does not exist.
     #[error("not found: operator {0}")]
     UnknownOperator(String),
+    /// Disabling the last administrator who can sign in would leave nobody able to
+    /// administer the register.
+    #[error("conflict: operator {0} is the last administrator who can sign in; create or unlock another administrator first")]
+    LastAdministrator(String),
 }
 
 impl AuthError {
@@ -47,7 +51,7 @@ impl AuthError {
             AuthError::AuthFailed => ErrorCode::AuthFailed,
             AuthError::PermissionDenied { .. } | AuthError::ReadOnly => ErrorCode::PermissionDenied,
             AuthError::Invalid { .. } => ErrorCode::InvalidValue,
-            AuthError::OperatorExists(_) => ErrorCode::Conflict,
+            AuthError::OperatorExists(_) | AuthError::LastAdministrator(_) => ErrorCode::Conflict,
             AuthError::UnknownOperator(_) => ErrorCode::NotFound,
         }
     }

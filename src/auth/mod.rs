@@ -21,6 +21,8 @@ mod pending;
 mod restore;
 mod role;
 mod session;
+#[cfg(test)]
+mod tests;
 
 pub(crate) use audit::{check_problems, Redacted};
 pub use audit::{AuditEntry, AuditQuery, ChainReport};

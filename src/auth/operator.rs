@@ -120,6 +120,7 @@ fn hasher() -> Argon2<'static> {
 
 /// Hashes a password into a PHC string with a random salt.
 pub(crate) fn hash_password(password: &str) -> Result<String> {
+    count_run();
     hasher()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
@@ -134,6 +135,7 @@ pub(crate) fn hash_password(password: &str) -> Result<String> {
 
 /// Whether `password` matches the stored hash.
 pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
+    count_run();
     match PasswordHash::new(hash) {
         Ok(parsed) => hasher()
             .verify_password(password.as_bytes(), &parsed)
@@ -143,11 +145,25 @@ pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
 }
 
 /// A hash to verify against when the operator does not exist, so that an unknown operator
-/// costs the same time as a wrong password.
-pub(crate) fn decoy_hash() -> &'static str {
-    use std::sync::OnceLock;
-    static DECOY: OnceLock<String> = OnceLock::new();
-    DECOY.get_or_init(|| hash_password("decoy-password-never-matches").expect("hashable"))
+/// costs the same work as a wrong password: one argon2id computation with the same
+/// parameters. A constant (the hash of a random password nobody kept), so that no process
+/// pays for making it on its first unknown operator, which timing would show.
+pub(crate) const DECOY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$eNHlwo/fD8kN3v26SZSkUA$b3eH8TEuiOEuvJ6By4Znlb9ROuORVWjp7PiWvQObC9g";
+
+thread_local! {
+    /// argon2id computations made on this thread (hashes and verifications).
+    static ARGON2_RUNS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many argon2id computations this thread has made: what a sign-in's cost is counted
+/// in by the tests, since every failure must cost the same.
+pub(crate) fn argon2_runs() -> u64 {
+    ARGON2_RUNS.with(|c| c.get())
+}
+
+fn count_run() {
+    ARGON2_RUNS.with(|c| c.set(c.get() + 1));
 }
 
 #[cfg(test)]
@@ -160,6 +176,15 @@ mod tests {
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
         assert!(verify_password("correct horse battery", &h));
         assert!(!verify_password("correct horse batterx", &h));
+    }
+
+    #[test]
+    fn the_decoy_is_a_hash_with_the_parameters_of_every_other() {
+        let real = hash_password("some password of an operator").unwrap();
+        let params = |h: &str| h.rsplitn(3, '$').nth(2).unwrap().to_string();
+        assert_eq!(params(DECOY_HASH), params(&real));
+        assert!(PasswordHash::new(DECOY_HASH).is_ok());
+        assert!(!verify_password("decoy-password-never-matches", DECOY_HASH));
     }
 
     #[test]

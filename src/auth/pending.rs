@@ -17,12 +17,40 @@ pub(crate) struct Signer {
 }
 
 impl Signer {
+    /// The operator and terminal as the log keeps them: printable and bounded
+    /// ([`loggable`]), whatever a failed sign-in typed.
     pub fn new(operator: &str, terminal: &str) -> Arc<Signer> {
         Arc::new(Signer {
-            operator: operator.to_string(),
-            terminal: terminal.to_string(),
+            operator: loggable(operator),
+            terminal: loggable(terminal),
         })
     }
+}
+
+/// The most characters of an operator id or terminal name the log keeps.
+pub(crate) const MAX_SIGNER_CHARS: usize = 64;
+
+/// `s` as the log may keep it: control characters (newlines, escape codes, …) written as
+/// `\u{..}` escapes, so that no entry can forge a row or change a terminal's colours, and
+/// at most [`MAX_SIGNER_CHARS`] characters, the rest counted (`…(+N bytes)`), so that what
+/// one failed sign-in adds to the file is bounded. Valid ids and terminal names pass
+/// unchanged.
+pub(crate) fn loggable(s: &str) -> String {
+    let mut out = String::with_capacity(s.len().min(MAX_SIGNER_CHARS * 4));
+    for (n, (i, c)) in s.char_indices().enumerate() {
+        if n == MAX_SIGNER_CHARS {
+            out.push_str(&format!("…(+{} bytes)", s.len() - i));
+            break;
+        }
+        if c.is_control()
+            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The text of an entry.

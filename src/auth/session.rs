@@ -7,8 +7,8 @@ use super::audit::{self, AuditEntry, AuditQuery, ChainReport, Redacted, AUDIT};
 use super::error::{AuthError, Result};
 use super::journal::{append_in, Flusher, Journal};
 use super::operator::{
-    check_id, check_password, decoy_hash, hash_password, verify_password, OperatorInfo,
-    StoredOperator, LOCK_AFTER_FAILURES, OPERATORS,
+    check_id, check_password, hash_password, verify_password, OperatorInfo, StoredOperator,
+    DECOY_HASH, LOCK_AFTER_FAILURES, OPERATORS,
 };
 use super::pending::{Codes, EntryText, PendingEntry, Signer};
 use super::role::{Permission, Role, Visibility};
@@ -230,7 +230,7 @@ impl Juki {
             Some(op) => verify_password(password, &op.hash) && op.usable(),
             None => {
                 // Same work as a real check, so timing does not tell who exists.
-                let _ = verify_password(password, decoy_hash());
+                let _ = verify_password(password, DECOY_HASH);
                 false
             }
         };
@@ -1251,6 +1251,9 @@ impl Session {
             &[Permission::Operators],
             |txn| {
                 let mut op = self.existing(txn, id)?;
+                if op.role()? == Role::Admin && op.usable() && !other_admin(txn, id)? {
+                    return Err(AuthError::LastAdministrator(id.to_string()).into());
+                }
                 op.disabled = true;
                 write_operator(txn, &op)
             },
@@ -1373,6 +1376,21 @@ impl Session {
     pub fn may(&self, p: Permission) -> bool {
         self.role.allows(p)
     }
+}
+
+/// Whether an administrator other than `id` can sign in (enabled and not locked).
+fn other_admin(txn: &redb::WriteTransaction, id: &str) -> Result<bool> {
+    for item in txn.open_table(OPERATORS)?.iter()? {
+        let (k, v) = item?;
+        if k.value() == id {
+            continue;
+        }
+        let op = StoredOperator::decode(v.value())?;
+        if op.usable() && op.role()? == Role::Admin {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 fn strip_household(mut h: Household) -> Household {

@@ -1,0 +1,129 @@
+//! Sign-in and operator administration against an insider: every failed sign-in costs the
+//! same work, what a failed sign-in logs is printable and bounded, and administration
+//! cannot be lost by disabling the last administrator.
+
+use super::operator::argon2_runs;
+use super::{AuditQuery, Juki, Role, LOCK_AFTER_FAILURES};
+
+const ADMIN: &str = "admin1";
+const PASSWORD: &str = "administrator-password";
+
+fn register(dir: &tempfile::TempDir) -> Juki {
+    Juki::builder(dir.path().join("r.juki"))
+        .create_with_admin(ADMIN, PASSWORD)
+        .unwrap()
+}
+
+/// The argon2id computations one sign-in makes, and whether it succeeded.
+fn cost(juki: &Juki, id: &str, password: &str) -> (u64, bool) {
+    let before = argon2_runs();
+    let ok = juki.sign_in(id, password, "t1").is_ok();
+    (argon2_runs() - before, ok)
+}
+
+#[test]
+fn every_failed_sign_in_costs_one_hash_like_a_good_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let juki = register(&dir);
+    let admin = juki.sign_in(ADMIN, PASSWORD, "t1").unwrap();
+    for id in ["clerk1", "gone1", "locked1"] {
+        admin
+            .create_operator(id, Role::Clerk, "a-clerk-password")
+            .unwrap();
+    }
+    admin.disable_operator("gone1").unwrap();
+    for _ in 0..LOCK_AFTER_FAILURES {
+        assert!(juki.sign_in("locked1", "wrong-password-x", "t1").is_err());
+    }
+    assert_eq!(cost(&juki, "clerk1", "a-clerk-password"), (1, true));
+    assert_eq!(
+        cost(&juki, "nobody1", "a-clerk-password"),
+        (1, false),
+        "unknown id"
+    );
+    assert_eq!(
+        cost(&juki, "clerk1", "not-the-password"),
+        (1, false),
+        "wrong password"
+    );
+    assert_eq!(
+        cost(&juki, "gone1", "a-clerk-password"),
+        (1, false),
+        "disabled"
+    );
+    assert_eq!(
+        cost(&juki, "locked1", "a-clerk-password"),
+        (1, false),
+        "locked"
+    );
+    assert_eq!(
+        cost(&juki, "bad id\n", "a-clerk-password"),
+        (1, false),
+        "invalid id"
+    );
+}
+
+#[test]
+fn a_failed_sign_in_logs_a_printable_bounded_operator_and_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let juki = register(&dir);
+    let forged = "x\n| 99 | admin1 | SIGN IN | OK\u{1b}[31m";
+    let long = "y".repeat(120_000);
+    assert!(juki.sign_in(forged, "whatever-password", "t\r\n2").is_err());
+    assert!(juki.sign_in(&long, "whatever-password", &long).is_err());
+    let admin = juki.sign_in(ADMIN, PASSWORD, "t1").unwrap();
+    let log = admin.audit(&AuditQuery::default()).unwrap();
+    let failed: Vec<_> = log.iter().filter(|e| e.outcome == "AUTH_FAILED").collect();
+    assert_eq!(failed.len(), 2);
+    for e in &failed {
+        for s in [&e.operator, &e.terminal] {
+            assert!(!s.chars().any(char::is_control), "{s:?}");
+            assert!(s.len() < 200, "{} bytes kept", s.len());
+        }
+    }
+    assert_eq!(
+        failed[0].operator,
+        "x\\u{a}| 99 | admin1 | SIGN IN | OK\\u{1b}[31m"
+    );
+    assert_eq!(failed[0].terminal, "t\\u{d}\\u{a}2");
+    assert!(
+        failed[1].operator.ends_with("…(+119936 bytes)"),
+        "{}",
+        failed[1].operator
+    );
+}
+
+#[test]
+fn the_last_administrator_who_can_sign_in_cannot_be_disabled() {
+    let dir = tempfile::tempdir().unwrap();
+    let juki = register(&dir);
+    let admin = juki.sign_in(ADMIN, PASSWORD, "t1").unwrap();
+    let refused = admin.disable_operator(ADMIN).unwrap_err();
+    assert_eq!(refused.code().as_str(), "CONFLICT", "{refused}");
+    assert!(
+        refused.to_string().contains("last administrator"),
+        "{refused}"
+    );
+
+    // A second administrator who is locked out does not count.
+    admin
+        .create_operator("admin2", Role::Admin, "second-admin-password")
+        .unwrap();
+    for _ in 0..LOCK_AFTER_FAILURES {
+        assert!(juki.sign_in("admin2", "wrong-password-x", "t1").is_err());
+    }
+    assert!(admin.disable_operator(ADMIN).is_err());
+    admin.unlock_operator("admin2").unwrap();
+
+    // With one who can sign in, either may go; the other is then the last.
+    admin.disable_operator(ADMIN).unwrap();
+    let second = juki
+        .sign_in("admin2", "second-admin-password", "t1")
+        .unwrap();
+    assert!(second.disable_operator("admin2").is_err());
+    // Other roles are not affected.
+    second
+        .create_operator("clerk1", Role::Clerk, "a-clerk-password")
+        .unwrap();
+    second.disable_operator("clerk1").unwrap();
+}
