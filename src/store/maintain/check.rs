@@ -46,7 +46,7 @@ use crate::store::engine::schema::{
     split_suffix, with_suffix, FORMAT_VERSION, META_FORMAT, META_NEXT_ID, META_NEXT_SEQ,
 };
 use crate::store::engine::tables::{fold_as_of, View};
-use crate::store::engine::undo::{date_floor, prefix_max_of};
+use crate::store::engine::undo::{date_floor, prefix_max_of, Before};
 use crate::store::error::{Result, StoreError};
 use redb::ReadableTable;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -510,10 +510,10 @@ impl<'t, T: View> Checker<'t, T> {
         group: &[(u32, Option<StoredRecord>, Vec<u8>)],
         summary: &mut IdSummary,
     ) {
-        let (mut prev, mut prev2): (Option<&StoredRecord>, Option<&StoredRecord>) = (None, None);
+        let mut before: Before<'_> = [None, None, None];
         for (version, rec, _) in group {
             let Some(rec) = rec else {
-                (prev, prev2) = (None, None);
+                before = [None, None, None];
                 continue;
             };
             let key = vkey(id, *version);
@@ -532,9 +532,9 @@ impl<'t, T: View> Checker<'t, T> {
             summary.dates.insert(rec.valid_from);
             self.seqs.insert((id, *version), rec.seq);
             self.in_change_feed(id, *version, rec.seq);
-            self.dates_follow(&key, (prev, prev2), rec, summary);
-            self.expected_entries(id, prev, rec);
-            (prev, prev2) = (Some(rec), prev);
+            self.dates_follow(&key, before, rec, summary);
+            self.expected_entries(id, before[0], rec);
+            before = [Some(rec), before[0], before[1]];
         }
     }
 
@@ -564,16 +564,18 @@ impl<'t, T: View> Checker<'t, T> {
     }
 
     /// `prefix_max` is the latest 異動日 so far (for a cancellation or a replaced 転出: of
-    /// the state restored, `undo::prefix_max_of`), and a version dated before the earlier
+    /// the state restored, which for a cancelled 転出確定 dated before its 転出 is three
+    /// versions back, `undo::prefix_max_of`), and a version dated before the earlier
     /// ones' latest is a correction (which then folds index entries).
     fn dates_follow(
         &mut self,
         key: &str,
-        (prev, prev2): (Option<&StoredRecord>, Option<&StoredRecord>),
+        before: Before<'_>,
         rec: &StoredRecord,
         summary: &mut IdSummary,
     ) {
-        let expected_max = prefix_max_of(rec.reason, rec.valid_from, prev, prev2);
+        let [prev, prev2, _] = before;
+        let expected_max = prefix_max_of(rec.reason, rec.valid_from, before);
         if rec.prefix_max != expected_max {
             self.problem(
                 "versions",
