@@ -1294,6 +1294,75 @@ mod tests {
         assert_eq!(report.problems.len(), 2, "{report}");
     }
 
+    /// A cancelled 転出確定 dated before its 転出 bounds the restored state by the state before
+    /// the 転出, three versions back; the bound of the 転出 itself (as written before that
+    /// rule) is reported.
+    #[test]
+    fn a_cancelled_early_confirmation_bounded_by_its_move_out_is_reported() {
+        use crate::model::{Address, ResidentCode};
+        use crate::store::{Change, Fields};
+        let dir = tempfile::tempdir().unwrap();
+        let path = generated(&dir);
+        let db = Database::open(&path).unwrap();
+        db.set_clock(Clock::Fixed(Date::parse(TODAY).unwrap()));
+        let alone = {
+            let t = db.read().unwrap();
+            let mut by_household: BTreeMap<u64, Vec<StoredRecord>> = BTreeMap::new();
+            for entry in t.residents().iter().unwrap() {
+                let (_, v) = entry.unwrap();
+                let rec = StoredRecord::decode("residents", v.value()).unwrap();
+                if rec.status == Status::Active.code() {
+                    by_household.entry(rec.household).or_default().push(rec);
+                }
+            }
+            by_household
+                .into_values()
+                .find(|m| m.len() == 1 && m[0].prefix_max <= 20260301)
+                .expect("a resident who lives alone")
+                .remove(0)
+        };
+        let code = ResidentCode::from_u64(alone.code).unwrap();
+        let on = |d: &str| Date::parse(d).unwrap();
+        let to = |a: &str| Fields {
+            destination: Some(Address::parse(a).unwrap()),
+            ..Fields::default()
+        };
+        db.record(
+            &Change::new(Reason::MoveOut, code, on("2026-04-10"))
+                .with(to("大阪府大阪市北区梅田1-1")),
+        )
+        .unwrap();
+        let confirm = Change::new(Reason::MoveOutConfirm, code, on("2026-03-20"))
+            .with(to("大阪府大阪市北区梅田2-2"));
+        let seq = db.record(&confirm).unwrap().written[0].seq;
+        let cancel = Change::new(Reason::Cancellation, code, on("2026-03-20")).with(Fields {
+            seq: Some(seq),
+            ..Fields::default()
+        });
+        let written = db.record(&cancel).unwrap().written;
+        assert_eq!(written.len(), 2);
+        assert!(db.check().unwrap().is_clean());
+        let (id, restoring) = (alone.id, alone.version + 3);
+        let mut rec = db.read().unwrap().version(id, restoring).unwrap().unwrap();
+        drop(db);
+        assert_eq!(rec.prefix_max, alone.prefix_max);
+        rec.prefix_max = 20260410;
+        let bytes = rec.encode();
+        tamper(&path, |txn| {
+            txn.open_table(VERSIONS)
+                .unwrap()
+                .insert((id, restoring), bytes.as_slice())
+                .unwrap();
+        });
+        let report = check(&path);
+        let expected = format!(
+            "prefix_max 2026-04-10 should be {}",
+            date_text(alone.prefix_max)
+        );
+        assert!(report.mentions("versions", &expected), "{report}");
+        assert_eq!(report.problems[0].key, vkey(id, restoring));
+    }
+
     #[test]
     fn a_flipped_byte_in_a_record_is_reported() {
         let dir = tempfile::tempdir().unwrap();
