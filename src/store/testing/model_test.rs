@@ -1902,7 +1902,18 @@ impl Builder<'_> {
                     (!self.m.companions.contains(&v.seq)).then_some(q)
                 });
                 let everyone = self.everyone();
-                let p = match first_of_last.filter(|_| self.r.chance(50)) {
+                // Now and then a 転出確定 (one dated before its 転出 brings the 転出 back).
+                let confirmed: Vec<usize> = everyone
+                    .iter()
+                    .copied()
+                    .filter(|p| self.m.latest(*p).reason == Reason::MoveOutConfirm)
+                    .collect();
+                let confirmed = if !confirmed.is_empty() && self.r.chance(40) {
+                    self.someone(&confirmed)
+                } else {
+                    None
+                };
+                let p = match confirmed.or(first_of_last.filter(|_| self.r.chance(50))) {
                     Some(p) => p,
                     None => match self.someone(&everyone) {
                         Some(p) => p,
