@@ -452,7 +452,7 @@ fn resident_hit(
         None if q.matches_archived(latest, proven(latest)) => return hit(latest, true).map(Some),
         None => latest.version.to_native(),
         Some(today) => match today_hit(versions, q, id, today, proven)? {
-            Today::Hit(h) => return Ok(Some(h)),
+            Today::Hit(h) => return Ok(Some(*h)),
             Today::Missed(version) => version,
         },
     };
@@ -462,7 +462,7 @@ fn resident_hit(
 /// The answer as of today of a resident with a version not yet in force: a hit when it
 /// matches, else the version number it carries (the versions before it are former ones).
 enum Today {
-    Hit(Ordered),
+    Hit(Box<Ordered>),
     Missed(u32),
 }
 
@@ -478,7 +478,7 @@ fn today_hit(
     let found = with_as_of(versions, id, today, |base, later| {
         let Some(last) = later.last() else {
             if q.matches_archived(base, proven(base)) {
-                return hit(base, true).map(Today::Hit);
+                return hit(base, true).map(|h| Today::Hit(Box::new(h)));
             }
             return Ok(Today::Missed(base.version.to_native()));
         };
@@ -488,13 +488,13 @@ fn today_hit(
         }
         let order = KanaKey::of_reading(&rec.kana).as_str().to_string();
         let resident = Resident::from_stored(rec)?;
-        Ok(Today::Hit((
+        Ok(Today::Hit(Box::new((
             order,
             SearchHit {
                 resident,
                 current: true,
             },
-        )))
+        ))))
     })?;
     // A resident always has a version in force today: only a 転出 is dated ahead, and it
     // never is a first version.
