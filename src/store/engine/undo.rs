@@ -199,13 +199,13 @@ fn write_restore(
 }
 
 /// The 転出 a cancelled early 転出確定 had replaced, written again after `restoring` (the
-/// version that restored the state before it): its content, 異動日 and 届出日, flagged as
-/// the same statement's.
+/// version that restored the state before it; `earlier` are the two versions before that,
+/// newest first): its content, 異動日 and 届出日, flagged as the same statement's.
 fn write_move_out_again(
     t: &mut impl Ledger,
     move_out: &StoredRecord,
     restoring: StoredRecord,
-    [prev, prev2]: [Option<&StoredRecord>; 2],
+    [earlier, earlier2]: [Option<&StoredRecord>; 2],
     stamp: &Stamp<'_>,
 ) -> Result<Written> {
     let mut again = move_out.clone();
@@ -215,7 +215,7 @@ fn write_move_out_again(
     again.prefix_max = prefix_max_of(
         Reason::MoveOut.code(),
         again.valid_from,
-        [Some(&restoring), prev, prev2],
+        [Some(&restoring), earlier, earlier2],
     );
     again.changed = restoring.diff(&again).0 | COMPANION;
     write_version(t, Some(&restoring), again)
