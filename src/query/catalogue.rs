@@ -237,7 +237,7 @@ pub const CATALOGUE: &[Entry] = &[
         syntax: "FIND name=… address=… birth=… [sex=…] [AS OF <date>] [LIMIT <n>]",
         example: "FIND name=やまだ birth=S55.4.1",
         needs: &[P::Search],
-        what: "4情報検索: at least two of name, address and birth (sex does not count); kana names match the 清音化 key of a whole surname or whole name, kanji names the written name; addresses match a 町字 or a finer address; without AS OF, former names and addresses are found too (current=false)",
+        what: "4情報検索: at least two of name, address and birth (sex does not count); kana names match the 清音化 key of a whole surname or whole name, kanji names the written name; addresses match a 町字 or a finer address; without AS OF, the residents as of today (a 転出 notified ahead is not yet in force), and former names and addresses are found too (current=false)",
         group: Group::LookingUp,
         form: Form::Find,
     },
@@ -334,7 +334,7 @@ pub const CATALOGUE: &[Entry] = &[
         &[&["move"], kw::HOUSEHOLD],
         &["世帯転居"],
         "MOVE HOUSEHOLD <household id>",
-        "転居 of a whole household within the city: the 世帯主 and every active member, one 転居 each in one transaction (the same 異動日, consecutive 更新順番号); CANCEL CHANGE of the 世帯主's seq= cancels them all",
+        "転居 of a whole household within the city: the 世帯主 and every active member, one 転居 each in one transaction (the same 異動日, consecutive 更新順番号); CANCEL CHANGE of the 世帯主's seq= cancels them all; refused while a member's 転出 notified ahead is pending",
         "MOVE HOUSEHOLD 1001 address=芦屋市打出町2-3 postal=659-0012 ON 2024-07-01",
     ),
     change(
@@ -422,7 +422,7 @@ pub const CATALOGUE: &[Entry] = &[
         &[CANCEL, CHANGE],
         &["異動取消"],
         "CANCEL CHANGE <code>",
-        "異動取消 of a mistaken 異動, named by its 更新順番号 (seq=) with its 異動日 (ON); the state before it is restored and both stay in the history; refused when later 異動 depend on it",
+        "異動取消 of a mistaken 異動, named by its 更新順番号 (seq=) with its 異動日 (ON); the state before it is restored and both stay in the history (a 転出確定 dated before its 転出 cancelled, the 転出 is pending again); refused when later 異動 depend on it",
         "CANCEL CHANGE 24727059608 seq=1042 ON 2025-06-01",
     ),
     change(

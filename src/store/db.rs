@@ -438,8 +438,9 @@ impl Database {
     where
         F: FnOnce(&WriteTransaction, &Receipt) -> Result<()>,
     {
+        let today = self.today();
         self.record_in(
-            |t| Ok(Cow::Owned(address(head_of(t, household)?))),
+            |t| Ok(Cow::Owned(address(head_of(t, household, today)?))),
             before_commit,
         )
     }
@@ -659,11 +660,12 @@ impl Database {
     }
 
     /// 4情報検索. Refused with SEARCH_MINIMUM, before any read, unless the query names at
-    /// least two of name, address and birth date.
+    /// least two of name, address and birth date. Without AS OF a resident whose 転出
+    /// notified ahead is pending is searched as of today, as GET reads them.
     pub(crate) fn find(&self, query: &SearchQuery) -> Result<Vec<SearchHit>> {
         query.check_minimum()?;
         let t = self.read()?;
-        find(&*t, query)?
+        find(&*t, query, |prefix_max| self.not_yet_in_force(prefix_max))?
             .into_iter()
             .map(|mut h| {
                 let date = (!h.current).then(|| h.resident.valid_from.to_yyyymmdd());

@@ -16,7 +16,7 @@ use super::tables::View;
 use crate::model::{Address, HouseholdId, Reason, Relationship, ResidentCode, Sex, Status};
 use crate::store::error::{Result, Rule, StoreError};
 
-const HEAD: &str = "世帯主";
+pub(crate) const HEAD: &str = "世帯主";
 
 pub(crate) fn is_head(rec: &StoredRecord) -> bool {
     rec.status == Status::Active.code() && rec.relationship == HEAD

@@ -14,28 +14,71 @@
 //!   date, not before their latest 異動日);
 //! * the members' versions carry the companion flag ([`COMPANION`]), so a 異動取消 of the
 //!   head's 更新順番号 restores every member too, and a member's own is refused;
-//! * a member whose latest version is a 転出 notified ahead is no longer a member
-//!   (`household::members_in` counts latest versions): they leave on their 転出's day and do
-//!   not move.
+//! * a member whose 転出 notified ahead is pending (its 異動日 after today) still lives in the
+//!   household until that day, so the household does not move without them: the move is
+//!   refused [move-out-pending], naming the member, until the clerk cancels the 転出 (CANCEL
+//!   MOVE OUT) or confirms it (CONFIRM MOVE OUT). A 世帯主 whose 転出 is pending is found as
+//!   the household's head (and refused by the same rule, as any 異動 of theirs would be).
 
 use super::change::Change;
 use super::household::{is_head, members_in, sort_members};
 use super::ledger::Ledger;
 use super::record::{StoredRecord, COMPANION};
+use super::undo::pending_move_out;
 use super::write::{write_version, Stamp, Written};
 use crate::model::{Date, HouseholdId, Reason, ResidentCode};
 use crate::store::error::{Result, Rule, StoreError};
 
-/// The household's 世帯主 now (latest version), for a MOVE HOUSEHOLD that names the
-/// household: `NOT_FOUND` when it has no active members.
-pub(crate) fn head_of(t: &impl Ledger, h: HouseholdId) -> Result<ResidentCode> {
-    let head = members_in(t, h.get())?.into_iter().find(|m| m.head);
-    match head {
-        Some(m) => Ok(ResidentCode::from_u64(m.code)?),
-        None => Err(StoreError::NotFound(format!(
-            "household {h} (no active 世帯主)"
-        ))),
+/// The household's 世帯主 now, for a MOVE HOUSEHOLD that names the household: the active
+/// 世帯主 of the latest versions or, when there is none, a 世帯主 whose 転出 is pending on
+/// `today` (still the head until that day; the change addressed to them is then refused by
+/// the pending 転出's rule, naming it). `NOT_FOUND` when the household has neither.
+pub(crate) fn head_of(t: &impl Ledger, h: HouseholdId, today: Date) -> Result<ResidentCode> {
+    if let Some(m) = members_in(t, h.get())?.into_iter().find(|m| m.head) {
+        return Ok(ResidentCode::from_u64(m.code)?);
     }
+    if let Some(m) = pending_members(t, h, today)?
+        .into_iter()
+        .find(|m| m.relationship == super::household::HEAD)
+    {
+        return Ok(ResidentCode::from_u64(m.code)?);
+    }
+    Err(StoreError::NotFound(format!(
+        "household {h} (no active 世帯主)"
+    )))
+}
+
+/// The residents of household `h` whose latest version is a 転出 still pending on `today`:
+/// removed in that version, yet members until its day.
+fn pending_members(t: &impl Ledger, h: HouseholdId, today: Date) -> Result<Vec<StoredRecord>> {
+    let mut out = Vec::new();
+    for id in t.household_ids(h.get())? {
+        if let Some(rec) = t.latest(id)? {
+            if rec.household == h.get() && pending_move_out(&rec, today) {
+                out.push(rec);
+            }
+        }
+    }
+    sort_members(&mut out);
+    Ok(out)
+}
+
+/// Refuses to move a household while a member's 転出 is pending: the member lives in it until
+/// the 転出's day (after the move's, which is never in the future), so a move without them
+/// would split the household and a move with them would put a 転居 before a 異動 already
+/// recorded. Named first in the household's order.
+fn refuse_pending_members(t: &impl Ledger, h: HouseholdId, date: Date, today: Date) -> Result<()> {
+    let Some(m) = pending_members(t, h, today)?.into_iter().next() else {
+        return Ok(());
+    };
+    Err(StoreError::illegal(
+        Rule::MoveOutPending,
+        format!(
+            "MOVE HOUSEHOLD {h} on {date}: member {:011} has a 転出 on {} pending and lives in the household until then; cancel it (CANCEL MOVE OUT) or confirm it (CONFIRM MOVE OUT) first",
+            m.code,
+            Date::from_yyyymmdd(m.valid_from)?
+        ),
+    ))
 }
 
 /// Checks what a whole household's 転居 asks before anything is written, and returns the
@@ -45,6 +88,7 @@ pub(crate) fn plan(
     t: &impl Ledger,
     change: &Change,
     head: &StoredRecord,
+    today: Date,
 ) -> Result<Vec<StoredRecord>> {
     let Some(h) = change.fields.whole_household else {
         return Ok(Vec::new());
@@ -58,6 +102,7 @@ pub(crate) fn plan(
             ),
         ));
     }
+    refuse_pending_members(t, h, change.date, today)?;
     let mut members = Vec::new();
     for m in members_in(t, h.get())? {
         if m.id != head.id {

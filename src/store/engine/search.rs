@@ -339,7 +339,9 @@ pub struct SearchHit {
     /// The version that matched: the current one, a former one (a former name or
     /// address), or the one in force on the as-of date.
     pub resident: Resident,
-    /// Whether the matched version is the resident's current version.
+    /// Whether the matched version is the resident's current one: without AS OF, the one in
+    /// force today (for a resident whose 転出 notified ahead is pending, the state before the
+    /// 転出); with AS OF, one whose content is the latest version's.
     pub current: bool,
 }
 
@@ -348,14 +350,21 @@ type Ordered = (String, SearchHit);
 
 /// Runs a search on a snapshot: the index range gives the candidates, each resident named
 /// is matched on their own versions, and the hits are ordered and cut to the limit.
-pub(crate) fn find(t: &impl View, q: &SearchQuery) -> Result<Vec<SearchHit>> {
+/// `not_yet_in_force` gives today (`yyyymmdd`) for a resident whose versions reach
+/// `prefix_max` past it (a 転出 notified ahead), else `None`
+/// (`Database::not_yet_in_force`): without AS OF such a resident is searched as of today.
+pub(crate) fn find(
+    t: &impl View,
+    q: &SearchQuery,
+    not_yet_in_force: impl Fn(u32) -> Option<u32>,
+) -> Result<Vec<SearchHit>> {
     q.check_minimum()?;
     let named = named_versions(t, q)?;
     let by_entry = q.proven_by_entry();
     let versions = t.versions();
     let mut hits: Vec<Ordered> = Vec::new();
     for group in named.chunk_by(|a, b| a.0 == b.0) {
-        if let Some(hit) = resident_hit(versions, q, group, by_entry)? {
+        if let Some(hit) = resident_hit(versions, q, group, by_entry, &not_yet_in_force)? {
             hits.push(hit);
         }
     }
@@ -416,13 +425,15 @@ fn hit(rec: &ArchivedStoredRecord, current: bool) -> Result<Ordered> {
 
 /// The hit of one resident, whose versions `named` are: without AS OF the current version
 /// if it matches, else the latest former one that does; with AS OF the version in force.
-/// Every version is checked (CRC32 and bytecheck) and matched in place; only a hit is
-/// copied out.
+/// The current version is the latest, or, while a 転出 notified ahead is pending, the
+/// answer as of today (the pending versions are neither current nor former). Every version
+/// is checked (CRC32 and bytecheck) and matched in place; only a hit is copied out.
 fn resident_hit(
     versions: &impl ReadableTable<(u64, u32), &'static [u8]>,
     q: &SearchQuery,
     named: &[(u64, u32)],
     by_entry: Proven,
+    not_yet_in_force: &impl Fn(u32) -> Option<u32>,
 ) -> Result<Option<Ordered>> {
     let id = named[0].0;
     let Some(entry) = versions.range((id, 0)..=(id, u32::MAX))?.next_back() else {
@@ -433,26 +444,82 @@ fn resident_hit(
     };
     let (_, latest_value) = entry?;
     let latest = StoredRecord::access("versions", latest_value.value())?;
-    match q.as_of {
-        Some(d) => as_of_hit(versions, q, id, d, latest, |rec| {
-            proven(by_entry, named, rec)
-        }),
-        None if q.matches_archived(latest, proven(by_entry, named, latest)) => {
-            hit(latest, true).map(Some)
-        }
-        None => {
-            // The latest former version that matches.
-            let latest_version = latest.version.to_native();
-            for entry in versions.range((id, 0)..(id, latest_version))?.rev() {
-                let (_, v) = entry?;
-                let rec = StoredRecord::access("versions", v.value())?;
-                if q.matches_archived(rec, proven(by_entry, named, rec)) {
-                    return hit(rec, false).map(Some);
-                }
+    let proven = |rec: &ArchivedStoredRecord| proven(by_entry, named, rec);
+    if let Some(d) = q.as_of {
+        return as_of_hit(versions, q, id, d, latest, proven);
+    }
+    let now_version = match not_yet_in_force(latest.prefix_max.to_native()) {
+        None if q.matches_archived(latest, proven(latest)) => return hit(latest, true).map(Some),
+        None => latest.version.to_native(),
+        Some(today) => match today_hit(versions, q, id, today, proven)? {
+            Today::Hit(h) => return Ok(Some(*h)),
+            Today::Missed(version) => version,
+        },
+    };
+    former_hit(versions, q, id, now_version, proven)
+}
+
+/// The answer as of today of a resident with a version not yet in force: a hit when it
+/// matches, else the version number it carries (the versions before it are former ones).
+enum Today {
+    Hit(Box<Ordered>),
+    Missed(u32),
+}
+
+/// The resident as of `today` (the as-of rule, backdated corrections folded in), matched
+/// against the query; a match is current.
+fn today_hit(
+    versions: &impl ReadableTable<(u64, u32), &'static [u8]>,
+    q: &SearchQuery,
+    id: u64,
+    today: u32,
+    proven: impl Fn(&ArchivedStoredRecord) -> Proven,
+) -> Result<Today> {
+    let found = with_as_of(versions, id, today, |base, later| {
+        let Some(last) = later.last() else {
+            if q.matches_archived(base, proven(base)) {
+                return hit(base, true).map(|h| Today::Hit(Box::new(h)));
             }
-            Ok(None)
+            return Ok(Today::Missed(base.version.to_native()));
+        };
+        let rec = fold_archived(base, later)?;
+        if !q.matches(&rec) {
+            return Ok(Today::Missed(last.version.to_native()));
+        }
+        let order = KanaKey::of_reading(&rec.kana).as_str().to_string();
+        let resident = Resident::from_stored(rec)?;
+        Ok(Today::Hit(Box::new((
+            order,
+            SearchHit {
+                resident,
+                current: true,
+            },
+        ))))
+    })?;
+    // A resident always has a version in force today: only a 転出 is dated ahead, and it
+    // never is a first version.
+    found.ok_or_else(|| StoreError::Corrupt {
+        table: "versions",
+        detail: format!("resident {id} has no version in force on {today}"),
+    })
+}
+
+/// The latest version before version `now` that matches: a former name or address.
+fn former_hit(
+    versions: &impl ReadableTable<(u64, u32), &'static [u8]>,
+    q: &SearchQuery,
+    id: u64,
+    now: u32,
+    proven: impl Fn(&ArchivedStoredRecord) -> Proven,
+) -> Result<Option<Ordered>> {
+    for entry in versions.range((id, 0)..(id, now))?.rev() {
+        let (_, v) = entry?;
+        let rec = StoredRecord::access("versions", v.value())?;
+        if q.matches_archived(rec, proven(rec)) {
+            return hit(rec, false).map(Some);
         }
     }
+    Ok(None)
 }
 
 /// The hit of one resident as of `d`: the version in force, with any backdated correction

@@ -15,6 +15,14 @@
 //!   restored version's and its own 異動日. A replacement dated *after* the 転出 it replaces
 //!   would leave that 転出 in force between the two dates, so it is written as a 転出取消
 //!   first and then the new 転出 (two versions);
+//! * cancelling a 転出確定 dated *before* the 転出 it replaced brings that 転出 back, not yet
+//!   in force between the two dates. One version cannot say so (the 確定's own `prefix_max`
+//!   makes it the base of every as-of answer from its date on, unless a later version's
+//!   bound is earlier), so it is two: a 異動取消 on the 確定's date that restores the state
+//!   before the 転出, its `prefix_max` that state's (the version three back), then the 転出
+//!   again on its own date and with its own 届出日, a companion of the 異動取消 (as after a
+//!   replaced 転出, its statement's first 更新順番号 is not the latest, so neither is
+//!   cancelled by `seq=` afterwards: a pending 転出 is withdrawn by 転出取消);
 //! * only a resident's latest version can be cancelled, together with the versions the same
 //!   statement wrote for other residents (a new 世帯主, restated 続柄, a whole household's
 //!   転居), each of which must be its resident's latest too: a later 異動 depends on it
@@ -50,18 +58,34 @@ fn replaces_move_out(rec_reason: u8, prev: Option<&StoredRecord>) -> bool {
     replacing && prev.is_some_and(|p| p.reason == Reason::MoveOut.code())
 }
 
-/// The `prefix_max` a version must carry, given the version before it (`prev`) and the one
-/// before that (`prev2`): see the module documentation. CHECK verifies every version with it.
-pub(crate) fn prefix_max_of(
-    rec_reason: u8,
-    valid_from: u32,
-    prev: Option<&StoredRecord>,
-    prev2: Option<&StoredRecord>,
-) -> u32 {
+/// Whether `cancelled`, following `prev`, is a 転出確定 that replaced that 転出 and took
+/// effect before it: cancelling it restores the state before the 転出 and then the 転出 (see
+/// the module documentation).
+pub(crate) fn confirmed_early(cancelled: &StoredRecord, prev: Option<&StoredRecord>) -> bool {
+    cancelled.reason == Reason::MoveOutConfirm.code()
+        && prev.is_some_and(|p| {
+            p.reason == Reason::MoveOut.code() && cancelled.valid_from < p.valid_from
+        })
+}
+
+/// The versions before a version, newest first: `[prev, prev2, prev3]`.
+pub(crate) type Before<'a> = [Option<&'a StoredRecord>; 3];
+
+/// The `prefix_max` a version must carry, given the three versions before it, newest first
+/// (`[prev, prev2, prev3]`): see the module documentation. CHECK verifies every version with
+/// it.
+pub(crate) fn prefix_max_of(rec_reason: u8, valid_from: u32, before: Before<'_>) -> u32 {
+    let [prev, prev2, prev3] = before;
     let cancelling =
         rec_reason == Reason::Cancellation.code() || rec_reason == Reason::MoveOutCancel.code();
-    if cancelling && prev.is_some() {
-        return prev2.map_or(valid_from, |p| p.prefix_max);
+    if let (true, Some(cancelled)) = (cancelling, prev) {
+        // The restored state's bound: the 確定's 転出 is not restored before its own date.
+        let restored = if confirmed_early(cancelled, prev2) {
+            prev3
+        } else {
+            prev2
+        };
+        return restored.map_or(valid_from, |p| p.prefix_max);
     }
     if replaces_move_out(rec_reason, prev) {
         return prev2.map_or(valid_from, |p| p.prefix_max.max(valid_from));
@@ -95,8 +119,10 @@ pub(crate) fn removed_by(versions: &[StoredRecord]) -> Option<Reason> {
     loop {
         let v = &versions[i];
         if is_cancelling(v) {
-            // The state is the one before the cancelled version (i - 1).
-            match i.checked_sub(2) {
+            // The state is the one before the cancelled version (i - 1); before the 転出 too
+            // when that was a 転出確定 dated before it.
+            let early = i >= 2 && confirmed_early(&versions[i - 1], Some(&versions[i - 2]));
+            match i.checked_sub(if early { 3 } else { 2 }) {
                 Some(j) => i = j,
                 None => return (v.status != Status::Active.code()).then_some(Reason::Cancellation),
             }
@@ -114,24 +140,34 @@ pub(crate) fn removed_by(versions: &[StoredRecord]) -> Option<Reason> {
 
 /// The version before `rec` of the same resident, if any.
 fn previous(t: &impl Ledger, rec: &StoredRecord) -> Result<Option<StoredRecord>> {
+    Ok(two_before(t, rec)?[0].take())
+}
+
+/// The two versions before `rec` of the same resident, newest first.
+fn two_before(t: &impl Ledger, rec: &StoredRecord) -> Result<[Option<StoredRecord>; 2]> {
     if rec.version <= 1 {
-        return Ok(None);
+        return Ok([None, None]);
     }
     let all = t.all_versions(rec.id)?;
-    Ok(all.into_iter().find(|v| v.version == rec.version - 1))
+    let version = |n: u32| all.iter().find(|v| v.version == n).cloned();
+    Ok([version(rec.version - 1), version(rec.version - 2)])
 }
 
 /// Writes the version that cancels `cancelled` (the resident's latest), restoring `prev`, the
-/// version before it; a cancelled first version leaves the record removed.
+/// version before it (`prev2` is the one before that); a cancelled first version leaves the
+/// record removed. A 転出確定 dated before its 転出 restores the state before the 転出 and
+/// then the 転出 again ([`confirmed_early`]).
 fn write_restore(
     t: &mut impl Ledger,
     cancelled: &StoredRecord,
-    prev: Option<&StoredRecord>,
+    [prev, prev2]: [Option<&StoredRecord>; 2],
     reason: Reason,
     stamp: &Stamp<'_>,
     companion: bool,
-) -> Result<Written> {
-    let mut after = match prev {
+) -> Result<Vec<Written>> {
+    let early = confirmed_early(cancelled, prev);
+    let restored = if early { prev2 } else { prev };
+    let mut after = match restored {
         Some(p) => p.clone(),
         None => {
             let mut gone = cancelled.clone();
@@ -142,10 +178,47 @@ fn write_restore(
     };
     stamp.apply(&mut after, Some(cancelled), reason);
     after.valid_from = cancelled.valid_from;
-    after.prefix_max = prefix_max_of(reason.code(), after.valid_from, Some(cancelled), prev);
+    after.prefix_max = prefix_max_of(
+        reason.code(),
+        after.valid_from,
+        [Some(cancelled), prev, prev2],
+    );
     after.changed = cancelled.diff(&after).0 | if companion { COMPANION } else { 0 };
     // The identifiers restored are the resident's own former ones: no other check applies.
-    write_version(t, Some(cancelled), after)
+    let mut written = vec![write_version(t, Some(cancelled), after.clone())?];
+    if let (true, Some(move_out)) = (early, prev) {
+        written.push(write_move_out_again(
+            t,
+            move_out,
+            after,
+            [Some(cancelled), prev],
+            stamp,
+        )?);
+    }
+    Ok(written)
+}
+
+/// The 転出 a cancelled early 転出確定 had replaced, written again after `restoring` (the
+/// version that restored the state before it; `earlier` are the two versions before that,
+/// newest first): its content, 異動日 and 届出日, flagged as the same statement's.
+fn write_move_out_again(
+    t: &mut impl Ledger,
+    move_out: &StoredRecord,
+    restoring: StoredRecord,
+    [earlier, earlier2]: [Option<&StoredRecord>; 2],
+    stamp: &Stamp<'_>,
+) -> Result<Written> {
+    let mut again = move_out.clone();
+    stamp.apply(&mut again, Some(&restoring), Reason::MoveOut);
+    again.valid_from = move_out.valid_from;
+    again.reported = move_out.reported;
+    again.prefix_max = prefix_max_of(
+        Reason::MoveOut.code(),
+        again.valid_from,
+        [Some(&restoring), earlier, earlier2],
+    );
+    again.changed = restoring.diff(&again).0 | COMPANION;
+    write_version(t, Some(&restoring), again)
 }
 
 /// 異動取消 (`seq=`) and 転出取消: the cancelled version and any the same statement wrote for
@@ -182,11 +255,11 @@ pub(crate) fn cancel(
     let mut written = Vec::new();
     // The others first, so that the subject's restored version is the last word.
     for (i, rec) in std::iter::once(before).chain(group.iter()).enumerate() {
-        let prev = previous(t, rec)?;
-        written.push(write_restore(
+        let [prev, prev2] = two_before(t, rec)?;
+        written.extend(write_restore(
             t,
             rec,
-            prev.as_ref(),
+            [prev.as_ref(), prev2.as_ref()],
             change.reason,
             stamp,
             i > 0,
@@ -348,12 +421,12 @@ pub(crate) fn redate_move_out(
         let w = write_restore(
             t,
             before,
-            base_prev.as_ref(),
+            [base_prev.as_ref(), None],
             Reason::MoveOutCancel,
             &restore_stamp,
             false,
         )?;
-        written.push(w);
+        written.extend(w);
         base_prev = Some(before.clone());
         base = t
             .latest(before.id)?
@@ -364,7 +437,11 @@ pub(crate) fn redate_move_out(
     after.status = Status::Removed.code();
     after.removed_on = d;
     after.destination = destination;
-    after.prefix_max = prefix_max_of(change.reason.code(), d, Some(&base), base_prev.as_ref());
+    after.prefix_max = prefix_max_of(
+        change.reason.code(),
+        d,
+        [Some(&base), base_prev.as_ref(), None],
+    );
     after.changed = base.diff(&after).0;
     if after.changed == 0 && written.is_empty() {
         return Err(StoreError::illegal(

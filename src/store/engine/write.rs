@@ -325,7 +325,7 @@ fn household_move(
     today: Date,
     reported: Date,
 ) -> Result<Vec<Written>> {
-    let members = household_move::plan(t, change, &head)?;
+    let members = household_move::plan(t, change, &head, today)?;
     let id = head.id;
     let mut written = one_resident(t, change, Some(head), stamp, today, reported)?;
     let moved = t

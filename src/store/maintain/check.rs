@@ -48,7 +48,7 @@ use crate::store::engine::schema::{
     split_suffix, with_suffix, FORMAT_VERSION, META_FORMAT, META_NEXT_ID, META_NEXT_SEQ,
 };
 use crate::store::engine::tables::{fold_as_of, View};
-use crate::store::engine::undo::{date_floor, prefix_max_of};
+use crate::store::engine::undo::{date_floor, prefix_max_of, Before};
 use crate::store::error::{Result, StoreError};
 use redb::ReadableTable;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -516,10 +516,10 @@ impl<'t, T: View> Checker<'t, T> {
         group: &[(u32, Option<StoredRecord>, Vec<u8>)],
         summary: &mut IdSummary,
     ) {
-        let (mut prev, mut prev2): (Option<&StoredRecord>, Option<&StoredRecord>) = (None, None);
+        let mut before: Before<'_> = [None, None, None];
         for (version, rec, _) in group {
             let Some(rec) = rec else {
-                (prev, prev2) = (None, None);
+                before = [None, None, None];
                 continue;
             };
             let key = vkey(id, *version);
@@ -538,9 +538,9 @@ impl<'t, T: View> Checker<'t, T> {
             summary.dates.insert(rec.valid_from);
             self.seqs.insert((id, *version), rec.seq);
             self.in_change_feed(id, *version, rec.seq);
-            self.dates_follow(&key, (prev, prev2), rec, summary);
-            self.expected_entries(id, prev, rec);
-            (prev, prev2) = (Some(rec), prev);
+            self.dates_follow(&key, before, rec, summary);
+            self.expected_entries(id, before[0], rec);
+            before = [Some(rec), before[0], before[1]];
         }
     }
 
@@ -570,16 +570,18 @@ impl<'t, T: View> Checker<'t, T> {
     }
 
     /// `prefix_max` is the latest 異動日 so far (for a cancellation or a replaced 転出: of
-    /// the state restored, `undo::prefix_max_of`), and a version dated before the earlier
+    /// the state restored, which for a cancelled 転出確定 dated before its 転出 is three
+    /// versions back, `undo::prefix_max_of`), and a version dated before the earlier
     /// ones' latest is a correction (which then folds index entries).
     fn dates_follow(
         &mut self,
         key: &str,
-        (prev, prev2): (Option<&StoredRecord>, Option<&StoredRecord>),
+        before: Before<'_>,
         rec: &StoredRecord,
         summary: &mut IdSummary,
     ) {
-        let expected_max = prefix_max_of(rec.reason, rec.valid_from, prev, prev2);
+        let [prev, prev2, _] = before;
+        let expected_max = prefix_max_of(rec.reason, rec.valid_from, before);
         if rec.prefix_max != expected_max {
             self.problem(
                 "versions",
@@ -1353,6 +1355,75 @@ mod tests {
         );
         assert!(report.mentions("changes", "missing: version"), "{report}");
         assert_eq!(report.problems.len(), 2, "{report}");
+    }
+
+    /// A cancelled 転出確定 dated before its 転出 bounds the restored state by the state before
+    /// the 転出, three versions back; the bound of the 転出 itself (as written before that
+    /// rule) is reported.
+    #[test]
+    fn a_cancelled_early_confirmation_bounded_by_its_move_out_is_reported() {
+        use crate::model::{Address, ResidentCode};
+        use crate::store::{Change, Fields};
+        let dir = tempfile::tempdir().unwrap();
+        let path = generated(&dir);
+        let db = Database::open(&path).unwrap();
+        db.set_clock(Clock::Fixed(Date::parse(TODAY).unwrap()));
+        let alone = {
+            let t = db.read().unwrap();
+            let mut by_household: BTreeMap<u64, Vec<StoredRecord>> = BTreeMap::new();
+            for entry in t.residents().iter().unwrap() {
+                let (_, v) = entry.unwrap();
+                let rec = StoredRecord::decode("residents", v.value()).unwrap();
+                if rec.status == Status::Active.code() {
+                    by_household.entry(rec.household).or_default().push(rec);
+                }
+            }
+            by_household
+                .into_values()
+                .find(|m| m.len() == 1 && m[0].prefix_max <= 20260301)
+                .expect("a resident who lives alone")
+                .remove(0)
+        };
+        let code = ResidentCode::from_u64(alone.code).unwrap();
+        let on = |d: &str| Date::parse(d).unwrap();
+        let to = |a: &str| Fields {
+            destination: Some(Address::parse(a).unwrap()),
+            ..Fields::default()
+        };
+        db.record(
+            &Change::new(Reason::MoveOut, code, on("2026-04-10"))
+                .with(to("大阪府大阪市北区梅田1-1")),
+        )
+        .unwrap();
+        let confirm = Change::new(Reason::MoveOutConfirm, code, on("2026-03-20"))
+            .with(to("大阪府大阪市北区梅田2-2"));
+        let seq = db.record(&confirm).unwrap().written[0].seq;
+        let cancel = Change::new(Reason::Cancellation, code, on("2026-03-20")).with(Fields {
+            seq: Some(seq),
+            ..Fields::default()
+        });
+        let written = db.record(&cancel).unwrap().written;
+        assert_eq!(written.len(), 2);
+        assert!(db.check().unwrap().is_clean());
+        let (id, restoring) = (alone.id, alone.version + 3);
+        let mut rec = db.read().unwrap().version(id, restoring).unwrap().unwrap();
+        drop(db);
+        assert_eq!(rec.prefix_max, alone.prefix_max);
+        rec.prefix_max = 20260410;
+        let bytes = rec.encode();
+        tamper(&path, |txn| {
+            txn.open_table(VERSIONS)
+                .unwrap()
+                .insert((id, restoring), bytes.as_slice())
+                .unwrap();
+        });
+        let report = check(&path);
+        let expected = format!(
+            "prefix_max 2026-04-10 should be {}",
+            date_text(alone.prefix_max)
+        );
+        assert!(report.mentions("versions", &expected), "{report}");
+        assert_eq!(report.problems[0].key, vkey(id, restoring));
     }
 
     #[test]

@@ -245,15 +245,32 @@ fn as_recorded(versions: &[Ver]) -> Vec<Ver> {
         .collect()
 }
 
+/// Whether version `i` is a 転出確定 that replaced the 転出 before it and took effect
+/// earlier: cancelling it restores the state before that 転出, then the 転出.
+fn confirmed_early(versions: &[Ver], i: usize) -> bool {
+    let v = &versions[i];
+    v.reason == Reason::MoveOutConfirm
+        && i.checked_sub(1).is_some_and(|j| {
+            versions[j].reason == Reason::MoveOut && v.valid_from < versions[j].valid_from
+        })
+}
+
 /// Each version's bound (DESIGN.md, "Cancelling a 異動"): the latest 異動日 of the state it
 /// stands on. A 転出取消 stands on the state before the 転出 it cancels; a 転出 that follows
-/// a 転出 replaces it and stands on the state before that one.
+/// a 転出 replaces it and stands on the state before that one; a cancelled 転出確定 dated
+/// before its 転出 leaves the state before that 転出.
 fn prefix_bounds(versions: &[Ver]) -> Vec<Date> {
     let mut out: Vec<Date> = Vec::with_capacity(versions.len());
     for (i, v) in versions.iter().enumerate() {
         let two_back = i.checked_sub(2).map(|j| out[j]);
+        let three_back = i.checked_sub(3).map(|j| out[j]);
         let prev = i.checked_sub(1).map(|j| (out[j], versions[j].reason));
         let bound = match (v.reason, prev) {
+            (Reason::MoveOutCancel | Reason::Cancellation, Some(_))
+                if confirmed_early(versions, i - 1) =>
+            {
+                three_back.unwrap_or(v.valid_from)
+            }
             (Reason::MoveOutCancel | Reason::Cancellation, Some(_)) => {
                 two_back.unwrap_or(v.valid_from)
             }
@@ -464,10 +481,15 @@ impl Model {
         loop {
             let v = &vs[i];
             if matches!(v.reason, Reason::Cancellation | Reason::MoveOutCancel) {
-                if i < 2 {
+                let back = if i > 0 && confirmed_early(vs, i - 1) {
+                    3
+                } else {
+                    2
+                };
+                if i < back {
                     return (!v.rec.active).then_some(Reason::Cancellation);
                 }
-                i -= 2;
+                i -= back;
                 continue;
             }
             if v.rec.active {
@@ -1049,21 +1071,45 @@ impl Model {
         for (i, &q) in everyone.iter().enumerate() {
             let vs = &next.people[&q];
             let cancelled = vs.last().unwrap().clone();
-            let rec = match vs.len() {
-                1 => {
+            let n = vs.len();
+            // A 転出確定 dated before its 転出: the state before the 転出, then the 転出.
+            let again = confirmed_early(vs, n - 1).then(|| vs[n - 2].clone());
+            let rec = match (n, &again) {
+                (1, _) => {
                     let mut gone = cancelled.rec.clone();
                     gone.active = false;
                     gone.removed_on = Some(cancelled.valid_from);
                     gone
                 }
-                n => vs[n - 2].rec.clone(),
+                (_, Some(_)) => vs[n - 3].rec.clone(),
+                _ => vs[n - 2].rec.clone(),
             };
             let changed = diff(&cancelled.rec, &rec);
-            let w = next.write(q, rec, ch.reason, cancelled.valid_from, reported, changed);
+            let w = next.write(
+                q,
+                rec.clone(),
+                ch.reason,
+                cancelled.valid_from,
+                reported,
+                changed,
+            );
             if i > 0 {
                 next.companions.insert(w.2);
             }
             wrote.push(w);
+            if let Some(move_out) = again {
+                let changed = diff(&rec, &move_out.rec);
+                let w = next.write(
+                    q,
+                    move_out.rec,
+                    Reason::MoveOut,
+                    move_out.valid_from,
+                    move_out.reported,
+                    changed,
+                );
+                next.companions.insert(w.2);
+                wrote.push(w);
+            }
         }
         touched.push(next.latest(p).rec.household);
         touched.sort_unstable();
@@ -1130,22 +1176,40 @@ impl Model {
     }
 
     /// 4情報検索: without a date the current version if it matches, else the newest former
-    /// version that does; with a date the version in force then. Ordered by 清音化 key,
-    /// birth date, code.
-    fn find(&self, q: &Query, on: Option<Date>) -> Vec<(Ver, bool)> {
+    /// version that does; with a date the version in force then. The current version is the
+    /// latest, or the answer as of `today` while a version is not yet in force (a 転出
+    /// notified ahead): the versions before that answer's are the former ones. Ordered by
+    /// 清音化 key, birth date, code.
+    fn find(&self, q: &Query, on: Option<Date>, today: Date) -> Vec<(Ver, bool)> {
         let mut hits: Vec<(Ver, bool)> = Vec::new();
         for vs in self.people.values() {
             let latest = vs.last().unwrap();
-            let matched = match on {
-                Some(d) => as_of(vs, d).filter(|v| q.matches(&v.rec)),
-                None => vs.iter().rev().find(|v| q.matches(&v.rec)).cloned(),
-            };
-            if let Some(v) = matched {
+            let pending = prefix_bounds(vs).last().is_some_and(|b| *b > today);
+            let hit = match on {
                 // An as-of answer folded from corrections carries the bookkeeping of the
                 // newest correction in it; it is current only if it is the latest version.
-                let current = v.version == latest.version && v.rec == latest.rec;
-                hits.push((v, current));
-            }
+                Some(d) => as_of(vs, d).filter(|v| q.matches(&v.rec)).map(|v| {
+                    let current = v.version == latest.version && v.rec == latest.rec;
+                    (v, current)
+                }),
+                None if pending => {
+                    let now = as_of(vs, today).expect("a version is in force today");
+                    if q.matches(&now.rec) {
+                        Some((now, true))
+                    } else {
+                        vs[..now.version as usize - 1]
+                            .iter()
+                            .rev()
+                            .find(|v| q.matches(&v.rec))
+                            .map(|v| (v.clone(), false))
+                    }
+                }
+                None => vs.iter().rev().find(|v| q.matches(&v.rec)).map(|v| {
+                    let current = v.version == latest.version;
+                    (v.clone(), current)
+                }),
+            };
+            hits.extend(hit);
         }
         hits.sort_by(|a, b| {
             (kana_key(&a.0.rec.kana), a.0.rec.birth, a.0.rec.code).cmp(&(
@@ -1838,7 +1902,18 @@ impl Builder<'_> {
                     (!self.m.companions.contains(&v.seq)).then_some(q)
                 });
                 let everyone = self.everyone();
-                let p = match first_of_last.filter(|_| self.r.chance(50)) {
+                // Now and then a 転出確定 (one dated before its 転出 brings the 転出 back).
+                let confirmed: Vec<usize> = everyone
+                    .iter()
+                    .copied()
+                    .filter(|p| self.m.latest(*p).reason == Reason::MoveOutConfirm)
+                    .collect();
+                let confirmed = if !confirmed.is_empty() && self.r.chance(40) {
+                    self.someone(&confirmed)
+                } else {
+                    None
+                };
+                let p = match confirmed.or(first_of_last.filter(|_| self.r.chance(50))) {
                     Some(p) => p,
                     None => match self.someone(&everyone) {
                         Some(p) => p,
@@ -2207,7 +2282,7 @@ fn check_state(db: &Database, m: &Model, today: Date, full: bool, ctx: &str) {
                 .iter()
                 .map(|h| (observed(&h.resident), h.current))
                 .collect();
-            let want: Vec<(Ver, bool)> = m.find(&q, d);
+            let want: Vec<(Ver, bool)> = m.find(&q, d, today);
             assert_eq!(got, want, "find({q:?}, as of {d:?}) {ctx}");
         }
     }
@@ -2494,8 +2569,9 @@ fn generated_sequences_reach_every_kind() {
     let mut accepted: BTreeMap<Reason, usize> = BTreeMap::new();
     let mut refused: BTreeMap<Reason, usize> = BTreeMap::new();
     // (a cancellation with companions, a replacement in two versions, a 世帯主変更 with the
-    // new head's version)
-    let mut deep = [0usize; 3];
+    // new head's version, a cancelled 転出確定 dated before its 転出, which brings the 転出
+    // back)
+    let mut deep = [0usize; 4];
     for _ in 0..200 {
         let ops = strategy.new_tree(&mut runner).unwrap().current();
         let mut m = Model::default();
@@ -2515,6 +2591,11 @@ fn generated_sequences_reach_every_kind() {
                     };
                     if let Some(k) = kind.filter(|_| many) {
                         deep[k] += 1;
+                    }
+                    if change.reason == Reason::Cancellation
+                        && wrote.iter().any(|w| w.3 == Reason::MoveOut)
+                    {
+                        deep[3] += 1;
                     }
                 }
                 Err(_) => *refused.entry(change.reason).or_default() += 1,
