@@ -158,6 +158,7 @@ thread_local! {
 
 /// How many argon2id computations this thread has made: what a sign-in's cost is counted
 /// in by the tests, since every failure must cost the same.
+#[cfg(test)]
 pub(crate) fn argon2_runs() -> u64 {
     ARGON2_RUNS.with(|c| c.get())
 }
