@@ -452,7 +452,7 @@ pub const CATALOGUE: &[Entry] = &[
         syntax: "DISABLE OPERATOR <id>",
         example: "DISABLE OPERATOR sato",
         needs: &[P::Operators],
-        what: "the operator can no longer sign in (the record and its log entries stay)",
+        what: "the operator can no longer sign in (the record and its log entries stay); refused for the last administrator who can sign in",
         group: Group::Administering,
         form: Form::DisableOperator,
     },
