@@ -35,7 +35,7 @@ use sha2::{Digest, Sha256};
 
 use crate::model::{Date, Status};
 use crate::store::Database;
-use crate::store::{FieldSet, Resident, StoreError};
+use crate::store::{link_into_place, temp_beside, FieldSet, Resident, StoreError, TempFile};
 
 /// The header of an EXPORT file.
 pub const EXPORT_HEADER: &str = "resident_code,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,moved_in_date,address_since,previous_address,destination,valid_from,reported,status,removed_on,removal_reason";
@@ -79,21 +79,30 @@ impl ExportError {
     }
 }
 
-/// A file being written: buffered, hashed as it goes, created 0600.
+/// A file being written: buffered, hashed as it goes. It is written under a temporary name
+/// beside `path` (a new file, 0600) and takes its name only when complete, never replacing
+/// anything: an existing path (a file, or a symbolic link to anywhere) is refused before
+/// a byte is written, one that appears meanwhile when the file is linked into place, and a
+/// failure leaves nothing behind.
 pub(crate) struct HashedWriter {
     out: BufWriter<File>,
     hash: Sha256,
     path: std::path::PathBuf,
+    tmp: TempFile,
 }
 
 impl HashedWriter {
     pub(crate) fn create(path: &Path) -> Result<HashedWriter, ExportError> {
-        let file = super::import::create_private(path)
-            .map_err(|e| ExportError::Io(format!("{}: {e}", path.display())))?;
+        if std::fs::symlink_metadata(path).is_ok() {
+            return Err(StoreError::AlreadyExists(path.display().to_string()).into());
+        }
+        let tmp = TempFile::new(temp_beside(path, "export"));
+        let file = crate::store::create_private_file(tmp.path())?;
         Ok(HashedWriter {
             out: BufWriter::with_capacity(1 << 20, file),
             hash: Sha256::new(),
             path: path.to_path_buf(),
+            tmp,
         })
     }
 
@@ -109,10 +118,12 @@ impl HashedWriter {
         hex(&self.hash.clone().finalize())
     }
 
+    /// Makes the file durable under its name; the SHA-256 of its content.
     pub(crate) fn finish(mut self) -> Result<String, ExportError> {
         let err = |e: std::io::Error| ExportError::Io(format!("{}: {e}", self.path.display()));
         self.out.flush().map_err(err)?;
         self.out.get_ref().sync_all().map_err(err)?;
+        link_into_place(self.tmp, &self.path)?;
         Ok(hex(&self.hash.finalize()))
     }
 }

@@ -196,6 +196,7 @@ fn verify_finds_missing_extra_and_different_residents() {
 
     // Extra: the file has a resident the (smaller) database lacks.
     let small = register(dir.path(), "small.redb", 100);
+    std::fs::remove_file(&file).unwrap();
     export_consistency(&a, &file).unwrap();
     let v = verify_consistency(&small, &file).unwrap();
     assert!(v.extra.contains(&extra_in_db.to_string()), "{v}");
@@ -235,4 +236,69 @@ fn verify_reports_a_damaged_file() {
         v.damaged.iter().any(|d| d.reason.contains("truncated")),
         "{v}"
     );
+}
+
+/// Every file an export writes is new: an existing file, a symbolic link (to a file or to
+/// nowhere) is refused and left as it was; the new file is 0600 and no temporary file stays.
+#[test]
+fn exports_write_new_private_files_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path(), "r.juki", 30);
+    let existing = dir.path().join("existing.csv");
+    std::fs::write(&existing, "keep me").unwrap();
+    std::fs::set_permissions(
+        &existing,
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .unwrap();
+    let target = dir.path().join("target.csv");
+    std::fs::write(&target, "elsewhere").unwrap();
+    let link = dir.path().join("link.csv");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let dangling = dir.path().join("dangling.csv");
+    std::os::unix::fs::symlink(dir.path().join("nowhere.csv"), &dangling).unwrap();
+
+    for path in [&existing, &link, &dangling] {
+        for (what, result) in [
+            ("EXPORT", export(&db, path).map(|_| ())),
+            ("EXPORT HISTORY", export_history(&db, path).map(|_| ())),
+            (
+                "EXPORT CONSISTENCY",
+                export_consistency(&db, path).map(|_| ()),
+            ),
+        ] {
+            let e = result.expect_err(what);
+            assert!(e.to_string().contains("already exists"), "{what}: {e}");
+        }
+    }
+    assert_eq!(std::fs::read_to_string(&existing).unwrap(), "keep me");
+    assert_eq!(mode(&existing), 0o644);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "elsewhere");
+    assert!(!dir.path().join("nowhere.csv").exists());
+
+    let fresh = dir.path().join("fresh.csv");
+    export(&db, &fresh).unwrap();
+    assert_eq!(mode(&fresh), 0o600);
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.ends_with(".tmp")), "{names:?}");
+}
+
+/// The rejects files of `--skip-bad` are new files too, refused before anything is read.
+#[test]
+fn an_existing_rejects_file_is_refused_before_the_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_at(&dir.path().join("r.juki"));
+    let csv = dir.path().join("in.csv");
+    std::fs::write(&csv, "not even read").unwrap();
+    let rejects = dir.path().join("rejects.csv");
+    std::fs::write(&rejects, "keep me").unwrap();
+    let mut opts = ImportOptions::new(&csv);
+    opts.skip_bad = Some(rejects.clone());
+    let e = import(&db, &opts, Progress::Quiet).unwrap_err();
+    assert!(e.to_string().contains("already exists"), "{e}");
+    assert_eq!(std::fs::read_to_string(&rejects).unwrap(), "keep me");
+    assert_eq!(db.counts().unwrap().residents, 0);
 }

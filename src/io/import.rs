@@ -349,6 +349,7 @@ pub(crate) fn import_with(
     let start = Instant::now();
     let report = Reporter::new(progress);
     let today = db.today();
+    refuse_existing_rejects(opts)?;
     let (header_rec, header, records, size) = open_residents(opts)?;
 
     // 1. Read and validate every row on worker threads, keeping what the checks across
@@ -1342,10 +1343,29 @@ fn households(rows: &mut [Row], skip_bad: bool) {
     }
 }
 
-/// Creates a file for personal data: mode 0600, truncating an existing file.
+/// The rejects files are new files (`create_private`): a path that exists is refused before
+/// anything is read, not after the whole import has been checked.
+fn refuse_existing_rejects(opts: &ImportOptions) -> Result<(), ImportError> {
+    let Some(rejects) = &opts.skip_bad else {
+        return Ok(());
+    };
+    for path in [rejects.clone(), ImportOptions::companion_of(rejects)] {
+        if std::fs::symlink_metadata(&path).is_ok() {
+            return Err(ImportError::Io(format!(
+                "{}: already exists; juki will not overwrite it",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Creates a new file for personal data, mode 0600. An existing path is refused
+/// (`AlreadyExists`), a symbolic link included, whatever it points at: a file that holds
+/// residents' data is never written over, nor through a link to somewhere else.
 pub(crate) fn create_private(path: &Path) -> std::io::Result<File> {
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;

@@ -30,6 +30,7 @@ pub(crate) use engine::{record, schema};
 pub use testing::model_test;
 
 pub use bulk::load::{BulkLoad, STAGING_BUDGET_BYTES};
+pub(crate) use db::create_private_file;
 pub use db::{BatchError, Clock, Counts, Database, Household, MyNumberMatch, LOAD_CACHE_BYTES};
 pub use engine::cache::{cache_for, DEFAULT_CACHE_BYTES};
 pub use engine::change::{Change, Fields, HouseholdMove};
@@ -45,7 +46,9 @@ pub use engine::stats::{StatDim, StatsRow};
 pub use engine::warnings::{Warning, MAX_PLAUSIBLE_AGE};
 pub use engine::write::{Receipt, Written, MOVE_OUT_ADVANCE_DAYS};
 pub use error::{Result, Rule, StoreError};
-pub(crate) use maintain::backup::{copy_verified, sync_dir, temp_beside, TempFile};
+pub(crate) use maintain::backup::{
+    copy_verified, link_into_place, sync_dir, temp_beside, TempFile,
+};
 pub use maintain::backup::{manifest_path, BackupReport, Manifest};
 pub use maintain::check::{CheckReport, Problem};
 pub use maintain::compact::CompactReport;

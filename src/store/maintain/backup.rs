@@ -283,7 +283,7 @@ pub(crate) fn sync_dir(path: &Path) {
 /// Gives a complete temporary file its final name without ever replacing a file that
 /// appeared there meanwhile (a hard link fails on an existing name), then drops the
 /// temporary name.
-fn link_into_place(tmp: TempFile, path: &Path) -> Result<()> {
+pub(crate) fn link_into_place(tmp: TempFile, path: &Path) -> Result<()> {
     std::fs::hard_link(tmp.path(), path).map_err(|e| match e.kind() {
         std::io::ErrorKind::AlreadyExists => StoreError::AlreadyExists(path.display().to_string()),
         _ => io_error(path, e),
