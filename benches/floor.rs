@@ -144,7 +144,11 @@ fn main() {
                 let _ = std::fs::remove_file(&path);
                 eprintln!(
                     "{} {}: {:.2} s",
-                    if two_threads { "two threads" } else { "one thread" },
+                    if two_threads {
+                        "two threads"
+                    } else {
+                        "one thread"
+                    },
                     Strategy::ALL[i].name(),
                     timing.total.as_secs_f64()
                 );
@@ -174,7 +178,9 @@ fn main() {
     // A smoke run checks that each strategy's copy holds what was read.
     if !full {
         for strategy in Strategy::ALL {
-            let path = scratch.path().join(format!("check-{}.redb", strategy.name()));
+            let path = scratch
+                .path()
+                .join(format!("check-{}.redb", strategy.name()));
             tables.write(&path, true, strategy);
             let again = Tables::read(&path);
             assert_eq!(
@@ -303,7 +309,12 @@ impl Tables {
     }
 
     fn write_rest(&self, txn: &WriteTransaction, s: Strategy, timing: &mut Timing) {
-        let meta = fill(txn, META, s, self.meta.iter().map(|(k, v)| (k.as_str(), *v)));
+        let meta = fill(
+            txn,
+            META,
+            s,
+            self.meta.iter().map(|(k, v)| (k.as_str(), *v)),
+        );
         let residents = self.residents.0.iter().copied();
         timing.residents = meta + fill(txn, RESIDENTS, s, residents.zip(self.residents.1.iter()));
         let versions = self.versions.0.iter().copied();
@@ -412,10 +423,15 @@ fn table(t: &Tables, two_threads: bool, best: &[Timing; 2], totals: &[Vec<f64>; 
         ("codes + my_numbers", identities, identities * 17, |x| {
             x.identities
         }),
-        ("households", t.households.len(), t.households.len() * 20, |x| {
-            x.households
+        (
+            "households",
+            t.households.len(),
+            t.households.len() * 20,
+            |x| x.households,
+        ),
+        ("changes", t.changes.len(), t.changes.len() * 20, |x| {
+            x.changes
         }),
-        ("changes", t.changes.len(), t.changes.len() * 20, |x| x.changes),
         (
             "search (4情報 blocks)",
             t.search.0.ends.len(),

@@ -287,7 +287,10 @@ mod tests {
             w.insert(5u64, 2u64).unwrap();
             w.insert(20u64, 3u64).unwrap();
             let err = w.insert(15u64, 4u64).unwrap_err().to_string();
-            assert!(err.contains("table t") && err.contains("out of key order"), "{err}");
+            assert!(
+                err.contains("table t") && err.contains("out of key order"),
+                "{err}"
+            );
             let err = w.remove(7u64).unwrap_err().to_string();
             assert!(err.contains("out of key order"), "{err}");
             w.finish().unwrap();
