@@ -45,8 +45,8 @@ pub(crate) struct Sorted<'a, 't, K: Key + 'static, V: Value + 'static> {
 enum At<'a, 't, K: Key + 'static, V: Value + 'static> {
     /// The table itself, with `insert`.
     Table(&'a mut Table<'t, K, V>),
-    /// The cursor at the end of the table.
-    Cursor(CursorMut<'a, K, V>),
+    /// The cursor at the end of the table (boxed: it is much larger than a reference).
+    Cursor(Box<CursorMut<'a, K, V>>),
     /// Opening the cursor failed; the writer is unusable.
     Failed,
 }
@@ -55,10 +55,9 @@ impl<'a, 't, K: Key + 'static, V: Value + 'static> Sorted<'a, 't, K, V> {
     /// A writer into `table` that appends the keys above its current greatest key through a
     /// cursor.
     pub(crate) fn new(table: &'a mut Table<'t, K, V>) -> Result<Self> {
-        let last = match table.last()? {
-            Some((k, _)) => Some(K::as_bytes(&k.value()).as_ref().to_vec()),
-            None => None,
-        };
+        let last = table
+            .last()?
+            .map(|(k, _)| K::as_bytes(&k.value()).as_ref().to_vec());
         Ok(Sorted {
             name: table.name().to_string(),
             at: At::Table(table),
@@ -165,7 +164,8 @@ impl<'a, 't, K: Key + 'static, V: Value + 'static> Sorted<'a, 't, K, V> {
         let At::Table(table) = std::mem::replace(&mut self.at, At::Failed) else {
             return Err(self.failed());
         };
-        self.at = At::Cursor(table.upper_bound_mut(Bound::<K::SelfType<'_>>::Unbounded)?);
+        let cursor = table.upper_bound_mut(Bound::<K::SelfType<'_>>::Unbounded)?;
+        self.at = At::Cursor(Box::new(cursor));
         Ok(())
     }
 
