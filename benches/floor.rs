@@ -392,6 +392,10 @@ struct Timing {
     bytes: u64,
 }
 
+/// A row of the table: its name, entries, bytes of keys and values, and its time in a
+/// [`Timing`].
+type Row = (&'static str, usize, usize, fn(&Timing) -> Duration);
+
 /// One table of the strategies side by side (`best[i]` is the best write of
 /// `Strategy::ALL[i]`, `totals[i]` the totals of all its rounds).
 fn table(t: &Tables, two_threads: bool, best: &[Timing; 2], totals: &[Vec<f64>; 2]) -> String {
@@ -407,7 +411,7 @@ fn table(t: &Tables, two_threads: bool, best: &[Timing; 2], totals: &[Vec<f64>; 
         totals[0].len()
     );
     let identities = t.codes.len() + t.my_numbers.len();
-    let rows: [(&str, usize, usize, fn(&Timing) -> Duration); 6] = [
+    let rows: [Row; 6] = [
         (
             "residents",
             t.residents.0.len(),
