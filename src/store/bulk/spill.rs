@@ -14,8 +14,14 @@
 //! the process dies. It holds what the database file holds, in the same form (plain text
 //! keys, framed records), so a load of an encrypted database does not spill: it writes
 //! every pass to the tables instead.
+//!
+//! The merges go through `engine::sorted` writers (the 4情報 keys through the block
+//! `Inserter`, which uses one): their entries come in key order, each key once, and those
+//! after the table's last key (all of them in a load into an empty register, since only the
+//! load wrote these tables since it began) are appended through one cursor.
 
 use crate::store::engine::blocks::Inserter;
+use crate::store::engine::sorted::Sorted;
 use crate::store::error::{Result, StoreError};
 use redb::Table;
 use std::cmp::Reverse;
@@ -243,13 +249,14 @@ impl VersionRuns {
                 heap.push(Reverse((key, i)));
             }
         }
+        let mut out = Sorted::new(versions)?;
         while let Some(Reverse((key, i))) = heap.pop() {
-            versions.insert(key, pending[i].as_slice())?;
+            out.insert(key, pending[i].as_slice())?;
             if let Some(key) = runs[i].next_version(&mut pending[i])? {
                 heap.push(Reverse((key, i)));
             }
         }
-        Ok(())
+        out.finish()
     }
 }
 
@@ -282,14 +289,14 @@ impl SearchRuns {
             }
         }
         // Each key's buffer goes back to its run for the run's next key.
-        let mut ins = Inserter::new();
+        let mut ins = Inserter::new(search)?;
         while let Some(Reverse((mut key, i))) = heap.pop() {
-            ins.push(search, &key)?;
+            ins.push(&key)?;
             if runs[i].next_key(&mut key)? {
                 heap.push(Reverse((key, i)));
             }
         }
-        ins.finish(search)
+        ins.finish()
     }
 }
 
@@ -325,6 +332,7 @@ impl ResidentRuns {
         let mut runs: Vec<RunReader> = self.runs.into_iter().map(RunReader::new).collect();
         let mut pending: Vec<Option<Vec<u8>>> = vec![None; runs.len()];
         let mut heap = BinaryHeap::new();
+        let mut out = Sorted::new(residents)?;
         for (i, r) in runs.iter_mut().enumerate() {
             if let Some((code, rec)) = r.next_resident()? {
                 pending[i] = rec;
@@ -343,12 +351,8 @@ impl ResidentRuns {
             }
             let latest = *with.iter().max().expect("at least one run");
             match pending[latest].take() {
-                Some(rec) => {
-                    residents.insert(code, rec.as_slice())?;
-                }
-                None => {
-                    residents.remove(code)?;
-                }
+                Some(rec) => out.insert(code, rec.as_slice())?,
+                None => out.remove(code)?,
             }
             for i in with {
                 pending[i] = None;
@@ -358,6 +362,6 @@ impl ResidentRuns {
                 }
             }
         }
-        Ok(())
+        out.finish()
     }
 }

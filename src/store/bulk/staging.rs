@@ -5,7 +5,9 @@
 //! (`write::apply`, through the [`Ledger`] trait) against an in-memory overlay of the
 //! tables: what the load writes is kept here, what it reads comes from here first and from
 //! the transaction's tables second. [`Writes::flush`] then sorts each table's entries and
-//! inserts them in key order, which keeps every insert on the right edge of its tree.
+//! inserts them in key order, which keeps every insert on the right edge of its tree; the
+//! entries that fall after a table's last key (all of them, in a load into an empty
+//! register) go through one cursor at the end of the table (see `engine::sorted`).
 //!
 //! The overlay holds versions encoded, in an arena of fixed-size chunks, and the lists of
 //! versions and household members as chains through shared vectors: a staged change
@@ -20,6 +22,7 @@ use crate::store::engine::household::Member;
 use crate::store::engine::ledger::{household_ids_in, Ledger};
 use crate::store::engine::record::StoredRecord;
 use crate::store::engine::schema::{META_NEXT_ID, META_NEXT_SEQ};
+use crate::store::engine::sorted::write_sorted;
 use crate::store::engine::tables::{PassTables, View, WriteTables};
 use crate::store::error::{Result, StoreError};
 use foldhash::{HashMap, HashMapExt};
@@ -302,11 +305,11 @@ impl SearchStage {
         });
         match runs {
             None => {
-                let mut ins = Inserter::new();
+                let mut ins = Inserter::new(search)?;
                 for &(_, _, s) in &self.search {
-                    ins.push(search, keys.get(s))?;
+                    ins.push(keys.get(s))?;
                 }
-                ins.finish(search)?;
+                ins.finish()?;
             }
             Some(runs) => runs.run(self.search.iter().map(|s| keys.get(s.2)))?,
         }
@@ -499,7 +502,9 @@ impl Writes {
         self.flush_indexes(t)
     }
 
-    /// The versions, in (id, version) order: `old` residents first, then the new ones.
+    /// The versions, in (id, version) order: `old` residents first (among the versions in
+    /// the table), then the new ones (after every version in the table: their ids were
+    /// handed out after every id in it).
     fn flush_versions(
         &self,
         old: &[(u64, Chain)],
@@ -516,12 +521,10 @@ impl Writes {
             staged.extend(versions.iter(chain).map(|v| ((id, v.version), v.span)));
         }
         match runs {
-            None => {
-                for &(key, s) in &staged {
-                    t.versions.insert(key, records.get(s))?;
-                }
-                Ok(())
-            }
+            None => write_sorted(
+                t.versions,
+                staged.iter().map(|&(key, s)| (key, records.get(s))),
+            ),
             Some(runs) => runs
                 .versions
                 .run(staged.iter().map(|&(key, s)| (key, records.get(s)))),
@@ -548,10 +551,8 @@ impl Writes {
             for &code in &self.removed_codes {
                 t.residents.remove(code)?;
             }
-            for &(code, s) in &current {
-                t.residents.insert(code, records.get(s))?;
-            }
-            return Ok(());
+            let entries = current.iter().map(|&(code, s)| (code, records.get(s)));
+            return write_sorted(t.residents, entries);
         };
         // One entry a code: a code given up and taken again within the pass keeps its
         // record.
@@ -569,22 +570,17 @@ impl Writes {
     }
 
     /// The identity indexes, the household entries, the change feed and the counters, each
-    /// in key order.
+    /// in key order (each key once, as the cursor of `write_sorted` needs).
     fn flush_indexes(&mut self, t: &mut PassTables<'_, '_>) -> Result<()> {
-        for (k, v) in sorted(self.codes.drain()) {
-            t.codes.insert(k, v)?;
-        }
-        for (k, v) in sorted(self.my_numbers.drain()) {
-            t.my_numbers.insert(k, v)?;
-        }
+        write_sorted(t.codes, sorted(self.codes.drain()))?;
+        write_sorted(t.my_numbers, sorted(self.my_numbers.drain()))?;
         let mut members: Vec<(u64, u64, u32)> = Vec::with_capacity(self.members.len());
         for (&h, &chain) in &self.households {
             members.extend(self.members.iter(chain).map(|(id, v)| (h, id, v)));
         }
         members.sort_unstable();
-        for k in members {
-            t.households.insert(k, ())?;
-        }
+        members.dedup();
+        write_sorted(t.households, members.into_iter().map(|k| (k, ())))?;
         let mut heads: Vec<_> = self.heads.drain().collect();
         heads.sort_unstable_by_key(|(h, _)| *h);
         for (h, head) in heads {
@@ -593,9 +589,11 @@ impl Writes {
                 None => t.heads.remove(h)?,
             };
         }
-        for &(seq, id, v) in &self.changes {
-            t.changes.insert(seq, (id, v))?;
-        }
+        // 更新順番号 are handed out in order, each once, after every one in the table: the
+        // feed always appends.
+        self.changes.sort_unstable_by_key(|&(seq, _, _)| seq);
+        let changes = self.changes.iter().map(|&(seq, id, v)| (seq, (id, v)));
+        write_sorted(t.changes, changes)?;
         t.meta.insert(META_NEXT_ID, self.next_id)?;
         t.meta.insert(META_NEXT_SEQ, self.next_seq)?;
         Ok(())

@@ -11,8 +11,13 @@
 //! unique and increase within a block and from one block to the next; a block is never
 //! empty, and its redb key is its first key. Keys are only ever added: the index keeps
 //! every version's keys for as long as the version exists.
+//!
+//! [`Inserter`] writes its blocks in increasing order of their first keys through a
+//! [`Sorted`] writer: the blocks after the index's last one (all of them, into an empty
+//! index) are appended through one cursor at the end of the table.
 
 use super::digest::hex;
+use super::sorted::Sorted;
 use crate::store::error::{Result, StoreError};
 use redb::{ReadableTable, Table};
 use std::ops::Bound;
@@ -209,9 +214,9 @@ pub(crate) fn insert(
     table: &mut Table<'_, &'static [u8], &'static [u8]>,
     key: &[u8],
 ) -> Result<()> {
-    let mut ins = Inserter::new();
-    ins.push(table, key)?;
-    ins.finish(table)
+    let mut ins = Inserter::single(table);
+    ins.push(key)?;
+    ins.finish()
 }
 
 /// Removes one key: damage for the checks to find (the engine never removes a key).
@@ -290,7 +295,12 @@ impl Packed {
 
 /// Adds keys given in increasing order (a key may repeat, or be in the index already), each
 /// block they fall into read and rewritten once; into an empty index it writes full blocks.
-pub(crate) struct Inserter {
+///
+/// Blocks are written in increasing order of their first keys, so they go through one
+/// [`Sorted`] writer; the table is read (and a block taken out) only while a range ends
+/// at a later block, so before any block after the index's last one is written.
+pub(crate) struct Inserter<'a, 't> {
+    sink: Sorted<'a, 't, &'static [u8], &'static [u8]>,
     /// Whether a block's range is open: the keys of the block being rewritten (if any)
     /// are in `old`, and `bound` is the first key of the block after it.
     open: bool,
@@ -305,9 +315,20 @@ pub(crate) struct Inserter {
     block: Vec<u8>,
 }
 
-impl Inserter {
-    pub(crate) fn new() -> Inserter {
+impl<'a, 't> Inserter<'a, 't> {
+    /// For a run of keys into `table`: the blocks after its last one are appended.
+    pub(crate) fn new(table: &'a mut Table<'t, &'static [u8], &'static [u8]>) -> Result<Self> {
+        Ok(Inserter::with(Sorted::new(table)?))
+    }
+
+    /// For one key or a few: every block is written with `insert`.
+    pub(crate) fn single(table: &'a mut Table<'t, &'static [u8], &'static [u8]>) -> Self {
+        Inserter::with(Sorted::insert_only(table))
+    }
+
+    fn with(sink: Sorted<'a, 't, &'static [u8], &'static [u8]>) -> Self {
         Inserter {
+            sink,
             open: false,
             bound: None,
             old: Packed::default(),
@@ -320,20 +341,16 @@ impl Inserter {
     }
 
     /// Adds `key`, which is not below any key pushed before.
-    pub(crate) fn push(
-        &mut self,
-        table: &mut Table<'_, &'static [u8], &'static [u8]>,
-        key: &[u8],
-    ) -> Result<()> {
+    pub(crate) fn push(&mut self, key: &[u8]) -> Result<()> {
         debug_assert!(!self.any || key >= self.last.as_slice());
         if self.any && key == self.last.as_slice() {
             return Ok(());
         }
         if self.open && self.bound.as_deref().is_some_and(|b| key >= b) {
-            self.close(table)?;
+            self.close()?;
         }
         if !self.open {
-            self.open_at(table, key)?;
+            self.open_at(key)?;
         }
         // The old keys before `key` go first; an old key equal to it is written as `key`.
         while self.old_pos < self.old.len() {
@@ -344,19 +361,19 @@ impl Inserter {
             self.old_pos += 1;
             if old != key {
                 self.out.push(old);
-                self.spill(table)?;
+                self.spill()?;
             }
         }
         self.out.push(key);
         self.last.clear();
         self.last.extend_from_slice(key);
         self.any = true;
-        self.spill(table)
+        self.spill()
     }
 
     /// Writes full blocks from the front of `out` while it holds more than one block's
     /// worth.
-    fn spill(&mut self, table: &mut Table<'_, &'static [u8], &'static [u8]>) -> Result<()> {
+    fn spill(&mut self) -> Result<()> {
         if self.out.bytes.len() <= MAX_BLOCK_BYTES {
             return Ok(());
         }
@@ -366,32 +383,27 @@ impl Inserter {
             .iter()
             .position(|&e| e >= BLOCK_BYTES)
             .map_or(self.out.len(), |i| i + 1);
-        self.write(table, n)
+        self.write(n)
     }
 
     /// Writes the first `n` waiting keys as one block.
-    fn write(
-        &mut self,
-        table: &mut Table<'_, &'static [u8], &'static [u8]>,
-        n: usize,
-    ) -> Result<()> {
+    fn write(&mut self, n: usize) -> Result<()> {
         if n == 0 {
             return Ok(());
         }
         let out = &self.out;
         encode((0..n).map(|i| out.get(i)), &mut self.block);
-        table.insert(out.get(0), self.block.as_slice())?;
+        self.sink.insert(out.get(0), self.block.as_slice())?;
         self.out.drain_front(n);
         Ok(())
     }
 
     /// Opens the range `key` falls in: takes out the block that holds it (the last one
-    /// that starts at or before it), and notes where the next block starts.
-    fn open_at(
-        &mut self,
-        table: &mut Table<'_, &'static [u8], &'static [u8]>,
-        key: &[u8],
-    ) -> Result<()> {
+    /// that starts at or before it), and notes where the next block starts. Every block
+    /// written so far starts before `key`'s block, so the table is still written with
+    /// `insert` and can be read.
+    fn open_at(&mut self, key: &[u8]) -> Result<()> {
+        let table = self.sink.table()?;
         self.old.clear();
         self.old_pos = 0;
         let holder = match table.range::<&[u8]>(..=key)?.next_back() {
@@ -421,27 +433,24 @@ impl Inserter {
 
     /// Writes the rest of the open range: the old keys after the last one pushed, and what
     /// waits, as one block.
-    fn close(&mut self, table: &mut Table<'_, &'static [u8], &'static [u8]>) -> Result<()> {
+    fn close(&mut self) -> Result<()> {
         while self.old_pos < self.old.len() {
             self.out.push(self.old.get(self.old_pos));
             self.old_pos += 1;
-            self.spill(table)?;
+            self.spill()?;
         }
         let n = self.out.len();
-        self.write(table, n)?;
+        self.write(n)?;
         self.open = false;
         Ok(())
     }
 
-    /// Writes what waits.
-    pub(crate) fn finish(
-        mut self,
-        table: &mut Table<'_, &'static [u8], &'static [u8]>,
-    ) -> Result<()> {
+    /// Writes what waits; every key pushed is then in the table, or the error says why not.
+    pub(crate) fn finish(mut self) -> Result<()> {
         if self.open {
-            self.close(table)?;
+            self.close()?;
         }
-        Ok(())
+        self.sink.finish()
     }
 }
 
@@ -514,11 +523,11 @@ mod tests {
                 {
                     let mut t = txn.open_table(T).unwrap();
                     if i % 2 == 0 {
-                        let mut ins = Inserter::new();
+                        let mut ins = Inserter::new(&mut t).unwrap();
                         for k in &keys {
-                            ins.push(&mut t, k).unwrap();
+                            ins.push(k).unwrap();
                         }
-                        ins.finish(&mut t).unwrap();
+                        ins.finish().unwrap();
                     } else {
                         for k in keys.iter().rev() {
                             insert(&mut t, k).unwrap();

@@ -20,6 +20,7 @@ pub(crate) mod resident;
 pub(crate) mod schema;
 pub(crate) mod search;
 pub(crate) mod snapshot;
+pub(crate) mod sorted;
 pub(crate) mod stats;
 pub(crate) mod tables;
 pub(crate) mod undo;
