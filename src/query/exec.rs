@@ -39,6 +39,34 @@ pub(crate) fn redacted(text: &str) -> Redacted {
     Redacted::from_redacted(super::redact(text))
 }
 
+/// The longest statement text juki reads: 64 KiB, far beyond any statement a counter types
+/// or a script writes (a 転入 with every item is well under 1 KiB).
+pub const MAX_STATEMENT_BYTES: usize = 64 << 10;
+
+/// Refuses a text longer than [`MAX_STATEMENT_BYTES`] before it is parsed, and logs it by its
+/// length and SHA-256 only: neither the log nor the error carries what it says, and what a
+/// runaway or hostile text adds to the file is bounded.
+pub(crate) fn refuse_oversized(
+    session: &crate::auth::Session,
+    text: &str,
+) -> Result<(), QueryError> {
+    if text.len() <= MAX_STATEMENT_BYTES {
+        return Ok(());
+    }
+    use sha2::{Digest, Sha256};
+    let digest = crate::store::engine::digest::hex(&Sha256::digest(text.as_bytes()));
+    let logged = format!("(a text of {} bytes, SHA-256 {digest})", text.len());
+    session.log_failure("SYNTAX", Redacted::from_redacted(logged), "INVALID_VALUE");
+    Err(crate::model::InvalidValue::new(
+        "statement",
+        format!(
+            "{} bytes; a statement text is at most {MAX_STATEMENT_BYTES} bytes",
+            text.len()
+        ),
+    )
+    .into())
+}
+
 fn not_found(what: String) -> QueryError {
     StoreError::NotFound(what).into()
 }
@@ -52,6 +80,7 @@ impl<'a> Executor<'a> {
     /// Parses, plans and runs one statement, logging it whatever the outcome.
     #[cfg(any(test, feature = "testing"))]
     pub fn run(&self, text: &str) -> Result<Output, QueryError> {
+        refuse_oversized(self.session, text)?;
         match super::parser::parse_statement(text) {
             Ok(stmt) => self.run_statement(&stmt, text),
             Err(e) => {

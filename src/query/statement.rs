@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use super::ast::Statement;
-use super::exec::{redacted, Executor};
+use super::exec::{redacted, refuse_oversized, Executor};
 use super::rows::Output;
 use crate::auth::Session;
 use crate::Result;
@@ -52,8 +52,10 @@ pub fn is_complete(text: &str) -> bool {
 impl Session {
     /// Reads `text`: one or more statements separated by `;`. Text that does not parse is
     /// refused whole (`SYNTAX`, with the position in [`crate::Error::span`]) and logged, so
-    /// that no statement of it runs.
+    /// that no statement of it runs; a text over 64 KiB is refused unread (`INVALID_VALUE`)
+    /// and logged by its length and SHA-256 only.
     pub fn prepare(&self, text: &str) -> Result<Vec<Prepared>> {
+        refuse_oversized(self, text)?;
         match super::parser::parse(text) {
             Ok(statements) => {
                 let text: Arc<str> = Arc::from(text);
@@ -110,5 +112,46 @@ mod tests {
         assert!(log[before..].iter().any(|e| e.kind == "SYNTAX"), "{log:?}");
         let outputs = s.run("STATS; STATS").unwrap();
         assert_eq!(outputs.len(), 2);
+    }
+
+    #[test]
+    fn a_text_over_64_kib_is_refused_unread_and_logged_by_length_and_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let juki = Juki::builder(dir.path().join("t.redb"))
+            .create_with_admin("admin1", "correct horse battery")
+            .unwrap();
+        let s = juki
+            .sign_in("admin1", "correct horse battery", "t")
+            .unwrap();
+        // A valid-looking statement padded past the limit, with a My Number in it.
+        let text = format!("GET 12345678903 -- 123456789018 {}", "x".repeat(70_000));
+        for e in [s.prepare(&text).unwrap_err(), s.run(&text).unwrap_err()] {
+            assert_eq!(e.code(), ErrorCode::InvalidValue, "{e}");
+            let shown = e.to_string();
+            assert!(
+                shown.contains("70032 bytes") && shown.len() < 200,
+                "{shown}"
+            );
+        }
+        let log = s.audit(&Default::default()).unwrap();
+        let refused: Vec<_> = log
+            .iter()
+            .filter(|e| e.outcome == "INVALID_VALUE")
+            .collect();
+        assert_eq!(refused.len(), 2, "{log:?}");
+        for e in refused {
+            assert!(
+                e.text.starts_with("(a text of 70032 bytes, SHA-256 "),
+                "{}",
+                e.text
+            );
+            assert!(e.text.len() < 150 && !e.text.contains("123456789018"));
+        }
+        // Exactly at the limit it is read (and here refused as bad syntax, not as too long).
+        let at_limit = format!(
+            "STATS {}",
+            "x".repeat(super::super::exec::MAX_STATEMENT_BYTES - 6)
+        );
+        assert_eq!(s.prepare(&at_limit).unwrap_err().code(), ErrorCode::Syntax);
     }
 }
