@@ -15,11 +15,24 @@ use rkyv::rancor;
 /// `operator id → framed StoredOperator`.
 pub(crate) use crate::store::schema::OPERATORS;
 
-/// Failed sign-ins in a row that lock an operator until an administrator unlocks them.
+/// Failed sign-ins in a row that lock an operator until an administrator unlocks them (an
+/// administrator, for [`ADMIN_LOCK_MINUTES`]).
 pub const LOCK_AFTER_FAILURES: u32 = 5;
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 10;
+
+/// How long failed sign-ins lock an administrator: after it the lock lapses, so that a
+/// register cannot lose its last administrator to five wrong passwords. Other roles stay
+/// locked until an administrator unlocks them.
+pub const ADMIN_LOCK_MINUTES: i64 = 15;
+
+const ADMIN_LOCK_MICROS: i64 = ADMIN_LOCK_MINUTES * 60 * 1_000_000;
+
+/// The first bytes of a stored operator of the current layout (after the CRC). A record of
+/// the first layout, without `locked_at`, starts with the text of its id or its hash, never
+/// with 0xFF.
+const LAYOUT_2: [u8; 2] = [0xFF, 2];
 
 /// An operator record.
 #[derive(rkyv::Archive, rkyv::Serialize, rkyv::Deserialize, Debug, Clone, PartialEq, Eq)]
@@ -33,22 +46,67 @@ pub(crate) struct StoredOperator {
     pub locked: bool,
     pub created_at: i64,
     pub created_by: String,
+    /// When failed sign-ins locked the operator (Unix µs); 0 for a lock recorded before
+    /// the time was kept, which for an administrator has lapsed.
+    pub locked_at: i64,
+}
+
+/// The first layout of an operator record, read from files written before `locked_at`.
+#[derive(rkyv::Archive, rkyv::Serialize, rkyv::Deserialize, Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StoredOperatorV1 {
+    pub id: String,
+    pub role: u8,
+    pub hash: String,
+    pub disabled: bool,
+    pub failed: u32,
+    pub locked: bool,
+    pub created_at: i64,
+    pub created_by: String,
+}
+
+impl From<StoredOperatorV1> for StoredOperator {
+    fn from(v: StoredOperatorV1) -> StoredOperator {
+        StoredOperator {
+            id: v.id,
+            role: v.role,
+            hash: v.hash,
+            disabled: v.disabled,
+            failed: v.failed,
+            locked: v.locked,
+            created_at: v.created_at,
+            created_by: v.created_by,
+            locked_at: 0,
+        }
+    }
+}
+
+fn corrupt(e: rancor::Error) -> Error {
+    Error::from(StoreError::Corrupt {
+        table: "operators",
+        detail: format!("operator does not decode: {e}"),
+    })
 }
 
 impl StoredOperator {
     pub fn encode(&self) -> Vec<u8> {
-        let body = rkyv::to_bytes::<rancor::Error>(self).expect("in-memory serialisation");
+        let archive = rkyv::to_bytes::<rancor::Error>(self).expect("in-memory serialisation");
+        let mut body = Vec::with_capacity(LAYOUT_2.len() + archive.len());
+        body.extend_from_slice(&LAYOUT_2);
+        body.extend_from_slice(&archive);
         frame(&body)
     }
 
+    /// Reads a record of either layout.
     pub fn decode(bytes: &[u8]) -> Result<StoredOperator> {
         let body = checked_body("operators", bytes)?;
-        rkyv::from_bytes::<StoredOperator, rancor::Error>(body).map_err(|e| {
-            Error::from(StoreError::Corrupt {
-                table: "operators",
-                detail: format!("operator does not decode: {e}"),
-            })
-        })
+        match body.strip_prefix(&LAYOUT_2) {
+            Some(archive) => {
+                rkyv::from_bytes::<StoredOperator, rancor::Error>(archive).map_err(corrupt)
+            }
+            None => rkyv::from_bytes::<StoredOperatorV1, rancor::Error>(body)
+                .map(StoredOperator::from)
+                .map_err(corrupt),
+        }
     }
 
     pub fn role(&self) -> Result<Role> {
@@ -60,10 +118,30 @@ impl StoredOperator {
         })
     }
 
-    /// Whether the operator may sign in (and keep a session).
-    pub fn usable(&self) -> bool {
-        !self.disabled && !self.locked
+    /// Whether failed sign-ins lock the operator at `now` (Unix µs): until an
+    /// administrator unlocks them, or for an administrator until [`ADMIN_LOCK_MINUTES`]
+    /// have passed.
+    pub fn locked_at_time(&self, now: i64) -> bool {
+        let lapsed = self.role == Role::Admin.code()
+            && now.saturating_sub(self.locked_at) >= ADMIN_LOCK_MICROS;
+        self.locked && !lapsed
     }
+
+    /// Whether the operator may sign in (and keep a session) at `now` (Unix µs).
+    pub fn usable_at(&self, now: i64) -> bool {
+        !self.disabled && !self.locked_at_time(now)
+    }
+
+    /// Whether the operator may sign in (and keep a session) now.
+    pub fn usable(&self) -> bool {
+        self.usable_at(now_micros())
+    }
+}
+
+fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
 }
 
 /// An operator as listed by LIST OPERATORS (no password hash).

@@ -121,6 +121,7 @@ impl Juki {
                 locked: false,
                 created_at: now_micros(),
                 created_by: admin.to_string(),
+                locked_at: 0,
             };
             write_operator(txn, &op)?;
             append_in(
@@ -226,8 +227,9 @@ impl Juki {
     pub fn sign_in(&self, operator: &str, password: &str, terminal: &str) -> Result<Session> {
         let db = &self.inner.db;
         let stored = read_operator(db, operator)?;
+        let now = now_micros();
         let ok = match &stored {
-            Some(op) => verify_password(password, &op.hash) && op.usable(),
+            Some(op) => verify_password(password, &op.hash) && op.usable_at(now),
             None => {
                 // Same work as a real check, so timing does not tell who exists.
                 let _ = verify_password(password, DECOY_HASH);
@@ -251,16 +253,7 @@ impl Juki {
         let mut pending = self.inner.journal.take();
         pending.push(entry);
         if let Some(mut op) = stored.clone() {
-            let was = (op.failed, op.locked);
-            if ok {
-                op.failed = 0;
-            } else if op.usable() || op.locked {
-                op.failed = op.failed.saturating_add(1);
-                if op.failed >= LOCK_AFTER_FAILURES {
-                    op.locked = true;
-                }
-            }
-            if (op.failed, op.locked) != was {
+            if count_attempt(&mut op, ok, now) {
                 write_operator(&txn, &op)?;
                 self.inner.operators_changed.fetch_add(1, Ordering::AcqRel);
             }
@@ -1237,6 +1230,7 @@ impl Session {
                         locked: false,
                         created_at: now_micros(),
                         created_by: self.signer.operator.clone(),
+                        locked_at: 0,
                     },
                 )
             },
@@ -1323,7 +1317,7 @@ impl Session {
                         id: op.id.clone(),
                         role: op.role()?,
                         disabled: op.disabled,
-                        locked: op.locked,
+                        locked: op.locked_at_time(now_micros()),
                         failed_sign_ins: op.failed,
                     });
                 }
@@ -1376,6 +1370,26 @@ impl Session {
     pub fn may(&self, p: Permission) -> bool {
         self.role.allows(p)
     }
+}
+
+/// The lock-out's count of a sign-in attempt at `now`; whether `op` changed. A good sign-in
+/// clears the count (and a lapsed administrator's lock); a failed one of an operator who is
+/// not disabled counts, and the [`LOCK_AFTER_FAILURES`]th locks them from `now`. Failures
+/// during a lock are counted but do not extend it, so that someone who keeps guessing
+/// cannot keep an administrator out for good.
+fn count_attempt(op: &mut StoredOperator, ok: bool, now: i64) -> bool {
+    let was = (op.failed, op.locked, op.locked_at);
+    if ok {
+        op.failed = 0;
+        op.locked = false;
+    } else if op.usable_at(now) || op.locked {
+        op.failed = op.failed.saturating_add(1);
+        if op.failed >= LOCK_AFTER_FAILURES && !op.locked_at_time(now) {
+            op.locked = true;
+            op.locked_at = now;
+        }
+    }
+    (op.failed, op.locked, op.locked_at) != was
 }
 
 /// Whether an administrator other than `id` can sign in (enabled and not locked).

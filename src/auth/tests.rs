@@ -127,3 +127,100 @@ fn the_last_administrator_who_can_sign_in_cannot_be_disabled() {
         .unwrap();
     second.disable_operator("clerk1").unwrap();
 }
+
+/// Moves the lock of operator `id` `minutes` into the past, in the file (the register is
+/// closed meanwhile).
+fn age_lock(path: &std::path::Path, id: &str, minutes: i64) {
+    use super::operator::{StoredOperator, OPERATORS};
+    use redb::ReadableTable;
+    let db = crate::store::Database::open(path).unwrap();
+    let txn = db.write_transaction().unwrap();
+    {
+        let mut t = txn.open_table(OPERATORS).unwrap();
+        let stored = t.get(id).unwrap().unwrap().value().to_vec();
+        let mut op = StoredOperator::decode(&stored).unwrap();
+        assert!(op.locked, "{id} is locked");
+        op.locked_at -= minutes * 60 * 1_000_000;
+        t.insert(id, op.encode().as_slice()).unwrap();
+    }
+    txn.commit().unwrap();
+}
+
+#[test]
+fn an_administrators_lock_lapses_after_fifteen_minutes_a_clerks_does_not() {
+    use super::operator::ADMIN_LOCK_MINUTES;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.juki");
+    let juki = register(&dir);
+    let admin = juki.sign_in(ADMIN, PASSWORD, "t1").unwrap();
+    admin
+        .create_operator("clerk1", Role::Clerk, "a-clerk-password")
+        .unwrap();
+    drop(admin);
+    for id in [ADMIN, "clerk1"] {
+        for _ in 0..LOCK_AFTER_FAILURES {
+            assert!(juki.sign_in(id, "wrong-password-x", "t1").is_err());
+        }
+    }
+    // Locked: the right password does not help, nor do more wrong ones move the lock.
+    assert!(juki.sign_in(ADMIN, PASSWORD, "t1").is_err());
+    assert!(juki.sign_in(ADMIN, "wrong-password-x", "t1").is_err());
+    drop(juki);
+
+    age_lock(&path, ADMIN, ADMIN_LOCK_MINUTES - 1);
+    let juki = Juki::builder(&path).open().unwrap();
+    assert!(
+        juki.sign_in(ADMIN, PASSWORD, "t1").is_err(),
+        "14 minutes on"
+    );
+    drop(juki);
+
+    age_lock(&path, ADMIN, 1);
+    age_lock(&path, "clerk1", ADMIN_LOCK_MINUTES * 100);
+    let juki = Juki::builder(&path).open().unwrap();
+    assert!(juki.sign_in("clerk1", "a-clerk-password", "t1").is_err());
+    // A wrong password after the lapse locks the administrator again at once (the count
+    // stands) ...
+    assert!(juki.sign_in(ADMIN, "wrong-password-x", "t1").is_err());
+    assert!(juki.sign_in(ADMIN, PASSWORD, "t1").is_err());
+    drop(juki);
+    age_lock(&path, ADMIN, ADMIN_LOCK_MINUTES);
+    // ... and after the next lapse the right one signs in and clears the count.
+    let juki = Juki::builder(&path).open().unwrap();
+    let admin = juki.sign_in(ADMIN, PASSWORD, "t1").unwrap();
+    let listed = admin.list_operators().unwrap();
+    let me = listed.iter().find(|o| o.id == ADMIN).unwrap();
+    assert!(!me.locked && me.failed_sign_ins == 0, "{me:?}");
+    assert!(listed.iter().find(|o| o.id == "clerk1").unwrap().locked);
+}
+
+/// A record written before the lock's time was kept still reads, and its lock, for an
+/// administrator, has lapsed.
+#[test]
+fn an_operator_record_of_the_first_layout_reads() {
+    use super::operator::{StoredOperator, StoredOperatorV1};
+    let v1 = StoredOperatorV1 {
+        id: "admin1".into(),
+        role: Role::Admin.code(),
+        hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA".into(),
+        disabled: false,
+        failed: 5,
+        locked: true,
+        created_at: 1_700_000_000_000_000,
+        created_by: "admin1".into(),
+    };
+    let body = rkyv::to_bytes::<rkyv::rancor::Error>(&v1).unwrap();
+    let bytes = crate::store::record::frame(&body);
+    let op = StoredOperator::decode(&bytes).unwrap();
+    assert_eq!(
+        (op.id.as_str(), op.failed, op.locked, op.locked_at),
+        ("admin1", 5, true, 0)
+    );
+    assert!(op.usable());
+    let clerk = StoredOperator {
+        role: Role::Clerk.code(),
+        ..op.clone()
+    };
+    assert!(!clerk.usable());
+    assert_eq!(StoredOperator::decode(&op.encode()).unwrap(), op);
+}

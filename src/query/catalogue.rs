@@ -463,7 +463,7 @@ pub const CATALOGUE: &[Entry] = &[
         syntax: "UNLOCK OPERATOR <id>",
         example: "UNLOCK OPERATOR sato",
         needs: &[P::Operators],
-        what: "lifts the lock after failed sign-ins",
+        what: "lifts the lock after five failed sign-ins in a row (an administrator's lapses by itself after 15 minutes)",
         group: Group::Administering,
         form: Form::UnlockOperator,
     },
