@@ -289,7 +289,7 @@ fn passwords_never_reach_the_log() {
     let (ok, _, err) = run(&c, "CREATE OPERATOR sato2 ROLE clerk PASSWORD 'short'");
     assert!(!ok);
     assert!(
-        err.starts_with("error[INVALID_VALUE]") && err.contains("at least 10"),
+        err.starts_with("error[INVALID_VALUE]") && err.contains("at least 12"),
         "{err}"
     );
 }

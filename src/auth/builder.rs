@@ -141,7 +141,8 @@ impl Builder {
     }
 
     /// Creates a new register file (0600) with its first administrator; the file must not
-    /// exist. `password` must have at least [`crate::MIN_PASSWORD_CHARS`] characters.
+    /// exist. `password` must pass the password rules (at least [`crate::MIN_PASSWORD_CHARS`]
+    /// characters, not the id, not a common password, not one kind of character only).
     pub fn create_with_admin(self, admin: &str, password: &str) -> Result<Juki> {
         let juki = Juki::create_keyed(
             &self.path,

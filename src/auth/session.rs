@@ -101,7 +101,7 @@ impl Juki {
         place: Option<&crate::store::engine::place::NewPlace>,
     ) -> Result<Juki> {
         check_id(admin)?;
-        check_password(password)?;
+        check_password(password, admin)?;
         let hash = hash_password(password)?;
         let db = Database::create_keyed(path, key, |txn| -> Result<()> {
             let mut text = format!("INIT admin={admin}");
@@ -1215,7 +1215,7 @@ impl Session {
             &[Permission::Operators],
             |txn| {
                 check_id(id)?;
-                check_password(password)?;
+                check_password(password, id)?;
                 if txn.open_table(OPERATORS)?.get(id)?.is_some() {
                     return Err(AuthError::OperatorExists(id.to_string()).into());
                 }
@@ -1276,7 +1276,7 @@ impl Session {
             if !verify_password(old, &op.hash) {
                 return Err(AuthError::AuthFailed.into());
             }
-            check_password(new)?;
+            check_password(new, &op.id)?;
             op.hash = hash_password(new)?;
             write_operator(txn, &op)
         })

@@ -27,7 +27,9 @@ fn demo_password() -> String {
         &DEMO_SEED
     );
     let digest = Sha256::digest(seed.as_bytes());
-    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    // The sign and the hex digits are two kinds of character, as every password needs.
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("demo-{hex}")
 }
 
 /// Builds the demo database and opens the REPL on it (unless `no_repl`), signed in as the
