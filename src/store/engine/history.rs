@@ -52,6 +52,26 @@ pub(crate) fn head_name(t: &impl View, h: u64, date: Option<u32>) -> Result<Opti
             && rec.status == Status::Active.code()
             && rec.relationship.as_str() == HEAD
     };
+    first_of_members(t, h, |id| {
+        let found = with_as_of(t.versions(), id, d, |base, later| {
+            Ok(if later.is_empty() {
+                is_head(base).then(|| Name::from_trusted(base.name.as_str().to_string()))
+            } else {
+                let rec = fold_archived(base, later)?;
+                is_head_of(&rec, h).then(|| Name::from_trusted(rec.name))
+            })
+        })?;
+        Ok(found.flatten())
+    })
+}
+
+/// Each internal id with an entry in household `h`, once, in id order, given to `visit`
+/// until it returns an answer.
+fn first_of_members<T>(
+    t: &impl View,
+    h: u64,
+    mut visit: impl FnMut(u64) -> Result<Option<T>>,
+) -> Result<Option<T>> {
     let mut last = None;
     for entry in t.households().range((h, 0, 0)..=(h, u64::MAX, u32::MAX))? {
         let (k, _) = entry?;
@@ -60,17 +80,8 @@ pub(crate) fn head_name(t: &impl View, h: u64, date: Option<u32>) -> Result<Opti
             continue;
         }
         last = Some(id);
-        let found = with_as_of(t.versions(), id, d, |base, later| {
-            Ok(if later.is_empty() {
-                is_head(base).then(|| Name::from_trusted(base.name.as_str().to_string()))
-            } else {
-                let rec = fold_archived(base, later)?;
-                is_head_of(&rec, h).then(|| Name::from_trusted(rec.name))
-            })
-        })?
-        .flatten();
-        if found.is_some() {
-            return Ok(found);
+        if let Some(found) = visit(id)? {
+            return Ok(Some(found));
         }
     }
     Ok(None)
@@ -85,23 +96,13 @@ pub(crate) fn find_in_household<T>(
     date: Option<u32>,
     mut visit: impl FnMut(StoredRecord) -> Option<T>,
 ) -> Result<Option<T>> {
-    let mut last = None;
-    for entry in t.households().range((h, 0, 0)..=(h, u64::MAX, u32::MAX))? {
-        let (k, _) = entry?;
-        let (_, id, _) = k.value();
-        if last == Some(id) {
-            continue;
-        }
-        last = Some(id);
+    first_of_members(t, h, |id| {
         let rec = match date {
             Some(d) => t.as_of(id, d)?,
             None => t.latest(id)?,
         };
-        if let Some(found) = rec.and_then(&mut visit) {
-            return Ok(Some(found));
-        }
-    }
-    Ok(None)
+        Ok(rec.and_then(&mut visit))
+    })
 }
 
 /// Whether `rec` is the active 世帯主 of household `h`.
