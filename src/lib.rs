@@ -137,7 +137,7 @@ pub use query::{completion_words, redact, statement_complete, Cell, Output, Prep
 // Operators, permissions and the operation log.
 pub use auth::{
     AuditEntry, AuditQuery, ChainReport, OperatorInfo, Permission, Role, Visibility,
-    LOCK_AFTER_FAILURES, MIN_PASSWORD_CHARS,
+    ADMIN_LOCK_MINUTES, LOCK_AFTER_FAILURES, MIN_PASSWORD_CHARS,
 };
 
 // Copies in and out, checks and maintenance.

@@ -28,7 +28,7 @@ pub(crate) use audit::{check_problems, Redacted};
 pub use audit::{AuditEntry, AuditQuery, ChainReport};
 pub use builder::Builder;
 pub(crate) use error::AuthError;
-pub use operator::{OperatorInfo, LOCK_AFTER_FAILURES, MIN_PASSWORD_CHARS};
+pub use operator::{OperatorInfo, ADMIN_LOCK_MINUTES, LOCK_AFTER_FAILURES, MIN_PASSWORD_CHARS};
 pub use restore::{Restore, RestoreReport};
 pub use role::{Permission, Role, Visibility};
 pub use session::{BasicResident, Juki, Session};
