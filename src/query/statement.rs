@@ -92,17 +92,21 @@ impl Session {
 
 #[cfg(test)]
 mod tests {
-    use crate::{ErrorCode, Juki};
+    use crate::{ErrorCode, Juki, Session};
+
+    /// An administrator signed in on a new register in `dir`.
+    fn admin(dir: &tempfile::TempDir) -> Session {
+        let juki = Juki::builder(dir.path().join("t.redb"))
+            .create_with_admin("admin1", "correct horse battery")
+            .unwrap();
+        juki.sign_in("admin1", "correct horse battery", "t")
+            .unwrap()
+    }
 
     #[test]
     fn a_text_that_does_not_parse_runs_nothing_and_is_logged() {
         let dir = tempfile::tempdir().unwrap();
-        let juki = Juki::builder(dir.path().join("t.redb"))
-            .create_with_admin("admin1", "correct horse battery")
-            .unwrap();
-        let s = juki
-            .sign_in("admin1", "correct horse battery", "t")
-            .unwrap();
+        let s = admin(&dir);
         let before = s.audit(&Default::default()).unwrap().len();
         let e = s.prepare("STATS; GET 12345678901 AS OF").unwrap_err();
         assert_eq!(e.code(), ErrorCode::Syntax);
@@ -117,12 +121,7 @@ mod tests {
     #[test]
     fn a_text_over_64_kib_is_refused_unread_and_logged_by_length_and_hash() {
         let dir = tempfile::tempdir().unwrap();
-        let juki = Juki::builder(dir.path().join("t.redb"))
-            .create_with_admin("admin1", "correct horse battery")
-            .unwrap();
-        let s = juki
-            .sign_in("admin1", "correct horse battery", "t")
-            .unwrap();
+        let s = admin(&dir);
         // A valid-looking statement padded past the limit, with a My Number in it.
         let text = format!("GET 12345678903 -- 123456789018 {}", "x".repeat(70_000));
         for e in [s.prepare(&text).unwrap_err(), s.run(&text).unwrap_err()] {

@@ -1162,6 +1162,31 @@ mod tests {
         path
     }
 
+    /// The active current records of each household.
+    fn active_by_household(db: &Database) -> BTreeMap<u64, Vec<StoredRecord>> {
+        let t = db.read().unwrap();
+        let mut by_household: BTreeMap<u64, Vec<StoredRecord>> = BTreeMap::new();
+        for entry in t.residents().iter().unwrap() {
+            let (_, v) = entry.unwrap();
+            let rec = StoredRecord::decode("residents", v.value()).unwrap();
+            if rec.status == Status::Active.code() {
+                by_household.entry(rec.household).or_default().push(rec);
+            }
+        }
+        by_household
+    }
+
+    /// Every `heads` entry, in household order.
+    fn head_rows(db: &Database) -> Vec<(u64, (u64, String))> {
+        let t = db.read().unwrap();
+        let rows = t.heads().iter().unwrap().map(|e| {
+            let (k, v) = e.unwrap();
+            let (id, name) = v.value();
+            (k.value(), (id, name.to_string()))
+        });
+        rows.collect()
+    }
+
     fn check(path: &std::path::Path) -> CheckReport {
         Database::open(path).unwrap().check().unwrap()
     }
@@ -1252,17 +1277,8 @@ mod tests {
         let db = Database::open(&path).unwrap();
         db.set_clock(Clock::Fixed(Date::parse(TODAY).unwrap()));
         let codes: Vec<ResidentCode> = {
-            let t = db.read().unwrap();
             // Residents who live alone: a 転居 of one member would split a household.
-            let mut by_household: BTreeMap<u64, Vec<StoredRecord>> = BTreeMap::new();
-            for entry in t.residents().iter().unwrap() {
-                let (_, v) = entry.unwrap();
-                let rec = StoredRecord::decode("residents", v.value()).unwrap();
-                if rec.status == Status::Active.code() {
-                    by_household.entry(rec.household).or_default().push(rec);
-                }
-            }
-            by_household
+            active_by_household(&db)
                 .into_values()
                 .filter(|m| m.len() == 1 && m[0].prefix_max <= 20260301)
                 .map(|m| ResidentCode::from_u64(m[0].code).unwrap())
@@ -1369,16 +1385,7 @@ mod tests {
         let db = Database::open(&path).unwrap();
         db.set_clock(Clock::Fixed(Date::parse(TODAY).unwrap()));
         let alone = {
-            let t = db.read().unwrap();
-            let mut by_household: BTreeMap<u64, Vec<StoredRecord>> = BTreeMap::new();
-            for entry in t.residents().iter().unwrap() {
-                let (_, v) = entry.unwrap();
-                let rec = StoredRecord::decode("residents", v.value()).unwrap();
-                if rec.status == Status::Active.code() {
-                    by_household.entry(rec.household).or_default().push(rec);
-                }
-            }
-            by_household
+            active_by_household(&db)
                 .into_values()
                 .find(|m| m.len() == 1 && m[0].prefix_max <= 20260301)
                 .expect("a resident who lives alone")
@@ -1506,34 +1513,13 @@ mod tests {
     fn a_file_without_heads_gets_them_on_open() {
         let dir = tempfile::tempdir().unwrap();
         let path = generated(&dir);
-        let before: Vec<(u64, (u64, String))> = {
-            let db = Database::open(&path).unwrap();
-            let t = db.read().unwrap();
-            let rows = t.heads().iter().unwrap().map(|e| {
-                let (k, v) = e.unwrap();
-                let (id, name) = v.value();
-                (k.value(), (id, name.to_string()))
-            });
-            rows.collect()
-        };
+        let before = head_rows(&Database::open(&path).unwrap());
         assert!(before.len() > 10);
         tamper(&path, |txn| {
             txn.delete_table(HEADS).unwrap();
         });
         let db = Database::open(&path).unwrap();
-        let t = db.read().unwrap();
-        let after: Vec<(u64, (u64, String))> = t
-            .heads()
-            .iter()
-            .unwrap()
-            .map(|e| {
-                let (k, v) = e.unwrap();
-                let (id, name) = v.value();
-                (k.value(), (id, name.to_string()))
-            })
-            .collect();
-        assert_eq!(after, before);
-        drop(t);
+        assert_eq!(head_rows(&db), before);
         assert!(db.check().unwrap().is_clean());
     }
 
