@@ -97,8 +97,10 @@ mod query;
 mod store;
 
 // Opening a register and signing in.
-pub use auth::{Builder, Juki, Restore, RestoreReport, Session};
-pub use store::{cache_for, Clock, DEFAULT_CACHE_BYTES, FORMAT_VERSION, LOAD_CACHE_BYTES};
+pub use auth::{Builder, Juki, Restore, RestoreReport, Session, Upgrade, UpgradeReport};
+pub use store::{
+    cache_for, kept_path, Clock, DEFAULT_CACHE_BYTES, FORMAT_VERSION, LOAD_CACHE_BYTES,
+};
 
 // Errors.
 pub use error::{Error, ErrorCode, Result};
@@ -111,6 +113,9 @@ pub use model::{
     PostalCode, Reason, Relationship, ResidentCode, Restatement, RevealedMyNumber, Sex, Status,
     FIELD_RULES, HOUSEHOLD_MOVE,
 };
+
+// The items of the record beyond the core fields (本籍, 旧氏, 通称, the insurance items …).
+pub use model::{Item, ItemChanges, ItemGroup, ItemRule, Items, ITEMS};
 
 // The register's municipality, its address dictionary (住所辞書) and placing an address.
 pub use model::{

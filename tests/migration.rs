@@ -35,12 +35,13 @@ fn run(s: &Session, text: &str) -> Output {
 }
 
 /// The register: a household whose 世帯番号 has leading zeros (head and wife, the wife
-/// renamed), a one-person household that moved within the city, and one that moved out.
+/// renamed, with her 旧氏, 本籍 and a 国保 item), a one-person household that moved within the city, and one that moved out.
 fn build(s: &Session) {
     for text in [
         "MOVE IN 24727059608 my_number=123456789018 name='山田 太郎' kana='ヤマダ タロウ' sex=男 birth=1980-04-01 address='兵庫県芦屋市精道町7番6号' postal=659-8501 household=0018305826 relationship=世帯主 from='大阪府大阪市北区梅田1-1' ON 2020-04-01 REPORTED 2020-04-03",
         "MOVE IN 12345678903 my_number=614106526000 name='山田 花子' kana='ヤマダ ハナコ' sex=女 birth=1982-09-15 address='兵庫県芦屋市精道町7番6号' postal=659-8501 household=0018305826 relationship=妻 ON 2020-04-01",
         "RENAME 12345678903 name='鈴木 花子' kana='スズキ ハナコ' ON 2025-01-10",
+        "AMEND 12345678903 former_surname=山田 former_surname_kana=やまだ registered_domicile='兵庫県芦屋市精道町7番' family_head='山田 太郎' nhi_acquired=2025-01-10 ON 2025-01-10",
         "MOVE IN 00000000019 my_number=111111111118 name='佐藤 一郎' kana='サトウ イチロウ' sex=男 birth=1970-01-01 address='兵庫県芦屋市打出町2-3' postal=659-0012 household=2002 relationship=世帯主 ON 2019-05-01",
         "MOVE 00000000019 address='兵庫県芦屋市月若町6-3' ON 2024-07-01 REPORTED 2024-07-02",
         "MOVE IN 00000000027 my_number=222222222225 name='田中 次郎' kana='タナカ ジロウ' sex=男 birth=1990-02-02 address='兵庫県芦屋市西芦屋町11番13号' postal=659-0094 household=3003 relationship=世帯主 ON 2021-06-01",
@@ -112,6 +113,10 @@ fn export_then_import_reproduces_the_register() {
     let text = std::fs::read_to_string(&csv).unwrap();
     assert!(text.contains(",0018305826,"), "{text}");
     assert!(text.contains(",removed,2025-03-01,move_out"), "{text}");
+    assert!(
+        text.contains(",兵庫県芦屋市精道町7番,山田 太郎,山田,ヤマダ,"),
+        "{text}"
+    );
 
     let copy = open(&dir.path().join("b.juki"));
     copy.import(&ImportOptions::new(&csv), Progress::Quiet)

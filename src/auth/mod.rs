@@ -23,6 +23,7 @@ mod role;
 mod session;
 #[cfg(test)]
 mod tests;
+mod upgrade;
 
 pub(crate) use audit::{check_problems, Redacted};
 pub use audit::{AuditEntry, AuditQuery, ChainReport};
@@ -32,3 +33,4 @@ pub use operator::{OperatorInfo, ADMIN_LOCK_MINUTES, LOCK_AFTER_FAILURES, MIN_PA
 pub use restore::{Restore, RestoreReport};
 pub use role::{Permission, Role, Visibility};
 pub use session::{BasicResident, Juki, Session};
+pub use upgrade::{Upgrade, UpgradeReport};

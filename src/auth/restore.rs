@@ -83,7 +83,7 @@ impl std::fmt::Display for RestoreReport {
 
 /// Refuses when another process has the database at `path` open. A file that does not open
 /// as a redb database at all is not held by anyone, and may be replaced.
-fn refuse_if_open(path: &Path) -> Result<()> {
+pub(super) fn refuse_if_open(path: &Path) -> Result<()> {
     let held = || {
         StoreError::Conflict(format!(
             "{} is open in another process; close it there before restoring over it",

@@ -37,13 +37,38 @@ pub enum Permission {
     /// Create, disable and unlock operators; COMPACT (which shuts everyone else out while it
     /// runs, so it is an administrator's task).
     Operators,
+    /// Set the 国民健康保険, 後期高齢者医療 and 介護保険 items (AMEND).
+    Insurance,
+    /// Set the 国民年金 items (AMEND).
+    Pension,
+    /// Set the 児童手当 items (AMEND).
+    ChildAllowance,
 }
 
 impl Permission {
     /// Whether the permission is one to change the register (a read-only handle refuses
     /// it whatever the role).
     pub fn writes(self) -> bool {
-        matches!(self, Permission::Record | Permission::Operators)
+        matches!(
+            self,
+            Permission::Record
+                | Permission::Operators
+                | Permission::Insurance
+                | Permission::Pension
+                | Permission::ChildAllowance
+        )
+    }
+
+    /// The permission that changes a group of items: the department that owns the items
+    /// of 住基法第7条, the counter's record permission for the others.
+    pub fn for_items(group: crate::model::ItemGroup) -> Permission {
+        use crate::model::ItemGroup as G;
+        match group {
+            G::FamilyRegister | G::FormerSurname | G::CommonName => Permission::Record,
+            G::Insurance => Permission::Insurance,
+            G::Pension => Permission::Pension,
+            G::ChildAllowance => Permission::ChildAllowance,
+        }
     }
 
     /// The permission's name as it appears in refusals.
@@ -62,6 +87,9 @@ impl Permission {
             Permission::Audit => "audit",
             Permission::Check => "check",
             Permission::Operators => "operators",
+            Permission::Insurance => "insurance",
+            Permission::Pension => "pension",
+            Permission::ChildAllowance => "child_allowance",
         }
     }
 }
@@ -166,6 +194,9 @@ impl Role {
             P::Audit,
             P::Check,
             P::Operators,
+            P::Insurance,
+            P::Pension,
+            P::ChildAllowance,
         ];
         const CLERK: &[Permission] = &[
             P::Lookup,
@@ -191,18 +222,19 @@ impl Role {
         const VIEWER: &[Permission] = &[P::Lookup, P::Details, P::Search];
         const AUDITOR: &[Permission] = &[P::Audit, P::Check];
         const DEPARTMENT: &[Permission] = &[P::Lookup, P::Search];
+        const HEALTH: &[Permission] = &[P::Lookup, P::Search, P::Insurance];
+        const PENSION: &[Permission] = &[P::Lookup, P::Search, P::Pension];
+        const CHILDCARE: &[Permission] = &[P::Lookup, P::Search, P::ChildAllowance];
         match self {
             Role::Admin => ADMIN,
             Role::Clerk => CLERK,
             Role::Registrar => REGISTRAR,
             Role::Viewer => VIEWER,
             Role::Auditor => AUDITOR,
-            Role::Tax
-            | Role::Health
-            | Role::Welfare
-            | Role::Pension
-            | Role::Education
-            | Role::Childcare => DEPARTMENT,
+            Role::Health => HEALTH,
+            Role::Pension => PENSION,
+            Role::Childcare => CHILDCARE,
+            Role::Tax | Role::Welfare | Role::Education => DEPARTMENT,
         }
     }
 

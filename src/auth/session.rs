@@ -797,7 +797,8 @@ impl Session {
         change.operator = Some(self.signer.operator.clone());
         change.terminal = Some(self.signer.terminal.clone());
         let subject = vec![change.code.get()];
-        self.record_logged(kind, text, subject, |db, before_commit| {
+        let needs = needs_of([&change]);
+        self.record_logged(kind, text, &needs, subject, |db, before_commit| {
             db.record_with(&change, before_commit)
         })
     }
@@ -812,7 +813,8 @@ impl Session {
             mv.change_for(head)
                 .by(&*self.signer.operator, &*self.signer.terminal)
         };
-        self.record_logged(kind, text, Vec::new(), |db, before_commit| {
+        let needs = [Permission::Record];
+        self.record_logged(kind, text, &needs, Vec::new(), |db, before_commit| {
             db.record_household_move_with(mv.household, by, before_commit)
         })
     }
@@ -824,10 +826,11 @@ impl Session {
         &self,
         kind: &str,
         text: String,
+        needs: &[Permission],
         subject: Vec<u64>,
         run: impl FnOnce(&Database, BeforeCommit<'_>) -> Result<Receipt, StoreError>,
     ) -> Result<Receipt> {
-        if let Err(e) = self.admit(&[Permission::Record]) {
+        if let Err(e) = self.admit(needs) {
             let entry = self.entry(kind, text, e.code().as_str(), subject);
             self.juki.inner.journal.push(self.db(), entry)?;
             return Err(e);
@@ -874,7 +877,7 @@ impl Session {
             })
             .collect();
         let text = format!("BATCH of {} changes", changes.len());
-        if let Err(e) = self.admit(&[Permission::Record]) {
+        if let Err(e) = self.admit(&needs_of(&changes)) {
             let entry = self.entry("BATCH", text, e.code().as_str(), Vec::new());
             let _ = self.juki.inner.journal.push(self.db(), entry);
             return Err(e);
@@ -1091,10 +1094,49 @@ impl Session {
         manifest: &Manifest,
     ) -> Result<(CheckReport, ChainReport)> {
         let text = format!("RESTORE FROM '{}'", from.display());
-        if let Err(e) = self.admit(&[Permission::Export]) {
+        self.checked_and_logged("RESTORE", text, Permission::Export, |report, chain| {
+            format!(
+                " seq={} sha256={} created={} check=clean residents={} versions={} log_entries={}",
+                manifest.last_seq,
+                manifest.sha256,
+                manifest.created,
+                report.residents,
+                report.versions,
+                chain.entries
+            )
+        })
+    }
+
+    /// `juki upgrade`, on the upgraded copy before it is put in place: the operator needs
+    /// the operators permission (administrators); CHECK runs on every table and the
+    /// operation log's hash chain, and the upgrade is logged durably with what was
+    /// checked. A problem found is `CORRUPT`.
+    pub(super) fn upgraded(&self, path: &Path, from: u64, records: u64) -> Result<CheckReport> {
+        let text = format!("UPGRADE '{}'", path.display());
+        let to = crate::store::FORMAT_VERSION;
+        self.checked_and_logged("UPGRADE", text, Permission::Operators, |report, chain| {
+            format!(
+                " from_format={from} to_format={to} rewritten={records} check=clean residents={} versions={} log_entries={}",
+                report.residents, report.versions, chain.entries
+            )
+        })
+        .map(|(report, _)| report)
+    }
+
+    /// The common part of RESTORE and UPGRADE on a copy about to replace the register:
+    /// the permission, CHECK of every table and of the log's chain, and one durable log
+    /// entry (`detail` adds what was checked to a clean one).
+    fn checked_and_logged(
+        &self,
+        kind: &str,
+        text: String,
+        permission: Permission,
+        detail: impl FnOnce(&CheckReport, &ChainReport) -> String,
+    ) -> Result<(CheckReport, ChainReport)> {
+        if let Err(e) = self.admit(&[permission]) {
             self.juki.inner.journal.push(
                 self.db(),
-                self.entry("RESTORE", text, e.code().as_str(), Vec::new()),
+                self.entry(kind, text, e.code().as_str(), Vec::new()),
             )?;
             self.juki.flush_log()?;
             return Err(e);
@@ -1109,7 +1151,7 @@ impl Session {
                 return Err(StoreError::Corrupt {
                     table: "(check)",
                     detail: format!(
-                        "CHECK of the restored copy found {} problem(s):\n{}",
+                        "CHECK of the copy found {} problem(s):\n{}",
                         problems.len(),
                         problems.join("\n")
                     ),
@@ -1119,22 +1161,10 @@ impl Session {
             Ok((report, chain))
         })();
         let entry = match &checked {
-            Ok((report, chain)) => self.entry_plus(
-                "RESTORE",
-                text,
-                &format!(
-                    " seq={} sha256={} created={} check=clean residents={} versions={} log_entries={}",
-                    manifest.last_seq,
-                    manifest.sha256,
-                    manifest.created,
-                    report.residents,
-                    report.versions,
-                    chain.entries
-                ),
-                "OK",
-                Vec::new(),
-            ),
-            Err(e) => self.entry("RESTORE", text, e.code().as_str(), Vec::new()),
+            Ok((report, chain)) => {
+                self.entry_plus(kind, text, &detail(report, chain), "OK", Vec::new())
+            }
+            Err(e) => self.entry(kind, text, e.code().as_str(), Vec::new()),
         };
         self.juki.inner.journal.push(self.db(), entry)?;
         self.juki.flush_log()?;
@@ -1437,4 +1467,24 @@ fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
         .into());
     }
     Ok(bytes)
+}
+
+/// The permissions recording `changes` needs: the record permission for every 異動 but a
+/// 記載事項変更, and for each group of items a change sets, the permission that owns it
+/// ([`Permission::for_items`]), so that the health-insurance department sets the 国保 items
+/// and nothing else.
+fn needs_of<'c>(changes: impl IntoIterator<Item = &'c Change>) -> Vec<Permission> {
+    let mut needs = Vec::new();
+    for c in changes {
+        let groups = c.fields.items.groups();
+        let own = groups.iter().map(|g| Permission::for_items(*g));
+        let record = (c.reason != crate::model::Reason::ItemChange || groups.is_empty())
+            .then_some(Permission::Record);
+        for p in record.into_iter().chain(own) {
+            if !needs.contains(&p) {
+                needs.push(p);
+            }
+        }
+    }
+    needs
 }

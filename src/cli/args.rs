@@ -154,6 +154,11 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Rewrite a database file of an earlier storage format in the current one: the
+    /// upgraded copy is made beside it, an administrator signs in against it, CHECK runs on
+    /// it and the upgrade is logged; then it replaces the file, and the original is kept as
+    /// FILE.format<N>.
+    Upgrade,
     /// Print the change feed after an update sequence number as JSON Lines; with
     /// `--follow`, keep printing changes as they are committed.
     Changes {

@@ -180,7 +180,58 @@ fn run(cli: Cli) -> u8 {
             cli.terminal.clone(),
             key_file,
         ),
+        Some(Command::Upgrade) => upgrade(
+            &db_path,
+            cli.operator.clone(),
+            cli.terminal.clone(),
+            key_file,
+        ),
         None => console(&cli, &db_path),
+    }
+}
+
+/// `juki upgrade`: an administrator of the register signs in against the upgraded copy.
+fn upgrade(
+    path: &std::path::Path,
+    operator: Option<String>,
+    terminal: Option<String>,
+    key_file: Option<&std::path::Path>,
+) -> u8 {
+    let key = if juki::is_encrypted(path).unwrap_or(false) {
+        match key::for_open(path, key_file) {
+            Ok(k) => Some(k),
+            Err(e) => return fail(e.code(), e),
+        }
+    } else {
+        None
+    };
+    let terminal = signin::terminal(terminal);
+    let credentials = signin::operator(operator)
+        .and_then(|op| signin::password(&format!("password for {op}: ")).map(|pw| (op, pw)));
+    let (operator, password) = match credentials {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error[AUTH_FAILED]: {}", e.0);
+            return EXIT_AUTH;
+        }
+    };
+    let request = juki::Upgrade {
+        path,
+        operator: &operator,
+        password: &password,
+        terminal: &terminal,
+        key: key.as_ref(),
+    };
+    match Juki::upgrade(&request) {
+        Ok(report) => {
+            println!("{report}");
+            EXIT_OK
+        }
+        Err(e) if e.code() == juki::ErrorCode::AuthFailed => {
+            eprintln!("error[AUTH_FAILED]: sign-in failed");
+            EXIT_AUTH
+        }
+        Err(e) => fail(e.code(), e),
     }
 }
 

@@ -18,8 +18,8 @@ use std::borrow::Cow;
 use std::io::{self, BufRead};
 
 use crate::model::{
-    Address, Date, HouseholdId, InvalidValue, Kana, MyNumber, Name, PostalCode, Reason,
-    Relationship, ResidentCode, Sex,
+    Address, Date, HouseholdId, InvalidValue, Item, ItemChanges, Kana, MyNumber, Name, PostalCode,
+    Reason, Relationship, ResidentCode, Sex,
 };
 
 /// The text encoding of an input file.
@@ -436,6 +436,8 @@ impl Column {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
     index: [usize; 19],
+    /// The item columns the file has ([`crate::model::ITEMS`] keys), with their positions.
+    items: Vec<(Item, usize)>,
     width: usize,
 }
 
@@ -446,6 +448,7 @@ impl Header {
         let cells = record.cells().map_err(|p| vec![p.clone()])?;
         let mut problems = Vec::new();
         let mut index = [usize::MAX; 19];
+        let mut items: Vec<(Item, usize)> = Vec::new();
         for (i, cell) in cells.iter().enumerate() {
             let name = match encoding.decode(cell) {
                 Ok(n) => n.trim().to_string(),
@@ -459,10 +462,16 @@ impl Header {
                     problems.push(Problem::new(name, "column named twice in the header"))
                 }
                 Some(c) => index[c] = i,
-                None => problems.push(Problem::new(
-                    name.clone(),
-                    format!("unknown column {name:?}"),
-                )),
+                None => match Item::from_key(&name) {
+                    Some(item) if items.iter().any(|(j, _)| *j == item) => {
+                        problems.push(Problem::new(name, "column named twice in the header"))
+                    }
+                    Some(item) => items.push((item, i)),
+                    None => problems.push(Problem::new(
+                        name.clone(),
+                        format!("unknown column {name:?}"),
+                    )),
+                },
             }
         }
         for (c, i) in Column::ALL.iter().zip(index).take(Column::REQUIRED) {
@@ -476,6 +485,7 @@ impl Header {
         if problems.is_empty() {
             Ok(Header {
                 index,
+                items,
                 width: cells.len(),
             })
         } else {
@@ -533,6 +543,8 @@ pub struct ValidRow {
     pub reported: Option<Date>,
     /// 消除日 and 消除事由 of a removed resident (消除者); `None` for an active one.
     pub removed: Option<(Date, Reason)>,
+    /// The items beyond the core fields the row gives (an empty cell gives none).
+    pub items: ItemChanges,
 }
 
 impl ValidRow {
@@ -576,6 +588,7 @@ pub fn validate_row(
         })
         .collect();
     let values = Values::parse(&texts, &mut problems);
+    let items = item_values(cells, header, encoding, &mut problems);
     check_dates(
         values.birth,
         values.moved_in.flatten(),
@@ -585,9 +598,33 @@ pub fn validate_row(
     values.check_migration(today, &mut problems);
     // A row is valid only when nothing at all was found in it.
     match values.complete() {
-        Some(row) if problems.is_empty() => Ok(row),
+        Some(row) if problems.is_empty() => Ok(ValidRow { items, ..row }),
         _ => Err(problems),
     }
+}
+
+/// The items of a row's item columns: each non-empty cell validated by its item (a problem
+/// naming the column when it is not valid).
+fn item_values(
+    cells: &Cells,
+    header: &Header,
+    encoding: Encoding,
+    problems: &mut Vec<Problem>,
+) -> ItemChanges {
+    let mut items = ItemChanges::new();
+    for &(item, i) in &header.items {
+        let Ok(text) = encoding.decode(cells.get(i).unwrap_or_default()) else {
+            problems.push(Problem::new(item.key(), "the cell does not decode"));
+            continue;
+        };
+        if text.trim().is_empty() {
+            continue;
+        }
+        if let Err(e) = items.set(item, &text) {
+            problems.push(Problem::new(item.key(), e.to_string()));
+        }
+    }
+    items
 }
 
 /// One cell's text in `encoding`, or a problem naming its column.
@@ -755,6 +792,7 @@ impl Values {
                 true => Some((self.removed_on??, self.removal_reason??)),
                 false => None,
             },
+            items: ItemChanges::new(),
         })
     }
 }

@@ -43,6 +43,26 @@ pub const EXPORT_HEADER: &str = "resident_code,my_number,name_kanji,name_kana,se
 /// The header of an EXPORT HISTORY file.
 pub const HISTORY_EXPORT_HEADER: &str = "resident_code,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,moved_in_date,address_since,previous_address,destination,valid_from,reported,status,removed_on,version,seq,reason,changed,recorded_at,operator,terminal";
 
+/// A header followed by a column for every item beyond the core fields
+/// ([`crate::model::ITEMS`], in their order): the files EXPORT and EXPORT HISTORY write.
+pub fn with_item_columns(header: &str) -> String {
+    let mut h = header.to_string();
+    for rule in &crate::model::ITEMS {
+        h.push(',');
+        h.push_str(rule.key);
+    }
+    h
+}
+
+/// Appends a cell for every item (empty where the record does not hold it), each after a
+/// comma, in the order of [`with_item_columns`].
+fn item_cells(line: &mut String, items: &crate::model::Items) {
+    for item in crate::model::Item::ALL {
+        line.push(',');
+        cell(line, items.get(item).unwrap_or(""));
+    }
+}
+
 /// What an export wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportReport {
@@ -213,7 +233,7 @@ fn resident_cells(line: &mut String, r: &Resident) {
 /// EXPORT: every resident's current version, active and removed, in the residents file
 /// format (see the module documentation).
 pub(crate) fn export(db: &Database, path: &Path) -> Result<ExportReport, ExportError> {
-    let mut file = Lines::create(path, EXPORT_HEADER)?;
+    let mut file = Lines::create(path, &with_item_columns(EXPORT_HEADER))?;
     db.for_each_resident(|r| -> Result<(), ExportError> {
         let removal = match r.status {
             Status::Removed => Some(removal_reason(db, &r)?),
@@ -225,6 +245,7 @@ pub(crate) fn export(db: &Database, path: &Path) -> Result<ExportReport, ExportE
             if let Some(reason) = removal {
                 line.push_str(reason.english());
             }
+            item_cells(line, &r.items);
             line.push('\n');
         })
     })?;
@@ -254,7 +275,7 @@ fn removal_reason(db: &Database, r: &Resident) -> Result<crate::model::Reason, S
 
 /// EXPORT HISTORY: every version of every resident (see the module documentation).
 pub(crate) fn export_history(db: &Database, path: &Path) -> Result<ExportReport, ExportError> {
-    let mut file = Lines::create(path, HISTORY_EXPORT_HEADER)?;
+    let mut file = Lines::create(path, &with_item_columns(HISTORY_EXPORT_HEADER))?;
     db.for_each_version(|r| file.push(|line| history_cells(line, &r)))?;
     file.finish()
 }
@@ -280,5 +301,6 @@ fn history_cells(line: &mut String, r: &Resident) {
     cell(line, r.operator.as_deref().unwrap_or(""));
     line.push(',');
     cell(line, r.terminal.as_deref().unwrap_or(""));
+    item_cells(line, &r.items);
     line.push('\n');
 }

@@ -126,7 +126,10 @@ fn export_history_has_every_version() {
     let report = export_history(&a, &out).unwrap();
     assert_eq!(report.rows, a.counts().unwrap().versions);
     let text = std::fs::read_to_string(&out).unwrap();
-    assert_eq!(text.lines().next().unwrap(), HISTORY_EXPORT_HEADER);
+    assert_eq!(
+        text.lines().next().unwrap(),
+        crate::io::export::with_item_columns(HISTORY_EXPORT_HEADER)
+    );
     assert!(text.contains(",move_in,") && text.contains(",removed,"));
     assert_eq!(mode(&out), 0o600);
 }

@@ -1168,6 +1168,7 @@ fn migration(v: &ValidRow, opts: &ImportOptions) -> Staged {
         postal: Some(v.postal),
         household: Some(v.household),
         relationship: Some(v.relationship.clone()),
+        items: v.items.clone(),
         ..Fields::default()
     });
     let active = v.removed.is_none();

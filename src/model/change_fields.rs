@@ -54,11 +54,15 @@ pub enum ChangeField {
     Relationships,
     /// `seq=`: the 更新順番号 of the 異動 a 異動取消 cancels.
     Seq,
+    /// The items beyond the core fields, each under its own key (`registered_domicile=`,
+    /// `nhi_acquired=` …: [`crate::model::ITEMS`]); `items` names them together in the
+    /// table and in messages, and is not itself a key.
+    Items,
 }
 
 impl ChangeField {
     /// Every field, in the order messages and documents list them.
-    pub const ALL: [ChangeField; 15] = [
+    pub const ALL: [ChangeField; 16] = [
         ChangeField::MyNumber,
         ChangeField::Name,
         ChangeField::Kana,
@@ -74,6 +78,7 @@ impl ChangeField {
         ChangeField::NewHead,
         ChangeField::Relationships,
         ChangeField::Seq,
+        ChangeField::Items,
     ];
 
     /// The key as written in a statement, e.g. `my_number`.
@@ -94,12 +99,19 @@ impl ChangeField {
             ChangeField::NewHead => "new_head",
             ChangeField::Relationships => "relationships",
             ChangeField::Seq => "seq",
+            ChangeField::Items => "items",
         }
     }
 
-    /// The field a key (English form, as [`ChangeField::name`] gives it) names.
+    /// The field a key (English form, as [`ChangeField::name`] gives it) names; an item's
+    /// key (`nhi_acquired` …) names [`ChangeField::Items`], and `items` itself names none.
     pub fn from_name(name: &str) -> Option<ChangeField> {
-        ChangeField::ALL.into_iter().find(|f| f.name() == name)
+        if super::item::Item::from_key(name).is_some() {
+            return Some(ChangeField::Items);
+        }
+        ChangeField::ALL
+            .into_iter()
+            .find(|f| f.name() == name && *f != ChangeField::Items)
     }
 }
 
@@ -209,6 +221,7 @@ const ANY_BUT_CODE: &[ChangeField] = &[
     F::To,
     F::NewHead,
     F::Relationships,
+    F::Items,
 ];
 
 /// 転出, 死亡, 職権消除: when the 世帯主 leaves, the new head and the restated 続柄.
@@ -236,10 +249,10 @@ const fn row(
 pub const HOUSEHOLD_MOVE: FieldRule = row(Reason::Move, &[F::Address], &[F::Postal]);
 
 /// The table: one row per [`Reason`], in [`Reason::ALL`] order.
-pub const FIELD_RULES: [FieldRule; 17] = [
-    row(Reason::MoveIn, PERSON, &[F::From]),
-    row(Reason::Birth, BORN, &[F::Birth]),
-    row(Reason::EntryExOfficio, PERSON, &[F::From]),
+pub const FIELD_RULES: [FieldRule; 18] = [
+    row(Reason::MoveIn, PERSON, &[F::From, F::Items]),
+    row(Reason::Birth, BORN, &[F::Birth, F::Items]),
+    row(Reason::EntryExOfficio, PERSON, &[F::From, F::Items]),
     FieldRule {
         pairs: &[(F::Household, F::Relationship)],
         ..row(
@@ -273,17 +286,18 @@ pub const FIELD_RULES: [FieldRule; 17] = [
     row(Reason::Correction, &[], ANY_BUT_CODE),
     row(Reason::CodeChange, &[F::New], &[]),
     row(Reason::MyNumberChange, &[F::MyNumber], &[]),
-    row(Reason::Migration, PERSON, &[F::From]),
+    row(Reason::Migration, PERSON, &[F::From, F::Items]),
     row(Reason::MoveOutCancel, &[], &[]),
     row(Reason::MoveOutConfirm, &[F::To], &[]),
     row(Reason::Cancellation, &[F::Seq], &[]),
     row(Reason::HeadChange, &[F::NewHead], &[F::Relationships]),
+    row(Reason::ItemChange, &[F::Items], &[]),
 ];
 
 impl Reason {
     /// Which fields a change of this reason must and may carry.
     pub fn fields(self) -> &'static FieldRule {
-        // The table is in `Reason::ALL` order and codes run 1..=17 (tested below).
+        // The table is in `Reason::ALL` order and codes run 1..=18 (tested below).
         &FIELD_RULES[usize::from(self.code()) - 1]
     }
 }
@@ -366,9 +380,11 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for f in ChangeField::ALL {
+        for f in ChangeField::ALL.into_iter().filter(|f| *f != F::Items) {
             assert_eq!(ChangeField::from_name(f.name()), Some(f));
         }
+        assert_eq!(ChangeField::from_name("items"), None);
+        assert_eq!(ChangeField::from_name("nhi_acquired"), Some(F::Items));
         assert_eq!(ChangeField::from_name("code"), None);
     }
 }

@@ -11,6 +11,7 @@ mod digits;
 pub mod error;
 pub mod household;
 pub mod identifiers;
+pub mod item;
 pub mod kana;
 pub mod name;
 pub mod place;
@@ -26,6 +27,7 @@ pub use date::Date;
 pub use error::InvalidValue;
 pub use household::{HouseholdId, Relationship, Restatement};
 pub use identifiers::{MyNumber, ResidentCode, RevealedMyNumber};
+pub use item::{Item, ItemChanges, ItemGroup, ItemRule, Items, ITEMS};
 pub use kana::{is_kana_text, Kana, KanaKey};
 pub use name::{Name, NameKey};
 pub use place::{

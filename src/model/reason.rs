@@ -47,11 +47,15 @@ pub enum Reason {
     Cancellation = 16,
     /// 世帯主変更: the household's head changes; every remaining member's 続柄 is restated.
     HeadChange = 17,
+    /// 記載事項変更: items of the record beyond the core fields are set or cleared (本籍,
+    /// 旧氏, 通称, the 国民健康保険・国民年金・児童手当 items of 住基法第7条 …), each group by
+    /// the function that owns it.
+    ItemChange = 18,
 }
 
 impl Reason {
     /// Every reason, in code order.
-    pub const ALL: [Reason; 17] = [
+    pub const ALL: [Reason; 18] = [
         Reason::MoveIn,
         Reason::Birth,
         Reason::EntryExOfficio,
@@ -69,9 +73,10 @@ impl Reason {
         Reason::MoveOutConfirm,
         Reason::Cancellation,
         Reason::HeadChange,
+        Reason::ItemChange,
     ];
 
-    /// The numeric code (1..=17).
+    /// The numeric code (1..=18).
     pub fn code(self) -> u8 {
         self as u8
     }
@@ -82,7 +87,7 @@ impl Reason {
             .into_iter()
             .find(|r| r.code() == code)
             .ok_or_else(|| {
-                InvalidValue::new(FIELD, format!("unknown code {code}, expected 1..=17"))
+                InvalidValue::new(FIELD, format!("unknown code {code}, expected 1..=18"))
             })
     }
 
@@ -106,6 +111,7 @@ impl Reason {
             Reason::MoveOutConfirm => "転出確定",
             Reason::Cancellation => "異動取消",
             Reason::HeadChange => "世帯主変更",
+            Reason::ItemChange => "記載事項変更",
         }
     }
 
@@ -129,6 +135,7 @@ impl Reason {
             Reason::MoveOutConfirm => "CONFIRM MOVE OUT",
             Reason::Cancellation => "CANCEL CHANGE",
             Reason::HeadChange => "CHANGE HEAD",
+            Reason::ItemChange => "AMEND",
         }
     }
 
@@ -152,6 +159,7 @@ impl Reason {
             Reason::MoveOutConfirm => "move_out_confirm",
             Reason::Cancellation => "cancellation",
             Reason::HeadChange => "head_change",
+            Reason::ItemChange => "item_change",
         }
     }
 
@@ -218,7 +226,7 @@ mod tests {
             assert_eq!(r.to_string(), r.japanese());
         }
         assert!(Reason::from_code(0).is_err());
-        assert!(Reason::from_code(18).is_err());
+        assert!(Reason::from_code(19).is_err());
     }
 
     #[test]

@@ -152,12 +152,15 @@ pub enum ChangeKind {
     CancelChange,
     /// `CHANGE HEAD <code> new_head=…` (世帯主変更): a living head hands over.
     ChangeHead,
+    /// `AMEND <code> <item>=…` (記載事項変更): items beyond the core fields are set or
+    /// cleared (本籍, 旧氏, 通称, the insurance, pension and child-allowance items).
+    Amend,
 }
 
 impl ChangeKind {
     /// Every kind.
     #[cfg(any(test, feature = "testing"))]
-    pub const ALL: [ChangeKind; 17] = [
+    pub const ALL: [ChangeKind; 18] = [
         ChangeKind::MoveIn,
         ChangeKind::Birth,
         ChangeKind::EntryExOfficio,
@@ -175,6 +178,7 @@ impl ChangeKind {
         ChangeKind::ConfirmMoveOut,
         ChangeKind::CancelChange,
         ChangeKind::ChangeHead,
+        ChangeKind::Amend,
     ];
 
     /// The statement's keywords, e.g. `MOVE IN`.
@@ -215,6 +219,7 @@ impl ChangeKind {
             ChangeKind::ConfirmMoveOut => Reason::MoveOutConfirm,
             ChangeKind::CancelChange => Reason::Cancellation,
             ChangeKind::ChangeHead => Reason::HeadChange,
+            ChangeKind::Amend => Reason::ItemChange,
         }
     }
 

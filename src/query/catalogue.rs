@@ -149,11 +149,16 @@ impl Entry {
         };
         let rule = kind.fields();
         let mut out = String::from(self.syntax);
+        // The items go under their own keys: `<item>=…` stands for any of them.
+        let key = |f: &crate::model::ChangeField| match f {
+            crate::model::ChangeField::Items => "<item>".to_string(),
+            f => f.name().to_string(),
+        };
         for field in rule.required {
-            out.push_str(&format!(" {field}=…"));
+            out.push_str(&format!(" {}=…", key(field)));
         }
         for field in rule.optional {
-            out.push_str(&format!(" [{field}=…]"));
+            out.push_str(&format!(" [{}=…]", key(field)));
         }
         out.push_str(" ON <date> [REPORTED <date>]");
         out
@@ -433,6 +438,17 @@ pub const CATALOGUE: &[Entry] = &[
         "世帯主変更 of a living head (the code is the head's): new_head= names the member who becomes head, relationships= restates every other member's 続柄, the former head's included",
         "CHANGE HEAD 24727059608 new_head=12345678903 relationships='24727059608:父' ON 2025-06-01",
     ),
+    Entry {
+        needs: &[],
+        ..change(
+            ChangeKind::Amend,
+            &[&["amend"]],
+            &["記載事項変更"],
+            "AMEND <code>",
+            "記載事項変更: sets items beyond the core fields (registered_domicile, family_head, former_surname …; an empty value clears one); each group of items needs its own permission: record for 本籍・筆頭者, 旧氏 and 通称, insurance for the 国民健康保険・後期高齢者医療・介護保険 items, pension for 国民年金, child_allowance for 児童手当",
+            "AMEND 24727059608 nhi_acquired=2025-04-01 ON 2025-04-01",
+        )
+    },
     // ---- administering ----
     Entry {
         name: "CREATE OPERATOR",

@@ -96,7 +96,14 @@ pub(crate) fn assignment_key(folded: &str) -> Option<&'static str> {
         "new" | "新住民票コード" => "new",
         "relationships" | "続柄一覧" => "relationships",
         "seq" | "更新順番号" => "seq",
-        _ => return None,
+        // The items beyond the core fields, by key or by their name on the 住民票 (本籍,
+        // 旧氏 …).
+        _ => {
+            return crate::model::ITEMS
+                .iter()
+                .find(|r| r.key == folded || r.label == folded)
+                .map(|r| r.key)
+        }
     })
 }
 

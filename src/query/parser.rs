@@ -690,7 +690,12 @@ impl<'a> Parser<'a> {
         let takes: Vec<&str> = rule.allowed().map(ChangeField::name).collect();
         let takes = format!("{} takes {}", kind.name(), takes.join(", "));
         let field = key.and_then(ChangeField::from_name);
-        let Some(key) = field.filter(|f| rule.allows(*f)).map(ChangeField::name) else {
+        let named = |f: ChangeField| match (f, key) {
+            // An item keeps its own key; `items` names them all in the table.
+            (ChangeField::Items, Some(item)) => item,
+            _ => f.name(),
+        };
+        let Some(key) = field.filter(|f| rule.allows(*f)).map(named) else {
             let message = match key {
                 Some(_) => format!("{} does not take '{}'", kind.name(), short(word)),
                 None => format!("unknown key '{}'", short(word)),

@@ -321,6 +321,10 @@ fn plan_fields(c: &ChangeStmt) -> Result<Fields, QueryError> {
             "new_head" => f.new_head = Some(value(v, ResidentCode::parse)?),
             "relationships" => f.relationships = Some(value(v, Restatement::parse)?),
             "seq" => f.seq = Some(value(v, parse_seq)?),
+            other if crate::model::Item::from_key(other).is_some() => {
+                let item = crate::model::Item::from_key(other).expect("checked by the guard");
+                value(v, |t| f.items.set(item, t))?;
+            }
             other => {
                 return Err(QueryError::invalid_at(
                     InvalidValue::new(

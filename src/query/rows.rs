@@ -97,8 +97,8 @@ pub const MASKED: &str = "****-****-****";
 
 /// The columns of a resident, as docs/cli.md names them: the items of the record, then the
 /// version's bookkeeping, then the dates and addresses the register keeps, then the name of
-/// the household's 世帯主.
-pub const RESIDENT_COLUMNS: [&str; 21] = [
+/// the household's 世帯主, then the items beyond the core fields the record holds.
+pub const RESIDENT_COLUMNS: [&str; 22] = [
     "resident_code",
     "my_number",
     "name",
@@ -120,6 +120,7 @@ pub const RESIDENT_COLUMNS: [&str; 21] = [
     "destination",
     "removed_on",
     "head_name",
+    "items",
 ];
 
 /// The cells of a resident under [`RESIDENT_COLUMNS`]. The My Number is masked unless
@@ -150,7 +151,21 @@ pub fn resident_cells(r: &Resident, reveal: bool) -> Vec<Cell> {
         r.destination.clone().into(),
         r.removed_on.into(),
         r.head_name.as_ref().map(|n| n.as_str().to_string()).into(),
+        items_cell(&r.items),
     ]
+}
+
+/// The items a record holds beyond the core fields, as `key=value` pairs joined by `; `
+/// in display order (the keys AMEND takes, [`crate::model::ITEMS`]); empty when none.
+pub fn items_cell(items: &crate::model::Items) -> Cell {
+    if items.is_empty() {
+        return Cell::Null;
+    }
+    let pairs: Vec<String> = items
+        .iter()
+        .map(|(i, v)| format!("{}={v}", i.key()))
+        .collect();
+    pairs.join("; ").into()
 }
 
 impl Rows {

@@ -169,10 +169,67 @@ pub(crate) fn write_empty_register(txn: &WriteTransaction) -> Result<()> {
     Ok(())
 }
 
+/// A juki file of any format version, opened read-only for its upgrade.
+pub(crate) struct UpgradeSource {
+    /// The file, as redb opened it without modifying it.
+    pub db: redb::ReadOnlyDatabase,
+    /// Its seal, when encrypted: the upgraded copy is sealed alike.
+    pub crypt: Option<Arc<super::crypt::Sealed>>,
+    /// Its format version.
+    pub format: u64,
+}
+
+/// Opens a juki file of any format version for its upgrade (`Juki::upgrade`), with its key
+/// when it is encrypted. redb opens it read-only: nothing is written to it, not even the
+/// mark of an open file, so the original kept beside the upgraded one is byte for byte the
+/// file as it was. A file that was not closed cleanly is refused (redb would have to
+/// repair it first).
+pub(crate) fn open_for_upgrade(
+    path: &Path,
+    key: Option<&super::crypt::Key>,
+) -> Result<UpgradeSource> {
+    use super::crypt::FileKind;
+    if !path.exists() {
+        return Err(StoreError::NotFound(format!(
+            "database file {}",
+            path.display()
+        )));
+    }
+    let builder = redb::Database::builder();
+    let (db, crypt) = match (super::crypt::file_kind(path)?, key) {
+        (FileKind::Encrypted, None) => {
+            return Err(StoreError::Encrypted(path.display().to_string()))
+        }
+        (FileKind::Encrypted, Some(key)) => {
+            let (backend, sealed) = super::crypt::open_backend(path, key)?;
+            (builder.open_read_only_with_backend(backend)?, Some(sealed))
+        }
+        (FileKind::Checksummed, _) => (
+            builder.open_read_only_with_backend(super::crypt::open_checksummed(path)?)?,
+            None,
+        ),
+        (FileKind::Redb, _) => (builder.open_read_only(path)?, None),
+    };
+    let txn = db.begin_read()?;
+    let meta = match txn.open_table(META) {
+        Ok(m) => m,
+        Err(redb::TableError::TableDoesNotExist(_)) => {
+            return Err(StoreError::NotJuki(path.display().to_string()))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let Some(format) = meta.get(META_FORMAT)?.map(|g| g.value()) else {
+        return Err(StoreError::NotJuki(path.display().to_string()));
+    };
+    drop(meta);
+    drop(txn);
+    Ok(UpgradeSource { db, crypt, format })
+}
+
 /// Builds `heads` from the current records, in a file written before the table existed
 /// (one pass over `residents`, one commit). The table is derived data, like the indexes:
 /// the content digest leaves it out, so a file and its backups keep their digest.
-fn build_heads(db: &redb::Database) -> Result<()> {
+pub(crate) fn build_heads(db: &redb::Database) -> Result<()> {
     let txn = db.begin_write()?;
     {
         let residents = txn.open_table(RESIDENTS)?;
@@ -314,6 +371,30 @@ impl Database {
     /// Wraps an opened redb database after checking that it is a juki file of this format
     /// version.
     pub(super) fn from_opened(db: redb::Database, path: &Path) -> Result<Database> {
+        let (database, format) = Self::wrap_any_format(db, path)?;
+        if format != FORMAT_VERSION {
+            return Err(StoreError::FormatVersion {
+                found: format,
+                expected: FORMAT_VERSION,
+            });
+        }
+        let txn = database.redb().begin_read()?;
+        let has_heads = txn.list_tables()?.any(|t| t.name() == HEADS.name());
+        drop(txn);
+        if !has_heads {
+            build_heads(&database.redb())?;
+        }
+        let place = read_book(&database.redb())?.map(Arc::new);
+        *database
+            .place
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = place;
+        Ok(database)
+    }
+
+    /// Wraps an opened redb database that is a juki file of any format version, and gives
+    /// that version. Nothing is written.
+    fn wrap_any_format(db: redb::Database, path: &Path) -> Result<(Database, u64)> {
         let database = Database {
             snapshots: SnapshotCache::default(),
             db: db.into(),
@@ -330,28 +411,12 @@ impl Database {
             }
             Err(e) => return Err(e.into()),
         };
-        match meta.get(META_FORMAT)?.map(|g| g.value()) {
-            Some(FORMAT_VERSION) => {}
-            Some(found) => {
-                return Err(StoreError::FormatVersion {
-                    found,
-                    expected: FORMAT_VERSION,
-                })
-            }
-            None => return Err(StoreError::NotJuki(path.display().to_string())),
-        }
+        let Some(format) = meta.get(META_FORMAT)?.map(|g| g.value()) else {
+            return Err(StoreError::NotJuki(path.display().to_string()));
+        };
         drop(meta);
-        let has_heads = txn.list_tables()?.any(|t| t.name() == HEADS.name());
         drop(txn);
-        if !has_heads {
-            build_heads(&database.redb())?;
-        }
-        let place = read_book(&database.redb())?.map(Arc::new);
-        *database
-            .place
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) = place;
-        Ok(database)
+        Ok((database, format))
     }
 
     /// The redb database, to begin a transaction with. The guard is meant to live only as

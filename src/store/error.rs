@@ -139,7 +139,10 @@ pub enum StoreError {
         detail: String,
     },
     /// The file was written by another format version of juki.
-    #[error("the database file has format version {found}; this juki reads version {expected}")]
+    #[error(
+        "the database file has format version {found}; this juki reads version {expected}{}",
+        upgrade_hint(*found, *expected)
+    )]
     FormatVersion {
         /// The version found in the file.
         found: u64,
@@ -308,3 +311,14 @@ via_redb_error!(
 
 /// The store's result type.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// What to do about a file of another format version.
+fn upgrade_hint(found: u64, expected: u64) -> &'static str {
+    if crate::store::maintain::upgrade::UPGRADABLE_FROM.contains(&found) {
+        "; `juki upgrade` upgrades it (the original is kept beside it)"
+    } else if found > expected {
+        "; it was written by a later juki"
+    } else {
+        ""
+    }
+}

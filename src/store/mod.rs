@@ -31,6 +31,7 @@ pub use testing::model_test;
 
 pub use bulk::load::{BulkLoad, STAGING_BUDGET_BYTES};
 pub(crate) use db::create_private_file;
+pub(crate) use db::open_for_upgrade;
 pub use db::{BatchError, Clock, Counts, Database, Household, MyNumberMatch, LOAD_CACHE_BYTES};
 pub use engine::cache::{cache_for, DEFAULT_CACHE_BYTES};
 pub use engine::change::{Change, Fields, HouseholdMove};
@@ -52,5 +53,7 @@ pub(crate) use maintain::backup::{
 pub use maintain::backup::{manifest_path, BackupReport, Manifest};
 pub use maintain::check::{CheckReport, Problem};
 pub use maintain::compact::CompactReport;
+pub use maintain::upgrade::kept_path;
+pub(crate) use maintain::upgrade::{install_upgraded, upgrade_temp, write_upgraded_copy};
 #[cfg(any(test, feature = "testing"))]
 pub use testing::backend::{FaultOn, FaultyBackend};

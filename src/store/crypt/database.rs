@@ -56,28 +56,39 @@ impl Database {
     /// backups: a backup of an encrypted database is as well protected, opens with the same
     /// key, and is destroyed by the same crypto-erase.
     pub(crate) fn create_file_like(&self, path: &Path) -> Result<redb::Database> {
-        let file = create_private_file(path)?;
-        let made = match &self.crypt {
-            None => create_checksummed(file, path).and_then(|backend| {
+        create_like(self.crypt.as_deref(), path)
+    }
+}
+
+/// [`Database::create_file_like`] for a database sealed with `crypt` (plain with checksummed
+/// blocks when `None`).
+pub(crate) fn create_like(
+    crypt: Option<&super::file::Sealed>,
+    path: &Path,
+) -> Result<redb::Database> {
+    let file = create_private_file(path)?;
+    let made = match crypt {
+        None => create_checksummed(file, path).and_then(|backend| {
+            redb::Database::builder()
+                .create_with_backend(backend)
+                .map_err(StoreError::from)
+        }),
+        Some(sealed) => {
+            let header = sealed.header.for_new_file()?;
+            create_backend(file, path, &header, &sealed.data_key).and_then(|backend| {
                 redb::Database::builder()
                     .create_with_backend(backend)
                     .map_err(StoreError::from)
-            }),
-            Some(sealed) => {
-                let header = sealed.header.for_new_file()?;
-                create_backend(file, path, &header, &sealed.data_key).and_then(|backend| {
-                    redb::Database::builder()
-                        .create_with_backend(backend)
-                        .map_err(StoreError::from)
-                })
-            }
-        };
-        if made.is_err() {
-            let _ = std::fs::remove_file(path);
+            })
         }
-        made
+    };
+    if made.is_err() {
+        let _ = std::fs::remove_file(path);
     }
+    made
+}
 
+impl Database {
     /// Opens a file made by [`Database::create_file_like`] (of this database or of another
     /// with the same data key), checking every page. A file with another data key is refused.
     #[allow(dead_code)] // called by the backup code

@@ -16,7 +16,7 @@
 //! * `tools`: [`rekey`] and crypto-[`erase`].
 
 mod backend;
-mod database;
+pub(crate) mod database;
 mod file;
 mod header;
 mod key;
@@ -30,7 +30,7 @@ pub use backend::{CryptBackend, CHECKSUM_PHYSICAL_BLOCK, PHYSICAL_BLOCK};
 #[cfg(any(test, feature = "testing"))]
 pub use database::open_plain_redb;
 pub(crate) use file::{
-    create_backend, create_checksummed, open_checksummed, open_redb, seal_new, Sealed,
+    create_backend, create_checksummed, open_backend, open_checksummed, open_redb, seal_new, Sealed,
 };
 pub use file::{file_kind, is_encrypted, FileKind};
 pub use header::BLOCK_BYTES;

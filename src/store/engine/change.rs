@@ -3,8 +3,8 @@
 //! [`crate::model::change_fields`], which the query parser consults too.
 
 use crate::model::{
-    Address, ChangeField, Date, FieldRule, HouseholdId, Kana, MyNumber, Name, PostalCode, Reason,
-    Relationship, ResidentCode, Restatement, Sex, HOUSEHOLD_MOVE,
+    Address, ChangeField, Date, FieldRule, HouseholdId, ItemChanges, Kana, MyNumber, Name,
+    PostalCode, Reason, Relationship, ResidentCode, Restatement, Sex, HOUSEHOLD_MOVE,
 };
 use crate::store::error::{Result, Rule, StoreError};
 
@@ -42,6 +42,8 @@ pub struct Fields {
     pub relationships: Option<Restatement>,
     /// The 更新順番号 of the 異動 a 異動取消 cancels.
     pub seq: Option<u64>,
+    /// The items beyond the core fields the change sets or clears.
+    pub items: ItemChanges,
     /// MOVE HOUSEHOLD: on a 転居 addressed to this household's 世帯主, every active member
     /// moves with them in the same transaction (one 転居 each, the head's first). Only the
     /// address and postal code may come with it ([`HOUSEHOLD_MOVE`]). Not a `key=value` of
@@ -123,6 +125,7 @@ impl Fields {
             ChangeField::NewHead => self.new_head.is_some(),
             ChangeField::Relationships => self.relationships.is_some(),
             ChangeField::Seq => self.seq.is_some(),
+            ChangeField::Items => !self.items.is_empty(),
         }
     }
 }

@@ -6,6 +6,7 @@
 //! hands out. The CRC is checked before the archive is touched, and the archive is then
 //! validated by bytecheck, so a damaged value is an error, never undefined behaviour.
 
+use crate::model::{Item, ItemGroup, Items};
 use crate::store::error::{Result, StoreError};
 use rkyv::rancor;
 
@@ -47,11 +48,23 @@ pub enum Field {
     ResidentSince = 13,
     /// 住所を定めた日
     AddressSince = 14,
+    /// 本籍・筆頭者 (the [`ItemGroup::FamilyRegister`] items)
+    FamilyRegister = 15,
+    /// 旧氏
+    FormerSurname = 16,
+    /// 通称
+    CommonName = 17,
+    /// 国民健康保険, 後期高齢者医療, 介護保険
+    Insurance = 18,
+    /// 国民年金
+    Pension = 19,
+    /// 児童手当
+    ChildAllowance = 20,
 }
 
 impl Field {
     /// Every field, in display order.
-    pub const ALL: [Field; 15] = [
+    pub const ALL: [Field; 21] = [
         Field::Code,
         Field::MyNumber,
         Field::Name,
@@ -67,6 +80,12 @@ impl Field {
         Field::Destination,
         Field::ResidentSince,
         Field::AddressSince,
+        Field::FamilyRegister,
+        Field::FormerSurname,
+        Field::CommonName,
+        Field::Insurance,
+        Field::Pension,
+        Field::ChildAllowance,
     ];
 
     /// The field's name as used in statements and JSON output.
@@ -87,7 +106,32 @@ impl Field {
             Field::Destination => "destination",
             Field::ResidentSince => "resident_since",
             Field::AddressSince => "address_since",
+            Field::FamilyRegister
+            | Field::FormerSurname
+            | Field::CommonName
+            | Field::Insurance
+            | Field::Pension
+            | Field::ChildAllowance => self.group().map_or("", ItemGroup::name),
         }
+    }
+
+    /// The field that stands for a group of items in the change mask.
+    pub fn of_group(group: ItemGroup) -> Field {
+        match group {
+            ItemGroup::FamilyRegister => Field::FamilyRegister,
+            ItemGroup::FormerSurname => Field::FormerSurname,
+            ItemGroup::CommonName => Field::CommonName,
+            ItemGroup::Insurance => Field::Insurance,
+            ItemGroup::Pension => Field::Pension,
+            ItemGroup::ChildAllowance => Field::ChildAllowance,
+        }
+    }
+
+    /// The group of items the field stands for, if it is one.
+    pub fn group(self) -> Option<ItemGroup> {
+        ItemGroup::ALL
+            .into_iter()
+            .find(|g| Field::of_group(*g) == self)
     }
 }
 
@@ -102,7 +146,7 @@ impl FieldSet {
     /// The empty set.
     pub const EMPTY: FieldSet = FieldSet(0);
     /// Every field.
-    pub const ALL: FieldSet = FieldSet((1 << 15) - 1);
+    pub const ALL: FieldSet = FieldSet((1 << 21) - 1);
 
     /// Whether `f` is in the set.
     pub fn contains(self, f: Field) -> bool {
@@ -177,6 +221,31 @@ pub(crate) struct StoredRecord {
     /// The operator and terminal that recorded the change, when known.
     pub operator: Option<String>,
     pub terminal: Option<String>,
+    /// The items beyond the core fields ([`crate::model::item`]), in ascending tag order,
+    /// each at most once. Empty for most residents.
+    pub items: Vec<StoredItem>,
+}
+
+/// One item of a record: its tag ([`Item::tag`]) and its canonical text.
+#[derive(rkyv::Archive, rkyv::Serialize, rkyv::Deserialize, Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StoredItem {
+    pub tag: u16,
+    pub value: String,
+}
+
+/// The typed items of a stored list. A tag this build does not know is damage (a file of a
+/// later format is refused on open, so a known build wrote every tag it holds).
+pub(crate) fn typed_items<'a>(
+    stored: impl Iterator<Item = (u16, &'a str)>,
+) -> std::result::Result<Items, crate::model::InvalidValue> {
+    let mut items = Vec::new();
+    for (tag, value) in stored {
+        let item = Item::from_tag(tag).ok_or_else(|| {
+            crate::model::InvalidValue::new("item", format!("tag {tag} is not an item"))
+        })?;
+        items.push((item, value.to_owned()));
+    }
+    Ok(Items::from_trusted(items))
 }
 
 /// Bytes of the CRC32 that opens every stored value.
@@ -254,6 +323,17 @@ impl StoredRecord {
                 set.insert(field);
             }
         }
+        for group in ItemGroup::ALL {
+            let value = |r: &StoredRecord, item: Item| {
+                r.items
+                    .iter()
+                    .find(|s| s.tag == item.tag())
+                    .map(|s| s.value.clone())
+            };
+            if group.items().any(|i| value(self, i) != value(other, i)) {
+                set.insert(Field::of_group(group));
+            }
+        }
         set
     }
 
@@ -280,6 +360,20 @@ impl StoredRecord {
                 Field::Destination => self.destination.clone_from(&later.destination),
                 Field::ResidentSince => self.resident_since = later.resident_since,
                 Field::AddressSince => self.address_since = later.address_since,
+                Field::FamilyRegister
+                | Field::FormerSurname
+                | Field::CommonName
+                | Field::Insurance
+                | Field::Pension
+                | Field::ChildAllowance => {
+                    let group = f.group().expect("an item field has a group");
+                    let of_group =
+                        |s: &StoredItem| Item::from_tag(s.tag).is_some_and(|i| i.group() == group);
+                    self.items.retain(|s| !of_group(s));
+                    self.items
+                        .extend(later.items.iter().filter(|s| of_group(s)).cloned());
+                    self.items.sort_by_key(|s| s.tag);
+                }
             }
         }
         self.version = later.version;
@@ -359,6 +453,10 @@ pub(crate) mod tests {
             prefix_max: 20200401,
             operator: None,
             terminal: None,
+            items: vec![StoredItem {
+                tag: Item::RegisteredDomicile.tag(),
+                value: "東京都千代田区千代田1番".into(),
+            }],
         }
     }
 

@@ -1,8 +1,8 @@
 //! [`Resident`]: one version of a resident as the API hands it out, with typed fields.
 
-use super::record::{ArchivedStoredRecord, FieldSet, StoredRecord};
+use super::record::{typed_items, ArchivedStoredRecord, FieldSet, StoredRecord};
 use crate::model::{
-    Address, Date, HouseholdId, InvalidValue, Kana, MyNumber, Name, PostalCode, Reason,
+    Address, Date, HouseholdId, InvalidValue, Items, Kana, MyNumber, Name, PostalCode, Reason,
     Relationship, ResidentCode, Sex, Status,
 };
 use crate::store::error::{Result, StoreError};
@@ -63,6 +63,8 @@ pub struct Resident {
     pub operator: Option<String>,
     /// The terminal the change was recorded from, when known.
     pub terminal: Option<String>,
+    /// The items beyond the core fields (本籍, 旧氏, 通称, the insurance items …).
+    pub items: Items,
     /// The name of the household's 世帯主 on the same date, when the read looked it up
     /// (GET, HISTORY, HOUSEHOLD, FIND) and the household has one; `None` otherwise.
     pub head_name: Option<Name>,
@@ -130,6 +132,11 @@ impl Resident {
             destination: opt(&r.destination),
             operator: opt(&r.operator),
             terminal: opt(&r.terminal),
+            items: typed_items(
+                r.items
+                    .iter()
+                    .map(|i| (i.tag.to_native(), i.value.as_str())),
+            )?,
             head_name: None,
         })
     }
@@ -162,6 +169,7 @@ impl Resident {
             destination: r.destination,
             operator: r.operator,
             terminal: r.terminal,
+            items: typed_items(r.items.iter().map(|i| (i.tag, i.value.as_str())))?,
             head_name: None,
         })
     }

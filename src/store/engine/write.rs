@@ -15,7 +15,7 @@ use super::household::{self, plan_heads};
 use super::household_move;
 use super::keys::{components, new_search_keys, KeyTexts};
 use super::ledger::Ledger;
-use super::record::{Field, FieldSet, StoredRecord, COMPANION};
+use super::record::{Field, FieldSet, StoredItem, StoredRecord, COMPANION};
 use super::schema::with_suffix;
 use super::tables::fold_as_of;
 use super::undo;
@@ -70,7 +70,8 @@ enum Kind {
     Entry,
     /// 転出, 死亡, 職権消除: an active record is removed.
     Removal,
-    /// 転居, 氏名変更, 世帯変更: an active record changes and stays active.
+    /// 転居, 氏名変更, 世帯変更, 世帯主変更, 記載事項変更: an active record changes and stays
+    /// active.
     Update,
     /// 職権修正, 住民票コード変更, 個人番号変更: any record, active or removed.
     AnyRecord,
@@ -83,9 +84,11 @@ impl Kind {
                 Kind::Entry
             }
             Reason::MoveOut | Reason::Death | Reason::RemovalExOfficio => Kind::Removal,
-            Reason::Move | Reason::Rename | Reason::HouseholdChange | Reason::HeadChange => {
-                Kind::Update
-            }
+            Reason::Move
+            | Reason::Rename
+            | Reason::HouseholdChange
+            | Reason::HeadChange
+            | Reason::ItemChange => Kind::Update,
             Reason::Correction | Reason::CodeChange | Reason::MyNumberChange => Kind::AnyRecord,
             Reason::MoveOutCancel | Reason::MoveOutConfirm | Reason::Cancellation => {
                 Kind::AnyRecord
@@ -466,6 +469,7 @@ fn first_version(id: u64, code: u64) -> StoredRecord {
         prefix_max: 0,
         operator: None,
         terminal: None,
+        items: Vec::new(),
     }
 }
 
@@ -512,6 +516,16 @@ fn set_fields(after: &mut StoredRecord, reason: Reason, f: &Fields, d: u32) {
     if let Some(v) = f.new_code {
         after.code = v.get();
     }
+    for (item, value) in f.items.iter() {
+        after.items.retain(|s| s.tag != item.tag());
+        if let Some(v) = value {
+            after.items.push(StoredItem {
+                tag: item.tag(),
+                value: v.to_owned(),
+            });
+        }
+    }
+    after.items.sort_by_key(|s| s.tag);
 }
 
 /// What the change's kind does to the status and its dates: an entry makes the record

@@ -566,7 +566,7 @@ fn copy_snapshot(snapshot: &ReadTransaction, target: &redb::Database) -> Result<
 
 /// Copies one table in key order, in write transactions of about [`BATCH_BYTES`]; feeds
 /// the entries to `hasher` when given. Returns the number of entries.
-fn copy_table<K: Key + 'static, V: Value + 'static>(
+pub(crate) fn copy_table<K: Key + 'static, V: Value + 'static>(
     snapshot: &ReadTransaction,
     target: &redb::Database,
     def: TableDefinition<K, V>,

@@ -4,3 +4,4 @@
 pub(crate) mod backup;
 pub(crate) mod check;
 pub(crate) mod compact;
+pub(crate) mod upgrade;

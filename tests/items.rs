@@ -1,0 +1,255 @@
+//! The items of the record beyond the core fields (本籍, 旧氏, 通称, the 国保・年金・児童手当
+//! items): set and cleared by AMEND (記載事項変更) under the permission of the function that
+//! owns each group, carried by 転入, shown by GET and HISTORY, validated like any field,
+//! kept as of a date, checked by CHECK and surviving a reopen.
+
+mod common;
+use common::*;
+use juki::{Cell, ErrorCode, Output, Role, Session};
+
+const SECRET: &str = "operator-pass-1";
+
+fn city() -> Fixture {
+    let f = Fixture::new();
+    f.db.record(&move_in(1, &taro(), "2020-04-01")).unwrap();
+    for role in [Role::Clerk, Role::Health, Role::Pension, Role::Viewer] {
+        f.db.create_operator(role.name(), role, SECRET).unwrap();
+    }
+    f
+}
+
+fn as_role(f: &Fixture, role: Role) -> Session {
+    f.juki.sign_in(role.name(), SECRET, "counter-1").unwrap()
+}
+
+/// Rows as (column, text) pairs.
+type Table = Vec<Vec<(String, String)>>;
+
+/// Runs one statement; its rows' cells by column name, or the error code and message.
+fn run(s: &Session, text: &str) -> Result<Table, (ErrorCode, String)> {
+    let outputs = s.run(text).map_err(|e| (e.code(), e.to_string()))?;
+    Ok(match outputs.into_iter().last() {
+        Some(Output::Rows(r)) => r
+            .rows
+            .iter()
+            .map(|row| {
+                r.columns
+                    .iter()
+                    .zip(row)
+                    .map(|(c, v)| (c.to_string(), v.text()))
+                    .collect()
+            })
+            .collect(),
+        _ => Vec::new(),
+    })
+}
+
+fn cell(rows: &[Vec<(String, String)>], row: usize, column: &str) -> String {
+    rows[row]
+        .iter()
+        .find(|(c, _)| c == column)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| panic!("no column {column}"))
+}
+
+fn code1() -> String {
+    code(1).to_string()
+}
+
+#[test]
+fn amend_sets_items_that_get_history_and_as_of_show() {
+    let f = city();
+    let c = code1();
+    run(
+        &f.db,
+        &format!("AMEND {c} 本籍='東京都千代田区千代田１番' 筆頭者='山田　一郎' former_surname=佐藤 ON 2024-04-01"),
+    )
+    .unwrap();
+    let got = run(&f.db, &format!("GET {c}")).unwrap();
+    assert_eq!(
+        cell(&got, 0, "items"),
+        "registered_domicile=東京都千代田区千代田1番; family_head=山田 一郎; former_surname=佐藤"
+    );
+    assert_eq!(cell(&got, 0, "reason"), "記載事項変更");
+    let history = run(&f.db, &format!("HISTORY {c}")).unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(
+        cell(&history, 1, "changed"),
+        "registered_domicile former_surname"
+    );
+    assert_eq!(cell(&history, 0, "items"), "");
+    let before = run(&f.db, &format!("GET {c} AS OF 2024-03-31")).unwrap();
+    assert_eq!(cell(&before, 0, "items"), "");
+
+    // An empty value clears one item and leaves the others.
+    run(&f.db, &format!("AMEND {c} family_head='' ON 2024-05-01")).unwrap();
+    let got = run(&f.db, &format!("GET {c}")).unwrap();
+    assert_eq!(
+        cell(&got, 0, "items"),
+        "registered_domicile=東京都千代田区千代田1番; former_surname=佐藤"
+    );
+    let (report, chain) = f.db.check().unwrap();
+    assert!(report.is_clean(), "{report}");
+    assert!(chain.first_broken.is_none(), "{chain}");
+    let f = f.reopen();
+    let got = run(&f.db, &format!("GET {c}")).unwrap();
+    assert_eq!(
+        cell(&got, 0, "items"),
+        "registered_domicile=東京都千代田区千代田1番; former_surname=佐藤"
+    );
+}
+
+#[test]
+fn each_group_is_changed_by_the_function_that_owns_it() {
+    let f = city();
+    let c = code1();
+    let health = as_role(&f, Role::Health);
+    let pension = as_role(&f, Role::Pension);
+    let clerk = as_role(&f, Role::Clerk);
+    let viewer = as_role(&f, Role::Viewer);
+    run(
+        &health,
+        &format!("AMEND {c} nhi_acquired=2024-04-01 ON 2024-04-01"),
+    )
+    .unwrap();
+    run(
+        &pension,
+        &format!("AMEND {c} pension_acquired=2000-04-01 ON 2024-04-02"),
+    )
+    .unwrap();
+    run(
+        &clerk,
+        &format!("AMEND {c} former_surname=佐藤 ON 2024-04-03"),
+    )
+    .unwrap();
+    for (who, text) in [
+        (
+            &health,
+            format!("AMEND {c} former_surname=田中 ON 2024-05-01"),
+        ),
+        (
+            &health,
+            format!("AMEND {c} pension_lost=2024-05-01 ON 2024-05-01"),
+        ),
+        (
+            &clerk,
+            format!("AMEND {c} nhi_lost=2024-05-01 ON 2024-05-01"),
+        ),
+        (
+            &pension,
+            format!("AMEND {c} nhi_lost=2024-05-01 pension_lost=2024-05-01 ON 2024-05-01"),
+        ),
+        (
+            &viewer,
+            format!("AMEND {c} former_surname=田中 ON 2024-05-01"),
+        ),
+    ] {
+        let (code, message) = run(who, &text).unwrap_err();
+        assert_eq!(code, ErrorCode::PermissionDenied, "{text}: {message}");
+    }
+    let got = run(&f.db, &format!("GET {c}")).unwrap();
+    assert_eq!(
+        cell(&got, 0, "items"),
+        "former_surname=佐藤; nhi_acquired=2024-04-01; pension_acquired=2000-04-01"
+    );
+    // The department roles still see only 氏名, 住所, 生年月日 and 性別.
+    let seen = run(&health, &format!("GET {c}")).unwrap();
+    assert!(seen[0].iter().all(|(col, _)| col != "items"));
+}
+
+#[test]
+fn bad_values_and_misplaced_items_are_refused_naming_the_item() {
+    let f = city();
+    let c = code1();
+    let (code, message) = run(
+        &f.db,
+        &format!("AMEND {c} former_surname='佐藤 花子' ON 2024-04-01"),
+    )
+    .unwrap_err();
+    assert_eq!(code, ErrorCode::InvalidValue, "{message}");
+    assert!(message.contains("former surname"), "{message}");
+    let (code, message) = run(
+        &f.db,
+        &format!("AMEND {c} nhi_acquired=2024-02-30 ON 2024-04-01"),
+    )
+    .unwrap_err();
+    assert_eq!(code, ErrorCode::InvalidValue, "{message}");
+    // A 転居 takes no items; AMEND takes nothing else, and needs one.
+    let (code, message) = run(
+        &f.db,
+        &format!("MOVE {c} address=芦屋市打出町2-3 former_surname=佐藤 ON 2024-04-01"),
+    )
+    .unwrap_err();
+    assert_eq!(code, ErrorCode::Syntax, "{message}");
+    let (code, message) =
+        run(&f.db, &format!("AMEND {c} name='佐藤 太郎' ON 2024-04-01")).unwrap_err();
+    assert_eq!(code, ErrorCode::Syntax, "{message}");
+    let (code, message) = run(&f.db, &format!("AMEND {c} ON 2024-04-01")).unwrap_err();
+    assert!(
+        matches!(code, ErrorCode::Syntax | ErrorCode::IllegalChange),
+        "{message}"
+    );
+    // `items` is not itself a key.
+    let (code, _) = run(&f.db, &format!("AMEND {c} items=x ON 2024-04-01")).unwrap_err();
+    assert_eq!(code, ErrorCode::Syntax);
+    let history = run(&f.db, &format!("HISTORY {c}")).unwrap();
+    assert_eq!(history.len(), 1, "nothing was written");
+}
+
+#[test]
+fn a_move_in_carries_items_and_a_removed_record_takes_none_by_amend() {
+    let f = city();
+    run(
+        &f.db,
+        "MOVE IN 24727059608 my_number=123456789018 name='金 美英' kana='キム ミヨン' sex=女 birth=1990-01-01 address='兵庫県芦屋市精道町7番6号' postal=659-8501 household=900 relationship=世帯主 common_name='金田 美英' common_name_kana=かねだみえい ON 2024-04-01",
+    )
+    .unwrap();
+    let got = run(&f.db, "GET 24727059608").unwrap();
+    assert_eq!(
+        cell(&got, 0, "items"),
+        "common_name=金田 美英; common_name_kana=カネダミエイ"
+    );
+    run(&f.db, "DEATH 24727059608 ON 2024-06-01").unwrap();
+    let (code, _) = run(&f.db, "AMEND 24727059608 nhi_lost=2024-06-01 ON 2024-06-01").unwrap_err();
+    assert_eq!(code, ErrorCode::IllegalChange);
+}
+
+#[test]
+fn every_item_of_the_catalogue_is_taken_by_amend_by_its_key() {
+    // Every item key works in AMEND, by its key.
+    let f = city();
+    let c = code1();
+    let samples: Vec<(&str, &str)> = juki::ITEMS
+        .iter()
+        .map(|r| {
+            let v = match r.key {
+                "registered_domicile" => "'東京都千代田区千代田1番'",
+                "family_head" | "common_name" => "'山田 一郎'",
+                "former_surname" => "佐藤",
+                "former_surname_kana" | "common_name_kana" => "サトウ",
+                _ => "2024-04-01",
+            };
+            (r.key, v)
+        })
+        .collect();
+    let assignments: Vec<String> = samples.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    run(
+        &f.db,
+        &format!("AMEND {c} {} ON 2024-04-01", assignments.join(" ")),
+    )
+    .unwrap();
+    let got = run(&f.db, &format!("GET {c}")).unwrap();
+    assert_eq!(
+        cell(&got, 0, "items").matches("; ").count(),
+        juki::ITEMS.len() - 1
+    );
+    let history = run(&f.db, &format!("HISTORY {c}")).unwrap();
+    assert_eq!(
+        cell(&history, 1, "changed"),
+        "registered_domicile former_surname common_name insurance pension child_allowance"
+    );
+    assert!(matches!(
+        f.db.run(&format!("GET {c}")).unwrap()[0],
+        Output::Rows(ref r) if matches!(r.rows[0].last(), Some(Cell::Text(_)))
+    ));
+}

@@ -1,0 +1,194 @@
+//! `juki upgrade` on a register written by the last build of storage format 2
+//! (tests/fixtures/format2.juki): the upgraded file passes CHECK, reads back every version
+//! as the old build exported it, keeps its operation log and logs the upgrade; a refused or
+//! failed upgrade leaves the file exactly as it was.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const ADMIN_PASSWORD: &str = "fixture-pass-2026";
+const CLERK_PASSWORD: &str = "clerk-pass-2026x";
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn juki(db: &Path, operator: &str, password: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_juki"))
+        .arg("--db")
+        .arg(db)
+        .args(["--operator", operator, "--terminal", "test"])
+        .args(args)
+        .env_remove("JUKI_DB")
+        .env_remove("JUKI_OPERATOR")
+        .env("JUKI_PASSWORD", password)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// The SHA-256 of a file, to compare files without printing them.
+fn sha(path: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    format!("{:x}", Sha256::digest(std::fs::read(path).unwrap()))
+}
+
+/// A copy of the format-2 fixture in a fresh directory.
+fn copy_of_fixture() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("register.juki");
+    std::fs::copy(fixture("format2.juki"), &db).unwrap();
+    (dir, db)
+}
+
+/// The rows of a CSV with only the named columns, in file order.
+fn columns(csv: &str, names: &[&str]) -> Vec<Vec<String>> {
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let at: Vec<usize> = names
+        .iter()
+        .map(|n| header.iter().position(|h| h == *n).unwrap())
+        .collect();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            at.iter().map(|i| r[*i].to_string()).collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_current_build_refuses_a_format_2_file_and_names_the_upgrade() {
+    let (_dir, db) = copy_of_fixture();
+    let out = juki(&db, "admin", ADMIN_PASSWORD, &["-c", "STATS"]);
+    assert!(!out.status.success());
+    let said = text(&out);
+    assert!(said.contains("format version 2"), "{said}");
+    assert!(said.contains("juki upgrade"), "{said}");
+    // Refused, the file is still the format-2 register and upgrades.
+    let out = juki(&db, "admin", ADMIN_PASSWORD, &["upgrade"]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn an_upgraded_register_reads_back_every_version_and_passes_check() {
+    let (dir, db) = copy_of_fixture();
+    let out = juki(&db, "admin", ADMIN_PASSWORD, &["upgrade"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("from format 2 to 3"), "{}", text(&out));
+
+    // The original is kept, byte for byte.
+    let kept = dir.path().join("register.juki.format2");
+    assert_eq!(sha(&kept), sha(&fixture("format2.juki")));
+
+    let history = dir.path().join("history.csv");
+    let export = dir.path().join("export.csv");
+    let out = juki(
+        &db,
+        "admin",
+        ADMIN_PASSWORD,
+        &[
+            "-c",
+            "CHECK",
+            "-c",
+            "AUDIT VERIFY",
+            "-c",
+            &format!("EXPORT HISTORY '{}'", history.display()),
+            "-c",
+            &format!("EXPORT '{}'", export.display()),
+            "-c",
+            "AUDIT",
+        ],
+    );
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("CHECK: no problems in 317 residents, 756 versions"),
+        "{said}"
+    );
+    assert!(said.contains("the operation log is intact"), "{said}");
+    assert!(said.contains("from_format=2 to_format=3"), "{said}");
+
+    // Every version, as the format-2 build exported it, in every column it had (the
+    // files are the same today, byte for byte; the columns are compared so that columns
+    // added later leave the test true).
+    let old = std::fs::read_to_string(fixture("format2.history.csv")).unwrap();
+    let header: Vec<String> = old
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .map(String::from)
+        .collect();
+    let names: Vec<&str> = header.iter().map(String::as_str).collect();
+    let new = std::fs::read_to_string(&history).unwrap();
+    assert_eq!(columns(&new, &names), columns(&old, &names));
+    let old = std::fs::read_to_string(fixture("format2.export.csv")).unwrap();
+    let header: Vec<String> = old
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .map(String::from)
+        .collect();
+    let names: Vec<&str> = header.iter().map(String::as_str).collect();
+    let new = std::fs::read_to_string(&export).unwrap();
+    assert_eq!(columns(&new, &names), columns(&old, &names));
+
+    // A second upgrade has nothing to do.
+    let out = juki(&db, "admin", ADMIN_PASSWORD, &["upgrade"]);
+    assert!(out.status.success());
+    assert!(text(&out).contains("nothing to do"), "{}", text(&out));
+}
+
+#[test]
+fn a_refused_upgrade_leaves_the_file_as_it_was() {
+    let (dir, db) = copy_of_fixture();
+    let before = sha(&db);
+    let wrong = juki(&db, "admin", "not-the-password-1", &["upgrade"]);
+    assert_eq!(wrong.status.code(), Some(3), "{}", text(&wrong));
+    let clerk = juki(&db, "clerk1", CLERK_PASSWORD, &["upgrade"]);
+    assert!(!clerk.status.success());
+    assert!(text(&clerk).contains("PERMISSION"), "{}", text(&clerk));
+    assert_eq!(sha(&db), before);
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["register.juki"], "no copy or kept file is left");
+}
+
+#[test]
+fn something_else_under_the_kept_name_is_refused_and_a_link_from_an_interrupted_run_is_not() {
+    let (dir, db) = copy_of_fixture();
+    let kept = dir.path().join("register.juki.format2");
+    std::fs::write(&kept, b"someone else's file").unwrap();
+    let before = sha(&db);
+    let out = juki(&db, "admin", ADMIN_PASSWORD, &["upgrade"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("register.juki.format2"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(sha(&db), before);
+    assert_eq!(std::fs::read(&kept).unwrap(), b"someone else's file");
+
+    // An upgrade cut off after keeping the original (a hard link) and before the rename.
+    std::fs::remove_file(&kept).unwrap();
+    std::fs::hard_link(&db, &kept).unwrap();
+    let out = juki(&db, "admin", ADMIN_PASSWORD, &["upgrade"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(sha(&kept), before);
+}
