@@ -109,7 +109,7 @@ pub use store::Rule;
 pub use model::{
     Address, ChangeField, Date, FieldRule, HouseholdId, Kana, KanaKey, MyNumber, Name, NameKey,
     PostalCode, Reason, Relationship, ResidentCode, Restatement, RevealedMyNumber, Sex, Status,
-    FIELD_RULES, HOUSEHOLD_MOVE,
+    FIELD_RULES, HOUSEHOLD_MOVE, NAME_KEY_VERSION,
 };
 
 // The register's municipality, its address dictionary (住所辞書) and placing an address.
