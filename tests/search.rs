@@ -324,7 +324,12 @@ fn every_way_of_writing_a_name_finds_every_other() {
         &["辻 三郎", "辻\u{E0100} 三郎", "辻\u{E0100}三郎"],
         &["渡辺 四郎", "渡邊 四郎", "渡邉 四郎"],
         &["宮崎 五郎", "宮﨑 五郎", "宮嵜 五郎"],
-        &["SMITH John", "smith john", "ＳＭＩＴＨ　Ｊｏｈｎ", "SmithJohn"],
+        &[
+            "SMITH John",
+            "smith john",
+            "ＳＭＩＴＨ　Ｊｏｈｎ",
+            "SmithJohn",
+        ],
         &["沢田 六郎", "澤田 六郎"],
     ];
     let f = Fixture::new();
@@ -358,13 +363,12 @@ fn every_way_of_writing_a_name_finds_every_other() {
                     .birth(date("1970-01-01")),
                 SearchQuery::new().name(query).unwrap().address("芦屋市"),
             ] {
-                let mut found: Vec<u64> = f
-                    .db
-                    .find(&q)
-                    .unwrap()
-                    .iter()
-                    .map(|h| (10..n).find(|c| code(*c) == h.resident.code).unwrap())
-                    .collect();
+                let mut found: Vec<u64> =
+                    f.db.find(&q)
+                        .unwrap()
+                        .iter()
+                        .map(|h| (10..n).find(|c| code(*c) == h.resident.code).unwrap())
+                        .collect();
                 found.sort();
                 assert_eq!(found, expected, "{query}");
             }

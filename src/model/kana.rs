@@ -253,11 +253,24 @@ mod tests {
     #[test]
     fn key_ignores_the_space_and_matches_a_whole_surname() {
         let stored = Kana::parse("ヤマダ タロウ").unwrap().key();
-        for q in ["やまだ", "ヤマダタロウ", "ﾔﾏﾀﾞ ﾀﾛｳ", "やまた　たろう"] {
-            assert!(KanaKey::from_query(q).unwrap().split().matches(stored.split()), "{q}");
+        for q in ["やまだ", "ヤマダタロウ", "ﾔﾏﾀﾞ ﾀﾛｳ", "やまた　たろう"]
+        {
+            assert!(
+                KanaKey::from_query(q)
+                    .unwrap()
+                    .split()
+                    .matches(stored.split()),
+                "{q}"
+            );
         }
         for q in ["や", "ヤマ", "ヤマダ タ", "ヤマダタ"] {
-            assert!(!KanaKey::from_query(q).unwrap().split().matches(stored.split()), "{q}");
+            assert!(
+                !KanaKey::from_query(q)
+                    .unwrap()
+                    .split()
+                    .matches(stored.split()),
+                "{q}"
+            );
         }
     }
 

@@ -161,7 +161,13 @@ mod tests {
         let b = Name::parse("高崎 太郎").unwrap().key();
         assert_eq!(a, b);
         assert_eq!(a.as_str(), "高崎太郎");
-        for (v, r) in [("邊", "辺"), ("邉", "辺"), ("齋", "斎"), ("齊", "斉"), ("濵", "浜")] {
+        for (v, r) in [
+            ("邊", "辺"),
+            ("邉", "辺"),
+            ("齋", "斎"),
+            ("齊", "斉"),
+            ("濵", "浜"),
+        ] {
             assert_eq!(k(v), r);
         }
         assert_eq!(k("渡邉　美穂"), "渡辺美穂");
@@ -183,13 +189,22 @@ mod tests {
     fn key_ignores_the_space() {
         assert_eq!(k("鈴木次郎"), k("鈴木 次郎"));
         assert_eq!(k("鈴木　次郎"), "鈴木次郎");
-        assert!(NameKey::from_query("鈴木 次郎").unwrap().split().has_given());
+        assert!(NameKey::from_query("鈴木 次郎")
+            .unwrap()
+            .split()
+            .has_given());
         assert!(!NameKey::from_query("鈴木次郎").unwrap().split().has_given());
     }
 
     #[test]
     fn latin_keys_ignore_case_width_and_space() {
-        for s in ["SMITH John", "smith john", "ＳＭＩＴＨ　Ｊｏｈｎ", "SmithJohn", "smith  JOHN"] {
+        for s in [
+            "SMITH John",
+            "smith john",
+            "ＳＭＩＴＨ　Ｊｏｈｎ",
+            "SmithJohn",
+            "smith  JOHN",
+        ] {
             assert_eq!(k(s), "smithjohn", "{s}");
         }
         assert_eq!(k("MÜLLER Anna"), "mülleranna");
@@ -202,6 +217,9 @@ mod tests {
         let full = Name::parse("齋藤 一郎").unwrap().key();
         let surname = NameKey::from_query("齋藤").unwrap();
         assert!(surname.split().matches(full.split()));
-        assert!(!NameKey::from_query("齋").unwrap().split().matches(full.split()));
+        assert!(!NameKey::from_query("齋")
+            .unwrap()
+            .split()
+            .matches(full.split()));
     }
 }

@@ -167,7 +167,11 @@ mod tests {
             for c in chars {
                 assert!(same(first, c), "{first} and {c} should fold together");
             }
-            assert_eq!(fold_kanji(first), first, "{first} is its group's representative");
+            assert_eq!(
+                fold_kanji(first),
+                first,
+                "{first} is its group's representative"
+            );
         }
     }
 

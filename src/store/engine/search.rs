@@ -570,8 +570,11 @@ mod tests {
 
     #[test]
     fn the_scan_range_holds_every_match() {
-        for (q, stored) in [("山田", "山田 太郎"), ("山田太郎", "山田 太郎"), ("山田 太郎", "山田太郎")]
-        {
+        for (q, stored) in [
+            ("山田", "山田 太郎"),
+            ("山田太郎", "山田 太郎"),
+            ("山田 太郎", "山田太郎"),
+        ] {
             let (_, prefix) = NameQuery::parse(q).unwrap().index(true);
             let key = NameKey::of_written(stored).split().index_text();
             assert!(key.as_bytes().starts_with(&prefix), "{q} / {stored}");
@@ -580,7 +583,11 @@ mod tests {
 
     #[test]
     fn kana_matches_a_whole_surname_or_name_never_a_prefix() {
-        let q = |t: &str| NameQuery::parse(t).unwrap().matches("山田 太郎", "ヤマダ タロウ");
+        let q = |t: &str| {
+            NameQuery::parse(t)
+                .unwrap()
+                .matches("山田 太郎", "ヤマダ タロウ")
+        };
         assert!(q("やまだ"));
         assert!(q("ヤマタ"));
         assert!(q("ヤマダタロウ"));
