@@ -111,7 +111,7 @@ pub use store::Rule;
 pub use model::{
     Address, ChangeField, Date, FieldRule, HouseholdId, Kana, KanaKey, MyNumber, Name, NameKey,
     PostalCode, Reason, Relationship, ResidentCode, Restatement, RevealedMyNumber, Sex, Status,
-    FIELD_RULES, HOUSEHOLD_MOVE,
+    FIELD_RULES, HOUSEHOLD_MOVE, NAME_KEY_VERSION,
 };
 
 // The items of the record beyond the core fields (本籍, 旧氏, 通称, the insurance items …).

@@ -141,9 +141,9 @@ fn a_surname_alone_matches_the_surname_not_a_longer_one() {
 }
 
 #[test]
-fn kana_matches_the_seion_key_as_a_prefix() {
+fn kana_matches_a_whole_surname_or_name_never_a_prefix() {
     let f = town();
-    // Without dakuten, in hiragana, surname only: ヤマダ and ヤマダガワ both start with ヤマタ.
+    // Without dakuten, in hiragana, surname only: ヤマダ, not ヤマダガワ.
     let hits =
         f.db.find(
             &SearchQuery::new()
@@ -152,7 +152,7 @@ fn kana_matches_the_seion_key_as_a_prefix() {
                 .birth(date("1980-04-01")),
         )
         .unwrap();
-    assert_eq!(codes(&hits), vec![1, 3, 5]);
+    assert_eq!(codes(&hits), vec![1, 3]);
     let hits =
         f.db.find(
             &SearchQuery::new()
@@ -162,6 +162,14 @@ fn kana_matches_the_seion_key_as_a_prefix() {
         )
         .unwrap();
     assert_eq!(codes(&hits), vec![1]);
+    // A prefix of a surname finds nobody.
+    for prefix in ["や", "ヤマ", "やまだが"] {
+        let q = SearchQuery::new()
+            .name(prefix)
+            .unwrap()
+            .birth(date("1980-04-01"));
+        assert!(f.db.find(&q).unwrap().is_empty(), "{prefix}");
+    }
 }
 
 #[test]
@@ -305,4 +313,80 @@ fn removed_residents_are_found_and_flagged() {
     assert_eq!(codes(&hits), vec![3]);
     assert!(!hits[0].resident.is_active());
     assert!(hits[0].current);
+}
+
+/// Residents written each way a name can be written: each is found by every other way.
+#[test]
+fn every_way_of_writing_a_name_finds_every_other() {
+    let groups: [&[&str]; 7] = [
+        &["浜田 一郎", "濱田 一郎", "濵田 一郎", "浜田一郎"],
+        &["高橋 二郎", "髙橋 二郎", "高橋二郎"],
+        &["辻 三郎", "辻\u{E0100} 三郎", "辻\u{E0100}三郎"],
+        &["渡辺 四郎", "渡邊 四郎", "渡邉 四郎"],
+        &["宮崎 五郎", "宮﨑 五郎", "宮嵜 五郎"],
+        &[
+            "SMITH John",
+            "smith john",
+            "ＳＭＩＴＨ　Ｊｏｈｎ",
+            "SmithJohn",
+        ],
+        &["沢田 六郎", "澤田 六郎"],
+    ];
+    let f = Fixture::new();
+    let mut n = 10;
+    let mut stored: Vec<(u64, usize)> = Vec::new();
+    for (g, names) in groups.iter().enumerate() {
+        for name in names.iter() {
+            let mut p = taro();
+            p.my_number = n;
+            p.name = name;
+            p.kana = "ダレ カ";
+            p.birth = "1970-01-01";
+            p.household = n;
+            f.db.record(&move_in(n, &p, "2021-01-01")).unwrap();
+            assert_eq!(
+                f.db.get(code(n)).unwrap().unwrap().name.as_str(),
+                Name::parse(name).unwrap().as_str(),
+                "the name is stored as written"
+            );
+            stored.push((n, g));
+            n += 1;
+        }
+    }
+    for (g, names) in groups.iter().enumerate() {
+        let expected: Vec<u64> = stored.iter().filter(|s| s.1 == g).map(|s| s.0).collect();
+        for query in names.iter() {
+            for q in [
+                SearchQuery::new()
+                    .name(query)
+                    .unwrap()
+                    .birth(date("1970-01-01")),
+                SearchQuery::new().name(query).unwrap().address("芦屋市"),
+            ] {
+                let mut found: Vec<u64> =
+                    f.db.find(&q)
+                        .unwrap()
+                        .iter()
+                        .map(|h| (10..n).find(|c| code(*c) == h.resident.code).unwrap())
+                        .collect();
+                found.sort();
+                assert_eq!(found, expected, "{query}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_reading_with_di_or_du_is_found_by_ji_or_zu() {
+    let f = Fixture::new();
+    let mut p = taro();
+    p.name = "千々岩 七郎";
+    p.kana = "チヂワ シチロウ";
+    f.db.record(&move_in(1, &p, "2021-01-01")).unwrap();
+    for q in ["チジワ", "ちぢわ", "チヂワ シチロウ", "ちじわしちろう"] {
+        let hits =
+            f.db.find(&SearchQuery::new().name(q).unwrap().birth(date(p.birth)))
+                .unwrap();
+        assert_eq!(hits.len(), 1, "{q}");
+    }
 }

@@ -72,9 +72,11 @@ pub fn searches_of(r: &SqlResident) -> [Search; 3] {
             .name(kana.as_str())
             .expect("a stored reading")
             .address(&town),
+        // The whole reading (juki matches whole names, never a prefix): the range holds
+        // exactly the key.
         sql: vec![
             kana_key.clone().into(),
-            prefix_end(&kana_key).into(),
+            format!("{kana_key}\u{1}").into(),
             town.clone().into(),
             prefix_end(&town).into(),
         ],

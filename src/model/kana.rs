@@ -3,6 +3,7 @@
 use std::fmt;
 
 use super::error::InvalidValue;
+use super::split_key::SplitKey;
 
 const FIELD: &str = "kana";
 
@@ -103,7 +104,7 @@ impl fmt::Display for Kana {
 /// `None` deletes the character. This is the one place the folding is defined:
 /// 1. spaces and 中点 (・) are deleted;
 /// 2. dakuten and handakuten are removed (ガ→カ … ポ→ホ, ヴ→ウ, ヷ→ワ, ヸ→イ, ヹ→エ, ヺ→オ,
-///    ヾ→ヽ);
+///    ヾ→ヽ), except that ヂ→シ and ヅ→ス (they sound as ジ and ズ);
 /// 3. small kana become large: ァィゥェォッャュョヮヵヶ → アイウエオツヤユヨワカケ;
 /// 4. archaic kana become modern: ヰ→イ, ヱ→エ, ヲ→オ;
 /// 5. the long-vowel mark ー is deleted.
@@ -123,8 +124,10 @@ fn seion_char(c: char) -> Option<char> {
         'ゼ' => 'セ',
         'ゾ' => 'ソ',
         'ダ' => 'タ',
-        'ヂ' => 'チ',
-        'ヅ' => 'ツ',
+        // ヂ/ジ and ヅ/ズ sound alike and one surname is written both ways (千々岩 チヂワ or
+        // チジワ, 都筑 ツヅキ or ツズキ): both give one key.
+        'ヂ' => 'シ',
+        'ヅ' => 'ス',
         'デ' => 'テ',
         'ド' => 'ト',
         'バ' | 'パ' => 'ハ',
@@ -159,14 +162,15 @@ fn seion_char(c: char) -> Option<char> {
 }
 
 /// The 清音化 kana search key: a reading with spaces, 中点, dakuten, small kana, archaic kana
-/// and long-vowel marks folded away (see `seion_char` for the table).
+/// and long-vowel marks folded away (see `seion_char` for the table), remembering where the
+/// surname ended (`model::split_key`): a query matches a whole reading or a whole surname.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct KanaKey(String);
+pub struct KanaKey(SplitKey);
 
 impl KanaKey {
     /// Folds text that is already NFKC-normalised full-width katakana.
     fn of_katakana(text: &str) -> KanaKey {
-        KanaKey(text.chars().filter_map(seion_char).collect())
+        KanaKey(SplitKey::build(text.chars(), seion_char))
     }
 
     /// The key of a reading that is already stored katakana.
@@ -179,15 +183,20 @@ impl KanaKey {
         Ok(Kana::parse(input)?.key())
     }
 
-    /// The key text.
+    /// The key text: the whole reading folded, without spaces.
     pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// The key with its surname boundary.
+    pub(crate) fn split(&self) -> &SplitKey {
         &self.0
     }
 }
 
 impl fmt::Display for KanaKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
@@ -224,7 +233,11 @@ mod tests {
 
     #[test]
     fn key_folds() {
-        assert_eq!(key("ヂヅ"), "チツ");
+        assert_eq!(key("ヂヅ"), "シス");
+        assert_eq!(key("チヂワ"), key("チジワ"));
+        assert_eq!(key("ツヅキ"), key("ツズキ"));
+        assert_eq!(key("ちぢわ"), "チシワ");
+        assert_ne!(key("チヂワ"), key("チチワ"));
         assert_eq!(key("パピプペポ"), "ハヒフヘホ");
         assert_eq!(key("ヰヱヲ"), "イエオ");
         assert_eq!(key("ァィゥェォッャュョヮヵヶ"), "アイウエオツヤユヨワカケ");
@@ -235,6 +248,30 @@ mod tests {
             Kana::parse("キョウコ").unwrap().key(),
             Kana::parse("キヨウコ").unwrap().key()
         );
+    }
+
+    #[test]
+    fn key_ignores_the_space_and_matches_a_whole_surname() {
+        let stored = Kana::parse("ヤマダ タロウ").unwrap().key();
+        for q in ["やまだ", "ヤマダタロウ", "ﾔﾏﾀﾞ ﾀﾛｳ", "やまた　たろう"]
+        {
+            assert!(
+                KanaKey::from_query(q)
+                    .unwrap()
+                    .split()
+                    .matches(stored.split()),
+                "{q}"
+            );
+        }
+        for q in ["や", "ヤマ", "ヤマダ タ", "ヤマダタ"] {
+            assert!(
+                !KanaKey::from_query(q)
+                    .unwrap()
+                    .split()
+                    .matches(stored.split()),
+                "{q}"
+            );
+        }
     }
 
     #[test]

@@ -18,8 +18,10 @@ pub mod place;
 pub mod postal;
 pub mod reason;
 pub mod sex;
+mod split_key;
 pub mod status;
 mod text;
+mod variants;
 
 pub use address::{address_key, Address};
 pub use change_fields::{ChangeField, FieldRule, FIELD_RULES, HOUSEHOLD_MOVE};
@@ -29,7 +31,7 @@ pub use household::{HouseholdId, Relationship, Restatement};
 pub use identifiers::{MyNumber, ResidentCode, RevealedMyNumber};
 pub use item::{Item, ItemChanges, ItemGroup, ItemRule, Items, ITEMS};
 pub use kana::{is_kana_text, Kana, KanaKey};
-pub use name::{Name, NameKey};
+pub use name::{Name, NameKey, NAME_KEY_VERSION};
 pub use place::{
     BlockNumbers, DictionaryError, Elsewhere, Inside, LocalGovCode, Municipality, Outside,
     PlaceBook, PlaceError, Placement, Prefecture, Town, TownDictionary, Ward,

@@ -1,8 +1,13 @@
 //! 氏名 (the name as written) and its variant-folding search key.
+//!
+//! The stored name keeps every character as written after NFKC (髙, 﨑 and an ideographic
+//! variation selector stay); only the key folds.
 
 use std::fmt;
 
 use super::error::InvalidValue;
+use super::split_key::SplitKey;
+use super::variants::fold_char;
 
 const FIELD: &str = "name";
 const MAX_CHARS: usize = 100;
@@ -59,83 +64,24 @@ impl fmt::Display for Name {
     }
 }
 
-/// The 異体字 table: each variant kanji to the one representative it is searched as.
-///
-/// Characters not in the table are returned unchanged. The table covers the variants that
-/// are a known pain at the counter:
-///
-/// | representative | variants |
-/// | --- | --- |
-/// | 高 | 髙 |
-/// | 崎 | 﨑 (U+FA11), 嵜, 碕 |
-/// | 辺 | 邊, 邉 |
-/// | 斎 | 齋, 齊, 斉 |
-/// | 浜 | 濱 |
-/// | 沢 | 澤 |
-/// | 桜 | 櫻 |
-/// | 国 | 國 |
-/// | 広 | 廣 |
-/// | 徳 | 德 |
-/// | 恵 | 惠 |
-/// | 真 | 眞 |
-/// | 蔵 | 藏 |
-/// | 竜 | 龍 |
-/// | 島 | 嶋, 嶌 |
-/// | 富 | 冨 |
-/// | 槙 | 槇 |
-/// | 実 | 實 |
-/// | 円 | 圓 |
-/// | 寿 | 壽 |
-/// | 弥 | 彌 |
-/// | 吉 | 𠮷 (U+20BB7) |
-/// | 渋 | 澁 |
-/// | 浅 | 淺 |
-/// | 関 | 關 |
-/// | 峰 | 峯 |
-/// | 桑 | 桒 |
-fn fold_variant(c: char) -> char {
-    match c {
-        '髙' => '高',
-        '\u{FA11}' | '嵜' | '碕' => '崎',
-        '邊' | '邉' => '辺',
-        '齋' | '齊' | '斉' => '斎',
-        '濱' => '浜',
-        '澤' => '沢',
-        '櫻' => '桜',
-        '國' => '国',
-        '廣' => '広',
-        '德' => '徳',
-        '惠' => '恵',
-        '眞' => '真',
-        '藏' => '蔵',
-        '龍' => '竜',
-        '嶋' | '嶌' => '島',
-        '冨' => '富',
-        '槇' => '槙',
-        '實' => '実',
-        '圓' => '円',
-        '壽' => '寿',
-        '彌' => '弥',
-        '\u{20BB7}' => '吉',
-        '澁' => '渋',
-        '淺' => '浅',
-        '關' => '関',
-        '峯' => '峰',
-        '桒' => '桑',
-        other => other,
-    }
-}
+/// The version of [`NameKey`] and [`KanaKey`](super::KanaKey) and of how the 4情報 index
+/// writes them. Version 2 folds variant kanji by the generated table, drops variation
+/// selectors, spaces and Latin case, and records where the surname ends; version 1 (implicit)
+/// kept the space. A search index built with another version must be rebuilt: its entries
+/// would not be found by the keys of this one.
+pub const NAME_KEY_VERSION: u32 = 2;
 
 /// The search key of a written name: the normalised name with variant kanji folded to one
-/// representative (see `fold_variant`). The single ASCII space between surname and given
-/// name is kept, so a surname key is a prefix of the full key.
+/// representative (`model::variants`), variation selectors (IVS) and spaces dropped and Latin
+/// letters lower-cased, remembering where the surname ended (`model::split_key`). So 髙﨑 太郎,
+/// 高崎太郎 and 高\u{E0100}崎 太郎 give one key, and SMITH John is smith john.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct NameKey(String);
+pub struct NameKey(SplitKey);
 
 impl NameKey {
     /// Folds an already normalised name.
     fn of_normalised(name: &str) -> NameKey {
-        NameKey(name.chars().map(fold_variant).collect())
+        NameKey(SplitKey::build(name.chars(), fold_char))
     }
 
     /// The key of a name that is already normalised (a stored name).
@@ -148,15 +94,20 @@ impl NameKey {
         Ok(NameKey::of_normalised(&normalise(input)?))
     }
 
-    /// The key text.
+    /// The key text: the whole name folded, without spaces.
     pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// The key with its surname boundary.
+    pub(crate) fn split(&self) -> &SplitKey {
         &self.0
     }
 }
 
 impl fmt::Display for NameKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
@@ -200,34 +151,75 @@ mod tests {
         assert!(Name::parse(&"あ".repeat(101)).is_err());
     }
 
+    fn k(s: &str) -> String {
+        NameKey::from_query(s).unwrap().as_str().to_owned()
+    }
+
     #[test]
     fn key_folds_variants() {
         let a = Name::parse("髙﨑 太郎").unwrap().key();
         let b = Name::parse("高崎 太郎").unwrap().key();
         assert_eq!(a, b);
-        assert_eq!(a.as_str(), "高崎 太郎");
+        assert_eq!(a.as_str(), "高崎太郎");
         for (v, r) in [
             ("邊", "辺"),
             ("邉", "辺"),
             ("齋", "斎"),
-            ("齊", "斎"),
-            ("斉", "斎"),
-            ("嵜", "崎"),
+            ("齊", "斉"),
+            ("濵", "浜"),
         ] {
-            assert_eq!(NameKey::from_query(v).unwrap().as_str(), r);
+            assert_eq!(k(v), r);
         }
-        assert_eq!(
-            NameKey::from_query("渡邉　美穂").unwrap().as_str(),
-            "渡辺 美穂"
-        );
-        assert_eq!(NameKey::from_query("𠮷田").unwrap().as_str(), "吉田");
+        assert_eq!(k("渡邉　美穂"), "渡辺美穂");
+        assert_eq!(k("𠮷田"), "吉田");
+        assert_ne!(k("斉藤"), k("斎藤"));
+        assert_ne!(k("埼玉"), k("崎玉"));
         assert!(NameKey::from_query("").is_err());
     }
 
     #[test]
-    fn surname_key_is_prefix_of_full_key() {
+    fn key_drops_variation_selectors_but_the_name_keeps_them() {
+        let n = Name::parse("辻\u{E0100} 太郎").unwrap();
+        assert_eq!(n.as_str(), "辻\u{E0100} 太郎");
+        assert_eq!(n.key(), Name::parse("辻 太郎").unwrap().key());
+        assert_eq!(k("葛\u{FE00}西"), "葛西");
+    }
+
+    #[test]
+    fn key_ignores_the_space() {
+        assert_eq!(k("鈴木次郎"), k("鈴木 次郎"));
+        assert_eq!(k("鈴木　次郎"), "鈴木次郎");
+        assert!(NameKey::from_query("鈴木 次郎")
+            .unwrap()
+            .split()
+            .has_given());
+        assert!(!NameKey::from_query("鈴木次郎").unwrap().split().has_given());
+    }
+
+    #[test]
+    fn latin_keys_ignore_case_width_and_space() {
+        for s in [
+            "SMITH John",
+            "smith john",
+            "ＳＭＩＴＨ　Ｊｏｈｎ",
+            "SmithJohn",
+            "smith  JOHN",
+        ] {
+            assert_eq!(k(s), "smithjohn", "{s}");
+        }
+        assert_eq!(k("MÜLLER Anna"), "mülleranna");
+        // The stored name keeps its case.
+        assert_eq!(Name::parse("SMITH John").unwrap().as_str(), "SMITH John");
+    }
+
+    #[test]
+    fn the_surname_matches_whole_names_only() {
         let full = Name::parse("齋藤 一郎").unwrap().key();
-        let surname = NameKey::from_query("斉藤").unwrap();
-        assert!(full.as_str().starts_with(surname.as_str()));
+        let surname = NameKey::from_query("齋藤").unwrap();
+        assert!(surname.split().matches(full.split()));
+        assert!(!NameKey::from_query("齋")
+            .unwrap()
+            .split()
+            .matches(full.split()));
     }
 }

@@ -32,8 +32,8 @@ impl<'a> KeyTexts<'a> {
     fn components(self) -> SearchComponents {
         SearchComponents {
             birth: self.birth,
-            name_key: NameKey::of_written(self.name).as_str().to_string(),
-            kana_key: KanaKey::of_reading(self.kana).as_str().to_string(),
+            name_key: NameKey::of_written(self.name).split().index_text(),
+            kana_key: KanaKey::of_reading(self.kana).split().index_text(),
             address_key: remembered_address_key(self.address),
         }
     }
@@ -46,12 +46,12 @@ impl<'a> KeyTexts<'a> {
             name_key: if self.name == other.name {
                 theirs.name_key.clone()
             } else {
-                NameKey::of_written(self.name).as_str().to_string()
+                NameKey::of_written(self.name).split().index_text()
             },
             kana_key: if self.kana == other.kana {
                 theirs.kana_key.clone()
             } else {
-                KanaKey::of_reading(self.kana).as_str().to_string()
+                KanaKey::of_reading(self.kana).split().index_text()
             },
             address_key: if self.address == other.address {
                 theirs.address_key.clone()

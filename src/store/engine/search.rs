@@ -14,13 +14,15 @@ use crate::model::{address_key, is_kana_text, Date, InvalidValue, KanaKey, NameK
 use crate::store::error::{Result, StoreError};
 use redb::ReadableTable;
 
-/// How a name condition matches.
+/// How a name condition matches. Either kind matches a whole name, with or without the space
+/// between surname and given name, or, when the query has no space, a whole surname; never a
+/// prefix (see `model::split_key`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NameQuery {
-    /// The written name with variant kanji folded. With a space (surname and given name) it
-    /// matches the whole name; without one, the surname (or a name without a given name).
+    /// The written name's key: variant kanji folded, variation selectors, spaces and Latin
+    /// case ignored.
     Kanji(NameKey),
-    /// A prefix of the 清音化 key of the reading.
+    /// The 清音化 key of the reading.
     Kana(KanaKey),
 }
 
@@ -37,32 +39,29 @@ impl NameQuery {
 
     fn matches(&self, name: &str, kana: &str) -> bool {
         match self {
-            NameQuery::Kanji(q) => {
-                let key = NameKey::of_written(name);
-                kanji_matches(q.as_str(), key.as_str())
-            }
-            NameQuery::Kana(q) => KanaKey::of_reading(kana).as_str().starts_with(q.as_str()),
+            NameQuery::Kanji(q) => q.split().matches(NameKey::of_written(name).split()),
+            NameQuery::Kana(q) => q.split().matches(KanaKey::of_reading(kana).split()),
         }
     }
-}
 
-/// Whether a kanji name key matches a query key, on their bytes (an index key's or a
-/// record's): with a space the query must be the whole name, without one the surname (the
-/// key up to its space) or a name without a given name.
-fn kanji_matches_bytes(query: &[u8], key: &[u8]) -> bool {
-    if query.contains(&b' ') {
-        key == query
-    } else {
-        key == query
-            || key
-                .strip_prefix(query)
-                .is_some_and(|rest| rest.first() == Some(&b' '))
+    /// Whether a name component of an index key (a `SplitKey::index_text`) matches.
+    fn matches_index(&self, component: &[u8]) -> bool {
+        match self {
+            NameQuery::Kanji(q) => q.split().matches_index(component),
+            NameQuery::Kana(q) => q.split().matches_index(component),
+        }
     }
-}
 
-/// [`kanji_matches_bytes`] on text.
-fn kanji_matches(query: &str, key: &str) -> bool {
-    kanji_matches_bytes(query.as_bytes(), key.as_bytes())
+    /// The index kind for this name with or without a birth date, and the range of names to
+    /// scan in it.
+    fn index(&self, with_birth: bool) -> (IndexKind, Vec<u8>) {
+        match (self, with_birth) {
+            (NameQuery::Kanji(k), true) => (IndexKind::BirthKanji, k.split().scan_prefix()),
+            (NameQuery::Kana(k), true) => (IndexKind::BirthKana, k.split().scan_prefix()),
+            (NameQuery::Kanji(k), false) => (IndexKind::KanjiAddress, k.split().scan_prefix()),
+            (NameQuery::Kana(k), false) => (IndexKind::KanaAddress, k.split().scan_prefix()),
+        }
+    }
 }
 
 /// The conditions of a query a version is known to meet without reading it.
@@ -236,11 +235,7 @@ impl SearchQuery {
         let Some((&kind, rest)) = head.split_first() else {
             return false;
         };
-        let name_ok = |name: &[u8]| match &self.name {
-            Some(NameQuery::Kanji(q)) => kanji_matches_bytes(q.as_str().as_bytes(), name),
-            Some(NameQuery::Kana(q)) => name.starts_with(q.as_str().as_bytes()),
-            None => true,
-        };
+        let name_ok = |name: &[u8]| self.name.as_ref().is_none_or(|q| q.matches_index(name));
         let addr_ok = |addr: &[u8]| {
             self.address
                 .as_ref()
@@ -298,29 +293,15 @@ impl SearchQuery {
         let mut key = Vec::with_capacity(64);
         match (&self.name, birth) {
             (Some(name), Some(birth)) => {
-                let (kind, text) = match name {
-                    NameQuery::Kanji(k) => (IndexKind::BirthKanji, k.as_str()),
-                    NameQuery::Kana(k) => (IndexKind::BirthKana, k.as_str()),
-                };
+                let (kind, names) = name.index(true);
                 key.push(kind as u8);
                 key.extend_from_slice(&birth);
-                key.extend_from_slice(text.as_bytes());
+                key.extend_from_slice(&names);
             }
             (Some(name), None) => {
-                let (kind, text, exact) = match name {
-                    NameQuery::Kanji(k) => (
-                        IndexKind::KanjiAddress,
-                        k.as_str(),
-                        k.as_str().contains(' '),
-                    ),
-                    NameQuery::Kana(k) => (IndexKind::KanaAddress, k.as_str(), false),
-                };
+                let (kind, names) = name.index(false);
                 key.push(kind as u8);
-                key.extend_from_slice(text.as_bytes());
-                if exact {
-                    key.push(0);
-                    key.extend_from_slice(self.address.as_deref().unwrap_or("").as_bytes());
-                }
+                key.extend_from_slice(&names);
             }
             (None, Some(birth)) => {
                 key.push(IndexKind::BirthAddress as u8);
@@ -561,31 +542,57 @@ fn as_of_hit(
 mod tests {
     use super::*;
 
-    #[test]
-    fn surname_alone_matches_the_surname_only() {
-        assert!(kanji_matches("山田", "山田 太郎"));
-        assert!(kanji_matches("山田", "山田"));
-        assert!(!kanji_matches("山田", "山田川 花子"));
-        assert!(kanji_matches("山田 太郎", "山田 太郎"));
-        assert!(!kanji_matches("山田 太", "山田 太郎"));
+    fn index_match(q: &str, stored_name: &str) -> bool {
+        let q = NameQuery::parse(q).unwrap();
+        let key = NameKey::of_written(stored_name).split().index_text();
+        let by_record = q.matches(stored_name, "ヤマダ タロウ");
+        let by_index = q.matches_index(key.as_bytes());
+        assert_eq!(by_record, by_index, "{q:?} / {stored_name}");
+        by_index
     }
 
     #[test]
-    fn an_index_key_matches_on_its_bytes() {
+    fn a_surname_alone_matches_the_surname_only() {
         for (q, k, expected) in [
             ("山田", "山田 太郎", true),
             ("山田", "山田", true),
             ("山田", "山田川 花子", false),
             ("山田 太郎", "山田 太郎", true),
+            ("山田太郎", "山田 太郎", true),
+            ("山田 太郎", "山田太郎", true),
             ("山田 太", "山田 太郎", false),
             ("山田", "山", false),
+            ("山", "山田 太郎", false),
         ] {
-            assert_eq!(
-                kanji_matches_bytes(q.as_bytes(), k.as_bytes()),
-                expected,
-                "{q} / {k}"
-            );
+            assert_eq!(index_match(q, k), expected, "{q} / {k}");
         }
+    }
+
+    #[test]
+    fn the_scan_range_holds_every_match() {
+        for (q, stored) in [
+            ("山田", "山田 太郎"),
+            ("山田太郎", "山田 太郎"),
+            ("山田 太郎", "山田太郎"),
+        ] {
+            let (_, prefix) = NameQuery::parse(q).unwrap().index(true);
+            let key = NameKey::of_written(stored).split().index_text();
+            assert!(key.as_bytes().starts_with(&prefix), "{q} / {stored}");
+        }
+    }
+
+    #[test]
+    fn kana_matches_a_whole_surname_or_name_never_a_prefix() {
+        let q = |t: &str| {
+            NameQuery::parse(t)
+                .unwrap()
+                .matches("山田 太郎", "ヤマダ タロウ")
+        };
+        assert!(q("やまだ"));
+        assert!(q("ヤマタ"));
+        assert!(q("ヤマダタロウ"));
+        assert!(!q("ヤマ"));
+        assert!(!q("ヤマダ タ"));
     }
 
     #[test]
