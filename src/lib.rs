@@ -118,6 +118,12 @@ pub use model::{
     PlaceBook, PlaceError, Placement, Prefecture, Town, TownDictionary, Ward,
 };
 
+// The items of the 住民票 for 不詳 dates, 外国人住民 and insurance and pension.
+pub use model::{
+    CardKind, ForeignCategory, LatinName, Nationality, PartialDate, ResidenceCardNumber,
+    ResidenceStatus, StayPeriod,
+};
+
 // Changes and what they wrote.
 pub use store::{
     Change, Field, FieldSet, Fields, HouseholdMove, Receipt, Warning, Written, MAX_PLAUSIBLE_AGE,

@@ -9,10 +9,12 @@ pub mod change_fields;
 pub mod date;
 mod digits;
 pub mod error;
+pub mod foreign;
 pub mod household;
 pub mod identifiers;
 pub mod kana;
 pub mod name;
+pub mod partial_date;
 pub mod place;
 pub mod postal;
 pub mod reason;
@@ -24,10 +26,15 @@ pub use address::{address_key, Address};
 pub use change_fields::{ChangeField, FieldRule, FIELD_RULES, HOUSEHOLD_MOVE};
 pub use date::Date;
 pub use error::InvalidValue;
+pub use foreign::{
+    CardKind, ForeignCategory, LatinName, Nationality, ResidenceCardNumber, ResidenceStatus,
+    StayPeriod,
+};
 pub use household::{HouseholdId, Relationship, Restatement};
 pub use identifiers::{MyNumber, ResidentCode, RevealedMyNumber};
 pub use kana::{is_kana_text, Kana, KanaKey};
 pub use name::{Name, NameKey};
+pub use partial_date::PartialDate;
 pub use place::{
     BlockNumbers, DictionaryError, Elsewhere, Inside, LocalGovCode, Municipality, Outside,
     PlaceBook, PlaceError, Placement, Prefecture, Town, TownDictionary, Ward,
