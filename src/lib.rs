@@ -120,7 +120,8 @@ pub use model::{
 
 // The items of the 住民票 for 不詳 dates, 外国人住民 and insurance and pension.
 pub use model::{
-    CardKind, ForeignCategory, LatinName, Nationality, PartialDate, ResidenceCardNumber,
+    BasicPensionNumber, CardKind, CareInsuredNumber, ForeignCategory, InsuredNumber8, LatinName,
+    Nationality, NhiRetiredKind, PartialDate, PensionCategory, ResidenceCardNumber,
     ResidenceStatus, StayPeriod,
 };
 

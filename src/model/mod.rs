@@ -6,12 +6,14 @@
 
 pub mod address;
 pub mod change_fields;
+mod coded;
 pub mod date;
 mod digits;
 pub mod error;
 pub mod foreign;
 pub mod household;
 pub mod identifiers;
+pub mod insurance;
 pub mod kana;
 pub mod name;
 pub mod partial_date;
@@ -32,6 +34,9 @@ pub use foreign::{
 };
 pub use household::{HouseholdId, Relationship, Restatement};
 pub use identifiers::{MyNumber, ResidentCode, RevealedMyNumber};
+pub use insurance::{
+    BasicPensionNumber, CareInsuredNumber, InsuredNumber8, NhiRetiredKind, PensionCategory,
+};
 pub use kana::{is_kana_text, Kana, KanaKey};
 pub use name::{Name, NameKey};
 pub use partial_date::PartialDate;
