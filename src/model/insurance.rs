@@ -193,10 +193,7 @@ impl PensionCategory {
                     "三" => "3",
                     other => other,
                 };
-                Self::ALL
-                    .iter()
-                    .copied()
-                    .find(|c| c.code().to_string() == digit)
+                Self::by_name(&format!("第{digit}号"))
             },
             None,
             "第1号, 第2号 or 第3号 (or 1, 2, 3)",
