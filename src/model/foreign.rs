@@ -417,7 +417,7 @@ impl ResidenceCardNumber {
         }
         let mut out = [0u8; 12];
         for (i, c) in text.chars().enumerate() {
-            let letter = i < 2 || i >= 10;
+            let letter = !(2..10).contains(&i);
             let fits = if letter {
                 c.is_ascii_uppercase()
             } else {
