@@ -184,7 +184,7 @@ fn split_era(text: &str) -> Option<(&'static Era, &str)> {
     }
 }
 
-/// An era as the other date forms of this module's siblings see it: its name and its first
+/// An era as the dates known only in part (`partial_date`) need it: its name and its first
 /// and last days (the last era has none yet).
 pub(super) struct EraSpan {
     pub(super) name: &'static str,
