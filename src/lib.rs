@@ -123,6 +123,13 @@ pub use model::{
     PlaceBook, PlaceError, Placement, Prefecture, Town, TownDictionary, Ward,
 };
 
+// The items of the 住民票 for 不詳 dates, 外国人住民 and insurance and pension.
+pub use model::{
+    BasicPensionNumber, CardKind, CareInsuredNumber, ForeignCategory, InsuredNumber8, LatinName,
+    Nationality, NhiRetiredKind, PartialDate, PensionCategory, ResidenceCardNumber,
+    ResidenceStatus, StayPeriod,
+};
+
 // Changes and what they wrote.
 pub use store::{
     Change, Field, FieldSet, Fields, HouseholdMove, Receipt, Warning, Written, MAX_PLAUSIBLE_AGE,

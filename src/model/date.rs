@@ -184,6 +184,28 @@ fn split_era(text: &str) -> Option<(&'static Era, &str)> {
     }
 }
 
+/// An era as the dates known only in part (`partial_date`) need it: its name and its first
+/// and last days (the last era has none yet).
+pub(super) struct EraSpan {
+    pub(super) name: &'static str,
+    pub(super) first_day: Date,
+    pub(super) last_day: Option<Date>,
+}
+
+/// The era `text` begins with (by the rules of [`Date::parse`]: name, one kanji or letter,
+/// an abbreviation only before a digit or 元) and the rest of the text, for dates known only
+/// in part (`partial_date`).
+pub(super) fn split_era_span(text: &str) -> Option<(EraSpan, &str)> {
+    split_era(text).map(|(era, rest)| {
+        let span = EraSpan {
+            name: era.name,
+            first_day: Date(naive(era.first_day)),
+            last_day: era.last_day.map(|d| Date(naive(d))),
+        };
+        (span, rest)
+    })
+}
+
 /// A calendar date between 1800-01-01 and 2200-12-31.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date(NaiveDate);

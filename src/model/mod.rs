@@ -6,14 +6,18 @@
 
 pub mod address;
 pub mod change_fields;
+mod coded;
 pub mod date;
 mod digits;
 pub mod error;
+pub mod foreign;
 pub mod household;
 pub mod identifiers;
+pub mod insurance;
 pub mod item;
 pub mod kana;
 pub mod name;
+pub mod partial_date;
 pub mod place;
 pub mod postal;
 pub mod reason;
@@ -27,11 +31,19 @@ pub use address::{address_key, Address};
 pub use change_fields::{ChangeField, FieldRule, FIELD_RULES, HOUSEHOLD_MOVE};
 pub use date::Date;
 pub use error::InvalidValue;
+pub use foreign::{
+    CardKind, ForeignCategory, LatinName, Nationality, ResidenceCardNumber, ResidenceStatus,
+    StayPeriod,
+};
 pub use household::{HouseholdId, Relationship, Restatement};
 pub use identifiers::{MyNumber, ResidentCode, RevealedMyNumber};
+pub use insurance::{
+    BasicPensionNumber, CareInsuredNumber, InsuredNumber8, NhiRetiredKind, PensionCategory,
+};
 pub use item::{Item, ItemChanges, ItemGroup, ItemRule, Items, ITEMS};
 pub use kana::{is_kana_text, Kana, KanaKey};
 pub use name::{Name, NameKey, NAME_KEY_VERSION};
+pub use partial_date::PartialDate;
 pub use place::{
     BlockNumbers, DictionaryError, Elsewhere, Inside, LocalGovCode, Municipality, Outside,
     PlaceBook, PlaceError, Placement, Prefecture, Town, TownDictionary, Ward,
