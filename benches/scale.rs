@@ -46,11 +46,13 @@ const SMOKE_PROBES: usize = 200;
 const JUKI_FILE: &str = "juki.redb";
 const LOADED: &str = "loaded";
 
-/// Generates and imports the register unless a complete one is there.
+/// Generates and imports the register unless a complete one of this format is there.
 fn register(dir: &Path, residents: usize) {
     let marker = dir.join(LOADED);
     let path = dir.join(JUKI_FILE);
-    if marker.exists() && path.exists() {
+    let format = format!("format_version={}\n", juki::FORMAT_VERSION);
+    let complete = std::fs::read_to_string(&marker).is_ok_and(|m| m.starts_with(&format));
+    if complete && path.exists() {
         return;
     }
     std::fs::create_dir_all(dir).expect("creating the bench directory");
@@ -82,7 +84,7 @@ fn register(dir: &Path, residents: usize) {
     drop(juki);
     let _ = std::fs::remove_file(&csv);
     let _ = std::fs::remove_file(&history);
-    std::fs::write(&marker, format!("{report}\n")).expect("the marker");
+    std::fs::write(&marker, format!("{format}{report}\n")).expect("the marker");
 }
 
 struct Probe {

@@ -146,6 +146,16 @@ fn an_upgraded_register_reads_back_every_version_and_passes_check() {
     let new = std::fs::read_to_string(&export).unwrap();
     assert_eq!(columns(&new, &names), columns(&old, &names));
 
+    // The 4情報 index was built again with the current name keys: a name typed without
+    // its space finds the resident the format-2 build recorded.
+    let out = juki(
+        &db,
+        "admin",
+        ADMIN_PASSWORD,
+        &["-c", "FIND name=山田太郎 birth=1960-04-01"],
+    );
+    assert!(text(&out).contains("50000000016"), "{}", text(&out));
+
     // A second upgrade has nothing to do.
     let out = juki(&db, "admin", ADMIN_PASSWORD, &["upgrade"]);
     assert!(out.status.success());

@@ -765,7 +765,7 @@ mod tests {
         );
         assert!(change_entry(ChangeKind::Birth)
             .usage()
-            .contains("relationship=… [birth=…] ON"));
+            .contains("relationship=… [birth=…] [<item>=…] ON"));
         assert_eq!(
             entry("GET").unwrap().usage(),
             "GET <resident code> [AS OF <date>]"

@@ -4,4 +4,5 @@
 pub(crate) mod backup;
 pub(crate) mod check;
 pub(crate) mod compact;
+pub(crate) mod reindex;
 pub(crate) mod upgrade;

@@ -8,8 +8,10 @@
 //!    it and names this upgrade);
 //! 2. one read snapshot of every table is copied into a new file beside it (created new,
 //!    0600, encrypted with the same data key when the file is encrypted): `residents` and
-//!    `versions` with every value re-encoded in the current layout, every other table as
-//!    it is (their layout did not change), `format_version` set last;
+//!    `versions` with every value re-encoded in the current layout, `search` built again
+//!    from the versions (format 3 came with new name keys: variants folded, the space
+//!    between surname and given name optional, `crate::model::NAME_KEY_VERSION`), every
+//!    other table as it is (their layout did not change), `format_version` set last;
 //! 3. the caller opens the copy, runs CHECK on it and logs the upgrade in the copy's own
 //!    operation log (`Juki::upgrade`);
 //! 4. the original is kept under `<file>.format<N>` (a hard link, so it is never copied or
@@ -171,7 +173,8 @@ pub(crate) fn write_upgraded_copy(source: &UpgradeSource, dest: &Path) -> Result
                 "meta" => drop(copy_table(&snapshot, &target, META, None)?),
                 "codes" => drop(copy_table(&snapshot, &target, CODES, None)?),
                 "my_numbers" => drop(copy_table(&snapshot, &target, MY_NUMBERS, None)?),
-                "search" => drop(copy_table(&snapshot, &target, SEARCH, None)?),
+                // Built again below: the name keys changed with format 3.
+                "search" => {}
                 "households" => drop(copy_table(&snapshot, &target, HOUSEHOLDS, None)?),
                 "heads" => drop(copy_table(&snapshot, &target, HEADS, None)?),
                 "changes" => drop(copy_table(&snapshot, &target, CHANGES, None)?),
@@ -185,14 +188,15 @@ pub(crate) fn write_upgraded_copy(source: &UpgradeSource, dest: &Path) -> Result
                 }
             }
         }
+        if !present.iter().any(|n| n == HEADS.name()) {
+            crate::store::db::build_heads(&target)?;
+        }
+        super::reindex::rebuild_search(&target)?;
         // The format version last, in the commit that makes the copy durable: a copy cut
         // short never claims the new format.
         let txn = target.begin_write()?;
         txn.open_table(META)?.insert(META_FORMAT, FORMAT_VERSION)?;
         txn.commit()?;
-        if !present.iter().any(|n| n == HEADS.name()) {
-            crate::store::db::build_heads(&target)?;
-        }
         Ok(UpgradeCopy { from, records })
     }
 }
