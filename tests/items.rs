@@ -227,6 +227,18 @@ fn every_item_of_the_catalogue_is_taken_by_amend_by_its_key() {
                 "family_head" | "common_name" => "'山田 一郎'",
                 "former_surname" => "佐藤",
                 "former_surname_kana" | "common_name_kana" => "サトウ",
+                "latin_name" => "'KIM MI YOUNG'",
+                "nationality" => "韓国",
+                "foreign_category" => "中長期在留者",
+                "residence_status" => "永住者",
+                "stay_period" => "無期限",
+                "card_kind" => "在留カード",
+                "card_number" => "AB12345678CD",
+                "nhi_retired" => "一般",
+                "late_elder_number" => "12345678",
+                "care_number" => "1234567890",
+                "basic_pension_number" => "1234-567890",
+                "pension_category" => "第1号",
                 _ => "2024-04-01",
             };
             (r.key, v)
@@ -246,8 +258,15 @@ fn every_item_of_the_catalogue_is_taken_by_amend_by_its_key() {
     let history = run(&f.db, &format!("HISTORY {c}")).unwrap();
     assert_eq!(
         cell(&history, 1, "changed"),
-        "registered_domicile former_surname common_name insurance pension child_allowance"
+        "registered_domicile former_surname common_name foreign_resident insurance pension child_allowance"
     );
+    // The 在留カード等の番号 and the 基礎年金番号 are withheld like a My Number; 国籍 is
+    // kept as its code.
+    let items = cell(&got, 0, "items");
+    assert!(items.contains("card_number=****"), "{items}");
+    assert!(items.contains("basic_pension_number=****"), "{items}");
+    assert!(!items.contains("AB12345678CD") && !items.contains("1234-567890"), "{items}");
+    assert!(items.contains("nationality=KR"), "{items}");
     assert!(matches!(
         f.db.run(&format!("GET {c}")).unwrap()[0],
         Output::Rows(ref r) if matches!(r.rows[0].last(), Some(Cell::Text(_)))

@@ -64,7 +64,9 @@ impl Permission {
     pub fn for_items(group: crate::model::ItemGroup) -> Permission {
         use crate::model::ItemGroup as G;
         match group {
-            G::FamilyRegister | G::FormerSurname | G::CommonName => Permission::Record,
+            G::FamilyRegister | G::FormerSurname | G::CommonName | G::ForeignResident => {
+                Permission::Record
+            }
             G::Insurance => Permission::Insurance,
             G::Pension => Permission::Pension,
             G::ChildAllowance => Permission::ChildAllowance,

@@ -35,7 +35,7 @@ use sha2::{Digest, Sha256};
 
 use crate::model::{Date, Status};
 use crate::store::Database;
-use crate::store::{link_into_place, temp_beside, FieldSet, Resident, StoreError, TempFile};
+use crate::store::{link_into_place, temp_beside, Resident, StoreError, TempFile};
 
 /// The header of an EXPORT file.
 pub const EXPORT_HEADER: &str = "resident_code,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,moved_in_date,address_since,previous_address,destination,valid_from,reported,status,removed_on,removal_reason";
@@ -284,7 +284,7 @@ pub(crate) fn export_history(db: &Database, path: &Path) -> Result<ExportReport,
 fn history_cells(line: &mut String, r: &Resident) {
     use std::fmt::Write as _;
     resident_cells(line, r);
-    let changed: Vec<&str> = if r.changed == FieldSet::ALL {
+    let changed: Vec<&str> = if r.changed.is_whole() {
         vec!["(all)"]
     } else {
         r.changed.iter().map(|f| f.name()).collect()

@@ -17,8 +17,17 @@
 
 use std::fmt;
 
+use std::str::FromStr;
+
 use super::date::Date;
 use super::error::InvalidValue;
+use super::foreign::{
+    CardKind, ForeignCategory, LatinName, Nationality, ResidenceCardNumber, ResidenceStatus,
+    StayPeriod,
+};
+use super::insurance::{
+    BasicPensionNumber, CareInsuredNumber, InsuredNumber8, NhiRetiredKind, PensionCategory,
+};
 use super::kana::Kana;
 use super::name::Name;
 
@@ -38,22 +47,50 @@ pub enum Item {
     CommonName = 20,
     /// 通称の振り仮名.
     CommonNameKana = 21,
+    /// 氏名 in Latin letters, as on the 在留カード (外国人住民).
+    LatinName = 30,
+    /// 国籍・地域 (stored as its code: ISO 3166-1 alpha-2, or XX 無国籍 …).
+    Nationality = 31,
+    /// 第30条の45に規定する区分.
+    ForeignCategory = 32,
+    /// 在留資格.
+    ResidenceStatus = 33,
+    /// 在留期間.
+    StayPeriod = 34,
+    /// 在留期間の満了の日.
+    StayExpiry = 35,
+    /// 在留カード等の種類 (在留カード or 特別永住者証明書).
+    CardKind = 36,
+    /// 在留カード等の番号: withheld in every output but an export.
+    CardNumber = 37,
+    /// 外国人住民となった日.
+    ForeignResidentSince = 38,
     /// 国民健康保険 資格取得日 (243–244).
     NhiAcquired = 50,
     /// 国民健康保険 資格喪失日.
     NhiLost = 51,
+    /// 国民健康保険 退職被保険者等の区分 (一般 or 退職).
+    NhiRetired = 52,
     /// 後期高齢者医療 資格取得日 (245–246).
     LateElderAcquired = 55,
     /// 後期高齢者医療 資格喪失日.
     LateElderLost = 56,
+    /// 後期高齢者医療 被保険者番号 (8 digits).
+    LateElderNumber = 57,
     /// 介護保険 資格取得日 (247–248).
     CareAcquired = 60,
     /// 介護保険 資格喪失日.
     CareLost = 61,
+    /// 介護保険 被保険者番号 (10 digits).
+    CareNumber = 62,
     /// 国民年金 資格取得日 (249–250).
     PensionAcquired = 65,
     /// 国民年金 資格喪失日.
     PensionLost = 66,
+    /// 基礎年金番号: withheld in every output but an export.
+    BasicPensionNumber = 67,
+    /// 国民年金 被保険者種別 (第1号, 第2号, 第3号).
+    PensionCategory = 68,
     /// 児童手当 支給開始日 (251–252).
     ChildAllowanceFrom = 70,
     /// 児童手当 支給終了日.
@@ -70,6 +107,9 @@ pub enum ItemGroup {
     FormerSurname,
     /// 通称.
     CommonName,
+    /// The 外国人住民 items: the name in Latin letters, 国籍・地域, 区分, 在留資格 and
+    /// 在留期間, the 在留カード等, 外国人住民となった日.
+    ForeignResident,
     /// 国民健康保険, 後期高齢者医療, 介護保険 (the health-insurance department's items).
     Insurance,
     /// 国民年金.
@@ -80,10 +120,11 @@ pub enum ItemGroup {
 
 impl ItemGroup {
     /// Every group, in display order.
-    pub const ALL: [ItemGroup; 6] = [
+    pub const ALL: [ItemGroup; 7] = [
         ItemGroup::FamilyRegister,
         ItemGroup::FormerSurname,
         ItemGroup::CommonName,
+        ItemGroup::ForeignResident,
         ItemGroup::Insurance,
         ItemGroup::Pension,
         ItemGroup::ChildAllowance,
@@ -95,6 +136,7 @@ impl ItemGroup {
             ItemGroup::FamilyRegister => "registered_domicile",
             ItemGroup::FormerSurname => "former_surname",
             ItemGroup::CommonName => "common_name",
+            ItemGroup::ForeignResident => "foreign_resident",
             ItemGroup::Insurance => "insurance",
             ItemGroup::Pension => "pension",
             ItemGroup::ChildAllowance => "child_allowance",
@@ -120,10 +162,13 @@ pub struct ItemRule {
     pub group: ItemGroup,
     /// Validates what was typed and gives the canonical text that is stored.
     pub parse: fn(&str) -> Result<String, InvalidValue>,
+    /// Withheld like a My Number: shown as `****` by every read; only an export (which
+    /// needs the export permission) writes it.
+    pub withheld: bool,
 }
 
 /// Every item, one row each, in [`Item::ALL`] order (see the module's invariants).
-pub const ITEMS: [ItemRule; 16] = [
+pub const ITEMS: [ItemRule; 30] = [
     rule(
         Item::RegisteredDomicile,
         "registered_domicile",
@@ -167,6 +212,69 @@ pub const ITEMS: [ItemRule; 16] = [
         kana,
     ),
     rule(
+        Item::LatinName,
+        "latin_name",
+        "氏名（ローマ字）",
+        ItemGroup::ForeignResident,
+        canonical::<LatinName>,
+    ),
+    rule(
+        Item::Nationality,
+        "nationality",
+        "国籍・地域",
+        ItemGroup::ForeignResident,
+        nationality,
+    ),
+    rule(
+        Item::ForeignCategory,
+        "foreign_category",
+        "第30条の45に規定する区分",
+        ItemGroup::ForeignResident,
+        canonical::<ForeignCategory>,
+    ),
+    rule(
+        Item::ResidenceStatus,
+        "residence_status",
+        "在留資格",
+        ItemGroup::ForeignResident,
+        canonical::<ResidenceStatus>,
+    ),
+    rule(
+        Item::StayPeriod,
+        "stay_period",
+        "在留期間",
+        ItemGroup::ForeignResident,
+        canonical::<StayPeriod>,
+    ),
+    rule(
+        Item::StayExpiry,
+        "stay_expiry",
+        "在留期間の満了の日",
+        ItemGroup::ForeignResident,
+        date,
+    ),
+    rule(
+        Item::CardKind,
+        "card_kind",
+        "在留カード等の種類",
+        ItemGroup::ForeignResident,
+        canonical::<CardKind>,
+    ),
+    secret(rule(
+        Item::CardNumber,
+        "card_number",
+        "在留カード等の番号",
+        ItemGroup::ForeignResident,
+        canonical::<ResidenceCardNumber>,
+    )),
+    rule(
+        Item::ForeignResidentSince,
+        "foreign_resident_since",
+        "外国人住民となった日",
+        ItemGroup::ForeignResident,
+        date,
+    ),
+    rule(
         Item::NhiAcquired,
         "nhi_acquired",
         "国民健康保険 資格取得日",
@@ -179,6 +287,13 @@ pub const ITEMS: [ItemRule; 16] = [
         "国民健康保険 資格喪失日",
         ItemGroup::Insurance,
         date,
+    ),
+    rule(
+        Item::NhiRetired,
+        "nhi_retired",
+        "国民健康保険 退職被保険者等の区分",
+        ItemGroup::Insurance,
+        canonical::<NhiRetiredKind>,
     ),
     rule(
         Item::LateElderAcquired,
@@ -195,6 +310,13 @@ pub const ITEMS: [ItemRule; 16] = [
         date,
     ),
     rule(
+        Item::LateElderNumber,
+        "late_elder_number",
+        "後期高齢者医療 被保険者番号",
+        ItemGroup::Insurance,
+        canonical::<InsuredNumber8>,
+    ),
+    rule(
         Item::CareAcquired,
         "care_acquired",
         "介護保険 資格取得日",
@@ -209,6 +331,13 @@ pub const ITEMS: [ItemRule; 16] = [
         date,
     ),
     rule(
+        Item::CareNumber,
+        "care_number",
+        "介護保険 被保険者番号",
+        ItemGroup::Insurance,
+        canonical::<CareInsuredNumber>,
+    ),
+    rule(
         Item::PensionAcquired,
         "pension_acquired",
         "国民年金 資格取得日",
@@ -221,6 +350,20 @@ pub const ITEMS: [ItemRule; 16] = [
         "国民年金 資格喪失日",
         ItemGroup::Pension,
         date,
+    ),
+    secret(rule(
+        Item::BasicPensionNumber,
+        "basic_pension_number",
+        "基礎年金番号",
+        ItemGroup::Pension,
+        canonical::<BasicPensionNumber>,
+    )),
+    rule(
+        Item::PensionCategory,
+        "pension_category",
+        "国民年金 被保険者種別",
+        ItemGroup::Pension,
+        canonical::<PensionCategory>,
     ),
     rule(
         Item::ChildAllowanceFrom,
@@ -251,26 +394,49 @@ const fn rule(
         label,
         group,
         parse,
+        withheld: false,
+    }
+}
+
+/// A row whose value is withheld in reads ([`ItemRule::withheld`]).
+const fn secret(rule: ItemRule) -> ItemRule {
+    ItemRule {
+        withheld: true,
+        ..rule
     }
 }
 
 impl Item {
     /// Every item, in display order (the order of [`ITEMS`]).
-    pub const ALL: [Item; 16] = [
+    pub const ALL: [Item; 30] = [
         Item::RegisteredDomicile,
         Item::FamilyHead,
         Item::FormerSurname,
         Item::FormerSurnameKana,
         Item::CommonName,
         Item::CommonNameKana,
+        Item::LatinName,
+        Item::Nationality,
+        Item::ForeignCategory,
+        Item::ResidenceStatus,
+        Item::StayPeriod,
+        Item::StayExpiry,
+        Item::CardKind,
+        Item::CardNumber,
+        Item::ForeignResidentSince,
         Item::NhiAcquired,
         Item::NhiLost,
+        Item::NhiRetired,
         Item::LateElderAcquired,
         Item::LateElderLost,
+        Item::LateElderNumber,
         Item::CareAcquired,
         Item::CareLost,
+        Item::CareNumber,
         Item::PensionAcquired,
         Item::PensionLost,
+        Item::BasicPensionNumber,
+        Item::PensionCategory,
         Item::ChildAllowanceFrom,
         Item::ChildAllowanceUntil,
     ];
@@ -317,6 +483,11 @@ impl Item {
     /// Validates a typed value and gives the canonical text to store.
     pub fn parse(self, input: &str) -> Result<String, InvalidValue> {
         (self.rule().parse)(input)
+    }
+
+    /// Whether reads withhold the value ([`ItemRule::withheld`]).
+    pub fn withheld(self) -> bool {
+        self.rule().withheld
     }
 }
 
@@ -481,6 +652,18 @@ fn date(input: &str) -> Result<String, InvalidValue> {
     Date::parse(input).map(|d| d.to_string())
 }
 
+/// The canonical text of a value of a validated type: its `Display`.
+fn canonical<T: FromStr<Err = InvalidValue> + fmt::Display>(
+    input: &str,
+) -> Result<String, InvalidValue> {
+    input.parse::<T>().map(|v| v.to_string())
+}
+
+/// 国籍・地域 is stored as its code (the Japanese name is shown from the table).
+fn nationality(input: &str) -> Result<String, InvalidValue> {
+    Nationality::parse(input).map(|n| n.code().to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -525,8 +708,22 @@ mod tests {
             (Item::FormerSurnameKana, "さとう"),
             (Item::CommonName, "金田 一郎"),
             (Item::CommonNameKana, "カネダ イチロウ"),
+            (Item::LatinName, "kim  mi young"),
+            (Item::Nationality, "韓国"),
+            (Item::ForeignCategory, "1"),
+            (Item::ResidenceStatus, "永住者"),
+            (Item::StayPeriod, "3年6月"),
+            (Item::StayExpiry, "2030-01-31"),
+            (Item::CardKind, "在留カード"),
+            (Item::CardNumber, "ab１２３４５６７８cd"),
+            (Item::ForeignResidentSince, "2019-04-01"),
             (Item::NhiAcquired, "令和2年4月1日"),
             (Item::NhiLost, "2021/4/1"),
+            (Item::NhiRetired, "一般"),
+            (Item::LateElderNumber, "12345678"),
+            (Item::CareNumber, "1234567890"),
+            (Item::BasicPensionNumber, "1234567890"),
+            (Item::PensionCategory, "第1号"),
             (Item::LateElderAcquired, "2020-04-01"),
             (Item::LateElderLost, "2020-04-01"),
             (Item::CareAcquired, "2020-04-01"),
@@ -547,6 +744,21 @@ mod tests {
             "2020-04-01"
         );
         assert_eq!(Item::FamilyHead.parse("山田　太郎").unwrap(), "山田 太郎");
+        assert_eq!(Item::Nationality.parse("韓国").unwrap(), "KR");
+        assert_eq!(
+            Item::CardNumber.parse("ab１２３４５６７８cd").unwrap(),
+            "AB12345678CD"
+        );
+        assert_eq!(
+            Item::BasicPensionNumber.parse("1234567890").unwrap(),
+            "1234-567890"
+        );
+        assert_eq!(
+            Item::LatinName.parse("kim  mi young").unwrap(),
+            "KIM MI YOUNG"
+        );
+        assert!(Item::CardNumber.withheld() && Item::BasicPensionNumber.withheld());
+        assert!(!Item::Nationality.withheld());
     }
 
     #[test]

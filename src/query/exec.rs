@@ -9,7 +9,7 @@ use super::plan::{HouseholdOf, Plan};
 use super::rows::{resident_cells, Cell, Output, Rows, RESIDENT_COLUMNS};
 use crate::auth::{AuditEntry, BasicResident, OperatorInfo, Permission, Redacted, Session};
 use crate::model::{Date, MyNumber, ResidentCode};
-use crate::store::{FieldSet, Receipt, Resident, StatDim, StatsRow, StoreError};
+use crate::store::{Receipt, Resident, StatDim, StatsRow, StoreError};
 use crate::Error as QueryError;
 
 /// Runs plans for one session.
@@ -333,7 +333,7 @@ fn history_rows(versions: &[Resident]) -> Rows {
     let rows = versions
         .iter()
         .map(|v| {
-            let changed: Vec<&str> = if v.changed == FieldSet::ALL {
+            let changed: Vec<&str> = if v.changed.is_whole() {
                 vec!["(all)"]
             } else {
                 v.changed.iter().map(|f| f.name()).collect()

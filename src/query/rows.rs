@@ -156,14 +156,22 @@ pub fn resident_cells(r: &Resident, reveal: bool) -> Vec<Cell> {
 }
 
 /// The items a record holds beyond the core fields, as `key=value` pairs joined by `; `
-/// in display order (the keys AMEND takes, [`crate::model::ITEMS`]); empty when none.
+/// in display order (the keys AMEND takes, [`crate::model::ITEMS`]); empty when none. A
+/// withheld item (在留カード等の番号, 基礎年金番号) shows as `****`.
 pub fn items_cell(items: &crate::model::Items) -> Cell {
     if items.is_empty() {
         return Cell::Null;
     }
     let pairs: Vec<String> = items
         .iter()
-        .map(|(i, v)| format!("{}={v}", i.key()))
+        .map(|(i, v)| {
+            let shown = if i.withheld() {
+                crate::query::redact::MASK
+            } else {
+                v
+            };
+            format!("{}={shown}", i.key())
+        })
         .collect();
     pairs.join("; ").into()
 }

@@ -60,11 +60,13 @@ pub enum Field {
     Pension = 19,
     /// 児童手当
     ChildAllowance = 20,
+    /// The 外国人住民 items
+    ForeignResident = 21,
 }
 
 impl Field {
     /// Every field, in display order.
-    pub const ALL: [Field; 21] = [
+    pub const ALL: [Field; 22] = [
         Field::Code,
         Field::MyNumber,
         Field::Name,
@@ -83,6 +85,7 @@ impl Field {
         Field::FamilyRegister,
         Field::FormerSurname,
         Field::CommonName,
+        Field::ForeignResident,
         Field::Insurance,
         Field::Pension,
         Field::ChildAllowance,
@@ -109,6 +112,7 @@ impl Field {
             Field::FamilyRegister
             | Field::FormerSurname
             | Field::CommonName
+            | Field::ForeignResident
             | Field::Insurance
             | Field::Pension
             | Field::ChildAllowance => self.group().map_or("", ItemGroup::name),
@@ -121,6 +125,7 @@ impl Field {
             ItemGroup::FamilyRegister => Field::FamilyRegister,
             ItemGroup::FormerSurname => Field::FormerSurname,
             ItemGroup::CommonName => Field::CommonName,
+            ItemGroup::ForeignResident => Field::ForeignResident,
             ItemGroup::Insurance => Field::Insurance,
             ItemGroup::Pension => Field::Pension,
             ItemGroup::ChildAllowance => Field::ChildAllowance,
@@ -146,7 +151,15 @@ impl FieldSet {
     /// The empty set.
     pub const EMPTY: FieldSet = FieldSet(0);
     /// Every field.
-    pub const ALL: FieldSet = FieldSet((1 << 21) - 1);
+    pub const ALL: FieldSet = FieldSet((1 << 22) - 1);
+
+    /// Whether the set names every core field (住民票コード … 住所を定めた日): the mask of
+    /// a first version, which HISTORY shows as "(all)". Only core fields are asked for, so
+    /// that a first version written before a group of items existed still reads so.
+    pub fn is_whole(self) -> bool {
+        const CORE: u32 = (1 << 15) - 1;
+        self.0 & CORE == CORE
+    }
 
     /// Whether `f` is in the set.
     pub fn contains(self, f: Field) -> bool {
@@ -363,6 +376,7 @@ impl StoredRecord {
                 Field::FamilyRegister
                 | Field::FormerSurname
                 | Field::CommonName
+                | Field::ForeignResident
                 | Field::Insurance
                 | Field::Pension
                 | Field::ChildAllowance => {

@@ -131,9 +131,9 @@ struct Ver {
 }
 
 /// Field names as the engine reports them in a version's changed set, in display order
-/// (the last six are the groups of items, which the model's changes never set; a first
+/// (the last seven are the groups of items, which the model's changes never set; a first
 /// version reports every field).
-const ALL_FIELDS: [&str; 21] = [
+const ALL_FIELDS: [&str; 22] = [
     "resident_code",
     "my_number",
     "name",
@@ -152,6 +152,7 @@ const ALL_FIELDS: [&str; 21] = [
     "registered_domicile",
     "former_surname",
     "common_name",
+    "foreign_resident",
     "insurance",
     "pension",
     "child_allowance",
