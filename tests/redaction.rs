@@ -9,7 +9,6 @@ mod planted;
 
 use common::*;
 use juki::{AuditQuery, Session};
-use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 /// What a console prints for the statement: nothing when it ran, else the message and the
@@ -70,10 +69,19 @@ fn an_error_shows_the_redacted_line_with_the_caret_under_the_token() {
     let f = Fixture::new();
     let admin = f.juki.sign_in(ADMIN, PASSWORD, "counter-3").unwrap();
     // The My Number is masked; the caret stands under the offending word after it.
-    let text = "GET MYNUMBER 1234 5678 9018 extra";
+    let text = "GET MYNUMBER '1234 5678 9018' extra";
     let printed = run(&admin, text);
     assert!(
-        printed.ends_with("GET MYNUMBER **** extra\n                  ^^^^^\nhint: usage: GET MYNUMBER <my number>"),
+        printed.ends_with("GET MYNUMBER '****' extra\n                    ^^^^^\nhint: usage: GET MYNUMBER <my number>"),
+        "{printed}"
+    );
+    // Unquoted, its second group is the offending token: the caret is under the mask and
+    // the message quotes the mask.
+    let printed = run(&admin, "GET MYNUMBER 1234 5678 9018 extra");
+    assert!(
+        printed.starts_with(
+            "error[SYNTAX]: unexpected '****'\nGET MYNUMBER **** extra\n             ^^^^\n"
+        ),
         "{printed}"
     );
     // A password typed at the statement prompt is neither echoed nor logged.
