@@ -407,7 +407,7 @@ fn password_ranges(text: &str) -> Vec<Range<usize>> {
 fn not_a_statement(text: &str, items: &[Item]) -> Option<Range<usize>> {
     let mut code = items.iter().filter(|i| i.kind != Kind::Comment);
     let first = code.next()?;
-    let last = code.last().unwrap_or(first);
+    let last = code.next_back().unwrap_or(first);
     if first.kind == Kind::Word {
         let folded = fold(&text[first.range.clone()]);
         let alone = first.range == last.range;
@@ -445,6 +445,13 @@ fn near_keyword(folded: &str) -> bool {
 /// the `ROLE` clause after it.
 fn after_password_words(text: &str, range: Range<usize>, items: &[Item]) -> Vec<Range<usize>> {
     let mut out = Vec::new();
+    // Where the statement's ROLE clauses start (outside comments and quotes), in order.
+    let roles: Vec<usize> = items
+        .iter()
+        .filter(|i| i.kind == Kind::Word && i.range.len() <= "ＲＯＬＥ".len())
+        .filter(|i| kw::is(&fold(&text[i.range.clone()]), kw::ROLE))
+        .map(|i| i.range.start)
+        .collect();
     let statement = &text[range.clone()];
     let words = statement
         .split(|c: char| is_space(c) || is_punct(c) || quote(c))
@@ -468,14 +475,9 @@ fn after_password_words(text: &str, range: Range<usize>, items: &[Item]) -> Vec<
         let from = text[from..range.end]
             .find(|c: char| !(is_space(c) || matches!(c, '=' | '＝' | ':' | '：')))
             .map_or(range.end, |k| from + k);
-        let to = items
-            .iter()
-            .find(|i| {
-                i.range.start > from
-                    && i.kind == Kind::Word
-                    && kw::is(&fold(&text[i.range.clone()]), kw::ROLE)
-            })
-            .map_or(range.end, |i| i.range.start);
+        let to = roles
+            .get(roles.partition_point(|&r| r <= from))
+            .map_or(range.end, |&r| r);
         let to = from + text[from..to].trim_end().len();
         if from < to {
             out.push(from..to);
