@@ -168,6 +168,7 @@ mod tests {
         let input = "GET MYNUMBER １２３４　５６７８　９０１８ x";
         let x = input.len() - 1;
         let err = ParseError::new("m", Span::new(x, x + 1)).with_hint("not 123456789018");
+        // (the hint names the number in ASCII, as the statement held it in full width)
         assert_eq!(
             err.render(input),
             "GET MYNUMBER **** x\n                  ^\nhint: not ****"

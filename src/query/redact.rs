@@ -56,7 +56,8 @@
 //! [`Redaction`] keeps where each mask stands, so an error's span in the statement maps to
 //! the redacted text ([`Redaction::map_span`]) and the caret stays under the right token;
 //! [`Redaction::scrub`] takes out of an error message or hint every word the redaction
-//! masked in the statement, and every run of digits the rule above masks.
+//! masked in the statement (a masked number also in plain ASCII digits, the form in which
+//! a message writes an identifier).
 
 use std::ops::Range;
 
@@ -151,28 +152,32 @@ impl<'a> Redaction<'a> {
 
     /// `message` (an error message or hint about the original text) without anything the
     /// redaction masked: each word of a masked range (and the cut form a message quotes of
-    /// a long one) standing on its own in the message becomes [`MASK`], and so does every
-    /// run of digits the redaction masks in any text.
+    /// a long one), and the digits of a masked number as ASCII (as a message writes an
+    /// identifier), standing on their own in the message become [`MASK`]. Numbers the
+    /// statement did not hold stay: a message may name the residents it is about.
     pub fn scrub(&self, message: &str) -> String {
-        let mut secrets: Vec<&str> = Vec::new();
+        let mut secrets: Vec<String> = Vec::new();
         for (r, _) in &self.masks {
             let masked = &self.original[r.clone()];
-            secrets.push(masked.trim());
+            secrets.push(masked.trim().to_string());
             for w in masked.split(|c: char| is_space(c) || is_punct(c) || quote(c)) {
-                secrets.push(w);
+                secrets.push(w.to_string());
                 if let Some((i, _)) = w.char_indices().nth(QUOTED_CHARS) {
-                    secrets.push(&w[..i]);
+                    secrets.push(w[..i].to_string());
                 }
+            }
+            for run in digit_runs(masked) {
+                secrets.extend(ascii_numbers(&masked[run]));
             }
         }
         secrets.retain(|s| !s.is_empty());
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         secrets.dedup();
         let mut out = message.to_string();
-        for s in secrets {
+        for s in &secrets {
             out = replace_standalone(&out, s);
         }
-        redact_digits(&out)
+        out
     }
 }
 
@@ -228,6 +233,45 @@ fn merge(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
 /// An ASCII or full-width digit.
 fn is_digit(c: char) -> bool {
     c.is_ascii_digit() || ('０'..='９').contains(&c)
+}
+
+/// The numbers a digit run may stand for, in ASCII: its digits, and (for a run of a few
+/// groups) every stretch of consecutive groups of [`MASKED_DIGITS`] or more, since a run
+/// may join a number to digits before or after it.
+fn ascii_numbers(run: &str) -> Vec<String> {
+    let mut groups: Vec<String> = vec![String::new()];
+    for c in run.chars() {
+        match c
+            .to_digit(10)
+            .filter(|_| c.is_ascii_digit())
+            .or_else(|| wide_digit(c))
+        {
+            Some(d) => groups
+                .last_mut()
+                .expect("one group at least")
+                .push(char::from(b'0' + d as u8)),
+            None if !groups.last().is_some_and(String::is_empty) => groups.push(String::new()),
+            None => {}
+        }
+    }
+    let mut out = vec![groups.concat()];
+    if groups.len() <= 16 {
+        for i in 0..groups.len() {
+            let mut stretch = String::new();
+            for g in &groups[i..] {
+                stretch.push_str(g);
+                if stretch.len() >= MASKED_DIGITS {
+                    out.push(stretch.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The value of a full-width digit.
+fn wide_digit(c: char) -> Option<u32> {
+    ('０'..='９').contains(&c).then(|| c as u32 - '０' as u32)
 }
 
 /// What may stand between the digits of one number: spaces, hyphens and dashes, dots,

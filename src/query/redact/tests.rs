@@ -171,11 +171,15 @@ fn scrub_takes_masked_words_out_of_messages() {
         r.scrub(&format!("unknown statement '{}…'", &long[..32])),
         "unknown statement '****…'"
     );
-    // Digits are scrubbed whatever the statement was.
-    let r = Redaction::of("GET 1");
+    // A masked number goes in the form typed and in ASCII; other numbers stay.
+    let r = Redaction::of("GET １２３４５６７８９０１");
     assert_eq!(
-        r.scrub("write GET １２３４ ５６７８ ９０１８"),
-        "write GET ****"
+        r.scrub("resident 12345678901 not found; write GET １２３４５６７８９０１"),
+        "resident **** not found; write GET ****"
+    );
+    assert_eq!(
+        r.scrub("resident 24727059608 moved"),
+        "resident 24727059608 moved"
     );
     // A word that only contains a masked word is left.
     let r = Redaction::of("abc");
@@ -214,7 +218,14 @@ proptest! {
             message.push_str(&format!(" the string '{pw}'"));
         }
         if let Some(d) = &p.digits {
-            message.push_str(&format!("; write GET {}", planted::written(d, 3)));
+            // A message quotes a word as typed, or writes an identifier in ASCII.
+            message.push_str(&format!("; resident {} not found", planted::written(d, 0)));
+            let typed = (0..planted::FORMS)
+                .map(|f| planted::written(d, f))
+                .find(|f| p.text.contains(f.as_str()));
+            if let Some(typed) = typed {
+                message.push_str(&format!("; write GET {typed}"));
+            }
         }
         let scrubbed = r.scrub(&message);
         prop_assert!(planted::leak(&scrubbed, &p).is_none(), "{:?}: {scrubbed}", p.text);
