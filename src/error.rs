@@ -22,6 +22,7 @@ use crate::auth::AuthError;
 use crate::io::export::ExportError;
 use crate::io::import::ImportError;
 use crate::model::InvalidValue;
+use crate::query::redact::Redaction;
 use crate::query::{ParseError, Span};
 use crate::store::{Rule, StoreError};
 
@@ -261,6 +262,8 @@ impl Error {
 
     /// The line of `statement` that holds the problem with a caret under the offending text
     /// (as many as it takes terminal columns) and the hint; empty when there is neither.
+    /// Both are redacted ([`crate::query::redact`]): the line shows `****` for a My Number or
+    /// a password, the caret still under the offending token.
     ///
     /// `statement` should be the text that was run; any other text renders without panicking.
     pub fn render(&self, statement: &str) -> String {
@@ -273,9 +276,15 @@ impl Error {
             .render(statement),
             None => self
                 .hint()
-                .map(|h| format!("hint: {h}"))
+                .map(|h| format!("hint: {}", Redaction::of(statement).scrub(h)))
                 .unwrap_or_default(),
         }
+    }
+
+    /// The message (as `Display` has it) with whatever the redaction of `statement` masks
+    /// taken out: what a console prints for an error of that statement.
+    pub fn message_for(&self, statement: &str) -> String {
+        Redaction::of(statement).scrub(&self.to_string())
     }
 }
 

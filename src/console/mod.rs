@@ -85,9 +85,10 @@ impl Console {
 }
 
 /// Prints `error[CODE]: message`, then the statement with a caret under the offending text
-/// and the hint, when there are any.
+/// and the hint, when there are any: all of it redacted, so no My Number or password typed
+/// in the statement is printed.
 pub fn report(err: &mut dyn Write, text: &str, e: &QueryError) {
-    let _ = writeln!(err, "error[{}]: {e}", e.code());
+    let _ = writeln!(err, "error[{}]: {}", e.code(), e.message_for(text));
     let detail = e.render(text);
     if !detail.is_empty() {
         let _ = writeln!(err, "{detail}");

@@ -13,6 +13,14 @@
 //! Cells are decoded one by one (UTF-8 or CP932): the CSV delimiters are ASCII bytes that
 //! never occur inside a CP932 double-byte character, so splitting before decoding is exact,
 //! and an undecodable cell names its column.
+//!
+//! A problem never carries a value in full: what locates it is the line and the column.
+//! [`Problem::new`] masks, in every reason, each run of digits that could be a My Number
+//! and cuts each quoted value to [`shown`] (a few characters); the reasons of the value
+//! types, which may quote what was read, are masked harder by [`masked_reason`] (every run
+//! of five digits or more too), and a header cell that is no column name is shown cut. A
+//! file whose lines end in CR alone (an old Mac file) reads as one record: its header is
+//! refused with one problem that shows nothing of the file.
 
 use std::borrow::Cow;
 use std::io::{self, BufRead};
@@ -74,11 +82,12 @@ pub struct Problem {
 }
 
 impl Problem {
-    /// A problem in `column`.
+    /// A problem in `column`. Each quoted value in `reason` is cut to [`shown`] and each
+    /// run of digits that could be a My Number is masked.
     pub fn new(column: impl Into<String>, reason: impl Into<String>) -> Problem {
         Problem {
             column: column.into(),
-            reason: reason.into(),
+            reason: mask_reason(&reason.into(), crate::query::redact::MASKED_DIGITS),
         }
     }
 
@@ -90,6 +99,125 @@ impl Problem {
 
 /// The column name used for problems of a whole row.
 pub const ROW: &str = "(row)";
+
+/// The fewest digits in a run that [`masked_reason`] masks: dates, postal codes, household
+/// ids and resident codes have more, a year or a digit count fewer.
+const MASKED_VALUE_DIGITS: usize = 5;
+
+/// The problem of a file whose lines end in CR alone.
+pub const CR_LINE_ENDS: &str =
+    "the lines end in CR alone (an old Mac file): convert the line ends to LF or CRLF";
+
+/// What a report may show of a value: at most a third of its characters and at most three,
+/// then `…`; nothing of a value that holds a run of digits that could be a My Number.
+pub fn shown(value: &str) -> String {
+    let value = value.trim();
+    if crate::query::redact::redact_digits(value) != value {
+        return crate::query::redact::MASK.to_string();
+    }
+    let n = value.chars().count();
+    let keep = (n / 3).min(3);
+    let mut out: String = value.chars().take(keep).collect();
+    if keep < n {
+        out.push('…');
+    }
+    out
+}
+
+/// A reason from a value type, which may quote the value it read, made fit for a report:
+/// each quoted part cut to [`shown`], every run of five digits or more masked.
+pub fn masked_reason(reason: &str) -> String {
+    mask_reason(reason, MASKED_VALUE_DIGITS)
+}
+
+/// `reason` with each `"…"` part (as `{:?}` writes a value) cut to [`shown`] and every run of
+/// `digits` digits or more (spaces and hyphens between them allowed) masked.
+fn mask_reason(reason: &str, digits: usize) -> String {
+    let mut out = String::with_capacity(reason.len());
+    let mut rest = reason;
+    while let Some(open) = rest.find('"') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        // The closing quote: the first one that is not escaped.
+        let mut close = None;
+        let mut escaped = false;
+        for (i, c) in after.char_indices() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => {
+                    close = Some(i);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let Some(close) = close else {
+            out.push('"');
+            out.push_str(&shown(after));
+            rest = "";
+            break;
+        };
+        out.push('"');
+        out.push_str(&shown(&after[..close]));
+        out.push('"');
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    mask_digits(&out, digits)
+}
+
+/// `text` with every run of `min` digits or more (ASCII or full-width, with spaces, hyphens
+/// and dots between them) replaced by `****`.
+fn mask_digits(text: &str, min: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    // The run under way: where it starts in `text`, where its last digit ends, its digits.
+    let mut run: Option<(usize, usize, usize)> = None;
+    let mut at = 0;
+    let close = |run: &mut Option<(usize, usize, usize)>, out: &mut String, at: &mut usize| {
+        if let Some((start, end, n)) = run.take() {
+            if n >= min {
+                out.push_str(&text[*at..start]);
+                out.push_str(crate::query::redact::MASK);
+                *at = end;
+            }
+        }
+    };
+    for (i, c) in text.char_indices() {
+        if c.is_ascii_digit() || ('０'..='９').contains(&c) {
+            let end = i + c.len_utf8();
+            match &mut run {
+                Some((_, e, n)) => {
+                    *e = end;
+                    *n += 1;
+                }
+                None => run = Some((i, end, 1)),
+            }
+        } else if !(c.is_whitespace()
+            || matches!(c, '-' | '－' | '‐' | '−' | 'ー' | '.' | '/' | '_'))
+        {
+            close(&mut run, &mut out, &mut at);
+        }
+    }
+    close(&mut run, &mut out, &mut at);
+    out.push_str(&text[at..]);
+    out
+}
+
+/// A header cell as a report may name it: in full when it could be a column name (ASCII
+/// letters, digits, `_`, `-` and spaces, at most 32, no run of five digits), else cut.
+pub fn header_cell(name: &str) -> String {
+    let plausible = name.len() <= 32
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ' '))
+        && mask_digits(name, MASKED_VALUE_DIGITS) == name;
+    if plausible {
+        name.to_string()
+    } else {
+        shown(name)
+    }
+}
 
 /// One record as it stands in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -445,6 +573,11 @@ impl Header {
     /// Reads the header record: every required column must be named once, an optional
     /// column at most once, and no other.
     pub fn parse(record: &RawRecord, encoding: Encoding) -> Result<Header, Vec<Problem>> {
+        // A CR inside the header is a file whose lines end in CR alone: all of it is this
+        // one record, and no cell of it may be shown.
+        if record.bytes.contains(&b'\r') {
+            return Err(vec![Problem::row(CR_LINE_ENDS)]);
+        }
         let cells = record.cells().map_err(|p| vec![p.clone()])?;
         let mut problems = Vec::new();
         let mut index = [usize::MAX; 19];
@@ -468,8 +601,8 @@ impl Header {
                     }
                     Some(item) => items.push((item, i)),
                     None => problems.push(Problem::new(
-                        name.clone(),
-                        format!("unknown column {name:?}"),
+                        header_cell(&name),
+                        format!("unknown column (header field {})", i + 1),
                     )),
                 },
             }
@@ -621,7 +754,7 @@ fn item_values(
             continue;
         }
         if let Err(e) = items.set(item, &text) {
-            problems.push(Problem::new(item.key(), e.to_string()));
+            problems.push(Problem::new(item.key(), masked_reason(&e.reason)));
         }
     }
     items
@@ -736,16 +869,36 @@ impl Values {
             (true, _) => on,
             (false, _) => self.valid_from.flatten(),
         };
+        // Each date against the one it may not precede (named, not shown: a report does
+        // not print the row's values).
         let order = [
-            (Column::AddressSince, since, address_since),
-            (Column::ValidFrom, address_since, self.valid_from.flatten()),
-            (Column::RemovedOn, address_since, on),
-            (Column::Reported, state, self.reported.flatten()),
+            (
+                Column::AddressSince,
+                "moved_in_date (birth_date when empty)",
+                since,
+                address_since,
+            ),
+            (
+                Column::ValidFrom,
+                "address_since",
+                address_since,
+                self.valid_from.flatten(),
+            ),
+            (Column::RemovedOn, "address_since", address_since, on),
+            (
+                Column::Reported,
+                "the 異動日 of the row",
+                state,
+                self.reported.flatten(),
+            ),
         ];
-        for (column, earlier, later) in order {
+        for (column, before, earlier, later) in order {
             if let (Some(a), Some(b)) = (earlier, later) {
                 if b < a {
-                    p.push(Problem::new(col(column), format!("{b} is before {a}")));
+                    p.push(Problem::new(
+                        col(column),
+                        format!("the date is before {before}"),
+                    ));
                 }
             }
         }
@@ -760,10 +913,7 @@ impl Values {
             if date.is_some_and(|d| d > today.add_days(days)) {
                 p.push(Problem::new(
                     col(column),
-                    format!(
-                        "{} is in the future (today is {today})",
-                        date.unwrap_or(today)
-                    ),
+                    format!("the date is in the future (today is {today})"),
                 ));
             }
         }
@@ -809,7 +959,7 @@ fn value<T>(
     match parse(text) {
         Ok(v) => Some(v),
         Err(e) => {
-            problems.push(Problem::new(column.name(), e.reason));
+            problems.push(Problem::new(column.name(), masked_reason(&e.reason)));
             None
         }
     }
@@ -835,9 +985,9 @@ fn parse_status(text: &str) -> Result<bool, InvalidValue> {
     match text.trim() {
         "active" | "住民" => Ok(false),
         "removed" | "消除者" => Ok(true),
-        other => Err(InvalidValue::new(
+        _ => Err(InvalidValue::new(
             "status",
-            format!("unknown status {other:?}, expected active or removed"),
+            "unknown status, expected active or removed",
         )),
     }
 }
@@ -863,7 +1013,7 @@ fn check_dates(birth: Option<Date>, moved_in: Option<Date>, today: Date, p: &mut
         if b > today {
             p.push(Problem::new(
                 Column::BirthDate.name(),
-                format!("birth date {b} is in the future (today is {today})"),
+                format!("the birth date is in the future (today is {today})"),
             ));
         }
     }
@@ -871,12 +1021,12 @@ fn check_dates(birth: Option<Date>, moved_in: Option<Date>, today: Date, p: &mut
         if m > today {
             p.push(Problem::new(
                 Column::MovedInDate.name(),
-                format!("moved-in date {m} is in the future (today is {today})"),
+                format!("the moved-in date is in the future (today is {today})"),
             ));
         } else if birth.is_some_and(|b| m < b && b <= today) {
             p.push(Problem::new(
                 Column::MovedInDate.name(),
-                format!("moved-in date {m} is before the birth date"),
+                "the moved-in date is before the birth date",
             ));
         }
     }
@@ -936,5 +1086,30 @@ mod tests {
         let problems = Header::parse(&rec, Encoding::Utf8).unwrap_err();
         assert!(problems.iter().any(|p| p.column == "colour"));
         assert!(problems.iter().any(|p| p.column == "my_number"));
+    }
+
+    #[test]
+    fn reports_show_values_cut_and_no_number() {
+        assert_eq!(shown("山田 太郎"), "山…");
+        assert_eq!(shown("男"), "…");
+        assert_eq!(shown("山田 太郎 様"), "山田…");
+        assert_eq!(shown("x1234 5678 9018y"), "****");
+        assert_eq!(
+            masked_reason(r#""山田\"太郎" is not 1, 2, 男 or 女; 1980-04-01, 24727059608"#),
+            r#""山田…" is not 1, 2, 男 or 女; ****, ****"#
+        );
+        // Every problem masks digits that could be a My Number, nothing shorter.
+        let p = Problem::new("sex", "\"1234-5678-9018\" (lines 12345, 2)");
+        assert_eq!(p.reason, "\"****\" (lines 12345, 2)");
+        assert_eq!(header_cell("gender"), "gender");
+        assert_eq!(header_cell("relationship\r24727059608"), "****");
+        assert_eq!(header_cell("山田 太郎一"), "山田…");
+    }
+
+    #[test]
+    fn a_header_with_a_cr_is_refused_with_one_problem() {
+        let rec = RawRecord::from_bytes(1, b"resident_code,my_number\r1,2\r".to_vec());
+        let problems = Header::parse(&rec, Encoding::Utf8).unwrap_err();
+        assert_eq!(problems, vec![Problem::row(CR_LINE_ENDS)]);
     }
 }

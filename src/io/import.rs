@@ -14,7 +14,9 @@
 //!    the file. With `skip_bad`, a household whose 世帯主 row is bad cannot be loaded, so its
 //!    other rows are bad too, and the reason says so.
 //! 3. Without `skip_bad`, any bad row ends the import before anything is written, with every
-//!    bad row listed (line, column, reason). With it, the bad rows go to the rejects file
+//!    bad row's problems in the error (line, column, reason; its message lists the first
+//!    [`LISTED_PROBLEMS`] and counts the rest). No reason shows a value in full: the line and
+//!    the column locate it (see [`crate::io::csv_row`]). With it, the bad rows go to the rejects file
 //!    verbatim (same encoding, same line ends) with a `reason` column added.
 //! 4. The residents file is read a second time (validated again on worker threads) and each
 //!    good row becomes a 転入 dated `moved_in_date`, 世帯主 first in each household; then the
@@ -46,7 +48,10 @@ use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::csv_row::{validate_row, Encoding, Header, Problem, RawRecord, Records, ValidRow};
+use super::csv_row::{
+    header_cell, masked_reason, validate_row, Encoding, Header, Problem, RawRecord, Records,
+    ValidRow, CR_LINE_ENDS,
+};
 use super::generator::{parse_history_record, HISTORY_HEADER};
 use crate::model::{HouseholdId, MyNumber, Reason, ResidentCode};
 use crate::store::bulk::carry::{Carried, Staged};
@@ -183,7 +188,11 @@ impl fmt::Display for ImportReport {
     }
 }
 
+/// The most problems an import's error lists; the rest are counted.
+pub const LISTED_PROBLEMS: usize = 100;
+
 /// One bad row: the file, its line (1-based physical line, header = 1), column and reason.
+/// The reason shows no value in full ([`crate::io::csv_row::Problem::new`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowError {
     /// The file the row is in.
@@ -246,8 +255,12 @@ impl fmt::Display for ImportError {
                 let lines: HashSet<(&Path, u64)> =
                     rows.iter().map(|r| (r.file.as_path(), r.line)).collect();
                 write!(f, "{} bad row(s), nothing was imported:", lines.len())?;
-                for r in rows {
+                for r in rows.iter().take(LISTED_PROBLEMS) {
                     write!(f, "\n  {r}")?;
+                }
+                if rows.len() > LISTED_PROBLEMS {
+                    let more = rows.len() - LISTED_PROBLEMS;
+                    write!(f, "\n  … and {more} more problem(s) not listed")?;
                 }
                 Ok(())
             }
@@ -428,7 +441,6 @@ fn cross_check(
         (v.code, v.my_number, v.household)
     }))?;
     for (&i, t) in good.iter().zip(taken) {
-        let h = rows[i].ids.expect("good rows are valid").household;
         let removed = rows[i].is_removed();
         let p = &mut rows[i].problems;
         if t.code {
@@ -446,7 +458,7 @@ fn cross_check(
         if t.household && !removed {
             p.push(Problem::new(
                 "household_id",
-                format!("conflict: household {h} already has residents in the database"),
+                "conflict: the household already has residents in the database",
             ));
         }
     }
@@ -840,6 +852,13 @@ fn open_history(path: &Path) -> Result<HistoryFile, ImportError> {
                 Problem::row("the file is empty: no header"),
             )])
         })?;
+    if header.bytes.contains(&b'\r') {
+        return Err(ImportError::BadRows(vec![row_error(
+            path,
+            1,
+            Problem::row(CR_LINE_ENDS),
+        )]));
+    }
     let expected: Vec<&str> = HISTORY_HEADER.split(',').collect();
     let names: Vec<String> = match header.cells() {
         Ok(cells) => cells
@@ -849,12 +868,15 @@ fn open_history(path: &Path) -> Result<HistoryFile, ImportError> {
         Err(p) => return Err(ImportError::BadRows(vec![row_error(path, 1, p.clone())])),
     };
     let mut problems = Vec::new();
-    for n in &names {
+    for (i, n) in names.iter().enumerate() {
         if !expected.contains(&n.as_str()) {
             problems.push(row_error(
                 path,
                 1,
-                Problem::new(n.clone(), format!("unknown column {n:?}")),
+                Problem::new(
+                    header_cell(n),
+                    format!("unknown column (header field {})", i + 1),
+                ),
             ));
         }
     }
@@ -907,7 +929,8 @@ fn parse_history_chunk(
             );
         }
         let refs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
-        let g = parse_history_record(&refs).map_err(|e| Problem::row(e.to_string()))?;
+        let g =
+            parse_history_record(&refs).map_err(|e| Problem::row(masked_reason(&e.to_string())))?;
         let mut c = g.to_change();
         c.operator.clone_from(&opts.operator);
         c.terminal.clone_from(&opts.terminal);
@@ -1091,10 +1114,7 @@ impl<'a, 'r> Feed<'a, 'r> {
                 self.rejected_codes.insert(c.code.get());
                 self.skipped.push((
                     rec,
-                    format!(
-                        "the change names a resident or household that was rejected (resident {})",
-                        c.code
-                    ),
+                    "the change names a resident or household that was rejected".to_string(),
                 ));
                 continue;
             }
@@ -1138,7 +1158,7 @@ fn refused(file: &Path, line: u64, error: StoreError) -> ImportError {
             file: file.to_path_buf(),
             line,
             column: super::csv_row::ROW.into(),
-            reason: error.to_string(),
+            reason: masked_reason(&error.to_string()),
         }),
         error: Box::new(error),
     }
@@ -1309,7 +1329,6 @@ fn households(rows: &mut [Row], skip_bad: bool) {
         .collect();
     members.sort_unstable();
     for group in members.chunk_by(|a, b| a.0 == b.0) {
-        let h = group[0].0;
         let heads: Vec<usize> = group
             .iter()
             .map(|&(_, i)| i)
@@ -1317,14 +1336,14 @@ fn households(rows: &mut [Row], skip_bad: bool) {
             .collect();
         let good_heads = heads.iter().filter(|&&i| rows[i].is_good()).count();
         let reason = match (heads.len(), good_heads) {
-            (0, _) => Some(format!("household {h} has no valid 世帯主 row in the file")),
+            (0, _) => Some("the household has no valid 世帯主 row in the file".to_string()),
             (1, 0) => Some(format!(
-                "household {h}: its 世帯主 (line {}) is rejected, so the household cannot be loaded",
+                "the household's 世帯主 (line {}) is rejected, so the household cannot be loaded",
                 rows[heads[0]].line
             )),
             (1, 1) => None,
             (n, _) => Some(format!(
-                "household {h} has {n} 世帯主 (lines {})",
+                "the household has {n} 世帯主 (lines {})",
                 heads
                     .iter()
                     .map(|&i| rows[i].line.to_string())

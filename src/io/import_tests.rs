@@ -581,3 +581,81 @@ fn progress_is_reported_phase_by_phase_to_the_callback() {
     );
     assert_eq!(of(Phase::Committing).len(), 1);
 }
+
+/// A file whose lines end in CR alone reads as one record: refused at its header with one
+/// problem that shows nothing of the file (it used to list every cell as an unknown column,
+/// every name and My Number with them).
+#[test]
+fn a_file_with_cr_line_ends_is_refused_without_showing_a_value() {
+    let f = fx();
+    let text = String::from_utf8(csv(&[row(1, 10, "世帯主"), row(2, 10, "妻")]))
+        .unwrap()
+        .replace('\n', "\r");
+    let p = f.file("mac.csv", text.as_bytes());
+    let err = f.import(&p).unwrap_err();
+    let shown = err.to_string();
+    let rows = bad_rows(err);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!((rows[0].0, rows[0].1.as_str()), (1, "(row)"));
+    assert!(rows[0].2.contains("CR alone"), "{rows:?}");
+    for n in [1, 2] {
+        assert!(!shown.contains(&number(n)), "{shown}");
+        assert!(!shown.contains(&code(n)), "{shown}");
+    }
+    assert!(!shown.contains("山田"), "{shown}");
+}
+
+/// Names and My Numbers in the wrong cells: every reason names its line and column and
+/// shows no name, My Number or resident code in full; the message lists the first
+/// [`LISTED_PROBLEMS`] problems and counts the rest.
+#[test]
+fn reasons_show_no_name_or_number_and_the_list_stops_at_the_limit() {
+    use crate::io::import::LISTED_PROBLEMS;
+    let f = fx();
+    let total = 150;
+    let rows: Vec<String> = (1..=total)
+        .map(|n| {
+            let good = row(n, 1000 + n, "世帯主");
+            let name = format!("山田 太郎{n}");
+            match n % 5 {
+                0 => replace(&good, 4, &format!("{name} {}", number(n))),
+                1 => replace(&good, 5, &name),
+                2 => replace(&good, 9, &format!("{}{name}", number(n))),
+                3 => replace(&good, 1, &format!("{}x", number(n))),
+                _ => replace(&good, 0, &number(n)),
+            }
+        })
+        .collect();
+    let p = f.file("names.csv", &csv(&rows));
+    let err = f.import(&p).unwrap_err();
+    let text = err.to_string();
+    let problems = bad_rows(err);
+    assert_eq!(problems.len(), total as usize, "{problems:?}");
+    let listed = text.lines().filter(|l| l.contains("names.csv:")).count();
+    assert_eq!(listed, LISTED_PROBLEMS, "{text}");
+    assert!(
+        text.ends_with(&format!(
+            "… and {} more problem(s) not listed",
+            total as usize - LISTED_PROBLEMS
+        )),
+        "{text}"
+    );
+    for n in 1..=total {
+        for secret in [number(n), code(n), format!("太郎{n}")] {
+            assert!(!text.contains(&secret), "{secret} in {text}");
+            for (line, column, reason) in &problems {
+                assert!(
+                    !column.contains(&secret) && !reason.contains(&secret),
+                    "{secret} at line {line}, {column}: {reason}"
+                );
+            }
+        }
+    }
+    // What locates each problem stays: line and column.
+    assert!(problems
+        .iter()
+        .any(|(l, c, _)| *l == 2 && c == "birth_date"));
+    assert!(problems
+        .iter()
+        .any(|(l, c, _)| *l == 3 && c == "relationship"));
+}

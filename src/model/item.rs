@@ -638,7 +638,7 @@ fn surname(input: &str) -> Result<String, InvalidValue> {
     if s.contains(' ') {
         return Err(InvalidValue::new(
             "former surname",
-            format!("'{s}' holds a space: a 旧氏 is a surname alone"),
+            "the value holds a space: a 旧氏 is a surname alone",
         ));
     }
     Ok(s)

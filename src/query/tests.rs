@@ -1049,10 +1049,11 @@ fn render_puts_the_caret_under_a_japanese_token() {
         e.message,
         "expected a date after AS OF, found the end of the statement"
     );
-    // 照会 (4 columns) + space + 11 digits + space + 基準日 (6 columns) = 23.
+    // 照会 (4 columns) + space + the code's mask (4) + space + 基準日 (6 columns) = 16: the
+    // line is redacted, and an 11-digit code is masked like a My Number one digit short.
     assert_eq!(
         e.render(input),
-        "照会 24727059608 基準日\n                       ^\nhint: usage: GET <resident code> [AS OF <date>]"
+        "照会 **** 基準日\n                ^\nhint: usage: GET <resident code> [AS OF <date>]"
     );
     let input = "検索 氏名=山田 誕生日=S55.4.1";
     let e = err(input);

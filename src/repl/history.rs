@@ -32,3 +32,32 @@ pub fn secure(path: &std::path::Path) -> std::io::Result<()> {
 pub fn entry(line: &str) -> String {
     redact(line)
 }
+
+#[cfg(test)]
+#[path = "../../tests/planted/mod.rs"]
+mod planted;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rustyline::history::{DefaultHistory, History};
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// What the REPL remembers of a statement, saved as it saves its history, holds
+        /// no planted number or password.
+        #[test]
+        fn the_history_file_holds_no_planted_number_or_password(p in super::planted::planted()) {
+            let dir = tempfile::tempdir().unwrap();
+            let file = dir.path().join("history");
+            secure(&file).unwrap();
+            let mut history = DefaultHistory::new();
+            history.add(&entry(&p.text)).unwrap();
+            history.save(&file).unwrap();
+            let kept = std::fs::read_to_string(&file).unwrap();
+            prop_assert!(super::planted::leak(&kept, &p).is_none(), "{:?}: {kept}", p.text);
+        }
+    }
+}
