@@ -265,10 +265,72 @@ fn every_item_of_the_catalogue_is_taken_by_amend_by_its_key() {
     let items = cell(&got, 0, "items");
     assert!(items.contains("card_number=****"), "{items}");
     assert!(items.contains("basic_pension_number=****"), "{items}");
-    assert!(!items.contains("AB12345678CD") && !items.contains("1234-567890"), "{items}");
+    assert!(
+        !items.contains("AB12345678CD") && !items.contains("1234-567890"),
+        "{items}"
+    );
     assert!(items.contains("nationality=KR"), "{items}");
     assert!(matches!(
         f.db.run(&format!("GET {c}")).unwrap()[0],
         Output::Rows(ref r) if matches!(r.rows[0].last(), Some(Cell::Text(_)))
     ));
+}
+
+#[test]
+fn a_married_woman_is_found_by_her_former_surname_and_a_foreign_resident_by_the_common_name() {
+    let f = city();
+    for text in [
+        "MOVE IN 12345678903 my_number=614106526000 name='鈴木 花子' kana='スズキ ハナコ' sex=女 birth=1985-05-05 address='兵庫県芦屋市精道町7番6号' postal=659-8501 household=700 relationship=世帯主 ON 2024-04-01",
+        "AMEND 12345678903 former_surname=山田 former_surname_kana=ヤマダ ON 2024-04-02",
+        "MOVE IN 24727059608 my_number=123456789018 name='金 美英' kana='キム ミヨン' sex=女 birth=1990-01-01 address='兵庫県芦屋市打出町2-3' postal=659-0012 household=900 relationship=世帯主 nationality=韓国 residence_status=特別永住者 common_name='金田 美英' common_name_kana='カネダ ミエイ' ON 2024-04-01",
+    ] {
+        run(&f.db, text).unwrap();
+    }
+    let found = |text: &str| -> Vec<String> {
+        run(&f.db, text)
+            .unwrap()
+            .iter()
+            .map(|row| cell(std::slice::from_ref(row), 0, "resident_code"))
+            .collect()
+    };
+    // 旧氏 with the given name, written or read, with or without the space.
+    for text in [
+        "FIND name='山田 花子' birth=1985-05-05",
+        "FIND name=山田花子 birth=1985-05-05",
+        "FIND name=ヤマダハナコ birth=1985-05-05",
+        "FIND name='鈴木 花子' birth=1985-05-05",
+    ] {
+        assert_eq!(found(text), ["12345678903"], "{text}");
+    }
+    // The 旧氏 alone is a whole surname: she and 山田 太郎 of the same address.
+    assert_eq!(
+        found("FIND name=山田 address=芦屋市精道町7番6号"),
+        ["12345678903", code1().as_str()]
+    );
+    // 通称, written or read.
+    for text in [
+        "FIND name='金田 美英' birth=1990-01-01",
+        "FIND name=カネダミエイ address=芦屋市打出町2-3",
+        "FIND name='金 美英' birth=1990-01-01",
+    ] {
+        assert_eq!(found(text), ["24727059608"], "{text}");
+    }
+    assert!(found("FIND name='山田 美英' birth=1990-01-01").is_empty());
+    // A 通称 deleted stays findable as a former name, not as of a day after.
+    run(
+        &f.db,
+        "AMEND 24727059608 common_name='' common_name_kana='' ON 2024-06-01",
+    )
+    .unwrap();
+    assert_eq!(
+        found("FIND name='金田 美英' birth=1990-01-01"),
+        ["24727059608"]
+    );
+    assert!(found("FIND name='金田 美英' birth=1990-01-01 AS OF 2024-06-02").is_empty());
+    assert_eq!(
+        found("FIND name='金田 美英' birth=1990-01-01 AS OF 2024-05-01"),
+        ["24727059608"]
+    );
+    let (report, _) = f.db.check().unwrap();
+    assert!(report.is_clean(), "{report}");
 }

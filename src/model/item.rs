@@ -615,6 +615,31 @@ impl ItemChanges {
     }
 }
 
+/// The other names a resident is found by in a 4情報 search, written and read: the 旧氏
+/// with the given name of the current name, and the 通称. `items` are a record's items as
+/// stored (tag, canonical text); `name` and `kana` its current 氏名 and 振り仮名.
+pub fn other_names<'a>(
+    name: &str,
+    kana: &str,
+    items: impl Iterator<Item = (u16, &'a str)>,
+) -> (Vec<String>, Vec<String>) {
+    let (mut written, mut read) = (Vec::new(), Vec::new());
+    let with_given = |surname: &str, whole: &str| match whole.split_once(' ') {
+        Some((_, given)) => format!("{surname} {given}"),
+        None => surname.to_string(),
+    };
+    for (tag, value) in items {
+        match Item::from_tag(tag) {
+            Some(Item::FormerSurname) => written.push(with_given(value, name)),
+            Some(Item::FormerSurnameKana) => read.push(with_given(value, kana)),
+            Some(Item::CommonName) => written.push(value.to_string()),
+            Some(Item::CommonNameKana) => read.push(value.to_string()),
+            _ => {}
+        }
+    }
+    (written, read)
+}
+
 /// The position of an item in [`Item::ALL`].
 fn order(item: Item) -> usize {
     Item::ALL

@@ -40,7 +40,7 @@ pub use identifiers::{MyNumber, ResidentCode, RevealedMyNumber};
 pub use insurance::{
     BasicPensionNumber, CareInsuredNumber, InsuredNumber8, NhiRetiredKind, PensionCategory,
 };
-pub use item::{Item, ItemChanges, ItemGroup, ItemRule, Items, ITEMS};
+pub use item::{other_names, Item, ItemChanges, ItemGroup, ItemRule, Items, ITEMS};
 pub use kana::{is_kana_text, Kana, KanaKey};
 pub use name::{Name, NameKey, NAME_KEY_VERSION};
 pub use partial_date::PartialDate;

@@ -242,7 +242,7 @@ pub const CATALOGUE: &[Entry] = &[
         syntax: "FIND name=… address=… birth=… [sex=…] [AS OF <date>] [LIMIT <n>]",
         example: "FIND name=やまだ birth=S55.4.1",
         needs: &[P::Search],
-        what: "4情報検索: at least two of name, address and birth (sex does not count); kana names match the 清音化 key of a whole surname or whole name, kanji names the written name; addresses match a 町字 or a finer address; without AS OF, the residents as of today (a 転出 notified ahead is not yet in force), and former names and addresses are found too (current=false)",
+        what: "4情報検索: at least two of name, address and birth (sex does not count); kana names match the 清音化 key of a whole surname or whole name, kanji names the written name (and the 旧氏 and 通称 the record holds); addresses match a 町字 or a finer address; without AS OF, the residents as of today (a 転出 notified ahead is not yet in force), and former names and addresses are found too (current=false)",
         group: Group::LookingUp,
         form: Form::Find,
     },

@@ -2,9 +2,9 @@
 //! (`model`'s search keys) with the birth date, laid out as the five `search` prefixes, and
 //! which of them a new version adds over the version before it.
 
-use super::record::StoredRecord;
+use super::record::{StoredItem, StoredRecord};
 use super::schema::{with_suffix, SearchComponents};
-use crate::model::{address_key, KanaKey, NameKey};
+use crate::model::{address_key, other_names, KanaKey, NameKey};
 use crate::store::error::Result;
 use std::cell::RefCell;
 
@@ -15,6 +15,8 @@ pub(crate) struct KeyTexts<'a> {
     pub(crate) name: &'a str,
     pub(crate) kana: &'a str,
     pub(crate) address: &'a str,
+    /// The record's items, for the other names it is found by (旧氏, 通称).
+    pub(crate) items: &'a [StoredItem],
 }
 
 impl<'a> KeyTexts<'a> {
@@ -25,12 +27,34 @@ impl<'a> KeyTexts<'a> {
             name: &rec.name,
             kana: &rec.kana,
             address: &rec.address,
+            items: &rec.items,
         }
+    }
+
+    /// The keys of the other names (旧氏, 通称), written and read.
+    fn other_keys(self) -> (Vec<String>, Vec<String>) {
+        if self.items.is_empty() {
+            return (Vec::new(), Vec::new());
+        }
+        let items = self.items.iter().map(|i| (i.tag, i.value.as_str()));
+        let (written, read) = other_names(self.name, self.kana, items);
+        (
+            written
+                .iter()
+                .map(|n| NameKey::of_written(n).split().index_text())
+                .collect(),
+            read.iter()
+                .map(|k| KanaKey::of_reading(k).split().index_text())
+                .collect(),
+        )
     }
 
     /// The index components of these texts.
     fn components(self) -> SearchComponents {
+        let (other_name_keys, other_kana_keys) = self.other_keys();
         SearchComponents {
+            other_name_keys,
+            other_kana_keys,
             birth: self.birth,
             name_key: NameKey::of_written(self.name).split().index_text(),
             kana_key: KanaKey::of_reading(self.kana).split().index_text(),
@@ -41,7 +65,10 @@ impl<'a> KeyTexts<'a> {
     /// The index components of these texts, taking each key `other` already has (in
     /// `theirs`) where the two hold the same text, instead of normalising it again.
     fn components_beside(self, other: KeyTexts<'_>, theirs: &SearchComponents) -> SearchComponents {
+        let (other_name_keys, other_kana_keys) = self.other_keys();
         SearchComponents {
+            other_name_keys,
+            other_kana_keys,
             birth: self.birth,
             name_key: if self.name == other.name {
                 theirs.name_key.clone()
@@ -79,8 +106,8 @@ pub(crate) fn new_search_keys(
 ) -> Result<()> {
     let new_parts = after.components();
     let old_keys = before.map(|b| b.components_beside(after, &new_parts).prefixes());
-    for (i, key) in new_parts.prefixes().into_iter().enumerate() {
-        if old_keys.as_ref().is_some_and(|old| old[i] == key) {
+    for key in new_parts.prefixes() {
+        if old_keys.as_ref().is_some_and(|old| old.contains(&key)) {
             continue;
         }
         put(&with_suffix(key, id, version))?;
@@ -148,6 +175,7 @@ mod tests {
             name,
             kana,
             address,
+            items: &[],
         }
     }
 

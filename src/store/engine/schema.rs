@@ -72,11 +72,16 @@ pub struct SearchComponents {
     pub name_key: String,
     pub kana_key: String,
     pub address_key: String,
+    /// The name keys of the other names the resident is found by (旧氏, 通称:
+    /// `model::other_names`), written and read.
+    pub other_name_keys: Vec<String>,
+    pub other_kana_keys: Vec<String>,
 }
 
 impl SearchComponents {
-    /// The index keys of these components, without the `[id][version]` suffix.
-    pub fn prefixes(&self) -> [Vec<u8>; 5] {
+    /// The index keys of these components, without the `[id][version]` suffix: the five
+    /// kinds of the 氏名, then for each other name the two kinds that hold a name.
+    pub fn prefixes(&self) -> Vec<Vec<u8>> {
         let birth = self.birth.to_be_bytes();
         let cat = |kind: IndexKind, parts: &[&[u8]]| {
             // Room for the `[id][version]` suffix too, so adding it never reallocates.
@@ -91,13 +96,24 @@ impl SearchComponents {
         let name = self.name_key.as_bytes();
         let kana = self.kana_key.as_bytes();
         let addr = self.address_key.as_bytes();
-        [
+        let mut keys = vec![
             cat(IndexKind::BirthKanji, &[&birth, name, &[0]]),
             cat(IndexKind::BirthKana, &[&birth, kana, &[0]]),
             cat(IndexKind::KanjiAddress, &[name, &[0], addr, &[0]]),
             cat(IndexKind::KanaAddress, &[kana, &[0], addr, &[0]]),
             cat(IndexKind::BirthAddress, &[&birth, addr, &[0]]),
-        ]
+        ];
+        for other in &self.other_name_keys {
+            let other = other.as_bytes();
+            keys.push(cat(IndexKind::BirthKanji, &[&birth, other, &[0]]));
+            keys.push(cat(IndexKind::KanjiAddress, &[other, &[0], addr, &[0]]));
+        }
+        for other in &self.other_kana_keys {
+            let other = other.as_bytes();
+            keys.push(cat(IndexKind::BirthKana, &[&birth, other, &[0]]));
+            keys.push(cat(IndexKind::KanaAddress, &[other, &[0], addr, &[0]]));
+        }
+        keys
     }
 }
 
@@ -145,6 +161,8 @@ mod tests {
             name_key: "山田 太郎".into(),
             kana_key: "ヤマタタロウ".into(),
             address_key: "芦屋市精道町7-6".into(),
+            other_name_keys: Vec::new(),
+            other_kana_keys: Vec::new(),
         };
         let full = with_suffix(c.prefixes()[0].clone(), u64::MAX, u32::MAX);
         let mut q = vec![IndexKind::BirthKanji as u8];

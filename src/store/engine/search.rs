@@ -10,7 +10,9 @@ use super::record::{ArchivedStoredRecord, StoredRecord};
 use super::resident::Resident;
 use super::schema::{prefix_end, split_suffix, IndexKind};
 use super::tables::{fold_archived, with_as_of, View};
-use crate::model::{address_key, is_kana_text, Date, InvalidValue, KanaKey, NameKey, Sex};
+use crate::model::{
+    address_key, is_kana_text, other_names, Date, InvalidValue, KanaKey, NameKey, Sex,
+};
 use crate::store::error::{Result, StoreError};
 use redb::ReadableTable;
 
@@ -41,6 +43,19 @@ impl NameQuery {
         match self {
             NameQuery::Kanji(q) => q.split().matches(NameKey::of_written(name).split()),
             NameQuery::Kana(q) => q.split().matches(KanaKey::of_reading(kana).split()),
+        }
+    }
+
+    /// Whether one of the other names a resident is found by (旧氏, 通称:
+    /// `model::other_names`, written and read) matches.
+    fn matches_other(&self, written: &[String], read: &[String]) -> bool {
+        match self {
+            NameQuery::Kanji(q) => written
+                .iter()
+                .any(|n| q.split().matches(NameKey::of_written(n).split())),
+            NameQuery::Kana(q) => read
+                .iter()
+                .any(|k| q.split().matches(KanaKey::of_reading(k).split())),
         }
     }
 
@@ -169,7 +184,9 @@ impl SearchQuery {
     }
 
     /// Whether a version matches every condition. The exact ones (birth, sex) are checked
-    /// first; the name and address keys are computed only when they pass.
+    /// first; the name and address keys are computed only when they pass, and the other
+    /// names (`others`: 旧氏, 通称) only when the 氏名 does not match.
+    #[allow(clippy::too_many_arguments)]
     fn matches_fields(
         &self,
         proven: Proven,
@@ -178,10 +195,17 @@ impl SearchQuery {
         address: &str,
         birth: u32,
         sex: u8,
+        others: impl FnOnce() -> (Vec<String>, Vec<String>),
     ) -> bool {
+        let name_matches = |n: &NameQuery| {
+            n.matches(name, kana) || {
+                let (written, read) = others();
+                n.matches_other(&written, &read)
+            }
+        };
         (proven.birth || self.birth.is_none_or(|b| birth == b.to_yyyymmdd()))
             && self.sex.is_none_or(|s| sex == s.code())
-            && (proven.name || self.name.as_ref().is_none_or(|n| n.matches(name, kana)))
+            && (proven.name || self.name.as_ref().is_none_or(name_matches))
             && (proven.address
                 || self
                     .address
@@ -197,6 +221,10 @@ impl SearchQuery {
             &rec.address,
             rec.birth,
             rec.sex,
+            || {
+                let items = rec.items.iter().map(|i| (i.tag, i.value.as_str()));
+                other_names(&rec.name, &rec.kana, items)
+            },
         )
     }
 
@@ -210,6 +238,13 @@ impl SearchQuery {
             rec.address.as_str(),
             rec.birth.to_native(),
             rec.sex,
+            || {
+                let items = rec
+                    .items
+                    .iter()
+                    .map(|i| (i.tag.to_native(), i.value.as_str()));
+                other_names(rec.name.as_str(), rec.kana.as_str(), items)
+            },
         )
     }
 

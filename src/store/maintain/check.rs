@@ -670,10 +670,11 @@ impl<'t, T: View> Checker<'t, T> {
         let key = vkey(id, rec.version);
         let new = components(rec).prefixes();
         let old = prev.map(|p| components(p).prefixes());
-        for (kind, prefix) in new.into_iter().enumerate() {
-            if old.as_ref().is_some_and(|o| o[kind] == prefix) {
+        for prefix in new {
+            if old.as_ref().is_some_and(|o| o.contains(&prefix)) {
                 continue;
             }
+            let kind = usize::from(prefix[0]) - 1;
             let full = with_suffix(prefix, id, rec.version);
             match blocks::contains(self.t.search(), &full) {
                 Ok(true) => {}
@@ -860,7 +861,7 @@ impl<'t, T: View> Checker<'t, T> {
             }
             match t.version(id, version) {
                 Ok(Some(rec)) => {
-                    if components(&rec).prefixes()[kind as usize - 1] != prefix {
+                    if !components(&rec).prefixes().iter().any(|p| p == prefix) {
                         unexplained.push((prefix.to_vec(), id, version));
                     }
                 }
@@ -884,7 +885,7 @@ impl<'t, T: View> Checker<'t, T> {
             let folded = self
                 .folds_of(id)
                 .iter()
-                .any(|f| f.version == version && components(f).prefixes()[kind - 1] == prefix);
+                .any(|f| f.version == version && components(f).prefixes().contains(&prefix));
             if !folded {
                 self.problem(
                     "search",
