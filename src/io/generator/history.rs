@@ -287,11 +287,14 @@ impl Sim {
         }
     }
 
-    /// A new address different from household `h`'s.
+    /// A new address different from household `h`'s: another place, not the same one
+    /// written another way (伊勢町10-8 is 伊勢町10番8号), which the engine refuses as no
+    /// change.
     fn new_address(&mut self, old: &str) -> (String, u32) {
+        let old_key = crate::model::address_key(old);
         loop {
             let (a, p) = address::home(&mut self.rng);
-            if a != old {
+            if crate::model::address_key(&a) != old_key {
                 return (a, p);
             }
         }

@@ -54,6 +54,7 @@
 mod address;
 mod data;
 mod history;
+mod items;
 mod population;
 mod rng;
 #[cfg(test)]
@@ -67,13 +68,19 @@ use self::data::lists;
 use self::history::{simulate, RawChange};
 use self::population::{Home, Identities, Person, PopulationGen};
 use crate::model::{
-    Address, Date, HouseholdId, InvalidValue, Kana, MyNumber, Name, PostalCode, Reason,
-    Relationship, ResidentCode, Restatement, Sex,
+    Address, Date, HouseholdId, InvalidValue, ItemChanges, Kana, MyNumber, Name, PostalCode,
+    Reason, Relationship, ResidentCode, Restatement, Sex,
 };
 use crate::store::{Change, Fields};
 
 /// The header of the residents file.
 pub const RESIDENTS_HEADER: &str = "resident_code,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,moved_in_date";
+
+/// The header of the residents file with its item columns: [`RESIDENTS_HEADER`], then one
+/// column per item ([`crate::model::ITEMS`]), empty where a resident does not hold it.
+pub fn residents_header() -> String {
+    crate::io::export::with_item_columns(RESIDENTS_HEADER)
+}
 
 /// The `reason` of a history row that moves a whole household (MOVE HOUSEHOLD): a 転居 of
 /// the 世帯主 named by `resident_code`, with every member of `household_id`.
@@ -137,6 +144,8 @@ pub struct GenResident {
     pub relationship: Relationship,
     /// 住民となった日: the birth date for those born in the city.
     pub moved_in: Date,
+    /// The items beyond the core fields (本籍, the 外国人住民 items, 年金 and 保険 …).
+    pub items: ItemChanges,
 }
 
 impl GenResident {
@@ -152,6 +161,7 @@ impl GenResident {
             postal: Some(self.postal),
             household: Some(self.household),
             relationship: Some(self.relationship.clone()),
+            items: self.items.clone(),
             ..Fields::default()
         })
     }
@@ -231,9 +241,42 @@ fn name_strings(surname: u32, given: u32, sex: Sex) -> (String, String) {
     )
 }
 
-fn typed_resident(ids: &Identities, home: &Home, p: &Person) -> GenResident {
-    let (name, kana) = name_strings(p.surname, p.given, p.sex);
+/// What a person's row holds beyond the population: the 氏名 and reading (in Latin letters
+/// as on the card for a 外国人住民) and the items (`items`).
+struct Extras {
+    name: String,
+    kana: String,
+    items: Vec<(crate::model::Item, String)>,
+}
+
+fn extras(opts: &GenOptions, home: &Home, head: &Person, p: &Person) -> Extras {
+    let (name, kana) = match items::foreign_household(opts.seed, p.household) {
+        Some(nat) => items::foreign_name(opts.seed, nat, p),
+        None => name_strings(p.surname, p.given, p.sex),
+    };
+    let date = |days: i32| typed_date(days).to_string();
+    let items = items::items_of(opts.seed, opts.today_days(), home, head, p, date);
+    Extras { name, kana, items }
+}
+
+/// The 世帯主 of a household's members (the first member when none is).
+fn head_of(members: &[Person]) -> &Person {
+    members
+        .iter()
+        .find(|m| m.rel.as_str() == "世帯主")
+        .unwrap_or(&members[0])
+}
+
+fn typed_resident(ids: &Identities, home: &Home, p: &Person, extra: Extras) -> GenResident {
+    let Extras { name, kana, items } = extra;
+    let mut changes = ItemChanges::new();
+    for (item, value) in items {
+        changes
+            .set(item, &value)
+            .expect("generated items are valid");
+    }
     GenResident {
+        items: changes,
         code: ids.code(p.serial),
         my_number: ids.my_number(p.serial),
         name: Name::from_trusted(name),
@@ -304,8 +347,9 @@ fn typed_change(ids: &Identities, seq: u64, raw: &RawChange) -> GenChange {
 pub struct Residents {
     gen: PopulationGen,
     ids: Identities,
+    opts: GenOptions,
     remaining: usize,
-    home: Option<Home>,
+    home: Option<(Home, Person)>,
     members: std::vec::IntoIter<Person>,
 }
 
@@ -314,15 +358,16 @@ impl Iterator for Residents {
 
     fn next(&mut self) -> Option<GenResident> {
         loop {
-            if let (Some(home), Some(p)) = (&self.home, self.members.next()) {
-                return Some(typed_resident(&self.ids, home, &p));
+            if let (Some((home, head)), Some(p)) = (&self.home, self.members.next()) {
+                let extra = extras(&self.opts, home, head, &p);
+                return Some(typed_resident(&self.ids, home, &p, extra));
             }
             if self.remaining == 0 {
                 return None;
             }
             let (home, people) = self.gen.next_household(self.remaining);
             self.remaining -= people.len();
-            self.home = Some(home);
+            self.home = Some((home, head_of(&people).clone()));
             self.members = people.into_iter();
         }
     }
@@ -338,6 +383,7 @@ pub fn residents(opts: &GenOptions) -> Residents {
     Residents {
         gen: PopulationGen::new(opts.seed, opts.today_days()),
         ids: Identities::new(opts.seed),
+        opts: *opts,
         remaining: opts.count,
         home: None,
         members: Vec::new().into_iter(),
@@ -467,12 +513,20 @@ impl<W: Write> CsvOut<W> {
         self.out.flush()
     }
 
-    fn resident(&mut self, ids: &Identities, home: &Home, p: &Person) -> io::Result<()> {
+    fn resident(
+        &mut self,
+        ids: &Identities,
+        home: &Home,
+        p: &Person,
+        extra: Extras,
+    ) -> io::Result<()> {
         self.digits(ids.code(p.serial).get(), 11);
         self.comma();
         self.digits(ids.my_number(p.serial).get(), 12);
         self.comma();
-        self.name(p.surname, p.given, p.sex);
+        self.text(&extra.name);
+        self.comma();
+        self.text(&extra.kana);
         self.comma();
         self.digits(u64::from(p.sex.code()), 1);
         self.comma();
@@ -487,6 +541,12 @@ impl<W: Write> CsvOut<W> {
         self.text(p.rel.as_str());
         self.comma();
         self.date(p.moved_in);
+        for item in crate::model::Item::ALL {
+            self.comma();
+            if let Some((_, v)) = extra.items.iter().find(|(i, _)| *i == item) {
+                self.text(v);
+            }
+        }
         self.end_row()
     }
 
@@ -564,13 +624,14 @@ pub fn write_csv(
     let keep = opts.history && history_out.is_some();
     let mut stats = GenStats::default();
     let mut out = CsvOut::new(residents_out);
-    out.buf.extend_from_slice(RESIDENTS_HEADER.as_bytes());
+    out.buf.extend_from_slice(residents_header().as_bytes());
     out.end_row()?;
     let mut homes = Vec::new();
     let mut people = Vec::new();
     for (home, members) in households(opts) {
+        let head = head_of(&members);
         for p in &members {
-            out.resident(&ids, &home, p)?;
+            out.resident(&ids, &home, p, extras(opts, &home, head, p))?;
         }
         stats.residents += members.len();
         stats.households += 1;

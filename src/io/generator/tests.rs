@@ -102,7 +102,15 @@ fn every_row_parses_and_matches_the_typed_api() {
     assert_eq!(typed.len(), 5_000);
     assert_eq!(stats.residents, 5_000);
     for (row, r) in rows.iter().zip(&typed) {
-        assert_eq!(row.len(), 11, "{row:?}");
+        assert_eq!(row.len(), 11 + crate::model::ITEMS.len(), "{row:?}");
+        // The item columns hold what the typed resident's 転入 carries.
+        let mut from_row = crate::model::ItemChanges::new();
+        for (item, cell) in crate::model::Item::ALL.into_iter().zip(&row[11..]) {
+            if !cell.is_empty() {
+                from_row.set(item, cell).unwrap();
+            }
+        }
+        assert_eq!(from_row, r.items, "{row:?}");
         assert_eq!(ResidentCode::parse(&row[0]).unwrap(), r.code);
         assert_eq!(MyNumber::parse(&row[1]).unwrap(), r.my_number);
         // Stored exactly as written: normalisation changes nothing.
@@ -370,6 +378,56 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 #[test]
+fn foreign_residents_and_items_fall_as_in_a_city() {
+    use crate::model::Item;
+    let all: Vec<GenResident> = residents(&opts(20_000, 9)).collect();
+    let has = |r: &GenResident, item: Item| r.items.iter().any(|(i, v)| i == item && v.is_some());
+    let foreign: Vec<&GenResident> = all.iter().filter(|r| has(r, Item::Nationality)).collect();
+    let share = foreign.len() as f64 / all.len() as f64;
+    assert!((0.015..0.05).contains(&share), "foreign share {share}");
+    let mut nationalities = std::collections::BTreeSet::new();
+    for r in &foreign {
+        // Named in Latin letters as on the card, with a 在留カード等 and no 本籍.
+        assert!(r
+            .name
+            .as_str()
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c == ' '));
+        assert!(has(r, Item::CardNumber) && has(r, Item::ResidenceStatus));
+        assert!(!has(r, Item::RegisteredDomicile));
+        let code = r
+            .items
+            .iter()
+            .find(|(i, _)| *i == Item::Nationality)
+            .unwrap()
+            .1;
+        nationalities.insert(code.unwrap().to_string());
+    }
+    assert!(nationalities.len() >= 5, "{nationalities:?}");
+    assert!(
+        foreign.iter().any(|r| has(r, Item::CommonName)),
+        "some have a 通称"
+    );
+    let japanese = all.len() - foreign.len();
+    assert_eq!(
+        all.iter()
+            .filter(|r| has(r, Item::RegisteredDomicile))
+            .count(),
+        japanese
+    );
+    let age = |r: &GenResident| {
+        let (b, t) = (r.birth.naive(), today().naive());
+        t.years_since(b).unwrap_or(0)
+    };
+    for r in &all {
+        let years = age(r);
+        assert_eq!(has(r, Item::LateElderAcquired), years >= 75, "{years}");
+        assert_eq!(has(r, Item::CareAcquired), years >= 65, "{years}");
+        assert_eq!(has(r, Item::ChildAllowanceFrom), years < 15, "{years}");
+    }
+}
+
+#[test]
 fn output_is_pinned() {
     // The files of one seed must never change by accident (a platform, a dependency or a
     // refactoring): a deliberate change of the generator updates these digests.
@@ -378,5 +436,5 @@ fn output_is_pinned() {
     assert_eq!(sha256_hex(&hist), HISTORY_PIN, "history file changed");
 }
 
-const RESIDENTS_PIN: &str = "fccff3d407d65fb6cfe447b264d5bdb7964b78c6a021fe332392a5a803745b54";
+const RESIDENTS_PIN: &str = "5af4c977be5b172d5b3f0a2dee070b1678f3164b22f40305faf75d83c1be2250";
 const HISTORY_PIN: &str = "8b7a852f66bc4d47eff4d05a7d0fe53aa54b8f60838868f4d4115e76124b54ef";
