@@ -101,6 +101,10 @@ pub struct GenOptions {
     /// The generation date: no birth, 転入 or 異動 is dated after it, and ages are counted
     /// on it.
     pub today: Date,
+    /// Whether residents hold the other names a search finds them by (通称): on by default.
+    /// A comparison with an engine that indexes the 氏名 alone (the SQLite side of the
+    /// benches) turns it off, so that both answer the same searches.
+    pub other_names: bool,
 }
 
 impl GenOptions {
@@ -111,6 +115,7 @@ impl GenOptions {
             seed,
             history: false,
             today,
+            other_names: true,
         }
     }
 
@@ -255,7 +260,15 @@ fn extras(opts: &GenOptions, home: &Home, head: &Person, p: &Person) -> Extras {
         None => name_strings(p.surname, p.given, p.sex),
     };
     let date = |days: i32| typed_date(days).to_string();
-    let items = items::items_of(opts.seed, opts.today_days(), home, head, p, date);
+    let mut items = items::items_of(opts.seed, opts.today_days(), home, head, p, date);
+    if !opts.other_names {
+        items.retain(|(i, _)| {
+            !matches!(
+                i,
+                crate::model::Item::CommonName | crate::model::Item::CommonNameKana
+            )
+        });
+    }
     Extras { name, kana, items }
 }
 
