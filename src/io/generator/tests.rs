@@ -13,10 +13,8 @@ fn today() -> Date {
 
 fn opts(count: usize, seed: u64) -> GenOptions {
     GenOptions {
-        count,
-        seed,
         history: true,
-        today: today(),
+        ..GenOptions::new(count, seed, today())
     }
 }
 
