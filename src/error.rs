@@ -262,7 +262,7 @@ impl Error {
 
     /// The line of `statement` that holds the problem with a caret under the offending text
     /// (as many as it takes terminal columns) and the hint; empty when there is neither.
-    /// Both are redacted ([`crate::query::redact`]): the line shows `****` for a My Number or
+    /// Both are redacted ([`crate::query::redact()`]): the line shows `****` for a My Number or
     /// a password, the caret still under the offending token.
     ///
     /// `statement` should be the text that was run; any other text renders without panicking.

@@ -192,7 +192,7 @@ impl fmt::Display for ImportReport {
 pub const LISTED_PROBLEMS: usize = 100;
 
 /// One bad row: the file, its line (1-based physical line, header = 1), column and reason.
-/// The reason shows no value in full ([`crate::io::csv_row::Problem::new`]).
+/// The reason shows no value in full (`io::csv_row::Problem::new`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowError {
     /// The file the row is in.

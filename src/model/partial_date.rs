@@ -249,7 +249,7 @@ impl PartialDate {
     }
 
     /// The value stored for this date: `yyyymmdd`, `yyyymm00`, `yyyy0000` or
-    /// [`UNKNOWN_CODE`].
+    /// `UNKNOWN_CODE` (99,999,999).
     pub fn code(self) -> u32 {
         match self {
             PartialDate::Exact(d) => d.to_yyyymmdd(),
