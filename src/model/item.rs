@@ -549,8 +549,7 @@ impl Items {
     }
 
     /// The groups in which `self` and `other` differ.
-    pub fn groups_changed(&self, other: &Items) -> impl Iterator<Item = ItemGroup> + '_ {
-        let other = other.clone();
+    pub fn groups_changed<'a>(&'a self, other: &'a Items) -> impl Iterator<Item = ItemGroup> + 'a {
         ItemGroup::ALL
             .into_iter()
             .filter(move |g| g.items().any(|i| self.get(i) != other.get(i)))

@@ -134,7 +134,7 @@ pub(crate) fn suggest(folded: &str) -> Option<&'static str> {
 }
 
 /// Levenshtein distance between two ASCII strings.
-fn distance(a: &str, b: &str) -> usize {
+pub(crate) fn distance(a: &str, b: &str) -> usize {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, &ca) in a.iter().enumerate() {

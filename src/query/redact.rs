@@ -547,18 +547,7 @@ fn is_password_word(word: &str) -> bool {
 
 /// Whether the ASCII strings `a` and `b` are at most two edits apart (Levenshtein).
 fn within_two_edits(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, &ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, &cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()] <= 2
+    super::keywords::distance(a, b) <= 2
 }
 
 #[cfg(test)]

@@ -337,12 +337,12 @@ impl StoredRecord {
             }
         }
         for group in ItemGroup::ALL {
-            let value = |r: &StoredRecord, item: Item| {
+            fn value(r: &StoredRecord, item: Item) -> Option<&str> {
                 r.items
                     .iter()
                     .find(|s| s.tag == item.tag())
-                    .map(|s| s.value.clone())
-            };
+                    .map(|s| s.value.as_str())
+            }
             if group.items().any(|i| value(self, i) != value(other, i)) {
                 set.insert(Field::of_group(group));
             }
