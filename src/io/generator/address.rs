@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 
 use super::data::lists;
 use super::rng::Rng;
+use crate::model::{Address, Placement, TownDictionary};
 
 const CITY: &str = "兵庫県芦屋市";
 
@@ -123,6 +124,23 @@ pub(crate) fn home(rng: &mut Rng) -> (String, u32) {
     (out, town.postal)
 }
 
+/// Whether two homes are the same place, written alike or not (伊勢町10-8 is 伊勢町10番8号):
+/// a move between them is no move, and the engine refuses it.
+pub(crate) fn same_place(a: &str, b: &str) -> bool {
+    static ASHIYA: std::sync::OnceLock<TownDictionary> = std::sync::OnceLock::new();
+    let dictionary = ASHIYA.get_or_init(TownDictionary::ashiya);
+    let place = |s: &str| match Address::parse(s) {
+        Ok(address) => match dictionary.place(&address) {
+            Ok(Placement::Inside(inside)) => Some((inside.town.name().to_owned(), inside.numbers, inside.katagaki)),
+            _ => None,
+        },
+        Err(_) => None,
+    };
+    // Placing costs a dictionary walk; homes of other towns differ in their first letters.
+    let town_start = |s: &str| s.trim_start_matches(CITY).chars().take(2).collect::<String>();
+    a == b || (town_start(a) == town_start(b) && place(a).is_some_and(|p| Some(p) == place(b)))
+}
+
 /// An address in another city, for a 転出.
 pub(crate) fn destination(rng: &mut Rng) -> String {
     let (city, towns) = DESTINATIONS[rng.index(DESTINATIONS.len())];
@@ -138,7 +156,6 @@ pub(crate) fn destination(rng: &mut Rng) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Address, Placement, TownDictionary};
 
     /// Generated homes are placed inside 芦屋市 by its dictionary, and destinations in
     /// another municipality: the registers the generator builds hold the geography rule.

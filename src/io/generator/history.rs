@@ -291,10 +291,9 @@ impl Sim {
     /// written another way (伊勢町10-8 is 伊勢町10番8号), which the engine refuses as no
     /// change.
     fn new_address(&mut self, old: &str) -> (String, u32) {
-        let old_key = crate::model::address_key(old);
         loop {
             let (a, p) = address::home(&mut self.rng);
-            if crate::model::address_key(&a) != old_key {
+            if !address::same_place(&a, old) {
                 return (a, p);
             }
         }
@@ -455,18 +454,30 @@ impl Sim {
         self.take_surname(joiner, surname, day);
         let rel = Rel::spouse(self.ps[joiner as usize].person.sex);
         let home = self.hs[host_h].home.clone();
-        self.emit(
-            Reason::Move,
-            joiner,
-            day,
+        let joiner_home = &self.hs[self.ps[joiner as usize].person.household as usize].home;
+        // Two households at one address (a building's rooms are not told apart when the
+        // 方書 is left out): joining is a 世帯変更, not a 転居.
+        let fields = if address::same_place(&joiner_home.address, &home.address) {
+            RawFields {
+                household: Some(home.id),
+                relationship: Some(rel),
+                ..RawFields::default()
+            }
+        } else {
             RawFields {
                 address: Some(home.address),
                 postal: Some(home.postal),
                 household: Some(home.id),
                 relationship: Some(rel),
                 ..RawFields::default()
-            },
-        );
+            }
+        };
+        let reason = if fields.address.is_some() {
+            Reason::Move
+        } else {
+            Reason::HouseholdChange
+        };
+        self.emit(reason, joiner, day, fields);
         self.remove_member(joiner);
         self.hs[host_h].members.push(joiner);
         let person = &mut self.ps[joiner as usize].person;
