@@ -119,8 +119,9 @@ pub use model::{Item, ItemChanges, ItemGroup, ItemRule, Items, ITEMS};
 
 // The register's municipality, its address dictionary (住所辞書) and placing an address.
 pub use model::{
-    BlockNumbers, DictionaryError, Elsewhere, Inside, LocalGovCode, Municipality, Outside,
-    PlaceBook, PlaceError, Placement, Prefecture, Town, TownDictionary, Ward,
+    AddressParts, AreaKind, BlockNumbers, DictionaryError, Elsewhere, Inside, LocalGovCode,
+    Municipality, Outside, PlaceBook, PlaceError, Placement, Prefecture, Town, TownDictionary,
+    Ward,
 };
 
 // The items of the 住民票 for 不詳 dates, 外国人住民 and insurance and pension.

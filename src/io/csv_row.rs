@@ -560,6 +560,11 @@ impl Column {
     }
 }
 
+/// The columns EXPORT writes from the address it places (町字, 丁目・番地・号, 方書, area
+/// codes): an import reads the address and places it again, so it takes them and reads
+/// nothing from them.
+pub const DERIVED_COLUMNS: [&str; 4] = ["town", "block", "katagaki", "areas"];
+
 /// Where each column stands in the file's records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
@@ -595,6 +600,7 @@ impl Header {
                     problems.push(Problem::new(name, "column named twice in the header"))
                 }
                 Some(c) => index[c] = i,
+                None if DERIVED_COLUMNS.contains(&name.as_str()) => {}
                 None => match Item::from_key(&name) {
                     Some(item) if items.iter().any(|(j, _)| *j == item) => {
                         problems.push(Problem::new(name, "column named twice in the header"))

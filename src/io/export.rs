@@ -38,10 +38,10 @@ use crate::store::Database;
 use crate::store::{link_into_place, temp_beside, Resident, StoreError, TempFile};
 
 /// The header of an EXPORT file.
-pub const EXPORT_HEADER: &str = "resident_code,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,moved_in_date,address_since,previous_address,destination,valid_from,reported,status,removed_on,removal_reason";
+pub const EXPORT_HEADER: &str = "resident_code,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,moved_in_date,address_since,previous_address,destination,valid_from,reported,status,removed_on,removal_reason,town,block,katagaki,areas";
 
 /// The header of an EXPORT HISTORY file.
-pub const HISTORY_EXPORT_HEADER: &str = "resident_code,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,moved_in_date,address_since,previous_address,destination,valid_from,reported,status,removed_on,version,seq,reason,changed,recorded_at,operator,terminal";
+pub const HISTORY_EXPORT_HEADER: &str = "resident_code,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,moved_in_date,address_since,previous_address,destination,valid_from,reported,status,removed_on,version,seq,reason,changed,recorded_at,operator,terminal,town,block,katagaki,areas";
 
 /// A header followed by a column for every item beyond the core fields
 /// ([`crate::model::ITEMS`], in their order): the files EXPORT and EXPORT HISTORY write.
@@ -230,6 +230,24 @@ fn resident_cells(line: &mut String, r: &Resident) {
     date(line, r.removed_on);
 }
 
+/// The address in parts (`town`, `block`, `katagaki`, `areas`, each after a comma): empty
+/// for an address stored without them. An import places the address again and ignores them.
+fn part_cells(line: &mut String, parts: Option<&crate::model::AddressParts>) {
+    let Some(p) = parts else {
+        line.push_str(",,,,");
+        return;
+    };
+    for text in [
+        p.town_with_ward(),
+        p.block(),
+        p.katagaki.clone().unwrap_or_default(),
+        p.areas_text(),
+    ] {
+        line.push(',');
+        cell(line, &text);
+    }
+}
+
 /// EXPORT: every resident's current version, active and removed, in the residents file
 /// format (see the module documentation).
 pub(crate) fn export(db: &Database, path: &Path) -> Result<ExportReport, ExportError> {
@@ -245,6 +263,7 @@ pub(crate) fn export(db: &Database, path: &Path) -> Result<ExportReport, ExportE
             if let Some(reason) = removal {
                 line.push_str(reason.english());
             }
+            part_cells(line, r.parts.as_ref());
             item_cells(line, &r.items);
             line.push('\n');
         })
@@ -301,6 +320,7 @@ fn history_cells(line: &mut String, r: &Resident) {
     cell(line, r.operator.as_deref().unwrap_or(""));
     line.push(',');
     cell(line, r.terminal.as_deref().unwrap_or(""));
+    part_cells(line, r.parts.as_ref());
     item_cells(line, &r.items);
     line.push('\n');
 }

@@ -45,8 +45,9 @@ pub use kana::{is_kana_text, Kana, KanaKey};
 pub use name::{Name, NameKey, NAME_KEY_VERSION};
 pub use partial_date::PartialDate;
 pub use place::{
-    BlockNumbers, DictionaryError, Elsewhere, Inside, LocalGovCode, Municipality, Outside,
-    PlaceBook, PlaceError, Placement, Prefecture, Town, TownDictionary, Ward,
+    AddressParts, AreaKind, BlockNumbers, DictionaryError, Elsewhere, Inside, LocalGovCode,
+    Municipality, Outside, PlaceBook, PlaceError, Placement, Prefecture, Town, TownDictionary,
+    Ward,
 };
 pub use postal::PostalCode;
 pub use reason::Reason;

@@ -97,12 +97,27 @@ pub enum StatDim {
     Town,
     /// By status: active or removed.
     Status,
+    /// By ward (行政区) of a 政令指定都市.
+    Ward,
+    /// By an area code of the 町字 (自治会, 町内会, 小学校区, 中学校区, 投票区).
+    Area(crate::model::AreaKind),
 }
 
 impl StatDim {
     /// Every dimension, in the order error messages list them.
     #[cfg(any(test, feature = "testing"))]
-    pub const ALL: [StatDim; 4] = [StatDim::Sex, StatDim::Age, StatDim::Town, StatDim::Status];
+    pub const ALL: [StatDim; 10] = [
+        StatDim::Sex,
+        StatDim::Age,
+        StatDim::Town,
+        StatDim::Status,
+        StatDim::Ward,
+        StatDim::Area(crate::model::AreaKind::Association),
+        StatDim::Area(crate::model::AreaKind::Neighborhood),
+        StatDim::Area(crate::model::AreaKind::ElementarySchool),
+        StatDim::Area(crate::model::AreaKind::JuniorHighSchool),
+        StatDim::Area(crate::model::AreaKind::Precinct),
+    ];
 
     /// The dimension's name as written in a statement.
     pub fn name(self) -> &'static str {
@@ -111,6 +126,8 @@ impl StatDim {
             StatDim::Age => "age",
             StatDim::Town => "town",
             StatDim::Status => "status",
+            StatDim::Ward => "ward",
+            StatDim::Area(kind) => kind.key(),
         }
     }
 }

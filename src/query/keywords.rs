@@ -114,7 +114,13 @@ pub(crate) fn stat_dim(folded: &str) -> Option<StatDim> {
         "age" | "年齢" => StatDim::Age,
         "town" | "町丁" | "町名" => StatDim::Town,
         "status" | "状態" => StatDim::Status,
-        _ => return None,
+        "ward" | "行政区" => StatDim::Ward,
+        other => {
+            let kind = crate::model::AreaKind::ALL
+                .into_iter()
+                .find(|k| k.key() == other || k.label() == other)?;
+            StatDim::Area(kind)
+        }
     })
 }
 

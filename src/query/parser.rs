@@ -578,7 +578,9 @@ impl<'a> Parser<'a> {
                         ),
                         _ => self.expected("a dimension"),
                     };
-                    return Err(err.with_hint("STATS counts by sex, age, town, status"));
+                    return Err(err.with_hint(
+                        "STATS counts by sex, age, town, status, ward, association, neighborhood, elementary_school, junior_high_school, precinct",
+                    ));
                 };
                 let span = self.here();
                 if by.iter().any(|(d, _)| *d == dim) {

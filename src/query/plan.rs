@@ -241,6 +241,8 @@ fn stat_dim(d: StatDim) -> store::StatDim {
         StatDim::Age => store::StatDim::Age,
         StatDim::Town => store::StatDim::Town,
         StatDim::Status => store::StatDim::Status,
+        StatDim::Ward => store::StatDim::Ward,
+        StatDim::Area(kind) => store::StatDim::Area(kind),
     }
 }
 

@@ -97,8 +97,10 @@ pub const MASKED: &str = "****-****-****";
 
 /// The columns of a resident, as docs/cli.md names them: the items of the record, then the
 /// version's bookkeeping, then the dates and addresses the register keeps, then the name of
-/// the household's 世帯主, then the items beyond the core fields the record holds.
-pub const RESIDENT_COLUMNS: [&str; 22] = [
+/// the household's 世帯主, then the address in parts (町字, 丁目・番地・号, 方書, area codes;
+/// empty in a register without a municipality), then the items beyond the core fields the
+/// record holds.
+pub const RESIDENT_COLUMNS: [&str; 26] = [
     "resident_code",
     "my_number",
     "name",
@@ -120,6 +122,10 @@ pub const RESIDENT_COLUMNS: [&str; 22] = [
     "destination",
     "removed_on",
     "head_name",
+    "town",
+    "block",
+    "katagaki",
+    "areas",
     "items",
 ];
 
@@ -151,6 +157,14 @@ pub fn resident_cells(r: &Resident, reveal: bool) -> Vec<Cell> {
         r.destination.clone().into(),
         r.removed_on.into(),
         r.head_name.as_ref().map(|n| n.as_str().to_string()).into(),
+        r.parts.as_ref().map(|p| p.town_with_ward()).into(),
+        r.parts.as_ref().map(|p| p.block()).into(),
+        r.parts.as_ref().and_then(|p| p.katagaki.clone()).into(),
+        r.parts
+            .as_ref()
+            .map(|p| p.areas_text())
+            .filter(|a| !a.is_empty())
+            .into(),
         items_cell(&r.items),
     ]
 }

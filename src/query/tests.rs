@@ -295,7 +295,7 @@ fn stats() {
             as_of: None
         }
     );
-    let input = "STATS BY sex, age,town ,status AS OF R7.4.1";
+    let input = "STATS BY sex, age,town ,status, ward, association neighborhood, 小学校区, junior_high_school, 投票区 AS OF R7.4.1";
     let Statement::Stats { by, as_of } = ok(input) else {
         panic!()
     };

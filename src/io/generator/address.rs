@@ -131,13 +131,22 @@ pub(crate) fn same_place(a: &str, b: &str) -> bool {
     let dictionary = ASHIYA.get_or_init(TownDictionary::ashiya);
     let place = |s: &str| match Address::parse(s) {
         Ok(address) => match dictionary.place(&address) {
-            Ok(Placement::Inside(inside)) => Some((inside.town.name().to_owned(), inside.numbers, inside.katagaki)),
+            Ok(Placement::Inside(inside)) => Some((
+                inside.town.name().to_owned(),
+                inside.numbers,
+                inside.katagaki,
+            )),
             _ => None,
         },
         Err(_) => None,
     };
     // Placing costs a dictionary walk; homes of other towns differ in their first letters.
-    let town_start = |s: &str| s.trim_start_matches(CITY).chars().take(2).collect::<String>();
+    let town_start = |s: &str| {
+        s.trim_start_matches(CITY)
+            .chars()
+            .take(2)
+            .collect::<String>()
+    };
     a == b || (town_start(a) == town_start(b) && place(a).is_some_and(|p| Some(p) == place(b)))
 }
 

@@ -76,10 +76,16 @@ impl PlaceBook {
     /// The dictionary in force on `date` (the first one for a date before it); `None`
     /// while none is loaded.
     pub fn at(&self, date: Date) -> Option<&TownDictionary> {
+        self.dated(date).map(|(_, dictionary)| dictionary)
+    }
+
+    /// The dictionary in force on `date` with the first day of its version (see
+    /// [`PlaceBook::at`]).
+    pub fn dated(&self, date: Date) -> Option<(Date, &TownDictionary)> {
         let after = self.versions.partition_point(|(from, _)| *from <= date);
         self.versions
             .get(after.saturating_sub(1))
-            .map(|(_, dictionary)| dictionary)
+            .map(|(from, dictionary)| (*from, dictionary))
     }
 
     /// Places an address given as out of the municipality (前住所, 転出先) on `date`.

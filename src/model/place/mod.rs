@@ -14,6 +14,9 @@
 //!   方書, or outside with the municipality) or a [`PlaceError`] naming what is wrong; the
 //!   rules are those of the `placing` module.
 //!
+//! * [`AddressParts`]: a placed address in the parts a version stores beside the written
+//!   form (町字, 丁目・番地・号, 方書, area codes).
+//!
 //! Everything here is pure: values and lookups, no storage.
 
 mod book;
@@ -21,12 +24,14 @@ pub(crate) mod code;
 mod dictionary;
 mod municipality;
 mod numbers;
+mod parts;
 mod placing;
 
 pub use book::{Elsewhere, PlaceBook};
 pub use code::{LocalGovCode, Prefecture};
 pub use dictionary::{DictionaryError, Town, TownDictionary};
 pub use municipality::{Municipality, Ward};
+pub use parts::{is_part_tag, AddressParts, AreaKind};
 pub use placing::{BlockNumbers, Inside, Outside, PlaceError, Placement};
 
 /// 芦屋市's address dictionary (data/ashiya-towns.csv) as CSV text.

@@ -10,20 +10,24 @@
 
 use super::change::Change;
 use super::record::StoredRecord;
-use crate::model::{Address, Date, Elsewhere, PlaceBook, PlaceError, Placement, Reason};
+use crate::model::{
+    Address, AddressParts, Date, Elsewhere, PlaceBook, PlaceError, Placement, Reason,
+};
 use crate::store::{Result, Rule, StoreError};
 
 /// Checks the addresses `change` carries; `before` is the resident's current version.
+/// Gives the parts of the address the resident is to live at, when the change writes one.
 pub(crate) fn check(
     book: &PlaceBook,
     change: &Change,
     before: Option<&StoredRecord>,
-) -> Result<()> {
+) -> Result<Option<AddressParts>> {
     let reason = change.reason;
     let f = &change.fields;
-    if let Some(address) = &f.address {
-        check_home(book, change.date, reason, address, before)?;
-    }
+    let parts = match &f.address {
+        Some(address) => Some(check_home(book, change.date, reason, address, before)?),
+        None => None,
+    };
     match reason {
         Reason::MoveIn => {
             if let Some(from) = &f.previous_address {
@@ -37,19 +41,20 @@ pub(crate) fn check(
         }
         _ => {}
     }
-    Ok(())
+    Ok(parts)
 }
 
-/// The address a resident lives at: inside, placed by the dictionary in force on `date`.
+/// The address a resident lives at: inside, placed by the dictionary in force on `date`;
+/// gives its parts.
 fn check_home(
     book: &PlaceBook,
     date: Date,
     reason: Reason,
     address: &Address,
     before: Option<&StoredRecord>,
-) -> Result<()> {
+) -> Result<AddressParts> {
     let own = book.municipality();
-    let Some(dictionary) = book.at(date) else {
+    let Some((first_day, dictionary)) = book.dated(date) else {
         return Err(StoreError::illegal(
             Rule::AddressDictionary,
             format!("{reason}: no address dictionary of {own} is loaded (LOAD TOWNS)"),
@@ -97,7 +102,7 @@ fn check_home(
             ));
         }
     }
-    Ok(())
+    Ok(AddressParts::of(&inside, first_day))
 }
 
 /// An address out of the municipality: in another municipality of Japan or abroad.

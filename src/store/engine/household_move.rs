@@ -158,6 +158,7 @@ pub(crate) fn write_members(
         after.previous_address = Some(before.address.clone());
         after.address_since = stamp.date;
         after.address.clone_from(&head.address);
+        after.copy_parts(head);
         if change.fields.postal.is_some() {
             after.postal = head.postal;
         }

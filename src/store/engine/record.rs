@@ -6,7 +6,8 @@
 //! hands out. The CRC is checked before the archive is touched, and the archive is then
 //! validated by bytecheck, so a damaged value is an error, never undefined behaviour.
 
-use crate::model::{Item, ItemGroup, Items};
+use crate::model::place::is_part_tag;
+use crate::model::{AddressParts, Item, ItemGroup, Items};
 use crate::store::error::{Result, StoreError};
 use rkyv::rancor;
 
@@ -234,7 +235,8 @@ pub(crate) struct StoredRecord {
     /// The operator and terminal that recorded the change, when known.
     pub operator: Option<String>,
     pub terminal: Option<String>,
-    /// The items beyond the core fields ([`crate::model::item`]), in ascending tag order,
+    /// The items beyond the core fields ([`crate::model::item`]) and, under tags of their
+    /// own, the parts of the address (`AddressParts`), in ascending tag order,
     /// each at most once. Empty for most residents.
     pub items: Vec<StoredItem>,
 }
@@ -246,13 +248,14 @@ pub(crate) struct StoredItem {
     pub value: String,
 }
 
-/// The typed items of a stored list. A tag this build does not know is damage (a file of a
+/// The typed items of a stored list, without the address parts (`AddressParts`, read
+/// apart). A tag this build does not know is damage (a file of a
 /// later format is refused on open, so a known build wrote every tag it holds).
 pub(crate) fn typed_items<'a>(
     stored: impl Iterator<Item = (u16, &'a str)>,
 ) -> std::result::Result<Items, crate::model::InvalidValue> {
     let mut items = Vec::new();
-    for (tag, value) in stored {
+    for (tag, value) in stored.filter(|(tag, _)| !is_part_tag(*tag)) {
         let item = Item::from_tag(tag).ok_or_else(|| {
             crate::model::InvalidValue::new("item", format!("tag {tag} is not an item"))
         })?;
@@ -350,6 +353,32 @@ impl StoredRecord {
         set
     }
 
+    /// Replaces the address parts (`AddressParts`) with `parts`, or drops them.
+    pub fn set_parts(&mut self, parts: Option<&AddressParts>) {
+        self.items.retain(|s| !is_part_tag(s.tag));
+        if let Some(p) = parts {
+            self.items.extend(
+                p.to_tagged()
+                    .into_iter()
+                    .map(|(tag, value)| StoredItem { tag, value }),
+            );
+        }
+        self.items.sort_by_key(|s| s.tag);
+    }
+
+    /// Takes `other`'s address parts (for the same address), or none if it has none.
+    pub fn copy_parts(&mut self, other: &StoredRecord) {
+        self.items.retain(|s| !is_part_tag(s.tag));
+        self.items
+            .extend(other.items.iter().filter(|s| is_part_tag(s.tag)).cloned());
+        self.items.sort_by_key(|s| s.tag);
+    }
+
+    /// The address parts stored with the version, if any.
+    pub fn parts(&self) -> std::result::Result<Option<AddressParts>, crate::model::InvalidValue> {
+        AddressParts::from_tagged(self.items.iter().map(|s| (s.tag, s.value.as_str())))
+    }
+
     /// Copies the fields in `fields` from `later` onto `self` (used to fold a backdated
     /// correction into an as-of answer), and takes the later version's bookkeeping.
     pub fn overlay(&mut self, later: &StoredRecord, fields: FieldSet) {
@@ -361,7 +390,10 @@ impl StoredRecord {
                 Field::Kana => self.kana.clone_from(&later.kana),
                 Field::Sex => self.sex = later.sex,
                 Field::Birth => self.birth = later.birth,
-                Field::Address => self.address.clone_from(&later.address),
+                Field::Address => {
+                    self.address.clone_from(&later.address);
+                    self.copy_parts(later);
+                }
                 Field::Postal => self.postal = later.postal,
                 Field::Household => self.household = later.household,
                 Field::Relationship => self.relationship.clone_from(&later.relationship),

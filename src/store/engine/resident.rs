@@ -2,8 +2,8 @@
 
 use super::record::{typed_items, ArchivedStoredRecord, FieldSet, StoredRecord};
 use crate::model::{
-    Address, Date, HouseholdId, InvalidValue, Items, Kana, MyNumber, Name, PostalCode, Reason,
-    Relationship, ResidentCode, Sex, Status,
+    Address, AddressParts, Date, HouseholdId, InvalidValue, Items, Kana, MyNumber, Name,
+    PostalCode, Reason, Relationship, ResidentCode, Sex, Status,
 };
 use crate::store::error::{Result, StoreError};
 
@@ -65,6 +65,9 @@ pub struct Resident {
     pub terminal: Option<String>,
     /// The items beyond the core fields (本籍, 旧氏, 通称, the insurance items …).
     pub items: Items,
+    /// The address in parts (町字, 丁目・番地・号, 方書, area codes), as placed when it was
+    /// written; `None` for a register without a municipality.
+    pub parts: Option<AddressParts>,
     /// The name of the household's 世帯主 on the same date, when the read looked it up
     /// (GET, HISTORY, HOUSEHOLD, FIND) and the household has one; `None` otherwise.
     pub head_name: Option<Name>,
@@ -137,6 +140,11 @@ impl Resident {
                     .iter()
                     .map(|i| (i.tag.to_native(), i.value.as_str())),
             )?,
+            parts: AddressParts::from_tagged(
+                r.items
+                    .iter()
+                    .map(|i| (i.tag.to_native(), i.value.as_str())),
+            )?,
             head_name: None,
         })
     }
@@ -170,6 +178,7 @@ impl Resident {
             operator: r.operator,
             terminal: r.terminal,
             items: typed_items(r.items.iter().map(|i| (i.tag, i.value.as_str())))?,
+            parts: AddressParts::from_tagged(r.items.iter().map(|i| (i.tag, i.value.as_str())))?,
             head_name: None,
         })
     }

@@ -1,11 +1,12 @@
-//! 統計: population counts by sex, 5-year age band, town and status, now or as of a date.
+//! 統計: population counts by sex, 5-year age band, 町字, status, ward and area code, now or as
+//! of a date.
 //!
 //! Counts come from one pass over the versions table, grouped by resident, so an as-of
 //! count costs the same as a current one.
 
 use super::record::StoredRecord;
 use super::tables::View;
-use crate::model::{Date, Sex, Status};
+use crate::model::{AreaKind, Date, Sex, Status};
 use crate::store::error::Result;
 use redb::ReadableTable;
 use std::collections::BTreeMap;
@@ -18,10 +19,14 @@ pub enum StatDim {
     Sex,
     /// 5-year age band on the reference date ("0-4", "5-9", …, "100+").
     Age,
-    /// The town (町名) part of the address.
+    /// The 町字 of the address (with its ward, in a 政令指定都市).
     Town,
     /// active or removed. Without this dimension only active residents are counted.
     Status,
+    /// The ward (行政区) of a 政令指定都市.
+    Ward,
+    /// An area code of the 町字 (自治会, 小学校区, 投票区 …).
+    Area(AreaKind),
 }
 
 impl StatDim {
@@ -32,9 +37,14 @@ impl StatDim {
             StatDim::Age => "age",
             StatDim::Town => "town",
             StatDim::Status => "status",
+            StatDim::Ward => "ward",
+            StatDim::Area(kind) => kind.key(),
         }
     }
 }
+
+/// The value of a resident without the area or ward counted by.
+pub const NO_AREA: &str = "(なし)";
 
 /// One row of a count: the values of the dimensions, in the order asked, and the count.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,8 +110,21 @@ fn key_of(rec: &StoredRecord, dim: StatDim, on: Date) -> String {
     match dim {
         StatDim::Sex => Sex::from_code(rec.sex).map_or("?".into(), |s| s.to_string()),
         StatDim::Age => age_band(rec.birth, on),
-        StatDim::Town => town_of(&rec.address),
         StatDim::Status => Status::from_code(rec.status).map_or("?".into(), |s| s.as_str().into()),
+        // The parts stored with the version; an address written without them (no
+        // municipality, or before they were kept) is read for its 町字.
+        StatDim::Town => match rec.parts() {
+            Ok(Some(p)) => p.town_with_ward(),
+            _ => town_of(&rec.address),
+        },
+        StatDim::Ward => match rec.parts() {
+            Ok(Some(p)) => p.ward.unwrap_or_else(|| NO_AREA.into()),
+            _ => NO_AREA.into(),
+        },
+        StatDim::Area(kind) => match rec.parts() {
+            Ok(Some(p)) => p.area(kind).unwrap_or(NO_AREA).to_owned(),
+            _ => NO_AREA.into(),
+        },
     }
 }
 

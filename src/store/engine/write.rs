@@ -20,7 +20,9 @@ use super::schema::with_suffix;
 use super::tables::fold_as_of;
 use super::undo;
 use super::warnings::{self, Warning};
-use crate::model::{Date, InvalidValue, PlaceBook, Reason, Relationship, ResidentCode, Status};
+use crate::model::{
+    AddressParts, Date, InvalidValue, PlaceBook, Reason, Relationship, ResidentCode, Status,
+};
 use crate::store::error::{Result, Rule, StoreError};
 
 /// How many days ahead a 転出 may be notified (転出予定日). Practice at city counters is
@@ -168,9 +170,11 @@ pub(crate) fn apply(
     } else {
         check_precondition(t, change.reason, code, before.as_ref())?;
     }
-    if let Some(book) = place {
-        geography::check(book, change, before.as_ref())?;
-    }
+    // The parts of the address the change writes, as the dictionary in force places it.
+    let parts = match place {
+        Some(book) => geography::check(book, change, before.as_ref())?,
+        None => None,
+    };
     let stamp = Stamp {
         date: change.date.to_yyyymmdd(),
         reported: reported.to_yyyymmdd(),
@@ -200,10 +204,16 @@ pub(crate) fn apply(
             check_notified(change.reason, change.date, today, reported)?;
             undo::redate_move_out(t, change, b, &stamp)?
         }
-        (Reason::Move, Some(b)) if change.moves_household() => {
-            household_move(t, change, b.clone(), &stamp, today, reported)?
-        }
-        _ => one_resident(t, change, before, &stamp, today, reported)?,
+        (Reason::Move, Some(b)) if change.moves_household() => household_move(
+            t,
+            change,
+            b.clone(),
+            &stamp,
+            parts.as_ref(),
+            today,
+            reported,
+        )?,
+        _ => one_resident(t, change, before, &stamp, parts.as_ref(), today, reported)?,
     };
     // The households the change left or joined: the subject's before and after (a new 世帯主,
     // restated members and a cancelled statement's others are in one of them).
@@ -259,12 +269,13 @@ fn head_birth(t: &impl Ledger, h: u64) -> Result<Option<u32>> {
 }
 
 /// A 異動 of one resident (and the new 世帯主 it names): build the new version, check it,
-/// write it.
+/// write it. `parts` are those of the address the change writes, when placed.
 fn one_resident(
     t: &mut impl Ledger,
     change: &Change,
     before: Option<StoredRecord>,
     stamp: &Stamp<'_>,
+    parts: Option<&AddressParts>,
     today: Date,
     reported: Date,
 ) -> Result<Vec<Written>> {
@@ -277,6 +288,10 @@ fn one_resident(
     // records.
     let d = stamp.date;
     set_fields(&mut after, change.reason, &change.fields, d);
+    if change.fields.address.is_some() {
+        // A new address drops the parts of the old one, placed or not.
+        after.set_parts(parts);
+    }
     set_status(&mut after, change.reason, &change.fields, d);
     if change.reason == Reason::HeadChange {
         check_steps_down(before.as_ref(), change)?;
@@ -325,12 +340,13 @@ fn household_move(
     change: &Change,
     head: StoredRecord,
     stamp: &Stamp<'_>,
+    parts: Option<&AddressParts>,
     today: Date,
     reported: Date,
 ) -> Result<Vec<Written>> {
     let members = household_move::plan(t, change, &head, today)?;
     let id = head.id;
-    let mut written = one_resident(t, change, Some(head), stamp, today, reported)?;
+    let mut written = one_resident(t, change, Some(head), stamp, parts, today, reported)?;
     let moved = t
         .latest(id)?
         .ok_or_else(|| corrupt(format!("resident {id} lost the version just written")))?;

@@ -23,7 +23,8 @@
 //!   points at agree on the 更新順番号;
 //! * `meta.next_id` is above every internal id;
 //! * with a municipality set, every active resident's address is inside it, in a 町字 of
-//!   the dictionary in force on its 住所を定めた日;
+//!   the dictionary in force on its 住所を定めた日, and the address parts stored with it (町字,
+//!   丁目・番地・号, 方書, area codes) are what the dictionary version they name places it as;
 //! * `heads` names, for each household, the active member whose latest version is its 世帯主,
 //!   with that version's name, and nothing else;
 //! * every household with active members has exactly one 世帯主 as of each 異動日 of its
@@ -34,7 +35,7 @@
 //! that redb itself cannot read is a problem too, so a damaged file gives a report rather
 //! than an error wherever the snapshot can be opened at all.
 
-use crate::model::{Date, PlaceBook, Placement, Reason, Status};
+use crate::model::{AddressParts, Date, PlaceBook, Placement, Reason, Status};
 use crate::store::db::Database;
 use crate::store::engine::blocks;
 use crate::store::engine::digest::hex;
@@ -237,7 +238,10 @@ fn check_places(t: &impl View, book: &PlaceBook, report: &mut CheckReport) {
         };
         let address = crate::model::Address::from_trusted(rec.address.clone());
         let what = match dictionary.place(&address) {
-            Ok(Placement::Inside(_)) => continue,
+            Ok(Placement::Inside(_)) => match stored_parts_problem(book, &rec, &address) {
+                Some(what) => what,
+                None => continue,
+            },
             Ok(Placement::Outside(o)) => format!(
                 "address {} is in {}, outside {} (rule geography)",
                 shown(&address),
@@ -251,6 +255,42 @@ fn check_places(t: &impl View, book: &PlaceBook, report: &mut CheckReport) {
             ),
         };
         push_problem(report, "residents", format!("{:011}", k.value()), what);
+    }
+}
+
+/// What is wrong with the address parts stored with `rec`, if anything: they must be what
+/// the dictionary version they name places the address as. A version without parts (written
+/// before they were kept) has nothing wrong.
+fn stored_parts_problem(
+    book: &PlaceBook,
+    rec: &StoredRecord,
+    address: &crate::model::Address,
+) -> Option<String> {
+    let stored = match rec.parts() {
+        Ok(Some(p)) => p,
+        Ok(None) => return None,
+        Err(e) => return Some(format!("address parts do not read back: {e}")),
+    };
+    let placed = match book.dated(stored.dictionary) {
+        Some((first, dictionary)) if first == stored.dictionary => dictionary.place(address),
+        _ => {
+            return Some(format!(
+                "address parts name a dictionary version of {} that the register does not hold",
+                stored.dictionary
+            ))
+        }
+    };
+    match placed {
+        Ok(Placement::Inside(inside)) if AddressParts::of(&inside, stored.dictionary) == stored => {
+            None
+        }
+        _ => Some(format!(
+            "address parts ({} {}) are not where the dictionary of {} places address {}",
+            stored.town_with_ward(),
+            stored.block(),
+            stored.dictionary,
+            shown(address)
+        )),
     }
 }
 
@@ -1214,6 +1254,78 @@ mod tests {
         })
         .unwrap();
         found.expect("no such search key")
+    }
+
+    /// [`generated`] in a register of 芦屋市, its built-in dictionary in force from 1900.
+    fn generated_in_ashiya(dir: &tempfile::TempDir) -> std::path::PathBuf {
+        use crate::store::engine::place::{write_book, NewPlace};
+        let path = dir.path().join("ashiya.redb");
+        let today = Date::parse(TODAY).unwrap();
+        let ashiya = crate::model::TownDictionary::ashiya();
+        let new = NewPlace {
+            municipality: ashiya.municipality().clone(),
+            towns: vec![(
+                Date::parse("1900-01-01").unwrap(),
+                crate::model::TownDictionary::ashiya_csv()
+                    .as_bytes()
+                    .to_vec(),
+            )],
+        };
+        let db = Database::create_with(&path, |txn| write_book(txn, &new)).unwrap();
+        db.set_clock(Clock::Fixed(today));
+        let opts = GenOptions::new(300, 7, today);
+        let moves_in: Vec<_> = generator::residents(&opts)
+            .map(|r| r.to_move_in())
+            .collect();
+        let history: Vec<_> = generator::history(&opts).map(|c| c.to_change()).collect();
+        db.record_batch(moves_in.iter().chain(&history)).unwrap();
+        path
+    }
+
+    #[test]
+    fn address_parts_are_checked_against_the_dictionary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = generated_in_ashiya(&dir);
+        let report = check(&path);
+        assert!(report.is_clean(), "{report}");
+        // Every active resident's latest version holds its parts.
+        let db = Database::open(&path).unwrap();
+        let mut active = 0;
+        for members in active_by_household(&db).into_values() {
+            for rec in members {
+                assert!(rec.parts().unwrap().is_some(), "{}", rec.address);
+                active += 1;
+            }
+        }
+        assert!(active >= 200, "{active} active residents");
+        drop(db);
+
+        // One resident's 番地 changed behind the engine's back, in both tables.
+        let (code, wrong) = {
+            let db = Database::open(&path).unwrap();
+            let rec = active_by_household(&db).into_values().next().unwrap()[0].clone();
+            let mut parts = rec.parts().unwrap().unwrap();
+            parts.numbers.ban += 1;
+            let mut wrong = rec.clone();
+            wrong.set_parts(Some(&parts));
+            (rec.code, wrong)
+        };
+        tamper(&path, |txn| {
+            let bytes = wrong.encode();
+            txn.open_table(RESIDENTS)
+                .unwrap()
+                .insert(code, bytes.as_slice())
+                .unwrap();
+            txn.open_table(VERSIONS)
+                .unwrap()
+                .insert((wrong.id, wrong.version), bytes.as_slice())
+                .unwrap();
+        });
+        let report = check(&path);
+        let text = report.to_string();
+        assert_eq!(report.problems.len(), 1, "{text}");
+        assert!(text.contains("address parts"), "{text}");
+        assert!(text.contains(&format!("{code:011}")), "{text}");
     }
 
     #[test]
