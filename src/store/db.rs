@@ -13,7 +13,7 @@ use super::engine::schema::*;
 use super::engine::search::{find, SearchHit, SearchQuery};
 use super::engine::snapshot::SnapshotCache;
 use super::engine::stats::{stats, StatDim, StatsRow};
-use super::engine::tables::{latest_resident_in, resident_as_of_in, ReadTables, View, WriteTables};
+use super::engine::tables::{resident_as_of_in, ReadTables, View, WriteTables};
 use super::engine::write::{apply, check_by_statement, Receipt};
 use super::error::{Result, StoreError};
 use crate::model::{Date, HouseholdId, MyNumber, PlaceBook, ResidentCode};
@@ -674,10 +674,23 @@ impl Database {
         let Some((id, current)) = t.id_of_my_number(number.get())? else {
             return Ok(None);
         };
-        let resident = latest_resident_in(&t.versions, id)?.ok_or_else(|| StoreError::Corrupt {
+        let latest = t.latest(id)?.ok_or_else(|| StoreError::Corrupt {
             table: "my_numbers",
             detail: format!("entry for resident {id} with no versions"),
         })?;
+        // As GET answers: a version not yet in force (a 転出 notified ahead) waits for its
+        // day, and the 世帯主 is the one now, or on the day of the removal.
+        let resident = match self.not_yet_in_force(latest.prefix_max) {
+            Some(today) => resident_as_of_in(&t.versions, id, today)?.ok_or_else(|| {
+                StoreError::Corrupt {
+                    table: "versions",
+                    detail: format!("resident {id} has no version in force today"),
+                }
+            })?,
+            None => Resident::from_stored(latest)?,
+        };
+        let date = (!resident.is_active()).then(|| resident.valid_from.to_yyyymmdd());
+        let resident = with_head(&*t, resident, date)?;
         Ok(Some(MyNumberMatch { resident, current }))
     }
 
@@ -798,9 +811,10 @@ pub(super) fn counts_in(t: &impl View) -> Result<Counts> {
     Ok(counts)
 }
 
-/// `r` with the name of its household's 世帯主 on `date` (now when `None`).
+/// `r` with the name of its household's 世帯主 on `date` (now when `None`). A removed
+/// 世帯主's record (除票) names the head they were.
 fn with_head(t: &impl View, mut r: Resident, date: Option<u32>) -> Result<Resident> {
-    r.head_name = if r.relationship.is_head() && r.is_active() {
+    r.head_name = if r.relationship.is_head() {
         Some(r.name.clone())
     } else {
         head_name(t, r.household.get(), date)?

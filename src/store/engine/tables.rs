@@ -89,24 +89,6 @@ pub(crate) fn latest_in(
     }
 }
 
-/// The latest version of a resident in a versions table, typed straight from its checked
-/// archive.
-pub(crate) fn latest_resident_in(
-    versions: &impl ReadableTable<(u64, u32), &'static [u8]>,
-    id: u64,
-) -> Result<Option<Resident>> {
-    match versions.range((id, 0)..=(id, u32::MAX))?.next_back() {
-        Some(entry) => {
-            let (_, v) = entry?;
-            Ok(Some(Resident::from_archived(StoredRecord::access(
-                "versions",
-                v.value(),
-            )?)?))
-        }
-        None => Ok(None),
-    }
-}
-
 /// The as-of rule of [`fold_as_of`] over the stored versions, read in place: versions are
 /// read newest first and each is checked (CRC32 and bytecheck) before its 異動日 and
 /// `prefix_max` are looked at, but none is deserialised. `f` gets the version to start from
