@@ -908,6 +908,9 @@ impl Session {
         opts: &crate::io::import::ImportOptions,
         progress: crate::io::import::Progress,
     ) -> Result<crate::io::import::ImportReport> {
+        if crate::io::archive::is_archive(&opts.path).unwrap_or(false) {
+            return self.import_archive(&opts.path);
+        }
         let text = format!("IMPORT '{}'", opts.path.display());
         if let Err(e) = self.admit(&[Permission::Record]) {
             self.juki.inner.journal.push(
@@ -940,6 +943,58 @@ impl Session {
                     self.entry("IMPORT", text, e.code().as_str(), Vec::new()),
                 )?;
                 Err(e.into())
+            }
+        }
+    }
+
+    /// Loads an archive (an EXPORT HISTORY file) into this register, which must be empty:
+    /// every version as it was recorded, with its 宛名番号, 更新順番号, operator and time
+    /// (`Database::load_archive`). The versions name other operators and times, so this
+    /// needs the operators permission beside the record one; it is logged with the file's
+    /// SHA-256 in the transaction that loads it.
+    fn import_archive(&self, path: &Path) -> Result<crate::io::import::ImportReport> {
+        let text = format!("IMPORT ARCHIVE '{}'", path.display());
+        let started = std::time::Instant::now();
+        let journal = &self.juki.inner.journal;
+        let result = self
+            .refuse_if_read_only()
+            .and_then(|()| self.admit(&[Permission::Record, Permission::Operators]))
+            .and_then(|()| {
+                let sha256 = file_sha256(path)?;
+                let versions = crate::io::archive::read(path).map_err(Error::from)?;
+                let people = versions.iter().filter(|v| v.version == 1).count() as u64;
+                let written = self.db().load_archive(versions, |txn, n| {
+                    let mut entries = journal.take();
+                    entries.push(self.entry_plus(
+                        "IMPORT ARCHIVE",
+                        text.clone(),
+                        &format!(" versions={n} sha256={sha256}"),
+                        "OK",
+                        Vec::new(),
+                    ));
+                    append_in(txn, entries).map_err(auth_as_store)
+                })?;
+                Ok((written, people))
+            });
+        match result {
+            Ok((versions, people)) => {
+                let seconds = started.elapsed().as_secs_f64();
+                Ok(crate::io::import::ImportReport {
+                    read: versions,
+                    written: people,
+                    rejected: 0,
+                    history_applied: versions - people,
+                    history_skipped: 0,
+                    seconds,
+                    rows_per_sec: versions as f64 / seconds.max(1e-9),
+                })
+            }
+            Err(e) => {
+                journal.push(
+                    self.db(),
+                    self.entry("IMPORT ARCHIVE", text, e.code().as_str(), Vec::new()),
+                )?;
+                Err(e)
             }
         }
     }
@@ -1487,4 +1542,23 @@ fn needs_of<'c>(changes: impl IntoIterator<Item = &'c Change>) -> Vec<Permission
         }
     }
     needs
+}
+
+/// The SHA-256 of a file, lower-case hex.
+fn file_sha256(path: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut file = std::fs::File::open(path).map_err(|e| {
+        Error::from(crate::io::import::ImportError::Io(format!(
+            "{}: {e}",
+            path.display()
+        )))
+    })?;
+    let mut h = Sha256::new();
+    std::io::copy(&mut file, &mut h).map_err(|e| {
+        Error::from(crate::io::import::ImportError::Io(format!(
+            "{}: {e}",
+            path.display()
+        )))
+    })?;
+    Ok(crate::io::export::hex(&h.finalize()))
 }

@@ -560,10 +560,11 @@ impl Column {
     }
 }
 
-/// The columns EXPORT writes from the address it places (町字, 丁目・番地・号, 方書, area
-/// codes): an import reads the address and places it again, so it takes them and reads
-/// nothing from them.
-pub const DERIVED_COLUMNS: [&str; 4] = ["town", "block", "katagaki", "areas"];
+/// The columns EXPORT writes that an import takes and reads nothing from: the 宛名番号
+/// (a register gives its own to each person it records) and the address in parts (ward,
+/// 町字, 丁目・番地・号, 方書, area codes: the import places the address again).
+pub const DERIVED_COLUMNS: [&str; 6] =
+    ["atena_number", "ward", "town", "block", "katagaki", "areas"];
 
 /// Where each column stands in the file's records.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -38,10 +38,10 @@ use crate::store::Database;
 use crate::store::{link_into_place, temp_beside, Resident, StoreError, TempFile};
 
 /// The header of an EXPORT file.
-pub const EXPORT_HEADER: &str = "resident_code,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,moved_in_date,address_since,previous_address,destination,valid_from,reported,status,removed_on,removal_reason,town,block,katagaki,areas";
+pub const EXPORT_HEADER: &str = "resident_code,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,moved_in_date,address_since,previous_address,destination,valid_from,reported,status,removed_on,removal_reason,atena_number,ward,town,block,katagaki,areas";
 
 /// The header of an EXPORT HISTORY file.
-pub const HISTORY_EXPORT_HEADER: &str = "resident_code,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,moved_in_date,address_since,previous_address,destination,valid_from,reported,status,removed_on,version,seq,reason,changed,recorded_at,operator,terminal,town,block,katagaki,areas";
+pub const HISTORY_EXPORT_HEADER: &str = "resident_code,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,moved_in_date,address_since,previous_address,destination,valid_from,reported,status,removed_on,version,seq,reason,changed,recorded_at,operator,terminal,atena_number,prefix_max,change_mask,placed_by,ward,town,block,katagaki,areas";
 
 /// A header followed by a column for every item beyond the core fields
 /// ([`crate::model::ITEMS`], in their order): the files EXPORT and EXPORT HISTORY write.
@@ -230,15 +230,17 @@ fn resident_cells(line: &mut String, r: &Resident) {
     date(line, r.removed_on);
 }
 
-/// The address in parts (`town`, `block`, `katagaki`, `areas`, each after a comma): empty
-/// for an address stored without them. An import places the address again and ignores them.
+/// The address in parts (`ward`, `town`, `block`, `katagaki`, `areas`, each after a
+/// comma): empty for an address stored without them. A residents import places the address
+/// again and ignores them; an archive reads them back (with `placed_by`).
 fn part_cells(line: &mut String, parts: Option<&crate::model::AddressParts>) {
     let Some(p) = parts else {
-        line.push_str(",,,,");
+        line.push_str(",,,,,");
         return;
     };
     for text in [
-        p.town_with_ward(),
+        p.ward.clone().unwrap_or_default(),
+        p.town.clone(),
         p.block(),
         p.katagaki.clone().unwrap_or_default(),
         p.areas_text(),
@@ -251,6 +253,7 @@ fn part_cells(line: &mut String, parts: Option<&crate::model::AddressParts>) {
 /// EXPORT: every resident's current version, active and removed, in the residents file
 /// format (see the module documentation).
 pub(crate) fn export(db: &Database, path: &Path) -> Result<ExportReport, ExportError> {
+    use std::fmt::Write as _;
     let mut file = Lines::create(path, &with_item_columns(EXPORT_HEADER))?;
     db.for_each_resident(|r| -> Result<(), ExportError> {
         let removal = match r.status {
@@ -263,6 +266,7 @@ pub(crate) fn export(db: &Database, path: &Path) -> Result<ExportReport, ExportE
             if let Some(reason) = removal {
                 line.push_str(reason.english());
             }
+            let _ = write!(line, ",{}", r.atena_number);
             part_cells(line, r.parts.as_ref());
             item_cells(line, &r.items);
             line.push('\n');
@@ -320,6 +324,15 @@ fn history_cells(line: &mut String, r: &Resident) {
     cell(line, r.operator.as_deref().unwrap_or(""));
     line.push(',');
     cell(line, r.terminal.as_deref().unwrap_or(""));
+    let placed_by = r.parts.as_ref().map(|p| p.dictionary.to_string());
+    let _ = write!(
+        line,
+        ",{},{},{:08x},{}",
+        r.atena_number,
+        r.prefix_max,
+        r.changed.0,
+        placed_by.unwrap_or_default()
+    );
     part_cells(line, r.parts.as_ref());
     item_cells(line, &r.items);
     line.push('\n');

@@ -113,9 +113,30 @@ fn export_then_import_gives_the_same_current_register() {
             )
         );
     }
-    // A second export of the imported register is the same file.
+    // A second export of the imported register is the same file, but for the 宛名番号,
+    // which the importing register gives anew.
     let again = dir.path().join("again.csv");
-    assert_eq!(export(&b, &again).unwrap().sha256, report.sha256);
+    export(&b, &again).unwrap();
+    let without_atena = |path: &std::path::Path| -> Vec<String> {
+        let text = std::fs::read_to_string(path).unwrap();
+        let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+        let i = header.iter().position(|c| *c == "atena_number").unwrap();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        reader
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                let cells: Vec<&str> = r
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != i)
+                    .map(|(_, c)| c)
+                    .collect();
+                cells.join("\u{1f}")
+            })
+            .collect()
+    };
+    assert_eq!(without_atena(&again), without_atena(&out));
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Input and output around the store: the synthetic resident generator (`juki gen`, the
 //! demo, benchmarks), the residents CSV import, the exports and the consistency files.
 
+pub(crate) mod archive;
 pub mod consistency;
 pub mod csv_row;
 pub mod export;

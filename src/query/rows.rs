@@ -97,10 +97,10 @@ pub const MASKED: &str = "****-****-****";
 
 /// The columns of a resident, as docs/cli.md names them: the items of the record, then the
 /// version's bookkeeping, then the dates and addresses the register keeps, then the name of
-/// the household's 世帯主, then the address in parts (町字, 丁目・番地・号, 方書, area codes;
-/// empty in a register without a municipality), then the items beyond the core fields the
-/// record holds.
-pub const RESIDENT_COLUMNS: [&str; 26] = [
+/// the household's 世帯主, then the 宛名番号, then the address in parts (町字, 丁目・番地・号,
+/// 方書, area codes; empty in a register without a municipality), then the items beyond the
+/// core fields the record holds.
+pub const RESIDENT_COLUMNS: [&str; 27] = [
     "resident_code",
     "my_number",
     "name",
@@ -122,6 +122,7 @@ pub const RESIDENT_COLUMNS: [&str; 26] = [
     "destination",
     "removed_on",
     "head_name",
+    "atena_number",
     "town",
     "block",
     "katagaki",
@@ -157,6 +158,7 @@ pub fn resident_cells(r: &Resident, reveal: bool) -> Vec<Cell> {
         r.destination.clone().into(),
         r.removed_on.into(),
         r.head_name.as_ref().map(|n| n.as_str().to_string()).into(),
+        r.atena_number.to_string().into(),
         r.parts.as_ref().map(|p| p.town_with_ward()).into(),
         r.parts.as_ref().map(|p| p.block()).into(),
         r.parts.as_ref().and_then(|p| p.katagaki.clone()).into(),

@@ -6,6 +6,7 @@ use super::engine::change::Change;
 use super::engine::history::{as_recorded, find_in_household, head_name};
 use super::engine::household::{members_now, sort_members};
 use super::engine::household_move::head_of;
+use super::engine::ledger::Ledger;
 use super::engine::place::read_book;
 use super::engine::record::StoredRecord;
 use super::engine::resident::Resident;
@@ -14,7 +15,7 @@ use super::engine::search::{find, SearchHit, SearchQuery};
 use super::engine::snapshot::SnapshotCache;
 use super::engine::stats::{stats, StatDim, StatsRow};
 use super::engine::tables::{resident_as_of_in, ReadTables, View, WriteTables};
-use super::engine::write::{apply, check_by_statement, Receipt};
+use super::engine::write::{apply, check_by_statement, write_archived, Receipt};
 use super::error::{Result, StoreError};
 use crate::model::{Date, HouseholdId, MyNumber, PlaceBook, ResidentCode};
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableHandle, WriteTransaction};
@@ -540,6 +541,39 @@ impl Database {
         Ok(receipt)
     }
 
+    /// Loads an archive (every version of an EXPORT HISTORY file) into this register, which
+    /// must be empty: each version written back as it was first recorded, in 更新順番号
+    /// order, so that the register holds what the exported one held (the same content
+    /// digest, given the same municipality). One transaction with `before_commit` (the log
+    /// entry); nothing is written unless every version is. Gives the versions written.
+    pub(crate) fn load_archive<F>(
+        &self,
+        mut versions: Vec<StoredRecord>,
+        before_commit: F,
+    ) -> Result<u64>
+    where
+        F: FnOnce(&WriteTransaction, u64) -> Result<()>,
+    {
+        let txn = self.redb().begin_write()?;
+        let n = versions.len() as u64;
+        {
+            let mut t = WriteTables::open(&txn)?;
+            if t.next_seq()? != 1 || t.next_id()? != 1 {
+                return Err(StoreError::Conflict(
+                    "an archive loads into an empty register only: this one already holds residents".into(),
+                ));
+            }
+            versions.sort_by_key(|v| v.seq);
+            for v in versions {
+                write_archived(&mut t, v)?;
+            }
+        }
+        before_commit(&txn, n)?;
+        txn.commit()?;
+        self.snapshots.committed();
+        Ok(n)
+    }
+
     /// Records many 異動 in one transaction, in order: all of them or, if any is refused,
     /// none (the error names the position of the refused change). One commit and one disk
     /// sync for the lot: the path for loading a register.
@@ -681,12 +715,12 @@ impl Database {
         // As GET answers: a version not yet in force (a 転出 notified ahead) waits for its
         // day, and the 世帯主 is the one now, or on the day of the removal.
         let resident = match self.not_yet_in_force(latest.prefix_max) {
-            Some(today) => resident_as_of_in(&t.versions, id, today)?.ok_or_else(|| {
-                StoreError::Corrupt {
+            Some(today) => {
+                resident_as_of_in(&t.versions, id, today)?.ok_or_else(|| StoreError::Corrupt {
                     table: "versions",
                     detail: format!("resident {id} has no version in force today"),
-                }
-            })?,
+                })?
+            }
             None => Resident::from_stored(latest)?,
         };
         let date = (!resident.is_active()).then(|| resident.valid_from.to_yyyymmdd());

@@ -155,14 +155,14 @@ fn successor_of(
             Rule::NewHead,
             format!(
                 "new_head={code}: no one else remains in household {}",
-                old.household
+                HouseholdId::new(old.household)
             ),
         )),
         (false, None) => Err(StoreError::illegal(
             Rule::HouseholdWithoutHead,
             format!(
                 "household {} would keep {} member(s) and no 世帯主; name the new head with new_head=<resident code>",
-                old.household,
+                HouseholdId::new(old.household),
                 remaining.len()
             ),
         )),
@@ -174,7 +174,7 @@ fn successor_of(
                     Rule::NewHead,
                     format!(
                         "new_head={code} is not an active member of household {}",
-                        old.household
+                        HouseholdId::new(old.household)
                     ),
                 )),
             }
@@ -208,16 +208,22 @@ fn check_household_after(
     if is_head(after) && heads > 0 {
         return Err(StoreError::illegal(
             Rule::HouseholdTwoHeads,
-            format!("household {h} already has a 世帯主"),
+            format!("household {} already has a 世帯主", HouseholdId::new(h)),
         ));
     }
     if !is_head(after) && heads == 0 {
         return Err(StoreError::illegal(
             Rule::HouseholdWithoutHead,
             if others.is_empty() {
-                format!("household {h} has no members; its first member must be 世帯主")
+                format!(
+                    "household {} has no members; its first member must be 世帯主",
+                    HouseholdId::new(h)
+                )
             } else {
-                format!("household {h} has no 世帯主; record the head first")
+                format!(
+                    "household {} has no 世帯主; record the head first",
+                    HouseholdId::new(h)
+                )
             },
         ));
     }

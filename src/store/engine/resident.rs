@@ -11,6 +11,9 @@ use crate::store::error::{Result, StoreError};
 /// version. The My Number is masked when displayed; [`MyNumber::reveal`] shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resident {
+    /// 宛名番号: the register's own number of the person, given when they are first
+    /// recorded and never changed, even when the 住民票コード is.
+    pub atena_number: u64,
     /// 住民票コード (current as of this version).
     pub code: ResidentCode,
     /// 個人番号: `None` when withheld, which a signed-in session does everywhere but SHOW
@@ -59,6 +62,9 @@ pub struct Resident {
     pub removed_on: Option<Date>,
     /// The fields this version changed against the one before it.
     pub changed: FieldSet,
+    /// The latest 異動日 among the versions up to this one (bookkeeping of the as-of
+    /// reads; an archive keeps it).
+    pub(crate) prefix_max: u32,
     /// The operator who recorded the change, when known.
     pub operator: Option<String>,
     /// The terminal the change was recorded from, when known.
@@ -110,6 +116,8 @@ impl Resident {
             s.as_ref().map(|s| s.as_str().to_owned())
         };
         Ok(Resident {
+            atena_number: r.id.to_native(),
+            prefix_max: r.prefix_max.to_native(),
             code: ResidentCode::from_u64(r.code.to_native())?,
             my_number: Some(MyNumber::from_u64(r.my_number.to_native())?),
             sex: Sex::from_code(r.sex)?,
@@ -152,6 +160,8 @@ impl Resident {
     fn typed(r: StoredRecord) -> Result<Resident, InvalidValue> {
         let date = Date::from_yyyymmdd;
         Ok(Resident {
+            atena_number: r.id,
+            prefix_max: r.prefix_max,
             code: ResidentCode::from_u64(r.code)?,
             my_number: Some(MyNumber::from_u64(r.my_number)?),
             sex: Sex::from_code(r.sex)?,

@@ -783,6 +783,53 @@ fn index_folds(t: &mut impl Ledger, id: u64, from: u32) -> Result<()> {
     Ok(())
 }
 
+/// A version of an archive written back as it was first recorded (`Database::load_archive`):
+/// the same table writes, given in 更新順番号 order. It must be the next version of its
+/// person (a first version takes the next 宛名番号) under the next 更新順番号, so the
+/// register ends as the exported one was.
+pub(crate) fn write_archived(t: &mut impl Ledger, after: StoredRecord) -> Result<()> {
+    let before = t.latest(after.id)?;
+    let wrong = |what: String| {
+        StoreError::Invalid(InvalidValue::new(
+            "archive",
+            format!(
+                "version {} of 宛名番号 {} (seq {}): {what}",
+                after.version, after.id, after.seq
+            ),
+        ))
+    };
+    let version = before.as_ref().map_or(1, |b| b.version + 1);
+    if after.version != version {
+        return Err(wrong(format!("expected version {version} here")));
+    }
+    let seq = t.next_seq()?;
+    if after.seq != seq {
+        return Err(wrong(format!(
+            "the 更新順番号 run 1, 2, … without gaps; expected {seq} here"
+        )));
+    }
+    if before.is_none() {
+        let id = t.next_id()?;
+        if after.id != id {
+            return Err(wrong(format!(
+                "宛名番号 are given in the order people are first recorded; expected {id} here"
+            )));
+        }
+        t.set_next_id(id + 1)?;
+    }
+    // A backdated correction indexed the answers it folds, as `one_resident` does.
+    let backdated = after.reason == Reason::Correction.code()
+        && before
+            .as_ref()
+            .is_some_and(|b| after.valid_from < b.prefix_max);
+    let (id, d) = (after.id, after.valid_from);
+    write_version(t, before.as_ref(), after)?;
+    if backdated {
+        index_folds(t, id, d)?;
+    }
+    Ok(())
+}
+
 /// Keeps `heads` in step with a resident's new latest version: the entry of the household
 /// they headed goes to the member who heads it now (if any) when they stop heading it, and
 /// they are named (again) when they head a household they did not, or under a new name.

@@ -736,7 +736,10 @@ impl<'t, T: View> Checker<'t, T> {
                 Ok(None) => self.problem(
                     "households",
                     format!("({}, {id}, {})", rec.household, rec.version),
-                    format!("missing: version {key} joins household {}", rec.household),
+                    format!(
+                        "missing: version {key} joins household {}",
+                        crate::model::HouseholdId::new(rec.household)
+                    ),
                 ),
                 Err(e) => self.problem(
                     "households",
@@ -984,8 +987,9 @@ impl<'t, T: View> Checker<'t, T> {
                     "households",
                     key,
                     format!(
-                        "version {} is not active in household {h}",
-                        vkey(id, version)
+                        "version {} is not active in household {}",
+                        vkey(id, version),
+                        crate::model::HouseholdId::new(h)
                     ),
                 );
             }
