@@ -530,6 +530,30 @@ impl Session {
         )
     }
 
+    /// The person with this 宛名番号 (the register's own number, never changed), as
+    /// [`Session::get`] or [`Session::get_as_of`] answers for their current resident code.
+    pub fn get_by_atena(&self, number: u64, as_of: Option<Date>) -> Result<Option<Resident>> {
+        self.read(
+            "GET ATENA",
+            || match as_of {
+                Some(d) => format!("GET ATENA {number} AS OF {d}"),
+                None => format!("GET ATENA {number}"),
+            },
+            &[Permission::Lookup, Permission::Details],
+            |db| {
+                let Some(code) = db.code_of_atena(number)? else {
+                    return Ok(None);
+                };
+                let found = match as_of {
+                    Some(d) => db.get_as_of(code, d)?,
+                    None => db.get(code)?,
+                };
+                Ok(found.map(withheld))
+            },
+            |r| r.as_ref().map(|r| Codes::One(r.code.get())),
+        )
+    }
+
     /// The resident as they stood on `date`.
     pub fn get_as_of(&self, code: ResidentCode, date: Date) -> Result<Option<Resident>> {
         self.read(

@@ -24,7 +24,7 @@ pub mod reason;
 pub mod sex;
 mod split_key;
 pub mod status;
-mod text;
+pub(crate) mod text;
 mod variants;
 
 pub use address::{address_key, Address};

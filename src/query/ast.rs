@@ -305,6 +305,13 @@ pub enum Statement {
         /// The My Number.
         number: Value,
     },
+    /// `GET ATENA <宛名番号> [AS OF <date>]`: the person with this 宛名番号.
+    GetAtena {
+        /// The 宛名番号.
+        number: Value,
+        /// The date to look back to.
+        as_of: Option<Value>,
+    },
     /// `FIND <cond> <cond> [...] [AS OF <date>] [LIMIT <n>]`: the 4情報 search.
     Find {
         /// The conditions, in the order written; no field appears twice.
@@ -433,6 +440,7 @@ impl Statement {
         match self {
             Statement::Get { .. } => "GET",
             Statement::GetMyNumber { .. } => "GET MYNUMBER",
+            Statement::GetAtena { .. } => "GET ATENA",
             Statement::Find { .. } => "FIND",
             Statement::History { .. } => "HISTORY",
             Statement::Household { .. } => "HOUSEHOLD",

@@ -64,6 +64,8 @@ pub enum Form {
     Get,
     /// `GET MYNUMBER <number>`.
     GetMyNumber,
+    /// `GET ATENA <宛名番号>`.
+    GetAtena,
     /// `FIND <cond> …`.
     Find,
     /// `HISTORY <code>`.
@@ -234,6 +236,17 @@ pub const CATALOGUE: &[Entry] = &[
         what: "the resident who holds, or held, a My Number (my_number_current says which)",
         group: Group::LookingUp,
         form: Form::GetMyNumber,
+    },
+    Entry {
+        name: "GET ATENA",
+        words: &[GET, kw::ATENA],
+        aliases: &["照会 宛名番号"],
+        syntax: "GET ATENA <宛名番号> [AS OF <date>]",
+        example: "GET ATENA 1042",
+        needs: &[P::Lookup, P::Details],
+        what: "the person with this 宛名番号 (the register's own number, never changed), as GET answers for their current resident code",
+        group: Group::LookingUp,
+        form: Form::GetAtena,
     },
     Entry {
         name: "FIND",

@@ -122,6 +122,15 @@ impl<'a> Executor<'a> {
             }
             Plan::Get { code, as_of } => Output::Rows(self.get(code, as_of)?),
             Plan::GetMyNumber { number } => Output::Rows(self.get_my_number(number)?),
+            Plan::GetAtena { number, as_of } => {
+                let r = s.get_by_atena(number, as_of)?.ok_or_else(|| {
+                    not_found(match as_of {
+                        Some(d) => format!("宛名番号 {number} as of {d}"),
+                        None => format!("宛名番号 {number}"),
+                    })
+                })?;
+                Output::Rows(Rows::residents([&r]))
+            }
             Plan::Find { query, .. } if !full => Output::Rows(basic_rows(&s.find_basic(&query)?)),
             Plan::Find { query, .. } => Output::Rows(Rows::hits(&s.find(&query)?)),
             Plan::History { code } => Output::Rows(history_rows(&s.history(code)?)),

@@ -37,6 +37,8 @@ pub(crate) const ROLE: &[&str] = &["role"];
 pub(crate) const PASSWORD: &[&str] = &["password"];
 /// `MYNUMBER` of GET MYNUMBER, SHOW MYNUMBER and CHANGE MYNUMBER.
 pub(crate) const MYNUMBER: &[&str] = &["mynumber", "my_number", "個人番号"];
+/// 宛名番号, after GET.
+pub(crate) const ATENA: &[&str] = &["atena", "atena_number", "宛名番号"];
 /// `IN` of MOVE IN.
 pub(crate) const IN: &[&str] = &["in"];
 /// `OUT` of MOVE OUT.

@@ -393,6 +393,12 @@ impl<'a> Parser<'a> {
                 let number = self.positional("a My Number", usage)?;
                 Statement::GetMyNumber { number }
             }
+            Form::GetAtena => {
+                let number = self.positional("a 宛名番号", usage)?;
+                let as_of = self.as_of(usage)?;
+                self.end(usage)?;
+                return Ok(Statement::GetAtena { number, as_of });
+            }
             Form::Find => return self.find(usage),
             Form::History => Statement::History {
                 code: self.positional("a resident code", usage)?,

@@ -27,6 +27,13 @@ pub enum Plan {
         /// The number looked up.
         number: MyNumber,
     },
+    /// `GET ATENA <n> [AS OF <date>]`.
+    GetAtena {
+        /// The 宛名番号.
+        number: u64,
+        /// The date to answer as of.
+        as_of: Option<Date>,
+    },
     /// `FIND …`.
     Find {
         /// The search.
@@ -168,6 +175,10 @@ pub fn plan(stmt: &Statement) -> Result<Plan, QueryError> {
         },
         Statement::GetMyNumber { number } => Plan::GetMyNumber {
             number: value(number, MyNumber::parse)?,
+        },
+        Statement::GetAtena { number, as_of } => Plan::GetAtena {
+            number: value(number, atena_number)?,
+            as_of: opt(as_of, Date::parse)?,
         },
         Statement::Find {
             conds,
@@ -362,4 +373,16 @@ fn plan_household_move(c: &ChangeStmt) -> Result<store::HouseholdMove, QueryErro
         reported: opt(&c.reported, Date::parse)?,
         fields,
     })
+}
+
+/// A 宛名番号: a positive whole number (ASCII or full-width digits).
+fn atena_number(text: &str) -> Result<u64, crate::model::InvalidValue> {
+    let digits = crate::model::text::nfkc(text).collect::<String>();
+    match digits.parse::<u64>() {
+        Ok(n) if n > 0 && digits.chars().all(|c| c.is_ascii_digit()) => Ok(n),
+        _ => Err(crate::model::InvalidValue::new(
+            "宛名番号",
+            "expected a positive whole number",
+        )),
+    }
 }

@@ -702,6 +702,15 @@ impl Database {
         resident_as_of_in(&t.versions, id, date)
     }
 
+    /// The current resident code of the person with this 宛名番号 (internal id), if any.
+    pub(crate) fn code_of_atena(&self, number: u64) -> Result<Option<ResidentCode>> {
+        let t = self.read()?;
+        match t.latest(number)? {
+            Some(rec) => Ok(Some(ResidentCode::from_u64(rec.code)?)),
+            None => Ok(None),
+        }
+    }
+
     /// The resident who holds, or held, this My Number.
     pub(crate) fn get_by_my_number(&self, number: MyNumber) -> Result<Option<MyNumberMatch>> {
         let t = self.read()?;
