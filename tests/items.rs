@@ -12,7 +12,13 @@ const SECRET: &str = "operator-pass-1";
 fn city() -> Fixture {
     let f = Fixture::new();
     f.db.record(&move_in(1, &taro(), "2020-04-01")).unwrap();
-    for role in [Role::Clerk, Role::Health, Role::Pension, Role::Viewer] {
+    for role in [
+        Role::Clerk,
+        Role::Health,
+        Role::Pension,
+        Role::Viewer,
+        Role::Tax,
+    ] {
         f.db.create_operator(role.name(), role, SECRET).unwrap();
     }
     f
@@ -152,8 +158,19 @@ fn each_group_is_changed_by_the_function_that_owns_it() {
         cell(&got, 0, "items"),
         "former_surname=佐藤; nhi_acquired=2024-04-01; pension_acquired=2000-04-01"
     );
-    // The department roles still see only 氏名, 住所, 生年月日 and 性別.
+    // A department sees 氏名, 住所, 生年月日 and 性別, and the items of its own function
+    // only: health the 国保 item, pension the 年金 item, neither the 旧氏.
     let seen = run(&health, &format!("GET {c}")).unwrap();
+    let columns: Vec<&str> = seen[0].iter().map(|(col, _)| col.as_str()).collect();
+    assert_eq!(columns, ["name", "address", "birth_date", "sex", "items"]);
+    assert_eq!(cell(&seen, 0, "items"), "nhi_acquired=2024-04-01");
+    let seen = run(&pension, &format!("GET {c}")).unwrap();
+    assert_eq!(cell(&seen, 0, "items"), "pension_acquired=2000-04-01");
+    let found = run(&pension, "FIND name=ヤマダ birth=1980-04-01").unwrap();
+    assert_eq!(cell(&found, 0, "items"), "pension_acquired=2000-04-01");
+    // A department without items of its own (tax) sees the four alone.
+    let tax = as_role(&f, Role::Tax);
+    let seen = run(&tax, &format!("GET {c}")).unwrap();
     assert!(seen[0].iter().all(|(col, _)| col != "items"));
 }
 

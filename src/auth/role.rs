@@ -1,7 +1,8 @@
 //! Roles and the permissions each grants: who may do what (per-function permissions).
 //!
 //! Department roles follow the source document's 移転先 (the departments the register hands
-//! subsets to): they look up and search, and see 氏名, 住所, 生年月日 and 性別 only.
+//! subsets to): they look up and search, and see 氏名, 住所, 生年月日 and 性別; the health,
+//! pension and childcare roles also see (and AMEND) the items of their own function.
 
 use std::fmt;
 
@@ -107,7 +108,7 @@ impl fmt::Display for Permission {
 pub enum Visibility {
     /// The whole record (the My Number still masked unless asked for with the permission).
     Full,
-    /// 氏名, 住所, 生年月日 and 性別 only.
+    /// 氏名, 住所, 生年月日 and 性別, and the items of the role's own function.
     Basic,
 }
 

@@ -310,7 +310,9 @@ impl std::fmt::Debug for Session {
     }
 }
 
-/// What a department role sees of a resident.
+/// What a department role sees of a resident: the four items every role with the lookup
+/// permission may see, and the items of the department's own function (国保 and the other
+/// insurance items for health, 国民年金 for pension, 児童手当 for childcare).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BasicResident {
     /// 氏名.
@@ -321,15 +323,25 @@ pub struct BasicResident {
     pub birth: Date,
     /// 性別.
     pub sex: Sex,
+    /// The items of the groups the viewer administers; empty for the others.
+    pub items: crate::model::Items,
 }
 
-impl From<&Resident> for BasicResident {
-    fn from(r: &Resident) -> Self {
+impl BasicResident {
+    /// The four items of `r`, and its items of `groups`.
+    pub fn of(r: &Resident, groups: &[crate::model::ItemGroup]) -> BasicResident {
+        let mut items = crate::model::Items::new();
+        for (item, value) in r.items.iter() {
+            if groups.contains(&item.group()) {
+                items.set(item, Some(value.to_owned()));
+            }
+        }
         BasicResident {
             name: r.name.as_str().to_string(),
             address: r.address.written().to_string(),
             birth: r.birth,
             sex: r.sex,
+            items,
         }
     }
 }
@@ -570,12 +582,14 @@ impl Session {
     }
 
     /// 氏名, 住所, 生年月日 and 性別 of a resident, now or as of a date: what every role with
-    /// the lookup permission may see, department roles included.
+    /// the lookup permission may see, department roles included; with the items of the
+    /// groups the operator administers.
     pub fn get_basic(
         &self,
         code: ResidentCode,
         as_of: Option<Date>,
     ) -> Result<Option<BasicResident>> {
+        let groups = self.own_item_groups();
         self.read(
             "GET",
             || format!("GET {code}"),
@@ -585,7 +599,7 @@ impl Session {
                     Some(d) => db.get_as_of(code, d)?,
                     None => db.get(code)?,
                 };
-                Ok(r.map(|r| (r.code.get(), BasicResident::from(&r))))
+                Ok(r.map(|r| (r.code.get(), BasicResident::of(&r, &groups))))
             },
             |r| r.as_ref().map(|(c, _)| Codes::One(*c)),
         )
@@ -688,8 +702,22 @@ impl Session {
         )
     }
 
-    /// 4情報検索 answering 氏名, 住所, 生年月日 and 性別 only (department roles).
+    /// The item groups whose own permission (insurance, pension, child allowance) the
+    /// operator's role grants: what a department sees beside the four items.
+    fn own_item_groups(&self) -> Vec<crate::model::ItemGroup> {
+        crate::model::ItemGroup::ALL
+            .into_iter()
+            .filter(|g| {
+                let p = Permission::for_items(*g);
+                p != Permission::Record && self.may(p)
+            })
+            .collect()
+    }
+
+    /// 4情報検索 answering 氏名, 住所, 生年月日 and 性別 only (department roles), with the
+    /// items of the groups the operator administers.
     pub fn find_basic(&self, query: &SearchQuery) -> Result<Vec<BasicResident>> {
+        let groups = self.own_item_groups();
         self.read(
             "FIND",
             || EntryText::Fixed("FIND"),
@@ -698,7 +726,12 @@ impl Session {
                 Ok(db
                     .find(query)?
                     .iter()
-                    .map(|h| (h.resident.code.get(), BasicResident::from(&h.resident)))
+                    .map(|h| {
+                        (
+                            h.resident.code.get(),
+                            BasicResident::of(&h.resident, &groups),
+                        )
+                    })
                     .collect::<Vec<_>>())
             },
             |hits: &Vec<(u64, BasicResident)>| Some(hits.iter().map(|(c, _)| *c).collect()),

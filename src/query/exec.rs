@@ -17,18 +17,28 @@ pub struct Executor<'a> {
     session: &'a Session,
 }
 
-fn basic_rows(rows: &[BasicResident]) -> Rows {
+/// What a department role sees: the four items, and the items of its own function when it
+/// has one (an `items` column, as in a full read).
+fn basic_rows(rows: &[BasicResident], with_items: bool) -> Rows {
+    let mut columns = vec!["name", "address", "birth_date", "sex"];
+    if with_items {
+        columns.push("items");
+    }
     Rows {
-        columns: vec!["name", "address", "birth_date", "sex"],
+        columns,
         rows: rows
             .iter()
             .map(|b| {
-                vec![
+                let mut row = vec![
                     b.name.as_str().into(),
                     b.address.as_str().into(),
                     b.birth.into(),
                     b.sex.to_string().into(),
-                ]
+                ];
+                if with_items {
+                    row.push(super::rows::items_cell(&b.items));
+                }
+                row
             })
             .collect(),
     }
@@ -112,13 +122,20 @@ impl<'a> Executor<'a> {
     pub fn execute(&self, plan: Plan) -> Result<Output, QueryError> {
         let s = self.session;
         let full = s.may(Permission::Details);
+        let own_items = [
+            Permission::Insurance,
+            Permission::Pension,
+            Permission::ChildAllowance,
+        ]
+        .into_iter()
+        .any(|p| s.may(p));
         let message = Output::Message;
         Ok(match plan {
             Plan::Get { code, as_of } if !full => {
                 let b = s
                     .get_basic(code, as_of)?
                     .ok_or_else(|| not_found(format!("resident {code}")))?;
-                Output::Rows(basic_rows(&[b]))
+                Output::Rows(basic_rows(&[b], own_items))
             }
             Plan::Get { code, as_of } => Output::Rows(self.get(code, as_of)?),
             Plan::GetMyNumber { number } => Output::Rows(self.get_my_number(number)?),
@@ -131,7 +148,9 @@ impl<'a> Executor<'a> {
                 })?;
                 Output::Rows(Rows::residents([&r]))
             }
-            Plan::Find { query, .. } if !full => Output::Rows(basic_rows(&s.find_basic(&query)?)),
+            Plan::Find { query, .. } if !full => {
+                Output::Rows(basic_rows(&s.find_basic(&query)?, own_items))
+            }
             Plan::Find { query, .. } => Output::Rows(Rows::hits(&s.find(&query)?)),
             Plan::History { code } => Output::Rows(history_rows(&s.history(code)?)),
             Plan::Household { target, as_of } => Output::Rows(self.household(target, as_of)?),
