@@ -460,6 +460,9 @@ fn areas(cell: &str) -> Result<BTreeMap<String, String>, String> {
         if value.is_empty() {
             return Err(format!("{key}: the value is empty"));
         }
+        if value.chars().any(char::is_control) {
+            return Err(format!("{key}: the value holds a control character"));
+        }
         if out.insert(key.to_owned(), value.to_owned()).is_some() {
             return Err(format!("{key} is given twice"));
         }

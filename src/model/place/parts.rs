@@ -2,8 +2,8 @@
 //! 町字 (with its ward), 丁目・番地・号 as numbers, the 方書, and the area codes of the 町字 —
 //! fixed when the address is written, by the dictionary version in force on the 異動日.
 //!
-//! The parts are stored with the version, beside the written address, as tagged text in the
-//! record's item list under tags of their own ([`PART_TAGS`], never an [`crate::model::Item`]
+//! The parts are stored with the version, beside the written address, as one entry of the
+//! record's item list under a tag of their own ([`PART_TAG`], never an [`crate::model::Item`]
 //! tag): they are derived from the address, so no statement or import sets them, and a later
 //! dictionary version does not change what an earlier version recorded.
 //!
@@ -12,26 +12,21 @@
 //! [`AddressParts::to_tagged`] gives the same parts back (tested).
 
 use std::collections::BTreeMap;
-use std::ops::Range;
 
 use super::{BlockNumbers, Inside};
 use crate::model::{Date, InvalidValue};
 
-/// The item-list tags the parts are stored under: 1000 and up, above every item's tag.
-pub const PART_TAGS: Range<u16> = 1000..1100;
+/// The item-list tag the parts are stored under, above every item's tag: one entry, its
+/// value the parts joined by [`SEPARATOR`] (dictionary date, ward, 町字, 丁目, 番地, 号, 方書,
+/// area codes), so that a version pays one short entry for them.
+pub const PART_TAG: u16 = 1000;
 
-const TAG_DICTIONARY: u16 = 1000;
-const TAG_WARD: u16 = 1001;
-const TAG_TOWN: u16 = 1002;
-const TAG_CHOME: u16 = 1003;
-const TAG_BAN: u16 = 1004;
-const TAG_GO: u16 = 1005;
-const TAG_KATAGAKI: u16 = 1006;
-const TAG_AREAS: u16 = 1007;
+/// Joins the stored parts: the unit separator, which no validated text holds.
+const SEPARATOR: char = '\u{1f}';
 
-/// Whether a stored tag is one of the address parts'.
+/// Whether a stored tag is the address parts'.
 pub fn is_part_tag(tag: u16) -> bool {
-    PART_TAGS.contains(&tag)
+    tag == PART_TAG
 }
 
 /// The kinds of area code STATS counts by, each a key of the dictionary's `areas` column
@@ -142,85 +137,74 @@ impl AddressParts {
         pairs.join(";")
     }
 
-    /// The parts as stored: `(tag, text)` in ascending tag order.
+    /// The parts as stored: one `(tag, text)` entry.
     pub fn to_tagged(&self) -> Vec<(u16, String)> {
-        let mut out = vec![(TAG_DICTIONARY, self.dictionary.to_yyyymmdd().to_string())];
-        if let Some(w) = &self.ward {
-            out.push((TAG_WARD, w.clone()));
-        }
-        out.push((TAG_TOWN, self.town.clone()));
-        if let Some(c) = self.numbers.chome {
-            out.push((TAG_CHOME, c.to_string()));
-        }
-        out.push((TAG_BAN, self.numbers.ban.to_string()));
-        if let Some(g) = self.numbers.go {
-            out.push((TAG_GO, g.to_string()));
-        }
-        if let Some(k) = &self.katagaki {
-            out.push((TAG_KATAGAKI, k.clone()));
-        }
-        if !self.areas.is_empty() {
-            out.push((TAG_AREAS, self.areas_text()));
-        }
-        out
+        let number = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
+        let fields = [
+            self.dictionary.to_yyyymmdd().to_string(),
+            self.ward.clone().unwrap_or_default(),
+            self.town.clone(),
+            number(self.numbers.chome),
+            self.numbers.ban.to_string(),
+            number(self.numbers.go),
+            self.katagaki.clone().unwrap_or_default(),
+            self.areas_text(),
+        ];
+        vec![(PART_TAG, fields.join(&SEPARATOR.to_string()))]
     }
 
-    /// The parts from a stored item list (tags outside [`PART_TAGS`] are skipped); `None`
-    /// when the list holds none (an address written without a municipality, or before the
-    /// parts were kept). Anything else that does not read back is an error.
+    /// The parts from a stored item list (other tags are skipped); `None` when the list
+    /// holds none (an address written without a municipality, or before the parts were
+    /// kept). Anything else that does not read back is an error.
     pub fn from_tagged<'a>(
-        tagged: impl Iterator<Item = (u16, &'a str)>,
+        mut tagged: impl Iterator<Item = (u16, &'a str)>,
     ) -> Result<Option<AddressParts>, InvalidValue> {
+        match tagged.find(|(t, _)| is_part_tag(*t)) {
+            Some((_, v)) => Self::from_stored(v).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn from_stored(v: &str) -> Result<AddressParts, InvalidValue> {
         let bad = |what: &str| InvalidValue::new("address parts", what.to_string());
+        let fields: Vec<&str> = v.split(SEPARATOR).collect();
+        let [dictionary, ward, town, chome, ban, go, katagaki, areas] = fields[..] else {
+            return Err(bad(&format!("{} fields, not 8", fields.len())));
+        };
         let number = |v: &str, what: &str| match v.parse::<u32>() {
             Ok(n) if n > 0 => Ok(n),
             _ => Err(bad(&format!("{what} {v:?} is not a positive number"))),
         };
-        let (mut dictionary, mut ward, mut town, mut chome, mut ban, mut go) =
-            (None, None, None, None, None, None);
-        let (mut katagaki, mut areas) = (None, BTreeMap::new());
-        let mut any = false;
-        for (tag, v) in tagged.filter(|(t, _)| is_part_tag(*t)) {
-            any = true;
-            match tag {
-                TAG_DICTIONARY => {
-                    let d = v.parse::<u32>().map_err(|_| bad("dictionary date"))?;
-                    dictionary = Some(Date::from_yyyymmdd(d)?);
-                }
-                TAG_WARD => ward = Some(v.to_owned()),
-                TAG_TOWN => town = Some(v.to_owned()),
-                TAG_CHOME => chome = Some(number(v, "丁目")?),
-                TAG_BAN => ban = Some(number(v, "番地")?),
-                TAG_GO => go = Some(number(v, "号")?),
-                TAG_KATAGAKI => katagaki = Some(v.to_owned()),
-                TAG_AREAS => {
-                    for pair in v.split(';') {
-                        let (k, val) = pair.split_once('=').ok_or_else(|| bad("area code"))?;
-                        if areas.insert(k.to_owned(), val.to_owned()).is_some() {
-                            return Err(bad("an area key twice"));
-                        }
-                    }
-                }
-                other => return Err(bad(&format!("tag {other} is not a part"))),
-            }
-        }
-        if !any {
-            return Ok(None);
-        }
-        let (Some(dictionary), Some(town), Some(ban)) = (dictionary, town, ban) else {
-            return Err(bad("the dictionary date, 町字 and 番地 must all be stored"));
+        let optional = |v: &str, what: &str| match v {
+            "" => Ok(None),
+            v => number(v, what).map(Some),
         };
+        let text = |v: &str| (!v.is_empty()).then(|| v.to_owned());
+        let day = dictionary
+            .parse::<u32>()
+            .map_err(|_| bad("dictionary date"))?;
         if town.is_empty() {
             return Err(bad("an empty 町字"));
         }
-        Ok(Some(AddressParts {
-            dictionary,
-            ward,
-            town,
-            numbers: BlockNumbers { chome, ban, go },
-            katagaki,
-            areas,
-        }))
+        let mut area_map = BTreeMap::new();
+        for pair in areas.split(';').filter(|p| !p.is_empty()) {
+            let (k, val) = pair.split_once('=').ok_or_else(|| bad("area code"))?;
+            if area_map.insert(k.to_owned(), val.to_owned()).is_some() {
+                return Err(bad("an area key twice"));
+            }
+        }
+        Ok(AddressParts {
+            dictionary: Date::from_yyyymmdd(day)?,
+            ward: text(ward),
+            town: town.to_owned(),
+            numbers: BlockNumbers {
+                chome: optional(chome, "丁目")?,
+                ban: number(ban, "番地")?,
+                go: optional(go, "号")?,
+            },
+            katagaki: text(katagaki),
+            areas: area_map,
+        })
     }
 }
 
@@ -240,7 +224,7 @@ mod tests {
 
     fn round_trip(p: &AddressParts) -> AddressParts {
         let tagged = p.to_tagged();
-        assert!(tagged.windows(2).all(|w| w[0].0 < w[1].0), "{tagged:?}");
+        assert_eq!(tagged.len(), 1, "{tagged:?}");
         AddressParts::from_tagged(tagged.iter().map(|(t, v)| (*t, v.as_str())))
             .unwrap()
             .unwrap()
@@ -269,28 +253,17 @@ mod tests {
     fn no_parts_and_damaged_parts() {
         let none = AddressParts::from_tagged([(1u16, "東京都")].into_iter()).unwrap();
         assert_eq!(none, None);
+        let u = SEPARATOR;
         for damaged in [
-            vec![(TAG_TOWN, "精道町"), (TAG_BAN, "7")],
-            vec![
-                (TAG_DICTIONARY, "20200101"),
-                (TAG_TOWN, "精道町"),
-                (TAG_BAN, "0"),
-            ],
-            vec![(TAG_DICTIONARY, "20200101"), (TAG_TOWN, "精道町")],
-            vec![
-                (TAG_DICTIONARY, "2020"),
-                (TAG_TOWN, "精道町"),
-                (TAG_BAN, "7"),
-            ],
-            vec![
-                (TAG_DICTIONARY, "20200101"),
-                (TAG_TOWN, "精道町"),
-                (TAG_BAN, "7"),
-                (TAG_AREAS, "x"),
-            ],
-            vec![(TAG_DICTIONARY, "20200101"), (1099, "?")],
+            format!("20200101{u}{u}精道町{u}{u}7{u}6{u}"),
+            format!("20200101{u}{u}精道町{u}{u}0{u}{u}{u}"),
+            format!("20200101{u}{u}{u}{u}7{u}{u}{u}"),
+            format!("2020{u}{u}精道町{u}{u}7{u}{u}{u}"),
+            format!("20200101{u}{u}精道町{u}{u}7{u}{u}{u}x"),
+            format!("20200101{u}{u}精道町{u}x{u}7{u}{u}{u}"),
         ] {
-            assert!(AddressParts::from_tagged(damaged.into_iter()).is_err());
+            let got = AddressParts::from_tagged([(PART_TAG, damaged.as_str())].into_iter());
+            assert!(got.is_err(), "{damaged:?}: {got:?}");
         }
     }
 }
