@@ -171,3 +171,44 @@ fn a_clerk_cannot_load_an_archive() {
         .unwrap_err();
     assert_eq!(err.code().as_str(), "PERMISSION_DENIED", "{err}");
 }
+
+#[test]
+fn cells_a_spreadsheet_would_run_are_neutralised_and_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = create(&dir.path().join("a.juki"));
+    run(&original, "MOVE IN 24727059608 my_number=123456789018 name='山田 太郎' kana='ヤマダ タロウ' sex=男 birth=1980-04-01 address='兵庫県芦屋市精道町7番6号' postal=659-0064 household=100 relationship=世帯主 from='@SUM(1+1)' ON 2026-01-10");
+    run(
+        &original,
+        "AMEND 24727059608 registered_domicile='=1+2' family_head='山田 太郎' ON 2026-01-11",
+    );
+    let export = dir.path().join("export.csv");
+    original.export(&export).unwrap();
+    let text = std::fs::read_to_string(&export).unwrap();
+    assert!(text.contains(",'@SUM(1+1),"), "{text}");
+    assert!(text.contains(",'=1+2,"), "{text}");
+    assert!(!text.contains(",=1+2"), "{text}");
+
+    // The residents file reads back as stored.
+    let migrated = create(&dir.path().join("b.juki"));
+    migrated
+        .import(&ImportOptions::new(&export), Progress::Quiet)
+        .unwrap();
+    let got = run(&migrated, "GET 24727059608");
+    let Output::Rows(r) = got else { panic!() };
+    let col = |name: &str| r.columns.iter().position(|c| *c == name).unwrap();
+    assert_eq!(r.rows[0][col("previous_address")].text(), "@SUM(1+1)");
+    assert!(r.rows[0][col("items")]
+        .text()
+        .contains("registered_domicile==1+2"));
+
+    // And so does the archive, to the content digest.
+    let archive = dir.path().join("archive.csv");
+    original.export_history(&archive).unwrap();
+    let copy = create(&dir.path().join("c.juki"));
+    copy.import(&ImportOptions::new(&archive), Progress::Quiet)
+        .unwrap();
+    assert_eq!(
+        copy.content_digest().unwrap(),
+        original.content_digest().unwrap()
+    );
+}

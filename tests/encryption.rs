@@ -160,6 +160,17 @@ fn wrong_and_missing_keys_are_refused_clearly() {
             .open()
             .unwrap(),
     );
+    // A key file others may read is refused, naming the file and the fix, not used.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&kf, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let e = Key::read_key_file(&kf).unwrap_err().to_string();
+        assert!(e.contains("chmod 600"), "{e}");
+        assert!(e.contains("city.key"), "{e}");
+        std::fs::set_permissions(&kf, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(Key::read_key_file(&kf).is_ok());
+    }
     // A short passphrase is refused at creation.
     let e = Database::create_encrypted(dir.path().join("weak.redb"), &Key::passphrase("short"))
         .unwrap_err();

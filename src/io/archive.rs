@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::io::csv_row::{Problem, ROW};
+use crate::io::export::unguard;
 use crate::io::import::{ImportError, RowError};
 use crate::model::{
     Address, AddressParts, BlockNumbers, Date, HouseholdId, Item, Kana, MyNumber, Name, PostalCode,
@@ -175,7 +176,7 @@ impl Columns {
 
     /// One row as the stored version it was exported from.
     fn version(&self, r: &csv::StringRecord) -> Result<StoredRecord, Problem> {
-        let cell = |c: &'static str| r.get(self.at[c]).unwrap_or("");
+        let cell = |c: &'static str| unguard(r.get(self.at[c]).unwrap_or(""));
         let date =
             |c: &'static str| required(c, cell(c), |s| Date::parse(s).map(|d| d.to_yyyymmdd()));
         let optional_date = |c: &'static str| match cell(c) {
@@ -234,7 +235,7 @@ impl Columns {
             items: Vec::new(),
         };
         for &(item, i) in &self.items {
-            let value = r.get(i).unwrap_or("");
+            let value = unguard(r.get(i).unwrap_or(""));
             if value.is_empty() {
                 continue;
             }
@@ -252,7 +253,7 @@ impl Columns {
 
     /// The address parts, when the row has them (`placed_by` set).
     fn parts(&self, r: &csv::StringRecord) -> Result<Option<AddressParts>, Problem> {
-        let cell = |c: &'static str| r.get(self.at[c]).unwrap_or("");
+        let cell = |c: &'static str| unguard(r.get(self.at[c]).unwrap_or(""));
         if cell("placed_by").is_empty() {
             return Ok(None);
         }

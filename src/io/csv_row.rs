@@ -757,6 +757,7 @@ fn item_values(
             problems.push(Problem::new(item.key(), "the cell does not decode"));
             continue;
         };
+        let text = unguarded(text);
         if text.trim().is_empty() {
             continue;
         }
@@ -767,6 +768,16 @@ fn item_values(
     items
 }
 
+/// A decoded cell with the `'` EXPORT puts before a value a spreadsheet would take for a
+/// formula taken off (`export::unguard`).
+fn unguarded(t: Cow<'_, str>) -> Cow<'_, str> {
+    match t {
+        Cow::Borrowed(b) => Cow::Borrowed(crate::io::export::unguard(b)),
+        Cow::Owned(o) if o.starts_with('\'') => Cow::Owned(o[1..].to_owned()),
+        owned => owned,
+    }
+}
+
 /// One cell's text in `encoding`, or a problem naming its column.
 fn decode_cell<'a>(
     cell: &'a [u8],
@@ -775,7 +786,7 @@ fn decode_cell<'a>(
     problems: &mut Vec<Problem>,
 ) -> Option<Cow<'a, str>> {
     match encoding.decode(cell) {
-        Ok(t) => Some(t),
+        Ok(t) => Some(unguarded(t)),
         Err(reason) => {
             problems.push(Problem::new(column.name(), reason));
             None

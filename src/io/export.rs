@@ -59,7 +59,7 @@ pub fn with_item_columns(header: &str) -> String {
 fn item_cells(line: &mut String, items: &crate::model::Items) {
     for item in crate::model::Item::ALL {
         line.push(',');
-        cell(line, items.get(item).unwrap_or(""));
+        text_cell(line, items.get(item).unwrap_or(""));
     }
 }
 
@@ -189,6 +189,25 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Appends a text cell of EXPORT or EXPORT HISTORY: [`cell`], with a value that a
+/// spreadsheet would take for a formula (one that starts with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return) neutralised by a leading `'`, and a value that starts with `'` given one
+/// more, so that [`unguard`] (which every import applies to every cell) gives back each value
+/// as stored.
+pub(crate) fn text_cell(line: &mut String, s: &str) {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r', '\'']) {
+        let guarded = format!("'{s}");
+        cell(line, &guarded);
+    } else {
+        cell(line, s);
+    }
+}
+
+/// A cell as read back from a file EXPORT wrote: one leading `'` (see [`text_cell`]) taken off.
+pub(crate) fn unguard(s: &str) -> &str {
+    s.strip_prefix('\'').unwrap_or(s)
+}
+
 /// Appends a CSV cell, quoted when RFC 4180 requires it.
 pub(crate) fn cell(line: &mut String, s: &str) {
     if s.contains([',', '"', '\n', '\r']) {
@@ -213,17 +232,17 @@ fn resident_cells(line: &mut String, r: &Resident) {
     use std::fmt::Write as _;
     let number = r.my_number.map(|n| n.reveal().to_string());
     let _ = write!(line, "{},{},", r.code, number.unwrap_or_default());
-    cell(line, r.name.as_str());
+    text_cell(line, r.name.as_str());
     line.push(',');
-    cell(line, r.kana.as_str());
+    text_cell(line, r.kana.as_str());
     let _ = write!(line, ",{},{},", r.sex.code(), r.birth);
-    cell(line, r.address.written());
+    text_cell(line, r.address.written());
     let _ = write!(line, ",{},{},", r.postal, r.household);
-    cell(line, r.relationship.as_str());
+    text_cell(line, r.relationship.as_str());
     let _ = write!(line, ",{},{},", r.resident_since, r.address_since);
-    cell(line, r.previous_address.as_deref().unwrap_or(""));
+    text_cell(line, r.previous_address.as_deref().unwrap_or(""));
     line.push(',');
-    cell(line, r.destination.as_deref().unwrap_or(""));
+    text_cell(line, r.destination.as_deref().unwrap_or(""));
     let _ = write!(line, ",{},", r.valid_from);
     date(line, r.reported);
     let _ = write!(line, ",{},", r.status.as_str());
@@ -246,7 +265,7 @@ fn part_cells(line: &mut String, parts: Option<&crate::model::AddressParts>) {
         p.areas_text(),
     ] {
         line.push(',');
-        cell(line, &text);
+        text_cell(line, &text);
     }
 }
 
@@ -321,9 +340,9 @@ fn history_cells(line: &mut String, r: &Resident) {
         changed.join(" "),
         r.recorded_at,
     );
-    cell(line, r.operator.as_deref().unwrap_or(""));
+    text_cell(line, r.operator.as_deref().unwrap_or(""));
     line.push(',');
-    cell(line, r.terminal.as_deref().unwrap_or(""));
+    text_cell(line, r.terminal.as_deref().unwrap_or(""));
     let placed_by = r.parts.as_ref().map(|p| p.dictionary.to_string());
     let _ = write!(
         line,

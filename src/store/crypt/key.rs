@@ -104,6 +104,7 @@ impl Key {
     }
 
     pub(crate) fn read_file(path: &Path) -> Result<Key> {
+        check_private(path)?;
         let bytes = std::fs::read(path)
             .map_err(|e| StoreError::io(format_args!("key file {}", path.display()), e))?;
         Key::from_file_bytes(bytes)
@@ -217,6 +218,29 @@ pub(crate) fn new_data_key() -> Result<Zeroizing<[u8; KEY_BYTES]>> {
     let mut k = Zeroizing::new([0u8; KEY_BYTES]);
     random(k.as_mut())?;
     Ok(k)
+}
+
+/// A key file must be its owner's alone (no permission for group or others, as `juki` writes
+/// them): one that others can read may have been copied, and is refused rather than used
+/// silently.
+#[cfg(unix)]
+fn check_private(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| StoreError::io(format_args!("key file {}", path.display()), e))?;
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(StoreError::BadKey(format!(
+            "key file {} is readable or writable by others (mode {mode:o}): make it the owner's alone (chmod 600) before using it",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private(_: &Path) -> Result<()> {
+    Ok(())
 }
 
 #[cfg(test)]
