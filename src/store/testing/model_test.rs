@@ -3052,6 +3052,52 @@ fn deterministic_ops(seed_round: u32) -> Vec<Op> {
     ops
 }
 
+/// A backdated correction that sets an item to the value the latest version already holds
+/// still changes the past (DESIGN.md, "Versioning model": its changed set holds every field
+/// it names): it is recorded, names the item's group, and the as-of answer shows the value.
+#[test]
+fn a_backdated_correction_of_an_item_changes_the_past() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = create_in_ashiya(&dir.path().join("juki.redb"));
+    db.set_clock(Clock::Fixed(ymd(2020, 3, 1)));
+    let c = code(0);
+    let person = Fields {
+        my_number: Some(number(0)),
+        name: Some(name(NAMES[0])),
+        kana: Some(kana(KANAS[0])),
+        sex: Some(Sex::Male),
+        birth: Some(births()[0]),
+        address: Some(address(ADDRESSES[0].written)),
+        postal: Some(postal(POSTALS[0])),
+        household: Some(HouseholdId::new(HOUSEHOLDS[0])),
+        relationship: Some(Relationship::head()),
+        ..Fields::default()
+    };
+    db.record(&Change::new(Reason::MoveIn, c, ymd(2020, 1, 1)).with(person))
+        .unwrap();
+    let (item, values) = ITEM_VALUES[4];
+    let care = |date| {
+        let mut items = ItemChanges::new();
+        items.set(item, values[0]).unwrap();
+        let reason = if date == ymd(2020, 2, 1) {
+            Reason::ItemChange
+        } else {
+            Reason::Correction
+        };
+        Change::new(reason, c, date).with(Fields {
+            items,
+            ..Fields::default()
+        })
+    };
+    db.record(&care(ymd(2020, 2, 1))).unwrap();
+    db.record(&care(ymd(2020, 1, 15))).unwrap();
+    let then = db.get_as_of(c, ymd(2020, 1, 20)).unwrap().unwrap();
+    assert_eq!(then.items.get(item), Some(values[0]));
+    assert!(then.changed.iter().any(|f| f.name() == "insurance"));
+    let before = db.get_as_of(c, ymd(2020, 1, 10)).unwrap().unwrap();
+    assert_eq!(before.items.get(item), None);
+}
+
 #[test]
 fn reopening_changes_nothing() {
     let ops = deterministic_ops(2);
