@@ -1,15 +1,22 @@
 //! The engine against an in-memory model of the register.
 //!
 //! Random sequences of 異動 over a small universe (six resident codes, eight My Numbers, three
-//! households, names with shared surnames and a variant kanji, three addresses in 芦屋市 with
-//! shared prefixes, a handful of birth dates, a clock that advances by days, sometimes not at
-//! all) are recorded in the engine (`store::Database`) and applied to a model written here from
-//! DESIGN.md and docs/domain.md alone: a map of resident → versions plus the resident-code
-//! and My Number maps. Every kind of 異動 is generated (`MODELLED`). About seven changes in
+//! households, names with shared surnames and a variant kanji, six homes in four 町字 of
+//! 芦屋市 with shared prefixes, one place in two writings and one with a 方書, addresses no
+//! resident of the city lives at, a few items with two values each, a handful of birth
+//! dates, a clock that advances by days, sometimes not at all) are recorded in the engine
+//! (`store::Database`, a register of 芦屋市 with its built-in address dictionary) and
+//! applied to a model written here from DESIGN.md and docs/domain.md alone: a map of
+//! resident → versions plus the resident-code and My Number maps. Every kind of 異動 is
+//! generated (`MODELLED`; a 転居 is now and then MOVE HOUSEHOLD). Where an address lies is
+//! the model's own table (`ADDRESSES`, `NOT_HOMES`, `ELSEWHERE`), not the engine's placing
+//! code: the geography and address-dictionary refusals, the 転居 to the same place written
+//! another way, and the parts (町字, 番地-号, 方書) every read shows. About seven changes in
 //! ten are built to be valid against the model's state so that sequences get deep (再転入,
 //! heads leaving with `new_head`, 世帯主変更 with restated 続柄, backdated corrections, code
 //! and number changes, 転出 notified ahead and then re-dated, confirmed or cancelled, 異動取消
-//! of a statement's first version with the new head and restated 続柄 it wrote); the rest
+//! of a statement's first version with the new head and restated 続柄 it wrote, a household
+//! moved whole and moved back by 異動取消, items set and cleared); the rest
 //! are broken on purpose (future or out-of-order dates, missing and extra fields, taken
 //! identifiers, no-change, two heads, a `seq=` that is not the latest, an ON that is not the
 //! cancelled 異動日 …). 移行 is refused by the record path (`INVALID_VALUE`: an import writes
@@ -25,7 +32,7 @@
 //!    (gapless, in recorded order); and at intermediate points and at the end also `get_as_of`
 //!    on every interesting date (before the first version, on and around every 異動日, after),
 //!    `household` as of those dates, and 4情報 `find` with and without `AS OF` — including
-//!    the as-of fold of backdated corrections;
+//!    the as-of fold of backdated corrections (items and address parts included);
 //! 3. closing and reopening the file changes neither the digest nor any answer.
 //!
 //! The cases default to 48; `PROPTEST_CASES` overrides.
