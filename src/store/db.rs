@@ -681,12 +681,12 @@ impl Database {
         // As GET answers: a version not yet in force (a 転出 notified ahead) waits for its
         // day, and the 世帯主 is the one now, or on the day of the removal.
         let resident = match self.not_yet_in_force(latest.prefix_max) {
-            Some(today) => {
-                resident_as_of_in(&t.versions, id, today)?.ok_or_else(|| StoreError::Corrupt {
+            Some(today) => resident_as_of_in(&t.versions, id, today)?.ok_or_else(|| {
+                StoreError::Corrupt {
                     table: "versions",
                     detail: format!("resident {id} has no version in force today"),
-                })?
-            }
+                }
+            })?,
             None => Resident::from_stored(latest)?,
         };
         let date = (!resident.is_active()).then(|| resident.valid_from.to_yyyymmdd());
