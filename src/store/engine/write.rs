@@ -753,6 +753,10 @@ fn named_fields(change: &Change) -> FieldSet {
             set.insert(field);
         }
     }
+    // The items it sets or clears count by their group.
+    for group in f.items.groups() {
+        set.insert(Field::of_group(group));
+    }
     set
 }
 
