@@ -717,20 +717,23 @@ impl Database {
         let Some((id, current)) = t.id_of_my_number(number.get())? else {
             return Ok(None);
         };
-        let latest = t.latest(id)?.ok_or_else(|| StoreError::Corrupt {
+        // As GET answers, read in place: a version not yet in force (a 転出 notified ahead)
+        // waits for its day, and the 世帯主 is the one now, or on the day of the removal.
+        let no_version = || StoreError::Corrupt {
             table: "my_numbers",
-            detail: format!("entry for resident {id} with no versions"),
-        })?;
-        // As GET answers: a version not yet in force (a 転出 notified ahead) waits for its
-        // day, and the 世帯主 is the one now, or on the day of the removal.
-        let resident = match self.not_yet_in_force(latest.prefix_max) {
-            Some(today) => {
-                resident_as_of_in(&t.versions, id, today)?.ok_or_else(|| StoreError::Corrupt {
-                    table: "versions",
-                    detail: format!("resident {id} has no version in force today"),
-                })?
+            detail: format!("entry for resident {id} with no version in force"),
+        };
+        let resident = {
+            let entry = t
+                .versions
+                .range((id, 0)..=(id, u32::MAX))?
+                .next_back()
+                .ok_or_else(no_version)??;
+            let rec = StoredRecord::access("versions", entry.1.value())?;
+            match self.not_yet_in_force(rec.prefix_max.to_native()) {
+                Some(today) => resident_as_of_in(&t.versions, id, today)?.ok_or_else(no_version)?,
+                None => Resident::from_archived(rec)?,
             }
-            None => Resident::from_stored(latest)?,
         };
         let date = (!resident.is_active()).then(|| resident.valid_from.to_yyyymmdd());
         let resident = with_head(&*t, resident, date)?;
