@@ -19,8 +19,8 @@ use crate::io::csv_row::{Problem, ROW};
 use crate::io::export::unguard;
 use crate::io::import::{ImportError, RowError};
 use crate::model::{
-    Address, AddressParts, BlockNumbers, Date, HouseholdId, Item, Kana, MyNumber, Name, PostalCode,
-    Reason, Relationship, ResidentCode, Sex, Status,
+    Address, AddressParts, Date, HouseholdId, Item, Kana, MyNumber, Name, PostalCode, Reason,
+    Relationship, ResidentCode, Sex, Status,
 };
 use crate::store::engine::record::{StoredItem, StoredRecord};
 
@@ -107,43 +107,11 @@ struct Columns {
     items: Vec<(Item, usize)>,
 }
 
-/// The columns an archive must have: EXPORT HISTORY's, without the ones read from nothing.
-const REQUIRED: [&str; 34] = [
-    "resident_code",
-    "my_number",
-    "name_kanji",
-    "name_kana",
-    "sex",
-    "birth_date",
-    "address",
-    "postal_code",
-    "household_id",
-    "relationship",
-    "moved_in_date",
-    "address_since",
-    "previous_address",
-    "destination",
-    "valid_from",
-    "reported",
-    "status",
-    "removed_on",
-    "version",
-    "seq",
-    "reason",
-    "changed",
-    "recorded_at",
-    "operator",
-    "terminal",
-    "atena_number",
-    "prefix_max",
-    "change_mask",
-    "placed_by",
-    "ward",
-    "town",
-    "block",
-    "katagaki",
-    "areas",
-];
+/// The columns an archive must have: every column of EXPORT HISTORY's header (the item
+/// columns after it are optional).
+fn archive_columns() -> impl Iterator<Item = &'static str> {
+    crate::io::export::HISTORY_EXPORT_HEADER.split(',')
+}
 
 impl Columns {
     fn of(headers: &csv::StringRecord) -> Result<Columns, Problem> {
@@ -151,8 +119,8 @@ impl Columns {
         let mut items = Vec::new();
         for (i, name) in headers.iter().enumerate() {
             let name = name.trim_start_matches('\u{feff}');
-            if let Some(known) = REQUIRED.iter().find(|c| **c == name) {
-                at.insert(*known, i);
+            if let Some(known) = archive_columns().find(|c| *c == name) {
+                at.insert(known, i);
             } else if let Some(item) = Item::from_key(name) {
                 items.push((item, i));
             } else {
@@ -165,9 +133,9 @@ impl Columns {
                 ));
             }
         }
-        if let Some(missing) = REQUIRED.iter().find(|c| !at.contains_key(*c)) {
+        if let Some(missing) = archive_columns().find(|c| !at.contains_key(c)) {
             return Err(Problem::new(
-                *missing,
+                missing,
                 format!("required column {missing} is missing"),
             ));
         }
@@ -258,19 +226,14 @@ impl Columns {
             return Ok(None);
         }
         let dictionary = required("placed_by", cell("placed_by"), Date::parse)?;
-        let numbers = block(cell("block")).ok_or_else(|| {
+        let numbers = AddressParts::parse_block(cell("block")).ok_or_else(|| {
             Problem::new(
                 "block",
                 "expected 番地, 番地-号 or N丁目 before them (7-6, 2丁目8-9)",
             )
         })?;
-        let mut areas = BTreeMap::new();
-        for pair in cell("areas").split(';').filter(|p| !p.is_empty()) {
-            let (k, v) = pair
-                .split_once('=')
-                .ok_or_else(|| Problem::new("areas", "expected key=value pairs joined by ;"))?;
-            areas.insert(k.to_owned(), v.to_owned());
-        }
+        let areas = AddressParts::parse_areas(cell("areas"))
+            .map_err(|e| Problem::new("areas", e.to_string()))?;
         let some = |c: &'static str| (!cell(c).is_empty()).then(|| cell(c).to_owned());
         if cell("town").is_empty() {
             return Err(Problem::new("town", "a placed address needs its 町字"));
@@ -284,20 +247,6 @@ impl Columns {
             areas,
         }))
     }
-}
-
-/// 丁目・番地・号 as `AddressParts::block` writes them: `7`, `7-6`, `2丁目8`, `2丁目8-9`.
-fn block(s: &str) -> Option<BlockNumbers> {
-    let positive = |t: &str| t.parse::<u32>().ok().filter(|n| *n > 0);
-    let (chome, rest) = match s.split_once("丁目") {
-        Some((c, rest)) => (Some(positive(c)?), rest),
-        None => (None, s),
-    };
-    let (ban, go) = match rest.split_once('-') {
-        Some((b, g)) => (positive(b)?, Some(positive(g)?)),
-        None => (positive(rest)?, None),
-    };
-    Some(BlockNumbers { chome, ban, go })
 }
 
 fn field<T>(column: &str, v: Result<T, crate::model::InvalidValue>) -> Result<T, Problem> {
@@ -337,29 +286,5 @@ fn status(s: &str) -> Result<u8, Problem> {
         "active" => Ok(Status::Active.code()),
         "removed" => Ok(Status::Removed.code()),
         _ => Err(Problem::new("status", "expected active or removed")),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn blocks_read_back() {
-        for s in ["7", "7-6", "2丁目8", "2丁目8-9"] {
-            let n = block(s).unwrap();
-            let parts = AddressParts {
-                dictionary: Date::parse("2000-01-01").unwrap(),
-                ward: None,
-                town: "精道町".into(),
-                numbers: n,
-                katagaki: None,
-                areas: BTreeMap::new(),
-            };
-            assert_eq!(parts.block(), s);
-        }
-        for s in ["", "0", "7-", "-6", "丁目7", "2丁目", "x"] {
-            assert_eq!(block(s), None, "{s}");
-        }
     }
 }

@@ -131,6 +131,36 @@ impl AddressParts {
         s
     }
 
+    /// 丁目・番地・号 as [`AddressParts::block`] writes them (`7`, `7-6`, `2丁目8`,
+    /// `2丁目8-9`); `None` for anything else.
+    pub fn parse_block(s: &str) -> Option<BlockNumbers> {
+        let positive = |t: &str| t.parse::<u32>().ok().filter(|n| *n > 0);
+        let (chome, rest) = match s.split_once("丁目") {
+            Some((c, rest)) => (Some(positive(c)?), rest),
+            None => (None, s),
+        };
+        let (ban, go) = match rest.split_once('-') {
+            Some((b, g)) => (positive(b)?, Some(positive(g)?)),
+            None => (positive(rest)?, None),
+        };
+        Some(BlockNumbers { chome, ban, go })
+    }
+
+    /// Area codes as [`AddressParts::areas_text`] writes them.
+    pub fn parse_areas(text: &str) -> Result<BTreeMap<String, String>, InvalidValue> {
+        let bad = |what: &str| InvalidValue::new("area codes", what.to_string());
+        let mut areas = BTreeMap::new();
+        for pair in text.split(';').filter(|p| !p.is_empty()) {
+            let (k, v) = pair
+                .split_once('=')
+                .ok_or_else(|| bad("expected key=value pairs joined by ;"))?;
+            if areas.insert(k.to_owned(), v.to_owned()).is_some() {
+                return Err(bad("an area key twice"));
+            }
+        }
+        Ok(areas)
+    }
+
     /// The area codes as `key=value` pairs joined by `;`, in key order; empty when none.
     pub fn areas_text(&self) -> String {
         let pairs: Vec<String> = self.areas.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -186,13 +216,7 @@ impl AddressParts {
         if town.is_empty() {
             return Err(bad("an empty 町字"));
         }
-        let mut area_map = BTreeMap::new();
-        for pair in areas.split(';').filter(|p| !p.is_empty()) {
-            let (k, val) = pair.split_once('=').ok_or_else(|| bad("area code"))?;
-            if area_map.insert(k.to_owned(), val.to_owned()).is_some() {
-                return Err(bad("an area key twice"));
-            }
-        }
+        let area_map = Self::parse_areas(areas)?;
         Ok(AddressParts {
             dictionary: Date::from_yyyymmdd(day)?,
             ward: text(ward),
@@ -247,6 +271,23 @@ mod tests {
         assert_eq!(with_areas.areas_text(), "district=3;school=精道");
         assert_eq!(with_areas.town_with_ward(), "北区打出町");
         assert_eq!(round_trip(&with_areas), with_areas);
+    }
+
+    #[test]
+    fn blocks_and_areas_read_back() {
+        let mut p = parts_of("芦屋市精道町7-6");
+        for s in ["7", "7-6", "2丁目8", "2丁目8-9"] {
+            p.numbers = AddressParts::parse_block(s).unwrap();
+            assert_eq!(p.block(), s);
+        }
+        for s in ["", "0", "7-", "-6", "丁目7", "2丁目", "x"] {
+            assert_eq!(AddressParts::parse_block(s), None, "{s}");
+        }
+        p.areas.insert("precinct".into(), "3".into());
+        p.areas.insert("school".into(), "精道".into());
+        assert_eq!(AddressParts::parse_areas(&p.areas_text()).unwrap(), p.areas);
+        assert!(AddressParts::parse_areas("a=1;a=2").is_err());
+        assert!(AddressParts::parse_areas("a").is_err());
     }
 
     #[test]
