@@ -50,7 +50,12 @@ pub fn run(
     // 芦屋市 with its address dictionary: the generator's addresses are placed in it.
     let created = Juki::builder(&path)
         .municipality("282065")
-        .and_then(|b| b.towns(Date::today_jst(), juki::TownDictionary::ashiya_csv()))
+        .and_then(|b| {
+            b.towns(
+                juki::PlaceBook::first_day(),
+                juki::TownDictionary::ashiya_csv(),
+            )
+        })
         .and_then(|b| b.create_with_admin(DEMO_ADMIN, &password));
     let juki = match created {
         Ok(j) => j,

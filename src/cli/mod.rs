@@ -312,7 +312,8 @@ fn console(cli: &Cli, db_path: &std::path::Path) -> u8 {
 /// `juki init`: a new file with its first administrator, whose password is asked for (twice
 /// on a terminal) or taken from `$JUKI_PASSWORD`.
 /// The builder of a new register with its municipality and first address dictionary:
-/// `towns`, else for 芦屋市 the one built in, in force from today. A problem is reported
+/// `towns`, else for 芦屋市 the one built in, in force from `PlaceBook::first_day`. A
+/// problem is reported
 /// here; the error is the exit status.
 fn with_place(
     builder: juki::Builder,
@@ -321,7 +322,6 @@ fn with_place(
 ) -> Result<juki::Builder, u8> {
     let invalid = |e: juki::Error| fail(e.code(), e);
     let builder = builder.municipality(municipality).map_err(invalid)?;
-    let today = juki::Date::today_jst();
     let csv: Vec<u8> = match towns {
         Some(file) => {
             std::fs::read(file).map_err(|e| fail("IO", format!("{}: {e}", file.display())))?
@@ -329,7 +329,9 @@ fn with_place(
         None if builder.is_ashiya() => juki::TownDictionary::ashiya_csv().into(),
         None => return Ok(builder),
     };
-    builder.towns(today, csv).map_err(invalid)
+    builder
+        .towns(juki::PlaceBook::first_day(), csv)
+        .map_err(invalid)
 }
 
 fn init(

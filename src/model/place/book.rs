@@ -38,6 +38,15 @@ impl PlaceBook {
         }
     }
 
+    /// The day a register's first dictionary takes effect when it is made: 1900-01-01,
+    /// before any date a register holds. The first version places every earlier address
+    /// anyway (see [`PlaceBook::at`]); a fixed day keeps `LOAD TOWNS` open for any later
+    /// day, and lets two registers of one municipality made on different days hold the same
+    /// versions, so an archive of one loads into the other.
+    pub fn first_day() -> Date {
+        Date::from_ymd(1900, 1, 1).expect("1900-01-01 is a date")
+    }
+
     /// The register's municipality.
     pub fn municipality(&self) -> &Municipality {
         &self.municipality
