@@ -50,7 +50,11 @@ const LOADED: &str = "loaded";
 fn register(dir: &Path, residents: usize) {
     let marker = dir.join(LOADED);
     let path = dir.join(JUKI_FILE);
-    let format = format!("format_version={}\n", juki::FORMAT_VERSION);
+    let format = format!(
+        "format_version={} name_keys={}\n",
+        juki::FORMAT_VERSION,
+        juki::NAME_KEY_VERSION
+    );
     let complete = std::fs::read_to_string(&marker).is_ok_and(|m| m.starts_with(&format));
     if complete && path.exists() {
         return;

@@ -9,8 +9,8 @@
 //!   of [`BATCH`] changes;
 //! * `sqlite.db`: the same versions, read back from juki's change feed, in a schema that
 //!   mirrors juki's tables (see [`SCHEMA`] and [`INDEXES`]);
-//! * `complete`: written last, with juki's format version and the build timings. Without it
-//!   (or for another format version) these files are deleted and built again, so an
+//! * `complete`: written last, with juki's format and name-key versions and the build
+//!   timings. Without it (or for other versions) these files are deleted and built again, so an
 //!   interrupted build never leaves a half-loaded dataset behind. Other files in the
 //!   directory (the `load` bench keeps its own under `load/`) are left alone.
 //!
@@ -27,7 +27,7 @@ use juki::{
     {Date, Reason},
 };
 use juki::{Change, Juki, Session};
-use juki::{Clock, Field, Resident, FORMAT_VERSION};
+use juki::{Clock, Field, Resident, FORMAT_VERSION, NAME_KEY_VERSION};
 use rusqlite::config::DbConfig;
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, Row};
@@ -216,7 +216,8 @@ pub fn dataset() -> Dataset {
         dir,
         report: String::new(),
     };
-    let format = format!("format_version={FORMAT_VERSION}\n");
+    // The keys a dataset's files hold depend on the format and on how names are keyed.
+    let format = format!("format_version={FORMAT_VERSION} name_keys={NAME_KEY_VERSION}\n");
     let complete = std::fs::read_to_string(&marker).is_ok_and(|m| m.starts_with(&format));
     if !complete {
         for name in [
