@@ -1195,8 +1195,13 @@ mod tests {
 
     fn generated(dir: &tempfile::TempDir) -> std::path::PathBuf {
         let path = dir.path().join("check.redb");
+        fill(&Database::create(&path).unwrap());
+        path
+    }
+
+    /// Records 300 generated residents and their history in `db`.
+    fn fill(db: &Database) {
         let today = Date::parse(TODAY).unwrap();
-        let db = Database::create(&path).unwrap();
         db.set_clock(Clock::Fixed(today));
         let opts = GenOptions::new(300, 7, today);
         let moves_in: Vec<_> = generator::residents(&opts)
@@ -1204,7 +1209,6 @@ mod tests {
             .collect();
         let history: Vec<_> = generator::history(&opts).map(|c| c.to_change()).collect();
         db.record_batch(moves_in.iter().chain(&history)).unwrap();
-        path
     }
 
     /// The active current records of each household.
@@ -1264,25 +1268,17 @@ mod tests {
     fn generated_in_ashiya(dir: &tempfile::TempDir) -> std::path::PathBuf {
         use crate::store::engine::place::{write_book, NewPlace};
         let path = dir.path().join("ashiya.redb");
-        let today = Date::parse(TODAY).unwrap();
         let ashiya = crate::model::TownDictionary::ashiya();
         let new = NewPlace {
             municipality: ashiya.municipality().clone(),
             towns: vec![(
-                Date::parse("1900-01-01").unwrap(),
+                crate::model::PlaceBook::first_day(),
                 crate::model::TownDictionary::ashiya_csv()
                     .as_bytes()
                     .to_vec(),
             )],
         };
-        let db = Database::create_with(&path, |txn| write_book(txn, &new)).unwrap();
-        db.set_clock(Clock::Fixed(today));
-        let opts = GenOptions::new(300, 7, today);
-        let moves_in: Vec<_> = generator::residents(&opts)
-            .map(|r| r.to_move_in())
-            .collect();
-        let history: Vec<_> = generator::history(&opts).map(|c| c.to_change()).collect();
-        db.record_batch(moves_in.iter().chain(&history)).unwrap();
+        fill(&Database::create_with(&path, |txn| write_book(txn, &new)).unwrap());
         path
     }
 
