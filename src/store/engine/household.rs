@@ -22,7 +22,8 @@ pub(crate) fn is_head(rec: &StoredRecord) -> bool {
     rec.status == Status::Active.code() && rec.relationship == HEAD
 }
 
-fn is_active(rec: &StoredRecord) -> bool {
+/// Whether the version is of an active resident.
+pub(crate) fn is_active(rec: &StoredRecord) -> bool {
     rec.status == Status::Active.code()
 }
 
@@ -326,29 +327,45 @@ pub(crate) fn former_head_relationship(change: &Change) -> Result<Relationship> 
 /// or joined: exactly one 世帯主 among the active members and 続柄 the head's household can
 /// hold (one 妻 or 夫, 妻 female, 夫 male); and every active member, the head included,
 /// lives at the 世帯主's address (one household, one address: the head does not move alone
-/// while others remain; MOVE HOUSEHOLD moves them together).
-pub(crate) fn check_after(t: &impl Ledger, households: &[u64], change: &Change) -> Result<()> {
+/// while others remain; MOVE HOUSEHOLD moves them together). Returns the active members of
+/// those households as the change leaves them, each household's head first.
+pub(crate) fn check_after(
+    t: &impl Ledger,
+    households: &[u64],
+    change: &Change,
+) -> Result<Vec<StoredRecord>> {
     let mut touched = households.to_vec();
     touched.sort_unstable();
     touched.dedup();
+    let mut all = Vec::new();
     for h in touched {
-        let mut members = Vec::new();
-        for m in members_in(t, h)? {
-            members.extend(t.latest(m.id)?);
-        }
+        // Each member's latest version is read once: whether it is an active member of
+        // `h` is read from it too.
+        let members = members_of(h, t.household_ids(h)?, |id| t.latest(id))?;
         check_one_household(h, &members, change)?;
+        all.extend(members);
     }
-    Ok(())
+    Ok(all)
+}
+
+/// Whether two written addresses are the same place: the same text, or the same address
+/// key (written forms that differ only in how they are written).
+fn same_address(a: &str, b: &str, b_key: &mut Option<String>) -> bool {
+    if a == b {
+        return true;
+    }
+    let b_key = b_key.get_or_insert_with(|| Address::from_trusted(b.to_string()).key());
+    Address::from_trusted(a.to_string()).key() == *b_key
 }
 
 /// The rules of [`check_after`] for one household's active members: the one-address rule
 /// first (with words for what the change did), then the others.
 fn check_one_household(h: u64, members: &[StoredRecord], change: &Change) -> Result<()> {
     if let Some(head) = members.iter().find(|m| is_head(m)) {
-        let key = Address::from_trusted(head.address.clone()).key();
+        let mut key = None;
         let away = members
             .iter()
-            .find(|m| Address::from_trusted(m.address.clone()).key() != key);
+            .find(|m| !same_address(&m.address, &head.address, &mut key));
         if let Some(m) = away {
             return Err(address_split(HouseholdId::new(h), m, head, members, change));
         }
@@ -407,12 +424,14 @@ pub(crate) fn household_problem(
             ),
         ));
     }
-    let key = Address::from_trusted(first.address.clone()).key();
-    let other = members
-        .iter()
-        .find(|m| Address::from_trusted(m.address.clone()).key() != key);
-    if let Some(other) = other.filter(|_| address) {
-        return Some(Problem::Address(first, other));
+    if address {
+        let mut key = None;
+        let other = members
+            .iter()
+            .find(|m| !same_address(&m.address, &first.address, &mut key));
+        if let Some(other) = other {
+            return Some(Problem::Address(first, other));
+        }
     }
     relationship_problem(id, members).map(|d| Problem::Other(Rule::Relationship, d))
 }

@@ -21,7 +21,7 @@
 //!   the household's head (and refused by the same rule, as any 異動 of theirs would be).
 
 use super::change::Change;
-use super::household::{is_head, members_in, sort_members};
+use super::household::{is_active, is_head, sort_members};
 use super::ledger::Ledger;
 use super::record::{StoredRecord, COMPANION};
 use super::undo::pending_move_out;
@@ -34,11 +34,12 @@ use crate::store::error::{Result, Rule, StoreError};
 /// `today` (still the head until that day; the change addressed to them is then refused by
 /// the pending 転出's rule, naming it). `NOT_FOUND` when the household has neither.
 pub(crate) fn head_of(t: &impl Ledger, h: HouseholdId, today: Date) -> Result<ResidentCode> {
-    if let Some(m) = members_in(t, h.get())?.into_iter().find(|m| m.head) {
+    let (active, pending) = household_now(t, h, today)?;
+    if let Some(m) = active.iter().find(|m| is_head(m)) {
         return Ok(ResidentCode::from_u64(m.code)?);
     }
-    if let Some(m) = pending_members(t, h, today)?
-        .into_iter()
+    if let Some(m) = pending
+        .iter()
         .find(|m| m.relationship == super::household::HEAD)
     {
         return Ok(ResidentCode::from_u64(m.code)?);
@@ -48,27 +49,38 @@ pub(crate) fn head_of(t: &impl Ledger, h: HouseholdId, today: Date) -> Result<Re
     )))
 }
 
-/// The residents of household `h` whose latest version is a 転出 still pending on `today`:
-/// removed in that version, yet members until its day.
-fn pending_members(t: &impl Ledger, h: HouseholdId, today: Date) -> Result<Vec<StoredRecord>> {
-    let mut out = Vec::new();
+/// The residents of household `h` by their latest versions, each read once: its active
+/// members, and those whose latest version is a 転出 still pending on `today` (removed in
+/// that version, yet members until its day); both in the household's order.
+fn household_now(
+    t: &impl Ledger,
+    h: HouseholdId,
+    today: Date,
+) -> Result<(Vec<StoredRecord>, Vec<StoredRecord>)> {
+    let (mut active, mut pending) = (Vec::new(), Vec::new());
     for id in t.household_ids(h.get())? {
         if let Some(rec) = t.latest(id)? {
-            if rec.household == h.get() && pending_move_out(&rec, today) {
-                out.push(rec);
+            if rec.household != h.get() {
+                continue;
+            }
+            if is_active(&rec) {
+                active.push(rec);
+            } else if pending_move_out(&rec, today) {
+                pending.push(rec);
             }
         }
     }
-    sort_members(&mut out);
-    Ok(out)
+    sort_members(&mut active);
+    sort_members(&mut pending);
+    Ok((active, pending))
 }
 
 /// Refuses to move a household while a member's 転出 is pending: the member lives in it until
 /// the 転出's day (after the move's, which is never in the future), so a move without them
 /// would split the household and a move with them would put a 転居 before a 異動 already
 /// recorded. Named first in the household's order.
-fn refuse_pending_members(t: &impl Ledger, h: HouseholdId, date: Date, today: Date) -> Result<()> {
-    let Some(m) = pending_members(t, h, today)?.into_iter().next() else {
+fn refuse_pending_members(pending: &[StoredRecord], h: HouseholdId, date: Date) -> Result<()> {
+    let Some(m) = pending.first() else {
         return Ok(());
     };
     Err(StoreError::illegal(
@@ -102,14 +114,9 @@ pub(crate) fn plan(
             ),
         ));
     }
-    refuse_pending_members(t, h, change.date, today)?;
-    let mut members = Vec::new();
-    for m in members_in(t, h.get())? {
-        if m.id != head.id {
-            members.extend(t.latest(m.id)?);
-        }
-    }
-    sort_members(&mut members);
+    let (mut members, pending) = household_now(t, h, today)?;
+    refuse_pending_members(&pending, h, change.date)?;
+    members.retain(|m| m.id != head.id);
     let d = change.date.to_yyyymmdd();
     for m in &members {
         check_member_date(m, d, change.date)?;

@@ -129,14 +129,27 @@ pub(crate) fn of<E>(
         }
     }
     if let Some(dictionary) = place.and_then(|p| p.at(on)) {
-        let address = Address::from_trusted(rec.address.clone());
-        if let Ok(Placement::Inside(inside)) = dictionary.place(&address) {
-            let codes = inside.town.postal_codes();
+        // The 町字 the stored parts name, when this dictionary still has it; otherwise the
+        // written address placed again.
+        let stored = rec.parts().ok().flatten();
+        let town = match stored.as_ref() {
+            Some(parts) => dictionary.get(parts.ward.as_deref(), &parts.town),
+            None => None,
+        };
+        let town = match town {
+            Some(town) => Some(town),
+            None => match dictionary.place(&Address::from_trusted(rec.address.clone())) {
+                Ok(Placement::Inside(inside)) => Some(inside.town),
+                _ => None,
+            },
+        };
+        if let Some(town) = town {
+            let codes = town.postal_codes();
             if !codes.is_empty() && !codes.iter().any(|p| p.get() == rec.postal) {
                 out.push(Warning::PostalOfAnotherTown {
                     code,
                     postal: rec.postal,
-                    town: inside.town.name().to_string(),
+                    town: town.name().to_string(),
                 });
             }
         }

@@ -11,7 +11,7 @@
 use super::change::{Change, Fields};
 use super::geography;
 use super::history::is_head_of;
-use super::household::{self, plan_heads};
+use super::household::{self, is_active, plan_heads};
 use super::household_move;
 use super::keys::{components, new_search_keys, KeyTexts};
 use super::ledger::Ledger;
@@ -58,10 +58,6 @@ fn corrupt(detail: String) -> StoreError {
         table: "versions",
         detail,
     }
-}
-
-fn is_active(rec: &StoredRecord) -> bool {
-    rec.status == Status::Active.code()
 }
 
 /// The kinds of 異動 by what they ask of the record they are addressed to and what they do
@@ -219,7 +215,7 @@ pub(crate) fn apply(
     // restated members and a cancelled statement's others are in one of them).
     let mut households: Vec<u64> = before_household.into_iter().collect();
     if let Some((id, _)) = t.id_of_code(written[0].code.get())? {
-        households.extend(t.latest(id)?.map(|r| r.household));
+        households.extend(t.member(id)?.map(|m| m.household));
     }
     if t.transient() {
         return Ok(Receipt {
@@ -227,26 +223,46 @@ pub(crate) fn apply(
             warnings: Vec::new(),
         });
     }
-    household::check_after(t, &households, change)?;
-    let warnings = warnings_of(t, &written, change.date, place)?;
+    let members = household::check_after(t, &households, change)?;
+    let warnings = warnings_of(t, &written, &members, change.date, place)?;
     Ok(Receipt { written, warnings })
 }
 
 /// The implausible facts (`warnings`) about the residents the change wrote, as they now
-/// stand, on its 異動日.
+/// stand, on its 異動日. `members` are the active members of the households the change
+/// left or joined, as it leaves them ([`household::check_after`]): a written resident who is
+/// active is among them, and so is the 世帯主 of their household.
 fn warnings_of(
     t: &impl Ledger,
     written: &[Written],
+    members: &[StoredRecord],
     on: Date,
     place: Option<&PlaceBook>,
 ) -> Result<Vec<Warning>> {
     let mut out = Vec::new();
     for w in written {
-        let Some((id, _)) = t.id_of_code(w.code.get())? else {
-            continue;
+        let code = w.code.get();
+        let read;
+        let rec = match members.iter().find(|m| m.code == code) {
+            Some(rec) => rec,
+            None => {
+                // Not an active member of a household the change touched: read as stored.
+                let Some((id, _)) = t.id_of_code(code)? else {
+                    continue;
+                };
+                let Some(rec) = t.latest(id)? else { continue };
+                read = rec;
+                &read
+            }
         };
-        let Some(rec) = t.latest(id)? else { continue };
-        let found = warnings::of(&rec, on, place, || head_birth(t, rec.household))?;
+        let head_birth = || match members
+            .iter()
+            .find(|m| m.household == rec.household && household::is_head(m))
+        {
+            Some(head) => Ok(Some(head.birth)),
+            None => head_birth(t, rec.household),
+        };
+        let found = warnings::of(rec, on, place, head_birth)?;
         for f in found {
             if !out.contains(&f) {
                 out.push(f);
