@@ -116,6 +116,11 @@ fn matrix() -> Vec<(&'static str, &'static [&'static str])> {
             "CHANGE HOUSEHOLD {2} household=2002 relationship=世帯主 ON 2024-01-01",
             &["admin", "clerk", "registrar"],
         ),
+        // Writing a My Number needs the My Number permission.
+        (
+            "CHANGE MYNUMBER {2} my_number={n1} ON 2024-02-01",
+            &["admin", "registrar"],
+        ),
         ("LIST OPERATORS", &["admin"]),
         ("AUDIT LIMIT 3", &["admin", "auditor"]),
         ("AUDIT VERIFY", &["admin", "auditor"]),
@@ -229,6 +234,36 @@ fn my_numbers_are_masked_in_every_output_but_show_mynumber() {
 }
 
 #[test]
+fn a_role_without_the_my_number_permission_neither_writes_one_nor_learns_of_one() {
+    let f = city();
+    // A number the register holds (resident 1's), offered for resident 2 by a correction.
+    let taken = fill("CORRECT {2} my_number={n1} ON 2024-02-01");
+    let digits = my_number(1).reveal().to_string();
+    let before = f.db.content_digest().unwrap();
+    let (ok, _, err) = run(&console(&f, "clerk"), &taken);
+    assert!(!ok);
+    assert!(err.starts_with("error[PERMISSION_DENIED]: "), "{err}");
+    assert!(
+        err.contains("mynumber"),
+        "the refusal names the permission: {err}"
+    );
+    assert!(!err.contains(&digits), "{err}");
+    assert_eq!(f.db.content_digest().unwrap(), before);
+    // The registrar, who may look the number up anyway, is told of the conflict.
+    let (ok, _, err) = run(&console(&f, "registrar"), &taken);
+    assert!(!ok);
+    assert!(err.starts_with("error[CONFLICT]: "), "{err}");
+    assert!(!err.contains(&digits), "{err}");
+    assert_eq!(f.db.content_digest().unwrap(), before);
+    // A correction without a My Number stays the clerk's.
+    let (ok, _, err) = run(
+        &console(&f, "clerk"),
+        &fill("CORRECT {2} kana='ヤマダ ハナエ' ON 2024-02-01"),
+    );
+    assert!(ok, "{err}");
+}
+
+#[test]
 fn every_statement_gets_one_log_entry_with_its_outcome() {
     let f = city();
     f.juki.flush_log().unwrap();
@@ -242,7 +277,9 @@ fn every_statement_gets_one_log_entry_with_its_outcome() {
         ("FIND name=山田 sex=1", "SEARCH_MINIMUM"),
         ("SHOW MYNUMBER {1}", "PERMISSION_DENIED"),
         ("MOVE HOUSEHOLD 100 address=芦屋市打出町2-3 ON 2025-01-01", "OK"),
-        ("MOVE IN {1} my_number={n1} name='山田 太郎' kana='ヤマダ タロウ' sex=1 birth=1980-04-01 address=芦屋市精道町7-6 postal=659-8501 household=100 relationship=世帯主 ON 2025-02-01", "ILLEGAL_CHANGE"),
+        // Writing a My Number is the registrar's: refused before it is checked.
+        ("MOVE IN {1} my_number={n1} name='山田 太郎' kana='ヤマダ タロウ' sex=1 birth=1980-04-01 address=芦屋市精道町7-6 postal=659-8501 household=100 relationship=世帯主 ON 2025-02-01", "PERMISSION_DENIED"),
+        ("DEATH {1} ON 2024-01-01", "ILLEGAL_CHANGE"),
     ];
     for (s, _) in &statements {
         run(&c, &fill(s));

@@ -118,7 +118,8 @@ pub enum Visibility {
 pub enum Role {
     /// Everything.
     Admin,
-    /// The resident counter: look up, search, history, household, statistics, record 異動.
+    /// The resident counter: look up, search, history, household, statistics, record 異動
+    /// that write no My Number (転居, 転出, 死亡, 世帯変更 …; 転入, 出生 and 職権記載 carry one).
     Clerk,
     /// A clerk who also handles My Numbers and copies data out.
     Registrar,

@@ -959,7 +959,7 @@ impl Session {
     // Copies in and out ---------------------------------------------------------------------
 
     /// Imports a residents CSV (and its history companion) as one transaction of 転入 and
-    /// 異動; the log entry joins that transaction. Needs the record permission.
+    /// 異動; the log entry joins that transaction. Needs the record and My Number permissions.
     pub fn import(
         &self,
         opts: &crate::io::import::ImportOptions,
@@ -969,7 +969,9 @@ impl Session {
             return self.import_archive(&opts.path);
         }
         let text = format!("IMPORT '{}'", opts.path.display());
-        if let Err(e) = self.admit(&[Permission::Record]) {
+        // A migration writes My Numbers: it needs the My Number permission beside the
+        // record one.
+        if let Err(e) = self.admit(&[Permission::Record, Permission::MyNumber]) {
             self.juki.inner.journal.push(
                 self.db(),
                 self.entry("IMPORT", text, e.code().as_str(), Vec::new()),
@@ -1584,7 +1586,7 @@ fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
 /// The permissions recording `changes` needs: the record permission for every 異動 but a
 /// 記載事項変更, and for each group of items a change sets, the permission that owns it
 /// ([`Permission::for_items`]), so that the health-insurance department sets the 国保 items
-/// and nothing else.
+/// and nothing else; and the My Number permission for every change that writes a My Number.
 fn needs_of<'c>(changes: impl IntoIterator<Item = &'c Change>) -> Vec<Permission> {
     let mut needs = Vec::new();
     for c in changes {
@@ -1592,7 +1594,11 @@ fn needs_of<'c>(changes: impl IntoIterator<Item = &'c Change>) -> Vec<Permission
         let own = groups.iter().map(|g| Permission::for_items(*g));
         let record = (c.reason != crate::model::Reason::ItemChange || groups.is_empty())
             .then_some(Permission::Record);
-        for p in record.into_iter().chain(own) {
+        // Writing a My Number (転入, 出生, 職権記載, 個人番号変更, 職権修正 with my_number=) is a
+        // My Number task: a role without it neither sets one nor learns, from a CONFLICT,
+        // whether a number is already in the register.
+        let my_number = c.fields.my_number.is_some().then_some(Permission::MyNumber);
+        for p in record.into_iter().chain(own).chain(my_number) {
             if !needs.contains(&p) {
                 needs.push(p);
             }

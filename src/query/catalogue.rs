@@ -166,6 +166,21 @@ impl Entry {
         out
     }
 
+    /// Whether the statement is a 異動 that writes a My Number only when `my_number=` is
+    /// given: it then needs the My Number permission beside [`Entry::needs`].
+    pub fn my_number_when_given(&self) -> bool {
+        let Form::Change(kind) = self.form else {
+            return false;
+        };
+        let rule = kind.fields();
+        let takes = rule
+            .required
+            .iter()
+            .chain(rule.optional)
+            .any(|f| *f == crate::model::ChangeField::MyNumber);
+        takes && !self.needs.contains(&Permission::MyNumber)
+    }
+
     /// Whether `role` grants every permission the statement needs.
     #[cfg(any(test, feature = "testing"))]
     pub fn allowed_for(&self, role: Role) -> bool {
@@ -315,30 +330,42 @@ pub const CATALOGUE: &[Entry] = &[
         form: Form::Changes,
     },
     // ---- recording a change ----
-    change(
-        ChangeKind::MoveIn,
-        &[&["move"], kw::IN],
-        &["転入"],
-        "MOVE IN <code>",
-        "転入 from another municipality (also 再転入 of a removed record); from= is the 転入前住所",
-        "MOVE IN 24727059608 my_number=123456789018 name='山田 太郎' kana='ヤマダ タロウ' sex=男 birth=S55.4.1 address=芦屋市精道町7-6 postal=659-8501 household=1001 relationship=世帯主 from=大阪市北区梅田1-1 ON R2.4.1",
-    ),
-    change(
-        ChangeKind::Birth,
-        &[&["birth"]],
-        &["出生"],
-        "BIRTH <code>",
-        "出生: a new record whose birth date is the ON date (birth=, if given, must equal it); no previous address",
-        "BIRTH 12345678903 my_number=614106526000 name='山田 一郎' kana='ヤマダ イチロウ' sex=1 address=芦屋市精道町7-6 postal=659-8501 household=1001 relationship=子 ON R7.5.5",
-    ),
-    change(
-        ChangeKind::EntryExOfficio,
-        &[&["enter"]],
-        &["職権記載"],
-        "ENTER <code>",
-        "職権記載: a record written ex officio (the fields of MOVE IN)",
-        "ENTER 24727059608 my_number=123456789018 name='山田 太郎' kana='ヤマダ タロウ' sex=男 birth=S55.4.1 address=芦屋市精道町7-6 postal=659-8501 household=1001 relationship=世帯主 ON R7.1.1",
-    ),
+    Entry {
+        // my_number= is one of its required fields.
+        needs: &[P::Record, P::MyNumber],
+        ..change(
+            ChangeKind::MoveIn,
+            &[&["move"], kw::IN],
+            &["転入"],
+            "MOVE IN <code>",
+            "転入 from another municipality (also 再転入 of a removed record); from= is the 転入前住所",
+            "MOVE IN 24727059608 my_number=123456789018 name='山田 太郎' kana='ヤマダ タロウ' sex=男 birth=S55.4.1 address=芦屋市精道町7-6 postal=659-8501 household=1001 relationship=世帯主 from=大阪市北区梅田1-1 ON R2.4.1",
+        )
+    },
+    Entry {
+        // my_number= is one of its required fields.
+        needs: &[P::Record, P::MyNumber],
+        ..change(
+            ChangeKind::Birth,
+            &[&["birth"]],
+            &["出生"],
+            "BIRTH <code>",
+            "出生: a new record whose birth date is the ON date (birth=, if given, must equal it); no previous address",
+            "BIRTH 12345678903 my_number=614106526000 name='山田 一郎' kana='ヤマダ イチロウ' sex=1 address=芦屋市精道町7-6 postal=659-8501 household=1001 relationship=子 ON R7.5.5",
+        )
+    },
+    Entry {
+        // my_number= is one of its required fields.
+        needs: &[P::Record, P::MyNumber],
+        ..change(
+            ChangeKind::EntryExOfficio,
+            &[&["enter"]],
+            &["職権記載"],
+            "ENTER <code>",
+            "職権記載: a record written ex officio (the fields of MOVE IN)",
+            "ENTER 24727059608 my_number=123456789018 name='山田 太郎' kana='ヤマダ タロウ' sex=男 birth=S55.4.1 address=芦屋市精道町7-6 postal=659-8501 household=1001 relationship=世帯主 ON R7.1.1",
+        )
+    },
     change(
         ChangeKind::Move,
         &[&["move"]],
@@ -411,14 +438,18 @@ pub const CATALOGUE: &[Entry] = &[
         "住民票コード変更; new= is the new code; the old code keeps finding the resident",
         "CHANGE CODE 24727059608 new=12345678903 ON 2025-06-01",
     ),
-    change(
-        ChangeKind::ChangeMyNumber,
-        &[CHANGE, kw::MYNUMBER],
-        &["個人番号変更"],
-        "CHANGE MYNUMBER <code>",
-        "個人番号変更; the former number keeps finding the resident",
-        "CHANGE MYNUMBER 24727059608 my_number=614106526000 ON 2025-06-01",
-    ),
+    Entry {
+        // It always writes a My Number.
+        needs: &[P::Record, P::MyNumber],
+        ..change(
+            ChangeKind::ChangeMyNumber,
+            &[CHANGE, kw::MYNUMBER],
+            &["個人番号変更"],
+            "CHANGE MYNUMBER <code>",
+            "個人番号変更; the former number keeps finding the resident",
+            "CHANGE MYNUMBER 24727059608 my_number=614106526000 ON 2025-06-01",
+        )
+    },
     change(
         ChangeKind::CancelMoveOut,
         &[CANCEL, &["move"], kw::OUT],
@@ -783,6 +814,27 @@ mod tests {
             entry("GET").unwrap().usage(),
             "GET <resident code> [AS OF <date>]"
         );
+    }
+
+    #[test]
+    fn a_change_that_always_writes_a_my_number_needs_the_permission() {
+        use crate::model::ChangeField;
+        for e in CATALOGUE {
+            let Form::Change(kind) = e.form else {
+                continue;
+            };
+            let always = kind.fields().required.contains(&ChangeField::MyNumber)
+                || kind == ChangeKind::ChangeMyNumber;
+            assert_eq!(
+                e.needs.contains(&P::MyNumber),
+                always,
+                "{}: needs {:?}",
+                e.name,
+                e.needs
+            );
+            let optional = kind.fields().optional.contains(&ChangeField::MyNumber);
+            assert_eq!(e.my_number_when_given(), optional && !always, "{}", e.name);
+        }
     }
 
     #[test]

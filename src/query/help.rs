@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::auth::Role;
+use crate::auth::{Permission, Role};
 
 use super::catalogue::{self, Entry, Group, CATALOGUE};
 use super::keywords::fold;
@@ -141,6 +141,13 @@ fn detail(e: &Entry, role: Option<Role>) -> String {
             "permissions"
         };
         let _ = write!(out, "\n  needs the {noun}: {}", names.join(", "));
+    }
+    if e.my_number_when_given() {
+        let _ = write!(
+            out,
+            "\n  my_number= needs the {} permission too",
+            Permission::MyNumber.name()
+        );
     }
     if let Some(why) = refusal(e, role) {
         let _ = write!(out, "\n  {NOT_PERMITTED} {why}");
