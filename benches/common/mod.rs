@@ -9,10 +9,16 @@
 //!   of [`BATCH`] changes;
 //! * `sqlite.db`: the same versions, read back from juki's change feed, in a schema that
 //!   mirrors juki's tables (see [`SCHEMA`] and [`INDEXES`]);
-//! * `complete`: written last, with juki's format and name-key versions and the build
-//!   timings. Without it (or for other versions) these files are deleted and built again, so an
-//!   interrupted build never leaves a half-loaded dataset behind. Other files in the
-//!   directory (the `load` bench keeps its own under `load/`) are left alone.
+//! * `complete`: written last, with juki's format and name-key versions, the SQLite schema's
+//!   ([`SQLITE_SCHEMA_VERSION`]) and the build timings. Without it (or for other versions)
+//!   these files are deleted and built again, so an interrupted build never leaves a
+//!   half-loaded dataset behind. Other files in the directory (the `load` bench keeps its
+//!   own under `load/`) are left alone.
+//!
+//! The SQLite side of every lookup is `keys::SqlLookups`: the same access paths as juki's,
+//! inside one read transaction renewed at juki's snapshot cadence ([`ReadSnapshot`]); the
+//! measurement helpers ([`alternate`], [`Spread`], [`process_cpu_ns`]) time juki and
+//! SQLite in alternating blocks.
 //!
 //! Every session operation appends to juki's operation log, so the benchmarks read a copy,
 //! `run.redb`, made afresh for each run: the cached file stays as it was built.
