@@ -1,9 +1,10 @@
 //! p50 and p99 of the lookups bench's six groups, juki against SQLite in the same run: the
 //! dataset, sample, SQL and answer check of `lookups` (see `common::keys`), without
-//! criterion. Each group asks every key of the sample [`ROUNDS`] times, once untimed
-//! (warming both caches) and once timing each call on its own; juki and SQLite alternate
-//! group by group, and the whole table is measured `JUKI_LATENCY_REPEATS` times (default 2)
-//! so that a run on a busy machine shows its own spread.
+//! criterion. Each group asks every key of the sample [`ROUNDS`] times per block; after one
+//! untimed pass of each engine, juki's and SQLite's blocks alternate (juki first, then
+//! SQLite first, …) `JUKI_BENCH_REPEATS` times (default 5), and each cell gives the median
+//! over the repeats and their range, beside the CPU time of the whole process per lookup
+//! (juki's operation-log thread included).
 //!
 //! ```sh
 //! cargo bench --bench latency                               # 100,000 residents
@@ -18,25 +19,24 @@
 //! `JUKI_LATENCY_ONLY=name` measures only the groups whose name contains `name` (for a
 //! profile of one lookup).
 //!
-//! Without `--bench` (as `cargo test --all-targets` runs it) it measures one small table on
-//! the 2,000-resident dataset.
+//! The table is printed and written to `latency-table.md` beside the files measured.
+//! Without `--bench` (as `cargo test --all-targets` runs it) it measures the
+//! 2,000-resident dataset, one round a block.
 
 mod common;
 
 use common::keys::{
-    check, check_with, same_content, sample, sample_of, searches, sql, sql_as_of, sql_by_code,
-    sql_by_my_number, sql_search, Keys, AS_OF, BY_CODE, BY_MY_NUMBER,
+    check, check_with, same_content, sample, sample_of, searches, Keys, SqlLookups,
 };
-use common::time_probes;
+use common::{alternate, load_average, repeats, LookupRow};
+use std::fmt::Write as _;
 
 /// The allocator of the `juki` binary, as in the load bench.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Times each key of the sample is asked per group and engine.
+/// Times each key of the sample is asked per block.
 const ROUNDS: usize = 20;
-
-type Row = (&'static str, (f64, f64), (f64, f64));
 
 /// Whether a group is measured (`JUKI_LATENCY_ONLY`).
 fn wanted(group: &str) -> bool {
@@ -45,70 +45,64 @@ fn wanted(group: &str) -> bool {
 
 fn table(
     db: &juki::Session,
-    conn: &rusqlite::Connection,
+    sql: &mut SqlLookups<'_>,
     keys: &[Keys],
     rounds: usize,
-) -> Vec<Row> {
+    repeats: usize,
+) -> Vec<(&'static str, LookupRow)> {
     let probes: Vec<&Keys> = (0..rounds).flat_map(|_| keys.iter()).collect();
     let mut rows = Vec::new();
+    let mut row = |name: &'static str, (j, s): (Vec<_>, Vec<_>)| {
+        rows.push((name, LookupRow::of(&j, &s)));
+    };
 
     if wanted("lookup_by_code") {
-        let j = time_probes(&probes, |k| db.get(k.code).expect("get"), |_, a| drop(a));
-        let mut stmt = conn.prepare(&sql(BY_CODE)).expect("prepare");
-        let s = time_probes(&probes, |k| sql_by_code(&mut stmt, k.code), |_, a| drop(a));
-        rows.push(("lookup_by_code", j, s));
+        row(
+            "lookup_by_code",
+            alternate(
+                &probes,
+                repeats,
+                |k| db.get(k.code).expect("get"),
+                |k| sql.by_code(k.code),
+            ),
+        );
     }
-
     if wanted("lookup_by_my_number") {
-        let j = time_probes(
-            &probes,
-            |k| db.get_by_my_number(k.my_number).expect("get"),
-            |_, a| drop(a),
+        row(
+            "lookup_by_my_number",
+            alternate(
+                &probes,
+                repeats,
+                |k| db.get_by_my_number(k.my_number).expect("get"),
+                |k| sql.by_my_number(k.my_number),
+            ),
         );
-        let mut stmt = conn.prepare(&sql(BY_MY_NUMBER)).expect("prepare");
-        let s = time_probes(
-            &probes,
-            |k| sql_by_my_number(&mut stmt, k.my_number),
-            |_, a| drop(a),
-        );
-        rows.push(("lookup_by_my_number", j, s));
     }
-
-    for (name, template, pick) in searches() {
-        if !wanted(name) {
-            continue;
+    for (n, (name, pick)) in searches().into_iter().enumerate() {
+        if wanted(name) {
+            row(
+                name,
+                alternate(
+                    &probes,
+                    repeats,
+                    |k| db.find(&pick(k).juki).expect("find"),
+                    |k| sql.search(n, pick(k)),
+                ),
+            );
         }
-        let j = time_probes(
-            &probes,
-            |k| db.find(&pick(k).juki).expect("find"),
-            |_, a| drop(a),
-        );
-        let mut stmt = conn.prepare(&sql(template)).expect("prepare");
-        let s = time_probes(&probes, |k| sql_search(&mut stmt, pick(k)), |_, a| drop(a));
-        rows.push((name, j, s));
     }
-
     if wanted("lookup_as_of") {
-        let j = time_probes(
-            &probes,
-            |k| db.get_as_of(k.code, k.as_of).expect("as of"),
-            |_, a| drop(a),
+        row(
+            "lookup_as_of",
+            alternate(
+                &probes,
+                repeats,
+                |k| db.get_as_of(k.code, k.as_of).expect("as of"),
+                |k| sql.as_of(k.code, k.as_of),
+            ),
         );
-        let mut stmt = conn.prepare(&sql(AS_OF)).expect("prepare");
-        let s = time_probes(
-            &probes,
-            |k| sql_as_of(&mut stmt, k.code, k.as_of),
-            |_, a| drop(a),
-        );
-        rows.push(("lookup_as_of", j, s));
     }
     rows
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "?".into())
 }
 
 fn main() {
@@ -116,33 +110,27 @@ fn main() {
     if !full && std::env::var_os("JUKI_BENCH_RESIDENTS").is_none() {
         std::env::set_var("JUKI_BENCH_RESIDENTS", "2000");
     }
-    let repeats: usize = if full {
-        std::env::var("JUKI_LATENCY_REPEATS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(2)
-    } else {
-        1
-    };
+    let repeats = repeats();
     let size: Option<usize> = std::env::var("JUKI_LATENCY_SAMPLE")
         .ok()
         .and_then(|v| v.parse().ok());
     let rounds = if full && size.is_none() { ROUNDS } else { 1 };
     // A copy of the juki file, deleted at the end when it is this bench's own.
     let mut own_copy = None;
-    let (juki, db, conn) = match std::env::var_os("JUKI_LATENCY_DIR") {
+    let (juki, db, conn, dir) = match std::env::var_os("JUKI_LATENCY_DIR") {
         Some(dir) => {
             let dir = std::path::PathBuf::from(dir);
             let copy = dir.join("latency.redb");
             std::fs::copy(dir.join("juki.redb"), &copy).expect("copying the juki file");
             let (juki, db) = common::sign_in(&copy);
             own_copy = Some(copy);
-            (juki, db, common::open_sqlite_at(&dir.join("sqlite.db")))
+            let conn = common::open_sqlite_at(&dir.join("sqlite.db"));
+            (juki, db, conn, dir)
         }
         None => {
             let set = common::dataset();
             let (juki, db) = set.open_juki_copy();
-            (juki, db, set.open_sqlite())
+            (juki, db, set.open_sqlite(), set.dir.clone())
         }
     };
     let keys = match size {
@@ -155,23 +143,41 @@ fn main() {
     } else {
         check(&db, &conn, &keys);
     }
-    for run in 1..=repeats {
-        let before = load_average();
-        let rows = table(&db, &conn, &keys, rounds);
-        println!(
-            "\nrun {run} of {repeats}: {} probes a group; load average {before} before, {} after\n",
-            keys.len() * rounds,
-            load_average()
+    let before = load_average();
+    let rows = {
+        let mut sql = SqlLookups::new(&conn);
+        table(&db, &mut sql, &keys, rounds, repeats)
+    };
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "{} probes a block, {repeats} blocks of each engine alternating; load average \
+         {before} before, {} after. Each cell: median over the blocks (min–max).\n",
+        keys.len() * rounds,
+        load_average()
+    );
+    t.push_str(
+        "| group | juki p50 | SQLite p50 | juki ÷ SQLite (p50) | juki p99 | SQLite p99 \
+         | juki CPU / lookup | SQLite CPU / lookup |\n",
+    );
+    t.push_str("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    for (name, r) in &rows {
+        let _ = writeln!(
+            t,
+            "| `{name}` | {} | {} | {} | {} | {} | {} | {} |",
+            r.p50[0].show(2, "µs"),
+            r.p50[1].show(2, "µs"),
+            r.ratio.show(2, ""),
+            r.p99[0].show(1, "µs"),
+            r.p99[1].show(1, "µs"),
+            r.cpu[0].show(2, "µs"),
+            r.cpu[1].show(2, "µs"),
         );
-        println!("| group | juki p50 / p99 | SQLite p50 / p99 | juki ÷ SQLite (p50) |");
-        println!("| --- | ---: | ---: | ---: |");
-        for (name, (j50, j99), (s50, s99)) in rows {
-            println!(
-                "| `{name}` | {j50:.2} / {j99:.1} µs | {s50:.2} / {s99:.1} µs | {:.2} |",
-                j50 / s50
-            );
-        }
     }
+    println!("\n{t}");
+    let out = dir.join("latency-table.md");
+    std::fs::write(&out, &t).expect("writing the table");
+    eprintln!("table written to {}", out.display());
     drop(db);
     drop(juki);
     if let Some(copy) = own_copy {

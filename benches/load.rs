@@ -23,8 +23,11 @@ mod common;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use common::keys::{searches_of, sql_search, Search, BIRTH_ADDRESS, NAME_ADDRESS, NAME_BIRTH};
-use common::{time_probes, SplitMix, SqlResident, COLUMNS, OPERATOR, SEED, SQLITE_CACHE, TERMINAL};
+use common::keys::{juki_hits, same_content, searches_of, sql_hits, Search, SqlLookups};
+use common::{
+    alternate, load_average, placeholders, LookupRow, SplitMix, Spread, SqlResident, COLUMNS,
+    OPERATOR, SEED, TERMINAL,
+};
 use juki::generator::{self, GenChange, GenOptions, HISTORY_HEADER};
 use juki::testing::parse_history_record;
 use juki::Field;
@@ -34,7 +37,7 @@ use juki::{
 };
 use juki::{Change, Fields, Session};
 use juki::{ImportOptions, Progress};
-use rusqlite::{params, Connection, OptionalExtension, Statement};
+use rusqlite::{params, Connection, Statement};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -51,9 +54,6 @@ const SMOKE_RESIDENTS: usize = 500;
 /// 転居 recorded one durable commit at a time (smoke run: [`SMOKE_MOVES`]).
 const MOVES: usize = 2_000;
 const SMOKE_MOVES: usize = 50;
-
-/// The 転居 alternate between juki and SQLite in this many rounds.
-const MOVE_ROUNDS: usize = 4;
 
 /// Random probes per lookup (smoke run: [`SMOKE_PROBES`]).
 const PROBES: usize = 20_000;
@@ -132,12 +132,6 @@ fn now_micros() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_micros() as i64)
         .unwrap_or(0)
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
 }
 
 /// `key=value` lines, as the children print them and the CSV marker holds them.
@@ -233,14 +227,17 @@ fn child_juki_load(dir: &Path) {
     let opts = ImportOptions::new(dir.join(RESIDENTS_CSV));
     assert!(opts.history.is_some(), "the history companion is there");
     let started = Instant::now();
+    let cpu = common::process_cpu_s();
     let report = session.import(&opts, Progress::Quiet).expect("import");
     let load = started.elapsed().as_secs_f64();
+    let cpu = common::process_cpu_s() - cpu;
     let peak = peak_rss().unwrap_or(0);
     let loaded = file_len(&path);
     let counts = session.counts().expect("counts");
     let compact = session.compact().expect("compact");
     eprintln!("juki: {report}; {compact}");
     println!("load_s={load}");
+    println!("cpu_s={cpu}");
     println!("peak_rss={peak}");
     println!("loaded_bytes={loaded}");
     println!("compacted_bytes={}", compact.after);
@@ -252,15 +249,8 @@ fn child_juki_load(dir: &Path) {
 // ---------------------------------------------------------------------------------------
 // SQLite: the load.
 
-/// What juki keeps besides [`common::SCHEMA`]: the household entries, the change feed and
-/// the operation log.
+/// What juki keeps besides [`common::SCHEMA`]: the change feed and the operation log.
 const MORE_SCHEMA: &str = "
-CREATE TABLE households (
-    household INTEGER NOT NULL,
-    id INTEGER NOT NULL,
-    version INTEGER NOT NULL,
-    PRIMARY KEY (household, id, version)
-) WITHOUT ROWID;
 CREATE TABLE changes (
     seq INTEGER PRIMARY KEY,
     id INTEGER NOT NULL,
@@ -291,6 +281,8 @@ struct Entry<'a> {
     postal: u32,
     household: u64,
     relationship: &'a str,
+    /// The search keys of name, reading and address (made by the parser thread).
+    keys: &'a ChangeKeys,
 }
 
 /// One version as the SQLite load builds it. Texts are shared between a version and the
@@ -448,9 +440,9 @@ impl Replay {
             destination: None,
             removed_on: None,
             changed: all_fields(),
-            name_key: text(e.name.key().as_str()),
-            kana_key: text(e.kana.key().as_str()),
-            address_key: text(&e.address.key()),
+            name_key: text(e.keys.name.as_deref().expect("a name key")),
+            kana_key: text(e.keys.kana.as_deref().expect("a reading key")),
+            address_key: text(e.keys.address.as_deref().expect("an address key")),
         }
     }
 
@@ -478,7 +470,7 @@ impl Replay {
 
     /// Applies one history row: the new version it gives, and the new 世帯主's when it
     /// names one.
-    fn apply(&mut self, c: &GenChange) {
+    fn apply(&mut self, c: &GenChange, keys: &ChangeKeys) {
         let f = &c.fields;
         let d = c.date.to_yyyymmdd();
         if c.reason == Reason::Birth {
@@ -497,6 +489,7 @@ impl Replay {
                     postal: f.postal.expect("出生 has a postal code").get(),
                     household: f.household.expect("出生 has a household").get(),
                     relationship: f.relationship.as_ref().expect("続柄").as_str(),
+                    keys,
                 },
                 Reason::Birth,
                 d,
@@ -508,11 +501,11 @@ impl Replay {
         self.next_version(id, reason, d, |v| {
             if let Some(n) = &f.name {
                 v.name = text(n.as_str());
-                v.name_key = text(n.key().as_str());
+                v.name_key = text(keys.name.as_deref().expect("a name key"));
             }
             if let Some(k) = &f.kana {
                 v.kana = text(k.as_str());
-                v.kana_key = text(k.key().as_str());
+                v.kana_key = text(keys.kana.as_deref().expect("a reading key"));
             }
             if let Some(a) = &f.address {
                 if reason == Reason::Move {
@@ -520,7 +513,7 @@ impl Replay {
                     v.address_since = d;
                 }
                 v.address = text(a.written());
-                v.address_key = text(&a.key());
+                v.address_key = text(keys.address.as_deref().expect("an address key"));
             }
             if let Some(p) = f.postal {
                 v.postal = p.get();
@@ -604,95 +597,194 @@ impl Replay {
         }
     }
 
-    /// Reads the residents file: one 転入 a row, dated `moved_in_date`, in file order
-    /// (the generator writes each 世帯主 before the rest of the household).
-    fn read_residents(&mut self, path: &Path) {
-        let mut rdr = csv::Reader::from_path(path).expect("opening the residents CSV");
-        let headers = rdr.headers().expect("the header").clone();
-        let col = |name: &str| {
-            headers
-                .iter()
-                .position(|h| h == name)
-                .unwrap_or_else(|| panic!("no column {name}"))
-        };
-        let [code, number, name, kana, sex, birth, address, postal, household, rel, moved_in] = [
-            "resident_code",
-            "my_number",
-            "name_kanji",
-            "name_kana",
-            "sex",
-            "birth_date",
-            "address",
-            "postal_code",
-            "household_id",
-            "relationship",
-            "moved_in_date",
-        ]
-        .map(col);
-        let mut rec = csv::StringRecord::new();
-        while rdr
-            .read_record(&mut rec)
-            .expect("reading the residents CSV")
-        {
-            let n = ok(Name::parse(&rec[name]), "name");
-            let k = ok(Kana::parse(&rec[kana]), "reading");
-            let a = ok(Address::parse(&rec[address]), "address");
-            let d = ok(Date::parse(&rec[moved_in]), "moved_in_date").to_yyyymmdd();
-            let relationship = ok(Relationship::parse(&rec[rel]), "relationship");
-            self.add(self.first_version(
-                Entry {
-                    code: ok(ResidentCode::parse(&rec[code]), "resident code").get(),
-                    my_number: ok(MyNumber::parse(&rec[number]), "My Number").get(),
-                    name: &n,
-                    kana: &k,
-                    sex: ok(Sex::parse(&rec[sex]), "sex").code(),
-                    birth: ok(Date::parse(&rec[birth]), "birth date").to_yyyymmdd(),
-                    address: &a,
-                    postal: ok(PostalCode::parse(&rec[postal]), "postal code").get(),
-                    household: ok(HouseholdId::parse(&rec[household]), "household").get(),
-                    relationship: relationship.as_str(),
-                },
-                Reason::MoveIn,
-                d,
-            ));
+    /// Replays what the parser thread sends, in file order: every row of the residents
+    /// file as a 転入 dated `moved_in_date` (the generator writes each 世帯主 before the
+    /// rest of the household), then the history rows in order.
+    fn replay(&mut self, parsed: std::sync::mpsc::Receiver<Vec<Parsed>>) {
+        let mut seq = 0u64;
+        for batch in parsed {
+            for p in batch {
+                match p {
+                    Parsed::Resident(r) => self.add(self.first_version(
+                        Entry {
+                            code: r.code.get(),
+                            my_number: r.my_number.get(),
+                            name: &r.name,
+                            kana: &r.kana,
+                            sex: r.sex.code(),
+                            birth: r.birth,
+                            address: &r.address,
+                            postal: r.postal.get(),
+                            household: r.household.get(),
+                            relationship: r.relationship.as_str(),
+                            keys: &r.keys,
+                        },
+                        Reason::MoveIn,
+                        r.moved_in,
+                    )),
+                    Parsed::History(c, keys) => {
+                        seq += 1;
+                        assert_eq!(c.seq, seq, "history rows come in seq order");
+                        self.apply(&c, &keys);
+                    }
+                }
+            }
         }
     }
+}
 
-    /// Reads the history companion and applies its rows in order.
-    fn read_history(&mut self, path: &Path) {
-        let mut rdr = csv::Reader::from_path(path).expect("opening the history CSV");
-        let header: Vec<&str> = HISTORY_HEADER.split(',').collect();
-        assert_eq!(
-            rdr.headers()
-                .expect("the header")
-                .iter()
-                .collect::<Vec<_>>(),
-            header,
-            "the history header"
-        );
-        let mut rec = csv::StringRecord::new();
-        let mut seq = 0u64;
-        while rdr.read_record(&mut rec).expect("reading the history CSV") {
-            let cells: Vec<&str> = rec.iter().collect();
-            let c = parse_history_record(&cells)
-                .unwrap_or_else(|e| panic!("history line {:?}: {e}", rec.position()));
-            seq += 1;
-            assert_eq!(c.seq, seq, "history rows come in seq order");
-            self.apply(&c);
+/// The search keys of what a row sets (name, reading, address), computed by the parser
+/// thread: the normalisation is most of the parsing work.
+#[derive(Default)]
+struct ChangeKeys {
+    name: Option<String>,
+    kana: Option<String>,
+    address: Option<String>,
+}
+
+impl ChangeKeys {
+    fn of(name: Option<&Name>, kana: Option<&Kana>, address: Option<&Address>) -> ChangeKeys {
+        ChangeKeys {
+            name: name.map(|n| n.key().as_str().to_string()),
+            kana: kana.map(|k| k.key().as_str().to_string()),
+            address: address.map(|a| a.key().to_string()),
         }
+    }
+}
+
+/// A row of the residents file, parsed.
+struct ResidentRow {
+    code: ResidentCode,
+    my_number: MyNumber,
+    name: Name,
+    kana: Kana,
+    sex: Sex,
+    birth: u32,
+    address: Address,
+    postal: PostalCode,
+    household: HouseholdId,
+    relationship: Relationship,
+    moved_in: u32,
+    keys: ChangeKeys,
+}
+
+/// What the parser thread hands the loader, in file order.
+enum Parsed {
+    Resident(Box<ResidentRow>),
+    History(Box<GenChange>, ChangeKeys),
+}
+
+/// Rows a parser thread sends at a time.
+const PARSED_BATCH: usize = 1024;
+
+/// Starts the parser thread: it reads the residents file and its history companion with
+/// the `csv` crate, parses every cell with juki's own value parsers (check digits; NFKC of
+/// names, readings and addresses) and computes the search keys, sending the rows in
+/// batches while the loader replays the ones before.
+fn spawn_parser(
+    residents: PathBuf,
+) -> (
+    std::sync::mpsc::Receiver<Vec<Parsed>>,
+    std::thread::JoinHandle<()>,
+) {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(64);
+    let handle = std::thread::spawn(move || {
+        let mut batch = Vec::with_capacity(PARSED_BATCH);
+        let send = |p: Parsed, batch: &mut Vec<Parsed>| {
+            batch.push(p);
+            if batch.len() == PARSED_BATCH {
+                tx.send(std::mem::take(batch)).expect("the loader is there");
+            }
+        };
+        read_residents(&residents, |r| {
+            send(Parsed::Resident(Box::new(r)), &mut batch)
+        });
+        read_history(&ImportOptions::companion_of(&residents), |c| {
+            let f = &c.fields;
+            let keys = ChangeKeys::of(f.name.as_ref(), f.kana.as_ref(), f.address.as_ref());
+            send(Parsed::History(Box::new(c), keys), &mut batch)
+        });
+        if !batch.is_empty() {
+            tx.send(batch).expect("the loader is there");
+        }
+    });
+    (rx, handle)
+}
+
+/// Parses every row of the residents file.
+fn read_residents(path: &Path, mut row: impl FnMut(ResidentRow)) {
+    let mut rdr = csv::Reader::from_path(path).expect("opening the residents CSV");
+    let headers = rdr.headers().expect("the header").clone();
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name}"))
+    };
+    let [code, number, name, kana, sex, birth, address, postal, household, rel, moved_in] = [
+        "resident_code",
+        "my_number",
+        "name_kanji",
+        "name_kana",
+        "sex",
+        "birth_date",
+        "address",
+        "postal_code",
+        "household_id",
+        "relationship",
+        "moved_in_date",
+    ]
+    .map(col);
+    let mut rec = csv::StringRecord::new();
+    while rdr
+        .read_record(&mut rec)
+        .expect("reading the residents CSV")
+    {
+        let n = ok(Name::parse(&rec[name]), "name");
+        let k = ok(Kana::parse(&rec[kana]), "reading");
+        let a = ok(Address::parse(&rec[address]), "address");
+        let keys = ChangeKeys::of(Some(&n), Some(&k), Some(&a));
+        row(ResidentRow {
+            code: ok(ResidentCode::parse(&rec[code]), "resident code"),
+            my_number: ok(MyNumber::parse(&rec[number]), "My Number"),
+            name: n,
+            kana: k,
+            sex: ok(Sex::parse(&rec[sex]), "sex"),
+            birth: ok(Date::parse(&rec[birth]), "birth date").to_yyyymmdd(),
+            address: a,
+            postal: ok(PostalCode::parse(&rec[postal]), "postal code"),
+            household: ok(HouseholdId::parse(&rec[household]), "household"),
+            relationship: ok(Relationship::parse(&rec[rel]), "relationship"),
+            moved_in: ok(Date::parse(&rec[moved_in]), "moved_in_date").to_yyyymmdd(),
+            keys,
+        });
+    }
+}
+
+/// Parses every row of the history companion, in order.
+fn read_history(path: &Path, mut row: impl FnMut(GenChange)) {
+    let mut rdr = csv::Reader::from_path(path).expect("opening the history CSV");
+    let header: Vec<&str> = HISTORY_HEADER.split(',').collect();
+    assert_eq!(
+        rdr.headers()
+            .expect("the header")
+            .iter()
+            .collect::<Vec<_>>(),
+        header,
+        "the history header"
+    );
+    let mut rec = csv::StringRecord::new();
+    while rdr.read_record(&mut rec).expect("reading the history CSV") {
+        let cells: Vec<&str> = rec.iter().collect();
+        let c = parse_history_record(&cells)
+            .unwrap_or_else(|e| panic!("history line {:?}: {e}", rec.position()));
+        row(c);
     }
 }
 
 /// The value of a cell, or a panic that names what is wrong with it.
 fn ok<T, E: std::fmt::Display>(r: Result<T, E>, what: &str) -> T {
     r.unwrap_or_else(|e| panic!("residents CSV: bad {what}: {e}"))
-}
-
-fn placeholders(n: usize) -> String {
-    (1..=n)
-        .map(|i| format!("?{i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Binds the 26 record columns ([`COLUMNS`]) of `v`, then `extra`.
@@ -743,156 +835,200 @@ fn chain_hash(prev: &[u8], seq: i64, time: i64, fields: &[&str]) -> Vec<u8> {
     h.finalize().to_vec()
 }
 
-/// Loads SQLite from the same two CSV files, as an expert would: WAL, `synchronous=OFF`
-/// and a 1 GiB cache during the load, prepared statements, one transaction, rows in key
-/// order, secondary indexes and `ANALYZE` after the load; then `synchronous=FULL` and a
-/// checkpoint that truncates the WAL, so the data is durable and the file final.
-fn sqlite_load(dir: &Path) -> (Connection, usize, usize, [f64; 4]) {
+/// Loads SQLite from the same two CSV files, as an expert would: a parser thread reads and
+/// parses the files while this one replays the history in memory; then, in one
+/// transaction with prepared statements, every table in key order; the five partial 4情報
+/// indexes after it; no journal and no sync until one `fsync` at the end
+/// ([`common::SQLITE_LOAD_PRAGMAS`], [`common::finish_sqlite_load`]). The file is then in
+/// WAL mode, as it is used afterwards. Returns the residents, the versions and the parts'
+/// times.
+fn sqlite_load(dir: &Path) -> (usize, usize, [f64; 4]) {
     let started = Instant::now();
     let path = dir.join(SQLITE_FILE);
-    for suffix in ["", "-wal", "-shm"] {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
         remove_if_there(&PathBuf::from(format!("{}{suffix}", path.display())));
     }
+    let residents = dir.join(RESIDENTS_CSV);
+    let (parsed, parser) = spawn_parser(residents.clone());
     let mut conn = Connection::open(&path).expect("creating the SQLite file");
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-        .expect("journal_mode");
-    assert_eq!(mode, "wal");
-    conn.execute_batch(&format!(
-        "PRAGMA synchronous=OFF; PRAGMA cache_size={SQLITE_CACHE}; PRAGMA temp_store=MEMORY;"
-    ))
-    .expect("load pragmas");
+    conn.execute_batch(common::SQLITE_LOAD_PRAGMAS)
+        .expect("load pragmas");
     conn.execute_batch(common::SCHEMA).expect("schema");
     conn.execute_batch(MORE_SCHEMA).expect("schema");
 
     let mut r = Replay::new(common::today().to_yyyymmdd());
-    let residents = dir.join(RESIDENTS_CSV);
-    r.read_residents(&residents);
-    r.read_history(&ImportOptions::companion_of(&residents));
+    r.replay(parsed);
+    parser.join().expect("the parser thread");
     let versions: usize = r.people.iter().map(Vec::len).sum();
     let read = started.elapsed().as_secs_f64();
 
     let t = Instant::now();
     let tx = conn.transaction().expect("begin");
-    {
-        let mut insert = tx
-            .prepare(&format!(
-                "INSERT INTO versions ({COLUMNS}, name_key, kana_key, address_key) VALUES ({})",
-                placeholders(29)
-            ))
-            .expect("prepare versions");
-        // In key order: (id, valid_from, version).
-        for versions in &r.people {
-            let mut order: Vec<&Ver> = versions.iter().collect();
-            order.sort_by_key(|v| (v.valid_from, v.version));
-            for v in order {
-                insert_record(&mut insert, v, &[&v.name_key, &v.kana_key, &v.address_key]);
-            }
-        }
-        let mut current: Vec<&Ver> = r
-            .people
-            .iter()
-            .map(|v| v.last().expect("a version"))
-            .collect();
-        current.sort_by_key(|v| v.code);
-        let mut insert = tx
-            .prepare(&format!(
-                "INSERT INTO residents ({COLUMNS}) VALUES ({})",
-                placeholders(26)
-            ))
-            .expect("prepare residents");
-        let mut code = tx
-            .prepare("INSERT INTO codes (code, id, current) VALUES (?1, ?2, 1)")
-            .expect("prepare codes");
-        for v in &current {
-            insert_record(&mut insert, v, &[]);
-            code.execute(params![v.code as i64, v.id as i64])
-                .expect("insert code");
-        }
-        let mut numbers: Vec<(u64, u64)> = current.iter().map(|v| (v.my_number, v.id)).collect();
-        numbers.sort_unstable();
-        let mut number = tx
-            .prepare("INSERT INTO my_numbers (number, id, current) VALUES (?1, ?2, 1)")
-            .expect("prepare my_numbers");
-        for (n, id) in numbers {
-            number
-                .execute(params![n as i64, id as i64])
-                .expect("insert my number");
-        }
-        r.households.sort_unstable();
-        let mut household = tx
-            .prepare("INSERT INTO households (household, id, version) VALUES (?1, ?2, ?3)")
-            .expect("prepare households");
-        for (h, id, version) in &r.households {
-            household
-                .execute(params![*h as i64, *id as i64, version])
-                .expect("insert household");
-        }
-        let mut change = tx
-            .prepare("INSERT INTO changes (seq, id, version) VALUES (?1, ?2, ?3)")
-            .expect("prepare changes");
-        for (seq, id, version) in &r.changes {
-            change
-                .execute(params![*seq as i64, *id as i64, version])
-                .expect("insert change");
-        }
-        let time = now_micros();
-        let text = format!("IMPORT '{}'", residents.display());
-        let fields = [OPERATOR, TERMINAL, "IMPORT", text.as_str(), "OK", ""];
-        tx.execute(
-            "INSERT INTO audit (seq, time, operator, terminal, kind, text, outcome, codes, hash) \
-             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                time,
-                OPERATOR,
-                TERMINAL,
-                "IMPORT",
-                text,
-                "OK",
-                "",
-                chain_hash(&[0; 32], 1, time, &fields)
-            ],
-        )
-        .expect("insert audit");
-    }
+    insert_versions(&tx, &r);
+    insert_current(&tx, &r);
+    insert_feed_and_log(&tx, &r, &residents);
     tx.commit().expect("commit");
     let insert = t.elapsed().as_secs_f64();
     let t = Instant::now();
     conn.execute_batch(common::INDEXES).expect("indexes");
     let index = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA wal_checkpoint(TRUNCATE);")
-        .expect("checkpoint");
-    let checkpoint = t.elapsed().as_secs_f64();
-    (
-        conn,
-        r.people.len(),
-        versions,
-        [read, insert, index, checkpoint],
+    common::finish_sqlite_load(conn, &path);
+    let sync = t.elapsed().as_secs_f64();
+    (r.people.len(), versions, [read, insert, index, sync])
+}
+
+/// Every version in key order `(id, version)`, with its 4情報 entry flags
+/// ([`common::entry_flags`]), and the household entries.
+fn insert_versions(tx: &rusqlite::Transaction<'_>, r: &Replay) {
+    fn keys(v: &Ver) -> common::SearchKeys<'_> {
+        (v.birth, &v.name_key, &v.kana_key, &v.address_key)
+    }
+    let mut insert = tx
+        .prepare(&format!(
+            "INSERT INTO versions ({COLUMNS}, name_key, kana_key, address_key, {}) \
+             VALUES ({})",
+            common::ENTRY_COLUMNS,
+            placeholders(34)
+        ))
+        .expect("prepare versions");
+    for versions in &r.people {
+        let mut before: Option<&Ver> = None;
+        for v in versions {
+            let [bn, bk, na, ka, ba] = common::entry_flags(before.map(keys), keys(v));
+            insert_record(
+                &mut insert,
+                v,
+                &[
+                    &v.name_key,
+                    &v.kana_key,
+                    &v.address_key,
+                    &bn,
+                    &bk,
+                    &na,
+                    &ka,
+                    &ba,
+                ],
+            );
+            before = Some(v);
+        }
+    }
+    let mut households = r.households.clone();
+    households.sort_unstable();
+    let mut household = tx
+        .prepare("INSERT INTO households (household, id, version) VALUES (?1, ?2, ?3)")
+        .expect("prepare households");
+    for (h, id, version) in &households {
+        household
+            .execute(params![*h as i64, *id as i64, version])
+            .expect("insert household");
+    }
+}
+
+/// The current records with their `prefix_max`, the identity indexes and the 世帯主 of
+/// each household, in key order.
+fn insert_current(tx: &rusqlite::Transaction<'_>, r: &Replay) {
+    let mut current: Vec<&Ver> = r
+        .people
+        .iter()
+        .map(|v| v.last().expect("a version"))
+        .collect();
+    current.sort_by_key(|v| v.code);
+    let mut insert = tx
+        .prepare(&format!(
+            "INSERT INTO residents ({COLUMNS}, prefix_max) VALUES ({})",
+            placeholders(27)
+        ))
+        .expect("prepare residents");
+    let mut code = tx
+        .prepare("INSERT INTO codes (code, id, current) VALUES (?1, ?2, 1)")
+        .expect("prepare codes");
+    for v in &current {
+        // The history is in date order: the latest 異動日 is the latest version's.
+        insert_record(&mut insert, v, &[&v.valid_from]);
+        code.execute(params![v.code as i64, v.id as i64])
+            .expect("insert code");
+    }
+    let mut numbers: Vec<(u64, u64)> = current.iter().map(|v| (v.my_number, v.id)).collect();
+    numbers.sort_unstable();
+    let mut number = tx
+        .prepare("INSERT INTO my_numbers (number, id, current) VALUES (?1, ?2, 1)")
+        .expect("prepare my_numbers");
+    for (n, id) in numbers {
+        number
+            .execute(params![n as i64, id as i64])
+            .expect("insert my number");
+    }
+    let mut heads: Vec<(u64, u64, &str)> = current
+        .iter()
+        .filter(|v| v.status == Status::Active.code() && &*v.relationship == "世帯主")
+        .map(|v| (v.household, v.id, &*v.name))
+        .collect();
+    heads.sort_unstable();
+    let mut head = tx
+        .prepare("INSERT INTO heads (household, id, name) VALUES (?1, ?2, ?3)")
+        .expect("prepare heads");
+    for (h, id, name) in heads {
+        head.execute(params![h as i64, id as i64, name])
+            .expect("insert head");
+    }
+}
+
+/// The change feed and the operation log's entry for the load.
+fn insert_feed_and_log(tx: &rusqlite::Transaction<'_>, r: &Replay, residents: &Path) {
+    let mut change = tx
+        .prepare("INSERT INTO changes (seq, id, version) VALUES (?1, ?2, ?3)")
+        .expect("prepare changes");
+    for (seq, id, version) in &r.changes {
+        change
+            .execute(params![*seq as i64, *id as i64, version])
+            .expect("insert change");
+    }
+    let time = now_micros();
+    let text = format!("IMPORT '{}'", residents.display());
+    let fields = [OPERATOR, TERMINAL, "IMPORT", text.as_str(), "OK", ""];
+    tx.execute(
+        "INSERT INTO audit (seq, time, operator, terminal, kind, text, outcome, codes, hash) \
+         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            time,
+            OPERATOR,
+            TERMINAL,
+            "IMPORT",
+            text,
+            "OK",
+            "",
+            chain_hash(&[0; 32], 1, time, &fields)
+        ],
     )
+    .expect("insert audit");
 }
 
 fn child_sqlite_load(dir: &Path) {
     let started = Instant::now();
-    let (conn, residents, versions, parts) = sqlite_load(dir);
+    let cpu = common::process_cpu_s();
+    let (residents, versions, parts) = sqlite_load(dir);
     let load = started.elapsed().as_secs_f64();
+    let cpu = common::process_cpu_s() - cpu;
     let peak = peak_rss().unwrap_or(0);
     let path = dir.join(SQLITE_FILE);
     let loaded = file_len(&path);
     let t = Instant::now();
+    let conn = Connection::open(&path).expect("opening the SQLite file");
     conn.execute_batch("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")
         .expect("vacuum");
     let vacuum = t.elapsed().as_secs_f64();
     drop(conn);
     let vacuumed = file_len(&path);
     eprintln!("sqlite: {residents} residents, {versions} versions; load {load:.1} s");
-    for (key, secs) in ["read_s", "insert_s", "index_s", "checkpoint_s"]
+    for (key, secs) in ["read_s", "insert_s", "index_s", "sync_s"]
         .iter()
         .zip(parts)
     {
         println!("{key}={secs}");
     }
     println!("load_s={load}");
+    println!("cpu_s={cpu}");
     println!("peak_rss={peak}");
     println!("loaded_bytes={loaded}");
     println!("compacted_bytes={vacuumed}");
@@ -989,9 +1125,12 @@ fn sqlite_moves(conn: &mut Connection, moves: &[(usize, u64)]) -> f64 {
         .collect();
     let by_code = format!("SELECT {COLUMNS} FROM residents WHERE code = ?1");
     let insert_version = format!(
-        "INSERT INTO versions ({COLUMNS}, name_key, kana_key, address_key) VALUES ({})",
-        placeholders(29)
+        "INSERT INTO versions ({COLUMNS}, name_key, kana_key, address_key, {}) VALUES ({})",
+        common::ENTRY_COLUMNS,
+        placeholders(34)
     );
+    let keys_of_latest = "SELECT name_key, kana_key, address_key FROM versions WHERE id = ?1 \
+                          ORDER BY version DESC LIMIT 1";
     let changed = [Field::Address, Field::PreviousAddress, Field::AddressSince]
         .iter()
         .fold(0u32, |bits, f| bits | 1 << (*f as u8));
@@ -1006,8 +1145,13 @@ fn sqlite_moves(conn: &mut Connection, moves: &[(usize, u64)]) -> f64 {
             assert_eq!(before.status, Status::Active.code());
             seq += 1;
             let now = now_micros();
-            let name = Name::parse(&before.name).expect("a stored name");
-            let kana = Kana::parse(&before.kana).expect("a stored reading");
+            let (name_key, kana_key, address_key): (String, String, String) = tx
+                .prepare_cached(keys_of_latest)
+                .expect("prepare")
+                .query_row([before.id as i64], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .expect("the latest version's keys");
             let v = Ver {
                 code: before.code,
                 id: before.id,
@@ -1033,17 +1177,34 @@ fn sqlite_moves(conn: &mut Connection, moves: &[(usize, u64)]) -> f64 {
                 destination: before.destination.as_deref().map(text),
                 removed_on: before.removed_on,
                 changed,
-                name_key: text(name.key().as_str()),
-                kana_key: text(kana.key().as_str()),
+                name_key: text(&name_key),
+                kana_key: text(&kana_key),
                 address_key: text(&address.key()),
             };
+            let [bn, bk, na, ka, ba] = common::entry_flags(
+                Some((v.birth, &name_key, &kana_key, &address_key)),
+                (v.birth, &v.name_key, &v.kana_key, &v.address_key),
+            );
             let mut insert = tx.prepare_cached(&insert_version).expect("prepare");
-            insert_record(&mut insert, &v, &[&v.name_key, &v.kana_key, &v.address_key]);
+            insert_record(
+                &mut insert,
+                &v,
+                &[
+                    &v.name_key,
+                    &v.kana_key,
+                    &v.address_key,
+                    &bn,
+                    &bk,
+                    &na,
+                    &ka,
+                    &ba,
+                ],
+            );
             tx.prepare_cached(
                 "UPDATE residents SET address = ?2, previous_address = ?3, address_since = ?4, \
                  version = ?5, seq = ?6, reason = ?7, valid_from = ?8, reported = ?9, \
-                 recorded_at = ?10, changed = ?11, operator = ?12, terminal = ?13 \
-                 WHERE code = ?1",
+                 recorded_at = ?10, changed = ?11, operator = ?12, terminal = ?13, \
+                 prefix_max = ?8 WHERE code = ?1",
             )
             .expect("prepare")
             .execute(params![
@@ -1097,21 +1258,6 @@ fn sqlite_moves(conn: &mut Connection, moves: &[(usize, u64)]) -> f64 {
 // ---------------------------------------------------------------------------------------
 // Lookups.
 
-const BY_CODE: &str = "SELECT {cols} FROM residents WHERE code = ?1";
-
-const BY_MY_NUMBER: &str = "SELECT {rcols}, m.current FROM my_numbers m \
-     JOIN residents r ON r.id = m.id WHERE m.number = ?1";
-
-const AS_OF: &str = "SELECT {cols} FROM versions \
-     WHERE id = (SELECT id FROM codes WHERE code = ?1) AND valid_from <= ?2 \
-     ORDER BY valid_from DESC, version DESC LIMIT 1";
-
-fn sql(template: &str) -> String {
-    template
-        .replace("{cols}", COLUMNS)
-        .replace("{rcols}", &common::columns_of("r"))
-}
-
 /// One probe: a resident drawn from the whole register (active and removed) and the keys
 /// taken from their current record.
 struct Probe {
@@ -1129,7 +1275,9 @@ fn probes(conn: &Connection, count: usize) -> Vec<Probe> {
         .prepare("SELECT code FROM residents ORDER BY code")
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
         .expect("codes");
-    let mut get = conn.prepare(&sql(BY_CODE)).expect("prepare");
+    let mut get = conn
+        .prepare(&format!("SELECT {COLUMNS} FROM residents WHERE code = ?1"))
+        .expect("prepare");
     let mut first = conn
         .prepare("SELECT min(valid_from) FROM versions WHERE id = ?1")
         .expect("prepare");
@@ -1156,124 +1304,89 @@ fn probes(conn: &Connection, count: usize) -> Vec<Probe> {
         .collect()
 }
 
-/// `(name, juki p50/p99, SQLite p50/p99)` per lookup.
-type Latencies = Vec<(&'static str, (f64, f64), (f64, f64))>;
-
-fn lookups(session: &Session, conn: &Connection, probes: &[Probe]) -> Latencies {
-    let mut out = Latencies::new();
-    // What juki answered, to compare SQLite's answer with: (code, version) pairs.
-    let mut answers: Vec<Vec<(u64, u32)>> = Vec::with_capacity(probes.len());
-    let one = |r: Option<&juki::Resident>| r.map(|r| vec![(r.code.get(), r.version)]);
-
-    // By resident code.
-    let j = time_probes(
-        probes,
-        |p| session.get(p.code).expect("get"),
-        |_, a| answers.push(one(a.as_ref()).expect("found")),
-    );
-    let mut stmt = conn.prepare(&sql(BY_CODE)).expect("prepare");
-    let mut i = 0;
-    let s = time_probes(
-        probes,
-        |p| {
-            stmt.query_row([p.code.get() as i64], SqlResident::from_row)
-                .optional()
-                .expect("by code")
-        },
-        |_, a| {
-            let a = a.expect("found");
-            assert_eq!(answers[i], [(a.code, a.version)], "by code");
-            i += 1;
-        },
-    );
-    out.push(("by resident code", j, s));
-
-    // By My Number.
-    answers.clear();
-    let j = time_probes(
-        probes,
-        |p| session.get_by_my_number(p.my_number).expect("get"),
-        |_, a| answers.push(one(a.as_ref().map(|m| &m.resident)).expect("found")),
-    );
-    let mut stmt = conn.prepare(&sql(BY_MY_NUMBER)).expect("prepare");
-    let mut i = 0;
-    let s = time_probes(
-        probes,
-        |p| {
-            stmt.query_row([p.my_number.get() as i64], |r| {
-                Ok((SqlResident::from_row(r)?, r.get::<_, bool>(26)?))
-            })
-            .optional()
-            .expect("by My Number")
-        },
-        |_, a| {
-            let (a, current) = a.expect("found");
-            assert!(current);
-            assert_eq!(answers[i], [(a.code, a.version)], "by My Number");
-            i += 1;
-        },
-    );
-    out.push(("by My Number", j, s));
-
-    // 4情報: two attributes each.
-    let searches = [
-        ("4情報: name + birth date", NAME_BIRTH),
-        ("4情報: reading + address", NAME_ADDRESS),
-        ("4情報: birth date + address", BIRTH_ADDRESS),
-    ];
-    for (n, (what, template)) in searches.into_iter().enumerate() {
-        answers.clear();
-        let j = time_probes(
-            probes,
-            |p| session.find(&p.searches[n].juki).expect("find"),
-            |_, a| {
-                let mut hits: Vec<(u64, u32)> =
-                    a.iter().map(|h| (h.resident.code.get(), 0)).collect();
-                hits.sort_unstable();
-                answers.push(hits);
-            },
+/// Asks every probe of both engines and compares the answers (the same version of the
+/// same resident with the same 世帯主; the same hits of a search).
+fn check_answers(session: &Session, sql: &mut SqlLookups<'_>, probes: &[Probe]) {
+    for p in probes {
+        let j = session.get(p.code).expect("get").expect("found");
+        let s = sql.by_code(p.code).expect("found");
+        assert!(same_content(&j, &s), "by code: {j:?} / {s:?}");
+        let j = session
+            .get_by_my_number(p.my_number)
+            .expect("get")
+            .expect("found");
+        let (s, current) = sql.by_my_number(p.my_number).expect("found");
+        assert!(
+            same_content(&j.resident, &s) && current && j.current,
+            "by My Number: {j:?} / {s:?}"
         );
-        let mut stmt = conn.prepare(&sql(template)).expect("prepare");
-        let mut i = 0;
-        let s = time_probes(
-            probes,
-            |p| sql_search(&mut stmt, &p.searches[n]),
-            |_, rows| {
-                let mut codes: Vec<(u64, u32)> = rows.iter().map(|r| (r.code, 0)).collect();
-                codes.sort_unstable();
-                assert_eq!(answers[i], codes, "{what}");
-                i += 1;
-            },
-        );
-        out.push((what, j, s));
+        for (n, q) in p.searches.iter().enumerate() {
+            let j = session.find(&q.juki).expect("find");
+            assert_eq!(juki_hits(&j), sql_hits(&sql.search(n, q)), "{:?}", q.juki);
+        }
+        let j = session.get_as_of(p.code, p.as_of).expect("as of");
+        let s = sql.as_of(p.code, p.as_of);
+        match (&j, &s) {
+            (Some(j), Some(s)) => assert!(same_content(j, s), "as of: {j:?} / {s:?}"),
+            _ => panic!("as of {} {}: {j:?} / {s:?}", p.code, p.as_of),
+        }
     }
+}
 
-    // As of a past date.
-    answers.clear();
-    let j = time_probes(
-        probes,
-        |p| session.get_as_of(p.code, p.as_of).expect("as of"),
-        |_, a| answers.push(one(a.as_ref()).expect("found")),
+/// Each lookup's row, juki and SQLite alternating `repeats` times.
+fn lookups(
+    session: &Session,
+    sql: &mut SqlLookups<'_>,
+    probes: &[Probe],
+    repeats: usize,
+) -> Vec<(&'static str, LookupRow)> {
+    let mut out = Vec::new();
+    let mut row = |name: &'static str, (j, s): (Vec<_>, Vec<_>)| {
+        out.push((name, LookupRow::of(&j, &s)));
+    };
+    row(
+        "by resident code",
+        alternate(
+            probes,
+            repeats,
+            |p| session.get(p.code).expect("get"),
+            |p| sql.by_code(p.code),
+        ),
     );
-    let mut stmt = conn.prepare(&sql(AS_OF)).expect("prepare");
-    let mut i = 0;
-    let s = time_probes(
-        probes,
-        |p| {
-            stmt.query_row(
-                params![p.code.get() as i64, p.as_of.to_yyyymmdd()],
-                SqlResident::from_row,
-            )
-            .optional()
-            .expect("as of")
-        },
-        |_, a| {
-            let a = a.expect("found");
-            assert_eq!(answers[i], [(a.code, a.version)], "as of");
-            i += 1;
-        },
+    row(
+        "by My Number",
+        alternate(
+            probes,
+            repeats,
+            |p| session.get_by_my_number(p.my_number).expect("get"),
+            |p| sql.by_my_number(p.my_number),
+        ),
     );
-    out.push(("as of a past date", j, s));
+    let searches = [
+        "4情報: name + birth date",
+        "4情報: reading + address",
+        "4情報: birth date + address",
+    ];
+    for (n, what) in searches.into_iter().enumerate() {
+        row(
+            what,
+            alternate(
+                probes,
+                repeats,
+                |p| session.find(&p.searches[n].juki).expect("find"),
+                |p| sql.search(n, &p.searches[n]),
+            ),
+        );
+    }
+    row(
+        "as of a past date",
+        alternate(
+            probes,
+            repeats,
+            |p| session.get_as_of(p.code, p.as_of).expect("as of"),
+            |p| sql.as_of(p.code, p.as_of),
+        ),
+    );
     out
 }
 
@@ -1292,7 +1405,88 @@ fn ratio(juki: f64, sqlite: f64) -> String {
     }
 }
 
+/// What the children reported, one map per load.
+struct Loads {
+    juki: Vec<HashMap<String, String>>,
+    sqlite: Vec<HashMap<String, String>>,
+}
+
+impl Loads {
+    /// `key` of every load of each side, scaled by `scale`.
+    fn spread(&self, key: &str, scale: f64) -> [Spread; 2] {
+        let of = |runs: &[HashMap<String, String>]| {
+            Spread::of(
+                &runs
+                    .iter()
+                    .map(|r| number::<f64>(r, key) * scale)
+                    .collect::<Vec<_>>(),
+            )
+        };
+        [of(&self.juki), of(&self.sqlite)]
+    }
+}
+
 impl Run {
+    /// Loads both engines `repeats` times from fresh files, alternating which goes first;
+    /// the last loads' files stay for the rest of the run.
+    fn loads(&self, load: &Path, repeats: usize) -> Loads {
+        let mut loads = Loads {
+            juki: Vec::new(),
+            sqlite: Vec::new(),
+        };
+        for rep in 0..repeats {
+            let order = if common::juki_first(rep) {
+                ["juki-load", "sqlite-load"]
+            } else {
+                ["sqlite-load", "juki-load"]
+            };
+            for what in order {
+                eprintln!("load {} of {repeats}: {what} (child process) …", rep + 1);
+                let out = child(what, load);
+                match what {
+                    "juki-load" => loads.juki.push(out),
+                    _ => loads.sqlite.push(out),
+                }
+            }
+            let (j, s) = (&loads.juki[rep], &loads.sqlite[rep]);
+            for key in ["residents", "versions"] {
+                assert_eq!(
+                    number::<u64>(j, key),
+                    number::<u64>(s, key),
+                    "{key}: juki and SQLite hold the same register"
+                );
+            }
+        }
+        loads
+    }
+
+    /// The durable 転居 in `repeats` rounds, juki and SQLite alternating which goes first
+    /// (so that a slow spell of the disk does not fall on one side); milliseconds per
+    /// commit of each round.
+    fn moves(
+        &self,
+        session: &Session,
+        conn: &mut Connection,
+        repeats: usize,
+    ) -> (usize, [Spread; 2]) {
+        let codes = movers(conn, self.moves);
+        eprintln!("{} 転居, one durable commit each …", codes.len());
+        let moves: Vec<(usize, u64)> = codes.iter().copied().enumerate().collect();
+        let (mut j, mut s) = (Vec::new(), Vec::new());
+        let per_round = moves.len().div_ceil(repeats).max(1);
+        for (round, chunk) in moves.chunks(per_round).enumerate() {
+            let ms = |secs: f64| secs * 1000.0 / chunk.len() as f64;
+            if common::juki_first(round) {
+                j.push(ms(juki_moves(session, chunk)));
+                s.push(ms(sqlite_moves(conn, chunk)));
+            } else {
+                s.push(ms(sqlite_moves(conn, chunk)));
+                j.push(ms(juki_moves(session, chunk)));
+            }
+        }
+        (codes.len(), [Spread::of(&j), Spread::of(&s)])
+    }
+
     fn go(&self) {
         let dir = common::data_dir(self.residents);
         let load = dir.join("load");
@@ -1300,119 +1494,170 @@ impl Run {
         let changes: u64 = number(&input, "changes");
         let csv_bytes = number::<u64>(&input, "residents_csv_bytes")
             + number::<u64>(&input, "history_csv_bytes");
+        let repeats = common::repeats();
         let load_before = load_average();
 
-        eprintln!("loading juki (child process) …");
-        let j = child("juki-load", &load);
-        eprintln!("loading SQLite (child process) …");
-        let s = child("sqlite-load", &load);
-        for key in ["residents", "versions"] {
-            assert_eq!(
-                number::<u64>(&j, key),
-                number::<u64>(&s, key),
-                "{key}: juki and SQLite hold the same register"
-            );
-        }
-        let versions: u64 = number(&j, "versions");
+        let loads = self.loads(&load, repeats);
+        let versions: u64 = number(&loads.juki[0], "versions");
+        let load_middle = load_average();
 
-        // Durable 転居 on the compacted files.
+        // Durable 転居 on the compacted files of the last loads.
         let (juki, session) = common::sign_in(&load.join(JUKI_FILE));
         let mut conn = common::open_sqlite_at(&load.join(SQLITE_FILE));
-        let codes = movers(&conn, self.moves);
-        eprintln!("{} 転居, one durable commit each …", codes.len());
-        let moves: Vec<(usize, u64)> = codes.iter().copied().enumerate().collect();
-        // Alternating rounds, so that a spell of slow disk does not fall on one side.
-        let (mut juki_moves_s, mut sqlite_moves_s) = (0.0, 0.0);
-        for round in moves.chunks(moves.len().div_ceil(MOVE_ROUNDS).max(1)) {
-            juki_moves_s += juki_moves(&session, round);
-            sqlite_moves_s += sqlite_moves(&mut conn, round);
-        }
-        let (juki_moves, sqlite_moves) = (juki_moves_s, sqlite_moves_s);
+        let (moved, moves) = self.moves(&session, &mut conn, repeats);
 
         eprintln!("{} probes a lookup …", self.probes);
         let probes = probes(&conn, self.probes);
-        let latencies = lookups(&session, &conn, &probes);
+        let latencies = {
+            let mut sql = SqlLookups::new(&conn);
+            check_answers(&session, &mut sql, &probes);
+            lookups(&session, &mut sql, &probes, repeats)
+        };
         juki.flush_log().expect("flushing the operation log");
         drop(session);
         drop(juki);
         let load_after = load_average();
 
+        let t = self.table(&Table {
+            input: &input,
+            changes,
+            versions,
+            csv_bytes,
+            repeats,
+            load_averages: [load_before, load_middle, load_after],
+            loads: &loads,
+            moved,
+            moves,
+            probes: probes.len(),
+            latencies: &latencies,
+        });
+        println!("\n{t}");
+        let out = dir.join("load-table.md");
+        std::fs::write(&out, &t).expect("writing the table");
+        eprintln!("table written to {}", out.display());
+    }
+
+    /// The Markdown table of a run.
+    fn table(&self, m: &Table<'_>) -> String {
         let mut t = String::new();
+        let [before, middle, after] = &m.load_averages;
         let _ = writeln!(
             t,
-            "{} residents in the CSV ({} households), {changes} history rows, {versions} \
-             versions; input {}. Load average {load_before} before, {load_after} after.\n",
+            "{} residents in the CSV ({} households), {} history rows, {} versions; input {}. \
+             {} loads of each engine, alternating; the 転居 in {} rounds and every lookup in \
+             {} blocks of each engine, alternating. Each cell: median (min–max) over the \
+             repeats. Load average {before} before the loads, {middle} after them, {after} \
+             at the end.\n",
             self.residents,
-            input["households"],
-            mib(csv_bytes as f64)
+            m.input["households"],
+            m.changes,
+            m.versions,
+            mib(m.csv_bytes as f64),
+            m.repeats,
+            m.repeats,
+            m.repeats,
         );
         t.push_str("| operation | juki | SQLite | juki ÷ SQLite |\n");
         t.push_str("| --- | ---: | ---: | ---: |\n");
-        let mut row = |op: &str, juki: String, sqlite: String, r: String| {
-            let _ = writeln!(t, "| {op} | {juki} | {sqlite} | {r} |");
+        let mut row = |op: &str, [j, s]: [Spread; 2], digits: usize, unit: &str| {
+            let _ = writeln!(
+                t,
+                "| {op} | {} | {} | {} |",
+                j.show(digits, unit),
+                s.show(digits, unit),
+                ratio(j.median, s.median)
+            );
         };
-        let (jl, sl): (f64, f64) = (number(&j, "load_s"), number(&s, "load_s"));
         row(
-            "bulk load from CSV + history, indexed, durable",
-            format!("{jl:.2} s"),
-            format!("{sl:.2} s"),
-            ratio(jl, sl),
+            "bulk load from CSV + history, indexed, durable: wall",
+            m.loads.spread("load_s", 1.0),
+            2,
+            "s",
+        );
+        row(
+            "bulk load: CPU time (user + sys, all threads)",
+            m.loads.spread("cpu_s", 1.0),
+            2,
+            "s",
         );
         for (op, key) in [
             ("file size after the load", "loaded_bytes"),
             ("file size after COMPACT / VACUUM", "compacted_bytes"),
             ("peak memory of the load (VmHWM)", "peak_rss"),
         ] {
-            let (a, b): (f64, f64) = (number(&j, key), number(&s, key));
-            row(op, mib(a), mib(b), ratio(a, b));
+            row(op, m.loads.spread(key, 1.0 / MIB), 1, "MiB");
         }
-        let (jc, sc): (f64, f64) = (number(&j, "compact_s"), number(&s, "compact_s"));
         row(
             "COMPACT / VACUUM time",
-            format!("{jc:.2} s"),
-            format!("{sc:.2} s"),
-            ratio(jc, sc),
+            m.loads.spread("compact_s", 1.0),
+            2,
+            "s",
         );
-        let n = codes.len() as f64;
         row(
-            &format!("{} durable 転居, one commit each", codes.len()),
-            format!(
-                "{:.0} /s ({:.2} ms each)",
-                n / juki_moves,
-                juki_moves * 1000.0 / n
-            ),
-            format!(
-                "{:.0} /s ({:.2} ms each)",
-                n / sqlite_moves,
-                sqlite_moves * 1000.0 / n
-            ),
-            ratio(juki_moves, sqlite_moves),
+            &format!("{} durable 転居, one commit each: per commit", m.moved),
+            m.moves,
+            2,
+            "ms",
         );
-        for (op, (j50, j99), (s50, s99)) in &latencies {
-            row(
-                &format!("lookup {op}, p50 / p99 of {}", probes.len()),
-                format!("{j50:.1} / {j99:.1} µs"),
-                format!("{s50:.1} / {s99:.1} µs"),
-                ratio(*j50, *s50),
+        for (op, r) in m.latencies {
+            let _ = writeln!(
+                t,
+                "| lookup {op}: p50 of {} | {} | {} | {} |",
+                m.probes,
+                r.p50[0].show(1, "µs"),
+                r.p50[1].show(1, "µs"),
+                r.ratio.show(2, ""),
+            );
+            let _ = writeln!(
+                t,
+                "| lookup {op}: p99 | {} | {} | {} |",
+                r.p99[0].show(1, "µs"),
+                r.p99[1].show(1, "µs"),
+                ratio(r.p99[0].median, r.p99[1].median),
+            );
+            let _ = writeln!(
+                t,
+                "| lookup {op}: CPU per lookup | {} | {} | {} |",
+                r.cpu[0].show(1, "µs"),
+                r.cpu[1].show(1, "µs"),
+                ratio(r.cpu[0].median, r.cpu[1].median),
             );
         }
-        let part = |key: &str| number::<f64>(&s, key);
+        let part = |key: &str| {
+            let values: Vec<f64> = m.loads.sqlite.iter().map(|r| number(r, key)).collect();
+            Spread::of(&values).median
+        };
         let _ = writeln!(
             t,
-            "\nSQLite's load: schema, reading the CSV files and replaying the history {:.2} s, inserting \
-             in one transaction {:.2} s, indexes and `ANALYZE` {:.2} s, checkpoint {:.2} s.",
+            "\nSQLite's load (medians): reading and parsing the CSV files (parser thread) while \
+             replaying the history {:.2} s, inserting in one transaction {:.2} s, the partial \
+             indexes {:.2} s, the final sync {:.2} s.",
             part("read_s"),
             part("insert_s"),
             part("index_s"),
-            part("checkpoint_s")
+            part("sync_s")
         );
         t.push_str(
-            "\nThe ratio is juki ÷ SQLite of time, bytes or memory (above 1: juki takes more); \
-             for the 転居, of the total time; for a lookup, of the p50s.\n",
+            "\nThe ratio is juki ÷ SQLite of the medians (above 1: juki takes more); for a \
+             lookup's p50, the median and range of the ratios of the blocks run side by side. \
+             CPU per lookup is the process's CPU time over a block (every thread, juki's \
+             operation-log thread included) ÷ probes.\n",
         );
-        println!("\n{t}");
-        let out = dir.join("load-table.md");
-        std::fs::write(&out, &t).expect("writing the table");
-        eprintln!("table written to {}", out.display());
+        t
     }
+}
+
+/// What one run measured, for [`Run::table`].
+struct Table<'a> {
+    input: &'a HashMap<String, String>,
+    changes: u64,
+    versions: u64,
+    csv_bytes: u64,
+    repeats: usize,
+    load_averages: [String; 3],
+    loads: &'a Loads,
+    moved: usize,
+    moves: [Spread; 2],
+    probes: usize,
+    latencies: &'a [(&'static str, LookupRow)],
 }

@@ -9,10 +9,16 @@
 //!   of [`BATCH`] changes;
 //! * `sqlite.db`: the same versions, read back from juki's change feed, in a schema that
 //!   mirrors juki's tables (see [`SCHEMA`] and [`INDEXES`]);
-//! * `complete`: written last, with juki's format and name-key versions and the build
-//!   timings. Without it (or for other versions) these files are deleted and built again, so an
-//!   interrupted build never leaves a half-loaded dataset behind. Other files in the
-//!   directory (the `load` bench keeps its own under `load/`) are left alone.
+//! * `complete`: written last, with juki's format and name-key versions, the SQLite schema's
+//!   ([`SQLITE_SCHEMA_VERSION`]) and the build timings. Without it (or for other versions)
+//!   these files are deleted and built again, so an interrupted build never leaves a
+//!   half-loaded dataset behind. Other files in the directory (the `load` bench keeps its
+//!   own under `load/`) are left alone.
+//!
+//! The SQLite side of every lookup is `keys::SqlLookups`: the same access paths as juki's,
+//! inside one read transaction renewed at juki's snapshot cadence ([`ReadSnapshot`]); the
+//! measurement helpers ([`alternate`], [`Spread`], [`process_cpu_ns`]) time juki and
+//! SQLite in alternating blocks.
 //!
 //! Every session operation appends to juki's operation log, so the benchmarks read a copy,
 //! `run.redb`, made afresh for each run: the cached file stays as it was built.
@@ -217,7 +223,10 @@ pub fn dataset() -> Dataset {
         report: String::new(),
     };
     // The keys a dataset's files hold depend on the format and on how names are keyed.
-    let format = format!("format_version={FORMAT_VERSION} name_keys={NAME_KEY_VERSION}\n");
+    let format = format!(
+        "format_version={FORMAT_VERSION} name_keys={NAME_KEY_VERSION} \
+         sqlite_schema={SQLITE_SCHEMA_VERSION}\n"
+    );
     let complete = std::fs::read_to_string(&marker).is_ok_and(|m| m.starts_with(&format));
     if !complete {
         for name in [
@@ -325,10 +334,19 @@ fn build_juki(set: &Dataset) -> String {
     )
 }
 
-/// The SQLite schema. `residents` holds the current record of every resident (active or
-/// removed) under its current code, `versions` every version in the order juki keeps them
-/// for an as-of read, `my_numbers` and `codes` the identity indexes (current and former),
-/// as in juki. The key columns of `versions` are juki's own normalised search keys.
+/// The SQLite schema, laid out along juki's access paths (BENCHMARKS.md, "SQLite as an
+/// expert would run it"):
+///
+/// * `residents`: the current record of every resident (active or removed) under its
+///   current code, as juki's `residents`, with `prefix_max` (the latest 異動日 of any
+///   version), which lets an as-of read answer from the current record as juki does;
+/// * `versions`: every version keyed `(id, version)` (`WITHOUT ROWID`), as juki's
+///   `versions`, with juki's normalised search keys and one flag per 4情報 index saying
+///   whether this version has an entry in it (see [`entry_flags`]);
+/// * `my_numbers` and `codes`: the identity indexes (current and former) → internal id;
+/// * `households`: `(household, id, version)`, the version at which a resident entered a
+///   household, as juki's `households`; `heads`: household → its 世帯主 in the latest
+///   versions, as juki's `heads`.
 pub const SCHEMA: &str = "
 CREATE TABLE residents (
     code INTEGER PRIMARY KEY,
@@ -356,12 +374,13 @@ CREATE TABLE residents (
     removed_on INTEGER,
     changed INTEGER NOT NULL,
     operator TEXT,
-    terminal TEXT
+    terminal TEXT,
+    prefix_max INTEGER NOT NULL
 );
 CREATE TABLE versions (
     id INTEGER NOT NULL,
-    valid_from INTEGER NOT NULL,
     version INTEGER NOT NULL,
+    valid_from INTEGER NOT NULL,
     code INTEGER NOT NULL,
     my_number INTEGER NOT NULL,
     name TEXT NOT NULL,
@@ -388,7 +407,12 @@ CREATE TABLE versions (
     name_key TEXT NOT NULL,
     kana_key TEXT NOT NULL,
     address_key TEXT NOT NULL,
-    PRIMARY KEY (id, valid_from, version)
+    e_bn INTEGER NOT NULL,
+    e_bk INTEGER NOT NULL,
+    e_na INTEGER NOT NULL,
+    e_ka INTEGER NOT NULL,
+    e_ba INTEGER NOT NULL,
+    PRIMARY KEY (id, version)
 ) WITHOUT ROWID;
 CREATE TABLE my_numbers (
     number INTEGER PRIMARY KEY,
@@ -400,19 +424,60 @@ CREATE TABLE codes (
     id INTEGER NOT NULL,
     current INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE households (
+    household INTEGER NOT NULL,
+    id INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (household, id, version)
+) WITHOUT ROWID;
+CREATE TABLE heads (
+    household INTEGER PRIMARY KEY,
+    id INTEGER NOT NULL,
+    name TEXT NOT NULL
+);
 ";
 
-/// Created after the load: the current record by internal id (the way from a version or an
-/// identity entry to the current row), and juki's five 4情報 indexes over every version.
+/// Bumped whenever [`SCHEMA`] or [`INDEXES`] change: a cached dataset built by another
+/// schema is built again.
+pub const SQLITE_SCHEMA_VERSION: u32 = 2;
+
+/// Created after the load: juki's five 4情報 indexes, each a partial index holding exactly
+/// the entries juki's `search` table holds (a version has an entry in an index when it is
+/// a first version or that index's key differs from the version before it:
+/// `store::engine::keys::new_search_keys`). No `ANALYZE`: each lookup has one usable
+/// index (the partial index's flag is in its query), and the plans are checked
+/// ([`keys::check_plans`]).
 pub const INDEXES: &str = "
-CREATE UNIQUE INDEX residents_by_id ON residents(id);
-CREATE INDEX versions_birth_name ON versions(birth, name_key);
-CREATE INDEX versions_birth_kana ON versions(birth, kana_key);
-CREATE INDEX versions_name_address ON versions(name_key, address_key);
-CREATE INDEX versions_kana_address ON versions(kana_key, address_key);
-CREATE INDEX versions_birth_address ON versions(birth, address_key);
-ANALYZE;
+CREATE INDEX versions_birth_name ON versions(birth, name_key) WHERE e_bn = 1;
+CREATE INDEX versions_birth_kana ON versions(birth, kana_key) WHERE e_bk = 1;
+CREATE INDEX versions_name_address ON versions(name_key, address_key) WHERE e_na = 1;
+CREATE INDEX versions_kana_address ON versions(kana_key, address_key) WHERE e_ka = 1;
+CREATE INDEX versions_birth_address ON versions(birth, address_key) WHERE e_ba = 1;
 ";
+
+/// The 4情報 keys of a version: birth date (`YYYYMMDD`), name, reading and address keys.
+pub type SearchKeys<'a> = (u32, &'a str, &'a str, &'a str);
+
+/// Which of the five 4情報 indexes (birth+name, birth+reading, name+address,
+/// reading+address, birth+address, in [`INDEXES`] order) hold an entry for a version with
+/// keys `now`, whose previous version had `before` (`None` for a first version): the rule
+/// of juki's `new_search_keys`, a key both versions have stays where the earlier one put it.
+pub fn entry_flags(before: Option<SearchKeys<'_>>, now: SearchKeys<'_>) -> [bool; 5] {
+    let Some((b, n, k, a)) = before else {
+        return [true; 5];
+    };
+    let (b2, n2, k2, a2) = now;
+    [
+        (b, n) != (b2, n2),
+        (b, k) != (b2, k2),
+        (n, a) != (n2, a2),
+        (k, a) != (k2, a2),
+        (b, a) != (b2, a2),
+    ]
+}
+
+/// The columns of the entry flags, in [`entry_flags`] order.
+pub const ENTRY_COLUMNS: &str = "e_bn, e_bk, e_na, e_ka, e_ba";
 
 /// The record columns, in [`SqlResident`] order (`id` and `code` included).
 pub const COLUMNS: &str = "code, id, my_number, name, kana, sex, birth, address, postal, \
@@ -429,7 +494,8 @@ pub fn columns_of(alias: &str) -> String {
         .join(", ")
 }
 
-/// A row of `residents` or `versions`, every column mapped.
+/// A row of `residents` or `versions`, every column mapped, with the name of the
+/// household's 世帯主 as juki's reads name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SqlResident {
     pub code: u64,
@@ -458,11 +524,19 @@ pub struct SqlResident {
     pub changed: u32,
     pub operator: Option<String>,
     pub terminal: Option<String>,
+    /// Column 27 of a lookup's row (`None` when the query leaves it `NULL`).
+    pub head_name: Option<String>,
 }
 
 impl SqlResident {
-    /// Maps a row whose first columns are [`COLUMNS`].
+    /// Maps a row whose first columns are [`COLUMNS`] and, when there is a 27th column, the
+    /// 世帯主's name.
     pub fn from_row(row: &Row<'_>) -> rusqlite::Result<SqlResident> {
+        let head_name = if row.as_ref().column_count() > 26 {
+            row.get(26)?
+        } else {
+            None
+        };
         Ok(SqlResident {
             code: row.get::<_, i64>(0)? as u64,
             id: row.get::<_, i64>(1)? as u64,
@@ -490,6 +564,7 @@ impl SqlResident {
             changed: row.get(23)?,
             operator: row.get(24)?,
             terminal: row.get(25)?,
+            head_name,
         })
     }
 }
@@ -557,10 +632,54 @@ fn changed_bits(r: &Resident) -> u32 {
         .fold(0, |bits, f| bits | 1 << (*f as u8))
 }
 
-/// What the SQLite load keeps per resident: the latest version and every My Number.
+/// What the SQLite load keeps per resident: the latest version, its search keys and every
+/// My Number.
 struct Person {
     latest: Resident,
+    keys: (u32, String, String, String),
     numbers: Vec<u64>,
+}
+
+/// The search keys of a version as the SQLite side stores them.
+fn keys_of(r: &Resident) -> (u32, String, String, String) {
+    (
+        r.birth.to_yyyymmdd(),
+        r.name.key().as_str().to_string(),
+        r.kana.key().as_str().to_string(),
+        address_key(r.address.written()),
+    )
+}
+
+fn as_keys(k: &(u32, String, String, String)) -> SearchKeys<'_> {
+    (k.0, &k.1, &k.2, &k.3)
+}
+
+/// The pragmas of a bulk load into a new SQLite file: no journal (a failed load leaves a
+/// file to delete, not one to recover), no syncs until the one at the end
+/// ([`finish_sqlite_load`]), a 1 GiB cache, temporary sort space in memory (the index
+/// builds), and the file held exclusively.
+pub const SQLITE_LOAD_PRAGMAS: &str = "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; \
+     PRAGMA cache_size=-1048576; PRAGMA temp_store=MEMORY; PRAGMA locking_mode=EXCLUSIVE;";
+
+/// Ends a bulk load: switches the file to WAL for the work after it (a header write),
+/// closes the connection and makes the file durable with one `fsync` of the file and one
+/// of its directory.
+pub fn finish_sqlite_load(conn: Connection, path: &Path) {
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+        .expect("journal_mode");
+    assert_eq!(mode, "wal");
+    conn.close()
+        .map_err(|(_, e)| e)
+        .expect("closing the SQLite file");
+    std::fs::File::open(path)
+        .and_then(|f| f.sync_all())
+        .expect("syncing the SQLite file");
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)
+            .and_then(|f| f.sync_all())
+            .expect("syncing the SQLite file's directory");
+    }
 }
 
 /// Reads every version back from juki's change feed and loads SQLite with it. Returns the
@@ -574,14 +693,8 @@ fn build_sqlite(set: &Dataset) -> String {
     let numbers = my_numbers(&opts);
     let my_number = |r: &Resident| numbers[&r.code.get()];
     let mut conn = Connection::open(&set.sqlite).expect("creating the SQLite file");
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-        .expect("journal_mode");
-    assert_eq!(mode, "wal");
-    conn.execute_batch(&format!(
-        "PRAGMA synchronous=OFF; PRAGMA cache_size={SQLITE_CACHE}; PRAGMA temp_store=MEMORY;"
-    ))
-    .expect("load pragmas");
+    conn.execute_batch(SQLITE_LOAD_PRAGMAS)
+        .expect("load pragmas");
     conn.execute_batch(SCHEMA).expect("schema");
 
     let started = Instant::now();
@@ -593,11 +706,14 @@ fn build_sqlite(set: &Dataset) -> String {
     {
         let mut insert = tx
             .prepare(&format!(
-                "INSERT INTO versions ({COLUMNS}, name_key, kana_key, address_key) VALUES \
-                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, \
-                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)"
+                "INSERT INTO versions ({COLUMNS}, name_key, kana_key, address_key, \
+                 {ENTRY_COLUMNS}) VALUES ({})",
+                placeholders(34)
             ))
             .expect("prepare versions");
+        let mut household = tx
+            .prepare("INSERT INTO households (household, id, version) VALUES (?1, ?2, ?3)")
+            .expect("prepare households");
         let mut since = 0u64;
         loop {
             let t = Instant::now();
@@ -616,14 +732,24 @@ fn build_sqlite(set: &Dataset) -> String {
                 let code = r.code.get();
                 let next = ids.len() as u64 + 1;
                 let id = *ids.entry(code).or_insert(next);
-                let row = &r;
+                let keys = keys_of(&r);
+                let before = people.get(id as usize - 1);
+                let flags = entry_flags(before.map(|p| as_keys(&p.keys)), as_keys(&keys));
+                if before.is_none_or(|p| p.latest.household != r.household) {
+                    household
+                        .execute(params![r.household.get() as i64, id as i64, r.version])
+                        .expect("insert household");
+                }
                 insert
                     .execute(params_from_iter(
-                        record_values(row, id, my_number(row)).into_iter().chain([
-                            Value::from(row.name.key().as_str().to_string()),
-                            Value::from(row.kana.key().as_str().to_string()),
-                            Value::from(address_key(row.address.written())),
-                        ]),
+                        record_values(&r, id, my_number(&r))
+                            .into_iter()
+                            .chain([
+                                Value::from(keys.1.clone()),
+                                Value::from(keys.2.clone()),
+                                Value::from(keys.3.clone()),
+                            ])
+                            .chain(flags.map(|f| Value::Integer(f.into()))),
                     ))
                     .expect("insert version");
                 versions += 1;
@@ -631,6 +757,7 @@ fn build_sqlite(set: &Dataset) -> String {
                 if id as usize > people.len() {
                     people.push(Person {
                         latest: r,
+                        keys,
                         numbers: vec![number],
                     });
                 } else {
@@ -639,51 +766,11 @@ fn build_sqlite(set: &Dataset) -> String {
                         p.numbers.push(number);
                     }
                     p.latest = r;
+                    p.keys = keys;
                 }
             }
         }
-
-        // The current records, identity indexes: in key order.
-        let mut current: Vec<(u64, &Resident)> = people
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (i as u64 + 1, &p.latest))
-            .collect();
-        current.sort_by_key(|(_, r)| r.code.get());
-        let mut insert = tx
-            .prepare(&format!(
-                "INSERT INTO residents ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, \
-                 ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, \
-                 ?24, ?25, ?26)"
-            ))
-            .expect("prepare residents");
-        let mut code = tx
-            .prepare("INSERT INTO codes (code, id, current) VALUES (?1, ?2, 1)")
-            .expect("prepare codes");
-        for (id, row) in &current {
-            insert
-                .execute(params_from_iter(record_values(row, *id, my_number(row))))
-                .expect("insert resident");
-            code.execute(params![row.code.get() as i64, *id as i64])
-                .expect("insert code");
-        }
-        let mut numbers: Vec<(u64, u64, bool)> = people
-            .iter()
-            .enumerate()
-            .flat_map(|(i, p)| {
-                let now = my_number(&p.latest);
-                p.numbers.iter().map(move |n| (*n, i as u64 + 1, *n == now))
-            })
-            .collect();
-        numbers.sort_unstable();
-        let mut number = tx
-            .prepare("INSERT INTO my_numbers (number, id, current) VALUES (?1, ?2, ?3)")
-            .expect("prepare my_numbers");
-        for (n, id, current) in numbers {
-            number
-                .execute(params![n as i64, id as i64, current])
-                .expect("insert my number");
-        }
+        insert_current(&tx, &people, &my_number);
     }
     tx.commit().expect("commit");
     drop(session);
@@ -693,30 +780,103 @@ fn build_sqlite(set: &Dataset) -> String {
     conn.execute_batch(INDEXES).expect("indexes");
     let indexed = t.elapsed();
     let t = Instant::now();
-    conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA wal_checkpoint(TRUNCATE);")
-        .expect("checkpoint");
-    let checkpoint = t.elapsed();
+    finish_sqlite_load(conn, &set.sqlite);
+    let synced = t.elapsed();
     let total = started.elapsed();
     eprintln!(
         "sqlite: {versions} versions, {} residents; load {} s (of which reading juki's feed \
-         {} s), indexes {} s, checkpoint {} s",
+         {} s), indexes {} s, sync {} s",
         people.len(),
         secs(loaded),
         secs(read_feed),
         secs(indexed),
-        secs(checkpoint)
+        secs(synced)
     );
     format!(
         "sqlite_versions={versions}\nsqlite_residents={}\nsqlite_load_s={}\n\
-         sqlite_read_juki_feed_s={}\nsqlite_indexes_s={}\nsqlite_checkpoint_s={}\n\
+         sqlite_read_juki_feed_s={}\nsqlite_indexes_s={}\nsqlite_sync_s={}\n\
          sqlite_total_s={}\n",
         people.len(),
         secs(loaded),
         secs(read_feed),
         secs(indexed),
-        secs(checkpoint),
+        secs(synced),
         secs(total)
     )
+}
+
+/// The current records, identity indexes and 世帯主 of the loaded people: in key order.
+fn insert_current(
+    tx: &rusqlite::Transaction<'_>,
+    people: &[Person],
+    my_number: &dyn Fn(&Resident) -> u64,
+) {
+    let mut current: Vec<(u64, &Resident)> = people
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (i as u64 + 1, &p.latest))
+        .collect();
+    current.sort_by_key(|(_, r)| r.code.get());
+    let mut insert = tx
+        .prepare(&format!(
+            "INSERT INTO residents ({COLUMNS}, prefix_max) VALUES ({})",
+            placeholders(27)
+        ))
+        .expect("prepare residents");
+    let mut code = tx
+        .prepare("INSERT INTO codes (code, id, current) VALUES (?1, ?2, 1)")
+        .expect("prepare codes");
+    for (id, row) in &current {
+        // No backdated change in the dataset: the latest 異動日 is the latest version's.
+        let prefix_max = Value::Integer(row.valid_from.to_yyyymmdd().into());
+        insert
+            .execute(params_from_iter(
+                record_values(row, *id, my_number(row))
+                    .into_iter()
+                    .chain([prefix_max]),
+            ))
+            .expect("insert resident");
+        code.execute(params![row.code.get() as i64, *id as i64])
+            .expect("insert code");
+    }
+    let mut heads: Vec<(u64, u64, &str)> = current
+        .iter()
+        .filter(|(_, r)| r.is_active() && r.relationship.is_head())
+        .map(|(id, r)| (r.household.get(), *id, r.name.as_str()))
+        .collect();
+    heads.sort_unstable();
+    let mut head = tx
+        .prepare("INSERT INTO heads (household, id, name) VALUES (?1, ?2, ?3)")
+        .expect("prepare heads");
+    for (h, id, name) in heads {
+        head.execute(params![h as i64, id as i64, name])
+            .expect("insert head");
+    }
+    let mut numbers: Vec<(u64, u64, bool)> = people
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| {
+            let now = my_number(&p.latest);
+            p.numbers.iter().map(move |n| (*n, i as u64 + 1, *n == now))
+        })
+        .collect();
+    numbers.sort_unstable();
+    let mut number = tx
+        .prepare("INSERT INTO my_numbers (number, id, current) VALUES (?1, ?2, ?3)")
+        .expect("prepare my_numbers");
+    for (n, id, current) in numbers {
+        number
+            .execute(params![n as i64, id as i64, current])
+            .expect("insert my number");
+    }
+}
+
+/// `?1, ?2, … ?n`.
+pub fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// splitmix64: a small, fixed pseudo-random sequence for drawing samples and probes.
@@ -756,12 +916,209 @@ pub fn time_probes<P, A>(
         let a = f(p);
         check(p, a);
     }
+    let block = time_block(probes, f);
+    (block.p50, block.p99)
+}
+
+/// One timed pass over a set of probes.
+#[derive(Debug, Clone, Copy)]
+pub struct Block {
+    /// Median latency of one call, µs.
+    pub p50: f64,
+    /// 99th percentile, µs.
+    pub p99: f64,
+    /// CPU time of the whole process (every thread, juki's log thread included) over the
+    /// pass, divided by the probes, µs.
+    pub cpu: f64,
+}
+
+/// Times each call of `f` on its own over `probes` (no warm-up: see [`time_probes`]), and
+/// the process's CPU time over the whole pass.
+pub fn time_block<P, A>(probes: &[P], mut f: impl FnMut(&P) -> A) -> Block {
     let mut ns = Vec::with_capacity(probes.len());
+    let cpu_before = process_cpu_ns();
     for p in probes {
-        let t = std::time::Instant::now();
+        let t = Instant::now();
         let a = f(p);
         ns.push(t.elapsed().as_nanos() as u64);
         std::hint::black_box(a);
     }
-    percentiles(ns)
+    let cpu = process_cpu_ns().saturating_sub(cpu_before);
+    let (p50, p99) = percentiles(ns);
+    Block {
+        p50,
+        p99,
+        cpu: cpu as f64 / 1000.0 / probes.len().max(1) as f64,
+    }
+}
+
+/// CPU time of this process so far (every thread, ended ones included), in nanoseconds:
+/// `CLOCK_PROCESS_CPUTIME_ID`. 0 off Unix.
+pub fn process_cpu_ns() -> u64 {
+    #[cfg(unix)]
+    {
+        let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+        t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
+    }
+    #[cfg(not(unix))]
+    {
+        0
+    }
+}
+
+/// [`process_cpu_ns`] in seconds.
+pub fn process_cpu_s() -> f64 {
+    process_cpu_ns() as f64 / 1e9
+}
+
+/// The machine's load averages (1, 5 and 15 minutes), as `/proc/loadavg` gives them.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// How many times each measurement is repeated, juki and SQLite alternating:
+/// `JUKI_BENCH_REPEATS`, default 5.
+pub fn repeats() -> usize {
+    std::env::var("JUKI_BENCH_REPEATS")
+        .ok()
+        .map(|v| {
+            v.parse::<usize>()
+                .ok()
+                .filter(|n| *n > 0)
+                .expect("JUKI_BENCH_REPEATS must be a positive number")
+        })
+        .unwrap_or(5)
+}
+
+/// Whether juki's block runs first in repeat `rep` (from 0): juki, SQLite, then SQLite,
+/// juki, and so on, so that neither side always follows the other.
+pub fn juki_first(rep: usize) -> bool {
+    rep % 2 == 0
+}
+
+/// The median and range of repeated measurements.
+#[derive(Debug, Clone, Copy)]
+pub struct Spread {
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Spread {
+    /// Of `values` (not empty); the median of an even count is the mean of the middle two.
+    pub fn of(values: &[f64]) -> Spread {
+        let mut v = values.to_vec();
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        let median = if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        };
+        Spread {
+            median,
+            min: v[0],
+            max: v[n - 1],
+        }
+    }
+
+    /// `median (min–max)` with `digits` decimals and a unit.
+    pub fn show(&self, digits: usize, unit: &str) -> String {
+        format!(
+            "{:.digits$} {unit} ({:.digits$}–{:.digits$})",
+            self.median, self.min, self.max
+        )
+    }
+}
+
+/// juki's shared read snapshot lives this long at most (`store::engine::snapshot::MAX_AGE`):
+/// SQLite's lookups keep one read transaction for as long.
+pub const SNAPSHOT_AGE: Duration = Duration::from_millis(200);
+
+/// One SQLite read transaction shared by lookups and renewed when it is [`SNAPSHOT_AGE`]
+/// old, as juki shares one redb read snapshot: a lookup calls [`ReadSnapshot::fresh`]
+/// first. Committed (ended) when dropped.
+pub struct ReadSnapshot<'c> {
+    conn: &'c Connection,
+    taken: Option<Instant>,
+}
+
+impl<'c> ReadSnapshot<'c> {
+    pub fn new(conn: &'c Connection) -> ReadSnapshot<'c> {
+        ReadSnapshot { conn, taken: None }
+    }
+
+    /// Begins a read transaction, or a new one when the open one is too old.
+    pub fn fresh(&mut self) {
+        match self.taken {
+            Some(t) if t.elapsed() < SNAPSHOT_AGE => return,
+            Some(_) => self.conn.execute_batch("COMMIT; BEGIN"),
+            None => self.conn.execute_batch("BEGIN"),
+        }
+        .expect("a read transaction");
+        self.taken = Some(Instant::now());
+    }
+}
+
+impl Drop for ReadSnapshot<'_> {
+    fn drop(&mut self) {
+        if self.taken.is_some() {
+            let _ = self.conn.execute_batch("COMMIT");
+        }
+    }
+}
+
+/// juki's and SQLite's blocks of [`time_block`] over the same probes, alternating
+/// ([`juki_first`]) `repeats` times, after one untimed pass of each (warming both caches).
+pub fn alternate<P, A, B>(
+    probes: &[P],
+    repeats: usize,
+    mut juki: impl FnMut(&P) -> A,
+    mut sqlite: impl FnMut(&P) -> B,
+) -> (Vec<Block>, Vec<Block>) {
+    for p in probes {
+        std::hint::black_box(juki(p));
+        std::hint::black_box(sqlite(p));
+    }
+    let (mut j, mut s) = (Vec::with_capacity(repeats), Vec::with_capacity(repeats));
+    for rep in 0..repeats {
+        if juki_first(rep) {
+            j.push(time_block(probes, &mut juki));
+            s.push(time_block(probes, &mut sqlite));
+        } else {
+            s.push(time_block(probes, &mut sqlite));
+            j.push(time_block(probes, &mut juki));
+        }
+    }
+    (j, s)
+}
+
+/// The cells of one lookup measured by [`alternate`]: p50, p99 and CPU per lookup of each
+/// side as `median (min–max)` over the repeats, and juki ÷ SQLite of the p50s (median and
+/// range of the per-repeat ratios).
+pub struct LookupRow {
+    pub p50: [Spread; 2],
+    pub p99: [Spread; 2],
+    pub cpu: [Spread; 2],
+    pub ratio: Spread,
+}
+
+impl LookupRow {
+    pub fn of(juki: &[Block], sqlite: &[Block]) -> LookupRow {
+        let side =
+            |b: &[Block], f: fn(&Block) -> f64| Spread::of(&b.iter().map(f).collect::<Vec<_>>());
+        let ratios: Vec<f64> = juki
+            .iter()
+            .zip(sqlite)
+            .map(|(j, s)| j.p50 / s.p50)
+            .collect();
+        LookupRow {
+            p50: [side(juki, |b| b.p50), side(sqlite, |b| b.p50)],
+            p99: [side(juki, |b| b.p99), side(sqlite, |b| b.p99)],
+            cpu: [side(juki, |b| b.cpu), side(sqlite, |b| b.cpu)],
+            ratio: Spread::of(&ratios),
+        }
+    }
 }
