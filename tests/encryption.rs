@@ -375,7 +375,8 @@ fn the_binary_inits_and_opens_an_encrypted_database_with_juki_key() {
         &["--db", &db, "--operator", ADMIN, "-c", "GET 24727059608"],
         &[],
     );
-    assert_eq!(out.status.code(), Some(1));
+    // No key is a failed sign-in: the contract's exit status 3.
+    assert_eq!(out.status.code(), Some(3));
     assert!(
         text(&out.stderr).contains("error[AUTH_FAILED]"),
         "{}",
@@ -395,6 +396,7 @@ fn the_binary_inits_and_opens_an_encrypted_database_with_juki_key() {
         "{}",
         text(&out.stderr)
     );
+    assert_eq!(out.status.code(), Some(3), "a wrong key is AUTH_FAILED");
 
     // rekey to a new passphrase, then erase.
     let out = juki(

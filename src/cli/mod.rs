@@ -86,8 +86,15 @@ impl From<juki::Error> for Failure {
 }
 
 fn fail(code: impl std::fmt::Display, message: impl std::fmt::Display) -> u8 {
+    let code = code.to_string();
     eprintln!("error[{code}]: {message}");
-    EXIT_FAILED
+    // Whatever refused the operator's credentials (a sign-in, or the key of an encrypted
+    // file) ends with the sign-in's status, wherever it was found.
+    if code == juki::ErrorCode::AuthFailed.as_str() {
+        EXIT_AUTH
+    } else {
+        EXIT_FAILED
+    }
 }
 
 fn default_format() -> Format {
