@@ -934,15 +934,7 @@ fn insert_current(tx: &rusqlite::Transaction<'_>, r: &Replay) {
         .map(|v| v.last().expect("a version"))
         .collect();
     current.sort_by_key(|v| v.code);
-    let mut insert = tx
-        .prepare(&format!(
-            "INSERT INTO residents ({COLUMNS}, prefix_max) VALUES ({})",
-            placeholders(27)
-        ))
-        .expect("prepare residents");
-    let mut code = tx
-        .prepare("INSERT INTO codes (code, id, current) VALUES (?1, ?2, 1)")
-        .expect("prepare codes");
+    let (mut insert, mut code) = common::current_statements(tx);
     for v in &current {
         // The history is in date order: the latest 異動日 is the latest version's.
         insert_record(&mut insert, v, &[&v.valid_from]);

@@ -805,6 +805,23 @@ fn build_sqlite(set: &Dataset) -> String {
     )
 }
 
+/// The statements that write a current record (with its `prefix_max`) and its code's
+/// entry, shared by both SQLite loads.
+pub fn current_statements<'t>(
+    tx: &'t rusqlite::Transaction<'_>,
+) -> (rusqlite::Statement<'t>, rusqlite::Statement<'t>) {
+    let insert = tx
+        .prepare(&format!(
+            "INSERT INTO residents ({COLUMNS}, prefix_max) VALUES ({})",
+            placeholders(27)
+        ))
+        .expect("prepare residents");
+    let code = tx
+        .prepare("INSERT INTO codes (code, id, current) VALUES (?1, ?2, 1)")
+        .expect("prepare codes");
+    (insert, code)
+}
+
 /// The current records, identity indexes and 世帯主 of the loaded people: in key order.
 fn insert_current(
     tx: &rusqlite::Transaction<'_>,
@@ -817,15 +834,7 @@ fn insert_current(
         .map(|(i, p)| (i as u64 + 1, &p.latest))
         .collect();
     current.sort_by_key(|(_, r)| r.code.get());
-    let mut insert = tx
-        .prepare(&format!(
-            "INSERT INTO residents ({COLUMNS}, prefix_max) VALUES ({})",
-            placeholders(27)
-        ))
-        .expect("prepare residents");
-    let mut code = tx
-        .prepare("INSERT INTO codes (code, id, current) VALUES (?1, ?2, 1)")
-        .expect("prepare codes");
+    let (mut insert, mut code) = current_statements(tx);
     for (id, row) in &current {
         // No backdated change in the dataset: the latest 異動日 is the latest version's.
         let prefix_max = Value::Integer(row.valid_from.to_yyyymmdd().into());

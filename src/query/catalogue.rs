@@ -227,6 +227,22 @@ const fn change(
     }
 }
 
+/// A 異動 that always writes a My Number (`my_number=` is required, or it is the change of
+/// one): it needs the My Number permission beside the record one.
+const fn change_writing_my_number(
+    kind: ChangeKind,
+    words: &'static [&'static [&'static str]],
+    aliases: &'static [&'static str],
+    syntax: &'static str,
+    what: &'static str,
+    example: &'static str,
+) -> Entry {
+    Entry {
+        needs: &[P::Record, P::MyNumber],
+        ..change(kind, words, aliases, syntax, what, example)
+    }
+}
+
 /// Every statement, in the order `help` lists them.
 pub const CATALOGUE: &[Entry] = &[
     // ---- looking up ----
@@ -330,42 +346,30 @@ pub const CATALOGUE: &[Entry] = &[
         form: Form::Changes,
     },
     // ---- recording a change ----
-    Entry {
-        // my_number= is one of its required fields.
-        needs: &[P::Record, P::MyNumber],
-        ..change(
-            ChangeKind::MoveIn,
-            &[&["move"], kw::IN],
-            &["転入"],
-            "MOVE IN <code>",
-            "転入 from another municipality (also 再転入 of a removed record); from= is the 転入前住所",
-            "MOVE IN 24727059608 my_number=123456789018 name='山田 太郎' kana='ヤマダ タロウ' sex=男 birth=S55.4.1 address=芦屋市精道町7-6 postal=659-8501 household=1001 relationship=世帯主 from=大阪市北区梅田1-1 ON R2.4.1",
-        )
-    },
-    Entry {
-        // my_number= is one of its required fields.
-        needs: &[P::Record, P::MyNumber],
-        ..change(
-            ChangeKind::Birth,
-            &[&["birth"]],
-            &["出生"],
-            "BIRTH <code>",
-            "出生: a new record whose birth date is the ON date (birth=, if given, must equal it); no previous address",
-            "BIRTH 12345678903 my_number=614106526000 name='山田 一郎' kana='ヤマダ イチロウ' sex=1 address=芦屋市精道町7-6 postal=659-8501 household=1001 relationship=子 ON R7.5.5",
-        )
-    },
-    Entry {
-        // my_number= is one of its required fields.
-        needs: &[P::Record, P::MyNumber],
-        ..change(
-            ChangeKind::EntryExOfficio,
-            &[&["enter"]],
-            &["職権記載"],
-            "ENTER <code>",
-            "職権記載: a record written ex officio (the fields of MOVE IN)",
-            "ENTER 24727059608 my_number=123456789018 name='山田 太郎' kana='ヤマダ タロウ' sex=男 birth=S55.4.1 address=芦屋市精道町7-6 postal=659-8501 household=1001 relationship=世帯主 ON R7.1.1",
-        )
-    },
+    change_writing_my_number(
+        ChangeKind::MoveIn,
+        &[&["move"], kw::IN],
+        &["転入"],
+        "MOVE IN <code>",
+        "転入 from another municipality (also 再転入 of a removed record); from= is the 転入前住所",
+        "MOVE IN 24727059608 my_number=123456789018 name='山田 太郎' kana='ヤマダ タロウ' sex=男 birth=S55.4.1 address=芦屋市精道町7-6 postal=659-8501 household=1001 relationship=世帯主 from=大阪市北区梅田1-1 ON R2.4.1",
+    ),
+    change_writing_my_number(
+        ChangeKind::Birth,
+        &[&["birth"]],
+        &["出生"],
+        "BIRTH <code>",
+        "出生: a new record whose birth date is the ON date (birth=, if given, must equal it); no previous address",
+        "BIRTH 12345678903 my_number=614106526000 name='山田 一郎' kana='ヤマダ イチロウ' sex=1 address=芦屋市精道町7-6 postal=659-8501 household=1001 relationship=子 ON R7.5.5",
+    ),
+    change_writing_my_number(
+        ChangeKind::EntryExOfficio,
+        &[&["enter"]],
+        &["職権記載"],
+        "ENTER <code>",
+        "職権記載: a record written ex officio (the fields of MOVE IN)",
+        "ENTER 24727059608 my_number=123456789018 name='山田 太郎' kana='ヤマダ タロウ' sex=男 birth=S55.4.1 address=芦屋市精道町7-6 postal=659-8501 household=1001 relationship=世帯主 ON R7.1.1",
+    ),
     change(
         ChangeKind::Move,
         &[&["move"]],
@@ -438,18 +442,14 @@ pub const CATALOGUE: &[Entry] = &[
         "住民票コード変更; new= is the new code; the old code keeps finding the resident",
         "CHANGE CODE 24727059608 new=12345678903 ON 2025-06-01",
     ),
-    Entry {
-        // It always writes a My Number.
-        needs: &[P::Record, P::MyNumber],
-        ..change(
-            ChangeKind::ChangeMyNumber,
-            &[CHANGE, kw::MYNUMBER],
-            &["個人番号変更"],
-            "CHANGE MYNUMBER <code>",
-            "個人番号変更; the former number keeps finding the resident",
-            "CHANGE MYNUMBER 24727059608 my_number=614106526000 ON 2025-06-01",
-        )
-    },
+    change_writing_my_number(
+        ChangeKind::ChangeMyNumber,
+        &[CHANGE, kw::MYNUMBER],
+        &["個人番号変更"],
+        "CHANGE MYNUMBER <code>",
+        "個人番号変更; the former number keeps finding the resident",
+        "CHANGE MYNUMBER 24727059608 my_number=614106526000 ON 2025-06-01",
+    ),
     change(
         ChangeKind::CancelMoveOut,
         &[CANCEL, &["move"], kw::OUT],
