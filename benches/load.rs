@@ -788,6 +788,25 @@ fn ok<T, E: std::fmt::Display>(r: Result<T, E>, what: &str) -> T {
 }
 
 /// Binds the 26 record columns ([`COLUMNS`]) of `v`, then `extra`.
+/// Writes a version with its key texts and its five 4情報 entry flags.
+fn insert_entry_version(stmt: &mut Statement<'_>, v: &Ver, flags: [bool; 5]) {
+    let [bn, bk, na, ka, ba] = flags;
+    insert_record(
+        stmt,
+        v,
+        &[
+            &v.name_key,
+            &v.kana_key,
+            &v.address_key,
+            &bn,
+            &bk,
+            &na,
+            &ka,
+            &ba,
+        ],
+    );
+}
+
 fn insert_record(stmt: &mut Statement<'_>, v: &Ver, extra: &[&dyn rusqlite::ToSql]) {
     let record: [&dyn rusqlite::ToSql; 26] = [
         &(v.code as i64),
@@ -895,21 +914,8 @@ fn insert_versions(tx: &rusqlite::Transaction<'_>, r: &Replay) {
     for versions in &r.people {
         let mut before: Option<&Ver> = None;
         for v in versions {
-            let [bn, bk, na, ka, ba] = common::entry_flags(before.map(keys), keys(v));
-            insert_record(
-                &mut insert,
-                v,
-                &[
-                    &v.name_key,
-                    &v.kana_key,
-                    &v.address_key,
-                    &bn,
-                    &bk,
-                    &na,
-                    &ka,
-                    &ba,
-                ],
-            );
+            let flags = common::entry_flags(before.map(keys), keys(v));
+            insert_entry_version(&mut insert, v, flags);
             before = Some(v);
         }
     }
@@ -951,19 +957,12 @@ fn insert_current(tx: &rusqlite::Transaction<'_>, r: &Replay) {
             .execute(params![n as i64, id as i64])
             .expect("insert my number");
     }
-    let mut heads: Vec<(u64, u64, &str)> = current
+    let heads: Vec<(u64, u64, &str)> = current
         .iter()
         .filter(|v| v.status == Status::Active.code() && &*v.relationship == "世帯主")
         .map(|v| (v.household, v.id, &*v.name))
         .collect();
-    heads.sort_unstable();
-    let mut head = tx
-        .prepare("INSERT INTO heads (household, id, name) VALUES (?1, ?2, ?3)")
-        .expect("prepare heads");
-    for (h, id, name) in heads {
-        head.execute(params![h as i64, id as i64, name])
-            .expect("insert head");
-    }
+    common::insert_heads(tx, heads);
 }
 
 /// The change feed and the operation log's entry for the load.
@@ -1173,25 +1172,12 @@ fn sqlite_moves(conn: &mut Connection, moves: &[(usize, u64)]) -> f64 {
                 kana_key: text(&kana_key),
                 address_key: text(&address.key()),
             };
-            let [bn, bk, na, ka, ba] = common::entry_flags(
+            let flags = common::entry_flags(
                 Some((v.birth, &name_key, &kana_key, &address_key)),
                 (v.birth, &v.name_key, &v.kana_key, &v.address_key),
             );
             let mut insert = tx.prepare_cached(&insert_version).expect("prepare");
-            insert_record(
-                &mut insert,
-                &v,
-                &[
-                    &v.name_key,
-                    &v.kana_key,
-                    &v.address_key,
-                    &bn,
-                    &bk,
-                    &na,
-                    &ka,
-                    &ba,
-                ],
-            );
+            insert_entry_version(&mut insert, &v, flags);
             tx.prepare_cached(
                 "UPDATE residents SET address = ?2, previous_address = ?3, address_since = ?4, \
                  version = ?5, seq = ?6, reason = ?7, valid_from = ?8, reported = ?9, \

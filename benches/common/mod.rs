@@ -822,6 +822,18 @@ pub fn current_statements<'t>(
     (insert, code)
 }
 
+/// Writes the `heads` entries (household, internal id, name of its 世帯主), in key order.
+pub fn insert_heads(tx: &rusqlite::Transaction<'_>, mut heads: Vec<(u64, u64, &str)>) {
+    heads.sort_unstable();
+    let mut head = tx
+        .prepare("INSERT INTO heads (household, id, name) VALUES (?1, ?2, ?3)")
+        .expect("prepare heads");
+    for (h, id, name) in heads {
+        head.execute(params![h as i64, id as i64, name])
+            .expect("insert head");
+    }
+}
+
 /// The current records, identity indexes and 世帯主 of the loaded people: in key order.
 fn insert_current(
     tx: &rusqlite::Transaction<'_>,
@@ -848,19 +860,12 @@ fn insert_current(
         code.execute(params![row.code.get() as i64, *id as i64])
             .expect("insert code");
     }
-    let mut heads: Vec<(u64, u64, &str)> = current
+    let heads: Vec<(u64, u64, &str)> = current
         .iter()
         .filter(|(_, r)| r.is_active() && r.relationship.is_head())
         .map(|(id, r)| (r.household.get(), *id, r.name.as_str()))
         .collect();
-    heads.sort_unstable();
-    let mut head = tx
-        .prepare("INSERT INTO heads (household, id, name) VALUES (?1, ?2, ?3)")
-        .expect("prepare heads");
-    for (h, id, name) in heads {
-        head.execute(params![h as i64, id as i64, name])
-            .expect("insert head");
-    }
+    insert_heads(tx, heads);
     let mut numbers: Vec<(u64, u64, bool)> = people
         .iter()
         .enumerate()
