@@ -145,6 +145,8 @@ pub(crate) enum Inner {
     Import(ImportError),
     /// An export or a consistency check could not be done.
     Export(ExportError),
+    /// A certificate could not be rendered.
+    Render(crate::certificate::RenderError),
     /// The statement is understood but this build does not run it.
     NotAvailable(&'static str),
     /// Change `index` (from 0) of a batch failed; nothing of the batch was written.
@@ -224,6 +226,9 @@ impl Error {
             Inner::Auth(e) => e.code(),
             Inner::Import(e) => e.code(),
             Inner::Export(e) => e.code(),
+            // A value the certificate's font cannot print: the record holds it, the
+            // certificate cannot show it.
+            Inner::Render(_) => ErrorCode::InvalidValue,
             Inner::InBatch { error, .. } => error.code(),
         }
     }
@@ -306,6 +311,7 @@ impl fmt::Display for Error {
             Inner::Auth(e) => e.fmt(f),
             Inner::Import(e) => e.fmt(f),
             Inner::Export(e) => e.fmt(f),
+            Inner::Render(e) => e.fmt(f),
             Inner::NotAvailable(what) => {
                 write!(f, "{what} is not available in this version of juki")
             }
@@ -326,6 +332,7 @@ impl std::error::Error for Error {
             Inner::Auth(e) => e.source(),
             Inner::Import(e) => e.source(),
             Inner::Export(e) => e.source(),
+            Inner::Render(e) => e.source(),
             Inner::InBatch { error, .. } => error.source(),
         }
     }
@@ -374,6 +381,12 @@ impl From<ExportError> for Error {
             ExportError::Store(error) => Error::from(error),
             e => Error::new(Inner::Export(e)),
         }
+    }
+}
+
+impl From<crate::certificate::RenderError> for Error {
+    fn from(e: crate::certificate::RenderError) -> Self {
+        Error::new(Inner::Render(e))
     }
 }
 

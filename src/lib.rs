@@ -89,6 +89,7 @@
 #![warn(missing_docs)]
 
 mod auth;
+pub mod certificate;
 mod encryption;
 mod error;
 mod io;
@@ -98,6 +99,9 @@ mod store;
 
 // Opening a register and signing in.
 pub use auth::{Builder, Juki, Restore, RestoreReport, Session, Upgrade, UpgradeReport};
+
+// Certificates the counter issues (住民票の写し …).
+pub use auth::{Destination, Issued};
 pub use store::{
     cache_for, kept_path, Clock, DEFAULT_CACHE_BYTES, FORMAT_VERSION, LOAD_CACHE_BYTES,
 };

@@ -40,6 +40,8 @@ pub(crate) enum AuthError {
     UnknownOperator(String),
     /// Disabling the last administrator who can sign in would leave nobody able to
     /// administer the register.
+    #[error("permission denied: the {0} is given only to the person themself or a member of their household (住基法第12条); name them with REQUESTED BY <resident code>")]
+    OnlyForThemself(&'static str),
     #[error("conflict: operator {0} is the last administrator who can sign in; create or unlock another administrator first")]
     LastAdministrator(String),
 }
@@ -49,7 +51,9 @@ impl AuthError {
     pub(crate) fn code(&self) -> ErrorCode {
         match self {
             AuthError::AuthFailed => ErrorCode::AuthFailed,
-            AuthError::PermissionDenied { .. } | AuthError::ReadOnly => ErrorCode::PermissionDenied,
+            AuthError::PermissionDenied { .. }
+            | AuthError::ReadOnly
+            | AuthError::OnlyForThemself(_) => ErrorCode::PermissionDenied,
             AuthError::Invalid { .. } => ErrorCode::InvalidValue,
             AuthError::OperatorExists(_) | AuthError::LastAdministrator(_) => ErrorCode::Conflict,
             AuthError::UnknownOperator(_) => ErrorCode::NotFound,

@@ -27,6 +27,8 @@ pub enum Permission {
     MyNumber,
     /// Population statistics.
     Stats,
+    /// Issue certificates: 住民票の写し, 除票の写し, 住民票記載事項証明書.
+    Certificate,
     /// The change feed to the prefecture.
     Changes,
     /// Copy data out: EXPORT, EXPORT HISTORY, EXPORT CONSISTENCY, BACKUP.
@@ -85,6 +87,7 @@ impl Permission {
             Permission::Record => "record",
             Permission::MyNumber => "mynumber",
             Permission::Stats => "stats",
+            Permission::Certificate => "certificate",
             Permission::Changes => "changes",
             Permission::Export => "export",
             Permission::Audit => "audit",
@@ -118,8 +121,8 @@ pub enum Visibility {
 pub enum Role {
     /// Everything.
     Admin,
-    /// The resident counter: look up, search, history, household, statistics, record 異動
-    /// that write no My Number (転居, 転出, 死亡, 世帯変更 …; 転入, 出生 and 職権記載 carry one).
+    /// The resident counter: look up, search, history, household, statistics, certificates
+    /// without a 個人番号, record 異動 that write no My Number (転居, 転出, 死亡, 世帯変更 …; 転入, 出生 and 職権記載 carry one).
     Clerk,
     /// A clerk who also handles My Numbers and copies data out.
     Registrar,
@@ -193,6 +196,7 @@ impl Role {
             P::Record,
             P::MyNumber,
             P::Stats,
+            P::Certificate,
             P::Changes,
             P::Export,
             P::Audit,
@@ -210,6 +214,7 @@ impl Role {
             P::Household,
             P::Record,
             P::Stats,
+            P::Certificate,
         ];
         const REGISTRAR: &[Permission] = &[
             P::Lookup,
@@ -219,6 +224,7 @@ impl Role {
             P::Household,
             P::Record,
             P::Stats,
+            P::Certificate,
             P::MyNumber,
             P::Changes,
             P::Export,

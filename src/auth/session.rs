@@ -3,6 +3,10 @@
 //! operator's permission, checks that the operator is still enabled, and writes an entry to
 //! the operation log (a 異動's entry in the 異動's own transaction).
 
+mod certificate;
+
+pub use certificate::{Destination, Issued};
+
 use super::audit::{self, AuditEntry, AuditQuery, ChainReport, Redacted, AUDIT};
 use super::error::{AuthError, Result};
 use super::journal::{append_in, Flusher, Journal};
@@ -66,7 +70,7 @@ impl std::fmt::Debug for Juki {
     }
 }
 
-fn now_micros() -> i64 {
+pub(super) fn now_micros() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_micros() as i64)

@@ -137,6 +137,11 @@ fn is_known_term(term: &str) -> bool {
     )
 }
 
+/// Whether a term names a relative (not 同居人, 縁故者 or 使用人).
+fn is_relative(term: &str) -> bool {
+    !matches!(term, "縁故者" | "同居人" | "使用人")
+}
+
 /// 続柄: the relationship to the head of household, as a path of terms joined by の
 /// (e.g. 子の妻, 妻の父). A term may carry the suffix (未届), as in 妻(未届). 世帯主 stands
 /// alone.
@@ -203,6 +208,30 @@ impl Relationship {
     /// The relationship as stored, e.g. 子の妻.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// Where the member stands in the 記載順位 of the household's 住民票: 世帯主, then the
+    /// spouse, the children, the children's spouses and grandchildren, the parents, the
+    /// grandparents, the brothers and sisters, other relatives, and last those who are no
+    /// relatives (同居人, 縁故者 …). Members of one rank are listed by birth (the caller's
+    /// tie-break). A (未届) term ranks as the term it qualifies.
+    pub fn listing_rank(&self) -> u8 {
+        let terms: Vec<&str> = self
+            .terms()
+            .map(|t| t.strip_suffix(UNREGISTERED).unwrap_or(t))
+            .collect();
+        match terms.as_slice() {
+            [HEAD] => 0,
+            ["妻" | "夫" | "配偶者"] => 1,
+            ["子"] => 2,
+            ["子", "妻" | "夫"] => 3,
+            ["孫"] | ["子", "子"] => 4,
+            ["父" | "母" | "養父" | "養母"] => 5,
+            ["祖父" | "祖母"] => 6,
+            ["兄" | "姉" | "弟" | "妹" | "兄弟姉妹"] => 7,
+            [first, ..] if is_relative(first) => 8,
+            _ => 9,
+        }
     }
 }
 
@@ -297,6 +326,34 @@ impl fmt::Display for Restatement {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn listing_rank_puts_the_head_first_and_lodgers_last() {
+        let rank = |t: &str| Relationship::parse(t).unwrap().listing_rank();
+        let order = [
+            "世帯主",
+            "妻",
+            "子",
+            "子の妻",
+            "孫",
+            "母",
+            "祖父",
+            "弟",
+            "妻の父",
+            "同居人",
+        ];
+        for pair in order.windows(2) {
+            assert!(
+                rank(pair[0]) < rank(pair[1]),
+                "{} before {}",
+                pair[0],
+                pair[1]
+            );
+        }
+        assert_eq!(rank("妻(未届)"), rank("妻"));
+        assert_eq!(rank("子の子"), rank("孫"));
+        assert_eq!(rank("縁故者"), rank("同居人"));
+    }
 
     #[test]
     fn household_ids() {

@@ -290,6 +290,25 @@ impl Change {
     }
 }
 
+/// An ISSUE statement: which certificate, of whom, and its clauses as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    /// Which certificate.
+    pub kind: crate::certificate::Kind,
+    /// `HOUSEHOLD OF <code>` (the whole household) rather than `OF <code>, …`.
+    pub household: bool,
+    /// The resident codes written.
+    pub codes: Vec<Value>,
+    /// `AS OF <date>`.
+    pub as_of: Option<Value>,
+    /// `WITH <part>, …`: the parts, as written.
+    pub with: Vec<Value>,
+    /// `REQUESTED BY <code> | '<name>'`.
+    pub requester: Option<Value>,
+    /// `TO '<file.pdf>'`.
+    pub to: Option<Value>,
+}
+
 /// One statement of the query language.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Statement {
@@ -427,6 +446,15 @@ pub enum Statement {
     },
     /// `SHOW REGISTER`: the municipality and its dictionaries.
     ShowRegister,
+    /// `ISSUE COPY | REMOVED COPY | ITEMS CERTIFICATE …`: a certificate.
+    Issue(Issue),
+    /// `SET ISSUER title='…' name='…'`: who certificates are signed by.
+    SetIssuer {
+        /// The title, e.g. 兵庫県芦屋市長.
+        title: Value,
+        /// The name.
+        name: Value,
+    },
     /// `HELP [topic]`: the statements, or one of them.
     Help {
         /// The words after HELP as written, joined by single spaces (e.g. `MOVE IN`).
@@ -464,6 +492,12 @@ impl Statement {
             Statement::Compact => "COMPACT",
             Statement::LoadTowns { .. } => "LOAD TOWNS",
             Statement::ShowRegister => "SHOW REGISTER",
+            Statement::Issue(issue) => match issue.kind {
+                crate::certificate::Kind::Copy => "ISSUE COPY",
+                crate::certificate::Kind::RemovedCopy => "ISSUE REMOVED COPY",
+                crate::certificate::Kind::ItemsCertificate => "ISSUE ITEMS CERTIFICATE",
+            },
+            Statement::SetIssuer { .. } => "SET ISSUER",
             Statement::Help { .. } => "HELP",
         }
     }

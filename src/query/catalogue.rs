@@ -29,6 +29,8 @@ use super::keywords as kw;
 pub enum Group {
     /// Reading the register.
     LookingUp,
+    /// Issuing certificates.
+    Issuing,
     /// Recording a 異動.
     Recording,
     /// Operators, the operation log, copies, checks and maintenance.
@@ -39,8 +41,9 @@ pub enum Group {
 
 impl Group {
     /// Every group, in the order `help` lists them.
-    pub const ALL: [Group; 4] = [
+    pub const ALL: [Group; 5] = [
         Group::LookingUp,
+        Group::Issuing,
         Group::Recording,
         Group::Administering,
         Group::Console,
@@ -50,6 +53,7 @@ impl Group {
     pub fn title(self) -> &'static str {
         match self {
             Group::LookingUp => "Looking up",
+            Group::Issuing => "Issuing certificates",
             Group::Recording => "Recording a change (異動)",
             Group::Administering => "Administering",
             Group::Console => "The console",
@@ -112,6 +116,10 @@ pub enum Form {
     LoadTowns,
     /// `SHOW REGISTER`.
     ShowRegister,
+    /// `ISSUE …`: a certificate of the kind.
+    Issue(crate::certificate::Kind),
+    /// `SET ISSUER title='…' name='…'`.
+    SetIssuer,
     /// `HELP [topic]`.
     Help,
 }
@@ -204,6 +212,7 @@ const CHANGE: &[&str] = &["change"];
 const EXPORT: &[&str] = &["export"];
 const AUDIT: &[&str] = &["audit"];
 const CANCEL: &[&str] = &["cancel"];
+const ISSUE: &[&str] = &["issue", "交付"];
 
 /// A 異動's row: its keywords and alias come from `kind`'s name and 異動事由.
 const fn change(
@@ -344,6 +353,40 @@ pub const CATALOGUE: &[Entry] = &[
         what: "the change feed in 更新順番号 order, with the items notified to the prefecture",
         group: Group::LookingUp,
         form: Form::Changes,
+    },
+    // ---- issuing certificates ----
+    Entry {
+        name: "ISSUE COPY",
+        words: &[ISSUE, &["copy"]],
+        aliases: &["住民票の写し"],
+        syntax: "ISSUE COPY HOUSEHOLD OF <resident code> | OF <resident code>[, …] [AS OF <date>] [WITH <part>, …] [REQUESTED BY <resident code> | '<name>'] [TO '<file.pdf>']",
+        example: "ISSUE COPY HOUSEHOLD OF 24727059608 WITH household REQUESTED BY 24727059608 TO '/tmp/copy.pdf'",
+        needs: &[P::Certificate],
+        what: "住民票の写し of the whole household (HOUSEHOLD OF) or of some of its members (OF), as of today or a date, as a PDF (TO) or as text; it always carries 氏名 (with 旧氏 and 通称), 住所, 生年月日, 性別, 住民となった日, 住所を定めた日 and 前住所; WITH adds household (世帯主・続柄), domicile (本籍・筆頭者), foreign (国籍・在留資格 …), and for the person themself or their household only (REQUESTED BY their resident code) code (住民票コード), card_number (在留カード番号) and mynumber (個人番号, which also needs the mynumber permission). Numbered and logged (ISSUE, ISSUE CODE, ISSUE MYNUMBER) with the file's SHA-256",
+        group: Group::Issuing,
+        form: Form::Issue(crate::certificate::Kind::Copy),
+    },
+    Entry {
+        name: "ISSUE REMOVED COPY",
+        words: &[ISSUE, &["removed"], &["copy"]],
+        aliases: &["除票の写し"],
+        syntax: "ISSUE REMOVED COPY OF <resident code>[, …] [AS OF <date>] [WITH <part>, …] [REQUESTED BY <resident code> | '<name>'] [TO '<file.pdf>']",
+        example: "ISSUE REMOVED COPY OF 24727059608 TO '/tmp/removed.pdf'",
+        needs: &[P::Certificate],
+        what: "除票の写し of a removed resident (転出, 死亡, 職権消除): the last record with 消除日, 消除事由 and 転出先; WITH as for ISSUE COPY",
+        group: Group::Issuing,
+        form: Form::Issue(crate::certificate::Kind::RemovedCopy),
+    },
+    Entry {
+        name: "ISSUE ITEMS CERTIFICATE",
+        words: &[ISSUE, &["items"], &["certificate"]],
+        aliases: &["記載事項証明書"],
+        syntax: "ISSUE ITEMS CERTIFICATE HOUSEHOLD OF <resident code> | OF <resident code>[, …] WITH <part>, … [AS OF <date>] [REQUESTED BY <resident code> | '<name>'] [TO '<file.pdf>']",
+        example: "ISSUE ITEMS CERTIFICATE OF 24727059608 WITH birth, sex, resident_since",
+        needs: &[P::Certificate],
+        what: "住民票記載事項証明書: 氏名, 住所 and the parts listed (birth, sex, resident_since, address_since, previous_address and those of ISSUE COPY), nothing else",
+        group: Group::Issuing,
+        form: Form::Issue(crate::certificate::Kind::ItemsCertificate),
     },
     // ---- recording a change ----
     change_writing_my_number(
@@ -658,6 +701,17 @@ pub const CATALOGUE: &[Entry] = &[
         what: "a new version of the municipality's address dictionary (CSV: docs/address-dictionary.md), in force from the date, after the latest version's; the earlier versions stay, so past addresses keep resolving",
         group: Group::Administering,
         form: Form::LoadTowns,
+    },
+    Entry {
+        name: "SET ISSUER",
+        words: &[&["set"], &["issuer", "証明者"]],
+        aliases: &[],
+        syntax: "SET ISSUER title='<title>' name='<name>'",
+        example: "SET ISSUER title='兵庫県芦屋市長' name='山田 一郎'",
+        needs: &[P::Operators],
+        what: "the title and name every certificate is signed with (the mayor's); until it is set, certificates are refused",
+        group: Group::Administering,
+        form: Form::SetIssuer,
     },
     Entry {
         name: "SHOW REGISTER",

@@ -207,6 +207,11 @@ impl<'a> Executor<'a> {
                 message(format!("{towns} 町字 loaded, in force from {from}"))
             }
             Plan::ShowRegister => Output::Rows(register_rows(s.juki().place().as_deref())),
+            Plan::Issue { request, to } => message(issued(&s.issue(&request, &to)?)),
+            Plan::SetIssuer { title, name } => {
+                s.set_issuer(&title, &name)?;
+                message(format!("certificates are signed by {title}　{name}"))
+            }
             Plan::Help(topic) => message(help_for(topic.as_deref(), Some(s.role()))),
         })
     }
@@ -307,6 +312,21 @@ impl<'a> Executor<'a> {
 /// The confirmation of a statement that wrote a file: `{what} {path}: {report}`.
 fn done(path: &Path, what: &str, report: impl std::fmt::Display) -> String {
     format!("{what} {}: {report}", path.display())
+}
+
+/// What the console shows of an issued certificate: the text rendering, or where the PDF
+/// went.
+fn issued(i: &crate::Issued) -> String {
+    match &i.path {
+        Some(path) => format!(
+            "{} {} written to {} (SHA-256 {})",
+            i.document.title,
+            i.document.serial,
+            path.display(),
+            i.sha256
+        ),
+        None => i.text.clone(),
+    }
 }
 
 /// HISTORY: every version, oldest first, as it stood on its 異動日 when it was recorded

@@ -57,8 +57,12 @@ pub(crate) const VERIFY: &[&str] = &["verify"];
 pub(crate) const CONSISTENCY: &[&str] = &["consistency"];
 /// `HISTORY` of EXPORT HISTORY.
 pub(crate) const HISTORY: &[&str] = &["history"];
-/// `TO` of BACKUP TO.
+/// `TO` of BACKUP TO and ISSUE.
 pub(crate) const TO: &[&str] = &["to"];
+/// `WITH` of ISSUE.
+pub(crate) const WITH: &[&str] = &["with"];
+/// `REQUESTED BY` of ISSUE.
+pub(crate) const REQUESTED: &[&str] = &["requested"];
 
 /// Clause words that cannot stand unquoted where a value is expected: `GET ON` is a
 /// forgotten code, not a resident called ON.

@@ -8,7 +8,8 @@
 //! own codes (`INVALID_VALUE`, `SEARCH_MINIMUM`).
 
 use super::ast::{
-    Assignment, Change, ChangeKind, Cond, Field, HouseholdTarget, Secret, StatDim, Statement, Value,
+    Assignment, Change, ChangeKind, Cond, Field, HouseholdTarget, Issue, Secret, StatDim,
+    Statement, Value,
 };
 use super::catalogue::{self, Form};
 use super::error::ParseError;
@@ -449,6 +450,14 @@ impl<'a> Parser<'a> {
                 Statement::LoadTowns { path, from }
             }
             Form::ShowRegister => Statement::ShowRegister,
+            Form::Issue(kind) => return self.issue(kind, usage),
+            Form::SetIssuer => {
+                self.expect(&["title"], "title='<title>'", usage)?;
+                let title = self.clause("a title after title=", usage)?;
+                self.expect(&["name"], "name='<name>'", usage)?;
+                let name = self.clause("a name after name=", usage)?;
+                Statement::SetIssuer { title, name }
+            }
             Form::Help => return self.help(),
         };
         self.end(usage)?;
@@ -564,6 +573,64 @@ impl<'a> Parser<'a> {
             .map_or(Span::at(self.here().end), |t| t.span);
         ParseError::new(format!("expected '=' after '{}'", short(word)), span)
             .with_hint(format!("write {key}=<value>"))
+    }
+
+    /// `ISSUE <kind> HOUSEHOLD OF <code> | OF <code>[, …]`, then its clauses in any order.
+    fn issue(
+        &mut self,
+        kind: crate::certificate::Kind,
+        usage: &str,
+    ) -> Result<Statement, ParseError> {
+        let household = self.eat(kw::HOUSEHOLD).is_some();
+        self.expect(
+            kw::OF,
+            "OF <resident code> or HOUSEHOLD OF <resident code>",
+            usage,
+        )?;
+        let mut codes = vec![self.positional("a resident code", usage)?];
+        while !household && self.eat_kind(&TokenKind::Comma) {
+            codes.push(self.positional("a resident code after ','", usage)?);
+        }
+        let mut issue = Issue {
+            kind,
+            household,
+            codes,
+            as_of: None,
+            with: Vec::new(),
+            requester: None,
+            to: None,
+        };
+        while !self.at_end() {
+            let span = self.here();
+            if self.peek_is(kw::AS) || self.peek_is(kw::AS_OF) {
+                if issue.as_of.is_some() {
+                    return Err(given_twice("AS OF", span));
+                }
+                issue.as_of = self.as_of(usage)?;
+            } else if self.eat(kw::WITH).is_some() {
+                if !issue.with.is_empty() {
+                    return Err(given_twice("WITH", span));
+                }
+                issue.with.push(self.value("a part after WITH", usage)?);
+                while self.eat_kind(&TokenKind::Comma) {
+                    issue.with.push(self.value("a part after ','", usage)?);
+                }
+            } else if self.eat(kw::REQUESTED).is_some() {
+                if issue.requester.is_some() {
+                    return Err(given_twice("REQUESTED BY", span));
+                }
+                self.expect(kw::BY, "BY after REQUESTED", usage)?;
+                issue.requester = Some(self.value("a resident code or a quoted name", usage)?);
+            } else if self.eat(kw::TO).is_some() {
+                if issue.to.is_some() {
+                    return Err(given_twice("TO", span));
+                }
+                issue.to = Some(self.value("a path after TO", usage)?);
+            } else {
+                return Err(self.end(usage).expect_err("not at the end"));
+            }
+        }
+        Ok(Statement::Issue(issue))
     }
 
     fn stats(&mut self, usage: &str) -> Result<Statement, ParseError> {

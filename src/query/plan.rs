@@ -3,8 +3,11 @@
 //! from; a FIND gets its index chosen here (and refused here too when it names fewer than
 //! two of name, address and birth).
 
-use super::ast::{Change as ChangeStmt, Cond, Field, HouseholdTarget, StatDim, Statement, Value};
+use super::ast::{
+    Change as ChangeStmt, Cond, Field, HouseholdTarget, Issue, StatDim, Statement, Value,
+};
 use super::parser::search_minimum_hint;
+use crate::certificate::{Kind, Part, Persons, Request, Requester};
 use crate::model::{
     Address, Date, HouseholdId, InvalidValue, Kana, MyNumber, Name, PostalCode, Relationship,
     ResidentCode, Restatement, Sex,
@@ -120,6 +123,20 @@ pub enum Plan {
     },
     /// `SHOW REGISTER`.
     ShowRegister,
+    /// `ISSUE …`.
+    Issue {
+        /// The request.
+        request: Request,
+        /// The PDF file (`TO`), or the console.
+        to: crate::Destination,
+    },
+    /// `SET ISSUER title='…' name='…'`.
+    SetIssuer {
+        /// The title.
+        title: String,
+        /// The name.
+        name: String,
+    },
     /// `HELP [topic]`.
     Help(Option<String>),
 }
@@ -242,6 +259,76 @@ pub fn plan(stmt: &Statement) -> Result<Plan, QueryError> {
             from: value(from, Date::parse)?,
         },
         Statement::ShowRegister => Plan::ShowRegister,
+        Statement::Issue(issue) => plan_issue(issue)?,
+        Statement::SetIssuer { title, name } => Plan::SetIssuer {
+            title: title.text.clone(),
+            name: name.text.clone(),
+        },
+    })
+}
+
+/// An ISSUE statement: its codes, date, parts and requester validated.
+fn plan_issue(issue: &Issue) -> Result<Plan, QueryError> {
+    let codes = issue
+        .codes
+        .iter()
+        .map(|c| value(c, ResidentCode::parse))
+        .collect::<Result<Vec<_>, _>>()?;
+    let persons = if issue.household {
+        Persons::HouseholdOf(codes[0])
+    } else {
+        Persons::These(codes)
+    };
+    let mut with = Vec::new();
+    for v in &issue.with {
+        let part = value(v, |s| {
+            Part::parse(s).ok_or_else(|| {
+                let names: Vec<&str> = Part::ALL.iter().map(|p| p.key()).collect();
+                InvalidValue::new(
+                    "part",
+                    format!(
+                        "{s:?} is not a part of a certificate; the parts are {}",
+                        names.join(", ")
+                    ),
+                )
+            })
+        })?;
+        if with.contains(&part) {
+            return Err(QueryError::invalid_at(
+                InvalidValue::new("part", format!("{part} is given twice")),
+                v.span,
+            ));
+        }
+        with.push(part);
+    }
+    if issue.kind == Kind::ItemsCertificate && with.is_empty() {
+        return Err(QueryError::invalid_at(
+            InvalidValue::new(
+                "part",
+                "a 記載事項証明書 certifies the parts it lists: add WITH <part>, …",
+            ),
+            issue.codes[0].span,
+        ));
+    }
+    let requester = match &issue.requester {
+        None => Requester::Unnamed,
+        Some(v) if v.text.chars().all(|c| c.is_ascii_digit() || c == '-') => {
+            Requester::Resident(value(v, ResidentCode::parse)?)
+        }
+        Some(v) => Requester::Other(v.text.clone()),
+    };
+    Ok(Plan::Issue {
+        request: Request {
+            kind: issue.kind,
+            persons,
+            as_of: opt(&issue.as_of, Date::parse)?,
+            with,
+            requester,
+        },
+        to: match &issue.to {
+            Some(path) => crate::Destination::Pdf(path.text.clone().into()),
+            None => crate::Destination::Text,
+        },
     })
 }
 

@@ -44,10 +44,16 @@ pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 /// dictionary (docs/address-dictionary.md), as loaded, under the day it takes effect.
 pub const TOWNS: TableDefinition<u32, &[u8]> = TableDefinition::new("towns");
 
+/// `setting → text`: the register's settings an operator sets (`SET ISSUER`): the title
+/// and name certificates are issued under (`issuer_title`, `issuer_name`).
+pub const SETTINGS: TableDefinition<&str, &str> = TableDefinition::new("settings");
+
 pub const META_FORMAT: &str = "format_version";
 pub const META_NEXT_ID: &str = "next_id";
 pub const META_NEXT_SEQ: &str = "next_seq";
 pub const META_MUNICIPALITY: &str = "municipality";
+/// The serial number of the last certificate issued (none issued: absent).
+pub const META_LAST_CERTIFICATE: &str = "last_certificate";
 
 /// The kinds of 4情報 index entries: the first byte of a SEARCH key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

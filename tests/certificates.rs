@@ -1,0 +1,505 @@
+//! Certificates: who may issue what, to whom, of whom; numbering, the log and the file.
+
+use juki::certificate::{Kind, Part, Persons, Request, Requester};
+use juki::{Clock, Date, Destination, ErrorCode, Juki, Output, ResidentCode, Session};
+
+const TODAY: &str = "2026-11-27";
+
+struct City {
+    dir: tempfile::TempDir,
+    juki: Juki,
+    admin: Session,
+}
+
+/// 芦屋市's register with its mayor set, a household of three (世帯主, 妻, 子) at 精道町,
+/// one of one at 打出町, and a resident who moved out.
+fn city() -> City {
+    let dir = tempfile::tempdir().unwrap();
+    let juki = Juki::builder(dir.path().join("city.redb"))
+        .municipality("282065")
+        .and_then(|b| {
+            b.towns(
+                Date::parse("1900-01-01").unwrap(),
+                juki::TownDictionary::ashiya_csv(),
+            )
+        })
+        .and_then(|b| b.create_with_admin("admin1", "admin-password-1"))
+        .unwrap();
+    juki.set_clock(Clock::Fixed(Date::parse(TODAY).unwrap()));
+    let admin = juki
+        .sign_in("admin1", "admin-password-1", "counter-1")
+        .unwrap();
+    for statement in [
+        "SET ISSUER title='兵庫県芦屋市長' name='芦屋 一郎'",
+        "MOVE IN 50000000016 my_number=700000000010 name='山田 太郎' kana='ヤマダ タロウ' sex=1 birth=1960-04-01 address=芦屋市精道町7-6 postal=659-0064 household=3001 relationship=世帯主 from='大阪府大阪市北区梅田1-1' ON 2020-04-01",
+        // The child before the wife: a certificate lists by 記載順位, not by the order
+        // recorded.
+        "MOVE IN 50000000032 my_number=700000000037 name='山田 一郎' kana='ヤマダ イチロウ' sex=1 birth=1990-05-05 address=芦屋市精道町7-6 postal=659-0064 household=3001 relationship=子 from='大阪府大阪市北区梅田1-1' ON 2020-04-01",
+        "MOVE IN 50000000024 my_number=700000000029 name='山田 花子' kana='ヤマダ ハナコ' sex=2 birth=1962-09-15 address=芦屋市精道町7-6 postal=659-0064 household=3001 relationship=妻 from='大阪府大阪市北区梅田1-1' ON 2020-04-01",
+        "MOVE IN 50000000059 my_number=700000000053 name='佐藤 健' kana='サトウ ケン' sex=1 birth=1950-01-01 address=芦屋市打出町2-3 postal=659-0066 household=3002 relationship=世帯主 ON 2020-04-01",
+        "MOVE OUT 50000000032 to='東京都千代田区千代田1-1' ON 2026-10-01",
+    ] {
+        admin.run(statement).unwrap_or_else(|e| panic!("{statement}: {e}"));
+    }
+    City { dir, juki, admin }
+}
+
+fn code(s: &str) -> ResidentCode {
+    ResidentCode::parse(s).unwrap()
+}
+
+fn copy_of_household(of: &str, with: &[Part], requester: Requester) -> Request {
+    Request {
+        kind: Kind::Copy,
+        persons: Persons::HouseholdOf(code(of)),
+        as_of: None,
+        with: with.to_vec(),
+        requester,
+    }
+}
+
+fn text_of(s: &Session, statement: &str) -> String {
+    match s
+        .run(statement)
+        .unwrap_or_else(|e| panic!("{statement}: {e}"))
+        .pop()
+    {
+        Some(Output::Message(m)) => m,
+        other => panic!("{statement}: {other:?}"),
+    }
+}
+
+fn signed_in(c: &City, id: &str, role: &str) -> Session {
+    c.admin
+        .run(&format!(
+            "CREATE OPERATOR {id} ROLE {role} PASSWORD 'password-of-{id}'"
+        ))
+        .unwrap();
+    c.juki
+        .sign_in(id, &format!("password-of-{id}"), "counter-2")
+        .unwrap()
+}
+
+#[test]
+fn a_household_copy_lists_the_members_in_order_with_what_was_asked_for() {
+    let c = city();
+    let issued = c
+        .admin
+        .issue(
+            &copy_of_household(
+                "50000000024",
+                &[Part::Household],
+                Requester::Other("山田 花子".into()),
+            ),
+            &Destination::Text,
+        )
+        .unwrap();
+    let d = &issued.document;
+    assert_eq!(d.title, "住民票の写し（世帯全員）");
+    assert_eq!(d.serial, "第 000001 号");
+    assert_eq!(d.issued_on, "令和8年11月27日");
+    assert_eq!(d.issuer, "兵庫県芦屋市長　芦屋 一郎");
+    let header: Vec<(&str, &str)> = d
+        .header
+        .iter()
+        .map(|f| (f.label.as_str(), f.value.as_str()))
+        .collect();
+    assert_eq!(
+        header,
+        [("住所", "芦屋市精道町7-6"), ("世帯主", "山田 太郎")]
+    );
+    // The son moved out: two members, 世帯主 first, then 妻.
+    let names: Vec<&str> = d
+        .persons
+        .iter()
+        .map(|p| p.rows[0][0].value.as_str())
+        .collect();
+    assert_eq!(names, ["山田 太郎", "山田 花子"]);
+    let labels: Vec<&str> = d.persons[1]
+        .rows
+        .iter()
+        .flatten()
+        .map(|f| f.label.as_str())
+        .collect();
+    for wanted in [
+        "氏名",
+        "ふりがな",
+        "生年月日",
+        "性別",
+        "続柄",
+        "住民となった日",
+        "住所を定めた日",
+        "前住所",
+    ] {
+        assert!(labels.contains(&wanted), "{wanted} missing from {labels:?}");
+    }
+    for absent in ["住民票コード", "個人番号", "本籍"] {
+        assert!(
+            !labels.contains(&absent),
+            "{absent} printed unasked: {labels:?}"
+        );
+    }
+    let wife: Vec<(&str, &str)> = d.persons[1]
+        .rows
+        .iter()
+        .flatten()
+        .map(|f| (f.label.as_str(), f.value.as_str()))
+        .collect();
+    assert!(wife.contains(&("生年月日", "昭和37年9月15日")), "{wife:?}");
+    assert!(wife.contains(&("続柄", "妻")));
+    assert!(wife.contains(&("前住所", "大阪府大阪市北区梅田1-1")));
+    assert_eq!(
+        d.attestation,
+        "この写しは、住民票の原本と相違ないことを証明する。"
+    );
+}
+
+#[test]
+fn without_household_the_copy_leaves_out_the_head_and_relationships() {
+    let c = city();
+    let d = c
+        .admin
+        .issue(
+            &copy_of_household("50000000016", &[], Requester::Unnamed),
+            &Destination::Text,
+        )
+        .unwrap()
+        .document;
+    assert!(d.header.iter().all(|f| f.label != "世帯主"));
+    assert!(d
+        .persons
+        .iter()
+        .flat_map(|p| p.rows.iter().flatten())
+        .all(|f| f.label != "続柄"));
+}
+
+#[test]
+fn codes_and_my_numbers_go_only_to_the_person_or_their_household() {
+    let c = city();
+    for part in [Part::Code, Part::MyNumber] {
+        for requester in [
+            Requester::Unnamed,
+            Requester::Other("株式会社 不動産".into()),
+            // 佐藤 is in another household.
+            Requester::Resident(code("50000000059")),
+        ] {
+            let e = c
+                .admin
+                .issue(
+                    &copy_of_household("50000000016", &[part], requester.clone()),
+                    &Destination::Text,
+                )
+                .unwrap_err();
+            assert_eq!(
+                e.code(),
+                ErrorCode::PermissionDenied,
+                "{part} for {requester}: {e}"
+            );
+            assert!(e.to_string().contains("REQUESTED BY"), "{e}");
+        }
+    }
+    // The wife asks for her household's copy with codes and numbers.
+    let issued = c
+        .admin
+        .issue(
+            &copy_of_household(
+                "50000000016",
+                &[Part::Code, Part::MyNumber],
+                Requester::Resident(code("50000000024")),
+            ),
+            &Destination::Text,
+        )
+        .unwrap();
+    let values: Vec<(&str, &str)> = issued.document.persons[0]
+        .rows
+        .iter()
+        .flatten()
+        .map(|f| (f.label.as_str(), f.value.as_str()))
+        .collect();
+    assert!(
+        values.contains(&("住民票コード", "50000000016")),
+        "{values:?}"
+    );
+    assert!(values.contains(&("個人番号", "700000000010")), "{values:?}");
+    // The failures were logged without a serial; the success took number 1.
+    assert_eq!(issued.serial, 1);
+}
+
+#[test]
+fn a_my_number_needs_the_permission_and_a_clerk_issues_without_it() {
+    let c = city();
+    let clerk = signed_in(&c, "clerk1", "clerk");
+    let wife = Requester::Resident(code("50000000024"));
+    let e = clerk
+        .issue(
+            &copy_of_household("50000000016", &[Part::MyNumber], wife.clone()),
+            &Destination::Text,
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::PermissionDenied);
+    assert!(e.to_string().contains("mynumber"), "{e}");
+    let issued = clerk
+        .issue(
+            &copy_of_household("50000000016", &[Part::Code], wife),
+            &Destination::Text,
+        )
+        .unwrap();
+    assert!(!issued.text.contains("700000000010"));
+    for role in ["viewer", "auditor", "tax", "health"] {
+        let s = signed_in(&c, &format!("{role}1"), role);
+        let e = s
+            .issue(
+                &copy_of_household("50000000016", &[], Requester::Unnamed),
+                &Destination::Text,
+            )
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::PermissionDenied, "{role}");
+    }
+}
+
+#[test]
+fn a_copy_is_of_residents_and_a_removed_copy_of_removed_ones() {
+    let c = city();
+    let e = c.admin.run("ISSUE COPY OF 50000000032").unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Conflict);
+    assert!(
+        e.to_string().contains("ISSUE REMOVED COPY OF 50000000032"),
+        "{e}"
+    );
+    let e = c
+        .admin
+        .run("ISSUE REMOVED COPY OF 50000000016")
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Conflict, "{e}");
+    // Before he moved out he was on his household's copy.
+    let text = text_of(
+        &c.admin,
+        "ISSUE COPY HOUSEHOLD OF 50000000016 AS OF 2026-09-30 WITH household",
+    );
+    assert!(text.contains("山田 一郎"), "{text}");
+    assert!(text.contains("令和8年9月30日現在"), "{text}");
+    let removed = c
+        .admin
+        .issue(
+            &Request {
+                kind: Kind::RemovedCopy,
+                persons: Persons::These(vec![code("50000000032")]),
+                as_of: None,
+                with: vec![],
+                requester: Requester::Unnamed,
+            },
+            &Destination::Text,
+        )
+        .unwrap()
+        .document;
+    let rows: Vec<(&str, &str)> = removed.persons[0]
+        .rows
+        .iter()
+        .flatten()
+        .map(|f| (f.label.as_str(), f.value.as_str()))
+        .collect();
+    assert!(rows.contains(&("消除日", "令和8年10月1日")), "{rows:?}");
+    assert!(rows.contains(&("消除事由", "転出")), "{rows:?}");
+    assert!(
+        rows.contains(&("転出先", "東京都千代田区千代田1-1")),
+        "{rows:?}"
+    );
+    assert_eq!(
+        removed.attestation,
+        "この写しは、除票の原本と相違ないことを証明する。"
+    );
+}
+
+#[test]
+fn some_members_must_be_of_one_household() {
+    let c = city();
+    let e = c
+        .admin
+        .run("ISSUE COPY OF 50000000016, 50000000059")
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Conflict);
+    assert!(e.to_string().contains("one household"), "{e}");
+    let text = text_of(&c.admin, "ISSUE COPY OF 50000000024, 50000000016");
+    assert!(text.contains("世帯一部"), "{text}");
+    // 世帯主 first whatever the order written.
+    assert!(
+        text.find("山田 太郎").unwrap() < text.find("山田 花子").unwrap(),
+        "{text}"
+    );
+    let e = c
+        .admin
+        .run("ISSUE COPY OF 50000000016, 50000000016")
+        .unwrap_err();
+    assert!(e.to_string().contains("twice"), "{e}");
+}
+
+#[test]
+fn an_items_certificate_carries_only_the_parts_listed() {
+    let c = city();
+    let e = c
+        .admin
+        .run("ISSUE ITEMS CERTIFICATE OF 50000000016")
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidValue);
+    let text = text_of(
+        &c.admin,
+        "ISSUE ITEMS CERTIFICATE OF 50000000016 WITH birth",
+    );
+    assert!(text.contains("昭和35年4月1日"), "{text}");
+    assert!(
+        !text.contains("住民となった日") && !text.contains("性別"),
+        "{text}"
+    );
+    assert!(
+        text.contains("上記のとおり住民票に記載されていることを証明する。"),
+        "{text}"
+    );
+    let e = c
+        .admin
+        .run("ISSUE ITEMS CERTIFICATE OF 50000000016 WITH blood_type")
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidValue);
+    assert!(e.to_string().contains("resident_since"), "{e}");
+}
+
+#[test]
+fn each_issuance_is_numbered_and_logged_with_its_kind_and_hash() {
+    let c = city();
+    let pdf = c.dir.path().join("copy.pdf");
+    let issued = c
+        .admin
+        .issue(
+            &copy_of_household(
+                "50000000016",
+                &[Part::MyNumber],
+                Requester::Resident(code("50000000016")),
+            ),
+            &Destination::Pdf(pdf.clone()),
+        )
+        .unwrap();
+    let bytes = std::fs::read(&pdf).unwrap();
+    use sha2::Digest;
+    let digest: String = sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(issued.sha256, digest);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&pdf).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    // An existing file is never written over, and the refusal takes no number.
+    let e = c
+        .admin
+        .issue(
+            &copy_of_household("50000000016", &[], Requester::Unnamed),
+            &Destination::Pdf(pdf.clone()),
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Io, "{e}");
+    assert!(e.to_string().contains("will not overwrite"), "{e}");
+    assert_eq!(std::fs::read(&pdf).unwrap(), bytes);
+    let second = c
+        .admin
+        .issue(
+            &copy_of_household(
+                "50000000016",
+                &[Part::Code],
+                Requester::Resident(code("50000000016")),
+            ),
+            &Destination::Text,
+        )
+        .unwrap();
+    assert_eq!(second.serial, 2);
+    c.juki.flush_log().unwrap();
+    let log = c.admin.audit(&Default::default()).unwrap();
+    let with_number = log
+        .iter()
+        .find(|e| e.kind == "ISSUE MYNUMBER")
+        .expect("ISSUE MYNUMBER entry");
+    assert_eq!(with_number.outcome, "OK");
+    assert!(
+        with_number.text.contains(&format!("sha256={digest}")),
+        "{}",
+        with_number.text
+    );
+    assert!(
+        with_number.text.contains("serial=1"),
+        "{}",
+        with_number.text
+    );
+    assert!(
+        with_number.text.contains("REQUESTED BY 50000000016"),
+        "{}",
+        with_number.text
+    );
+    assert!(
+        with_number.text.contains("WITH mynumber"),
+        "{}",
+        with_number.text
+    );
+    let with_code = log
+        .iter()
+        .find(|e| e.kind == "ISSUE CODE")
+        .expect("ISSUE CODE entry");
+    assert!(with_code.text.contains("serial=2"));
+    let refused = log
+        .iter()
+        .find(|e| e.kind == "ISSUE" && e.outcome == "IO")
+        .expect("refusal logged");
+    assert!(!refused.text.contains("serial="), "{}", refused.text);
+    for e in &log {
+        assert!(
+            !e.text.contains("700000000010"),
+            "a My Number in the log: {}",
+            e.text
+        );
+    }
+    // The serial survives a reopen.
+    let path = c.juki.path().to_path_buf();
+    drop(c.admin);
+    drop(c.juki);
+    let juki = Juki::builder(&path).open().unwrap();
+    let s = juki.sign_in("admin1", "admin-password-1", "t").unwrap();
+    let third = s
+        .issue(
+            &copy_of_household("50000000016", &[], Requester::Unnamed),
+            &Destination::Text,
+        )
+        .unwrap();
+    assert_eq!(third.serial, 3);
+}
+
+#[test]
+fn without_an_issuer_nothing_is_issued() {
+    let dir = tempfile::tempdir().unwrap();
+    let juki = Juki::builder(dir.path().join("c.redb"))
+        .municipality("282065")
+        .and_then(|b| {
+            b.towns(
+                Date::parse("1900-01-01").unwrap(),
+                juki::TownDictionary::ashiya_csv(),
+            )
+        })
+        .and_then(|b| b.create_with_admin("admin1", "admin-password-1"))
+        .unwrap();
+    let s = juki.sign_in("admin1", "admin-password-1", "t").unwrap();
+    s.run("MOVE IN 50000000016 my_number=700000000010 name='山田 太郎' kana='ヤマダ タロウ' sex=1 birth=1960-04-01 address=芦屋市精道町7-6 postal=659-0064 household=3001 relationship=世帯主 ON 2020-04-01").unwrap();
+    let e = s.run("ISSUE COPY HOUSEHOLD OF 50000000016").unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Conflict);
+    assert!(e.to_string().contains("SET ISSUER"), "{e}");
+    assert_eq!(s.issuer().unwrap().unwrap().title, "兵庫県芦屋市長");
+    let clerk_refused = {
+        s.run("CREATE OPERATOR clerk1 ROLE clerk PASSWORD 'password-of-clerk1'")
+            .unwrap();
+        let clerk = juki.sign_in("clerk1", "password-of-clerk1", "t").unwrap();
+        clerk
+            .run("SET ISSUER title='兵庫県芦屋市長' name='誰か'")
+            .unwrap_err()
+    };
+    assert_eq!(clerk_refused.code(), ErrorCode::PermissionDenied);
+}
