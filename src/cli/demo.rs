@@ -75,6 +75,10 @@ pub fn run(
     if let Err(e) = session.record_batch(moves_in.iter().chain(&history)) {
         return fail(e.code(), e);
     }
+    // Certificates are signed by the mayor: a sample name, marked as such.
+    if let Err(e) = session.set_issuer("兵庫県芦屋市長", "見本 太郎") {
+        return fail(e.code(), e);
+    }
     let counts = match session.counts() {
         Ok(c) => c,
         Err(e) => return fail(e.code(), e),
@@ -103,6 +107,11 @@ pub fn run(
         println!("  HISTORY {}", r.code);
         println!("  HOUSEHOLD OF {}", r.code);
         println!("  STATS BY town, sex");
+        println!(
+            "  ISSUE COPY HOUSEHOLD OF {} WITH household TO '{}'",
+            r.code,
+            dir.join("copy.pdf").display()
+        );
     }
     let mut console = Console {
         session,
