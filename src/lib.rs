@@ -102,6 +102,9 @@ pub use auth::{Builder, Juki, Restore, RestoreReport, Session, Upgrade, UpgradeR
 
 // Certificates the counter issues (住民票の写し …).
 pub use auth::{Destination, Issued};
+
+// The batches sent to the 住基ネット side (本人確認情報, 送付先情報).
+pub use auth::Batch;
 pub use store::{
     cache_for, kept_path, Clock, DEFAULT_CACHE_BYTES, FORMAT_VERSION, LOAD_CACHE_BYTES,
 };

@@ -31,6 +31,9 @@ pub enum Permission {
     Certificate,
     /// The change feed to the prefecture.
     Changes,
+    /// Send the 本人確認情報 notification and the 送付先情報 with full My Numbers: a duty of
+    /// its own, granted apart from the My Number permission.
+    Notification,
     /// Copy data out: EXPORT, EXPORT HISTORY, EXPORT CONSISTENCY, BACKUP.
     Export,
     /// Read and verify the operation log.
@@ -89,6 +92,7 @@ impl Permission {
             Permission::Stats => "stats",
             Permission::Certificate => "certificate",
             Permission::Changes => "changes",
+            Permission::Notification => "notification",
             Permission::Export => "export",
             Permission::Audit => "audit",
             Permission::Check => "check",
@@ -198,6 +202,7 @@ impl Role {
             P::Stats,
             P::Certificate,
             P::Changes,
+            P::Notification,
             P::Export,
             P::Audit,
             P::Check,
@@ -227,6 +232,7 @@ impl Role {
             P::Certificate,
             P::MyNumber,
             P::Changes,
+            P::Notification,
             P::Export,
         ];
         const VIEWER: &[Permission] = &[P::Lookup, P::Details, P::Search];

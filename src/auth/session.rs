@@ -4,8 +4,10 @@
 //! the operation log (a 異動's entry in the 異動's own transaction).
 
 mod certificate;
+mod notify;
 
 pub use certificate::{Destination, Issued};
+pub use notify::Batch;
 
 use super::audit::{self, AuditEntry, AuditQuery, ChainReport, Redacted, AUDIT};
 use super::error::{AuthError, Result};

@@ -7,6 +7,7 @@ pub mod csv_row;
 pub mod export;
 pub mod generator;
 pub mod import;
+pub(crate) mod notify;
 mod pipeline;
 
 #[cfg(test)]

@@ -448,6 +448,27 @@ pub enum Statement {
     ShowRegister,
     /// `ISSUE COPY | REMOVED COPY | ITEMS CERTIFICATE …`: a certificate.
     Issue(Issue),
+    /// `SET OFFICE postal='…' address='…' phone='…'`: the office of the 送付先情報.
+    SetOffice {
+        /// The postal code.
+        postal: Value,
+        /// The address.
+        address: Value,
+        /// The telephone number.
+        phone: Value,
+    },
+    /// `NOTIFY [SINCE <seq>] TO '<path>'`: the 本人確認情報 notification.
+    Notify {
+        /// Where to start, when not where the last batch stopped.
+        since: Option<Value>,
+        /// The file.
+        path: Value,
+    },
+    /// `EXPORT DESTINATIONS TO '<path>'`: the 送付先情報.
+    ExportDestinations {
+        /// The file.
+        path: Value,
+    },
     /// `SET ISSUER title='…' name='…'`: who certificates are signed by.
     SetIssuer {
         /// The title, e.g. 兵庫県芦屋市長.
@@ -498,6 +519,9 @@ impl Statement {
                 crate::certificate::Kind::ItemsCertificate => "ISSUE ITEMS CERTIFICATE",
             },
             Statement::SetIssuer { .. } => "SET ISSUER",
+            Statement::SetOffice { .. } => "SET OFFICE",
+            Statement::Notify { .. } => "NOTIFY",
+            Statement::ExportDestinations { .. } => "EXPORT DESTINATIONS",
             Statement::Help { .. } => "HELP",
         }
     }

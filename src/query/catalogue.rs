@@ -120,6 +120,12 @@ pub enum Form {
     Issue(crate::certificate::Kind),
     /// `SET ISSUER title='…' name='…'`.
     SetIssuer,
+    /// `SET OFFICE postal='…' address='…' phone='…'`.
+    SetOffice,
+    /// `NOTIFY [SINCE <seq>] TO '<path>'`.
+    Notify,
+    /// `EXPORT DESTINATIONS TO '<path>'`.
+    ExportDestinations,
     /// `HELP [topic]`.
     Help,
 }
@@ -626,6 +632,28 @@ pub const CATALOGUE: &[Entry] = &[
         form: Form::Export,
     },
     Entry {
+        name: "NOTIFY",
+        words: &[&["notify", "本人確認情報通知"]],
+        aliases: &[],
+        syntax: "NOTIFY [SINCE <sequence number>] TO '<path>'",
+        example: "NOTIFY TO '/exports/notification-0001.csv'",
+        needs: &[P::Changes, P::Notification],
+        what: "the 本人確認情報 notification to the prefecture: every change after the last one notified (or after SINCE, to send a range again), in 更新順番号 order, with the items of docs/cli.md and the full My Number, to a new file; the register keeps where it stopped, and the batch is logged with its range, rows and SHA-256",
+        group: Group::Administering,
+        form: Form::Notify,
+    },
+    Entry {
+        name: "EXPORT DESTINATIONS",
+        words: &[EXPORT, &["destinations", "送付先情報"]],
+        aliases: &["送付先情報"],
+        syntax: "EXPORT DESTINATIONS TO '<path>'",
+        example: "EXPORT DESTINATIONS TO '/exports/destinations-0001.csv'",
+        needs: &[P::Changes, P::Notification],
+        what: "the 送付先情報 for the 個人番号通知書: each resident given a My Number since the last batch (出生, 転入 from abroad, 個人番号変更) once, as recorded now, with the office SET OFFICE names; logged with its range, rows and SHA-256",
+        group: Group::Administering,
+        form: Form::ExportDestinations,
+    },
+    Entry {
         name: "EXPORT HISTORY",
         words: &[EXPORT, kw::HISTORY],
         aliases: &[],
@@ -712,6 +740,17 @@ pub const CATALOGUE: &[Entry] = &[
         what: "the title and name every certificate is signed with (the mayor's); until it is set, certificates are refused",
         group: Group::Administering,
         form: Form::SetIssuer,
+    },
+    Entry {
+        name: "SET OFFICE",
+        words: &[&["set"], &["office", "市町村窓口"]],
+        aliases: &[],
+        syntax: "SET OFFICE postal='<postal code>' address='<address>' phone='<telephone>'",
+        example: "SET OFFICE postal='659-8501' address='兵庫県芦屋市精道町7番6号' phone='0797-31-2121'",
+        needs: &[P::Operators],
+        what: "the municipality's office as the 送付先情報 names it (市町村, 交付場所 and カード送付場所)",
+        group: Group::Administering,
+        form: Form::SetOffice,
     },
     Entry {
         name: "SHOW REGISTER",

@@ -208,6 +208,18 @@ impl<'a> Executor<'a> {
             }
             Plan::ShowRegister => Output::Rows(register_rows(s.juki().place().as_deref())),
             Plan::Issue { request, to } => message(issued(&s.issue(&request, &to)?)),
+            Plan::SetOffice {
+                postal,
+                address,
+                phone,
+            } => {
+                s.set_office(&postal, &address, &phone)?;
+                message(format!("the office is {postal} {address} ({phone})"))
+            }
+            Plan::Notify { since, path } => message(batch_done(&path, &s.notify(&path, since)?)),
+            Plan::ExportDestinations(path) => {
+                message(batch_done(&path, &s.export_destinations(&path)?))
+            }
             Plan::SetIssuer { title, name } => {
                 s.set_issuer(&title, &name)?;
                 message(format!("certificates are signed by {title}　{name}"))
@@ -312,6 +324,18 @@ impl<'a> Executor<'a> {
 /// The confirmation of a statement that wrote a file: `{what} {path}: {report}`.
 fn done(path: &Path, what: &str, report: impl std::fmt::Display) -> String {
     format!("{what} {}: {report}", path.display())
+}
+
+/// What the console shows of a batch sent.
+fn batch_done(path: &Path, b: &crate::Batch) -> String {
+    format!(
+        "{} rows (更新順番号 {}..{}) written to {} (SHA-256 {})",
+        b.rows,
+        b.after + 1,
+        b.through,
+        path.display(),
+        b.sha256
+    )
 }
 
 /// What the console shows of an issued certificate: the text rendering, or where the PDF

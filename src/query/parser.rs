@@ -451,6 +451,36 @@ impl<'a> Parser<'a> {
             }
             Form::ShowRegister => Statement::ShowRegister,
             Form::Issue(kind) => return self.issue(kind, usage),
+            Form::SetOffice => {
+                let mut keyed = |key: &'static str| -> Result<Value, ParseError> {
+                    self.expect(&[key], &format!("{key}='…'"), usage)?;
+                    self.clause(&format!("a value after {key}="), usage)
+                };
+                let (postal, address, phone) =
+                    (keyed("postal")?, keyed("address")?, keyed("phone")?);
+                Statement::SetOffice {
+                    postal,
+                    address,
+                    phone,
+                }
+            }
+            Form::Notify => {
+                let since = match self.eat(kw::SINCE) {
+                    Some(_) => Some(self.clause("a sequence number after SINCE", usage)?),
+                    None => None,
+                };
+                self.expect(kw::TO, "TO '<path>'", usage)?;
+                Statement::Notify {
+                    since,
+                    path: self.positional("a path", usage)?,
+                }
+            }
+            Form::ExportDestinations => {
+                self.expect(kw::TO, "TO '<path>'", usage)?;
+                Statement::ExportDestinations {
+                    path: self.positional("a path", usage)?,
+                }
+            }
             Form::SetIssuer => {
                 self.expect(&["title"], "title='<title>'", usage)?;
                 let title = self.clause("a title after title=", usage)?;

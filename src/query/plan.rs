@@ -130,6 +130,24 @@ pub enum Plan {
         /// The PDF file (`TO`), or the console.
         to: crate::Destination,
     },
+    /// `SET OFFICE …`.
+    SetOffice {
+        /// The postal code.
+        postal: String,
+        /// The address.
+        address: String,
+        /// The telephone number.
+        phone: String,
+    },
+    /// `NOTIFY [SINCE <seq>] TO '<path>'`.
+    Notify {
+        /// Where to start, when not at the register's cursor.
+        since: Option<u64>,
+        /// The file.
+        path: std::path::PathBuf,
+    },
+    /// `EXPORT DESTINATIONS TO '<path>'`.
+    ExportDestinations(std::path::PathBuf),
     /// `SET ISSUER title='…' name='…'`.
     SetIssuer {
         /// The title.
@@ -260,6 +278,24 @@ pub fn plan(stmt: &Statement) -> Result<Plan, QueryError> {
         },
         Statement::ShowRegister => Plan::ShowRegister,
         Statement::Issue(issue) => plan_issue(issue)?,
+        Statement::SetOffice {
+            postal,
+            address,
+            phone,
+        } => Plan::SetOffice {
+            postal: value(postal, |s| {
+                crate::model::PostalCode::parse(s).map(|p| p.to_string())
+            })?,
+            address: address.text.clone(),
+            phone: phone.text.clone(),
+        },
+        Statement::Notify { since, path } => Plan::Notify {
+            since: opt(since, count("since"))?,
+            path: path.text.clone().into(),
+        },
+        Statement::ExportDestinations { path } => {
+            Plan::ExportDestinations(path.text.clone().into())
+        }
         Statement::SetIssuer { title, name } => Plan::SetIssuer {
             title: title.text.clone(),
             name: name.text.clone(),

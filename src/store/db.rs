@@ -825,6 +825,30 @@ impl Database {
         Ok(out)
     }
 
+    /// The change feed as the prefecture is notified of it: like [`Database::changes_since`],
+    /// each entry with the resident code it replaced when its version changed the code
+    /// (旧住民票コード).
+    pub(crate) fn changes_with_former_codes(
+        &self,
+        since: u64,
+        limit: usize,
+    ) -> Result<Vec<(ChangeEntry, Option<ResidentCode>)>> {
+        let t = self.read()?;
+        let mut out = Vec::new();
+        for r in self.changes_since(since, limit)? {
+            let former = match r.version.checked_sub(1).filter(|v| *v > 0) {
+                Some(v) => t
+                    .version(r.atena_number, v)?
+                    .map(|prev| ResidentCode::from_u64(prev.code))
+                    .transpose()?
+                    .filter(|c| *c != r.code),
+                None => None,
+            };
+            out.push((r, former));
+        }
+        Ok(out)
+    }
+
     /// Record counts and the last 更新順番号.
     pub fn counts(&self) -> Result<Counts> {
         counts_in(&*self.read()?)
