@@ -503,3 +503,75 @@ fn without_an_issuer_nothing_is_issued() {
     };
     assert_eq!(clerk_refused.code(), ErrorCode::PermissionDenied);
 }
+
+#[test]
+fn a_move_out_certificate_carries_what_the_law_lists_and_needs_the_my_number_permission() {
+    let c = city();
+    // The whole household moves out ahead: the 転出 is notified for a day to come.
+    c.admin
+        .run("MOVE OUT 50000000024 to='京都府京都市中京区寺町通御池上る上本能寺前町488' ON 2026-12-10")
+        .unwrap();
+    c.admin
+        .run("MOVE OUT 50000000016 to='京都府京都市中京区寺町通御池上る上本能寺前町488' ON 2026-12-10")
+        .unwrap();
+    let json = c.dir.path().join("moveout.json");
+    let text = text_of(
+        &c.admin,
+        &format!(
+            "ISSUE MOVE OUT CERTIFICATE HOUSEHOLD OF 50000000024 TO '{}'",
+            json.display()
+        ),
+    );
+    assert!(text.contains("転出証明書"), "{text}");
+    let data: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(data["title"], "転出証明書");
+    let persons = data["persons"].as_array().unwrap();
+    assert_eq!(persons.len(), 2, "{data}");
+    let fields: Vec<(String, String)> = persons[0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|row| row.as_array().unwrap().iter())
+        .map(|f| {
+            (
+                f["label"].as_str().unwrap().to_string(),
+                f["value"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let has = |label: &str, value: &str| fields.iter().any(|(l, v)| l == label && v == value);
+    assert!(has("氏名", "山田 太郎"), "{fields:?}");
+    assert!(has("続柄", "世帯主"), "{fields:?}");
+    assert!(has("住民票コード", "50000000016"), "{fields:?}");
+    assert!(has("個人番号", "700000000010"), "{fields:?}");
+    assert!(
+        has("転出先", "京都府京都市中京区寺町通御池上る上本能寺前町488"),
+        "{fields:?}"
+    );
+    assert!(has("転出予定日", "令和8年12月10日"), "{fields:?}");
+    assert!(fields.iter().any(|(l, _)| l == "本籍"), "{fields:?}");
+    // Not for someone without a recorded 転出, and not for a clerk.
+    let e = c
+        .admin
+        .run("ISSUE MOVE OUT CERTIFICATE OF 50000000059")
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Conflict);
+    assert!(e.to_string().contains("MOVE OUT"), "{e}");
+    let clerk = signed_in(&c, "clerk9", "clerk");
+    let e = clerk
+        .run("ISSUE MOVE OUT CERTIFICATE OF 50000000016")
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::PermissionDenied);
+    let e = c
+        .admin
+        .run("ISSUE MOVE OUT CERTIFICATE OF 50000000016 WITH household")
+        .unwrap_err();
+    assert!(e.to_string().contains("WITH"), "{e}");
+    c.juki.flush_log().unwrap();
+    let log = c.admin.audit(&Default::default()).unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.kind == "ISSUE MYNUMBER" && e.text.contains("MOVE OUT CERTIFICATE")),
+        "{log:?}"
+    );
+}

@@ -70,6 +70,37 @@ pub fn compose(sheet: &Sheet<'_>, persons: &[Resident]) -> Document {
     }
 }
 
+impl Document {
+    /// The certificate as data: `{"title", "serial", "header": [{"label", "value"}],
+    /// "persons": [[[{"label", "value"}]]], "footer_notes", "attestation", "issued_on",
+    /// "issuer"}` (each person a list of rows, each row a list of fields), pretty-printed.
+    pub fn to_json(&self) -> String {
+        let field = |f: &Field| serde_json::json!({ "label": f.label, "value": f.value });
+        let value = serde_json::json!({
+            "title": self.title,
+            "serial": self.serial,
+            "header": self.header.iter().map(field).collect::<Vec<_>>(),
+            "persons": self
+                .persons
+                .iter()
+                .map(|p| {
+                    p.rows
+                        .iter()
+                        .map(|row| row.iter().map(field).collect::<Vec<_>>())
+                        .collect::<Vec<_>>()
+                })
+                .collect::<Vec<_>>(),
+            "footer_notes": self.footer_notes,
+            "attestation": self.attestation,
+            "issued_on": self.issued_on,
+            "issuer": self.issuer,
+        });
+        let mut text = serde_json::to_string_pretty(&value).expect("a JSON value serialises");
+        text.push('\n');
+        text
+    }
+}
+
 fn title(sheet: &Sheet<'_>) -> String {
     match sheet.kind {
         Kind::Copy if sheet.whole_household => "住民票の写し（世帯全員）".to_string(),
@@ -84,6 +115,7 @@ fn attestation(kind: Kind) -> &'static str {
         Kind::Copy => "この写しは、住民票の原本と相違ないことを証明する。",
         Kind::RemovedCopy => "この写しは、除票の原本と相違ないことを証明する。",
         Kind::ItemsCertificate => "上記のとおり住民票に記載されていることを証明する。",
+        Kind::MoveOutCertificate => "上記のとおり転出の届出があったことを証明する。",
     }
 }
 
@@ -125,8 +157,16 @@ fn person(sheet: &Sheet<'_>, r: &Resident) -> Person {
         row.push(Field::new("在留カード等の番号", card));
     }
     push_row(&mut rows, row);
-    if sheet.kind == Kind::RemovedCopy {
-        rows.extend(removal_rows(r));
+    match sheet.kind {
+        Kind::RemovedCopy => rows.extend(removal_rows(r)),
+        Kind::MoveOutCertificate => {
+            rows.extend(insurance_rows(r));
+            rows.push(vec![
+                Field::new("転出先", r.destination.as_deref().unwrap_or("")),
+                Field::new("転出予定日", r.valid_from.to_era_string()),
+            ]);
+        }
+        _ => {}
     }
     Person { rows }
 }
@@ -207,6 +247,17 @@ fn foreign_rows(r: &Resident) -> Vec<Vec<Field>> {
         rows.push(vec![Field::new(Item::ForeignResidentSince.label(), v)]);
     }
     rows
+}
+
+/// The items of 住基法第7条第10号から第11号の2まで the record holds (国民健康保険,
+/// 後期高齢者医療, 介護保険, 国民年金, 児童手当), one row each.
+fn insurance_rows(r: &Resident) -> Vec<Vec<Field>> {
+    use crate::model::ItemGroup as G;
+    r.items
+        .iter()
+        .filter(|(i, _)| matches!(i.group(), G::Insurance | G::Pension | G::ChildAllowance))
+        .map(|(i, v)| vec![Field::new(i.label(), item_text(i, v))])
+        .collect()
 }
 
 /// 消除日 and its 事由, and the 転出先 when there is one.

@@ -10,6 +10,6 @@ mod request;
 
 pub use compose::{compose, Issuer, Sheet};
 pub use document::{Document, Field, Person};
-pub use request::{Kind, Part, Persons, Request, Requester};
+pub use request::{Kind, Part, Persons, Request, Requester, MOVE_OUT_PARTS};
 mod render_tmp;
 pub use render_tmp::{to_pdf, to_text, RenderError};

@@ -19,6 +19,8 @@ pub enum Kind {
     RemovedCopy,
     /// 住民票記載事項証明書: the chosen items of the chosen residents.
     ItemsCertificate,
+    /// 転出証明書: residents whose 転出 is recorded, with the items 住基法施行令第23条 lists.
+    MoveOutCertificate,
 }
 
 impl Kind {
@@ -28,6 +30,7 @@ impl Kind {
             Kind::Copy => "住民票の写し",
             Kind::RemovedCopy => "除票の写し",
             Kind::ItemsCertificate => "住民票記載事項証明書",
+            Kind::MoveOutCertificate => "転出証明書",
         }
     }
 }
@@ -135,6 +138,20 @@ impl fmt::Display for Part {
         f.write_str(self.key())
     }
 }
+
+/// The parts a 転出証明書 carries (住基法施行令第23条: 第7条第1号から第5号まで, 第7号,
+/// 第8号の2, 第10号から第11号の2まで and 第13号; the 外国人住民's items of 第30条の45),
+/// whatever is asked.
+pub const MOVE_OUT_PARTS: [Part; 8] = [
+    Part::Birth,
+    Part::Sex,
+    Part::AddressSince,
+    Part::Household,
+    Part::Domicile,
+    Part::Code,
+    Part::MyNumber,
+    Part::Foreign,
+];
 
 /// Whose certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]

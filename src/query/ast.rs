@@ -517,6 +517,7 @@ impl Statement {
                 crate::certificate::Kind::Copy => "ISSUE COPY",
                 crate::certificate::Kind::RemovedCopy => "ISSUE REMOVED COPY",
                 crate::certificate::Kind::ItemsCertificate => "ISSUE ITEMS CERTIFICATE",
+                crate::certificate::Kind::MoveOutCertificate => "ISSUE MOVE OUT CERTIFICATE",
             },
             Statement::SetIssuer { .. } => "SET ISSUER",
             Statement::SetOffice { .. } => "SET OFFICE",

@@ -384,6 +384,17 @@ pub const CATALOGUE: &[Entry] = &[
         form: Form::Issue(crate::certificate::Kind::RemovedCopy),
     },
     Entry {
+        name: "ISSUE MOVE OUT CERTIFICATE",
+        words: &[ISSUE, &["move"], &["out"], &["certificate"]],
+        aliases: &["転出証明書"],
+        syntax: "ISSUE MOVE OUT CERTIFICATE HOUSEHOLD OF <resident code> | OF <resident code>[, …] [REQUESTED BY <resident code> | '<name>'] [TO '<file.pdf>' | '<file.json>']",
+        example: "ISSUE MOVE OUT CERTIFICATE HOUSEHOLD OF 24727059608 TO '/tmp/moveout.pdf'",
+        needs: &[P::Certificate, P::MyNumber],
+        what: "転出証明書 of residents whose 転出 is recorded (HOUSEHOLD OF: every member moving out with them on the same day to the same place), with the items 住基法施行令第23条 lists: 氏名, 生年月日, 性別, 世帯主・続柄, 本籍・筆頭者, 住所 and 住所を定めた日, 個人番号, 住民票コード, the insurance and pension items, 転出先 and 転出予定日; as PDF, as data (a .json file) or as text; logged as ISSUE MYNUMBER",
+        group: Group::Issuing,
+        form: Form::Issue(crate::certificate::Kind::MoveOutCertificate),
+    },
+    Entry {
         name: "ISSUE ITEMS CERTIFICATE",
         words: &[ISSUE, &["items"], &["certificate"]],
         aliases: &["記載事項証明書"],

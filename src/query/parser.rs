@@ -349,7 +349,7 @@ impl<'a> Parser<'a> {
     /// that names one. `None` (nothing read) when `word` starts no statement; an error when it
     /// starts only longer keywords that do not follow (`CHANGE` without `HOUSEHOLD` …).
     fn keywords(&mut self, word: &str) -> Result<Option<&'static catalogue::Entry>, ParseError> {
-        const LONGEST: usize = 3;
+        const LONGEST: usize = 4;
         let words: Vec<String> = (0..LONGEST).map_while(|n| self.peek_folded(n)).collect();
         if let Some((entry, taken)) = catalogue::match_start(&words) {
             self.pos += taken;

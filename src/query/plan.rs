@@ -362,6 +362,9 @@ fn plan_issue(issue: &Issue) -> Result<Plan, QueryError> {
             requester,
         },
         to: match &issue.to {
+            Some(path) if path.text.to_ascii_lowercase().ends_with(".json") => {
+                crate::Destination::Json(path.text.clone().into())
+            }
             Some(path) => crate::Destination::Pdf(path.text.clone().into()),
             None => crate::Destination::Text,
         },

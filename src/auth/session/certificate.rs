@@ -40,6 +40,9 @@ const ISSUER_NAME: &str = "issuer_name";
 pub enum Destination {
     /// A PDF file, created new (0600); an existing path is refused.
     Pdf(PathBuf),
+    /// The certificate as data: a JSON file (docs/cli.md gives its form), created new
+    /// (0600).
+    Json(PathBuf),
     /// The plain-text rendering only (for the console).
     Text,
 }
@@ -112,7 +115,7 @@ impl Session {
 
     fn issue_checked(&self, request: &Request, to: &Destination) -> Result<Issued> {
         let mut needs = vec![Permission::Certificate];
-        if request.with.contains(&Part::MyNumber) {
+        if request.with.contains(&Part::MyNumber) || request.kind == Kind::MoveOutCertificate {
             needs.push(Permission::MyNumber);
         }
         self.admit(&needs)?;
@@ -148,6 +151,10 @@ impl Session {
                 let pdf = crate::certificate::to_pdf(&document)?;
                 (Some(path.clone()), write_new(path, &pdf)?)
             }
+            Destination::Json(path) => {
+                let json = document.to_json();
+                (Some(path.clone()), write_new(path, json.as_bytes())?)
+            }
             Destination::Text => (None, hex(&Sha256::digest(text.as_bytes()))),
         };
         let extra = format!(" serial={serial} sha256={sha256}");
@@ -182,13 +189,14 @@ impl Session {
         codes: Vec<u64>,
         extra: &str,
     ) -> PendingEntry {
-        let kind = if request.with.contains(&Part::MyNumber) {
-            "ISSUE MYNUMBER"
-        } else if request.with.contains(&Part::Code) {
-            "ISSUE CODE"
-        } else {
-            "ISSUE"
-        };
+        let kind =
+            if request.with.contains(&Part::MyNumber) || request.kind == Kind::MoveOutCertificate {
+                "ISSUE MYNUMBER"
+            } else if request.with.contains(&Part::Code) {
+                "ISSUE CODE"
+            } else {
+                "ISSUE"
+            };
         let mut text = describe(request, to);
         text.push_str(extra);
         PendingEntry {
@@ -209,6 +217,7 @@ fn describe(request: &Request, to: &Destination) -> String {
         Kind::Copy => "COPY",
         Kind::RemovedCopy => "REMOVED COPY",
         Kind::ItemsCertificate => "ITEMS CERTIFICATE",
+        Kind::MoveOutCertificate => "MOVE OUT CERTIFICATE",
     };
     let mut text = format!("ISSUE {kind} ");
     match &request.persons {
@@ -226,7 +235,7 @@ fn describe(request: &Request, to: &Destination) -> String {
         text.push_str(&format!(" WITH {}", parts.join(",")));
     }
     text.push_str(&format!(" REQUESTED BY {}", request.requester));
-    if let Destination::Pdf(path) = to {
+    if let Destination::Pdf(path) | Destination::Json(path) = to {
         text.push_str(&format!(" TO '{}'", path.display()));
     }
     text
@@ -238,6 +247,12 @@ fn check_request(request: &Request) -> Result<()> {
         if let Some(part) = request.with.iter().find(|p| p.only_for_themself()) {
             return Err(AuthError::OnlyForThemself(part.key()).into());
         }
+    }
+    if request.kind == Kind::MoveOutCertificate && !request.with.is_empty() {
+        return Err(StoreError::Conflict(
+            "a 転出証明書 carries the items 住基法施行令第23条 lists; it takes no WITH".into(),
+        )
+        .into());
     }
     match (&request.kind, &request.persons) {
         (Kind::RemovedCopy, Persons::HouseholdOf(_)) => Err(StoreError::Conflict(
@@ -262,6 +277,9 @@ fn check_request(request: &Request) -> Result<()> {
 /// The parts the certificate carries, in print order: those of every 写し and the ones
 /// asked for (a 記載事項証明書: only the ones asked for).
 fn parts_of(request: &Request) -> Vec<Part> {
+    if request.kind == Kind::MoveOutCertificate {
+        return crate::certificate::MOVE_OUT_PARTS.to_vec();
+    }
     Part::ALL
         .into_iter()
         .filter(|p| {
@@ -276,6 +294,7 @@ fn parts_of(request: &Request) -> Vec<Part> {
 fn read_persons(db: &Database, request: &Request, today: Date) -> Result<(Vec<Resident>, bool)> {
     let on = request.as_of.unwrap_or(today);
     let (mut persons, whole) = match (&request.kind, &request.persons) {
+        (Kind::MoveOutCertificate, persons) => (moving_out(db, persons)?, false),
         (Kind::RemovedCopy, Persons::These(codes)) => (removed(db, codes, request.as_of)?, false),
         (_, Persons::HouseholdOf(code)) => {
             let r = active_on(db, *code, on)?;
@@ -294,7 +313,7 @@ fn read_persons(db: &Database, request: &Request, today: Date) -> Result<(Vec<Re
     if persons.is_empty() {
         return Err(StoreError::NotFound(format!("no member of the household on {on}")).into());
     }
-    if !request.with.contains(&Part::MyNumber) {
+    if !parts_of(request).contains(&Part::MyNumber) {
         for r in &mut persons {
             r.my_number = None;
         }
@@ -307,6 +326,42 @@ fn read_persons(db: &Database, request: &Request, today: Date) -> Result<(Vec<Re
         ))
     });
     Ok((persons, whole))
+}
+
+/// The residents of a 転出証明書: each named resident's 転出 as recorded (in force or
+/// notified ahead); for HOUSEHOLD OF, every member of the resident's household whose 転出
+/// has the same day and 転出先.
+fn moving_out(db: &Database, persons: &Persons) -> Result<Vec<Resident>> {
+    let out = |code: ResidentCode| -> Result<Resident> {
+        let latest = db.history(code)?.pop();
+        match latest {
+            Some(r) if r.reason == crate::model::Reason::MoveOut => Ok(r),
+            _ => Err(StoreError::Conflict(format!(
+                "no 転出 is recorded for resident {code}: a 転出証明書 is issued when one is (MOVE OUT)"
+            ))
+            .into()),
+        }
+    };
+    match persons {
+        Persons::These(codes) => codes.iter().map(|c| out(*c)).collect(),
+        Persons::HouseholdOf(code) => {
+            let first = out(*code)?;
+            let before = first.valid_from.add_days(-1);
+            let mut all = Vec::new();
+            for member in db.household(first.household, Some(before))?.members {
+                match out(member.code) {
+                    Ok(r)
+                        if r.valid_from == first.valid_from
+                            && r.destination == first.destination =>
+                    {
+                        all.push(r)
+                    }
+                    _ => {}
+                }
+            }
+            Ok(all)
+        }
+    }
 }
 
 /// The resident as they stood on `on`, who must be a resident that day.
