@@ -583,3 +583,42 @@ fn the_change_feed_says_when_another_process_holds_the_file() {
     let out = juki(&["changes", "--db", &db, "--since", "0"], None);
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
+
+#[test]
+fn the_notification_stream_carries_the_prefectures_items_for_its_duty_only() {
+    let (_dir, db) = new_db();
+    let out = juki(&["--db", &db, "-c", MOVE_IN], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = juki(
+        &["changes", "--db", &db, "--since", "0", "--notification"],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["seq"], "1");
+    assert_eq!(lines[0]["municipality_code"], "282065");
+    assert_eq!(lines[0]["my_number"], "123456789018");
+    assert_eq!(lines[0]["kana_key"], "ヤマタタロウ");
+    assert_eq!(lines[0]["reason"], "転入");
+    // A clerk has no notification duty: refused, and nothing printed.
+    let create = "CREATE OPERATOR clerk1 ROLE clerk PASSWORD 'admin-password-1'";
+    assert!(juki(&["--db", &db, "-c", create], None).status.success());
+    let out = juki(
+        &[
+            "changes",
+            "--db",
+            &db,
+            "--operator",
+            "clerk1",
+            "--notification",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("PERMISSION_DENIED"));
+    assert!(!text(&out.stdout).contains("123456789018"));
+}

@@ -175,5 +175,9 @@ pub enum Command {
         /// read is logged as such). Masked otherwise.
         #[arg(long)]
         with_my_number: bool,
+        /// Print the 本人確認情報 notification instead: every item the prefecture keeps,
+        /// My Numbers in full (the operator needs the notification permission).
+        #[arg(long, conflicts_with = "with_my_number")]
+        notification: bool,
     },
 }

@@ -7,7 +7,9 @@
 //! again, signs in again with the same credentials, and prints what was committed since.
 //! While another process holds the file it waits for it. Each round is an ordinary audited
 //! `CHANGES SINCE` read. My Numbers are masked unless `--with-my-number` is given and the
-//! operator is permitted to see them (the read is then logged as such).
+//! operator is permitted to see them (the read is then logged as such). With
+//! `--notification` each entry carries the items of the 本人確認情報 notification
+//! (docs/cli.md), for an operator with the notification permission.
 
 use super::{fail, key, signin, EXIT_AUTH, EXIT_OK};
 use crate::console::format::{print, DateStyle, Format, TableStyle};
@@ -28,7 +30,18 @@ pub struct Feed {
     pub since: u64,
     pub follow: bool,
     pub interval: Duration,
-    pub with_my_number: bool,
+    pub items: Items,
+}
+
+/// What each entry carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Items {
+    /// The change feed's columns, the My Number masked.
+    Masked,
+    /// The change feed's columns with the My Number.
+    WithMyNumber,
+    /// The columns of the 本人確認情報 notification.
+    Notification,
 }
 
 /// Why a round ended without printing everything.
@@ -64,7 +77,7 @@ pub fn run(f: Feed) -> u8 {
         let stamp = modified(&f.db);
         if seen.is_none() || stamp != seen {
             let who = (operator.as_str(), password.as_str(), terminal.as_str());
-            match round(&f.db, key.as_ref(), who, f.with_my_number, &mut next) {
+            match round(&f.db, key.as_ref(), who, f.items, &mut next) {
                 // Stamped after the round: its own log entries changed the file too.
                 Ok(()) => seen = modified(&f.db),
                 Err(Round::Busy) if !f.follow => {
@@ -96,7 +109,7 @@ fn round(
     db: &Path,
     key: Option<&juki::Key>,
     (operator, password, terminal): (&str, &str, &str),
-    with_my_number: bool,
+    items: Items,
     next: &mut u64,
 ) -> Result<(), Round> {
     let opened = match key {
@@ -118,20 +131,22 @@ fn round(
         expanded: false,
     };
     loop {
-        let page = if with_my_number {
-            session
+        let page = match items {
+            Items::WithMyNumber => session
                 .changes_since_with_my_numbers(*next, PAGE)
                 .map(|v| v.into_iter().unzip())
-                .map(|(rs, ns): (Vec<_>, Vec<_>)| Rows::changes(&rs, Some(&ns)))
-        } else {
-            session
+                .map(|(rs, ns): (Vec<_>, Vec<_>)| Rows::changes(&rs, Some(&ns))),
+            Items::Masked => session
                 .changes_since(*next, PAGE)
-                .map(|rs| Rows::changes(&rs, None))
+                .map(|rs| Rows::changes(&rs, None)),
+            Items::Notification => session.notification_since(*next, PAGE),
         };
         let rows = page.map_err(|e| Round::Failed(fail(e.code(), e)))?;
         let n = rows.rows.len();
+        // The first column is the 更新順番号 (a number, or its text in the notification).
         let last = rows.rows.last().and_then(|r| match r.first() {
             Some(juki::Cell::Int(seq)) => Some(*seq as u64),
+            Some(juki::Cell::Text(seq)) => seq.parse().ok(),
             _ => None,
         });
         print(

@@ -169,6 +169,7 @@ fn run(cli: Cli) -> u8 {
             follow,
             interval_ms,
             with_my_number,
+            notification,
         }) => feed::run(feed::Feed {
             db: db_path,
             key_file: cli.key_file.clone(),
@@ -177,7 +178,13 @@ fn run(cli: Cli) -> u8 {
             since,
             follow,
             interval: std::time::Duration::from_millis(interval_ms.max(10)),
-            with_my_number,
+            items: if notification {
+                feed::Items::Notification
+            } else if with_my_number {
+                feed::Items::WithMyNumber
+            } else {
+                feed::Items::Masked
+            },
         }),
         Some(Command::Restore { ref from, force }) => restore(
             from,

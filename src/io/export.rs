@@ -208,6 +208,16 @@ pub(crate) fn unguard(s: &str) -> &str {
     s.strip_prefix('\'').unwrap_or(s)
 }
 
+/// A cell [`cell`] or [`text_cell`] wrote, as its value reads: quotes and the formula guard
+/// taken off.
+pub(crate) fn unquote(written: &str) -> String {
+    let value = match written.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+        Some(inner) => inner.replace("\"\"", "\""),
+        None => written.to_string(),
+    };
+    unguard(&value).to_string()
+}
+
 /// Appends a CSV cell, quoted when RFC 4180 requires it.
 pub(crate) fn cell(line: &mut String, s: &str) {
     if s.contains([',', '"', '\n', '\r']) {

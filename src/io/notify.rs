@@ -96,6 +96,24 @@ impl NotificationFile {
     }
 }
 
+/// The notification of `notices` as rows under the columns of [`NOTIFICATION`], every cell
+/// text as the file writes it (unquoted): the stream form of the notification.
+pub(crate) fn notification_rows(notices: &[Notice<'_>]) -> crate::query::Rows {
+    let mut rows = crate::query::Rows {
+        columns: NOTIFICATION.iter().map(|(name, _)| *name).collect(),
+        rows: Vec::with_capacity(notices.len()),
+    };
+    for n in notices {
+        let cells = NOTIFICATION.iter().map(|(_, f)| {
+            let mut cell = String::new();
+            f(&mut cell, n);
+            crate::query::Cell::from(super::export::unquote(&cell))
+        });
+        rows.rows.push(cells.collect());
+    }
+    rows
+}
+
 /// The municipality's office, as the 送付先情報 names it (交付場所 and カード送付場所 too).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Office {

@@ -77,6 +77,34 @@ impl Session {
         )
     }
 
+    /// The notification as a stream: the changes after `since` (at most `limit`) under the
+    /// columns of the notification file, My Numbers in full; the reader keeps its own place
+    /// (`juki changes --notification`). Needs the notification permission; logged with the
+    /// range read.
+    pub fn notification_since(&self, since: u64, limit: usize) -> Result<crate::query::Rows> {
+        self.read(
+            "NOTIFY STREAM",
+            || format!("NOTIFY STREAM SINCE {since} LIMIT {limit}"),
+            &[Permission::Changes, Permission::Notification],
+            |db| {
+                let (code, _) = municipality(db)?;
+                let page = db.changes_with_former_codes(since, limit)?;
+                let notices: Vec<Notice<'_>> = page
+                    .iter()
+                    .map(|(change, former_code)| Notice {
+                        change,
+                        former_code: *former_code,
+                        municipality: &code,
+                    })
+                    .collect();
+                let codes = page.iter().map(|(r, _)| r.code.get()).collect::<Vec<_>>();
+                Ok((crate::io::notify::notification_rows(&notices), codes))
+            },
+            |(_, codes)| Some(crate::auth::pending::Codes::Many(codes.clone())),
+        )
+        .map(|(rows, _)| rows)
+    }
+
     /// The office the 送付先情報 names (postal code, address, telephone). Needs the
     /// operators permission.
     pub fn set_office(&self, postal: &str, address: &str, phone: &str) -> Result<()> {
