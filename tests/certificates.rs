@@ -575,3 +575,30 @@ fn a_move_out_certificate_carries_what_the_law_lists_and_needs_the_my_number_per
         "{log:?}"
     );
 }
+
+#[test]
+fn a_backup_keeps_the_issuer_and_the_serial_numbers() {
+    let c = city();
+    c.admin
+        .issue(
+            &copy_of_household("50000000016", &[], Requester::Unnamed),
+            &Destination::Text,
+        )
+        .unwrap();
+    let backup = c.dir.path().join("backup.redb");
+    c.admin.backup(&backup).unwrap();
+    // Opened as a copy (opening may write to a file).
+    let copy = c.dir.path().join("copy.redb");
+    std::fs::copy(&backup, &copy).unwrap();
+    let juki = Juki::builder(&copy).open().unwrap();
+    juki.set_clock(Clock::Fixed(Date::parse(TODAY).unwrap()));
+    let s = juki.sign_in("admin1", "admin-password-1", "t").unwrap();
+    let issued = s
+        .issue(
+            &copy_of_household("50000000016", &[], Requester::Unnamed),
+            &Destination::Text,
+        )
+        .unwrap();
+    assert_eq!(issued.serial, 2);
+    assert_eq!(issued.document.issuer, "兵庫県芦屋市長　芦屋 一郎");
+}
