@@ -49,11 +49,13 @@ struct Template {
     taro_atena: u64,
 }
 
-/// A fresh, unused resident code, My Number or household for a case that creates one.
+/// A resident code the register does not hold, for a case that creates a resident.
 fn fresh_code() -> String {
     juki::ResidentCode::from_serial(5_830_017_294).to_string()
 }
 
+/// The valid My Number of an eleven-digit serial (no resident of the register holds the
+/// ones used here).
 fn fresh_number(serial: u64) -> String {
     juki::MyNumber::from_serial(serial).reveal().to_string()
 }
