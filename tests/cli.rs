@@ -4,6 +4,14 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+mod common;
+use common::leaks::{assert_no_leak, my_numbers, Secrets};
+
+/// The secrets of the tests here: MOVE_IN's My Number and the administrator's password.
+fn secrets() -> Secrets {
+    Secrets::new().number("123456789018").password(PASSWORD)
+}
+
 /// Runs `juki` as admin1 unless `--operator` is given.
 fn juki(args: &[&str], stdin: Option<&str>) -> Output {
     let mut all: Vec<&str> = args.to_vec();
@@ -118,7 +126,8 @@ fn statements_by_dash_c_print_json_lines_when_piped() {
     assert_eq!(r["my_number"], "****-****-****");
     assert_eq!(r["status"], "active");
     assert_eq!(r["version"], 1);
-    assert!(!stdout.contains("123456789018"));
+    assert_no_leak(&stdout, &secrets(), "the output of GET");
+    assert_no_leak(&text(&out.stderr), &secrets(), "the standard error");
 }
 
 #[test]
@@ -261,7 +270,7 @@ fn my_numbers_are_masked_in_table_and_csv_output() {
         );
         let stdout = text(&out.stdout);
         assert!(out.status.success(), "{format}: {}", text(&out.stderr));
-        assert!(!stdout.contains("123456789018"), "{format}: {stdout}");
+        assert_no_leak(&stdout, &secrets(), &format!("GET in {format}"));
         assert!(stdout.contains("****-****-****"), "{format}: {stdout}");
     }
 }
@@ -540,7 +549,8 @@ fn the_change_feed_prints_json_lines_and_follows_new_commits() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("PERMISSION_DENIED"));
-    assert!(!text(&out.stdout).contains("123456789018"));
+    assert_no_leak(&text(&out.stdout), &secrets(), "a refused feed's output");
+    assert_no_leak(&text(&out.stderr), &secrets(), "a refused feed's error");
 
     // Follow from seq 1: a 転居 committed by another process appears as it commits.
     let mut follower = Command::new(env!("CARGO_BIN_EXE_juki"))
@@ -621,4 +631,84 @@ fn the_notification_stream_carries_the_prefectures_items_for_its_duty_only() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("PERMISSION_DENIED"));
     assert!(!text(&out.stdout).contains("123456789018"));
+}
+
+/// Realistic My Numbers typed in several forms and the passwords reach neither the
+/// standard output nor the standard error of the `juki` command, in any output format:
+/// not in rows, errors (a bad statement holding a number, a refused GET MYNUMBER, a
+/// refused EXPORT), AUDIT rows or the initial password of CREATE OPERATOR.
+#[test]
+fn no_secret_reaches_standard_output_or_standard_error() {
+    let (dir, db) = new_db();
+    let n = my_numbers(3);
+    let initial = "Zr8&initial-clerk";
+    let secrets = n
+        .iter()
+        .fold(secrets(), |s, n| s.number(n))
+        .password(initial);
+    let hyphens = |n: &str| format!("{}-{}-{}", &n[..4], &n[4..8], &n[8..]);
+    let wide = |n: &str| -> String {
+        n.chars()
+            .map(|c| char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap())
+            .collect()
+    };
+    let move_in = MOVE_IN.replace("123456789018", &n[0]);
+    let create = format!("CREATE OPERATOR clerk1 ROLE clerk PASSWORD '{initial}'");
+    let change = format!(
+        "CHANGE MYNUMBER 24727059608 my_number='{}' ON 2024-01-01",
+        hyphens(&n[1])
+    );
+    let setup = juki(
+        &["--db", &db, "-c", &move_in, "-c", &create, "-c", &change],
+        None,
+    );
+    assert_no_leak(&text(&setup.stdout), &secrets, "the output of the setup");
+    assert_no_leak(&text(&setup.stderr), &secrets, "the error of the setup");
+    assert!(setup.status.success(), "{}", text(&setup.stderr));
+    let export = dir.path().join("clerk.csv");
+    // (operator, statement, the exit status expected).
+    let runs = [
+        ("admin1", format!("GET MYNUMBER {}", wide(&n[0])), 0),
+        ("admin1", format!("GET MYNUMBER {}", hyphens(&n[0])), 0),
+        ("admin1", format!("GET MYNUMBER {}", n[0]), 0),
+        ("admin1", "HISTORY 24727059608".to_string(), 0),
+        ("admin1", "CHANGES SINCE 0".to_string(), 0),
+        ("admin1", format!("FND name=山田 {}", n[2]), 1),
+        ("admin1", format!("GET {} AS OF", wide(&n[2])), 1),
+        ("admin1", format!("GET MYNUMBER {}", n[2]), 1),
+        ("clerk1", format!("GET MYNUMBER {}", n[1]), 1),
+        ("clerk1", format!("EXPORT '{}'", export.display()), 1),
+        ("admin1", "AUDIT LIMIT 100".to_string(), 0),
+    ];
+    for format in ["json", "table", "csv"] {
+        for (operator, statement, status) in &runs {
+            let password = if *operator == "admin1" {
+                PASSWORD
+            } else {
+                initial
+            };
+            let out = Command::new(env!("CARGO_BIN_EXE_juki"))
+                .args(["--db", &db, "--operator", operator, "--format", format])
+                .args(["-c", statement])
+                .env_remove("JUKI_DB")
+                .env("JUKI_PASSWORD", password)
+                .stdin(Stdio::null())
+                .output()
+                .unwrap();
+            let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+            assert_eq!(
+                out.status.code(),
+                Some(*status),
+                "{operator} {format} {statement}: {stderr}"
+            );
+            let place = format!("{operator}'s {format} run");
+            assert_no_leak(
+                &stdout,
+                &secrets,
+                &format!("the standard output of {place}"),
+            );
+            assert_no_leak(&stderr, &secrets, &format!("the standard error of {place}"));
+        }
+    }
+    assert!(!export.exists(), "a refused EXPORT wrote a file");
 }

@@ -4,6 +4,8 @@
 //! ASCII.)
 #![cfg(unix)]
 
+mod common;
+use common::leaks::{assert_no_leak, Secrets};
 use rexpect::session::spawn_command;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
@@ -107,6 +109,9 @@ fn an_operator_session() {
     let kept = std::fs::read_to_string(&history).unwrap();
     assert!(kept.contains("GET MYNUMBER ****"), "{kept}");
     assert!(!kept.contains("9018"), "{kept}");
+    // Neither the number in any printed form nor the password typed at the sign-in.
+    let secrets = Secrets::new().number("123456789018").password(PASSWORD);
+    assert_no_leak(&kept, &secrets, "the REPL history file");
     assert!(
         !kept.contains("DEATH"),
         "a cancelled line is not kept: {kept}"

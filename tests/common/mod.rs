@@ -2,6 +2,8 @@
 //! with a fixed "today", and short builders for the 異動 the tests record.
 #![allow(dead_code)]
 
+pub mod leaks;
+
 use juki::{
     Address, Date, HouseholdId, Kana, MyNumber, Name, PostalCode, Reason, Relationship,
     ResidentCode, Sex,
