@@ -146,6 +146,7 @@ fn run(s: &Session, text: &str) -> Result<Vec<Output>, juki::Error> {
 // ---- the cases ----
 
 /// One statement to run by every role.
+#[derive(Clone)]
 struct Case {
     /// The statement and variant, for the failure messages.
     label: String,
@@ -219,6 +220,10 @@ fn needs_of(e: &Entry, text: &str) -> Vec<Permission> {
             needs.push(p);
         }
     };
+    // A certificate that carries a 個人番号 needs the My Number permission too.
+    if e.name.starts_with("ISSUE ") && text.contains("mynumber") {
+        add(Permission::MyNumber);
+    }
     if kind_of(e).is_some() {
         if e.my_number_when_given() && text.contains("my_number=") {
             add(Permission::MyNumber);
@@ -342,6 +347,21 @@ fn sample(key: &str) -> &'static str {
 /// Number, given one; a 異動 that takes items, given one item of each group (kept when it
 /// needs another set of permissions than the example and the variants before it).
 fn variants(e: &Entry, base: &Case) -> Vec<Case> {
+    if e.name == "ISSUE COPY" {
+        let text = base
+            .text
+            .replace("WITH household", "WITH household, mynumber");
+        assert_ne!(
+            text, base.text,
+            "the ISSUE COPY example lost its WITH household"
+        );
+        return vec![Case {
+            label: format!("{} (with mynumber)", e.name),
+            needs: needs_of(e, &text),
+            text,
+            ..base.clone()
+        }];
+    }
     let Some(kind) = kind_of(e) else {
         return Vec::new();
     };
