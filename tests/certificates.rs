@@ -602,3 +602,67 @@ fn a_backup_keeps_the_issuer_and_the_serial_numbers() {
     assert_eq!(issued.serial, 2);
     assert_eq!(issued.document.issuer, "兵庫県芦屋市長　芦屋 一郎");
 }
+
+#[test]
+fn under_a_support_measure_a_certificate_goes_to_the_person_alone() {
+    let c = city();
+    c.admin
+        .run("RESTRICT 50000000024 FROM 2026-11-01 UNTIL 2027-10-31")
+        .unwrap();
+    // The household's copy carries her: refused to the 世帯主, to a third party, unnamed.
+    for requester in [
+        "REQUESTED BY 50000000016",
+        "REQUESTED BY '株式会社 調査'",
+        "",
+    ] {
+        let e = c
+            .admin
+            .run(&format!("ISSUE COPY HOUSEHOLD OF 50000000016 {requester}"))
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::PermissionDenied, "{requester}: {e}");
+        assert!(e.to_string().contains("DV等支援措置"), "{e}");
+    }
+    // His own copy does not carry her; hers goes to her.
+    text_of(&c.admin, "ISSUE COPY OF 50000000016");
+    let text = text_of(
+        &c.admin,
+        "ISSUE COPY OF 50000000024 REQUESTED BY 50000000024",
+    );
+    assert!(text.contains("山田 花子"), "{text}");
+    // A clerk may not set or lift one.
+    let clerk = signed_in(&c, "clerk2", "clerk");
+    assert_eq!(
+        clerk
+            .run("LIFT RESTRICTION 50000000024")
+            .unwrap_err()
+            .code(),
+        ErrorCode::PermissionDenied
+    );
+    // Before it starts and after it is lifted, the household copy is issued again.
+    let e = c
+        .admin
+        .run("ISSUE COPY HOUSEHOLD OF 50000000016 AS OF 2026-10-01");
+    assert!(
+        e.is_err(),
+        "the measure is judged on the day of issue, not the record's"
+    );
+    c.admin.run("LIFT RESTRICTION 50000000024").unwrap();
+    text_of(&c.admin, "ISSUE COPY HOUSEHOLD OF 50000000016");
+    assert_eq!(
+        c.admin
+            .run("LIFT RESTRICTION 50000000024")
+            .unwrap_err()
+            .code(),
+        ErrorCode::NotFound
+    );
+    c.juki.flush_log().unwrap();
+    let log = c.admin.audit(&Default::default()).unwrap();
+    let refused = log
+        .iter()
+        .filter(|e| e.kind == "ISSUE" && e.outcome == "PERMISSION_DENIED")
+        .count();
+    assert_eq!(refused, 4, "every refusal is logged");
+    assert!(log
+        .iter()
+        .any(|e| e.kind == "RESTRICT" && e.outcome == "OK"));
+}

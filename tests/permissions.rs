@@ -305,6 +305,9 @@ fn adapt(e: &Entry, t: &Template) -> Case {
         "ISSUE REMOVED COPY" | "ISSUE MOVE OUT CERTIFICATE" => {
             case.setup = vec![issuer.clone(), alone, moved_out]
         }
+        "LIFT RESTRICTION" => {
+            case.setup = vec![format!("RESTRICT {TARO} FROM 2026-01-01 UNTIL 2026-12-31")]
+        }
         "PASSWORD" => case.allowed_code = Some("SYNTAX"),
         _ => {}
     }

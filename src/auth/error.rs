@@ -42,6 +42,8 @@ pub(crate) enum AuthError {
     /// administer the register.
     #[error("permission denied: the {0} is given only to the person themself or a member of their household (住基法第12条); name them with REQUESTED BY <resident code>")]
     OnlyForThemself(&'static str),
+    #[error("permission denied: resident {0} is under a DV等支援措置: a certificate of them is issued only to them (REQUESTED BY their resident code)")]
+    SupportMeasure(String),
     #[error("conflict: operator {0} is the last administrator who can sign in; create or unlock another administrator first")]
     LastAdministrator(String),
 }
@@ -53,7 +55,8 @@ impl AuthError {
             AuthError::AuthFailed => ErrorCode::AuthFailed,
             AuthError::PermissionDenied { .. }
             | AuthError::ReadOnly
-            | AuthError::OnlyForThemself(_) => ErrorCode::PermissionDenied,
+            | AuthError::OnlyForThemself(_)
+            | AuthError::SupportMeasure(_) => ErrorCode::PermissionDenied,
             AuthError::Invalid { .. } => ErrorCode::InvalidValue,
             AuthError::OperatorExists(_) | AuthError::LastAdministrator(_) => ErrorCode::Conflict,
             AuthError::UnknownOperator(_) => ErrorCode::NotFound,

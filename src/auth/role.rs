@@ -43,6 +43,8 @@ pub enum Permission {
     /// Create, disable and unlock operators; COMPACT (which shuts everyone else out while it
     /// runs, so it is an administrator's task).
     Operators,
+    /// Put a resident under a DV等支援措置, or lift it.
+    Restrict,
     /// Set the 国民健康保険, 後期高齢者医療 and 介護保険 items (AMEND).
     Insurance,
     /// Set the 国民年金 items (AMEND).
@@ -59,6 +61,7 @@ impl Permission {
             self,
             Permission::Record
                 | Permission::Operators
+                | Permission::Restrict
                 | Permission::Insurance
                 | Permission::Pension
                 | Permission::ChildAllowance
@@ -97,6 +100,7 @@ impl Permission {
             Permission::Audit => "audit",
             Permission::Check => "check",
             Permission::Operators => "operators",
+            Permission::Restrict => "restrict",
             Permission::Insurance => "insurance",
             Permission::Pension => "pension",
             Permission::ChildAllowance => "child_allowance",
@@ -207,6 +211,7 @@ impl Role {
             P::Audit,
             P::Check,
             P::Operators,
+            P::Restrict,
             P::Insurance,
             P::Pension,
             P::ChildAllowance,
@@ -234,6 +239,7 @@ impl Role {
             P::Changes,
             P::Notification,
             P::Export,
+            P::Restrict,
         ];
         const VIEWER: &[Permission] = &[P::Lookup, P::Details, P::Search];
         const AUDITOR: &[Permission] = &[P::Audit, P::Check];

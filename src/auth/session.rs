@@ -5,6 +5,7 @@
 
 mod certificate;
 mod notify;
+mod restrict;
 
 pub use certificate::{Destination, Issued};
 pub use notify::Batch;

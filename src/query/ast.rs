@@ -448,6 +448,20 @@ pub enum Statement {
     ShowRegister,
     /// `ISSUE COPY | REMOVED COPY | ITEMS CERTIFICATE …`: a certificate.
     Issue(Issue),
+    /// `RESTRICT <code> FROM <date> UNTIL <date>`: a DV等支援措置.
+    Restrict {
+        /// The resident.
+        code: Value,
+        /// The first day.
+        from: Value,
+        /// The last day.
+        until: Value,
+    },
+    /// `LIFT RESTRICTION <code>`.
+    LiftRestriction {
+        /// The resident.
+        code: Value,
+    },
     /// `SET OFFICE postal='…' address='…' phone='…'`: the office of the 送付先情報.
     SetOffice {
         /// The postal code.
@@ -521,6 +535,8 @@ impl Statement {
             },
             Statement::SetIssuer { .. } => "SET ISSUER",
             Statement::SetOffice { .. } => "SET OFFICE",
+            Statement::Restrict { .. } => "RESTRICT",
+            Statement::LiftRestriction { .. } => "LIFT RESTRICTION",
             Statement::Notify { .. } => "NOTIFY",
             Statement::ExportDestinations { .. } => "EXPORT DESTINATIONS",
             Statement::Help { .. } => "HELP",

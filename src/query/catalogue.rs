@@ -122,6 +122,10 @@ pub enum Form {
     SetIssuer,
     /// `SET OFFICE postal='…' address='…' phone='…'`.
     SetOffice,
+    /// `RESTRICT <code> FROM <date> UNTIL <date>`.
+    Restrict,
+    /// `LIFT RESTRICTION <code>`.
+    LiftRestriction,
     /// `NOTIFY [SINCE <seq>] TO '<path>'`.
     Notify,
     /// `EXPORT DESTINATIONS TO '<path>'`.
@@ -740,6 +744,28 @@ pub const CATALOGUE: &[Entry] = &[
         what: "a new version of the municipality's address dictionary (CSV: docs/address-dictionary.md), in force from the date, after the latest version's; the earlier versions stay, so past addresses keep resolving",
         group: Group::Administering,
         form: Form::LoadTowns,
+    },
+    Entry {
+        name: "RESTRICT",
+        words: &[&["restrict", "支援措置"]],
+        aliases: &[],
+        syntax: "RESTRICT <resident code> FROM <date> UNTIL <date>",
+        example: "RESTRICT 24727059608 FROM 2026-12-01 UNTIL 2027-11-30",
+        needs: &[P::Restrict],
+        what: "puts a resident under a DV等支援措置 for the days given: while it runs, a certificate that carries them is issued to no one but them (REQUESTED BY their resident code); every refusal is logged",
+        group: Group::Administering,
+        form: Form::Restrict,
+    },
+    Entry {
+        name: "LIFT RESTRICTION",
+        words: &[&["lift"], &["restriction"]],
+        aliases: &["支援措置終了"],
+        syntax: "LIFT RESTRICTION <resident code>",
+        example: "LIFT RESTRICTION 24727059608",
+        needs: &[P::Restrict],
+        what: "ends a resident's DV等支援措置",
+        group: Group::Administering,
+        form: Form::LiftRestriction,
     },
     Entry {
         name: "SET ISSUER",

@@ -208,6 +208,16 @@ impl<'a> Executor<'a> {
             }
             Plan::ShowRegister => Output::Rows(register_rows(s.juki().place().as_deref())),
             Plan::Issue { request, to } => message(issued(&s.issue(&request, &to)?)),
+            Plan::Restrict { code, from, until } => {
+                s.restrict(code, from, until)?;
+                message(format!(
+                    "resident {code} is under a DV等支援措置 from {from} until {until}"
+                ))
+            }
+            Plan::LiftRestriction(code) => {
+                s.lift_restriction(code)?;
+                message(format!("the DV等支援措置 of resident {code} is lifted"))
+            }
             Plan::SetOffice {
                 postal,
                 address,

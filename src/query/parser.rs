@@ -451,6 +451,17 @@ impl<'a> Parser<'a> {
             }
             Form::ShowRegister => Statement::ShowRegister,
             Form::Issue(kind) => return self.issue(kind, usage),
+            Form::Restrict => {
+                let code = self.positional("a resident code", usage)?;
+                self.expect(&["from"], "FROM <date>", usage)?;
+                let from = self.value("a date after FROM", usage)?;
+                self.expect(&["until"], "UNTIL <date>", usage)?;
+                let until = self.value("a date after UNTIL", usage)?;
+                Statement::Restrict { code, from, until }
+            }
+            Form::LiftRestriction => Statement::LiftRestriction {
+                code: self.positional("a resident code", usage)?,
+            },
             Form::SetOffice => {
                 let mut keyed = |key: &'static str| -> Result<Value, ParseError> {
                     self.expect(&[key], &format!("{key}='…'"), usage)?;

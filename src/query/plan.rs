@@ -130,6 +130,17 @@ pub enum Plan {
         /// The PDF file (`TO`), or the console.
         to: crate::Destination,
     },
+    /// `RESTRICT <code> FROM <date> UNTIL <date>`.
+    Restrict {
+        /// The resident.
+        code: ResidentCode,
+        /// The first day.
+        from: Date,
+        /// The last day.
+        until: Date,
+    },
+    /// `LIFT RESTRICTION <code>`.
+    LiftRestriction(ResidentCode),
     /// `SET OFFICE …`.
     SetOffice {
         /// The postal code.
@@ -278,6 +289,14 @@ pub fn plan(stmt: &Statement) -> Result<Plan, QueryError> {
         },
         Statement::ShowRegister => Plan::ShowRegister,
         Statement::Issue(issue) => plan_issue(issue)?,
+        Statement::Restrict { code, from, until } => Plan::Restrict {
+            code: value(code, ResidentCode::parse)?,
+            from: value(from, Date::parse)?,
+            until: value(until, Date::parse)?,
+        },
+        Statement::LiftRestriction { code } => {
+            Plan::LiftRestriction(value(code, ResidentCode::parse)?)
+        }
         Statement::SetOffice {
             postal,
             address,

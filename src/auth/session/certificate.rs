@@ -131,6 +131,7 @@ impl Session {
         let today = self.db().today();
         let (persons, whole) = read_persons(self.db(), request, today)?;
         check_requester(self.db(), request, &persons)?;
+        super::restrict::check_measures(self.db(), &persons, &request.requester, today)?;
         let parts = parts_of(request);
         let codes: Vec<u64> = persons.iter().map(|r| r.code.get()).collect();
         let txn = self.db().write_transaction()?;

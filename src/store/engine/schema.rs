@@ -44,6 +44,10 @@ pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 /// dictionary (docs/address-dictionary.md), as loaded, under the day it takes effect.
 pub const TOWNS: TableDefinition<u32, &[u8]> = TableDefinition::new("towns");
 
+/// `宛名番号 → (from, until)` (yyyymmdd): the residents under a DV等支援措置, with the days
+/// it runs (auth owns what is in it).
+pub const RESTRICTIONS: TableDefinition<u64, (u32, u32)> = TableDefinition::new("restrictions");
+
 /// `setting → text`: the register's settings an operator sets (`SET ISSUER`): the title
 /// and name certificates are issued under (`issuer_title`, `issuer_name`).
 pub const SETTINGS: TableDefinition<&str, &str> = TableDefinition::new("settings");

@@ -28,7 +28,7 @@
 use crate::store::db::{counts_in, create_private_file, Database};
 use crate::store::engine::digest::{hash_search, hex, ContentHasher, DIGEST_TABLES};
 use crate::store::engine::schema::*;
-use crate::store::engine::schema::{AUDIT, OPERATORS, SETTINGS, TOWNS};
+use crate::store::engine::schema::{AUDIT, OPERATORS, RESTRICTIONS, SETTINGS, TOWNS};
 use crate::store::engine::tables::ReadTables;
 use crate::store::error::{Result, StoreError};
 use redb::{
@@ -494,7 +494,7 @@ fn audit_len(snapshot: &ReadTransaction) -> Result<u64> {
 
 /// Every table juki keeps, by name: the store's (in the content digest's order) and the
 /// auth layer's.
-const ALL_TABLES: [&str; 13] = [
+const ALL_TABLES: [&str; 14] = [
     "meta",
     "residents",
     "versions",
@@ -508,6 +508,7 @@ const ALL_TABLES: [&str; 13] = [
     "audit",
     "towns",
     "settings",
+    "restrictions",
 ];
 
 /// Copies every table of `snapshot` into `target`, computing the content digest and the
@@ -558,6 +559,9 @@ fn copy_snapshot(snapshot: &ReadTransaction, target: &redb::Database) -> Result<
     }
     if has(SETTINGS.name()) {
         copy_table(snapshot, target, SETTINGS, None)?;
+    }
+    if has(RESTRICTIONS.name()) {
+        copy_table(snapshot, target, RESTRICTIONS, None)?;
     }
     // A last durable commit: everything before it is on disk when it returns.
     target.begin_write()?.commit()?;
