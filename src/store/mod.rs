@@ -43,6 +43,9 @@ pub use engine::schema::FORMAT_VERSION;
 pub use engine::search::{NameQuery, SearchHit, SearchQuery};
 #[cfg(any(test, feature = "testing"))]
 pub use engine::stats::town_of;
+pub use engine::report::{
+    HouseholdRow, Households, Movement, Period, Population, Report, Split,
+};
 pub use engine::stats::{StatDim, StatsRow};
 pub use engine::warnings::{Warning, MAX_PLAUSIBLE_AGE};
 pub use engine::write::{Receipt, Written, MOVE_OUT_ADVANCE_DAYS};
