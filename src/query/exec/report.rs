@@ -94,13 +94,15 @@ pub(super) fn report_rows(r: &Report) -> Rows {
         rows.push(split_row("期末人口", &p.town, "女", p.female));
         rows.push(split_row("期末人口", &p.town, TOTAL, p.persons));
         rows.push(household_row("期末人口", &p.town, p.households));
+        // A 複数国籍世帯 is among the 日本人 and the 外国人 households, and once in 計.
+        let mixed = p.households.mixed;
         rows.push(vec![
             "期末人口".into(),
             p.town.as_str().into(),
             "うち複数国籍世帯".into(),
-            Cell::Null,
-            Cell::Null,
-            int(p.households.mixed),
+            int(mixed),
+            int(mixed),
+            int(mixed),
         ]);
     }
     Rows {
