@@ -104,8 +104,15 @@ fn stats_by_reason_counts_the_changes_the_register_holds() {
     // Every 異動事由 has a row; the cancelled 転入 and its 異動取消 count for nothing.
     assert_eq!(got.len(), juki::Reason::ALL.len());
     for expected in [
-        "転入|1", "出生|1", "職権記載|0", "転居|2", "転出|1", "死亡|1", "世帯主変更|1",
-        "異動取消|0", "転出取消|0",
+        "転入|1",
+        "出生|1",
+        "職権記載|0",
+        "転居|2",
+        "転出|1",
+        "死亡|1",
+        "世帯主変更|1",
+        "異動取消|0",
+        "転出取消|0",
     ] {
         assert!(got.contains(&expected.to_string()), "{expected} in {got:?}");
     }
@@ -122,7 +129,10 @@ fn stats_by_reason_counts_the_changes_the_register_holds() {
 #[test]
 fn stats_by_reason_combines_with_sex_and_town() {
     let f = register();
-    let r = rows(&f, "STATS BY reason, sex, town FROM 2026-11-01 TO 2026-11-30");
+    let r = rows(
+        &f,
+        "STATS BY reason, sex, town FROM 2026-11-01 TO 2026-11-30",
+    );
     assert_eq!(r.columns, ["reason", "sex", "town", "count"]);
     assert_eq!(
         lines(&r),
@@ -137,10 +147,9 @@ fn stats_by_reason_combines_with_sex_and_town() {
         ]
     );
     // The library answers the same.
-    let lib = f
-        .db
-        .stats_by_reason(&[StatDim::Sex], Some(date("2026-11-01")), None)
-        .unwrap();
+    let lib =
+        f.db.stats_by_reason(&[StatDim::Sex], Some(date("2026-11-01")), None)
+            .unwrap();
     assert_eq!(lib.iter().map(|r| r.count).sum::<u64>(), 7);
 }
 
@@ -149,14 +158,28 @@ fn stats_by_reason_refuses_what_does_not_combine() {
     let f = register();
     let e = f.db.run("STATS BY reason, status").unwrap_err();
     assert_eq!(e.code(), "SYNTAX");
-    assert!(e.to_string().contains("status does not combine with reason"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("status does not combine with reason"),
+        "{e}"
+    );
     let e = f.db.run("STATS BY reason AS OF 2026-11-01").unwrap_err();
     assert!(e.to_string().contains("not as of a date"), "{e}");
-    let e = f.db.run("STATS BY reason FROM 2026-12-01 TO 2026-11-01").unwrap_err();
+    let e =
+        f.db.run("STATS BY reason FROM 2026-12-01 TO 2026-11-01")
+            .unwrap_err();
     assert_eq!(e.code(), "INVALID_VALUE");
-    assert!(e.to_string().contains("FROM 2026-12-01 is after TO 2026-11-01"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("FROM 2026-12-01 is after TO 2026-11-01"),
+        "{e}"
+    );
     let e = f.db.run("STATS BY household, sex").unwrap_err();
-    assert!(e.to_string().contains("sex does not combine with household"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("sex does not combine with household"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -173,7 +196,13 @@ fn stats_by_household_counts_households_by_size() {
     assert_eq!(r.columns, ["town", "size", "households", "persons"]);
     assert_eq!(
         lines(&r),
-        ["大原町|1人|1|1", "大原町|計|1|1", "打出町|2人|2|4", "打出町|計|2|4", "計|計|3|5"]
+        [
+            "大原町|1人|1|1",
+            "大原町|計|1|1",
+            "打出町|2人|2|4",
+            "打出町|計|2|4",
+            "計|計|3|5"
+        ]
     );
 }
 
@@ -240,7 +269,9 @@ fn the_report_needs_the_stats_permission_and_is_logged() {
     let report: Vec<_> = log.iter().filter(|l| l.contains("|REPORT|")).collect();
     assert_eq!(report.len(), 2, "{log:?}");
     assert!(
-        report.iter().any(|l| l.contains("|admin1|") && l.contains("|OK|")),
+        report
+            .iter()
+            .any(|l| l.contains("|admin1|") && l.contains("|OK|")),
         "{log:?}"
     );
     assert!(report

@@ -388,7 +388,11 @@ pub(crate) fn by_household(t: &impl View, by_town: bool, on: Date) -> Result<Vec
             let member = Member {
                 household: rec.household,
                 head: rec.relationship == "世帯主",
-                town: if by_town { town(&rec, on) } else { String::new() },
+                town: if by_town {
+                    town(&rec, on)
+                } else {
+                    String::new()
+                },
             };
             households
                 .entry(member.household)
@@ -491,7 +495,9 @@ fn step_item(
     } else {
         reason
     };
-    Reason::from_code(reason).map_or("?", Reason::japanese).to_string()
+    Reason::from_code(reason)
+        .map_or("?", Reason::japanese)
+        .to_string()
 }
 
 /// The 増 and 減 of one resident over the days `[from, to]`, and whether they were in the
@@ -649,10 +655,7 @@ pub(crate) fn report(t: &impl View, period: Period) -> Result<Report> {
     Ok(Report {
         period,
         start,
-        increases: movements(
-            &[Reason::MoveIn, Reason::Birth, Reason::EntryExOfficio],
-            up,
-        ),
+        increases: movements(&[Reason::MoveIn, Reason::Birth, Reason::EntryExOfficio], up),
         decreases: movements(
             &[Reason::MoveOut, Reason::Death, Reason::RemovalExOfficio],
             down,
@@ -686,7 +689,11 @@ mod tests {
     #[test]
     fn periods_run_forward() {
         let e = Period::new(d("2026-12-01"), d("2026-11-01")).unwrap_err();
-        assert!(e.to_string().contains("FROM 2026-12-01 is after TO 2026-11-01"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("FROM 2026-12-01 is after TO 2026-11-01"),
+            "{e}"
+        );
         assert!(Period::new(d("2026-11-01"), d("2026-11-01")).is_ok());
     }
 
