@@ -150,6 +150,8 @@ pub use store::{
     Counts, Household, MyNumberMatch, NameQuery, Resident, SearchHit, SearchQuery, StatDim,
     StatsRow,
 };
+// The monthly report and the counts of 異動 and households.
+pub use store::{HouseholdRow, Households, Movement, Period, Population, Report, Split};
 
 // Statements of the query language.
 pub use query::{completion_words, redact, statement_complete, Cell, Output, Prepared, Rows};

@@ -25,6 +25,7 @@ use crate::store::{
     Household, HouseholdMove, Manifest, MyNumberMatch, Receipt, Resident, SearchHit, SearchQuery,
     StatDim, StatsRow, StoreError,
 };
+use crate::store::{HouseholdRow, Period, Report};
 use crate::Error;
 
 /// What a 異動's write transaction runs before its commit: the operation log's entry.
@@ -753,6 +754,68 @@ impl Session {
             || EntryText::Fixed("STATS"),
             &[Permission::Stats],
             |db| Ok(db.stats(dims, as_of)?),
+            |_| Some(Codes::NONE),
+        )
+    }
+
+    /// `STATS BY reason`: the 異動 the register holds now (a cancelled 異動 and its
+    /// cancellation count for nothing), by 異動事由 and `dims`, whose 異動日 is from `from` to
+    /// `to` (both included; either end open when not given). The first key of each row is
+    /// the 異動事由. Logged like STATS.
+    pub fn stats_by_reason(
+        &self,
+        dims: &[StatDim],
+        from: Option<Date>,
+        to: Option<Date>,
+    ) -> Result<Vec<StatsRow>> {
+        let text = || {
+            let mut t = String::from("STATS BY REASON");
+            if let Some(d) = from {
+                t.push_str(&format!(" FROM {d}"));
+            }
+            if let Some(d) = to {
+                t.push_str(&format!(" TO {d}"));
+            }
+            EntryText::Owned(t)
+        };
+        self.read(
+            "STATS",
+            text,
+            &[Permission::Stats],
+            |db| Ok(db.stats_by_reason(dims, from, to)?),
+            |_| Some(Codes::NONE),
+        )
+    }
+
+    /// `STATS BY household`: households and their persons by the number of active members,
+    /// now or as of a date, per 町字 when `by_town`, with total rows. Logged like STATS.
+    pub fn stats_by_household(
+        &self,
+        by_town: bool,
+        as_of: Option<Date>,
+    ) -> Result<Vec<HouseholdRow>> {
+        let text = || match as_of {
+            Some(d) => EntryText::Owned(format!("STATS BY HOUSEHOLD AS OF {d}")),
+            None => EntryText::Fixed("STATS BY HOUSEHOLD"),
+        };
+        self.read(
+            "STATS",
+            text,
+            &[Permission::Stats],
+            |db| Ok(db.stats_by_household(by_town, as_of)?),
+            |_| Some(Codes::NONE),
+        )
+    }
+
+    /// The monthly report (月報) of a period: its 異動 by 異動事由 as 増 and 減, and the
+    /// population on its last day by 町字, 日本人 and 外国人 apart. Needs the stats
+    /// permission and is logged like STATS.
+    pub fn report(&self, period: Period) -> Result<Report> {
+        self.read(
+            "REPORT",
+            || EntryText::Owned(format!("REPORT FROM {} TO {}", period.from(), period.to())),
+            &[Permission::Stats],
+            |db| Ok(db.report(period)?),
             |_| Some(Codes::NONE),
         )
     }

@@ -132,6 +132,20 @@ impl StatDim {
     }
 }
 
+/// The period a REPORT covers, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReportPeriod {
+    /// `MONTH <month>` (or the month right after REPORT): a calendar month.
+    Month(Value),
+    /// `FROM <date> TO <date>`, both days included.
+    Range {
+        /// The first day.
+        from: Value,
+        /// The last day.
+        to: Value,
+    },
+}
+
 /// The kind of a 異動: which statement recorded it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ChangeKind {
@@ -364,6 +378,24 @@ pub enum Statement {
         /// The date to count as of.
         as_of: Option<Value>,
     },
+    /// `STATS BY REASON [, <dim> ...] [FROM <date>] [TO <date>]`: 異動 by 異動事由.
+    StatsByReason {
+        /// The dimensions after `reason`, each with where it was written.
+        by: Vec<(StatDim, Span)>,
+        /// The first 異動日 counted.
+        from: Option<Value>,
+        /// The last 異動日 counted.
+        to: Option<Value>,
+    },
+    /// `STATS BY HOUSEHOLD [, town] [AS OF <date>]`: households by size.
+    StatsByHousehold {
+        /// Whether counted per 町字.
+        by_town: bool,
+        /// The date to count as of.
+        as_of: Option<Value>,
+    },
+    /// `REPORT MONTH <month>` or `REPORT FROM <date> TO <date>`: the monthly report.
+    Report(ReportPeriod),
     /// `CHANGES SINCE <seq> [LIMIT <n>]`: the change feed.
     Changes {
         /// The update sequence number to start after.
@@ -509,6 +541,9 @@ impl Statement {
             Statement::Household { .. } => "HOUSEHOLD",
             Statement::ShowMyNumber { .. } => "SHOW MYNUMBER",
             Statement::Stats { .. } => "STATS",
+            Statement::StatsByReason { .. } => "STATS BY REASON",
+            Statement::StatsByHousehold { .. } => "STATS BY HOUSEHOLD",
+            Statement::Report(_) => "REPORT",
             Statement::Changes { .. } => "CHANGES",
             Statement::Change(change) => change.kind.name(),
             Statement::CreateOperator { .. } => "CREATE OPERATOR",

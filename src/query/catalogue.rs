@@ -80,6 +80,12 @@ pub enum Form {
     ShowMyNumber,
     /// `STATS [BY …]`.
     Stats,
+    /// `STATS BY REASON …`.
+    StatsByReason,
+    /// `STATS BY HOUSEHOLD …`.
+    StatsByHousehold,
+    /// `REPORT MONTH <month>` / `REPORT FROM <date> TO <date>`.
+    Report,
     /// `CHANGES SINCE <seq>`.
     Changes,
     /// A 異動 of the given kind.
@@ -223,6 +229,7 @@ const EXPORT: &[&str] = &["export"];
 const AUDIT: &[&str] = &["audit"];
 const CANCEL: &[&str] = &["cancel"];
 const ISSUE: &[&str] = &["issue", "交付"];
+const STATS: &[&str] = &["stats", "統計"];
 
 /// A 異動's row: its keywords and alias come from `kind`'s name and 異動事由.
 const fn change(
@@ -344,7 +351,7 @@ pub const CATALOGUE: &[Entry] = &[
     },
     Entry {
         name: "STATS",
-        words: &[&["stats", "統計"]],
+        words: &[STATS],
         aliases: &["統計"],
         syntax: "STATS [BY sex, age, town, status, ward, <area>] [AS OF <date>]",
         example: "STATS BY town, sex AS OF R6.4.1",
@@ -352,6 +359,39 @@ pub const CATALOGUE: &[Entry] = &[
         what: "population counts (active residents unless status is a dimension); age in 5-year bands; town is the 町字; an <area> is an area code of the address dictionary: association (自治会), neighborhood (町内会), elementary_school (小学校区), junior_high_school (中学校区), precinct (投票区)",
         group: Group::LookingUp,
         form: Form::Stats,
+    },
+    Entry {
+        name: "STATS BY REASON",
+        words: &[STATS, kw::BY, kw::REASON],
+        aliases: &["異動統計"],
+        syntax: "STATS BY reason[, sex, age, town, ward, <area>] [FROM <date>] [TO <date>]",
+        example: "STATS BY reason, town FROM 2026-11-01 TO 2026-11-30",
+        needs: &[P::Stats],
+        what: "異動 counted by 異動事由 (every reason has a row when counted by reason alone), by 異動日 from FROM to TO (both included; without them every 異動); a cancelled 異動 and its 異動取消 or 転出取消 count for nothing, a 転出 replaced by a new 転出 or its 転出確定 only as the replacement; sex, age (on the 異動日), town and the areas are those of the version the 異動 wrote (for a 転出, 死亡 or 消除, the last address in the city); status does not combine",
+        group: Group::LookingUp,
+        form: Form::StatsByReason,
+    },
+    Entry {
+        name: "STATS BY HOUSEHOLD",
+        words: &[STATS, kw::BY, kw::HOUSEHOLD],
+        aliases: &["世帯統計"],
+        syntax: "STATS BY household[, town] [AS OF <date>]",
+        example: "STATS BY household, town AS OF 2026-11-30",
+        needs: &[P::Stats],
+        what: "households (of active residents) and their persons by the number of members (1人, 2人 …), with the total; with town, per 町字 (the 世帯主's) with a total for each; now (as of today) or as of a date",
+        group: Group::LookingUp,
+        form: Form::StatsByHousehold,
+    },
+    Entry {
+        name: "REPORT",
+        words: &[&["report", "月報"]],
+        aliases: &["月報"],
+        syntax: "REPORT MONTH <yyyy-mm> or REPORT FROM <date> TO <date>",
+        example: "REPORT MONTH 2026-11",
+        needs: &[P::Stats],
+        what: "the monthly report (住民基本台帳人口・世帯数 and 異動件数): the population the day before the period; 増 (転入, 出生, 職権記載 …) and 減 (転出, 死亡, 職権消除 …) of the period; the population on its last day (男, 女, 計 and 世帯数) per 町字 and in total; each 日本人, 外国人 (a record holding 国籍・地域) and 計. A 複数国籍世帯 counts among both the 日本人 and the 外国人 households and once in 計. Start + 増 − 減 = end in every column",
+        group: Group::LookingUp,
+        form: Form::Report,
     },
     Entry {
         name: "CHANGES",

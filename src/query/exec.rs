@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+mod report;
+
 use super::ast::Statement;
 use super::help::help_for;
 use super::plan::{HouseholdOf, Plan};
@@ -162,6 +164,14 @@ impl<'a> Executor<'a> {
                 Output::Rows(rows)
             }
             Plan::Stats { by, as_of } => Output::Rows(stats_rows(&by, s.stats(&by, as_of)?)),
+            Plan::StatsByReason { by, from, to } => {
+                Output::Rows(report::reason_rows(&by, s.stats_by_reason(&by, from, to)?))
+            }
+            Plan::StatsByHousehold { by_town, as_of } => Output::Rows(report::household_rows(
+                by_town,
+                s.stats_by_household(by_town, as_of)?,
+            )),
+            Plan::Report(period) => Output::Rows(report::report_rows(&s.report(period)?)),
             Plan::Changes { since, limit } => {
                 Output::Rows(Rows::changes(&s.changes_since(since, limit)?, None))
             }

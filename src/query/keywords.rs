@@ -31,6 +31,12 @@ pub(crate) const LIMIT: &[&str] = &["limit", "件数"];
 pub(crate) const SINCE: &[&str] = &["since"];
 /// `BY` of STATS.
 pub(crate) const BY: &[&str] = &["by"];
+/// `REASON` of STATS BY REASON.
+pub(crate) const REASON: &[&str] = &["reason", "異動事由"];
+/// `FROM <date>` of STATS BY REASON and REPORT.
+pub(crate) const FROM: &[&str] = &["from", "期間開始"];
+/// `MONTH <month>` of REPORT.
+pub(crate) const MONTH: &[&str] = &["month", "年月"];
 /// `ROLE` of CREATE OPERATOR.
 pub(crate) const ROLE: &[&str] = &["role"];
 /// `PASSWORD` of CREATE OPERATOR.

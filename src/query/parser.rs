@@ -17,6 +17,8 @@ use super::keywords::{self as kw, fold, is};
 use super::lexer::{tokenize, Span, Token, TokenKind};
 use crate::model::ChangeField;
 
+mod report;
+
 /// Parses every statement in `input`; statements are separated by `;` (a trailing `;` is
 /// allowed). Blank input, or input holding only comments, gives no statements; an empty
 /// statement between two `;` is an error.
@@ -409,6 +411,9 @@ impl<'a> Parser<'a> {
                 code: self.positional("a resident code", usage)?,
             },
             Form::Stats => return self.stats(usage),
+            Form::StatsByReason => return self.stats_by_reason(usage),
+            Form::StatsByHousehold => return self.stats_by_household(usage),
+            Form::Report => return self.report(usage),
             Form::Changes => return self.changes(usage),
             Form::Change(kind) => return self.change(kind, start, usage),
             Form::CreateOperator => return self.create_operator(usage),

@@ -4,7 +4,8 @@
 //! two of name, address and birth).
 
 use super::ast::{
-    Change as ChangeStmt, Cond, Field, HouseholdTarget, Issue, StatDim, Statement, Value,
+    Change as ChangeStmt, Cond, Field, HouseholdTarget, Issue, ReportPeriod, StatDim, Statement,
+    Value,
 };
 use super::parser::search_minimum_hint;
 use crate::certificate::{Kind, Part, Persons, Request, Requester};
@@ -68,6 +69,24 @@ pub enum Plan {
         /// The date to count as of.
         as_of: Option<Date>,
     },
+    /// `STATS BY REASON [, …] [FROM …] [TO …]`.
+    StatsByReason {
+        /// The dimensions after the 異動事由.
+        by: Vec<store::StatDim>,
+        /// The first 異動日 counted.
+        from: Option<Date>,
+        /// The last 異動日 counted.
+        to: Option<Date>,
+    },
+    /// `STATS BY HOUSEHOLD [, town] [AS OF …]`.
+    StatsByHousehold {
+        /// Per 町字.
+        by_town: bool,
+        /// The date to count as of.
+        as_of: Option<Date>,
+    },
+    /// `REPORT …`: the period's monthly report.
+    Report(store::Period),
     /// `CHANGES SINCE <seq> [LIMIT n]`.
     Changes {
         /// Entries after this 更新順番号.
@@ -248,6 +267,12 @@ pub fn plan(stmt: &Statement) -> Result<Plan, QueryError> {
             by: by.iter().map(|(d, _)| stat_dim(*d)).collect(),
             as_of: opt(as_of, Date::parse)?,
         },
+        Statement::StatsByReason { by, from, to } => plan_stats_by_reason(by, from, to)?,
+        Statement::StatsByHousehold { by_town, as_of } => Plan::StatsByHousehold {
+            by_town: *by_town,
+            as_of: opt(as_of, Date::parse)?,
+        },
+        Statement::Report(period) => Plan::Report(plan_period(period)?),
         Statement::Changes { since, limit } => Plan::Changes {
             since: value(since, count("update sequence number"))?,
             limit: opt(limit, count("limit"))?.map_or(DEFAULT_CHANGES_LIMIT, |n| n as usize),
@@ -388,6 +413,35 @@ fn plan_issue(issue: &Issue) -> Result<Plan, QueryError> {
             None => crate::Destination::Text,
         },
     })
+}
+
+/// STATS BY REASON: the dates checked, and FROM not after TO (the refusal under TO).
+fn plan_stats_by_reason(
+    by: &[(StatDim, super::lexer::Span)],
+    from: &Option<Value>,
+    to: &Option<Value>,
+) -> Result<Plan, QueryError> {
+    let (first, last) = (opt(from, Date::parse)?, opt(to, Date::parse)?);
+    if let (Some(f), Some(l), Some(to)) = (first, last, to) {
+        store::Period::new(f, l).map_err(|e| QueryError::invalid_at(e, to.span))?;
+    }
+    Ok(Plan::StatsByReason {
+        by: by.iter().map(|(d, _)| stat_dim(*d)).collect(),
+        from: first,
+        to: last,
+    })
+}
+
+/// The period of a REPORT: a calendar month, or two dates with FROM not after TO.
+fn plan_period(period: &ReportPeriod) -> Result<store::Period, QueryError> {
+    match period {
+        ReportPeriod::Month(m) => value(m, store::Period::month),
+        ReportPeriod::Range { from, to } => {
+            let first = value(from, Date::parse)?;
+            let last = value(to, Date::parse)?;
+            store::Period::new(first, last).map_err(|e| QueryError::invalid_at(e, to.span))
+        }
+    }
 }
 
 /// A STATS dimension of the statement as the engine names it.

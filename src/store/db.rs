@@ -9,6 +9,7 @@ use super::engine::household_move::head_of;
 use super::engine::ledger::Ledger;
 use super::engine::place::read_book;
 use super::engine::record::StoredRecord;
+use super::engine::report::{HouseholdRow, Period, Report};
 use super::engine::resident::Resident;
 use super::engine::schema::*;
 use super::engine::search::{find, SearchHit, SearchQuery};
@@ -804,6 +805,35 @@ impl Database {
     pub(crate) fn stats(&self, dims: &[StatDim], as_of: Option<Date>) -> Result<Vec<StatsRow>> {
         let t = self.read()?;
         stats(&*t, dims, as_of, self.today())
+    }
+
+    /// `STATS BY reason`: the 異動 the register holds, by 異動事由 and `dims`, whose 異動日
+    /// is in `[from, to]` (either end open when not given).
+    pub(crate) fn stats_by_reason(
+        &self,
+        dims: &[StatDim],
+        from: Option<Date>,
+        to: Option<Date>,
+    ) -> Result<Vec<StatsRow>> {
+        let t = self.read()?;
+        super::engine::report::by_reason(&*t, dims, from, to)
+    }
+
+    /// `STATS BY household`: households and persons by household size, now (as of today)
+    /// or as of a date, per 町字 when `by_town`.
+    pub(crate) fn stats_by_household(
+        &self,
+        by_town: bool,
+        as_of: Option<Date>,
+    ) -> Result<Vec<HouseholdRow>> {
+        let t = self.read()?;
+        super::engine::report::by_household(&*t, by_town, as_of.unwrap_or(self.today()))
+    }
+
+    /// The monthly report (月報) of a period.
+    pub(crate) fn report(&self, period: Period) -> Result<Report> {
+        let t = self.read()?;
+        super::engine::report::report(&*t, period)
     }
 
     /// The change feed: versions with 更新順番号 greater than `since`, in order.

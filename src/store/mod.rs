@@ -36,6 +36,7 @@ pub use db::{BatchError, Clock, Counts, Database, Household, MyNumberMatch, LOAD
 pub use engine::cache::{cache_for, DEFAULT_CACHE_BYTES};
 pub use engine::change::{Change, Fields, HouseholdMove};
 pub use engine::record::{Field, FieldSet};
+pub use engine::report::{HouseholdRow, Households, Movement, Period, Population, Report, Split};
 #[cfg(any(test, feature = "testing"))]
 pub use engine::resident::decode_stored_value;
 pub use engine::resident::Resident;

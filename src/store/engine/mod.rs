@@ -16,6 +16,7 @@ pub(crate) mod keys;
 pub(crate) mod ledger;
 pub(crate) mod place;
 pub(crate) mod record;
+pub(crate) mod report;
 pub(crate) mod resident;
 pub(crate) mod schema;
 pub(crate) mod search;

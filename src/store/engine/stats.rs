@@ -106,7 +106,7 @@ fn age_band(birth: u32, on: Date) -> String {
     }
 }
 
-fn key_of(rec: &StoredRecord, dim: StatDim, on: Date) -> String {
+pub(super) fn key_of(rec: &StoredRecord, dim: StatDim, on: Date) -> String {
     match dim {
         StatDim::Sex => Sex::from_code(rec.sex).map_or("?".into(), |s| s.to_string()),
         StatDim::Age => age_band(rec.birth, on),
