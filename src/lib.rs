@@ -89,6 +89,7 @@
 #![warn(missing_docs)]
 
 mod auth;
+pub mod certificate;
 mod encryption;
 mod error;
 mod io;
