@@ -31,7 +31,7 @@ fn person(i: usize) -> Person {
         vec![
             Field::new("氏名", format!("山田　{given}")),
             Field::new("生年月日", format!("昭和{}年4月1日", 40 + i)),
-            Field::new("性別", if i % 2 == 0 { "男" } else { "女" }),
+            Field::new("性別", if i.is_multiple_of(2) { "男" } else { "女" }),
         ],
         vec![
             Field::new("続柄", if i == 0 { "世帯主" } else { "子" }),

@@ -25,6 +25,7 @@ pub use text::to_text;
 
 /// Why a certificate could not be rendered. No variant carries a printed value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RenderError {
     /// The certificate's font has no glyph for a character of the document.
     #[error("the certificate's font has no glyph for U+{code:04X} in {field}", code = u32::from(*character))]
