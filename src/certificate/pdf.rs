@@ -651,3 +651,70 @@ fn stroke_path(surface: &mut Surface, path: PathBuilder, width: f32) {
         surface.draw_path(&path);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_renderers_own_characters_have_glyphs() {
+        let face = Face::load().unwrap();
+        for c in "印0123456789/".chars() {
+            assert!(face.glyph(c).is_some(), "{c}");
+        }
+        assert!(face.glyph('\u{E000}').is_none());
+        assert!(face.glyph('\t').is_none());
+    }
+
+    #[test]
+    fn wrapping_keeps_to_the_width_and_the_kinsoku_rules() {
+        let face = Face::load().unwrap();
+        // Full-width characters are 1 em: ten of them at 10 pt fill 100 pt.
+        let lines = face.wrap("あいうえおかきくけこさしすせそ", 10.0, 100.0);
+        assert_eq!(lines, ["あいうえおかきくけこ", "さしすせそ"]);
+        // 。 may not start a line: こ goes down with it.
+        let lines = face.wrap("あいうえおかきくけこ。さ", 10.0, 100.0);
+        assert_eq!(lines, ["あいうえおかきくけ", "こ。さ"]);
+        // （ may not end a line: it goes down.
+        let lines = face.wrap("あいうえおかきくけ（こ）", 10.0, 100.0);
+        assert_eq!(lines, ["あいうえおかきくけ", "（こ）"]);
+        assert_eq!(face.wrap("一\n二", 10.0, 100.0), ["一", "二"]);
+        for line in face.wrap(&"住民基本台帳".repeat(20), 10.0, 137.0) {
+            assert!(face.width(&line, 10.0) <= 137.0, "{line}");
+        }
+    }
+
+    #[test]
+    fn a_person_that_does_not_fit_goes_whole_to_the_next_page() {
+        let face = Face::load().unwrap();
+        let header = layout_table(&face, &[], "header").unwrap();
+        let person = || {
+            let rows = vec![vec![Field::new("備考", "一行\n二行\n三行")]; 3];
+            layout_table(&face, &rows, "person").unwrap()
+        };
+        let height = person().height();
+        let room = BODY_BOTTOM - body_top(&header);
+        let per_page = ((room + BLOCK_GAP) / (height + BLOCK_GAP)) as usize;
+        assert!(per_page >= 2, "{per_page}");
+        let persons: Vec<Table> = (0..per_page + 1).map(|_| person()).collect();
+        let closing = layout_closing(
+            &face,
+            &Document {
+                title: String::new(),
+                serial: String::new(),
+                header: vec![],
+                persons: vec![],
+                footer_notes: vec![],
+                attestation: "証明する。".to_string(),
+                issued_on: "令和8年12月7日".to_string(),
+                issuer: "市長".to_string(),
+            },
+        );
+        let plan = paginate(&header, &persons, &closing).unwrap();
+        assert!(plan.len() >= 2);
+        assert_eq!(plan[0].persons, 0..per_page);
+        assert_eq!(plan[1].persons.start, per_page);
+        assert!(plan.last().unwrap().closing);
+        assert!(plan[..plan.len() - 1].iter().all(|p| !p.closing));
+    }
+}
