@@ -295,10 +295,12 @@ fn text_matches_its_golden_file() {
     assert_eq!(text, golden);
 }
 
-/// Writes the sample of 12 persons next to Cargo.toml when asked, to look at.
+/// Writes a sample (of 12 persons, or $JUKI_SAMPLE_PERSONS) to $JUKI_SAMPLE_PDF when set,
+/// to look at.
 #[test]
 fn write_sample_when_asked() {
     if let Some(path) = std::env::var_os("JUKI_SAMPLE_PDF") {
-        std::fs::write(path, to_pdf(&sample(12)).unwrap()).unwrap();
+        let persons = std::env::var("JUKI_SAMPLE_PERSONS").map_or(12, |n| n.parse().unwrap());
+        std::fs::write(path, to_pdf(&sample(persons)).unwrap()).unwrap();
     }
 }
