@@ -99,15 +99,15 @@ mod store;
 
 // Opening a register and signing in.
 pub use auth::{Builder, Juki, Restore, RestoreReport, Session, Upgrade, UpgradeReport};
+pub use store::{
+    cache_for, kept_path, Clock, DEFAULT_CACHE_BYTES, FORMAT_VERSION, LOAD_CACHE_BYTES,
+};
 
 // Certificates the counter issues (住民票の写し …).
 pub use auth::{Destination, Issued};
 
 // The batches sent to the 住基ネット side (本人確認情報, 送付先情報).
 pub use auth::Batch;
-pub use store::{
-    cache_for, kept_path, Clock, DEFAULT_CACHE_BYTES, FORMAT_VERSION, LOAD_CACHE_BYTES,
-};
 
 // Errors.
 pub use error::{Error, ErrorCode, Result};

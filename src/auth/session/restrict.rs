@@ -9,8 +9,6 @@
 //! household, third parties and unnamed requesters are refused, and the refusal is logged
 //! like any other. Setting and lifting one needs the `restrict` permission.
 
-use redb::ReadableTable;
-
 use super::Session;
 use crate::auth::error::{AuthError, Result};
 use crate::auth::role::Permission;
