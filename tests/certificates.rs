@@ -666,3 +666,55 @@ fn under_a_support_measure_a_certificate_goes_to_the_person_alone() {
         .iter()
         .any(|e| e.kind == "RESTRICT" && e.outcome == "OK"));
 }
+
+/// The text of the PDF an issuance wrote, as a reader extracts it, whitespace removed.
+fn pdf_text(path: &std::path::Path) -> String {
+    let parsed = lopdf::Document::load_mem(&std::fs::read(path).unwrap()).expect("the PDF parses");
+    let pages: Vec<u32> = parsed.get_pages().keys().copied().collect();
+    let text = parsed.extract_text(&pages).expect("its text extracts");
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+#[test]
+fn the_pdf_written_holds_what_the_document_says_in_order() {
+    let c = city();
+    let path = c.dir.path().join("household.pdf");
+    let issued = c
+        .admin
+        .issue(
+            &copy_of_household(
+                "50000000016",
+                &[Part::Household],
+                Requester::Resident(code("50000000016")),
+            ),
+            &Destination::Pdf(path.clone()),
+        )
+        .unwrap();
+    let text = pdf_text(&path);
+    let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    // Every string of the document, in the order it was composed.
+    let d = &issued.document;
+    let mut expected = vec![squeeze(&d.serial), squeeze(&d.title)];
+    for f in d
+        .header
+        .iter()
+        .chain(d.persons.iter().flat_map(|p| p.rows.iter().flatten()))
+    {
+        expected.push(squeeze(&f.label));
+        expected.push(squeeze(&f.value));
+    }
+    expected.extend(d.footer_notes.iter().map(|n| squeeze(n)));
+    expected.push(squeeze(&d.attestation));
+    expected.push(squeeze(&d.issued_on));
+    expected.push(squeeze(&d.issuer));
+    let mut at = 0;
+    for s in &expected {
+        match text[at..].find(s.as_str()) {
+            Some(i) => at += i + s.len(),
+            None => panic!("{s:?} missing, or out of order, after byte {at} of {text:?}"),
+        }
+    }
+    assert!(text.contains("1/1"), "the page number: {text}");
+    // No My Number was asked for: none is printed.
+    assert!(!text.contains("700000000010"));
+}

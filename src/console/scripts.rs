@@ -1,5 +1,6 @@
 //! Script tests of the console: files under tests/scripts/ hold statements (lines starting with `> `) each
-//! followed by the exact output the `juki` console prints for it, errors included. Each file
+//! followed by the exact output the `juki` console prints for it, errors included, up to the
+//! next statement or comment. Each file
 //! runs against a fresh database whose "today" is 2026-11-27. Lines starting with `#` are
 //! comments. The directives `\format table|json|csv`, `\x` and `\dates era|iso` change
 //! how what follows is printed. `UPDATE_SCRIPTS=1 cargo test --bin juki scripts` rewrites the
@@ -43,12 +44,13 @@ fn run_script(path: &Path) -> (String, String) {
         if let Some(stmt) = line.strip_prefix("> ") {
             actual.push_str(line);
             actual.push('\n');
-            // Skip the recorded output.
-            while lines
-                .peek()
-                .is_some_and(|l| !l.starts_with("> ") && !l.starts_with('#') && !l.is_empty())
-            {
-                lines.next();
+            // Skip the recorded output: everything up to the next statement or comment (an
+            // output may hold blank lines, as a certificate does). The blank lines it ends
+            // with beyond those the new output ends with separate it from what follows, and
+            // are kept.
+            let mut blank_after = 0;
+            while let Some(l) = lines.next_if(|l| !l.starts_with("> ") && !l.starts_with('#')) {
+                blank_after = if l.is_empty() { blank_after + 1 } else { 0 };
             }
             if let Some(directive) = stmt.strip_prefix("\\format ") {
                 session.format = match directive.trim() {
@@ -69,8 +71,12 @@ fn run_script(path: &Path) -> (String, String) {
             let mut out = Vec::new();
             let mut err = Vec::new();
             session.run_text(stmt, &mut out, &mut err);
-            actual.push_str(&String::from_utf8(out).unwrap());
-            actual.push_str(&String::from_utf8(err).unwrap());
+            let printed = String::from_utf8(out).unwrap() + &String::from_utf8(err).unwrap();
+            let blank_in_output = printed.lines().rev().take_while(|l| l.is_empty()).count();
+            actual.push_str(&printed);
+            for _ in blank_in_output..blank_after {
+                actual.push('\n');
+            }
         } else {
             actual.push_str(line);
             actual.push('\n');

@@ -314,6 +314,11 @@ fn read_persons(db: &Database, request: &Request, today: Date) -> Result<(Vec<Re
     if persons.is_empty() {
         return Err(StoreError::NotFound(format!("no member of the household on {on}")).into());
     }
+    // 住所を定めた日 is printed with the day that address was reported: the 届出日 of the
+    // version that set it, not of the latest change (a later 記載事項変更 has its own).
+    for r in &mut persons {
+        r.reported = address_reported(db, r)?;
+    }
     if !parts_of(request).contains(&Part::MyNumber) {
         for r in &mut persons {
             r.my_number = None;
@@ -363,6 +368,20 @@ fn moving_out(db: &Database, persons: &Persons) -> Result<Vec<Resident>> {
             Ok(all)
         }
     }
+}
+
+/// The 届出日 of the version that set the address `r` holds: the earliest of the run of
+/// versions up to `r` that hold that address and its 住所を定めた日.
+fn address_reported(db: &Database, r: &Resident) -> Result<Option<Date>> {
+    let history = db.history(r.code)?;
+    let mut reported = r.reported;
+    for v in history.iter().rev().filter(|v| v.version <= r.version) {
+        if v.address != r.address || v.address_since != r.address_since {
+            break;
+        }
+        reported = v.reported;
+    }
+    Ok(reported)
 }
 
 /// The resident as they stood on `on`, who must be a resident that day.
