@@ -45,7 +45,7 @@ fn day(round: u64) -> String {
 /// A 転居 of resident `c` in `round`, away from the address they moved in at in even
 /// rounds and back in odd ones.
 fn a_move(c: u64, round: u64) -> juki::Change {
-    let to = if round % 2 == 0 {
+    let to = if round.is_multiple_of(2) {
         "兵庫県芦屋市打出町2番3号"
     } else {
         "兵庫県芦屋市精道町7番6号"

@@ -1009,7 +1009,7 @@ pub fn repeats() -> usize {
 /// Whether juki's block runs first in repeat `rep` (from 0): juki, SQLite, then SQLite,
 /// juki, and so on, so that neither side always follows the other.
 pub fn juki_first(rep: usize) -> bool {
-    rep % 2 == 0
+    rep.is_multiple_of(2)
 }
 
 /// The median and range of repeated measurements.

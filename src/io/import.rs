@@ -1041,7 +1041,7 @@ impl<'a, 'r> Feed<'a, 'r> {
             Ok(Some((line, v))) => {
                 self.last = Some((false, line));
                 self.moves += 1;
-                if self.moves % CHUNK as u64 == 0 {
+                if self.moves.is_multiple_of(CHUNK as u64) {
                     self.report.advance(moves.consumed, self.moves);
                 }
                 self.handed += 1;

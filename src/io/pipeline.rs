@@ -124,7 +124,7 @@ mod tests {
                 },
                 |chunk: Vec<u64>| {
                     // Uneven work so that workers finish out of order.
-                    if chunk[0] % 30 == 0 {
+                    if chunk[0].is_multiple_of(30) {
                         std::thread::sleep(std::time::Duration::from_millis(2));
                     }
                     chunk.into_iter().map(|x| x * 2).collect::<Vec<u64>>()

@@ -194,7 +194,7 @@ impl LocalGovCode {
 
     /// Whether this is a prefecture's own code (municipality digits 000, e.g. 280003).
     pub fn is_prefecture(self) -> bool {
-        self.0 % 1_000 == 0
+        self.0.is_multiple_of(1_000)
     }
 }
 

@@ -142,7 +142,10 @@ impl Municipality {
         let code = LocalGovCode::parse(code).map_err(|e| InvalidValue::new(FIELD, e.reason))?;
         let name = place_name(name, "ward", &['区'])?;
         let base = self.code.five();
-        if !self.name.ends_with('市') || !(100..=190).contains(&(base % 1_000)) || base % 10 != 0 {
+        if !self.name.ends_with('市')
+            || !(100..=190).contains(&(base % 1_000))
+            || !base.is_multiple_of(10)
+        {
             return Err(InvalidValue::new(
                 FIELD,
                 format!(

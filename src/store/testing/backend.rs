@@ -265,7 +265,7 @@ mod tests {
                     let again = db.record(&a_move(codes[next], i + 1)).unwrap_err();
                     assert_eq!(again.code(), "IO", "{again}");
                     assert!(again.to_string().contains("re-open"), "{again}");
-                    if n % 2 == 0 {
+                    if n.is_multiple_of(2) {
                         // The fault persists while the database closes.
                         countdown.store(0, Ordering::SeqCst);
                     }

@@ -1797,7 +1797,7 @@ fn postal(n: u32) -> PostalCode {
 }
 
 fn sex_of(i: usize) -> Sex {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         Sex::Male
     } else {
         Sex::Female
