@@ -715,6 +715,16 @@ fn the_pdf_written_holds_what_the_document_says_in_order() {
         }
     }
     assert!(text.contains("1/1"), "the page number: {text}");
+    // And exactly the text of the golden file (`JUKI_BLESS=1` writes it again).
+    let parsed = lopdf::Document::load_mem(&std::fs::read(&path).unwrap()).unwrap();
+    let pages: Vec<u32> = parsed.get_pages().keys().copied().collect();
+    let extracted = parsed.extract_text(&pages).unwrap();
+    let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/certificate_household_pdf.txt");
+    if std::env::var_os("JUKI_BLESS").is_some() {
+        std::fs::write(&golden, &extracted).unwrap();
+    }
+    assert_eq!(extracted, std::fs::read_to_string(&golden).unwrap());
     // No My Number was asked for: none is printed.
     assert!(!text.contains("700000000010"));
 }

@@ -262,3 +262,52 @@ fn the_destinations_name_each_newly_numbered_resident_once() {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0][0], "3");
 }
+
+/// The column names docs/cli.md gives a file, in order: the backticked names of the lines
+/// between `start` and the next heading.
+fn documented_columns(start: &str) -> Vec<String> {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/cli.md")).unwrap();
+    let section = doc
+        .split(start)
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {start} in docs/cli.md"));
+    let section = section.split("\n#").next().unwrap();
+    let mut names = Vec::new();
+    for line in section.lines() {
+        // The notification's table names its columns in the first cell; the 送付先情報's
+        // paragraph names them all, each before its description.
+        let text = match line.strip_prefix("| ") {
+            Some(row) => row.split(" | ").next().unwrap_or(""),
+            None => line,
+        };
+        let mut rest = text;
+        while let Some(i) = rest.find('`') {
+            let after = &rest[i + 1..];
+            let Some(j) = after.find('`') else { break };
+            let name = &after[..j];
+            if name.chars().all(|c| c.is_ascii_lowercase() || c == '_') && !name.is_empty() {
+                names.push(name.to_string());
+            }
+            rest = &after[j + 1..];
+        }
+    }
+    names
+}
+
+#[test]
+fn the_files_have_the_columns_docs_cli_md_gives() {
+    let c = city();
+    record_some(&c);
+    let notification = c.dir.path().join("n.csv");
+    c.admin.notify(&notification, None).unwrap();
+    assert_eq!(
+        read_csv(&notification).0,
+        documented_columns("### The 本人確認情報 notification")
+    );
+    let destinations = c.dir.path().join("d.csv");
+    c.admin.export_destinations(&destinations).unwrap();
+    assert_eq!(
+        read_csv(&destinations).0,
+        documented_columns("### The 送付先情報")
+    );
+}
