@@ -126,9 +126,9 @@ pub use model::{Item, ItemChanges, ItemGroup, ItemRule, Items, ITEMS};
 
 // The register's municipality, its address dictionary (住所辞書) and placing an address.
 pub use model::{
-    AddressParts, AreaKind, BlockNumbers, DictionaryError, Elsewhere, Inside, LocalGovCode,
-    Municipality, Outside, PlaceBook, PlaceError, Placement, Prefecture, Town, TownDictionary,
-    Ward,
+    address_condition, AddressCondition, AddressParts, AreaKind, BlockNumbers, ConditionError,
+    DictionaryError, Elsewhere, Inside, LocalGovCode, Municipality, Outside, PlaceBook, PlaceError,
+    Placement, Prefecture, Town, TownDictionary, Ward,
 };
 
 // The items of the 住民票 for 不詳 dates, 外国人住民 and insurance and pension.
@@ -193,7 +193,7 @@ pub mod generator {
 pub mod testing {
     pub use crate::io::csv_row::{validate_row, Header, Records};
     pub use crate::io::generator::parse_history_record;
-    pub use crate::model::{address_key, is_kana_text};
+    pub use crate::model::{address_key, address_key_matches, is_kana_text};
     pub use crate::query::catalogue::{change_entry, entry, Entry, Group, CATALOGUE};
     pub use crate::query::{help, help_for, is_complete, parse, parse_statement, plan, redact};
     pub use crate::query::{ChangeKind, Executor, Plan, Statement};

@@ -8,7 +8,7 @@ use juki::{Fields, SearchHit};
 use juki::{Kana, Name, Reason, Sex};
 
 fn town() -> Fixture {
-    let f = Fixture::new();
+    let f = Fixture::in_ashiya();
     f.db.record(&move_in(1, &taro(), "2020-04-01")).unwrap();
     f.db.record(&move_in(2, &hanako(), "2020-04-01")).unwrap();
     // Same name and birth date as 太郎, another address and household.
@@ -103,32 +103,29 @@ fn name_and_address_tell_namesakes_apart() {
 #[test]
 fn birth_and_address() {
     let f = town();
+    let born = || SearchQuery::new().birth(date("1980-04-01"));
+    let hits = f.db.find(&born().address("精道町")).unwrap();
+    assert_eq!(codes(&hits), vec![1, 5]);
+    let hits = f.db.find(&born().address("芦屋市打出町")).unwrap();
+    assert_eq!(codes(&hits), vec![3]);
     let hits =
-        f.db.find(
-            &SearchQuery::new()
-                .birth(date("1980-04-01"))
-                .address("芦屋市"),
-        )
-        .unwrap();
-    assert_eq!(codes(&hits), vec![1, 3, 5]);
-    let hits =
-        f.db.find(
-            &SearchQuery::new()
-                .birth(date("1980-04-01"))
-                .address("芦屋市")
-                .sex(Sex::Female),
-        )
-        .unwrap();
+        f.db.find(&born().address("精道町").sex(Sex::Female))
+            .unwrap();
     assert_eq!(codes(&hits), vec![5]);
+    // The municipality every resident shares is no information.
+    for everyone in ["芦屋市", "兵庫県芦屋市", "兵庫県"] {
+        let err = f.db.find(&born().address(everyone)).unwrap_err();
+        assert_eq!(err.code(), "SEARCH_MINIMUM", "{everyone}");
+    }
 }
 
 #[test]
 fn a_surname_alone_matches_the_surname_not_a_longer_one() {
     let f = town();
     let hits =
-        f.db.find(&SearchQuery::new().name("山田").unwrap().address("芦屋市"))
+        f.db.find(&SearchQuery::new().name("山田").unwrap().address("精道町"))
             .unwrap();
-    assert_eq!(codes(&hits), vec![1, 2, 3]);
+    assert_eq!(codes(&hits), vec![1, 2]);
     let hits =
         f.db.find(
             &SearchQuery::new()
@@ -274,7 +271,7 @@ fn results_come_in_a_stable_order_and_respect_limit() {
     let f = town();
     let q = SearchQuery::new()
         .birth(date("1980-04-01"))
-        .address("芦屋市");
+        .address("芦屋市精道町");
     let a = f.db.find(&q).unwrap();
     let b = f.db.find(&q).unwrap();
     assert_eq!(a, b);
@@ -332,7 +329,7 @@ fn every_way_of_writing_a_name_finds_every_other() {
         ],
         &["沢田 六郎", "澤田 六郎"],
     ];
-    let f = Fixture::new();
+    let f = Fixture::in_ashiya();
     let mut n = 10;
     let mut stored: Vec<(u64, usize)> = Vec::new();
     for (g, names) in groups.iter().enumerate() {
@@ -361,7 +358,7 @@ fn every_way_of_writing_a_name_finds_every_other() {
                     .name(query)
                     .unwrap()
                     .birth(date("1970-01-01")),
-                SearchQuery::new().name(query).unwrap().address("芦屋市"),
+                SearchQuery::new().name(query).unwrap().address("精道町"),
             ] {
                 let mut found: Vec<u64> =
                     f.db.find(&q)
@@ -388,5 +385,107 @@ fn a_reading_with_di_or_du_is_found_by_ji_or_zu() {
             f.db.find(&SearchQuery::new().name(q).unwrap().birth(date(p.birth)))
                 .unwrap();
         assert_eq!(hits.len(), 1, "{q}");
+    }
+}
+
+#[test]
+fn an_address_is_found_however_it_is_written() {
+    let f = town();
+    let mut asahi = taro();
+    asahi.my_number = 6;
+    asahi.household = 600;
+    asahi.address = "兵庫県芦屋市朝日ヶ丘町5番6号";
+    f.db.record(&move_in(6, &asahi, "2021-01-01")).unwrap();
+    let born = || SearchQuery::new().birth(date("1980-04-01"));
+    // 太郎 and 山田川 花 live at 兵庫県芦屋市精道町7番6号.
+    for written in [
+        "精道町7番6号",
+        "精道町七番六号",
+        "精道町7番地の6",
+        "精道町7番地6",
+        "精道町7の6",
+        "精道町７－６",
+        "芦屋市精道町7ー6",
+        "兵庫県芦屋市精道町 7 - 6",
+    ] {
+        let hits = f.db.find(&born().address(written)).unwrap();
+        assert_eq!(codes(&hits), vec![1, 5], "{written}");
+    }
+    // The spellings of one 町名.
+    for written in [
+        "朝日ケ丘町5-6",
+        "朝日が丘町",
+        "芦屋市朝日ガ丘町五番六号",
+        "朝日ヵ丘町5の6",
+    ] {
+        let hits = f.db.find(&born().address(written)).unwrap();
+        assert_eq!(codes(&hits), vec![6], "{written}");
+    }
+    // A 方書 is ignored unless given, and then it must match.
+    let hits = f.db.find(&born().address("打出町2-3")).unwrap();
+    assert_eq!(codes(&hits), vec![3]);
+    let hits =
+        f.db.find(&born().address("打出町2-3 コーポ芦屋101"))
+            .unwrap();
+    assert_eq!(codes(&hits), vec![3]);
+    let hits =
+        f.db.find(&born().address("打出町2-3 コーポ芦屋102"))
+            .unwrap();
+    assert_eq!(codes(&hits), Vec::<u64>::new());
+}
+
+#[test]
+fn house_numbers_match_whole() {
+    let f = town();
+    let mut sixty = taro();
+    sixty.my_number = 6;
+    sixty.household = 600;
+    sixty.address = "芦屋市精道町7番60号";
+    f.db.record(&move_in(6, &sixty, "2021-01-01")).unwrap();
+    let mut seventy = taro();
+    seventy.my_number = 7;
+    seventy.household = 700;
+    seventy.address = "芦屋市精道町70番6号";
+    f.db.record(&move_in(7, &seventy, "2021-01-01")).unwrap();
+    let born = || SearchQuery::new().birth(date("1980-04-01"));
+    let find = |a: &str| codes(&f.db.find(&born().address(a)).unwrap());
+    assert_eq!(find("精道町7番6号"), vec![1, 5]);
+    assert_eq!(find("精道町7番60号"), vec![6]);
+    assert_eq!(find("精道町7"), vec![1, 5, 6]);
+    assert_eq!(find("精道町70"), vec![7]);
+    assert_eq!(find("精道町"), vec![1, 5, 6, 7]);
+    // Through the name+address index too.
+    let hits =
+        f.db.find(
+            &SearchQuery::new()
+                .name("山田")
+                .unwrap()
+                .address("精道町7-6"),
+        )
+        .unwrap();
+    assert_eq!(codes(&hits), vec![1, 2]);
+}
+
+#[test]
+fn an_address_that_is_no_information_is_refused() {
+    let f = town();
+    for (address, says) in [
+        ("芦屋市", "names only 芦屋市"),
+        ("兵庫県芦屋市", "names only 芦屋市"),
+        ("兵庫県", "names only 兵庫県"),
+        ("神戸市", "names only 神戸市"),
+        ("芦屋市精", "not a whole 町字 of 芦屋市"),
+        ("朝日", "not a whole 町字"),
+    ] {
+        for q in [
+            SearchQuery::new().name("山田").unwrap().address(address),
+            SearchQuery::new()
+                .birth(date("1980-04-01"))
+                .address(address),
+        ] {
+            let err = f.db.find(&q).unwrap_err();
+            assert_eq!(err.code(), "SEARCH_MINIMUM", "{address}");
+            assert!(err.to_string().contains(says), "{address}: {err}");
+        }
     }
 }

@@ -1,7 +1,8 @@
-//! `juki upgrade` on a register written by the last build of storage format 2
-//! (tests/fixtures/format2.juki): the upgraded file passes CHECK, reads back every version
-//! as the old build exported it, keeps its operation log and logs the upgrade; a refused or
-//! failed upgrade leaves the file exactly as it was.
+//! `juki upgrade` on registers written by the last builds of storage formats 2 and 3
+//! (tests/fixtures/format2.juki, format3.juki): the upgraded file passes CHECK, reads back
+//! every version as the old build exported it, keeps its operation log, logs the upgrade
+//! and finds by the current search keys; a refused or failed upgrade leaves the file
+//! exactly as it was.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -45,9 +46,14 @@ fn sha(path: &Path) -> String {
 
 /// A copy of the format-2 fixture in a fresh directory.
 fn copy_of_fixture() -> (tempfile::TempDir, PathBuf) {
+    copy_of("format2.juki")
+}
+
+/// A copy of a fixture in a fresh directory, as `register.juki`.
+fn copy_of(name: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("register.juki");
-    std::fs::copy(fixture("format2.juki"), &db).unwrap();
+    std::fs::copy(fixture(name), &db).unwrap();
     (dir, db)
 }
 
@@ -86,7 +92,7 @@ fn an_upgraded_register_reads_back_every_version_and_passes_check() {
     let (dir, db) = copy_of_fixture();
     let out = juki(&db, "admin", ADMIN_PASSWORD, &["upgrade"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("from format 2 to 3"), "{}", text(&out));
+    assert!(text(&out).contains("from format 2 to 4"), "{}", text(&out));
 
     // The original is kept, byte for byte.
     let kept = dir.path().join("register.juki.format2");
@@ -118,7 +124,7 @@ fn an_upgraded_register_reads_back_every_version_and_passes_check() {
         "{said}"
     );
     assert!(said.contains("the operation log is intact"), "{said}");
-    assert!(said.contains("from_format=2 to_format=3"), "{said}");
+    assert!(said.contains("from_format=2 to_format=4"), "{said}");
 
     // Every version, as the format-2 build exported it, in every column it had (the
     // files are the same today, byte for byte; the columns are compared so that columns
@@ -160,6 +166,85 @@ fn an_upgraded_register_reads_back_every_version_and_passes_check() {
     let out = juki(&db, "admin", ADMIN_PASSWORD, &["upgrade"]);
     assert!(out.status.success());
     assert!(text(&out).contains("nothing to do"), "{}", text(&out));
+}
+
+/// Runs `statements` as the administrator, each with `-c`; what was printed.
+fn admin_runs(db: &Path, statements: &[&str]) -> String {
+    let args: Vec<&str> = statements.iter().flat_map(|s| ["-c", *s]).collect();
+    let out = juki(db, "admin", ADMIN_PASSWORD, &args);
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    said
+}
+
+#[test]
+fn a_format_3_register_gets_the_current_address_keys() {
+    let (_refused_dir, refused) = copy_of("format3.juki");
+    let out = juki(&refused, "admin", ADMIN_PASSWORD, &["-c", "STATS"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("format version 3"), "{}", text(&out));
+    assert!(text(&out).contains("juki upgrade"), "{}", text(&out));
+
+    let (dir, db) = copy_of("format3.juki");
+    let out = juki(&db, "admin", ADMIN_PASSWORD, &["upgrade"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("from format 3 to 4"), "{}", text(&out));
+    let kept = dir.path().join("register.juki.format3");
+    assert_eq!(sha(&kept), sha(&fixture("format3.juki")));
+
+    let export = dir.path().join("export.csv");
+    let said = admin_runs(
+        &db,
+        &[
+            "CHECK",
+            "AUDIT VERIFY",
+            &format!("EXPORT '{}'", export.display()),
+        ],
+    );
+    assert!(
+        said.contains("CHECK: no problems in 319 residents"),
+        "{said}"
+    );
+    assert!(said.contains("the operation log is intact"), "{said}");
+    // The values were copied as they were: the export is the format-3 build's, byte for
+    // byte in every column it had.
+    let old = std::fs::read_to_string(fixture("format3.export.csv")).unwrap();
+    let header: Vec<String> = old
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .map(String::from)
+        .collect();
+    let names: Vec<&str> = header.iter().map(String::as_str).collect();
+    let new = std::fs::read_to_string(&export).unwrap();
+    assert_eq!(columns(&new, &names), columns(&old, &names));
+
+    // Addresses the format-3 build recorded as 朝日ヶ丘町5番6号, 松の内町3番地の4 and
+    // 大原町5番6号 (formerly 5番60号) are found however the clerk writes them, through the
+    // rebuilt index; 5番6号 never finds 5番60号.
+    for (find, code) in [
+        ("FIND name=朝日 address=朝日ケ丘町5-6", "71000000005"),
+        (
+            "FIND name=朝日 address=芦屋市朝日が丘町五番六号",
+            "71000000005",
+        ),
+        ("FIND name=松野 address=松ノ内町3-4", "71000000013"),
+        ("FIND name=松野 address='芦屋市松之内町3の4'", "71000000013"),
+    ] {
+        let said = admin_runs(&db, &[find]);
+        assert!(said.contains(code), "{find}: {said}");
+    }
+    let said = admin_runs(
+        &db,
+        &["FIND name=大原 address=大原町5番6号 AS OF 2026-02-01"],
+    );
+    assert!(!said.contains("71000000021"), "{said}");
+    let said = admin_runs(
+        &db,
+        &["FIND name=大原 address=大原町5番60号 AS OF 2026-02-01"],
+    );
+    assert!(said.contains("71000000021"), "{said}");
 }
 
 #[test]

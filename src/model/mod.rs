@@ -27,7 +27,7 @@ pub mod status;
 pub(crate) mod text;
 mod variants;
 
-pub use address::{address_key, Address};
+pub use address::{address_key, address_key_matches, Address};
 pub use change_fields::{ChangeField, FieldRule, FIELD_RULES, HOUSEHOLD_MOVE};
 pub use date::Date;
 pub use error::InvalidValue;
@@ -45,9 +45,9 @@ pub use kana::{is_kana_text, Kana, KanaKey};
 pub use name::{Name, NameKey, NAME_KEY_VERSION};
 pub use partial_date::PartialDate;
 pub use place::{
-    AddressParts, AreaKind, BlockNumbers, DictionaryError, Elsewhere, Inside, LocalGovCode,
-    Municipality, Outside, PlaceBook, PlaceError, Placement, Prefecture, Town, TownDictionary,
-    Ward,
+    address_condition, AddressCondition, AddressParts, AreaKind, BlockNumbers, ConditionError,
+    DictionaryError, Elsewhere, Inside, LocalGovCode, Municipality, Outside, PlaceBook, PlaceError,
+    Placement, Prefecture, Town, TownDictionary, Ward,
 };
 pub use postal::PostalCode;
 pub use reason::Reason;

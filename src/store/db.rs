@@ -789,6 +789,7 @@ impl Database {
     /// notified ahead is pending is searched as of today, as GET reads them.
     pub(crate) fn find(&self, query: &SearchQuery) -> Result<Vec<SearchHit>> {
         query.check_minimum()?;
+        let query = &query.resolved(self.place().as_deref())?;
         let t = self.read()?;
         find(&*t, query, |prefix_max| self.not_yet_in_force(prefix_max))?
             .into_iter()

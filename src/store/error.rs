@@ -130,6 +130,13 @@ pub enum StoreError {
         /// The attributes that were given, e.g. "name, sex".
         given: String,
     },
+    /// A 4情報 search whose address is no information about a resident (only a prefecture or
+    /// a municipality) or names no whole 町字 of the register's municipality.
+    #[error("a 4情報 search needs a real address: {reason}")]
+    SearchAddress {
+        /// Why the address does not count.
+        reason: String,
+    },
     /// A stored value failed its checksum or could not be decoded.
     #[error("corrupt data in table {table}: {detail}")]
     Corrupt {
@@ -207,7 +214,9 @@ impl StoreError {
             StoreError::NotFound(_) => ErrorCode::NotFound,
             StoreError::Conflict(_) => ErrorCode::Conflict,
             StoreError::Illegal { .. } => ErrorCode::IllegalChange,
-            StoreError::SearchMinimum { .. } => ErrorCode::SearchMinimum,
+            StoreError::SearchMinimum { .. } | StoreError::SearchAddress { .. } => {
+                ErrorCode::SearchMinimum
+            }
             StoreError::Corrupt { .. }
             | StoreError::FormatVersion { .. }
             | StoreError::NotJuki(_) => ErrorCode::Corrupt,

@@ -36,6 +36,22 @@ impl Fixture {
         Fixture { dir, juki, db }
     }
 
+    /// A register of 芦屋市 (282065) with its built-in address dictionary, as
+    /// `juki init --municipality 282065` makes it.
+    pub fn in_ashiya() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let juki = Juki::builder(dir.path().join("juki.redb"))
+            .municipality("282065")
+            .unwrap()
+            .towns(date("1900-01-01"), juki::TownDictionary::ashiya_csv())
+            .unwrap()
+            .create_with_admin(ADMIN, PASSWORD)
+            .unwrap();
+        juki.set_clock(Clock::Fixed(date(TODAY)));
+        let db = juki.sign_in(ADMIN, PASSWORD, "test").unwrap();
+        Fixture { dir, juki, db }
+    }
+
     pub fn path(&self) -> std::path::PathBuf {
         self.juki.path().to_path_buf()
     }

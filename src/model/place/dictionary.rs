@@ -16,15 +16,13 @@ use crate::model::{Kana, PostalCode};
 const MAX_TOWN_CHARS: usize = 40;
 const MAX_CHOME: u32 = 99;
 
-/// A 町字 name folded for matching: the spellings ケ, ヶ, ヵ and が (朝日ケ丘, 朝日ヶ丘,
-/// 朝日が丘) become ケ, and ノ, の and 之 (松ノ内, 松の内) become ノ. One character maps to
-/// one, so a folded prefix is as long as the written one.
+/// A 町字 name folded for matching, as an address key folds it
+/// (`model::address::fold_address_char`): the spellings ケ, ヶ, ヵ, が and ガ (朝日ケ丘,
+/// 朝日ヶ丘, 朝日が丘) become ケ, ノ, の and 之 (松ノ内, 松の内) become ノ, variant kanji their
+/// representative. One character maps to one, so a folded prefix is as long as the written
+/// one.
 pub(crate) fn fold(c: char) -> char {
-    match c {
-        'ケ' | 'ヶ' | 'ヵ' | 'が' => 'ケ',
-        'ノ' | 'の' | '之' => 'ノ',
-        c => c,
-    }
+    crate::model::address::fold_address_char(c)
 }
 
 /// [`fold`] over a whole name.
@@ -169,6 +167,9 @@ pub struct TownDictionary {
     /// (ward or "", folded name) → index in `towns`.
     by_key: HashMap<(String, String), usize>,
     longest_name: usize,
+    /// The `address_key` of every town's name (ward, key), in the order of `towns`: made on
+    /// first use by a search condition (`place::condition`).
+    address_keys: std::sync::OnceLock<Vec<String>>,
 }
 
 impl TownDictionary {
@@ -189,6 +190,7 @@ impl TownDictionary {
             towns: Vec::new(),
             by_key: HashMap::new(),
             longest_name: 0,
+            address_keys: std::sync::OnceLock::new(),
         };
         let mut header: Option<Header> = None;
         let mut record = csv::StringRecord::new();
@@ -277,6 +279,16 @@ impl TownDictionary {
                     .collect(),
             };
             (!found.is_empty()).then_some((found, ends[k]))
+        })
+    }
+
+    /// The `address_key` of each town's name, in the order of [`TownDictionary::towns`].
+    pub(crate) fn address_keys(&self) -> &[String] {
+        self.address_keys.get_or_init(|| {
+            self.towns
+                .iter()
+                .map(|t| crate::model::address_key(t.name()))
+                .collect()
         })
     }
 

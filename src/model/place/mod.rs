@@ -14,6 +14,10 @@
 //!   方書, or outside with the municipality) or a [`PlaceError`] naming what is wrong; the
 //!   rules are those of the `placing` module.
 //!
+//! * [`address_condition`]: an address as a 4情報 search condition, read in the
+//!   municipality (a 町字 without the city's name is the city's) and refused when it names
+//!   only a prefecture or a municipality.
+//!
 //! * [`AddressParts`]: a placed address in the parts a version stores beside the written
 //!   form (町字, 丁目・番地・号, 方書, area codes).
 //!
@@ -21,6 +25,7 @@
 
 mod book;
 pub(crate) mod code;
+mod condition;
 mod dictionary;
 mod municipality;
 mod numbers;
@@ -29,6 +34,7 @@ mod placing;
 
 pub use book::{Elsewhere, PlaceBook};
 pub use code::{LocalGovCode, Prefecture};
+pub use condition::{address_condition, AddressCondition, ConditionError};
 pub use dictionary::{DictionaryError, Town, TownDictionary};
 pub use municipality::{Municipality, Ward};
 pub use parts::{is_part_tag, AddressParts, AreaKind};

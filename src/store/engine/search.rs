@@ -11,7 +11,8 @@ use super::resident::Resident;
 use super::schema::{prefix_end, split_suffix, IndexKind};
 use super::tables::{fold_archived, with_as_of, View};
 use crate::model::{
-    address_key, is_kana_text, other_names, Date, InvalidValue, KanaKey, NameKey, Sex,
+    address_condition, address_key, is_kana_text, other_names, AddressCondition, Date,
+    InvalidValue, KanaKey, NameKey, PlaceBook, Sex,
 };
 use crate::store::error::{Result, StoreError};
 use redb::ReadableTable;
@@ -101,8 +102,10 @@ impl Proven {
 pub struct SearchQuery {
     /// 氏名 condition.
     pub name: Option<NameQuery>,
-    /// 住所 prefix, as an address key (see `address_key`).
-    pub address: Option<String>,
+    /// 住所 condition: an address key (see `address_key`) with what it excludes; the engine
+    /// reads it in the register's municipality (`model::address_condition`) before it
+    /// searches.
+    pub address: Option<AddressCondition>,
     /// 生年月日.
     pub birth: Option<Date>,
     /// 性別 filter (never counts toward the two attributes).
@@ -125,10 +128,28 @@ impl SearchQuery {
         Ok(self)
     }
 
-    /// Adds an address-prefix condition.
+    /// Adds an address condition: the address or its beginning, numbers whole (7番6号 never
+    /// finds 7番60号); a 町字 without the municipality's name is the register's own.
     pub fn address(mut self, text: &str) -> SearchQuery {
-        self.address = Some(address_key(text));
+        self.address = Some(AddressCondition::as_written(address_key(text)));
         self
+    }
+
+    /// The query with its address condition read in the register's municipality
+    /// (`model::address_condition`): refused with SEARCH_MINIMUM when it names only a
+    /// prefecture or a municipality, or inside the municipality no whole 町字.
+    pub(crate) fn resolved(&self, book: Option<&PlaceBook>) -> Result<SearchQuery> {
+        let Some(address) = &self.address else {
+            return Ok(self.clone());
+        };
+        let condition =
+            address_condition(book, &address.key).map_err(|e| StoreError::SearchAddress {
+                reason: e.to_string(),
+            })?;
+        Ok(SearchQuery {
+            address: Some(condition),
+            ..self.clone()
+        })
     }
 
     /// Adds a birth-date condition.
@@ -159,7 +180,7 @@ impl SearchQuery {
     pub(crate) fn check_minimum(&self) -> Result<()> {
         let given = [
             self.name.is_some(),
-            self.address.as_ref().is_some_and(|a| !a.is_empty()),
+            self.address.as_ref().is_some_and(|a| !a.key.is_empty()),
             self.birth.is_some(),
         ];
         if given.iter().filter(|g| **g).count() >= 2 {
@@ -210,7 +231,7 @@ impl SearchQuery {
                 || self
                     .address
                     .as_ref()
-                    .is_none_or(|a| address_key(address).starts_with(a.as_str())))
+                    .is_none_or(|a| a.matches(address_key(address).as_bytes())))
     }
 
     fn matches(&self, rec: &StoredRecord) -> bool {
@@ -271,11 +292,7 @@ impl SearchQuery {
             return false;
         };
         let name_ok = |name: &[u8]| self.name.as_ref().is_none_or(|q| q.matches_index(name));
-        let addr_ok = |addr: &[u8]| {
-            self.address
-                .as_ref()
-                .is_none_or(|a| addr.starts_with(a.as_bytes()))
-        };
+        let addr_ok = |addr: &[u8]| self.address.as_ref().is_none_or(|a| a.matches(addr));
         match kind {
             k if k == IndexKind::BirthKanji as u8 || k == IndexKind::BirthKana as u8 => rest
                 .get(4..)
@@ -341,7 +358,12 @@ impl SearchQuery {
             (None, Some(birth)) => {
                 key.push(IndexKind::BirthAddress as u8);
                 key.extend_from_slice(&birth);
-                key.extend_from_slice(self.address.as_deref().unwrap_or("").as_bytes());
+                key.extend_from_slice(
+                    self.address
+                        .as_ref()
+                        .map_or("", |a| a.key.as_str())
+                        .as_bytes(),
+                );
             }
             (None, None) => unreachable!("check_minimum refuses a search without name and birth"),
         }
@@ -636,7 +658,29 @@ mod tests {
         let err = q.check_minimum().unwrap_err();
         assert_eq!(err.code(), "SEARCH_MINIMUM");
         assert!(err.to_string().contains("name, sex"));
-        let q = SearchQuery::new().name("山田").unwrap().address("芦屋市");
+        let q = SearchQuery::new()
+            .name("山田")
+            .unwrap()
+            .address("芦屋市精道町");
         assert!(q.check_minimum().is_ok());
+    }
+
+    #[test]
+    fn an_address_of_only_the_municipality_is_refused() {
+        let d = crate::model::TownDictionary::ashiya();
+        let mut book = PlaceBook::new(d.municipality().clone());
+        book.add(PlaceBook::first_day(), d).unwrap();
+        for text in ["芦屋市", "兵庫県芦屋市", "兵庫県", "芦屋市精"] {
+            let q = SearchQuery::new().name("山田").unwrap().address(text);
+            assert!(q.check_minimum().is_ok());
+            let err = q.resolved(Some(&book)).unwrap_err();
+            assert_eq!(err.code(), "SEARCH_MINIMUM", "{text}");
+        }
+        let q = SearchQuery::new()
+            .name("山田")
+            .unwrap()
+            .address("朝日ヶ丘町5番6号");
+        let address = q.resolved(Some(&book)).unwrap().address.unwrap();
+        assert_eq!(address.key, "芦屋市朝日ケ丘町5-6");
     }
 }

@@ -1,16 +1,19 @@
 //! The upgrade of a file of an earlier storage format to [`FORMAT_VERSION`].
 //!
 //! Format 3 added the record's item list (`StoredRecord::items`: 本籍, 旧氏, 通称, the
-//! insurance items …) at the end of every stored version; format 2 had none. The upgrade
-//! never writes to the file it upgrades:
+//! insurance items …) at the end of every stored version; format 2 had none. Format 4 kept
+//! format 3's values and changed the address keys of the 4情報 index (`model::address_key`:
+//! the spellings of a 町名 and variant kanji folded, 番地の and the numbers read as one
+//! structure). The upgrade never writes to the file it upgrades:
 //!
-//! 1. the file is opened as it is (a format-2 file opens only here; `Database::open` refuses
-//!    it and names this upgrade);
+//! 1. the file is opened as it is (a file of an earlier format opens only here;
+//!    `Database::open` refuses it and names this upgrade);
 //! 2. one read snapshot of every table is copied into a new file beside it (created new,
 //!    0600, encrypted with the same data key when the file is encrypted): `residents` and
-//!    `versions` with every value re-encoded in the current layout, `search` built again
-//!    from the versions (format 3 came with new name keys: variants folded, the space
-//!    between surname and given name optional, `crate::model::NAME_KEY_VERSION`), every
+//!    `versions` with every format-2 value re-encoded in the current layout (a format-3
+//!    value is checked and copied), `search` built again from the versions (format 3 came
+//!    with new name keys: variants folded, the space between surname and given name
+//!    optional, `crate::model::NAME_KEY_VERSION`; format 4 with new address keys), every
 //!    other table as it is (their layout did not change), `format_version` set last;
 //! 3. the caller opens the copy, runs CHECK on it and logs the upgrade in the copy's own
 //!    operation log (`Juki::upgrade`);
@@ -37,7 +40,7 @@ use rkyv::rancor;
 use std::path::{Path, PathBuf};
 
 /// The formats this build upgrades from.
-pub const UPGRADABLE_FROM: [u64; 1] = [2];
+pub const UPGRADABLE_FROM: [u64; 2] = [2, 3];
 
 /// A version as format 2 stored it: the fields of [`StoredRecord`] without its items.
 #[derive(rkyv::Archive, rkyv::Serialize, rkyv::Deserialize, Debug, Clone, PartialEq, Eq)]
@@ -118,8 +121,13 @@ impl StoredRecordV2 {
     }
 }
 
-/// Re-encodes one framed format-2 value of `table` in the current layout.
-fn upgrade_value(table: &'static str, bytes: &[u8]) -> Result<Vec<u8>> {
+/// One framed value of `table` of a format-`from` file in the current layout: a format-2
+/// value re-encoded, a format-3 value (the same layout) checked and kept as it is.
+fn upgrade_value(from: u64, table: &'static str, bytes: &[u8]) -> Result<Vec<u8>> {
+    if from == 3 {
+        StoredRecord::decode(table, bytes)?;
+        return Ok(bytes.to_vec());
+    }
     let body = checked_body(table, bytes)?;
     let old = rkyv::from_bytes::<StoredRecordV2, rancor::Error>(body).map_err(|e| {
         StoreError::Corrupt {
@@ -165,7 +173,7 @@ pub(crate) fn write_upgraded_copy(source: &UpgradeSource, dest: &Path) -> Result
             .collect();
         let mut records = 0;
         for table in [RESIDENTS.name(), VERSIONS.name()] {
-            records += copy_records(&snapshot, &target, table)?;
+            records += copy_records(from, &snapshot, &target, table)?;
         }
         for name in &present {
             match name.as_str() {
@@ -173,7 +181,8 @@ pub(crate) fn write_upgraded_copy(source: &UpgradeSource, dest: &Path) -> Result
                 "meta" => drop(copy_table(&snapshot, &target, META, None)?),
                 "codes" => drop(copy_table(&snapshot, &target, CODES, None)?),
                 "my_numbers" => drop(copy_table(&snapshot, &target, MY_NUMBERS, None)?),
-                // Built again below: the name keys changed with format 3.
+                // Built again below: the name keys changed with format 3, the address keys
+                // with format 4.
                 "search" => {}
                 "households" => drop(copy_table(&snapshot, &target, HOUSEHOLDS, None)?),
                 "heads" => drop(copy_table(&snapshot, &target, HEADS, None)?),
@@ -205,6 +214,7 @@ pub(crate) fn write_upgraded_copy(source: &UpgradeSource, dest: &Path) -> Result
 
 /// Copies a table of framed records, re-encoding every value; the number copied.
 fn copy_records(
+    from: u64,
     snapshot: &ReadTransaction,
     target: &redb::Database,
     name: &'static str,
@@ -216,7 +226,7 @@ fn copy_records(
         let mut out = txn.open_table(RESIDENTS)?;
         for entry in source.iter()? {
             let (k, v) = entry?;
-            out.insert(k.value(), upgrade_value(name, v.value())?.as_slice())?;
+            out.insert(k.value(), upgrade_value(from, name, v.value())?.as_slice())?;
             copied += 1;
         }
     } else {
@@ -224,7 +234,7 @@ fn copy_records(
         let mut out = txn.open_table(VERSIONS)?;
         for entry in source.iter()? {
             let (k, v) = entry?;
-            out.insert(k.value(), upgrade_value(name, v.value())?.as_slice())?;
+            out.insert(k.value(), upgrade_value(from, name, v.value())?.as_slice())?;
             copied += 1;
         }
     }
@@ -314,7 +324,7 @@ mod tests {
         };
         let old = v2_of(&current);
         let body = rkyv::to_bytes::<rancor::Error>(&old).unwrap();
-        let upgraded = upgrade_value("versions", &frame(&body)).unwrap();
+        let upgraded = upgrade_value(2, "versions", &frame(&body)).unwrap();
         let back = StoredRecord::decode("versions", &upgraded).unwrap();
         assert_eq!(back.changed, FieldSet::ALL.0 | COMPANION);
         assert_eq!(
@@ -336,7 +346,7 @@ mod tests {
         let last = framed.len() - 1;
         framed[last] ^= 1;
         assert_eq!(
-            upgrade_value("versions", &framed).unwrap_err().code(),
+            upgrade_value(2, "versions", &framed).unwrap_err().code(),
             "CORRUPT"
         );
     }
