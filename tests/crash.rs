@@ -229,104 +229,36 @@ fn a_move(
 
 /// Where a stored version differs from what its statement said, field by field.
 fn differences(v: &Resident, e: &Expected) -> Vec<String> {
+    fn d(x: impl std::fmt::Debug) -> String {
+        format!("{x:?}")
+    }
     let p = &e.person;
-    let mut out = Vec::new();
-    let mut field = |what: &str, ok: bool, got: String, want: String| {
-        if !ok {
-            out.push(format!("{what}: {got} instead of {want}"));
-        }
-    };
-    field(
-        "reason",
-        v.reason == e.reason,
-        format!("{:?}", v.reason),
-        format!("{:?}", e.reason),
-    );
-    field(
-        "date",
-        v.valid_from == e.date,
-        v.valid_from.to_string(),
-        e.date.to_string(),
-    );
-    field(
-        "version",
-        v.version == e.version,
-        v.version.to_string(),
-        e.version.to_string(),
-    );
-    field(
-        "status",
-        v.status == Status::Active,
-        format!("{:?}", v.status),
-        "Active".into(),
-    );
-    field(
-        "name",
-        v.name == p.name,
-        v.name.to_string(),
-        p.name.to_string(),
-    );
-    field(
-        "kana",
-        v.kana == p.kana,
-        v.kana.to_string(),
-        p.kana.to_string(),
-    );
-    field(
-        "sex",
-        v.sex == p.sex,
-        format!("{:?}", v.sex),
-        format!("{:?}", p.sex),
-    );
-    field(
-        "birth",
-        v.birth == p.birth,
-        v.birth.to_string(),
-        p.birth.to_string(),
-    );
-    field(
-        "address",
-        v.address.written() == p.address,
-        v.address.written().into(),
-        p.address.clone(),
-    );
-    field(
-        "postal",
-        v.postal == p.postal,
-        v.postal.to_string(),
-        p.postal.to_string(),
-    );
-    field(
-        "household",
-        v.household == p.household,
-        v.household.to_string(),
-        p.household.to_string(),
-    );
-    field(
-        "relationship",
-        v.relationship == p.relationship,
-        v.relationship.to_string(),
-        p.relationship.to_string(),
-    );
-    field(
-        "resident_since",
-        v.resident_since == p.resident_since,
-        v.resident_since.to_string(),
-        p.resident_since.to_string(),
-    );
-    field(
-        "address_since",
-        v.address_since == p.address_since,
-        v.address_since.to_string(),
-        p.address_since.to_string(),
-    );
-    field(
-        "previous_address",
-        v.previous_address == e.previous_address,
-        format!("{:?}", v.previous_address),
-        format!("{:?}", e.previous_address),
-    );
-    out
+    let fields = [
+        ("reason", d(v.reason), d(e.reason)),
+        ("date", d(v.valid_from), d(e.date)),
+        ("version", d(v.version), d(e.version)),
+        ("status", d(v.status), d(Status::Active)),
+        ("name", d(&v.name), d(&p.name)),
+        ("kana", d(&v.kana), d(&p.kana)),
+        ("sex", d(v.sex), d(p.sex)),
+        ("birth", d(v.birth), d(p.birth)),
+        ("address", d(v.address.written()), d(&p.address)),
+        ("postal", d(v.postal), d(p.postal)),
+        ("household", d(v.household), d(p.household)),
+        ("relationship", d(&v.relationship), d(&p.relationship)),
+        ("resident_since", d(v.resident_since), d(p.resident_since)),
+        ("address_since", d(v.address_since), d(p.address_since)),
+        (
+            "previous_address",
+            d(&v.previous_address),
+            d(&e.previous_address),
+        ),
+    ];
+    fields
+        .into_iter()
+        .filter(|(_, got, want)| got != want)
+        .map(|(what, got, want)| format!("{what}: {got} instead of {want}"))
+        .collect()
 }
 
 /// Checks that the version `seq` of `statement`'s resident is there and is exactly what the
