@@ -11,7 +11,7 @@
 //!   vary or replay the kill moments.
 //!
 //! The same promise under injected I/O faults (a write or a sync failing after N operations)
-//! is tested with the fault-injecting backend, in `src/store/backend.rs`.
+//! is tested with the fault-injecting backend, in `src/store/testing/backend.rs`.
 
 use juki::generator::{self, GenOptions, GenResident};
 use juki::testing::Database;
