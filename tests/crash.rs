@@ -3,17 +3,21 @@
 //! * The real `juki` binary records a long run of 異動 (MOVE IN and MOVE statements on
 //!   standard input, one JSON line printed per commit) and is killed with SIGKILL at a random
 //!   moment; the file is reopened and must hold every acknowledged change, at most one more
-//!   (the change committed but not yet printed), and pass CHECK. Rounds continue on the same
-//!   file. 20 rounds by default; `JUKI_CRASH_ROUNDS=200` for a long run, `JUKI_CRASH_SEED` to
+//!   (the change committed but not yet printed), and pass CHECK. Every version the run wrote
+//!   is compared field by field with what its statement said (a model replays the
+//!   statements: 異動事由, 異動日, the version number, 氏名, 振り仮名, 性別, 生年月日, 住所,
+//!   前住所, 住所を定めた日, 郵便番号, 世帯, 続柄, and the My Number through its index).
+//!   Rounds continue on the same file. 20 rounds by default; `JUKI_CRASH_ROUNDS=200` for a long run, `JUKI_CRASH_SEED` to
 //!   vary or replay the kill moments.
 //!
 //! The same promise under injected I/O faults (a write or a sync failing after N operations)
-//! is tested with the fault-injecting backend, in `src/store/backend.rs`.
+//! is tested with the fault-injecting backend, in `src/store/testing/backend.rs`.
 
 use juki::generator::{self, GenOptions, GenResident};
 use juki::testing::Database;
-use juki::{Change, Juki};
-use juki::{Date, ResidentCode};
+use juki::{Change, Juki, Reason, Resident, Session, Status};
+use juki::{Date, HouseholdId, Kana, MyNumber, Name, PostalCode, Relationship, ResidentCode, Sex};
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -80,10 +84,55 @@ fn move_date(i: usize) -> Date {
 const OPERATOR: &str = "admin1";
 const PASSWORD: &str = "crash-test-password";
 
-/// One statement of the run and the resident it writes a version of.
+/// A resident as the model knows them: what every version of theirs must hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Person {
+    my_number: MyNumber,
+    name: Name,
+    kana: Kana,
+    sex: Sex,
+    birth: Date,
+    address: String,
+    postal: PostalCode,
+    household: HouseholdId,
+    relationship: Relationship,
+    resident_since: Date,
+    address_since: Date,
+}
+
+impl Person {
+    fn of(r: &GenResident) -> Person {
+        Person {
+            my_number: r.my_number,
+            name: r.name.clone(),
+            kana: r.kana.clone(),
+            sex: r.sex,
+            birth: r.birth,
+            address: r.address.written().to_string(),
+            postal: r.postal,
+            household: r.household,
+            relationship: r.relationship.clone(),
+            resident_since: r.moved_in,
+            address_since: r.moved_in,
+        }
+    }
+}
+
+/// What a statement must write: the version of one resident, in full.
+#[derive(Debug, Clone)]
+struct Expected {
+    reason: Reason,
+    date: Date,
+    version: u32,
+    person: Person,
+    previous_address: Option<String>,
+}
+
+/// One statement of the run and the version it writes.
 struct Statement {
     text: String,
     code: ResidentCode,
+    expected: Expected,
 }
 
 /// A database holding the first households of a generated register (recorded through the
@@ -115,32 +164,127 @@ fn setup(dir: &Path, count: usize) -> (PathBuf, u64, Vec<Statement>) {
         .filter(|r| base.iter().filter(|o| o.household == r.household).count() == 1)
         .collect();
     assert!(heads.len() >= 10, "{} residents live alone", heads.len());
+    // The model: each resident as they stand, with their latest version number.
+    let mut model: BTreeMap<ResidentCode, (Person, u32)> =
+        base.iter().map(|r| (r.code, (Person::of(r), 1))).collect();
     let mut later = later.iter();
     let mut statements = Vec::with_capacity(count);
     let mut moves = 0usize;
     while statements.len() < count {
         if statements.len() % 4 == 1 {
             if let Some(r) = later.next() {
-                statements.push(Statement {
-                    text: move_in_statement(r),
-                    code: r.code,
-                });
+                statements.push(move_in(r, &mut model));
                 continue;
             }
         }
-        let who = &heads[moves % heads.len()];
-        statements.push(Statement {
-            text: format!(
-                "MOVE {} address={} ON {}",
-                who.code,
-                quote(&move_address(moves)),
-                move_date(moves)
-            ),
-            code: who.code,
-        });
+        statements.push(a_move(heads[moves % heads.len()].code, moves, &mut model));
         moves += 1;
     }
     (path, base_seq, statements)
+}
+
+/// The 転入 of `r`, entered in the model.
+fn move_in(r: &GenResident, model: &mut BTreeMap<ResidentCode, (Person, u32)>) -> Statement {
+    let person = Person::of(r);
+    model.insert(r.code, (person.clone(), 1));
+    Statement {
+        text: move_in_statement(r),
+        code: r.code,
+        expected: Expected {
+            reason: Reason::MoveIn,
+            date: r.moved_in,
+            version: 1,
+            person,
+            previous_address: None,
+        },
+    }
+}
+
+/// The `i`th 転居 (of `code`), entered in the model.
+fn a_move(
+    code: ResidentCode,
+    i: usize,
+    model: &mut BTreeMap<ResidentCode, (Person, u32)>,
+) -> Statement {
+    let (person, version) = model.get_mut(&code).unwrap();
+    let previous = std::mem::replace(&mut person.address, move_address(i));
+    person.address_since = move_date(i);
+    *version += 1;
+    Statement {
+        text: format!(
+            "MOVE {code} address={} ON {}",
+            quote(&move_address(i)),
+            move_date(i)
+        ),
+        code,
+        expected: Expected {
+            reason: Reason::Move,
+            date: move_date(i),
+            version: *version,
+            person: person.clone(),
+            previous_address: Some(previous),
+        },
+    }
+}
+
+/// Where a stored version differs from what its statement said, field by field.
+fn differences(v: &Resident, e: &Expected) -> Vec<String> {
+    fn d(x: impl std::fmt::Debug) -> String {
+        format!("{x:?}")
+    }
+    let p = &e.person;
+    let fields = [
+        ("reason", d(v.reason), d(e.reason)),
+        ("date", d(v.valid_from), d(e.date)),
+        ("version", d(v.version), d(e.version)),
+        ("status", d(v.status), d(Status::Active)),
+        ("name", d(&v.name), d(&p.name)),
+        ("kana", d(&v.kana), d(&p.kana)),
+        ("sex", d(v.sex), d(p.sex)),
+        ("birth", d(v.birth), d(p.birth)),
+        ("address", d(v.address.written()), d(&p.address)),
+        ("postal", d(v.postal), d(p.postal)),
+        ("household", d(v.household), d(p.household)),
+        ("relationship", d(&v.relationship), d(&p.relationship)),
+        ("resident_since", d(v.resident_since), d(p.resident_since)),
+        ("address_since", d(v.address_since), d(p.address_since)),
+        (
+            "previous_address",
+            d(&v.previous_address),
+            d(&e.previous_address),
+        ),
+    ];
+    fields
+        .into_iter()
+        .filter(|(_, got, want)| got != want)
+        .map(|(what, got, want)| format!("{what}: {got} instead of {want}"))
+        .collect()
+}
+
+/// Checks that the version `seq` of `statement`'s resident is there and is exactly what the
+/// statement said, and that its My Number index finds the resident.
+fn check_version(db: &Session, statement: &Statement, seq: u64) {
+    let e = &statement.expected;
+    let history = db.history(statement.code).unwrap();
+    let v = history
+        .iter()
+        .find(|r| r.version == e.version)
+        .unwrap_or_else(|| panic!("{} v{} is lost", statement.code, e.version));
+    assert_eq!(v.seq, seq, "{} v{}", statement.code, e.version);
+    let wrong = differences(v, e);
+    assert!(
+        wrong.is_empty(),
+        "{} v{} (seq {seq}) is not what `{}` wrote: {}",
+        statement.code,
+        e.version,
+        statement.text,
+        wrong.join("; ")
+    );
+    let found = db
+        .get_by_my_number(e.person.my_number)
+        .unwrap()
+        .unwrap_or_else(|| panic!("{}: its My Number finds no one", statement.code));
+    assert_eq!(found.resident.code, statement.code);
 }
 
 /// An acknowledged commit, as the binary printed it.
@@ -233,20 +377,21 @@ fn verify(path: &Path, base_seq: u64, statements: &[Statement], acked: &[Ack]) -
     for (i, ack) in acked.iter().enumerate() {
         assert_eq!(ack.seq, base_seq + 1 + i as u64, "{ack:?}");
         assert_eq!(ack.code, statements[i].code.to_string(), "{ack:?}");
-        let code: ResidentCode = ack.code.parse().unwrap();
-        let history = db.history(code).unwrap();
-        let v = history
-            .iter()
-            .find(|r| r.version as u64 == ack.version)
-            .unwrap_or_else(|| panic!("acknowledged {ack:?} is lost"));
-        assert_eq!(v.seq, ack.seq, "{ack:?}");
+        assert_eq!(
+            ack.version,
+            u64::from(statements[i].expected.version),
+            "{ack:?}"
+        );
+        check_version(&db, &statements[i], ack.seq);
     }
     let committed = (counts.last_seq - base_seq) as usize;
     if committed > acked.len() {
-        // The one change in flight: committed, killed before it was printed.
+        // The one change in flight: committed, killed before it was printed. It too is
+        // exactly what its statement said.
         let extra = db.changes_since(acked_seq, 1).unwrap();
         assert_eq!(extra.len(), 1);
         assert_eq!(extra[0].code, statements[acked.len()].code);
+        check_version(&db, &statements[acked.len()], acked_seq + 1);
     }
     drop(db);
     drop(juki);

@@ -1,7 +1,10 @@
 //! A damaged file: flipped bytes, truncation, zeroed pages and zeroed blocks.
 //!
 //! Each case damages a copy of a generated database and then opens it, looks up every
-//! resident and runs CHECK, all under `catch_unwind`. Opening may fail with CORRUPT; once
+//! resident (GET, HISTORY), asks every index (GET MYNUMBER for every My Number ever given,
+//! FIND by written name, by reading and by birth date with address for every version,
+//! HOUSEHOLD for every household, STATS by several dimensions, the counts) and runs CHECK,
+//! all under `catch_unwind`. Opening may fail with CORRUPT; once
 //! open, every lookup must give the answer the undamaged file gives or a CORRUPT error
 //! naming the damaged block (after which the database answers only that it must be
 //! re-opened); and CHECK must report a problem (or fail with CORRUPT) unless every answer
@@ -12,10 +15,10 @@
 
 use juki::generator::{self, GenOptions};
 use juki::testing::Database;
-use juki::Clock;
-use juki::{Date, ResidentCode};
-use juki::{Juki, Resident};
-use std::collections::BTreeMap;
+use juki::{Clock, Session};
+use juki::{Date, HouseholdId, MyNumber, ResidentCode};
+use juki::{Household, Juki, MyNumberMatch, Resident, SearchHit, SearchQuery, StatDim, StatsRow};
+use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
@@ -49,7 +52,61 @@ impl Rng {
 /// What the undamaged file answers.
 struct Original {
     residents: BTreeMap<ResidentCode, (Resident, Vec<Resident>)>,
+    /// GET MYNUMBER of every number given (current and former).
+    my_numbers: Vec<(MyNumber, Option<MyNumberMatch>)>,
+    /// FIND through each index: a label, the query, its hits.
+    finds: Vec<(String, SearchQuery, Vec<SearchHit>)>,
+    households: Vec<Household>,
+    stats: Vec<(Vec<StatDim>, Vec<StatsRow>)>,
     last_seq: u64,
+}
+
+/// The STATS asked of every file.
+fn stat_dims() -> Vec<Vec<StatDim>> {
+    vec![
+        vec![],
+        vec![StatDim::Sex],
+        vec![StatDim::Age],
+        vec![StatDim::Town, StatDim::Status],
+    ]
+}
+
+/// FIND queries for every version of every resident: through the written-name index
+/// (氏名 and 生年月日), the reading index (振り仮名 and 生年月日) and the birth and address
+/// index (生年月日 and 住所).
+fn find_queries(
+    residents: &BTreeMap<ResidentCode, (Resident, Vec<Resident>)>,
+) -> Vec<(String, SearchQuery)> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for (_, history) in residents.values() {
+        for v in history {
+            let name = v.name.to_string();
+            let kana = v.kana.to_string();
+            let address = v.address.written().to_string();
+            let asks = [
+                (
+                    "name",
+                    SearchQuery::new().name(&name).unwrap().birth(v.birth),
+                ),
+                (
+                    "kana",
+                    SearchQuery::new().name(&kana).unwrap().birth(v.birth),
+                ),
+                (
+                    "birth+address",
+                    SearchQuery::new().birth(v.birth).address(&address),
+                ),
+            ];
+            for (what, q) in asks {
+                let label = format!("FIND {what} of {} v{}", v.code, v.version);
+                if seen.insert(format!("{q:?}")) {
+                    out.push((label, q));
+                }
+            }
+        }
+    }
+    out
 }
 
 const OPERATOR: &str = "admin1";
@@ -74,13 +131,58 @@ fn build(path: &Path) -> Original {
         let history = db.history(r.code).unwrap();
         residents.insert(r.code, (current, history));
     }
+    let numbers: BTreeSet<MyNumber> = moves_in
+        .iter()
+        .chain(&history)
+        .filter_map(|c| c.fields.my_number)
+        .collect();
+    let my_numbers: Vec<_> = numbers
+        .into_iter()
+        .map(|n| (n, db.get_by_my_number(n).unwrap()))
+        .collect();
+    assert!(my_numbers.iter().all(|(_, m)| m.is_some()));
+    let finds: Vec<_> = find_queries(&residents)
+        .into_iter()
+        .map(|(label, q)| {
+            let hits = db.find(&q).unwrap();
+            assert!(!hits.is_empty(), "{label}");
+            (label, q, hits)
+        })
+        .collect();
+    let ids: BTreeSet<HouseholdId> = residents
+        .values()
+        .flat_map(|(_, h)| h.iter().map(|v| v.household))
+        .collect();
+    let households: Vec<Household> = ids
+        .into_iter()
+        .map(|id| db.household(id, None).unwrap())
+        .collect();
+    let stats = stat_dims()
+        .into_iter()
+        .map(|dims| {
+            let rows = db.stats(&dims, None).unwrap();
+            (dims, rows)
+        })
+        .collect();
     let original = Original {
         residents,
+        my_numbers,
+        finds,
+        households,
+        stats,
         last_seq: db.counts().unwrap().last_seq,
     };
     drop(db);
     drop(juki);
     assert!(Database::open(path).unwrap().check().unwrap().is_clean());
+    eprintln!(
+        "each file is asked for {} residents, {} My Numbers, {} FINDs, {} households, {} STATS",
+        original.residents.len(),
+        original.my_numbers.len(),
+        original.finds.len(),
+        original.households.len(),
+        original.stats.len(),
+    );
     original
 }
 
@@ -140,6 +242,7 @@ fn examine(path: &Path, original: &Original) -> Outcome {
             return out;
         }
     };
+    juki.set_clock(Clock::Fixed(Date::parse(TODAY).unwrap()));
     let db = match juki.sign_in(OPERATOR, PASSWORD, "examine") {
         Ok(db) => db,
         // A damaged operator record may fail the sign-in as a wrong password would.
@@ -177,6 +280,7 @@ fn examine(path: &Path, original: &Original) -> Outcome {
             }
         }
     }
+    ask_indexes(&db, original, &mut out);
     match db.counts() {
         Ok(c) if c.last_seq == original.last_seq => {}
         Ok(c) => out.wrong.push(format!(
@@ -206,6 +310,35 @@ fn examine(path: &Path, original: &Original) -> Outcome {
         ));
     }
     out
+}
+
+/// Compares one answer with the undamaged file's: right, or an error damage may give.
+fn compare<T: PartialEq>(got: juki::Result<T>, want: &T, what: &str, out: &mut Outcome) {
+    match got {
+        Ok(got) if &got == want => {}
+        Ok(_) => out.wrong.push(format!("{what}: a wrong answer")),
+        Err(e) => {
+            corrupt_or(&e, what, out);
+        }
+    }
+}
+
+/// Asks every index what the undamaged file answered: GET MYNUMBER, FIND by name, by
+/// reading and by birth date and address, HOUSEHOLD, STATS.
+fn ask_indexes(db: &Session, original: &Original, out: &mut Outcome) {
+    for (n, want) in &original.my_numbers {
+        compare(db.get_by_my_number(*n), want, "GET MYNUMBER", out);
+    }
+    for (label, q, want) in &original.finds {
+        compare(db.find(q), want, label, out);
+    }
+    for want in &original.households {
+        let what = format!("HOUSEHOLD {}", want.id);
+        compare(db.household(want.id, None), want, &what, out);
+    }
+    for (dims, want) in &original.stats {
+        compare(db.stats(dims, None), want, &format!("STATS {dims:?}"), out);
+    }
 }
 
 #[derive(Debug)]
@@ -377,6 +510,12 @@ fn damaged_files_are_refused_or_reported_never_a_panic_or_a_wrong_answer() {
         unnoticed.len() * 5 <= cases.len(),
         "{} cases went unnoticed: {unnoticed:?}",
         unnoticed.len()
+    );
+    // Not vacuous: damage was detected, at open, by the answers or by CHECK.
+    assert!(
+        refused + reported >= cases.len() / 2,
+        "only {refused} refused and {reported} reported of {} damaged files",
+        cases.len()
     );
     assert!(
         found_by_reads >= 10,
