@@ -7,7 +7,8 @@
 //! use it to show that a failed write or sync is reported, that the database refuses further
 //! writes until it is reopened, and that nothing committed before the failure is lost.
 //!
-//! Not for production use: the engine itself always opens files with redb's own backend.
+//! Not for production use: the engine opens its files through its own block layer
+//! (`store::crypt`: checksummed, or encrypted), never through this backend.
 
 use crate::store::db::{Clock, Database};
 use crate::store::engine::schema::*;
