@@ -158,7 +158,7 @@ pub use query::{completion_words, redact, statement_complete, Cell, Output, Prep
 
 // Operators, permissions and the operation log.
 pub use auth::{
-    AuditEntry, AuditQuery, ChainReport, OperatorInfo, Permission, Role, Visibility,
+    ArchivedTail, AuditEntry, AuditQuery, ChainReport, OperatorInfo, Permission, Role, Visibility,
     ADMIN_LOCK_MINUTES, LOCK_AFTER_FAILURES, MIN_PASSWORD_CHARS,
 };
 

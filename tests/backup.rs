@@ -381,7 +381,7 @@ fn restore_refuses_an_existing_path_without_force_and_an_open_one_even_with_it()
 }
 
 #[test]
-fn restore_signs_in_against_the_backup_and_needs_the_export_permission() {
+fn restore_signs_in_against_the_backup_and_is_for_administrators_only() {
     let f = Fixture::new();
     populate(&f, 5);
     f.db.create_operator("clerk", Role::Clerk, SECRET).unwrap();
@@ -406,8 +406,93 @@ fn restore_signs_in_against_the_backup_and_needs_the_export_permission() {
         stderr(&out)
     );
     assert!(!target.exists());
+    // The export permission is not enough: a restore replaces the register.
     let out = restore(&backup, &target, "registrar", SECRET, false);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("error[PERMISSION_DENIED]: "),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!target.exists());
+    let out = restore(&backup, &target, ADMIN, PASSWORD, false);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+/// The length of a register's log and its entries' kinds, read by its administrator.
+fn log_of(path: &Path) -> (juki::ChainReport, Vec<juki::AuditEntry>) {
+    let juki = Juki::builder(path).open().unwrap();
+    let admin = juki.sign_in(ADMIN, PASSWORD, "test").unwrap();
+    let entries = admin.audit(&juki::AuditQuery::default()).unwrap();
+    (admin.audit_verify().unwrap(), entries)
+}
+
+#[test]
+fn restoring_over_a_register_keeps_every_later_entry_of_its_log() {
+    let f = Fixture::new();
+    populate(&f, 10);
+    let backup = f.dir.path().join("b.redb");
+    f.db.backup(&backup).unwrap();
+    // What happens after the backup: 異動 and reads the restore must not make vanish.
+    for i in 11..=15 {
+        let p = Person {
+            my_number: i,
+            household: 1000 + i,
+            ..taro()
+        };
+        f.db.record(&move_in(i, &p, "2020-05-01")).unwrap();
+        f.db.get(code(i)).unwrap();
+    }
+    f.db.create_operator("registrar", Role::Registrar, SECRET)
+        .unwrap();
+    let Fixture { dir, juki, db } = f;
+    let live = juki.path().to_path_buf();
+    drop(db);
+    drop(juki);
+    let (_, before) = log_of(&live);
+
+    // Not by a registrar of the live register (the backup does not know them at all).
+    let out = restore(&backup, &live, "registrar", SECRET, true);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("error[PERMISSION_DENIED]: "),
+        "{}",
+        stderr(&out)
+    );
+    let (chain, after_refusal) = log_of(&live);
+    assert!(after_refusal.len() > before.len(), "the attempt is logged");
+    // The log's length when the restore begins: what AUDIT VERIFY verified, and its own
+    // entry.
+    let live_entries = chain.entries as usize + 1;
+
+    let out = restore(&backup, &live, ADMIN, PASSWORD, true);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The live log ended with the restore's sign-in and its RESTORE entry there.
+    let replaced = live_entries + 2;
+    let (chain, restored) = log_of(&live);
+    assert!(chain.first_broken.is_none(), "{chain}");
+    assert_eq!(chain.archived.len(), 1, "{chain}");
+    let tail = &chain.archived[0];
+    assert!(tail.broken.is_none(), "{chain}");
+    // Every entry the live register had after the backup's, the restore's own included
+    // (the sign-in and the RESTORE it logged before handing its log over).
+    let backup_log = before
+        .iter()
+        .position(|e| e.kind.starts_with("BACKUP"))
+        .expect("the backup is logged")
+        + 1;
+    assert_eq!(tail.first, backup_log as u64);
+    assert_eq!(tail.last as usize, replaced);
+    assert!(chain.to_string().contains("archived and verify"), "{chain}");
+    let restore_entry = restored.iter().rev().find(|e| e.kind == "RESTORE").unwrap();
+    assert!(
+        restore_entry
+            .text
+            .contains(&format!("archived=1:{}-{}:", tail.first, tail.last)),
+        "{}",
+        restore_entry.text
+    );
+    drop(dir);
 }
 
 #[test]

@@ -28,6 +28,9 @@ pub(crate) fn check_problems(
     if let Some((seq, why)) = &chain.first_broken {
         problems.push(format!("audit {seq}: {why}"));
     }
+    for tail in chain.archived.iter().filter(|t| t.broken.is_some()) {
+        problems.push(format!("audit_archive: {tail}"));
+    }
     problems
 }
 
@@ -183,6 +186,9 @@ pub struct ChainReport {
     pub entries: u64,
     /// The first entry that does not verify, and why; `None` when the chain is intact.
     pub first_broken: Option<(u64, String)>,
+    /// The logs of registers a restore replaced, kept in the file (`auth::replaced`), each
+    /// verified.
+    pub archived: Vec<super::replaced::ArchivedTail>,
 }
 
 impl std::fmt::Display for ChainReport {
@@ -198,8 +204,26 @@ impl std::fmt::Display for ChainReport {
                 "the operation log is broken at entry {seq}: {why} ({} entries before it verified)",
                 seq.saturating_sub(1)
             ),
+        }?;
+        for tail in &self.archived {
+            write!(f, "\n{tail}")?;
         }
+        Ok(())
     }
+}
+
+/// Recomputes the chain over the whole log, and verifies the logs of replaced registers
+/// the file keeps (`auth::replaced`).
+pub(crate) fn verify_all(txn: &redb::ReadTransaction) -> Result<ChainReport> {
+    verify_all_but(txn, &[])
+}
+
+/// [`verify_all`], with the tails that `pending` RESTORE tokens name taken as named (see
+/// `replaced::verify_archived`).
+pub(crate) fn verify_all_but(txn: &redb::ReadTransaction, pending: &[&str]) -> Result<ChainReport> {
+    let mut report = verify(&txn.open_table(crate::store::engine::schema::AUDIT)?)?;
+    report.archived = super::replaced::verify_archived(txn, pending)?;
+    Ok(report)
 }
 
 /// Recomputes the chain over the whole log.
@@ -216,6 +240,7 @@ pub(crate) fn verify(table: &impl ReadableTable<u64, &'static [u8]>) -> Result<C
                     expected,
                     format!("entry {expected} is missing (next is {seq})"),
                 )),
+                archived: Vec::new(),
             });
         }
         let e = match AuditEntry::decode(v.value()) {
@@ -224,6 +249,7 @@ pub(crate) fn verify(table: &impl ReadableTable<u64, &'static [u8]>) -> Result<C
                 return Ok(ChainReport {
                     entries,
                     first_broken: Some((seq, err.to_string())),
+                    archived: Vec::new(),
                 })
             }
         };
@@ -231,6 +257,7 @@ pub(crate) fn verify(table: &impl ReadableTable<u64, &'static [u8]>) -> Result<C
             return Ok(ChainReport {
                 entries,
                 first_broken: Some((seq, format!("stored under {seq} but numbered {}", e.seq))),
+                archived: Vec::new(),
             });
         }
         if chain_hash(&prev, &e) != e.hash {
@@ -240,6 +267,7 @@ pub(crate) fn verify(table: &impl ReadableTable<u64, &'static [u8]>) -> Result<C
                     seq,
                     "its hash does not match its content and the entry before".into(),
                 )),
+                archived: Vec::new(),
             });
         }
         prev = e.hash;
@@ -248,6 +276,7 @@ pub(crate) fn verify(table: &impl ReadableTable<u64, &'static [u8]>) -> Result<C
     Ok(ChainReport {
         entries,
         first_broken: None,
+        archived: Vec::new(),
     })
 }
 

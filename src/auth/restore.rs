@@ -11,13 +11,21 @@
 //! 4. the copy opens as a juki database of this format version (every page checksum is
 //!    verified on open), and its counts, last 更新順番号, operation-log length and content
 //!    digest are the manifest's;
-//! 5. the operator signs in against the copy — so it is the backup's operator table that
-//!    decides — and must hold the export permission;
-//! 6. CHECK runs on the copy (every table and the operation log's hash chain), and the
-//!    restore is logged in the copy's own operation log;
-//! 7. the copy is closed, made durable and renamed over the target.
+//! 5. over an existing register, the operator signs in there too and must hold the
+//!    operators permission there (administrators); the restore is logged in that register's
+//!    log, and its entries after the point its log shares with the backup's are written into
+//!    the copy's `audit_archive` (`auth::replaced`), so that no entry is lost. A register
+//!    that does not open (the damage a restore is for) is replaced without: the restore's
+//!    entry says so;
+//! 6. the operator signs in against the copy and must hold the operators permission there
+//!    too;
+//! 7. CHECK runs on the copy (every table, the operation log's hash chain and the archived
+//!    logs), and the restore is logged in the copy's own operation log, naming the archived
+//!    tail (`archived=<n>:<first>-<last>:<hash>`) or why there is none;
+//! 8. the copy is closed, made durable and renamed over the target.
 //!
-//! A failure at any step removes the temporary file and leaves the target as it was.
+//! A failure at any step removes the temporary file and leaves the target as it was (but
+//! for the entries step 5 adds to its log).
 
 use super::error::Result;
 use super::session::Juki;
@@ -123,6 +131,26 @@ pub(super) fn refuse_if_open(path: &Path) -> Result<()> {
     }
 }
 
+/// Step 5 of the module documentation: the register at `r.to` consents, logs, and hands its
+/// log's tail to `copy`. What the restore's entry says of it.
+fn hand_over(r: &Restore<'_>, copy: &Database) -> Result<String> {
+    let builder = Juki::builder(r.to);
+    let builder = match r.key {
+        Some(key) => builder.key(key.clone()),
+        None => builder,
+    };
+    let juki = match builder.open() {
+        Ok(juki) => juki,
+        // The register does not open: nothing can be read of its log.
+        Err(e) => return Ok(format!("replaced=unreadable({})", e.code().as_str())),
+    };
+    let session = juki.sign_in(r.operator, r.password, r.terminal)?;
+    Ok(match session.hand_over_log(r.from, copy)? {
+        Some(tail) => tail.token(),
+        None => "replaced=same-log".to_owned(),
+    })
+}
+
 impl Juki {
     /// Restores a backup (see the module documentation). Sign-in failures are
     /// `AUTH_FAILED`; a damaged backup is `CORRUPT`; nothing is written at the
@@ -159,9 +187,14 @@ impl Juki {
             other => other,
         })?;
         db.verify_against(&manifest)?;
+        let replaced = if r.to.symlink_metadata().is_ok() {
+            hand_over(r, &db)?
+        } else {
+            "replaced=none".to_owned()
+        };
         let juki = Juki::wrap(db);
         let session = juki.sign_in(r.operator, r.password, r.terminal)?;
-        let (report, chain) = session.restored(r.from, &manifest)?;
+        let (report, chain) = session.restored(r.from, &manifest, &replaced)?;
         drop(session);
         // The last reference: closing flushes the log and ends its thread.
         drop(juki);

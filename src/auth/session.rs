@@ -5,6 +5,7 @@
 
 mod certificate;
 mod notify;
+mod replace;
 mod restrict;
 
 pub use certificate::{Destination, Issued};
@@ -904,7 +905,7 @@ impl Session {
             |db| {
                 let report = db.check()?;
                 let txn = db.read_transaction()?;
-                let chain = audit::verify(&txn.open_table(AUDIT)?)?;
+                let chain = audit::verify_all(&txn)?;
                 Ok((report, chain))
             },
             |_| Some(Codes::NONE),
@@ -1276,11 +1277,16 @@ impl Session {
         &self,
         from: &Path,
         manifest: &Manifest,
+        replaced: &str,
     ) -> Result<(CheckReport, ChainReport)> {
         let text = format!("RESTORE FROM '{}'", from.display());
-        self.checked_and_logged("RESTORE", text, Permission::Export, |report, chain| {
+        let pending: Vec<&str> = replaced
+            .split(' ')
+            .filter(|w| w.starts_with("archived="))
+            .collect();
+        self.checked_and_logged("RESTORE", text, Permission::Operators, &pending, |report, chain| {
             format!(
-                " seq={} sha256={} created={} check=clean residents={} versions={} log_entries={}",
+                " seq={} sha256={} created={} check=clean residents={} versions={} log_entries={} {replaced}",
                 manifest.last_seq,
                 manifest.sha256,
                 manifest.created,
@@ -1298,7 +1304,7 @@ impl Session {
     pub(super) fn upgraded(&self, path: &Path, from: u64, records: u64) -> Result<CheckReport> {
         let text = format!("UPGRADE '{}'", path.display());
         let to = crate::store::FORMAT_VERSION;
-        self.checked_and_logged("UPGRADE", text, Permission::Operators, |report, chain| {
+        self.checked_and_logged("UPGRADE", text, Permission::Operators, &[], |report, chain| {
             format!(
                 " from_format={from} to_format={to} rewritten={records} check=clean residents={} versions={} log_entries={}",
                 report.residents, report.versions, chain.entries
@@ -1315,6 +1321,7 @@ impl Session {
         kind: &str,
         text: String,
         permission: Permission,
+        pending: &[&str],
         detail: impl FnOnce(&CheckReport, &ChainReport) -> String,
     ) -> Result<(CheckReport, ChainReport)> {
         if let Err(e) = self.admit(&[permission]) {
@@ -1329,7 +1336,7 @@ impl Session {
         let checked = (|| -> Result<_> {
             let report = self.db().check()?;
             let txn = self.db().read_transaction()?;
-            let chain = audit::verify(&txn.open_table(AUDIT)?)?;
+            let chain = audit::verify_all_but(&txn, pending)?;
             let problems = audit::check_problems(&report, &chain);
             if !problems.is_empty() {
                 return Err(StoreError::Corrupt {
@@ -1569,7 +1576,7 @@ impl Session {
             &[Permission::Audit],
             |db| {
                 let txn = db.read_transaction()?;
-                audit::verify(&txn.open_table(AUDIT)?)
+                audit::verify_all(&txn)
             },
             |_| Some(Codes::NONE),
         )

@@ -145,7 +145,8 @@ pub enum Command {
     },
     /// Restore a backup made by BACKUP TO into the file given by --db, after verifying it
     /// (manifest, size, SHA-256, counts, CHECK). The operator signs in against the backup
-    /// and needs the export permission there.
+    /// and must be an administrator there, and of the register --force replaces, whose
+    /// later log entries are kept in the restored file.
     Restore {
         /// The backup to restore (its manifest is BACKUP.manifest.json).
         #[arg(long, value_name = "BACKUP")]

@@ -424,7 +424,7 @@ impl Database {
     /// The redb database, to begin a transaction with. The guard is meant to live only as
     /// long as that call: a transaction does not borrow the database.
     #[inline]
-    pub(super) fn redb(&self) -> RwLockReadGuard<'_, redb::Database> {
+    pub(crate) fn redb(&self) -> RwLockReadGuard<'_, redb::Database> {
         self.db.read().unwrap_or_else(PoisonError::into_inner)
     }
 

@@ -25,7 +25,8 @@
 
 use super::municipality::national;
 use super::{Municipality, PlaceBook, TownDictionary};
-use crate::model::address::{address_key, address_key_matches, prefecture_keys};
+use crate::model::address::{address_key, prefecture_keys};
+use crate::model::address_key_matches;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 

@@ -39,6 +39,10 @@ pub const OPERATORS: TableDefinition<&str, &[u8]> = TableDefinition::new("operat
 /// `audit`: log sequence number → framed `AuditEntry`, the SHA-256-chained operation log
 /// (owned by `auth`, named here like `operators`).
 pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
+/// `(restore number, log sequence number) → framed AuditEntry`: the operation log of each
+/// register a restore replaced, after the point its log shares with the backup (owned by
+/// `auth::replaced`, named here like `audit`).
+pub const AUDIT_ARCHIVE: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("audit_archive");
 
 /// `first day (yyyymmdd) → CSV text`: each version of the municipality's address
 /// dictionary (docs/address-dictionary.md), as loaded, under the day it takes effect.

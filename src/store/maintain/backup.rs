@@ -28,7 +28,9 @@
 use crate::store::db::{counts_in, create_private_file, Database};
 use crate::store::engine::digest::{hash_search, hex, ContentHasher, DIGEST_TABLES};
 use crate::store::engine::schema::*;
-use crate::store::engine::schema::{AUDIT, OPERATORS, RESTRICTIONS, SETTINGS, TOWNS};
+use crate::store::engine::schema::{
+    AUDIT, AUDIT_ARCHIVE, OPERATORS, RESTRICTIONS, SETTINGS, TOWNS,
+};
 use crate::store::engine::tables::ReadTables;
 use crate::store::error::{Result, StoreError};
 use redb::{
@@ -494,7 +496,7 @@ fn audit_len(snapshot: &ReadTransaction) -> Result<u64> {
 
 /// Every table juki keeps, by name: the store's (in the content digest's order) and the
 /// auth layer's.
-const ALL_TABLES: [&str; 14] = [
+const ALL_TABLES: [&str; 15] = [
     "meta",
     "residents",
     "versions",
@@ -509,6 +511,7 @@ const ALL_TABLES: [&str; 14] = [
     "towns",
     "settings",
     "restrictions",
+    "audit_archive",
 ];
 
 /// Copies every table of `snapshot` into `target`, computing the content digest and the
@@ -562,6 +565,9 @@ fn copy_snapshot(snapshot: &ReadTransaction, target: &redb::Database) -> Result<
     }
     if has(RESTRICTIONS.name()) {
         copy_table(snapshot, target, RESTRICTIONS, None)?;
+    }
+    if has(AUDIT_ARCHIVE.name()) {
+        copy_table(snapshot, target, AUDIT_ARCHIVE, None)?;
     }
     // A last durable commit: everything before it is on disk when it returns.
     target.begin_write()?.commit()?;

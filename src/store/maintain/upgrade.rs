@@ -192,6 +192,7 @@ pub(crate) fn write_upgraded_copy(source: &UpgradeSource, dest: &Path) -> Result
                 "towns" => drop(copy_table(&snapshot, &target, TOWNS, None)?),
                 "settings" => drop(copy_table(&snapshot, &target, SETTINGS, None)?),
                 "restrictions" => drop(copy_table(&snapshot, &target, RESTRICTIONS, None)?),
+                "audit_archive" => drop(copy_table(&snapshot, &target, AUDIT_ARCHIVE, None)?),
                 other => {
                     return Err(StoreError::Storage(format!(
                         "the database holds a table {other} that this juki does not know; the upgrade would leave it out, so none was made"
