@@ -32,5 +32,8 @@ pub(crate) use error::AuthError;
 pub use operator::{OperatorInfo, ADMIN_LOCK_MINUTES, LOCK_AFTER_FAILURES, MIN_PASSWORD_CHARS};
 pub use restore::{Restore, RestoreReport};
 pub use role::{Permission, Role, Visibility};
-pub use session::{BasicResident, Batch, Destination, Issued, Juki, Session};
+pub use session::{
+    Alert, BasicResident, Batch, Destination, Issued, Juki, Session, WatchLimits,
+    DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT,
+};
 pub use upgrade::{Upgrade, UpgradeReport};
