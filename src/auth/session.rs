@@ -503,9 +503,7 @@ impl Session {
     /// Checks that the operator is still enabled (re-reading them when any operator has
     /// changed since the last check) and holds `needs`.
     fn admit(&self, needs: &[Permission]) -> Result<()> {
-        if self.locked.load(Ordering::Acquire) {
-            return Err(AuthError::Locked.into());
-        }
+        self.refuse_if_locked()?;
         let now = self.juki.inner.operators_changed.load(Ordering::Acquire);
         if now != self.seen.load(Ordering::Acquire) {
             match read_operator(self.db(), &self.signer.operator)? {

@@ -106,6 +106,12 @@ impl<'a> Executor<'a> {
     /// (redacted).
     pub fn run_statement(&self, stmt: &Statement, text: &str) -> Result<Output, QueryError> {
         let kind = stmt.kind_name();
+        // A session the watch on browsing locked runs nothing, HELP included.
+        if let Err(e) = self.session.refuse_if_locked() {
+            self.session
+                .log_failure(kind, redacted(text), e.code().as_str());
+            return Err(e);
+        }
         match super::plan::plan(stmt) {
             Ok(plan) => self
                 .session

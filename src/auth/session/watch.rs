@@ -329,6 +329,20 @@ impl Session {
         Ok(self.watch().policy(self.db())?.watch)
     }
 
+    /// Whether the watch on browsing locked this session (every operation is refused until
+    /// the operator signs in again).
+    pub fn is_locked(&self) -> bool {
+        self.locked.load(Ordering::Acquire)
+    }
+
+    /// Refuses anything of a locked session (`AUTH_FAILED`).
+    pub(crate) fn refuse_if_locked(&self) -> Result<()> {
+        if self.is_locked() {
+            return Err(AuthError::Locked.into());
+        }
+        Ok(())
+    }
+
     fn watch(&self) -> &Watch {
         &self.juki.inner.watch
     }
