@@ -206,8 +206,9 @@ impl<'a> Executor<'a> {
             Plan::AuditAlerts => Output::Rows(alert_rows(s.audit_alerts()?)),
             Plan::SetSearchLimit { role, limit } => {
                 s.set_search_limit(role, limit)?;
+                let residents = if limit == 1 { "resident" } else { "residents" };
                 message(format!(
-                    "a FIND of role {role} returns at most {limit} residents"
+                    "a FIND of role {role} returns at most {limit} {residents}"
                 ))
             }
             Plan::SetWatch(w) => {

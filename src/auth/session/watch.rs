@@ -267,7 +267,11 @@ impl Watch {
         limits: WatchLimits,
     ) -> Option<Crossing> {
         let mut tallies = self.tallies.lock().unwrap_or_else(|e| e.into_inner());
-        let tally = tallies.entry(operator.to_string()).or_default();
+        // Every operator has a tally from their sign-in; a key is made only without one.
+        if !tallies.contains_key(operator) {
+            tallies.insert(operator.to_string(), Tally::default());
+        }
+        let tally = tallies.get_mut(operator).expect("inserted above");
         let crossing = tally.note(now, codes, limits)?;
         tally.clear();
         tally.lock_sessions();
