@@ -294,3 +294,23 @@ fn administrators_are_not_watched() {
     f.db.run("SET SEARCH LIMIT admin 2").unwrap();
     assert_eq!(refusal(&f.db, SEARCH).code(), "SEARCH_MINIMUM");
 }
+
+#[test]
+fn the_password_again_unlocks_the_session_it_is_given_to() {
+    let f = register(1);
+    f.db.run("SET WATCH searches=1 residents=200 minutes=10")
+        .unwrap();
+    let (a, b) = (sign_in(&f, "clerk1"), sign_in(&f, "clerk1"));
+    assert_eq!(rows(&a, SEARCH).len(), 1);
+    assert_eq!(refusal(&a, SEARCH).code(), "AUTH_FAILED");
+    assert!(a.is_locked() && b.is_locked());
+    // A wrong password unlocks nothing (and counts toward the lock-out).
+    assert_eq!(
+        a.reauthenticate("wrong-password-9").unwrap_err().code(),
+        "AUTH_FAILED"
+    );
+    assert!(a.is_locked());
+    a.reauthenticate(SECRET).unwrap();
+    assert!(!a.is_locked() && b.is_locked());
+    assert_eq!(rows(&a, SEARCH).len(), 1);
+}

@@ -1535,7 +1535,8 @@ impl Session {
     }
 
     /// Checks the signed-in operator's password again (the idle lock). A wrong one counts
-    /// toward the lock-out, as at sign-in.
+    /// toward the lock-out, as at sign-in. It is a sign-in: a session the watch on browsing
+    /// locked works again.
     pub fn reauthenticate(&self, password: &str) -> Result<()> {
         let again = self
             .juki
