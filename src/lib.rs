@@ -162,6 +162,9 @@ pub use auth::{
     ADMIN_LOCK_MINUTES, LOCK_AFTER_FAILURES, MIN_PASSWORD_CHARS,
 };
 
+// The search ceiling and the watch on browsing.
+pub use auth::{Alert, WatchLimits, DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT};
+
 // Copies in and out, checks and maintenance.
 pub use io::consistency::{ConsistencyReport, Damage, Difference, ItemDiff};
 pub use io::csv_row::Encoding;

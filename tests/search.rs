@@ -267,7 +267,7 @@ fn as_of_before_someone_arrived_does_not_find_them() {
 }
 
 #[test]
-fn results_come_in_a_stable_order_and_respect_limit() {
+fn results_come_in_a_stable_order_and_limit_lowers_the_ceiling() {
     let f = town();
     let q = SearchQuery::new()
         .birth(date("1980-04-01"))
@@ -283,7 +283,18 @@ fn results_come_in_a_stable_order_and_respect_limit() {
     let mut sorted = order.clone();
     sorted.sort_by_key(|k| juki::KanaKey::from_query(k).unwrap());
     assert_eq!(order, sorted);
-    assert_eq!(f.db.find(&q.limit(2)).unwrap().len(), 2);
+    // LIMIT is a ceiling, not a cut: as many as match pass whole, one more than it allows
+    // refuses the search (nobody returned) with the count.
+    assert!(a.len() >= 2, "{} hits", a.len());
+    assert_eq!(f.db.find(&q.clone().limit(a.len())).unwrap(), a);
+    let err = f.db.find(&q.limit(a.len() - 1)).unwrap_err();
+    assert_eq!(err.code(), "SEARCH_MINIMUM");
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&format!("{} residents match", a.len())),
+        "{msg}"
+    );
+    assert!(msg.contains("narrow"), "{msg}");
 }
 
 #[test]

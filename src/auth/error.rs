@@ -12,6 +12,10 @@ pub(crate) enum AuthError {
     /// deliberately not said. Also an open session whose operator was disabled or locked.
     #[error("sign-in failed")]
     AuthFailed,
+    /// A session locked by the watch on browsing: its operator's searches crossed the
+    /// line; every operation is refused until the operator signs in again.
+    #[error("sign-in failed: this session is locked because its searches crossed the watch on browsing (an alert was logged); sign in again")]
+    Locked,
     /// The operator's role does not grant what the operation needs.
     #[error("permission denied: role {role} lacks the {missing} permission")]
     PermissionDenied {
@@ -52,7 +56,7 @@ impl AuthError {
     /// The error code of the command contract (docs/cli.md).
     pub(crate) fn code(&self) -> ErrorCode {
         match self {
-            AuthError::AuthFailed => ErrorCode::AuthFailed,
+            AuthError::AuthFailed | AuthError::Locked => ErrorCode::AuthFailed,
             AuthError::PermissionDenied { .. }
             | AuthError::ReadOnly
             | AuthError::OnlyForThemself(_)

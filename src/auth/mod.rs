@@ -34,5 +34,8 @@ pub use operator::{OperatorInfo, ADMIN_LOCK_MINUTES, LOCK_AFTER_FAILURES, MIN_PA
 pub use replaced::ArchivedTail;
 pub use restore::{Restore, RestoreReport};
 pub use role::{Permission, Role, Visibility};
-pub use session::{BasicResident, Batch, Destination, Issued, Juki, Session};
+pub use session::{
+    Alert, BasicResident, Batch, Destination, Issued, Juki, Session, WatchLimits,
+    DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT,
+};
 pub use upgrade::{Upgrade, UpgradeReport};

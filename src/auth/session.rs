@@ -7,9 +7,11 @@ mod certificate;
 mod notify;
 mod replace;
 mod restrict;
+mod watch;
 
 pub use certificate::{Destination, Issued};
 pub use notify::Batch;
+pub use watch::{Alert, WatchLimits, DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT};
 
 use super::audit::{self, AuditEntry, AuditQuery, ChainReport, Redacted, AUDIT};
 use super::error::{AuthError, Result};
@@ -49,6 +51,8 @@ struct Inner {
     sessions: AtomicUsize,
     /// Opened read-only ([`super::Builder::read_only`]): every change is refused.
     read_only: AtomicBool,
+    /// The search ceiling and the watch on browsing (per process).
+    watch: watch::Watch,
 }
 
 impl Drop for Inner {
@@ -180,6 +184,7 @@ impl Juki {
                 operators_changed: AtomicU64::new(0),
                 sessions: AtomicUsize::new(0),
                 read_only: AtomicBool::new(false),
+                watch: watch::Watch::default(),
             }),
         }
     }
@@ -273,6 +278,8 @@ impl Juki {
             (true, Some(op)) => {
                 // Counted here, given back in `Drop for Session`.
                 self.inner.sessions.fetch_add(1, Ordering::AcqRel);
+                let locked = Arc::new(AtomicBool::new(false));
+                self.inner.watch.signed_in(&op.id, &locked);
                 Ok(Session {
                     juki: self.clone(),
                     signer: if signer.operator == op.id {
@@ -283,6 +290,7 @@ impl Juki {
                     role: op.role()?,
                     seen: AtomicU64::new(self.inner.operators_changed.load(Ordering::Acquire)),
                     statement: RefCell::new(None),
+                    locked,
                 })
             }
             _ => Err(AuthError::AuthFailed.into()),
@@ -301,6 +309,9 @@ pub struct Session {
     seen: AtomicU64,
     /// The statement text being run, for the log (set by the console).
     statement: RefCell<Option<(String, String)>>,
+    /// Set when the watch on browsing locked the session (every operation refused until
+    /// the operator signs in again).
+    locked: Arc<AtomicBool>,
 }
 
 impl Drop for Session {
@@ -493,6 +504,7 @@ impl Session {
     /// Checks that the operator is still enabled (re-reading them when any operator has
     /// changed since the last check) and holds `needs`.
     fn admit(&self, needs: &[Permission]) -> Result<()> {
+        self.refuse_if_locked()?;
         let now = self.juki.inner.operators_changed.load(Ordering::Acquire);
         if now != self.seen.load(Ordering::Acquire) {
             match read_operator(self.db(), &self.signer.operator)? {
@@ -669,13 +681,22 @@ impl Session {
         )
     }
 
-    /// A household's members now or as of a date, head first.
+    /// A household's members now or as of a date, head first. A lookup by the household's
+    /// number counts as a search for the watch on browsing.
     pub fn household(&self, id: HouseholdId, as_of: Option<Date>) -> Result<Household> {
         self.read(
             "HOUSEHOLD",
             || format!("HOUSEHOLD {id}"),
             &[Permission::Household, Permission::Details],
-            |db| Ok(strip_household(db.household(id, as_of)?)),
+            |db| {
+                let found = db.household(id, as_of);
+                let codes = match &found {
+                    Ok(h) => h.members.iter().map(|m| m.code.get()).collect(),
+                    Err(_) => Vec::new(),
+                };
+                self.watched(&codes)?;
+                Ok(strip_household(found?))
+            },
             |h| (!h.members.is_empty()).then(|| h.members.iter().map(|m| m.code.get()).collect()),
         )
     }
@@ -691,15 +712,17 @@ impl Session {
         )
     }
 
-    /// 4情報検索 (refused with SEARCH_MINIMUM unless two of name, address, birth are given).
+    /// 4情報検索 (refused with SEARCH_MINIMUM unless two of name, address, birth are given,
+    /// and when more residents match than the role's search limit or the query's lower
+    /// LIMIT). Counts for the watch on browsing.
     pub fn find(&self, query: &SearchQuery) -> Result<Vec<SearchHit>> {
         self.read(
             "FIND",
             || EntryText::Fixed("FIND"),
             &[Permission::Search, Permission::Details],
             |db| {
-                Ok(db
-                    .find(query)?
+                Ok(self
+                    .watched_find(db, query)?
                     .into_iter()
                     .map(|h| SearchHit {
                         resident: withheld(h.resident),
@@ -709,6 +732,21 @@ impl Session {
             },
             |hits: &Vec<SearchHit>| Some(hits.iter().map(|h| h.resident.code.get()).collect()),
         )
+    }
+
+    /// Runs a search under the ceiling and counts it for the watch.
+    fn watched_find(
+        &self,
+        db: &Database,
+        query: &SearchQuery,
+    ) -> Result<Vec<crate::store::SearchHit>> {
+        let found = db.find(&self.ceilinged(query)?);
+        let codes: Vec<u64> = match &found {
+            Ok(hits) => hits.iter().map(|h| h.resident.code.get()).collect(),
+            Err(_) => Vec::new(),
+        };
+        self.watched(&codes)?;
+        Ok(found?)
     }
 
     /// The item groups whose own permission (insurance, pension, child allowance) the
@@ -732,8 +770,8 @@ impl Session {
             || EntryText::Fixed("FIND"),
             &[Permission::Search],
             |db| {
-                Ok(db
-                    .find(query)?
+                Ok(self
+                    .watched_find(db, query)?
                     .iter()
                     .map(|h| {
                         (
@@ -1504,12 +1542,15 @@ impl Session {
     }
 
     /// Checks the signed-in operator's password again (the idle lock). A wrong one counts
-    /// toward the lock-out, as at sign-in.
+    /// toward the lock-out, as at sign-in. It is a sign-in: a session the watch on browsing
+    /// locked works again.
     pub fn reauthenticate(&self, password: &str) -> Result<()> {
         let again = self
             .juki
             .sign_in(&self.signer.operator, password, &self.signer.terminal)?;
         drop(again);
+        // Signing in again lifts the watch's lock of this session.
+        self.locked.store(false, Ordering::Release);
         Ok(())
     }
 

@@ -351,7 +351,7 @@ pub enum Statement {
         conds: Vec<Cond>,
         /// The date to search as of; without it former names and addresses match too.
         as_of: Option<Value>,
-        /// The most results to return.
+        /// Lowers the search's ceiling: more matches than this are refused.
         limit: Option<Value>,
     },
     /// `HISTORY <resident_code>`: every version of a resident, oldest first.
@@ -440,6 +440,24 @@ pub enum Statement {
     },
     /// `AUDIT VERIFY`: checks the audit hash chain.
     AuditVerify,
+    /// `AUDIT ALERTS`: the ALERT entries of the operation log.
+    AuditAlerts,
+    /// `SET SEARCH LIMIT <role> <n>`: the ceiling of a role's FIND.
+    SetSearchLimit {
+        /// The role.
+        role: Value,
+        /// The most residents a FIND may return.
+        limit: Value,
+    },
+    /// `SET WATCH searches=<n> residents=<n> minutes=<n>`: the watch on browsing.
+    SetWatch {
+        /// Searches allowed in the window.
+        searches: Value,
+        /// Distinct residents allowed in the window.
+        residents: Value,
+        /// The window in minutes.
+        minutes: Value,
+    },
     /// `EXPORT '<path>'`: the current residents, copied out (recorded).
     Export {
         /// The file to write.
@@ -553,6 +571,9 @@ impl Statement {
             Statement::ListOperators => "LIST OPERATORS",
             Statement::Audit { .. } => "AUDIT",
             Statement::AuditVerify => "AUDIT VERIFY",
+            Statement::AuditAlerts => "AUDIT ALERTS",
+            Statement::SetSearchLimit { .. } => "SET SEARCH LIMIT",
+            Statement::SetWatch { .. } => "SET WATCH",
             Statement::Export { .. } => "EXPORT",
             Statement::ExportHistory { .. } => "EXPORT HISTORY",
             Statement::ExportConsistency { .. } => "EXPORT CONSISTENCY",

@@ -128,6 +128,12 @@ pub enum Form {
     SetIssuer,
     /// `SET OFFICE postal='…' address='…' phone='…'`.
     SetOffice,
+    /// `SET SEARCH LIMIT <role> <n>`.
+    SetSearchLimit,
+    /// `SET WATCH searches=<n> residents=<n> minutes=<n>`.
+    SetWatch,
+    /// `AUDIT ALERTS`.
+    AuditAlerts,
     /// `RESTRICT <code> FROM <date> UNTIL <date>`.
     Restrict,
     /// `LIFT RESTRICTION <code>`.
@@ -312,7 +318,7 @@ pub const CATALOGUE: &[Entry] = &[
         syntax: "FIND name=… address=… birth=… [sex=…] [AS OF <date>] [LIMIT <n>]",
         example: "FIND name=やまだ birth=S55.4.1",
         needs: &[P::Search],
-        what: "4情報検索: at least two of name, address and birth (sex does not count); kana names match the 清音化 key of a whole surname or whole name, kanji names the written name (and the 旧氏 and 通称 the record holds); addresses match a 町字 or a finer address; without AS OF, the residents as of today (a 転出 notified ahead is not yet in force), and former names and addresses are found too (current=false)",
+        what: "4情報検索: at least two of name, address and birth (sex does not count); a search that matches more residents than the role's search limit (100 unless SET SEARCH LIMIT gives another) returns nobody and is refused with SEARCH_MINIMUM and the count; LIMIT n lowers that ceiling to n (7 matches with LIMIT 5 are refused), it never raises it; searches count for the watch on browsing (SET WATCH); kana names match the 清音化 key of a whole surname or whole name, kanji names the written name (and the 旧氏 and 通称 the record holds); addresses match a 町字 or a finer address; without AS OF, the residents as of today (a 転出 notified ahead is not yet in force), and former names and addresses are found too (current=false)",
         group: Group::LookingUp,
         form: Form::Find,
     },
@@ -334,7 +340,7 @@ pub const CATALOGUE: &[Entry] = &[
         syntax: "HOUSEHOLD <household id> [AS OF <date>] or HOUSEHOLD OF <resident code> [AS OF <date>]",
         example: "HOUSEHOLD OF 24727059608 AS OF 2020-04-01",
         needs: &[P::Household, P::Details],
-        what: "the members, 世帯主 first, with 続柄",
+        what: "the members, 世帯主 first, with 続柄; a lookup by the household id counts as a search for the watch on browsing (SET WATCH)",
         group: Group::LookingUp,
         form: Form::Household,
     },
@@ -676,6 +682,17 @@ pub const CATALOGUE: &[Entry] = &[
         form: Form::AuditVerify,
     },
     Entry {
+        name: "AUDIT ALERTS",
+        words: &[AUDIT, &["alerts", "警告"]],
+        aliases: &[],
+        syntax: "AUDIT ALERTS",
+        example: "AUDIT ALERTS",
+        needs: &[P::Audit],
+        what: "the ALERT entries of the operation log, oldest first: who crossed the watch on browsing, when, with how many searches and distinct residents in how many minutes",
+        group: Group::Administering,
+        form: Form::AuditAlerts,
+    },
+    Entry {
         name: "EXPORT",
         words: &[EXPORT],
         aliases: &[],
@@ -828,6 +845,28 @@ pub const CATALOGUE: &[Entry] = &[
         what: "the municipality's office as the 送付先情報 names it (市町村, 交付場所 and カード送付場所)",
         group: Group::Administering,
         form: Form::SetOffice,
+    },
+    Entry {
+        name: "SET SEARCH LIMIT",
+        words: &[&["set"], &["search", "検索"], kw::LIMIT],
+        aliases: &[],
+        syntax: "SET SEARCH LIMIT <role> <n>",
+        example: "SET SEARCH LIMIT viewer 50",
+        needs: &[P::Operators],
+        what: "the most residents a FIND of the role may return (1 to 100000; 100 until set): a search matching more returns nobody and is refused with SEARCH_MINIMUM and the count; logged",
+        group: Group::Administering,
+        form: Form::SetSearchLimit,
+    },
+    Entry {
+        name: "SET WATCH",
+        words: &[&["set"], &["watch", "監視"]],
+        aliases: &[],
+        syntax: "SET WATCH searches=<n> residents=<n> minutes=<n>",
+        example: "SET WATCH searches=30 residents=200 minutes=10",
+        needs: &[P::Operators],
+        what: "the watch on browsing: an operator (not an administrator) who makes more than <searches> searches (FIND, HOUSEHOLD by id), or whose searches return more than <residents> distinct residents, within <minutes> minutes gets an ALERT in the operation log and every session of theirs is locked until they sign in again (defaults 30, 200 and 10; counted per process); logged",
+        group: Group::Administering,
+        form: Form::SetWatch,
     },
     Entry {
         name: "SHOW REGISTER",

@@ -106,6 +106,12 @@ impl<'a> Executor<'a> {
     /// (redacted).
     pub fn run_statement(&self, stmt: &Statement, text: &str) -> Result<Output, QueryError> {
         let kind = stmt.kind_name();
+        // A session the watch on browsing locked runs nothing, HELP included.
+        if let Err(e) = self.session.refuse_if_locked() {
+            self.session
+                .log_failure(kind, redacted(text), e.code().as_str());
+            return Err(e);
+        }
         match super::plan::plan(stmt) {
             Ok(plan) => self
                 .session
@@ -197,6 +203,21 @@ impl<'a> Executor<'a> {
             Plan::ListOperators => Output::Rows(operator_rows(s.list_operators()?)),
             Plan::Audit(q) => Output::Rows(audit_rows(s.audit(&q)?)),
             Plan::AuditVerify => message(self.audit_verify()?),
+            Plan::AuditAlerts => Output::Rows(alert_rows(s.audit_alerts()?)),
+            Plan::SetSearchLimit { role, limit } => {
+                s.set_search_limit(role, limit)?;
+                let residents = if limit == 1 { "resident" } else { "residents" };
+                message(format!(
+                    "a FIND of role {role} returns at most {limit} {residents}"
+                ))
+            }
+            Plan::SetWatch(w) => {
+                s.set_watch(w)?;
+                message(format!(
+                    "an alert is raised on more than {} searches or {} residents within {} minutes",
+                    w.searches, w.residents, w.minutes
+                ))
+            }
             Plan::Check => message(self.check()?),
             Plan::Export(path) => message(done(&path, "exported to", s.export(&path)?)),
             Plan::ExportHistory(path) => message(done(
@@ -535,6 +556,35 @@ fn audit_rows(entries: Vec<AuditEntry>) -> Rows {
                         .collect::<Vec<_>>()
                         .join(" ")
                         .into(),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// AUDIT ALERTS: who crossed the watch on browsing, when, and the counts.
+fn alert_rows(alerts: Vec<crate::Alert>) -> Rows {
+    Rows {
+        columns: vec![
+            "seq",
+            "time",
+            "operator",
+            "terminal",
+            "searches",
+            "residents",
+            "minutes",
+        ],
+        rows: alerts
+            .into_iter()
+            .map(|a| {
+                vec![
+                    Cell::Int(a.seq as i64),
+                    format_time(a.time).into(),
+                    a.operator.into(),
+                    a.terminal.into(),
+                    Cell::Int(a.searches as i64),
+                    Cell::Int(a.residents as i64),
+                    Cell::Int(a.minutes as i64),
                 ]
             })
             .collect(),

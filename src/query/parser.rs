@@ -427,6 +427,24 @@ impl<'a> Parser<'a> {
             Form::ListOperators => Statement::ListOperators,
             Form::Audit => return self.audit(usage),
             Form::AuditVerify => Statement::AuditVerify,
+            Form::AuditAlerts => Statement::AuditAlerts,
+            Form::SetSearchLimit => Statement::SetSearchLimit {
+                role: self.positional("a role", usage)?,
+                limit: self.positional("the most residents a search may return", usage)?,
+            },
+            Form::SetWatch => {
+                let mut keyed = |key: &'static str| -> Result<Value, ParseError> {
+                    self.expect(&[key], &format!("{key}=<n>"), usage)?;
+                    self.clause(&format!("a number after {key}="), usage)
+                };
+                let (searches, residents, minutes) =
+                    (keyed("searches")?, keyed("residents")?, keyed("minutes")?);
+                Statement::SetWatch {
+                    searches,
+                    residents,
+                    minutes,
+                }
+            }
             Form::Export => Statement::Export {
                 path: self.positional("a path", usage)?,
             },

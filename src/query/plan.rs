@@ -119,6 +119,17 @@ pub enum Plan {
     Audit(crate::auth::AuditQuery),
     /// `AUDIT VERIFY`.
     AuditVerify,
+    /// `AUDIT ALERTS`.
+    AuditAlerts,
+    /// `SET SEARCH LIMIT <role> <n>`.
+    SetSearchLimit {
+        /// The role.
+        role: crate::auth::Role,
+        /// Its ceiling.
+        limit: usize,
+    },
+    /// `SET WATCH …`.
+    SetWatch(crate::WatchLimits),
     /// `CHECK`.
     Check,
     /// `EXPORT '<path>'`.
@@ -231,6 +242,14 @@ fn count(field: &'static str) -> impl Fn(&str) -> Result<u64, InvalidValue> {
     }
 }
 
+fn small_count(field: &'static str) -> impl Fn(&str) -> Result<u32, InvalidValue> {
+    move |s: &str| {
+        s.parse::<u32>().map_err(|_| {
+            InvalidValue::new(field, format!("{s:?} is not a whole number below 2^32"))
+        })
+    }
+}
+
 /// Plans one statement.
 pub fn plan(stmt: &Statement) -> Result<Plan, QueryError> {
     Ok(match stmt {
@@ -301,6 +320,20 @@ pub fn plan(stmt: &Statement) -> Result<Plan, QueryError> {
             limit: opt(limit, count("limit"))?.map(|n| n as usize),
         }),
         Statement::AuditVerify => Plan::AuditVerify,
+        Statement::AuditAlerts => Plan::AuditAlerts,
+        Statement::SetSearchLimit { role, limit } => Plan::SetSearchLimit {
+            role: value(role, parse_role)?,
+            limit: value(limit, count("search limit"))? as usize,
+        },
+        Statement::SetWatch {
+            searches,
+            residents,
+            minutes,
+        } => Plan::SetWatch(crate::WatchLimits {
+            searches: value(searches, small_count("searches"))?,
+            residents: value(residents, small_count("residents"))?,
+            minutes: value(minutes, small_count("minutes"))?,
+        }),
         Statement::Check => Plan::Check,
         Statement::Export { path } => Plan::Export(path.text.clone().into()),
         Statement::ExportHistory { path } => Plan::ExportHistory(path.text.clone().into()),

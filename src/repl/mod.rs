@@ -23,6 +23,9 @@ const UNLOCK_ATTEMPTS: u32 = 3;
 /// Asks for the password until it is right; false when the console must close.
 fn unlock(console: &Console) -> bool {
     print!("{CLEAR_SCREEN}");
+    if console.session.is_locked() {
+        println!("the session is locked: too many searches (an alert was logged); sign in again");
+    }
     for _ in 0..UNLOCK_ATTEMPTS {
         let prompt = format!("password for {}: ", console.session.operator());
         let Ok(pw) = rpassword::prompt_password(prompt) else {
@@ -75,6 +78,11 @@ pub fn run(console: &mut Console, idle_minutes: u64) -> bool {
                 lines.remember(&text);
                 if !dispatch(console, &text) {
                     return true;
+                }
+                // The watch on browsing locked the session: the operator signs in again
+                // (the password, as at the idle lock) or the console closes.
+                if console.session.is_locked() && !unlock(console) {
+                    return false;
                 }
             }
             Read::Nothing => {}

@@ -137,6 +137,15 @@ pub enum StoreError {
         /// Why the address does not count.
         reason: String,
     },
+    /// A 4情報 search that matches more residents than it may return (the role's search
+    /// limit, or a lower LIMIT): nobody is returned, only how many matched.
+    #[error("{matched} residents match, more than the {ceiling} a search may return: nobody is shown; narrow the search (add name, address or birth, or give them more fully)")]
+    TooManyMatches {
+        /// How many residents matched.
+        matched: usize,
+        /// The most the search could return.
+        ceiling: usize,
+    },
     /// A stored value failed its checksum or could not be decoded.
     #[error("corrupt data in table {table}: {detail}")]
     Corrupt {
@@ -214,9 +223,9 @@ impl StoreError {
             StoreError::NotFound(_) => ErrorCode::NotFound,
             StoreError::Conflict(_) => ErrorCode::Conflict,
             StoreError::Illegal { .. } => ErrorCode::IllegalChange,
-            StoreError::SearchMinimum { .. } | StoreError::SearchAddress { .. } => {
-                ErrorCode::SearchMinimum
-            }
+            StoreError::SearchMinimum { .. }
+            | StoreError::SearchAddress { .. }
+            | StoreError::TooManyMatches { .. } => ErrorCode::SearchMinimum,
             StoreError::Corrupt { .. }
             | StoreError::FormatVersion { .. }
             | StoreError::NotJuki(_) => ErrorCode::Corrupt,

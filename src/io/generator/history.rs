@@ -25,7 +25,7 @@
 
 use super::address;
 use super::data::lists;
-use super::population::{household_id, sibling, year_of, Home, Person, Rel};
+use super::population::{household_serial, sibling, year_of, Home, Person, Rel};
 use super::rng::Rng;
 use crate::model::{Reason, Sex};
 
@@ -339,7 +339,7 @@ impl Sim {
         let old = self.hs[person.household as usize].home.address.clone();
         let (address, postal) = self.new_address(&old);
         let k = self.hs.len() as u32;
-        let id = household_id(k);
+        let id = household_serial(k);
         self.emit(
             Reason::Move,
             p,

@@ -298,7 +298,7 @@ fn typed_resident(ids: &Identities, home: &Home, p: &Person, extra: Extras) -> G
         birth: typed_date(p.birth),
         address: Address::from_trusted(home.address.clone()),
         postal: PostalCode::from_u32(home.postal).expect("generated postal codes are valid"),
-        household: HouseholdId::new(home.id),
+        household: HouseholdId::new(ids.household(home.id)),
         relationship: Relationship::from_trusted(p.rel.as_str().to_string()),
         moved_in: typed_date(p.moved_in),
     }
@@ -334,7 +334,7 @@ fn typed_change(ids: &Identities, seq: u64, raw: &RawChange) -> GenChange {
             postal: f
                 .postal
                 .map(|p| PostalCode::from_u32(p).expect("generated postal codes are valid")),
-            household: f.household.map(HouseholdId::new),
+            household: f.household.map(|h| HouseholdId::new(ids.household(h))),
             relationship: f
                 .relationship
                 .map(|r| Relationship::from_trusted(r.as_str().to_string())),
@@ -347,7 +347,9 @@ fn typed_change(ids: &Identities, seq: u64, raw: &RawChange) -> GenChange {
                 Restatement::parse(&restatement_text(ids, &f.relationships))
                     .expect("generated restatements are valid")
             }),
-            whole_household: f.whole_household.map(HouseholdId::new),
+            whole_household: f
+                .whole_household
+                .map(|h| HouseholdId::new(ids.household(h))),
             ..Fields::default()
         },
     }
@@ -549,7 +551,7 @@ impl<W: Write> CsvOut<W> {
         self.comma();
         self.postal(home.postal);
         self.comma();
-        self.digits(home.id, 1);
+        self.digits(ids.household(home.id), 1);
         self.comma();
         self.text(p.rel.as_str());
         self.comma();
@@ -602,7 +604,7 @@ impl<W: Write> CsvOut<W> {
         }
         self.comma();
         if let Some(h) = f.household.or(f.whole_household) {
-            self.digits(h, 1);
+            self.digits(ids.household(h), 1);
         }
         self.comma();
         if let Some(r) = f.relationship {

@@ -92,7 +92,7 @@ pub(crate) struct Person {
     pub(crate) moved_in: i32,
 }
 
-/// One household's 世帯番号 and address.
+/// One household's serial (its 世帯番号 is [`Identities::household`] of it) and address.
 #[derive(Debug, Clone)]
 pub(crate) struct Home {
     pub(crate) id: u64,
@@ -100,9 +100,9 @@ pub(crate) struct Home {
     pub(crate) postal: u32,
 }
 
-/// The 世帯番号 of the household with index `k`.
-pub(crate) fn household_id(k: u32) -> u64 {
-    10_000_001 + u64::from(k)
+/// The serial of the household with index `k` (its 世帯番号 is [`Identities::household`]).
+pub(crate) fn household_serial(k: u32) -> u64 {
+    u64::from(k)
 }
 
 /// A keyed bijection on `0..limit`: a four-round Feistel network on the smallest even
@@ -157,12 +157,21 @@ impl Shuffle {
     }
 }
 
-/// Turns serial numbers into resident codes and My Numbers (see `Shuffle`).
+/// Turns serial numbers into resident codes, My Numbers and 世帯番号 (see `Shuffle`).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Identities {
     codes: Shuffle,
     numbers: Shuffle,
+    households: Shuffle,
 }
+
+/// The first 世帯番号 of a generated register: they are ten digits, spread by a keyed
+/// permutation over [`HOUSEHOLD_ID_SPAN`] numbers, so that walking ids (HOUSEHOLD 1,
+/// HOUSEHOLD 2 …) does not enumerate the households: a city's 50,000 households hold about
+/// one number in 180,000.
+pub(crate) const FIRST_HOUSEHOLD_ID: u64 = 1_000_000_000;
+/// How many numbers the 世帯番号 are spread over.
+pub(crate) const HOUSEHOLD_ID_SPAN: u64 = 9_000_000_000;
 
 impl Identities {
     pub(crate) fn new(seed: u64) -> Identities {
@@ -170,7 +179,14 @@ impl Identities {
         Identities {
             codes: Shuffle::new(&mut rng, 10_000_000_000),
             numbers: Shuffle::new(&mut rng, 100_000_000_000),
+            // Drawn after the others, so that codes and numbers stay what they were.
+            households: Shuffle::new(&mut rng, HOUSEHOLD_ID_SPAN),
         }
+    }
+
+    /// The 世帯番号 of the household with this serial.
+    pub(crate) fn household(&self, serial: u64) -> u64 {
+        FIRST_HOUSEHOLD_ID + self.households.apply(serial)
     }
 
     pub(crate) fn code(&self, serial: u64) -> ResidentCode {
@@ -568,7 +584,7 @@ impl PopulationGen {
         self.next_household += 1;
         let (address, postal) = address::home(&mut self.rng);
         let home = Home {
-            id: household_id(k),
+            id: household_serial(k),
             address,
             postal,
         };

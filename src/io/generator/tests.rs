@@ -199,6 +199,31 @@ fn codes_and_numbers_are_unique() {
 }
 
 #[test]
+fn household_ids_are_spread_so_walking_them_finds_nobody() {
+    let o = opts(20_000, 9);
+    let mut ids: Vec<u64> = residents(&o).map(|r| r.household.get()).collect();
+    // Households founded in the history (a grown child's own, say) are spread alike.
+    ids.extend(history(&o).filter_map(|c| c.fields.household.map(|h| h.get())));
+    ids.sort_unstable();
+    ids.dedup();
+    assert!(ids.len() > 5_000, "{} households", ids.len());
+    let span = population::FIRST_HOUSEHOLD_ID
+        ..population::FIRST_HOUSEHOLD_ID + population::HOUSEHOLD_ID_SPAN;
+    assert!(ids.iter().all(|id| span.contains(id)), "ten digits");
+    // Walking the numbers from the first household on: the next thousand numbers after
+    // each id hold hardly any other household (a dense sequence would hold a thousand).
+    let near = ids.windows(2).filter(|w| w[1] - w[0] <= 1_000).count();
+    assert!(
+        near * 100 < ids.len(),
+        "{near} of {} ids close together",
+        ids.len()
+    );
+    // And they spread over the whole span, not a corner of it.
+    assert!(ids[0] < span.start + population::HOUSEHOLD_ID_SPAN / 100);
+    assert!(ids[ids.len() - 1] > span.end - population::HOUSEHOLD_ID_SPAN / 100);
+}
+
+#[test]
 fn ages_sexes_and_relationships_look_like_a_city() {
     let o = opts(50_000, 13);
     let all: Vec<GenResident> = residents(&o).collect();
@@ -434,5 +459,5 @@ fn output_is_pinned() {
     assert_eq!(sha256_hex(&hist), HISTORY_PIN, "history file changed");
 }
 
-const RESIDENTS_PIN: &str = "5af4c977be5b172d5b3f0a2dee070b1678f3164b22f40305faf75d83c1be2250";
-const HISTORY_PIN: &str = "8b7a852f66bc4d47eff4d05a7d0fe53aa54b8f60838868f4d4115e76124b54ef";
+const RESIDENTS_PIN: &str = "a1b757b4127e225f077060607b3cf02905db9516319bd44691ed133b4947edd1";
+const HISTORY_PIN: &str = "e2721cc27c9f5234247987e82ccf5fdd7aa2126f431b4f1623590f8cd0f70734";

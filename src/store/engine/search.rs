@@ -112,7 +112,8 @@ pub struct SearchQuery {
     pub sex: Option<Sex>,
     /// Search the residents as they stood on this date instead of every version.
     pub as_of: Option<Date>,
-    /// At most this many hits.
+    /// The ceiling: a search that matches more residents than this is refused
+    /// ([`StoreError::TooManyMatches`], nobody returned); `None`, no ceiling.
     pub limit: Option<usize>,
 }
 
@@ -170,7 +171,7 @@ impl SearchQuery {
         self
     }
 
-    /// Limits the number of hits.
+    /// Sets the ceiling: a search matching more than `n` residents is refused.
     pub fn limit(mut self, n: usize) -> SearchQuery {
         self.limit = Some(n);
         self
@@ -387,7 +388,8 @@ pub struct SearchHit {
 type Ordered = (String, SearchHit);
 
 /// Runs a search on a snapshot: the index range gives the candidates, each resident named
-/// is matched on their own versions, and the hits are ordered and cut to the limit.
+/// is matched on their own versions, and the hits are ordered; more hits than the query's
+/// ceiling ([`SearchQuery::limit`]) refuse the whole search, so that it returns nobody.
 /// `not_yet_in_force` gives today (`yyyymmdd`) for a resident whose versions reach
 /// `prefix_max` past it (a 転出 notified ahead), else `None`
 /// (`Database::not_yet_in_force`): without AS OF such a resident is searched as of today.
@@ -406,6 +408,12 @@ pub(crate) fn find(
             hits.push(hit);
         }
     }
+    if let Some(ceiling) = q.limit.filter(|c| hits.len() > *c) {
+        return Err(StoreError::TooManyMatches {
+            matched: hits.len(),
+            ceiling,
+        });
+    }
     hits.sort_by(|a, b| {
         (&a.0, a.1.resident.birth, a.1.resident.code).cmp(&(
             &b.0,
@@ -413,8 +421,7 @@ pub(crate) fn find(
             b.1.resident.code,
         ))
     });
-    let limit = q.limit.unwrap_or(usize::MAX);
-    Ok(hits.into_iter().take(limit).map(|(_, h)| h).collect())
+    Ok(hits.into_iter().map(|(_, h)| h).collect())
 }
 
 /// The versions named by the entries of the query's index range that pass
