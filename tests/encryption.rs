@@ -412,13 +412,35 @@ fn the_binary_inits_and_opens_an_encrypted_database_with_juki_key() {
         &[("JUKI_KEY", "the-new-passphrase-2027")],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let out = juki(&["erase", "--db", &db], &[]);
+    let new_key = [("JUKI_KEY", "the-new-passphrase-2027")];
+    // Not without an administrator's sign-in, nor with the wrong key or a wrong password.
+    let out = juki(&["erase", "--db", &db, "--yes"], &new_key);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let out = juki(
+        &["erase", "--db", &db, "--yes", "--operator", ADMIN],
+        &[("JUKI_KEY", PASSPHRASE)],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_juki"));
+    let out = cmd
+        .args(["erase", "--db", &db, "--yes", "--operator", ADMIN])
+        .env_remove("JUKI_DB")
+        .env("JUKI_KEY", "the-new-passphrase-2027")
+        .env("JUKI_PASSWORD", "not-the-password-9")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let out = juki(&["erase", "--db", &db, "--operator", ADMIN], &new_key);
     assert_eq!(
         out.status.code(),
         Some(2),
         "asks for --yes without a terminal"
     );
-    let out = juki(&["erase", "--db", &db, "--yes"], &[]);
+    let out = juki(
+        &["erase", "--db", &db, "--yes", "--operator", ADMIN],
+        &new_key,
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("destroyed the data key"));
     let out = juki(
@@ -563,7 +585,19 @@ fn the_binary_inits_with_a_key_file_and_rekey_needs_an_administrator() {
     let log = text(&out.stdout);
     assert!(log.contains("REKEY done"), "{log}");
     assert!(log.contains("PERMISSION_DENIED"), "{log}");
-    let out = juki(&["erase", "--db", &db, "--yes", "--key-file", &new_kf], &[]);
+    let out = juki(
+        &[
+            "erase",
+            "--db",
+            &db,
+            "--yes",
+            "--operator",
+            ADMIN,
+            "--key-file",
+            &new_kf,
+        ],
+        &[],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(!Path::new(&new_kf).exists());
 }

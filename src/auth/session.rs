@@ -1554,12 +1554,16 @@ impl Session {
         Ok(())
     }
 
-    /// Admits an administrator to a whole-file key operation (rekey) and logs it durably.
-    /// The operation itself runs on the closed file afterwards.
+    /// Admits an administrator to a whole-file key operation (rekey, or the crypto-erase
+    /// when `text` starts with `ERASE`) and logs it durably. The operation itself runs on the
+    /// closed file afterwards.
     pub fn admit_key_change(&self, text: &str) -> Result<()> {
-        self.admin_write("REKEY", text.to_string(), &[Permission::Operators], |_| {
-            Ok(())
-        })
+        let kind = if text.starts_with("ERASE") {
+            "ERASE"
+        } else {
+            "REKEY"
+        };
+        self.admin_write(kind, text.to_string(), &[Permission::Operators], |_| Ok(()))
     }
 
     /// Every operator (administrators only); no password hashes.

@@ -86,7 +86,8 @@ pub enum Command {
     },
     /// Crypto-erase: destroy the data key of an encrypted database in its header and in the
     /// headers of the given backups (which must carry the same key), and delete the key
-    /// file given with --key-file. The contents become unrecoverable.
+    /// file given with --key-file. The contents become unrecoverable. An administrator signs
+    /// in first, with the file's key (--operator, the password and the key as for any open).
     Erase {
         /// Backups of the database to erase with it.
         #[arg(value_name = "BACKUP")]

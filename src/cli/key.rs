@@ -131,7 +131,8 @@ pub fn rekey(
     operator: Option<String>,
     terminal: &str,
 ) -> u8 {
-    let admitted = match admit(path, key_file, encrypt, operator, terminal) {
+    let what = if encrypt { "REKEY ENCRYPT" } else { "REKEY" };
+    let admitted = match admit(path, key_file, encrypt, operator, terminal, what) {
         Ok(a) => a,
         Err(code) => return code,
     };
@@ -194,13 +195,14 @@ struct Admitted {
 }
 
 /// Opens the file (with its key when encrypted), signs the operator in and admits the key
-/// change, logged; the exit status on failure.
+/// change `what` (`REKEY`, `REKEY ENCRYPT` or `ERASE`), logged; the exit status on failure.
 fn admit(
     path: &Path,
     key_file: Option<&Path>,
     encrypt: bool,
     operator: Option<String>,
     terminal: &str,
+    what: &'static str,
 ) -> Result<Admitted, u8> {
     let encrypted = juki::is_encrypted(path).map_err(|e| fail(e.code(), e))?;
     if !encrypted && !encrypt {
@@ -234,7 +236,6 @@ fn admit(
         eprintln!("error[AUTH_FAILED]: {e}");
         EXIT_AUTH
     })?;
-    let what = if encrypted { "REKEY" } else { "REKEY ENCRYPT" };
     session
         .admit_key_change(what)
         .map_err(|e| fail(e.code(), e))?;
@@ -246,8 +247,24 @@ fn admit(
     })
 }
 
-/// `juki erase`.
-pub fn erase(path: &Path, copies: &[PathBuf], key_file: Option<&Path>, yes: bool) -> u8 {
+/// `juki erase`: an administrator signs in with the file's key (so both the key and an
+/// administrator's password are needed, and the erase is logged before the key goes), then
+/// confirms.
+pub fn erase(
+    path: &Path,
+    copies: &[PathBuf],
+    key_file: Option<&Path>,
+    yes: bool,
+    operator: Option<String>,
+    terminal: &str,
+) -> u8 {
+    // A file that is not encrypted (or not there) is juki::erase's to refuse: nothing of it
+    // is opened.
+    if matches!(juki::is_encrypted(path), Ok(true)) {
+        if let Err(code) = admit(path, key_file, false, operator, terminal, "ERASE") {
+            return code;
+        }
+    }
     if !yes {
         if !interactive() {
             eprintln!("error: erase asks for confirmation on a terminal; give --yes to skip it");

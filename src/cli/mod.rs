@@ -148,7 +148,14 @@ fn run(cli: Cli) -> u8 {
             cli.operator.clone(),
             &signin::terminal(cli.terminal.clone()),
         ),
-        Some(Command::Erase { ref copies, yes }) => key::erase(&db_path, copies, key_file, yes),
+        Some(Command::Erase { ref copies, yes }) => key::erase(
+            &db_path,
+            copies,
+            key_file,
+            yes,
+            cli.operator.clone(),
+            &signin::terminal(cli.terminal.clone()),
+        ),
         Some(Command::Gen {
             count,
             seed,
