@@ -232,10 +232,9 @@ fn admit(
         eprintln!("error[AUTH_FAILED]: {}", e.0);
         EXIT_AUTH
     })?;
-    let session = juki.sign_in(&operator, &password, terminal).map_err(|e| {
-        eprintln!("error[AUTH_FAILED]: {e}");
-        EXIT_AUTH
-    })?;
+    let session = juki
+        .sign_in(&operator, &password, terminal)
+        .map_err(|e| fail(e.code(), e))?;
     session
         .admit_key_change(what)
         .map_err(|e| fail(e.code(), e))?;

@@ -259,10 +259,8 @@ fn upgrade(
 /// Signs in on `juki` as the command line says; the exit status on failure.
 fn sign_in(juki: &Juki, cli: &Cli) -> Result<Session, u8> {
     let terminal = signin::terminal(cli.terminal.clone());
-    signin::sign_in(juki, cli.operator.clone(), &terminal).map_err(|message| {
-        eprintln!("error[AUTH_FAILED]: {message}");
-        EXIT_AUTH
-    })
+    signin::sign_in(juki, cli.operator.clone(), &terminal)
+        .map_err(|(code, message)| fail(code.as_str(), message))
 }
 
 /// `juki import FILE`: the load with a progress bar on a terminal, then its report.

@@ -55,11 +55,19 @@ pub fn terminal(flag: Option<String>) -> String {
     .unwrap_or_else(|| "localhost".to_string())
 }
 
-/// Signs in on `juki`, asking for what is missing.
-pub fn sign_in(juki: &Juki, operator: Option<String>, terminal: &str) -> Result<Session, String> {
-    let op = operator_or(operator)?;
-    let pw = password(&format!("password for {op}: ")).map_err(|e| e.0)?;
-    juki.sign_in(&op, &pw, terminal).map_err(|e| e.to_string())
+/// Signs in on `juki`, asking for what is missing. The error's code and message: missing
+/// credentials and refused ones are `AUTH_FAILED`; anything else (a full disk while the
+/// attempt is logged, say) keeps its own code.
+pub fn sign_in(
+    juki: &Juki,
+    operator: Option<String>,
+    terminal: &str,
+) -> Result<Session, (juki::ErrorCode, String)> {
+    let auth = |m: String| (juki::ErrorCode::AuthFailed, m);
+    let op = operator_or(operator).map_err(auth)?;
+    let pw = password(&format!("password for {op}: ")).map_err(|e| auth(e.0))?;
+    juki.sign_in(&op, &pw, terminal)
+        .map_err(|e| (e.code(), e.to_string()))
 }
 
 fn operator_or(flag: Option<String>) -> Result<String, String> {
