@@ -245,8 +245,9 @@ fn the_permissions_named_are_the_ones_enforced() {
                 .is_some_and(|err| err.code() == "PERMISSION_DENIED");
             // A 異動 that writes a My Number needs that permission too (help says so).
             let writes_my_number = e.example.contains("my_number=") && e.my_number_when_given();
-            let allowed =
-                e.allowed_for(role) && (!writes_my_number || role.allows(Permission::MyNumber));
+            let allowed = e.allowed_for(role)
+                && (!writes_my_number || role.allows(Permission::MyNumber))
+                && (!e.reads_history(e.example) || role.allows(Permission::History));
             assert_eq!(
                 denied, !allowed,
                 "{role} running {}: the catalogue says it needs {:?}",

@@ -224,6 +224,11 @@ fn needs_of(e: &Entry, text: &str) -> Vec<Permission> {
     if e.name.starts_with("ISSUE ") && text.contains("mynumber") {
         add(Permission::MyNumber);
     }
+    // A resident as they stood on another day is history (the catalogue's GET, GET ATENA
+    // and FIND say so).
+    if e.reads_history(text) {
+        add(Permission::History);
+    }
     if kind_of(e).is_some() {
         if e.my_number_when_given() && text.contains("my_number=") {
             add(Permission::MyNumber);
@@ -350,6 +355,17 @@ fn sample(key: &str) -> &'static str {
 /// Number, given one; a 異動 that takes items, given one item of each group (kept when it
 /// needs another set of permissions than the example and the variants before it).
 fn variants(e: &Entry, base: &Case) -> Vec<Case> {
+    if let Some((today, _)) = base.text.split_once(" AS OF ") {
+        if e.reads_history(&base.text) {
+            let text = today.to_owned();
+            return vec![Case {
+                label: format!("{} (today)", e.name),
+                needs: needs_of(e, &text),
+                text,
+                ..base.clone()
+            }];
+        }
+    }
     if e.name == "ISSUE COPY" {
         let text = base
             .text

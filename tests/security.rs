@@ -636,3 +636,57 @@ fn the_leak_search_finds_every_printed_form() {
     }
     assert_no_leak("****-****-**** 24727059608", &secrets, "masked");
 }
+
+#[test]
+fn roles_without_history_see_the_register_as_it_is_today() {
+    let f = city();
+    let admin = console(&f, "admin");
+    // 花子 dies; 太郎 is renamed, so 山田 太郎 is a former name.
+    let (ok, _, err) = run(&admin, &fill("DEATH {2} ON 2024-01-10"));
+    assert!(ok, "{err}");
+    let (ok, _, err) = run(
+        &admin,
+        &fill("RENAME {1} name='佐藤 太郎' kana='サトウ タロウ' ON 2024-02-01"),
+    );
+    assert!(ok, "{err}");
+    // A clerk (history) sees both, the dead one as removed and by a former name.
+    let clerk = console(&f, "clerk");
+    let (_, out, _) = run(&clerk, &fill("GET {2}"));
+    assert!(out.contains("\"removed\""), "{out}");
+    let (_, out, _) = run(&clerk, "FIND name='山田 太郎' address=芦屋市精道町");
+    assert!(out.contains("\"current\":false"), "{out}");
+    for role in ["viewer", "tax", "health"] {
+        let s = console(&f, role);
+        // The dead resident is nobody to them; the living one is found as they are now.
+        let (ok, out, err) = run(&s, &fill("GET {2}"));
+        assert!(
+            !ok && err.starts_with("error[NOT_FOUND]"),
+            "{role}: {out}{err}"
+        );
+        let (ok, out, _) = run(&s, "FIND name=ヤマダ address=芦屋市精道町");
+        assert!(ok && out.trim().is_empty(), "{role} found {out}");
+        let (ok, out, _) = run(&s, "FIND name='山田 太郎' address=芦屋市精道町");
+        assert!(
+            ok && out.trim().is_empty(),
+            "{role} found by a former name: {out}"
+        );
+        let (ok, out, err) = run(&s, "FIND name=サトウ address=芦屋市精道町");
+        assert!(ok, "{role}: {err}");
+        assert_eq!(out.lines().count(), 1, "{role}: {out}");
+        assert!(
+            out.contains("active"),
+            "{role}: every answer says the status: {out}"
+        );
+        // Nor the past.
+        for past in [
+            fill("GET {1} AS OF 2023-01-01"),
+            "FIND name=ヤマダ address=芦屋市精道町 AS OF 2023-01-01".to_string(),
+        ] {
+            let (ok, _, err) = run(&s, &past);
+            assert!(
+                !ok && err.starts_with("error[PERMISSION_DENIED]"),
+                "{role}: {past}: {err}"
+            );
+        }
+    }
+}

@@ -343,6 +343,9 @@ pub struct BasicResident {
     pub birth: Date,
     /// 性別.
     pub sex: Sex,
+    /// Active or removed (a role without the history permission sees active residents
+    /// only; the answer says so all the same).
+    pub status: crate::model::Status,
     /// The items of the groups the viewer administers; empty for the others.
     pub items: crate::model::Items,
 }
@@ -361,6 +364,7 @@ impl BasicResident {
             address: r.address.written().to_string(),
             birth: r.birth,
             sex: r.sex,
+            status: r.status,
             items,
         }
     }
@@ -558,28 +562,38 @@ impl Session {
                 as_of: None,
             },
             &[Permission::Lookup, Permission::Details],
-            |db| Ok(db.get(code)?.map(withheld)),
+            |db| Ok(self.seen_today(db.get(code)?).map(withheld)),
             |r| r.as_ref().map(|r| Codes::One(r.code.get())),
         )
+    }
+
+    /// `r` as a role without the history permission may see it: only an active resident
+    /// (a removed one is answered as nobody).
+    fn seen_today(&self, r: Option<Resident>) -> Option<Resident> {
+        r.filter(|r| self.may(Permission::History) || r.status == crate::model::Status::Active)
     }
 
     /// The person with this 宛名番号 (the register's own number, never changed), as
     /// [`Session::get`] or [`Session::get_as_of`] answers for their current resident code.
     pub fn get_by_atena(&self, number: u64, as_of: Option<Date>) -> Result<Option<Resident>> {
+        let needs: &[Permission] = match as_of {
+            Some(_) => &[Permission::Lookup, Permission::Details, Permission::History],
+            None => &[Permission::Lookup, Permission::Details],
+        };
         self.read(
             "GET ATENA",
             || match as_of {
                 Some(d) => format!("GET ATENA {number} AS OF {d}"),
                 None => format!("GET ATENA {number}"),
             },
-            &[Permission::Lookup, Permission::Details],
+            needs,
             |db| {
                 let Some(code) = db.code_of_atena(number)? else {
                     return Ok(None);
                 };
                 let found = match as_of {
                     Some(d) => db.get_as_of(code, d)?,
-                    None => db.get(code)?,
+                    None => self.seen_today(db.get(code)?),
                 };
                 Ok(found.map(withheld))
             },
@@ -596,7 +610,7 @@ impl Session {
                 code,
                 as_of: Some(date),
             },
-            &[Permission::Lookup, Permission::Details],
+            &[Permission::Lookup, Permission::Details, Permission::History],
             |db| Ok(db.get_as_of(code, date)?.map(withheld)),
             |r| r.as_ref().map(|r| Codes::One(r.code.get())),
         )
@@ -611,14 +625,18 @@ impl Session {
         as_of: Option<Date>,
     ) -> Result<Option<BasicResident>> {
         let groups = self.own_item_groups();
+        let needs: &[Permission] = match as_of {
+            Some(_) => &[Permission::Lookup, Permission::History],
+            None => &[Permission::Lookup],
+        };
         self.read(
             "GET",
             || format!("GET {code}"),
-            &[Permission::Lookup],
+            needs,
             |db| {
                 let r = match as_of {
                     Some(d) => db.get_as_of(code, d)?,
-                    None => db.get(code)?,
+                    None => self.seen_today(db.get(code)?),
                 };
                 Ok(r.map(|r| (r.code.get(), BasicResident::of(&r, &groups))))
             },
@@ -734,13 +752,24 @@ impl Session {
         )
     }
 
-    /// Runs a search under the ceiling and counts it for the watch.
+    /// Runs a search under the ceiling and counts it for the watch. A role without the
+    /// history permission searches the register as it is today only: no AS OF, and only
+    /// active residents found by their current version.
     fn watched_find(
         &self,
         db: &Database,
         query: &SearchQuery,
     ) -> Result<Vec<crate::store::SearchHit>> {
-        let found = db.find(&self.ceilinged(query)?);
+        if query.as_of.is_some() {
+            self.admit(&[Permission::History])?;
+        }
+        let current_only = !self.may(Permission::History);
+        let found = db.find(&self.ceilinged(query)?).map(|mut hits| {
+            if current_only {
+                hits.retain(|h| h.current && h.resident.status == crate::model::Status::Active);
+            }
+            hits
+        });
         let codes: Vec<u64> = match &found {
             Ok(hits) => hits.iter().map(|h| h.resident.code.get()).collect(),
             Err(_) => Vec::new(),

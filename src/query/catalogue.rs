@@ -196,6 +196,19 @@ impl Entry {
         out
     }
 
+    /// Whether `text`, a statement of this entry, reads residents as they stood on another
+    /// day (`AS OF` on GET, GET ATENA or FIND): it then needs the history permission beside
+    /// [`Entry::needs`].
+    pub fn reads_history(&self, text: &str) -> bool {
+        use crate::query::Statement;
+        matches!(
+            crate::query::parse_statement(text),
+            Ok(Statement::Get { as_of: Some(_), .. }
+                | Statement::GetAtena { as_of: Some(_), .. }
+                | Statement::Find { as_of: Some(_), .. })
+        )
+    }
+
     /// Whether the statement is a 異動 that writes a My Number only when `my_number=` is
     /// given: it then needs the My Number permission beside [`Entry::needs`].
     pub fn my_number_when_given(&self) -> bool {
@@ -285,7 +298,7 @@ pub const CATALOGUE: &[Entry] = &[
         syntax: "GET <resident code> [AS OF <date>]",
         example: "GET 24727059608 AS OF R2.4.1",
         needs: &[P::Lookup],
-        what: "the resident as recorded now, or as they stood on a date; a former code finds the resident. Department roles see 氏名, 住所, 生年月日 and 性別, and the items of their own function (health: the insurance items; pension: 国民年金; childcare: 児童手当)",
+        what: "the resident as recorded now, or as they stood on a date; a former code finds the resident. AS OF needs the history permission, and a role without it (viewer, the department roles) sees active residents only: a removed one is answered as nobody. Department roles see 氏名, 住所, 生年月日, 性別 and the status, and the items of their own function (health: the insurance items; pension: 国民年金; childcare: 児童手当)",
         group: Group::LookingUp,
         form: Form::Get,
     },
@@ -307,7 +320,7 @@ pub const CATALOGUE: &[Entry] = &[
         syntax: "GET ATENA <宛名番号> [AS OF <date>]",
         example: "GET ATENA 1042",
         needs: &[P::Lookup, P::Details],
-        what: "the person with this 宛名番号 (the register's own number, never changed), as GET answers for their current resident code",
+        what: "the person with this 宛名番号 (the register's own number, never changed), as GET answers for their current resident code (AS OF needs the history permission)",
         group: Group::LookingUp,
         form: Form::GetAtena,
     },
@@ -318,7 +331,7 @@ pub const CATALOGUE: &[Entry] = &[
         syntax: "FIND name=… address=… birth=… [sex=…] [AS OF <date>] [LIMIT <n>]",
         example: "FIND name=やまだ birth=S55.4.1",
         needs: &[P::Search],
-        what: "4情報検索: at least two of name, address and birth (sex does not count); a search that matches more residents than the role's search limit (100 unless SET SEARCH LIMIT gives another) returns nobody and is refused with SEARCH_MINIMUM and the count; LIMIT n lowers that ceiling to n (7 matches with LIMIT 5 are refused), it never raises it; searches count for the watch on browsing (SET WATCH); kana names match the 清音化 key of a whole surname or whole name, kanji names the written name (and the 旧氏 and 通称 the record holds); addresses match a 町字 or a finer address; without AS OF, the residents as of today (a 転出 notified ahead is not yet in force), and former names and addresses are found too (current=false)",
+        what: "4情報検索: at least two of name, address and birth (sex does not count); a search that matches more residents than the role's search limit (100 unless SET SEARCH LIMIT gives another) returns nobody and is refused with SEARCH_MINIMUM and the count; LIMIT n lowers that ceiling to n (7 matches with LIMIT 5 are refused), it never raises it; searches count for the watch on browsing (SET WATCH); kana names match the 清音化 key of a whole surname or whole name, kanji names the written name (and the 旧氏 and 通称 the record holds); addresses match a 町字 or a finer address; without AS OF, the residents as of today (a 転出 notified ahead is not yet in force), and former names and addresses are found too (current=false). A role without the history permission (viewer, the department roles) finds active residents by what they are now only, and may not search AS OF",
         group: Group::LookingUp,
         form: Form::Find,
     },

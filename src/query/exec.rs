@@ -22,7 +22,7 @@ pub struct Executor<'a> {
 /// What a department role sees: the four items, and the items of its own function when it
 /// has one (an `items` column, as in a full read).
 fn basic_rows(rows: &[BasicResident], with_items: bool) -> Rows {
-    let mut columns = vec!["name", "address", "birth_date", "sex"];
+    let mut columns = vec!["name", "address", "birth_date", "sex", "status"];
     if with_items {
         columns.push("items");
     }
@@ -36,6 +36,7 @@ fn basic_rows(rows: &[BasicResident], with_items: bool) -> Rows {
                     b.address.as_str().into(),
                     b.birth.into(),
                     b.sex.to_string().into(),
+                    b.status.to_string().into(),
                 ];
                 if with_items {
                     row.push(super::rows::items_cell(&b.items));
