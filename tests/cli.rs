@@ -712,3 +712,102 @@ fn no_secret_reaches_standard_output_or_standard_error() {
     }
     assert!(!export.exists(), "a refused EXPORT wrote a file");
 }
+
+/// `juki` with another password than the test's.
+fn with_password(args: &[&str], password: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_juki"))
+        .args(args)
+        .env_remove("JUKI_DB")
+        .env_remove("JUKI_OPERATOR")
+        .env("JUKI_PASSWORD", password)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_owner_of_the_file_recovers_administration() {
+    let (_dir, db) = new_db();
+    const NEW: &str = "recovered-pass-2026";
+    // The only administrator is locked out: wrong passwords until the lock.
+    for _ in 0..juki::LOCK_AFTER_FAILURES {
+        let out = with_password(
+            &["--db", &db, "--operator", "admin1", "-c", "STATS"],
+            "wrong-password-9",
+        );
+        assert_eq!(out.status.code(), Some(3));
+    }
+    let out = juki(&["--db", &db, "-c", "STATS"], None);
+    assert_eq!(out.status.code(), Some(3), "locked: {}", text(&out.stderr));
+
+    // Refused for a weak password and for an id of another role; nothing changes.
+    let out = with_password(&["recover", "--db", &db, "--admin", "admin1"], "short");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).starts_with("error[INVALID_VALUE]"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = with_password(&["recover", "--db", &db, "--admin", "admin1"], NEW);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("new password"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = with_password(
+        &[
+            "--db",
+            &db,
+            "--operator",
+            "admin1",
+            "-c",
+            "AUDIT",
+            "-c",
+            "AUDIT VERIFY",
+        ],
+        NEW,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(said.contains("RECOVER ADMINISTRATOR admin1"), "{said}");
+    assert!(said.contains("the operation log is intact"), "{said}");
+    assert!(!said.contains(NEW), "the password is never logged");
+
+    // A new administrator of an unused id; never an id of another role.
+    let out = with_password(
+        &[
+            "--db",
+            &db,
+            "--operator",
+            "admin1",
+            "-c",
+            "CREATE OPERATOR clerk1 ROLE clerk PASSWORD 'clerk-pass-2026'",
+        ],
+        NEW,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = with_password(&["recover", "--db", &db, "--admin", "clerk1"], NEW);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let out = with_password(&["recover", "--db", &db, "--admin", "admin2"], NEW);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = with_password(
+        &["--db", &db, "--operator", "admin2", "-c", "LIST OPERATORS"],
+        NEW,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    // Someone who does not own the file may not (checked where the test can give the
+    // file to another user).
+    #[cfg(unix)]
+    if std::os::unix::fs::chown(&db, Some(65534), None).is_ok() {
+        let out = with_password(&["recover", "--db", &db, "--admin", "admin1"], NEW);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("only the owner"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+}

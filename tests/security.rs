@@ -135,7 +135,7 @@ fn departments_see_name_address_birth_and_sex_only() {
     assert!(ok);
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
-    assert_eq!(keys, ["name", "address", "birth_date", "sex"]);
+    assert_eq!(keys, ["name", "address", "birth_date", "sex", "status"]);
     let (ok, out, _) = run(&c, "FIND name=ヤマダ address=芦屋市精道町");
     assert!(ok);
     assert_eq!(out.lines().count(), 2);

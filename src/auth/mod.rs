@@ -35,7 +35,7 @@ pub use replaced::ArchivedTail;
 pub use restore::{Restore, RestoreReport};
 pub use role::{Permission, Role, Visibility};
 pub use session::{
-    Alert, BasicResident, Batch, Destination, Issued, Juki, Session, WatchLimits,
+    Alert, BasicResident, Batch, Destination, Issued, Juki, Recovered, Session, WatchLimits,
     DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT,
 };
 pub use upgrade::{Upgrade, UpgradeReport};

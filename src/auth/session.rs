@@ -5,12 +5,14 @@
 
 mod certificate;
 mod notify;
+mod recover;
 mod replace;
 mod restrict;
 mod watch;
 
 pub use certificate::{Destination, Issued};
 pub use notify::Batch;
+pub use recover::Recovered;
 pub use watch::{Alert, WatchLimits, DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT};
 
 use super::audit::{self, AuditEntry, AuditQuery, ChainReport, Redacted, AUDIT};

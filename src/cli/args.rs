@@ -161,6 +161,15 @@ pub enum Command {
     /// it and the upgrade is logged; then it replaces the file, and the original is kept as
     /// FILE.format<N>.
     Upgrade,
+    /// Give administration back to a register nobody can administer any more: the
+    /// operating-system owner of the file (and, for an encrypted one, the holder of its key)
+    /// gives the administrator ADMIN a new password, enabled and unlocked, or makes a new
+    /// administrator of that id. Logged in the register's operation log.
+    Recover {
+        /// The administrator's id.
+        #[arg(long)]
+        admin: String,
+    },
     /// Print the change feed after an update sequence number as JSON Lines; with
     /// `--follow`, keep printing changes as they are committed.
     Changes {

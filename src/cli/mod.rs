@@ -7,6 +7,7 @@ mod demo;
 mod feed;
 mod key;
 mod progress;
+mod recover;
 mod script;
 mod signin;
 
@@ -200,6 +201,12 @@ fn run(cli: Cli) -> u8 {
             cli.operator.clone(),
             cli.terminal.clone(),
             key_file,
+        ),
+        Some(Command::Recover { ref admin }) => recover::run(
+            &db_path,
+            admin,
+            key_file,
+            &signin::terminal(cli.terminal.clone()),
         ),
         Some(Command::Upgrade) => upgrade(
             &db_path,

@@ -199,14 +199,19 @@ impl Entry {
     /// Whether `text`, a statement of this entry, reads residents as they stood on another
     /// day (`AS OF` on GET, GET ATENA or FIND): it then needs the history permission beside
     /// [`Entry::needs`].
+    #[cfg(any(test, feature = "testing"))]
     pub fn reads_history(&self, text: &str) -> bool {
-        use crate::query::Statement;
-        matches!(
-            crate::query::parse_statement(text),
-            Ok(Statement::Get { as_of: Some(_), .. }
-                | Statement::GetAtena { as_of: Some(_), .. }
-                | Statement::Find { as_of: Some(_), .. })
-        )
+        use crate::query::ast::Statement;
+        crate::query::parser::parse(text).is_ok_and(|statements| {
+            statements.iter().any(|s| {
+                matches!(
+                    s,
+                    Statement::Get { as_of: Some(_), .. }
+                        | Statement::GetAtena { as_of: Some(_), .. }
+                        | Statement::Find { as_of: Some(_), .. }
+                )
+            })
+        })
     }
 
     /// Whether the statement is a 異動 that writes a My Number only when `my_number=` is
