@@ -162,7 +162,10 @@ fn each_group_is_changed_by_the_function_that_owns_it() {
     // only: health the 国保 item, pension the 年金 item, neither the 旧氏.
     let seen = run(&health, &format!("GET {c}")).unwrap();
     let columns: Vec<&str> = seen[0].iter().map(|(col, _)| col.as_str()).collect();
-    assert_eq!(columns, ["name", "address", "birth_date", "sex", "status", "items"]);
+    assert_eq!(
+        columns,
+        ["name", "address", "birth_date", "sex", "status", "items"]
+    );
     assert_eq!(cell(&seen, 0, "items"), "nhi_acquired=2024-04-01");
     let seen = run(&pension, &format!("GET {c}")).unwrap();
     assert_eq!(cell(&seen, 0, "items"), "pension_acquired=2000-04-01");

@@ -114,9 +114,6 @@ enum Mark {
     Separator,
     /// 号: the key writes nothing.
     Go,
-    /// A counter that is part of a name: 条, 線, 番町 and 番丁 (北二十四条, 十二番丁). The key
-    /// writes the number in digits and keeps the counter.
-    Counter,
 }
 
 /// The mark at `chars[i]` after a number, and its length. 番 directly followed by 町 or 丁
@@ -129,8 +126,7 @@ fn mark_at(chars: &[char], i: usize) -> Option<(Mark, usize)> {
         ('丁', Some('目'), _) => Some((Mark::Separator, 2)),
         ('番', Some('地'), Some('ノ')) => Some((Mark::Separator, 3)),
         ('番', Some('地'), _) => Some((Mark::Separator, 2)),
-        ('番', Some('町' | '丁'), _) => Some((Mark::Counter, 2)),
-        ('条' | '線', _, _) => Some((Mark::Counter, 1)),
+        ('番', Some('町' | '丁'), _) => None,
         // 丁 for 丁目, as 堺市 writes it (北花田町二丁4-1), where a number or nothing follows.
         ('丁', next, _) if next.is_none_or(|c| c == '-') || number_at(1) => {
             Some((Mark::Separator, 1))
@@ -232,7 +228,8 @@ pub(crate) fn prefecture_keys() -> &'static [String] {
 /// 字 after 町 or 村, deleted; numbers (ASCII digits, or kanji numerals where a number stands)
 /// written in ASCII digits; after a number, 丁目, 丁, 番地, 番地の, 番, 番の, a dash, ー, and の
 /// before another number become '-', 号 is dropped (and a number right after it is set apart
-/// with '-'), and the counters of names (条, 線, 番町, 番丁) stay; runs of '-' collapse to one
+/// with '-'); numerals in a place name (一番町, 三条町, 北二十四条) stay as written; runs of
+/// '-' collapse to one
 /// and a '-' at the very end is dropped; a leading prefecture name is removed (unless nothing
 /// would remain). Building names and room numbers stay in the key.
 ///
@@ -258,10 +255,6 @@ pub fn address_key(s: &str) -> String {
                     if chars.get(i).is_some_and(char::is_ascii_digit) {
                         out.push('-');
                     }
-                }
-                Some((Mark::Counter, len)) => {
-                    out.extend(&chars[i..i + len]);
-                    i += len;
                 }
                 None => {}
             }
@@ -363,8 +356,7 @@ mod tests {
         assert_eq!(address_key("本町百五番地"), "本町105");
         // Numerals not before a block suffix are place names and stay.
         assert_eq!(address_key("九十九里町"), "九十九里町");
-        // The number of a name's counter is written in digits too, so 一番町 meets 1番町.
-        assert_eq!(address_key("東京都千代田区一番町"), "千代田区1番町");
+        assert_eq!(address_key("東京都千代田区一番町"), "千代田区一番町");
         assert_eq!(address_key("三重県四日市市"), "四日市市");
     }
 
@@ -409,8 +401,9 @@ mod tests {
             address_key("北花田町二丁4-1"),
             address_key("北花田町2丁目4番1号")
         );
-        assert_eq!(address_key("北二十四条西6丁目"), "北24条西6");
-        assert_eq!(address_key("十二番丁45"), address_key("12番丁45"));
+        // Numerals in a place name stay: 三条町 is not 3条町.
+        assert_eq!(address_key("三条町5番"), "三条町5");
+        assert_eq!(address_key("北二十四条西6丁目"), "北二十四条西6");
         assert_eq!(address_key("大字大谷口1520"), address_key("大谷口1520"));
         assert_eq!(
             address_key("原田町字東三分一1926番地1"),

@@ -7,7 +7,9 @@
 //!   drawn from the Japanese name lists; the others 中長期在留者 with a 在留カード), the card
 //!   number, 外国人住民となった日;
 //! * a Japanese resident has a 本籍 (the city, or one of a few other places) and its
-//!   筆頭者 (the household's 世帯主);
+//!   筆頭者 (`population::koseki_head`: the husband of a couple, the married child of a
+//!   three-generation household, the father of the 世帯主's parents …), the same for every
+//!   member of one 戸籍 (the 本籍 is drawn from the 筆頭者's own stream);
 //! * by age on the generation date: 国民年金 from 20 to 59 (種別 1, 2 or 3, a 基礎年金番号),
 //!   介護保険 from 65, 後期高齢者医療 from 75 (each from the birthday that opens it, or the
 //!   day the resident came), 国民健康保険 for about a quarter of those under 75 who are not
@@ -214,8 +216,8 @@ pub(super) fn foreign_name(seed: u64, nat: usize, p: &Person) -> (String, String
     (format!("{s} {g}"), format!("{sr} {gr}"))
 }
 
-/// The items of person `p` of household `home` (whose 世帯主 is `head`), with dates as days
-/// from the common era turned into text by `date`.
+/// The items of person `p` of household `home` (in the 戸籍 of `head`, its 筆頭者), with
+/// dates as days from the common era turned into text by `date`.
 pub(super) fn items_of(
     seed: u64,
     today: i32,
@@ -239,13 +241,15 @@ pub(super) fn items_of(
     match foreign_household(seed, p.household) {
         Some(nat) => foreign_items(&mut rng, nat, today, p, &date, &mut out),
         None => {
-            let domicile = if rng.below(100) < 55 {
+            // One 戸籍, one 本籍: drawn from its 筆頭者's stream.
+            let mut family = Rng::new(seed, STREAM ^ (head.serial << 1) ^ (1 << 61));
+            let domicile = if family.below(100) < 55 {
                 home.address
                     .split_once('町')
                     .map_or(home.address.clone(), |(town, _)| format!("{town}町1番"))
             } else {
                 let w = Weighted::new(DOMICILES.iter().map(|d| d.1));
-                DOMICILES[w.pick(&mut rng)].0.to_string()
+                DOMICILES[w.pick(&mut family)].0.to_string()
             };
             out.push((Item::RegisteredDomicile, domicile));
             let l = lists();

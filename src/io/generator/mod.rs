@@ -272,14 +272,6 @@ fn extras(opts: &GenOptions, home: &Home, head: &Person, p: &Person) -> Extras {
     Extras { name, kana, items }
 }
 
-/// The 世帯主 of a household's members (the first member when none is).
-fn head_of(members: &[Person]) -> &Person {
-    members
-        .iter()
-        .find(|m| m.rel.as_str() == "世帯主")
-        .unwrap_or(&members[0])
-}
-
 fn typed_resident(ids: &Identities, home: &Home, p: &Person, extra: Extras) -> GenResident {
     let Extras { name, kana, items } = extra;
     let mut changes = ItemChanges::new();
@@ -364,7 +356,7 @@ pub struct Residents {
     ids: Identities,
     opts: GenOptions,
     remaining: usize,
-    home: Option<(Home, Person)>,
+    home: Option<(Home, Vec<Person>)>,
     members: std::vec::IntoIter<Person>,
 }
 
@@ -373,8 +365,8 @@ impl Iterator for Residents {
 
     fn next(&mut self) -> Option<GenResident> {
         loop {
-            if let (Some((home, head)), Some(p)) = (&self.home, self.members.next()) {
-                let extra = extras(&self.opts, home, head, &p);
+            if let (Some((home, members)), Some(p)) = (&self.home, self.members.next()) {
+                let extra = extras(&self.opts, home, population::koseki_head(members, &p), &p);
                 return Some(typed_resident(&self.ids, home, &p, extra));
             }
             if self.remaining == 0 {
@@ -382,7 +374,7 @@ impl Iterator for Residents {
             }
             let (home, people) = self.gen.next_household(self.remaining);
             self.remaining -= people.len();
-            self.home = Some((home, head_of(&people).clone()));
+            self.home = Some((home, people.clone()));
             self.members = people.into_iter();
         }
     }
@@ -644,8 +636,8 @@ pub fn write_csv(
     let mut homes = Vec::new();
     let mut people = Vec::new();
     for (home, members) in households(opts) {
-        let head = head_of(&members);
         for p in &members {
+            let head = population::koseki_head(&members, p);
             out.resident(&ids, &home, p, extras(opts, &home, head, p))?;
         }
         stats.residents += members.len();

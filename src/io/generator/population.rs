@@ -65,6 +65,12 @@ impl Rel {
         }
     }
 
+    /// Whether a member of this 続柄 is the married child of a three-generation household's
+    /// couple, or that child's spouse or child (their own 戸籍).
+    fn of_the_young_family(self) -> bool {
+        matches!(self, Rel::ChildWife | Rel::ChildHusband | Rel::Grandchild)
+    }
+
     /// The spouse of a head of `sex`'s spouse, by sex.
     pub(crate) fn spouse(sex: Sex) -> Rel {
         match sex {
@@ -90,6 +96,32 @@ pub(crate) struct Person {
     pub(crate) rel: Rel,
     /// 住民となった日, as days from the common era.
     pub(crate) moved_in: i32,
+}
+
+/// The 筆頭者 of the 戸籍 that member `p` of a household (`members`) is in, as a city keeps
+/// families together: a married couple and their unmarried children share one, headed by
+/// the husband (or by the 世帯主 without one); the married child of a three-generation
+/// household heads their own with their spouse and children; the 世帯主's parents and
+/// siblings are in the parents' (the father's, else the mother's, else their own); the
+/// grandparents in theirs; an unmarried partner and a lodger in their own.
+pub(crate) fn koseki_head<'a>(members: &'a [Person], p: &'a Person) -> &'a Person {
+    let find = |rel: Rel| members.iter().find(|m| m.rel == rel);
+    let married_child = members.iter().any(|m| m.rel.of_the_young_family());
+    let couple = || find(Rel::Husband).or_else(|| find(Rel::Head)).unwrap_or(p);
+    match p.rel {
+        Rel::Head | Rel::Wife | Rel::Husband => couple(),
+        Rel::Child if married_child => p,
+        Rel::Child => couple(),
+        Rel::ChildWife | Rel::ChildHusband | Rel::Grandchild => find(Rel::Child).unwrap_or(p),
+        Rel::Father
+        | Rel::Mother
+        | Rel::ElderBrother
+        | Rel::ElderSister
+        | Rel::YoungerBrother
+        | Rel::YoungerSister => find(Rel::Father).or_else(|| find(Rel::Mother)).unwrap_or(p),
+        Rel::Grandfather | Rel::Grandmother => find(Rel::Grandfather).unwrap_or(p),
+        Rel::WifeUnregistered | Rel::HusbandUnregistered | Rel::Lodger => p,
+    }
 }
 
 /// One household's serial (its 世帯番号 is [`Identities::household`] of it) and address.

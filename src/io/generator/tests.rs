@@ -451,6 +451,64 @@ fn foreign_residents_and_items_fall_as_in_a_city() {
 }
 
 #[test]
+fn a_family_is_one_koseki_with_its_own_head_and_domicile() {
+    use crate::model::Item;
+    let all: Vec<GenResident> = residents(&opts(20_000, 9)).collect();
+    let item = |r: &GenResident, want: Item| {
+        r.items
+            .iter()
+            .find(|(i, _)| *i == want)
+            .and_then(|(_, v)| v.map(str::to_owned))
+    };
+    let mut by_household: std::collections::BTreeMap<u64, Vec<&GenResident>> = Default::default();
+    for r in &all {
+        by_household.entry(r.household.get()).or_default().push(r);
+    }
+    let (mut parents_own, mut checked) = (0, 0);
+    for members in by_household.values() {
+        for r in members {
+            let Some(head_name) = item(r, Item::FamilyHead) else {
+                continue;
+            };
+            checked += 1;
+            // The 筆頭者 lives in the household and heads their own 戸籍, with the same 本籍.
+            let head = members
+                .iter()
+                .find(|m| m.name.as_str() == head_name)
+                .unwrap_or_else(|| {
+                    panic!("{head_name}, 筆頭者 of {}, is not in the household", r.name)
+                });
+            assert_eq!(
+                item(head, Item::FamilyHead).as_deref(),
+                Some(head_name.as_str())
+            );
+            assert_eq!(
+                item(head, Item::RegisteredDomicile),
+                item(r, Item::RegisteredDomicile),
+                "one 戸籍, one 本籍"
+            );
+            // Never a younger generation: a parent of the 世帯主 is not in their child's 戸籍.
+            let rel = r.relationship.as_str();
+            if matches!(rel, "父" | "母" | "祖父" | "祖母") {
+                assert!(
+                    !matches!(head.relationship.as_str(), "世帯主" | "妻" | "夫" | "子"),
+                    "{rel} {} has {} ({}) as 筆頭者",
+                    r.name,
+                    head.name,
+                    head.relationship
+                );
+                parents_own += 1;
+            }
+        }
+    }
+    assert!(checked > 15_000, "{checked}");
+    assert!(
+        parents_own > 0,
+        "the generator makes households with the 世帯主's parents"
+    );
+}
+
+#[test]
 fn output_is_pinned() {
     // The files of one seed must never change by accident (a platform, a dependency or a
     // refactoring): a deliberate change of the generator updates these digests.
@@ -459,5 +517,5 @@ fn output_is_pinned() {
     assert_eq!(sha256_hex(&hist), HISTORY_PIN, "history file changed");
 }
 
-const RESIDENTS_PIN: &str = "a1b757b4127e225f077060607b3cf02905db9516319bd44691ed133b4947edd1";
+const RESIDENTS_PIN: &str = "f02267010df90c787c925b449daf641915a4bed3d0debff85ddf5651d29b9f72";
 const HISTORY_PIN: &str = "e2721cc27c9f5234247987e82ccf5fdd7aa2126f431b4f1623590f8cd0f70734";
