@@ -6,9 +6,11 @@
 #
 # The target runs for SECONDS on a scratch corpus, reading the committed seeds
 # (fuzz/corpus/TARGET) without writing to them. Then libFuzzer's merge (what `cargo fuzz
-# cmin` runs) adds to fuzz/corpus/TARGET those of the new inputs that bring coverage the
-# committed ones lack; the committed files are all kept (`cargo fuzz cmin` itself would
-# rebuild the directory and could drop a hand-made seed or a crash kept as a regression).
+# cmin` runs) adds to fuzz/corpus/TARGET a smallest set of the new inputs that reach edges
+# the committed ones do not (`-set_cover_merge=1 -use_counters=0`: new hit counts of an
+# edge already reached do not count, which keeps the corpus small); the committed files
+# are all kept (`cargo fuzz cmin` itself would rebuild the directory and could drop a
+# hand-made seed or a crash kept as a regression).
 # The new files are left for `git add fuzz/corpus/TARGET`. The run's whole output is in
 # fuzz/keep-TARGET.log; its final statistics and the corpus before and after are printed.
 # A crash stops the script with the crash report and the path of the crashing input
@@ -49,7 +51,7 @@ grep -E '^stat::|^Done|^#[0-9]+ +DONE' "$log" || true
 
 echo "-- $target: merging the $(ls "$scratch/new" | wc -l) new inputs into $corpus"
 RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" "$corpus" "$scratch/new" -- -merge=1 \
-  >>"$log" 2>&1 || {
+  -set_cover_merge=1 -use_counters=0 -timeout=120 >>"$log" 2>&1 || {
   cat "$log"
   exit 1
 }

@@ -2802,6 +2802,7 @@ fn dictionary_from() -> Date {
 }
 
 /// 芦屋市's place book as the register of `create_in_ashiya` holds it.
+#[cfg(test)]
 fn ashiya_book() -> crate::model::PlaceBook {
     let dictionary = crate::model::TownDictionary::ashiya();
     let mut book = crate::model::PlaceBook::new(dictionary.municipality().clone());
@@ -3066,6 +3067,7 @@ fn staged_equals_one_by_one(ops: &[Op]) {
 }
 
 /// Every `heads` entry of a database, in key order.
+#[cfg(test)]
 fn heads_of(db: &Database) -> Vec<(u64, u64, String)> {
     use crate::store::engine::tables::View;
     use redb::ReadableTable;
