@@ -306,8 +306,8 @@ fn history_is_accepted_by_the_engine() {
     }
 }
 
-/// Six more seeds, 500 residents each (about 1,250 changes, each its own durable commit:
-/// some 15 s in all), all accepted one by one: every change the generator writes, whatever
+/// Six more seeds, 500 residents each (about 1,250 changes each, each its own durable
+/// commit: 6.6 s in all, measured on a busy 2-core machine), all accepted one by one: every change the generator writes, whatever
 /// the seed, is one the engine takes, and the register holds what the generator counted and
 /// passes CHECK.
 #[test]
