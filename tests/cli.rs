@@ -364,7 +364,38 @@ fn demo_builds_a_register_without_the_repl() {
     // The demo administrator's password is random; signing in without it fails.
     let stats = juki(&["--db", &path, "-c", "STATS BY status"], None);
     assert_eq!(stats.status.code(), Some(3));
+    demo_register_is_the_generated_one(&path, &stdout);
     std::fs::remove_dir_all(std::path::Path::new(&path).parent().unwrap()).unwrap();
+}
+
+/// The register `juki demo --count 500` built at `path` (opened without a session) holds the
+/// generator's residents and history for the demo's seed (2026) and today, as its first lines
+/// (`stdout`) said, is 芦屋市's, and passes CHECK.
+fn demo_register_is_the_generated_one(path: &str, stdout: &str) {
+    use juki::generator::{residents, write_csv, GenOptions};
+    let db = juki::testing::Database::open(path).unwrap();
+    let counts = db.counts().unwrap();
+    let said = format!(
+        "{} residents ({} active), {} versions",
+        counts.residents, counts.active, counts.versions
+    );
+    assert!(stdout.contains(&said), "{said:?} not in {stdout:?}");
+    let mut opts = GenOptions::new(500, 2026, juki::Date::today_jst());
+    opts.history = true;
+    let stats = write_csv(&opts, std::io::sink(), Some(&mut std::io::sink())).unwrap();
+    assert_eq!(counts.residents as usize, stats.residents + stats.births);
+    assert_eq!(counts.versions, stats.versions);
+    assert!(counts.versions > counts.residents, "{counts:?}: no history");
+    assert!(
+        counts.active > 0 && counts.active < counts.residents,
+        "{counts:?}"
+    );
+    let generated = residents(&opts).count();
+    assert_eq!(generated, 500);
+    let place = db.place().expect("the demo register has its municipality");
+    assert_eq!(place.municipality().to_string(), "兵庫県芦屋市");
+    let report = db.check().unwrap();
+    assert!(report.is_clean(), "{:#?}", report.problems);
 }
 
 #[test]

@@ -43,6 +43,25 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
+/// The key slot of an encrypted file's header as the bytes on disk (`store::crypt::header`):
+/// its state (byte 96: 1 live, 2 destroyed) and the wrapped data key (bytes 104..176: the
+/// wrap nonce, the data key encrypted under the key-encryption key, its tag).
+fn key_slot(path: &Path) -> (u8, Vec<u8>) {
+    let raw = std::fs::read(path).unwrap();
+    (raw[96], raw[104..176].to_vec())
+}
+
+/// The file at `path` no longer holds its wrapped data key `wrapped` (read before the
+/// erase): the slot is zeros, marked destroyed, and the old bytes are nowhere in the file.
+fn assert_key_gone(path: &Path, wrapped: &[u8]) {
+    let (state, slot) = key_slot(path);
+    assert_eq!(state, 2, "{} key slot state", path.display());
+    assert!(slot.iter().all(|b| *b == 0), "{}: {slot:?}", path.display());
+    let raw = std::fs::read(path).unwrap();
+    assert!(!contains(&raw, wrapped), "{}", path.display());
+    assert!(!contains(&raw, &wrapped[24..56]), "{}", path.display());
+}
+
 fn reads_taro(juki: &Juki) {
     juki.set_clock(Clock::Fixed(date(TODAY)));
     let s = juki.sign_in(ADMIN, PASSWORD, "test").unwrap();
@@ -299,11 +318,17 @@ fn crypto_erase_destroys_the_key_of_the_database_and_its_backups() {
     let (path, _) = encrypted(dir.path(), &key);
     let db = Database::open_encrypted(&path, &key).unwrap();
     drop(db);
+    let (state, wrapped) = key_slot(&path);
+    assert_eq!(state, 1);
+    assert!(wrapped.iter().any(|b| *b != 0));
     // A file of another key is refused and nothing is erased.
     let other = dir.path().join("other.redb");
     drop(Database::create_encrypted(&other, &passphrase()).unwrap());
+    let other_slot = key_slot(&other);
     let e = crypt::erase(&path, std::slice::from_ref(&other), Some(&kf)).unwrap_err();
     assert!(e.to_string().contains("another data key"), "{e}");
+    assert_eq!(key_slot(&path), (1, wrapped.clone()));
+    assert_eq!(key_slot(&other), other_slot);
     Juki::builder(&path).key(key.clone()).open().unwrap();
     assert!(kf.exists());
 
@@ -311,6 +336,10 @@ fn crypto_erase_destroys_the_key_of_the_database_and_its_backups() {
     assert_eq!(report.destroyed, vec![path.clone()]);
     assert_eq!(report.key_file.as_deref(), Some(kf.as_path()));
     assert!(!kf.exists());
+    assert_key_gone(&path, &wrapped);
+    // Not even the key file opens it: the data key it unwrapped is gone.
+    let e = Database::open_encrypted(&path, &key).unwrap_err();
+    assert!(e.to_string().contains("destroyed"), "{e}");
     let e = Juki::builder(&path).key(key.clone()).open().unwrap_err();
     assert!(e.to_string().contains("destroyed"), "{e}");
     let again = crypt::erase(&path, &[], None).unwrap();
@@ -437,12 +466,14 @@ fn the_binary_inits_and_opens_an_encrypted_database_with_juki_key() {
         Some(2),
         "asks for --yes without a terminal"
     );
+    let (_, wrapped) = key_slot(Path::new(&db));
     let out = juki(
         &["erase", "--db", &db, "--yes", "--operator", ADMIN],
         &new_key,
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("destroyed the data key"));
+    assert_key_gone(Path::new(&db), &wrapped);
     let out = juki(
         &["--db", &db, "--operator", ADMIN, "-c", "GET 24727059608"],
         &[("JUKI_KEY", "the-new-passphrase-2027")],
@@ -585,6 +616,7 @@ fn the_binary_inits_with_a_key_file_and_rekey_needs_an_administrator() {
     let log = text(&out.stdout);
     assert!(log.contains("REKEY done"), "{log}");
     assert!(log.contains("PERMISSION_DENIED"), "{log}");
+    let (_, wrapped) = key_slot(Path::new(&db));
     let out = juki(
         &[
             "erase",
@@ -600,6 +632,7 @@ fn the_binary_inits_with_a_key_file_and_rekey_needs_an_administrator() {
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(!Path::new(&new_kf).exists());
+    assert_key_gone(Path::new(&db), &wrapped);
 }
 
 #[test]
@@ -635,7 +668,11 @@ fn an_encrypted_database_makes_encrypted_backups_that_restore_with_its_key() {
     drop(juki);
 
     // Crypto-erase of the database takes its backup (same data key) with it.
+    let (_, wrapped) = key_slot(&path);
+    let (_, backup_wrapped) = key_slot(&backup);
     let report = crypt::erase(&path, std::slice::from_ref(&backup), None).unwrap();
     assert_eq!(report.destroyed.len(), 2);
+    assert_key_gone(&path, &wrapped);
+    assert_key_gone(&backup, &backup_wrapped);
     assert!(Juki::builder(&backup).key(passphrase()).open().is_err());
 }

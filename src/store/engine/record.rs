@@ -538,11 +538,26 @@ pub(crate) mod tests {
         }
     }
 
+    /// `value` does not decode: `CORRUPT`, naming the table and, in the detail, `what`.
+    fn assert_corrupt(value: &[u8], what: &str) {
+        match StoredRecord::decode("residents", value) {
+            Err(e @ StoreError::Corrupt { table, .. }) => {
+                assert_eq!(e.code(), "CORRUPT");
+                assert_eq!(table, "residents");
+                assert!(e.to_string().contains(what), "{e}");
+            }
+            other => panic!("{} bytes: {other:?}", value.len()),
+        }
+    }
+
     #[test]
     fn truncation_is_an_error() {
         let bytes = sample().encode();
-        for len in 0..bytes.len() {
-            assert!(StoredRecord::decode("t", &bytes[..len]).is_err());
+        for len in 0..CRC_LEN {
+            assert_corrupt(&bytes[..len], "shorter than its checksum");
+        }
+        for len in CRC_LEN..bytes.len() {
+            assert_corrupt(&bytes[..len], "checksum mismatch");
         }
     }
 
@@ -550,9 +565,7 @@ pub(crate) mod tests {
     fn arbitrary_bytes_with_a_valid_crc_are_an_error_not_a_panic() {
         for len in 0..64usize {
             let body: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
-            let mut framed = crc32fast::hash(&body).to_le_bytes().to_vec();
-            framed.extend_from_slice(&body);
-            let _ = StoredRecord::decode("t", &framed);
+            assert_corrupt(&frame(&body), "record does not decode");
         }
     }
 

@@ -35,7 +35,10 @@
 //!    the as-of fold of backdated corrections (items and address parts included);
 //! 3. closing and reopening the file changes neither the digest nor any answer.
 //!
-//! The cases default to 48; `PROPTEST_CASES` overrides.
+//! The cases default to 48; `PROPTEST_CASES` overrides (CI runs 512). A run counts the changes
+//! of each kind accepted and refused and fails when a kind falls below its minimum; a failing
+//! case's seed is kept in `proptest-regressions/store/testing/model_test.txt` and replayed
+//! first by every later run.
 
 use crate::model::{
     Address, Date, HouseholdId, Item, ItemChanges, ItemGroup, Kana, MyNumber, Name, PostalCode,
@@ -48,7 +51,7 @@ use proptest::prelude::*;
 #[cfg(test)]
 use proptest::strategy::ValueTree;
 #[cfg(test)]
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::{Config, FileFailurePersistence, TestRunner};
 use std::collections::{BTreeMap, BTreeSet};
 
 // ---------------------------------------------------------------------------------------------
@@ -2802,6 +2805,7 @@ fn dictionary_from() -> Date {
 }
 
 /// 芦屋市's place book as the register of `create_in_ashiya` holds it.
+#[cfg(test)]
 fn ashiya_book() -> crate::model::PlaceBook {
     let dictionary = crate::model::TownDictionary::ashiya();
     let mut book = crate::model::PlaceBook::new(dictionary.municipality().clone());
@@ -2826,8 +2830,69 @@ fn create_in_ashiya(path: &std::path::Path) -> Database {
     Database::create_with(path, |txn| write_book(txn, &new)).unwrap()
 }
 
+/// How many changes of each kind the engine accepted and refused, over one or many cases.
+#[derive(Debug, Default)]
+struct Tally {
+    accepted: BTreeMap<Reason, usize>,
+    refused: BTreeMap<Reason, usize>,
+}
+
+impl Tally {
+    fn count(&mut self, reason: Reason, accepted: bool) {
+        let counts = if accepted {
+            &mut self.accepted
+        } else {
+            &mut self.refused
+        };
+        *counts.entry(reason).or_default() += 1;
+    }
+
+    /// Every kind of `MODELLED` was tried, accepted and refused at least as often as
+    /// `fewest` says (移行 never accepted: the record path refuses it; the kinds in
+    /// `rare` need not be accepted): a generator that stops producing a kind, or produces it
+    /// only broken or only valid, fails here.
+    #[cfg(test)]
+    fn assert_every_kind(&self, fewest: Fewest, rare: &[Reason], what: &str) {
+        let n = |counts: &BTreeMap<Reason, usize>, r| counts.get(&r).copied().unwrap_or(0);
+        for (_, r) in MODELLED {
+            let (accepted, refused) = (n(&self.accepted, r), n(&self.refused, r));
+            let want = if r == Reason::Migration || rare.contains(&r) {
+                0
+            } else {
+                fewest.accepted
+            };
+            assert!(
+                accepted >= want && refused >= fewest.refused && accepted + refused >= fewest.tried,
+                "{what}: {r} accepted {accepted} and refused {refused} times, wanted at least \
+                 {fewest:?} (accepted {want}): {self:?}"
+            );
+            if r == Reason::Migration {
+                assert_eq!(accepted, 0, "{what}: {r} accepted");
+            }
+        }
+    }
+}
+
+/// The fewest times each kind of 異動 is to be tried, accepted and refused over a run.
+#[cfg(test)]
+#[derive(Debug, Clone, Copy)]
+struct Fewest {
+    tried: usize,
+    accepted: usize,
+    refused: usize,
+}
+
 /// Records `ops` in a fresh database and in the model, checking each step; returns both.
 fn run(ops: &[Op], full_every: usize) -> (tempfile::TempDir, Database, Model, Date) {
+    run_tallied(ops, full_every, &mut Tally::default())
+}
+
+/// `run`, counting into `tally` which changes the engine accepted and refused.
+fn run_tallied(
+    ops: &[Op],
+    full_every: usize,
+    tally: &mut Tally,
+) -> (tempfile::TempDir, Database, Model, Date) {
     let dir = tempfile::tempdir().unwrap();
     let db = create_in_ashiya(&dir.path().join("juki.redb"));
     let mut m = Model::default();
@@ -2839,6 +2904,7 @@ fn run(ops: &[Op], full_every: usize) -> (tempfile::TempDir, Database, Model, Da
         let ctx = format!("after step {} ({change:?}, today {today})", i + 1);
         let digest = db.content_digest().unwrap();
         let want = m.apply(&change, today);
+        tally.count(change.reason, want.is_ok());
         match (db.record(&change), want) {
             (Ok(receipt), Ok(wrote)) => {
                 let got: Vec<Wrote> = receipt
@@ -2877,10 +2943,36 @@ fn config() -> ProptestConfig {
         .unwrap_or(48);
     ProptestConfig {
         cases,
-        failure_persistence: None,
+        // A failing case's seed is written to proptest-regressions/store/testing/
+        // model_test.txt and replayed first by every later run.
+        failure_persistence: Some(Box::new(FileFailurePersistence::SourceParallel(
+            "proptest-regressions",
+        ))),
+        source_file: Some(file!()),
         ..ProptestConfig::default()
     }
 }
+
+/// The fewest times a run of random seeds over `cases` cases is to try each kind of 異動
+/// (one in 12 cases), accept it and refuse it (one in 64 cases each): 4, 0 and 0 for the
+/// default 48 cases, 42, 8 and 8 for CI's 512. Over 200 runs of 256 cases the rarest kind was
+/// accepted 10 times and refused 21 times, except 転出取消 (`RARE`) (DESIGN.md, "Testing").
+#[cfg(test)]
+fn fewest_per_kind(cases: u32) -> Fewest {
+    let cases = cases as usize;
+    Fewest {
+        tried: cases / 12,
+        accepted: cases / 64,
+        refused: cases / 64,
+    }
+}
+
+/// The kinds a run of random seeds may never accept: a 転出取消 needs a 転出 notified ahead
+/// and still pending. The fixed 1,000 sequences of `generated_sequences_reach_every_kind`
+/// accept 38, but unevenly: a run of 256 random cases accepted only one.
+/// `generated_sequences_reach_every_kind` holds them to its minimum.
+#[cfg(test)]
+const RARE: [Reason; 1] = [Reason::MoveOutCancel];
 
 /// The changes of `ops` that the model accepts when they are all made on the last day, built
 /// as `run` builds them (against the state of their own day), and that last day. Made on one
@@ -2978,6 +3070,7 @@ fn staged_equals_one_by_one(ops: &[Op]) {
 }
 
 /// Every `heads` entry of a database, in key order.
+#[cfg(test)]
 fn heads_of(db: &Database) -> Vec<(u64, u64, String)> {
     use crate::store::engine::tables::View;
     use redb::ReadableTable;
@@ -2990,14 +3083,29 @@ fn heads_of(db: &Database) -> Vec<(u64, u64, String)> {
     rows.collect()
 }
 
+/// The engine agrees with the model over `config().cases` generated sequences, and the run
+/// accepted and refused every kind of 異動 at least `fewest_per_kind` times.
+#[test]
+fn engine_agrees_with_the_model() {
+    let config = config();
+    let cases = config.cases;
+    let tally = std::cell::RefCell::new(Tally::default());
+    let mut runner = TestRunner::new(config);
+    let result = runner.run(&ops_strategy(), |ops| {
+        run_tallied(&ops, 8, &mut tally.borrow_mut());
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}\n{runner}");
+    }
+    let tally = tally.into_inner();
+    println!("{cases} cases: {tally:?}");
+    tally.assert_every_kind(fewest_per_kind(cases), &RARE, &format!("{cases} cases"));
+}
+
 #[cfg(test)]
 proptest! {
     #![proptest_config(config())]
-
-    #[test]
-    fn engine_agrees_with_the_model(ops in ops_strategy()) {
-        run(&ops, 8);
-    }
 
     #[test]
     fn a_staged_load_writes_what_the_changes_one_by_one_write(ops in ops_strategy()) {
@@ -3153,8 +3261,9 @@ fn reopening_changes_nothing() {
     drop(dir);
 }
 
-/// The generator is not vacuous: over 1,000 generated sequences the model accepts every kind
-/// of 異動 at least once (移行 is tried and refused: an import writes it), and the deep cases
+/// The generator is not vacuous: over 1,000 generated sequences the model tries every kind of
+/// 異動 at least 400 times, accepts each at least 30 times and refuses each at least 100
+/// times (移行 is tried and refused: an import writes it), and the deep cases
 /// of the cancellations happen: a 異動取消 that restores a new head or restated 続柄 with
 /// its subject, a 転出 replaced by a 転出取消 and a new version, a 世帯主変更 that writes the
 /// new head's version. So do the cases of the place and the household: MOVE HOUSEHOLD that
@@ -3170,8 +3279,7 @@ fn generated_sequences_reach_every_kind() {
         ),
     );
     let strategy = ops_strategy();
-    let mut accepted: BTreeMap<Reason, usize> = BTreeMap::new();
-    let mut refused: BTreeMap<Reason, usize> = BTreeMap::new();
+    let mut tally = Tally::default();
     // (MOVE HOUSEHOLD with members, its 異動取消, AMEND that sets, AMEND that clears, a
     // refusal by geography, by address-dictionary, MOVE HOUSEHOLD refused by a pending 転出)
     let mut place = [0usize; 7];
@@ -3186,9 +3294,10 @@ fn generated_sequences_reach_every_kind() {
         for op in &ops {
             today = today.add_days(i64::from(op.advance));
             let change = build(op, &m, today);
-            match m.apply(&change, today) {
+            let applied = m.apply(&change, today);
+            tally.count(change.reason, applied.is_ok());
+            match applied {
                 Ok(wrote) => {
-                    *accepted.entry(change.reason).or_default() += 1;
                     let many = wrote.len() > 1;
                     let kind = match change.reason {
                         Reason::Cancellation | Reason::MoveOutCancel => Some(0),
@@ -3219,7 +3328,6 @@ fn generated_sequences_reach_every_kind() {
                     }
                 }
                 Err(e) => {
-                    *refused.entry(change.reason).or_default() += 1;
                     let whole = change.fields.whole_household.is_some();
                     match e {
                         (_, Some(Rule::Geography)) => place[4] += 1,
@@ -3231,19 +3339,16 @@ fn generated_sequences_reach_every_kind() {
             }
         }
     }
-    println!("accepted {accepted:?}\nrefused {refused:?}\ndeep {deep:?}");
+    println!("{tally:?}\ndeep {deep:?}");
     println!("place and household {place:?}");
-    for (_, r) in MODELLED {
-        if r == Reason::Migration {
-            assert!(refused.get(&r).is_some_and(|n| *n > 0), "{r} never tried");
-            assert!(!accepted.contains_key(&r), "{r} accepted");
-        } else {
-            assert!(
-                accepted.get(&r).is_some_and(|n| *n > 0),
-                "{r} never accepted: accepted {accepted:?}, refused {refused:?}"
-            );
-        }
-    }
+    // The rarest counts of these fixed sequences: 479 tries (移行, all refused), 38
+    // accepted (転出取消), 127 refused (職権記載).
+    let fewest = Fewest {
+        tried: 400,
+        accepted: 30,
+        refused: 100,
+    };
+    tally.assert_every_kind(fewest, &[], "1,000 fixed sequences");
     assert!(deep.iter().all(|n| *n > 0), "deep cases {deep:?}");
     assert!(
         place.iter().all(|n| *n > 0),
