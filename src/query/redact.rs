@@ -171,12 +171,22 @@ impl<'a> Redaction<'a> {
             }
         }
         secrets.retain(|s| !s.is_empty());
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        secrets.sort_unstable();
         secrets.dedup();
-        let mut out = message.to_string();
+        // Every occurrence is found in the message as given and masked once: a mask is never
+        // searched again (a secret `*` would otherwise grow every `****` before it).
+        let mut found: Vec<Range<usize>> = Vec::new();
         for s in &secrets {
-            out = replace_standalone(&out, s);
+            standalone(message, s, &mut found);
         }
+        let mut out = String::with_capacity(message.len());
+        let mut at = 0;
+        for r in merge(found) {
+            out.push_str(&message[at..r.start]);
+            out.push_str(MASK);
+            at = r.end;
+        }
+        out.push_str(&message[at..]);
         out
     }
 }
@@ -194,25 +204,19 @@ pub fn redact_digits(text: &str) -> String {
     out
 }
 
-/// `text` with each occurrence of `secret` that has no letter or digit right before or
-/// after it replaced by [`MASK`].
-fn replace_standalone(text: &str, secret: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut at = 0;
+/// The ranges of `text` where `secret` stands with no letter or digit right before or after
+/// it, added to `out`.
+fn standalone(text: &str, secret: &str, out: &mut Vec<Range<usize>>) {
     let mut from = 0;
     while let Some(i) = text[from..].find(secret).map(|i| from + i) {
         let end = i + secret.len();
         let before = text[..i].chars().next_back();
         let after = text[end..].chars().next();
         if !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric) {
-            out.push_str(&text[at..i]);
-            out.push_str(MASK);
-            at = end;
+            out.push(i..end);
         }
         from = i + secret.chars().next().map_or(1, char::len_utf8);
     }
-    out.push_str(&text[at..]);
-    out
 }
 
 /// Sorted, overlapping or touching ranges joined.
