@@ -113,7 +113,7 @@ pub struct SearchQuery {
     /// Search the residents as they stood on this date instead of every version.
     pub as_of: Option<Date>,
     /// The ceiling: a search that matches more residents than this is refused
-    /// ([`StoreError::TooManyMatches`], nobody returned); `None`, no ceiling.
+    /// (`SEARCH_MINIMUM` with the count, nobody returned); `None`, no ceiling.
     pub limit: Option<usize>,
 }
 
