@@ -143,6 +143,14 @@ impl SearchQuery {
         let Some(address) = &self.address else {
             return Ok(self.clone());
         };
+        // An address of nothing (spaces, or nothing at all) is no condition: it neither
+        // counts toward the minimum (`check_minimum`) nor narrows the search.
+        if address.key.is_empty() {
+            return Ok(SearchQuery {
+                address: None,
+                ..self.clone()
+            });
+        }
         let condition =
             address_condition(book, &address.key).map_err(|e| StoreError::SearchAddress {
                 reason: e.to_string(),
@@ -689,5 +697,13 @@ mod tests {
             .address("朝日ヶ丘町5番6号");
         let address = q.resolved(Some(&book)).unwrap().address.unwrap();
         assert_eq!(address.key, "芦屋市朝日ケ丘町5-6");
+        // An empty address is no condition, and not a refusal either.
+        let q = SearchQuery::new()
+            .name("山田")
+            .unwrap()
+            .birth(Date::parse("1980-04-01").unwrap())
+            .address(" ");
+        assert!(q.check_minimum().is_ok());
+        assert_eq!(q.resolved(Some(&book)).unwrap().address, None);
     }
 }
