@@ -74,6 +74,22 @@ fn columns(csv: &str, names: &[&str]) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// Asserts that the CSV at `new` holds, in every column of the fixture `old` (an export of
+/// the old build), what that fixture holds.
+fn same_in_its_columns(old: &str, new: &Path) {
+    let old = std::fs::read_to_string(fixture(old)).unwrap();
+    let header: Vec<String> = old
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .map(String::from)
+        .collect();
+    let names: Vec<&str> = header.iter().map(String::as_str).collect();
+    let new = std::fs::read_to_string(new).unwrap();
+    assert_eq!(columns(&new, &names), columns(&old, &names));
+}
+
 #[test]
 fn the_current_build_refuses_a_format_2_file_and_names_the_upgrade() {
     let (_dir, db) = copy_of_fixture();
@@ -129,28 +145,8 @@ fn an_upgraded_register_reads_back_every_version_and_passes_check() {
     // Every version, as the format-2 build exported it, in every column it had (the
     // files are the same today, byte for byte; the columns are compared so that columns
     // added later leave the test true).
-    let old = std::fs::read_to_string(fixture("format2.history.csv")).unwrap();
-    let header: Vec<String> = old
-        .lines()
-        .next()
-        .unwrap()
-        .split(',')
-        .map(String::from)
-        .collect();
-    let names: Vec<&str> = header.iter().map(String::as_str).collect();
-    let new = std::fs::read_to_string(&history).unwrap();
-    assert_eq!(columns(&new, &names), columns(&old, &names));
-    let old = std::fs::read_to_string(fixture("format2.export.csv")).unwrap();
-    let header: Vec<String> = old
-        .lines()
-        .next()
-        .unwrap()
-        .split(',')
-        .map(String::from)
-        .collect();
-    let names: Vec<&str> = header.iter().map(String::as_str).collect();
-    let new = std::fs::read_to_string(&export).unwrap();
-    assert_eq!(columns(&new, &names), columns(&old, &names));
+    same_in_its_columns("format2.history.csv", &history);
+    same_in_its_columns("format2.export.csv", &export);
 
     // The 4情報 index was built again with the current name keys: a name typed without
     // its space finds the resident the format-2 build recorded.
@@ -208,17 +204,7 @@ fn a_format_3_register_gets_the_current_address_keys() {
     assert!(said.contains("the operation log is intact"), "{said}");
     // The values were copied as they were: the export is the format-3 build's, byte for
     // byte in every column it had.
-    let old = std::fs::read_to_string(fixture("format3.export.csv")).unwrap();
-    let header: Vec<String> = old
-        .lines()
-        .next()
-        .unwrap()
-        .split(',')
-        .map(String::from)
-        .collect();
-    let names: Vec<&str> = header.iter().map(String::as_str).collect();
-    let new = std::fs::read_to_string(&export).unwrap();
-    assert_eq!(columns(&new, &names), columns(&old, &names));
+    same_in_its_columns("format3.export.csv", &export);
 
     // Addresses the format-3 build recorded as 朝日ヶ丘町5番6号, 松の内町3番地の4 and
     // 大原町5番6号 (formerly 5番60号) are found however the clerk writes them, through the
