@@ -64,6 +64,16 @@ fn juki_bin(args: &[&str], password: &str) -> Output {
         .unwrap()
 }
 
+/// The command was refused for want of a permission: exit status 1, `PERMISSION_DENIED`.
+fn assert_permission_denied(out: &Output) {
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(out));
+    assert!(
+        stderr(out).starts_with("error[PERMISSION_DENIED]: "),
+        "{}",
+        stderr(out)
+    );
+}
+
 fn restore(from: &Path, to: &Path, operator: &str, password: &str, force: bool) -> Output {
     let mut args = vec![
         "restore",
@@ -399,21 +409,11 @@ fn restore_signs_in_against_the_backup_and_is_for_administrators_only() {
     let out = restore(&backup, &target, ADMIN, "wrong-password-1", false);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let out = restore(&backup, &target, "clerk", SECRET, false);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stderr(&out).starts_with("error[PERMISSION_DENIED]: "),
-        "{}",
-        stderr(&out)
-    );
+    assert_permission_denied(&out);
     assert!(!target.exists());
     // The export permission is not enough: a restore replaces the register.
     let out = restore(&backup, &target, "registrar", SECRET, false);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stderr(&out).starts_with("error[PERMISSION_DENIED]: "),
-        "{}",
-        stderr(&out)
-    );
+    assert_permission_denied(&out);
     assert!(!target.exists());
     let out = restore(&backup, &target, ADMIN, PASSWORD, false);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -453,12 +453,7 @@ fn restoring_over_a_register_keeps_every_later_entry_of_its_log() {
 
     // Not by a registrar of the live register (the backup does not know them at all).
     let out = restore(&backup, &live, "registrar", SECRET, true);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stderr(&out).starts_with("error[PERMISSION_DENIED]: "),
-        "{}",
-        stderr(&out)
-    );
+    assert_permission_denied(&out);
     let (chain, after_refusal) = log_of(&live);
     assert!(after_refusal.len() > before.len(), "the attempt is logged");
     // The log's length when the restore begins: what AUDIT VERIFY verified, and its own

@@ -215,18 +215,8 @@ fn inside(
     };
     let (town_key, towns) = longest_town(dictionary, ward.as_deref(), rest)
         .ok_or(ConditionError::NotATown(written_place))?;
-    let town = match towns.as_slice() {
-        [town] => *town,
-        several => {
-            return Err(ConditionError::WardMissing {
-                town: several[0].name().to_owned(),
-                wards: several
-                    .iter()
-                    .filter_map(|t| t.ward().map(str::to_owned))
-                    .collect(),
-            })
-        }
-    };
+    let town = super::dictionary::the_one(&towns)
+        .map_err(|(town, wards)| ConditionError::WardMissing { town, wards })?;
     let prefix = format!(
         "{own_key}{}",
         town.ward().map(address_key).unwrap_or_default()

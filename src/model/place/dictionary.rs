@@ -25,6 +25,21 @@ pub(crate) fn fold(c: char) -> char {
     crate::model::address::fold_address_char(c)
 }
 
+/// The one town of `towns` (the towns of one name, as [`TownDictionary::longest_at`] finds
+/// them), or, when wards share the name, the name and those wards.
+pub(crate) fn the_one<'d>(towns: &[&'d Town]) -> Result<&'d Town, (String, Vec<String>)> {
+    match towns {
+        [town] => Ok(*town),
+        several => Err((
+            several[0].name().to_owned(),
+            several
+                .iter()
+                .filter_map(|t| t.ward().map(str::to_owned))
+                .collect(),
+        )),
+    }
+}
+
 /// [`fold`] over a whole name.
 pub(crate) fn fold_str(s: &str) -> String {
     s.chars().map(fold).collect()

@@ -175,18 +175,8 @@ fn inside<'a>(dictionary: &'a TownDictionary, text: &str) -> Result<Inside<'a>, 
                 municipality: format!("{}{}", own.name(), ward.unwrap_or_default()),
                 written: town_part(text).to_owned(),
             })?;
-    let town = match towns.as_slice() {
-        [town] => *town,
-        several => {
-            return Err(PlaceError::WardMissing {
-                town: several[0].name().to_owned(),
-                wards: several
-                    .iter()
-                    .filter_map(|t| t.ward().map(str::to_owned))
-                    .collect(),
-            })
-        }
-    };
+    let town = super::dictionary::the_one(&towns)
+        .map_err(|(town, wards)| PlaceError::WardMissing { town, wards })?;
     let (numbers, rest) = block_numbers(town, text[len..].trim_start())?;
     let katagaki = rest
         .trim_start_matches(|c: char| c == ' ' || c == '、' || c == ',' || is_dash(c))
