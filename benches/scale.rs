@@ -98,7 +98,7 @@ fn register(dir: &Path, residents: usize) {
 struct Probe {
     code: ResidentCode,
     name: String,
-    birth: Date,
+    birth: juki::PartialDate,
     my_number: juki::MyNumber,
     as_of: Date,
 }

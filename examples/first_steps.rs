@@ -4,8 +4,8 @@
 //! Run with `cargo run --example first_steps`.
 
 use juki::{
-    Address, Date, HouseholdId, Kana, MyNumber, Name, PostalCode, Reason, Relationship,
-    ResidentCode, Sex,
+    Address, Date, HouseholdId, Kana, MyNumber, Name, PartialDate, PostalCode, Reason,
+    Relationship, ResidentCode, Sex,
 };
 use juki::{Change, Fields, Juki, SearchQuery};
 
@@ -27,7 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         name: Some(Name::parse("山田　太郎")?),
         kana: Some(Kana::parse("やまだ たろう")?),
         sex: Some(Sex::parse("男")?),
-        birth: Some(Date::parse("S55.4.1")?),
+        birth: Some(PartialDate::parse("S55.4.1")?),
         address: Some(Address::parse("兵庫県芦屋市精道町7番6号")?),
         postal: Some(PostalCode::parse("659-8501")?),
         household: Some(HouseholdId::parse("1001")?),

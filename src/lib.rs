@@ -10,6 +10,7 @@
 //! # let dir = tempfile::tempdir()?;
 //! # let path = dir.path().join("city.redb");
 //! use juki::{Address, Change, Date, Fields, HouseholdId, Juki, Kana, MyNumber, Name};
+//! use juki::PartialDate;
 //! use juki::{PostalCode, Reason, Relationship, ResidentCode, SearchQuery, Sex};
 //!
 //! // A new register of 芦屋市 (its 全国地方公共団体コード and the address dictionary built in)
@@ -28,7 +29,7 @@
 //!     name: Some(Name::parse("山田　太郎")?),
 //!     kana: Some(Kana::parse("やまだ たろう")?),
 //!     sex: Some(Sex::parse("男")?),
-//!     birth: Some(Date::parse("S55.4.1")?),
+//!     birth: Some(PartialDate::parse("S55.4.1")?),
 //!     address: Some(Address::parse("兵庫県芦屋市精道町7番6号")?),
 //!     postal: Some(PostalCode::parse("659-0064")?),
 //!     household: Some(HouseholdId::parse("1001")?),

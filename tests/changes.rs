@@ -111,7 +111,7 @@ fn birth_registers_a_child_with_the_birth_date_as_its_start() {
     });
     f.db.record(&child).unwrap();
     let r = f.db.get(code(3)).unwrap().unwrap();
-    assert_eq!(r.birth, date("2025-05-05"));
+    assert_eq!(r.birth, date("2025-05-05").into());
     assert_eq!(r.resident_since, date("2025-05-05"));
     assert_eq!(r.kana.as_str(), "ヤマダ イチロウ");
     assert_eq!(r.previous_address, None);

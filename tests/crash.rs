@@ -91,7 +91,7 @@ struct Person {
     name: Name,
     kana: Kana,
     sex: Sex,
-    birth: Date,
+    birth: juki::PartialDate,
     address: String,
     postal: PostalCode,
     household: HouseholdId,

@@ -1,5 +1,5 @@
-//! `juki upgrade` on registers written by the last builds of storage formats 2 and 3
-//! (tests/fixtures/format2.juki, format3.juki): the upgraded file passes CHECK, reads back
+//! `juki upgrade` on registers written by the last builds of storage formats 2, 3 and 4
+//! (tests/fixtures/format2.juki, format3.juki, format4.juki): the upgraded file passes CHECK, reads back
 //! every version as the old build exported it, keeps its operation log, logs the upgrade
 //! and finds by the current search keys; a refused or failed upgrade leaves the file
 //! exactly as it was.
@@ -108,7 +108,8 @@ fn an_upgraded_register_reads_back_every_version_and_passes_check() {
     let (dir, db) = copy_of_fixture();
     let out = juki(&db, "admin", ADMIN_PASSWORD, &["upgrade"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("from format 2 to 4"), "{}", text(&out));
+    let upgraded = format!("from format 2 to {}", juki::FORMAT_VERSION);
+    assert!(text(&out).contains(&upgraded), "{}", text(&out));
 
     // The original is kept, byte for byte.
     let kept = dir.path().join("register.juki.format2");
@@ -140,7 +141,8 @@ fn an_upgraded_register_reads_back_every_version_and_passes_check() {
         "{said}"
     );
     assert!(said.contains("the operation log is intact"), "{said}");
-    assert!(said.contains("from_format=2 to_format=4"), "{said}");
+    let logged = format!("from_format=2 to_format={}", juki::FORMAT_VERSION);
+    assert!(said.contains(&logged), "{said}");
 
     // Every version, as the format-2 build exported it, in every column it had (the
     // files are the same today, byte for byte; the columns are compared so that columns
@@ -184,7 +186,8 @@ fn a_format_3_register_gets_the_current_address_keys() {
     let (dir, db) = copy_of("format3.juki");
     let out = juki(&db, "admin", ADMIN_PASSWORD, &["upgrade"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("from format 3 to 4"), "{}", text(&out));
+    let upgraded = format!("from format 3 to {}", juki::FORMAT_VERSION);
+    assert!(text(&out).contains(&upgraded), "{}", text(&out));
     let kept = dir.path().join("register.juki.format3");
     assert_eq!(sha(&kept), sha(&fixture("format3.juki")));
 
@@ -231,6 +234,55 @@ fn a_format_3_register_gets_the_current_address_keys() {
         &["FIND name=大原 address=大原町5番60号 AS OF 2026-02-01"],
     );
     assert!(said.contains("71000000021"), "{said}");
+}
+
+#[test]
+fn a_format_4_register_upgrades_and_then_holds_birth_dates_known_in_part() {
+    let (_refused_dir, refused) = copy_of("format4.juki");
+    let out = juki(&refused, "admin", ADMIN_PASSWORD, &["-c", "STATS"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("format version 4"), "{}", text(&out));
+    assert!(text(&out).contains("juki upgrade"), "{}", text(&out));
+
+    let (dir, db) = copy_of("format4.juki");
+    let out = juki(&db, "admin", ADMIN_PASSWORD, &["upgrade"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let upgraded = format!("from format 4 to {}", juki::FORMAT_VERSION);
+    assert!(text(&out).contains(&upgraded), "{}", text(&out));
+    let kept = dir.path().join("register.juki.format4");
+    assert_eq!(sha(&kept), sha(&fixture("format4.juki")));
+    let export = dir.path().join("export.csv");
+    let said = admin_runs(
+        &db,
+        &[
+            "CHECK",
+            "AUDIT VERIFY",
+            &format!("EXPORT '{}'", export.display()),
+        ],
+    );
+    assert!(said.contains("CHECK: no problems"), "{said}");
+    assert!(said.contains("the operation log is intact"), "{said}");
+    same_in_its_columns("format4.export.csv", &export);
+
+    // The format-4 build recorded 1961-02-03; the birth is corrected to the year alone
+    // (昭和36年, its month and day 不詳), which the new format stores, and the resident is
+    // found by any day of that year.
+    admin_runs(&db, &["CORRECT 71000000005 birth=昭和36年 ON 2026-01-10"]);
+    for find in [
+        "FIND name=ウィリアムズ birth=1961-02-03",
+        "FIND name=ウィリアムズ birth=1961-12-31",
+        "FIND name=ウィリアムズ birth=1961",
+        "FIND name=ウィリアムズ birth=S36.7",
+    ] {
+        let said = admin_runs(&db, &[find]);
+        assert!(said.contains("71000000005"), "{find}: {said}");
+    }
+    let said = admin_runs(&db, &["FIND name=ウィリアムズ birth=1962-01-01"]);
+    assert!(!said.contains("71000000005"), "{said}");
+    let said = admin_runs(&db, &["GET 71000000005", "CHECK"]);
+    assert!(said.contains("1961"), "{said}");
+    assert!(!said.contains("1961-02-03"), "{said}");
+    assert!(said.contains("CHECK: no problems"), "{said}");
 }
 
 #[test]

@@ -231,10 +231,15 @@ pub const HEAD_NOW: &str = "SELECT name FROM heads WHERE household = ?1";
 /// then the id).
 pub struct SearchSql {
     pub name: &'static str,
-    pub ids: &'static str,
+    pub ids: String,
     pub versions: String,
     pub index: &'static str,
 }
+
+/// The birth codes a search by the day `?1` matches, as juki's search does: the day, its
+/// month (`yyyymm00`), its year (`yyyy0000`) and 不詳 (`99999999`), for the birth dates
+/// known only in part.
+const BIRTH_CODES: &str = "(?1, ?1 / 100 * 100, ?1 / 10000 * 10000, 99999999)";
 
 /// The three searches of the sample, their SQL and the index each must use.
 pub fn search_sql() -> [SearchSql; 3] {
@@ -248,14 +253,17 @@ pub fn search_sql() -> [SearchSql; 3] {
     [
         SearchSql {
             name: "search_name_birth",
-            ids: "SELECT id FROM versions WHERE e_bn = 1 AND birth = ?1 AND name_key = ?2",
-            versions: versions("v.birth = ?1 AND v.name_key = ?2", 3),
+            ids: format!(
+                "SELECT id FROM versions WHERE e_bn = 1 AND birth IN {BIRTH_CODES} AND name_key = ?2"
+            ),
+            versions: versions(&format!("v.birth IN {BIRTH_CODES} AND v.name_key = ?2"), 3),
             index: "versions_birth_name",
         },
         SearchSql {
             name: "search_name_address",
             ids: "SELECT id FROM versions WHERE e_ka = 1 AND kana_key = ?1 \
-                  AND address_key >= ?2 AND address_key < ?3",
+                  AND address_key >= ?2 AND address_key < ?3"
+                .to_string(),
             versions: versions(
                 "v.kana_key = ?1 AND v.address_key >= ?2 AND v.address_key < ?3",
                 4,
@@ -264,10 +272,14 @@ pub fn search_sql() -> [SearchSql; 3] {
         },
         SearchSql {
             name: "search_birth_address",
-            ids: "SELECT id FROM versions WHERE e_ba = 1 AND birth = ?1 \
-                  AND address_key >= ?2 AND address_key < ?3",
+            ids: format!(
+                "SELECT id FROM versions WHERE e_ba = 1 AND birth IN {BIRTH_CODES} \
+                 AND address_key >= ?2 AND address_key < ?3"
+            ),
             versions: versions(
-                "v.birth = ?1 AND v.address_key >= ?2 AND v.address_key < ?3",
+                &format!(
+                    "v.birth IN {BIRTH_CODES} AND v.address_key >= ?2 AND v.address_key < ?3"
+                ),
                 4,
             ),
             index: "versions_birth_address",
@@ -304,7 +316,7 @@ impl<'c> SqlLookups<'c> {
             id_of_code: prepare(ID_OF_CODE),
             head_now: prepare(HEAD_NOW),
             head_on: prepare(&head_query("?1", "?2")),
-            search_ids: searches.iter().map(|s| prepare(s.ids)).collect(),
+            search_ids: searches.iter().map(|s| prepare(&s.ids)).collect(),
             search_versions: searches.iter().map(|s| prepare(&s.versions)).collect(),
             snapshot: ReadSnapshot::new(conn),
         }

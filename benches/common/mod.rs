@@ -601,7 +601,7 @@ fn record_values(row: &Resident, id: u64, my_number: u64) -> Vec<Value> {
         text(row.name.as_str()),
         text(row.kana.as_str()),
         int(row.sex.code().into()),
-        int(row.birth.to_yyyymmdd().into()),
+        int(row.birth.code().into()),
         text(row.address.written()),
         int(row.postal.get().into()),
         int(row.household.get() as i64),
@@ -643,7 +643,7 @@ struct Person {
 /// The search keys of a version as the SQLite side stores them.
 fn keys_of(r: &Resident) -> (u32, String, String, String) {
     (
-        r.birth.to_yyyymmdd(),
+        r.birth.code(),
         r.name.key().as_str().to_string(),
         r.kana.key().as_str().to_string(),
         address_key(r.address.written()),

@@ -341,8 +341,8 @@ pub struct BasicResident {
     pub name: String,
     /// 住所.
     pub address: String,
-    /// 生年月日.
-    pub birth: Date,
+    /// 生年月日 (a month, a year or nothing when 不詳).
+    pub birth: crate::model::PartialDate,
     /// 性別.
     pub sex: Sex,
     /// Active or removed (a role without the history permission sees active residents

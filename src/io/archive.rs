@@ -19,8 +19,8 @@ use crate::io::csv_row::{Problem, ROW};
 use crate::io::export::unguard;
 use crate::io::import::{ImportError, RowError};
 use crate::model::{
-    Address, AddressParts, Date, HouseholdId, Item, Kana, MyNumber, Name, PostalCode, Reason,
-    Relationship, ResidentCode, Sex, Status,
+    Address, AddressParts, Date, HouseholdId, Item, Kana, MyNumber, Name, PartialDate, PostalCode,
+    Reason, Relationship, ResidentCode, Sex, Status,
 };
 use crate::store::engine::record::{StoredItem, StoredRecord};
 
@@ -174,7 +174,9 @@ impl Columns {
                 Kana::parse(s).map(|k| k.as_str().to_owned())
             })?,
             sex: field("sex", Sex::parse(cell("sex")))?.code(),
-            birth: date("birth_date")?,
+            birth: required("birth_date", cell("birth_date"), |s| {
+                PartialDate::parse(s).map(PartialDate::code)
+            })?,
             address: canonical("address", cell("address"), |s| {
                 Address::parse(s).map(|a| a.written().to_owned())
             })?,

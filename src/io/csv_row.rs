@@ -26,8 +26,8 @@ use std::borrow::Cow;
 use std::io::{self, BufRead};
 
 use crate::model::{
-    Address, Date, HouseholdId, InvalidValue, Item, ItemChanges, Kana, MyNumber, Name, PostalCode,
-    Reason, Relationship, ResidentCode, Sex,
+    Address, Date, HouseholdId, InvalidValue, Item, ItemChanges, Kana, MyNumber, Name, PartialDate,
+    PostalCode, Reason, Relationship, ResidentCode, Sex,
 };
 
 /// The text encoding of an input file.
@@ -659,8 +659,8 @@ pub struct ValidRow {
     pub kana: Kana,
     /// 性別.
     pub sex: Sex,
-    /// 生年月日.
-    pub birth: Date,
+    /// 生年月日 (a month, a year or nothing when 不詳).
+    pub birth: PartialDate,
     /// 住所.
     pub address: Address,
     /// 郵便番号.
@@ -801,7 +801,7 @@ struct Values {
     name: Option<Name>,
     kana: Option<Kana>,
     sex: Option<Sex>,
-    birth: Option<Date>,
+    birth: Option<PartialDate>,
     address: Option<Address>,
     postal: Option<PostalCode>,
     household: Option<HouseholdId>,
@@ -829,7 +829,7 @@ impl Values {
             name: value(texts, Column::NameKanji, Name::parse, p),
             kana: value(texts, Column::NameKana, Kana::parse, p),
             sex: value(texts, Column::Sex, Sex::parse, p),
-            birth: value(texts, Column::BirthDate, Date::parse, p),
+            birth: value(texts, Column::BirthDate, PartialDate::parse, p),
             address: value(texts, Column::Address, Address::parse, p),
             postal: value(texts, Column::PostalCode, PostalCode::parse, p),
             household: value(texts, Column::HouseholdId, HouseholdId::parse, p),
@@ -878,7 +878,14 @@ impl Values {
                 "a resident removed by 転出 needs 転出先 (destination)",
             ));
         }
-        let birth = self.birth;
+        // An empty moved_in_date is the birth date, when that is known whole.
+        let birth = self.birth.and_then(PartialDate::exact);
+        if self.moved_in == Some(None) && self.birth.is_some() && birth.is_none() {
+            p.push(Problem::new(
+                col(Column::MovedInDate),
+                "a birth date known only in part (不詳) needs moved_in_date",
+            ));
+        }
         let since = self.moved_in.flatten().or(birth);
         let address_since = self.address_since.flatten().or(since);
         // A 転出 may be notified up to 14 days before it takes effect.
@@ -950,8 +957,11 @@ impl Values {
             postal: self.postal?,
             household: self.household?,
             relationship: self.relationship?,
-            moved_in: self.moved_in?.or(self.birth)?,
-            address_since: self.address_since?.or(self.moved_in?).or(self.birth)?,
+            moved_in: self.moved_in?.or(self.birth?.exact())?,
+            address_since: self
+                .address_since?
+                .or(self.moved_in?)
+                .or(self.birth?.exact())?,
             previous_address: self.previous_address?,
             destination: self.destination?,
             valid_from: self.valid_from?,
@@ -1025,10 +1035,15 @@ fn parse_removal(text: &str) -> Result<Reason, InvalidValue> {
 }
 
 /// The dates of a row against today and each other: no birth or moving in in the future,
-/// no moving in before the birth.
-fn check_dates(birth: Option<Date>, moved_in: Option<Date>, today: Date, p: &mut Vec<Problem>) {
+/// no moving in before the birth (a birth date known in part: before every day it can be).
+fn check_dates(
+    birth: Option<PartialDate>,
+    moved_in: Option<Date>,
+    today: Date,
+    p: &mut Vec<Problem>,
+) {
     if let Some(b) = birth {
-        if b > today {
+        if b.surely_after(today) {
             p.push(Problem::new(
                 Column::BirthDate.name(),
                 format!("the birth date is in the future (today is {today})"),
@@ -1041,7 +1056,7 @@ fn check_dates(birth: Option<Date>, moved_in: Option<Date>, today: Date, p: &mut
                 Column::MovedInDate.name(),
                 format!("the moved-in date is in the future (today is {today})"),
             ));
-        } else if birth.is_some_and(|b| m < b && b <= today) {
+        } else if birth.is_some_and(|b| b.surely_after(m) && !b.surely_after(today)) {
             p.push(Problem::new(
                 Column::MovedInDate.name(),
                 "the moved-in date is before the birth date",

@@ -378,14 +378,18 @@ impl Date {
     ///
     /// Dates before 明治 (1868-10-23) are written with the Gregorian year, e.g. `1850年1月1日`.
     pub fn to_era_string(self) -> String {
+        format!("{}{}月{}日", self.era_year_text(), self.month(), self.day())
+    }
+
+    /// The year of the date in the Japanese era calendar, e.g. `昭和55年`, `令和元年`
+    /// (`1850年` before 明治).
+    pub(super) fn era_year_text(self) -> String {
         match ERAS.iter().rev().find(|e| naive(e.first_day) <= self.0) {
-            Some(era) => era_text(
-                era,
-                (self.year() - era.first_day.0 + 1) as u32,
-                self.month(),
-                self.day(),
-            ),
-            None => format!("{}年{}月{}日", self.year(), self.month(), self.day()),
+            Some(era) => match self.year() - era.first_day.0 + 1 {
+                1 => format!("{}元年", era.name),
+                year => format!("{}{year}年", era.name),
+            },
+            None => format!("{}年", self.year()),
         }
     }
 }

@@ -315,6 +315,49 @@ impl PartialDate {
             _ => None,
         }
     }
+
+    /// Whether the two dates can be the same day: their ranges share a day (不詳 shares
+    /// every day). A search condition of a year finds a birth date of a day in it, of a month
+    /// in it and of that year; a day finds the month and year that hold it.
+    pub fn overlaps(self, other: PartialDate) -> bool {
+        let (Some(a), Some(b)) = (self.first_day(), other.first_day()) else {
+            return true;
+        };
+        let (a_last, b_last) = (
+            self.last_day().expect("a first day has a last"),
+            other.last_day().expect("a first day has a last"),
+        );
+        a <= b_last && b <= a_last
+    }
+
+    /// Whether the date is surely after `date`: its first possible day is later (never for
+    /// 不詳). A check that refuses a birth after the 異動日 refuses only this.
+    pub fn surely_after(self, date: Date) -> bool {
+        self.first_day().is_some_and(|first| first > date)
+    }
+
+    /// The age on `on` in whole years, when the date fixes it: the same age from the first
+    /// and the last day the date can be; `None` otherwise (不詳, or a year or month that
+    /// straddles a birthday on `on`).
+    pub fn age_on(self, on: Date) -> Option<u32> {
+        let (first, last) = (self.first_day()?, self.last_day()?);
+        let age = first.age_on(on);
+        (last.age_on(on) == age).then_some(age)
+    }
+
+    /// The date as the 住民票 writes it: `昭和55年4月1日`; a month or year whose rest is 不詳
+    /// `昭和55年4月日不詳`, `昭和55年月日不詳` (the era of the first day of the month or
+    /// year); `不詳`.
+    pub fn to_era_string(self) -> String {
+        match self {
+            PartialDate::Exact(d) => d.to_era_string(),
+            PartialDate::YearMonth(ym) => {
+                format!("{}{}月日不詳", ym.first_day().era_year_text(), ym.month())
+            }
+            PartialDate::Year(y) => format!("{}月日不詳", y.first_day().era_year_text()),
+            PartialDate::Unknown => "不詳".to_string(),
+        }
+    }
 }
 
 /// A 4-digit Gregorian year.
@@ -716,5 +759,79 @@ mod tests {
         assert!(YearMonth::new(1980, 0).is_err());
         assert!(YearMonth::new(1980, 13).is_err());
         assert_eq!(Year::new(1980).unwrap().to_string(), "1980");
+    }
+
+    fn d(s: &str) -> PartialDate {
+        PartialDate::parse(s).unwrap()
+    }
+
+    #[test]
+    fn dates_overlap_when_they_can_be_the_same_day() {
+        let pairs = [
+            ("1980-04-01", "1980-04-01", true),
+            ("1980-04-01", "1980-04-02", false),
+            ("1980-04-01", "1980-04", true),
+            ("1980-05-01", "1980-04", false),
+            ("1980-04-01", "1980", true),
+            ("1981-01-01", "1980", false),
+            ("1980-04", "1980", true),
+            ("1981-04", "1980", false),
+            ("1980-04", "1980-05", false),
+            ("1980", "1980", true),
+            ("1979", "1980", false),
+            ("不詳", "1980-04-01", true),
+            ("不詳", "1980", true),
+            ("不詳", "不詳", true),
+        ];
+        for (a, b, want) in pairs {
+            assert_eq!(d(a).overlaps(d(b)), want, "{a} {b}");
+            assert_eq!(d(b).overlaps(d(a)), want, "{b} {a}");
+        }
+    }
+
+    #[test]
+    fn surely_after_needs_every_possible_day_later() {
+        let on = Date::parse("1980-04-15").unwrap();
+        assert!(d("1980-04-16").surely_after(on));
+        assert!(!d("1980-04-15").surely_after(on));
+        assert!(!d("1980-04").surely_after(on));
+        assert!(d("1980-05").surely_after(on));
+        assert!(!d("1980").surely_after(on));
+        assert!(d("1981").surely_after(on));
+        assert!(!d("不詳").surely_after(on));
+    }
+
+    #[test]
+    fn an_age_only_when_the_date_fixes_it() {
+        let on = Date::parse("2026-11-27").unwrap();
+        assert_eq!(d("1961-02-03").age_on(on), Some(65));
+        assert_eq!(d("1961-02").age_on(on), Some(65));
+        // 1961-01-01 is 65, 1961-12-31 is 64.
+        assert_eq!(d("1961").age_on(on), None);
+        // Born on 1961-11-01 is 65 on 27 November, on 1961-11-30 still 64.
+        assert_eq!(d("1961-10").age_on(on), Some(65));
+        assert_eq!(d("1961-11").age_on(on), None);
+        assert_eq!(d("1961-12").age_on(on), Some(64));
+        assert_eq!(d("不詳").age_on(on), None);
+    }
+
+    #[test]
+    fn era_strings_say_what_is_unknown() {
+        assert_eq!(d("1961-02-03").to_era_string(), "昭和36年2月3日");
+        assert_eq!(d("1961-02").to_era_string(), "昭和36年2月日不詳");
+        assert_eq!(d("1961").to_era_string(), "昭和36年月日不詳");
+        assert_eq!(d("2019-05").to_era_string(), "令和元年5月日不詳");
+        assert_eq!(d("不詳").to_era_string(), "不詳");
+        // A year's era is that of its first day: 1989 began in 昭和64年.
+        assert_eq!(d("1989").to_era_string(), "昭和64年月日不詳");
+        // Read back, each gives the same date.
+        for s in ["1961-02", "1961", "2019-05", "1989"] {
+            let era = d(s).to_era_string();
+            let back = match era.strip_suffix("年月日不詳") {
+                Some(year) => format!("{year}年"),
+                None => era.strip_suffix("日不詳").unwrap().to_string(),
+            };
+            assert_eq!(d(&back), d(s), "{back}");
+        }
     }
 }

@@ -10,8 +10,8 @@ use super::ast::{
 use super::parser::search_minimum_hint;
 use crate::certificate::{Kind, Part, Persons, Request, Requester};
 use crate::model::{
-    Address, Date, HouseholdId, InvalidValue, Kana, MyNumber, Name, PostalCode, Relationship,
-    ResidentCode, Restatement, Sex,
+    Address, Date, HouseholdId, InvalidValue, Kana, MyNumber, Name, PartialDate, PostalCode,
+    Relationship, ResidentCode, Restatement, Sex,
 };
 use crate::store::{self, Fields, SearchQuery};
 use crate::Error as QueryError;
@@ -513,7 +513,7 @@ fn plan_find(
         match c.field {
             Field::Name => q.name = Some(value(&c.value, store::NameQuery::parse)?),
             Field::Address => q = q.address(&c.value.text),
-            Field::Birth => q.birth = Some(value(&c.value, Date::parse)?),
+            Field::Birth => q.birth = Some(value(&c.value, PartialDate::parse)?),
             Field::Sex => q.sex = Some(value(&c.value, Sex::parse)?),
         }
     }
@@ -555,7 +555,7 @@ fn plan_fields(c: &ChangeStmt) -> Result<Fields, QueryError> {
             "name" => f.name = Some(value(v, Name::parse)?),
             "kana" => f.kana = Some(value(v, Kana::parse)?),
             "sex" => f.sex = Some(value(v, Sex::parse)?),
-            "birth" => f.birth = Some(value(v, Date::parse)?),
+            "birth" => f.birth = Some(value(v, PartialDate::parse)?),
             "address" => f.address = Some(value(v, Address::parse)?),
             "postal" => f.postal = Some(value(v, PostalCode::parse)?),
             "household" => f.household = Some(value(v, HouseholdId::parse)?),

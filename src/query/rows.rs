@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::model::{Date, RevealedMyNumber};
+use crate::model::{Date, PartialDate, RevealedMyNumber};
 use crate::store::{Resident, SearchHit};
 
 /// One cell of a result.
@@ -47,6 +47,16 @@ impl fmt::Display for Cell {
 impl From<Date> for Cell {
     fn from(d: Date) -> Self {
         Cell::Date(d)
+    }
+}
+
+impl From<PartialDate> for Cell {
+    /// A whole date is a date; a month, a year or 不詳 its text (`1980-04`, `1980`, `不詳`).
+    fn from(d: PartialDate) -> Self {
+        match d {
+            PartialDate::Exact(d) => Cell::Date(d),
+            partial => Cell::Text(partial.to_string()),
+        }
     }
 }
 

@@ -103,7 +103,7 @@ impl Person<'_> {
             name: Some(Name::parse(self.name).unwrap()),
             kana: Some(Kana::parse(self.kana).unwrap()),
             sex: Some(self.sex),
-            birth: Some(date(self.birth)),
+            birth: Some(juki::PartialDate::parse(self.birth).unwrap()),
             address: Some(address(self.address)),
             postal: Some(PostalCode::parse("659-0068").unwrap()),
             household: Some(HouseholdId::new(self.household)),

@@ -21,7 +21,8 @@
 use super::data::lists;
 use super::population::{Home, Person};
 use super::rng::{Rng, Weighted};
-use crate::model::{Item, Sex};
+use crate::model::partial_date::YearMonth;
+use crate::model::{Date, Item, PartialDate, Sex};
 use chrono::Datelike;
 
 /// The stream the items of person `serial` draw from (far from the generator's others).
@@ -204,6 +205,27 @@ pub(super) fn foreign_household(seed: u64, k: u32) -> Option<usize> {
         return None;
     }
     Some(Weighted::new(MIX.iter().map(|n| n.weight)).pick(&mut rng))
+}
+
+/// Foreign residents born before this year whose birth date may be recorded in part.
+const PARTIAL_BIRTH_BEFORE: i32 = 1975;
+
+/// The birth date person `p` (born on `born`) is recorded with: for about one in ten
+/// 外国人住民 born before [`PARTIAL_BIRTH_BEFORE`] only a part of it, as when the
+/// documents of the country of birth give no day (6 in 100 the month, 3 the year, 1 不詳);
+/// everyone else the day.
+pub(super) fn recorded_birth(seed: u64, foreign: bool, p: &Person, born: Date) -> PartialDate {
+    if !foreign || born.year() >= PARTIAL_BIRTH_BEFORE {
+        return born.into();
+    }
+    let mut rng = Rng::new(seed, STREAM ^ (p.serial << 1) ^ (1 << 60));
+    let month = YearMonth::new(born.year(), born.month()).expect("a generated month is valid");
+    match rng.below(100) {
+        0..6 => PartialDate::YearMonth(month),
+        6..9 => PartialDate::Year(month.year()),
+        9 => PartialDate::Unknown,
+        _ => born.into(),
+    }
 }
 
 /// The Latin name and its reading of a member of a foreign household of nationality `nat`.

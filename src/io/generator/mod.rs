@@ -68,8 +68,8 @@ use self::data::lists;
 use self::history::{simulate, RawChange};
 use self::population::{Home, Identities, Person, PopulationGen};
 use crate::model::{
-    Address, Date, HouseholdId, InvalidValue, ItemChanges, Kana, MyNumber, Name, PostalCode,
-    Reason, Relationship, ResidentCode, Restatement, Sex,
+    Address, Date, HouseholdId, InvalidValue, ItemChanges, Kana, MyNumber, Name, PartialDate,
+    PostalCode, Reason, Relationship, ResidentCode, Restatement, Sex,
 };
 use crate::store::{Change, Fields};
 
@@ -137,8 +137,8 @@ pub struct GenResident {
     pub kana: Kana,
     /// 性別.
     pub sex: Sex,
-    /// 生年月日.
-    pub birth: Date,
+    /// 生年月日 (a few foreign residents' known only in part, see `items::recorded_birth`).
+    pub birth: PartialDate,
     /// 住所.
     pub address: Address,
     /// 郵便番号.
@@ -251,14 +251,18 @@ fn name_strings(surname: u32, given: u32, sex: Sex) -> (String, String) {
 struct Extras {
     name: String,
     kana: String,
+    /// The birth date as recorded: the population's day, or a part of it.
+    birth: PartialDate,
     items: Vec<(crate::model::Item, String)>,
 }
 
 fn extras(opts: &GenOptions, home: &Home, head: &Person, p: &Person) -> Extras {
-    let (name, kana) = match items::foreign_household(opts.seed, p.household) {
+    let foreign = items::foreign_household(opts.seed, p.household);
+    let (name, kana) = match foreign {
         Some(nat) => items::foreign_name(opts.seed, nat, p),
         None => name_strings(p.surname, p.given, p.sex),
     };
+    let birth = items::recorded_birth(opts.seed, foreign.is_some(), p, typed_date(p.birth));
     let date = |days: i32| typed_date(days).to_string();
     let mut items = items::items_of(opts.seed, opts.today_days(), home, head, p, date);
     if !opts.other_names {
@@ -269,11 +273,21 @@ fn extras(opts: &GenOptions, home: &Home, head: &Person, p: &Person) -> Extras {
             )
         });
     }
-    Extras { name, kana, items }
+    Extras {
+        name,
+        kana,
+        birth,
+        items,
+    }
 }
 
 fn typed_resident(ids: &Identities, home: &Home, p: &Person, extra: Extras) -> GenResident {
-    let Extras { name, kana, items } = extra;
+    let Extras {
+        name,
+        kana,
+        birth,
+        items,
+    } = extra;
     let mut changes = ItemChanges::new();
     for (item, value) in items {
         changes
@@ -287,7 +301,7 @@ fn typed_resident(ids: &Identities, home: &Home, p: &Person, extra: Extras) -> G
         name: Name::from_trusted(name),
         kana: Kana::from_trusted(kana),
         sex: p.sex,
-        birth: typed_date(p.birth),
+        birth,
         address: Address::from_trusted(home.address.clone()),
         postal: PostalCode::from_u32(home.postal).expect("generated postal codes are valid"),
         household: HouseholdId::new(ids.household(home.id)),
@@ -318,7 +332,7 @@ fn typed_change(ids: &Identities, seq: u64, raw: &RawChange) -> GenChange {
             name: name.map(Name::from_trusted),
             kana: kana.map(Kana::from_trusted),
             sex: f.sex,
-            birth: f.birth.map(typed_date),
+            birth: f.birth.map(|d| typed_date(d).into()),
             address: f
                 .address
                 .as_deref()
@@ -537,7 +551,7 @@ impl<W: Write> CsvOut<W> {
         self.comma();
         self.digits(u64::from(p.sex.code()), 1);
         self.comma();
-        self.date(p.birth);
+        self.text(&extra.birth.to_string());
         self.comma();
         self.text(&home.address);
         self.comma();
@@ -719,7 +733,7 @@ pub fn parse_history_record(record: &[&str]) -> Result<GenChange, InvalidValue> 
             name: opt(record[5], Name::parse)?,
             kana: opt(record[6], Kana::parse)?,
             sex: opt(record[7], Sex::parse)?,
-            birth: opt(record[8], Date::parse)?,
+            birth: opt(record[8], PartialDate::parse)?,
             address: opt(record[9], Address::parse)?,
             postal: opt(record[10], PostalCode::parse)?,
             household,

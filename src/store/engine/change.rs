@@ -4,7 +4,7 @@
 
 use crate::model::{
     Address, ChangeField, Date, FieldRule, HouseholdId, ItemChanges, Kana, MyNumber, Name,
-    PostalCode, Reason, Relationship, ResidentCode, Restatement, Sex, HOUSEHOLD_MOVE,
+    PartialDate, PostalCode, Reason, Relationship, ResidentCode, Restatement, Sex, HOUSEHOLD_MOVE,
 };
 use crate::store::error::{Result, Rule, StoreError};
 
@@ -20,8 +20,8 @@ pub struct Fields {
     pub kana: Option<Kana>,
     /// 性別.
     pub sex: Option<Sex>,
-    /// 生年月日.
-    pub birth: Option<Date>,
+    /// 生年月日 (a month, a year or nothing when 不詳).
+    pub birth: Option<PartialDate>,
     /// 住所.
     pub address: Option<Address>,
     /// 郵便番号.
@@ -244,7 +244,12 @@ impl Change {
                 format!("{statement} needs {add}"),
             ));
         }
-        if self.reason == Reason::Birth && self.fields.birth.is_some_and(|b| b != self.date) {
+        if self.reason == Reason::Birth
+            && self
+                .fields
+                .birth
+                .is_some_and(|b| b != PartialDate::Exact(self.date))
+        {
             return Err(StoreError::illegal(
                 Rule::FieldNotAllowed,
                 "出生: the birth date is the 異動日 (ON); birth= must match it",

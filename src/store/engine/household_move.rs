@@ -26,7 +26,7 @@ use super::ledger::Ledger;
 use super::record::{StoredRecord, COMPANION};
 use super::undo::pending_move_out;
 use super::write::{write_version, Stamp, Written};
-use crate::model::{Date, HouseholdId, Reason, ResidentCode};
+use crate::model::{Date, HouseholdId, PartialDate, Reason, ResidentCode};
 use crate::store::error::{Result, Rule, StoreError};
 
 /// The household's 世帯主 now, for a MOVE HOUSEHOLD that names the household: the active
@@ -127,13 +127,13 @@ pub(crate) fn plan(
 /// A member's 転居 on `date` keeps their history in order: not before their birth date nor
 /// their latest 異動日.
 fn check_member_date(m: &StoredRecord, d: u32, date: Date) -> Result<()> {
-    if d < m.birth {
+    let birth = PartialDate::from_code(m.birth)?;
+    if birth.surely_after(date) {
         return Err(StoreError::illegal(
             Rule::BeforeBirth,
             format!(
-                "MOVE HOUSEHOLD on {date}: member {:011} was born on {}",
+                "MOVE HOUSEHOLD on {date}: member {:011} was born on {birth}",
                 m.code,
-                Date::from_yyyymmdd(m.birth)?
             ),
         ));
     }

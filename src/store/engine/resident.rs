@@ -3,7 +3,7 @@
 use super::record::{typed_items, ArchivedStoredRecord, FieldSet, StoredRecord};
 use crate::model::{
     Address, AddressParts, Date, HouseholdId, InvalidValue, Items, Kana, MyNumber, Name,
-    PostalCode, Reason, Relationship, ResidentCode, Sex, Status,
+    PartialDate, PostalCode, Reason, Relationship, ResidentCode, Sex, Status,
 };
 use crate::store::error::{Result, StoreError};
 
@@ -25,8 +25,8 @@ pub struct Resident {
     pub kana: Kana,
     /// 性別.
     pub sex: Sex,
-    /// 生年月日.
-    pub birth: Date,
+    /// 生年月日: a day, or a month, a year or nothing when 不詳.
+    pub birth: PartialDate,
     /// 住所 (with 方書).
     pub address: Address,
     /// 郵便番号.
@@ -121,7 +121,7 @@ impl Resident {
             code: ResidentCode::from_u64(r.code.to_native())?,
             my_number: Some(MyNumber::from_u64(r.my_number.to_native())?),
             sex: Sex::from_code(r.sex)?,
-            birth: date(r.birth.to_native())?,
+            birth: PartialDate::from_code(r.birth.to_native())?,
             postal: PostalCode::from_u32(r.postal.to_native())?,
             household: HouseholdId::new(r.household.to_native()),
             status: Status::from_code(r.status)?,
@@ -165,7 +165,7 @@ impl Resident {
             code: ResidentCode::from_u64(r.code)?,
             my_number: Some(MyNumber::from_u64(r.my_number)?),
             sex: Sex::from_code(r.sex)?,
-            birth: date(r.birth)?,
+            birth: PartialDate::from_code(r.birth)?,
             postal: PostalCode::from_u32(r.postal)?,
             household: HouseholdId::new(r.household),
             status: Status::from_code(r.status)?,

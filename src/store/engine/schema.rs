@@ -5,7 +5,7 @@
 use redb::TableDefinition;
 
 /// The on-disk format this build reads and writes. Stored under `format_version` in META.
-pub const FORMAT_VERSION: u64 = 4;
+pub const FORMAT_VERSION: u64 = 5;
 
 /// `&str → u64`: `format_version`, `next_id` (the next internal id), `next_seq` (the next
 /// 更新順番号), `municipality` (the register's 全国地方公共団体コード, six digits, once set).

@@ -12,7 +12,7 @@ use super::schema::{prefix_end, split_suffix, IndexKind};
 use super::tables::{fold_archived, with_as_of, View};
 use crate::model::{
     address_condition, address_key, is_kana_text, other_names, AddressCondition, Date,
-    InvalidValue, KanaKey, NameKey, PlaceBook, Sex,
+    InvalidValue, KanaKey, NameKey, PartialDate, PlaceBook, Sex, UNKNOWN_CODE,
 };
 use crate::store::error::{Result, StoreError};
 use redb::ReadableTable;
@@ -106,8 +106,10 @@ pub struct SearchQuery {
     /// reads it in the register's municipality (`model::address_condition`) before it
     /// searches.
     pub address: Option<AddressCondition>,
-    /// 生年月日.
-    pub birth: Option<Date>,
+    /// 生年月日: a day, or a month or a year when only that is known. It finds a birth date
+    /// whose range shares a day with it (`PartialDate::overlaps`): a day finds that day and
+    /// the month, the year and 不詳 that can be it.
+    pub birth: Option<PartialDate>,
     /// 性別 filter (never counts toward the two attributes).
     pub sex: Option<Sex>,
     /// Search the residents as they stood on this date instead of every version.
@@ -161,9 +163,9 @@ impl SearchQuery {
         })
     }
 
-    /// Adds a birth-date condition.
-    pub fn birth(mut self, date: Date) -> SearchQuery {
-        self.birth = Some(date);
+    /// Adds a birth-date condition: a [`Date`], or a [`PartialDate`] (a month or a year).
+    pub fn birth(mut self, date: impl Into<PartialDate>) -> SearchQuery {
+        self.birth = Some(date.into());
         self
     }
 
@@ -185,12 +187,19 @@ impl SearchQuery {
         self
     }
 
+    /// The birth condition the index is scanned by: none for 不詳, which every date shares
+    /// (the record check lets it pass).
+    fn birth_index(&self) -> Option<PartialDate> {
+        self.birth.filter(|b| *b != PartialDate::Unknown)
+    }
+
     /// Refuses a search that names fewer than two of name, address and birth date.
     pub(crate) fn check_minimum(&self) -> Result<()> {
         let given = [
             self.name.is_some(),
             self.address.as_ref().is_some_and(|a| !a.key.is_empty()),
-            self.birth.is_some(),
+            // 不詳 is every day: no information.
+            self.birth.is_some_and(|b| b != PartialDate::Unknown),
         ];
         if given.iter().filter(|g| **g).count() >= 2 {
             return Ok(());
@@ -233,7 +242,7 @@ impl SearchQuery {
                 n.matches_other(&written, &read)
             }
         };
-        (proven.birth || self.birth.is_none_or(|b| birth == b.to_yyyymmdd()))
+        (proven.birth || self.birth.is_none_or(|b| birth_matches(b, birth)))
             && self.sex.is_none_or(|s| sex == s.code())
             && (proven.name || self.name.as_ref().is_none_or(name_matches))
             && (proven.address
@@ -283,7 +292,7 @@ impl SearchQuery {
     /// meet the two-attribute minimum.
     pub fn index_name(&self) -> Option<&'static str> {
         self.check_minimum().ok()?;
-        Some(match (&self.name, self.birth) {
+        Some(match (&self.name, self.birth_index()) {
             (Some(NameQuery::Kanji(_)), Some(_)) => "birth+kanji",
             (Some(NameQuery::Kana(_)), Some(_)) => "birth+kana",
             (Some(NameQuery::Kanji(_)), None) => "kanji+address",
@@ -328,7 +337,7 @@ impl SearchQuery {
     /// the record check computes (`store::keys::components`, verified by CHECK), so a
     /// version named by such an entry needs only the other conditions checked.
     fn proven_by_entry(&self) -> Proven {
-        match (&self.name, self.birth) {
+        match (&self.name, self.birth_index()) {
             (Some(_), Some(_)) => Proven {
                 name: true,
                 address: false,
@@ -347,36 +356,82 @@ impl SearchQuery {
         }
     }
 
-    /// The index range to scan: a key prefix. Birth first where it is given (an exact,
-    /// selective component), then the name.
-    fn plan(&self) -> Vec<u8> {
-        let birth = self.birth.map(|b| b.to_yyyymmdd().to_be_bytes());
-        let mut key = Vec::with_capacity(64);
-        match (&self.name, birth) {
-            (Some(name), Some(birth)) => {
-                let (kind, names) = name.index(true);
-                key.push(kind as u8);
-                key.extend_from_slice(&birth);
-                key.extend_from_slice(&names);
-            }
-            (Some(name), None) => {
-                let (kind, names) = name.index(false);
-                key.push(kind as u8);
-                key.extend_from_slice(&names);
-            }
-            (None, Some(birth)) => {
-                key.push(IndexKind::BirthAddress as u8);
-                key.extend_from_slice(&birth);
-                key.extend_from_slice(
-                    self.address
-                        .as_ref()
-                        .map_or("", |a| a.key.as_str())
-                        .as_bytes(),
-                );
-            }
-            (None, None) => unreachable!("check_minimum refuses a search without name and birth"),
+    /// The index ranges to scan, each `[start, end)`: one key prefix without a birth date;
+    /// with one, a range for each stored birth code that can match it (`birth_ranges`),
+    /// birth first (an exact, selective component) and then, for a single code, the name or
+    /// address prefix.
+    fn plan(&self) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let Some(birth) = self.birth_index() else {
+            let name = self
+                .name
+                .as_ref()
+                .expect("check_minimum refuses a search without name and birth");
+            let (kind, names) = name.index(false);
+            let mut key = vec![kind as u8];
+            key.extend_from_slice(&names);
+            let end = prefix_end(&key);
+            return vec![(key, end)];
+        };
+        let (kind, after_birth) = match &self.name {
+            Some(name) => name.index(true),
+            None => (
+                IndexKind::BirthAddress,
+                self.address
+                    .as_ref()
+                    .map_or(&[][..], |a| a.key.as_bytes())
+                    .to_vec(),
+            ),
+        };
+        let with_code = |code: u32| {
+            let mut key = Vec::with_capacity(5 + after_birth.len());
+            key.push(kind as u8);
+            key.extend_from_slice(&code.to_be_bytes());
+            key
+        };
+        birth_ranges(birth)
+            .into_iter()
+            .map(|(first, last)| {
+                if first == last {
+                    let mut key = with_code(first);
+                    key.extend_from_slice(&after_birth);
+                    let end = prefix_end(&key);
+                    (key, end)
+                } else {
+                    (with_code(first), prefix_end(&with_code(last)))
+                }
+            })
+            .collect()
+    }
+}
+
+/// Whether a stored birth code matches a birth condition: the same code, or a date known in
+/// part (stored or asked) whose range shares a day with the other.
+fn birth_matches(condition: PartialDate, stored: u32) -> bool {
+    stored == condition.code()
+        || ((!condition.is_exact() || stored.is_multiple_of(100) || stored == UNKNOWN_CODE)
+            && PartialDate::from_code(stored).is_ok_and(|s| s.overlaps(condition)))
+}
+
+/// The stored birth codes a condition can match, as inclusive ranges in ascending order: a
+/// day, its month, its year and 不詳; a month's days (and the month itself), its year and
+/// 不詳; a year's months and days (and the year itself) and 不詳. Codes sort as the dates
+/// do (`PartialDate::code`), so a month's or a year's codes are one range.
+fn birth_ranges(condition: PartialDate) -> Vec<(u32, u32)> {
+    let year = |code: u32| code / 10_000 * 10_000;
+    let one = |code: u32| (code, code);
+    let code = condition.code();
+    match condition {
+        PartialDate::Exact(_) => {
+            vec![
+                one(year(code)),
+                one(code / 100 * 100),
+                one(code),
+                one(UNKNOWN_CODE),
+            ]
         }
-        key
+        PartialDate::YearMonth(_) => vec![one(year(code)), (code, code + 99), one(UNKNOWN_CODE)],
+        PartialDate::Year(_) => vec![(code, code + 9_999), one(UNKNOWN_CODE)],
+        PartialDate::Unknown => vec![(0, UNKNOWN_CODE)],
     }
 }
 
@@ -436,19 +491,19 @@ pub(crate) fn find(
 /// [`SearchQuery::key_may_match`], as `(id, version)`, sorted and each once (so the versions
 /// of one resident are adjacent).
 fn named_versions(t: &impl View, q: &SearchQuery) -> Result<Vec<(u64, u32)>> {
-    let prefix = q.plan();
-    let end = prefix_end(&prefix);
     let mut named: Vec<(u64, u32)> = Vec::new();
-    blocks::scan(t.search(), &prefix, &end, |key| {
-        let (head, id, version) = split_suffix(key).ok_or_else(|| StoreError::Corrupt {
-            table: "search",
-            detail: "index key shorter than its suffix".into(),
+    for (start, end) in q.plan() {
+        blocks::scan(t.search(), &start, &end, |key| {
+            let (head, id, version) = split_suffix(key).ok_or_else(|| StoreError::Corrupt {
+                table: "search",
+                detail: "index key shorter than its suffix".into(),
+            })?;
+            if q.key_may_match(head) {
+                named.push((id, version));
+            }
+            Ok(())
         })?;
-        if q.key_may_match(head) {
-            named.push((id, version));
-        }
-        Ok(())
-    })?;
+    }
     named.sort_unstable();
     named.dedup();
     Ok(named)

@@ -6,7 +6,7 @@
 
 use super::record::StoredRecord;
 use super::tables::View;
-use crate::model::{AreaKind, Date, Sex, Status};
+use crate::model::{AreaKind, Date, PartialDate, Sex, Status};
 use crate::store::error::Result;
 use redb::ReadableTable;
 use std::collections::BTreeMap;
@@ -93,11 +93,20 @@ pub fn town_of(address: &str) -> String {
     }
 }
 
+/// The five-year band of the age on `on`; `不詳` when the birth date does not fix it (不詳,
+/// or a year or month whose first and last day fall in different bands).
 fn age_band(birth: u32, on: Date) -> String {
-    let Ok(birth) = Date::from_yyyymmdd(birth) else {
+    let Ok(birth) = PartialDate::from_code(birth) else {
         return "?".into();
     };
-    let age = birth.age_on(on);
+    let band = |age: u32| if age >= 100 { 100 } else { age / 5 * 5 };
+    let (Some(first), Some(last)) = (birth.first_day(), birth.last_day()) else {
+        return "不詳".into();
+    };
+    let age = first.age_on(on);
+    if band(age) != band(last.age_on(on)) {
+        return "不詳".into();
+    }
     if age >= 100 {
         "100+".into()
     } else {

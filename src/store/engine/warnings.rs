@@ -13,7 +13,7 @@
 use std::fmt;
 
 use super::record::StoredRecord;
-use crate::model::{Address, Date, PlaceBook, Placement, ResidentCode, Status};
+use crate::model::{Address, Date, PartialDate, PlaceBook, Placement, ResidentCode, Status};
 
 /// The oldest age juki takes without a word.
 pub const MAX_PLAUSIBLE_AGE: u32 = 120;
@@ -109,13 +109,16 @@ pub(crate) fn of<E>(
     let Ok(code) = ResidentCode::from_u64(rec.code) else {
         return Ok(out);
     };
-    let birth = Date::from_yyyymmdd(rec.birth).ok();
-    if let Some(birth) = birth {
-        let age = birth.age_on(on);
+    // A birth date known in part is weighed by its latest possible day (the youngest the
+    // resident can be); the order against the 世帯主 only when both are known whole.
+    let partial = PartialDate::from_code(rec.birth).ok();
+    if let Some(youngest) = partial.and_then(PartialDate::last_day) {
+        let age = youngest.age_on(on);
         if age > MAX_PLAUSIBLE_AGE {
             out.push(Warning::AgeOver120 { code, age });
         }
     }
+    let birth = partial.and_then(PartialDate::exact);
     if rec.relationship.starts_with('子') {
         let head = head_birth()?.and_then(|d| Date::from_yyyymmdd(d).ok());
         if let (Some(birth), Some(head_birth)) = (birth, head) {

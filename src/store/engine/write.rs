@@ -21,7 +21,8 @@ use super::tables::fold_as_of;
 use super::undo;
 use super::warnings::{self, Warning};
 use crate::model::{
-    AddressParts, Date, InvalidValue, PlaceBook, Reason, Relationship, ResidentCode, Status,
+    AddressParts, Date, InvalidValue, PartialDate, PlaceBook, Reason, Relationship, ResidentCode,
+    Status,
 };
 use crate::store::error::{Result, Rule, StoreError};
 
@@ -521,7 +522,7 @@ fn set_fields(after: &mut StoredRecord, reason: Reason, f: &Fields, d: u32) {
         after.sex = v.code();
     }
     if let Some(v) = f.birth {
-        after.birth = v.to_yyyymmdd();
+        after.birth = v.code();
     }
     if let Some(v) = &f.address {
         if reason == Reason::Move {
@@ -597,17 +598,18 @@ fn check_dates(
     reported: Date,
 ) -> Result<()> {
     let (reason, date) = (change.reason, change.date);
-    let birth = Date::from_yyyymmdd(after.birth)?;
+    let birth = PartialDate::from_code(after.birth)?;
     if reported > today {
         return Err(reported_in_future(reported, today));
     }
-    if birth > today {
+    // A birth date known only in part is refused only when every day it can be is later.
+    if birth.surely_after(today) {
         return Err(StoreError::illegal(
             Rule::InFuture,
             format!("birth date {birth} is in the future"),
         ));
     }
-    if date < birth {
+    if birth.surely_after(date) {
         return Err(StoreError::illegal(
             Rule::BeforeBirth,
             format!("{reason}: 異動日 {date} is before the birth date {birth}"),

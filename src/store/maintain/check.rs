@@ -1367,7 +1367,7 @@ mod tests {
                 // The birth date (a 4情報 item): an address corrected for one member alone
                 // would put the household at two addresses.
                 Fields {
-                    birth: Some(history[0].birth.add_days(-1)),
+                    birth: Some(history[0].birth.exact().unwrap().add_days(-1).into()),
                     ..Fields::default()
                 }
             };

@@ -4,7 +4,10 @@
 //! insurance items …) at the end of every stored version; format 2 had none. Format 4 kept
 //! format 3's values and changed the address keys of the 4情報 index (`model::address_key`:
 //! the spellings of a 町名 and variant kanji folded, 番地の and the numbers read as one
-//! structure). The upgrade never writes to the file it upgrades:
+//! structure). Format 5 kept format 4's layout and widened what the date codes of a record
+//! may hold: a 生年月日 known only in part is stored as `yyyymm00`, `yyyy0000` or
+//! `99999999` (不詳, `model::PartialDate`), which a format-4 build would read as damage, so
+//! such a build must not open the file. The upgrade never writes to the file it upgrades:
 //!
 //! 1. the file is opened as it is (a file of an earlier format opens only here;
 //!    `Database::open` refuses it and names this upgrade);
@@ -40,7 +43,7 @@ use rkyv::rancor;
 use std::path::{Path, PathBuf};
 
 /// The formats this build upgrades from.
-pub const UPGRADABLE_FROM: [u64; 2] = [2, 3];
+pub const UPGRADABLE_FROM: [u64; 3] = [2, 3, 4];
 
 /// A version as format 2 stored it: the fields of [`StoredRecord`] without its items.
 #[derive(rkyv::Archive, rkyv::Serialize, rkyv::Deserialize, Debug, Clone, PartialEq, Eq)]
@@ -122,9 +125,9 @@ impl StoredRecordV2 {
 }
 
 /// One framed value of `table` of a format-`from` file in the current layout: a format-2
-/// value re-encoded, a format-3 value (the same layout) checked and kept as it is.
+/// value re-encoded, a format-3 or 4 value (the same layout) checked and kept as it is.
 fn upgrade_value(from: u64, table: &'static str, bytes: &[u8]) -> Result<Vec<u8>> {
-    if from == 3 {
+    if from >= 3 {
         StoredRecord::decode(table, bytes)?;
         return Ok(bytes.to_vec());
     }
@@ -182,7 +185,8 @@ pub(crate) fn write_upgraded_copy(source: &UpgradeSource, dest: &Path) -> Result
                 "codes" => drop(copy_table(&snapshot, &target, CODES, None)?),
                 "my_numbers" => drop(copy_table(&snapshot, &target, MY_NUMBERS, None)?),
                 // Built again below: the name keys changed with format 3, the address keys
-                // with format 4.
+                // with format 4 (format 5 kept them; building them again costs one pass and
+                // keeps one path).
                 "search" => {}
                 "households" => drop(copy_table(&snapshot, &target, HOUSEHOLDS, None)?),
                 "heads" => drop(copy_table(&snapshot, &target, HEADS, None)?),

@@ -41,8 +41,8 @@
 //! first by every later run.
 
 use crate::model::{
-    Address, Date, HouseholdId, Item, ItemChanges, ItemGroup, Kana, MyNumber, Name, PostalCode,
-    Reason, Relationship, ResidentCode, Restatement, Sex, Status,
+    Address, Date, HouseholdId, Item, ItemChanges, ItemGroup, Kana, MyNumber, Name, PartialDate,
+    PostalCode, Reason, Relationship, ResidentCode, Restatement, Sex, Status,
 };
 use crate::store::{Change, Database, Resident, StoreError};
 use crate::store::{Clock, Fields, Rule, SearchQuery};
@@ -160,14 +160,18 @@ fn start() -> Date {
     ymd(2020, 1, 1)
 }
 
-/// Birth dates: long before the clock starts, and two that it only reaches later.
-fn births() -> [Date; 5] {
+/// Birth dates: long before the clock starts, two that it only reaches later, and three
+/// known only in part (a month that holds the second, a year that holds the first, 不詳).
+fn births() -> [PartialDate; 8] {
     [
-        ymd(1950, 3, 1),
-        ymd(1980, 4, 1),
-        ymd(2000, 2, 29),
-        ymd(2020, 1, 20),
-        ymd(2020, 6, 15),
+        ymd(1950, 3, 1).into(),
+        ymd(1980, 4, 1).into(),
+        ymd(2000, 2, 29).into(),
+        ymd(2020, 1, 20).into(),
+        ymd(2020, 6, 15).into(),
+        PartialDate::parse("1980-04").unwrap(),
+        PartialDate::parse("1950").unwrap(),
+        PartialDate::Unknown,
     ]
 }
 
@@ -183,7 +187,7 @@ struct Rec {
     name: String,
     kana: String,
     sex: u8,
-    birth: Date,
+    birth: PartialDate,
     address: String,
     postal: u32,
     household: u64,
@@ -637,7 +641,7 @@ fn check_shape(ch: &Change) -> Result<(), Refusal> {
         {
             Err(illegal(Rule::MissingField))
         }
-        Reason::Birth if f.birth.is_some_and(|b| b != ch.date) => {
+        Reason::Birth if f.birth.is_some_and(|b| b != PartialDate::Exact(ch.date)) => {
             Err(illegal(Rule::FieldNotAllowed))
         }
         _ => Ok(()),
@@ -818,7 +822,7 @@ impl Model {
             name: String::new(),
             kana: String::new(),
             sex: 0,
-            birth: d,
+            birth: d.into(),
             address: String::new(),
             postal: 0,
             household: 0,
@@ -888,7 +892,7 @@ impl Model {
                 after.resident_since = d;
                 after.address_since = d;
                 if reason == Reason::Birth {
-                    after.birth = d;
+                    after.birth = d.into();
                     after.previous_address = None;
                 } else if f.previous_address.is_none() {
                     after.previous_address = None;
@@ -916,10 +920,10 @@ impl Model {
         if reported > today {
             return Err(illegal(Rule::ReportedInFuture));
         }
-        if after.birth > today {
+        if after.birth.surely_after(today) {
             return Err(illegal(Rule::InFuture));
         }
-        if d < after.birth {
+        if after.birth.surely_after(d) {
             return Err(illegal(Rule::BeforeBirth));
         }
         if reason == Reason::MoveOut {
@@ -1138,7 +1142,7 @@ impl Model {
             (r.birth, r.code)
         });
         for &m in &members {
-            if d < self.latest(m).rec.birth {
+            if self.latest(m).rec.birth.surely_after(d) {
                 return Err(illegal(Rule::BeforeBirth));
             }
             if d < self.max_valid(m) {
@@ -1567,7 +1571,7 @@ struct Query {
     name: Option<(&'static str, NameMatch)>,
     /// The text given to the engine and its address key.
     address: Option<(&'static str, &'static str)>,
-    birth: Option<Date>,
+    birth: Option<PartialDate>,
     sex: Option<Sex>,
 }
 
@@ -1586,7 +1590,7 @@ impl Query {
             && self
                 .address
                 .is_none_or(|(_, k)| within(address_key_of(&r.address), k))
-            && self.birth.is_none_or(|b| r.birth == b)
+            && self.birth.is_none_or(|b| r.birth.overlaps(b))
             && self.sex.is_none_or(|s| r.sex == s.code())
     }
 
@@ -1676,6 +1680,14 @@ fn queries() -> Vec<Query> {
             None,
             None,
         ),
+        // A month finds its days, the month, its year and 不詳; a year its months and days.
+        q(
+            Some(("やまだ", NameMatch::Kana("ヤマタ"))),
+            None,
+            Some(b[5]),
+            None,
+        ),
+        q(None, Some(("大原町", "芦屋市大原町")), Some(b[6]), None),
     ]
 }
 
@@ -1937,8 +1949,11 @@ impl Builder<'_> {
         Some(address(&self.m.latest(m).rec.address))
     }
 
-    fn birth_by(&mut self, d: Date) -> Date {
-        let fit: Vec<Date> = births().into_iter().filter(|b| *b <= d).collect();
+    fn birth_by(&mut self, d: Date) -> PartialDate {
+        let fit: Vec<PartialDate> = births()
+            .into_iter()
+            .filter(|b| !b.surely_after(d))
+            .collect();
         self.r.one(&fit).unwrap_or(births()[0])
     }
 
@@ -2141,7 +2156,11 @@ impl Builder<'_> {
                 let d = self.recent();
                 self.person_fields(&mut f, d, None);
                 f.my_number = Some(self.fresh_number());
-                f.birth = if self.r.chance(30) { Some(d) } else { None };
+                f.birth = if self.r.chance(30) {
+                    Some(d.into())
+                } else {
+                    None
+                };
                 if f.relationship.as_ref().is_some_and(|r| !r.is_head()) {
                     f.relationship = Some(relationship("子"));
                 }
@@ -2264,7 +2283,8 @@ impl Builder<'_> {
                 let rec = self.m.latest(p).rec.clone();
                 let d = if self.r.chance(50) {
                     // Backdated: anywhere in the resident's life so far.
-                    let span = rec.birth.days_until(self.today).max(0) as usize;
+                    let born = rec.birth.first_day().unwrap_or(ymd(1950, 1, 1));
+                    let span = born.days_until(self.today).max(0) as usize;
                     self.today
                         .add_days(-(self.r.below(span.min(900) + 1) as i64))
                 } else {
@@ -2589,7 +2609,7 @@ impl Builder<'_> {
             11 => f.relationship = Some(relationship("子")),
             12 => {
                 // A birth date after the 異動日 (for 出生: a birth= that is not the ON date).
-                f.birth = Some(ch.date.add_days(1 + self.r.below(400) as i64));
+                f.birth = Some(ch.date.add_days(1 + self.r.below(400) as i64).into());
             }
             _ => {
                 // The wrong status for the reason.
