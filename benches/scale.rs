@@ -132,13 +132,14 @@ fn probes(session: &Session, residents: usize, count: usize, seed: u64) -> Vec<P
                 .expect("a generated resident");
             let (_, shown) = session.show_my_number(code).expect("My Number permission");
             let shown: juki::MyNumber = shown.to_string().parse().expect("a My Number");
-            let span = r.resident_since.days_until(today).max(0) as u64;
+            let since = r.resident_since.last_day().unwrap_or(r.valid_from);
+            let span = since.days_until(today).max(0) as u64;
             Probe {
                 code,
                 name: r.name.as_str().to_string(),
                 birth: r.birth,
                 my_number: shown,
-                as_of: r.resident_since.add_days(rng.below(span + 1) as i64),
+                as_of: since.add_days(rng.below(span + 1) as i64),
             }
         })
         .collect()

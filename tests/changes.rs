@@ -26,8 +26,8 @@ fn move_in_creates_the_first_version() {
     assert_eq!(r.name.as_str(), "山田 太郎");
     assert_eq!(r.status, Status::Active);
     assert_eq!(r.reason, Reason::MoveIn);
-    assert_eq!(r.resident_since, date("2020-04-01"));
-    assert_eq!(r.address_since, date("2020-04-01"));
+    assert_eq!(r.resident_since, date("2020-04-01").into());
+    assert_eq!(r.address_since, date("2020-04-01").into());
     assert_eq!(r.reported, Some(date("2020-04-03")));
     assert!(
         r.my_number.is_none(),
@@ -81,7 +81,7 @@ fn moving_back_in_after_moving_out_adds_a_version() {
     let r = f.db.get(code(1)).unwrap().unwrap();
     assert_eq!(r.version, 3);
     assert_eq!(r.status, Status::Active);
-    assert_eq!(r.resident_since, date("2023-06-01"));
+    assert_eq!(r.resident_since, date("2023-06-01").into());
     assert_eq!(r.destination, None);
     let gone =
         f.db.get_as_of(code(1), date("2022-01-01"))
@@ -112,7 +112,7 @@ fn birth_registers_a_child_with_the_birth_date_as_its_start() {
     f.db.record(&child).unwrap();
     let r = f.db.get(code(3)).unwrap().unwrap();
     assert_eq!(r.birth, date("2025-05-05").into());
-    assert_eq!(r.resident_since, date("2025-05-05"));
+    assert_eq!(r.resident_since, date("2025-05-05").into());
     assert_eq!(r.kana.as_str(), "ヤマダ イチロウ");
     assert_eq!(r.previous_address, None);
 }
@@ -148,7 +148,7 @@ fn a_move_within_the_city_keeps_the_former_address() {
         r.previous_address.as_deref(),
         Some("兵庫県芦屋市精道町7番6号")
     );
-    assert_eq!(r.address_since, date("2024-02-01"));
+    assert_eq!(r.address_since, date("2024-02-01").into());
     assert_eq!(
         r.changed.iter().collect::<Vec<_>>(),
         vec![Field::Address, Field::PreviousAddress, Field::AddressSince]
@@ -257,7 +257,7 @@ fn only_a_move_out_may_be_dated_ahead_and_only_by_fourteen_days() {
             .unwrap()
             .unwrap();
     assert_eq!(r.status, Status::Removed);
-    assert_eq!(r.removed_on, Some(date("2026-12-10")));
+    assert_eq!(r.removed_on, Some(date("2026-12-10").into()));
 }
 
 #[test]

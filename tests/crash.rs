@@ -246,8 +246,16 @@ fn differences(v: &Resident, e: &Expected) -> Vec<String> {
         ("postal", d(v.postal), d(p.postal)),
         ("household", d(v.household), d(p.household)),
         ("relationship", d(&v.relationship), d(&p.relationship)),
-        ("resident_since", d(v.resident_since), d(p.resident_since)),
-        ("address_since", d(v.address_since), d(p.address_since)),
+        (
+            "resident_since",
+            d(v.resident_since),
+            d(juki::PartialDate::from(p.resident_since)),
+        ),
+        (
+            "address_since",
+            d(v.address_since),
+            d(juki::PartialDate::from(p.address_since)),
+        ),
         (
             "previous_address",
             d(&v.previous_address),

@@ -82,7 +82,7 @@ fn move_household_moves_every_member_in_one_statement() {
             r.previous_address.as_deref(),
             Some("兵庫県芦屋市精道町7番6号")
         );
-        assert_eq!(r.address_since, date("2024-02-01"));
+        assert_eq!(r.address_since, date("2024-02-01").into());
         assert_eq!(r.valid_from, date("2024-02-01"));
     }
     assert!(f.db.check().unwrap().0.is_clean());

@@ -206,7 +206,7 @@ fn cancelling_a_confirmation_dated_before_its_move_out_brings_the_move_out_back(
             .unwrap()
             .unwrap();
     assert_eq!(gone.status, Status::Removed);
-    assert_eq!(gone.removed_on, Some(date("2026-12-05")));
+    assert_eq!(gone.removed_on, Some(date("2026-12-05").into()));
     assert_eq!(gone.destination.as_deref(), Some("大阪府大阪市北区梅田1-1"));
     assert_eq!(f.db.get(code(1)).unwrap().unwrap().status, Status::Active);
 

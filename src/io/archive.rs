@@ -151,6 +151,14 @@ impl Columns {
             "" => Ok(0),
             s => field(c, Date::parse(s).map(|d| d.to_yyyymmdd())),
         };
+        // The dates the register may hold known only in part (不詳), as their codes.
+        let partial = |c: &'static str| {
+            required(c, cell(c), |s| PartialDate::parse(s).map(PartialDate::code))
+        };
+        let optional_partial = |c: &'static str| match cell(c) {
+            "" => Ok(0),
+            s => field(c, PartialDate::parse(s).map(PartialDate::code)),
+        };
         let text = |c: &'static str| match cell(c) {
             "" => None,
             s => Some(s.to_owned()),
@@ -174,9 +182,7 @@ impl Columns {
                 Kana::parse(s).map(|k| k.as_str().to_owned())
             })?,
             sex: field("sex", Sex::parse(cell("sex")))?.code(),
-            birth: required("birth_date", cell("birth_date"), |s| {
-                PartialDate::parse(s).map(PartialDate::code)
-            })?,
+            birth: partial("birth_date")?,
             address: canonical("address", cell("address"), |s| {
                 Address::parse(s).map(|a| a.written().to_owned())
             })?,
@@ -192,11 +198,11 @@ impl Columns {
             recorded_at: cell("recorded_at")
                 .parse::<i64>()
                 .map_err(|_| Problem::new("recorded_at", "expected a whole number"))?,
-            resident_since: date("moved_in_date")?,
-            address_since: date("address_since")?,
+            resident_since: partial("moved_in_date")?,
+            address_since: partial("address_since")?,
             previous_address: text("previous_address"),
             destination: text("destination"),
-            removed_on: optional_date("removed_on")?,
+            removed_on: optional_partial("removed_on")?,
             changed: u32::from_str_radix(cell("change_mask"), 16)
                 .map_err(|_| Problem::new("change_mask", "expected eight hexadecimal digits"))?,
             prefix_max: date("prefix_max")?,

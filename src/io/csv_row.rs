@@ -669,10 +669,11 @@ pub struct ValidRow {
     pub household: HouseholdId,
     /// 続柄.
     pub relationship: Relationship,
-    /// 住民となった日 (the birth date when the file leaves it empty: born here).
-    pub moved_in: Date,
-    /// 住所を定めた日 (住民となった日 when the file leaves it empty).
-    pub address_since: Date,
+    /// 住民となった日 (the birth date when the file leaves it empty: born here), whole or
+    /// known in part.
+    pub moved_in: PartialDate,
+    /// 住所を定めた日 (住民となった日 when the file leaves it empty), whole or known in part.
+    pub address_since: PartialDate,
     /// 前住所.
     pub previous_address: Option<Address>,
     /// 転出先.
@@ -681,21 +682,46 @@ pub struct ValidRow {
     pub valid_from: Option<Date>,
     /// 届出日, when the file gives it.
     pub reported: Option<Date>,
-    /// 消除日 and 消除事由 of a removed resident (消除者); `None` for an active one.
-    pub removed: Option<(Date, Reason)>,
+    /// A removed resident's (消除者) removal; `None` for an active one.
+    pub removed: Option<Removal>,
+    /// The 異動日 of the 移行 version: the row's `valid_from` for an active resident, else
+    /// the day [`in_force`] gives 住所を定めた日 (for a removed one, the day before which
+    /// nothing is known of the state that ended with the removal), and never after the
+    /// removal's.
+    pub migration_date: Date,
     /// The items beyond the core fields the row gives (an empty cell gives none).
     pub items: ItemChanges,
 }
 
-impl ValidRow {
-    /// The 異動日 of the 移行 version: the row's `valid_from` for an active resident, else
-    /// 住所を定めた日 (for a removed one, the day before which nothing is known of the state
-    /// that ended on 消除日).
-    pub fn migration_date(&self) -> Date {
-        match (self.removed, self.valid_from) {
-            (None, Some(d)) => d,
-            _ => self.address_since,
-        }
+/// The removal of a removed resident's row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Removal {
+    /// 消除日, whole or known in part.
+    pub on: PartialDate,
+    /// 消除事由.
+    pub reason: Reason,
+    /// The 異動日 of the removal: the 消除日 when whole, else the day [`in_force`] gives it,
+    /// or the 届出日 for a 消除日 of 不詳.
+    pub effective: Date,
+}
+
+/// The day from which the register treats a fact dated `d` as done, when the day is
+/// known only in part: its last possible day, and not after `today`; `None` for 不詳. So an
+/// as-of read never shows a 住所 or a 消除 before the register knows it had happened (a
+/// whole date is its own day).
+pub fn in_force(d: PartialDate, today: Date) -> Option<Date> {
+    match d {
+        PartialDate::Exact(day) => Some(day),
+        partial => partial.last_day().map(|last| last.min(today)),
+    }
+}
+
+/// Whether `later` is surely before `earlier`: every day it can be precedes every day
+/// `earlier` can be (never for 不詳).
+fn surely_before(later: PartialDate, earlier: PartialDate) -> bool {
+    match (later.last_day(), earlier.first_day()) {
+        (Some(last), Some(first)) => last < first,
+        _ => false,
     }
 }
 
@@ -737,7 +763,7 @@ pub fn validate_row(
     );
     values.check_migration(today, &mut problems);
     // A row is valid only when nothing at all was found in it.
-    match values.complete() {
+    match values.complete(today) {
         Some(row) if problems.is_empty() => Ok(ValidRow { items, ..row }),
         _ => Err(problems),
     }
@@ -807,14 +833,14 @@ struct Values {
     household: Option<HouseholdId>,
     relationship: Option<Relationship>,
     /// Optional cells: `Some(None)` when empty, `None` when not valid.
-    moved_in: Option<Option<Date>>,
-    address_since: Option<Option<Date>>,
+    moved_in: Option<Option<PartialDate>>,
+    address_since: Option<Option<PartialDate>>,
     previous_address: Option<Option<Address>>,
     destination: Option<Option<Address>>,
     valid_from: Option<Option<Date>>,
     reported: Option<Option<Date>>,
     removed: Option<Option<bool>>,
-    removed_on: Option<Option<Date>>,
+    removed_on: Option<Option<PartialDate>>,
     removal_reason: Option<Option<Reason>>,
 }
 
@@ -834,14 +860,14 @@ impl Values {
             postal: value(texts, Column::PostalCode, PostalCode::parse, p),
             household: value(texts, Column::HouseholdId, HouseholdId::parse, p),
             relationship: value(texts, Column::Relationship, Relationship::parse, p),
-            moved_in: optional(texts, Column::MovedInDate, Date::parse, p),
-            address_since: optional(texts, Column::AddressSince, Date::parse, p),
+            moved_in: optional(texts, Column::MovedInDate, PartialDate::parse, p),
+            address_since: optional(texts, Column::AddressSince, PartialDate::parse, p),
             previous_address: optional(texts, Column::PreviousAddress, Address::parse, p),
             destination: optional(texts, Column::Destination, Address::parse, p),
             valid_from: optional(texts, Column::ValidFrom, Date::parse, p),
             reported: optional(texts, Column::Reported, Date::parse, p),
             removed: optional(texts, Column::Status, parse_status, p),
-            removed_on: optional(texts, Column::RemovedOn, Date::parse, p),
+            removed_on: optional(texts, Column::RemovedOn, PartialDate::parse, p),
             removal_reason: optional(texts, Column::RemovalReason, parse_removal, p),
         }
     }
@@ -849,9 +875,21 @@ impl Values {
     /// The checks of the optional columns against each other: a removed resident has a
     /// 消除日 and a 消除事由 (and an active one neither), a 転出 its 転出先; the dates
     /// follow each other (住民となった日 ≤ 住所を定めた日 ≤ 異動日 or 消除日 ≤ 届出日) and are
-    /// not in the future (a 転出 may be notified up to 14 days ahead).
+    /// not in the future (a 転出 may be notified up to 14 days ahead); a date known only
+    /// in part is out of order or in the future only when every day it can be is.
     fn check_migration(&self, today: Date, p: &mut Vec<Problem>) {
-        let removed = self.removed.flatten().unwrap_or(false);
+        self.check_removal_columns(p);
+        self.check_unknown_days(p);
+        self.check_date_order(p);
+        self.check_future(today, p);
+    }
+
+    fn removed(&self) -> bool {
+        self.removed.flatten().unwrap_or(false)
+    }
+
+    fn check_removal_columns(&self, p: &mut Vec<Problem>) {
+        let removed = self.removed();
         let (on, why) = (self.removed_on.flatten(), self.removal_reason.flatten());
         let col = |c: Column| c.name();
         if removed && self.removed_on == Some(None) {
@@ -878,24 +916,64 @@ impl Values {
                 "a resident removed by 転出 needs 転出先 (destination)",
             ));
         }
-        // An empty moved_in_date is the birth date, when that is known whole.
-        let birth = self.birth.and_then(PartialDate::exact);
-        if self.moved_in == Some(None) && self.birth.is_some() && birth.is_none() {
+    }
+
+    /// 住民となった日 as the row gives it, or the birth date when it is empty and that is
+    /// known whole.
+    fn since(&self) -> Option<PartialDate> {
+        self.moved_in
+            .flatten()
+            .or(self.birth.and_then(|b| b.exact().map(PartialDate::from)))
+    }
+
+    fn address_since_or_since(&self) -> Option<PartialDate> {
+        self.address_since.flatten().or(self.since())
+    }
+
+    /// The days the register needs whole and a 不詳 cannot give: the 住民となった日 for an
+    /// empty one, the 異動日 of an active resident's 移行 (valid_from) when 住所を定めた日 is
+    /// 不詳, the 異動日 of a removal (reported) when 消除日 is 不詳.
+    fn check_unknown_days(&self, p: &mut Vec<Problem>) {
+        let col = |c: Column| c.name();
+        if self.moved_in == Some(None) && self.birth.is_some_and(|b| !b.is_exact()) {
             p.push(Problem::new(
                 col(Column::MovedInDate),
                 "a birth date known only in part (不詳) needs moved_in_date",
             ));
         }
-        let since = self.moved_in.flatten().or(birth);
-        let address_since = self.address_since.flatten().or(since);
+        let unknown = |d: Option<PartialDate>| d == Some(PartialDate::Unknown);
+        if !self.removed()
+            && unknown(self.address_since_or_since())
+            && self.valid_from == Some(None)
+        {
+            p.push(Problem::new(
+                col(Column::ValidFrom),
+                "a 住所を定めた日 of 不詳 needs valid_from, the day the state of the row took effect",
+            ));
+        }
+        if self.removed() && unknown(self.removed_on.flatten()) && self.reported == Some(None) {
+            p.push(Problem::new(
+                col(Column::Reported),
+                "a 消除日 of 不詳 needs reported (届出日), the day the removal takes effect",
+            ));
+        }
+    }
+
+    /// Each date against the one it may not precede (named, not shown: a report does not
+    /// print the row's values).
+    fn check_date_order(&self, p: &mut Vec<Problem>) {
+        let (on, why) = (self.removed_on.flatten(), self.removal_reason.flatten());
+        let since = self.since();
+        let address_since = self.address_since_or_since();
+        let whole = |d: Option<Date>| d.map(PartialDate::from);
         // A 転出 may be notified up to 14 days before it takes effect.
-        let state = match (removed, why) {
-            (true, Some(Reason::MoveOut)) => on.map(|d| d.add_days(-14)),
+        let state = match (self.removed(), why) {
+            (true, Some(Reason::MoveOut)) => on
+                .and_then(|d| d.first_day())
+                .map(|d| d.add_days(-14).into()),
             (true, _) => on,
-            (false, _) => self.valid_from.flatten(),
+            (false, _) => whole(self.valid_from.flatten()),
         };
-        // Each date against the one it may not precede (named, not shown: a report does
-        // not print the row's values).
         let order = [
             (
                 Column::AddressSince,
@@ -907,37 +985,42 @@ impl Values {
                 Column::ValidFrom,
                 "address_since",
                 address_since,
-                self.valid_from.flatten(),
+                whole(self.valid_from.flatten()),
             ),
             (Column::RemovedOn, "address_since", address_since, on),
             (
                 Column::Reported,
                 "the 異動日 of the row",
                 state,
-                self.reported.flatten(),
+                whole(self.reported.flatten()),
             ),
         ];
         for (column, before, earlier, later) in order {
             if let (Some(a), Some(b)) = (earlier, later) {
-                if b < a {
+                if surely_before(b, a) {
                     p.push(Problem::new(
-                        col(column),
+                        column.name(),
                         format!("the date is before {before}"),
                     ));
                 }
             }
         }
+    }
+
+    fn check_future(&self, today: Date, p: &mut Vec<Problem>) {
+        let why = self.removal_reason.flatten();
         let ahead = if why == Some(Reason::MoveOut) { 14 } else { 0 };
+        let whole = |d: Option<Date>| d.map(PartialDate::from);
         let future = [
             (Column::AddressSince, self.address_since.flatten(), 0),
-            (Column::ValidFrom, self.valid_from.flatten(), 0),
-            (Column::Reported, self.reported.flatten(), 0),
-            (Column::RemovedOn, on, ahead),
+            (Column::ValidFrom, whole(self.valid_from.flatten()), 0),
+            (Column::Reported, whole(self.reported.flatten()), 0),
+            (Column::RemovedOn, self.removed_on.flatten(), ahead),
         ];
         for (column, date, days) in future {
-            if date.is_some_and(|d| d > today.add_days(days)) {
+            if date.is_some_and(|d| d.surely_after(today.add_days(days))) {
                 p.push(Problem::new(
-                    col(column),
+                    column.name(),
                     format!("the date is in the future (today is {today})"),
                 ));
             }
@@ -945,7 +1028,28 @@ impl Values {
     }
 
     /// The row, when every value validated.
-    fn complete(self) -> Option<ValidRow> {
+    fn complete(self, today: Date) -> Option<ValidRow> {
+        let moved_in = self.since()?;
+        let address_since = self.address_since?.unwrap_or(moved_in);
+        let valid_from = self.valid_from?;
+        let reported = self.reported?;
+        let removed = match self.removed?.unwrap_or(false) {
+            true => {
+                let on = self.removed_on??;
+                Some(Removal {
+                    on,
+                    reason: self.removal_reason??,
+                    effective: in_force(on, today).or(reported)?,
+                })
+            }
+            false => None,
+        };
+        let settled = in_force(address_since, today);
+        let migration_date = match (removed, valid_from) {
+            (None, Some(d)) => d,
+            (None, None) => settled?,
+            (Some(r), _) => settled.map_or(r.effective, |d| d.min(r.effective)),
+        };
         Some(ValidRow {
             code: self.code?,
             my_number: self.my_number?,
@@ -957,19 +1061,14 @@ impl Values {
             postal: self.postal?,
             household: self.household?,
             relationship: self.relationship?,
-            moved_in: self.moved_in?.or(self.birth?.exact())?,
-            address_since: self
-                .address_since?
-                .or(self.moved_in?)
-                .or(self.birth?.exact())?,
+            moved_in,
+            address_since,
             previous_address: self.previous_address?,
             destination: self.destination?,
-            valid_from: self.valid_from?,
-            reported: self.reported?,
-            removed: match self.removed?.unwrap_or(false) {
-                true => Some((self.removed_on??, self.removal_reason??)),
-                false => None,
-            },
+            valid_from,
+            reported,
+            removed,
+            migration_date,
             items: ItemChanges::new(),
         })
     }
@@ -1038,7 +1137,7 @@ fn parse_removal(text: &str) -> Result<Reason, InvalidValue> {
 /// no moving in before the birth (a birth date known in part: before every day it can be).
 fn check_dates(
     birth: Option<PartialDate>,
-    moved_in: Option<Date>,
+    moved_in: Option<PartialDate>,
     today: Date,
     p: &mut Vec<Problem>,
 ) {
@@ -1051,12 +1150,12 @@ fn check_dates(
         }
     }
     if let Some(m) = moved_in {
-        if m > today {
+        if m.surely_after(today) {
             p.push(Problem::new(
                 Column::MovedInDate.name(),
                 format!("the moved-in date is in the future (today is {today})"),
             ));
-        } else if birth.is_some_and(|b| b.surely_after(m) && !b.surely_after(today)) {
+        } else if birth.is_some_and(|b| surely_before(m, b) && !b.surely_after(today)) {
             p.push(Problem::new(
                 Column::MovedInDate.name(),
                 "the moved-in date is before the birth date",

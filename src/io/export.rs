@@ -33,7 +33,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use crate::model::{Date, Status};
+use crate::model::Status;
 use crate::store::Database;
 use crate::store::{link_into_place, temp_beside, Resident, StoreError, TempFile};
 
@@ -230,7 +230,7 @@ pub(crate) fn cell(line: &mut String, s: &str) {
 }
 
 /// Appends an optional date (empty when none).
-fn date(line: &mut String, d: Option<Date>) {
+fn date(line: &mut String, d: Option<impl std::fmt::Display>) {
     if let Some(d) = d {
         line.push_str(&d.to_string());
     }

@@ -1177,7 +1177,7 @@ fn row_error(file: &Path, line: u64, p: Problem) -> RowError {
 /// carrying 住民となった日, 住所を定めた日 and 前住所 (and, for an active resident, 転出先 and
 /// 届出日) as the file gives them; a 届出日 the file does not give stays unknown.
 fn migration(v: &ValidRow, opts: &ImportOptions) -> Staged {
-    let date = v.migration_date();
+    let date = v.migration_date;
     let mut c = Change::new(Reason::Migration, v.code, date).with(Fields {
         my_number: Some(v.my_number),
         name: Some(v.name.clone()),
@@ -1208,9 +1208,14 @@ fn migration(v: &ValidRow, opts: &ImportOptions) -> Staged {
 }
 
 /// The removal (消除) of a removed resident's row, after its 移行 version: its 消除事由 on
-/// its 消除日, with the file's 届出日 (unknown when not given) and 転出先.
+/// its 消除日 (the day `Removal::effective` gives one known in part), with the file's 届出日
+/// (unknown when not given) and 転出先; the version keeps the 消除日 as the file gives it.
 fn removal(v: &ValidRow, opts: &ImportOptions, today: crate::model::Date) -> Option<Staged> {
-    let (on, reason) = v.removed?;
+    let super::csv_row::Removal {
+        on: removed_on,
+        reason,
+        effective: on,
+    } = v.removed?;
     let mut c = Change::new(reason, v.code, on).with(Fields {
         destination: (reason == Reason::MoveOut)
             .then(|| v.destination.clone())
@@ -1220,9 +1225,11 @@ fn removal(v: &ValidRow, opts: &ImportOptions, today: crate::model::Date) -> Opt
     c.reported = Some(v.reported.unwrap_or(on.min(today)));
     c.operator.clone_from(&opts.operator);
     c.terminal.clone_from(&opts.terminal);
+    let mut carried = carried(v, v.reported, v.destination.clone());
+    carried.removed_on = Some(removed_on);
     Some(Staged {
         change: c,
-        carried: Some(carried(v, v.reported, v.destination.clone())),
+        carried: Some(carried),
     })
 }
 
@@ -1238,6 +1245,7 @@ fn carried(
         destination: destination.map(|a| a.written().to_string()),
         reported,
         removed: v.removed.is_some(),
+        removed_on: None,
     }
 }
 

@@ -126,7 +126,7 @@ fn good_file_loads_every_row() {
     assert!(report.to_string().contains("rows/s"));
     let r = get(&f.db, 2).unwrap();
     assert_eq!(r.name.as_str(), "山田 太郎2");
-    assert_eq!(r.resident_since, Date::parse("2020-04-01").unwrap());
+    assert_eq!(r.resident_since, Date::parse("2020-04-01").unwrap().into());
 }
 
 #[test]
@@ -324,7 +324,7 @@ fn bom_and_crlf() {
     let p = f.file("bom.csv", &bytes);
     assert_eq!(f.import(&p).unwrap().written, 2);
     let r = get(&f.db, 2).unwrap();
-    assert_eq!(r.resident_since, Date::parse("2020-04-01").unwrap());
+    assert_eq!(r.resident_since, Date::parse("2020-04-01").unwrap().into());
 }
 
 /// A failing row late in a large file leaves the database as it was.

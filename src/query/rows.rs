@@ -60,6 +60,12 @@ impl From<PartialDate> for Cell {
     }
 }
 
+impl From<Option<PartialDate>> for Cell {
+    fn from(d: Option<PartialDate>) -> Self {
+        d.map_or(Cell::Null, Cell::from)
+    }
+}
+
 impl From<String> for Cell {
     fn from(s: String) -> Self {
         Cell::Text(s)

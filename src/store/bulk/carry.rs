@@ -8,7 +8,7 @@
 //! stays true. Invariant: a carried 届出日 of `None` is stored as 0 (unknown) and read back
 //! as `Resident::reported == None`.
 
-use crate::model::{Date, Reason};
+use crate::model::{Date, PartialDate, Reason};
 use crate::store::engine::change::Change;
 use crate::store::engine::household::Member;
 use crate::store::engine::ledger::Ledger;
@@ -18,10 +18,13 @@ use crate::store::error::Result;
 /// What a migrated version keeps from the file instead of what the write path derives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Carried {
-    /// 住民となった日.
-    pub resident_since: Date,
-    /// 住所を定めた日.
-    pub address_since: Date,
+    /// 住民となった日, whole or known in part.
+    pub resident_since: PartialDate,
+    /// 住所を定めた日, whole or known in part.
+    pub address_since: PartialDate,
+    /// 消除日 as the file gives it (whole or in part), for the version of a removal; `None`
+    /// keeps the one the write path derives from the 異動日.
+    pub removed_on: Option<PartialDate>,
     /// 前住所.
     pub previous_address: Option<String>,
     /// 転出先.
@@ -114,8 +117,11 @@ impl<L: Ledger> Ledger for Carrying<'_, L> {
         }
         let mut rec = rec.clone();
         let c = self.carried;
-        rec.resident_since = c.resident_since.to_yyyymmdd();
-        rec.address_since = c.address_since.to_yyyymmdd();
+        rec.resident_since = c.resident_since.code();
+        rec.address_since = c.address_since.code();
+        if let Some(on) = c.removed_on {
+            rec.removed_on = on.code();
+        }
         rec.previous_address.clone_from(&c.previous_address);
         rec.destination.clone_from(&c.destination);
         rec.reported = c.reported.map_or(0, Date::to_yyyymmdd);

@@ -50,16 +50,16 @@ pub struct Resident {
     pub reported: Option<Date>,
     /// When the version was recorded, Unix time in microseconds.
     pub recorded_at: i64,
-    /// 住民となった日.
-    pub resident_since: Date,
-    /// 住所を定めた日.
-    pub address_since: Date,
+    /// 住民となった日 (a month, a year or nothing when 不詳: carried over by an import).
+    pub resident_since: PartialDate,
+    /// 住所を定めた日 (known in part as the 住民となった日 can be).
+    pub address_since: PartialDate,
     /// 前住所 (転入前住所 after a 転入, the former address after a 転居).
     pub previous_address: Option<String>,
     /// 転出先.
     pub destination: Option<String>,
-    /// 消除日, when removed.
-    pub removed_on: Option<Date>,
+    /// 消除日, when removed (known in part when an import carried it so).
+    pub removed_on: Option<PartialDate>,
     /// The fields this version changed against the one before it.
     pub changed: FieldSet,
     /// The latest 異動日 among the versions up to this one (bookkeeping of the as-of
@@ -131,9 +131,9 @@ impl Resident {
             valid_from: date(r.valid_from.to_native())?,
             reported: optional_date(r.reported.to_native())?,
             recorded_at: r.recorded_at.to_native(),
-            resident_since: date(r.resident_since.to_native())?,
-            address_since: date(r.address_since.to_native())?,
-            removed_on: optional_date(r.removed_on.to_native())?,
+            resident_since: PartialDate::from_code(r.resident_since.to_native())?,
+            address_since: PartialDate::from_code(r.address_since.to_native())?,
+            removed_on: optional_partial(r.removed_on.to_native())?,
             changed: FieldSet(r.changed.to_native()),
             name: Name::from_trusted(text(&r.name)),
             kana: Kana::from_trusted(text(&r.kana)),
@@ -175,9 +175,9 @@ impl Resident {
             valid_from: date(r.valid_from)?,
             reported: optional_date(r.reported)?,
             recorded_at: r.recorded_at,
-            resident_since: date(r.resident_since)?,
-            address_since: date(r.address_since)?,
-            removed_on: optional_date(r.removed_on)?,
+            resident_since: PartialDate::from_code(r.resident_since)?,
+            address_since: PartialDate::from_code(r.address_since)?,
+            removed_on: optional_partial(r.removed_on)?,
             changed: FieldSet(r.changed),
             name: Name::from_trusted(r.name),
             kana: Kana::from_trusted(r.kana),
@@ -199,6 +199,14 @@ fn optional_date(v: u32) -> Result<Option<Date>, InvalidValue> {
     match v {
         0 => Ok(None),
         v => Date::from_yyyymmdd(v).map(Some),
+    }
+}
+
+/// A stored date known whole or in part, where 0 means none.
+fn optional_partial(v: u32) -> Result<Option<PartialDate>, InvalidValue> {
+    match v {
+        0 => Ok(None),
+        v => PartialDate::from_code(v).map(Some),
     }
 }
 

@@ -160,6 +160,11 @@ fn start() -> Date {
     ymd(2020, 1, 1)
 }
 
+/// A date the engine must have written whole (from a 異動日).
+fn whole(d: PartialDate) -> Date {
+    d.exact().expect("a date written from a 異動日 is whole")
+}
+
 /// Birth dates: long before the clock starts, two that it only reaches later, and three
 /// known only in part (a month that holds the second, a year that holds the first, 不詳).
 fn births() -> [PartialDate; 8] {
@@ -2664,11 +2669,12 @@ fn observed(r: &Resident) -> Ver {
             household: r.household.get(),
             relationship: r.relationship.as_str().to_string(),
             active: r.status == Status::Active,
-            removed_on: r.removed_on,
+            // A statement writes these from its 異動日: whole days.
+            removed_on: r.removed_on.map(whole),
             previous_address: r.previous_address.clone(),
             destination: r.destination.clone(),
-            resident_since: r.resident_since,
-            address_since: r.address_since,
+            resident_since: whole(r.resident_since),
+            address_since: whole(r.address_since),
             items: r.items.iter().map(|(i, v)| (i, v.to_string())).collect(),
             parts: r.parts.as_ref().map(|p| {
                 assert_eq!(

@@ -1,6 +1,8 @@
-//! Birth dates known only in part (不詳): a month, a year or nothing at all. They are recorded,
-//! shown as written, found by every day they can be, checked only where every possible day
-//! breaks a rule, and carried through an export and an import unchanged.
+//! Dates known only in part (不詳): a month, a year or nothing at all. A birth date is
+//! recorded, shown as written, found by every day it can be, checked only where every
+//! possible day breaks a rule; 住民となった日, 住所を定めた日 and 消除日 come with an import
+//! and take effect, in as-of reads, on the last day they can have happened. All are carried
+//! through an export and an import unchanged.
 
 mod common;
 
@@ -188,4 +190,114 @@ fn export_and_import_carry_a_birth_date_known_in_part() {
     for (n, want) in c.iter().zip(["1961-02-03", "1961-02", "1961", "不詳"]) {
         assert_eq!(g.db.get(code(*n)).unwrap().unwrap().birth, born(want));
     }
+}
+
+const HEADER: &str = "resident_code,my_number,name_kanji,name_kana,sex,birth_date,address,\
+postal_code,household_id,relationship,moved_in_date,address_since,valid_from,reported,status,\
+removed_on,removal_reason";
+
+/// A row of [`HEADER`] for serial `n`, with the dates and status cells given.
+fn row(n: u64, birth: &str, dates: &str) -> String {
+    format!(
+        "{},{},ガルシア アナ,ガルシア アナ,2,{birth},兵庫県芦屋市精道町7番6号,659-0068,{},世帯主,{dates}",
+        code(n),
+        my_number(n).reveal(),
+        700 + n
+    )
+}
+
+fn import(f: &Fixture, rows: &[String]) -> Result<juki::ImportReport, juki::Error> {
+    let csv = f.dir.path().join("in.csv");
+    std::fs::write(&csv, format!("{HEADER}\n{}\n", rows.join("\n"))).unwrap();
+    f.db.import(&ImportOptions::new(&csv), Progress::Quiet)
+}
+
+fn stands_on(f: &Fixture, n: u64, on: &str) -> Option<juki::Status> {
+    f.db.get_as_of(code(n), date(on)).unwrap().map(|r| r.status)
+}
+
+#[test]
+fn an_import_carries_residence_dates_known_in_part_and_they_count_from_their_last_day() {
+    let f = Fixture::in_ashiya();
+    import(
+        &f,
+        &[
+            // 住民となった日 1990 (the year), 住所を定めた日 1995-06 (the month).
+            row(1, "1961-02-03", "1990,1995-06,,,active,,"),
+            // Removed by death in 2000 (the year).
+            row(2, "1950", "1960-04-01,1960-04-01,,,removed,2000,death"),
+            // Removed, 消除日 不詳, the removal notified on 2010-03-01.
+            row(
+                3,
+                "不詳",
+                "1970-01-01,1970-01-01,,2010-03-01,removed,不詳,death",
+            ),
+        ],
+    )
+    .unwrap();
+    let r = f.db.get(code(1)).unwrap().unwrap();
+    assert_eq!(r.resident_since, born("1990"));
+    assert_eq!(r.address_since, born("1995-06"));
+    // At the address from the last day of 1995-06: not before.
+    assert_eq!(stands_on(&f, 1, "1995-06-29"), None);
+    assert_eq!(stands_on(&f, 1, "1995-06-30"), Some(juki::Status::Active));
+    // Removed on the last day of 2000: still a resident on any earlier day.
+    let r = f.db.get(code(2)).unwrap().unwrap();
+    assert_eq!(r.removed_on, Some(born("2000")));
+    assert_eq!(stands_on(&f, 2, "2000-06-01"), Some(juki::Status::Active));
+    assert_eq!(stands_on(&f, 2, "2000-12-31"), Some(juki::Status::Removed));
+    // 消除日 不詳: removed on the day it was notified.
+    let r = f.db.get(code(3)).unwrap().unwrap();
+    assert_eq!(r.removed_on, Some(PartialDate::Unknown));
+    assert_eq!(stands_on(&f, 3, "2010-02-28"), Some(juki::Status::Active));
+    assert_eq!(stands_on(&f, 3, "2010-03-01"), Some(juki::Status::Removed));
+    let said = format!("{:?}", f.db.run("CHECK").unwrap());
+    assert!(said.contains("no problems"), "{said}");
+
+    // Exported and imported again: the same dates, as written.
+    let csv = f.dir.path().join("out.csv");
+    f.db.run(&format!("EXPORT '{}'", csv.display())).unwrap();
+    let g = Fixture::in_ashiya();
+    g.db.import(&ImportOptions::new(&csv), Progress::Quiet)
+        .unwrap();
+    for n in 1..=3 {
+        let (a, b) = (
+            f.db.get(code(n)).unwrap().unwrap(),
+            g.db.get(code(n)).unwrap().unwrap(),
+        );
+        assert_eq!(
+            (a.birth, a.resident_since, a.address_since, a.removed_on),
+            (b.birth, b.resident_since, b.address_since, b.removed_on)
+        );
+    }
+}
+
+#[test]
+fn a_day_the_register_needs_and_a_date_of_unknown_cannot_give_is_asked_for() {
+    let f = Fixture::in_ashiya();
+    let problems = |rows: &[String]| format!("{:?}", import(&f, rows).unwrap_err());
+    // 住所を定めた日 不詳 for an active resident: valid_from named.
+    let said = problems(&[row(1, "1961-02-03", "1990,不詳,,,active,,")]);
+    assert!(said.contains("valid_from"), "{said}");
+    // 消除日 不詳 without a 届出日: reported named.
+    let said = problems(&[row(2, "1950", "1960-04-01,1960-04-01,,,removed,不詳,death")]);
+    assert!(said.contains("reported"), "{said}");
+    // A 消除日 surely before the 住所を定めた日 is out of order; one that can be after it is not.
+    let said = problems(&[row(3, "1950", "1960-04-01,1995,,,removed,1994-12,death")]);
+    assert!(said.contains("removed_on"), "{said}");
+    import(
+        &f,
+        &[row(4, "1950", "1960-04-01,1995,,,removed,1995-03,death")],
+    )
+    .unwrap();
+    // Given valid_from, a 住所を定めた日 of 不詳 is taken.
+    import(
+        &f,
+        &[row(5, "1961-02-03", "1990,不詳,2001-04-01,,active,,")],
+    )
+    .unwrap();
+    assert_eq!(
+        f.db.get(code(5)).unwrap().unwrap().address_since,
+        PartialDate::Unknown
+    );
 }
