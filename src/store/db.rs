@@ -615,7 +615,7 @@ impl Database {
         let txn = self
             .redb()
             .begin_write()
-            .map_err(|e| BatchError::at(0, e.into()))?;
+            .map_err(|e| BatchError::at(0, e))?;
         let mut receipts = Vec::new();
         {
             let mut tables = WriteTables::open(&txn).map_err(|e| BatchError::at(0, e))?;

@@ -212,7 +212,6 @@ mod tests {
         let Err(again) = db.redb().begin_write() else {
             panic!("a write began after a failed commit");
         };
-        let again = StoreError::from(again);
         assert_eq!(again.code(), "IO");
         assert!(again.to_string().contains("re-open"), "{again}");
     }
