@@ -1,7 +1,9 @@
 //! [`Juki`], a database file opened for use, and [`Session`], an operator signed in at a
 //! terminal: the only public way to personal data. Every operation of a session checks the
 //! operator's permission, checks that the operator is still enabled, and writes an entry to
-//! the operation log (a 異動's entry in the 異動's own transaction).
+//! the operation log (a 異動's entry in the 異動's own transaction). On a file opened
+//! read-only nothing is written, not even the log: every change is refused and reads leave
+//! no trace in the file (DESIGN.md, "Read-only opens").
 
 mod certificate;
 mod notify;

@@ -121,3 +121,90 @@ impl super::Database {
         Ok(database)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::engine::schema::{HEADS, META};
+    use super::super::{Database, StoreError};
+    use crate::ErrorCode;
+
+    fn bytes(path: &std::path::Path) -> Vec<u8> {
+        std::fs::read(path).unwrap()
+    }
+
+    /// A register with one table entry beyond the empty layout, closed.
+    fn closed_register(dir: &tempfile::TempDir) -> std::path::PathBuf {
+        let path = dir.path().join("ro.redb");
+        let db = Database::create(&path).unwrap();
+        let txn = db.write_transaction().unwrap();
+        txn.open_table(META).unwrap().insert("probe", 7).unwrap();
+        txn.commit().unwrap();
+        drop(db);
+        path
+    }
+
+    #[test]
+    fn a_read_only_open_reads_refuses_every_write_and_leaves_the_file_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = closed_register(&dir);
+        let before = bytes(&path);
+        let db = Database::open_read_only(&path, None, 1 << 20).unwrap();
+        assert!(db.is_read_only());
+        assert_eq!(db.counts().unwrap().residents, 0);
+        let digest = db.content_digest().unwrap();
+        for e in [
+            db.write_transaction().map(drop).unwrap_err(),
+            db.compact().map(drop).unwrap_err(),
+        ] {
+            assert!(matches!(e, StoreError::ReadOnly), "{e}");
+            assert_eq!(e.code(), ErrorCode::PermissionDenied);
+        }
+        assert!(db.check().unwrap().is_clean());
+        drop(db);
+        assert_eq!(bytes(&path), before);
+        // The same file opened read-write: the digest is the same, and the open writes.
+        let db = Database::open(&path).unwrap();
+        assert!(!db.is_read_only());
+        assert_eq!(db.content_digest().unwrap(), digest);
+        drop(db);
+        assert_ne!(bytes(&path), before);
+    }
+
+    #[test]
+    fn a_file_that_needs_a_write_to_open_is_refused_read_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = closed_register(&dir);
+        {
+            let raw = crate::store::crypt::open_plain_redb(&path).unwrap();
+            let txn = raw.begin_write().unwrap();
+            txn.delete_table(HEADS).unwrap();
+            txn.commit().unwrap();
+        }
+        let before = bytes(&path);
+        let e = Database::open_read_only(&path, None, 1 << 20).unwrap_err();
+        assert!(matches!(e, StoreError::NeedsWrite { .. }), "{e}");
+        assert!(e.to_string().contains("heads"), "{e}");
+        assert_eq!(bytes(&path), before);
+        // A read-write open builds the table; then the file opens read-only.
+        drop(Database::open(&path).unwrap());
+        assert!(Database::open_read_only(&path, None, 1 << 20).is_ok());
+    }
+
+    #[test]
+    fn a_key_must_match_the_kind_of_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = closed_register(&dir);
+        let key = crate::store::crypt::Key::passphrase("a-long-passphrase-for-tests");
+        let e = Database::open_read_only(&path, Some(&key), 1 << 20).unwrap_err();
+        assert!(matches!(e, StoreError::NotEncrypted(_)), "{e}");
+        let sealed = dir.path().join("sealed.redb");
+        drop(Database::create_encrypted(&sealed, &key).unwrap());
+        let e = Database::open_read_only(&sealed, None, 1 << 20).unwrap_err();
+        assert!(matches!(e, StoreError::Encrypted(_)), "{e}");
+        let before = bytes(&sealed);
+        let db = Database::open_read_only(&sealed, Some(&key), 1 << 20).unwrap();
+        assert!(db.is_encrypted() && db.is_read_only());
+        drop(db);
+        assert_eq!(bytes(&sealed), before);
+    }
+}
