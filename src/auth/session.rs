@@ -531,15 +531,18 @@ impl Session {
     /// changed since the last check) and holds `needs`; on a file opened read-only, refuses
     /// an operation that needs a permission to change something.
     fn admit(&self, needs: &[Permission]) -> Result<()> {
-        if needs.iter().any(|p| p.writes()) {
-            self.refuse_if_read_only()?;
-        }
-        self.admit_reading(needs)
+        self.admit_as(needs, needs.iter().any(|p| p.writes()))
     }
 
     /// [`Session::admit`] for a read, which a file opened read-only allows whatever
     /// permission it needs (LIST OPERATORS needs the operators permission).
     fn admit_reading(&self, needs: &[Permission]) -> Result<()> {
+        self.admit_as(needs, false)
+    }
+
+    /// The checks of [`Session::admit`], in order: the session, the operator, the
+    /// read-only open when the operation `writes`, the role.
+    fn admit_as(&self, needs: &[Permission], writes: bool) -> Result<()> {
         self.refuse_if_locked()?;
         let now = self.juki.inner.operators_changed.load(Ordering::Acquire);
         if now != self.seen.load(Ordering::Acquire) {
@@ -547,6 +550,9 @@ impl Session {
                 Some(op) if op.usable() => self.seen.store(now, Ordering::Release),
                 _ => return Err(AuthError::AuthFailed.into()),
             }
+        }
+        if writes {
+            self.refuse_if_read_only()?;
         }
         match needs.iter().find(|p| !self.role.allows(**p)) {
             Some(missing) => Err(AuthError::PermissionDenied {
