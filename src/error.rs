@@ -39,7 +39,8 @@ pub enum ErrorCode {
     SearchMinimum,
     /// No resident, household, version or operator matches (`NOT_FOUND`).
     NotFound,
-    /// The operator's role does not grant the operation (`PERMISSION_DENIED`).
+    /// The operator's role does not grant the operation, or it would change a file opened
+    /// read-only (`PERMISSION_DENIED`).
     PermissionDenied,
     /// A sign-in failed, or a key does not open an encrypted file (`AUTH_FAILED`).
     AuthFailed,

@@ -171,7 +171,7 @@ pub use io::consistency::{ConsistencyReport, Damage, Difference, ItemDiff};
 pub use io::csv_row::Encoding;
 pub use io::export::ExportReport;
 pub use io::import::{ImportOptions, ImportReport, Phase, Progress, ProgressEvent, RowError};
-pub use store::{BackupReport, CheckReport, CompactReport, Manifest, Problem};
+pub use store::{manifest_path, BackupReport, CheckReport, CompactReport, Manifest, Problem};
 
 // Encryption at rest.
 pub use encryption::{

@@ -1,7 +1,8 @@
 //! [`Builder`]: the one way to open or create a register.
 //!
 //! Every option has a default that suits a counter process: the page cache sized to the
-//! file ([`crate::store::cache_for`]), a plain (unencrypted) file, reads and writes, today by
+//! file ([`crate::store::cache_for`]), a plain (unencrypted) file, reads and writes (or,
+//! with [`Builder::read_only`], nothing written at all), today by
 //! the system clock in Japan. The two finishing calls say what must already be true of the
 //! file: [`Builder::open`] needs it to exist, [`Builder::create_with_admin`] needs it not to,
 //! and makes it with its first administrator in the same transaction, so a register never
@@ -69,10 +70,13 @@ impl Builder {
         self
     }
 
-    /// Refuse every change to the register through this handle, whatever the operator's
-    /// role: 異動, imports, operator administration, COMPACT and password changes answer
-    /// `PERMISSION_DENIED`. Reads are still recorded in the operation log, which is the
-    /// one thing such a handle writes.
+    /// Open the file read-only: nothing is written to it, not at the open, not at sign-in
+    /// (no log entry, no failure counted), not by reads (their log entries are not kept)
+    /// and not at the close. Every change, whatever the operator's role, answers
+    /// `PERMISSION_DENIED`: 異動, imports, operator administration, COMPACT, password
+    /// changes. A file that would need a write to open (redb's repair after a crash) is
+    /// refused. See DESIGN.md, "Read-only opens". With [`Builder::create_with_admin`], the
+    /// new file is made and then opened read-only.
     pub fn read_only(mut self, read_only: bool) -> Builder {
         self.read_only = read_only;
         self
@@ -136,7 +140,12 @@ impl Builder {
 
     /// Opens an existing register.
     pub fn open(self) -> Result<Juki> {
-        let juki = Juki::open_with_cache(&self.path, self.key.as_ref(), self.cache_bytes())?;
+        let juki = Juki::open_with_cache(
+            &self.path,
+            self.key.as_ref(),
+            self.cache_bytes(),
+            self.read_only,
+        )?;
         Ok(self.finish(juki))
     }
 
@@ -151,12 +160,16 @@ impl Builder {
             self.key.as_ref(),
             self.place.as_ref(),
         )?;
+        if self.read_only {
+            // Made read-write with its administrator, then opened again read-only.
+            drop(juki);
+            return self.open();
+        }
         Ok(self.finish(juki))
     }
 
     fn finish(self, juki: Juki) -> Juki {
         juki.set_clock(self.clock);
-        juki.set_read_only(self.read_only);
         juki
     }
 }

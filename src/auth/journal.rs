@@ -3,6 +3,7 @@
 //! waiting, or before the next 異動, or when the database is closed), so that a lookup does
 //! not cost a disk sync. A 異動's entry always commits in the 異動's own transaction, after
 //! every entry that was waiting, so the log stays in the order things happened.
+//! On a file opened read-only no entry is kept: nothing is written to such a file.
 
 use super::audit::{append_all, AUDIT};
 use super::batch::{Batch, CHUNK};
@@ -41,8 +42,13 @@ impl Journal {
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Adds an entry; commits the waiting ones at once when there are many.
+    /// Adds an entry; commits the waiting ones at once when there are many. On a file
+    /// opened read-only the entry is dropped: nothing is written to such a file (DESIGN.md,
+    /// "Read-only opens").
     pub fn push(&self, db: &Database, e: PendingEntry) -> Result<()> {
+        if db.is_read_only() {
+            return Ok(());
+        }
         let full = {
             let mut q = self.lock();
             let Queue { waiting, free } = &mut *q;
@@ -80,6 +86,10 @@ impl Journal {
         // before the next writer takes its own. Taken the other way round, a flush could
         // find the queue emptied by another flush still committing, return before those
         // entries were in the log, and let a 異動 commit its entry ahead of them.
+        if db.is_read_only() {
+            // Nothing was kept to wait (`Journal::push`).
+            return Ok(());
+        }
         let txn = db.write_transaction()?;
         let entries = self.take();
         if entries.is_empty() {

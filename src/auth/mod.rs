@@ -5,7 +5,8 @@
 //!   [`Juki::sign_in`] gives a [`Session`], the only public way to
 //!   personal data. Every session operation checks the [`Role`]'s [`Permission`]s, checks the
 //!   operator is still enabled, withholds My Numbers (but for [`Session::show_my_number`]),
-//!   and writes an entry to the operation log.
+//!   and writes an entry to the operation log (none on a file opened read-only, which
+//!   nothing writes to).
 //! * `operator` stores operators with argon2id password hashes and the lock-out;
 //!   `audit` keeps the SHA-256-chained log; `journal` group-commits the entries of reads,
 //!   which wait as `pending` entries in a `batch`.

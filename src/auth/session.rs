@@ -1,7 +1,9 @@
 //! [`Juki`], a database file opened for use, and [`Session`], an operator signed in at a
 //! terminal: the only public way to personal data. Every operation of a session checks the
 //! operator's permission, checks that the operator is still enabled, and writes an entry to
-//! the operation log (a 異動's entry in the 異動's own transaction).
+//! the operation log (a 異動's entry in the 異動's own transaction). On a file opened
+//! read-only nothing is written, not even the log: every change is refused and reads leave
+//! no trace in the file (DESIGN.md, "Read-only opens").
 
 mod certificate;
 mod notify;
@@ -51,8 +53,6 @@ struct Inner {
     operators_changed: AtomicU64,
     /// Sessions signed in and not yet dropped (COMPACT refuses while others exist).
     sessions: AtomicUsize,
-    /// Opened read-only ([`super::Builder::read_only`]): every change is refused.
-    read_only: AtomicBool,
     /// The search ceiling and the watch on browsing (per process).
     watch: watch::Watch,
 }
@@ -156,13 +156,16 @@ impl Juki {
 
     /// Opens a database file, encrypted (with `key`) or plain, with a page cache of
     /// `cache_bytes` (see [`Database::open_with_cache`]; [`crate::store::LOAD_CACHE_BYTES`]
-    /// suits a process that opens a file to load it).
+    /// suits a process that opens a file to load it); read-only when `read_only`
+    /// ([`Database::open_read_only`]).
     pub(crate) fn open_with_cache(
         path: impl AsRef<Path>,
         key: Option<&crate::store::crypt::Key>,
         cache_bytes: usize,
+        read_only: bool,
     ) -> Result<Juki> {
         let db = match key {
+            _ if read_only => Database::open_read_only(path, key, cache_bytes)?,
             Some(k) => Database::open_encrypted_with_cache(path, k, cache_bytes)?,
             None => Database::open_with_cache(path, cache_bytes)?,
         };
@@ -185,7 +188,6 @@ impl Juki {
                 flusher: Mutex::new(flusher),
                 operators_changed: AtomicU64::new(0),
                 sessions: AtomicUsize::new(0),
-                read_only: AtomicBool::new(false),
                 watch: watch::Watch::default(),
             }),
         }
@@ -197,13 +199,10 @@ impl Juki {
         super::Builder::new(path.as_ref())
     }
 
-    pub(super) fn set_read_only(&self, read_only: bool) {
-        self.inner.read_only.store(read_only, Ordering::Release);
-    }
-
-    /// Whether this handle refuses every change ([`super::Builder::read_only`]).
+    /// Whether the file was opened read-only ([`super::Builder::read_only`]): every change
+    /// is refused and nothing, not even the operation log, is written to it.
     pub fn is_read_only(&self) -> bool {
-        self.inner.read_only.load(Ordering::Acquire)
+        self.inner.db.is_read_only()
     }
 
     /// The file.
@@ -240,6 +239,10 @@ impl Juki {
     /// Signs an operator in. A wrong password, an unknown, disabled or locked operator all
     /// fail the same way (`AUTH_FAILED`); [`LOCK_AFTER_FAILURES`] failures in a row
     /// lock the operator until an administrator unlocks them. Every attempt is logged.
+    ///
+    /// On a file opened read-only the password is checked against the stored hash all the
+    /// same (a disabled or locked operator is refused), but nothing is recorded: no log
+    /// entry, no failure counted (DESIGN.md, "Read-only opens").
     pub fn sign_in(&self, operator: &str, password: &str, terminal: &str) -> Result<Session> {
         let db = &self.inner.db;
         let stored = read_operator(db, operator)?;
@@ -265,17 +268,9 @@ impl Juki {
             },
             codes: Codes::NONE,
         };
-        let txn = db.write_transaction()?;
-        let mut pending = self.inner.journal.take();
-        pending.push(entry);
-        if let Some(mut op) = stored.clone() {
-            if count_attempt(&mut op, ok, now) {
-                write_operator(&txn, &op)?;
-                self.inner.operators_changed.fetch_add(1, Ordering::AcqRel);
-            }
+        if !db.is_read_only() {
+            self.record_attempt(entry, stored.clone(), ok, now)?;
         }
-        append_in(&txn, pending)?;
-        txn.commit().map_err(StoreError::from)?;
         match (ok, stored) {
             (true, Some(op)) => {
                 // Counted here, given back in `Drop for Session`.
@@ -297,6 +292,31 @@ impl Juki {
             }
             _ => Err(AuthError::AuthFailed.into()),
         }
+    }
+}
+
+impl Juki {
+    /// Records a sign-in attempt: its log entry (after every entry waiting) and the
+    /// operator's failure counter and lock-out, in one commit.
+    fn record_attempt(
+        &self,
+        entry: PendingEntry,
+        stored: Option<StoredOperator>,
+        ok: bool,
+        now: i64,
+    ) -> Result<()> {
+        let txn = self.inner.db.write_transaction()?;
+        let mut pending = self.inner.journal.take();
+        pending.push(entry);
+        if let Some(mut op) = stored {
+            if count_attempt(&mut op, ok, now) {
+                write_operator(&txn, &op)?;
+                self.inner.operators_changed.fetch_add(1, Ordering::AcqRel);
+            }
+        }
+        append_in(&txn, pending)?;
+        txn.commit().map_err(StoreError::from)?;
+        Ok(())
     }
 }
 
@@ -411,7 +431,7 @@ impl Session {
         &self,
         codes: &[crate::model::ResidentCode],
     ) -> Result<(usize, std::time::Duration)> {
-        self.admit(&[Permission::Operators])?;
+        self.admit_reading(&[Permission::Operators])?;
         let db = self.db();
         let started = std::time::Instant::now();
         let found = codes
@@ -508,8 +528,21 @@ impl Session {
     }
 
     /// Checks that the operator is still enabled (re-reading them when any operator has
-    /// changed since the last check) and holds `needs`.
+    /// changed since the last check) and holds `needs`; on a file opened read-only, refuses
+    /// an operation that needs a permission to change something.
     fn admit(&self, needs: &[Permission]) -> Result<()> {
+        self.admit_as(needs, needs.iter().any(|p| p.writes()))
+    }
+
+    /// [`Session::admit`] for a read, which a file opened read-only allows whatever
+    /// permission it needs (LIST OPERATORS needs the operators permission).
+    fn admit_reading(&self, needs: &[Permission]) -> Result<()> {
+        self.admit_as(needs, false)
+    }
+
+    /// The checks of [`Session::admit`], in order: the session, the operator, the
+    /// read-only open when the operation `writes`, the role.
+    fn admit_as(&self, needs: &[Permission], writes: bool) -> Result<()> {
         self.refuse_if_locked()?;
         let now = self.juki.inner.operators_changed.load(Ordering::Acquire);
         if now != self.seen.load(Ordering::Acquire) {
@@ -518,7 +551,7 @@ impl Session {
                 _ => return Err(AuthError::AuthFailed.into()),
             }
         }
-        if needs.iter().any(|p| p.writes()) {
+        if writes {
             self.refuse_if_read_only()?;
         }
         match needs.iter().find(|p| !self.role.allows(**p)) {
@@ -541,7 +574,7 @@ impl Session {
         f: impl FnOnce(&Database) -> Result<T>,
         codes: impl FnOnce(&T) -> Option<Codes>,
     ) -> Result<T> {
-        let result = self.admit(needs).and_then(|()| f(self.db()));
+        let result = self.admit_reading(needs).and_then(|()| f(self.db()));
         let (outcome, codes) = match &result {
             Ok(v) => match codes(v) {
                 Some(c) => ("OK", c),

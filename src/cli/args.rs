@@ -19,6 +19,15 @@ pub struct Cli {
     /// $JUKI_KEY or the terminal).
     #[arg(long, global = true, value_name = "FILE")]
     pub key_file: Option<PathBuf>,
+    /// Open the database read-only: nothing is written to the file, not even the sign-in
+    /// or the operation log; every change is refused (PERMISSION_DENIED). For the console
+    /// and `changes`.
+    #[arg(long, global = true, conflicts_with = "read_write")]
+    pub read_only: bool,
+    /// Open a backup (a file with BACKUP.manifest.json beside it) for reads and writes;
+    /// without it a backup opens read-only, so that `juki restore` still accepts it.
+    #[arg(long, global = true)]
+    pub read_write: bool,
     /// The terminal name recorded with every operation (default: the host name).
     #[arg(long, global = true)]
     pub terminal: Option<String>,

@@ -31,6 +31,8 @@ pub struct Feed {
     pub follow: bool,
     pub interval: Duration,
     pub items: Items,
+    /// Open the file read-only: the rounds leave no trace in it (`--read-only`, a backup).
+    pub read_only: bool,
 }
 
 /// What each entry carries.
@@ -77,7 +79,7 @@ pub fn run(f: Feed) -> u8 {
         let stamp = modified(&f.db);
         if seen.is_none() || stamp != seen {
             let who = (operator.as_str(), password.as_str(), terminal.as_str());
-            match round(&f.db, key.as_ref(), who, f.items, &mut next) {
+            match round(&f.db, key.as_ref(), who, (f.items, f.read_only), &mut next) {
                 // Stamped after the round: its own log entries changed the file too.
                 Ok(()) => seen = modified(&f.db),
                 Err(Round::Busy) if !f.follow => {
@@ -109,12 +111,13 @@ fn round(
     db: &Path,
     key: Option<&juki::Key>,
     (operator, password, terminal): (&str, &str, &str),
-    items: Items,
+    (items, read_only): (Items, bool),
     next: &mut u64,
 ) -> Result<(), Round> {
+    let builder = juki::Juki::builder(db).read_only(read_only);
     let opened = match key {
-        Some(k) => juki::Juki::builder(db).key(k.clone()).open(),
-        None => juki::Juki::builder(db).open(),
+        Some(k) => builder.key(k.clone()).open(),
+        None => builder.open(),
     };
     let juki = match opened {
         Ok(j) => j,

@@ -70,9 +70,10 @@ fn for_new(key_file: Option<&Path>, var: &str, prompt: &str) -> Result<(Key, boo
     }
 }
 
-/// Opens the database, with its key when its header says it is encrypted.
-pub fn open(path: &Path, key_file: Option<&Path>) -> Result<Juki, Failure> {
-    open_with_cache(path, key_file, juki::cache_for(path))
+/// Opens the database, with its key when its header says it is encrypted; read-only when
+/// `read_only`.
+pub fn open(path: &Path, key_file: Option<&Path>, read_only: bool) -> Result<Juki, Failure> {
+    open_with_cache(path, key_file, juki::cache_for(path), read_only)
 }
 
 /// [`open`] with a page cache of `cache_bytes`.
@@ -80,8 +81,11 @@ pub fn open_with_cache(
     path: &Path,
     key_file: Option<&Path>,
     cache_bytes: usize,
+    read_only: bool,
 ) -> Result<Juki, Failure> {
-    let builder = Juki::builder(path).cache_size(cache_bytes);
+    let builder = Juki::builder(path)
+        .cache_size(cache_bytes)
+        .read_only(read_only);
     let builder = match juki::is_encrypted(path) {
         Ok(true) => builder.key(for_open(path, key_file)?),
         Ok(false) if key_file.is_some() => {

@@ -113,10 +113,47 @@ fn style() -> TableStyle {
     }
 }
 
+/// Whether the database opens read-only: `--read-only`, or a backup (its manifest beside
+/// it) without `--read-write`, which is said on standard error.
+fn read_only(cli: &Cli, path: &std::path::Path) -> bool {
+    if cli.read_only || cli.read_write {
+        return cli.read_only;
+    }
+    let manifest = juki::manifest_path(path);
+    let backup = manifest.is_file();
+    if backup {
+        eprintln!(
+            "note: {} is a backup ({} is beside it): opened read-only, nothing is written to it; give --read-write to change it",
+            path.display(),
+            manifest.display()
+        );
+    }
+    backup
+}
+
+/// The subcommand `--read-only` cannot go with, because writing is what it does.
+fn writes_by_nature(command: Option<&Command>) -> Option<&'static str> {
+    match command? {
+        Command::Demo { .. } => Some("demo"),
+        Command::Init { .. } => Some("init"),
+        Command::Rekey { .. } => Some("rekey"),
+        Command::Erase { .. } => Some("erase"),
+        Command::Import { .. } => Some("import"),
+        Command::Restore { .. } => Some("restore"),
+        Command::Upgrade => Some("upgrade"),
+        Command::Recover { .. } => Some("recover"),
+        Command::Gen { .. } | Command::Bench { .. } | Command::Changes { .. } => None,
+    }
+}
+
 /// Runs the parsed command line; the exit status.
 fn run(cli: Cli) -> u8 {
     let db_path = cli.db.clone().unwrap_or_else(|| PathBuf::from("juki.redb"));
     let key_file = cli.key_file.as_deref();
+    if let Some(name) = writes_by_nature(cli.command.as_ref()).filter(|_| cli.read_only) {
+        eprintln!("error: --read-only does not go with juki {name}, which writes");
+        return EXIT_USAGE;
+    }
     match cli.command {
         Some(Command::Demo { count, no_repl }) => {
             demo::run(count, no_repl, cli.format, cli.dates, cli.idle_minutes)
@@ -179,6 +216,7 @@ fn run(cli: Cli) -> u8 {
             with_my_number,
             notification,
         }) => feed::run(feed::Feed {
+            read_only: read_only(&cli, &db_path),
             db: db_path,
             key_file: cli.key_file.clone(),
             operator: cli.operator.clone(),
@@ -263,10 +301,21 @@ fn upgrade(
     }
 }
 
-/// Signs in on `juki` as the command line says; the exit status on failure.
-fn sign_in(juki: &Juki, cli: &Cli) -> Result<Session, u8> {
+/// The credentials the command line gives or the terminal is asked for, before the file at
+/// `path` is opened (a missing file is said first); the exit status on failure.
+fn credentials(cli: &Cli, path: &std::path::Path) -> Result<signin::Credentials, u8> {
+    match juki::is_encrypted(path) {
+        Err(e) if e.code() == juki::ErrorCode::NotFound => return Err(fail(e.code(), e)),
+        _ => {}
+    }
+    signin::credentials(cli.operator.clone())
+        .map_err(|(code, message)| fail(code.as_str(), message))
+}
+
+/// Signs in on `juki` with `credentials`; the exit status on failure.
+fn sign_in(juki: &Juki, cli: &Cli, credentials: &signin::Credentials) -> Result<Session, u8> {
     let terminal = signin::terminal(cli.terminal.clone());
-    signin::sign_in(juki, cli.operator.clone(), &terminal)
+    signin::sign_in(juki, credentials, &terminal)
         .map_err(|(code, message)| fail(code.as_str(), message))
 }
 
@@ -287,11 +336,16 @@ fn import(cli: &Cli, db_path: &std::path::Path) -> u8 {
         return EXIT_USAGE;
     };
     let cache = (*cache_mib).max(1) << 20;
-    let juki = match key::open_with_cache(db_path, cli.key_file.as_deref(), cache) {
+    let credentials = match credentials(cli, db_path) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let read_only = read_only(cli, db_path);
+    let juki = match key::open_with_cache(db_path, cli.key_file.as_deref(), cache, read_only) {
         Ok(j) => j,
         Err(e) => return fail(e.code(), e),
     };
-    let session = match sign_in(&juki, cli) {
+    let session = match sign_in(&juki, cli, &credentials) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -317,14 +371,19 @@ fn import(cli: &Cli, db_path: &std::path::Path) -> u8 {
 
 /// No subcommand: statements from `-c`, standard input or the REPL, signed in on the file.
 fn console(cli: &Cli, db_path: &std::path::Path) -> u8 {
-    let juki = match key::open(db_path, cli.key_file.as_deref()) {
+    let credentials = match credentials(cli, db_path) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let juki = match key::open(db_path, cli.key_file.as_deref(), read_only(cli, db_path)) {
         Ok(j) => j,
         Err(e) => return fail(e.code(), e),
     };
-    let session = match sign_in(&juki, cli) {
+    let session = match sign_in(&juki, cli, &credentials) {
         Ok(s) => s,
         Err(code) => return code,
     };
+    drop(credentials);
     let mut console = Console {
         session,
         format: cli.format.unwrap_or_else(default_format),

@@ -36,7 +36,7 @@ pub fn run(path: &Path, admin: &str, key_file: Option<&Path>, terminal: &str) ->
         Ok(uid) => uid,
         Err(e) => return fail("PERMISSION_DENIED", e),
     };
-    let juki = match key::open(path, key_file) {
+    let juki = match key::open(path, key_file, false) {
         Ok(j) => j,
         Err(e) => return fail(e.code(), e),
     };

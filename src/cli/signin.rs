@@ -55,18 +55,34 @@ pub fn terminal(flag: Option<String>) -> String {
     .unwrap_or_else(|| "localhost".to_string())
 }
 
-/// Signs in on `juki`, asking for what is missing. The error's code and message: missing
-/// credentials and refused ones are `AUTH_FAILED`; anything else (a full disk while the
-/// attempt is logged, say) keeps its own code.
-pub fn sign_in(
-    juki: &Juki,
-    operator: Option<String>,
-    terminal: &str,
-) -> Result<Session, (juki::ErrorCode, String)> {
+/// An operator id and their password.
+pub struct Credentials {
+    operator: String,
+    password: zeroize::Zeroizing<String>,
+}
+
+/// The credentials of a sign-in, asking for what is missing; taken before the file is
+/// opened, so that a sign-in that cannot even be tried leaves the file as it was. Missing
+/// credentials are `AUTH_FAILED`.
+pub fn credentials(operator: Option<String>) -> Result<Credentials, (juki::ErrorCode, String)> {
     let auth = |m: String| (juki::ErrorCode::AuthFailed, m);
     let op = operator_or(operator).map_err(auth)?;
     let pw = password(&format!("password for {op}: ")).map_err(|e| auth(e.0))?;
-    juki.sign_in(&op, &pw, terminal)
+    Ok(Credentials {
+        operator: op,
+        password: zeroize::Zeroizing::new(pw),
+    })
+}
+
+/// Signs in on `juki` with `credentials`. The error's code and message: refused
+/// credentials are `AUTH_FAILED`; anything else (a full disk while the attempt is logged,
+/// say) keeps its own code.
+pub fn sign_in(
+    juki: &Juki,
+    credentials: &Credentials,
+    terminal: &str,
+) -> Result<Session, (juki::ErrorCode, String)> {
+    juki.sign_in(&credentials.operator, &credentials.password, terminal)
         .map_err(|e| (e.code(), e.to_string()))
 }
 

@@ -353,6 +353,10 @@ impl<'a> Executor<'a> {
             "CHECK: no problems in {} residents, {} versions and {} operation-log entries",
             report.residents, report.versions, chain.entries
         );
+        if self.session.juki().is_read_only() {
+            // `Database::check` leaves redb's page check out of a read-only open.
+            out.push_str(" (opened read-only: every block the tables use was verified, but not redb's own page check, which needs a read-write open)");
+        }
         if !report.warnings.is_empty() {
             out.push_str(&format!("; {} warning(s):", report.warnings.len()));
             for w in &report.warnings {

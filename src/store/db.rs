@@ -18,6 +18,7 @@ use super::engine::stats::{stats, StatDim, StatsRow};
 use super::engine::tables::{resident_as_of_in, ReadTables, View, WriteTables};
 use super::engine::write::{apply, check_by_statement, write_archived, Receipt};
 use super::error::{Result, StoreError};
+use super::handle::Redb;
 use crate::model::{Date, HouseholdId, MyNumber, PlaceBook, ResidentCode};
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableHandle, WriteTransaction};
 use std::borrow::Cow;
@@ -130,10 +131,11 @@ impl BatchError {
 pub struct Database {
     /// The read snapshot lookups share (dropped before the redb database).
     pub(super) snapshots: SnapshotCache,
-    /// The redb database. Every transaction begins under the read lock, held only while it
-    /// begins (an uncontended read lock is one atomic operation); COMPACT, which needs the
-    /// database to itself, takes the write lock.
-    pub(super) db: RwLock<redb::Database>,
+    /// The redb database, read-write or read-only (`store::handle`). Every transaction
+    /// begins under the read lock, held only while it begins (an uncontended read lock is
+    /// one atomic operation); COMPACT, which needs the database to itself, takes the write
+    /// lock.
+    pub(super) db: RwLock<Redb>,
     pub(super) path: PathBuf,
     pub(super) clock: ClockCell,
     /// The key material when the file is encrypted at rest (`store::crypt`).
@@ -289,10 +291,12 @@ impl Database {
             let _ = std::fs::remove_file(path);
             return Err(e);
         }
-        let place = read_book(&db).map_err(E::from)?.map(Arc::new);
+        let place = read_book(&db.begin_read().map_err(|e| E::from(e.into()))?)
+            .map_err(E::from)?
+            .map(Arc::new);
         Ok(Database {
             snapshots: SnapshotCache::default(),
-            db: db.into(),
+            db: RwLock::new(db.into()),
             path: path.to_path_buf(),
             clock: Clock::System.into(),
             crypt,
@@ -371,8 +375,9 @@ impl Database {
     }
 
     /// Wraps an opened redb database after checking that it is a juki file of this format
-    /// version.
-    pub(super) fn from_opened(db: redb::Database, path: &Path) -> Result<Database> {
+    /// version. A read-write one gets the derived `heads` table when it lacks it; a
+    /// read-only one is refused then (`NeedsWrite`).
+    pub(super) fn from_opened(db: impl Into<Redb>, path: &Path) -> Result<Database> {
         let (database, format) = Self::wrap_any_format(db, path)?;
         if format != FORMAT_VERSION {
             return Err(StoreError::FormatVersion {
@@ -383,10 +388,16 @@ impl Database {
         let txn = database.redb().begin_read()?;
         let has_heads = txn.list_tables()?.any(|t| t.name() == HEADS.name());
         drop(txn);
-        if !has_heads {
-            build_heads(&database.redb())?;
+        if !has_heads && database.is_read_only() {
+            return Err(StoreError::NeedsWrite {
+                path: path.display().to_string(),
+                why: "it lacks the derived table heads, which a read-write open builds",
+            });
         }
-        let place = read_book(&database.redb())?.map(Arc::new);
+        if !has_heads {
+            build_heads(database.redb().writable()?)?;
+        }
+        let place = read_book(&database.redb().begin_read()?)?.map(Arc::new);
         *database
             .place
             .write()
@@ -396,10 +407,10 @@ impl Database {
 
     /// Wraps an opened redb database that is a juki file of any format version, and gives
     /// that version. Nothing is written.
-    fn wrap_any_format(db: redb::Database, path: &Path) -> Result<(Database, u64)> {
+    fn wrap_any_format(db: impl Into<Redb>, path: &Path) -> Result<(Database, u64)> {
         let database = Database {
             snapshots: SnapshotCache::default(),
-            db: db.into(),
+            db: RwLock::new(db.into()),
             path: path.to_path_buf(),
             clock: Clock::System.into(),
             crypt: None,
@@ -424,8 +435,13 @@ impl Database {
     /// The redb database, to begin a transaction with. The guard is meant to live only as
     /// long as that call: a transaction does not borrow the database.
     #[inline]
-    pub(crate) fn redb(&self) -> RwLockReadGuard<'_, redb::Database> {
+    pub(crate) fn redb(&self) -> RwLockReadGuard<'_, Redb> {
         self.db.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether the file was opened read-only: every write is refused (`store::handle`).
+    pub fn is_read_only(&self) -> bool {
+        self.redb().is_read_only()
     }
 
     /// The register's municipality and address dictionaries; `None` for a register made
@@ -439,7 +455,7 @@ impl Database {
 
     /// Re-reads the place book after a transaction that changed it committed.
     pub(crate) fn reload_place(&self) -> Result<()> {
-        let place = read_book(&self.redb())?.map(Arc::new);
+        let place = read_book(&self.redb().begin_read()?)?.map(Arc::new);
         *self.place.write().unwrap_or_else(PoisonError::into_inner) = place;
         Ok(())
     }
@@ -599,7 +615,7 @@ impl Database {
         let txn = self
             .redb()
             .begin_write()
-            .map_err(|e| BatchError::at(0, e.into()))?;
+            .map_err(|e| BatchError::at(0, e))?;
         let mut receipts = Vec::new();
         {
             let mut tables = WriteTables::open(&txn).map_err(|e| BatchError::at(0, e))?;
@@ -623,7 +639,7 @@ impl Database {
 
     /// A write transaction for tables outside the store (operators, the operation log).
     pub(crate) fn write_transaction(&self) -> Result<WriteTransaction> {
-        Ok(self.redb().begin_write()?)
+        self.redb().begin_write()
     }
 
     /// A read transaction for tables outside the store.

@@ -176,6 +176,21 @@ pub enum StoreError {
         "the database file is open in another process; juki opens a file in one process at a time"
     )]
     InUse,
+    /// A write asked of a file opened read-only (`--read-only`, a backup): refused before
+    /// anything reaches the file.
+    #[error("permission denied: the register was opened read-only; nothing is written to it")]
+    ReadOnly,
+    /// A file that cannot be opened read-only because opening it needs a write first (redb's
+    /// repair of a file not closed cleanly, a derived table to build).
+    #[error(
+        "{path} cannot be opened read-only: {why}; open it read-write once (or restore a backup)"
+    )]
+    NeedsWrite {
+        /// The file.
+        path: String,
+        /// What the open would have to write.
+        why: &'static str,
+    },
     /// redb failed (I/O, locks, a commit).
     #[error("storage error: {0}")]
     Redb(#[source] redb::Error),
@@ -238,6 +253,8 @@ impl StoreError {
             | StoreError::WrongKey { .. }
             | StoreError::KeyDestroyed(_) => ErrorCode::AuthFailed,
             StoreError::NotEncrypted(_) | StoreError::BadKey(_) => ErrorCode::InvalidValue,
+            StoreError::ReadOnly => ErrorCode::PermissionDenied,
+            StoreError::NeedsWrite { .. } => ErrorCode::Io,
         }
     }
 

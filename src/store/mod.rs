@@ -1,7 +1,8 @@
 //! The resident store: residents, their versions and every index in one redb file.
 //!
 //! * [`Database`] (`db.rs`) owns the file, hands out transactions and is the seam every other
-//!   layer calls; `error.rs` is the store's error.
+//!   layer calls; `handle.rs` is the redb database under it, read-write or read-only (a
+//!   read-only one writes nothing to its file); `error.rs` is the store's error.
 //! * `engine/` is the register itself: `schema` names the tables and lays out their keys
 //!   (DESIGN.md, "Storage layout"), `record` frames each version with a CRC32 around its rkyv
 //!   archive, `write` applies a [`Change`] with the checks of docs/domain.md, `household`
@@ -19,6 +20,7 @@ pub mod crypt;
 mod db;
 pub(crate) mod engine;
 mod error;
+mod handle;
 pub(crate) mod maintain;
 #[doc(hidden)]
 pub mod testing;

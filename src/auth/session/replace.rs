@@ -42,6 +42,6 @@ impl Session {
         let prefix = common_prefix(&our_log, &their_log)?;
         drop(their_log);
         drop(theirs);
-        archive_tail(&our_log, prefix, &copy.redb())
+        archive_tail(&our_log, prefix, copy.redb().writable()?)
     }
 }

@@ -121,7 +121,15 @@ pub(crate) fn create_checksummed(file: std::fs::File, path: &Path) -> Result<Fil
 
 /// Opens a checksummed plain file (an encrypted one is [`StoreError::Encrypted`]).
 pub(crate) fn open_checksummed(path: &Path) -> Result<FileCrypt> {
-    let inner = open_inner(path)?;
+    checksummed_over(open_inner(path)?, path)
+}
+
+/// [`open_checksummed`] with the file opened for reading only (a read-only open).
+pub(crate) fn open_checksummed_read_only(path: &Path) -> Result<FileCrypt> {
+    checksummed_over(open_inner_for(path, false)?, path)
+}
+
+fn checksummed_over(inner: FileBackend, path: &Path) -> Result<FileCrypt> {
     let (envelope, logical) = read_envelope(&inner, path)?;
     match envelope {
         Envelope::Checksummed { file_id } => {
@@ -243,9 +251,15 @@ pub(crate) fn read_envelope(inner: &FileBackend, path: &Path) -> Result<(Envelop
 
 /// Opens `path` read-write with redb's file backend.
 pub(crate) fn open_inner(path: &Path) -> Result<FileBackend> {
+    open_inner_for(path, true)
+}
+
+/// Opens `path` with redb's file backend, for reading and writing or (`write` false) for
+/// reading only.
+fn open_inner_for(path: &Path, write: bool) -> Result<FileBackend> {
     let file = std::fs::OpenOptions::new()
         .read(true)
-        .write(true)
+        .write(write)
         .open(path)
         .map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
@@ -259,7 +273,15 @@ pub(crate) fn open_inner(path: &Path) -> Result<FileBackend> {
 
 /// Opens an encrypted file with `key`.
 pub(crate) fn open_backend(path: &Path, key: &Key) -> Result<(FileCrypt, Arc<Sealed>)> {
-    let inner = open_inner(path)?;
+    backend_over(open_inner(path)?, path, key)
+}
+
+/// [`open_backend`] with the file opened for reading only (a read-only open).
+pub(crate) fn open_backend_read_only(path: &Path, key: &Key) -> Result<(FileCrypt, Arc<Sealed>)> {
+    backend_over(open_inner_for(path, false)?, path, key)
+}
+
+fn backend_over(inner: FileBackend, path: &Path, key: &Key) -> Result<(FileCrypt, Arc<Sealed>)> {
     let (header, logical) = read_header(&inner, path)?;
     let data_key = header.unwrap(key, &path.display().to_string())?;
     let backend = CryptBackend::new(inner, &data_key, header.file_id, logical)

@@ -30,7 +30,8 @@ pub use backend::{CryptBackend, CHECKSUM_PHYSICAL_BLOCK, PHYSICAL_BLOCK};
 #[cfg(any(test, feature = "testing"))]
 pub use database::open_plain_redb;
 pub(crate) use file::{
-    create_backend, create_checksummed, open_backend, open_checksummed, open_redb, seal_new, Sealed,
+    create_backend, create_checksummed, open_backend, open_backend_read_only, open_checksummed,
+    open_checksummed_read_only, open_redb, seal_new, Sealed,
 };
 pub use file::{file_kind, is_encrypted, FileKind};
 pub use header::BLOCK_BYTES;

@@ -8,7 +8,7 @@
 //! increasing order of their first day, each the municipality's and each parsed without
 //! error when it was stored (so a stored one that no longer parses is CORRUPT).
 
-use redb::{ReadableDatabase, ReadableTable, WriteTransaction};
+use redb::{ReadableTable, WriteTransaction};
 
 use super::schema::{META, META_MUNICIPALITY, TOWNS};
 use crate::model::{Date, InvalidValue, LocalGovCode, Municipality, PlaceBook, TownDictionary};
@@ -58,8 +58,7 @@ pub(crate) fn parse_towns(municipality: &Municipality, text: &[u8]) -> Result<To
 }
 
 /// The place book stored in the file, `None` for a register without a municipality.
-pub(crate) fn read_book(db: &redb::Database) -> Result<Option<PlaceBook>> {
-    let txn = db.begin_read()?;
+pub(crate) fn read_book(txn: &redb::ReadTransaction) -> Result<Option<PlaceBook>> {
     let meta = txn.open_table(META)?;
     let Some(code) = meta.get(META_MUNICIPALITY)?.map(|g| g.value()) else {
         return Ok(None);

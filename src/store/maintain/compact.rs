@@ -52,6 +52,9 @@ impl Database {
     /// Compacts the file: moves pages towards its start and truncates the free space at its
     /// end. Refused with `CONFLICT` while a transaction is open.
     pub(crate) fn compact(&self) -> Result<CompactReport> {
+        if self.is_read_only() {
+            return Err(StoreError::ReadOnly);
+        }
         let started = Instant::now();
         let deadline = started + WAIT;
         let busy = || {
@@ -75,7 +78,7 @@ impl Database {
         };
         let before = file_len(self)?;
         let compacted = loop {
-            match db.compact() {
+            match db.writable_mut()?.compact() {
                 Ok(c) => break c,
                 // A transaction that began before the lock was taken (the log flusher's
                 // commit, say) ends on its own.

@@ -165,7 +165,7 @@ impl Database {
         txn.commit()?;
         Ok(Database {
             snapshots: Default::default(),
-            db: db.into(),
+            db: std::sync::RwLock::new(db.into()),
             path: path.as_ref().to_path_buf(),
             clock: Clock::System.into(),
             crypt: None,
@@ -212,7 +212,6 @@ mod tests {
         let Err(again) = db.redb().begin_write() else {
             panic!("a write began after a failed commit");
         };
-        let again = StoreError::from(again);
         assert_eq!(again.code(), "IO");
         assert!(again.to_string().contains("re-open"), "{again}");
     }
