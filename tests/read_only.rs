@@ -118,6 +118,18 @@ fn reads_and_refusals_leave_no_trace(db: &Path, flags: &[&str]) {
         "{}",
         stderr(&out)
     );
+
+    // A copy is always recorded, and a read-only open records nothing: no EXPORT.
+    let copy = db.with_extension("export.csv");
+    let export = format!("EXPORT '{}'", copy.display());
+    let out = leaves_unchanged(db, &with(flags, &export), Some(PASSWORD));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("error[PERMISSION_DENIED]"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!copy.exists());
 }
 
 #[test]
@@ -291,4 +303,37 @@ fn failed_sign_ins_on_a_read_only_open_lock_nobody_out() {
         let _ = juki.sign_in(ADMIN, "not-the-password-1", "t");
     }
     assert!(juki.sign_in(ADMIN, PASSWORD, "t").is_err());
+}
+
+#[test]
+fn only_roles_that_audit_may_open_read_only() {
+    let f = Fixture::in_ashiya();
+    for (id, role) in [("clerk1", "clerk"), ("auditor1", "auditor")] {
+        f.db.run(&format!(
+            "CREATE OPERATOR {id} ROLE {role} PASSWORD 'a-password-of-{id}'"
+        ))
+        .unwrap();
+    }
+    let path = f.path();
+    let Fixture {
+        dir: _dir,
+        juki,
+        db,
+    } = f;
+    drop(db);
+    drop(juki);
+    let before = sha256(&path);
+    let juki = Juki::builder(&path).read_only(true).open().unwrap();
+    // A clerk's reads are logged in a writable open; a read-only open would leave none.
+    let e = juki
+        .sign_in("clerk1", "a-password-of-clerk1", "t")
+        .unwrap_err();
+    assert_eq!(e.code(), juki::ErrorCode::PermissionDenied, "{e}");
+    let auditor = juki
+        .sign_in("auditor1", "a-password-of-auditor1", "t")
+        .unwrap();
+    assert!(!auditor.run("AUDIT VERIFY").unwrap().is_empty());
+    drop(auditor);
+    drop(juki);
+    assert_eq!(sha256(&path), before);
 }

@@ -54,8 +54,9 @@ pub enum Permission {
 }
 
 impl Permission {
-    /// Whether the permission is one to change the register (a read-only handle refuses
-    /// it whatever the role).
+    /// Whether the permission is one to change the register, or to hand a copy of it out
+    /// (EXPORT, BACKUP, certificates, the notification), which is always recorded: a
+    /// read-only handle, which records nothing, refuses it whatever the role.
     pub fn writes(self) -> bool {
         matches!(
             self,
@@ -65,6 +66,9 @@ impl Permission {
                 | Permission::Insurance
                 | Permission::Pension
                 | Permission::ChildAllowance
+                | Permission::Export
+                | Permission::Certificate
+                | Permission::Notification
         )
     }
 

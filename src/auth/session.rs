@@ -242,7 +242,9 @@ impl Juki {
     ///
     /// On a file opened read-only the password is checked against the stored hash all the
     /// same (a disabled or locked operator is refused), but nothing is recorded: no log
-    /// entry, no failure counted (DESIGN.md, "Read-only opens").
+    /// entry, no failure counted (DESIGN.md, "Read-only opens"). Since its reads leave no
+    /// trace, such an open signs in only a role with the audit permission (the
+    /// administrator, the auditor); any other is refused with `PERMISSION_DENIED`.
     pub fn sign_in(&self, operator: &str, password: &str, terminal: &str) -> Result<Session> {
         let db = &self.inner.db;
         let stored = read_operator(db, operator)?;
@@ -272,6 +274,13 @@ impl Juki {
             self.record_attempt(entry, stored.clone(), ok, now)?;
         }
         match (ok, stored) {
+            (true, Some(op)) if db.is_read_only() && !op.role()?.allows(Permission::Audit) => {
+                Err(AuthError::PermissionDenied {
+                    role: op.role()?,
+                    missing: Permission::Audit,
+                }
+                .into())
+            }
             (true, Some(op)) => {
                 // Counted here, given back in `Drop for Session`.
                 self.inner.sessions.fetch_add(1, Ordering::AcqRel);

@@ -313,6 +313,43 @@ fn cp932_input() {
     assert!(f.import(&p).is_err());
 }
 
+/// A whole generated file, every item column and the dates known in part with it, reads
+/// the same from cp932 as from UTF-8.
+#[test]
+fn cp932_input_with_every_item_gives_the_same_register() {
+    let (utf8, sjis) = (fx(), fx());
+    let csv_path = utf8.dir.path().join("gen.csv");
+    let opts = GenOptions::new(3000, 5, today());
+    write_csv(&opts, std::fs::File::create(&csv_path).unwrap(), None).unwrap();
+    let text = std::fs::read_to_string(&csv_path).unwrap();
+    assert!(text.lines().next().unwrap().contains("registered_domicile"));
+    assert!(
+        text.lines()
+            .any(|l| l.split(',').nth(5).is_some_and(|b| b.len() < 10)),
+        "some birth date known only in part"
+    );
+    let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&text);
+    assert!(!unmappable);
+    let p = sjis.file("sjis.csv", &bytes);
+    let mut sjis_opts = ImportOptions::new(&p);
+    sjis_opts.encoding = Encoding::Cp932;
+    sjis_opts.history = None;
+    import(&sjis.db, &sjis_opts, Progress::Quiet).unwrap();
+    utf8.import(&csv_path).unwrap();
+    // Every record the same but the moment it was written.
+    let records = |db: &Database| {
+        let mut records = all(db);
+        for r in records.values_mut() {
+            r.recorded_at = 0;
+        }
+        records
+    };
+    assert_eq!(records(&sjis.db), records(&utf8.db));
+    assert_eq!(records(&utf8.db).len(), 3000);
+    assert!(records(&utf8.db).values().any(|r| !r.items.is_empty()));
+    assert!(records(&utf8.db).values().any(|r| !r.birth.is_exact()));
+}
+
 #[test]
 fn bom_and_crlf() {
     let f = fx();
