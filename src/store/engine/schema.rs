@@ -77,6 +77,32 @@ pub enum IndexKind {
     KanaAddress = 4,
     /// `[5][birth u32 BE][address key][0]…`
     BirthAddress = 5,
+    /// `[6][kanji name key][0][birth u32 BE]…`: kind 1 for a birth date known only in part
+    /// (a month, a year, 不詳), which a search by any day it can be must find: under the
+    /// name, so that one probe of the name finds every such entry whatever its date.
+    PartialBirthKanji = 6,
+    /// `[7][清音化 key][0][birth u32 BE]…`: kind 2 for a birth date known in part.
+    PartialBirthKana = 7,
+    /// `[8][address key][0][birth u32 BE]…`: kind 5 for a birth date known in part.
+    PartialBirthAddress = 8,
+}
+
+impl IndexKind {
+    /// The kind that holds an entry of this birth kind (1, 2 or 5) for a birth date known
+    /// only in part (6, 7 or 8); the others unchanged.
+    pub fn for_partial_birth(self) -> IndexKind {
+        match self {
+            IndexKind::BirthKanji => IndexKind::PartialBirthKanji,
+            IndexKind::BirthKana => IndexKind::PartialBirthKana,
+            IndexKind::BirthAddress => IndexKind::PartialBirthAddress,
+            other => other,
+        }
+    }
+}
+
+/// Whether a stored birth code is a date known only in part (`yyyymm00`, `yyyy0000`, 不詳).
+pub fn is_partial_birth(code: u32) -> bool {
+    code.is_multiple_of(100) || code == crate::model::UNKNOWN_CODE
 }
 
 /// The components one version contributes to the 4情報 index.
@@ -107,24 +133,34 @@ impl SearchComponents {
             }
             k
         };
+        // A birth kind's key: the date first for a whole day, after the text for a date
+        // known in part (kinds 6–8).
+        let partial = is_partial_birth(self.birth);
+        let by_birth = |kind: IndexKind, text: &[u8]| {
+            if partial {
+                cat(kind.for_partial_birth(), &[text, &[0], &birth])
+            } else {
+                cat(kind, &[&birth, text, &[0]])
+            }
+        };
         let name = self.name_key.as_bytes();
         let kana = self.kana_key.as_bytes();
         let addr = self.address_key.as_bytes();
         let mut keys = vec![
-            cat(IndexKind::BirthKanji, &[&birth, name, &[0]]),
-            cat(IndexKind::BirthKana, &[&birth, kana, &[0]]),
+            by_birth(IndexKind::BirthKanji, name),
+            by_birth(IndexKind::BirthKana, kana),
             cat(IndexKind::KanjiAddress, &[name, &[0], addr, &[0]]),
             cat(IndexKind::KanaAddress, &[kana, &[0], addr, &[0]]),
-            cat(IndexKind::BirthAddress, &[&birth, addr, &[0]]),
+            by_birth(IndexKind::BirthAddress, addr),
         ];
         for other in &self.other_name_keys {
             let other = other.as_bytes();
-            keys.push(cat(IndexKind::BirthKanji, &[&birth, other, &[0]]));
+            keys.push(by_birth(IndexKind::BirthKanji, other));
             keys.push(cat(IndexKind::KanjiAddress, &[other, &[0], addr, &[0]]));
         }
         for other in &self.other_kana_keys {
             let other = other.as_bytes();
-            keys.push(cat(IndexKind::BirthKana, &[&birth, other, &[0]]));
+            keys.push(by_birth(IndexKind::BirthKana, other));
             keys.push(cat(IndexKind::KanaAddress, &[other, &[0], addr, &[0]]));
         }
         keys

@@ -327,8 +327,27 @@ impl SearchQuery {
                 .get(4..)
                 .and_then(|r| r.split(|b| *b == 0).next())
                 .is_some_and(addr_ok),
+            k if k == IndexKind::PartialBirthKanji as u8
+                || k == IndexKind::PartialBirthKana as u8 =>
+            {
+                self.partial_entry(rest).is_some_and(name_ok)
+            }
+            k if k == IndexKind::PartialBirthAddress as u8 => {
+                self.partial_entry(rest).is_some_and(addr_ok)
+            }
             _ => false,
         }
+    }
+
+    /// The text of a partial-birth entry (`[text][0][birth code]`, kinds 6–8), when its
+    /// birth date can be the query's; `None` when it cannot or the entry is malformed.
+    fn partial_entry<'k>(&self, rest: &'k [u8]) -> Option<&'k [u8]> {
+        let end = rest.iter().position(|b| *b == 0)?;
+        let code = u32::from_be_bytes(rest.get(end + 1..end + 5)?.try_into().ok()?);
+        let stored = PartialDate::from_code(code).ok()?;
+        self.birth
+            .is_none_or(|b| b.overlaps(stored))
+            .then_some(&rest[..end])
     }
 
     /// What an index entry that passed [`SearchQuery::key_may_match`] proves of the version it
@@ -356,10 +375,12 @@ impl SearchQuery {
         }
     }
 
-    /// The index ranges to scan, each `[start, end)`: one key prefix without a birth date;
-    /// with one, a range for each stored birth code that can match it (`birth_ranges`),
-    /// birth first (an exact, selective component) and then, for a single code, the name or
-    /// address prefix.
+    /// The index ranges to scan, each `[start, end)`. Without a birth date, one key prefix
+    /// (name, then address). With one, two: the whole days it holds in the birth kind (1, 2
+    /// or 5: one day and the name or address prefix after it, or the range of a month's or a
+    /// year's days), and the name or address prefix in the partial-birth kind (6, 7 or 8),
+    /// where every birth date known only in part of that name or address sits, checked on
+    /// the entry's bytes (`key_may_match`).
     fn plan(&self) -> Vec<(Vec<u8>, Vec<u8>)> {
         let Some(birth) = self.birth_index() else {
             let name = self
@@ -372,7 +393,7 @@ impl SearchQuery {
             let end = prefix_end(&key);
             return vec![(key, end)];
         };
-        let (kind, after_birth) = match &self.name {
+        let (kind, text) = match &self.name {
             Some(name) => name.index(true),
             None => (
                 IndexKind::BirthAddress,
@@ -383,24 +404,31 @@ impl SearchQuery {
             ),
         };
         let with_code = |code: u32| {
-            let mut key = Vec::with_capacity(5 + after_birth.len());
+            let mut key = Vec::with_capacity(5 + text.len());
             key.push(kind as u8);
             key.extend_from_slice(&code.to_be_bytes());
             key
         };
-        birth_ranges(birth)
-            .into_iter()
-            .map(|(first, last)| {
-                if first == last {
-                    let mut key = with_code(first);
-                    key.extend_from_slice(&after_birth);
-                    let end = prefix_end(&key);
-                    (key, end)
-                } else {
-                    (with_code(first), prefix_end(&with_code(last)))
-                }
-            })
-            .collect()
+        let days = match birth {
+            PartialDate::Exact(day) => {
+                let mut key = with_code(day.to_yyyymmdd());
+                key.extend_from_slice(&text);
+                let end = prefix_end(&key);
+                (key, end)
+            }
+            partial => {
+                let (first, last) = (partial.first_day(), partial.last_day());
+                let (first, last) = (first.expect("not 不詳"), last.expect("not 不詳"));
+                (
+                    with_code(first.to_yyyymmdd()),
+                    prefix_end(&with_code(last.to_yyyymmdd())),
+                )
+            }
+        };
+        let mut partial = vec![kind.for_partial_birth() as u8];
+        partial.extend_from_slice(&text);
+        let partial_end = prefix_end(&partial);
+        vec![days, (partial, partial_end)]
     }
 }
 
@@ -410,29 +438,6 @@ fn birth_matches(condition: PartialDate, stored: u32) -> bool {
     stored == condition.code()
         || ((!condition.is_exact() || stored.is_multiple_of(100) || stored == UNKNOWN_CODE)
             && PartialDate::from_code(stored).is_ok_and(|s| s.overlaps(condition)))
-}
-
-/// The stored birth codes a condition can match, as inclusive ranges in ascending order: a
-/// day, its month, its year and 不詳; a month's days (and the month itself), its year and
-/// 不詳; a year's months and days (and the year itself) and 不詳. Codes sort as the dates
-/// do (`PartialDate::code`), so a month's or a year's codes are one range.
-fn birth_ranges(condition: PartialDate) -> Vec<(u32, u32)> {
-    let year = |code: u32| code / 10_000 * 10_000;
-    let one = |code: u32| (code, code);
-    let code = condition.code();
-    match condition {
-        PartialDate::Exact(_) => {
-            vec![
-                one(year(code)),
-                one(code / 100 * 100),
-                one(code),
-                one(UNKNOWN_CODE),
-            ]
-        }
-        PartialDate::YearMonth(_) => vec![one(year(code)), (code, code + 99), one(UNKNOWN_CODE)],
-        PartialDate::Year(_) => vec![(code, code + 9_999), one(UNKNOWN_CODE)],
-        PartialDate::Unknown => vec![(0, UNKNOWN_CODE)],
-    }
 }
 
 /// One resident found by a search.

@@ -905,7 +905,7 @@ impl<'t, T: View> Checker<'t, T> {
                 return Ok(());
             };
             let kind = prefix[0];
-            if !(1..=5).contains(&kind) {
+            if !(1..=8).contains(&kind) {
                 bad.push((vkey(id, version), format!("unknown index kind {kind}")));
                 return Ok(());
             }
