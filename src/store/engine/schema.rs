@@ -120,7 +120,8 @@ pub struct SearchComponents {
 
 impl SearchComponents {
     /// The index keys of these components, without the `[id][version]` suffix: the five
-    /// kinds of the 氏名, then for each other name the two kinds that hold a name.
+    /// kinds of the 氏名 (6, 7 and 8 in place of 1, 2 and 5 for a birth date known only in
+    /// part), then for each other name the two kinds that hold a name.
     pub fn prefixes(&self) -> Vec<Vec<u8>> {
         let birth = self.birth.to_be_bytes();
         let cat = |kind: IndexKind, parts: &[&[u8]]| {
