@@ -6,7 +6,7 @@
 use super::{columns_of, ReadSnapshot, SplitMix, SqlResident};
 use juki::{
     testing::address_key,
-    {Date, Kana, MyNumber, Name, ResidentCode},
+    {Date, Kana, MyNumber, Name, PartialDate, ResidentCode},
 };
 use juki::{Resident, SearchQuery, Session};
 use juki::{SearchHit, Status};
@@ -52,7 +52,12 @@ pub struct Keys {
 /// kanji name + birth date, the full reading + the town (the address key up to its first
 /// digit), birth date + town.
 pub fn searches_of(r: &SqlResident) -> [Search; 3] {
-    let birth = Date::from_yyyymmdd(r.birth).expect("a stored date");
+    // A birth date known only in part is asked by its first day (不詳: any day), which finds
+    // it in both engines (juki by overlap, SQLite by `BIRTH_CODES`).
+    let birth = PartialDate::from_code(r.birth)
+        .expect("a stored date")
+        .first_day()
+        .unwrap_or_else(|| Date::from_ymd(1900, 1, 1).expect("a real day"));
     let name = Name::parse(&r.name).expect("a stored name");
     let kana = Kana::parse(&r.kana).expect("a stored reading");
     let town = town_prefix(&r.address);
