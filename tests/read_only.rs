@@ -70,6 +70,20 @@ fn register() -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
+/// [`register`] and a backup of it made by `BACKUP TO` (with its manifest beside it).
+fn register_and_backup() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let (dir, db) = register();
+    let backup = dir.path().join("backup.redb");
+    let out = juki_on(
+        &db,
+        &["-c", &format!("BACKUP TO '{}'", backup.display())],
+        Some(PASSWORD),
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    (dir, db, backup)
+}
+
 /// Runs `args` on `db` and asserts the file kept its bytes; the output.
 fn leaves_unchanged(db: &Path, args: &[&str], password: Option<&str>) -> Output {
     let before = sha256(db);
@@ -170,15 +184,7 @@ fn read_only_does_not_go_with_a_subcommand_that_writes() {
 
 #[test]
 fn a_backup_opened_with_the_console_is_still_accepted_by_restore() {
-    let (dir, db) = register();
-    let backup = dir.path().join("backup.redb");
-    let out = juki_on(
-        &db,
-        &["-c", &format!("BACKUP TO '{}'", backup.display())],
-        Some(PASSWORD),
-        &[],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (dir, _db, backup) = register_and_backup();
 
     // No flag: the manifest beside it makes the open read-only, and says so.
     reads_and_refusals_leave_no_trace(&backup, &[]);
@@ -211,15 +217,7 @@ fn a_backup_opened_with_the_console_is_still_accepted_by_restore() {
 
 #[test]
 fn read_write_opens_a_backup_for_changes_and_restore_then_refuses_it() {
-    let (dir, db) = register();
-    let backup = dir.path().join("backup.redb");
-    let out = juki_on(
-        &db,
-        &["-c", &format!("BACKUP TO '{}'", backup.display())],
-        Some(PASSWORD),
-        &[],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (dir, _db, backup) = register_and_backup();
     let before = sha256(&backup);
     let text = move_in_text();
     let out = juki_on(&backup, &["--read-write", "-c", &text], Some(PASSWORD), &[]);
