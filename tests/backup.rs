@@ -445,10 +445,7 @@ fn restoring_over_a_register_keeps_every_later_entry_of_its_log() {
     }
     f.db.create_operator("registrar", Role::Registrar, SECRET)
         .unwrap();
-    let Fixture { dir, juki, db } = f;
-    let live = juki.path().to_path_buf();
-    drop(db);
-    drop(juki);
+    let (dir, live) = f.close();
     let (_, before) = log_of(&live);
 
     // Not by a registrar of the live register (the backup does not know them at all).

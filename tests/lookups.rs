@@ -240,14 +240,7 @@ fn a_redb_file_that_is_not_juki_is_refused() {
 #[test]
 fn a_damaged_record_is_corrupt_not_a_panic() {
     let f = story();
-    let path = f.path();
-    let Fixture {
-        dir: _dir,
-        juki,
-        db,
-    } = f;
-    drop(db);
-    drop(juki);
+    let (_dir, path) = f.close();
     {
         let raw = juki::testing::crypt::open_plain_redb(&path).unwrap();
         let txn = raw.begin_write().unwrap();

@@ -63,11 +63,7 @@ fn stderr(o: &Output) -> String {
 fn register() -> (tempfile::TempDir, PathBuf) {
     let f = Fixture::in_ashiya();
     f.db.record(&move_in(1, &taro(), "2020-04-01")).unwrap();
-    let path = f.path();
-    let Fixture { dir, juki, db } = f;
-    drop(db);
-    drop(juki);
-    (dir, path)
+    f.close()
 }
 
 /// [`register`] and a backup of it made by `BACKUP TO` (with its manifest beside it).
@@ -312,14 +308,7 @@ fn only_roles_that_audit_may_open_read_only() {
         ))
         .unwrap();
     }
-    let path = f.path();
-    let Fixture {
-        dir: _dir,
-        juki,
-        db,
-    } = f;
-    drop(db);
-    drop(juki);
+    let (_dir, path) = f.close();
     let before = sha256(&path);
     let juki = Juki::builder(&path).read_only(true).open().unwrap();
     // A clerk's reads are logged in a writable open; a read-only open would leave none.

@@ -449,14 +449,7 @@ fn the_chain_catches_an_entry_edited_through_redb() {
     run(&c, &fill("GET {1}"));
     drop(c);
     assert!(f.db.audit_verify().unwrap().first_broken.is_none());
-    let path = f.path();
-    let Fixture {
-        dir: _dir,
-        juki,
-        db,
-    } = f;
-    drop(db);
-    drop(juki);
+    let (_dir, path) = f.close();
     {
         // Rewrite entry 3 with other content but the same framing (a valid checksum).
         let raw = juki::testing::crypt::open_plain_redb(&path).unwrap();

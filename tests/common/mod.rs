@@ -56,11 +56,18 @@ impl Fixture {
         self.juki.path().to_path_buf()
     }
 
-    pub fn reopen(self) -> Fixture {
+    /// Signs out and closes the register, keeping its directory: the directory and the
+    /// file's path, for tests that work on the closed file.
+    pub fn close(self) -> (tempfile::TempDir, std::path::PathBuf) {
         let path = self.path();
         let Fixture { dir, juki, db } = self;
         drop(db);
         drop(juki);
+        (dir, path)
+    }
+
+    pub fn reopen(self) -> Fixture {
+        let (dir, path) = self.close();
         let juki = Juki::builder(&path).open().unwrap();
         juki.set_clock(Clock::Fixed(date(TODAY)));
         let db = juki.sign_in(ADMIN, PASSWORD, "test").unwrap();

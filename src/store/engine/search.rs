@@ -199,7 +199,7 @@ impl SearchQuery {
             self.name.is_some(),
             self.address.as_ref().is_some_and(|a| !a.key.is_empty()),
             // 不詳 is every day: no information.
-            self.birth.is_some_and(|b| b != PartialDate::Unknown),
+            self.birth_index().is_some(),
         ];
         if given.iter().filter(|g| **g).count() >= 2 {
             return Ok(());
