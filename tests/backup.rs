@@ -11,6 +11,8 @@ use juki::Juki;
 use juki::Reason;
 use juki::{testing::manifest_path, Manifest};
 use juki::{AuditQuery, Role};
+#[cfg(unix)]
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -244,13 +246,29 @@ fn a_backup_refuses_an_existing_path_and_leaves_nothing_on_failure() {
     let other = f.dir.path().join("other.redb");
     std::fs::write(manifest_path(&other), b"{}").unwrap();
     assert_eq!(f.db.backup(&other).unwrap_err().code(), "IO");
+    // A symbolic link, to a file or to nowhere, is refused and left as it was.
+    #[cfg(unix)]
+    {
+        let link = f.dir.path().join("link.redb");
+        std::os::unix::fs::symlink(&taken, &link).unwrap();
+        let dangling = f.dir.path().join("dangling.redb");
+        std::os::unix::fs::symlink(f.dir.path().join("nothing.redb"), &dangling).unwrap();
+        for path in [&link, &dangling] {
+            assert_eq!(f.db.backup(path).unwrap_err().code(), "IO");
+        }
+        assert_eq!(std::fs::read(&taken).unwrap(), b"something");
+        assert!(!f.dir.path().join("nothing.redb").exists());
+        assert!(!manifest_path(&link).exists() && !manifest_path(&dangling).exists());
+    }
     // A directory that does not exist.
     let nowhere = f.dir.path().join("no-such-dir").join("b.redb");
     assert_eq!(f.db.backup(&nowhere).unwrap_err().code(), "IO");
-    assert_eq!(
-        new_files(f.dir.path(), &before),
-        vec!["other.redb.manifest.json".to_string()]
-    );
+    let mut made = vec!["other.redb.manifest.json".to_string()];
+    if cfg!(unix) {
+        made.extend(["dangling.redb".to_string(), "link.redb".to_string()]);
+    }
+    made.sort();
+    assert_eq!(new_files(f.dir.path(), &before), made);
 }
 
 #[test]
@@ -359,13 +377,39 @@ fn restore_refuses_an_existing_path_without_force_and_an_open_one_even_with_it()
     assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
     assert_eq!(std::fs::read(&target).unwrap(), b"keep me");
 
-    // With --force it is replaced.
+    // With --force it is replaced, by a new file of mode 0600 whatever the old one's.
+    #[cfg(unix)]
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).unwrap();
     let out = restore(&backup, &target, ADMIN, PASSWORD, true);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    #[cfg(unix)]
+    assert_eq!(
+        std::fs::metadata(&target).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
     {
         let juki = Juki::builder(&target).open().unwrap();
         let admin = juki.sign_in(ADMIN, PASSWORD, "test").unwrap();
         assert_eq!(admin.content_digest().unwrap(), digest);
+    }
+
+    // A symbolic link is an existing path: refused without --force; with it the link itself
+    // is replaced, and the file it pointed at is left as it was.
+    #[cfg(unix)]
+    {
+        let elsewhere = f.dir.path().join("elsewhere.redb");
+        std::fs::write(&elsewhere, b"not a register").unwrap();
+        let link = f.dir.path().join("link.redb");
+        std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+        let out = restore(&backup, &link, ADMIN, PASSWORD, false);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(link.symlink_metadata().unwrap().file_type().is_symlink());
+        let out = restore(&backup, &link, ADMIN, PASSWORD, true);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let meta = link.symlink_metadata().unwrap();
+        assert!(meta.file_type().is_file(), "{meta:?}");
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        assert_eq!(std::fs::read(&elsewhere).unwrap(), b"not a register");
     }
 
     // The live database, held open by this process: refused even with --force.

@@ -683,3 +683,91 @@ fn roles_without_history_see_the_register_as_it_is_today() {
         }
     }
 }
+
+/// The auditor reads who did what, when, to which residents and how it ended, but no
+/// resident's name, reading, birth date or address: not in a 異動's text, a search's, a
+/// statement that did not parse, nor a comment. An administrator reads the texts whole.
+#[test]
+fn the_auditor_reads_the_log_without_personal_data() {
+    let f = city();
+    let clerk = console(&f, "clerk");
+    for s in [
+        "FIND name='山田 太郎' birth=1980-04-01",
+        "RENAME {1} name='佐藤 一郎' kana='サトウ イチロウ' ON 2024-02-01",
+        "MOVE HOUSEHOLD 100 address=芦屋市打出町2-3 ON 2025-01-01",
+        "FND 山田 花子 1980-04-01 芦屋市精道町",
+        "GET {2} -- 山田 花子 S55.4.1",
+    ] {
+        run(&clerk, &fill(s));
+    }
+    let personal = [
+        "山田",
+        "ヤマダ",
+        "佐藤",
+        "サトウ",
+        "イチロウ",
+        "1980",
+        "S55",
+        "芦屋",
+        "精道町",
+        "打出町",
+    ];
+    let (ok, out, err) = run(&console(&f, "auditor"), "AUDIT LIMIT 1000");
+    assert!(ok, "{err}");
+    for word in personal {
+        assert!(!out.contains(word), "the auditor reads {word}: {out}");
+    }
+    // What the auditor still learns: the kind, the resident codes and the outcome.
+    let rename = out
+        .lines()
+        .find(|l| l.contains("\"kind\":\"RENAME\""))
+        .expect("the RENAME is listed");
+    assert!(
+        rename.contains(&format!("\"codes\":\"{}\"", code(1)))
+            && rename.contains("\"outcome\":\"OK\"")
+            && rename.contains("\"operator\":\"clerk\"")
+            && rename.contains("RENAME **** name=**** kana=**** ON ****"),
+        "{rename}"
+    );
+    let (ok, out, err) = run(&console(&f, "admin"), "AUDIT LIMIT 1000");
+    assert!(ok, "{err}");
+    assert!(out.contains("name='佐藤 一郎'"), "{out}");
+}
+
+/// A statement's text reaches the log printable: a newline or an escape code typed into a
+/// statement (one that does not even parse) can neither forge an AUDIT row nor reach the
+/// reader's terminal as a control sequence, in any output format (each prints the cells).
+#[test]
+fn control_characters_in_a_statement_are_logged_and_shown_escaped() {
+    let f = city();
+    let clerk = console(&f, "clerk");
+    let forged = "GET '\u{1b}[31mx\n| 99 | admin | SIGN IN | OK\u{202e}'";
+    let (ok, _, _) = run(&clerk, forged);
+    assert!(!ok);
+    run(
+        &clerk,
+        "FIND name='\u{7}ヤマダ' address=芦屋市精道町\tbirth=1980-04-01",
+    );
+    f.juki.flush_log().unwrap();
+    let admin = console(&f, "admin");
+    let outputs = admin.run("AUDIT LIMIT 1000").unwrap();
+    let Output::Rows(rows) = &outputs[0] else {
+        panic!("AUDIT gives rows")
+    };
+    let mut seen = 0;
+    for row in &rows.rows {
+        for cell in row {
+            let text = cell.text();
+            assert!(
+                !text.chars().any(|c| c.is_control() || c == '\u{202e}'),
+                "{text:?}"
+            );
+            seen += usize::from(text.contains("\\u{1b}[31mx\\u{a}| 99 |"));
+        }
+    }
+    assert_eq!(seen, 1, "the forged text is there, escaped: {rows:?}");
+    // The log itself keeps it so.
+    for e in f.db.audit(&AuditQuery::default()).unwrap() {
+        assert!(!e.text.chars().any(char::is_control), "{:?}", e.text);
+    }
+}

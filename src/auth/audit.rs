@@ -43,8 +43,14 @@ pub(crate) struct Redacted(String);
 
 impl Redacted {
     /// Text that has been through `query::redact`.
+    /// Text that has been through `query::redact`; kept printable
+    /// ([`super::pending::printable`]: a newline or an escape code in a statement cannot
+    /// forge an AUDIT row or reach an auditor's terminal as a control sequence).
     pub(crate) fn from_redacted(text: String) -> Redacted {
-        Redacted(text)
+        match super::pending::printable(&text) {
+            std::borrow::Cow::Borrowed(_) => Redacted(text),
+            std::borrow::Cow::Owned(escaped) => Redacted(escaped),
+        }
     }
 
     pub(crate) fn into_string(self) -> String {
@@ -314,6 +320,85 @@ pub(crate) fn read(
     Ok(out.into())
 }
 
+/// An entry as AUDIT shows it: every text printable ([`super::pending::printable`], for the
+/// entries of a file written before statement texts were kept so), and for a role that may
+/// not see a resident's details (the auditor) the statement text without its values
+/// ([`without_values`]): who, when, what kind of statement, which resident codes and the
+/// outcome, but no name, reading, birth date or address.
+pub(crate) fn shown(mut e: AuditEntry, details: bool) -> AuditEntry {
+    let printable = |s: &mut String| {
+        if let std::borrow::Cow::Owned(escaped) = super::pending::printable(s) {
+            *s = escaped;
+        }
+    };
+    for s in [
+        &mut e.operator,
+        &mut e.terminal,
+        &mut e.kind,
+        &mut e.outcome,
+    ] {
+        printable(s);
+    }
+    if details {
+        printable(&mut e.text);
+    } else {
+        e.text = without_values(&e.text);
+    }
+    e
+}
+
+/// A statement text with every value masked (`****`): it keeps the words of ASCII letters
+/// (keywords, field and role names) and the field names of `field=value`; a quoted text, a
+/// value, a number, a date, a word with any other character, and a comment to the end of
+/// the text each become `****`. The statement's resident codes are the entry's `codes`.
+pub(crate) fn without_values(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if c.is_whitespace() {
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        } else if rest.starts_with("--") {
+            out.push_str("-- ****");
+            break;
+        } else {
+            let end = word_end(rest);
+            out.push_str(&masked_word(&rest[..end]));
+            rest = &rest[end..];
+        }
+    }
+    out
+}
+
+/// Where the word at the start of `s` ends: at whitespace outside quotes.
+fn word_end(s: &str) -> usize {
+    let mut quote = None;
+    for (i, c) in s.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if c.is_whitespace() => return i,
+            None => {}
+        }
+    }
+    s.len()
+}
+
+fn masked_word(word: &str) -> String {
+    let plain = |w: &str| {
+        w.chars()
+            .all(|c| c.is_ascii_alphabetic() || matches!(c, '_' | ',' | ';' | '(' | ')' | '*'))
+    };
+    if plain(word) {
+        return word.to_owned();
+    }
+    match word.split_once('=') {
+        Some((field, _)) if !field.is_empty() && plain(field) => format!("{field}=****"),
+        _ => "****".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -340,5 +425,50 @@ mod tests {
         e.text = "FIND".into();
         e.encode_into(&mut out);
         assert_eq!(out, e.encode());
+    }
+
+    #[test]
+    fn without_values_keeps_the_words_and_masks_every_value() {
+        for (text, shown) in [
+            (
+                "RENAME **** name='佐藤 太郎' kana='サトウ タロウ' ON 2024-02-01",
+                "RENAME **** name=**** kana=**** ON ****",
+            ),
+            (
+                "FIND name=ヤマダ birth=1980-04-01 address=芦屋市精道町",
+                "FIND name=**** birth=**** address=****",
+            ),
+            ("FND 山田 花子 S55.4.1", "FND **** **** ****"),
+            ("GET 24727059608 -- 山田 太郎", "GET **** -- ****"),
+            (
+                "ISSUE COPY OF **** REQUESTED BY 'Smith John'",
+                "ISSUE COPY OF **** REQUESTED BY ****",
+            ),
+            ("STATS BY sex, town", "STATS BY sex, town"),
+            ("FIND name='unclosed 山田", "FIND name=****"),
+        ] {
+            assert_eq!(without_values(text), shown, "{text}");
+        }
+    }
+
+    #[test]
+    fn an_entry_is_shown_printable_and_to_an_auditor_without_values() {
+        let e = AuditEntry {
+            seq: 1,
+            time: 0,
+            operator: "a\u{1b}[2J".into(),
+            terminal: "t\n".into(),
+            kind: "SYNTAX".into(),
+            text: "GET '\u{1b}[31m山田\n| 2 | admin1 | OK'".into(),
+            outcome: "SYNTAX".into(),
+            codes: vec![],
+            hash: [0; 32],
+        };
+        let admin = shown(e.clone(), true);
+        assert_eq!(admin.operator, "a\\u{1b}[2J");
+        assert_eq!(admin.terminal, "t\\u{a}");
+        assert_eq!(admin.text, "GET '\\u{1b}[31m山田\\u{a}| 2 | admin1 | OK'");
+        let auditor = shown(e, false);
+        assert_eq!(auditor.text, "GET ****");
     }
 }

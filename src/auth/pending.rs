@@ -36,15 +36,34 @@ pub(crate) const MAX_SIGNER_CHARS: usize = 64;
 /// one failed sign-in adds to the file is bounded. Valid ids and terminal names pass
 /// unchanged.
 pub(crate) fn loggable(s: &str) -> String {
-    let mut out = String::with_capacity(s.len().min(MAX_SIGNER_CHARS * 4));
+    escaped(s, MAX_SIGNER_CHARS)
+}
+
+/// `s` with every control and bidirectional-override character written as a `\u{..}`
+/// escape ([`loggable`] without the bound): how a statement's text is logged and how AUDIT
+/// shows any text of an entry, whatever an older file holds. Text without such characters
+/// passes unchanged, so escaping twice is escaping once.
+pub(crate) fn printable(s: &str) -> Cow<'_, str> {
+    if s.chars().any(unprintable) {
+        Cow::Owned(escaped(s, usize::MAX))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+fn unprintable(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+fn escaped(s: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(max_chars.saturating_mul(4)));
     for (n, (i, c)) in s.char_indices().enumerate() {
-        if n == MAX_SIGNER_CHARS {
+        if n == max_chars {
             out.push_str(&format!("…(+{} bytes)", s.len() - i));
             break;
         }
-        if c.is_control()
-            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-        {
+        if unprintable(c) {
             out.push_str(&format!("\\u{{{:x}}}", c as u32));
         } else {
             out.push(c);

@@ -1668,7 +1668,10 @@ impl Session {
 
     // The operation log -------------------------------------------------------------------
 
-    /// Reads the operation log (auditors and administrators).
+    /// Reads the operation log (auditors and administrators). A role that may not see a
+    /// resident's details (the auditor) gets the statement texts without their values:
+    /// who, when, the kind, the resident codes and the outcome, never a name, reading,
+    /// birth date or address (`audit::shown`).
     pub fn audit(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
         self.admit(&[Permission::Audit])?;
         self.juki.flush_log()?;
@@ -1682,6 +1685,13 @@ impl Session {
             },
             |_| Some(Codes::NONE),
         )
+        .map(|entries| {
+            let details = self.role.allows(Permission::Details);
+            entries
+                .into_iter()
+                .map(|e| audit::shown(e, details))
+                .collect()
+        })
     }
 
     /// Recomputes the hash chain of the operation log and names the first broken entry.

@@ -224,3 +224,28 @@ fn an_operator_record_of_the_first_layout_reads() {
     assert!(!clerk.usable());
     assert_eq!(StoredOperator::decode(&op.encode()).unwrap(), op);
 }
+
+/// A sign-in whose log entry cannot be written (a full disk, here every page write failing)
+/// is an I/O failure (`IO`), not `AUTH_FAILED` (exit 3): the operator is not told their
+/// password was wrong when it was the disk, and no session is given without its entry.
+#[test]
+fn a_sign_in_that_cannot_be_logged_is_io_not_auth_failed() {
+    use crate::store::{Database, FaultOn, FaultyBackend};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.juki");
+    drop(register(&dir));
+    let countdown = Arc::new(AtomicU64::new(u64::MAX));
+    let sealed = crate::store::crypt::open_checksummed(&path).unwrap();
+    let backend = FaultyBackend::new(sealed, FaultOn::Write, countdown.clone());
+    let juki = Juki::wrap(Database::open_with_backend(backend, &path).unwrap());
+    countdown.store(0, Ordering::SeqCst);
+    for (password, what) in [
+        (PASSWORD, "the right password"),
+        ("wrong-password-x", "a wrong one"),
+    ] {
+        let e = juki.sign_in(ADMIN, password, "t1").map(drop).unwrap_err();
+        assert_eq!(e.code().as_str(), "IO", "{what}: {e}");
+    }
+}

@@ -325,4 +325,16 @@ fn an_existing_rejects_file_is_refused_before_the_import() {
     assert!(e.to_string().contains("already exists"), "{e}");
     assert_eq!(std::fs::read_to_string(&rejects).unwrap(), "keep me");
     assert_eq!(db.counts().unwrap().residents, 0);
+    // A symbolic link, to that file or to nowhere, is refused as well and not followed.
+    let link = dir.path().join("link.csv");
+    std::os::unix::fs::symlink(&rejects, &link).unwrap();
+    let dangling = dir.path().join("dangling.csv");
+    std::os::unix::fs::symlink(dir.path().join("nowhere.csv"), &dangling).unwrap();
+    for path in [link, dangling] {
+        opts.skip_bad = Some(path);
+        let e = import(&db, &opts, Progress::Quiet).unwrap_err();
+        assert!(e.to_string().contains("already exists"), "{e}");
+    }
+    assert_eq!(std::fs::read_to_string(&rejects).unwrap(), "keep me");
+    assert!(!dir.path().join("nowhere.csv").exists());
 }

@@ -125,8 +125,11 @@ impl Lines {
         editor.set_helper(Some(JukiHelper::default()));
         let history = history::path();
         if let Some(p) = &history {
-            if history::secure(p).is_ok() {
-                let _ = editor.load_history(p);
+            match history::secure(p) {
+                Ok(()) => {
+                    let _ = editor.load_history(p);
+                }
+                Err(e) => eprintln!("note: no history is kept: {e}"),
             }
         }
         let idle = match editor.create_external_printer() {
@@ -190,8 +193,9 @@ impl Lines {
     fn remember(&mut self, text: &str) {
         let _ = self.editor.add_history_entry(history::entry(text));
         if let Some(p) = &self.history {
-            let _ = self.editor.save_history(p);
-            let _ = history::secure(p);
+            if history::secure(p).is_ok() {
+                let _ = self.editor.save_history(p);
+            }
         }
     }
 }
