@@ -182,8 +182,10 @@ fn a_backup_under_concurrent_changes_is_the_snapshot_its_manifest_names() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&backup).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
+        for file in [backup.clone(), manifest_path(&backup)] {
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{}", file.display());
+        }
     }
 
     // The copy holds exactly the snapshot: its digest is the one computed from the snapshot

@@ -247,6 +247,31 @@ fn check_private(_: &Path) -> Result<()> {
 mod tests {
     use super::*;
 
+    /// A new key file is a new file of mode 0600: an existing path, a symbolic link to a
+    /// file or to nowhere, is refused and nothing is written through it.
+    #[cfg(unix)]
+    #[test]
+    fn a_key_file_is_made_new_and_private_and_never_over_a_path() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fresh = dir.path().join("city.key");
+        Key::generate_key_file(&fresh).unwrap();
+        let mode = std::fs::metadata(&fresh).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let existing = dir.path().join("existing");
+        std::fs::write(&existing, "keep me").unwrap();
+        let link = dir.path().join("link.key");
+        std::os::unix::fs::symlink(&existing, &link).unwrap();
+        let dangling = dir.path().join("dangling.key");
+        std::os::unix::fs::symlink(dir.path().join("nowhere"), &dangling).unwrap();
+        for path in [&fresh, &existing, &link, &dangling] {
+            let e = Key::generate_key_file(path).unwrap_err();
+            assert_eq!(e.code().as_str(), "IO", "{}: {e}", path.display());
+        }
+        assert_eq!(std::fs::read_to_string(&existing).unwrap(), "keep me");
+        assert!(!dir.path().join("nowhere").exists());
+    }
+
     #[test]
     fn key_files_and_passphrases_derive_different_keys() {
         let salt = [7u8; 16];
