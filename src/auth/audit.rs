@@ -42,7 +42,6 @@ pub(crate) fn check_problems(
 pub(crate) struct Redacted(String);
 
 impl Redacted {
-    /// Text that has been through `query::redact`.
     /// Text that has been through `query::redact`; kept printable
     /// ([`super::pending::printable`]: a newline or an escape code in a statement cannot
     /// forge an AUDIT row or reach an auditor's terminal as a control sequence).

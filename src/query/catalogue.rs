@@ -684,7 +684,7 @@ pub const CATALOGUE: &[Entry] = &[
         syntax: "AUDIT [operator=<id>] [since=<date>] [LIMIT <n>]",
         example: "AUDIT operator=sato since=2025-04-01 LIMIT 50",
         needs: &[P::Audit],
-        what: "the operation log, newest first (every statement, read or write; My Numbers and passwords redacted)",
+        what: "the operation log, oldest first, LIMIT n the latest n (every statement, read or write; My Numbers and passwords redacted; a role without the details permission, the auditor, reads each statement without its values)",
         group: Group::Administering,
         form: Form::Audit,
     },
