@@ -298,3 +298,82 @@ impl fmt::Display for Role {
         f.write_str(self.name())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_role_reads_back_from_its_name_and_its_stored_code() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.name()), Some(role));
+            assert_eq!(
+                Role::parse(&format!(" {} ", role.name().to_uppercase())),
+                Some(role)
+            );
+            assert_eq!(Role::from_code(role.code()), Some(role));
+            assert_eq!(role.to_string(), role.name());
+        }
+        let codes: std::collections::BTreeSet<u8> = Role::ALL.iter().map(|r| r.code()).collect();
+        assert_eq!(codes.len(), Role::ALL.len(), "codes are distinct");
+        assert_eq!(Role::from_code(Role::ALL.len() as u8), None);
+        for unknown in ["", "administrator", "clerk2", "root"] {
+            assert_eq!(Role::parse(unknown), None, "{unknown:?}");
+        }
+    }
+
+    #[test]
+    fn a_permission_shows_its_name() {
+        for (p, name) in [
+            (Permission::MyNumber, "mynumber"),
+            (Permission::ChildAllowance, "child_allowance"),
+            (Permission::Audit, "audit"),
+        ] {
+            assert_eq!(p.to_string(), name);
+            assert_eq!(p.name(), name);
+        }
+    }
+
+    #[test]
+    fn only_the_department_roles_see_the_basic_items() {
+        for role in Role::ALL {
+            let department = !role.allows(Permission::Details) && role.allows(Permission::Lookup);
+            let expected = if department {
+                Visibility::Basic
+            } else {
+                Visibility::Full
+            };
+            assert_eq!(role.visibility(), expected, "{role}");
+        }
+        assert_eq!(Role::Tax.visibility(), Visibility::Basic);
+        assert_eq!(Role::Clerk.visibility(), Visibility::Full);
+    }
+
+    #[test]
+    fn copies_and_changes_are_writes_and_reads_are_not() {
+        for p in [
+            Permission::Record,
+            Permission::Export,
+            Permission::Certificate,
+            Permission::Notification,
+            Permission::Operators,
+            Permission::Restrict,
+            Permission::Insurance,
+        ] {
+            assert!(p.writes(), "{p}");
+        }
+        for p in [
+            Permission::Lookup,
+            Permission::Search,
+            Permission::History,
+            Permission::Audit,
+            Permission::Check,
+            Permission::MyNumber,
+            Permission::Changes,
+        ] {
+            assert!(!p.writes(), "{p}");
+        }
+        assert!(Role::Auditor.allows(Permission::Audit));
+        assert!(!Role::Auditor.allows(Permission::Details));
+    }
+}
