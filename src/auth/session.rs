@@ -862,7 +862,7 @@ impl Session {
             Err(_) => Vec::new(),
         };
         self.watched(&codes)?;
-        Ok(found?)
+        found
     }
 
     /// The item groups whose own permission (insurance, pension, child allowance) the
