@@ -110,6 +110,12 @@ pub use auth::{Destination, Issued};
 // The batches sent to the 住基ネット side (本人確認情報, 送付先情報).
 pub use auth::Batch;
 
+// The DV等支援措置 (support measures).
+pub use auth::{
+    extension_opens, one_year_from, Authority, Measure, MeasureKind, SupportMeasure,
+    AUTHORITY_MAX_CHARS,
+};
+
 // Errors.
 pub use error::{Error, ErrorCode, Result};
 pub use model::InvalidValue;

@@ -607,7 +607,7 @@ fn a_backup_keeps_the_issuer_and_the_serial_numbers() {
 fn under_a_support_measure_a_certificate_goes_to_the_person_alone() {
     let c = city();
     c.admin
-        .run("RESTRICT 50000000024 FROM 2026-11-01 UNTIL 2027-10-31")
+        .run("RESTRICT 50000000024 KIND dv AUTHORITY '芦屋警察署' FROM 2026-11-01 UNTIL 2027-10-31")
         .unwrap();
     // The household's copy carries her: refused to the 世帯主, to a third party, unnamed.
     for requester in [

@@ -311,7 +311,15 @@ fn adapt(e: &Entry, t: &Template) -> Case {
             case.setup = vec![issuer.clone(), alone, moved_out]
         }
         "LIFT RESTRICTION" => {
-            case.setup = vec![format!("RESTRICT {TARO} FROM 2026-01-01 UNTIL 2026-12-31")]
+            case.setup = vec![format!(
+                "RESTRICT {TARO} KIND dv AUTHORITY '芦屋警察署' FROM 2026-01-01 UNTIL 2026-12-31"
+            )]
+        }
+        // A measure that ends within the month: its extension is open.
+        "EXTEND RESTRICTION" => {
+            case.setup = vec![format!(
+                "RESTRICT {TARO} KIND stalking AUTHORITY '芦屋警察署' FROM 2025-12-10"
+            )]
         }
         "PASSWORD" => case.allowed_code = Some("SYNTAX"),
         _ => {}

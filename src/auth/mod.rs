@@ -17,6 +17,7 @@ mod batch;
 mod builder;
 mod error;
 mod journal;
+mod measure;
 mod operator;
 mod pending;
 mod replaced;
@@ -31,12 +32,15 @@ pub(crate) use audit::{check_problems, Redacted};
 pub use audit::{AuditEntry, AuditQuery, ChainReport};
 pub use builder::Builder;
 pub(crate) use error::AuthError;
+pub use measure::{
+    extension_opens, one_year_from, Authority, Measure, MeasureKind, AUTHORITY_MAX_CHARS,
+};
 pub use operator::{OperatorInfo, ADMIN_LOCK_MINUTES, LOCK_AFTER_FAILURES, MIN_PASSWORD_CHARS};
 pub use replaced::ArchivedTail;
 pub use restore::{Restore, RestoreReport};
 pub use role::{Permission, Role, Visibility};
 pub use session::{
-    Alert, BasicResident, Batch, Destination, Issued, Juki, Recovered, Session, WatchLimits,
-    DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT,
+    Alert, BasicResident, Batch, Destination, Issued, Juki, Recovered, Session, SupportMeasure,
+    WatchLimits, DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT,
 };
 pub use upgrade::{Upgrade, UpgradeReport};

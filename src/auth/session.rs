@@ -15,6 +15,7 @@ mod watch;
 pub use certificate::{Destination, Issued};
 pub use notify::Batch;
 pub use recover::Recovered;
+pub use restrict::SupportMeasure;
 pub use watch::{Alert, WatchLimits, DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT};
 
 use super::audit::{self, AuditEntry, AuditQuery, ChainReport, Redacted, AUDIT};
@@ -55,6 +56,8 @@ struct Inner {
     sessions: AtomicUsize,
     /// The search ceiling and the watch on browsing (per process).
     watch: watch::Watch,
+    /// The DV等支援措置, read once (`restrict`).
+    measures: restrict::MeasureCache,
 }
 
 impl Drop for Inner {
@@ -189,6 +192,7 @@ impl Juki {
                 operators_changed: AtomicU64::new(0),
                 sessions: AtomicUsize::new(0),
                 watch: watch::Watch::default(),
+                measures: restrict::MeasureCache::default(),
             }),
         }
     }
@@ -297,6 +301,9 @@ impl Juki {
                     seen: AtomicU64::new(self.inner.operators_changed.load(Ordering::Acquire)),
                     statement: RefCell::new(None),
                     locked,
+                    shown: RefCell::new(Vec::new()),
+                    hidden: RefCell::new(Vec::new()),
+                    warned: RefCell::new(Vec::new()),
                 })
             }
             _ => Err(AuthError::AuthFailed.into()),
@@ -343,6 +350,12 @@ pub struct Session {
     /// Set when the watch on browsing locked the session (every operation refused until
     /// the operator signs in again).
     locked: Arc<AtomicBool>,
+    /// Resident codes under a support measure the operation being done showed (a permitted
+    /// role) or screened (any other), until its flagged entries are written (`restrict`).
+    shown: RefCell<Vec<u64>>,
+    hidden: RefCell<Vec<u64>>,
+    /// The codes [`Session::restricted_shown`] gives: shown by the last statement.
+    warned: RefCell<Vec<u64>>,
 }
 
 impl Drop for Session {
@@ -453,6 +466,7 @@ impl Session {
     /// Runs `f` with the statement text the log should record for the operations it does.
     pub(crate) fn with_statement<T>(&self, kind: &str, text: Redacted, f: impl FnOnce() -> T) -> T {
         *self.statement.borrow_mut() = Some((kind.to_string(), text.into_string()));
+        self.warned.borrow_mut().clear();
         let out = f();
         *self.statement.borrow_mut() = None;
         out
@@ -583,6 +597,9 @@ impl Session {
         f: impl FnOnce(&Database) -> Result<T>,
         codes: impl FnOnce(&T) -> Option<Codes>,
     ) -> Result<T> {
+        if self.statement.borrow().is_none() {
+            self.warned.borrow_mut().clear();
+        }
         let result = self.admit_reading(needs).and_then(|()| f(self.db()));
         let (outcome, codes) = match &result {
             Ok(v) => match codes(v) {
@@ -593,6 +610,7 @@ impl Session {
         };
         let entry = self.read_entry(kind, || text().into(), outcome, codes);
         self.juki.inner.journal.push(self.db(), entry)?;
+        self.push_flag_entries(kind)?;
         result
     }
 
@@ -606,7 +624,11 @@ impl Session {
                 as_of: None,
             },
             &[Permission::Lookup, Permission::Details],
-            |db| Ok(self.seen_today(db.get(code)?).map(withheld)),
+            |db| {
+                Ok(self
+                    .shown_one(db, self.seen_today(db.get(code)?))?
+                    .map(withheld))
+            },
             |r| r.as_ref().map(|r| Codes::One(r.code.get())),
         )
     }
@@ -639,7 +661,7 @@ impl Session {
                     Some(d) => db.get_as_of(code, d)?,
                     None => self.seen_today(db.get(code)?),
                 };
-                Ok(found.map(withheld))
+                Ok(self.shown_one(db, found)?.map(withheld))
             },
             |r| r.as_ref().map(|r| Codes::One(r.code.get())),
         )
@@ -655,7 +677,7 @@ impl Session {
                 as_of: Some(date),
             },
             &[Permission::Lookup, Permission::Details, Permission::History],
-            |db| Ok(db.get_as_of(code, date)?.map(withheld)),
+            |db| Ok(self.shown_one(db, db.get_as_of(code, date)?)?.map(withheld)),
             |r| r.as_ref().map(|r| Codes::One(r.code.get())),
         )
     }
@@ -682,6 +704,7 @@ impl Session {
                     Some(d) => db.get_as_of(code, d)?,
                     None => self.seen_today(db.get(code)?),
                 };
+                let r = self.shown_one(db, r)?;
                 Ok(r.map(|r| (r.code.get(), BasicResident::of(&r, &groups))))
             },
             |r| r.as_ref().map(|(c, _)| Codes::One(*c)),
@@ -700,7 +723,8 @@ impl Session {
                 Permission::MyNumber,
             ],
             |db| {
-                Ok(db.get_by_my_number(number)?.map(|m| MyNumberMatch {
+                let found = self.screened_one(db, db.get_by_my_number(number)?, |m| &m.resident)?;
+                Ok(found.map(|m| MyNumberMatch {
                     resident: withheld(m.resident),
                     current: m.current,
                 }))
@@ -720,8 +744,8 @@ impl Session {
                 Permission::MyNumber,
             ],
             |db| {
-                let r = db
-                    .get(code)?
+                let r = self
+                    .shown_one(db, db.get(code)?)?
                     .ok_or_else(|| StoreError::NotFound(format!("resident {code}")))?;
                 let n = r
                     .my_number
@@ -738,7 +762,14 @@ impl Session {
             "HISTORY",
             || format!("HISTORY {code}"),
             &[Permission::History, Permission::Details],
-            |db| Ok(db.history(code)?.into_iter().map(withheld).collect()),
+            |db| {
+                let versions = self.screened(db, db.history(code)?, |r| r)?;
+                if versions.is_empty() {
+                    // Screened: as for a code no one holds.
+                    return Err(StoreError::NotFound(format!("resident {code}")).into());
+                }
+                Ok(versions.into_iter().map(withheld).collect())
+            },
             |v: &Vec<Resident>| v.first().map(|r| Codes::One(r.code.get())),
         )
     }
@@ -751,7 +782,10 @@ impl Session {
             || format!("HOUSEHOLD {id}"),
             &[Permission::Household, Permission::Details],
             |db| {
-                let found = db.household(id, as_of);
+                let found = match db.household(id, as_of) {
+                    Ok(h) => self.screened_household(db, h),
+                    Err(e) => Err(e.into()),
+                };
                 let codes = match &found {
                     Ok(h) => h.members.iter().map(|m| m.code.get()).collect(),
                     Err(_) => Vec::new(),
@@ -769,7 +803,13 @@ impl Session {
             "HOUSEHOLD",
             || format!("HOUSEHOLD OF {code}"),
             &[Permission::Household, Permission::Details],
-            |db| Ok(strip_household(db.household_of(code, as_of)?)),
+            |db| {
+                if self.screens_code(db, code)? {
+                    return Err(StoreError::NotFound(format!("resident {code}")).into());
+                }
+                let h = self.screened_household(db, db.household_of(code, as_of)?)?;
+                Ok(strip_household(h))
+            },
             |h| (!h.members.is_empty()).then(|| h.members.iter().map(|m| m.code.get()).collect()),
         )
     }
@@ -808,18 +848,21 @@ impl Session {
             self.admit(&[Permission::History])?;
         }
         let current_only = !self.may(Permission::History);
-        let found = db.find(&self.ceilinged(query)?).map(|mut hits| {
-            if current_only {
-                hits.retain(|h| h.current && h.resident.status == crate::model::Status::Active);
-            }
-            hits
-        });
+        let found = db
+            .find(&self.ceilinged(query)?)
+            .map_err(Error::from)
+            .and_then(|mut hits| {
+                if current_only {
+                    hits.retain(|h| h.current && h.resident.status == crate::model::Status::Active);
+                }
+                self.screened(db, hits, |h| &h.resident)
+            });
         let codes: Vec<u64> = match &found {
             Ok(hits) => hits.iter().map(|h| h.resident.code.get()).collect(),
             Err(_) => Vec::new(),
         };
         self.watched(&codes)?;
-        Ok(found?)
+        found
     }
 
     /// The item groups whose own permission (insurance, pension, child allowance) the
@@ -939,11 +982,8 @@ impl Session {
             || format!("CHANGES SINCE {since}"),
             &[Permission::Changes, Permission::Details],
             |db| {
-                Ok(db
-                    .changes_since(since, limit)?
-                    .into_iter()
-                    .map(withheld)
-                    .collect())
+                let changes = self.screened(db, db.changes_since(since, limit)?, |r| r)?;
+                Ok(changes.into_iter().map(withheld).collect())
             },
             |v: &Vec<Resident>| Some(v.iter().map(|r| r.code.get()).collect()),
         )
@@ -966,7 +1006,7 @@ impl Session {
                 Permission::MyNumber,
             ],
             |db| {
-                db.changes_since(since, limit)?
+                self.screened(db, db.changes_since(since, limit)?, |r| r)?
                     .into_iter()
                     .map(|r| {
                         let n = r.my_number.ok_or_else(|| {
@@ -1038,6 +1078,8 @@ impl Session {
         let subject = vec![change.code.get()];
         let needs = needs_of([&change]);
         self.record_logged(kind, text, &needs, subject, |db, before_commit| {
+            self.refuse_screened_change(db, &change)
+                .map_err(Error::into_store)?;
             db.record_with(&change, before_commit)
         })
     }
@@ -1054,6 +1096,16 @@ impl Session {
         };
         let needs = [Permission::Record];
         self.record_logged(kind, text, &needs, Vec::new(), |db, before_commit| {
+            if self
+                .screens_household(db, mv.household)
+                .map_err(Error::into_store)?
+            {
+                // As for a household no one is in.
+                return Err(StoreError::NotFound(format!(
+                    "household {} (no active 世帯主)",
+                    mv.household
+                )));
+            }
             db.record_household_move_with(mv.household, by, before_commit)
         })
     }
@@ -1091,14 +1143,16 @@ impl Session {
             append_in(txn, entries).map_err(Error::into_store)
         };
         let result = run(self.db(), &mut log);
-        match result {
+        let result = match result {
             Ok(r) => Ok(r),
             Err(e) => {
                 let entry = self.entry(kind, text, e.code().as_str(), subject);
                 journal.push(self.db(), entry)?;
                 Err(e.into())
             }
-        }
+        };
+        self.push_flag_entries(kind)?;
+        result
     }
 
     /// Records 異動 in one transaction, all or none, with one log entry for the batch.
@@ -1120,6 +1174,14 @@ impl Session {
             let entry = self.entry("BATCH", text, e.code().as_str(), Vec::new());
             let _ = self.juki.inner.journal.push(self.db(), entry);
             return Err(e);
+        }
+        for (i, c) in changes.iter().enumerate() {
+            if let Err(e) = self.refuse_screened_change(self.db(), c) {
+                let entry = self.entry("BATCH", text, e.code().as_str(), Vec::new());
+                let _ = self.juki.inner.journal.push(self.db(), entry);
+                self.push_flag_entries("BATCH")?;
+                return Err(Error::in_batch(i, e));
+            }
         }
         let journal = &self.juki.inner.journal;
         let result = self.db().record_batch_with(&changes, |txn, receipts| {
@@ -1246,48 +1308,127 @@ impl Session {
         &self,
         kind: &str,
         path: &Path,
+        include_restricted: bool,
         f: impl FnOnce(
             &Database,
             &Path,
+            crate::io::export::Keep<'_>,
         ) -> std::result::Result<
             crate::io::export::ExportReport,
             crate::io::export::ExportError,
         >,
     ) -> Result<crate::io::export::ExportReport> {
-        let text = format!("{kind} '{}'", path.display());
-        let result = self
-            .admit(&[Permission::Export])
-            .and_then(|()| f(self.db(), path).map_err(Error::from));
+        let mut text = format!("{kind} '{}'", path.display());
+        let mut needs = vec![Permission::Export];
+        if include_restricted {
+            text.push_str(" INCLUDE RESTRICTED");
+            needs.push(Permission::Restrict);
+        }
+        let result = self.admit(&needs).and_then(|()| {
+            let screen = self.screen(self.db())?;
+            // The residents under a measure (and their households) are noted as shown when
+            // they are included, as screened when they are left out: the flagged entries.
+            let keep = |r: &Resident| {
+                if !screen.hides(r) {
+                    return true;
+                }
+                let list = if include_restricted {
+                    &self.shown
+                } else {
+                    &self.hidden
+                };
+                let mut list = list.borrow_mut();
+                if !list.contains(&r.code.get()) {
+                    list.push(r.code.get());
+                }
+                include_restricted
+            };
+            f(self.db(), path, &keep).map_err(Error::from)
+        });
         let entry = match &result {
-            Ok(r) => self.entry_plus(
-                kind,
-                text,
-                &format!(" rows={} sha256={}", r.rows, r.sha256),
-                "OK",
-                Vec::new(),
-            ),
+            Ok(r) => {
+                let (shown, hidden) = (self.shown.borrow().len(), self.hidden.borrow().len());
+                let restricted = match (shown, hidden) {
+                    (0, 0) => String::new(),
+                    (n, 0) => format!(" restricted=included:{n}"),
+                    (_, n) => format!(" restricted=left_out:{n}"),
+                };
+                self.entry_plus(
+                    kind,
+                    text,
+                    &format!(" rows={} sha256={}{restricted}", r.rows, r.sha256),
+                    "OK",
+                    Vec::new(),
+                )
+            }
             Err(e) => self.entry(kind, text, e.code().as_str(), Vec::new()),
         };
         self.juki.inner.journal.push(self.db(), entry)?;
+        self.push_flag_entries(kind)?;
         self.juki.flush_log()?;
         result
     }
 
-    /// EXPORT: the active register in the residents CSV format (0600).
+    /// EXPORT: the active register in the residents CSV format (0600), without the residents
+    /// under a DV等支援措置 and their households ([`Session::export_with`]).
     pub fn export(&self, path: &Path) -> Result<crate::io::export::ExportReport> {
-        self.copy_out("EXPORT", path, crate::io::export::export)
+        self.export_with(path, false)
     }
 
-    /// EXPORT HISTORY: every version of every resident (0600).
+    /// EXPORT, with the residents under a DV等支援措置 and their households when
+    /// `include_restricted` (`INCLUDE RESTRICTED`, which needs the `restrict` permission
+    /// beside the export one).
+    pub fn export_with(
+        &self,
+        path: &Path,
+        include_restricted: bool,
+    ) -> Result<crate::io::export::ExportReport> {
+        self.copy_out(
+            "EXPORT",
+            path,
+            include_restricted,
+            crate::io::export::export,
+        )
+    }
+
+    /// EXPORT HISTORY: every version of every resident (0600), but for the residents under a
+    /// DV等支援措置 and their households ([`Session::export_history_with`]).
     pub fn export_history(&self, path: &Path) -> Result<crate::io::export::ExportReport> {
-        self.copy_out("EXPORT HISTORY", path, crate::io::export::export_history)
+        self.export_history_with(path, false)
     }
 
-    /// EXPORT CONSISTENCY: the identity items of every resident for 整合性確認 (0600).
+    /// EXPORT HISTORY, with the residents under a measure when `include_restricted`.
+    pub fn export_history_with(
+        &self,
+        path: &Path,
+        include_restricted: bool,
+    ) -> Result<crate::io::export::ExportReport> {
+        self.copy_out(
+            "EXPORT HISTORY",
+            path,
+            include_restricted,
+            crate::io::export::export_history,
+        )
+    }
+
+    /// EXPORT CONSISTENCY: the identity items of every resident for 整合性確認 (0600), but
+    /// for the residents under a DV等支援措置 and their households
+    /// ([`Session::export_consistency_with`]).
     pub fn export_consistency(&self, path: &Path) -> Result<crate::io::export::ExportReport> {
+        self.export_consistency_with(path, false)
+    }
+
+    /// EXPORT CONSISTENCY, with the residents under a measure when `include_restricted`
+    /// (the file compared with the prefecture's holds every resident).
+    pub fn export_consistency_with(
+        &self,
+        path: &Path,
+        include_restricted: bool,
+    ) -> Result<crate::io::export::ExportReport> {
         self.copy_out(
             "EXPORT CONSISTENCY",
             path,
+            include_restricted,
             crate::io::consistency::export_consistency,
         )
     }

@@ -69,6 +69,7 @@ impl Console {
                         let _ = writeln!(err, "error[IO]: writing the result: {e}");
                         return false;
                     }
+                    warn_restricted(err, &self.session);
                 }
                 Err(e) => {
                     report(err, text, &e);
@@ -82,6 +83,22 @@ impl Console {
         let _ = out.flush();
         true
     }
+}
+
+/// Warns, on the error stream (so that JSON and CSV output stay whole), when the statement
+/// showed residents under a DV等支援措置 or in the household of one (only a role with the
+/// restrict permission is ever shown them): one line naming their codes.
+fn warn_restricted(err: &mut dyn Write, session: &Session) {
+    let shown = session.restricted_shown();
+    if shown.is_empty() {
+        return;
+    }
+    let codes: Vec<String> = shown.iter().map(|c| c.to_string()).collect();
+    let _ = writeln!(
+        err,
+        "warning: 支援措置対象者: {} under a DV等支援措置 or in the household of one; shown under the restrict permission, and this access is logged",
+        codes.join(", ")
+    );
 }
 
 /// Prints `error[CODE]: message`, then the statement with a caret under the offending text

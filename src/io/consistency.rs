@@ -75,9 +75,17 @@ fn items(r: &Resident) -> [String; 8] {
 }
 
 /// EXPORT CONSISTENCY: writes the file described in the module documentation.
-pub(crate) fn export_consistency(db: &Database, path: &Path) -> Result<ExportReport, ExportError> {
+/// Only the residents `keep` keeps.
+pub(crate) fn export_consistency(
+    db: &Database,
+    path: &Path,
+    keep: crate::io::export::Keep<'_>,
+) -> Result<ExportReport, ExportError> {
     let mut file = Lines::create(path, CONSISTENCY_HEADER)?;
     db.for_each_resident(|r| {
+        if !keep(&r) {
+            return Ok(());
+        }
         file.push(|line| {
             line.push_str(&r.code.to_string());
             for item in items(&r) {

@@ -279,12 +279,25 @@ fn part_cells(line: &mut String, parts: Option<&crate::model::AddressParts>) {
     }
 }
 
+/// Which residents a copy out holds: a resident (any version of them) is written when it
+/// answers true.
+pub(crate) type Keep<'a> = &'a dyn Fn(&Resident) -> bool;
+
 /// EXPORT: every resident's current version, active and removed, in the residents file
 /// format (see the module documentation).
-pub(crate) fn export(db: &Database, path: &Path) -> Result<ExportReport, ExportError> {
+/// `keep` says which residents the file holds (the caller leaves out those under a
+/// DV等支援措置 unless asked to include them).
+pub(crate) fn export(
+    db: &Database,
+    path: &Path,
+    keep: Keep<'_>,
+) -> Result<ExportReport, ExportError> {
     use std::fmt::Write as _;
     let mut file = Lines::create(path, &with_item_columns(EXPORT_HEADER))?;
     db.for_each_resident(|r| -> Result<(), ExportError> {
+        if !keep(&r) {
+            return Ok(());
+        }
         let removal = match r.status {
             Status::Removed => Some(removal_reason(db, &r)?),
             _ => None,
@@ -326,9 +339,19 @@ fn removal_reason(db: &Database, r: &Resident) -> Result<crate::model::Reason, S
 }
 
 /// EXPORT HISTORY: every version of every resident (see the module documentation).
-pub(crate) fn export_history(db: &Database, path: &Path) -> Result<ExportReport, ExportError> {
+/// Only the versions of the residents `keep` keeps.
+pub(crate) fn export_history(
+    db: &Database,
+    path: &Path,
+    keep: Keep<'_>,
+) -> Result<ExportReport, ExportError> {
     let mut file = Lines::create(path, &with_item_columns(HISTORY_EXPORT_HEADER))?;
-    db.for_each_version(|r| file.push(|line| history_cells(line, &r)))?;
+    db.for_each_version(|r| {
+        if !keep(&r) {
+            return Ok(());
+        }
+        file.push(|line| history_cells(line, &r))
+    })?;
     file.finish()
 }
 

@@ -62,7 +62,7 @@ fn export_then_import_gives_the_same_current_register() {
     let dir = tempfile::tempdir().unwrap();
     let a = register(dir.path(), "a.redb", 400);
     let out = dir.path().join("export.csv");
-    let report = export(&a, &out).unwrap();
+    let report = export(&a, &out, &|_| true).unwrap();
     // Every resident, removed ones (除票) included.
     let counts = a.counts().unwrap();
     assert_eq!(report.rows, counts.residents);
@@ -116,7 +116,7 @@ fn export_then_import_gives_the_same_current_register() {
     // A second export of the imported register is the same file, but for the 宛名番号,
     // which the importing register gives anew.
     let again = dir.path().join("again.csv");
-    export(&b, &again).unwrap();
+    export(&b, &again, &|_| true).unwrap();
     let without_atena = |path: &std::path::Path| -> Vec<String> {
         let text = std::fs::read_to_string(path).unwrap();
         let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
@@ -144,7 +144,7 @@ fn export_history_has_every_version() {
     let dir = tempfile::tempdir().unwrap();
     let a = register(dir.path(), "a.redb", 200);
     let out = dir.path().join("history.csv");
-    let report = export_history(&a, &out).unwrap();
+    let report = export_history(&a, &out, &|_| true).unwrap();
     assert_eq!(report.rows, a.counts().unwrap().versions);
     let text = std::fs::read_to_string(&out).unwrap();
     assert_eq!(
@@ -161,7 +161,7 @@ fn consistency_of_a_copy_is_clean() {
     let a = register(dir.path(), "a.redb", 300);
     let b = register(dir.path(), "b.redb", 300);
     let file = dir.path().join("a.consistency.csv");
-    let report = export_consistency(&a, &file).unwrap();
+    let report = export_consistency(&a, &file, &|_| true).unwrap();
     assert_eq!(report.rows, a.counts().unwrap().residents);
     assert_eq!(mode(&file), 0o600);
     let v = verify_consistency(&b, &file).unwrap();
@@ -178,7 +178,7 @@ fn verify_finds_missing_extra_and_different_residents() {
     let opts = GenOptions::new(100, 21, today());
     let first = residents(&opts).next().unwrap();
     let file = dir.path().join("a.csv");
-    export_consistency(&a, &file).unwrap();
+    export_consistency(&a, &file, &|_| true).unwrap();
 
     // A change in the database: one resident's name.
     let renamed = all(&a)
@@ -221,7 +221,7 @@ fn verify_finds_missing_extra_and_different_residents() {
     // Extra: the file has a resident the (smaller) database lacks.
     let small = register(dir.path(), "small.redb", 100);
     std::fs::remove_file(&file).unwrap();
-    export_consistency(&a, &file).unwrap();
+    export_consistency(&a, &file, &|_| true).unwrap();
     let v = verify_consistency(&small, &file).unwrap();
     assert!(v.extra.contains(&extra_in_db.to_string()), "{v}");
     assert!(v.to_string().contains("NOT consistent"));
@@ -232,7 +232,7 @@ fn verify_reports_a_damaged_file() {
     let dir = tempfile::tempdir().unwrap();
     let a = register(dir.path(), "a.redb", 50);
     let file = dir.path().join("a.csv");
-    export_consistency(&a, &file).unwrap();
+    export_consistency(&a, &file, &|_| true).unwrap();
     let text = std::fs::read_to_string(&file).unwrap();
     let mut lines: Vec<String> = text.lines().map(String::from).collect();
     // Alter one record without fixing its CRC.
@@ -284,11 +284,14 @@ fn exports_write_new_private_files_only() {
 
     for path in [&existing, &link, &dangling] {
         for (what, result) in [
-            ("EXPORT", export(&db, path).map(|_| ())),
-            ("EXPORT HISTORY", export_history(&db, path).map(|_| ())),
+            ("EXPORT", export(&db, path, &|_| true).map(|_| ())),
+            (
+                "EXPORT HISTORY",
+                export_history(&db, path, &|_| true).map(|_| ()),
+            ),
             (
                 "EXPORT CONSISTENCY",
-                export_consistency(&db, path).map(|_| ()),
+                export_consistency(&db, path, &|_| true).map(|_| ()),
             ),
         ] {
             let e = result.expect_err(what);
@@ -301,7 +304,7 @@ fn exports_write_new_private_files_only() {
     assert!(!dir.path().join("nowhere.csv").exists());
 
     let fresh = dir.path().join("fresh.csv");
-    export(&db, &fresh).unwrap();
+    export(&db, &fresh, &|_| true).unwrap();
     assert_eq!(mode(&fresh), 0o600);
     let names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()

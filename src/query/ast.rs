@@ -458,20 +458,27 @@ pub enum Statement {
         /// The window in minutes.
         minutes: Value,
     },
-    /// `EXPORT '<path>'`: the current residents, copied out (recorded).
+    /// `EXPORT '<path>' [INCLUDE RESTRICTED]`: the current residents, copied out (recorded).
     Export {
         /// The file to write.
         path: Value,
+        /// `INCLUDE RESTRICTED`: the residents under a DV等支援措置 too.
+        include_restricted: bool,
     },
-    /// `EXPORT HISTORY '<path>'`: every version of every resident, copied out (recorded).
+    /// `EXPORT HISTORY '<path>' [INCLUDE RESTRICTED]`: every version of every resident,
+    /// copied out (recorded).
     ExportHistory {
         /// The file to write.
         path: Value,
+        /// `INCLUDE RESTRICTED`.
+        include_restricted: bool,
     },
-    /// `EXPORT CONSISTENCY '<path>'`: the 整合性確認 file.
+    /// `EXPORT CONSISTENCY '<path>' [INCLUDE RESTRICTED]`: the 整合性確認 file.
     ExportConsistency {
         /// The file to write.
         path: Value,
+        /// `INCLUDE RESTRICTED`.
+        include_restricted: bool,
     },
     /// `VERIFY CONSISTENCY '<path>'`: compares a 整合性確認 file against the database.
     VerifyConsistency {
@@ -498,15 +505,29 @@ pub enum Statement {
     ShowRegister,
     /// `ISSUE COPY | REMOVED COPY | ITEMS CERTIFICATE …`: a certificate.
     Issue(Issue),
-    /// `RESTRICT <code> FROM <date> UNTIL <date>`: a DV等支援措置.
+    /// `RESTRICT <code> KIND <kind> AUTHORITY '<name>' FROM <date> [UNTIL <date>]`: a
+    /// DV等支援措置.
     Restrict {
         /// The resident.
         code: Value,
+        /// The kind.
+        kind: Value,
+        /// The authority that confirmed the need.
+        authority: Value,
         /// The first day.
         from: Value,
-        /// The last day.
-        until: Value,
+        /// The last day, when given.
+        until: Option<Value>,
     },
+    /// `EXTEND RESTRICTION <code> [UNTIL <date>]`.
+    ExtendRestriction {
+        /// The resident.
+        code: Value,
+        /// The new last day, when given.
+        until: Option<Value>,
+    },
+    /// `RESTRICTIONS`.
+    Restrictions,
     /// `LIFT RESTRICTION <code>`.
     LiftRestriction {
         /// The resident.
@@ -593,6 +614,8 @@ impl Statement {
             Statement::SetOffice { .. } => "SET OFFICE",
             Statement::Restrict { .. } => "RESTRICT",
             Statement::LiftRestriction { .. } => "LIFT RESTRICTION",
+            Statement::ExtendRestriction { .. } => "EXTEND RESTRICTION",
+            Statement::Restrictions => "RESTRICTIONS",
             Statement::Notify { .. } => "NOTIFY",
             Statement::ExportDestinations { .. } => "EXPORT DESTINATIONS",
             Statement::Help { .. } => "HELP",

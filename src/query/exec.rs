@@ -47,6 +47,35 @@ fn basic_rows(rows: &[BasicResident], with_items: bool) -> Rows {
     }
 }
 
+/// RESTRICTIONS: one row a measure.
+fn measure_rows(measures: &[crate::auth::SupportMeasure], today: Date) -> Rows {
+    Rows {
+        columns: vec![
+            "resident_code",
+            "atena_number",
+            "kind",
+            "authority",
+            "from",
+            "until",
+            "in_force",
+        ],
+        rows: measures
+            .iter()
+            .map(|m| {
+                vec![
+                    m.code.to_string().into(),
+                    Cell::Int(m.atena_number as i64),
+                    m.measure.kind.key().into(),
+                    m.measure.authority.as_str().into(),
+                    Cell::Date(m.measure.from),
+                    Cell::Date(m.measure.until),
+                    Cell::Bool(m.measure.in_force(today)),
+                ]
+            })
+            .collect(),
+    }
+}
+
 /// The statement text as the operation log may hold it.
 pub(crate) fn redacted(text: &str) -> Redacted {
     Redacted::from_redacted(super::redact(text))
@@ -220,16 +249,18 @@ impl<'a> Executor<'a> {
                 ))
             }
             Plan::Check => message(self.check()?),
-            Plan::Export(path) => message(done(&path, "exported to", s.export(&path)?)),
-            Plan::ExportHistory(path) => message(done(
+            Plan::Export(path, all) => {
+                message(done(&path, "exported to", s.export_with(&path, all)?))
+            }
+            Plan::ExportHistory(path, all) => message(done(
                 &path,
                 "exported every version to",
-                s.export_history(&path)?,
+                s.export_history_with(&path, all)?,
             )),
-            Plan::ExportConsistency(path) => message(done(
+            Plan::ExportConsistency(path, all) => message(done(
                 &path,
                 "wrote the consistency file",
-                s.export_consistency(&path)?,
+                s.export_consistency_with(&path, all)?,
             )),
             Plan::VerifyConsistency(path) => message(self.verify_consistency(&path)?),
             Plan::Backup(path) => message(s.backup(&path)?.to_string()),
@@ -240,12 +271,30 @@ impl<'a> Executor<'a> {
             }
             Plan::ShowRegister => Output::Rows(register_rows(s.juki().place().as_deref())),
             Plan::Issue { request, to } => message(issued(&s.issue(&request, &to)?)),
-            Plan::Restrict { code, from, until } => {
-                s.restrict(code, from, until)?;
+            Plan::Restrict {
+                code,
+                kind,
+                authority,
+                from,
+                until,
+            } => {
+                let m = s.restrict(code, kind, &authority, from, until)?;
                 message(format!(
-                    "resident {code} is under a DV等支援措置 from {from} until {until}"
+                    "resident {code} is under a DV等支援措置 ({}, {}) from {} until {}",
+                    m.kind.japanese(),
+                    m.authority,
+                    m.from,
+                    m.until
                 ))
             }
+            Plan::ExtendRestriction { code, until } => {
+                let m = s.extend_restriction(code, until)?;
+                message(format!(
+                    "the DV等支援措置 of resident {code} is extended until {}",
+                    m.until
+                ))
+            }
+            Plan::Restrictions => Output::Rows(measure_rows(&s.restrictions()?, s.today())),
             Plan::LiftRestriction(code) => {
                 s.lift_restriction(code)?;
                 message(format!("the DV等支援措置 of resident {code} is lifted"))

@@ -199,6 +199,46 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// `[INCLUDE RESTRICTED]` after a copy out's path.
+    fn include_restricted(&mut self, usage: &str) -> Result<bool, ParseError> {
+        if self.eat(&["include"]).is_none() {
+            return Ok(false);
+        }
+        self.expect(&["restricted"], "INCLUDE RESTRICTED", usage)?;
+        Ok(true)
+    }
+
+    /// `[UNTIL <date>]`.
+    fn until(&mut self, usage: &str) -> Result<Option<Value>, ParseError> {
+        match self.eat(&["until"]) {
+            Some(_) => Ok(Some(self.value("a date after UNTIL", usage)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// `RESTRICT <code> KIND <kind> AUTHORITY '<name>' FROM <date> [UNTIL <date>]`.
+    fn restrict(&mut self, usage: &str) -> Result<Statement, ParseError> {
+        let code = self.positional("a resident code", usage)?;
+        self.expect(&["kind"], "KIND <kind>", usage)?;
+        let kind = self.value(
+            "a kind after KIND (dv, stalking, child_abuse, other)",
+            usage,
+        )?;
+        self.expect(&["authority"], "AUTHORITY '<相談機関>'", usage)?;
+        let authority = self.value("the authority's name after AUTHORITY", usage)?;
+        self.expect(&["from"], "FROM <date>", usage)?;
+        let from = self.value("a date after FROM", usage)?;
+        let until = self.until(usage)?;
+        self.end(usage)?;
+        Ok(Statement::Restrict {
+            code,
+            kind,
+            authority,
+            from,
+            until,
+        })
+    }
+
     fn eat_kind(&mut self, kind: &TokenKind) -> bool {
         if self.peek().is_some_and(|t| t.kind == *kind) {
             self.advance();
@@ -447,12 +487,15 @@ impl<'a> Parser<'a> {
             }
             Form::Export => Statement::Export {
                 path: self.positional("a path", usage)?,
+                include_restricted: self.include_restricted(usage)?,
             },
             Form::ExportHistory => Statement::ExportHistory {
                 path: self.positional("a path", usage)?,
+                include_restricted: self.include_restricted(usage)?,
             },
             Form::ExportConsistency => Statement::ExportConsistency {
                 path: self.positional("a path", usage)?,
+                include_restricted: self.include_restricted(usage)?,
             },
             Form::VerifyConsistency => Statement::VerifyConsistency {
                 path: self.positional("a path", usage)?,
@@ -474,17 +517,16 @@ impl<'a> Parser<'a> {
             }
             Form::ShowRegister => Statement::ShowRegister,
             Form::Issue(kind) => return self.issue(kind, usage),
-            Form::Restrict => {
+            Form::Restrict => return self.restrict(usage),
+            Form::ExtendRestriction => {
                 let code = self.positional("a resident code", usage)?;
-                self.expect(&["from"], "FROM <date>", usage)?;
-                let from = self.value("a date after FROM", usage)?;
-                self.expect(&["until"], "UNTIL <date>", usage)?;
-                let until = self.value("a date after UNTIL", usage)?;
-                Statement::Restrict { code, from, until }
+                let until = self.until(usage)?;
+                Statement::ExtendRestriction { code, until }
             }
             Form::LiftRestriction => Statement::LiftRestriction {
                 code: self.positional("a resident code", usage)?,
             },
+            Form::Restrictions => Statement::Restrictions,
             Form::SetOffice => {
                 let mut keyed = |key: &'static str| -> Result<Value, ParseError> {
                     self.expect(&[key], &format!("{key}='…'"), usage)?;

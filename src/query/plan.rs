@@ -132,12 +132,12 @@ pub enum Plan {
     SetWatch(crate::WatchLimits),
     /// `CHECK`.
     Check,
-    /// `EXPORT '<path>'`.
-    Export(std::path::PathBuf),
-    /// `EXPORT HISTORY '<path>'`.
-    ExportHistory(std::path::PathBuf),
-    /// `EXPORT CONSISTENCY '<path>'`.
-    ExportConsistency(std::path::PathBuf),
+    /// `EXPORT '<path>' [INCLUDE RESTRICTED]`.
+    Export(std::path::PathBuf, bool),
+    /// `EXPORT HISTORY '<path>' [INCLUDE RESTRICTED]`.
+    ExportHistory(std::path::PathBuf, bool),
+    /// `EXPORT CONSISTENCY '<path>' [INCLUDE RESTRICTED]`.
+    ExportConsistency(std::path::PathBuf, bool),
     /// `VERIFY CONSISTENCY '<path>'`.
     VerifyConsistency(std::path::PathBuf),
     /// `BACKUP TO '<path>'`.
@@ -160,15 +160,28 @@ pub enum Plan {
         /// The PDF file (`TO`), or the console.
         to: crate::Destination,
     },
-    /// `RESTRICT <code> FROM <date> UNTIL <date>`.
+    /// `RESTRICT <code> KIND <kind> AUTHORITY '<name>' FROM <date> [UNTIL <date>]`.
     Restrict {
         /// The resident.
         code: ResidentCode,
+        /// The kind.
+        kind: crate::auth::MeasureKind,
+        /// The authority that confirmed the need.
+        authority: crate::auth::Authority,
         /// The first day.
         from: Date,
-        /// The last day.
-        until: Date,
+        /// The last day (a year less a day when not given).
+        until: Option<Date>,
     },
+    /// `EXTEND RESTRICTION <code> [UNTIL <date>]`.
+    ExtendRestriction {
+        /// The resident.
+        code: ResidentCode,
+        /// The new last day (another year when not given).
+        until: Option<Date>,
+    },
+    /// `RESTRICTIONS`.
+    Restrictions,
     /// `LIFT RESTRICTION <code>`.
     LiftRestriction(ResidentCode),
     /// `SET OFFICE …`.
@@ -335,9 +348,18 @@ pub fn plan(stmt: &Statement) -> Result<Plan, QueryError> {
             minutes: value(minutes, small_count("minutes"))?,
         }),
         Statement::Check => Plan::Check,
-        Statement::Export { path } => Plan::Export(path.text.clone().into()),
-        Statement::ExportHistory { path } => Plan::ExportHistory(path.text.clone().into()),
-        Statement::ExportConsistency { path } => Plan::ExportConsistency(path.text.clone().into()),
+        Statement::Export {
+            path,
+            include_restricted,
+        } => Plan::Export(path.text.clone().into(), *include_restricted),
+        Statement::ExportHistory {
+            path,
+            include_restricted,
+        } => Plan::ExportHistory(path.text.clone().into(), *include_restricted),
+        Statement::ExportConsistency {
+            path,
+            include_restricted,
+        } => Plan::ExportConsistency(path.text.clone().into(), *include_restricted),
         Statement::VerifyConsistency { path } => Plan::VerifyConsistency(path.text.clone().into()),
         Statement::BackupTo { path } => Plan::Backup(path.text.clone().into()),
         Statement::Compact => Plan::Compact,
@@ -347,11 +369,24 @@ pub fn plan(stmt: &Statement) -> Result<Plan, QueryError> {
         },
         Statement::ShowRegister => Plan::ShowRegister,
         Statement::Issue(issue) => plan_issue(issue)?,
-        Statement::Restrict { code, from, until } => Plan::Restrict {
+        Statement::Restrict {
+            code,
+            kind,
+            authority,
+            from,
+            until,
+        } => Plan::Restrict {
             code: value(code, ResidentCode::parse)?,
+            kind: value(kind, crate::auth::MeasureKind::parse)?,
+            authority: value(authority, crate::auth::Authority::parse)?,
             from: value(from, Date::parse)?,
-            until: value(until, Date::parse)?,
+            until: until.as_ref().map(|u| value(u, Date::parse)).transpose()?,
         },
+        Statement::ExtendRestriction { code, until } => Plan::ExtendRestriction {
+            code: value(code, ResidentCode::parse)?,
+            until: until.as_ref().map(|u| value(u, Date::parse)).transpose()?,
+        },
+        Statement::Restrictions => Plan::Restrictions,
         Statement::LiftRestriction { code } => {
             Plan::LiftRestriction(value(code, ResidentCode::parse)?)
         }

@@ -589,7 +589,7 @@ fn audit() {
 #[test]
 fn exports_backup_and_maintenance() {
     let input = "EXPORT '/tmp/residents.csv'";
-    let Statement::Export { path } = ok(input) else {
+    let Statement::Export { path, .. } = ok(input) else {
         panic!()
     };
     assert_eq!(path.text, "/tmp/residents.csv");

@@ -110,6 +110,7 @@ impl Session {
             let entry = self.issuance_entry(request, to, e.code().as_str(), Vec::new(), "");
             self.juki.inner.journal.push(self.db(), entry)?;
         }
+        self.push_flag_entries("ISSUE")?;
         result
     }
 
@@ -130,8 +131,10 @@ impl Session {
             })?;
         let today = self.db().today();
         let (persons, whole) = read_persons(self.db(), request, today)?;
+        let persons = self.screened_persons(request, persons, today)?;
         check_requester(self.db(), request, &persons)?;
-        super::restrict::check_measures(self.db(), &persons, &request.requester, today)?;
+        let screen = self.screen(self.db())?;
+        super::restrict::check_measures(self.db(), &screen, &persons, &request.requester)?;
         let parts = parts_of(request);
         let codes: Vec<u64> = persons.iter().map(|r| r.code.get()).collect();
         let txn = self.db().write_transaction()?;
@@ -176,6 +179,35 @@ impl Session {
             path,
             sha256,
         })
+    }
+
+    /// The persons of a certificate, checked by the one screen of `restrict`: a role
+    /// without the `restrict` permission is answered as for a resident no one is, when one
+    /// of them is under a support measure or in the household of one (whoever asks).
+    fn screened_persons(
+        &self,
+        request: &Request,
+        persons: Vec<Resident>,
+        today: Date,
+    ) -> Result<Vec<Resident>> {
+        let all: Vec<ResidentCode> = persons.iter().map(|r| r.code).collect();
+        let kept = self.screened(self.db(), persons, |r| r)?;
+        if kept.len() == all.len() {
+            return Ok(kept);
+        }
+        let named = match &request.persons {
+            Persons::HouseholdOf(code) => *code,
+            Persons::These(codes) => codes
+                .iter()
+                .copied()
+                .find(|c| all.contains(c) && !kept.iter().any(|r| r.code == *c))
+                .unwrap_or(codes[0]),
+        };
+        let what = match request.kind {
+            Kind::RemovedCopy | Kind::MoveOutCertificate => format!("resident {named}"),
+            _ => format!("resident {named} on {}", request.as_of.unwrap_or(today)),
+        };
+        Err(StoreError::NotFound(what).into())
     }
 
     /// The log entry of an issuance: its own kind when it carries a 個人番号 (`ISSUE

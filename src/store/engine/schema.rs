@@ -5,7 +5,7 @@
 use redb::TableDefinition;
 
 /// The on-disk format this build reads and writes. Stored under `format_version` in META.
-pub const FORMAT_VERSION: u64 = 5;
+pub const FORMAT_VERSION: u64 = 6;
 
 /// `&str → u64`: `format_version`, `next_id` (the next internal id), `next_seq` (the next
 /// 更新順番号), `municipality` (the register's 全国地方公共団体コード, six digits, once set).
@@ -48,9 +48,15 @@ pub const AUDIT_ARCHIVE: TableDefinition<(u64, u64), &[u8]> = TableDefinition::n
 /// dictionary (docs/address-dictionary.md), as loaded, under the day it takes effect.
 pub const TOWNS: TableDefinition<u32, &[u8]> = TableDefinition::new("towns");
 
-/// `宛名番号 → (from, until)` (yyyymmdd): the residents under a DV等支援措置, with the days
-/// it runs (auth owns what is in it).
-pub const RESTRICTIONS: TableDefinition<u64, (u32, u32)> = TableDefinition::new("restrictions");
+/// `宛名番号 → (from, until, kind, authority)` (days as yyyymmdd, the kind's code, the
+/// 相談機関's name): the residents under a DV等支援措置 (format 6; `auth::measure` owns
+/// what is in it).
+pub const SUPPORT_MEASURES: TableDefinition<u64, (u32, u32, u8, &str)> =
+    TableDefinition::new("support_measures");
+/// `宛名番号 → (from, until)`: the measures of format 5 and earlier, without kind or
+/// authority. Only the upgrade reads it (into `support_measures`, kind "unrecorded").
+pub const LEGACY_RESTRICTIONS: TableDefinition<u64, (u32, u32)> =
+    TableDefinition::new("restrictions");
 
 /// `setting → text`: the register's settings an operator sets (`SET ISSUER`): the title
 /// and name certificates are issued under (`issuer_title`, `issuer_name`).

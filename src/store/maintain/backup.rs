@@ -29,7 +29,7 @@ use crate::store::db::{counts_in, create_private_file, Database};
 use crate::store::engine::digest::{hash_search, hex, ContentHasher, DIGEST_TABLES};
 use crate::store::engine::schema::*;
 use crate::store::engine::schema::{
-    AUDIT, AUDIT_ARCHIVE, OPERATORS, RESTRICTIONS, SETTINGS, TOWNS,
+    AUDIT, AUDIT_ARCHIVE, OPERATORS, SETTINGS, SUPPORT_MEASURES, TOWNS,
 };
 use crate::store::engine::tables::ReadTables;
 use crate::store::error::{Result, StoreError};
@@ -510,7 +510,7 @@ const ALL_TABLES: [&str; 15] = [
     "audit",
     "towns",
     "settings",
-    "restrictions",
+    "support_measures",
     "audit_archive",
 ];
 
@@ -563,8 +563,8 @@ fn copy_snapshot(snapshot: &ReadTransaction, target: &redb::Database) -> Result<
     if has(SETTINGS.name()) {
         copy_table(snapshot, target, SETTINGS, None)?;
     }
-    if has(RESTRICTIONS.name()) {
-        copy_table(snapshot, target, RESTRICTIONS, None)?;
+    if has(SUPPORT_MEASURES.name()) {
+        copy_table(snapshot, target, SUPPORT_MEASURES, None)?;
     }
     if has(AUDIT_ARCHIVE.name()) {
         copy_table(snapshot, target, AUDIT_ARCHIVE, None)?;

@@ -7,7 +7,12 @@
 //! structure). Format 5 kept format 4's layout and widened what the date codes of a record
 //! may hold: a 生年月日 known only in part is stored as `yyyymm00`, `yyyy0000` or
 //! `99999999` (不詳, `model::PartialDate`), which a format-4 build would read as damage, so
-//! such a build must not open the file. The upgrade never writes to the file it upgrades:
+//! such a build must not open the file. Format 6 records each DV等支援措置 with its kind and
+//! the authority that confirmed it (`support_measures`, in place of format 5's `restrictions`
+//! of days alone): a format-5 build would not see those measures at all, and would show the
+//! residents they protect, so it must not open the file either; the upgrade carries each
+//! measure over with its days, its kind "unrecorded" (code 0) and no authority. The upgrade
+//! never writes to the file it upgrades:
 //!
 //! 1. the file is opened as it is (a file of an earlier format opens only here;
 //!    `Database::open` refuses it and names this upgrade);
@@ -43,7 +48,7 @@ use rkyv::rancor;
 use std::path::{Path, PathBuf};
 
 /// The formats this build upgrades from.
-pub const UPGRADABLE_FROM: [u64; 3] = [2, 3, 4];
+pub const UPGRADABLE_FROM: [u64; 4] = [2, 3, 4, 5];
 
 /// A version as format 2 stored it: the fields of [`StoredRecord`] without its items.
 #[derive(rkyv::Archive, rkyv::Serialize, rkyv::Deserialize, Debug, Clone, PartialEq, Eq)]
@@ -195,7 +200,10 @@ pub(crate) fn write_upgraded_copy(source: &UpgradeSource, dest: &Path) -> Result
                 "audit" => drop(copy_table(&snapshot, &target, AUDIT, None)?),
                 "towns" => drop(copy_table(&snapshot, &target, TOWNS, None)?),
                 "settings" => drop(copy_table(&snapshot, &target, SETTINGS, None)?),
-                "restrictions" => drop(copy_table(&snapshot, &target, RESTRICTIONS, None)?),
+                "restrictions" => drop(carry_restrictions(&snapshot, &target)?),
+                "support_measures" => {
+                    copy_table(&snapshot, &target, SUPPORT_MEASURES, None)?;
+                }
                 "audit_archive" => drop(copy_table(&snapshot, &target, AUDIT_ARCHIVE, None)?),
                 other => {
                     return Err(StoreError::Storage(format!(
@@ -215,6 +223,25 @@ pub(crate) fn write_upgraded_copy(source: &UpgradeSource, dest: &Path) -> Result
         txn.commit()?;
         Ok(UpgradeCopy { from, records })
     }
+}
+
+/// Carries format 5's `restrictions` (宛名番号 → the days) into `support_measures`, each
+/// measure with kind code 0 ("unrecorded") and no authority; the number carried.
+fn carry_restrictions(snapshot: &ReadTransaction, target: &redb::Database) -> Result<u64> {
+    let source = snapshot.open_table(LEGACY_RESTRICTIONS)?;
+    let txn = target.begin_write()?;
+    let mut carried = 0;
+    {
+        let mut out = txn.open_table(SUPPORT_MEASURES)?;
+        for entry in source.iter()? {
+            let (k, v) = entry?;
+            let (from, until) = v.value();
+            out.insert(k.value(), (from, until, 0u8, ""))?;
+            carried += 1;
+        }
+    }
+    txn.commit()?;
+    Ok(carried)
 }
 
 /// Copies a table of framed records, re-encoding every value; the number copied.
