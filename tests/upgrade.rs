@@ -205,7 +205,8 @@ fn upgraded_fixture(from: u64) -> (tempfile::TempDir, PathBuf, String) {
         &[
             "CHECK",
             "AUDIT VERIFY",
-            &format!("EXPORT '{}'", export.display()),
+            // Every resident, those under a DV等支援措置 too: the old build's export had them.
+            &format!("EXPORT '{}' INCLUDE RESTRICTED", export.display()),
         ],
     );
     assert!(said.contains("CHECK: no problems"), "{said}");
@@ -274,6 +275,35 @@ fn a_format_4_register_upgrades_and_then_holds_birth_dates_known_in_part() {
     assert!(said.contains("1961"), "{said}");
     assert!(!said.contains("1961-02-03"), "{said}");
     assert!(said.contains("CHECK: no problems"), "{said}");
+}
+
+#[test]
+fn a_format_5_register_upgrades_and_keeps_its_support_measure_in_force() {
+    let (_dir, db, _) = upgraded_fixture(5);
+    // The format-5 build put 山口 瞳 (71304679853) under a measure from 2026-11-01 until
+    // 2040-10-31, with its days alone: it is carried over with its days, its kind
+    // unrecorded, and it screens her and her household (her husband 山口 大地,
+    // 39989132290) from a clerk as for nobody.
+    let said = admin_runs(&db, &["RESTRICTIONS"]);
+    assert!(said.contains("71304679853"), "{said}");
+    assert!(said.contains("2040-10-31"), "{said}");
+    assert!(said.contains("unrecorded"), "{said}");
+    for (statement, nobody) in [
+        ("GET 71304679853", "GET 12345678903"),
+        ("GET 39989132290", "GET 12345678903"),
+        ("HISTORY 71304679853", "HISTORY 12345678903"),
+    ] {
+        let screened = juki(&db, "clerk1", CLERK_PASSWORD, &["-c", statement]);
+        let absent = juki(&db, "clerk1", CLERK_PASSWORD, &["-c", nobody]);
+        assert_eq!(screened.status.code(), absent.status.code(), "{statement}");
+        assert!(text(&screened).contains("NOT_FOUND"), "{}", text(&screened));
+        assert!(!text(&screened).contains("山口"), "{}", text(&screened));
+    }
+    // The administrator sees her, warned.
+    let out = juki(&db, "admin", ADMIN_PASSWORD, &["-c", "GET 71304679853"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("山口 瞳"), "{}", text(&out));
+    assert!(text(&out).contains("支援措置対象者"), "{}", text(&out));
 }
 
 #[test]
