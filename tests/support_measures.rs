@@ -8,7 +8,7 @@
 mod common;
 
 use common::{date, TODAY};
-use juki::{Clock, ErrorCode, Juki, Output, Permission, ResidentCode, Role, Session};
+use juki::{AuditQuery, Clock, ErrorCode, Juki, Output, Permission, ResidentCode, Role, Session};
 
 /// 花子, under the measure, 世帯主 of household 4001 at 打出町 with her son.
 const HANAKO: &str = "50000000024";
@@ -282,6 +282,24 @@ fn every_access_is_logged_flagged_and_the_chain_holds() {
     assert!(log
         .iter()
         .any(|e| e.kind == "GET" && e.operator == "clerk" && e.outcome == "NOT_FOUND"));
+    // An auditor finds them by kind, and only them.
+    let shown = c
+        .admin
+        .audit(&AuditQuery {
+            kind: Some("RESTRICTED SHOWN".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(!shown.is_empty());
+    assert!(
+        shown.iter().all(|e| e.kind == "RESTRICTED SHOWN"),
+        "{shown:?}"
+    );
+    let auditor = sign_in(&c, Role::Auditor);
+    let listed = auditor.run("AUDIT kind='restricted hidden'").unwrap();
+    let listed = format!("{listed:?}");
+    assert!(listed.contains("RESTRICTED HIDDEN"), "{listed}");
+    assert!(!listed.contains("RESTRICTED SHOWN"), "{listed}");
     let text = answer(&c.admin, "AUDIT VERIFY");
     assert!(
         matches!(&text, Answer::Message(m) if m.contains("intact")),

@@ -290,6 +290,8 @@ pub(crate) fn verify(table: &impl ReadableTable<u64, &'static [u8]>) -> Result<C
 pub struct AuditQuery {
     /// Only this operator's entries.
     pub operator: Option<String>,
+    /// Only entries of this kind (`GET`, `EXPORT`, `RESTRICTED SHOWN` …), as logged.
+    pub kind: Option<String>,
     /// Only entries at or after this time (Unix µs).
     pub since_micros: Option<i64>,
     /// At most this many (the latest ones).
@@ -305,7 +307,9 @@ pub(crate) fn read(
     for item in table.iter()? {
         let (_, v) = item?;
         let e = AuditEntry::decode(v.value())?;
-        if q.operator.as_ref().is_some_and(|o| *o != e.operator) {
+        if q.operator.as_ref().is_some_and(|o| *o != e.operator)
+            || q.kind.as_ref().is_some_and(|k| *k != e.kind)
+        {
             continue;
         }
         if q.since_micros.is_some_and(|s| e.time < s) {

@@ -429,10 +429,12 @@ pub enum Statement {
     Password,
     /// `LIST OPERATORS`.
     ListOperators,
-    /// `AUDIT [operator=<id>] [since=<date>] [LIMIT <n>]`: the operation log.
+    /// `AUDIT [operator=<id>] [kind=<kind>] [since=<date>] [LIMIT <n>]`: the operation log.
     Audit {
         /// Only this operator's entries.
         operator: Option<Value>,
+        /// Only entries of this kind (`RESTRICTED SHOWN`, `EXPORT` …).
+        kind: Option<Value>,
         /// Only entries from this date.
         since: Option<Value>,
         /// The most entries to return.

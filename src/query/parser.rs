@@ -927,7 +927,7 @@ impl<'a> Parser<'a> {
     }
 
     fn audit(&mut self, usage: &str) -> Result<Statement, ParseError> {
-        let (mut operator, mut since, mut limit) = (None, None, None);
+        let (mut operator, mut kind, mut since, mut limit) = (None, None, None, None);
         while !self.at_end() {
             let span = self.here();
             let slot = if self.eat(kw::LIMIT).is_some() {
@@ -935,12 +935,15 @@ impl<'a> Parser<'a> {
             } else if self.key_follows() && self.peek_is(&["operator"]) {
                 self.advance();
                 &mut operator
+            } else if self.key_follows() && self.peek_is(&["kind"]) {
+                self.advance();
+                &mut kind
             } else if self.key_follows() && self.peek_is(kw::SINCE) {
                 self.advance();
                 &mut since
             } else {
                 return Err(self
-                    .expected("operator=…, since=… or LIMIT")
+                    .expected("operator=…, kind=…, since=… or LIMIT")
                     .with_hint(usage_hint(usage)));
             };
             if slot.is_some() {
@@ -950,6 +953,7 @@ impl<'a> Parser<'a> {
         }
         Ok(Statement::Audit {
             operator,
+            kind,
             since,
             limit,
         })

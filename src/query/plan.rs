@@ -325,10 +325,12 @@ pub fn plan(stmt: &Statement) -> Result<Plan, QueryError> {
         Statement::ListOperators => Plan::ListOperators,
         Statement::Audit {
             operator,
+            kind,
             since,
             limit,
         } => Plan::Audit(crate::auth::AuditQuery {
             operator: operator.as_ref().map(|o| o.text.clone()),
+            kind: kind.as_ref().map(|k| k.text.to_uppercase()),
             since_micros: opt(since, Date::parse)?.map(start_of_day_micros),
             limit: opt(limit, count("limit"))?.map(|n| n as usize),
         }),

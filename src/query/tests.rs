@@ -570,15 +570,17 @@ fn audit() {
         ok("AUDIT"),
         Statement::Audit {
             operator: None,
+            kind: None,
             since: None,
             limit: None
         }
     );
-    let input = "AUDIT operator=tanaka since=2025-01-01 LIMIT 50";
+    let input = "AUDIT operator=tanaka kind=EXPORT since=2025-01-01 LIMIT 50";
     assert_eq!(
         ok(input),
         Statement::Audit {
             operator: Some(at(input, "tanaka")),
+            kind: Some(at(input, "EXPORT")),
             since: Some(at(input, "2025-01-01")),
             limit: Some(at(input, "50")),
         }
@@ -1024,7 +1026,7 @@ fn other_errors() {
     );
     assert_eq!(
         err("AUDIT tanaka").message,
-        "expected operator=…, since=… or LIMIT, found 'tanaka'"
+        "expected operator=…, kind=…, since=… or LIMIT, found 'tanaka'"
     );
     assert_eq!(
         err("CHANGES 5").hint.as_deref(),
