@@ -11,7 +11,8 @@
 # results stay in OUT/mutants.out (caught.txt, missed.txt, unviable.txt, timeout.txt and
 # one log per mutant). Needs cargo-mutants (`cargo install cargo-mutants --locked`).
 # Both passes build in place, in this checkout; cargo-mutants puts each file back after its
-# mutant, also when interrupted.
+# mutant, also when interrupted. The failure seeds the mutants leave in proptest-regressions/
+# are removed at the end (uncommitted changes there are lost).
 set -euo pipefail
 
 every_target=false
@@ -36,8 +37,12 @@ echo "== pass 1: the library's tests"
 cargo mutants --in-place "${files[@]}" -o "$out" || true
 if $every_target && [ -s "$out/mutants.out/missed.txt" ]; then
   echo "== pass 2: what pass 1 missed, against every test target"
-  cargo mutants --in-place --iterate "${files[@]}" -o "$out" --cargo-test-arg=--tests || true
+  cargo mutants --in-place --iterate "${files[@]}" -o "$out" --cargo-arg=--tests || true
 fi
+# A mutant that fails a property test leaves its seed in proptest-regressions/ (the tests
+# persist failures for replay): those seeds are the mutants', not the code's.
+git checkout -q -- proptest-regressions
+git clean -fdq proptest-regressions
 for k in previously_caught caught missed unviable timeout; do
   if [ -f "$out/mutants.out/$k.txt" ]; then
     printf '%s: %s\n' "$k" "$(wc -l < "$out/mutants.out/$k.txt")"
