@@ -455,4 +455,15 @@ mod tests {
         assert!(Restatement::parse("12345678901:母").is_err());
         assert!(Restatement::parse("  ").is_err());
     }
+
+    /// A restatement is written as the statement takes it (`code:続柄`, one space between
+    /// pairs, in the order given), so the text logged and shown reads back to the same pairs.
+    #[test]
+    fn a_restatement_is_written_as_it_is_read() {
+        let r = Restatement::parse("24727059608:母、12345678903:子の妻").unwrap();
+        assert_eq!(r.to_string(), "24727059608:母 12345678903:子の妻");
+        assert_eq!(Restatement::parse(&r.to_string()).unwrap(), r);
+        let one = Restatement::parse("12345678903:妹").unwrap();
+        assert_eq!(one.to_string(), "12345678903:妹");
+    }
 }
