@@ -75,6 +75,45 @@ fn a_birth_date_finds_every_recorded_birth_that_can_be_it() {
 }
 
 #[test]
+fn a_birth_known_in_part_recorded_after_a_search_is_found_by_the_next() {
+    let (f, c) = garcias();
+    let by_name = || {
+        SearchQuery::new()
+            .name("ガルシア")
+            .unwrap()
+            .birth(born("1970-05-05"))
+    };
+    let by_address = || {
+        SearchQuery::new()
+            .address("精道町7番6号")
+            .birth(born("1970-05-05"))
+    };
+    // Searched first: the read snapshot now holds its copy of the partial births.
+    assert_eq!(found(&f, &c, by_name()), c[3..]);
+    assert_eq!(found(&f, &c, by_address()), c[3..]);
+    let p = Person {
+        my_number: 200,
+        name: "ガルシア ペドロ",
+        kana: "ガルシア ペドロ",
+        sex: Sex::Male,
+        birth: "1970年5月",
+        address: "兵庫県芦屋市精道町7番6号",
+        household: 600,
+        relationship: "世帯主",
+    };
+    f.db.record(&move_in(1_005, &p, "2026-04-01")).unwrap();
+    let mut all = c.clone();
+    all.push(1_005);
+    assert_eq!(found(&f, &all, by_name()), [c[3], 1_005]);
+    assert_eq!(found(&f, &all, by_address()), [c[3], 1_005]);
+    let kana = SearchQuery::new()
+        .name("ガルシア ペドロ")
+        .unwrap()
+        .birth(born("1970-05-31"));
+    assert_eq!(found(&f, &all, kana), [1_005]);
+}
+
+#[test]
 fn birth_unknown_carries_no_information_for_the_minimum() {
     let (f, _) = garcias();
     let q = SearchQuery::new()

@@ -14,6 +14,7 @@ pub(crate) mod household;
 pub(crate) mod household_move;
 pub(crate) mod keys;
 pub(crate) mod ledger;
+pub(crate) mod partial;
 pub(crate) mod place;
 pub(crate) mod record;
 pub(crate) mod report;

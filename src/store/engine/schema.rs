@@ -94,6 +94,23 @@ pub enum IndexKind {
 }
 
 impl IndexKind {
+    /// Every kind, in the order of their first bytes.
+    pub const ALL: [IndexKind; 8] = [
+        IndexKind::BirthKanji,
+        IndexKind::BirthKana,
+        IndexKind::KanjiAddress,
+        IndexKind::KanaAddress,
+        IndexKind::BirthAddress,
+        IndexKind::PartialBirthKanji,
+        IndexKind::PartialBirthKana,
+        IndexKind::PartialBirthAddress,
+    ];
+
+    /// The kind a key's first byte names.
+    pub fn from_byte(byte: u8) -> Option<IndexKind> {
+        IndexKind::ALL.into_iter().find(|k| *k as u8 == byte)
+    }
+
     /// The kind that holds an entry of this birth kind (1, 2 or 5) for a birth date known
     /// only in part (6, 7 or 8); the others unchanged.
     pub fn for_partial_birth(self) -> IndexKind {

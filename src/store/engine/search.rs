@@ -498,7 +498,7 @@ pub(crate) fn find(
 fn named_versions(t: &impl View, q: &SearchQuery) -> Result<Vec<(u64, u32)>> {
     let mut named: Vec<(u64, u32)> = Vec::new();
     for (start, end) in q.plan() {
-        blocks::scan(t.search(), &start, &end, |key| {
+        scan_range(t, &start, &end, |key| {
             let (head, id, version) = split_suffix(key).ok_or_else(|| StoreError::Corrupt {
                 table: "search",
                 detail: "index key shorter than its suffix".into(),
@@ -512,6 +512,27 @@ fn named_versions(t: &impl View, q: &SearchQuery) -> Result<Vec<(u64, u32)>> {
     named.sort_unstable();
     named.dedup();
     Ok(named)
+}
+
+/// Calls `f` with every index key in `start..end`: from the snapshot's copy of a
+/// partial-birth kind where it keeps one (`engine::partial`), else from the index.
+fn scan_range(
+    t: &impl View,
+    start: &[u8],
+    end: &[u8],
+    f: impl FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
+    let copy = match (
+        t.partial_births(),
+        start.first().and_then(|k| IndexKind::from_byte(*k)),
+    ) {
+        (Some(p), Some(kind)) => p.keys(t.search(), kind)?,
+        _ => None,
+    };
+    match copy {
+        Some(run) => run.scan(start, end, f),
+        None => blocks::scan(t.search(), start, end, f),
+    }
 }
 
 /// What is known of a version of a resident: the index's conditions when an entry named

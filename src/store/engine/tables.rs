@@ -1,6 +1,7 @@
 //! Opened tables of one transaction, read-only or writable, behind one [`View`] trait so
 //! that the read paths serve both lookups and the checks inside a 異動.
 
+use super::partial::PartialBirths;
 use super::record::{ArchivedStoredRecord, FieldSet, StoredRecord};
 use super::resident::Resident;
 use super::schema::*;
@@ -72,6 +73,12 @@ pub(crate) trait View {
     /// A meta counter.
     fn meta_value(&self, key: &str) -> Result<Option<u64>> {
         Ok(self.meta().get(key)?.map(|g| g.value()))
+    }
+
+    /// The in-memory copies of the partial-birth index kinds this view keeps
+    /// (`engine::partial`): a read snapshot's; none inside a write transaction.
+    fn partial_births(&self) -> Option<&PartialBirths> {
+        None
     }
 }
 
@@ -186,7 +193,7 @@ pub(crate) fn fold_as_of(
 }
 
 macro_rules! view_impl {
-    ($ty:ty, $table:ident $(, $lt:lifetime)?) => {
+    ($ty:ty, $table:ident $(, $lt:lifetime)? $(; $($extra:item)*)?) => {
         impl$(<$lt>)? View for $ty {
             type Residents = $table<$($lt,)? u64, &'static [u8]>;
             type Versions = $table<$($lt,)? (u64, u32), &'static [u8]>;
@@ -206,6 +213,7 @@ macro_rules! view_impl {
             fn heads(&self) -> &Self::Heads { &self.heads }
             fn changes(&self) -> &Self::Changes { &self.changes }
             fn meta(&self) -> &Self::Meta { &self.meta }
+            $($($extra)*)?
         }
     };
 }
@@ -221,6 +229,8 @@ pub(crate) struct ReadTables {
     pub heads: ReadOnlyTable<u64, (u64, &'static str)>,
     pub changes: ReadOnlyTable<u64, (u64, u32)>,
     pub meta: ReadOnlyTable<&'static str, u64>,
+    /// The partial-birth index kinds, copied at their first use (`engine::partial`).
+    pub partial: PartialBirths,
 }
 
 impl ReadTables {
@@ -241,11 +251,14 @@ impl ReadTables {
             heads: txn.open_table(HEADS).map_err(t)?,
             changes: txn.open_table(CHANGES).map_err(t)?,
             meta: txn.open_table(META).map_err(t)?,
+            partial: PartialBirths::default(),
         })
     }
 }
 
-view_impl!(ReadTables, ReadOnlyTable);
+view_impl!(ReadTables, ReadOnlyTable;
+    fn partial_births(&self) -> Option<&PartialBirths> { Some(&self.partial) }
+);
 
 /// The tables of a write transaction.
 pub(crate) struct WriteTables<'txn> {
