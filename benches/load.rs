@@ -32,8 +32,8 @@ use juki::generator::{self, GenChange, GenOptions, HISTORY_HEADER};
 use juki::testing::parse_history_record;
 use juki::Field;
 use juki::{
-    Address, Date, HouseholdId, Kana, MyNumber, Name, PostalCode, Reason, Relationship,
-    ResidentCode, Sex, Status,
+    Address, Date, HouseholdId, Kana, MyNumber, Name, PartialDate, PostalCode, Reason,
+    Relationship, ResidentCode, Sex, Status,
 };
 use juki::{Change, Fields, Session};
 use juki::{ImportOptions, Progress};
@@ -750,7 +750,7 @@ fn read_residents(path: &Path, mut row: impl FnMut(ResidentRow)) {
             name: n,
             kana: k,
             sex: ok(Sex::parse(&rec[sex]), "sex"),
-            birth: ok(Date::parse(&rec[birth]), "birth date").to_yyyymmdd(),
+            birth: ok(PartialDate::parse(&rec[birth]), "birth date").code(),
             address: a,
             postal: ok(PostalCode::parse(&rec[postal]), "postal code"),
             household: ok(HouseholdId::parse(&rec[household]), "household"),

@@ -884,6 +884,8 @@ fn open_history(path: &Path) -> Result<HistoryFile, ImportError> {
     for e in &expected {
         match names.iter().position(|n| n == e) {
             Some(i) => order.push(i),
+            // A file written before the column existed sets no items.
+            None if *e == OPTIONAL_HISTORY_COLUMN => order.push(ABSENT),
             None => problems.push(row_error(
                 path,
                 1,
@@ -902,6 +904,11 @@ fn open_history(path: &Path) -> Result<HistoryFile, ImportError> {
     })
 }
 
+/// The history column a file may leave out (`items`, added after the others).
+const OPTIONAL_HISTORY_COLUMN: &str = "items";
+/// The place in `order` of a column the file does not have.
+const ABSENT: usize = usize::MAX;
+
 /// A history row parsed on its own: the record, and its seq and change or its problem.
 type Parsed = (RawRecord, Result<(u64, Change), Problem>);
 
@@ -913,20 +920,22 @@ fn parse_history_chunk(
     let expected: Vec<&str> = HISTORY_HEADER.split(',').collect();
     let parse = |rec: &RawRecord| -> Result<(u64, Change), Problem> {
         let cells = rec.cells().map_err(Clone::clone)?;
-        if cells.len() != order.len() {
+        let columns = order.iter().filter(|&&i| i != ABSENT).count();
+        if cells.len() != columns {
             return Err(Problem::row(format!(
-                "wrong column count: expected {} fields, got {}",
-                order.len(),
+                "wrong column count: expected {columns} fields, got {}",
                 cells.len()
             )));
         }
         let mut texts = Vec::with_capacity(order.len());
         for (k, &i) in order.iter().enumerate() {
-            texts.push(
-                opts.encoding
-                    .decode(&cells[i])
+            texts.push(match cells.get(i) {
+                Some(cell) => opts
+                    .encoding
+                    .decode(cell)
                     .map_err(|r| Problem::new(expected[k], r))?,
-            );
+                None => "".into(),
+            });
         }
         let refs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
         let g =

@@ -426,13 +426,64 @@ fn history_companion_gives_the_same_register_as_the_engine() {
     }
 }
 
+/// The history header as files had it before the `items` column: such a file is still read,
+/// and its rows set no items.
+fn header_without_items() -> &'static str {
+    crate::io::generator::HISTORY_HEADER
+        .strip_suffix(",items")
+        .unwrap()
+}
+
+/// A history row's `items` cell sets the items of its change: a child born to a 外国人住民
+/// is recorded with the 国籍 and the 第30条の45 区分 of a birth.
+#[test]
+fn a_history_row_sets_the_items_its_cell_names() {
+    let f = fx();
+    let p = f.file("a.csv", &csv(&[row(1, 10, "世帯主")]));
+    let h = format!(
+        "{}
+1,{},birth,2024-05-01,{},GARCIA LUIS,ガルシア ルイス,1,2024-05-01,\
+         兵庫県芦屋市精道町7番6号,659-0068,10,子,,,,\
+         nationality=BR;foreign_category=出生による経過滞在者;foreign_resident_since=2024-05-01\n",
+        crate::io::generator::HISTORY_HEADER,
+        code(2),
+        number(2)
+    );
+    f.file("a.history.csv", h.as_bytes());
+    let report = import(&f.db, &ImportOptions::new(&p), Progress::Quiet).unwrap();
+    assert_eq!(report.history_applied, 1);
+    let child = get(&f.db, 2).unwrap();
+    let items: Vec<(crate::model::Item, String)> = child
+        .items
+        .iter()
+        .map(|(i, v)| (i, v.to_string()))
+        .collect();
+    use crate::model::Item;
+    assert!(
+        items.contains(&(Item::Nationality, "BR".into())),
+        "{items:?}"
+    );
+    assert!(
+        items.contains(&(Item::ForeignCategory, "出生による経過滞在者".into())),
+        "{items:?}"
+    );
+    // A bad item is a bad row that names the column.
+    let f = fx();
+    let p = f.file("a.csv", &csv(&[row(1, 10, "世帯主")]));
+    f.file("a.history.csv", h.replace("=BR;", "=B1;").as_bytes());
+    let rows = bad_rows(import(&f.db, &ImportOptions::new(&p), Progress::Quiet).unwrap_err());
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].2.contains("nationality"), "{rows:?}");
+    assert_eq!(f.db.counts().unwrap().residents, 0);
+}
+
 #[test]
 fn a_history_row_the_engine_refuses_writes_nothing() {
     let f = fx();
     let p = f.file("a.csv", &csv(&[row(1, 10, "世帯主")]));
     let h = format!(
         "{}\n1,{},death,2019-01-01,,,,,,,,,,,,\n",
-        crate::io::generator::HISTORY_HEADER,
+        header_without_items(),
         code(1)
     );
     let hp = f.file("a.history.csv", h.as_bytes());
@@ -576,7 +627,7 @@ fn history_rows_out_of_seq_order_are_bad_rows_and_all_are_reported() {
          1,{c2},move,2024-02-01,,,,,,兵庫県芦屋市打出町2番4号,659-0012,,,,,\n\
          3,{c2},death,2019-01-01,,,,,,,,,,,,\n\
          4,{c1},nonsense,2024-03-01,,,,,,,,,,,,\n",
-        crate::io::generator::HISTORY_HEADER,
+        header_without_items(),
         c1 = code(1),
         c2 = code(2),
     );
@@ -604,7 +655,7 @@ fn skip_bad_sets_aside_history_rows_out_of_order() {
         "{}\n\
          2,{c1},move,2024-01-01,,,,,,兵庫県芦屋市打出町2番3号,659-0012,,,,,\n\
          1,{c1},move,2024-02-01,,,,,,兵庫県芦屋市打出町2番4号,659-0012,,,,,\n",
-        crate::io::generator::HISTORY_HEADER,
+        header_without_items(),
         c1 = code(1),
     );
     f.file("a.history.csv", h.as_bytes());

@@ -25,9 +25,10 @@
 
 use super::address;
 use super::data::lists;
+use super::items;
 use super::population::{household_serial, sibling, year_of, Home, Person, Rel};
 use super::rng::Rng;
-use crate::model::{Reason, Sex};
+use crate::model::{Item, Reason, Sex};
 
 /// How many years of history are simulated.
 pub(crate) const YEARS: i32 = 20;
@@ -37,8 +38,8 @@ pub(crate) const YEARS: i32 = 20;
 pub(crate) struct RawFields {
     /// Serial number whose My Number is set (births).
     pub(crate) my_number: Option<u64>,
-    /// Surname index, given-name index and sex of the name set.
-    pub(crate) name: Option<(u32, u32, Sex)>,
+    /// The name set.
+    pub(crate) name: Option<RawName>,
     pub(crate) sex: Option<Sex>,
     pub(crate) birth: Option<i32>,
     pub(crate) address: Option<String>,
@@ -52,6 +53,17 @@ pub(crate) struct RawFields {
     pub(crate) relationships: Vec<(u64, Rel)>,
     /// MOVE HOUSEHOLD: the 世帯番号 of the household that moves with its 世帯主.
     pub(crate) whole_household: Option<u64>,
+    /// The items set (a 外国人住民's at birth: `items::newborn_items`).
+    pub(crate) items: Vec<(Item, String)>,
+}
+
+/// A name as the generator sets it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RawName {
+    /// From the Japanese name lists: surname index, given-name index and sex.
+    Listed(u32, u32, Sex),
+    /// Written out with its reading: a 外国人住民's name as on the card.
+    Written(String, String),
 }
 
 /// One generated 異動.
@@ -75,8 +87,17 @@ pub(crate) struct History {
 
 struct P {
     person: Person,
+    /// For a 外国人住民, the nationality and the household their name is drawn from
+    /// (`items::foreign_name`): the household they were generated in, or their mother's.
+    foreign: Option<Origin>,
     active: bool,
     latest: i32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Origin {
+    nationality: usize,
+    household: u32,
 }
 
 struct H {
@@ -133,6 +154,8 @@ fn fertility(age: i32) -> u32 {
 }
 
 struct Sim {
+    /// The generation's seed: which households are 外国人住民 (`items::foreign_household`).
+    seed: u64,
     rng: Rng,
     today: i32,
     ps: Vec<P>,
@@ -161,13 +184,19 @@ pub(crate) fn simulate(seed: u64, today: i32, people: Vec<Person>, homes: Vec<Ho
             h.members.push(ps.len() as u32);
         }
         let latest = person.moved_in;
+        let foreign = items::foreign_household(seed, person.household).map(|nationality| Origin {
+            nationality,
+            household: person.household,
+        });
         ps.push(P {
+            foreign,
             person,
             active: true,
             latest,
         });
     }
     let mut sim = Sim {
+        seed,
         rng: Rng::new(seed, 1),
         today,
         active: ps.len() as u64,
@@ -372,19 +401,24 @@ impl Sim {
         person.rel == Rel::Head && self.hs[person.household as usize].members.len() == 1
     }
 
-    /// 氏名変更 of `p` to `surname`, when that changes the name.
-    fn take_surname(&mut self, p: u32, surname: u32, day: i32) {
-        let person = &self.ps[p as usize].person;
-        if person.surname == surname {
+    /// 氏名変更 of `p` to the surname of `spouse` on marriage, when that changes the name.
+    /// A marriage changes no name where either is a 外国人住民: a foreign spouse keeps the
+    /// name on the card, and a Japanese one who marries a foreigner keeps the 氏 (a 国際結婚
+    /// changes it only on a request the generator does not make).
+    fn take_surname(&mut self, p: u32, spouse: u32, day: i32) {
+        let (person, other) = (&self.ps[p as usize], &self.ps[spouse as usize]);
+        let surname = other.person.surname;
+        if person.person.surname == surname || person.foreign.is_some() || other.foreign.is_some() {
             return;
         }
+        let person = &person.person;
         let (given, sex) = (person.given, person.sex);
         self.emit(
             Reason::Rename,
             p,
             day,
             RawFields {
-                name: Some((surname, given, sex)),
+                name: Some(RawName::Listed(surname, given, sex)),
                 ..RawFields::default()
             },
         );
@@ -412,8 +446,7 @@ impl Sim {
             // An unmarried couple registers their marriage.
             let h = self.ps[a as usize].person.household as usize;
             let head = self.hs[h].members[0];
-            let surname = self.ps[head as usize].person.surname;
-            self.take_surname(a, surname, day);
+            self.take_surname(a, head, day);
             let rel = Rel::spouse(self.ps[a as usize].person.sex);
             self.change_relationship(a, rel, day);
             return;
@@ -450,8 +483,7 @@ impl Sim {
                 (b, a)
             };
         let host_h = self.ps[host as usize].person.household as usize;
-        let surname = self.ps[host as usize].person.surname;
-        self.take_surname(joiner, surname, day);
+        self.take_surname(joiner, host, day);
         let rel = Rel::spouse(self.ps[joiner as usize].person.sex);
         let home = self.hs[host_h].home.clone();
         let joiner_home = &self.hs[self.ps[joiner as usize].person.household as usize].home;
@@ -519,13 +551,31 @@ impl Sim {
             rel,
             moved_in: day,
         };
+        // A child of a 外国人住民 is one too: of the mother's nationality, named with her
+        // surname, with the items of a birth (`items::newborn_items`).
+        let foreign = self.ps[m as usize].foreign;
+        let (name, items) = match foreign {
+            Some(o) => {
+                let named = Person {
+                    household: o.household,
+                    ..child.clone()
+                };
+                let (name, kana) = items::foreign_name(self.seed, o.nationality, &named);
+                (
+                    RawName::Written(name, kana),
+                    items::newborn_items(o.nationality, day),
+                )
+            }
+            None => (RawName::Listed(surname, given, sex), Vec::new()),
+        };
         self.out.push(RawChange {
             reason: Reason::Birth,
             serial,
             date: day,
             fields: RawFields {
                 my_number: Some(serial),
-                name: Some((surname, given, sex)),
+                name: Some(name),
+                items,
                 sex: Some(sex),
                 birth: Some(day),
                 address: Some(home.address),
@@ -538,6 +588,7 @@ impl Sim {
         self.hs[h].members.push(serial as u32);
         self.ps.push(P {
             person: child,
+            foreign,
             active: true,
             latest: day,
         });

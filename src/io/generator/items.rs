@@ -358,6 +358,20 @@ fn foreign_items(
     out.push((Item::ForeignResidentSince, date(p.moved_in)));
 }
 
+/// The 外国人住民 items of a child born on `day` (days from the common era) into a household
+/// of nationality `nat`: its 国籍, 第30条の45 区分 出生による経過滞在者 (no 在留資格 for the
+/// first 60 days, 入管法 第22条の2), and 外国人住民となった日, the day of birth.
+pub(super) fn newborn_items(nat: usize, day: i32) -> Vec<(Item, String)> {
+    vec![
+        (Item::Nationality, MIX[nat].code.to_string()),
+        (Item::ForeignCategory, "出生による経過滞在者".into()),
+        (
+            Item::ForeignResidentSince,
+            super::typed_date(day).to_string(),
+        ),
+    ]
+}
+
 fn digits(rng: &mut Rng, n: usize) -> String {
     (0..n)
         .map(|_| char::from(b'0' + rng.below(10) as u8))

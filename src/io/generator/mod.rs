@@ -26,7 +26,7 @@
 //! UTF-8, LF line ends, RFC 4180 quoting, one header row:
 //!
 //! ```text
-//! seq,resident_code,reason,date,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,destination,new_head,relationships
+//! seq,resident_code,reason,date,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,destination,new_head,relationships,items
 //! ```
 //!
 //! One 異動 a row, to be recorded in `seq` order (1, 2, 3 …; the rows of a file come in
@@ -46,6 +46,7 @@
 //! | `destination` | 転出先: `move_out` |
 //! | `new_head` | the resident code of the member who becomes 世帯主 when the change takes the head out of a household with others left (`death`, `move_out`, `head_change`) |
 //! | `relationships` | with `new_head`: the 続柄 of every other member who stays, restated against the new head, as `<resident code>:<続柄>` pairs separated by spaces (for `head_change`, the former head's too) |
+//! | `items` | items of the residents file as `key=value` pairs separated by `;` (a child born to a 外国人住民: 国籍, 第30条の45 区分, 外国人住民となった日) |
 //!
 //! The columns are named as in the residents file, so a `birth` row carries a complete
 //! resident. Every row is a change the engine accepts when recorded in order, with today
@@ -65,7 +66,7 @@ use std::io::{self, Write};
 use chrono::{Datelike, NaiveDate};
 
 use self::data::lists;
-use self::history::{simulate, RawChange};
+use self::history::{simulate, RawChange, RawName};
 use self::population::{Home, Identities, Person, PopulationGen};
 use crate::model::{
     Address, Date, HouseholdId, InvalidValue, ItemChanges, Kana, MyNumber, Name, PartialDate,
@@ -87,7 +88,7 @@ pub fn residents_header() -> String {
 pub const HOUSEHOLD_MOVE_REASON: &str = "household_move";
 
 /// The header of the history file (see the module documentation).
-pub const HISTORY_HEADER: &str = "seq,resident_code,reason,date,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,destination,new_head,relationships";
+pub const HISTORY_HEADER: &str = "seq,resident_code,reason,date,my_number,name_kanji,name_kana,sex,birth_date,address,postal_code,household_id,relationship,destination,new_head,relationships,items";
 
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -319,9 +320,49 @@ fn restatement_text(ids: &Identities, pairs: &[(u64, population::Rel)]) -> Strin
         .join(" ")
 }
 
+/// The written name and the reading of a generated name.
+fn raw_name_strings(name: &RawName) -> (String, String) {
+    match name {
+        RawName::Listed(s, g, x) => name_strings(*s, *g, *x),
+        RawName::Written(name, kana) => (name.clone(), kana.clone()),
+    }
+}
+
+/// The `items` cell of the history file: `key=value` pairs separated by `;`.
+fn items_cell(items: &[(crate::model::Item, String)]) -> String {
+    items
+        .iter()
+        .map(|(item, value)| format!("{}={value}", item.key()))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// Reads an `items` cell ([`items_cell`]): each key an item of the residents file's, each
+/// value valid for it.
+fn parse_items_cell(cell: &str) -> Result<ItemChanges, InvalidValue> {
+    let mut changes = ItemChanges::new();
+    for pair in cell.split(';').filter(|p| !p.trim().is_empty()) {
+        let Some((key, value)) = pair.split_once('=') else {
+            return Err(InvalidValue::new(
+                "items",
+                format!("{pair:?} is not key=value"),
+            ));
+        };
+        let item = crate::model::Item::from_key(key.trim()).ok_or_else(|| {
+            InvalidValue::new("items", format!("{:?} is not an item", key.trim()))
+        })?;
+        changes.set(item, value.trim())?;
+    }
+    Ok(changes)
+}
+
 fn typed_change(ids: &Identities, seq: u64, raw: &RawChange) -> GenChange {
     let f = &raw.fields;
-    let (name, kana) = f.name.map(|(s, g, x)| name_strings(s, g, x)).unzip();
+    let (name, kana) = f.name.as_ref().map(raw_name_strings).unzip();
+    let mut items = ItemChanges::new();
+    for (item, value) in &f.items {
+        items.set(*item, value).expect("generated items are valid");
+    }
     GenChange {
         seq,
         reason: raw.reason,
@@ -356,6 +397,7 @@ fn typed_change(ids: &Identities, seq: u64, raw: &RawChange) -> GenChange {
             whole_household: f
                 .whole_household
                 .map(|h| HouseholdId::new(ids.household(h))),
+            items,
             ..Fields::default()
         },
     }
@@ -588,8 +630,13 @@ impl<W: Write> CsvOut<W> {
             self.digits(ids.my_number(s).get(), 12);
         }
         self.comma();
-        match f.name {
-            Some((s, g, x)) => self.name(s, g, x),
+        match &f.name {
+            Some(RawName::Listed(s, g, x)) => self.name(*s, *g, *x),
+            Some(RawName::Written(name, kana)) => {
+                self.text(name);
+                self.comma();
+                self.text(kana);
+            }
             None => self.comma(),
         }
         self.comma();
@@ -628,6 +675,8 @@ impl<W: Write> CsvOut<W> {
         if !f.relationships.is_empty() {
             self.text(&restatement_text(ids, &f.relationships));
         }
+        self.comma();
+        self.text(&items_cell(&f.items));
         self.end_row()
     }
 }
@@ -685,7 +734,7 @@ pub fn write_csv(
 
 /// Reads one row of the history file: `record` holds its cells in [`HISTORY_HEADER`] order.
 pub fn parse_history_record(record: &[&str]) -> Result<GenChange, InvalidValue> {
-    const COLUMNS: usize = 16;
+    const COLUMNS: usize = 17;
     if record.len() != COLUMNS {
         return Err(InvalidValue::new(
             "history row",
@@ -742,6 +791,7 @@ pub fn parse_history_record(record: &[&str]) -> Result<GenChange, InvalidValue> 
             new_head: opt(record[14], ResidentCode::parse)?,
             relationships: opt(record[15], Restatement::parse)?,
             whole_household,
+            items: parse_items_cell(record[16])?,
             ..Fields::default()
         },
     })
