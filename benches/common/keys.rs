@@ -53,7 +53,8 @@ pub struct Keys {
 /// digit), birth date + town.
 pub fn searches_of(r: &SqlResident) -> [Search; 3] {
     // A birth date known only in part is asked by its first day (不詳: any day), which finds
-    // it in both engines (juki by overlap, SQLite by `BIRTH_CODES`).
+    // it in both engines (juki by overlap, SQLite by `BIRTH_CODES` of that day: the day, its
+    // month, its year and 不詳, as juki reads a day).
     let birth = PartialDate::from_code(r.birth)
         .expect("a stored date")
         .first_day()
@@ -67,7 +68,7 @@ pub fn searches_of(r: &SqlResident) -> [Search; 3] {
             .expect("a stored name")
             .birth(birth),
         sql: vec![
-            i64::from(r.birth).into(),
+            i64::from(birth.to_yyyymmdd()).into(),
             name.key().as_str().to_string().into(),
         ],
     };
@@ -87,7 +88,7 @@ pub fn searches_of(r: &SqlResident) -> [Search; 3] {
     let birth_address = Search {
         juki: SearchQuery::new().birth(birth).address(&town),
         sql: vec![
-            i64::from(r.birth).into(),
+            i64::from(birth.to_yyyymmdd()).into(),
             town.clone().into(),
             prefix_end(&town).into(),
         ],
