@@ -164,3 +164,150 @@ fn holds_twelve_digits(address: &Address) -> bool {
         .count()
         >= 12
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ResidentCode, TownDictionary};
+    use crate::store::Fields;
+
+    fn book() -> PlaceBook {
+        let ashiya = TownDictionary::ashiya();
+        let mut book = PlaceBook::new(ashiya.municipality().clone());
+        book.add(PlaceBook::first_day(), ashiya).unwrap();
+        book
+    }
+
+    fn address(written: &str) -> Option<Address> {
+        Some(Address::parse(written).unwrap())
+    }
+
+    /// What `check` says of a change of `reason` with `fields` for a resident with no
+    /// version yet.
+    fn checked(reason: Reason, fields: Fields) -> Result<Option<AddressParts>> {
+        let code = ResidentCode::from_serial(4_210_000);
+        let date = Date::parse("2024-04-01").unwrap();
+        check(&book(), &Change::new(reason, code, date).with(fields), None)
+    }
+
+    fn refusal(reason: Reason, fields: Fields) -> (Rule, String) {
+        let e = checked(reason, fields).unwrap_err();
+        (e.rule().expect("a refused change"), e.to_string())
+    }
+
+    #[test]
+    fn a_move_out_of_the_city_is_refused_as_a_move_out() {
+        let (rule, text) = refusal(
+            Reason::Move,
+            Fields {
+                address: address("大阪府大阪市北区梅田1丁目1番"),
+                ..Fields::default()
+            },
+        );
+        assert_eq!(rule, Rule::Geography);
+        assert!(
+            text.contains("a 転居 stays inside 兵庫県芦屋市; a move to 大阪府大阪市 is a 転出"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_home_out_of_the_city_is_refused_as_not_the_citys() {
+        let (rule, text) = refusal(
+            Reason::MoveIn,
+            Fields {
+                address: address("大阪府大阪市北区梅田1丁目1番"),
+                ..Fields::default()
+            },
+        );
+        assert_eq!(rule, Rule::Geography);
+        assert!(
+            text.contains("a resident's address lies in 兵庫県芦屋市, and 大阪府大阪市 does not"),
+            "{text}"
+        );
+        assert!(!text.contains("転居 stays inside"), "{text}");
+    }
+
+    #[test]
+    fn a_move_in_from_inside_the_city_is_refused_as_a_move() {
+        let (rule, text) = refusal(
+            Reason::MoveIn,
+            Fields {
+                address: address("芦屋市精道町7番6号"),
+                previous_address: address("芦屋市打出小槌町1番1号"),
+                ..Fields::default()
+            },
+        );
+        assert_eq!(rule, Rule::Geography);
+        assert!(text.contains("(from) 芦屋市打出小槌町1番1号:"), "{text}");
+        assert!(
+            text.contains("a 転入 comes from outside 兵庫県芦屋市; a move from inside is a 転居"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_move_out_to_inside_the_city_is_refused_as_a_move() {
+        let (rule, text) = refusal(
+            Reason::MoveOut,
+            Fields {
+                destination: address("芦屋市打出小槌町1番1号"),
+                ..Fields::default()
+            },
+        );
+        assert_eq!(rule, Rule::Geography);
+        assert!(text.contains("(to) 芦屋市打出小槌町1番1号:"), "{text}");
+        assert!(
+            text.contains("a 転出 leaves 兵庫県芦屋市; a move inside is a 転居"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_unplaced_address_is_quoted_with_the_reason() {
+        let (rule, text) = refusal(
+            Reason::Move,
+            Fields {
+                address: address("芦屋市虹ケ丘町3-3"),
+                ..Fields::default()
+            },
+        );
+        assert_eq!(rule, Rule::AddressDictionary);
+        assert!(text.contains("address 芦屋市虹ケ丘町3-3:"), "{text}");
+        assert!(text.contains("虹ケ丘町 is not a 町字 of"), "{text}");
+    }
+
+    #[test]
+    fn an_address_of_twelve_digits_is_not_quoted_in_a_refusal() {
+        let (rule, text) = refusal(
+            Reason::Move,
+            Fields {
+                address: address("芦屋市虹ケ丘町123456789012"),
+                ..Fields::default()
+            },
+        );
+        assert_eq!(rule, Rule::AddressDictionary);
+        assert!(!text.contains("123456789012"), "{text}");
+        assert!(!text.contains("虹ケ丘町"), "{text}");
+        assert!(
+            text.contains("(an address of twelve or more digits): it cannot be placed"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn twelve_digits_in_any_width_hide_an_address_and_eleven_do_not() {
+        let e = PlaceError::NoTown {
+            municipality: "芦屋市".into(),
+        };
+        // Stored addresses are trusted as written, so full-width digits count as digits.
+        for written in ["芦屋市1234567-89012", "芦屋市１２３４５６７８９０１２"] {
+            let a = Address::from_trusted(written.into());
+            assert_eq!(shown(&a), "(an address of twelve or more digits)");
+            assert_eq!(why(&a, &e), "it cannot be placed");
+        }
+        let a = Address::from_trusted("芦屋市1234567-8901".into());
+        assert_eq!(shown(&a), "芦屋市1234567-8901");
+        assert_eq!(why(&a, &e), "no 町字 after 芦屋市");
+    }
+}

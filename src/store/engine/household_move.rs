@@ -175,3 +175,143 @@ pub(crate) fn write_members(
     }
     Ok(written)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Address, Kana, MyNumber, Name, PostalCode, Relationship, Sex};
+    use crate::store::engine::change::{Fields, HouseholdMove};
+    use crate::store::{Clock, Database, Receipt};
+
+    const HOUSEHOLD: u64 = 101;
+    const NEW_HOME: &str = "芦屋市打出小槌町1番1号";
+
+    fn date(s: &str) -> Date {
+        Date::parse(s).unwrap()
+    }
+
+    /// A register without a municipality (its addresses are not placed), today 2024-06-01.
+    fn register(dir: &tempfile::TempDir) -> Database {
+        let db = Database::create(dir.path().join("r.juki")).unwrap();
+        db.set_clock(Clock::Fixed(date("2024-06-01")));
+        db
+    }
+
+    /// A 転入 into household 101 at 芦屋市精道町7番6号 on 2020-04-01.
+    fn move_in(db: &Database, serial: u64, relationship: &str, birth: &str) -> ResidentCode {
+        let code = ResidentCode::from_serial(4_210_000 + serial);
+        let fields = Fields {
+            my_number: Some(MyNumber::from_serial(77_000_100 + serial)),
+            name: Some(Name::parse("山田 太郎").unwrap()),
+            kana: Some(Kana::parse("ヤマダ タロウ").unwrap()),
+            sex: Some(Sex::Male),
+            birth: Some(PartialDate::Exact(date(birth))),
+            address: Some(Address::parse("芦屋市精道町7番6号").unwrap()),
+            postal: Some(PostalCode::from_u32(6590064).unwrap()),
+            household: Some(HouseholdId::new(HOUSEHOLD)),
+            relationship: Some(Relationship::parse(relationship).unwrap()),
+            ..Fields::default()
+        };
+        let change = Change::new(Reason::MoveIn, code, date("2020-04-01")).with(fields);
+        db.record(&change).unwrap();
+        code
+    }
+
+    /// A 転出 of `code` on `on`, notified on 2024-06-01.
+    fn move_out(db: &Database, code: ResidentCode, on: &str) {
+        let change = Change::new(Reason::MoveOut, code, date(on)).with(Fields {
+            destination: Some(Address::parse("大阪府大阪市北区梅田1丁目1番").unwrap()),
+            ..Fields::default()
+        });
+        db.record(&change).unwrap();
+    }
+
+    /// MOVE HOUSEHOLD 101 to `NEW_HOME` on `on`, as a statement records it.
+    fn move_household(db: &Database, on: &str) -> crate::store::Result<Receipt> {
+        let mv = HouseholdMove {
+            household: HouseholdId::new(HOUSEHOLD),
+            date: date(on),
+            reported: None,
+            fields: Fields {
+                address: Some(Address::parse(NEW_HOME).unwrap()),
+                ..Fields::default()
+            },
+        };
+        db.record_household_move_with(mv.household, |head| mv.change_for(head), |_, _| Ok(()))
+    }
+    #[test]
+    fn the_whole_household_moves_in_its_order_each_to_the_heads_new_address() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = register(&dir);
+        let head = move_in(&db, 1, "世帯主", "1970-01-01");
+        // Entered out of the household's order (birth date, then code).
+        let child = move_in(&db, 2, "子", "2000-01-01");
+        let lodger = move_in(&db, 3, "同居人", "1972-01-01");
+        let receipt = move_household(&db, "2024-05-01").unwrap();
+        let written: Vec<(ResidentCode, Reason, u64)> = receipt
+            .written
+            .iter()
+            .map(|w| (w.code, w.reason, w.seq))
+            .collect();
+        assert_eq!(
+            written,
+            [
+                (head, Reason::Move, 4),
+                (lodger, Reason::Move, 5),
+                (child, Reason::Move, 6)
+            ]
+        );
+        for code in [head, lodger, child] {
+            let now = db.get(code).unwrap().unwrap();
+            assert_eq!(now.address.written(), NEW_HOME, "{code}");
+            assert_eq!(now.household, HouseholdId::new(HOUSEHOLD), "{code}");
+        }
+    }
+
+    #[test]
+    fn a_member_whose_move_out_is_pending_keeps_the_household_from_moving() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = register(&dir);
+        move_in(&db, 1, "世帯主", "1970-01-01");
+        let child = move_in(&db, 2, "子", "2000-01-01");
+        move_out(&db, child, "2024-06-10");
+        let e = move_household(&db, "2024-06-01").unwrap_err();
+        assert_eq!(e.rule(), Some(Rule::MoveOutPending), "{e}");
+        assert!(e.to_string().contains(&format!("member {child}")), "{e}");
+    }
+
+    #[test]
+    fn a_head_whose_move_out_is_pending_is_still_the_head_of_the_household() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = register(&dir);
+        let head = move_in(&db, 1, "世帯主", "1970-01-01");
+        move_out(&db, head, "2024-06-10");
+        // The change is addressed to the 世帯主 and refused by their pending 転出, not
+        // taken for a household without a head.
+        let e = move_household(&db, "2024-06-01").unwrap_err();
+        assert_eq!(e.rule(), Some(Rule::MoveOutPending), "{e}");
+        let gone = tempfile::tempdir().unwrap();
+        let empty = register(&gone);
+        let e = move_household(&empty, "2024-06-01").unwrap_err();
+        assert_eq!(e.code(), "NOT_FOUND", "{e}");
+    }
+
+    #[test]
+    fn a_member_moves_with_the_household_on_the_day_of_their_latest_change_not_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = register(&dir);
+        let head = move_in(&db, 1, "世帯主", "1970-01-01");
+        let child = move_in(&db, 2, "子", "2000-01-01");
+        let rename = Change::new(Reason::Rename, child, date("2024-05-01")).with(Fields {
+            name: Some(Name::parse("山田 次郎").unwrap()),
+            ..Fields::default()
+        });
+        db.record(&rename).unwrap();
+        let e = move_household(&db, "2024-04-30").unwrap_err();
+        assert_eq!(e.rule(), Some(Rule::OutOfOrder), "{e}");
+        assert!(e.to_string().contains(&format!("member {child}")), "{e}");
+        let receipt = move_household(&db, "2024-05-01").unwrap();
+        let moved: Vec<ResidentCode> = receipt.written.iter().map(|w| w.code).collect();
+        assert_eq!(moved, [head, child]);
+    }
+}

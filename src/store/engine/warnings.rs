@@ -159,3 +159,156 @@ pub(crate) fn of<E>(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TownDictionary;
+    use crate::store::engine::record::tests::sample;
+    use std::convert::Infallible;
+
+    fn date(s: &str) -> Date {
+        Date::parse(s).unwrap()
+    }
+
+    fn ashiya() -> PlaceBook {
+        let dictionary = TownDictionary::ashiya();
+        let mut book = PlaceBook::new(dictionary.municipality().clone());
+        book.add(PlaceBook::first_day(), dictionary).unwrap();
+        book
+    }
+
+    /// A 世帯主 born 1980-04-01 at 芦屋市精道町7番6号 with 精道町's postal code.
+    fn resident() -> StoredRecord {
+        StoredRecord {
+            code: code().get(),
+            postal: 6590064,
+            ..sample()
+        }
+    }
+
+    fn code() -> ResidentCode {
+        ResidentCode::from_serial(4_210_000)
+    }
+
+    /// The warnings about `rec` on `on` with no place book, its 世帯主 born on `head`.
+    fn warnings(rec: &StoredRecord, on: &str, head: Option<u32>) -> Vec<Warning> {
+        of(rec, date(on), None, || Ok::<_, Infallible>(head)).unwrap()
+    }
+
+    #[test]
+    fn a_resident_is_warned_of_past_120_years_of_age_and_not_at_120() {
+        let rec = resident();
+        assert_eq!(warnings(&rec, "2100-03-31", None), vec![]);
+        assert_eq!(warnings(&rec, "2100-04-01", None), vec![]);
+        assert_eq!(
+            warnings(&rec, "2101-04-01", None),
+            vec![Warning::AgeOver120 {
+                code: code(),
+                age: 121
+            }]
+        );
+    }
+
+    #[test]
+    fn a_removed_resident_is_not_warned_of() {
+        let rec = StoredRecord {
+            status: Status::Removed.code(),
+            ..resident()
+        };
+        assert_eq!(warnings(&rec, "2101-04-01", None), vec![]);
+    }
+
+    #[test]
+    fn a_child_born_before_the_head_is_warned_of_and_one_born_on_the_same_day_is_not() {
+        let child = StoredRecord {
+            relationship: "子".into(),
+            ..resident()
+        };
+        let on = "2024-04-01";
+        assert_eq!(warnings(&child, on, Some(19800401)), vec![]);
+        assert_eq!(warnings(&child, on, Some(19800331)), vec![]);
+        assert_eq!(
+            warnings(&child, on, Some(19800402)),
+            vec![Warning::OlderThanHead {
+                code: code(),
+                birth: date("1980-04-01"),
+                head_birth: date("1980-04-02"),
+            }]
+        );
+        // Only a 子 is weighed against the 世帯主.
+        assert_eq!(warnings(&resident(), on, Some(19800402)), vec![]);
+    }
+
+    #[test]
+    fn a_postal_code_of_another_town_is_warned_of() {
+        let book = ashiya();
+        let on = date("2024-04-01");
+        let head = || Ok::<_, Infallible>(None);
+        assert_eq!(of(&resident(), on, Some(&book), head).unwrap(), vec![]);
+        let other = StoredRecord {
+            postal: 6598501,
+            ..resident()
+        };
+        assert_eq!(
+            of(&other, on, Some(&book), head).unwrap(),
+            vec![Warning::PostalOfAnotherTown {
+                code: code(),
+                postal: 6598501,
+                town: "精道町".into(),
+            }]
+        );
+        // Without an address dictionary nothing is known of postal codes.
+        assert_eq!(of(&other, on, None, head).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn a_warning_names_its_resident_and_itself() {
+        let warnings = [
+            Warning::AgeOver120 {
+                code: code(),
+                age: 121,
+            },
+            Warning::OlderThanHead {
+                code: code(),
+                birth: date("1980-04-01"),
+                head_birth: date("1980-04-02"),
+            },
+            Warning::PostalOfAnotherTown {
+                code: code(),
+                postal: 6598501,
+                town: "精道町".into(),
+            },
+        ];
+        let shown: Vec<(String, &str, ResidentCode)> = warnings
+            .iter()
+            .map(|w| (w.to_string(), w.name(), w.code()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (
+                    format!("{}: 121 years old (age-over-120)", code()),
+                    "age-over-120",
+                    code()
+                ),
+                (
+                    format!(
+                        "{}: a 子 born 1980-04-01, before the 世帯主 (1980-04-02) (older-than-head)",
+                        code()
+                    ),
+                    "older-than-head",
+                    code()
+                ),
+                (
+                    format!(
+                        "{}: postal code 659-8501 is not one of 精道町's (postal-of-another-town)",
+                        code()
+                    ),
+                    "postal-of-another-town",
+                    code()
+                ),
+            ]
+        );
+    }
+}
