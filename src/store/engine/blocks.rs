@@ -267,8 +267,8 @@ pub(crate) fn remove(
 
 /// Keys stored back to back, with where each ends and the bytes each takes in a block
 /// that begins with the first of them.
-#[derive(Default)]
-struct Packed {
+#[derive(Debug, Default)]
+pub(crate) struct Packed {
     bytes: Vec<u8>,
     ends: Vec<usize>,
     /// What key `i` takes in a block after key `i - 1` (the first: on its own).
@@ -287,7 +287,7 @@ impl Packed {
         }
     }
 
-    fn push(&mut self, key: &[u8]) {
+    pub(crate) fn push(&mut self, key: &[u8]) {
         let prev = match self.len() {
             0 => &[][..],
             n => self.get(n - 1),
@@ -299,11 +299,11 @@ impl Packed {
         self.ends.push(self.bytes.len());
     }
 
-    fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.ends.len()
     }
 
-    fn get(&self, i: usize) -> &[u8] {
+    pub(crate) fn get(&self, i: usize) -> &[u8] {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         &self.bytes[start..self.ends[i]]
     }

@@ -19,7 +19,7 @@
 //!
 //! [`MAX_AGE`]: super::snapshot::MAX_AGE
 
-use super::blocks;
+use super::blocks::{self, Packed};
 use super::schema::IndexKind;
 use crate::store::error::Result;
 use redb::ReadableTable;
@@ -28,47 +28,25 @@ use std::sync::OnceLock;
 /// The most keys of one kind a snapshot copies (about 64 bytes each).
 pub(crate) const MAX_KEYS: usize = 1 << 16;
 
-/// The keys of one partial-birth kind, concatenated, in index order.
-#[derive(Debug, Default)]
-pub(crate) struct KeyRun {
-    bytes: Vec<u8>,
-    /// Where each key ends in `bytes`.
-    ends: Vec<usize>,
-}
+/// The keys of one partial-birth kind, in index order.
+pub(crate) type KeyRun = Packed;
 
-impl KeyRun {
-    fn push(&mut self, key: &[u8]) {
-        self.bytes.extend_from_slice(key);
-        self.ends.push(self.bytes.len());
-    }
-
-    fn key(&self, i: usize) -> &[u8] {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.bytes[start..self.ends[i]]
-    }
-
-    /// How many keys the run holds.
-    pub(crate) fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    /// Calls `f` with every key in `lo..hi`, in order.
-    pub(crate) fn scan(
-        &self,
-        lo: &[u8],
-        hi: &[u8],
-        mut f: impl FnMut(&[u8]) -> Result<()>,
-    ) -> Result<()> {
-        let first = partition_point(self.len(), |i| self.key(i) < lo);
-        for i in first..self.len() {
-            let key = self.key(i);
-            if key >= hi {
-                break;
-            }
-            f(key)?;
+/// Calls `f` with every key of `run` in `lo..hi`, in order.
+pub(crate) fn scan(
+    run: &KeyRun,
+    lo: &[u8],
+    hi: &[u8],
+    mut f: impl FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
+    let first = partition_point(run.len(), |i| run.get(i) < lo);
+    for i in first..run.len() {
+        let key = run.get(i);
+        if key >= hi {
+            break;
         }
-        Ok(())
+        f(key)?;
     }
+    Ok(())
 }
 
 /// The first index in `0..n` for which `before` is false (`before` true, then false).
@@ -148,7 +126,7 @@ mod tests {
 
     fn scanned(r: &KeyRun, lo: &[u8], hi: &[u8]) -> Vec<Vec<u8>> {
         let mut out = Vec::new();
-        r.scan(lo, hi, |k| {
+        scan(r, lo, hi, |k| {
             out.push(k.to_vec());
             Ok(())
         })

@@ -530,7 +530,7 @@ fn scan_range(
         _ => None,
     };
     match copy {
-        Some(run) => run.scan(start, end, f),
+        Some(run) => super::partial::scan(run, start, end, f),
         None => blocks::scan(t.search(), start, end, f),
     }
 }
