@@ -96,6 +96,7 @@ mod error;
 mod io;
 mod model;
 mod query;
+mod serve;
 mod store;
 
 // Opening a register and signing in.
@@ -119,6 +120,7 @@ pub use auth::{
 // Errors.
 pub use error::{Error, ErrorCode, Result};
 pub use model::InvalidValue;
+pub use serve::{socket_path, Client, RemoteSession, Server, ServerBuilder, Stopper};
 pub use store::Rule;
 
 // The domain types.
@@ -162,6 +164,7 @@ pub use store::{HouseholdRow, Households, Movement, Period, Population, Report, 
 
 // Statements of the query language.
 pub use query::{completion_words, redact, statement_complete, Cell, Output, Prepared, Rows};
+pub use query::{Ran, Refusal, Step};
 
 // Operators, permissions and the operation log.
 pub use auth::{

@@ -1,0 +1,350 @@
+//! The client's side: a connection to `juki serve` and a session signed in through it.
+//!
+//! Invariants:
+//! * A request that may have reached the server is never sent again: a 異動 sent twice
+//!   would be recorded twice. Only a connection found closed BEFORE a request is sent (the
+//!   server ends connections that sit idle) is opened again.
+//! * The password goes to the server in the sign-in's body and nowhere else; no error made
+//!   here carries it or a statement's text.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::client::conn::http1::SendRequest;
+use hyper::Method;
+use hyper_util::rt::TokioIo;
+use serde_json::{json, Value};
+
+use crate::{Error, ErrorCode, Ran, Refusal, Result};
+
+/// Why a request to a server failed: the server refused it, or it could not be made.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum RemoteError {
+    /// The server answered with a refusal.
+    #[error("{}", .0.message)]
+    Refused(Refusal),
+    /// The server could not be reached, or the connection broke.
+    #[error("the server at {socket}: {what}: {source}")]
+    Transport {
+        socket: String,
+        what: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The server's answer is not what the protocol says.
+    #[error("the server at {socket} answered out of protocol: {detail}")]
+    Protocol { socket: String, detail: String },
+}
+
+impl RemoteError {
+    pub(crate) fn code(&self) -> ErrorCode {
+        match self {
+            RemoteError::Refused(r) => r.code,
+            RemoteError::Transport { .. } | RemoteError::Protocol { .. } => ErrorCode::Io,
+        }
+    }
+
+    /// The caret line and hint of a refused statement.
+    pub(crate) fn detail(&self) -> Option<&str> {
+        match self {
+            RemoteError::Refused(r) if !r.detail.is_empty() => Some(&r.detail),
+            _ => None,
+        }
+    }
+}
+
+impl From<RemoteError> for Error {
+    fn from(e: RemoteError) -> Error {
+        Error::new(crate::error::Inner::Remote(e))
+    }
+}
+
+/// A connection to the server of a register (`juki serve`).
+///
+/// ```no_run
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let socket = juki::socket_path("city.redb");
+/// let session = juki::Client::connect(&socket)?.sign_in("clerk1", "its password", "counter-3")?;
+/// let ran = session.run("FIND name=やまだ birth=S55.4.1")?;
+/// assert!(ran.is_ok());
+/// # Ok(()) }
+/// ```
+pub struct Client {
+    socket: PathBuf,
+    runtime: tokio::runtime::Runtime,
+    sender: Mutex<Option<SendRequest<Full<Bytes>>>>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("socket", &self.socket)
+            .finish()
+    }
+}
+
+impl Client {
+    /// Connects to the server listening on `socket` (see [`crate::socket_path`]).
+    pub fn connect(socket: impl AsRef<Path>) -> Result<Client> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| super::io_error("starting the client's runtime", e))?;
+        let client = Client {
+            socket: socket.as_ref().to_path_buf(),
+            runtime,
+            sender: Mutex::new(None),
+        };
+        let sender = client.open()?;
+        *client.sender.lock().unwrap_or_else(|e| e.into_inner()) = Some(sender);
+        Ok(client)
+    }
+
+    /// The socket it connects to.
+    pub fn socket(&self) -> &Path {
+        &self.socket
+    }
+
+    fn transport(
+        &self,
+        what: &'static str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> RemoteError {
+        RemoteError::Transport {
+            socket: self.socket.display().to_string(),
+            what,
+            source: Box::new(source),
+        }
+    }
+
+    fn open(&self) -> std::result::Result<SendRequest<Full<Bytes>>, RemoteError> {
+        self.runtime.block_on(async {
+            let stream = tokio::net::UnixStream::connect(&self.socket)
+                .await
+                .map_err(|e| self.transport("connecting", e))?;
+            let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                .await
+                .map_err(|e| self.transport("starting HTTP", e))?;
+            self.runtime.spawn(connection);
+            Ok(sender)
+        })
+    }
+
+    /// Signs an operator in; the session, in the server, that every later call goes to.
+    pub fn sign_in(self, operator: &str, password: &str, terminal: &str) -> Result<RemoteSession> {
+        let body = json!({ "operator": operator, "password": password, "terminal": terminal });
+        let answer = self.call(Method::POST, "/v1/session", None, body.to_string())?;
+        let text = |key: &str| answer.get(key).and_then(Value::as_str).map(str::to_string);
+        let (Some(token), Some(operator), Some(role)) =
+            (text("session"), text("operator"), text("role"))
+        else {
+            return Err(self
+                .protocol("a sign-in answer without session, operator or role")
+                .into());
+        };
+        Ok(RemoteSession {
+            client: self,
+            token: Mutex::new(token),
+            operator,
+            role,
+            terminal: terminal.to_string(),
+            locked: std::sync::atomic::AtomicBool::new(false),
+        })
+    }
+
+    fn protocol(&self, detail: impl Into<String>) -> RemoteError {
+        RemoteError::Protocol {
+            socket: self.socket.display().to_string(),
+            detail: detail.into(),
+        }
+    }
+
+    /// Sends one request and reads its JSON answer, whatever its status.
+    fn exchange(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: String,
+    ) -> std::result::Result<(u16, Value), RemoteError> {
+        let mut slot = self.sender.lock().unwrap_or_else(|e| e.into_inner());
+        // The server ends a connection that sat idle; it is opened again here, BEFORE the
+        // request is sent, so that no request is ever sent twice.
+        let ready = match slot.as_mut() {
+            Some(sender) => self.runtime.block_on(sender.ready()).is_ok(),
+            None => false,
+        };
+        if !ready {
+            *slot = Some(self.open()?);
+        }
+        let sender = slot.as_mut().expect("a connection was just opened");
+        let mut request = hyper::Request::builder()
+            .method(method)
+            .uri(path)
+            .header(hyper::header::HOST, "juki");
+        if let Some(token) = token {
+            request = request.header(hyper::header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let request = request
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| self.transport("making the request", e))?;
+        let (status, bytes) = self.runtime.block_on(async {
+            let response = sender
+                .send_request(request)
+                .await
+                .map_err(|e| self.transport("sending the request", e))?;
+            let status = response.status().as_u16();
+            let bytes = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| self.transport("reading the answer", e))?
+                .to_bytes();
+            Ok::<_, RemoteError>((status, bytes))
+        })?;
+        let value = serde_json::from_slice(&bytes)
+            .map_err(|e| self.protocol(format!("the answer is not JSON ({e})")))?;
+        Ok((status, value))
+    }
+
+    /// A request whose answer is a refusal unless its status is a success.
+    fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: String,
+    ) -> std::result::Result<Value, RemoteError> {
+        let (status, value) = self.exchange(method, path, token, body)?;
+        if (200..300).contains(&status) {
+            return Ok(value);
+        }
+        match value.get("error").map(Refusal::from_json) {
+            Some(Ok(refusal)) => Err(RemoteError::Refused(refusal)),
+            Some(Err(e)) => Err(self.protocol(e)),
+            None => Err(self.protocol(format!("status {status} without an error"))),
+        }
+    }
+}
+
+/// An operator signed in through a server: the statements of the query language, the idle
+/// lock's sign-in again and the change of password, as a local [`crate::Session`] has them.
+/// Dropping it signs out.
+#[derive(Debug)]
+pub struct RemoteSession {
+    client: Client,
+    token: Mutex<String>,
+    operator: String,
+    role: String,
+    terminal: String,
+    locked: std::sync::atomic::AtomicBool,
+}
+
+impl RemoteSession {
+    /// The operator signed in.
+    pub fn operator(&self) -> &str {
+        &self.operator
+    }
+
+    /// Their role, by name.
+    pub fn role(&self) -> &str {
+        &self.role
+    }
+
+    /// The socket of the server.
+    pub fn socket(&self) -> &Path {
+        self.client.socket()
+    }
+
+    fn token(&self) -> String {
+        self.token.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Runs every statement of `text` on the server, in order, stopping at the first that
+    /// fails: what ran, and the refusal that stopped it (as [`crate::Session::run_all`]). The
+    /// error is for a request that could not be made or was refused whole (the session
+    /// ended, say).
+    pub fn run(&self, text: &str) -> Result<Ran> {
+        let (status, value) = self.client.exchange(
+            Method::POST,
+            "/v1/statements",
+            Some(&self.token()),
+            text.to_string(),
+        )?;
+        if value.get("results").is_none() {
+            let refusal = value
+                .get("error")
+                .map(Refusal::from_json)
+                .and_then(|r| r.ok())
+                .ok_or_else(|| {
+                    self.client
+                        .protocol(format!("status {status} without results or an error"))
+                })?;
+            return Err(RemoteError::Refused(refusal).into());
+        }
+        let ran = Ran::from_json(&value).map_err(|e| self.client.protocol(e))?;
+        self.locked
+            .store(ran.locked, std::sync::atomic::Ordering::Release);
+        Ok(ran)
+    }
+
+    /// Whether the watch on browsing locked the session at its last statement.
+    pub fn is_locked(&self) -> bool {
+        self.locked.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Checks the password again (the idle lock), lifting the watch's lock. When the server
+    /// has ended the session meanwhile (it was idle too long), this signs in afresh.
+    pub fn reauthenticate(&self, password: &str) -> Result<()> {
+        let body = json!({ "password": password }).to_string();
+        match self.client.call(
+            Method::POST,
+            "/v1/session/unlock",
+            Some(&self.token()),
+            body,
+        ) {
+            Ok(_) => {}
+            Err(RemoteError::Refused(r))
+                if r.code == ErrorCode::AuthFailed
+                    && r.message.starts_with("the session ended") =>
+            {
+                let body = json!({ "operator": self.operator, "password": password, "terminal": self.terminal });
+                let answer =
+                    self.client
+                        .call(Method::POST, "/v1/session", None, body.to_string())?;
+                let token = answer
+                    .get("session")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| self.client.protocol("a sign-in answer without session"))?;
+                *self.token.lock().unwrap_or_else(|e| e.into_inner()) = token.to_string();
+            }
+            Err(e) => return Err(e.into()),
+        }
+        self.locked
+            .store(false, std::sync::atomic::Ordering::Release);
+        Ok(())
+    }
+
+    /// Changes the operator's own password.
+    pub fn change_password(&self, old: &str, new: &str) -> Result<()> {
+        let body = json!({ "old": old, "new": new }).to_string();
+        self.client.call(
+            Method::POST,
+            "/v1/session/password",
+            Some(&self.token()),
+            body,
+        )?;
+        Ok(())
+    }
+}
+
+impl Drop for RemoteSession {
+    fn drop(&mut self) {
+        let token = self.token();
+        let _ = self
+            .client
+            .exchange(Method::DELETE, "/v1/session", Some(&token), String::new());
+    }
+}

@@ -1,0 +1,325 @@
+//! `juki serve`: one process owns the register and every client goes through it: the
+//! `juki` command's `-c` and scripts, and the library's [`juki::Client`].
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use juki::{Client, ErrorCode, Juki, Output as Out};
+
+mod common;
+use common::leaks::{assert_no_leak, Secrets};
+
+const PASSWORD: &str = "admin-password-1";
+const CLERK_PASSWORD: &str = "clerk-password-1";
+const MOVE_IN: &str = "MOVE IN 24727059608 my_number=123456789018 name='山田 太郎' kana='ヤマダ タロウ' sex=1 birth=1980-04-01 address=芦屋市精道町7-6 postal=659-8501 household=1001 relationship=世帯主 ON 2020-04-01";
+
+/// A register of 芦屋市 with admin1 and clerk1 (a registrar: the counter, My Numbers included), closed again.
+fn register(dir: &Path) -> PathBuf {
+    let path = dir.join("city.redb");
+    let juki = Juki::builder(&path)
+        .municipality("282065")
+        .unwrap()
+        .towns(
+            juki::PlaceBook::first_day(),
+            juki::TownDictionary::ashiya_csv(),
+        )
+        .unwrap()
+        .create_with_admin("admin1", PASSWORD)
+        .unwrap();
+    let admin = juki.sign_in("admin1", PASSWORD, "setup").unwrap();
+    admin
+        .run(&format!(
+            "CREATE OPERATOR clerk1 ROLE registrar PASSWORD '{CLERK_PASSWORD}'"
+        ))
+        .unwrap();
+    path
+}
+
+/// A running `juki serve`, killed if a test fails before it stops it.
+struct Served {
+    child: Option<Child>,
+    socket: PathBuf,
+}
+
+impl Served {
+    fn start(db: &Path) -> Served {
+        let child = Command::new(env!("CARGO_BIN_EXE_juki"))
+            .args(["--db", db.to_str().unwrap(), "serve"])
+            .env_remove("JUKI_DB")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let socket = juki::socket_path(db);
+        let started = Instant::now();
+        while std::os::unix::net::UnixStream::connect(&socket).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Served {
+            child: Some(child),
+            socket,
+        }
+    }
+
+    /// Sends `signal` and waits for the server to end.
+    fn stop(mut self, signal: &str) -> Output {
+        let child = self.child.take().unwrap();
+        let status = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        child.wait_with_output().unwrap()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// `juki -c` for each statement, signed in as `operator`.
+fn juki_c(db: &Path, operator: &str, password: &str, statements: &[&str]) -> Output {
+    let mut args = vec!["--db", db.to_str().unwrap(), "--operator", operator];
+    args.extend(["--terminal", "counter-9", "--format", "json"]);
+    for s in statements {
+        args.extend(["-c", s]);
+    }
+    Command::new(env!("CARGO_BIN_EXE_juki"))
+        .args(&args)
+        .env_remove("JUKI_DB")
+        .env("JUKI_PASSWORD", password)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn rows(output: &Out) -> &juki::Rows {
+    match output {
+        Out::Rows(r) => r,
+        Out::Message(m) => panic!("rows expected, got the message {m}"),
+    }
+}
+
+#[test]
+fn clients_share_the_served_register_and_each_statement_is_logged_with_its_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let served = Served::start(&db);
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(&served.socket).unwrap().permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600, "only the server's user may connect");
+
+    // While served, the file cannot be opened by another process: everything goes through
+    // the server.
+    let direct = Juki::builder(&db).open().unwrap_err();
+    assert!(direct.is_in_use(), "{direct}");
+
+    // A clerk through the library's client and the administrator through `juki -c`, at
+    // the same time.
+    let clerk = Client::connect(&served.socket)
+        .unwrap()
+        .sign_in("clerk1", CLERK_PASSWORD, "counter-1")
+        .unwrap();
+    assert_eq!((clerk.operator(), clerk.role()), ("clerk1", "registrar"));
+    let ran = clerk.run(MOVE_IN).unwrap();
+    assert!(ran.is_ok(), "{:?}", ran.refused);
+    let got = juki_c(&db, "admin1", PASSWORD, &["GET 24727059608"]);
+    assert!(got.status.success(), "{}", text(&got.stderr));
+    let line = text(&got.stdout);
+    assert!(line.contains("\"name\":\"山田 太郎\""), "{line}");
+
+    // The clerk's results come back typed: a date is a date, a number a number.
+    let ran = clerk.run("GET 24727059608; HISTORY 24727059608").unwrap();
+    assert_eq!(ran.steps.len(), 2);
+    let got = rows(&ran.steps[0].output);
+    let birth = got.columns.iter().position(|c| *c == "birth_date").unwrap();
+    assert_eq!(
+        got.rows[0][birth],
+        juki::Cell::Date(juki::Date::parse("1980-04-01").unwrap())
+    );
+    let version = got.columns.iter().position(|c| *c == "version").unwrap();
+    assert_eq!(got.rows[0][version], juki::Cell::Int(1));
+
+    // A refusal comes back as the console prints it: code, redacted message, caret.
+    let ran = clerk
+        .run("GET 24727059608; FIND name=ヤマダ; GET 24727059608")
+        .unwrap();
+    assert_eq!(
+        ran.steps.len(),
+        1,
+        "the statements after the refusal did not run"
+    );
+    let refused = ran.refused.unwrap();
+    assert_eq!(refused.code, ErrorCode::SearchMinimum);
+    let printed = juki_c(
+        &db,
+        "clerk1",
+        CLERK_PASSWORD,
+        &["GET mynumber=123456789018 x"],
+    );
+    assert_eq!(printed.status.code(), Some(1));
+    assert!(
+        text(&printed.stderr).starts_with("error[SYNTAX]"),
+        "{}",
+        text(&printed.stderr)
+    );
+    let secrets = Secrets::new()
+        .number("123456789018")
+        .password(PASSWORD)
+        .password(CLERK_PASSWORD);
+    assert_no_leak(
+        &text(&printed.stderr),
+        &secrets,
+        "a refusal through the server",
+    );
+
+    // The log names each client's terminal and the process it connected from.
+    let audit = juki_c(&db, "admin1", PASSWORD, &["AUDIT kind='MOVE IN'"]);
+    let audit = text(&audit.stdout);
+    assert!(audit.contains("counter-1 (pid "), "{audit}");
+    let audit = juki_c(&db, "admin1", PASSWORD, &["AUDIT operator=clerk1"]);
+    assert!(
+        text(&audit.stdout).contains("counter-9 (pid "),
+        "{}",
+        text(&audit.stdout)
+    );
+
+    drop(clerk);
+    let stopped = served.stop("-TERM");
+    assert!(stopped.status.success(), "{}", text(&stopped.stderr));
+    assert_no_leak(&text(&stopped.stderr), &secrets, "the server's output");
+    assert!(
+        !juki::socket_path(&db).exists(),
+        "a clean stop removes the socket"
+    );
+
+    // Closed by the server, the file opens again, with everything the clients did.
+    let juki = Juki::builder(&db).open().unwrap();
+    let admin = juki.sign_in("admin1", PASSWORD, "after").unwrap();
+    assert_eq!(
+        admin.history("24727059608".parse().unwrap()).unwrap().len(),
+        1
+    );
+}
+
+#[test]
+fn a_wrong_password_an_unknown_token_and_a_disabled_operator_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let served = Served::start(&db);
+    let wrong = Client::connect(&served.socket)
+        .unwrap()
+        .sign_in("clerk1", "not-the-password", "counter-1")
+        .unwrap_err();
+    assert_eq!(wrong.code(), ErrorCode::AuthFailed);
+    assert!(!wrong.to_string().contains("not-the-password"));
+    let refused = juki_c(&db, "clerk1", "not-the-password", &["HELP"]);
+    assert_eq!(refused.status.code(), Some(3), "the sign-in's exit status");
+
+    let clerk = Client::connect(&served.socket)
+        .unwrap()
+        .sign_in("clerk1", CLERK_PASSWORD, "counter-1")
+        .unwrap();
+    assert!(clerk.run(MOVE_IN).unwrap().is_ok());
+    let disabled = juki_c(&db, "admin1", PASSWORD, &["DISABLE OPERATOR clerk1"]);
+    assert!(disabled.status.success(), "{}", text(&disabled.stderr));
+    let ran = clerk.run("GET 24727059608").unwrap();
+    let refused = ran
+        .refused
+        .expect("a disabled operator's open session stops");
+    assert_eq!(refused.code, ErrorCode::AuthFailed, "{refused:?}");
+
+    // A request without a session, or with a token the server never gave.
+    let raw = raw_request(
+        &served.socket,
+        "POST /v1/statements HTTP/1.1\r\nHost: juki\r\nAuthorization: Bearer 00\r\nContent-Length: 4\r\nConnection: close\r\n\r\nHELP",
+    );
+    assert!(raw.starts_with("HTTP/1.1 401"), "{raw}");
+    assert!(raw.contains("\"AUTH_FAILED\""), "{raw}");
+    let raw = raw_request(
+        &served.socket,
+        "POST /v1/session HTTP/1.1\r\nHost: juki\r\nContent-Length: 9\r\nConnection: close\r\n\r\n{\"a\": 1}\n",
+    );
+    assert!(raw.starts_with("HTTP/1.1 400"), "{raw}");
+    let raw = raw_request(
+        &served.socket,
+        "GET /v2/nothing HTTP/1.1\r\nHost: juki\r\nConnection: close\r\n\r\n",
+    );
+    assert!(raw.starts_with("HTTP/1.1 404"), "{raw}");
+    let big = "x".repeat(600 * 1024);
+    let raw = raw_request(
+        &served.socket,
+        &format!(
+            "POST /v1/statements HTTP/1.1\r\nHost: juki\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{big}",
+            big.len()
+        ),
+    );
+    assert!(raw.starts_with("HTTP/1.1 400"), "{raw}");
+    assert!(raw.contains("over 524288 bytes"), "{raw}");
+    drop(clerk);
+    served.stop("-TERM");
+}
+
+/// Sends `request` as it is and reads the answer until the server closes.
+fn raw_request(socket: &Path, request: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::os::unix::net::UnixStream::connect(socket).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    // The server may answer (and close) before the whole of an oversized body is sent.
+    let _ = stream.write_all(request.as_bytes());
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    text(&answer)
+}
+
+#[test]
+fn a_killed_server_leaves_a_socket_that_the_next_client_and_server_see_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let served = Served::start(&db);
+    let moved = juki_c(&db, "clerk1", CLERK_PASSWORD, &[MOVE_IN]);
+    assert!(moved.status.success(), "{}", text(&moved.stderr));
+    let socket = served.socket.clone();
+    served.stop("-KILL");
+    assert!(socket.exists(), "a killed server cannot remove its socket");
+
+    // Nobody answers on it: `juki -c` opens the file itself, and finds the acknowledged 転入.
+    let got = juki_c(&db, "admin1", PASSWORD, &["GET 24727059608"]);
+    assert!(got.status.success(), "{}", text(&got.stderr));
+    assert!(text(&got.stdout).contains("山田"));
+
+    // A new server replaces the dead socket; a second one is refused while it runs.
+    let served = Served::start(&db);
+    let second = Command::new(env!("CARGO_BIN_EXE_juki"))
+        .args(["--db", db.to_str().unwrap(), "serve"])
+        .output()
+        .unwrap();
+    assert_eq!(second.status.code(), Some(1));
+    let err = text(&second.stderr);
+    assert!(
+        err.starts_with("error[IO]"),
+        "the file is held by the first: {err}"
+    );
+    let got = juki_c(&db, "admin1", PASSWORD, &["GET 24727059608"]);
+    assert!(got.status.success(), "{}", text(&got.stderr));
+    served.stop("-INT");
+    assert!(!socket.exists());
+}
