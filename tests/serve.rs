@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use juki::{Client, ErrorCode, Juki, Output as Out};
@@ -322,4 +324,92 @@ fn a_killed_server_leaves_a_socket_that_the_next_client_and_server_see_through()
     assert!(got.status.success(), "{}", text(&got.stderr));
     served.stop("-INT");
     assert!(!socket.exists());
+}
+
+#[test]
+fn a_killed_server_loses_no_acknowledged_move_of_many_sessions() {
+    const COUNTERS: u64 = 6;
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    {
+        // One resident per counter, each alone in a household of their own.
+        let juki = Juki::builder(&db).open().unwrap();
+        let admin = juki.sign_in("admin1", PASSWORD, "setup").unwrap();
+        for i in 1..=COUNTERS {
+            let person = common::Person {
+                my_number: i,
+                household: 100 + i,
+                relationship: "世帯主",
+                ..common::taro()
+            };
+            admin
+                .record(&common::move_in(i, &person, "2020-04-01"))
+                .unwrap();
+        }
+    }
+    let served = Served::start(&db);
+    let stop = Arc::new(AtomicBool::new(false));
+    let counters: Vec<_> = (1..=COUNTERS)
+        .map(|i| {
+            let (socket, stop) = (served.socket.clone(), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                let session = Client::connect(&socket)
+                    .unwrap()
+                    .sign_in("clerk1", CLERK_PASSWORD, &format!("counter-{i}"))
+                    .unwrap();
+                let mut acknowledged = Vec::new();
+                for k in 1.. {
+                    if stop.load(Ordering::Acquire) {
+                        break;
+                    }
+                    let address = format!("兵庫県芦屋市打出町{}番{}号", i, k);
+                    let text =
+                        format!("MOVE {} address='{address}' ON 2026-01-05", common::code(i));
+                    match session.run(&text) {
+                        Ok(ran) if ran.is_ok() => acknowledged.push(address),
+                        Ok(ran) => panic!("{text}: {:?}", ran.refused),
+                        // The server was killed under this request: not acknowledged.
+                        Err(_) => break,
+                    }
+                }
+                (i, acknowledged)
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(1500));
+    let killed = served.stop("-KILL");
+    stop.store(true, Ordering::Release);
+    assert!(!killed.status.success());
+    let results: Vec<_> = counters.into_iter().map(|t| t.join().unwrap()).collect();
+    let moved: usize = results.iter().map(|(_, a)| a.len()).sum();
+    assert!(
+        moved >= COUNTERS as usize,
+        "every counter moved before the kill: {moved}"
+    );
+
+    // Every acknowledged 転居 is in the file, with its address, in the order it was made.
+    let juki = Juki::builder(&db).open().unwrap();
+    let admin = juki.sign_in("admin1", PASSWORD, "after").unwrap();
+    for (i, acknowledged) in results {
+        let history = admin.history(common::code(i)).unwrap();
+        let recorded: Vec<String> = history[1..]
+            .iter()
+            .map(|v| v.address.written().to_string())
+            .collect();
+        assert!(
+            recorded.len() >= acknowledged.len()
+                && recorded[..acknowledged.len()] == acknowledged[..],
+            "resident {i}: {} 転居 acknowledged, {} recorded; the last acknowledged: {:?}",
+            acknowledged.len(),
+            recorded.len(),
+            acknowledged.last()
+        );
+        // At most the one in flight when the server died was recorded and not acknowledged.
+        assert!(recorded.len() <= acknowledged.len() + 1);
+    }
+    let (report, chain) = admin.check().unwrap();
+    assert!(
+        report.is_clean() && chain.first_broken.is_none(),
+        "{report:?} {chain}"
+    );
 }

@@ -230,6 +230,12 @@ impl Juki {
         self.inner.db.today()
     }
 
+    /// Whether several sessions' 異動 share one disk sync (a server turns it on; DESIGN.md,
+    /// "Group commit").
+    pub(crate) fn set_group_commit(&self, on: bool) {
+        self.inner.db.set_group_commit(on);
+    }
+
     /// Sessions signed in on this database and not yet dropped.
     pub fn sessions(&self) -> usize {
         self.inner.sessions.load(Ordering::Acquire)

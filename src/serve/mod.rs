@@ -209,6 +209,8 @@ impl Server {
             .enable_all()
             .build()
             .map_err(|e| io_error("starting the server's threads", e))?;
+        // Many sessions write at once: their 異動 share disk syncs while the server runs.
+        self.juki.set_group_commit(true);
         let state = Arc::new(http::State::new(self.juki.clone(), self.limits.clone()));
         let served = runtime.block_on(http::serve(
             Arc::clone(&state),
@@ -220,6 +222,7 @@ impl Server {
         // flushed, so that nothing a session logs is left behind.
         state.sessions.clear();
         drop(runtime);
+        self.juki.set_group_commit(false);
         let _ = std::fs::remove_file(&self.socket);
         served?;
         self.juki.flush_log()
