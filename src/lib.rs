@@ -100,6 +100,7 @@ mod serve;
 mod store;
 
 // Opening a register and signing in.
+pub use auth::FeedItems;
 pub use auth::{Builder, Juki, Recovered, Restore, RestoreReport, Session, Upgrade, UpgradeReport};
 pub use store::{
     cache_for, kept_path, Clock, DEFAULT_CACHE_BYTES, FORMAT_VERSION, LOAD_CACHE_BYTES,

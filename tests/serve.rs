@@ -413,3 +413,85 @@ fn a_killed_server_loses_no_acknowledged_move_of_many_sessions() {
         "{report:?} {chain}"
     );
 }
+
+#[test]
+fn a_follower_of_the_feed_is_pushed_each_change_without_polling() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let served = Served::start(&db);
+    // An interval of ten minutes: a follower that polled would see nothing in this test.
+    let mut follower = Command::new(env!("CARGO_BIN_EXE_juki"))
+        .args(["--db", db.to_str().unwrap(), "--operator", "clerk1"])
+        .args([
+            "changes",
+            "--since",
+            "0",
+            "--follow",
+            "--interval-ms",
+            "600000",
+        ])
+        .env_remove("JUKI_DB")
+        .env("JUKI_PASSWORD", CLERK_PASSWORD)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = {
+        use std::io::BufRead;
+        let stdout = follower.stdout.take().unwrap();
+        let (send, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                if send.send(line.unwrap()).is_err() {
+                    break;
+                }
+            }
+        });
+        lines
+    };
+    let clerk = Client::connect(&served.socket)
+        .unwrap()
+        .sign_in("clerk1", CLERK_PASSWORD, "counter-1")
+        .unwrap();
+    assert!(clerk.run(MOVE_IN).unwrap().is_ok());
+    let first = lines.recv_timeout(Duration::from_secs(20)).unwrap();
+    assert!(
+        first.contains("\"seq\":1") && first.contains("転入"),
+        "{first}"
+    );
+    assert!(
+        first.contains("****-****-****"),
+        "masked without --with-my-number: {first}"
+    );
+    let moved = clerk
+        .run("MOVE 24727059608 address=芦屋市打出町2-3 ON 2024-07-01")
+        .unwrap();
+    assert!(moved.is_ok(), "{:?}", moved.refused);
+    let second = lines.recv_timeout(Duration::from_secs(20)).unwrap();
+    assert!(
+        second.contains("\"seq\":2") && second.contains("転居"),
+        "{second}"
+    );
+
+    // The library's handle gives the same feed, page by page, and stops when told.
+    let mut pages = Vec::new();
+    clerk
+        .changes(1, juki::FeedItems::Masked, false, |rows| {
+            pages.push(rows);
+            true
+        })
+        .unwrap();
+    assert_eq!(pages.len(), 1);
+    assert_eq!(pages[0].rows.len(), 1, "only the change after 1");
+    assert_eq!(pages[0].last_seq(), Some(2));
+
+    // The server's stop ends the follower with an error a supervisor can see.
+    drop(clerk);
+    served.stop("-TERM");
+    let status = follower.wait().unwrap();
+    assert_eq!(status.code(), Some(1));
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut follower.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(err.contains("the server ended the feed"), "{err}");
+}

@@ -6,11 +6,14 @@
 //! no trace in the file (DESIGN.md, "Read-only opens").
 
 mod certificate;
+mod feed;
 mod notify;
 mod recover;
 mod replace;
 mod restrict;
 mod watch;
+
+pub use feed::FeedItems;
 
 pub use certificate::{Destination, Issued};
 pub use notify::Batch;
@@ -234,6 +237,17 @@ impl Juki {
     /// "Group commit").
     pub(crate) fn set_group_commit(&self, on: bool) {
         self.inner.db.set_group_commit(on);
+    }
+
+    /// How many times resident data was made durable since the file was opened.
+    pub(crate) fn durable_count(&self) -> u64 {
+        self.inner.db.durable_count()
+    }
+
+    /// Waits until resident data is made durable after `seen` (a value of
+    /// [`Juki::durable_count`]) or `timeout` passes; the count then.
+    pub(crate) fn wait_durable(&self, seen: u64, timeout: std::time::Duration) -> u64 {
+        self.inner.db.wait_durable(seen, timeout)
     }
 
     /// Sessions signed in on this database and not yet dropped.

@@ -232,11 +232,11 @@ fn run(cli: Cli) -> u8 {
             follow,
             interval: std::time::Duration::from_millis(interval_ms.max(10)),
             items: if notification {
-                feed::Items::Notification
+                juki::FeedItems::Notification
             } else if with_my_number {
-                feed::Items::WithMyNumber
+                juki::FeedItems::WithMyNumber
             } else {
-                feed::Items::Masked
+                juki::FeedItems::Masked
             },
         }),
         Some(Command::Restore { ref from, force }) => restore(
@@ -405,7 +405,7 @@ fn serve(cli: &Cli, db_path: &std::path::Path, idle_minutes: u64, connections: u
 }
 
 /// The socket of the server that holds the register at `db_path`, when one answers there.
-fn served(db_path: &std::path::Path) -> Option<PathBuf> {
+pub(crate) fn served(db_path: &std::path::Path) -> Option<PathBuf> {
     let socket = juki::socket_path(db_path);
     std::os::unix::net::UnixStream::connect(&socket)
         .is_ok()

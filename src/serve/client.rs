@@ -327,6 +327,66 @@ impl RemoteSession {
         Ok(())
     }
 
+    /// The change feed after the 更新順番号 `since`, with `items`, one page of rows at a time
+    /// to `each` (which returns false to stop); with `follow`, it goes on with every change
+    /// made durable later, pushed by the server, until `each` says stop or the server
+    /// stops. Each page is an audited read on the server. It runs on a connection of its
+    /// own, so that the session can run statements meanwhile (from another thread).
+    pub fn changes(
+        &self,
+        since: u64,
+        items: crate::FeedItems,
+        follow: bool,
+        mut each: impl FnMut(crate::Rows) -> bool,
+    ) -> Result<()> {
+        let client = &self.client;
+        let mut sender = client.open()?;
+        let uri = format!(
+            "/v1/changes?since={since}&items={}&follow={follow}",
+            items.name()
+        );
+        let request = hyper::Request::builder()
+            .method(Method::GET)
+            .uri(uri)
+            .header(hyper::header::HOST, "juki")
+            .header(
+                hyper::header::AUTHORIZATION,
+                format!("Bearer {}", self.token()),
+            )
+            .body(Full::new(Bytes::new()))
+            .map_err(|e| client.transport("making the request", e))?;
+        client.runtime.block_on(async {
+            let response = sender
+                .send_request(request)
+                .await
+                .map_err(|e| client.transport("sending the request", e))?;
+            let ok = response.status().is_success();
+            let mut body = response.into_body();
+            let mut buffer: Vec<u8> = Vec::new();
+            while let Some(frame) = body.frame().await {
+                let frame = frame.map_err(|e| client.transport("reading the feed", e))?;
+                let Ok(data) = frame.into_data() else {
+                    continue;
+                };
+                buffer.extend_from_slice(&data);
+                while let Some(end) = memchr::memchr(b'\n', &buffer) {
+                    let line: Vec<u8> = buffer.drain(..=end).collect();
+                    if let Some(rows) = page_of(client, &line, ok)? {
+                        if !each(rows) {
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+            if follow {
+                // Only the server ends a followed feed: it stopped.
+                return Err(client.protocol("the server ended the feed (it stopped)"));
+            }
+            Ok::<(), RemoteError>(())
+        })?;
+        Ok(())
+    }
+
     /// Changes the operator's own password.
     pub fn change_password(&self, old: &str, new: &str) -> Result<()> {
         let body = json!({ "old": old, "new": new }).to_string();
@@ -337,6 +397,27 @@ impl RemoteSession {
             body,
         )?;
         Ok(())
+    }
+}
+
+/// A line of the feed: a page of rows, or the refusal that ends it.
+fn page_of(
+    client: &Client,
+    line: &[u8],
+    ok: bool,
+) -> std::result::Result<Option<crate::Rows>, RemoteError> {
+    let value: Value = serde_json::from_slice(line)
+        .map_err(|e| client.protocol(format!("a line of the feed is not JSON ({e})")))?;
+    if let Some(error) = value.get("error") {
+        let refusal = Refusal::from_json(error).map_err(|e| client.protocol(e))?;
+        return Err(RemoteError::Refused(refusal));
+    }
+    if !ok {
+        return Err(client.protocol("a refusal without an error"));
+    }
+    match super::wire::output_from_json(&value).map_err(|e| client.protocol(e))? {
+        crate::Output::Rows(rows) => Ok(Some(rows)),
+        crate::Output::Message(_) => Ok(None),
     }
 }
 

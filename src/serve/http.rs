@@ -7,6 +7,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
+use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Method, Request, Response};
@@ -14,7 +15,8 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::{json, Value};
 use tokio::sync::{watch, Semaphore};
 
-use super::sessions::{Gone, Sessions};
+use super::follow;
+use super::sessions::{Gone, Held, Sessions};
 use super::wire::{status_of, text_field};
 use super::{io_error, Limits};
 use crate::auth::Juki;
@@ -22,9 +24,11 @@ use crate::{ErrorCode, Refusal, Result};
 
 /// What every connection shares.
 pub(crate) struct State {
-    juki: Juki,
+    pub juki: Juki,
     limits: Limits,
     pub sessions: Sessions,
+    /// Set when the server stops: followers of the feed end their responses.
+    pub stopping: std::sync::atomic::AtomicBool,
 }
 
 impl State {
@@ -33,9 +37,22 @@ impl State {
             sessions: Sessions::new(limits.idle, limits.sessions),
             juki,
             limits,
+            stopping: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// The session `token` names, or the answer that there is none.
+    pub fn session(&self, token: Option<&str>) -> std::result::Result<Arc<Held>, Answer> {
+        match token.map(|t| self.sessions.get(t)) {
+            Some(Ok(held)) => Ok(held),
+            Some(Err(gone)) => Err(not_signed_in(gone)),
+            None => Err(not_signed_in(Gone::Unknown)),
         }
     }
 }
+
+/// A response body: a whole JSON answer, or the pages of a feed.
+type Reply = Response<BoxBody<Bytes, Infallible>>;
 
 /// How often idle sessions are swept out.
 const SWEEP_EVERY: Duration = Duration::from_secs(30);
@@ -88,6 +105,9 @@ pub(crate) async fn serve(
         });
     }
     drop(listener);
+    state
+        .stopping
+        .store(true, std::sync::atomic::Ordering::Release);
     tokio::select! {
         () = graceful.shutdown() => {}
         () = tokio::time::sleep(DRAIN_TIME) => {}
@@ -143,8 +163,28 @@ async fn respond(
     state: Arc<State>,
     peer: Arc<str>,
     request: Request<Incoming>,
-) -> std::result::Result<Response<Full<Bytes>>, Infallible> {
+) -> std::result::Result<Reply, Infallible> {
     let (parts, body) = request.into_parts();
+    let token = parts
+        .headers
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string);
+    if parts.uri.path() == "/v1/changes" && parts.method == Method::GET {
+        let ask = match follow::Ask::parse(parts.uri.query()) {
+            Ok(ask) => ask,
+            Err(message) => return Ok(reply(Answer::error(ErrorCode::InvalidValue, &message))),
+        };
+        return Ok(match follow::start(state, token, ask).await {
+            Ok(pages) => Response::builder()
+                .status(200)
+                .header(hyper::header::CONTENT_TYPE, "application/x-ndjson")
+                .body(pages.boxed())
+                .expect("a status and a fixed header make a valid response"),
+            Err(answer) => reply(answer),
+        });
+    }
     let body = match Limited::new(body, state.limits.body_bytes).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => {
@@ -155,12 +195,6 @@ async fn respond(
             return Ok(reply(error(ErrorCode::InvalidValue, &message)));
         }
     };
-    let token = parts
-        .headers
-        .get(hyper::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_string);
     let answer = tokio::task::spawn_blocking(move || {
         let request = Call {
             method: parts.method,
@@ -184,16 +218,28 @@ struct Call {
 }
 
 /// An answer: its status and JSON body.
-struct Answer {
+pub(crate) struct Answer {
     status: u16,
     body: Value,
 }
 
-fn reply(answer: Answer) -> Response<Full<Bytes>> {
+impl Answer {
+    /// The answer that refuses a request with `code`.
+    pub fn error(code: ErrorCode, message: &str) -> Answer {
+        error(code, message)
+    }
+
+    /// The answer that carries `refusal`.
+    pub fn refused(refusal: &Refusal) -> Answer {
+        refused(refusal)
+    }
+}
+
+fn reply(answer: Answer) -> Reply {
     Response::builder()
         .status(answer.status)
         .header(hyper::header::CONTENT_TYPE, "application/json")
-        .body(Full::new(Bytes::from(answer.body.to_string())))
+        .body(Full::new(Bytes::from(answer.body.to_string())).boxed())
         .expect("a status and a fixed header make a valid response")
 }
 
@@ -241,13 +287,18 @@ fn route(state: &State, peer: &str, call: &Call) -> Answer {
             Ok(json!({ "changed": true }))
         }),
         (&Method::POST, "/v1/statements") => statements(state, call),
-        (_, "/v1/session" | "/v1/session/unlock" | "/v1/session/password" | "/v1/statements") => {
-            Answer {
-                status: 405,
-                body: json!({ "error": { "code": "SYNTAX",
+        (
+            _,
+            "/v1/session"
+            | "/v1/session/unlock"
+            | "/v1/session/password"
+            | "/v1/statements"
+            | "/v1/changes",
+        ) => Answer {
+            status: 405,
+            body: json!({ "error": { "code": "SYNTAX",
                     "message": format!("{} is not a method of {path}", call.method), "detail": "" } }),
-            }
-        }
+        },
         _ => error(ErrorCode::NotFound, &format!("no route {path}")),
     }
 }
@@ -364,10 +415,9 @@ fn with_session(
     call: &Call,
     f: impl FnOnce(&crate::Session) -> std::result::Result<Value, Refusal>,
 ) -> Answer {
-    let held = match call.token.as_deref().map(|t| state.sessions.get(t)) {
-        Some(Ok(held)) => held,
-        Some(Err(gone)) => return not_signed_in(gone),
-        None => return not_signed_in(Gone::Unknown),
+    let held = match state.session(call.token.as_deref()) {
+        Ok(held) => held,
+        Err(answer) => return answer,
     };
     let session = held.session.lock().unwrap_or_else(|e| e.into_inner());
     match f(&session) {

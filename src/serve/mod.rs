@@ -27,6 +27,7 @@
 //!   nobody answers and treats the register as not served.
 
 mod client;
+mod follow;
 mod http;
 mod sessions;
 mod wire;

@@ -580,14 +580,27 @@ impl Database {
     /// Under group commit, waits until the transaction just committed is durable (a round's
     /// durable commit that began after it); without it, the commit was durable already.
     fn made_durable(&self) -> Result<()> {
-        if !self.group.is_on() {
-            return Ok(());
+        if self.group.is_on() {
+            self.group.sync(|| {
+                let txn = self.redb().begin_write()?;
+                txn.commit()?;
+                Ok(())
+            })?;
         }
-        self.group.sync(|| {
-            let txn = self.redb().begin_write()?;
-            txn.commit()?;
-            Ok(())
-        })
+        self.group.announce();
+        Ok(())
+    }
+
+    /// How many times resident data was made durable since the file was opened (a follower
+    /// of the change feed waits for it to move).
+    pub(crate) fn durable_count(&self) -> u64 {
+        self.group.durable()
+    }
+
+    /// Waits until resident data is made durable after `seen` (a value of
+    /// [`Database::durable_count`]) or `timeout` passes; the count then.
+    pub(crate) fn wait_durable(&self, seen: u64, timeout: std::time::Duration) -> u64 {
+        self.group.wait_durable(seen, timeout)
     }
 
     /// Turns group commit on or off (`engine::group`).
@@ -625,6 +638,7 @@ impl Database {
         before_commit(&txn, n)?;
         txn.commit()?;
         self.snapshots.committed();
+        self.group.announce();
         Ok(n)
     }
 

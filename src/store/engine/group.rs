@@ -53,6 +53,11 @@ pub(crate) struct GroupCommit {
     writing: AtomicUsize,
     /// Signalled when `writing` falls to zero.
     quiet: Condvar,
+    /// How many times resident data was made durable; a follower of the change feed waits
+    /// for it to move.
+    durable: Mutex<u64>,
+    /// Signalled when `durable` moves.
+    made_durable: Condvar,
 }
 
 /// A 異動 being written, from before its write transaction begins until it has committed
@@ -135,6 +140,30 @@ impl GroupCommit {
 }
 
 impl GroupCommit {
+    /// Says that resident data committed is durable now (after the disk sync of its commit,
+    /// or of its round): a follower of the change feed may give it out.
+    pub fn announce(&self) {
+        let mut durable = self.durable.lock().unwrap_or_else(PoisonError::into_inner);
+        *durable += 1;
+        self.made_durable.notify_all();
+    }
+
+    /// How many times resident data was made durable so far.
+    pub fn durable(&self) -> u64 {
+        *self.durable.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Waits until resident data is made durable after `seen` (a value of
+    /// [`GroupCommit::durable`]), or `timeout` passes; the value then.
+    pub fn wait_durable(&self, seen: u64, timeout: Duration) -> u64 {
+        let durable = self.durable.lock().unwrap_or_else(PoisonError::into_inner);
+        let (durable, _) = self
+            .made_durable
+            .wait_timeout_while(durable, timeout, |d| *d == seen)
+            .unwrap_or_else(PoisonError::into_inner);
+        *durable
+    }
+
     /// Waits, at most [`GATHER`], until no 異動 is being written, so that the round holds
     /// every commit queued behind the write lock.
     fn gather<'r>(
@@ -209,6 +238,21 @@ mod tests {
             (1..=4).contains(&n),
             "8 callers at once need at most a round in flight and one after it, give or take the threads' start: {n}"
         );
+    }
+
+    #[test]
+    fn a_wait_for_durable_data_ends_when_it_is_announced_or_at_the_timeout() {
+        let group = Arc::new(GroupCommit::default());
+        let seen = group.durable();
+        let timed_out = group.wait_durable(seen, std::time::Duration::from_millis(10));
+        assert_eq!(timed_out, seen);
+        let waiter = {
+            let group = group.clone();
+            std::thread::spawn(move || group.wait_durable(seen, std::time::Duration::from_secs(30)))
+        };
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        group.announce();
+        assert_eq!(waiter.join().unwrap(), seen + 1);
     }
 
     #[test]
