@@ -72,8 +72,9 @@ impl Served {
     /// Sends `signal` and waits for the server to end.
     fn stop(mut self, signal: &str) -> Output {
         let child = self.child.take().unwrap();
-        let status = Command::new("kill")
-            .args([signal, &child.id().to_string()])
+        // The shell's own `kill`: no kill program need be installed.
+        let status = Command::new("sh")
+            .args(["-c", &format!("kill {signal} {}", child.id())])
             .status()
             .unwrap();
         assert!(status.success());
@@ -494,4 +495,65 @@ fn a_follower_of_the_feed_is_pushed_each_change_without_polling() {
     let mut err = String::new();
     std::io::Read::read_to_string(&mut follower.stderr.take().unwrap(), &mut err).unwrap();
     assert!(err.contains("the server ended the feed"), "{err}");
+}
+
+#[test]
+fn a_client_that_sends_nothing_is_disconnected() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let juki = Juki::builder(&db).open().unwrap();
+    let server = juki::Server::builder(juki)
+        .stop_on_signals(false)
+        .header_timeout(Duration::from_millis(300))
+        .bind()
+        .unwrap();
+    let socket = server.socket().to_path_buf();
+    let stopper = server.stopper();
+    let serving = std::thread::spawn(move || server.run());
+    let closed_within = |stream: &mut std::os::unix::net::UnixStream| {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let started = Instant::now();
+        let mut rest = Vec::new();
+        let _ = stream.read_to_end(&mut rest);
+        (started.elapsed(), text(&rest))
+    };
+
+    // Connected, and silent.
+    let mut silent = std::os::unix::net::UnixStream::connect(&socket).unwrap();
+    let (took, _) = closed_within(&mut silent);
+    assert!(took < Duration::from_secs(10), "closed after {took:?}");
+
+    // Kept alive after a request, then silent.
+    let mut idle = std::os::unix::net::UnixStream::connect(&socket).unwrap();
+    idle.write_all(b"GET /v1/session HTTP/1.1\r\nHost: juki\r\n\r\n")
+        .unwrap();
+    let (took, answer) = closed_within(&mut idle);
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    assert!(took < Duration::from_secs(10), "closed after {took:?}");
+
+    // Half a request head, then nothing.
+    let mut half = std::os::unix::net::UnixStream::connect(&socket).unwrap();
+    half.write_all(b"POST /v1/statements HTTP/1.1\r\nHost: ju")
+        .unwrap();
+    let (took, _) = closed_within(&mut half);
+    assert!(took < Duration::from_secs(10), "closed after {took:?}");
+
+    // A client whose connection was closed while it sat idle opens a new one, once, for
+    // a request that had not gone out: nothing is sent twice.
+    let session = Client::connect(&socket)
+        .unwrap()
+        .sign_in("admin1", PASSWORD, "counter-1")
+        .unwrap();
+    for _ in 0..3 {
+        std::thread::sleep(Duration::from_millis(700));
+        let ran = session.run("SHOW REGISTER").unwrap();
+        assert!(ran.is_ok(), "{:?}", ran.refused);
+    }
+    drop(session);
+
+    stopper.stop();
+    serving.join().unwrap().unwrap();
 }

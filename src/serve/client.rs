@@ -2,8 +2,9 @@
 //!
 //! Invariants:
 //! * A request that may have reached the server is never sent again: a 異動 sent twice
-//!   would be recorded twice. Only a connection found closed BEFORE a request is sent (the
-//!   server ends connections that sit idle) is opened again.
+//!   would be recorded twice. Only a request hyper gives back unsent (its connection was
+//!   found closed before it went out: the server ends connections that sit idle) goes again,
+//!   once, on a new connection.
 //! * The password goes to the server in the sign-in's body and nowhere else; no error made
 //!   here carries it or a statement's text.
 
@@ -169,17 +170,6 @@ impl Client {
         token: Option<&str>,
         body: String,
     ) -> std::result::Result<(u16, Value), RemoteError> {
-        let mut slot = self.sender.lock().unwrap_or_else(|e| e.into_inner());
-        // The server ends a connection that sat idle; it is opened again here, BEFORE the
-        // request is sent, so that no request is ever sent twice.
-        let ready = match slot.as_mut() {
-            Some(sender) => self.runtime.block_on(sender.ready()).is_ok(),
-            None => false,
-        };
-        if !ready {
-            *slot = Some(self.open()?);
-        }
-        let sender = slot.as_mut().expect("a connection was just opened");
         let mut request = hyper::Request::builder()
             .method(method)
             .uri(path)
@@ -187,23 +177,47 @@ impl Client {
         if let Some(token) = token {
             request = request.header(hyper::header::AUTHORIZATION, format!("Bearer {token}"));
         }
-        let request = request
+        let mut request = request
             .body(Full::new(Bytes::from(body)))
             .map_err(|e| self.transport("making the request", e))?;
-        let (status, bytes) = self.runtime.block_on(async {
-            let response = sender
-                .send_request(request)
-                .await
-                .map_err(|e| self.transport("sending the request", e))?;
-            let status = response.status().as_u16();
-            let bytes = response
-                .into_body()
-                .collect()
-                .await
-                .map_err(|e| self.transport("reading the answer", e))?
-                .to_bytes();
-            Ok::<_, RemoteError>((status, bytes))
-        })?;
+        let mut slot = self.sender.lock().unwrap_or_else(|e| e.into_inner());
+        // The server ends a connection that sat idle. A request that hyper gives back
+        // unsent (the connection was found closed before it went out) goes once more on a
+        // new connection; one that may have gone out is never sent again.
+        let mut reopened = false;
+        let response = loop {
+            let sender = match slot.as_mut() {
+                Some(sender) => sender,
+                None => {
+                    reopened = true;
+                    slot.insert(self.open()?)
+                }
+            };
+            let sent = self.runtime.block_on(async {
+                // The connection's task runs first, so that a close the server made while
+                // it sat idle is seen now and the request comes back unsent; then wait for
+                // the connection to be free.
+                tokio::task::yield_now().await;
+                let _ = sender.ready().await;
+                sender.try_send_request(request).await
+            });
+            match sent {
+                Ok(response) => break response,
+                Err(mut e) => match e.take_message() {
+                    Some(unsent) if !reopened => {
+                        *slot = None;
+                        request = unsent;
+                    }
+                    _ => return Err(self.transport("sending the request", e.into_error())),
+                },
+            }
+        };
+        let status = response.status().as_u16();
+        let bytes = self
+            .runtime
+            .block_on(response.into_body().collect())
+            .map_err(|e| self.transport("reading the answer", e))?
+            .to_bytes();
         let value = serde_json::from_slice(&bytes)
             .map_err(|e| self.protocol(format!("the answer is not JSON ({e})")))?;
         Ok((status, value))
