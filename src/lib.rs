@@ -75,6 +75,10 @@
 //!   [`SearchQuery`] is the 4情報 search; households, history, statistics and the change feed
 //!   have their methods on [`Session`]. [`Session::run`] takes statement text of the query
 //!   language (docs/query-language.md) and gives [`Output`]s.
+//! * Serving: [`Server`] owns a register and serves it over a Unix socket beside the file
+//!   (HTTP/1.1 with JSON, docs/serve.md), the 異動 of its many sessions sharing disk syncs;
+//!   [`Client`] connects to it and gives a [`RemoteSession`] that runs statements and
+//!   follows the change feed as a local [`Session`] does.
 //! * Errors: every operation returns [`Error`], whose [`ErrorCode`] is one of the stable codes
 //!   of the command contract (docs/cli.md). The constructors of the domain types
 //!   ([`ResidentCode::parse`], [`Date::parse`] …) return [`InvalidValue`], which `?` turns
