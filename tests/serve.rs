@@ -323,7 +323,7 @@ fn a_killed_server_leaves_a_socket_that_the_next_client_and_server_see_through()
     );
     let got = juki_c(&db, "admin1", PASSWORD, &["GET 24727059608"]);
     assert!(got.status.success(), "{}", text(&got.stderr));
-    served.stop("-INT");
+    served.stop("-HUP");
     assert!(!socket.exists());
 }
 

@@ -63,7 +63,7 @@ pub enum Command {
     },
     /// Own the register and serve every client through a Unix socket beside it
     /// (FILE.sock, mode 0600): the console, `-c` and scripts go through the server while it
-    /// runs. Stops on SIGTERM or SIGINT after the statements in flight.
+    /// runs. Stops on SIGTERM, SIGINT or SIGHUP after the statements in flight.
     Serve {
         /// Minutes a signed-in session may go unused before the server ends it.
         #[arg(long, default_value_t = 15)]

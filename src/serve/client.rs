@@ -394,7 +394,13 @@ impl RemoteSession {
             }
             if follow {
                 // Only the server ends a followed feed: it stopped.
-                return Err(client.protocol("the server ended the feed (it stopped)"));
+                return Err(client.transport(
+                    "following the feed",
+                    std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        "the server ended the feed (it stopped)",
+                    ),
+                ));
             }
             Ok::<(), RemoteError>(())
         })?;

@@ -115,8 +115,8 @@ pub(crate) async fn serve(
     Ok(())
 }
 
-/// Resolves when the server is asked to stop: by its [`super::Stopper`], or by SIGTERM or
-/// SIGINT when it listens for them.
+/// Resolves when the server is asked to stop: by its [`super::Stopper`], or by SIGTERM,
+/// SIGINT or SIGHUP when it listens for them.
 fn stop_requested(
     mut stopped: watch::Receiver<bool>,
     signals: bool,
@@ -125,7 +125,9 @@ fn stop_requested(
     let mut handlers = if signals {
         let term = signal(SignalKind::terminate()).map_err(|e| io_error("handling SIGTERM", e))?;
         let int = signal(SignalKind::interrupt()).map_err(|e| io_error("handling SIGINT", e))?;
-        Some((term, int))
+        // The terminal the server was started from closed.
+        let hup = signal(SignalKind::hangup()).map_err(|e| io_error("handling SIGHUP", e))?;
+        Some((term, int, hup))
     } else {
         None
     };
@@ -138,10 +140,11 @@ fn stop_requested(
             }
         };
         match handlers.as_mut() {
-            Some((term, int)) => tokio::select! {
+            Some((term, int, hup)) => tokio::select! {
                 () = asked => {}
                 _ = term.recv() => {}
                 _ = int.recv() => {}
+                _ = hup.recv() => {}
             },
             None => asked.await,
         }

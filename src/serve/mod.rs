@@ -21,9 +21,9 @@
 //!   client signs out, when it has been idle for the idle limit, or when the server stops.
 //!   Every statement is logged by the session, under the terminal the client named and the
 //!   process it connected from.
-//! * A server that stops (SIGTERM, SIGINT or [`Stopper::stop`]) stops accepting, lets the
-//!   requests in flight finish, flushes the operation log and removes its socket. One that
-//!   is killed leaves a socket nobody answers on: the next server, or a client, sees that
+//! * A server that stops (SIGTERM, SIGINT, SIGHUP or [`Stopper::stop`]) stops accepting,
+//!   lets the requests in flight finish, flushes the operation log and removes its socket.
+//!   One that is killed leaves a socket nobody answers on: the next server, or a client, sees that
 //!   nobody answers and treats the register as not served.
 
 mod client;
@@ -120,7 +120,7 @@ impl ServerBuilder {
         self
     }
 
-    /// Whether SIGTERM and SIGINT stop the server (default yes; an embedder that handles
+    /// Whether SIGTERM, SIGINT and SIGHUP stop the server (default yes; an embedder that handles
     /// signals itself turns it off and uses [`Server::stopper`]).
     pub fn stop_on_signals(mut self, yes: bool) -> Self {
         self.signals = yes;
@@ -152,7 +152,7 @@ impl ServerBuilder {
 /// let juki = juki::Juki::builder("city.redb").open()?;
 /// let server = juki::Server::builder(juki).bind()?;
 /// println!("serving on {}", server.socket().display());
-/// server.run()?; // until SIGTERM or SIGINT
+/// server.run()?; // until SIGTERM, SIGINT or SIGHUP
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
