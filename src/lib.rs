@@ -215,6 +215,7 @@ pub mod testing {
     pub use crate::query::catalogue::{change_entry, entry, Entry, Group, CATALOGUE};
     pub use crate::query::{help, help_for, is_complete, parse, parse_statement, plan, redact};
     pub use crate::query::{ChangeKind, Executor, Plan, Statement};
+    pub use crate::serve::read_anything as read_protocol;
     pub use crate::store::crypt;
     #[cfg(fuzzing)]
     pub use crate::store::model_test;

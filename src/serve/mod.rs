@@ -43,6 +43,8 @@ use crate::{Error, Result};
 
 pub(crate) use client::RemoteError;
 pub use client::{Client, RemoteSession};
+#[cfg(feature = "testing")]
+pub use wire::read_anything;
 
 /// Where the server of the register at `db` listens: `db` with `.sock` added
 /// (`city.redb.sock`). A client that finds a socket there that answers goes through it.

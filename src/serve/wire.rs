@@ -225,7 +225,8 @@ fn step_from_json(value: &Value) -> Result<Step, String> {
     Ok(Step {
         output,
         restricted,
-        elapsed: std::time::Duration::from_secs_f64(ms.max(0.0) / 1e3),
+        // A time that is no time (negative, endless, not a number) reads as none.
+        elapsed: std::time::Duration::try_from_secs_f64(ms / 1e3).unwrap_or_default(),
     })
 }
 
@@ -235,6 +236,38 @@ pub(crate) fn text_field<'a>(object: &'a Map<String, Value>, key: &str) -> Resul
         .get(key)
         .and_then(Value::as_str)
         .ok_or(format!("the body has no text field \"{key}\""))
+}
+
+/// Arbitrary bytes through every reader of the protocol, as a fuzz target gives them: a
+/// query string of the feed, and as JSON an output, a run's answer, a refusal, a sign-in's
+/// body. None may panic, and what reads as an output or a run reads back the same after it
+/// is written again.
+#[cfg(feature = "testing")]
+pub fn read_anything(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = super::follow::Ask::parse(Some(text));
+    }
+    let Ok(value) = serde_json::from_slice::<Value>(data) else {
+        return;
+    };
+    if let Ok(output) = output_from_json(&value) {
+        let again = output_from_json(&output_json(&output));
+        assert_eq!(
+            again.as_ref(),
+            Ok(&output),
+            "an output written back reads the same"
+        );
+    }
+    if let Ok(ran) = Ran::from_json(&value) {
+        let again = Ran::from_json(&ran.json()).expect("a run written back reads again");
+        let outputs = |r: &Ran| r.steps.iter().map(|s| s.output.clone()).collect::<Vec<_>>();
+        assert_eq!(outputs(&again), outputs(&ran));
+        assert_eq!(again.refused, ran.refused);
+    }
+    let _ = Refusal::from_json(&value);
+    if let Value::Object(body) = &value {
+        let _ = text_field(body, "operator");
+    }
 }
 
 #[cfg(test)]
@@ -281,6 +314,24 @@ mod tests {
             .starts_with("a date cell"));
         assert!(output_from_json(&json!([1])).is_err());
         assert!(output_from_json(&json!({"columns": ["a"], "rows": [[1.5]]})).is_err());
+    }
+
+    #[test]
+    fn a_time_that_is_no_time_reads_as_none() {
+        for ms in [json!(-5.0), json!(1e300), json!("soon")] {
+            let step = json!({"output": {"message": "m"}, "ms": ms});
+            let step = step_from_json(&step).unwrap();
+            assert_eq!(step.elapsed, std::time::Duration::ZERO);
+        }
+    }
+
+    #[cfg(feature = "testing")]
+    #[test]
+    fn the_fuzz_targets_reader_takes_what_it_is_given() {
+        read_anything(br#"{"results": [{"output": {"message": "m"}, "ms": 1e308}]}"#);
+        read_anything(br#"{"columns": ["d"], "rows": [[{"date": "2024-02-29"}, 1]]}"#);
+        read_anything(b"since=1&items=x&follow=maybe");
+        read_anything(&[0xff, 0xfe, b'{']);
     }
 
     #[test]
