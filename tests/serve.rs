@@ -557,3 +557,83 @@ fn a_client_that_sends_nothing_is_disconnected() {
     stopper.stop();
     serving.join().unwrap().unwrap();
 }
+
+#[test]
+fn an_import_goes_through_the_server_that_holds_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let juki = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_juki"))
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("JUKI_DB")
+            .env("JUKI_PASSWORD", PASSWORD)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let made = juki(&[
+        "gen",
+        "--count",
+        "300",
+        "--seed",
+        "7",
+        "--out",
+        "people.csv",
+    ]);
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let served = Served::start(&db);
+
+    // A relative path is the client's: it is made absolute before the server reads it.
+    let imported = juki(&[
+        "--db",
+        "city.redb",
+        "--operator",
+        "admin1",
+        "import",
+        "people.csv",
+    ]);
+    assert!(imported.status.success(), "{}", text(&imported.stderr));
+    let report = text(&imported.stdout);
+    assert!(
+        report.starts_with("read 300 rows, wrote 300, rejected 0"),
+        "{report}"
+    );
+
+    // What the server wrote is what the counters see.
+    let stats = juki_c(&db, "admin1", PASSWORD, &["STATS"]);
+    assert!(
+        text(&stats.stdout).contains("300"),
+        "{}",
+        text(&stats.stdout)
+    );
+
+    // A refused import is the same refusal as without a server: nothing written, exit 1.
+    std::fs::write(dir.path().join("bad.csv"), "resident_code,name\n1,x\n").unwrap();
+    let refused = juki(&[
+        "--db",
+        "city.redb",
+        "--operator",
+        "admin1",
+        "import",
+        "bad.csv",
+    ]);
+    assert_eq!(refused.status.code(), Some(1));
+    let err = text(&refused.stderr);
+    assert!(err.starts_with("error[INVALID_VALUE]"), "{err}");
+    let missing = juki(&[
+        "--db",
+        "city.redb",
+        "--operator",
+        "admin1",
+        "import",
+        "nowhere.csv",
+    ]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        text(&missing.stderr).contains("nowhere.csv"),
+        "{}",
+        text(&missing.stderr)
+    );
+    served.stop("-TERM");
+}

@@ -347,21 +347,31 @@ fn import(cli: &Cli, db_path: &std::path::Path) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let read_only = read_only(cli, db_path);
-    let juki = match key::open_with_cache(db_path, cli.key_file.as_deref(), cache, read_only) {
-        Ok(j) => j,
-        Err(e) => return fail(e.code(), e),
-    };
-    let session = match sign_in(&juki, cli, &credentials) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
     let mut opts = ImportOptions::new(file);
     opts.skip_bad.clone_from(skip_bad);
     opts.encoding = encoding;
     opts.staging_budget = (*staging_mib).max(1) << 20;
     let mut bar = progress::Bar::on_stderr();
-    let result = session.import(&opts, Progress::To(&mut |e| bar.show(e)));
+    let result = if let Some(socket) = served(db_path) {
+        // The server holds the file: it reads the files and writes the register.
+        let terminal = signin::terminal(cli.terminal.clone());
+        let session = match signin::sign_in_served(&socket, &credentials, &terminal) {
+            Ok(s) => s,
+            Err((code, message)) => return fail(code.as_str(), message),
+        };
+        session.import(&opts, Progress::To(&mut |e| bar.show(e)))
+    } else {
+        let read_only = read_only(cli, db_path);
+        let juki = match key::open_with_cache(db_path, cli.key_file.as_deref(), cache, read_only) {
+            Ok(j) => j,
+            Err(e) => return fail(e.code(), e),
+        };
+        let session = match sign_in(&juki, cli, &credentials) {
+            Ok(s) => s,
+            Err(code) => return code,
+        };
+        session.import(&opts, Progress::To(&mut |e| bar.show(e)))
+    };
     bar.finish();
     match result {
         Ok(report) => {

@@ -353,21 +353,110 @@ impl RemoteSession {
         follow: bool,
         mut each: impl FnMut(crate::Rows) -> bool,
     ) -> Result<()> {
-        let client = &self.client;
-        let mut sender = client.open()?;
         let uri = format!(
             "/v1/changes?since={since}&items={}&follow={follow}",
             items.name()
         );
+        let client = &self.client;
+        let ended = self.lines(Method::GET, uri, String::new(), |line, ok| {
+            Ok(match page_of(client, line, ok)? {
+                Some(rows) => each(rows),
+                None => true,
+            })
+        })?;
+        if follow && ended {
+            // Only the server ends a followed feed: it stopped.
+            return Err(client
+                .transport(
+                    "following the feed",
+                    std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        "the server ended the feed (it stopped)",
+                    ),
+                )
+                .into());
+        }
+        Ok(())
+    }
+
+    /// `juki import` through the server: the files of `options` are read by the server
+    /// (their paths made absolute here: the server runs on this machine, as this user), its
+    /// progress comes to `progress` as the server reports it, and the report at the end.
+    pub fn import(
+        &self,
+        options: &crate::ImportOptions,
+        progress: crate::Progress,
+    ) -> Result<crate::ImportReport> {
+        let absolute = |p: &Path| {
+            std::path::absolute(p).map_err(|e| super::io_error(&p.display().to_string(), e))
+        };
+        let body = json!({
+            "path": absolute(&options.path)?,
+            "history": options.history.as_deref().map(absolute).transpose()?,
+            "skip_bad": options.skip_bad.as_deref().map(absolute).transpose()?,
+            "encoding": match options.encoding {
+                crate::Encoding::Utf8 => "utf-8",
+                crate::Encoding::Cp932 => "cp932",
+            },
+            "staging_bytes": options.staging_budget,
+        });
+        let client = &self.client;
+        let mut report = None;
+        let mut progress = progress;
+        self.lines(
+            Method::POST,
+            "/v1/import".into(),
+            body.to_string(),
+            |line, _| {
+                let value: Value = serde_json::from_slice(line).map_err(|e| {
+                    client.protocol(format!("a line of the import is not JSON ({e})"))
+                })?;
+                if let Some(error) = value.get("error") {
+                    let refusal = Refusal::from_json(error).map_err(|e| client.protocol(e))?;
+                    return Err(RemoteError::Refused(refusal));
+                }
+                if let Some(event) = value
+                    .get("progress")
+                    .and_then(super::import::event_from_json)
+                {
+                    if let crate::Progress::To(f) = &mut progress {
+                        f(event);
+                    }
+                }
+                report = value
+                    .get("report")
+                    .and_then(super::import::report_from_json);
+                Ok(report.is_none())
+            },
+        )?;
+        report.ok_or_else(|| {
+            client
+                .protocol("the import ended without its report")
+                .into()
+        })
+    }
+
+    /// Sends a request on a connection of its own and hands each line of the answer to
+    /// `each` (with whether the status was a success) until it returns false (then false)
+    /// or the answer ends (then true).
+    fn lines(
+        &self,
+        method: Method,
+        uri: String,
+        body: String,
+        mut each: impl FnMut(&[u8], bool) -> std::result::Result<bool, RemoteError>,
+    ) -> std::result::Result<bool, RemoteError> {
+        let client = &self.client;
+        let mut sender = client.open()?;
         let request = hyper::Request::builder()
-            .method(Method::GET)
+            .method(method)
             .uri(uri)
             .header(hyper::header::HOST, "juki")
             .header(
                 hyper::header::AUTHORIZATION,
                 format!("Bearer {}", self.token()),
             )
-            .body(Full::new(Bytes::new()))
+            .body(Full::new(Bytes::from(body)))
             .map_err(|e| client.transport("making the request", e))?;
         client.runtime.block_on(async {
             let response = sender
@@ -378,33 +467,24 @@ impl RemoteSession {
             let mut body = response.into_body();
             let mut buffer: Vec<u8> = Vec::new();
             while let Some(frame) = body.frame().await {
-                let frame = frame.map_err(|e| client.transport("reading the feed", e))?;
+                let frame = frame.map_err(|e| client.transport("reading the answer", e))?;
                 let Ok(data) = frame.into_data() else {
                     continue;
                 };
                 buffer.extend_from_slice(&data);
                 while let Some(end) = memchr::memchr(b'\n', &buffer) {
                     let line: Vec<u8> = buffer.drain(..=end).collect();
-                    if let Some(rows) = page_of(client, &line, ok)? {
-                        if !each(rows) {
-                            return Ok(());
-                        }
+                    if !each(&line, ok)? {
+                        return Ok(false);
                     }
                 }
             }
-            if follow {
-                // Only the server ends a followed feed: it stopped.
-                return Err(client.transport(
-                    "following the feed",
-                    std::io::Error::new(
-                        std::io::ErrorKind::UnexpectedEof,
-                        "the server ended the feed (it stopped)",
-                    ),
-                ));
+            if !buffer.is_empty() {
+                // A whole answer without a line end: an error answer, say.
+                each(&buffer, ok)?;
             }
-            Ok::<(), RemoteError>(())
-        })?;
-        Ok(())
+            Ok(true)
+        })
     }
 
     /// Changes the operator's own password.

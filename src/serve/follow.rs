@@ -79,8 +79,15 @@ impl Ask {
     }
 }
 
-/// A response body fed by a follower, one chunk a page.
+/// A response body fed by a blocking thread (a follower's pages, an import's progress),
+/// one chunk a line.
 pub(crate) struct Pages(mpsc::Receiver<Bytes>);
+
+impl Pages {
+    pub fn new(lines: mpsc::Receiver<Bytes>) -> Pages {
+        Pages(lines)
+    }
+}
 
 impl Body for Pages {
     type Data = Bytes;

@@ -180,11 +180,7 @@ async fn respond(
             Err(message) => return Ok(reply(Answer::error(ErrorCode::InvalidValue, &message))),
         };
         return Ok(match follow::start(state, token, ask).await {
-            Ok(pages) => Response::builder()
-                .status(200)
-                .header(hyper::header::CONTENT_TYPE, "application/x-ndjson")
-                .body(pages.boxed())
-                .expect("a status and a fixed header make a valid response"),
+            Ok(pages) => lines(pages),
             Err(answer) => reply(answer),
         });
     }
@@ -198,6 +194,12 @@ async fn respond(
             return Ok(reply(error(ErrorCode::InvalidValue, &message)));
         }
     };
+    if parts.uri.path() == "/v1/import" && parts.method == Method::POST {
+        return Ok(match super::import::options(&body) {
+            Ok(options) => lines(super::import::start(state, token, options)),
+            Err(answer) => reply(answer),
+        });
+    }
     let answer = tokio::task::spawn_blocking(move || {
         let request = Call {
             method: parts.method,
@@ -227,6 +229,11 @@ pub(crate) struct Answer {
 }
 
 impl Answer {
+    /// Its JSON body.
+    pub fn body(&self) -> &Value {
+        &self.body
+    }
+
     /// The answer that refuses a request with `code`.
     pub fn error(code: ErrorCode, message: &str) -> Answer {
         error(code, message)
@@ -236,6 +243,15 @@ impl Answer {
     pub fn refused(refusal: &Refusal) -> Answer {
         refused(refusal)
     }
+}
+
+/// A response of JSON lines, each sent as it is made.
+fn lines(pages: follow::Pages) -> Reply {
+    Response::builder()
+        .status(200)
+        .header(hyper::header::CONTENT_TYPE, "application/x-ndjson")
+        .body(pages.boxed())
+        .expect("a status and a fixed header make a valid response")
 }
 
 fn reply(answer: Answer) -> Reply {

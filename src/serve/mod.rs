@@ -29,6 +29,7 @@
 mod client;
 mod follow;
 mod http;
+mod import;
 mod sessions;
 mod wire;
 
