@@ -72,6 +72,11 @@ impl ErrorCode {
         ErrorCode::Corrupt,
     ];
 
+    /// The code its contract spelling names (`SYNTAX`, `NOT_FOUND` …), if any does.
+    pub fn parse(text: &str) -> Option<ErrorCode> {
+        ErrorCode::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+
     /// The code as the contract spells it: `SYNTAX`, `NOT_FOUND` …
     pub fn as_str(self) -> &'static str {
         match self {
@@ -152,6 +157,8 @@ pub(crate) enum Inner {
     NotAvailable(&'static str),
     /// Change `index` (from 0) of a batch failed; nothing of the batch was written.
     InBatch { index: usize, error: Error },
+    /// A server refused a request, or could not be reached (`juki serve`).
+    Remote(crate::serve::RemoteError),
 }
 
 impl Error {
@@ -231,6 +238,7 @@ impl Error {
             // certificate cannot show it.
             Inner::Render(_) => ErrorCode::InvalidValue,
             Inner::InBatch { error, .. } => error.code(),
+            Inner::Remote(e) => e.code(),
         }
     }
 
@@ -273,6 +281,10 @@ impl Error {
     ///
     /// `statement` should be the text that was run; any other text renders without panicking.
     pub fn render(&self, statement: &str) -> String {
+        if let Inner::Remote(e) = &*self.inner {
+            // The server rendered it from the statement it ran.
+            return e.detail().unwrap_or_default().to_string();
+        }
         match self.position() {
             Some(span) => ParseError {
                 message: String::new(),
@@ -317,6 +329,7 @@ impl fmt::Display for Error {
                 write!(f, "{what} is not available in this version of juki")
             }
             Inner::InBatch { index, error } => write!(f, "change {index} of the batch: {error}"),
+            Inner::Remote(e) => e.fmt(f),
         }
     }
 }
@@ -335,6 +348,7 @@ impl std::error::Error for Error {
             Inner::Export(e) => e.source(),
             Inner::Render(e) => e.source(),
             Inner::InBatch { error, .. } => error.source(),
+            Inner::Remote(e) => e.source(),
         }
     }
 }
@@ -433,6 +447,11 @@ mod tests {
                 "CORRUPT"
             ]
         );
+        for code in ErrorCode::ALL {
+            assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
+        }
+        assert_eq!(ErrorCode::parse("syntax"), None);
+        assert_eq!(ErrorCode::parse(""), None);
     }
 
     #[test]

@@ -75,6 +75,10 @@
 //!   [`SearchQuery`] is the 4情報 search; households, history, statistics and the change feed
 //!   have their methods on [`Session`]. [`Session::run`] takes statement text of the query
 //!   language (docs/query-language.md) and gives [`Output`]s.
+//! * Serving: [`Server`] owns a register and serves it over a Unix socket beside the file
+//!   (HTTP/1.1 with JSON, docs/serve.md), the 異動 of its many sessions sharing disk syncs;
+//!   [`Client`] connects to it and gives a [`RemoteSession`] that runs statements and
+//!   follows the change feed as a local [`Session`] does.
 //! * Errors: every operation returns [`Error`], whose [`ErrorCode`] is one of the stable codes
 //!   of the command contract (docs/cli.md). The constructors of the domain types
 //!   ([`ResidentCode::parse`], [`Date::parse`] …) return [`InvalidValue`], which `?` turns
@@ -96,9 +100,11 @@ mod error;
 mod io;
 mod model;
 mod query;
+mod serve;
 mod store;
 
 // Opening a register and signing in.
+pub use auth::FeedItems;
 pub use auth::{Builder, Juki, Recovered, Restore, RestoreReport, Session, Upgrade, UpgradeReport};
 pub use store::{
     cache_for, kept_path, Clock, DEFAULT_CACHE_BYTES, FORMAT_VERSION, LOAD_CACHE_BYTES,
@@ -119,6 +125,7 @@ pub use auth::{
 // Errors.
 pub use error::{Error, ErrorCode, Result};
 pub use model::InvalidValue;
+pub use serve::{socket_path, Client, RemoteSession, Server, ServerBuilder, Stopper};
 pub use store::Rule;
 
 // The domain types.
@@ -162,6 +169,7 @@ pub use store::{HouseholdRow, Households, Movement, Period, Population, Report, 
 
 // Statements of the query language.
 pub use query::{completion_words, redact, statement_complete, Cell, Output, Prepared, Rows};
+pub use query::{Ran, Refusal, Step};
 
 // Operators, permissions and the operation log.
 pub use auth::{
@@ -207,6 +215,7 @@ pub mod testing {
     pub use crate::query::catalogue::{change_entry, entry, Entry, Group, CATALOGUE};
     pub use crate::query::{help, help_for, is_complete, parse, parse_statement, plan, redact};
     pub use crate::query::{ChangeKind, Executor, Plan, Statement};
+    pub use crate::serve::read_anything as read_protocol;
     pub use crate::store::crypt;
     #[cfg(fuzzing)]
     pub use crate::store::model_test;

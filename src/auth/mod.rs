@@ -40,7 +40,7 @@ pub use replaced::ArchivedTail;
 pub use restore::{Restore, RestoreReport};
 pub use role::{Permission, Role, Visibility};
 pub use session::{
-    Alert, BasicResident, Batch, Destination, Issued, Juki, Recovered, Session, SupportMeasure,
-    WatchLimits, DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT,
+    Alert, BasicResident, Batch, Destination, FeedItems, Issued, Juki, Recovered, Session,
+    SupportMeasure, WatchLimits, DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT,
 };
 pub use upgrade::{Upgrade, UpgradeReport};

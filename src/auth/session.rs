@@ -6,11 +6,14 @@
 //! no trace in the file (DESIGN.md, "Read-only opens").
 
 mod certificate;
+mod feed;
 mod notify;
 mod recover;
 mod replace;
 mod restrict;
 mod watch;
+
+pub use feed::FeedItems;
 
 pub use certificate::{Destination, Issued};
 pub use notify::Batch;
@@ -228,6 +231,23 @@ impl Juki {
     /// Today, by the database's clock.
     pub fn today(&self) -> Date {
         self.inner.db.today()
+    }
+
+    /// Whether several sessions' 異動 share one disk sync (a server turns it on; DESIGN.md,
+    /// "Group commit").
+    pub(crate) fn set_group_commit(&self, on: bool) {
+        self.inner.db.set_group_commit(on);
+    }
+
+    /// How many times resident data was made durable since the file was opened.
+    pub(crate) fn durable_count(&self) -> u64 {
+        self.inner.db.durable_count()
+    }
+
+    /// Waits until resident data is made durable after `seen` (a value of
+    /// [`Juki::durable_count`]) or `timeout` passes; the count then.
+    pub(crate) fn wait_durable(&self, seen: u64, timeout: std::time::Duration) -> u64 {
+        self.inner.db.wait_durable(seen, timeout)
     }
 
     /// Sessions signed in on this database and not yet dropped.

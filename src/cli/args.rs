@@ -61,6 +61,17 @@ pub enum Command {
         #[arg(long)]
         no_repl: bool,
     },
+    /// Own the register and serve every client through a Unix socket beside it
+    /// (FILE.sock, mode 0600): the console, `-c` and scripts go through the server while it
+    /// runs. Stops on SIGTERM, SIGINT or SIGHUP after the statements in flight.
+    Serve {
+        /// Minutes a signed-in session may go unused before the server ends it.
+        #[arg(long, default_value_t = 15)]
+        session_idle_minutes: u64,
+        /// The most client connections open at once.
+        #[arg(long, default_value_t = 256)]
+        max_connections: usize,
+    },
     /// Create a new, empty database file with its first administrator.
     Init {
         /// The first administrator's operator id.

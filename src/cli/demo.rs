@@ -114,7 +114,7 @@ pub fn run(
         );
     }
     let mut console = Console {
-        session,
+        link: crate::console::Link::Local(session),
         format: format.unwrap_or(Format::Table),
         style: style(),
         dates,

@@ -10,10 +10,14 @@
 //! operator is permitted to see them (the read is then logged as such). With
 //! `--notification` each entry carries the items of the 本人確認情報 notification
 //! (docs/cli.md), for an operator with the notification permission.
+//!
+//! While `juki serve` holds the register, the feed comes from the server instead: one
+//! session, and with `--follow` every change pushed as soon as it is durable, with no
+//! rounds of opening and no interval.
 
 use super::{fail, key, signin, EXIT_AUTH, EXIT_OK};
 use crate::console::format::{print, DateStyle, Format, TableStyle};
-use juki::{Output, Rows};
+use juki::{FeedItems, Output};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -30,20 +34,9 @@ pub struct Feed {
     pub since: u64,
     pub follow: bool,
     pub interval: Duration,
-    pub items: Items,
+    pub items: FeedItems,
     /// Open the file read-only: the rounds leave no trace in it (`--read-only`, a backup).
     pub read_only: bool,
-}
-
-/// What each entry carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Items {
-    /// The change feed's columns, the My Number masked.
-    Masked,
-    /// The change feed's columns with the My Number.
-    WithMyNumber,
-    /// The columns of the 本人確認情報 notification.
-    Notification,
 }
 
 /// Why a round ended without printing everything.
@@ -66,6 +59,9 @@ pub fn run(f: Feed) -> u8 {
             return EXIT_AUTH;
         }
     };
+    if let Some(socket) = super::served(&f.db) {
+        return through_server(&f, &socket, (&operator, &password, &terminal));
+    }
     let key = match juki::is_encrypted(&f.db) {
         Ok(true) => match key::for_open(&f.db, f.key_file.as_deref()) {
             Ok(k) => Some(k),
@@ -102,6 +98,49 @@ pub fn run(f: Feed) -> u8 {
     }
 }
 
+/// The feed from the server that holds the register: pushed by it, no rounds of opening.
+fn through_server(
+    f: &Feed,
+    socket: &Path,
+    (operator, password, terminal): (&str, &str, &str),
+) -> u8 {
+    let session =
+        match juki::Client::connect(socket).and_then(|c| c.sign_in(operator, password, terminal)) {
+            Ok(s) => s,
+            Err(e) => return fail(e.code(), e),
+        };
+    let mut out = std::io::stdout().lock();
+    let mut failed = None;
+    let fed = session.changes(f.since, f.items, f.follow, |rows| {
+        let printed = print(
+            &mut out,
+            &Output::Rows(rows),
+            Format::Json,
+            STYLE,
+            DateStyle::Iso,
+        )
+        .and_then(|()| out.flush());
+        match printed {
+            Ok(()) => true,
+            Err(e) => {
+                failed = Some(e);
+                false
+            }
+        }
+    });
+    match (fed, failed) {
+        (_, Some(e)) => fail("IO", format!("writing the feed: {e}")),
+        (Err(e), None) => fail(e.code(), e),
+        (Ok(()), None) => EXIT_OK,
+    }
+}
+
+/// JSON Lines ignore the table's layout.
+const STYLE: TableStyle = TableStyle {
+    width: 120,
+    expanded: false,
+};
+
 fn modified(path: &Path) -> Option<SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
@@ -111,7 +150,7 @@ fn round(
     db: &Path,
     key: Option<&juki::Key>,
     (operator, password, terminal): (&str, &str, &str),
-    (items, read_only): (Items, bool),
+    (items, read_only): (FeedItems, bool),
     next: &mut u64,
 ) -> Result<(), Round> {
     let builder = juki::Juki::builder(db).read_only(read_only);
@@ -129,34 +168,16 @@ fn round(
         Round::Failed(EXIT_AUTH)
     })?;
     let mut out = std::io::stdout().lock();
-    let style = TableStyle {
-        width: 120,
-        expanded: false,
-    };
     loop {
-        let page = match items {
-            Items::WithMyNumber => session
-                .changes_since_with_my_numbers(*next, PAGE)
-                .map(|v| v.into_iter().unzip())
-                .map(|(rs, ns): (Vec<_>, Vec<_>)| Rows::changes(&rs, Some(&ns))),
-            Items::Masked => session
-                .changes_since(*next, PAGE)
-                .map(|rs| Rows::changes(&rs, None)),
-            Items::Notification => session.notification_since(*next, PAGE),
-        };
+        let page = session.feed_page(*next, items, PAGE);
         let rows = page.map_err(|e| Round::Failed(fail(e.code(), e)))?;
         let n = rows.rows.len();
-        // The first column is the 更新順番号 (a number, or its text in the notification).
-        let last = rows.rows.last().and_then(|r| match r.first() {
-            Some(juki::Cell::Int(seq)) => Some(*seq as u64),
-            Some(juki::Cell::Text(seq)) => seq.parse().ok(),
-            _ => None,
-        });
+        let last = rows.last_seq();
         print(
             &mut out,
             &Output::Rows(rows),
             Format::Json,
-            style,
+            STYLE,
             DateStyle::Iso,
         )
         .and_then(|()| out.flush())

@@ -142,7 +142,10 @@ fn writes_by_nature(command: Option<&Command>) -> Option<&'static str> {
         Command::Restore { .. } => Some("restore"),
         Command::Upgrade => Some("upgrade"),
         Command::Recover { .. } => Some("recover"),
-        Command::Gen { .. } | Command::Bench { .. } | Command::Changes { .. } => None,
+        Command::Gen { .. }
+        | Command::Bench { .. }
+        | Command::Changes { .. }
+        | Command::Serve { .. } => None,
     }
 }
 
@@ -208,6 +211,10 @@ fn run(cli: Cli) -> u8 {
             }
         },
         Some(Command::Bench { residents, lookups }) => bench::run(residents, lookups),
+        Some(Command::Serve {
+            session_idle_minutes,
+            max_connections,
+        }) => serve(&cli, &db_path, session_idle_minutes, max_connections),
         Some(Command::Import { .. }) => import(&cli, &db_path),
         Some(Command::Changes {
             since,
@@ -225,11 +232,11 @@ fn run(cli: Cli) -> u8 {
             follow,
             interval: std::time::Duration::from_millis(interval_ms.max(10)),
             items: if notification {
-                feed::Items::Notification
+                juki::FeedItems::Notification
             } else if with_my_number {
-                feed::Items::WithMyNumber
+                juki::FeedItems::WithMyNumber
             } else {
-                feed::Items::Masked
+                juki::FeedItems::Masked
             },
         }),
         Some(Command::Restore { ref from, force }) => restore(
@@ -340,21 +347,31 @@ fn import(cli: &Cli, db_path: &std::path::Path) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let read_only = read_only(cli, db_path);
-    let juki = match key::open_with_cache(db_path, cli.key_file.as_deref(), cache, read_only) {
-        Ok(j) => j,
-        Err(e) => return fail(e.code(), e),
-    };
-    let session = match sign_in(&juki, cli, &credentials) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
     let mut opts = ImportOptions::new(file);
     opts.skip_bad.clone_from(skip_bad);
     opts.encoding = encoding;
     opts.staging_budget = (*staging_mib).max(1) << 20;
     let mut bar = progress::Bar::on_stderr();
-    let result = session.import(&opts, Progress::To(&mut |e| bar.show(e)));
+    let result = if let Some(socket) = served(db_path) {
+        // The server holds the file: it reads the files and writes the register.
+        let terminal = signin::terminal(cli.terminal.clone());
+        let session = match signin::sign_in_served(&socket, &credentials, &terminal) {
+            Ok(s) => s,
+            Err((code, message)) => return fail(code.as_str(), message),
+        };
+        session.import(&opts, Progress::To(&mut |e| bar.show(e)))
+    } else {
+        let read_only = read_only(cli, db_path);
+        let juki = match key::open_with_cache(db_path, cli.key_file.as_deref(), cache, read_only) {
+            Ok(j) => j,
+            Err(e) => return fail(e.code(), e),
+        };
+        let session = match sign_in(&juki, cli, &credentials) {
+            Ok(s) => s,
+            Err(code) => return code,
+        };
+        session.import(&opts, Progress::To(&mut |e| bar.show(e)))
+    };
     bar.finish();
     match result {
         Ok(report) => {
@@ -369,23 +386,71 @@ fn import(cli: &Cli, db_path: &std::path::Path) -> u8 {
     }
 }
 
-/// No subcommand: statements from `-c`, standard input or the REPL, signed in on the file.
+/// `juki serve`: opens the register and serves it until SIGTERM or SIGINT.
+fn serve(cli: &Cli, db_path: &std::path::Path, idle_minutes: u64, connections: usize) -> u8 {
+    let juki = match key::open(db_path, cli.key_file.as_deref(), read_only(cli, db_path)) {
+        Ok(j) => j,
+        Err(e) => return fail(e.code(), e),
+    };
+    let server = juki::Server::builder(juki)
+        .idle_timeout(std::time::Duration::from_secs(idle_minutes.max(1) * 60))
+        .max_connections(connections)
+        .bind();
+    let server = match server {
+        Ok(s) => s,
+        Err(e) => return fail(e.code(), e),
+    };
+    eprintln!(
+        "serving {} on {} (stop with SIGTERM or Ctrl-C)",
+        db_path.display(),
+        server.socket().display()
+    );
+    match server.run() {
+        Ok(()) => {
+            eprintln!("stopped; the socket is removed");
+            EXIT_OK
+        }
+        Err(e) => fail(e.code(), e),
+    }
+}
+
+/// The socket of the server that holds the register at `db_path`, when one answers there.
+pub(crate) fn served(db_path: &std::path::Path) -> Option<PathBuf> {
+    let socket = juki::socket_path(db_path);
+    std::os::unix::net::UnixStream::connect(&socket)
+        .is_ok()
+        .then_some(socket)
+}
+
+/// No subcommand: statements from `-c`, standard input or the REPL, signed in on the file,
+/// or through the server that holds it.
 fn console(cli: &Cli, db_path: &std::path::Path) -> u8 {
     let credentials = match credentials(cli, db_path) {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let juki = match key::open(db_path, cli.key_file.as_deref(), read_only(cli, db_path)) {
-        Ok(j) => j,
-        Err(e) => return fail(e.code(), e),
-    };
-    let session = match sign_in(&juki, cli, &credentials) {
-        Ok(s) => s,
-        Err(code) => return code,
+    let link = match served(db_path) {
+        Some(socket) => {
+            let terminal = signin::terminal(cli.terminal.clone());
+            match signin::sign_in_served(&socket, &credentials, &terminal) {
+                Ok(s) => crate::console::Link::Remote(s),
+                Err((code, message)) => return fail(code.as_str(), message),
+            }
+        }
+        None => {
+            let juki = match key::open(db_path, cli.key_file.as_deref(), read_only(cli, db_path)) {
+                Ok(j) => j,
+                Err(e) => return fail(e.code(), e),
+            };
+            match sign_in(&juki, cli, &credentials) {
+                Ok(s) => crate::console::Link::Local(s),
+                Err(code) => return code,
+            }
+        }
     };
     drop(credentials);
     let mut console = Console {
-        session,
+        link,
         format: cli.format.unwrap_or_else(default_format),
         style: style(),
         dates: cli.dates,

@@ -86,6 +86,18 @@ pub fn sign_in(
         .map_err(|e| (e.code(), e.to_string()))
 }
 
+/// Signs in through the server listening on `socket` with `credentials`; errors as for
+/// [`sign_in`].
+pub fn sign_in_served(
+    socket: &std::path::Path,
+    credentials: &Credentials,
+    terminal: &str,
+) -> Result<juki::RemoteSession, (juki::ErrorCode, String)> {
+    juki::Client::connect(socket)
+        .and_then(|c| c.sign_in(&credentials.operator, &credentials.password, terminal))
+        .map_err(|e| (e.code(), e.to_string()))
+}
+
 fn operator_or(flag: Option<String>) -> Result<String, String> {
     self::operator(flag).map_err(|e| e.0)
 }

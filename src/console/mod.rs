@@ -9,15 +9,96 @@ pub mod format;
 mod scripts;
 
 use format::{print, DateStyle, Format, TableStyle};
-use juki::Error as QueryError;
-use juki::Session;
+use juki::{Refusal, Session, Step};
 use std::io::Write;
-use std::time::Instant;
+
+/// Where statements go: a session on the register file this process opened, or a session
+/// in the server that holds the file (`juki serve`).
+pub enum Link {
+    /// A session on the file, opened here.
+    Local(Session),
+    /// A session in the server, through its socket.
+    Remote(juki::RemoteSession),
+}
+
+impl Link {
+    /// The operator signed in.
+    pub fn operator(&self) -> &str {
+        match self {
+            Link::Local(s) => s.operator(),
+            Link::Remote(s) => s.operator(),
+        }
+    }
+
+    /// Their role, by name.
+    pub fn role(&self) -> String {
+        match self {
+            Link::Local(s) => s.role().to_string(),
+            Link::Remote(s) => s.role().to_string(),
+        }
+    }
+
+    /// What the statements reach: the register file, or the server's socket.
+    pub fn place(&self) -> String {
+        match self {
+            Link::Local(s) => s.juki().path().display().to_string(),
+            Link::Remote(s) => format!("{} (served)", s.socket().display()),
+        }
+    }
+
+    /// Whether the watch on browsing locked the session.
+    pub fn is_locked(&self) -> bool {
+        match self {
+            Link::Local(s) => s.is_locked(),
+            Link::Remote(s) => s.is_locked(),
+        }
+    }
+
+    /// Checks the operator's password again (the idle lock).
+    pub fn reauthenticate(&self, password: &str) -> juki::Result<()> {
+        match self {
+            Link::Local(s) => s.reauthenticate(password),
+            Link::Remote(s) => s.reauthenticate(password),
+        }
+    }
+
+    /// Changes the operator's own password.
+    pub fn change_password(&self, old: &str, new: &str) -> juki::Result<()> {
+        match self {
+            Link::Local(s) => s.change_password(old, new),
+            Link::Remote(s) => s.change_password(old, new),
+        }
+    }
+
+    /// Runs the statements of `text` in order, handing each result to `each` (which returns
+    /// false to stop), as [`Session::run_each`] does; through a server, the statements run
+    /// there and their results are handed over when the last has run.
+    fn run_each(&self, text: &str, mut each: impl FnMut(Result<Step, Refusal>) -> bool) {
+        match self {
+            Link::Local(s) => s.run_each(text, each),
+            Link::Remote(s) => match s.run(text) {
+                Ok(ran) => {
+                    for step in ran.steps {
+                        if !each(Ok(step)) {
+                            return;
+                        }
+                    }
+                    if let Some(refusal) = ran.refused {
+                        each(Err(refusal));
+                    }
+                }
+                Err(e) => {
+                    each(Err(Refusal::of(&e, text)));
+                }
+            },
+        }
+    }
+}
 
 /// A signed-in session and how its results are printed.
 pub struct Console {
     /// The operator's session.
-    pub session: Session,
+    pub link: Link,
     /// The output format.
     pub format: Format,
     /// Table layout.
@@ -54,42 +135,36 @@ impl Console {
     /// Stops at the first failing statement and returns false. Every statement is logged,
     /// including one that does not parse.
     pub fn run_text(&self, text: &str, out: &mut dyn Write, err: &mut dyn Write) -> bool {
-        let statements = match self.session.prepare(text) {
-            Ok(s) => s,
-            Err(e) => {
-                report(err, text, &e);
-                return false;
-            }
-        };
-        for stmt in &statements {
-            let started = Instant::now();
-            match self.session.execute(stmt) {
-                Ok(output) => {
-                    if let Err(e) = print(out, &output, self.format, self.style, self.dates) {
-                        let _ = writeln!(err, "error[IO]: writing the result: {e}");
-                        return false;
-                    }
-                    warn_restricted(err, &self.session);
-                }
-                Err(e) => {
-                    report(err, text, &e);
+        let mut ok = true;
+        self.link.run_each(text, |result| match result {
+            Ok(step) => {
+                if let Err(e) = print(out, &step.output, self.format, self.style, self.dates) {
+                    let _ = writeln!(err, "error[IO]: writing the result: {e}");
+                    ok = false;
                     return false;
                 }
+                warn_restricted(err, &step.restricted);
+                if self.timing {
+                    let ms = step.elapsed.as_secs_f64() * 1e3;
+                    let _ = writeln!(err, "time: {ms:.3} ms");
+                }
+                true
             }
-            if self.timing {
-                let _ = writeln!(err, "time: {:.3} ms", started.elapsed().as_secs_f64() * 1e3);
+            Err(refusal) => {
+                report(err, &refusal);
+                ok = false;
+                false
             }
-        }
+        });
         let _ = out.flush();
-        true
+        ok
     }
 }
 
 /// Warns, on the error stream (so that JSON and CSV output stay whole), when the statement
 /// showed residents under a DV等支援措置 or in the household of one (only a role with the
 /// restrict permission is ever shown them): one line naming their codes.
-fn warn_restricted(err: &mut dyn Write, session: &Session) {
-    let shown = session.restricted_shown();
+fn warn_restricted(err: &mut dyn Write, shown: &[juki::ResidentCode]) {
     if shown.is_empty() {
         return;
     }
@@ -102,13 +177,12 @@ fn warn_restricted(err: &mut dyn Write, session: &Session) {
 }
 
 /// Prints `error[CODE]: message`, then the statement with a caret under the offending text
-/// and the hint, when there are any: all of it redacted, so no My Number or password typed
-/// in the statement is printed.
-pub fn report(err: &mut dyn Write, text: &str, e: &QueryError) {
-    let _ = writeln!(err, "error[{}]: {}", e.code(), e.message_for(text));
-    let detail = e.render(text);
-    if !detail.is_empty() {
-        let _ = writeln!(err, "{detail}");
+/// and the hint, when there are any: all of it redacted ([`Refusal::of`]), so no My Number
+/// or password typed in the statement is printed.
+pub fn report(err: &mut dyn Write, refusal: &Refusal) {
+    let _ = writeln!(err, "error[{}]: {}", refusal.code, refusal.message);
+    if !refusal.detail.is_empty() {
+        let _ = writeln!(err, "{}", refusal.detail);
     }
 }
 
@@ -149,7 +223,7 @@ mod tests {
             .create_with_admin("admin1", "console-password")
             .unwrap();
         let mut console = Console {
-            session: juki.sign_in("admin1", "console-password", "test").unwrap(),
+            link: Link::Local(juki.sign_in("admin1", "console-password", "test").unwrap()),
             format: Format::Table,
             style: TableStyle {
                 width: 80,

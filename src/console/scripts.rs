@@ -29,7 +29,7 @@ fn run_script(path: &Path) -> (String, String) {
         .unwrap();
     juki.set_clock(Clock::Fixed(Date::parse("2026-11-27").unwrap()));
     let mut session = Console {
-        session: juki.sign_in("admin1", "script-password", "test").unwrap(),
+        link: super::Link::Local(juki.sign_in("admin1", "script-password", "test").unwrap()),
         format: Format::Table,
         style: TableStyle {
             width: 400,

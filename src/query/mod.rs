@@ -20,6 +20,7 @@ pub mod plan;
 pub mod redact;
 pub mod rows;
 mod statement;
+mod step;
 
 pub(crate) use error::ParseError;
 pub use help::completion_words;
@@ -27,6 +28,7 @@ pub(crate) use lexer::Span;
 pub use redact::redact;
 pub use rows::{Cell, Output, Rows};
 pub use statement::{is_complete as statement_complete, Prepared};
+pub use step::{Ran, Refusal, Step};
 #[cfg(any(test, feature = "testing"))]
 pub use {
     ast::{ChangeKind, Statement},

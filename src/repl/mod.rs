@@ -23,15 +23,15 @@ const UNLOCK_ATTEMPTS: u32 = 3;
 /// Asks for the password until it is right; false when the console must close.
 fn unlock(console: &Console) -> bool {
     print!("{CLEAR_SCREEN}");
-    if console.session.is_locked() {
+    if console.link.is_locked() {
         println!("the session is locked: too many searches (an alert was logged); sign in again");
     }
     for _ in 0..UNLOCK_ATTEMPTS {
-        let prompt = format!("password for {}: ", console.session.operator());
+        let prompt = format!("password for {}: ", console.link.operator());
         let Ok(pw) = rpassword::prompt_password(prompt) else {
             return false;
         };
-        match console.session.reauthenticate(&pw) {
+        match console.link.reauthenticate(&pw) {
             Ok(()) => return true,
             Err(e) => eprintln!("error[{}]: {e}", e.code()),
         }
@@ -48,7 +48,7 @@ fn change_password(console: &Console) {
         eprintln!("error[INVALID_VALUE]: the two passwords differ");
         return;
     }
-    match console.session.change_password(&old, &new) {
+    match console.link.change_password(&old, &new) {
         Ok(()) => println!("password changed"),
         Err(e) => eprintln!("error[{}]: {e}", e.code()),
     }
@@ -68,9 +68,9 @@ pub fn run(console: &mut Console, idle_minutes: u64) -> bool {
     println!(
         "juki {}: {} as {} ({}) — type help, or \\q to leave",
         env!("CARGO_PKG_VERSION"),
-        console.session.juki().path().display(),
-        console.session.operator(),
-        console.session.role()
+        console.link.place(),
+        console.link.operator(),
+        console.link.role()
     );
     loop {
         match lines.statement(console) {
@@ -81,7 +81,7 @@ pub fn run(console: &mut Console, idle_minutes: u64) -> bool {
                 }
                 // The watch on browsing locked the session: the operator signs in again
                 // (the password, as at the idle lock) or the console closes.
-                if console.session.is_locked() && !unlock(console) {
+                if console.link.is_locked() && !unlock(console) {
                     return false;
                 }
             }

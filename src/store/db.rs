@@ -143,6 +143,8 @@ pub struct Database {
     /// The register's municipality and address dictionaries, as the file holds them
     /// (`engine::place`): read when the file opens, replaced after LOAD TOWNS commits.
     pub(super) place: RwLock<Option<Arc<PlaceBook>>>,
+    /// Whether 異動 share disk syncs (`engine::group`; a server turns it on).
+    pub(super) group: super::engine::group::GroupCommit,
 }
 
 impl std::fmt::Debug for Database {
@@ -296,6 +298,7 @@ impl Database {
             .map(Arc::new);
         Ok(Database {
             snapshots: SnapshotCache::default(),
+            group: Default::default(),
             db: RwLock::new(db.into()),
             path: path.to_path_buf(),
             clock: Clock::System.into(),
@@ -410,6 +413,7 @@ impl Database {
     fn wrap_any_format(db: impl Into<Redb>, path: &Path) -> Result<(Database, u64)> {
         let database = Database {
             snapshots: SnapshotCache::default(),
+            group: Default::default(),
             db: RwLock::new(db.into()),
             path: path.to_path_buf(),
             clock: Clock::System.into(),
@@ -539,7 +543,8 @@ impl Database {
         F: FnOnce(&WriteTransaction, &Receipt) -> Result<()>,
     {
         let place = self.place();
-        let txn = self.redb().begin_write()?;
+        let writing = self.group.writing();
+        let txn = self.begin_grouped()?;
         let receipt = {
             let mut tables = WriteTables::open(&txn)?;
             let change = change_of(&tables)?;
@@ -555,7 +560,52 @@ impl Database {
         before_commit(&txn, &receipt)?;
         txn.commit()?;
         self.snapshots.committed();
+        // No longer being written BEFORE the wait for a round, which waits for the writers.
+        drop(writing);
+        self.made_durable()?;
         Ok(receipt)
+    }
+
+    /// A write transaction for a 異動: under group commit, one that commits without its own
+    /// disk sync (the caller then waits in [`Database::made_durable`]).
+    fn begin_grouped(&self) -> Result<WriteTransaction> {
+        let mut txn = self.redb().begin_write()?;
+        if self.group.is_on() {
+            txn.set_durability(redb::Durability::None)
+                .map_err(|e| StoreError::Storage(format!("group commit: {e}")))?;
+        }
+        Ok(txn)
+    }
+
+    /// Under group commit, waits until the transaction just committed is durable (a round's
+    /// durable commit that began after it); without it, the commit was durable already.
+    fn made_durable(&self) -> Result<()> {
+        if self.group.is_on() {
+            self.group.sync(|| {
+                let txn = self.redb().begin_write()?;
+                txn.commit()?;
+                Ok(())
+            })?;
+        }
+        self.group.announce();
+        Ok(())
+    }
+
+    /// How many times resident data was made durable since the file was opened (a follower
+    /// of the change feed waits for it to move).
+    pub(crate) fn durable_count(&self) -> u64 {
+        self.group.durable()
+    }
+
+    /// Waits until resident data is made durable after `seen` (a value of
+    /// [`Database::durable_count`]) or `timeout` passes; the count then.
+    pub(crate) fn wait_durable(&self, seen: u64, timeout: std::time::Duration) -> u64 {
+        self.group.wait_durable(seen, timeout)
+    }
+
+    /// Turns group commit on or off (`engine::group`).
+    pub(crate) fn set_group_commit(&self, on: bool) {
+        self.group.set(on);
     }
 
     /// Loads an archive (every version of an EXPORT HISTORY file) into this register, which
@@ -588,6 +638,7 @@ impl Database {
         before_commit(&txn, n)?;
         txn.commit()?;
         self.snapshots.committed();
+        self.group.announce();
         Ok(n)
     }
 
@@ -612,10 +663,8 @@ impl Database {
     where
         F: FnOnce(&WriteTransaction, &[Receipt]) -> Result<()>,
     {
-        let txn = self
-            .redb()
-            .begin_write()
-            .map_err(|e| BatchError::at(0, e))?;
+        let writing = self.group.writing();
+        let txn = self.begin_grouped().map_err(|e| BatchError::at(0, e))?;
         let mut receipts = Vec::new();
         {
             let mut tables = WriteTables::open(&txn).map_err(|e| BatchError::at(0, e))?;
@@ -634,6 +683,8 @@ impl Database {
         before_commit(&txn, &receipts).map_err(|e| BatchError::at(n, e))?;
         txn.commit().map_err(|e| BatchError::at(n, e.into()))?;
         self.snapshots.committed();
+        drop(writing);
+        self.made_durable().map_err(|e| BatchError::at(n, e))?;
         Ok(receipts)
     }
 

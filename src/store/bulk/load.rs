@@ -302,6 +302,7 @@ impl<'db> BulkLoad<'db> {
         before_commit(&self.txn)?;
         self.txn.commit()?;
         self.db.snapshots.committed();
+        self.db.group.announce();
         Ok(())
     }
 }

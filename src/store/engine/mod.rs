@@ -9,6 +9,7 @@ pub(crate) mod cache;
 pub(crate) mod change;
 pub(crate) mod digest;
 pub(crate) mod geography;
+pub(crate) mod group;
 pub(crate) mod history;
 pub(crate) mod household;
 pub(crate) mod household_move;

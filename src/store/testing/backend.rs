@@ -165,6 +165,7 @@ impl Database {
         txn.commit()?;
         Ok(Database {
             snapshots: Default::default(),
+            group: Default::default(),
             db: std::sync::RwLock::new(db.into()),
             path: path.as_ref().to_path_buf(),
             clock: Clock::System.into(),
