@@ -637,3 +637,41 @@ fn an_import_goes_through_the_server_that_holds_the_file() {
     );
     served.stop("-TERM");
 }
+
+#[test]
+fn a_result_too_large_for_an_answer_is_refused_and_the_rest_does_not_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let juki = Juki::builder(&db).open().unwrap();
+    let server = juki::Server::builder(juki)
+        .stop_on_signals(false)
+        .max_answer_bytes(2048)
+        .bind()
+        .unwrap();
+    let socket = server.socket().to_path_buf();
+    let stopper = server.stopper();
+    let serving = std::thread::spawn(move || server.run());
+    let admin = Client::connect(&socket)
+        .unwrap()
+        .sign_in("admin1", PASSWORD, "counter-1")
+        .unwrap();
+    let ran = admin.run("SHOW REGISTER; HELP; SHOW REGISTER").unwrap();
+    assert_eq!(
+        ran.steps.len(),
+        1,
+        "the small result came, nothing after the large one"
+    );
+    let refused = ran.refused.expect("HELP's text is over 2 KiB");
+    assert_eq!(refused.code, ErrorCode::InvalidValue);
+    assert!(
+        refused
+            .message
+            .starts_with("statement 2 ran, but its result"),
+        "{}",
+        refused.message
+    );
+    assert!(admin.run("SHOW REGISTER").unwrap().is_ok());
+    drop(admin);
+    stopper.stop();
+    serving.join().unwrap().unwrap();
+}

@@ -17,7 +17,7 @@ use tokio::sync::{watch, Semaphore};
 
 use super::follow;
 use super::sessions::{Gone, Held, Sessions};
-use super::wire::{status_of, text_field};
+use super::wire::{ran_json, status_of, step_json, text_field};
 use super::{io_error, Limits};
 use crate::auth::Juki;
 use crate::{ErrorCode, Refusal, Result};
@@ -388,11 +388,42 @@ fn statements(state: &State, call: &Call) -> Answer {
     let Ok(text) = std::str::from_utf8(&call.body) else {
         return error(ErrorCode::InvalidValue, "the statements are not UTF-8 text");
     };
-    with_session(state, call, |s| {
-        let ran = s.run_all(text);
-        Ok(ran.json())
-    })
-    .with_status_of_refusal()
+    let most = state.limits.answer_bytes;
+    with_session(state, call, |s| Ok(run_within(s, text, most))).with_status_of_refusal()
+}
+
+/// Runs `text` as [`crate::Session::run_all`] does, but stops at a statement whose result
+/// would take the answer over `most` bytes: that result is not sent, and its refusal says
+/// so (the statement ran and is logged; the ones after it do not run).
+fn run_within(session: &crate::Session, text: &str, most: usize) -> Value {
+    let mut steps = Vec::new();
+    let mut used = 0;
+    let mut refused = None;
+    session.run_each(text, |result| match result {
+        Ok(step) => {
+            let json = step_json(&step);
+            let size = json.to_string().len();
+            if used + size > most {
+                refused = Some(Refusal {
+                    code: ErrorCode::InvalidValue,
+                    message: format!(
+                        "statement {} ran, but its result ({size} bytes) would take the answer over the {most} bytes it may hold: narrow it (LIMIT, a narrower search, STATS instead of rows); the statements after it did not run",
+                        steps.len() + 1
+                    ),
+                    detail: String::new(),
+                });
+                return false;
+            }
+            used += size;
+            steps.push(json);
+            true
+        }
+        Err(refusal) => {
+            refused = Some(refusal);
+            false
+        }
+    });
+    ran_json(steps, refused.as_ref(), session.is_locked())
 }
 
 impl Answer {

@@ -64,6 +64,8 @@ pub(crate) struct Limits {
     pub sessions: usize,
     /// Largest request body (a text of statements, a sign-in).
     pub body_bytes: usize,
+    /// Largest answer to a text of statements.
+    pub answer_bytes: usize,
     /// Time a client has to send a request's head once it starts one, or after connecting.
     pub header_time: Duration,
     /// A session unused this long ends; its client signs in again.
@@ -77,6 +79,8 @@ impl Default for Limits {
             sessions: 1024,
             // A statement text is at most 64 KiB; the rest is room for JSON escapes.
             body_bytes: 512 * 1024,
+            // A page of 100 search results is about 100 KiB; a whole HISTORY a few more.
+            answer_bytes: 64 << 20,
             header_time: Duration::from_secs(30),
             idle: Duration::from_secs(15 * 60),
         }
@@ -108,6 +112,13 @@ impl ServerBuilder {
     /// The most sessions signed in at once (default 1,024, at least 1).
     pub fn max_sessions(mut self, n: usize) -> Self {
         self.limits.sessions = n.max(1);
+        self
+    }
+
+    /// The largest answer to a text of statements (default 64 MiB, at least 1 KiB): a
+    /// statement whose result would take it over is refused, its result not sent.
+    pub fn max_answer_bytes(mut self, n: usize) -> Self {
+        self.limits.answer_bytes = n.max(1024);
         self
     }
 

@@ -146,6 +146,25 @@ impl Refusal {
     }
 }
 
+/// The JSON of one step of a run.
+pub(crate) fn step_json(step: &Step) -> Value {
+    json!({
+        "output": output_json(&step.output),
+        "restricted": step.restricted.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+        "ms": step.elapsed.as_secs_f64() * 1e3,
+    })
+}
+
+/// The JSON of a run: its steps' JSON, the refusal that stopped it, whether the session
+/// is locked.
+pub(crate) fn ran_json(steps: Vec<Value>, refused: Option<&Refusal>, locked: bool) -> Value {
+    json!({
+        "results": steps,
+        "error": refused.map(Refusal::json),
+        "locked": locked,
+    })
+}
+
 /// The HTTP status for a code: the request was wrong (400), the operator is not signed in
 /// (401) or not allowed (403), nothing matches (404), the register refused the change (409),
 /// the server failed (500).
@@ -162,22 +181,8 @@ pub(crate) fn status_of(code: ErrorCode) -> u16 {
 
 impl Ran {
     pub(crate) fn json(&self) -> Value {
-        let steps: Vec<Value> = self
-            .steps
-            .iter()
-            .map(|s| {
-                json!({
-                    "output": output_json(&s.output),
-                    "restricted": s.restricted.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
-                    "ms": s.elapsed.as_secs_f64() * 1e3,
-                })
-            })
-            .collect();
-        json!({
-            "results": steps,
-            "error": self.refused.as_ref().map(Refusal::json),
-            "locked": self.locked,
-        })
+        let steps: Vec<Value> = self.steps.iter().map(step_json).collect();
+        ran_json(steps, self.refused.as_ref(), self.locked)
     }
 
     pub(crate) fn from_json(value: &Value) -> Result<Ran, String> {
