@@ -1051,12 +1051,7 @@ fn child_sqlite_load(dir: &Path) {
 /// The address of the `i`-th 転居: a building the generator never uses, so it is new to
 /// every resident.
 fn new_address(i: usize) -> String {
-    format!(
-        "兵庫県芦屋市打出町{}番{}号 あしやの森{}号",
-        1 + i / 40 % 20,
-        1 + i % 40,
-        100 + i
-    )
+    common::new_address("あしやの森", i)
 }
 
 /// `count` distinct active residents who live alone (so each is the 世帯主 of their own

@@ -85,12 +85,7 @@ impl Work {
 
 /// A building the generator never uses (as the load bench's 転居).
 fn new_address(i: usize) -> String {
-    format!(
-        "兵庫県芦屋市打出町{}番{}号 かうんたあ{}号",
-        1 + i / 40 % 20,
-        1 + i % 40,
-        100 + i
-    )
+    common::new_address("かうんたあ", i)
 }
 
 /// Every latency of one kind of request, in nanoseconds.

@@ -984,6 +984,17 @@ pub fn process_cpu_s() -> f64 {
     process_cpu_ns() as f64 / 1e9
 }
 
+/// The address of the `i`-th 転居 a bench records: a room of `building`, a name the
+/// generator never uses, so the address is new to every resident.
+pub fn new_address(building: &str, i: usize) -> String {
+    format!(
+        "兵庫県芦屋市打出町{}番{}号 {building}{}号",
+        1 + i / 40 % 20,
+        1 + i % 40,
+        100 + i
+    )
+}
+
 /// The machine's load averages (1, 5 and 15 minutes), as `/proc/loadavg` gives them.
 pub fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")

@@ -118,17 +118,21 @@ impl Session {
 
 #[cfg(test)]
 mod tests {
-    use crate::{ErrorCode, Juki, Output};
+    use crate::{ErrorCode, Juki, Output, Session};
+
+    /// An administrator signed in on a new register in `dir`.
+    fn admin(dir: &tempfile::TempDir) -> Session {
+        let juki = Juki::builder(dir.path().join("t.redb"))
+            .create_with_admin("admin1", "correct horse battery")
+            .unwrap();
+        juki.sign_in("admin1", "correct horse battery", "t")
+            .unwrap()
+    }
 
     #[test]
     fn statements_run_until_the_first_refusal_and_the_rest_do_not() {
         let dir = tempfile::tempdir().unwrap();
-        let juki = Juki::builder(dir.path().join("t.redb"))
-            .create_with_admin("admin1", "correct horse battery")
-            .unwrap();
-        let s = juki
-            .sign_in("admin1", "correct horse battery", "t")
-            .unwrap();
+        let s = admin(&dir);
         let ran = s.run_all("STATS; GET 24727059608; STATS");
         assert_eq!(ran.steps.len(), 1, "the STATS before the refusal ran");
         assert!(matches!(ran.steps[0].output, Output::Rows(_)));
@@ -149,12 +153,7 @@ mod tests {
     #[test]
     fn a_refusal_masks_the_my_number_it_was_given() {
         let dir = tempfile::tempdir().unwrap();
-        let juki = Juki::builder(dir.path().join("t.redb"))
-            .create_with_admin("admin1", "correct horse battery")
-            .unwrap();
-        let s = juki
-            .sign_in("admin1", "correct horse battery", "t")
-            .unwrap();
+        let s = admin(&dir);
         let ran = s.run_all("GET mynumber=1234-5678-9018 x");
         let refused = ran.refused.unwrap();
         let all = format!("{} {}", refused.message, refused.detail);
