@@ -350,9 +350,12 @@ fn a_killed_server_loses_no_acknowledged_move_of_many_sessions() {
     }
     let served = Served::start(&db);
     let stop = Arc::new(AtomicBool::new(false));
+    // How many counters have had three 転居 acknowledged.
+    let going = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let counters: Vec<_> = (1..=COUNTERS)
         .map(|i| {
             let (socket, stop) = (served.socket.clone(), Arc::clone(&stop));
+            let going = Arc::clone(&going);
             std::thread::spawn(move || {
                 let session = Client::connect(&socket)
                     .unwrap()
@@ -367,7 +370,12 @@ fn a_killed_server_loses_no_acknowledged_move_of_many_sessions() {
                     let text =
                         format!("MOVE {} address='{address}' ON 2026-01-05", common::code(i));
                     match session.run(&text) {
-                        Ok(ran) if ran.is_ok() => acknowledged.push(address),
+                        Ok(ran) if ran.is_ok() => {
+                            acknowledged.push(address);
+                            if acknowledged.len() == 3 {
+                                going.fetch_add(1, Ordering::AcqRel);
+                            }
+                        }
                         Ok(ran) => panic!("{text}: {:?}", ran.refused),
                         // The server was killed under this request: not acknowledged.
                         Err(_) => break,
@@ -377,7 +385,16 @@ fn a_killed_server_loses_no_acknowledged_move_of_many_sessions() {
             })
         })
         .collect();
-    std::thread::sleep(Duration::from_millis(1500));
+    // The kill comes while every counter is moving (its sign-in, an argon2 check, done).
+    let started = Instant::now();
+    while going.load(Ordering::Acquire) < COUNTERS {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the counters did not get going"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
     let killed = served.stop("-KILL");
     stop.store(true, Ordering::Release);
     assert!(!killed.status.success());
