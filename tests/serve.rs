@@ -91,6 +91,21 @@ impl Drop for Served {
     }
 }
 
+/// A server in this process, bound and running on a thread of its own: its socket, what
+/// stops it, and the thread.
+fn in_process(
+    builder: juki::ServerBuilder,
+) -> (
+    PathBuf,
+    juki::Stopper,
+    std::thread::JoinHandle<juki::Result<()>>,
+) {
+    let server = builder.stop_on_signals(false).bind().unwrap();
+    let socket = server.socket().to_path_buf();
+    let stopper = server.stopper();
+    (socket, stopper, std::thread::spawn(move || server.run()))
+}
+
 /// `juki -c` for each statement, signed in as `operator`.
 fn juki_c(db: &Path, operator: &str, password: &str, statements: &[&str]) -> Output {
     let mut args = vec!["--db", db.to_str().unwrap(), "--operator", operator];
@@ -520,14 +535,8 @@ fn a_client_that_sends_nothing_is_disconnected() {
     let dir = tempfile::tempdir().unwrap();
     let db = register(dir.path());
     let juki = Juki::builder(&db).open().unwrap();
-    let server = juki::Server::builder(juki)
-        .stop_on_signals(false)
-        .header_timeout(Duration::from_millis(300))
-        .bind()
-        .unwrap();
-    let socket = server.socket().to_path_buf();
-    let stopper = server.stopper();
-    let serving = std::thread::spawn(move || server.run());
+    let (socket, stopper, serving) =
+        in_process(juki::Server::builder(juki).header_timeout(Duration::from_millis(300)));
     let closed_within = |stream: &mut std::os::unix::net::UnixStream| {
         stream
             .set_read_timeout(Some(Duration::from_secs(20)))
@@ -660,14 +669,7 @@ fn a_result_too_large_for_an_answer_is_refused_and_the_rest_does_not_run() {
     let dir = tempfile::tempdir().unwrap();
     let db = register(dir.path());
     let juki = Juki::builder(&db).open().unwrap();
-    let server = juki::Server::builder(juki)
-        .stop_on_signals(false)
-        .max_answer_bytes(2048)
-        .bind()
-        .unwrap();
-    let socket = server.socket().to_path_buf();
-    let stopper = server.stopper();
-    let serving = std::thread::spawn(move || server.run());
+    let (socket, stopper, serving) = in_process(juki::Server::builder(juki).max_answer_bytes(2048));
     let admin = Client::connect(&socket)
         .unwrap()
         .sign_in("admin1", PASSWORD, "counter-1")

@@ -91,11 +91,11 @@ impl Session {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use crate::{ErrorCode, Juki, Session};
 
     /// An administrator signed in on a new register in `dir`.
-    fn admin(dir: &tempfile::TempDir) -> Session {
+    pub(in crate::query) fn admin(dir: &tempfile::TempDir) -> Session {
         let juki = Juki::builder(dir.path().join("t.redb"))
             .create_with_admin("admin1", "correct horse battery")
             .unwrap();

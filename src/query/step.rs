@@ -118,16 +118,8 @@ impl Session {
 
 #[cfg(test)]
 mod tests {
-    use crate::{ErrorCode, Juki, Output, Session};
-
-    /// An administrator signed in on a new register in `dir`.
-    fn admin(dir: &tempfile::TempDir) -> Session {
-        let juki = Juki::builder(dir.path().join("t.redb"))
-            .create_with_admin("admin1", "correct horse battery")
-            .unwrap();
-        juki.sign_in("admin1", "correct horse battery", "t")
-            .unwrap()
-    }
+    use crate::query::statement::tests::admin;
+    use crate::{ErrorCode, Output};
 
     #[test]
     fn statements_run_until_the_first_refusal_and_the_rest_do_not() {
