@@ -75,9 +75,9 @@
 //!   [`SearchQuery`] is the 4情報 search; households, history, statistics and the change feed
 //!   have their methods on [`Session`]. [`Session::run`] takes statement text of the query
 //!   language (docs/query-language.md) and gives [`Output`]s.
-//! * Serving: [`Server`] owns a register and serves it over a Unix socket beside the file
-//!   (HTTP/1.1 with JSON, docs/serve.md), the 異動 of its many sessions sharing disk syncs;
-//!   [`Client`] connects to it and gives a [`RemoteSession`] that runs statements and
+//! * Serving: [`Server`] owns a register and serves it over a Unix socket beside the file,
+//!   and over TCP with TLS for other hosts (HTTP/1.1 with JSON, docs/serve.md), the 異動 of
+//!   its many sessions sharing disk syncs; [`Client`] connects to it and gives a [`RemoteSession`] that runs statements and
 //!   follows the change feed as a local [`Session`] does.
 //! * Errors: every operation returns [`Error`], whose [`ErrorCode`] is one of the stable codes
 //!   of the command contract (docs/cli.md). The constructors of the domain types
@@ -125,7 +125,7 @@ pub use auth::{
 // Errors.
 pub use error::{Error, ErrorCode, Result};
 pub use model::InvalidValue;
-pub use serve::{socket_path, Client, RemoteSession, Server, ServerBuilder, Stopper};
+pub use serve::{socket_path, Client, RemoteSession, Server, ServerBuilder, Stopper, TlsFiles};
 pub use store::Rule;
 
 // The domain types.

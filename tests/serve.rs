@@ -100,10 +100,29 @@ fn in_process(
     juki::Stopper,
     std::thread::JoinHandle<juki::Result<()>>,
 ) {
+    let (socket, _, stopper, thread) = in_process_tcp(builder);
+    (socket, stopper, thread)
+}
+
+/// [`in_process`], with the TCP address the server listens on when it does.
+fn in_process_tcp(
+    builder: juki::ServerBuilder,
+) -> (
+    PathBuf,
+    Option<std::net::SocketAddr>,
+    juki::Stopper,
+    std::thread::JoinHandle<juki::Result<()>>,
+) {
     let server = builder.stop_on_signals(false).bind().unwrap();
     let socket = server.socket().to_path_buf();
+    let tcp = server.tcp_address();
     let stopper = server.stopper();
-    (socket, stopper, std::thread::spawn(move || server.run()))
+    (
+        socket,
+        tcp,
+        stopper,
+        std::thread::spawn(move || server.run()),
+    )
 }
 
 /// `juki -c` for each statement, signed in as `operator`.
@@ -693,4 +712,250 @@ fn a_result_too_large_for_an_answer_is_refused_and_the_rest_does_not_run() {
     drop(admin);
     stopper.stop();
     serving.join().unwrap().unwrap();
+}
+
+/// A certificate authority named `label` (its certificate in `label-ca.pem`) and a server
+/// certificate it signed for `names` (`label-cert.pem`, its key `label-key.pem`, mode 0600).
+fn authority(dir: &Path, label: &str, names: &[&str]) -> (PathBuf, juki::TlsFiles) {
+    use std::os::unix::fs::PermissionsExt;
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(rcgen::DnType::CommonName, format!("{label} CA"));
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca, ca_key);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    let cert = rcgen::CertificateParams::new(names)
+        .unwrap()
+        .signed_by(&key, &issuer)
+        .unwrap();
+    let ca_path = dir.join(format!("{label}-ca.pem"));
+    let files = juki::TlsFiles {
+        certificate: dir.join(format!("{label}-cert.pem")),
+        key: dir.join(format!("{label}-key.pem")),
+    };
+    std::fs::write(&ca_path, ca_cert.pem()).unwrap();
+    std::fs::write(&files.certificate, cert.pem()).unwrap();
+    std::fs::write(&files.key, key.serialize_pem()).unwrap();
+    std::fs::set_permissions(&files.key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    (ca_path, files)
+}
+
+#[test]
+fn over_tls_a_client_signs_in_only_to_the_certified_host_and_is_logged_with_its_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let (ca, files) = authority(dir.path(), "city", &["localhost"]);
+    let (other_ca, _) = authority(dir.path(), "other", &["localhost"]);
+    let juki = Juki::builder(&db).open().unwrap();
+    let (socket, tcp, stopper, serving) = in_process_tcp(
+        juki::Server::builder(juki)
+            .tcp("127.0.0.1:0".parse().unwrap())
+            .tls(files),
+    );
+    let port = tcp.expect("a TCP address").port();
+    let at = format!("localhost:{port}");
+
+    let clerk = Client::connect_tls(&at, &ca)
+        .unwrap()
+        .sign_in("clerk1", CLERK_PASSWORD, "branch-office-2")
+        .unwrap();
+    assert_eq!(clerk.address(), at);
+    let ran = clerk.run(MOVE_IN).unwrap();
+    assert!(ran.is_ok(), "{:?}", ran.refused);
+    let ran = clerk.run("GET 24727059608").unwrap();
+    let got = rows(&ran.steps[0].output);
+    let name = got.columns.iter().position(|c| *c == "name").unwrap();
+    assert_eq!(got.rows[0][name], juki::Cell::Text("山田 太郎".into()));
+
+    // A certificate from another authority, a certificate that does not name the host
+    // dialled, and a client that does not speak TLS: no session, and nothing sent.
+    let refused = Client::connect_tls(&at, &other_ca).unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Io);
+    assert!(refused.to_string().contains("TLS handshake"), "{refused}");
+    let refused = Client::connect_tls(&format!("127.0.0.1:{port}"), &ca).unwrap_err();
+    assert!(refused.to_string().contains("TLS handshake"), "{refused}");
+    let clear = Client::connect_tcp(&format!("127.0.0.1:{port}"))
+        .and_then(|c| c.sign_in("clerk1", CLERK_PASSWORD, "plain"));
+    assert!(clear.is_err(), "a request in the clear is not answered");
+
+    // The log names the terminal and the address the client came from.
+    drop(clerk);
+    let admin = Client::connect(&socket)
+        .unwrap()
+        .sign_in("admin1", PASSWORD, "audit")
+        .unwrap();
+    let audit = admin.run("AUDIT operator=clerk1").unwrap();
+    assert!(audit.is_ok(), "{:?}", audit.refused);
+    let audit = format!("{:?}", audit.steps[0].output);
+    assert!(audit.contains("branch-office-2 (127.0.0.1:"), "{audit}");
+    drop(admin);
+    stopper.stop();
+    serving.join().unwrap().unwrap();
+}
+
+#[test]
+fn plain_tcp_is_served_and_dialled_only_on_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let juki = Juki::builder(&db).open().unwrap();
+
+    // Off loopback without TLS: refused before anything is bound, no socket left behind.
+    let refused = juki::Server::builder(juki.clone())
+        .tcp("0.0.0.0:0".parse().unwrap())
+        .bind()
+        .unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::InvalidValue);
+    assert!(refused.to_string().contains("needs TLS"), "{refused}");
+    assert!(!juki::socket_path(&db).exists());
+
+    // A key other users can read is refused, naming the file.
+    let (_, files) = authority(dir.path(), "city", &["localhost"]);
+    std::fs::set_permissions(
+        &files.key,
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .unwrap();
+    let refused = juki::Server::builder(juki.clone())
+        .tcp("0.0.0.0:0".parse().unwrap())
+        .tls(files.clone())
+        .bind()
+        .unwrap_err();
+    assert!(refused.to_string().contains("city-key.pem"), "{refused}");
+    assert!(refused.to_string().contains("0600"), "{refused}");
+    assert!(!juki::socket_path(&db).exists());
+
+    // A certificate file that holds no certificate.
+    std::fs::set_permissions(
+        &files.key,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    let swapped = juki::TlsFiles {
+        certificate: files.key.clone(),
+        key: files.key.clone(),
+    };
+    let refused = juki::Server::builder(juki.clone())
+        .tcp("127.0.0.1:0".parse().unwrap())
+        .tls(swapped)
+        .bind()
+        .unwrap_err();
+    assert!(refused.to_string().contains("no certificate"), "{refused}");
+
+    // A client does not send in the clear off this host.
+    let refused = Client::connect_tcp("192.0.2.7:5480").unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::InvalidValue);
+    assert!(refused.to_string().contains("TLS"), "{refused}");
+
+    // On loopback, in the clear, it serves.
+    let (_, tcp, stopper, serving) =
+        in_process_tcp(juki::Server::builder(juki).tcp("127.0.0.1:0".parse().unwrap()));
+    let session = Client::connect_tcp(&tcp.unwrap().to_string())
+        .unwrap()
+        .sign_in("admin1", PASSWORD, "loopback")
+        .unwrap();
+    assert!(session.run("SHOW REGISTER").unwrap().is_ok());
+    drop(session);
+    stopper.stop();
+    serving.join().unwrap().unwrap();
+}
+
+#[test]
+fn the_command_goes_through_a_server_on_another_host_with_its_certificate_authority() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let (ca, files) = authority(dir.path(), "city", &["localhost"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_juki"))
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .arg("--tls-cert")
+        .arg(&files.certificate)
+        .arg("--tls-key")
+        .arg(&files.key)
+        .env_remove("JUKI_DB")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut said = String::new();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    stderr.read_line(&mut said).unwrap();
+    // The rest of what the server says, read until it ends, so that it can say it.
+    let rest = std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut rest);
+        rest
+    });
+    let served = Served {
+        child: Some(child),
+        socket: juki::socket_path(&db),
+    };
+    // "serving … on city.redb.sock and 127.0.0.1:PORT (TLS) …"
+    let port = said
+        .split("127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or_else(|| panic!("no TCP address in {said:?}"));
+    assert!(said.contains("(TLS)"), "{said}");
+
+    // From elsewhere there is no register file: only the server's address and authority.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let remote = |extra: &[&str], statement: &str| {
+        Command::new(env!("CARGO_BIN_EXE_juki"))
+            .current_dir(elsewhere.path())
+            .args([
+                "--server",
+                &format!("localhost:{port}"),
+                "--operator",
+                "clerk1",
+            ])
+            .args(extra)
+            .args([
+                "--terminal",
+                "branch-7",
+                "--format",
+                "json",
+                "-c",
+                statement,
+            ])
+            .env_remove("JUKI_DB")
+            .env("JUKI_PASSWORD", CLERK_PASSWORD)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let ca_flag = ["--ca-cert", ca.to_str().unwrap()];
+    let moved = remote(&ca_flag, MOVE_IN);
+    assert!(moved.status.success(), "{}", text(&moved.stderr));
+    let got = remote(&ca_flag, "GET 24727059608");
+    assert!(got.status.success(), "{}", text(&got.stderr));
+    assert!(
+        text(&got.stdout).contains("山田 太郎"),
+        "{}",
+        text(&got.stdout)
+    );
+
+    // Without the authority the command speaks in the clear to a server that speaks TLS:
+    // no answer, and the error says which flag is missing.
+    let refused = remote(&[], "GET 24727059608");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused.stderr).contains("--ca-cert"),
+        "{}",
+        text(&refused.stderr)
+    );
+
+    let stopped = served.stop("-TERM");
+    let rest = rest.join().unwrap();
+    assert!(stopped.status.success(), "{rest}");
+    assert!(rest.contains("stopped"), "{rest}");
 }

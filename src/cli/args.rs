@@ -28,6 +28,14 @@ pub struct Cli {
     /// without it a backup opens read-only, so that `juki restore` still accepts it.
     #[arg(long, global = true)]
     pub read_write: bool,
+    /// Go through the server at HOST:PORT (`juki serve --listen`) instead of the register
+    /// file: the console, `-c`, scripts and `changes`. With TLS when --ca-cert is given;
+    /// in the clear only to a loopback address.
+    #[arg(long, global = true, env = "JUKI_SERVER", value_name = "HOST:PORT")]
+    pub server: Option<String>,
+    /// The certificate authorities (PEM) that the --server's certificate must come from.
+    #[arg(long, global = true, env = "JUKI_CA_CERT", value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
     /// The terminal name recorded with every operation (default: the host name).
     #[arg(long, global = true)]
     pub terminal: Option<String>,
@@ -62,9 +70,20 @@ pub enum Command {
         no_repl: bool,
     },
     /// Own the register and serve every client through a Unix socket beside it
-    /// (FILE.sock, mode 0600): the console, `-c` and scripts go through the server while it
-    /// runs. Stops on SIGTERM, SIGINT or SIGHUP after the statements in flight.
+    /// (FILE.sock, mode 0600), and on TCP when --listen is given: the console, `-c` and
+    /// scripts go through the server while it runs. Stops on SIGTERM, SIGINT or SIGHUP after
+    /// the statements in flight.
     Serve {
+        /// Also listen on TCP at this address (as 0.0.0.0:5480); without --tls-cert and
+        /// --tls-key only a loopback address (127.0.0.1:5480) is accepted.
+        #[arg(long, value_name = "ADDRESS:PORT")]
+        listen: Option<std::net::SocketAddr>,
+        /// The server's certificate (PEM, then any intermediates) for TLS on --listen.
+        #[arg(long, value_name = "FILE", requires = "tls_key", requires = "listen")]
+        tls_cert: Option<PathBuf>,
+        /// The certificate's private key (PEM, mode 0600).
+        #[arg(long, value_name = "FILE", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
         /// Minutes a signed-in session may go unused before the server ends it.
         #[arg(long, default_value_t = 15)]
         session_idle_minutes: u64,

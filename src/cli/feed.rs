@@ -27,6 +27,8 @@ const PAGE: usize = 1000;
 
 /// What `juki changes` was asked.
 pub struct Feed {
+    /// The server to go through, when there is one; else the file is opened.
+    pub remote: Option<super::Remote>,
     pub db: PathBuf,
     pub key_file: Option<PathBuf>,
     pub operator: Option<String>,
@@ -59,8 +61,8 @@ pub fn run(f: Feed) -> u8 {
             return EXIT_AUTH;
         }
     };
-    if let Some(socket) = super::served(&f.db) {
-        return through_server(&f, &socket, (&operator, &password, &terminal));
+    if let Some(server) = &f.remote {
+        return through_server(&f, server, (&operator, &password, &terminal));
     }
     let key = match juki::is_encrypted(&f.db) {
         Ok(true) => match key::for_open(&f.db, f.key_file.as_deref()) {
@@ -101,14 +103,16 @@ pub fn run(f: Feed) -> u8 {
 /// The feed from the server that holds the register: pushed by it, no rounds of opening.
 fn through_server(
     f: &Feed,
-    socket: &Path,
+    server: &super::Remote,
     (operator, password, terminal): (&str, &str, &str),
 ) -> u8 {
-    let session =
-        match juki::Client::connect(socket).and_then(|c| c.sign_in(operator, password, terminal)) {
-            Ok(s) => s,
-            Err(e) => return fail(e.code(), e),
-        };
+    let session = match server
+        .connect()
+        .and_then(|c| c.sign_in(operator, password, terminal))
+    {
+        Ok(s) => s,
+        Err(e) => return fail(e.code(), e),
+    };
     let mut out = std::io::stdout().lock();
     let mut failed = None;
     let fed = session.changes(f.since, f.items, f.follow, |rows| {

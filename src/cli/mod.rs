@@ -211,10 +211,7 @@ fn run(cli: Cli) -> u8 {
             }
         },
         Some(Command::Bench { residents, lookups }) => bench::run(residents, lookups),
-        Some(Command::Serve {
-            session_idle_minutes,
-            max_connections,
-        }) => serve(&cli, &db_path, session_idle_minutes, max_connections),
+        Some(Command::Serve { .. }) => serve(&cli, &db_path),
         Some(Command::Import { .. }) => import(&cli, &db_path),
         Some(Command::Changes {
             since,
@@ -223,6 +220,7 @@ fn run(cli: Cli) -> u8 {
             with_my_number,
             notification,
         }) => feed::run(feed::Feed {
+            remote: remote(&cli, &db_path),
             read_only: read_only(&cli, &db_path),
             db: db_path,
             key_file: cli.key_file.clone(),
@@ -312,7 +310,9 @@ fn upgrade(
 /// `path` is opened (a missing file is said first); the exit status on failure.
 fn credentials(cli: &Cli, path: &std::path::Path) -> Result<signin::Credentials, u8> {
     match juki::is_encrypted(path) {
-        Err(e) if e.code() == juki::ErrorCode::NotFound => return Err(fail(e.code(), e)),
+        Err(e) if e.code() == juki::ErrorCode::NotFound && cli.server.is_none() => {
+            return Err(fail(e.code(), e))
+        }
         _ => {}
     }
     signin::credentials(cli.operator.clone())
@@ -343,6 +343,12 @@ fn import(cli: &Cli, db_path: &std::path::Path) -> u8 {
         return EXIT_USAGE;
     };
     let cache = (*cache_mib).max(1) << 20;
+    if let Some(server) = &cli.server {
+        eprintln!(
+            "error: juki import reads its files where the register is: run it on the host of {server}"
+        );
+        return EXIT_USAGE;
+    }
     let credentials = match credentials(cli, db_path) {
         Ok(c) => c,
         Err(code) => return code,
@@ -352,10 +358,10 @@ fn import(cli: &Cli, db_path: &std::path::Path) -> u8 {
     opts.encoding = encoding;
     opts.staging_budget = (*staging_mib).max(1) << 20;
     let mut bar = progress::Bar::on_stderr();
-    let result = if let Some(socket) = served(db_path) {
+    let result = if let Some(server) = remote(cli, db_path) {
         // The server holds the file: it reads the files and writes the register.
         let terminal = signin::terminal(cli.terminal.clone());
-        let session = match signin::sign_in_served(&socket, &credentials, &terminal) {
+        let session = match signin::sign_in_served(&server, &credentials, &terminal) {
             Ok(s) => s,
             Err((code, message)) => return fail(code.as_str(), message),
         };
@@ -387,21 +393,46 @@ fn import(cli: &Cli, db_path: &std::path::Path) -> u8 {
 }
 
 /// `juki serve`: opens the register and serves it until SIGTERM or SIGINT.
-fn serve(cli: &Cli, db_path: &std::path::Path, idle_minutes: u64, connections: usize) -> u8 {
+fn serve(cli: &Cli, db_path: &std::path::Path) -> u8 {
+    let Some(Command::Serve {
+        session_idle_minutes,
+        max_connections,
+        listen,
+        tls_cert,
+        tls_key,
+    }) = &cli.command
+    else {
+        unreachable!("serve is called for the serve subcommand");
+    };
     let juki = match key::open(db_path, cli.key_file.as_deref(), read_only(cli, db_path)) {
         Ok(j) => j,
         Err(e) => return fail(e.code(), e),
     };
-    let server = juki::Server::builder(juki)
-        .idle_timeout(std::time::Duration::from_secs(idle_minutes.max(1) * 60))
-        .max_connections(connections)
-        .bind();
-    let server = match server {
+    let mut server = juki::Server::builder(juki)
+        .idle_timeout(std::time::Duration::from_secs(
+            (*session_idle_minutes).max(1) * 60,
+        ))
+        .max_connections(*max_connections);
+    if let Some(address) = listen {
+        server = server.tcp(*address);
+    }
+    if let (Some(certificate), Some(key)) = (tls_cert, tls_key) {
+        server = server.tls(juki::TlsFiles {
+            certificate: certificate.clone(),
+            key: key.clone(),
+        });
+    }
+    let server = match server.bind() {
         Ok(s) => s,
         Err(e) => return fail(e.code(), e),
     };
+    let tcp = match server.tcp_address() {
+        Some(address) if server.is_tls() => format!(" and {address} (TLS)"),
+        Some(address) => format!(" and {address} (loopback, no TLS)"),
+        None => String::new(),
+    };
     eprintln!(
-        "serving {} on {} (stop with SIGTERM or Ctrl-C)",
+        "serving {} on {}{tcp} (stop with SIGTERM or Ctrl-C)",
         db_path.display(),
         server.socket().display()
     );
@@ -414,12 +445,45 @@ fn serve(cli: &Cli, db_path: &std::path::Path, idle_minutes: u64, connections: u
     }
 }
 
-/// The socket of the server that holds the register at `db_path`, when one answers there.
-pub(crate) fn served(db_path: &std::path::Path) -> Option<PathBuf> {
+/// A server to go through instead of opening the register file.
+#[derive(Debug, Clone)]
+pub(crate) enum Remote {
+    /// The socket beside the register, on this host.
+    Socket(PathBuf),
+    /// `--server HOST:PORT`, with TLS when a certificate authority file is given.
+    Tcp {
+        address: String,
+        ca: Option<PathBuf>,
+    },
+}
+
+impl Remote {
+    /// A connection to it.
+    pub fn connect(&self) -> juki::Result<juki::Client> {
+        match self {
+            Remote::Socket(socket) => juki::Client::connect(socket),
+            Remote::Tcp {
+                address,
+                ca: Some(ca),
+            } => juki::Client::connect_tls(address, ca),
+            Remote::Tcp { address, ca: None } => juki::Client::connect_tcp(address),
+        }
+    }
+}
+
+/// The server to go through: the one `--server` names, else the one that answers on the
+/// socket beside the register at `db_path`, if any.
+pub(crate) fn remote(cli: &Cli, db_path: &std::path::Path) -> Option<Remote> {
+    if let Some(address) = &cli.server {
+        return Some(Remote::Tcp {
+            address: address.clone(),
+            ca: cli.ca_cert.clone(),
+        });
+    }
     let socket = juki::socket_path(db_path);
     std::os::unix::net::UnixStream::connect(&socket)
         .is_ok()
-        .then_some(socket)
+        .then_some(Remote::Socket(socket))
 }
 
 /// No subcommand: statements from `-c`, standard input or the REPL, signed in on the file,
@@ -429,10 +493,10 @@ fn console(cli: &Cli, db_path: &std::path::Path) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let link = match served(db_path) {
-        Some(socket) => {
+    let link = match remote(cli, db_path) {
+        Some(server) => {
             let terminal = signin::terminal(cli.terminal.clone());
-            match signin::sign_in_served(&socket, &credentials, &terminal) {
+            match signin::sign_in_served(&server, &credentials, &terminal) {
                 Ok(s) => crate::console::Link::Remote(s),
                 Err((code, message)) => return fail(code.as_str(), message),
             }

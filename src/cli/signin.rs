@@ -86,16 +86,27 @@ pub fn sign_in(
         .map_err(|e| (e.code(), e.to_string()))
 }
 
-/// Signs in through the server listening on `socket` with `credentials`; errors as for
-/// [`sign_in`].
+/// Signs in through `server` with `credentials`; errors as for [`sign_in`].
 pub fn sign_in_served(
-    socket: &std::path::Path,
+    server: &super::Remote,
     credentials: &Credentials,
     terminal: &str,
 ) -> Result<juki::RemoteSession, (juki::ErrorCode, String)> {
-    juki::Client::connect(socket)
+    server
+        .connect()
         .and_then(|c| c.sign_in(&credentials.operator, &credentials.password, terminal))
-        .map_err(|e| (e.code(), e.to_string()))
+        .map_err(|e| match server {
+            // Off loopback, or a server that speaks TLS: the flag that is missing.
+            super::Remote::Tcp { ca: None, .. }
+                if matches!(e.code(), juki::ErrorCode::InvalidValue | juki::ErrorCode::Io) =>
+            {
+                (
+                    e.code(),
+                    format!("{e}\nhint: give --ca-cert FILE, the certificate authority of the server's certificate"),
+                )
+            }
+            _ => (e.code(), e.to_string()),
+        })
 }
 
 fn operator_or(flag: Option<String>) -> Result<String, String> {

@@ -42,7 +42,7 @@ impl Link {
     pub fn place(&self) -> String {
         match self {
             Link::Local(s) => s.juki().path().display().to_string(),
-            Link::Remote(s) => format!("{} (served)", s.socket().display()),
+            Link::Remote(s) => format!("{} (served)", s.address()),
         }
     }
 

@@ -27,22 +27,27 @@ pub(crate) enum RemoteError {
     #[error("{}", .0.message)]
     Refused(Refusal),
     /// The server could not be reached, or the connection broke.
-    #[error("the server at {socket}: {what}: {source}")]
+    #[error("the server at {server}: {what}: {source}")]
     Transport {
-        socket: String,
+        server: String,
         what: &'static str,
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// The server's answer is not what the protocol says.
-    #[error("the server at {socket} answered out of protocol: {detail}")]
-    Protocol { socket: String, detail: String },
+    #[error("the server at {server} answered out of protocol: {detail}")]
+    Protocol { server: String, detail: String },
+    /// A server or client cannot be set up as asked: plain TCP off loopback, a certificate
+    /// or key that cannot be used.
+    #[error("{0}")]
+    Setup(String),
 }
 
 impl RemoteError {
     pub(crate) fn code(&self) -> ErrorCode {
         match self {
             RemoteError::Refused(r) => r.code,
+            RemoteError::Setup(_) => ErrorCode::InvalidValue,
             RemoteError::Transport { .. } | RemoteError::Protocol { .. } => ErrorCode::Io,
         }
     }
@@ -62,7 +67,8 @@ impl From<RemoteError> for Error {
     }
 }
 
-/// A connection to the server of a register (`juki serve`).
+/// A connection to the server of a register (`juki serve`): through its socket on this
+/// host, or over TCP (with TLS, or in the clear on loopback).
 ///
 /// ```no_run
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -70,18 +76,33 @@ impl From<RemoteError> for Error {
 /// let session = juki::Client::connect(&socket)?.sign_in("clerk1", "its password", "counter-3")?;
 /// let ran = session.run("FIND name=やまだ birth=S55.4.1")?;
 /// assert!(ran.is_ok());
+///
+/// // From another host: the server's certificate is checked against the city's authority.
+/// let remote = juki::Client::connect_tls("juki.city.local:5480", "city-ca.pem")?;
 /// # Ok(()) }
 /// ```
 pub struct Client {
-    socket: PathBuf,
+    endpoint: Endpoint,
+    /// The endpoint as errors and the console name it: a socket's path, or `host:port`.
+    address: String,
     runtime: tokio::runtime::Runtime,
     sender: Mutex<Option<SendRequest<Full<Bytes>>>>,
+}
+
+/// Where a client connects.
+enum Endpoint {
+    Socket(PathBuf),
+    Tcp {
+        dial: super::tls::Dial,
+        /// `None`: in the clear, which only a loopback host is allowed.
+        tls: Option<tokio_rustls::TlsConnector>,
+    },
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("socket", &self.socket)
+            .field("address", &self.address)
             .finish()
     }
 }
@@ -89,12 +110,41 @@ impl std::fmt::Debug for Client {
 impl Client {
     /// Connects to the server listening on `socket` (see [`crate::socket_path`]).
     pub fn connect(socket: impl AsRef<Path>) -> Result<Client> {
+        let socket = socket.as_ref().to_path_buf();
+        let address = socket.display().to_string();
+        Client::start(Endpoint::Socket(socket), address)
+    }
+
+    /// Connects over TCP in the clear to `address` (`host:port`), which must be a loopback
+    /// address: anywhere else, use [`Client::connect_tls`].
+    pub fn connect_tcp(address: &str) -> Result<Client> {
+        let dial = super::tls::Dial::parse(address)?;
+        if !dial.is_loopback() {
+            return Err(RemoteError::Setup(format!(
+                "{address} is not on this host: connect with TLS (a certificate authority file)"
+            ))
+            .into());
+        }
+        Client::start(Endpoint::Tcp { dial, tls: None }, address.to_string())
+    }
+
+    /// Connects over TCP with TLS to `address` (`host:port`), trusting the certificate
+    /// authorities in the PEM file `ca`; the server's certificate must name the host.
+    pub fn connect_tls(address: &str, ca: impl AsRef<Path>) -> Result<Client> {
+        let dial = super::tls::Dial::parse(address)?;
+        let config = super::tls::client_config(ca.as_ref())?;
+        let tls = Some(tokio_rustls::TlsConnector::from(config));
+        Client::start(Endpoint::Tcp { dial, tls }, address.to_string())
+    }
+
+    fn start(endpoint: Endpoint, address: String) -> Result<Client> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| super::io_error("starting the client's runtime", e))?;
         let client = Client {
-            socket: socket.as_ref().to_path_buf(),
+            endpoint,
+            address,
             runtime,
             sender: Mutex::new(None),
         };
@@ -103,9 +153,9 @@ impl Client {
         Ok(client)
     }
 
-    /// The socket it connects to.
-    pub fn socket(&self) -> &Path {
-        &self.socket
+    /// Where it connects: the socket's path, or `host:port`.
+    pub fn address(&self) -> &str {
+        &self.address
     }
 
     fn transport(
@@ -114,7 +164,7 @@ impl Client {
         source: impl std::error::Error + Send + Sync + 'static,
     ) -> RemoteError {
         RemoteError::Transport {
-            socket: self.socket.display().to_string(),
+            server: self.address.clone(),
             what,
             source: Box::new(source),
         }
@@ -122,15 +172,46 @@ impl Client {
 
     fn open(&self) -> std::result::Result<SendRequest<Full<Bytes>>, RemoteError> {
         self.runtime.block_on(async {
-            let stream = tokio::net::UnixStream::connect(&self.socket)
-                .await
-                .map_err(|e| self.transport("connecting", e))?;
-            let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-                .await
-                .map_err(|e| self.transport("starting HTTP", e))?;
-            self.runtime.spawn(connection);
-            Ok(sender)
+            match &self.endpoint {
+                Endpoint::Socket(path) => {
+                    let stream = tokio::net::UnixStream::connect(path)
+                        .await
+                        .map_err(|e| self.transport("connecting", e))?;
+                    self.handshake(stream).await
+                }
+                Endpoint::Tcp { dial, tls } => {
+                    let stream = tokio::net::TcpStream::connect(&dial.address)
+                        .await
+                        .map_err(|e| self.transport("connecting", e))?;
+                    let _ = stream.set_nodelay(true);
+                    match tls {
+                        None => self.handshake(stream).await,
+                        Some(connector) => {
+                            let stream = connector
+                                .connect(dial.name.clone(), stream)
+                                .await
+                                .map_err(|e| self.transport("the TLS handshake", e))?;
+                            self.handshake(stream).await
+                        }
+                    }
+                }
+            }
         })
+    }
+
+    /// Starts HTTP on a connected stream; its connection task runs on the runtime.
+    async fn handshake<S>(
+        &self,
+        stream: S,
+    ) -> std::result::Result<SendRequest<Full<Bytes>>, RemoteError>
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| self.transport("starting HTTP", e))?;
+        self.runtime.spawn(connection);
+        Ok(sender)
     }
 
     /// Signs an operator in; the session, in the server, that every later call goes to.
@@ -157,7 +238,7 @@ impl Client {
 
     fn protocol(&self, detail: impl Into<String>) -> RemoteError {
         RemoteError::Protocol {
-            socket: self.socket.display().to_string(),
+            server: self.address.clone(),
             detail: detail.into(),
         }
     }
@@ -267,9 +348,9 @@ impl RemoteSession {
         &self.role
     }
 
-    /// The socket of the server.
-    pub fn socket(&self) -> &Path {
-        self.client.socket()
+    /// Where the server is: its socket's path, or `host:port`.
+    pub fn address(&self) -> &str {
+        self.client.address()
     }
 
     fn token(&self) -> String {

@@ -59,15 +59,45 @@ const SWEEP_EVERY: Duration = Duration::from_secs(30);
 /// How long a stopping server waits for the requests in flight.
 const DRAIN_TIME: Duration = Duration::from_secs(60);
 
+/// The TCP side of a server: its listener, and its TLS settings unless it is loopback
+/// only.
+#[derive(Debug)]
+pub(crate) struct Tcp {
+    pub listener: std::net::TcpListener,
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+}
+
+/// Where a server accepts connections.
+pub(crate) struct Listeners {
+    pub unix: std::os::unix::net::UnixListener,
+    pub tcp: Option<Tcp>,
+}
+
+/// A connection just accepted.
+enum Accepted {
+    Unix(tokio::net::UnixStream),
+    Tcp(tokio::net::TcpStream, std::net::SocketAddr),
+}
+
 /// Accepts connections until a stop is asked for, then lets the requests in flight finish.
 pub(crate) async fn serve(
     state: Arc<State>,
-    listener: std::os::unix::net::UnixListener,
+    listeners: Listeners,
     stopped: watch::Receiver<bool>,
     signals: bool,
 ) -> Result<()> {
-    let listener = tokio::net::UnixListener::from_std(listener)
+    let unix = tokio::net::UnixListener::from_std(listeners.unix)
         .map_err(|e| io_error("listening on the socket", e))?;
+    let (tcp, acceptor) = match listeners.tcp {
+        Some(Tcp { listener, tls }) => (
+            Some(
+                tokio::net::TcpListener::from_std(listener)
+                    .map_err(|e| io_error("listening on TCP", e))?,
+            ),
+            tls.map(tokio_rustls::TlsAcceptor::from),
+        ),
+        None => (None, None),
+    };
     let permits = Arc::new(Semaphore::new(state.limits.connections));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut sweep = tokio::time::interval(SWEEP_EVERY);
@@ -75,36 +105,52 @@ pub(crate) async fn serve(
     tokio::pin!(stop);
     loop {
         // A connection is accepted only with a permit, so that at most the limit are open;
-        // the others wait in the socket's backlog.
+        // the others wait in the listeners' backlogs.
         let permit = tokio::select! {
             permit = Arc::clone(&permits).acquire_owned() => permit.expect("the semaphore is never closed"),
             () = &mut stop => break,
         };
-        let stream = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+        let accepted = tokio::select! {
+            accepted = accept(&unix, tcp.as_ref()) => match accepted {
+                Ok(accepted) => accepted,
                 // Out of file descriptors, say: wait a little rather than spin.
                 Err(_) => { tokio::time::sleep(Duration::from_millis(50)).await; continue }
             },
             _ = sweep.tick() => { state.sessions.sweep(); continue }
             () = &mut stop => break,
         };
-        let peer: Arc<str> = peer_of(&stream).into();
-        let for_requests = Arc::clone(&state);
-        let service = hyper::service::service_fn(move |request| {
-            respond(Arc::clone(&for_requests), Arc::clone(&peer), request)
-        });
-        let connection = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(state.limits.header_time)
-            .serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            let _ = connection.await;
-            drop(permit);
-        });
+        let state = Arc::clone(&state);
+        let watcher = graceful.watcher();
+        match accepted {
+            Accepted::Unix(stream) => {
+                let peer = peer_of(&stream).into();
+                tokio::spawn(connection(state, peer, stream, watcher, permit));
+            }
+            Accepted::Tcp(stream, address) => {
+                let _ = stream.set_nodelay(true);
+                let peer = address.to_string().into();
+                match acceptor.clone() {
+                    None => {
+                        tokio::spawn(connection(state, peer, stream, watcher, permit));
+                    }
+                    // The handshake has the time a request's head has: a client that
+                    // connects and sends nothing holds its permit no longer.
+                    Some(acceptor) => {
+                        tokio::spawn(async move {
+                            let limit = state.limits.header_time;
+                            if let Ok(Ok(tls)) =
+                                tokio::time::timeout(limit, acceptor.accept(stream)).await
+                            {
+                                connection(state, peer, tls, watcher, permit).await;
+                            }
+                        });
+                    }
+                }
+            }
+        }
     }
-    drop(listener);
+    drop(unix);
+    drop(tcp);
     state
         .stopping
         .store(true, std::sync::atomic::Ordering::Release);
@@ -113,6 +159,46 @@ pub(crate) async fn serve(
         () = tokio::time::sleep(DRAIN_TIME) => {}
     }
     Ok(())
+}
+
+/// The next connection on either listener.
+async fn accept(
+    unix: &tokio::net::UnixListener,
+    tcp: Option<&tokio::net::TcpListener>,
+) -> std::io::Result<Accepted> {
+    let on_tcp = async {
+        match tcp {
+            Some(listener) => listener.accept().await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        accepted = unix.accept() => accepted.map(|(stream, _)| Accepted::Unix(stream)),
+        accepted = on_tcp => accepted.map(|(stream, address)| Accepted::Tcp(stream, address)),
+    }
+}
+
+/// Serves the requests of one connection until it closes; `permit` is its place under the
+/// connection limit.
+async fn connection<S>(
+    state: Arc<State>,
+    peer: Arc<str>,
+    stream: S,
+    watcher: hyper_util::server::graceful::Watcher,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let header_time = state.limits.header_time;
+    let service = hyper::service::service_fn(move |request| {
+        respond(Arc::clone(&state), Arc::clone(&peer), request)
+    });
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_time)
+        .serve_connection(TokioIo::new(stream), service);
+    let _ = watcher.watch(connection).await;
+    drop(permit);
 }
 
 /// Resolves when the server is asked to stop: by its [`super::Stopper`], or by SIGTERM,
@@ -151,7 +237,8 @@ fn stop_requested(
     })
 }
 
-/// The process at the other end of the socket, for the terminal the log names.
+/// The process at the other end of the socket, for the terminal the log names (on TCP,
+/// the client's address and port).
 fn peer_of(stream: &tokio::net::UnixStream) -> String {
     match stream.peer_cred() {
         Ok(cred) => match cred.pid() {

@@ -31,8 +31,10 @@ mod follow;
 mod http;
 mod import;
 mod sessions;
+mod tls;
 mod wire;
 
+use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -44,6 +46,7 @@ use crate::{Error, Result};
 
 pub(crate) use client::RemoteError;
 pub use client::{Client, RemoteSession};
+pub use tls::TlsFiles;
 #[cfg(feature = "testing")]
 pub use wire::read_anything;
 
@@ -87,11 +90,13 @@ impl Default for Limits {
     }
 }
 
-/// How a [`Server`] is set up: its socket and its limits.
+/// How a [`Server`] is set up: its socket, its TCP address and its limits.
 #[derive(Debug)]
 pub struct ServerBuilder {
     juki: Juki,
     socket: PathBuf,
+    tcp: Option<SocketAddr>,
+    tls: Option<TlsFiles>,
     limits: Limits,
     signals: bool,
 }
@@ -100,6 +105,20 @@ impl ServerBuilder {
     /// Listen on `path` instead of the socket beside the register.
     pub fn socket(mut self, path: impl Into<PathBuf>) -> Self {
         self.socket = path.into();
+        self
+    }
+
+    /// Listen on TCP at `address` as well as on the socket, for clients on other hosts.
+    /// Without [`ServerBuilder::tls`] only a loopback address is accepted (port 0: any free
+    /// port, see [`Server::tcp_address`]).
+    pub fn tcp(mut self, address: SocketAddr) -> Self {
+        self.tcp = Some(address);
+        self
+    }
+
+    /// Speak TLS on the TCP address, with this certificate and key.
+    pub fn tls(mut self, files: TlsFiles) -> Self {
+        self.tls = Some(files);
         self
     }
 
@@ -142,14 +161,41 @@ impl ServerBuilder {
     }
 
     /// Creates the socket (refused when a server already answers on it; a socket nobody
-    /// answers on, left by a server that was killed, is replaced).
+    /// answers on, left by a server that was killed, is replaced), and the TCP listener
+    /// when one is asked for: refused off loopback without TLS, and when the certificate or
+    /// key cannot be used.
     pub fn bind(self) -> Result<Server> {
+        // Everything that can be refused is checked, and the TCP port taken, BEFORE the
+        // socket is placed, so that a refusal leaves no socket behind.
+        let tcp = match (self.tcp, &self.tls) {
+            (None, None) => None,
+            (None, Some(_)) => {
+                return Err(RemoteError::Setup(
+                    "a certificate and key are for TCP: give the address to listen on".into(),
+                )
+                .into())
+            }
+            (Some(address), None) if !tls::clear_allowed(&address) => {
+                return Err(RemoteError::Setup(format!(
+                    "plain TCP is served only on loopback: {address} needs TLS (a certificate and its key)"
+                ))
+                .into())
+            }
+            (Some(address), files) => {
+                let tls = files.as_ref().map(tls::server_config).transpose()?;
+                let listener = std::net::TcpListener::bind(address)
+                    .and_then(|l| l.set_nonblocking(true).map(|()| l))
+                    .map_err(|e| io_error(&format!("listening on {address}"), e))?;
+                Some(http::Tcp { listener, tls })
+            }
+        };
         let listener = bind_private(&self.socket)?;
         let (stop, stopped) = tokio::sync::watch::channel(false);
         Ok(Server {
             juki: self.juki,
             socket: self.socket,
             listener,
+            tcp,
             limits: self.limits,
             signals: self.signals,
             stop: Arc::new(stop),
@@ -174,6 +220,7 @@ pub struct Server {
     juki: Juki,
     socket: PathBuf,
     listener: std::os::unix::net::UnixListener,
+    tcp: Option<http::Tcp>,
     limits: Limits,
     signals: bool,
     stop: Arc<tokio::sync::watch::Sender<bool>>,
@@ -199,6 +246,8 @@ impl Server {
         ServerBuilder {
             juki,
             socket,
+            tcp: None,
+            tls: None,
             limits: Limits::default(),
             signals: true,
         }
@@ -207,6 +256,16 @@ impl Server {
     /// The socket it listens on.
     pub fn socket(&self) -> &Path {
         &self.socket
+    }
+
+    /// The TCP address it listens on, when it does.
+    pub fn tcp_address(&self) -> Option<SocketAddr> {
+        self.tcp.as_ref().and_then(|t| t.listener.local_addr().ok())
+    }
+
+    /// Whether its TCP address speaks TLS.
+    pub fn is_tls(&self) -> bool {
+        self.tcp.as_ref().is_some_and(|t| t.tls.is_some())
     }
 
     /// What stops it from another thread.
@@ -229,7 +288,10 @@ impl Server {
         let state = Arc::new(http::State::new(self.juki.clone(), self.limits.clone()));
         let served = runtime.block_on(http::serve(
             Arc::clone(&state),
-            self.listener,
+            http::Listeners {
+                unix: self.listener,
+                tcp: self.tcp,
+            },
             self.stopped,
             self.signals,
         ));
