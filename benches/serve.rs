@@ -13,7 +13,9 @@
 //!    with a pause between two requests drawn at random (exponential, mean [`THINK_MS`]):
 //!    fifty people at counters, each far quicker than a clerk, so the server is busy but
 //!    not swamped, and the latency is the service's, not a queue's. Latency is measured at
-//!    the client around each request, the socket and the JSON included.
+//!    the client around each request, the socket and the JSON included;
+//! 4. the same fifty counters **over TLS**, on TCP on the loopback address, as counters on
+//!    other hosts connect (a certificate authority and certificate made for the run).
 //!
 //! The counters sign in as one registrar (the role of the counter: the watch on browsing
 //! applies, with limits raised so that it never locks them). Every 転居 is of a different
@@ -126,13 +128,14 @@ fn timed(session: &RemoteSession, text: &str) -> u64 {
 /// One counter: until `until`, its mix (or 転居 only), on its own session.
 /// A counter's session and the moment its run ends, given once every counter has signed in.
 fn counter(
-    socket: &Path,
+    connect: &Connect,
     work: &Work,
     seed: u64,
     moves_only: bool,
     start: &std::sync::mpsc::Receiver<Instant>,
 ) -> Timings {
-    let session = Client::connect(socket)
+    let session = connect
+        .client()
         .expect("connecting")
         .sign_in(COUNTER, COUNTER_PASSWORD, &format!("counter-{seed}"))
         .expect("signing in");
@@ -179,23 +182,83 @@ struct Measured {
     cpu: f64,
 }
 
-/// One run: a fresh server of `db`, `clients` counters for `seconds`.
-fn run(db: &Path, work: &Arc<Work>, clients: usize, seconds: f64, moves_only: bool) -> Measured {
+/// How the counters reach the server.
+#[derive(Clone)]
+enum Connect {
+    /// Its Unix socket.
+    Socket(PathBuf),
+    /// TLS on TCP at `localhost:port`, trusting the authority in the file.
+    Tls(String, PathBuf),
+}
+
+impl Connect {
+    fn client(&self) -> juki::Result<Client> {
+        match self {
+            Connect::Socket(socket) => Client::connect(socket),
+            Connect::Tls(address, ca) => Client::connect_tls(address, ca),
+        }
+    }
+}
+
+/// A certificate authority (its certificate in `ca.pem`) and a certificate it signed for
+/// `localhost`, in `dir`.
+fn authority(dir: &Path) -> (PathBuf, juki::TlsFiles) {
+    use std::os::unix::fs::PermissionsExt;
+    let ca_key = rcgen::KeyPair::generate().expect("a key");
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).expect("parameters");
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca_cert = ca.self_signed(&ca_key).expect("the authority");
+    let issuer = rcgen::Issuer::new(ca, ca_key);
+    let key = rcgen::KeyPair::generate().expect("a key");
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+        .expect("parameters")
+        .signed_by(&key, &issuer)
+        .expect("the certificate");
+    let files = juki::TlsFiles {
+        certificate: dir.join("server.pem"),
+        key: dir.join("server.key"),
+    };
+    std::fs::write(dir.join("ca.pem"), ca_cert.pem()).expect("writing");
+    std::fs::write(&files.certificate, cert.pem()).expect("writing");
+    std::fs::write(&files.key, key.serialize_pem()).expect("writing");
+    std::fs::set_permissions(&files.key, std::fs::Permissions::from_mode(0o600)).expect("mode");
+    (dir.join("ca.pem"), files)
+}
+
+/// One run: a fresh server of `db`, `clients` counters for `seconds`, through the socket
+/// or, with `tls`, over TLS on loopback.
+fn run(
+    db: &Path,
+    work: &Arc<Work>,
+    clients: usize,
+    seconds: f64,
+    (moves_only, tls): (bool, bool),
+) -> Measured {
     let juki = juki::Juki::builder(db).open().expect("opening the copy");
     juki.set_clock(juki::Clock::Fixed(common::today()));
-    let server = juki::Server::builder(juki.clone())
-        .stop_on_signals(false)
-        .bind()
-        .expect("binding the socket");
-    let socket = server.socket().to_path_buf();
+    let certificates = tempfile::tempdir().expect("a directory");
+    let mut builder = juki::Server::builder(juki.clone()).stop_on_signals(false);
+    let mut ca = None;
+    if tls {
+        let (authority, files) = authority(certificates.path());
+        builder = builder
+            .tcp("127.0.0.1:0".parse().expect("an address"))
+            .tls(files);
+        ca = Some(authority);
+    }
+    let server = builder.bind().expect("binding the socket");
+    let connect = match (ca, server.tcp_address()) {
+        (Some(ca), Some(at)) => Connect::Tls(format!("localhost:{}", at.port()), ca),
+        _ => Connect::Socket(server.socket().to_path_buf()),
+    };
     let stopper = server.stopper();
     let serving = std::thread::spawn(move || server.run());
     let (starts, threads): (Vec<_>, Vec<_>) = (0..clients)
         .map(|i| {
-            let (socket, work) = (socket.clone(), Arc::clone(work));
+            let (connect, work) = (connect.clone(), Arc::clone(work));
             let (start, started) = std::sync::mpsc::channel();
             let thread = std::thread::spawn(move || {
-                counter(&socket, &work, 1 + i as u64, moves_only, &started)
+                counter(&connect, &work, 1 + i as u64, moves_only, &started)
             });
             (start, thread)
         })
@@ -319,18 +382,20 @@ fn main() {
     let before = load_average();
 
     eprintln!("one session, 転居 only, {move_s} s …");
-    let one = run(&db, &work, 1, move_s, true);
+    let one = run(&db, &work, 1, move_s, (true, false));
     eprintln!("{many} sessions, 転居 only, {move_s} s …");
-    let sixteen = run(&db, &work, many, move_s, true);
+    let sixteen = run(&db, &work, many, move_s, (true, false));
     eprintln!("{counters} counters, the mix, {mix_s} s …");
-    let mix = run(&db, &work, counters, mix_s, false);
+    let mix = run(&db, &work, counters, mix_s, (false, false));
+    eprintln!("{counters} counters, the mix over TLS, {mix_s} s …");
+    let tls = run(&db, &work, counters, mix_s, (false, true));
 
     let one_rate = one.times.moved.len() as f64 / one.wall;
     let many_rate = sixteen.times.moved.len() as f64 / sixteen.wall;
     let mut t = String::new();
     let _ = writeln!(
         t,
-        "`juki serve`, {} residents, over the Unix socket; load average before {before}, after {}\n",
+        "`juki serve`, {} residents, over the Unix socket (the last run over TLS on loopback TCP); load average before {before}, after {}\n",
         common::resident_count(),
         load_average()
     );
@@ -359,6 +424,21 @@ fn main() {
     row(&format!("mix of {counters}: GET"), &mix.times.get, &mix);
     row(&format!("mix of {counters}: FIND"), &mix.times.find, &mix);
     row(&format!("mix of {counters}: MOVE"), &mix.times.moved, &mix);
+    row(
+        &format!("mix of {counters} over TLS: GET"),
+        &tls.times.get,
+        &tls,
+    );
+    row(
+        &format!("mix of {counters} over TLS: FIND"),
+        &tls.times.find,
+        &tls,
+    );
+    row(
+        &format!("mix of {counters} over TLS: MOVE"),
+        &tls.times.moved,
+        &tls,
+    );
     let _ = writeln!(
         t,
         "\n異動 throughput, {many} sessions ÷ one: {:.2} ×; processor time is the whole \
