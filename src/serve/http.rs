@@ -119,35 +119,13 @@ pub(crate) async fn serve(
             _ = sweep.tick() => { state.sessions.sweep(); continue }
             () = &mut stop => break,
         };
-        let state = Arc::clone(&state);
-        let watcher = graceful.watcher();
-        match accepted {
-            Accepted::Unix(stream) => {
-                let peer = peer_of(&stream).into();
-                tokio::spawn(connection(state, peer, stream, watcher, permit));
-            }
-            Accepted::Tcp(stream, address) => {
-                let _ = stream.set_nodelay(true);
-                let peer = address.to_string().into();
-                match acceptor.clone() {
-                    None => {
-                        tokio::spawn(connection(state, peer, stream, watcher, permit));
-                    }
-                    // The handshake has the time a request's head has: a client that
-                    // connects and sends nothing holds its permit no longer.
-                    Some(acceptor) => {
-                        tokio::spawn(async move {
-                            let limit = state.limits.header_time;
-                            if let Ok(Ok(tls)) =
-                                tokio::time::timeout(limit, acceptor.accept(stream)).await
-                            {
-                                connection(state, peer, tls, watcher, permit).await;
-                            }
-                        });
-                    }
-                }
-            }
-        }
+        start(
+            Arc::clone(&state),
+            accepted,
+            acceptor.as_ref(),
+            graceful.watcher(),
+            permit,
+        );
     }
     drop(unix);
     drop(tcp);
@@ -159,6 +137,41 @@ pub(crate) async fn serve(
         () = tokio::time::sleep(DRAIN_TIME) => {}
     }
     Ok(())
+}
+
+/// Serves a connection just accepted on a task of its own: on TCP with TLS, after its
+/// handshake.
+fn start(
+    state: Arc<State>,
+    accepted: Accepted,
+    acceptor: Option<&tokio_rustls::TlsAcceptor>,
+    watcher: hyper_util::server::graceful::Watcher,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) {
+    match (accepted, acceptor) {
+        (Accepted::Unix(stream), _) => {
+            let peer = peer_of(&stream).into();
+            tokio::spawn(connection(state, peer, stream, watcher, permit));
+        }
+        (Accepted::Tcp(stream, address), None) => {
+            let _ = stream.set_nodelay(true);
+            let peer = address.to_string().into();
+            tokio::spawn(connection(state, peer, stream, watcher, permit));
+        }
+        // The handshake has the time a request's head has: a client that connects and
+        // sends nothing holds its permit no longer.
+        (Accepted::Tcp(stream, address), Some(acceptor)) => {
+            let _ = stream.set_nodelay(true);
+            let peer = address.to_string().into();
+            let handshake = acceptor.accept(stream);
+            tokio::spawn(async move {
+                let limit = state.limits.header_time;
+                if let Ok(Ok(tls)) = tokio::time::timeout(limit, handshake).await {
+                    connection(state, peer, tls, watcher, permit).await;
+                }
+            });
+        }
+    }
 }
 
 /// The next connection on either listener.
