@@ -258,3 +258,285 @@ impl Change {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Item;
+
+    fn date(s: &str) -> Date {
+        Date::parse(s).unwrap()
+    }
+
+    fn code(serial: u64) -> ResidentCode {
+        ResidentCode::from_serial(4_300_000 + serial)
+    }
+
+    fn address(written: &str) -> Option<Address> {
+        Some(Address::parse(written).unwrap())
+    }
+
+    /// Every field set, each to a value of its kind.
+    fn every_field() -> Fields {
+        let mut items = ItemChanges::new();
+        items.set(Item::FormerSurname, "佐藤").unwrap();
+        Fields {
+            my_number: Some(MyNumber::from_serial(77_000_001)),
+            name: Some(Name::parse("山田 太郎").unwrap()),
+            kana: Some(Kana::parse("ヤマダ タロウ").unwrap()),
+            sex: Some(Sex::Male),
+            birth: Some(PartialDate::Exact(date("1980-01-02"))),
+            address: address("芦屋市精道町7番6号"),
+            postal: Some(PostalCode::from_u32(6590064).unwrap()),
+            household: Some(HouseholdId::new(101)),
+            relationship: Some(Relationship::parse("子").unwrap()),
+            previous_address: address("神戸市中央区加納町6丁目5番1号"),
+            destination: address("西宮市六湛寺町10番3号"),
+            new_code: Some(code(2)),
+            new_head: Some(code(3)),
+            relationships: Some(Restatement::parse(&format!("{}:子", code(4))).unwrap()),
+            seq: Some(7),
+            items,
+            whole_household: Some(HouseholdId::new(101)),
+        }
+    }
+
+    /// `fields` with `field` unset.
+    fn without(mut fields: Fields, field: ChangeField) -> Fields {
+        match field {
+            ChangeField::MyNumber => fields.my_number = None,
+            ChangeField::Name => fields.name = None,
+            ChangeField::Kana => fields.kana = None,
+            ChangeField::Sex => fields.sex = None,
+            ChangeField::Birth => fields.birth = None,
+            ChangeField::Address => fields.address = None,
+            ChangeField::Postal => fields.postal = None,
+            ChangeField::Household => fields.household = None,
+            ChangeField::Relationship => fields.relationship = None,
+            ChangeField::From => fields.previous_address = None,
+            ChangeField::To => fields.destination = None,
+            ChangeField::New => fields.new_code = None,
+            ChangeField::NewHead => fields.new_head = None,
+            ChangeField::Relationships => fields.relationships = None,
+            ChangeField::Seq => fields.seq = None,
+            ChangeField::Items => fields.items = ItemChanges::new(),
+        }
+        fields
+    }
+
+    /// A whole person, as a 転入 carries it (born 1980-01-02).
+    fn person() -> Fields {
+        Fields {
+            previous_address: None,
+            destination: None,
+            new_code: None,
+            new_head: None,
+            relationships: None,
+            seq: None,
+            items: ItemChanges::new(),
+            whole_household: None,
+            ..every_field()
+        }
+    }
+
+    /// Only the address (a 転居's).
+    fn new_home() -> Fields {
+        Fields {
+            address: address("芦屋市打出小槌町1番1号"),
+            ..Fields::default()
+        }
+    }
+
+    /// The rule and the detail `change` is refused with.
+    fn refusal(change: &Change) -> (Rule, String) {
+        match change.check_fields() {
+            Err(StoreError::Illegal { rule, detail }) => (rule, detail),
+            other => panic!("{change:?} not refused by a rule: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_fields_given_are_those_set_in_table_order() {
+        assert!(Fields::default().given().is_empty());
+        assert!(ChangeField::ALL
+            .into_iter()
+            .all(|f| !Fields::default().is_set(f)));
+        assert_eq!(every_field().given(), ChangeField::ALL);
+        for field in ChangeField::ALL {
+            let fields = without(every_field(), field);
+            assert!(!fields.is_set(field), "{field}");
+            assert!(every_field().is_set(field), "{field}");
+            let others: Vec<ChangeField> = ChangeField::ALL
+                .into_iter()
+                .filter(|f| *f != field)
+                .collect();
+            assert_eq!(fields.given(), others, "{field}");
+        }
+    }
+
+    #[test]
+    fn a_household_move_is_a_move_of_its_head_naming_the_household() {
+        let household = HouseholdId::new(101);
+        let mv = HouseholdMove {
+            household,
+            date: date("2024-05-01"),
+            reported: Some(date("2024-05-02")),
+            fields: new_home(),
+        };
+        let change = mv.change_for(code(1));
+        assert_eq!(change.reason, Reason::Move);
+        assert_eq!(change.code, code(1));
+        assert_eq!(change.date, date("2024-05-01"));
+        assert_eq!(change.reported, Some(date("2024-05-02")));
+        assert_eq!(change.fields.whole_household, Some(household));
+        assert_eq!(change.fields.address, new_home().address);
+        assert!(change.moves_household());
+        assert_eq!(change.statement(), "MOVE HOUSEHOLD");
+        assert_eq!(change.field_rule(), &HOUSEHOLD_MOVE);
+        assert!(change.check_fields().is_ok());
+    }
+
+    #[test]
+    fn only_a_move_naming_a_household_moves_the_household() {
+        let one = Change::new(Reason::Move, code(1), date("2024-05-01")).with(new_home());
+        assert!(!one.moves_household());
+        assert_eq!(one.statement(), "MOVE");
+        assert_eq!(one.field_rule(), Reason::Move.fields());
+        assert_ne!(one.field_rule(), &HOUSEHOLD_MOVE);
+
+        let whole = Fields {
+            whole_household: Some(HouseholdId::new(101)),
+            ..new_home()
+        };
+        let household = Change::new(Reason::Move, code(1), date("2024-05-01")).with(whole);
+        assert!(household.moves_household());
+        assert_eq!(household.statement(), "MOVE HOUSEHOLD");
+
+        let move_in = Fields {
+            whole_household: Some(HouseholdId::new(101)),
+            ..person()
+        };
+        let move_in = Change::new(Reason::MoveIn, code(1), date("2024-05-01")).with(move_in);
+        assert!(!move_in.moves_household());
+        assert_eq!(move_in.statement(), "MOVE IN");
+        assert_eq!(move_in.field_rule(), Reason::MoveIn.fields());
+    }
+
+    #[test]
+    fn only_a_move_may_name_a_household_to_move() {
+        let fields = Fields {
+            destination: address("西宮市六湛寺町10番3号"),
+            whole_household: Some(HouseholdId::new(101)),
+            ..Fields::default()
+        };
+        let out = Change::new(Reason::MoveOut, code(1), date("2024-05-01")).with(fields);
+        let (rule, detail) = refusal(&out);
+        assert_eq!(rule, Rule::FieldNotAllowed);
+        assert!(
+            detail.starts_with("転出 does not move a whole household"),
+            "{detail}"
+        );
+
+        let fields = Fields {
+            destination: address("西宮市六湛寺町10番3号"),
+            ..Fields::default()
+        };
+        let out = Change::new(Reason::MoveOut, code(1), date("2024-05-01")).with(fields);
+        assert!(out.check_fields().is_ok());
+    }
+
+    #[test]
+    fn a_change_without_a_required_field_is_refused_naming_it() {
+        let bare = Change::new(Reason::Move, code(1), date("2024-05-01"));
+        assert_eq!(
+            refusal(&bare),
+            (Rule::MissingField, "転居 needs address".to_string())
+        );
+        let whole = bare.clone().with(Fields {
+            whole_household: Some(HouseholdId::new(101)),
+            ..Fields::default()
+        });
+        assert_eq!(
+            refusal(&whole),
+            (
+                Rule::MissingField,
+                "MOVE HOUSEHOLD needs address".to_string()
+            )
+        );
+        let rename = Change::new(Reason::Rename, code(1), date("2024-05-01"));
+        assert_eq!(
+            refusal(&rename),
+            (
+                Rule::MissingField,
+                "氏名変更 needs name or kana".to_string()
+            )
+        );
+    }
+
+    #[test]
+    fn a_change_with_a_field_its_row_does_not_allow_is_refused_naming_what_it_may_set() {
+        let whole = Fields {
+            household: Some(HouseholdId::new(102)),
+            whole_household: Some(HouseholdId::new(101)),
+            ..new_home()
+        };
+        let whole = Change::new(Reason::Move, code(1), date("2024-05-01")).with(whole);
+        assert_eq!(
+            refusal(&whole),
+            (
+                Rule::FieldNotAllowed,
+                "MOVE HOUSEHOLD may not change household (it may set: address, postal)".to_string()
+            )
+        );
+        let name = Fields {
+            name: every_field().name,
+            ..Fields::default()
+        };
+        let cancel = Change::new(Reason::MoveOutCancel, code(1), date("2024-05-01")).with(name);
+        assert_eq!(
+            refusal(&cancel),
+            (
+                Rule::FieldNotAllowed,
+                "転出取消 may not change name (it may set: nothing)".to_string()
+            )
+        );
+    }
+
+    #[test]
+    fn a_household_change_that_moves_is_refused_by_its_own_rule() {
+        let relationship = every_field().relationship;
+        let moves = Fields {
+            relationship: relationship.clone(),
+            ..new_home()
+        };
+        let moves = Change::new(Reason::HouseholdChange, code(1), date("2024-05-01")).with(moves);
+        assert_eq!(refusal(&moves).0, Rule::HouseholdChangeMovesAddress);
+        let renames = Fields {
+            relationship,
+            name: every_field().name,
+            ..Fields::default()
+        };
+        let renames =
+            Change::new(Reason::HouseholdChange, code(1), date("2024-05-01")).with(renames);
+        assert_eq!(refusal(&renames).0, Rule::FieldNotAllowed);
+    }
+
+    #[test]
+    fn a_birth_date_given_with_a_birth_is_its_date_and_other_changes_keep_theirs() {
+        let born = |birth: Option<&str>| {
+            let fields = Fields {
+                birth: birth.map(|b| PartialDate::Exact(date(b))),
+                ..person()
+            };
+            Change::new(Reason::Birth, code(1), date("2024-05-01")).with(fields)
+        };
+        assert!(born(None).check_fields().is_ok());
+        assert!(born(Some("2024-05-01")).check_fields().is_ok());
+        let (rule, detail) = refusal(&born(Some("2024-04-30")));
+        assert_eq!(rule, Rule::FieldNotAllowed);
+        assert!(detail.contains("birth= must match it"), "{detail}");
+        // A 転入's birth date is the person's, long before the 異動日.
+        let move_in = Change::new(Reason::MoveIn, code(1), date("2024-05-01")).with(person());
+        assert!(move_in.check_fields().is_ok());
+    }
+}
