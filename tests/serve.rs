@@ -827,6 +827,14 @@ fn plain_tcp_is_served_and_dialled_only_on_loopback() {
     assert!(refused.to_string().contains("0600"), "{refused}");
     assert!(!juki::socket_path(&db).exists());
 
+    // A certificate without an address to listen on.
+    let refused = juki::Server::builder(juki.clone())
+        .tls(files.clone())
+        .bind()
+        .unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::InvalidValue);
+    assert!(refused.to_string().contains("give the address"), "{refused}");
+
     // A certificate file that holds no certificate.
     std::fs::set_permissions(
         &files.key,
