@@ -833,7 +833,10 @@ fn plain_tcp_is_served_and_dialled_only_on_loopback() {
         .bind()
         .unwrap_err();
     assert_eq!(refused.code(), ErrorCode::InvalidValue);
-    assert!(refused.to_string().contains("give the address"), "{refused}");
+    assert!(
+        refused.to_string().contains("give the address"),
+        "{refused}"
+    );
 
     // A certificate file that holds no certificate.
     std::fs::set_permissions(
