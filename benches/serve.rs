@@ -31,6 +31,8 @@
 //! for a second a run, with fewer clients.
 
 mod common;
+#[path = "../tests/common/tls.rs"]
+mod tls;
 
 use common::keys::{sample, SqlLookups};
 use common::{load_average, SplitMix};
@@ -200,31 +202,6 @@ impl Connect {
     }
 }
 
-/// A certificate authority (its certificate in `ca.pem`) and a certificate it signed for
-/// `localhost`, in `dir`.
-fn authority(dir: &Path) -> (PathBuf, juki::TlsFiles) {
-    use std::os::unix::fs::PermissionsExt;
-    let ca_key = rcgen::KeyPair::generate().expect("a key");
-    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).expect("parameters");
-    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let ca_cert = ca.self_signed(&ca_key).expect("the authority");
-    let issuer = rcgen::Issuer::new(ca, ca_key);
-    let key = rcgen::KeyPair::generate().expect("a key");
-    let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
-        .expect("parameters")
-        .signed_by(&key, &issuer)
-        .expect("the certificate");
-    let files = juki::TlsFiles {
-        certificate: dir.join("server.pem"),
-        key: dir.join("server.key"),
-    };
-    std::fs::write(dir.join("ca.pem"), ca_cert.pem()).expect("writing");
-    std::fs::write(&files.certificate, cert.pem()).expect("writing");
-    std::fs::write(&files.key, key.serialize_pem()).expect("writing");
-    std::fs::set_permissions(&files.key, std::fs::Permissions::from_mode(0o600)).expect("mode");
-    (dir.join("ca.pem"), files)
-}
-
 /// One run: a fresh server of `db`, `clients` counters for `seconds`, through the socket
 /// or, with `tls`, over TLS on loopback.
 fn run(
@@ -240,7 +217,7 @@ fn run(
     let mut builder = juki::Server::builder(juki.clone()).stop_on_signals(false);
     let mut ca = None;
     if tls {
-        let (authority, files) = authority(certificates.path());
+        let (authority, files) = tls::authority(certificates.path(), "bench", &["localhost"]);
         builder = builder
             .tcp("127.0.0.1:0".parse().expect("an address"))
             .tls(files);

@@ -11,6 +11,7 @@ use juki::{Client, ErrorCode, Juki, Output as Out};
 
 mod common;
 use common::leaks::{assert_no_leak, Secrets};
+use common::tls::authority;
 
 const PASSWORD: &str = "admin-password-1";
 const CLERK_PASSWORD: &str = "clerk-password-1";
@@ -712,35 +713,6 @@ fn a_result_too_large_for_an_answer_is_refused_and_the_rest_does_not_run() {
     drop(admin);
     stopper.stop();
     serving.join().unwrap().unwrap();
-}
-
-/// A certificate authority named `label` (its certificate in `label-ca.pem`) and a server
-/// certificate it signed for `names` (`label-cert.pem`, its key `label-key.pem`, mode 0600).
-fn authority(dir: &Path, label: &str, names: &[&str]) -> (PathBuf, juki::TlsFiles) {
-    use std::os::unix::fs::PermissionsExt;
-    let ca_key = rcgen::KeyPair::generate().unwrap();
-    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca.distinguished_name
-        .push(rcgen::DnType::CommonName, format!("{label} CA"));
-    let ca_cert = ca.self_signed(&ca_key).unwrap();
-    let issuer = rcgen::Issuer::new(ca, ca_key);
-    let key = rcgen::KeyPair::generate().unwrap();
-    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-    let cert = rcgen::CertificateParams::new(names)
-        .unwrap()
-        .signed_by(&key, &issuer)
-        .unwrap();
-    let ca_path = dir.join(format!("{label}-ca.pem"));
-    let files = juki::TlsFiles {
-        certificate: dir.join(format!("{label}-cert.pem")),
-        key: dir.join(format!("{label}-key.pem")),
-    };
-    std::fs::write(&ca_path, ca_cert.pem()).unwrap();
-    std::fs::write(&files.certificate, cert.pem()).unwrap();
-    std::fs::write(&files.key, key.serialize_pem()).unwrap();
-    std::fs::set_permissions(&files.key, std::fs::Permissions::from_mode(0o600)).unwrap();
-    (ca_path, files)
 }
 
 #[test]

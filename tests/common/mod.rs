@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod leaks;
+pub mod tls;
 
 use juki::{
     Address, Date, HouseholdId, Kana, MyNumber, Name, PostalCode, Reason, Relationship,
