@@ -500,3 +500,89 @@ fn an_address_that_is_no_information_is_refused() {
         }
     }
 }
+
+/// Hundreds of namesakes, spelt with the space in three places or none, in four 町字 and
+/// some moved since: every name query (kanji and reading, with and without the space,
+/// surname alone) with every 町字 finds exactly those whose name it matches and whose
+/// address (current or former) lies in the 町字. The index entries of one name then fill
+/// several blocks, and a search steps from one 町字 of the name to the next.
+#[test]
+fn namesakes_in_many_towns_are_told_apart_by_town() {
+    let f = Fixture::in_ashiya();
+    let names = [
+        ("山田 太郎", "ヤマダ タロウ"),
+        ("山田太 郎", "ヤマダタ ロウ"),
+        ("山田太郎", "ヤマダタロウ"),
+        ("山田 次郎", "ヤマダ ジロウ"),
+        ("山田川 太郎", "ヤマダガワ タロウ"),
+    ];
+    let towns = ["精道町", "打出町", "大原町", "朝日ケ丘町"];
+    // (name index, towns lived in) of each resident, by resident number.
+    let mut people: Vec<(usize, Vec<usize>)> = Vec::new();
+    for i in 0..400u64 {
+        let (n, t) = ((i % 5) as usize, (i / 5 % 4) as usize);
+        let addr = format!("芦屋市{}{}番{}号", towns[t], i / 20 + 1, i % 20 + 1);
+        let birth = format!("19{:02}-0{}-1{}", 40 + i % 50, i % 9 + 1, i % 9);
+        let p = Person {
+            my_number: 1000 + i,
+            name: names[n].0,
+            kana: names[n].1,
+            birth: &birth,
+            address: &addr,
+            household: 10_000 + i,
+            ..taro()
+        };
+        f.db.record(&move_in(100 + i, &p, "2020-04-01")).unwrap();
+        let mut lived = vec![t];
+        if i % 7 == 0 {
+            let to = (t + 1) % 4;
+            let moved = format!("芦屋市{}{}番{}号", towns[to], i / 20 + 1, i % 20 + 1);
+            f.db.record(&change(
+                Reason::Move,
+                100 + i,
+                "2022-06-01",
+                moving_to(&moved),
+            ))
+            .unwrap();
+            lived.push(to);
+        }
+        people.push((n, lived));
+    }
+    // Which names each query finds (by index into `names`).
+    let queries: [(&str, &[usize]); 10] = [
+        ("山田 太郎", &[0, 1, 2]),
+        ("山田太郎", &[0, 1, 2]),
+        ("山田", &[0, 3]),
+        ("山田太", &[1]),
+        ("山田川", &[4]),
+        ("ヤマダ タロウ", &[0, 1, 2]),
+        ("ヤマダタロウ", &[0, 1, 2]),
+        ("やまだ", &[0, 3]),
+        ("ヤマダガワ タロウ", &[4]),
+        ("ヤマダ ジロウ", &[3]),
+    ];
+    for (q, found) in queries {
+        for (t, town) in towns.iter().enumerate() {
+            let hits =
+                f.db.find(&SearchQuery::new().name(q).unwrap().address(town).limit(500))
+                    .unwrap();
+            let mut got: Vec<u64> = hits
+                .iter()
+                .map(|h| {
+                    (0..400)
+                        .find(|i| code(100 + i).get() == h.resident.code.get())
+                        .unwrap()
+                })
+                .collect();
+            got.sort();
+            let want: Vec<u64> = (0..400u64)
+                .filter(|&i| {
+                    let (n, lived) = &people[i as usize];
+                    found.contains(n) && lived.contains(&t)
+                })
+                .collect();
+            assert!(!want.is_empty(), "{q} {town}");
+            assert_eq!(got, want, "{q} in {town}");
+        }
+    }
+}

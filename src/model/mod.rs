@@ -43,7 +43,7 @@ pub use insurance::{
 pub use item::{other_names, Item, ItemChanges, ItemGroup, ItemRule, Items, ITEMS};
 pub use kana::{is_kana_text, Kana, KanaKey};
 pub use name::{Name, NameKey, NAME_KEY_VERSION};
-pub use partial_date::{PartialDate, UNKNOWN_CODE};
+pub use partial_date::{codes_overlap, PartialDate, UNKNOWN_CODE};
 pub use place::{
     address_condition, AddressCondition, AddressParts, AreaKind, BlockNumbers, ConditionError,
     DictionaryError, Elsewhere, Inside, LocalGovCode, Municipality, Outside, PlaceBook, PlaceError,

@@ -111,6 +111,11 @@ impl IndexKind {
         IndexKind::ALL.into_iter().find(|k| *k as u8 == byte)
     }
 
+    /// Whether keys of this kind hold a name and then an address (kinds 3 and 4).
+    pub fn is_name_address(self) -> bool {
+        matches!(self, IndexKind::KanjiAddress | IndexKind::KanaAddress)
+    }
+
     /// The kind that holds an entry of this birth kind (1, 2 or 5) for a birth date known
     /// only in part (6, 7 or 8); the others unchanged.
     pub fn for_partial_birth(self) -> IndexKind {

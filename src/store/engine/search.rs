@@ -11,8 +11,8 @@ use super::resident::Resident;
 use super::schema::{prefix_end, split_suffix, IndexKind};
 use super::tables::{fold_archived, with_as_of, View};
 use crate::model::{
-    address_condition, address_key, is_kana_text, other_names, AddressCondition, Date,
-    InvalidValue, KanaKey, NameKey, PartialDate, PlaceBook, Sex, UNKNOWN_CODE,
+    address_condition, address_key, codes_overlap, is_kana_text, other_names, AddressCondition,
+    Date, InvalidValue, KanaKey, NameKey, PartialDate, PlaceBook, Sex,
 };
 use crate::store::error::{Result, StoreError};
 use redb::ReadableTable;
@@ -235,6 +235,7 @@ impl SearchQuery {
         birth: u32,
         sex: u8,
         others: impl FnOnce() -> (Vec<String>, Vec<String>),
+        seen: &mut SeenAddress,
     ) -> bool {
         let name_matches = |n: &NameQuery| {
             n.matches(name, kana) || {
@@ -249,10 +250,10 @@ impl SearchQuery {
                 || self
                     .address
                     .as_ref()
-                    .is_none_or(|a| a.matches(address_key(address).as_bytes())))
+                    .is_none_or(|a| seen.matches(a, address)))
     }
 
-    fn matches(&self, rec: &StoredRecord) -> bool {
+    fn matches(&self, rec: &StoredRecord, seen: &mut SeenAddress) -> bool {
         self.matches_fields(
             Proven::NOTHING,
             &rec.name,
@@ -264,12 +265,18 @@ impl SearchQuery {
                 let items = rec.items.iter().map(|i| (i.tag, i.value.as_str()));
                 other_names(&rec.name, &rec.kana, items)
             },
+            seen,
         )
     }
 
     /// [`SearchQuery::matches`] on a checked archive, read in place, given what the index
     /// entries that named it already prove.
-    fn matches_archived(&self, rec: &ArchivedStoredRecord, proven: Proven) -> bool {
+    fn matches_archived(
+        &self,
+        rec: &ArchivedStoredRecord,
+        proven: Proven,
+        seen: &mut SeenAddress,
+    ) -> bool {
         self.matches_fields(
             proven,
             rec.name.as_str(),
@@ -284,6 +291,7 @@ impl SearchQuery {
                     .map(|i| (i.tag.to_native(), i.value.as_str()));
                 other_names(rec.name.as_str(), rec.kana.as_str(), items)
             },
+            seen,
         )
     }
 
@@ -339,14 +347,54 @@ impl SearchQuery {
         }
     }
 
+    /// Where a scan of a name-and-address range (kinds 3 and 4: `[kind][name][0][address][0]`)
+    /// goes on from an entry that did not match (`head`, its key without the suffix): to
+    /// the query's addresses under the entry's name when its address comes before them,
+    /// past the entry's name when its address comes after them or the name is not the
+    /// query's (a longer name that begins with a surname asked for, whose surname is
+    /// another); `None` to read on. The entries of one name are sorted by address, so a
+    /// common name's entries in other 町字 are stepped over instead of read one by one.
+    fn skip_to(&self, head: &[u8]) -> Option<Vec<u8>> {
+        let kind = IndexKind::from_byte(*head.first()?)?;
+        if !kind.is_name_address() {
+            return None;
+        }
+        let address = self.address.as_ref()?;
+        let name_end = head.iter().position(|b| *b == 0)?;
+        let (group, rest) = head.split_at(name_end);
+        let past_name = || {
+            let mut to = group.to_vec();
+            to.push(1);
+            Some(to)
+        };
+        if !self
+            .name
+            .as_ref()
+            .is_none_or(|q| q.matches_index(&group[1..]))
+        {
+            return past_name();
+        }
+        let stored = &rest[1..];
+        let want = address.key.as_bytes();
+        if stored.starts_with(want) {
+            None
+        } else if stored < want {
+            let mut to = group.to_vec();
+            to.push(0);
+            to.extend_from_slice(want);
+            Some(to)
+        } else {
+            past_name()
+        }
+    }
+
     /// The text of a partial-birth entry (`[text][0][birth code]`, kinds 6–8), when its
     /// birth date can be the query's; `None` when it cannot or the entry is malformed.
     fn partial_entry<'k>(&self, rest: &'k [u8]) -> Option<&'k [u8]> {
         let end = rest.iter().position(|b| *b == 0)?;
         let code = u32::from_be_bytes(rest.get(end + 1..end + 5)?.try_into().ok()?);
-        let stored = PartialDate::from_code(code).ok()?;
         self.birth
-            .is_none_or(|b| b.overlaps(stored))
+            .is_none_or(|b| codes_overlap(b.code(), code))
             .then_some(&rest[..end])
     }
 
@@ -432,12 +480,32 @@ impl SearchQuery {
     }
 }
 
+/// The last address text a resident's versions were matched against the query's address
+/// condition, with the answer. A resident's versions mostly share their address (a change
+/// of name or of items keeps it), and the address key is the costly part of a check, so
+/// it is computed once for each text met in a row.
+#[derive(Debug, Default)]
+struct SeenAddress {
+    last: Option<(String, bool)>,
+}
+
+impl SeenAddress {
+    fn matches(&mut self, condition: &AddressCondition, address: &str) -> bool {
+        if let Some((text, matched)) = &self.last {
+            if text == address {
+                return *matched;
+            }
+        }
+        let matched = condition.matches(address_key(address).as_bytes());
+        self.last = Some((address.to_string(), matched));
+        matched
+    }
+}
+
 /// Whether a stored birth code matches a birth condition: the same code, or a date known in
 /// part (stored or asked) whose range shares a day with the other.
 fn birth_matches(condition: PartialDate, stored: u32) -> bool {
-    stored == condition.code()
-        || ((!condition.is_exact() || stored.is_multiple_of(100) || stored == UNKNOWN_CODE)
-            && PartialDate::from_code(stored).is_ok_and(|s| s.overlaps(condition)))
+    codes_overlap(condition.code(), stored)
 }
 
 /// One resident found by a search.
@@ -498,16 +566,22 @@ pub(crate) fn find(
 fn named_versions(t: &impl View, q: &SearchQuery) -> Result<Vec<(u64, u32)>> {
     let mut named: Vec<(u64, u32)> = Vec::new();
     for (start, end) in q.plan() {
-        scan_range(t, &start, &end, |key| {
+        let mut take = |key: &[u8]| {
             let (head, id, version) = split_suffix(key).ok_or_else(|| StoreError::Corrupt {
                 table: "search",
                 detail: "index key shorter than its suffix".into(),
             })?;
             if q.key_may_match(head) {
                 named.push((id, version));
+                return Ok(None);
             }
-            Ok(())
-        })?;
+            Ok(q.skip_to(head))
+        };
+        if IndexKind::from_byte(start[0]).is_some_and(IndexKind::is_name_address) {
+            blocks::scan_skipping(t.search(), &start, &end, take)?;
+        } else {
+            scan_range(t, &start, &end, |key| take(key).map(drop))?;
+        }
     }
     named.sort_unstable();
     named.dedup();
@@ -570,7 +644,9 @@ fn resident_hit(
     not_yet_in_force: &impl Fn(u32) -> Option<u32>,
 ) -> Result<Option<Ordered>> {
     let id = named[0].0;
-    let Some(entry) = versions.range((id, 0)..=(id, u32::MAX))?.next_back() else {
+    // One descent: the latest version, then (read on backwards) the former ones.
+    let mut all = versions.range((id, 0)..=(id, u32::MAX))?;
+    let Some(entry) = all.next_back() else {
         return Err(StoreError::Corrupt {
             table: "search",
             detail: format!("index entry for resident {id} with no versions"),
@@ -579,18 +655,21 @@ fn resident_hit(
     let (_, latest_value) = entry?;
     let latest = StoredRecord::access("versions", latest_value.value())?;
     let proven = |rec: &ArchivedStoredRecord| proven(by_entry, named, rec);
+    let seen = &mut SeenAddress::default();
     if let Some(d) = q.as_of {
-        return as_of_hit(versions, q, id, d, latest, proven);
+        return as_of_hit(versions, q, id, d, latest, proven, seen);
     }
     let now_version = match not_yet_in_force(latest.prefix_max.to_native()) {
-        None if q.matches_archived(latest, proven(latest)) => return hit(latest, true).map(Some),
+        None if q.matches_archived(latest, proven(latest), seen) => {
+            return hit(latest, true).map(Some)
+        }
         None => latest.version.to_native(),
-        Some(today) => match today_hit(versions, q, id, today, proven)? {
+        Some(today) => match today_hit(versions, q, id, today, proven, seen)? {
             Today::Hit(h) => return Ok(Some(*h)),
             Today::Missed(version) => version,
         },
     };
-    former_hit(versions, q, id, now_version, proven)
+    former_hit(all, q, now_version, proven, seen)
 }
 
 /// The answer as of today of a resident with a version not yet in force: a hit when it
@@ -608,16 +687,17 @@ fn today_hit(
     id: u64,
     today: u32,
     proven: impl Fn(&ArchivedStoredRecord) -> Proven,
+    seen: &mut SeenAddress,
 ) -> Result<Today> {
     let found = with_as_of(versions, id, today, |base, later| {
         let Some(last) = later.last() else {
-            if q.matches_archived(base, proven(base)) {
+            if q.matches_archived(base, proven(base), seen) {
                 return hit(base, true).map(|h| Today::Hit(Box::new(h)));
             }
             return Ok(Today::Missed(base.version.to_native()));
         };
         let rec = fold_archived(base, later)?;
-        if !q.matches(&rec) {
+        if !q.matches(&rec, seen) {
             return Ok(Today::Missed(last.version.to_native()));
         }
         let order = KanaKey::of_reading(&rec.kana).as_str().to_string();
@@ -639,17 +719,21 @@ fn today_hit(
 }
 
 /// The latest version before version `now` that matches: a former name or address.
+/// `earlier` holds the resident's versions not yet read, read from the back.
 fn former_hit(
-    versions: &impl ReadableTable<(u64, u32), &'static [u8]>,
+    mut earlier: redb::Range<'_, (u64, u32), &'static [u8]>,
     q: &SearchQuery,
-    id: u64,
     now: u32,
     proven: impl Fn(&ArchivedStoredRecord) -> Proven,
+    seen: &mut SeenAddress,
 ) -> Result<Option<Ordered>> {
-    for entry in versions.range((id, 0)..(id, now))?.rev() {
-        let (_, v) = entry?;
+    while let Some(entry) = earlier.next_back() {
+        let (k, v) = entry?;
+        if k.value().1 >= now {
+            continue;
+        }
         let rec = StoredRecord::access("versions", v.value())?;
-        if q.matches_archived(rec, proven(rec)) {
+        if q.matches_archived(rec, proven(rec), seen) {
             return hit(rec, false).map(Some);
         }
     }
@@ -665,11 +749,12 @@ fn as_of_hit(
     d: Date,
     latest: &ArchivedStoredRecord,
     proven: impl Fn(&ArchivedStoredRecord) -> Proven,
+    seen: &mut SeenAddress,
 ) -> Result<Option<Ordered>> {
     let latest_version = latest.version.to_native();
     let found = with_as_of(versions, id, d.to_yyyymmdd(), |base, later| {
         if later.is_empty() {
-            if !q.matches_archived(base, proven(base)) {
+            if !q.matches_archived(base, proven(base), seen) {
                 return Ok(None);
             }
             // Versions of one resident differ in their version number, so this is the
@@ -679,7 +764,7 @@ fn as_of_hit(
             // A folded answer carries the bookkeeping of the latest correction it folds in,
             // so compare content, not version numbers.
             let rec = fold_archived(base, later)?;
-            if !q.matches(&rec) {
+            if !q.matches(&rec, seen) {
                 return Ok(None);
             }
             let current = rec == StoredRecord::from_archived("versions", latest)?;

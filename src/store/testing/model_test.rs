@@ -1551,6 +1551,20 @@ fn surname(text: &str) -> &str {
 
 /// Whether an address of key `key` lies at or within the query key `query`: it begins
 /// with it, and a number the query ends with is not the start of a longer one there.
+/// Whether two birth dates, each a day or known in part, can be the same day: the model's
+/// own reading, by the ranges of days they stand for.
+fn days_shared(a: PartialDate, b: PartialDate) -> bool {
+    match (
+        a.first_day().zip(a.last_day()),
+        b.first_day().zip(b.last_day()),
+    ) {
+        (Some((a_first, a_last)), Some((b_first, b_last))) => {
+            a_first <= b_last && b_first <= a_last
+        }
+        _ => true,
+    }
+}
+
 fn within(key: &str, query: &str) -> bool {
     key.strip_prefix(query).is_some_and(|rest| {
         !(query.ends_with(|c: char| c.is_ascii_digit())
@@ -1595,7 +1609,7 @@ impl Query {
             && self
                 .address
                 .is_none_or(|(_, k)| within(address_key_of(&r.address), k))
-            && self.birth.is_none_or(|b| r.birth.overlaps(b))
+            && self.birth.is_none_or(|b| days_shared(r.birth, b))
             && self.sex.is_none_or(|s| r.sex == s.code())
     }
 
