@@ -1,9 +1,11 @@
 //! 4情報検索: finding residents by at least two of name, address and birth date, with sex
 //! as an optional filter, now (including former names and addresses) or as of a date.
 //!
-//! The planner picks one SEARCH index range from the attributes given; each candidate is
-//! then checked against the record itself (the current version, a former version, or the
-//! version in force on the date), so the index only has to be a superset.
+//! The planner picks the SEARCH index ranges from the attributes given (one for a name and
+//! an address, stepped through by address under each name; two with a birth date: the
+//! day's and the dates known in part); each candidate is then checked against the record
+//! itself (the current version, a former version, or the version in force on the date), so
+//! the index only has to be a superset.
 
 use super::blocks;
 use super::record::{ArchivedStoredRecord, StoredRecord};
