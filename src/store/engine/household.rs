@@ -515,3 +515,791 @@ fn relationship_problem(id: HouseholdId, members: &[StoredRecord]) -> Option<Str
         })
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Date, Kana, MyNumber, Name, PartialDate, PostalCode, Restatement};
+    use crate::store::engine::change::Fields;
+    use crate::store::engine::record::tests::sample;
+    use crate::store::{Clock, Database, Receipt};
+
+    /// Household 101's address.
+    const HOME: &str = "芦屋市精道町7番6号";
+    /// Household 202's address.
+    const AWAY: &str = "芦屋市打出小槌町1番1号";
+    const DESTINATION: &str = "大阪府大阪市北区梅田1丁目1番";
+
+    const HEAD_1: u64 = 1;
+    const WIFE_2: u64 = 2;
+    const CHILD_3: u64 = 3;
+    /// 世帯主 of household 202, alone (`lone_head`).
+    const LONE_4: u64 = 4;
+    const NEWCOMER_5: u64 = 5;
+
+    fn date(s: &str) -> Date {
+        Date::parse(s).unwrap()
+    }
+
+    fn code(serial: u64) -> ResidentCode {
+        ResidentCode::from_serial(4_220_000 + serial)
+    }
+
+    /// A register without a municipality (its addresses are not placed), today 2024-06-01.
+    fn register(dir: &tempfile::TempDir) -> Database {
+        let db = Database::create(dir.path().join("r.juki")).unwrap();
+        db.set_clock(Clock::Fixed(date("2024-06-01")));
+        db
+    }
+
+    /// Everything a 転入 of resident `serial` into household `h` at `address` gives.
+    fn person(serial: u64, sex: Sex, birth: &str, h: u64, rel: &str, address: &str) -> Fields {
+        Fields {
+            my_number: Some(MyNumber::from_serial(78_000_100 + serial)),
+            name: Some(Name::parse("山田 太郎").unwrap()),
+            kana: Some(Kana::parse("ヤマダ タロウ").unwrap()),
+            sex: Some(sex),
+            birth: Some(PartialDate::Exact(date(birth))),
+            address: Some(Address::parse(address).unwrap()),
+            postal: Some(PostalCode::from_u32(6590064).unwrap()),
+            household: Some(HouseholdId::new(h)),
+            relationship: Some(Relationship::parse(rel).unwrap()),
+            ..Fields::default()
+        }
+    }
+
+    fn record(
+        db: &Database,
+        reason: Reason,
+        serial: u64,
+        on: &str,
+        fields: Fields,
+    ) -> Result<Receipt> {
+        db.record(&Change::new(reason, code(serial), date(on)).with(fields))
+    }
+
+    /// A 転入 on 2020-04-01.
+    fn move_in(
+        db: &Database,
+        serial: u64,
+        sex: Sex,
+        birth: &str,
+        h: u64,
+        rel: &str,
+        address: &str,
+    ) -> Result<Receipt> {
+        record(
+            db,
+            Reason::MoveIn,
+            serial,
+            "2020-04-01",
+            person(serial, sex, birth, h, rel, address),
+        )
+    }
+
+    /// Household 101 at `HOME`: the 世帯主 (1), his 妻 (2) and their 子 (3), entered on
+    /// 2020-04-01.
+    fn family(db: &Database) {
+        move_in(db, HEAD_1, Sex::Male, "1970-01-01", 101, "世帯主", HOME).unwrap();
+        move_in(db, WIFE_2, Sex::Female, "1972-02-02", 101, "妻", HOME).unwrap();
+        move_in(db, CHILD_3, Sex::Male, "2000-03-03", 101, "子", HOME).unwrap();
+    }
+
+    /// Household 202 at `AWAY`: its 世帯主 (4) alone.
+    fn lone_head(db: &Database) {
+        move_in(db, LONE_4, Sex::Male, "1980-04-04", 202, "世帯主", AWAY).unwrap();
+    }
+
+    /// The members of household `h` now, in the order a listing gives them, with their 続柄.
+    fn members(db: &Database, h: u64) -> Vec<(ResidentCode, String)> {
+        db.household(HouseholdId::new(h), None)
+            .unwrap()
+            .members
+            .iter()
+            .map(|r| (r.code, r.relationship.as_str().to_string()))
+            .collect()
+    }
+
+    fn written(receipt: &Receipt) -> Vec<(ResidentCode, u32)> {
+        receipt
+            .written
+            .iter()
+            .map(|w| (w.code, w.version))
+            .collect()
+    }
+
+    /// The refusal's text, after checking its rule.
+    fn refused(result: Result<Receipt>, rule: Rule) -> String {
+        let e = result.unwrap_err();
+        assert_eq!(e.rule(), Some(rule), "{e}");
+        e.to_string()
+    }
+
+    fn moving(address: &str) -> Fields {
+        Fields {
+            address: Some(Address::parse(address).unwrap()),
+            ..Fields::default()
+        }
+    }
+
+    fn joining(h: u64, rel: &str) -> Fields {
+        Fields {
+            household: Some(HouseholdId::new(h)),
+            relationship: Some(Relationship::parse(rel).unwrap()),
+            ..Fields::default()
+        }
+    }
+
+    fn moving_out() -> Fields {
+        Fields {
+            destination: Some(Address::parse(DESTINATION).unwrap()),
+            ..Fields::default()
+        }
+    }
+
+    fn restated(pairs: &[(u64, &str)]) -> Option<Restatement> {
+        let text: Vec<String> = pairs
+            .iter()
+            .map(|(s, r)| format!("{}:{r}", code(*s)))
+            .collect();
+        Some(Restatement::parse(&text.join(" ")).unwrap())
+    }
+
+    fn family_members() -> Vec<(ResidentCode, String)> {
+        vec![
+            (code(HEAD_1), "世帯主".into()),
+            (code(WIFE_2), "妻".into()),
+            (code(CHILD_3), "子".into()),
+        ]
+    }
+
+    #[test]
+    fn a_household_is_listed_head_first_then_by_birth_date_then_by_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = register(&dir);
+        // Entered out of order: the 世帯主 is the youngest; two members share a birth date.
+        move_in(&db, 9, Sex::Male, "1990-01-01", 101, "世帯主", HOME).unwrap();
+        move_in(&db, 8, Sex::Female, "1950-05-05", 101, "母", HOME).unwrap();
+        move_in(&db, 7, Sex::Male, "1950-05-05", 101, "父", HOME).unwrap();
+        move_in(&db, 6, Sex::Female, "1960-06-06", 101, "同居人", HOME).unwrap();
+        assert_eq!(
+            members(&db, 101),
+            [
+                (code(9), "世帯主".to_string()),
+                (code(7), "父".to_string()),
+                (code(8), "母".to_string()),
+                (code(6), "同居人".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_member_whose_move_out_is_pending_is_listed_until_the_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = register(&dir);
+        family(&db);
+        record(&db, Reason::MoveOut, CHILD_3, "2024-06-10", moving_out()).unwrap();
+        assert_eq!(members(&db, 101), family_members());
+        db.set_clock(Clock::Fixed(date("2024-06-10")));
+        assert_eq!(members(&db, 101), family_members()[..2]);
+    }
+
+    #[test]
+    fn the_heads_lone_move_is_refused_pointing_to_move_household() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = register(&dir);
+        family(&db);
+        let e = refused(
+            record(&db, Reason::Move, HEAD_1, "2024-05-01", moving(AWAY)),
+            Rule::HouseholdAddress,
+        );
+        let head = code(HEAD_1);
+        assert!(
+            e.contains(&format!(
+                "転居 of the 世帯主 {head} alone: 2 other member(s) of household 101 stay at {HOME}; a household lives at one address: move it whole with MOVE HOUSEHOLD 101"
+            )),
+            "{e}"
+        );
+        assert_eq!(members(&db, 101), family_members());
+        assert_eq!(db.get(head).unwrap().unwrap().address.written(), HOME);
+    }
+
+    #[test]
+    fn a_members_lone_move_is_refused_pointing_to_move_household_or_leaving() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = register(&dir);
+        family(&db);
+        let e = refused(
+            record(&db, Reason::Move, CHILD_3, "2024-05-01", moving(AWAY)),
+            Rule::HouseholdAddress,
+        );
+        let child = code(CHILD_3);
+        assert!(
+            e.contains(&format!(
+                "転居 of {child} alone: 2 other member(s) of household 101 stay at {HOME}; a member lives at the 世帯主's address: move the whole household with MOVE HOUSEHOLD 101, or leave it with household= and relationship= (a new household, or one at {AWAY})"
+            )),
+            "{e}"
+        );
+        assert_eq!(db.get(child).unwrap().unwrap().address.written(), HOME);
+    }
+
+    #[test]
+    fn a_move_into_a_household_at_another_address_names_both_addresses() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = register(&dir);
+        family(&db);
+        lone_head(&db);
+        let third = "芦屋市大原町3番3号";
+        let fields = Fields {
+            address: Some(Address::parse(third).unwrap()),
+            ..joining(101, "同居人")
+        };
+        let e = refused(
+            record(&db, Reason::Move, LONE_4, "2024-05-01", fields),
+            Rule::HouseholdAddress,
+        );
+        let lone = code(LONE_4);
+        assert!(
+            e.contains(&format!(
+                "転居 of {lone} into household 101 at {third}: household 101 is at {HOME}; a member lives at the 世帯主's address"
+            )),
+            "{e}"
+        );
+        assert_eq!(members(&db, 101), family_members());
+        assert_eq!(members(&db, 202), [(lone, "世帯主".to_string())]);
+    }
+
+    #[test]
+    fn an_entry_into_a_household_at_another_address_names_the_households_address() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = register(&dir);
+        family(&db);
+        let e = refused(
+            move_in(
+                &db,
+                NEWCOMER_5,
+                Sex::Female,
+                "1990-05-05",
+                101,
+                "同居人",
+                AWAY,
+            ),
+            Rule::HouseholdAddress,
+        );
+        let newcomer = code(NEWCOMER_5);
+        assert!(
+            e.contains(&format!(
+                "転入 of {newcomer} at {AWAY}: household 101 is at {HOME}; a member lives at the household's address"
+            )),
+            "{e}"
+        );
+        assert_eq!(db.get(newcomer).unwrap(), None);
+    }
+
+    #[test]
+    fn a_correction_of_the_heads_address_alone_names_a_member_left_at_the_old_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = register(&dir);
+        family(&db);
+        let e = refused(
+            record(&db, Reason::Correction, HEAD_1, "2024-05-01", moving(AWAY)),
+            Rule::HouseholdAddress,
+        );
+        let (head, wife) = (code(HEAD_1), code(WIFE_2));
+        assert!(
+            e.contains(&format!(
+                "household 101 would have members at two addresses ({wife} at {HOME}; the 世帯主 {head} at {AWAY})"
+            )),
+            "{e}"
+        );
+        assert_eq!(db.get(head).unwrap().unwrap().address.written(), HOME);
+    }
+
+    #[test]
+    fn an_address_written_another_way_is_the_households_address() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = register(&dir);
+        family(&db);
+        // 7-6 is how 7番6号 is also written: the same place.
+        move_in(
+            &db,
+            NEWCOMER_5,
+            Sex::Female,
+            "1990-05-05",
+            101,
+            "同居人",
+            "芦屋市精道町7-6",
+        )
+        .unwrap();
+        let mut all = family_members();
+        // Born before the 子: listed before him.
+        all.insert(2, (code(NEWCOMER_5), "同居人".into()));
+        assert_eq!(members(&db, 101), all);
+    }
+
+    #[test]
+    fn a_household_holds_one_spouse_of_the_head() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = register(&dir);
+        family(&db);
+        let e = refused(
+            move_in(
+                &db,
+                NEWCOMER_5,
+                Sex::Male,
+                "1990-05-05",
+                101,
+                "夫(未届)",
+                HOME,
+            ),
+            Rule::Relationship,
+        );
+        let (wife, newcomer) = (code(WIFE_2), code(NEWCOMER_5));
+        assert!(
+            e.contains(&format!(
+                "household 101 would have 2 spouses of the 世帯主 ({wife} 妻, {newcomer} 夫(未届))"
+            )),
+            "{e}"
+        );
+        assert_eq!(members(&db, 101), family_members());
+    }
+
+    #[test]
+    fn a_wife_is_female_and_a_husband_male() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = register(&dir);
+        move_in(&db, 1, Sex::Female, "1970-01-01", 301, "世帯主", HOME).unwrap();
+        move_in(&db, 2, Sex::Male, "1970-01-01", 302, "世帯主", AWAY).unwrap();
+        let e = refused(
+            move_in(&db, 3, Sex::Female, "1971-01-01", 301, "夫", HOME),
+            Rule::Relationship,
+        );
+        let not_male = format!(
+            "{} is recorded as 夫 of the 世帯主 but the sex is not 男",
+            code(3)
+        );
+        assert!(e.contains(&not_male), "{e}");
+        let e = refused(
+            move_in(&db, 4, Sex::Male, "1971-01-01", 302, "妻(未届)", AWAY),
+            Rule::Relationship,
+        );
+        let not_female = format!(
+            "{} is recorded as 妻(未届) of the 世帯主 but the sex is not 女",
+            code(4)
+        );
+        assert!(e.contains(&not_female), "{e}");
+        move_in(&db, 3, Sex::Male, "1971-01-01", 301, "夫", HOME).unwrap();
+        move_in(&db, 4, Sex::Female, "1971-01-01", 302, "妻(未届)", AWAY).unwrap();
+        assert_eq!(members(&db, 301)[1], (code(3), "夫".to_string()));
+        assert_eq!(members(&db, 302)[1], (code(4), "妻(未届)".to_string()));
+    }
+
+    #[test]
+    fn the_first_member_of_a_household_is_its_head() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = register(&dir);
+        let e = refused(
+            move_in(&db, 1, Sex::Male, "1970-01-01", 303, "子", HOME),
+            Rule::HouseholdWithoutHead,
+        );
+        assert!(
+            e.contains("household 303 has no members; its first member must be 世帯主"),
+            "{e}"
+        );
+        move_in(&db, 1, Sex::Male, "1970-01-01", 303, "世帯主", HOME).unwrap();
+        assert_eq!(members(&db, 303), [(code(1), "世帯主".to_string())]);
+    }
+
+    #[test]
+    fn a_second_head_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = register(&dir);
+        family(&db);
+        let e = refused(
+            move_in(
+                &db,
+                NEWCOMER_5,
+                Sex::Male,
+                "1990-05-05",
+                101,
+                "世帯主",
+                HOME,
+            ),
+            Rule::HouseholdTwoHeads,
+        );
+        assert!(e.contains("household 101 already has a 世帯主"), "{e}");
+        // Nor does a member become a second one.
+        let e = refused(
+            record(
+                &db,
+                Reason::HouseholdChange,
+                CHILD_3,
+                "2024-05-01",
+                joining(101, "世帯主"),
+            ),
+            Rule::HouseholdTwoHeads,
+        );
+        assert!(e.contains("household 101 already has a 世帯主"), "{e}");
+        assert_eq!(members(&db, 101), family_members());
+    }
+
+    #[test]
+    fn a_member_who_changes_household_is_checked_against_the_one_joined() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = register(&dir);
+        family(&db);
+        lone_head(&db);
+        let e = refused(
+            record(
+                &db,
+                Reason::HouseholdChange,
+                CHILD_3,
+                "2024-05-01",
+                joining(303, "子"),
+            ),
+            Rule::HouseholdWithoutHead,
+        );
+        assert!(
+            e.contains("household 303 has no members; its first member must be 世帯主"),
+            "{e}"
+        );
+        let e = refused(
+            record(
+                &db,
+                Reason::HouseholdChange,
+                CHILD_3,
+                "2024-05-01",
+                joining(202, "世帯主"),
+            ),
+            Rule::HouseholdTwoHeads,
+        );
+        assert!(e.contains("household 202 already has a 世帯主"), "{e}");
+        // 世帯分離: a household of their own, at the same address.
+        let receipt = record(
+            &db,
+            Reason::HouseholdChange,
+            CHILD_3,
+            "2024-05-01",
+            joining(303, "世帯主"),
+        )
+        .unwrap();
+        assert_eq!(written(&receipt), [(code(CHILD_3), 2)]);
+        assert_eq!(members(&db, 101), family_members()[..2]);
+        assert_eq!(members(&db, 303), [(code(CHILD_3), "世帯主".to_string())]);
+    }
+
+    #[test]
+    fn a_resident_entered_again_into_their_empty_household_is_its_head() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = register(&dir);
+        lone_head(&db);
+        record(&db, Reason::MoveOut, LONE_4, "2024-05-01", moving_out()).unwrap();
+        assert_eq!(members(&db, 202), []);
+        let again = |rel| {
+            let fields = person(LONE_4, Sex::Male, "1980-04-04", 202, rel, AWAY);
+            record(&db, Reason::MoveIn, LONE_4, "2024-05-20", fields)
+        };
+        let e = refused(again("子"), Rule::HouseholdWithoutHead);
+        assert!(
+            e.contains("household 202 has no members; its first member must be 世帯主"),
+            "{e}"
+        );
+        assert_eq!(written(&again("世帯主").unwrap()), [(code(LONE_4), 3)]);
+        assert_eq!(members(&db, 202), [(code(LONE_4), "世帯主".to_string())]);
+    }
+
+    #[test]
+    fn a_removed_residents_record_is_corrected_though_their_household_is_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = register(&dir);
+        lone_head(&db);
+        record(&db, Reason::MoveOut, LONE_4, "2024-05-01", moving_out()).unwrap();
+        let name = Fields {
+            name: Some(Name::parse("山田 四郎").unwrap()),
+            ..Fields::default()
+        };
+        let receipt = record(&db, Reason::Correction, LONE_4, "2024-05-01", name).unwrap();
+        assert_eq!(written(&receipt), [(code(LONE_4), 3)]);
+        let now = db.get(code(LONE_4)).unwrap().unwrap();
+        assert_eq!(now.name.as_str(), "山田 四郎");
+        assert_eq!(now.status, Status::Removed);
+        assert_eq!(members(&db, 202), []);
+    }
+
+    #[test]
+    fn a_head_who_leaves_names_the_new_head_among_those_who_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = register(&dir);
+        family(&db);
+        lone_head(&db);
+        let leaving = |new_head: Option<u64>, pairs: &[(u64, &str)]| {
+            let fields = Fields {
+                new_head: new_head.map(code),
+                relationships: if pairs.is_empty() {
+                    None
+                } else {
+                    restated(pairs)
+                },
+                ..moving_out()
+            };
+            record(&db, Reason::MoveOut, HEAD_1, "2024-05-01", fields)
+        };
+        let e = refused(leaving(None, &[]), Rule::HouseholdWithoutHead);
+        assert!(
+            e.contains("household 101 would keep 2 member(s) and no 世帯主; name the new head with new_head=<resident code>"),
+            "{e}"
+        );
+        let e = refused(leaving(Some(LONE_4), &[(WIFE_2, "母")]), Rule::NewHead);
+        let not_member = format!(
+            "new_head={} is not an active member of household 101",
+            code(LONE_4)
+        );
+        assert!(e.contains(&not_member), "{e}");
+        assert_eq!(members(&db, 101), family_members());
+        // The 子 becomes 世帯主; his mother is restated against him.
+        let receipt = leaving(Some(CHILD_3), &[(WIFE_2, "母")]).unwrap();
+        assert_eq!(
+            written(&receipt),
+            [(code(HEAD_1), 2), (code(CHILD_3), 2), (code(WIFE_2), 2)]
+        );
+        assert_eq!(
+            members(&db, 101),
+            [
+                (code(CHILD_3), "世帯主".to_string()),
+                (code(WIFE_2), "母".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_lone_head_leaves_without_a_new_head() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = register(&dir);
+        family(&db);
+        lone_head(&db);
+        let fields = Fields {
+            new_head: Some(code(CHILD_3)),
+            ..moving_out()
+        };
+        let e = refused(
+            record(&db, Reason::MoveOut, LONE_4, "2024-05-01", fields),
+            Rule::NewHead,
+        );
+        let alone = format!(
+            "new_head={}: no one else remains in household 202",
+            code(CHILD_3)
+        );
+        assert!(e.contains(&alone), "{e}");
+        let receipt = record(&db, Reason::MoveOut, LONE_4, "2024-05-01", moving_out()).unwrap();
+        assert_eq!(written(&receipt), [(code(LONE_4), 2)]);
+        assert_eq!(members(&db, 202), []);
+        assert_eq!(members(&db, 101), family_members());
+    }
+
+    #[test]
+    fn only_a_change_that_takes_the_head_out_names_a_new_head_or_restates() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = register(&dir);
+        family(&db);
+        let fields = Fields {
+            new_head: Some(code(WIFE_2)),
+            ..joining(303, "世帯主")
+        };
+        let e = refused(
+            record(&db, Reason::HouseholdChange, CHILD_3, "2024-05-01", fields),
+            Rule::NewHead,
+        );
+        let not_head = format!(
+            "new_head={}: only a change that takes the 世帯主 out of a household names a new head",
+            code(WIFE_2)
+        );
+        assert!(e.contains(&not_head), "{e}");
+        let fields = Fields {
+            relationships: restated(&[(WIFE_2, "母")]),
+            ..joining(303, "世帯主")
+        };
+        let e = refused(
+            record(&db, Reason::HouseholdChange, CHILD_3, "2024-05-01", fields),
+            Rule::Restatement,
+        );
+        assert!(
+            e.contains(
+                "relationships= restates 続柄 against a new 世帯主; name one with new_head="
+            ),
+            "{e}"
+        );
+        assert_eq!(members(&db, 101), family_members());
+    }
+
+    #[test]
+    fn a_new_head_has_everyone_who_stays_restated_and_no_one_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = register(&dir);
+        family(&db);
+        let death = |pairs: &[(u64, &str)]| {
+            let fields = Fields {
+                new_head: Some(code(WIFE_2)),
+                relationships: if pairs.is_empty() {
+                    None
+                } else {
+                    restated(pairs)
+                },
+                ..Fields::default()
+            };
+            record(&db, Reason::Death, HEAD_1, "2024-05-01", fields)
+        };
+        let (head, wife, child) = (code(HEAD_1), code(WIFE_2), code(CHILD_3));
+        let e = refused(death(&[]), Rule::Restatement);
+        assert!(
+            e.contains(&format!(
+                "{wife} becomes 世帯主 of household 101: restate the 続柄 of {child} against the new head"
+            )),
+            "{e}"
+        );
+        let e = refused(death(&[(CHILD_3, "子"), (HEAD_1, "夫")]), Rule::Restatement);
+        assert!(
+            e.contains(&format!(
+                "relationships= names {head}, who is not a member staying in household 101"
+            )),
+            "{e}"
+        );
+        assert_eq!(members(&db, 101), family_members());
+        // The 子 stays 子: only the new head's version is written beside the death.
+        let receipt = death(&[(CHILD_3, "子")]).unwrap();
+        assert_eq!(written(&receipt), [(head, 2), (wife, 2)]);
+        assert_eq!(
+            members(&db, 101),
+            [(wife, "世帯主".to_string()), (child, "子".to_string())]
+        );
+    }
+
+    #[test]
+    fn the_head_who_steps_down_is_restated_with_those_who_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = register(&dir);
+        family(&db);
+        let step_down = |pairs: &[(u64, &str)]| {
+            let fields = Fields {
+                new_head: Some(code(WIFE_2)),
+                relationships: restated(pairs),
+                ..Fields::default()
+            };
+            record(&db, Reason::HeadChange, HEAD_1, "2024-05-01", fields)
+        };
+        let (head, wife, child) = (code(HEAD_1), code(WIFE_2), code(CHILD_3));
+        let e = refused(step_down(&[(CHILD_3, "子")]), Rule::Restatement);
+        assert!(
+            e.contains(&format!(
+                "世帯主変更: give the 続柄 of {head} (the head who steps down)"
+            )),
+            "{e}"
+        );
+        let receipt = step_down(&[(HEAD_1, "夫"), (CHILD_3, "子")]).unwrap();
+        assert_eq!(written(&receipt), [(head, 2), (wife, 2)]);
+        assert_eq!(
+            members(&db, 101),
+            [
+                (wife, "世帯主".to_string()),
+                (head, "夫".to_string()),
+                (child, "子".to_string())
+            ]
+        );
+    }
+
+    /// `sample()` as member `serial` of household 101 at `address`.
+    fn stored(serial: u64, rel: &str, sex: Sex, address: &str) -> StoredRecord {
+        StoredRecord {
+            id: serial,
+            code: code(serial).get(),
+            household: 101,
+            relationship: rel.into(),
+            sex: sex.code(),
+            address: address.into(),
+            ..sample()
+        }
+    }
+
+    #[test]
+    fn check_words_what_a_household_breaks() {
+        let head = stored(1, "世帯主", Sex::Male, HOME);
+        let wife = stored(2, "妻", Sex::Female, HOME);
+        let described = |members: &[StoredRecord], address: bool| {
+            household_problem(101, members, address).map(|p| p.describe())
+        };
+        assert_eq!(described(&[], true), None);
+        assert_eq!(described(&[head.clone(), wife.clone()], true), None);
+        // Written another way, the same address.
+        let written_so = stored(2, "妻", Sex::Female, "芦屋市精道町7-6");
+        assert_eq!(described(&[head.clone(), written_so], true), None);
+        let away = stored(2, "妻", Sex::Female, AWAY);
+        let (h, w) = (code(1), code(2));
+        assert_eq!(
+            described(&[head.clone(), away.clone()], true),
+            Some(format!(
+                "members at two addresses ({h} at {HOME}; {w} at {AWAY})"
+            ))
+        );
+        // The address is weighed only at the end of a day's 異動 (CHECK).
+        assert_eq!(described(&[head.clone(), away], false), None);
+        let two = [head.clone(), stored(2, "世帯主", Sex::Female, HOME)];
+        assert_eq!(
+            described(&two, true),
+            Some(
+                "household 101: 2 世帯主 among 2 active members (rule household-two-heads)".into()
+            )
+        );
+        let none = [stored(2, "妻", Sex::Female, HOME)];
+        assert_eq!(
+            described(&none, true),
+            Some(
+                "household 101: 0 世帯主 among 1 active members (rule household-without-head)"
+                    .into()
+            )
+        );
+        let husband = [head, stored(2, "夫", Sex::Female, HOME)];
+        assert_eq!(
+            described(&husband, true),
+            Some(format!(
+                "{w} is recorded as 夫 of the 世帯主 but the sex is not 男 (rule relationship)"
+            ))
+        );
+    }
+
+    #[test]
+    fn a_member_read_from_its_archive_is_the_member_read_from_its_record() {
+        let head = stored(1, "世帯主", Sex::Male, HOME);
+        let child = stored(3, "子", Sex::Male, HOME);
+        let removed_head = StoredRecord {
+            status: Status::Removed.code(),
+            ..head.clone()
+        };
+        let expected = [
+            (&head, true, true),
+            (&child, true, false),
+            (&removed_head, false, false),
+        ];
+        for (rec, active, is_head) in expected {
+            let member = Member::of(rec);
+            assert_eq!(
+                (
+                    member.id,
+                    member.code,
+                    member.household,
+                    member.active,
+                    member.head
+                ),
+                (rec.id, rec.code, 101, active, is_head),
+                "{}",
+                rec.relationship
+            );
+            let bytes = rec.encode();
+            let archived = StoredRecord::access("versions", &bytes).unwrap();
+            assert_eq!(
+                Member::of_archived(archived),
+                member,
+                "{}",
+                rec.relationship
+            );
+        }
+    }
+}
