@@ -591,6 +591,21 @@ mod tests {
         out
     }
 
+    /// Writes `keys` (increasing) into the empty table through an [`Inserter`], in one
+    /// commit.
+    fn load<'k>(db: &redb::Database, keys: impl IntoIterator<Item = &'k Vec<u8>>) {
+        let txn = db.begin_write().unwrap();
+        {
+            let mut t = txn.open_table(T).unwrap();
+            let mut ins = Inserter::new(&mut t).unwrap();
+            for k in keys {
+                ins.push(k).unwrap();
+            }
+            ins.finish().unwrap();
+        }
+        txn.commit().unwrap();
+    }
+
     fn key(n: u32, len: usize) -> Vec<u8> {
         let mut k = n.to_be_bytes().to_vec();
         k.resize(4 + len, b'x');
@@ -636,16 +651,7 @@ mod tests {
             .collect();
         let mut keys = keys;
         keys.sort();
-        let txn = db.begin_write().unwrap();
-        {
-            let mut t = txn.open_table(T).unwrap();
-            let mut ins = Inserter::new(&mut t).unwrap();
-            for k in &keys {
-                ins.push(k).unwrap();
-            }
-            ins.finish().unwrap();
-        }
-        txn.commit().unwrap();
+        load(&db, &keys);
         let txn = db.begin_read().unwrap();
         let t = txn.open_table(T).unwrap();
         let sizes: Vec<usize> = t
@@ -740,16 +746,7 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let db = redb::Database::create(dir.path().join("t.redb")).unwrap();
             let model: BTreeSet<Vec<u8>> = ns.iter().map(|&(n, l)| key(n, l)).collect();
-            let txn = db.begin_write().unwrap();
-            {
-                let mut t = txn.open_table(T).unwrap();
-                let mut ins = Inserter::new(&mut t).unwrap();
-                for k in &model {
-                    ins.push(k).unwrap();
-                }
-                ins.finish().unwrap();
-            }
-            txn.commit().unwrap();
+            load(&db, model.iter());
             let txn = db.begin_read().unwrap();
             let t = txn.open_table(T).unwrap();
             let (lo, hi) = (lo.to_be_bytes().to_vec(), (lo + width).to_be_bytes().to_vec());

@@ -605,6 +605,14 @@ mod tests {
         move_in(db, CHILD_3, Sex::Male, "2000-03-03", 101, "子", HOME).unwrap();
     }
 
+    /// A fresh register holding [`family`], with the directory that keeps it.
+    fn with_family() -> (tempfile::TempDir, Database) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = register(&dir);
+        family(&db);
+        (dir, db)
+    }
+
     /// Household 202 at `AWAY`: its 世帯主 (4) alone.
     fn lone_head(db: &Database) {
         move_in(db, LONE_4, Sex::Male, "1980-04-04", 202, "世帯主", AWAY).unwrap();
@@ -695,9 +703,7 @@ mod tests {
 
     #[test]
     fn a_member_whose_move_out_is_pending_is_listed_until_the_day() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = register(&dir);
-        family(&db);
+        let (_dir, db) = with_family();
         record(&db, Reason::MoveOut, CHILD_3, "2024-06-10", moving_out()).unwrap();
         assert_eq!(members(&db, 101), family_members());
         db.set_clock(Clock::Fixed(date("2024-06-10")));
@@ -706,9 +712,7 @@ mod tests {
 
     #[test]
     fn the_heads_lone_move_is_refused_pointing_to_move_household() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = register(&dir);
-        family(&db);
+        let (_dir, db) = with_family();
         let e = refused(
             record(&db, Reason::Move, HEAD_1, "2024-05-01", moving(AWAY)),
             Rule::HouseholdAddress,
@@ -726,9 +730,7 @@ mod tests {
 
     #[test]
     fn a_members_lone_move_is_refused_pointing_to_move_household_or_leaving() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = register(&dir);
-        family(&db);
+        let (_dir, db) = with_family();
         let e = refused(
             record(&db, Reason::Move, CHILD_3, "2024-05-01", moving(AWAY)),
             Rule::HouseholdAddress,
@@ -745,9 +747,7 @@ mod tests {
 
     #[test]
     fn a_move_into_a_household_at_another_address_names_both_addresses() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = register(&dir);
-        family(&db);
+        let (_dir, db) = with_family();
         lone_head(&db);
         let third = "芦屋市大原町3番3号";
         let fields = Fields {
@@ -771,9 +771,7 @@ mod tests {
 
     #[test]
     fn an_entry_into_a_household_at_another_address_names_the_households_address() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = register(&dir);
-        family(&db);
+        let (_dir, db) = with_family();
         let e = refused(
             move_in(
                 &db,
@@ -798,9 +796,7 @@ mod tests {
 
     #[test]
     fn a_correction_of_the_heads_address_alone_names_a_member_left_at_the_old_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = register(&dir);
-        family(&db);
+        let (_dir, db) = with_family();
         let e = refused(
             record(&db, Reason::Correction, HEAD_1, "2024-05-01", moving(AWAY)),
             Rule::HouseholdAddress,
@@ -817,9 +813,7 @@ mod tests {
 
     #[test]
     fn an_address_written_another_way_is_the_households_address() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = register(&dir);
-        family(&db);
+        let (_dir, db) = with_family();
         // 7-6 is how 7番6号 is also written: the same place.
         move_in(
             &db,
@@ -839,9 +833,7 @@ mod tests {
 
     #[test]
     fn a_household_holds_one_spouse_of_the_head() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = register(&dir);
-        family(&db);
+        let (_dir, db) = with_family();
         let e = refused(
             move_in(
                 &db,
@@ -912,9 +904,7 @@ mod tests {
 
     #[test]
     fn a_second_head_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = register(&dir);
-        family(&db);
+        let (_dir, db) = with_family();
         let e = refused(
             move_in(
                 &db,
@@ -945,9 +935,7 @@ mod tests {
 
     #[test]
     fn a_member_who_changes_household_is_checked_against_the_one_joined() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = register(&dir);
-        family(&db);
+        let (_dir, db) = with_family();
         lone_head(&db);
         let e = refused(
             record(
@@ -1028,9 +1016,7 @@ mod tests {
 
     #[test]
     fn a_head_who_leaves_names_the_new_head_among_those_who_stay() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = register(&dir);
-        family(&db);
+        let (_dir, db) = with_family();
         lone_head(&db);
         let leaving = |new_head: Option<u64>, pairs: &[(u64, &str)]| {
             let fields = Fields {
@@ -1073,9 +1059,7 @@ mod tests {
 
     #[test]
     fn a_lone_head_leaves_without_a_new_head() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = register(&dir);
-        family(&db);
+        let (_dir, db) = with_family();
         lone_head(&db);
         let fields = Fields {
             new_head: Some(code(CHILD_3)),
@@ -1098,9 +1082,7 @@ mod tests {
 
     #[test]
     fn only_a_change_that_takes_the_head_out_names_a_new_head_or_restates() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = register(&dir);
-        family(&db);
+        let (_dir, db) = with_family();
         let fields = Fields {
             new_head: Some(code(WIFE_2)),
             ..joining(303, "世帯主")
@@ -1133,9 +1115,7 @@ mod tests {
 
     #[test]
     fn a_new_head_has_everyone_who_stays_restated_and_no_one_else() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = register(&dir);
-        family(&db);
+        let (_dir, db) = with_family();
         let death = |pairs: &[(u64, &str)]| {
             let fields = Fields {
                 new_head: Some(code(WIFE_2)),
@@ -1175,9 +1155,7 @@ mod tests {
 
     #[test]
     fn the_head_who_steps_down_is_restated_with_those_who_stay() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = register(&dir);
-        family(&db);
+        let (_dir, db) = with_family();
         let step_down = |pairs: &[(u64, &str)]| {
             let fields = Fields {
                 new_head: Some(code(WIFE_2)),
